@@ -1,0 +1,807 @@
+// The Nix parser: recursive descent for the structure and precedence climbing for the
+// operators, building the same tree as C++ Nix's bison grammar. Where the input is wrong it
+// reports what bison reports: the unexpected token and, when bison's state after its default
+// reductions allows at most four tokens, the list of those it expected.
+//
+// Nesting is handled by an explicit stack-free strategy where it can grow without bound in
+// real inputs (operator chains, application, lists, strings); constructs that nest through
+// sub-expressions recurse, guarded by a depth limit that reports a clear error long before
+// the JS stack is at risk.
+
+import type {
+  AttrDef, AttrName, BinOp, Expr, ExprAttrs, ExprLambda, Formal, Formals,
+} from './ast.js';
+import { tokenize, type Token, type TokenType } from './lexer.js';
+import { Source, utf8ToBytes } from './source.js';
+import { ParseError } from '../errors/errors.js';
+import { canonicalisePath } from './paths.js';
+
+export interface ParseOptions {
+  /** Home directory for `~/` paths; undefined makes them an error (pure evaluation). */
+  home?: string;
+}
+
+/** Maximum syntactic nesting; deeper input gets a clear error instead of a stack overflow. */
+export const MAX_NESTING = 20000;
+
+const TOKEN_NAMES: Partial<Record<TokenType, string>> = {
+  eof: 'end of file', invalid: 'invalid token', id: 'identifier', int: 'integer',
+  float: 'floating-point literal', str: 'string', indstr: 'indented string', path: 'path',
+  hpath: "'~/…' path", spath: "'<…>' path", pathEnd: 'end of path', uri: 'URI',
+  indOpen: 'start of an indented string', indClose: 'end of an indented string',
+};
+
+function tokenName(t: TokenType): string {
+  // Messages are byte strings like the source; the names with '…' are UTF-8 encoded.
+  return utf8ToBytes(TOKEN_NAMES[t] ?? `'${t}'`);
+}
+
+const ATTR_START: string[] = ['identifier', "'or'", "'${'", "'\"'"];
+
+// Binary operator precedences (higher binds tighter) and associativity, as in parser.y.
+const enum Assoc { Left, Right, None }
+const BINARY: Partial<Record<TokenType, [number, Assoc]>> = {
+  '->': [1, Assoc.Right],
+  '||': [2, Assoc.Left],
+  '&&': [3, Assoc.Left],
+  '==': [4, Assoc.None], '!=': [4, Assoc.None],
+  '<': [5, Assoc.None], '>': [5, Assoc.None], '<=': [5, Assoc.None], '>=': [5, Assoc.None],
+  '//': [6, Assoc.Right],
+  '+': [8, Assoc.Left], '-': [8, Assoc.Left],
+  '*': [9, Assoc.Left], '/': [9, Assoc.Left],
+  '++': [10, Assoc.Right],
+  '?': [11, Assoc.None],
+};
+const PREC_NOT = 7;
+const PREC_NEGATE = 12;
+
+/** Tokens that can start an expr_select, i.e. an argument in an application or a list element. */
+const SIMPLE_START = new Set<TokenType>([
+  'id', 'int', 'float', '"', 'indOpen', 'path', 'hpath', 'spath', 'uri', '(', 'let', 'rec', '{', '[',
+]);
+
+export function parse(source: Source, options: ParseOptions = {}): Expr {
+  return new Parser(source, options).parseAll();
+}
+
+class Parser {
+  private readonly toks: Token[];
+  private i = 0;
+  private depth = 0;
+
+  constructor(private readonly source: Source, private readonly options: ParseOptions) {
+    this.toks = tokenize(source.text);
+  }
+
+  parseAll(): Expr {
+    const e = this.parseExpr();
+    this.expect('eof', ['end of file']);
+    return e;
+  }
+
+  // ---- token helpers
+
+  private peek(): Token {
+    const t = this.toks[this.i];
+    if (t.type === 'error') throw new ParseError(String(t.value), { source: this.source, offset: t.start });
+    return t;
+  }
+  private peekType(k = 0): TokenType {
+    return this.toks[Math.min(this.i + k, this.toks.length - 1)].type;
+  }
+  private next(): Token {
+    const t = this.peek();
+    if (this.i < this.toks.length - 1) this.i++;
+    return t;
+  }
+  private expect(type: TokenType, expected: string[]): Token {
+    const t = this.peek();
+    if (t.type !== type) this.unexpected(t, expected);
+    return this.next();
+  }
+
+  private unexpected(t: Token, expected: string[] = []): never {
+    let msg = `syntax error, unexpected ${tokenName(t.type)}`;
+    if (expected.length > 0 && expected.length <= 4) msg += `, expecting ${expected.join(' or ')}`;
+    // At end of input bison points just past the last token it read.
+    const offset = t.type === 'eof' ? t.end : t.start;
+    throw new ParseError(msg, { source: this.source, offset });
+  }
+
+  private error(message: string, offset: number): never {
+    throw new ParseError(message, { source: this.source, offset });
+  }
+
+  private enter(t: Token): void {
+    if (++this.depth > MAX_NESTING) this.error('expression nested too deeply', t.start);
+  }
+  private leave(): void {
+    this.depth--;
+  }
+
+  // ---- expressions
+
+  private parseExpr(): Expr {
+    this.enter(this.peek());
+    const e = this.parseFunction();
+    this.leave();
+    return e;
+  }
+
+  /** expr_function: lambdas, assert, with, let ... in, or expr_if. Chains iterate. */
+  private parseFunction(): Expr {
+    // Prefixes (lambda heads, assert, with, let) are collected and applied innermost-first,
+    // so a long chain like `a: b: c: ...` does not recurse.
+    const wrappers: ((body: Expr) => Expr)[] = [];
+    let body: Expr;
+    for (;;) {
+      const t = this.peek();
+      const t1 = this.peekType(1);
+      if (t.type === 'id' && t1 === ':') {
+        this.next(); this.next();
+        const name = t.value as string;
+        wrappers.push((b) => ({ kind: 'Lambda', pos: t.start, arg: name, body: b }));
+        continue;
+      }
+      if (t.type === 'id' && t1 === '@') {
+        this.next(); this.next();
+        this.expect('{', ["'{'"]);
+        const formals = this.parseFormals();
+        this.expect(':', ["':'"]);
+        const arg = t.value as string;
+        this.checkFormals(formals, arg, t.start);
+        wrappers.push((b) => ({ kind: 'Lambda', pos: t.start, arg, formals, body: b }));
+        continue;
+      }
+      if (t.type === '{' && this.isFormalsAhead()) {
+        this.next();
+        const formals = this.parseFormals();
+        let arg: string | undefined;
+        let argPos = t.start;
+        if (this.peekType() === '@') {
+          this.next();
+          const a = this.expect('id', ['identifier']);
+          arg = a.value as string;
+          argPos = a.start;
+          this.expect(':', ["':'"]);
+        } else {
+          this.expect(':', ["':'", "'@'"]);
+        }
+        this.checkFormals(formals, arg, argPos);
+        wrappers.push((b) => ({ kind: 'Lambda', pos: t.start, arg, formals, body: b }));
+        continue;
+      }
+      if (t.type === 'assert') {
+        this.next();
+        const cond = this.parseExpr();
+        this.expect(';', ["';'"]);
+        wrappers.push((b) => ({ kind: 'Assert', pos: t.start, cond, body: b }));
+        continue;
+      }
+      if (t.type === 'with') {
+        this.next();
+        const env = this.parseExpr();
+        this.expect(';', ["';'"]);
+        wrappers.push((b) => ({ kind: 'With', pos: t.start, env, body: b }));
+        continue;
+      }
+      if (t.type === 'let' && t1 !== '{') {
+        this.next();
+        const attrs = this.parseBinds(t.start);
+        this.expect('in', ["'in'", "'inherit'"]);
+        if (attrs.dynamic.length > 0) this.error('dynamic attributes not allowed in let', t.start);
+        wrappers.push((b) => ({ kind: 'Let', pos: t.start, attrs, body: b }));
+        continue;
+      }
+      body = this.parseIf();
+      break;
+    }
+    for (let k = wrappers.length - 1; k >= 0; k--) body = wrappers[k](body);
+    return body;
+  }
+
+  /** After '{': is this a formal argument set rather than an attribute set? */
+  private isFormalsAhead(): boolean {
+    const a = this.peekType(1);
+    if (a === '}') {
+      const b = this.peekType(2);
+      return b === ':' || b === '@';
+    }
+    if (a === '...') return true;
+    if (a === 'id') {
+      const b = this.peekType(2);
+      return b === ',' || b === '?' || b === '}';
+    }
+    return false;
+  }
+
+  /** Formals after the opening '{', through the closing '}'. */
+  private parseFormals(): Formals {
+    const entries: Formal[] = [];
+    let ellipsis = false;
+    if (this.peekType() === '}') { this.next(); return { entries, ellipsis }; }
+    if (this.peekType() === '...') {
+      this.next();
+      this.expect('}', ["'}'"]);
+      return { entries, ellipsis: true };
+    }
+    for (;;) {
+      const id = this.expect('id', ['identifier']);
+      const formal: Formal = { name: id.value as string, pos: id.start };
+      if (this.peekType() === '?') {
+        this.next();
+        formal.def = this.parseExpr();
+      }
+      entries.push(formal);
+      const t = this.peek();
+      if (t.type === '}') { this.next(); break; }
+      if (t.type !== ',') this.unexpected(t, ["'}'", "','"]);
+      this.next();
+      const u = this.peek();
+      if (u.type === '}') { this.next(); break; }
+      if (u.type === '...') {
+        this.next();
+        ellipsis = true;
+        this.expect('}', ["'}'"]);
+        break;
+      }
+      if (u.type !== 'id') this.unexpected(u, ['identifier', "'...'", "'}'"]);
+    }
+    return { entries, ellipsis };
+  }
+
+  /** Duplicate formals, reported at the first duplicate in name order as C++ Nix does. */
+  private checkFormals(formals: Formals, arg: string | undefined, argPos: number): void {
+    const sorted = [...formals.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.pos - b.pos));
+    let dup: Formal | undefined;
+    for (let k = 0; k + 1 < sorted.length; k++) {
+      if (sorted[k].name === sorted[k + 1].name) {
+        const cand = sorted[k + 1];
+        if (!dup || cand.name < dup.name || (cand.name === dup.name && cand.pos < dup.pos)) dup = cand;
+      }
+    }
+    if (dup) this.error(`duplicate formal function argument '${dup.name}'`, dup.pos);
+    if (arg !== undefined && formals.entries.some((f) => f.name === arg)) {
+      this.error(`duplicate formal function argument '${arg}'`, argPos);
+    }
+  }
+
+  private parseIf(): Expr {
+    const t = this.peek();
+    if (t.type !== 'if') return this.parseOp(0);
+    // if-chains in else branches iterate rather than recurse.
+    const heads: { pos: number; cond: Expr; then: Expr }[] = [];
+    let tail: Expr;
+    for (;;) {
+      const tok = this.next();
+      const cond = this.parseExpr();
+      this.expect('then', ["'then'"]);
+      const then = this.parseExpr();
+      this.expect('else', ["'else'"]);
+      heads.push({ pos: tok.start, cond, then });
+      if (this.peekType() === 'if') continue;
+      tail = this.parseExpr();
+      break;
+    }
+    for (let k = heads.length - 1; k >= 0; k--) {
+      const h = heads[k];
+      tail = { kind: 'If', pos: h.pos, cond: h.cond, then: h.then, else: tail };
+    }
+    return tail;
+  }
+
+  /**
+   * expr_op by precedence climbing. Operands and pending operators live on explicit stacks,
+   * so chains of any length (`a + b + ...`, `x // y // ...`) use no recursion.
+   */
+  private parseOp(minPrec: number): Expr {
+    const t = this.peek();
+    if (t.type === '!' || t.type === '-') {
+      this.next();
+      this.enter(t);
+      const operand = this.parseOp(t.type === '!' ? PREC_NOT + 1 : PREC_NEGATE + 1);
+      this.leave();
+      const lhs: Expr = t.type === '!'
+        ? { kind: 'Not', pos: t.start, e: operand }
+        : { kind: 'Call', pos: t.start, fn: this.var('__sub', t.start), args: [{ kind: 'Int', pos: t.start, value: 0 }, operand] };
+      return this.parseOpRest(lhs, minPrec);
+    }
+    if (!SIMPLE_START.has(t.type)) this.unexpected(t);
+    return this.parseOpRest(this.parseApp(), minPrec);
+  }
+
+  private parseOpRest(first: Expr, minPrec: number): Expr {
+    // Shunting-yard: operands and operators; reduce while the stacked operator binds tighter.
+    const operands: Expr[] = [first];
+    const ops: { type: TokenType; pos: number; prec: number }[] = [];
+    const reduce = (): void => {
+      const op = ops.pop()!;
+      const r = operands.pop()!;
+      const l = operands.pop()!;
+      operands.push(this.binary(op.type, op.pos, l, r));
+    };
+    for (;;) {
+      const t = this.peek();
+      const info = BINARY[t.type];
+      if (!info || info[0] < minPrec) break;
+      const [prec, assoc] = info;
+      while (ops.length > 0) {
+        const top = ops[ops.length - 1];
+        if (top.prec > prec || (top.prec === prec && assoc === Assoc.Left)) reduce();
+        else if (top.prec === prec && assoc === Assoc.None) this.unexpected(t);
+        else break;
+      }
+      this.next();
+      if (t.type === '?') {
+        const path = this.parseAttrPath(ATTR_START);
+        const l = operands.pop()!;
+        operands.push({ kind: 'HasAttr', pos: t.start, e: l, path });
+        // '?' is non-associative: a second '?' right after is an error.
+        if (this.peekType() === '?') this.unexpected(this.peek());
+        continue;
+      }
+      ops.push({ type: t.type, pos: t.start, prec });
+      const u = this.peek();
+      let operand: Expr;
+      if (u.type === '!' || u.type === '-') {
+        // A prefix operator takes the operators that bind tighter than itself.
+        operand = this.parseOp(prec + (assoc === Assoc.Right ? 0 : 1));
+      } else {
+        if (!SIMPLE_START.has(u.type)) this.unexpected(u);
+        operand = this.parseApp();
+      }
+      operands.push(operand);
+    }
+    while (ops.length > 0) reduce();
+    return operands[0];
+  }
+
+  private binary(type: TokenType, pos: number, l: Expr, r: Expr): Expr {
+    switch (type) {
+      case '+':
+        return { kind: 'ConcatStrings', pos, forceString: false, parts: [l, r] };
+      case '-': return this.call2('__sub', pos, l, r);
+      case '*': return this.call2('__mul', pos, l, r);
+      case '/': return this.call2('__div', pos, l, r);
+      case '<': return this.call2('__lessThan', pos, l, r);
+      case '>': return this.call2('__lessThan', pos, r, l);
+      case '<=': return { kind: 'Not', pos, e: this.call2('__lessThan', pos, r, l) };
+      case '>=': return { kind: 'Not', pos, e: this.call2('__lessThan', pos, l, r) };
+      default:
+        return { kind: 'BinOp', pos, op: type as BinOp, l, r };
+    }
+  }
+
+  private call2(fn: string, pos: number, a: Expr, b: Expr): Expr {
+    return { kind: 'Call', pos, fn: this.var(fn, pos), args: [a, b] };
+  }
+
+  private var(name: string, pos: number): Expr {
+    return { kind: 'Var', pos, name };
+  }
+
+  /** expr_app: a function followed by arguments; all arguments land in one Call node. */
+  private parseApp(): Expr {
+    let fn = this.parseSelect();
+    while (SIMPLE_START.has(this.peekType())) {
+      const arg = this.parseSelect();
+      if (fn.kind === 'Call') fn.args.push(arg);
+      else fn = { kind: 'Call', pos: fn.pos, fn, args: [arg] };
+    }
+    return fn;
+  }
+
+  private parseSelect(): Expr {
+    const start = this.peek();
+    const e = this.parseSimple();
+    const t = this.peek();
+    if (t.type === '.') {
+      this.next();
+      const path = this.parseAttrPath(ATTR_START);
+      let def: Expr | undefined;
+      if (this.peekType() === 'or') {
+        this.next();
+        const d = this.peek();
+        if (!SIMPLE_START.has(d.type)) this.unexpected(d);
+        def = this.parseSelect();
+      }
+      return { kind: 'Select', pos: start.start, e, path, def };
+    }
+    if (t.type === 'or') {
+      // `f or`: Nixpkgs once had a function named `or`; kept for compatibility.
+      this.next();
+      return { kind: 'Call', pos: start.start, fn: e, args: [this.var('or', t.start)] };
+    }
+    return e;
+  }
+
+  private parseSimple(): Expr {
+    const t = this.peek();
+    switch (t.type) {
+      case 'id':
+        this.next();
+        if (t.value === '__curPos') return { kind: 'CurPos', pos: t.start };
+        return { kind: 'Var', pos: t.start, name: t.value as string };
+      case 'int':
+        this.next();
+        return { kind: 'Int', pos: t.start, value: t.value as number | bigint };
+      case 'float':
+        this.next();
+        return { kind: 'Float', pos: t.start, value: t.value as number };
+      case '"':
+        return this.parseString();
+      case 'indOpen':
+        return this.parseIndString();
+      case 'path':
+      case 'hpath':
+        return this.parsePath();
+      case 'spath': {
+        this.next();
+        const name = (t.value as string).slice(1, -1);
+        return {
+          kind: 'Call', pos: t.start, fn: this.var('__findFile', t.start),
+          args: [this.var('__nixPath', t.start), { kind: 'String', pos: t.start, value: name }],
+        };
+      }
+      case 'uri':
+        this.next();
+        return { kind: 'String', pos: t.start, value: t.value as string };
+      case '(': {
+        this.next();
+        const e = this.parseExpr();
+        this.expect(')', ["')'"]);
+        return e;
+      }
+      case 'let': {
+        // `let { ... body = e; }` is `(rec { ... }).body`.
+        this.next();
+        this.next();
+        const attrs = this.parseBinds(t.start);
+        this.expect('}', ["'inherit'", "'}'"]);
+        attrs.rec = true;
+        return { kind: 'Select', pos: t.start, e: attrs, path: [{ name: 'body', pos: t.start }] };
+      }
+      case 'rec': {
+        this.next();
+        this.expect('{', ["'{'"]);
+        const attrs = this.parseBinds(t.start);
+        this.expect('}', ["'inherit'", "'}'"]);
+        attrs.rec = true;
+        return attrs;
+      }
+      case '{': {
+        this.next();
+        const attrs = this.parseBinds(t.start);
+        const close = this.peek();
+        if (close.type !== '}') this.unexpected(close, ["'inherit'"]);
+        this.next();
+        return attrs;
+      }
+      case '[': {
+        this.next();
+        const elems: Expr[] = [];
+        this.enter(t);
+        while (this.peekType() !== ']') {
+          const u = this.peek();
+          if (!SIMPLE_START.has(u.type)) this.unexpected(u);
+          elems.push(this.parseSelect());
+        }
+        this.leave();
+        this.next();
+        return { kind: 'List', pos: t.start, elems };
+      }
+      default:
+        this.unexpected(t);
+    }
+  }
+
+  // ---- strings and paths
+
+  /** `"..."`: a plain string, or the concatenation of its parts. */
+  private parseString(): Expr {
+    const open = this.next();
+    const parts: Expr[] = [];
+    let partsPos = -1;
+    for (;;) {
+      const t = this.peek();
+      if (t.type === 'str') {
+        this.next();
+        if (partsPos < 0) partsPos = t.start;
+        parts.push({ kind: 'String', pos: t.start, value: t.value as string });
+      } else if (t.type === '${') {
+        this.next();
+        if (partsPos < 0) partsPos = t.start;
+        parts.push(this.parseExpr());
+        this.expect('}', ["'}'"]);
+      } else if (t.type === '"') {
+        this.next();
+        break;
+      } else {
+        this.unexpected(t, ["'\"'"]);
+      }
+    }
+    if (parts.length === 0) return { kind: 'String', pos: open.start, value: '' };
+    if (parts.length === 1 && parts[0].kind === 'String') return parts[0];
+    return { kind: 'ConcatStrings', pos: partsPos, forceString: true, parts };
+  }
+
+  private parseIndString(): Expr {
+    const open = this.next();
+    const parts: ({ str: string; hasIndentation: boolean; pos: number } | { expr: Expr; pos: number })[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.type === 'indstr') {
+        this.next();
+        parts.push({ str: t.value as string, hasIndentation: t.hasIndentation !== false, pos: t.start });
+      } else if (t.type === '${') {
+        this.next();
+        parts.push({ expr: this.parseExpr(), pos: t.start });
+        this.expect('}', ["'}'"]);
+      } else if (t.type === 'indClose') {
+        this.next();
+        break;
+      } else {
+        this.unexpected(t);
+      }
+    }
+    return stripIndentation(open.start, parts);
+  }
+
+  private parsePath(): Expr {
+    const t = this.next();
+    const literal = t.value as string;
+    let resolved: string;
+    if (t.type === 'hpath') {
+      const home = this.options.home;
+      if (home === undefined) this.error(`the path '${literal}' can not be resolved in pure mode`, t.start);
+      resolved = canonicalisePath(home + literal.slice(1));
+    } else {
+      resolved = canonicalisePath(literal.startsWith('/') ? literal : this.source.baseDir + '/' + literal);
+    }
+    if (literal.length > 1 && literal.endsWith('/') && !resolved.endsWith('/')) resolved += '/';
+    const head: Expr = { kind: 'Path', pos: t.start, value: resolved };
+    const parts: Expr[] = [];
+    for (;;) {
+      const u = this.peek();
+      if (u.type === 'pathEnd') { this.next(); break; }
+      if (u.type === 'str') {
+        this.next();
+        parts.push({ kind: 'String', pos: u.start, value: u.value as string });
+      } else if (u.type === '${') {
+        this.next();
+        parts.push(this.parseExpr());
+        this.expect('}', ["'}'"]);
+      } else {
+        this.unexpected(u);
+      }
+    }
+    if (parts.length === 0) return head;
+    return { kind: 'ConcatStrings', pos: t.start, forceString: false, parts: [head, ...parts] };
+  }
+
+  // ---- attribute sets
+
+  /** One element of an attribute path: `name`, `or`, `"string"` or `${expr}`. */
+  private parseAttrName(expected: string[]): AttrName {
+    const t = this.peek();
+    if (t.type === 'id') { this.next(); return { name: t.value as string, pos: t.start }; }
+    if (t.type === 'or') { this.next(); return { name: 'or', pos: t.start }; }
+    if (t.type === '"') {
+      const e = this.parseString();
+      return e.kind === 'String' ? { name: e.value, pos: t.start } : { expr: e, pos: t.start };
+    }
+    if (t.type === '${') {
+      this.next();
+      const e = this.parseExpr();
+      this.expect('}', ["'}'"]);
+      return e.kind === 'String' ? { name: e.value, pos: t.start } : { expr: e, pos: t.start };
+    }
+    this.unexpected(t, expected);
+  }
+
+  private parseAttrPath(expected: string[]): AttrName[] {
+    const path = [this.parseAttrName(expected)];
+    while (this.peekType() === '.') {
+      this.next();
+      path.push(this.parseAttrName(ATTR_START));
+    }
+    return path;
+  }
+
+  /** Bindings up to (not including) the closing `}` or `in`. */
+  private parseBinds(pos: number): ExprAttrs {
+    const attrs: ExprAttrs = { kind: 'Attrs', pos, rec: false, attrs: new Map(), dynamic: [], inheritFrom: [] };
+    for (;;) {
+      const t = this.peek();
+      if (t.type === 'inherit') {
+        this.next();
+        this.parseInherit(attrs);
+        continue;
+      }
+      if (t.type === 'id' || t.type === 'or' || t.type === '"' || t.type === '${') {
+        const path = this.parseAttrPath(ATTR_START);
+        this.expect('=', ["'.'", "'='"]);
+        const value = this.parseExpr();
+        this.expect(';', ["';'"]);
+        this.addAttr(attrs, path, value, t.start);
+        continue;
+      }
+      return attrs;
+    }
+  }
+
+  private parseInherit(attrs: ExprAttrs): void {
+    let fromIndex = -1;
+    if (this.peekType() === '(') {
+      this.next();
+      const from = this.parseExpr();
+      this.expect(')', ["')'"]);
+      fromIndex = attrs.inheritFrom.length;
+      attrs.inheritFrom.push(from);
+    }
+    for (;;) {
+      const t = this.peek();
+      if (t.type === ';') { this.next(); return; }
+      if (t.type !== 'id' && t.type !== 'or' && t.type !== '"' && t.type !== '${') this.unexpected(t);
+      const name = this.parseAttrName(ATTR_START);
+      if (!('name' in name)) this.error('dynamic attributes not allowed in inherit', name.pos);
+      const existing = attrs.attrs.get(name.name);
+      if (existing) this.dupAttr(name.name, name.pos, existing.pos);
+      const def: AttrDef = fromIndex < 0
+        ? { kind: 'inherited', e: { kind: 'Var', pos: name.pos, name: name.name }, pos: name.pos }
+        : {
+          kind: 'inheritedFrom',
+          e: { kind: 'Select', pos: name.pos, e: { kind: 'InheritFrom', pos: name.pos, index: fromIndex }, path: [{ name: name.name, pos: name.pos }] },
+          pos: name.pos,
+        };
+      attrs.attrs.set(name.name, def);
+    }
+  }
+
+  private dupAttr(path: string, pos: number, prevPos: number): never {
+    const prev = this.source.lineCol(prevPos);
+    this.error(`attribute '${path}' already defined at ${this.source.origin}:${prev.line}:${prev.column}`, pos);
+  }
+
+  /** Adds `a.b.c = e`, creating or merging nested sets as C++ Nix's addAttr does. */
+  private addAttr(attrs: ExprAttrs, path: AttrName[], e: Expr, pos: number): void {
+    let target = attrs;
+    for (let k = 0; k < path.length - 1; k++) {
+      const n = path[k];
+      if ('name' in n) {
+        const existing = target.attrs.get(n.name);
+        if (existing) {
+          if (existing.e.kind !== 'Attrs' || existing.kind !== 'plain') {
+            this.dupAttr(showAttrPath(path.slice(0, k + 1)), pos, existing.pos);
+          }
+          target = existing.e as ExprAttrs;
+        } else {
+          const nested = emptyAttrs(pos);
+          target.attrs.set(n.name, { kind: 'plain', e: nested, pos });
+          target = nested;
+        }
+      } else {
+        const nested = emptyAttrs(pos);
+        target.dynamic.push({ name: n.expr, value: nested, pos });
+        target = nested;
+      }
+    }
+    const last = path[path.length - 1];
+    if ('name' in last) this.addNamed(target, path.slice(), last.name, { kind: 'plain', e, pos });
+    else target.dynamic.push({ name: last.expr, value: e, pos });
+  }
+
+  private addNamed(attrs: ExprAttrs, path: AttrName[], name: string, def: AttrDef): void {
+    const existing = attrs.attrs.get(name);
+    if (!existing) {
+      attrs.attrs.set(name, def);
+      if (def.e.kind === 'Lambda' && def.e.name === undefined) (def.e as ExprLambda).name = name;
+      return;
+    }
+    const ae = def.e;
+    const je = existing.e;
+    if (ae.kind === 'Attrs' && je.kind === 'Attrs' && def.kind === 'plain' && existing.kind === 'plain') {
+      // Merging `x.a = 1; x = { b = 2; };`: the second set's attributes join the first.
+      const shift = je.inheritFrom.length;
+      for (const [n, d] of ae.attrs) {
+        if (d.kind === 'inheritedFrom') {
+          const sel = d.e as { e: { index: number } };
+          sel.e.index += shift;
+        }
+        path.push({ name: n, pos: d.pos });
+        this.addNamed(je, path, n, d);
+        path.pop();
+      }
+      je.dynamic.push(...ae.dynamic);
+      je.inheritFrom.push(...ae.inheritFrom);
+      return;
+    }
+    this.dupAttr(showAttrPath(path), def.pos, existing.pos);
+  }
+}
+
+function emptyAttrs(pos: number): ExprAttrs {
+  return { kind: 'Attrs', pos, rec: false, attrs: new Map(), dynamic: [], inheritFrom: [] };
+}
+
+export function showAttrPath(path: AttrName[]): string {
+  return path.map((n) => ('name' in n ? n.name : '"${..}"')).join('.');
+}
+
+type IndPart = { str: string; hasIndentation: boolean; pos: number } | { expr: Expr; pos: number };
+
+/** Removes the common leading indentation of an indented string, as C++ Nix does. */
+function stripIndentation(pos: number, parts: IndPart[]): Expr {
+  if (parts.length === 0) return { kind: 'String', pos, value: '' };
+  let atStartOfLine = true;
+  let minIndent = 1000000;
+  let curIndent = 0;
+  for (const p of parts) {
+    if (!('str' in p) || !p.hasIndentation) {
+      if (atStartOfLine) {
+        atStartOfLine = false;
+        if (curIndent < minIndent) minIndent = curIndent;
+      }
+      continue;
+    }
+    const s = p.str;
+    for (let j = 0; j < s.length; j++) {
+      const c = s[j];
+      if (atStartOfLine) {
+        if (c === ' ') curIndent++;
+        else if (c === '\n') curIndent = 0;
+        else {
+          atStartOfLine = false;
+          if (curIndent < minIndent) minIndent = curIndent;
+        }
+      } else if (c === '\n') {
+        atStartOfLine = true;
+        curIndent = 0;
+      }
+    }
+  }
+
+  const out: Expr[] = [];
+  atStartOfLine = true;
+  let curDropped = 0;
+  let n = parts.length;
+  for (const p of parts) {
+    if (!('str' in p)) {
+      atStartOfLine = false;
+      curDropped = 0;
+      out.push(p.expr);
+      n--;
+      continue;
+    }
+    const s = p.str;
+    let s2 = '';
+    for (let j = 0; j < s.length; j++) {
+      const c = s[j];
+      if (atStartOfLine) {
+        if (c === ' ') {
+          if (curDropped++ >= minIndent) s2 += c;
+        } else if (c === '\n') {
+          curDropped = 0;
+          s2 += c;
+        } else {
+          atStartOfLine = false;
+          curDropped = 0;
+          s2 += c;
+        }
+      } else {
+        s2 += c;
+        if (c === '\n') atStartOfLine = true;
+      }
+    }
+    if (n === 1) {
+      // Drop a last line that holds only spaces.
+      const nl = s2.lastIndexOf('\n');
+      if (nl >= 0 && /^ *$/.test(s2.slice(nl + 1))) s2 = s2.slice(0, nl + 1);
+    }
+    if (s2 !== '') out.push({ kind: 'String', pos: p.pos, value: s2 });
+    n--;
+  }
+  if (out.length === 0) return { kind: 'String', pos, value: '' };
+  if (out.length === 1 && out[0].kind === 'String') return out[0];
+  return { kind: 'ConcatStrings', pos, forceString: true, parts: out };
+}

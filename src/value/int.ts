@@ -1,0 +1,67 @@
+// Nix integers are signed 64-bit. They are JS numbers while they are safe integers (the
+// common case, and fast) and bigints beyond; every operation normalises its result back to a
+// number when it fits, so the two forms of one value never coexist.
+
+export type NixInt = number | bigint;
+
+const MIN = -(2n ** 63n);
+const MAX = 2n ** 63n - 1n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+
+export class IntegerOverflow extends Error {}
+
+export function normaliseInt(v: bigint): NixInt {
+  if (v > MAX || v < MIN) throw new IntegerOverflow('integer overflow');
+  return v >= SAFE_MIN && v <= SAFE_MAX ? Number(v) : v;
+}
+
+export function isNixInt(v: unknown): v is NixInt {
+  return typeof v === 'bigint' || (typeof v === 'number');
+}
+
+export function toBig(v: NixInt): bigint {
+  return typeof v === 'bigint' ? v : BigInt(v);
+}
+
+export function addInt(a: NixInt, b: NixInt): NixInt {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return normaliseInt(toBig(a) + toBig(b));
+}
+
+export function subInt(a: NixInt, b: NixInt): NixInt {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return normaliseInt(toBig(a) - toBig(b));
+}
+
+export function mulInt(a: NixInt, b: NixInt): NixInt {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a * b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  return normaliseInt(toBig(a) * toBig(b));
+}
+
+/** Truncating division; the caller checks for division by zero. */
+export function divInt(a: NixInt, b: NixInt): NixInt {
+  // Float division is exact enough to truncate only while the dividend is small.
+  if (typeof a === 'number' && typeof b === 'number' && Math.abs(a) < 2 ** 31) return Math.trunc(a / b) || 0;
+  return normaliseInt(toBig(a) / toBig(b));
+}
+
+export function intToNumber(v: NixInt): number {
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+export function compareInt(a: NixInt, b: NixInt): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  const x = toBig(a);
+  const y = toBig(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
