@@ -5,9 +5,13 @@ import { resolve, dirname } from 'node:path';
 import { Source } from '../syntax/source.js';
 import { parse } from '../syntax/parser.js';
 import { showExpr } from '../syntax/show.js';
+import { compile } from '../compiler/compiler.js';
 import { NixError } from '../errors/errors.js';
 import { renderError } from '../errors/render.js';
-import { checkScopes } from '../compiler/scope.js';
+import { Evaluation } from '../eval.js';
+import { printValue } from '../value/print.js';
+import { toJSON } from '../value/json.js';
+import type { Request, Value } from '../value/values.js';
 
 export interface CliIO {
   stdout: { write(chunk: Buffer | string): unknown };
@@ -17,18 +21,51 @@ export interface CliIO {
 
 interface Options {
   parseOnly: boolean;
+  eval: boolean;
+  strict: boolean;
+  json: boolean;
+  xml: boolean;
+  showTrace: boolean;
   file?: string;
   exprs: string[];
+  attrPaths: string[];
+  args: Record<string, string>;
+  argstrs: Record<string, string>;
+  searchPath: string[];
 }
 
+/** Flags nix-instantiate accepts that change nothing here. */
+const IGNORED_FLAGS = new Set(['--no-location', '--read-write-mode', '--show-trace', '--readonly-mode', '--impure']);
+/** Flags that take one value we do not use. */
+const IGNORED_WITH_VALUE = new Set(['--option', '--lint-url-literals', '--lint-short-path-literals', '--lint-absolute-path-literals', '--extra-experimental-features', '--experimental-features']);
+
 function parseArgs(args: string[]): Options {
-  const o: Options = { parseOnly: false, exprs: [] };
+  const o: Options = {
+    parseOnly: false, eval: false, strict: false, json: false, xml: false, showTrace: false,
+    exprs: [], attrPaths: [], args: {}, argstrs: {}, searchPath: [],
+  };
+  let exprMode = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--parse') o.parseOnly = true;
-    else if (a === '-E' || a === '--expr') o.exprs.push(args[++i]);
-    else if (a.startsWith('-') && a !== '-') throw new Error(`unknown flag '${a}'`);
-    else o.file = a;
+    switch (a) {
+      case '--parse': o.parseOnly = true; break;
+      case '--eval': o.eval = true; break;
+      case '--strict': o.strict = true; break;
+      case '--json': o.json = true; break;
+      case '--xml': o.xml = true; break;
+      case '--show-trace': o.showTrace = true; break;
+      case '-E': case '--expr': exprMode = true; break;
+      case '-A': case '--attr': o.attrPaths.push(args[++i]); break;
+      case '-I': o.searchPath.push(args[++i]); break;
+      case '--arg': o.args[args[i + 1]] = args[i + 2]; i += 2; break;
+      case '--argstr': o.argstrs[args[i + 1]] = args[i + 2]; i += 2; break;
+      default:
+        if (IGNORED_FLAGS.has(a)) break;
+        if (IGNORED_WITH_VALUE.has(a)) { i += a === '--option' ? 2 : 1; break; }
+        if (a.startsWith('-') && a !== '-') throw new NixError('eval', `unrecognised flag '${a}'`);
+        if (exprMode) o.exprs.push(a);
+        else o.file = a;
+    }
   }
   return o;
 }
@@ -38,24 +75,8 @@ function writeBytes(stream: CliIO['stdout'], s: string): void {
 }
 
 export function instantiate(args: string[], io: CliIO): number {
-  const opts = parseArgs(args);
-  let source: Source;
-  if (opts.exprs.length > 0) {
-    source = Source.fromUtf8(Source.STRING, opts.exprs[0], process.cwd());
-  } else if (opts.file === '-' || opts.file === undefined) {
-    source = new Source(Source.STDIN, io.readStdin(), process.cwd());
-  } else {
-    const path = resolve(opts.file);
-    source = new Source(path, readFileSync(path, 'latin1'), dirname(path));
-  }
   try {
-    const ast = parse(source, { home: process.env.HOME });
-    checkScopes(ast, source);
-    if (opts.parseOnly) {
-      writeBytes(io.stdout, showExpr(ast) + '\n');
-      return 0;
-    }
-    throw new Error('--eval is not implemented yet');
+    return run(parseArgs(args), io);
   } catch (e) {
     if (e instanceof NixError) {
       writeBytes(io.stderr, renderError(e));
@@ -64,3 +85,42 @@ export function instantiate(args: string[], io: CliIO): number {
     throw e;
   }
 }
+
+function run(opts: Options, io: CliIO): number {
+  let source: Source;
+  if (opts.exprs.length > 0) {
+    source = Source.fromUtf8(Source.STRING, opts.exprs[0], process.cwd());
+  } else if (opts.file === '-' || (opts.file === undefined && opts.parseOnly)) {
+    source = new Source(Source.STDIN, io.readStdin(), process.cwd());
+  } else {
+    const path = resolve(opts.file ?? 'default.nix');
+    source = new Source(path, readFileSync(path, 'latin1'), dirname(path));
+  }
+  const ev = new Evaluation({
+    strict: opts.strict || opts.json,
+    attrPath: opts.attrPaths[0],
+    args: opts.args,
+    argstrs: opts.argstrs,
+    home: process.env.HOME,
+    onMessage: (line) => writeBytes(io.stderr, line + '\n'),
+  });
+  const chunk = ev.compileSource(source);
+  if (opts.parseOnly) {
+    writeBytes(io.stdout, showExpr(parse(source, { home: process.env.HOME })) + '\n');
+    return 0;
+  }
+  if (!opts.eval) throw new NixError('eval', 'instantiating derivations is not supported; use --eval');
+  const value = ev.run(chunk);
+  let text: string;
+  if (opts.json) {
+    text = ev.vm.run((function* (): Generator<Request, Value, Value> {
+      return yield* toJSON(value, new Set());
+    })()) as string;
+  } else {
+    text = printValue(value, { trackRepeated: true });
+  }
+  writeBytes(io.stdout, text + '\n');
+  return 0;
+}
+
+export { compile };

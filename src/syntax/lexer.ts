@@ -22,10 +22,10 @@ export interface Token {
   hasIndentation?: boolean;
 }
 
-const KEYWORDS: Record<string, TokenType> = {
-  if: 'if', then: 'then', else: 'else', assert: 'assert', with: 'with', let: 'let',
-  in: 'in', rec: 'rec', inherit: 'inherit', or: 'or',
-};
+const KEYWORDS = new Map<string, TokenType>([
+  ['if', 'if'], ['then', 'then'], ['else', 'else'], ['assert', 'assert'], ['with', 'with'], ['let', 'let'],
+  ['in', 'in'], ['rec', 'rec'], ['inherit', 'inherit'], ['or', 'or'],
+]);
 
 // Single characters the grammar uses; any other character is an invalid token.
 const PUNCT = new Set(':@;!-<>+*/?."(){}[]=,');
@@ -135,7 +135,7 @@ class Lexer {
       const idLen = p - start;
       if (idLen >= pathLen.len && idLen >= uriLen) {
         const word = t.slice(start, p);
-        const kw = KEYWORDS[word];
+        const kw = KEYWORDS.get(word);
         this.pos = p;
         this.push(kw ?? 'id', start, p, kw ? undefined : word);
         return;

@@ -1,0 +1,143 @@
+// The builtins the language itself leans on: arithmetic and comparison (the operators
+// `-`, `*`, `/`, `<` call these), type predicates, errors, tryEval, seq/deepSeq, trace,
+// toString, import and typeOf.
+
+import { NixError } from '../errors/errors.js';
+import { addInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
+import {
+  Builtin, type BuiltinSpec, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
+  ThunkState, typeOf, type Value,
+} from '../value/values.js';
+import { coerceToString } from '../value/coerce.js';
+import { lessThanGen, quickAdd } from '../vm/ops.js';
+import { printValue } from '../value/print.js';
+import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
+
+type Gen = Generator<Request, Value, Value>;
+
+function isInt(v: Value): v is NixInt {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+function arith(name: string, intOp: (a: NixInt, b: NixInt) => NixInt, floatOp: (a: number, b: number) => number): BuiltinSpec {
+  return defineBuiltin(name, 2, ([a, b]) => {
+    if (isInt(a) && isInt(b)) return intOp(a, b);
+    return new NixFloat(floatOp(expectNumber(a), expectNumber(b)));
+  });
+}
+
+/** Walks a value and forces everything in it, iteratively and once per shared value. */
+export function* deepForce(root: Value): Gen {
+  const seen = new Set<object>();
+  const work: Value[] = [root];
+  while (work.length > 0) {
+    const v = yield* force(work.pop()!);
+    if (Array.isArray(v)) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+      for (let i = v.length - 1; i >= 0; i--) work.push(v[i]);
+    } else if (v instanceof NixAttrs) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+      const keys = v.keys();
+      for (let i = keys.length - 1; i >= 0; i--) work.push(v.get(keys[i])!);
+    }
+  }
+  return yield* force(root);
+}
+
+function* toStringGen(v: Value): Gen {
+  const r = yield* coerceToString(v, { coerceMore: true, copyToStore: false });
+  return r.context && r.context.size > 0 ? new NixString(r.s, r.context) : r.s;
+}
+
+export const coreBuiltins: BuiltinSpec[] = [
+  defineBuiltin('add', 2, ([a, b]) => {
+    if (isInt(a) && isInt(b)) return addInt(a, b);
+    const r = quickAdd(a, b);
+    if (r === undefined) throw typeError(isInt(a) || a instanceof NixFloat ? 'an integer' : 'an integer', isInt(a) || a instanceof NixFloat ? b : a);
+    return r;
+  }),
+  arith('sub', subInt, (a, b) => a - b),
+  arith('mul', mulInt, (a, b) => a * b),
+  defineBuiltin('div', 2, ([a, b]) => {
+    const bn = expectNumber(b);
+    expectNumber(a);
+    if (bn === 0) throw new NixError('eval', 'division by zero');
+    if (isInt(a) && isInt(b)) {
+      if (toBig(a) === -(2n ** 63n) && toBig(b) === -1n) throw new NixError('eval', 'integer overflow');
+      return divInt(a, b);
+    }
+    return new NixFloat(expectNumber(a) / bn);
+  }),
+  defineBuiltin('lessThan', 2, ([a, b]) => lessThanGen(a, b)),
+  defineBuiltin('bitAnd', 2, ([a, b]) => normaliseInt(toBig(expectInt(a)) & toBig(expectInt(b)))),
+  defineBuiltin('bitOr', 2, ([a, b]) => normaliseInt(toBig(expectInt(a)) | toBig(expectInt(b)))),
+  defineBuiltin('bitXor', 2, ([a, b]) => normaliseInt(toBig(expectInt(a)) ^ toBig(expectInt(b)))),
+  defineBuiltin('ceil', 1, ([a]) => floatToInt(Math.ceil(expectNumber(a)), 'ceil')),
+  defineBuiltin('floor', 1, ([a]) => floatToInt(Math.floor(expectNumber(a)), 'floor')),
+
+  defineBuiltin('typeOf', 1, ([v]) => typeOf(v)),
+  defineBuiltin('isNull', 1, ([v]) => v === null),
+  defineBuiltin('isBool', 1, ([v]) => typeof v === 'boolean'),
+  defineBuiltin('isInt', 1, ([v]) => isInt(v)),
+  defineBuiltin('isFloat', 1, ([v]) => v instanceof NixFloat),
+  defineBuiltin('isString', 1, ([v]) => typeof v === 'string' || v instanceof NixString),
+  defineBuiltin('isPath', 1, ([v]) => v instanceof NixPath),
+  defineBuiltin('isList', 1, ([v]) => Array.isArray(v)),
+  defineBuiltin('isAttrs', 1, ([v]) => v instanceof NixAttrs),
+  defineBuiltin('isFunction', 1, ([v]) => v instanceof Closure || v instanceof Builtin),
+
+  defineBuiltin('throw', 1, function* ([v]) {
+    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+    throw new NixError('throw', r.s);
+  }),
+  defineBuiltin('abort', 1, function* ([v]) {
+    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+    throw new NixError('abort', `evaluation aborted with the following error message: '${r.s}'`);
+  }),
+  defineBuiltin('tryEval', 1, function* ([v]) {
+    try {
+      const r = yield* force(v);
+      return attrsOf([['success', true], ['value', r]]);
+    } catch (e) {
+      if (e instanceof NixError && e.catchable) return attrsOf([['success', false], ['value', false]]);
+      throw e;
+    }
+  }, { lazy: [0] }),
+  defineBuiltin('seq', 2, function* ([a, b]) {
+    yield* force(a);
+    return yield* force(b);
+  }, { lazy: [0, 1] }),
+  defineBuiltin('deepSeq', 2, function* ([a, b]) {
+    yield* deepForce(a);
+    return yield* force(b);
+  }, { lazy: [0, 1] }),
+  defineBuiltin('trace', 2, function* ([msg, b], ctx) {
+    const m = yield* deepForce(msg);
+    ctx.state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m));
+    return yield* force(b);
+  }, { lazy: [1] }),
+  defineBuiltin('toString', 1, ([v]) => toStringGen(v)),
+  defineBuiltin('import', 1, function* ([v], ctx) {
+    const path = yield* pathArgument(v);
+    return yield* force(ctx.state.importFile(path));
+  }),
+];
+
+function floatToInt(x: number, _name: string): NixInt {
+  if (Number.isSafeInteger(x)) return x;
+  if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 63) throw new NixError('eval', `integer overflow`);
+  return normaliseInt(BigInt(x));
+}
+
+/** A path argument: a path value, or a string holding an absolute path. */
+export function* pathArgument(v0: Value): Generator<Request, string, Value> {
+  const v = yield* force(v0);
+  if (v instanceof NixPath) return v.path;
+  const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+  if (!r.s.startsWith('/')) throw new NixError('eval', `string '${r.s}' doesn't represent an absolute path`);
+  return r.s;
+}
+
+export { Thunk, ThunkState, expectString };

@@ -1,0 +1,41 @@
+// The builtin registry: every family's specs, and the global environment built from them
+// (`builtins.x`, the `__x` aliases, and the names Nix binds without a prefix).
+
+import { Builtin, type BuiltinSpec, NixAttrs, type EvalSettings, type Value } from '../value/values.js';
+import { coreBuiltins } from './core.js';
+
+export const allBuiltins: BuiltinSpec[] = [...coreBuiltins];
+
+/** Builtins and constants that are in scope without the `builtins.` prefix. */
+const UNPREFIXED = new Set([
+  'abort', 'baseNameOf', 'break', 'derivation', 'derivationStrict', 'dirOf', 'fetchGit', 'fetchMercurial',
+  'fetchTarball', 'fetchTree', 'fromTOML', 'import', 'isNull', 'map', 'placeholder', 'removeAttrs',
+  'scopedImport', 'throw', 'toString', 'true', 'false', 'null', 'builtins',
+]);
+
+export function constants(settings: EvalSettings): [string, Value][] {
+  return [
+    ['true', true],
+    ['false', false],
+    ['null', null],
+    ['currentSystem', settings.currentSystem],
+    ['storeDir', settings.storeDir],
+    ['nixVersion', settings.nixVersion],
+    ['langVersion', settings.langVersion],
+  ];
+}
+
+export function buildGlobals(specs: BuiltinSpec[], consts: [string, Value][]): Map<string, Value> {
+  const builtinsMap = new Map<string, Value>();
+  for (const s of specs) builtinsMap.set(s.name, new Builtin(s));
+  for (const [n, v] of consts) builtinsMap.set(n, v);
+  const builtinsSet = new NixAttrs(builtinsMap);
+  builtinsMap.set('builtins', builtinsSet);
+  const globals = new Map<string, Value>();
+  for (const [n, v] of builtinsMap) {
+    if (n !== 'true' && n !== 'false' && n !== 'null') globals.set(`__${n}`, v);
+    if (UNPREFIXED.has(n)) globals.set(n, v);
+  }
+  globals.set('builtins', builtinsSet);
+  return globals;
+}

@@ -1,0 +1,112 @@
+// Compiled code: a chunk is a flat array of opcodes and operands with a constant pool and,
+// for every code index, the source offset it came from (for error positions).
+
+import type { Source } from '../syntax/source.js';
+
+export const enum Op {
+  /** k: push consts[k] */
+  Const,
+  /** d i: push slot i of the environment d levels up (unforced) */
+  Local,
+  /** k: push the global (builtin) named consts[k] */
+  Global,
+  /** k: consts[k] = { name, withDepths }: look the name up through the `with` scopes */
+  WithVar,
+  /** force the value on top of the stack */
+  Force,
+  /** k: push a thunk of chunk consts[k] in the current environment */
+  Thunk,
+  /** k: push a closure of lambda consts[k] in the current environment */
+  Closure,
+  /** n: call the function below n arguments */
+  Call,
+  /** n: call and return its result as this frame's result, reusing the frame */
+  TailCall,
+  Return,
+  Pop,
+  /** off: jump to off */
+  Jump,
+  /** off: pop a Boolean; jump if false */
+  JumpIfFalse,
+  /** off: pop a Boolean; jump if true */
+  JumpIfTrue,
+  /** pushes the Boolean on top checked ("in the right operand of &&") */
+  AssertBool,
+  Not,
+  /** n: push a new environment with n slots */
+  PushEnv,
+  PopEnv,
+  /** i: pop into slot i of the current environment */
+  SetLocal,
+  /** k: consts[k] = names; pops one value per name (in order), pushes the set */
+  Attrs,
+  /** k: consts[k] = names; pushes a set of the current environment's slots 1.. */
+  AttrsFromEnv,
+  /** stack: set, name, value -> set with the dynamic attribute added (unless name is null) */
+  DynAttr,
+  /** k: pop a set, push its attribute consts[k] (error if missing) */
+  Select,
+  /** k off: pop a set; push the attribute or jump to off if missing or not a set */
+  SelectOr,
+  /** pop a forced name, pop a set, push the attribute */
+  SelectDyn,
+  /** off: pop name, pop set; push attr, or jump to off */
+  SelectDynOr,
+  /** k: pop value; push whether it is a set with attribute consts[k] (false if not a set) */
+  HasAttr,
+  /** pop name, pop value; push whether it has it */
+  HasAttrDyn,
+  /** k off: pop value; if it is a set with consts[k], push the attribute, else push false and jump */
+  HasAttrStep,
+  /** off: dynamic version of HasAttrStep (name on top) */
+  HasAttrStepDyn,
+  /** n: pop n values, push a list */
+  List,
+  Eq,
+  Neq,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Less,
+  Concat,
+  Update,
+  /** n forceString: concatenate n string-coercible parts */
+  Interpolate,
+  /** k: consts[k] = formals info; binds the lambda's formals from its argument */
+  Formals,
+  /** k: assertion failed; consts[k] is the shown condition */
+  AssertFail,
+  /** push the current position as a set { file, line, column } */
+  CurPos,
+}
+
+export interface Chunk {
+  code: number[];
+  consts: unknown[];
+  /** Source offset of each code index (-1 where none). */
+  positions: number[];
+  source: Source;
+  /** What the chunk computes, for traces and debugging. */
+  name: string;
+}
+
+export interface FormalsInfo {
+  /** Environment slot of each formal (1-based within the lambda's environment). */
+  entries: { name: string; slot: number; def: Chunk | null }[];
+  ellipsis: boolean;
+  /** Sorted formal names, for checking unexpected arguments. */
+  names: Set<string>;
+}
+
+export interface LambdaInfo {
+  chunk: Chunk;
+  name: string | undefined;
+  pos: number;
+  source: Source;
+  /** Number of slots in the lambda's environment. */
+  slots: number;
+  formals: FormalsInfo | null;
+  /** Name of the whole argument, if bound (`x:` or `args@{...}`). */
+  arg: string | undefined;
+}

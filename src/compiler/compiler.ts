@@ -1,0 +1,565 @@
+// Compiles the AST into chunks of bytecode. Names resolve at compile time: a variable is a
+// slot in an environment some levels up, a global builtin, or, only when no lexical binding
+// exists, a lookup through the enclosing `with` scopes. Values needed later are wrapped in
+// thunks; literals, variables and lambdas never are.
+
+import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar } from '../syntax/ast.js';
+import type { Source } from '../syntax/source.js';
+import { NixError } from '../errors/errors.js';
+import { NixFloat, NixPath } from '../value/values.js';
+import { showExpr } from '../syntax/show.js';
+import { type Chunk, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
+
+/** One runtime environment level. */
+interface Scope {
+  names: Map<string, number>;
+  /** A `with` scope: slot 1 holds the set whose attributes are in scope. */
+  isWith: boolean;
+  /** Bindings whose slots are being filled: a bare variable referring to them needs a thunk. */
+  initializing: boolean;
+  parent: Scope | null;
+}
+
+type Resolution =
+  | { kind: 'local'; depth: number; slot: number; scope: Scope }
+  | { kind: 'global' }
+  | { kind: 'with'; depths: number[] };
+
+class ChunkBuilder {
+  readonly code: number[] = [];
+  readonly consts: unknown[] = [];
+  readonly positions: number[] = [];
+  constructor(readonly source: Source, readonly name: string) {}
+
+  emit(op: Op, pos: number, ...operands: number[]): number {
+    const at = this.code.length;
+    this.code.push(op, ...operands);
+    for (let i = 0; i <= operands.length; i++) this.positions.push(pos);
+    return at;
+  }
+
+  constant(v: unknown): number {
+    this.consts.push(v);
+    return this.consts.length - 1;
+  }
+
+  /** Points the jump operand at `operandIndex` to the current end of code. */
+  patch(operandIndex: number): void {
+    this.code[operandIndex] = this.code.length;
+  }
+
+  finish(): Chunk {
+    return { code: this.code, consts: this.consts, positions: this.positions, source: this.source, name: this.name };
+  }
+}
+
+export interface CompileOptions {
+  /** Names bound in the global environment (builtins and constants). */
+  globals: ReadonlySet<string>;
+}
+
+/** Compiles a whole file or expression into a chunk that evaluates it (to WHNF). */
+export function compile(ast: Expr, source: Source, options: CompileOptions): Chunk {
+  return new Compiler(source, options).compileTop(ast);
+}
+
+class Compiler {
+  private b: ChunkBuilder;
+  private scope: Scope | null = null;
+
+  constructor(private readonly source: Source, private readonly options: CompileOptions) {
+    this.b = new ChunkBuilder(source, '«top»');
+  }
+
+  compileTop(ast: Expr): Chunk {
+    this.compileTail(ast);
+    return this.b.finish();
+  }
+
+  // ---- scopes
+
+  private pushScope(names: string[], isWith = false): Scope {
+    const s: Scope = { names: new Map(), isWith, initializing: false, parent: this.scope };
+    names.forEach((n, i) => s.names.set(n, i + 1));
+    this.scope = s;
+    return s;
+  }
+
+  private popScope(): void {
+    this.scope = this.scope!.parent;
+  }
+
+  private resolve(name: string, pos: number, from: Scope | null = this.scope, extraDepth = 0): Resolution {
+    const withDepths: number[] = [];
+    let depth = extraDepth;
+    for (let s = from; s; s = s.parent, depth++) {
+      if (s.isWith) { withDepths.push(depth); continue; }
+      const slot = s.names.get(name);
+      if (slot !== undefined) return { kind: 'local', depth, slot, scope: s };
+    }
+    if (this.options.globals.has(name)) return { kind: 'global' };
+    if (withDepths.length > 0) return { kind: 'with', depths: withDepths };
+    throw new NixError('undefined-variable', `undefined variable '${name}'`, { source: this.source, offset: pos });
+  }
+
+  // ---- sub-chunks
+
+  /** Compiles `body` into a separate chunk run in the current environment. */
+  private subChunk(name: string, body: (c: this) => void): Chunk {
+    const saved = this.b;
+    this.b = new ChunkBuilder(this.source, name);
+    body(this);
+    const chunk = this.b.finish();
+    this.b = saved;
+    return chunk;
+  }
+
+  // ---- expressions
+
+  /** Compiles e so that its WHNF value is returned from the current chunk. */
+  private compileTail(e: Expr): void {
+    const b = this.b;
+    switch (e.kind) {
+      case 'Call': {
+        if (this.arithOp(e) !== undefined) break;
+        this.compileForced(e.fn);
+        for (const a of e.args) this.compileLazy(a);
+        b.emit(Op.TailCall, e.pos, e.args.length);
+        return;
+      }
+      case 'If': {
+        this.compileForced(e.cond);
+        const jf = b.emit(Op.JumpIfFalse, e.pos, 0);
+        this.compileTail(e.then);
+        b.patch(jf + 1);
+        this.compileTail(e.else);
+        return;
+      }
+      case 'Let': {
+        this.compileBindings(e.attrs, e.pos);
+        this.compileTail(e.body);
+        this.popScope();
+        return;
+      }
+      case 'With': {
+        this.compileWithHead(e.env, e.pos);
+        this.compileTail(e.body);
+        this.popScope();
+        return;
+      }
+      case 'Assert': {
+        this.compileAssertHead(e.cond, e.pos);
+        this.compileTail(e.body);
+        return;
+      }
+    }
+    this.compileForced(e);
+    b.emit(Op.Return, e.pos);
+  }
+
+  /** Compiles e leaving its value in WHNF on the stack. */
+  private compileForced(e: Expr): void {
+    this.compile(e);
+    if (!isWhnf(e)) this.b.emit(Op.Force, e.pos);
+  }
+
+  /** Compiles e leaving a value or a thunk of it on the stack, evaluating nothing now. */
+  private compileLazy(e: Expr): void {
+    if (isCheap(e)) {
+      this.compile(e);
+      return;
+    }
+    if (e.kind === 'Var') {
+      const r = this.resolveVar(e);
+      // A variable bound in a scope still being filled may not have its value yet.
+      if (!(r.kind === 'local' && r.scope.initializing) && r.kind !== 'with') {
+        this.emitVar(r, e);
+        return;
+      }
+    }
+    const chunk = this.subChunk(describe(e), (c) => c.compileTail(e));
+    this.b.emit(Op.Thunk, e.pos, this.b.constant(chunk));
+  }
+
+  private resolveVar(e: ExprVar): Resolution {
+    return this.resolve(e.name, e.pos);
+  }
+
+  private emitVar(r: Resolution, e: ExprVar): void {
+    const b = this.b;
+    if (r.kind === 'local') b.emit(Op.Local, e.pos, r.depth, r.slot);
+    else if (r.kind === 'global') b.emit(Op.Global, e.pos, b.constant(e.name));
+    else b.emit(Op.WithVar, e.pos, b.constant({ name: e.name, depths: r.depths }));
+  }
+
+  /** Compiles e leaving its value (possibly an unforced thunk) on the stack. */
+  private compile(e: Expr): void {
+    const b = this.b;
+    switch (e.kind) {
+      case 'Int':
+        b.emit(Op.Const, e.pos, b.constant(e.value));
+        return;
+      case 'Float':
+        b.emit(Op.Const, e.pos, b.constant(new NixFloat(e.value)));
+        return;
+      case 'String':
+        b.emit(Op.Const, e.pos, b.constant(e.value));
+        return;
+      case 'Path':
+        b.emit(Op.Const, e.pos, b.constant(new NixPath(e.value)));
+        return;
+      case 'Var':
+        this.emitVar(this.resolveVar(e), e);
+        return;
+      case 'CurPos':
+        b.emit(Op.CurPos, e.pos);
+        return;
+      case 'InheritFrom':
+        throw new Error('InheritFrom outside of an inherit');
+      case 'Select':
+        this.compileSelect(e.e, e.path, e.def, e.pos);
+        return;
+      case 'HasAttr': {
+        this.compileForced(e.e);
+        const jumps: number[] = [];
+        e.path.forEach((n, i) => {
+          const last = i === e.path.length - 1;
+          if ('name' in n) {
+            if (last) b.emit(Op.HasAttr, e.pos, b.constant(n.name));
+            else {
+              jumps.push(b.emit(Op.HasAttrStep, e.pos, b.constant(n.name), 0) + 2);
+              b.emit(Op.Force, e.pos);
+            }
+          } else {
+            this.compileForced(n.expr);
+            if (last) b.emit(Op.HasAttrDyn, e.pos);
+            else {
+              jumps.push(b.emit(Op.HasAttrStepDyn, e.pos, 0) + 1);
+              b.emit(Op.Force, e.pos);
+            }
+          }
+        });
+        for (const j of jumps) b.patch(j);
+        return;
+      }
+      case 'Attrs':
+        if (e.rec) this.compileRecAttrs(e);
+        else this.compileAttrs(e);
+        return;
+      case 'List':
+        for (const x of e.elems) this.compileLazy(x);
+        b.emit(Op.List, e.pos, e.elems.length);
+        return;
+      case 'Lambda':
+        b.emit(Op.Closure, e.pos, b.constant(this.compileLambda(e)));
+        return;
+      case 'Call': {
+        const op = this.arithOp(e);
+        if (op !== undefined) {
+          this.compileForced(e.args[0]);
+          this.compileForced(e.args[1]);
+          b.emit(op, e.pos);
+          return;
+        }
+        this.compileForced(e.fn);
+        for (const a of e.args) this.compileLazy(a);
+        b.emit(Op.Call, e.pos, e.args.length);
+        return;
+      }
+      case 'Let':
+        this.compileBindings(e.attrs, e.pos);
+        this.compile(e.body);
+        b.emit(Op.PopEnv, e.pos);
+        this.popScope();
+        return;
+      case 'With':
+        this.compileWithHead(e.env, e.pos);
+        this.compile(e.body);
+        b.emit(Op.PopEnv, e.pos);
+        this.popScope();
+        return;
+      case 'If': {
+        this.compileForced(e.cond);
+        const jf = b.emit(Op.JumpIfFalse, e.pos, 0);
+        this.compile(e.then);
+        const j = b.emit(Op.Jump, e.pos, 0);
+        b.patch(jf + 1);
+        this.compile(e.else);
+        b.patch(j + 1);
+        return;
+      }
+      case 'Assert':
+        this.compileAssertHead(e.cond, e.pos);
+        this.compile(e.body);
+        return;
+      case 'Not':
+        this.compileForced(e.e);
+        b.emit(Op.Not, e.pos);
+        return;
+      case 'BinOp':
+        this.compileBinOp(e.op, e.l, e.r, e.pos);
+        return;
+      case 'ConcatStrings':
+        for (const p of e.parts) this.compileForced(p);
+        if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.pos);
+        else b.emit(Op.Interpolate, e.pos, e.parts.length, e.forceString ? 1 : 0);
+        return;
+    }
+  }
+
+  /** `a - b`, `a * b`, `a / b`, `a < b` call builtins the parser names; unless shadowed they get their own opcodes. */
+  private arithOp(e: Extract<Expr, { kind: 'Call' }>): Op | undefined {
+    if (e.fn.kind !== 'Var' || e.args.length !== 2) return undefined;
+    const op = ARITH_OPS[e.fn.name];
+    if (op === undefined) return undefined;
+    return this.resolve(e.fn.name, e.fn.pos).kind === 'global' ? op : undefined;
+  }
+
+  private compileBinOp(op: string, l: Expr, r: Expr, pos: number): void {
+    const b = this.b;
+    switch (op) {
+      case '==':
+      case '!=':
+        this.compileForced(l);
+        this.compileForced(r);
+        b.emit(op === '==' ? Op.Eq : Op.Neq, pos);
+        return;
+      case '&&':
+      case '||':
+      case '->': {
+        this.compileForced(l);
+        const j = b.emit(op === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, pos, 0);
+        this.compileForced(r);
+        b.emit(Op.AssertBool, pos);
+        const end = b.emit(Op.Jump, pos, 0);
+        b.patch(j + 1);
+        b.emit(Op.Const, pos, b.constant(op !== '&&'));
+        b.patch(end + 1);
+        return;
+      }
+      case '//':
+        this.compileForced(l);
+        this.compileForced(r);
+        b.emit(Op.Update, pos);
+        return;
+      case '++':
+        this.compileForced(l);
+        this.compileForced(r);
+        b.emit(Op.Concat, pos);
+        return;
+    }
+  }
+
+  private compileAssertHead(cond: Expr, pos: number): void {
+    const b = this.b;
+    this.compileForced(cond);
+    const j = b.emit(Op.JumpIfTrue, pos, 0);
+    b.emit(Op.AssertFail, pos, b.constant(showExpr(cond)));
+    b.patch(j + 1);
+  }
+
+  private compileWithHead(env: Expr, pos: number): void {
+    this.compileLazy(env);
+    this.b.emit(Op.PushEnv, pos, 1);
+    this.b.emit(Op.SetLocal, pos, 1);
+    this.pushScope([], true);
+  }
+
+  private compileSelect(target: Expr, path: AttrName[], def: Expr | undefined, pos: number): void {
+    const b = this.b;
+    this.compileForced(target);
+    const jumps: number[] = [];
+    path.forEach((n, i) => {
+      const last = i === path.length - 1;
+      if ('name' in n) {
+        const k = b.constant(n.name);
+        if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
+        else b.emit(Op.Select, pos, k);
+      } else {
+        this.compileForced(n.expr);
+        if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
+        else b.emit(Op.SelectDyn, pos);
+      }
+      if (!last) b.emit(Op.Force, pos);
+    });
+    if (def) {
+      const end = b.emit(Op.Jump, pos, 0);
+      for (const j of jumps) b.patch(j);
+      this.compile(def);
+      b.patch(end + 1);
+    }
+  }
+
+  /** Static names in order, then the slots of `inherit (e)` sources. */
+  private bindingLayout(attrs: ExprAttrs): { names: string[]; sourceSlot: (i: number) => number } {
+    const names = [...attrs.attrs.keys()].sort();
+    return { names, sourceSlot: (i) => names.length + 1 + i };
+  }
+
+  /** Opens a scope for a `let` or `rec` set and fills its slots. Leaves the scope pushed. */
+  private compileBindings(attrs: ExprAttrs, pos: number): { names: string[] } {
+    const b = this.b;
+    const { names, sourceSlot } = this.bindingLayout(attrs);
+    const outer = this.scope;
+    b.emit(Op.PushEnv, pos, names.length + attrs.inheritFrom.length);
+    const scope = this.pushScope(names);
+    scope.initializing = true;
+    attrs.inheritFrom.forEach((src, i) => {
+      this.compileLazy(src);
+      b.emit(Op.SetLocal, pos, sourceSlot(i));
+    });
+    names.forEach((name, i) => {
+      const def = attrs.attrs.get(name)!;
+      this.compileAttrValue(def.kind, def.e, name, outer, sourceSlot);
+      b.emit(Op.SetLocal, def.pos, i + 1);
+    });
+    scope.initializing = false;
+    return { names };
+  }
+
+  /** An attribute's value: inherited names resolve outside the set being defined. */
+  private compileAttrValue(
+    kind: 'plain' | 'inherited' | 'inheritedFrom', e: Expr, name: string, outer: Scope | null,
+    sourceSlot: (i: number) => number,
+  ): void {
+    const b = this.b;
+    if (kind === 'inherited') {
+      const v = e as ExprVar;
+      // Resolved from the enclosing scope: one level further up than the set's own scope.
+      const r = this.scope === outer ? this.resolve(v.name, v.pos) : this.resolve(v.name, v.pos, outer, 1);
+      if (r.kind === 'with') {
+        const chunk = this.subChunk(name, (c) => {
+          c.emitVar(r, v);
+          c.b.emit(Op.Force, v.pos);
+          c.b.emit(Op.Return, v.pos);
+        });
+        b.emit(Op.Thunk, v.pos, b.constant(chunk));
+      } else {
+        this.emitVar(r, v);
+      }
+      return;
+    }
+    if (kind === 'inheritedFrom') {
+      const sel = e as Extract<Expr, { kind: 'Select' }>;
+      const from = sel.e as Extract<Expr, { kind: 'InheritFrom' }>;
+      const slot = sourceSlot(from.index);
+      const chunk = this.subChunk(name, (c) => {
+        c.b.emit(Op.Local, sel.pos, 0, slot);
+        c.b.emit(Op.Force, sel.pos);
+        c.b.emit(Op.Select, sel.pos, c.b.constant(name));
+        c.b.emit(Op.Force, sel.pos);
+        c.b.emit(Op.Return, sel.pos);
+      });
+      b.emit(Op.Thunk, sel.pos, b.constant(chunk));
+      return;
+    }
+    this.compileLazy(e);
+  }
+
+  private compileRecAttrs(attrs: ExprAttrs): void {
+    const b = this.b;
+    const { names } = this.compileBindings(attrs, attrs.pos);
+    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(names));
+    this.compileDynamicAttrs(attrs);
+    b.emit(Op.PopEnv, attrs.pos);
+    this.popScope();
+  }
+
+  private compileAttrs(attrs: ExprAttrs): void {
+    const b = this.b;
+    const names = [...attrs.attrs.keys()].sort();
+    const hasSources = attrs.inheritFrom.length > 0;
+    const outer = this.scope;
+    if (hasSources) {
+      // `inherit (e)` sources get an anonymous scope so that e is evaluated once.
+      b.emit(Op.PushEnv, attrs.pos, attrs.inheritFrom.length);
+      attrs.inheritFrom.forEach((src, i) => {
+        this.compileLazy(src);
+        b.emit(Op.SetLocal, attrs.pos, i + 1);
+      });
+      this.pushScope([]);
+    }
+    for (const name of names) {
+      const def = attrs.attrs.get(name)!;
+      this.compileAttrValue(def.kind, def.e, name, outer, (i) => i + 1);
+    }
+    b.emit(Op.Attrs, attrs.pos, b.constant(names));
+    this.compileDynamicAttrs(attrs);
+    if (hasSources) {
+      b.emit(Op.PopEnv, attrs.pos);
+      this.popScope();
+    }
+  }
+
+  private compileDynamicAttrs(attrs: ExprAttrs): void {
+    for (const d of attrs.dynamic) {
+      this.compileForced(d.name);
+      this.compileLazy(d.value);
+      this.b.emit(Op.DynAttr, d.pos);
+    }
+  }
+
+  private compileLambda(e: ExprLambda): LambdaInfo {
+    const names: string[] = [e.arg ?? ''];
+    if (e.formals) for (const f of e.formals.entries) names.push(f.name);
+    const scope = this.pushScope(names);
+    if (e.arg === undefined) scope.names.delete('');
+    const saved = this.b;
+    this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
+    let formals: FormalsInfo | null = null;
+    if (e.formals) {
+      formals = {
+        ellipsis: e.formals.ellipsis,
+        names: new Set(e.formals.entries.map((f) => f.name)),
+        entries: e.formals.entries.map((f, i) => ({
+          name: f.name,
+          slot: i + 2,
+          def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
+        })),
+      };
+      this.b.emit(Op.Local, e.pos, 0, 1);
+      this.b.emit(Op.Force, e.pos);
+      this.b.emit(Op.Formals, e.pos, this.b.constant(formals));
+    }
+    this.compileTail(e.body);
+    const chunk = this.b.finish();
+    this.b = saved;
+    this.popScope();
+    return { chunk, name: e.name, pos: e.pos, source: this.source, slots: names.length, formals, arg: e.arg };
+  }
+}
+
+const ARITH_OPS: Record<string, Op> = { __sub: Op.Sub, __mul: Op.Mul, __div: Op.Div, __lessThan: Op.Less };
+
+/** Expressions whose compiled code leaves a value that is already in WHNF. */
+function isWhnf(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Int': case 'Float': case 'String': case 'Path': case 'Lambda': case 'Attrs': case 'List':
+    case 'CurPos': case 'Not': case 'HasAttr':
+      return true;
+    case 'BinOp':
+      return true;
+    case 'ConcatStrings':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Expressions whose value can be built now at no cost and without any possible error. */
+function isCheap(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Int': case 'Float': case 'String': case 'Path': case 'Lambda': case 'CurPos':
+      return true;
+    case 'Attrs':
+      return !e.rec && e.dynamic.length === 0 && e.inheritFrom.length === 0;
+    case 'List':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function describe(e: Expr): string {
+  return e.kind;
+}

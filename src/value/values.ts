@@ -1,0 +1,217 @@
+// The value types of the evaluator.
+//
+//   null, boolean            JS null and booleans
+//   int                      JS number (safe integers) or bigint (beyond), see int.ts
+//   float                    NixFloat, so that 1 and 1.0 never look alike
+//   string                   a JS byte string when it has no context (the common case),
+//                            NixString when it carries a context
+//   path                     NixPath
+//   list                     a JS array of values (elements may be thunks)
+//   attribute set            NixAttrs
+//   function                 Closure (a lambda and its environment) or Builtin
+//   thunk                    Thunk: a suspended computation; see vm/ for forcing
+
+import type { NixInt } from './int.js';
+import type { Chunk, LambdaInfo } from '../compiler/chunk.js';
+
+export class NixFloat {
+  constructor(readonly value: number) {}
+}
+
+/** A string with a context: the store paths it refers to, in C++ Nix's encoding. */
+export class NixString {
+  constructor(readonly s: string, readonly context: ReadonlySet<string>) {}
+}
+
+export class NixPath {
+  constructor(readonly path: string) {}
+}
+
+export type NixList = Value[];
+
+/** An environment: slot 0 is the parent, slots 1.. hold the scope's values. */
+export type Env = Value[];
+
+export class NixAttrs {
+  private sorted: string[] | undefined;
+
+  constructor(readonly map: Map<string, Value>) {}
+
+  static readonly EMPTY = new NixAttrs(new Map());
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(name: string): Value | undefined {
+    return this.map.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+
+  /** Names in Nix's order: sorted by bytes. */
+  keys(): string[] {
+    if (this.sorted === undefined) {
+      this.sorted = [...this.map.keys()].sort(compareBytes);
+    }
+    return this.sorted;
+  }
+}
+
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export class Closure {
+  constructor(readonly lambda: LambdaInfo, readonly env: Env) {}
+}
+
+/**
+ * A builtin's implementation receives its arguments (forced unless the builtin declares
+ * them lazy) and returns a value, or a generator that yields requests to the VM.
+ */
+export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | Generator<Request, Value, Value>;
+
+export interface BuiltinContext {
+  /** Position of the call, for errors. */
+  readonly callPos: number;
+  /** The evaluation the call belongs to: its IO, settings and output. */
+  readonly state: EvalState;
+}
+
+/** What builtins may ask of the evaluation they run in (implemented in eval.ts). */
+export interface EvalState {
+  /** Prints a `trace:` line (the message is already rendered). */
+  trace(message: string): void;
+  /** Prints a `warning:` line. */
+  warn(message: string): void;
+  /** The value of the Nix file at an absolute path, evaluated once per evaluation. */
+  importFile(path: string): Value;
+  /** Evaluates source text as a file at `path` would be, with extra bindings in scope. */
+  readonly settings: EvalSettings;
+}
+
+export interface EvalSettings {
+  currentSystem: string;
+  storeDir: string;
+  nixVersion: string;
+  langVersion: number;
+  pure: boolean;
+}
+
+export interface BuiltinSpec {
+  name: string;
+  arity: number;
+  /** Arguments forced before the call (by index). Default: all. */
+  lazy?: readonly number[];
+  impl: BuiltinImpl;
+  /** Documentation shown by the service, one line. */
+  doc?: string;
+}
+
+export class Builtin {
+  constructor(readonly spec: BuiltinSpec, readonly args: readonly Value[] = []) {}
+}
+
+/** A thunk is pending (code + env, or a deferred call), under evaluation, or done. */
+export const enum ThunkState { Pending, Blackhole, Done }
+
+export class Thunk {
+  state: ThunkState;
+  value: Value | undefined;
+  constructor(
+    public chunk: Chunk | null,
+    public env: Env | null,
+    /** A deferred application `fn arg...` when chunk is null. */
+    public fn: Value | undefined = undefined,
+    public args: Value[] | undefined = undefined,
+  ) {
+    this.state = ThunkState.Pending;
+    this.value = undefined;
+  }
+
+  static of(value: Value): Thunk {
+    const t = new Thunk(null, null);
+    t.state = ThunkState.Done;
+    t.value = value;
+    return t;
+  }
+
+  static apply(fn: Value, args: Value[]): Thunk {
+    return new Thunk(null, null, fn, args);
+  }
+}
+
+/** A request from a generator builtin: call `fn` with `args` and send back the result. */
+export class CallRequest {
+  constructor(readonly fn: Value, readonly args: Value[]) {}
+}
+
+/** What a generator may yield: a thunk to force, or a call. */
+export type Request = Thunk | CallRequest;
+
+export type Value =
+  | null | boolean | NixInt | string
+  | NixFloat | NixString | NixPath | NixList | NixAttrs | Closure | Builtin | Thunk;
+
+/** Forces a value from inside a generator: `const v = yield* force(x)`. */
+export function* force(v: Value): Generator<Request, Value, Value> {
+  if (v instanceof Thunk) {
+    if (v.state === ThunkState.Done) return v.value!;
+    return yield v;
+  }
+  return v;
+}
+
+export function typeOf(v: Value): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'boolean': return 'bool';
+    case 'number': case 'bigint': return 'int';
+    case 'string': return 'string';
+  }
+  if (v instanceof NixString) return 'string';
+  if (v instanceof NixFloat) return 'float';
+  if (v instanceof NixPath) return 'path';
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof NixAttrs) return 'set';
+  if (v instanceof Closure || v instanceof Builtin) return 'lambda';
+  return 'thunk';
+}
+
+/** The phrase C++ Nix uses in type errors: "an integer", "a string", ... */
+export function showType(v: Value): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'boolean': return 'a Boolean';
+    case 'number': case 'bigint': return 'an integer';
+    case 'string': return 'a string';
+  }
+  if (v instanceof NixString) return 'a string';
+  if (v instanceof NixFloat) return 'a float';
+  if (v instanceof NixPath) return 'a path';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof NixAttrs) return 'a set';
+  if (v instanceof Closure) return 'a function';
+  if (v instanceof Builtin) return v.args.length > 0 ? 'a partially applied built-in function' : 'a built-in function';
+  return 'a thunk';
+}
+
+export function isString(v: Value): v is string | NixString {
+  return typeof v === 'string' || v instanceof NixString;
+}
+
+export function stringOf(v: string | NixString): string {
+  return typeof v === 'string' ? v : v.s;
+}
+
+export function contextOf(v: string | NixString): ReadonlySet<string> | undefined {
+  return typeof v === 'string' ? undefined : v.context;
+}
+
+/** A string value with the given context, plain when the context is empty. */
+export function makeString(s: string, context?: ReadonlySet<string>): string | NixString {
+  return context && context.size > 0 ? new NixString(s, context) : s;
+}

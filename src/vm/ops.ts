@@ -1,0 +1,207 @@
+// The operators' semantics: equality, ordering, `+` and interpolation, `//`. Each has a
+// fast path for already-forced simple values and a generator for the general case, which
+// forces what it needs through the VM and walks nested data with an explicit stack.
+
+import { NixError } from '../errors/errors.js';
+import { addInt, compareInt, type NixInt } from '../value/int.js';
+import {
+  Builtin, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
+  type Value, isString, stringOf, makeString,
+} from '../value/values.js';
+import { printForError } from '../value/print.js';
+import { coerceToString } from '../value/coerce.js';
+import { canonicalisePath } from '../syntax/paths.js';
+
+type Gen<T = Value> = Generator<Request, T, Value>;
+
+function isInt(v: Value): v is NixInt {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+/** The name of a dynamic attribute: a string (context is dropped). */
+export function attrName(v: Value, _context: string): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof NixString) return v.s;
+  throw new NixError('type', `expected a string but found ${showType(v)}: ${printForError(v)}`);
+}
+
+/** Equality of forced simple values; undefined when it needs the general algorithm. */
+export function quickEqual(a: Value, b: Value): boolean | undefined {
+  if (typeof a === 'number' && typeof b === 'number') return a === b;
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  if (a === null || b === null) return a === b;
+  if (typeof a === 'boolean' || typeof b === 'boolean') return a === b;
+  return undefined;
+}
+
+function numericValue(v: Value): number | bigint | undefined {
+  if (isInt(v)) return v;
+  if (v instanceof NixFloat) return v.value;
+  return undefined;
+}
+
+function isDerivation(v: NixAttrs): Gen<boolean> {
+  return (function* () {
+    const t = v.get('type');
+    if (t === undefined) return false;
+    const tv = yield* force(t);
+    return isString(tv) && stringOf(tv) === 'derivation';
+  })();
+}
+
+/**
+ * Deep equality with Nix's rules: ints and floats compare numerically, strings ignore their
+ * context, functions are never equal, derivations compare by outPath, and two references to
+ * the very same element of a list or set are equal without being forced.
+ */
+export function* equalGen(a0: Value, b0: Value): Gen<boolean> {
+  const work: [Value, Value][] = [[a0, b0]];
+  while (work.length > 0) {
+    const [ra, rb] = work.pop()!;
+    if (ra === rb && typeof ra === 'object' && ra !== null && !(ra instanceof NixFloat)) continue;
+    const a = yield* force(ra);
+    const b = yield* force(rb);
+    const q = quickEqual(a, b);
+    if (q !== undefined) { if (!q) return false; continue; }
+    const na = numericValue(a);
+    const nb = numericValue(b);
+    if (na !== undefined && nb !== undefined) {
+      if (typeof na === 'bigint' || typeof nb === 'bigint') {
+        if (!(isInt(a) && isInt(b) ? compareInt(a, b) === 0 : Number(na) === Number(nb))) return false;
+      } else if (na !== nb) return false;
+      continue;
+    }
+    if (isString(a) && isString(b)) { if (stringOf(a) !== stringOf(b)) return false; continue; }
+    if (a instanceof NixPath && b instanceof NixPath) { if (a.path !== b.path) return false; continue; }
+    if (Array.isArray(a) && Array.isArray(b)) {
+      if (a.length !== b.length) return false;
+      for (let i = a.length - 1; i >= 0; i--) work.push([a[i], b[i]]);
+      continue;
+    }
+    if (a instanceof NixAttrs && b instanceof NixAttrs) {
+      if (a === b) continue;
+      if ((yield* isDerivation(a)) && (yield* isDerivation(b))) {
+        const oa = a.get('outPath');
+        const ob = b.get('outPath');
+        if (oa !== undefined && ob !== undefined) { work.push([oa, ob]); continue; }
+      }
+      if (a.size !== b.size) return false;
+      const ka = a.keys();
+      const kb = b.keys();
+      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return false;
+      for (let i = ka.length - 1; i >= 0; i--) work.push([a.get(ka[i])!, b.get(ka[i])!]);
+      continue;
+    }
+    if (a instanceof Closure || a instanceof Builtin || b instanceof Closure || b instanceof Builtin) return false;
+    return false;
+  }
+  return true;
+}
+
+/** `a < b` for numbers, strings, paths and lists (lexicographically). */
+export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
+  let a = a0;
+  let b = b0;
+  const pending: [Value, Value][] = [];
+  for (;;) {
+    a = yield* force(a);
+    b = yield* force(b);
+    const na = numericValue(a);
+    const nb = numericValue(b);
+    if (na !== undefined && nb !== undefined) {
+      if (isInt(a) && isInt(b)) return compareInt(a, b) < 0;
+      return Number(na) < Number(nb);
+    }
+    if (isString(a) && isString(b)) return stringOf(a) < stringOf(b);
+    if (a instanceof NixPath && b instanceof NixPath) return a.path < b.path;
+    if (Array.isArray(a) && Array.isArray(b)) {
+      // Lexicographic: the first pair of elements that differ decides.
+      let i = 0;
+      for (; i < a.length && i < b.length; i++) {
+        if (!(yield* equalGen(a[i], b[i]))) break;
+      }
+      if (i === a.length) return i < b.length;
+      if (i === b.length) return false;
+      a = a[i];
+      b = b[i];
+      pending.length = 0;
+      continue;
+    }
+    if (showType(a) === showType(b)) {
+      throw new NixError('type', `cannot compare ${showType(a)} with ${showType(b)}; values of that type are incomparable (values are ${printForError(a)} and ${printForError(b)})`);
+    }
+    throw new NixError('type', `cannot compare ${showType(a)} with ${showType(b)}; values are ${printForError(a)} and ${printForError(b)}`);
+  }
+}
+
+/** `+` of two forced values when no coercion is involved. */
+export function quickAdd(a: Value, b: Value): Value | undefined {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    return Number.isSafeInteger(r) ? r : addInt(a, b);
+  }
+  if (typeof a === 'string' && typeof b === 'string') return a + b;
+  if (isInt(a) && isInt(b)) return addInt(a, b);
+  if (a instanceof NixFloat && b instanceof NixFloat) return new NixFloat(a.value + b.value);
+  if (a instanceof NixFloat && isInt(b)) return new NixFloat(a.value + Number(b));
+  if (isInt(a) && b instanceof NixFloat) return new NixFloat(Number(a) + b.value);
+  return undefined;
+}
+
+/**
+ * `a + b` in general and string interpolation (`forceString`): the first operand decides
+ * whether this is arithmetic, path concatenation or string concatenation.
+ */
+export function* concatGen(parts: Value[], forceString: boolean): Gen {
+  const first = yield* force(parts[0]);
+  if (!forceString && (isInt(first) || first instanceof NixFloat)) {
+    let acc: Value = first;
+    for (let i = 1; i < parts.length; i++) {
+      const p = yield* force(parts[i]);
+      const r = quickAdd(acc, p);
+      if (r === undefined) {
+        throw new NixError('type', `cannot add ${showType(p)} to ${acc instanceof NixFloat ? 'a float' : 'an integer'}`);
+      }
+      acc = r;
+    }
+    return acc;
+  }
+  if (!forceString && first instanceof NixPath) {
+    let s = first.path;
+    for (let i = 1; i < parts.length; i++) {
+      const p = yield* force(parts[i]);
+      const r = yield* coerceToString(p, { coerceMore: false, copyToStore: false });
+      if (r.context && r.context.size > 0) {
+        throw new NixError('eval', `a string that refers to a store path cannot be appended to a path`);
+      }
+      s += r.s;
+    }
+    return new NixPath(canonicalisePath(s));
+  }
+  let s = '';
+  let context: Set<string> | undefined;
+  for (const part of parts) {
+    const p = yield* force(part);
+    if (typeof p === 'string') { s += p; continue; }
+    const r = yield* coerceToString(p, { coerceMore: false, copyToStore: true });
+    s += r.s;
+    if (r.context && r.context.size > 0) {
+      context ??= new Set();
+      for (const c of r.context) context.add(c);
+    }
+  }
+  return makeString(s, context);
+}
+
+/** `a // b`: b's attributes override a's. */
+export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
+  if (b.size === 0) return a;
+  if (a.size === 0) return b;
+  const map = new Map(a.map);
+  for (const [k, v] of b.map) map.set(k, v);
+  return new NixAttrs(map);
+}
+
+export function isForced(v: Value): boolean {
+  return !(v instanceof Thunk) || v.state === ThunkState.Done;
+}
