@@ -3,8 +3,12 @@
 
 import { Builtin, type BuiltinSpec, NixAttrs, type EvalSettings, type Value } from '../value/values.js';
 import { coreBuiltins } from './core.js';
+import { attrsBuiltins } from './attrs.js';
+import { listsBuiltins } from './lists.js';
+import { stringsBuiltins } from './strings.js';
+import { formatsBuiltins } from './formats.js';
 
-export const allBuiltins: BuiltinSpec[] = [...coreBuiltins];
+export const allBuiltins: BuiltinSpec[] = [...coreBuiltins, ...attrsBuiltins, ...listsBuiltins, ...stringsBuiltins, ...formatsBuiltins];
 
 /** Builtins and constants that are in scope without the `builtins.` prefix. */
 const UNPREFIXED = new Set([
