@@ -42,6 +42,8 @@ export const enum Op {
   Attrs,
   /** k: consts[k] = names; pushes a set of the current environment's slots 1.. */
   AttrsFromEnv,
+  /** k: consts[k] = names; applies the `__overrides` of the rec set on the stack to it and its environment */
+  RecOverrides,
   /** stack: set, name, value -> set with the dynamic attribute added (unless name is null) */
   DynAttr,
   /** k: pop a set, push its attribute consts[k] (error if missing) */

@@ -460,6 +460,7 @@ class Compiler {
     const b = this.b;
     const { names } = this.compileBindings(attrs, attrs.pos);
     b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(names));
+    if (attrs.attrs.has('__overrides')) b.emit(Op.RecOverrides, attrs.pos, b.constant(names));
     this.compileDynamicAttrs(attrs);
     b.emit(Op.PopEnv, attrs.pos);
     this.popScope();

@@ -42,7 +42,7 @@ export function renderError(err: NixError): string {
     parts.push(block + '\n');
   }
   let last = `${prefix}error: ${err.message}`;
-  if (err.pos) last += '\n' + renderPosition(err.pos, prefix + '  ');
+  if (err.pos) last += '\n' + renderPosition(err.pos, prefix);
   parts.push(last);
   return parts.join('\n') + '\n';
 }

@@ -55,10 +55,18 @@ function isDerivation(v: NixAttrs): Gen<boolean> {
  * the very same element of a list or set are equal without being forced.
  */
 export function* equalGen(a0: Value, b0: Value): Gen<boolean> {
-  const work: [Value, Value][] = [[a0, b0]];
-  while (work.length > 0) {
-    const [ra, rb] = work.pop()!;
-    if (ra === rb && typeof ra === 'object' && ra !== null && !(ra instanceof NixFloat)) continue;
+  // The operands themselves are compared by value (so `f == f` is false for a function);
+  // elements of lists and sets are first compared by identity, as C++ Nix compares the
+  // pointers to them.
+  const work: [Value, Value][] = [];
+  let ra: Value = a0;
+  let rb: Value = b0;
+  for (let first = true; ; first = false) {
+    if (!first) {
+      if (work.length === 0) break;
+      [ra, rb] = work.pop()!;
+      if (ra === rb && typeof ra === 'object' && ra !== null) continue;
+    }
     const a = yield* force(ra);
     const b = yield* force(rb);
     const q = quickEqual(a, b);

@@ -435,6 +435,14 @@ export class VM {
             stack.push(new NixAttrs(map));
             break;
           }
+          case Op.RecOverrides: {
+            const names = consts[code[ip++]] as string[];
+            const set = stack.pop() as NixAttrs;
+            frame.ip = ip;
+            frame.env = env;
+            this.pushGenerator(recOverridesGen(set, env, names), null, null, '__overrides', this.posOf(chunk, ip - 2));
+            continue outer;
+          }
           case Op.DynAttr: {
             const value = stack.pop()!;
             const name = stack.pop()!;
@@ -715,6 +723,24 @@ function* functorGen(set: NixAttrs, args: Value[]): Generator<Request, Value, Va
 
 function* notGen(g: Generator<Request, Value, Value>): Generator<Request, Value, Value> {
   return !(yield* g);
+}
+
+/**
+ * `rec { __overrides = { a = ...; }; ... }`: the overriding values replace the attributes
+ * both in the resulting set and in the environment the other attributes see.
+ */
+function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Generator<Request, Value, Value> {
+  const overrides = yield* force(set.get('__overrides')!);
+  if (!(overrides instanceof NixAttrs)) {
+    throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printValue(overrides)}`);
+  }
+  const map = new Map(set.map);
+  for (const [k, v] of overrides.map) {
+    map.set(k, v);
+    const i = names.indexOf(k);
+    if (i >= 0) env[i + 1] = v;
+  }
+  return new NixAttrs(map);
 }
 
 function* withLookupGen(env: Env, name: string, depths: number[]): Generator<Request, Value, Value> {
