@@ -13,7 +13,9 @@ export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, op
 }
 
 export function typeError(expected: string, v: Value): NixError {
-  return new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`);
+  const e = new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`);
+  e.value = v;
+  return e;
 }
 
 export function expectInt(v: Value): NixInt {

@@ -83,11 +83,23 @@ export const enum Op {
   CurPos,
 }
 
+/**
+ * A stretch of code whose errors get a trace line, as C++ Nix adds "in the left operand of
+ * '&&'" to errors raised while evaluating that operand. Innermost regions come first.
+ */
+export interface ErrorRegion {
+  start: number;
+  end: number;
+  message: string;
+  pos: number;
+}
+
 export interface Chunk {
   code: number[];
   consts: unknown[];
   /** Source offset of each code index (-1 where none). */
   positions: number[];
+  regions: ErrorRegion[];
   source: Source;
   /** What the chunk computes, for traces and debugging. */
   name: string;

@@ -8,7 +8,7 @@ import type { Source } from '../syntax/source.js';
 import { NixError } from '../errors/errors.js';
 import { NixFloat, NixPath } from '../value/values.js';
 import { showExpr } from '../syntax/show.js';
-import { type Chunk, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
+import { type Chunk, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
 
 /** One runtime environment level. */
 interface Scope {
@@ -29,7 +29,15 @@ class ChunkBuilder {
   readonly code: number[] = [];
   readonly consts: unknown[] = [];
   readonly positions: number[] = [];
+  readonly regions: ErrorRegion[] = [];
   constructor(readonly source: Source, readonly name: string) {}
+
+  /** Code emitted by `body` gets `message` (at `pos`) in the trace of its errors. */
+  region(message: string, pos: number, body: () => void): void {
+    const start = this.code.length;
+    body();
+    this.regions.push({ start, end: this.code.length, message, pos });
+  }
 
   emit(op: Op, pos: number, ...operands: number[]): number {
     const at = this.code.length;
@@ -49,7 +57,7 @@ class ChunkBuilder {
   }
 
   finish(): Chunk {
-    return { code: this.code, consts: this.consts, positions: this.positions, source: this.source, name: this.name };
+    return { code: this.code, consts: this.consts, positions: this.positions, regions: this.regions, source: this.source, name: this.name };
   }
 }
 
@@ -220,7 +228,7 @@ class Compiler {
         this.compileSelect(e.e, e.path, e.def, e.pos);
         return;
       case 'HasAttr': {
-        this.compileForced(e.e);
+        this.operand("in the argument of '?'", e.e);
         const jumps: number[] = [];
         e.path.forEach((n, i) => {
           const last = i === e.path.length - 1;
@@ -256,9 +264,12 @@ class Compiler {
       case 'Call': {
         const op = this.arithOp(e);
         if (op !== undefined) {
-          this.compileForced(e.args[0]);
-          this.compileForced(e.args[1]);
-          b.emit(op, e.pos);
+          // The operator stands for a builtin call: errors read as coming from that call.
+          b.region(`while calling the '${(e.fn as ExprVar).name.slice(2)}' builtin`, e.pos, () => {
+            this.compileForced(e.args[0]);
+            this.compileForced(e.args[1]);
+            b.emit(op, e.pos);
+          });
           return;
         }
         this.compileForced(e.fn);
@@ -293,14 +304,17 @@ class Compiler {
         this.compile(e.body);
         return;
       case 'Not':
-        this.compileForced(e.e);
+        this.operand("in the argument of '!'", e.e);
         b.emit(Op.Not, e.pos);
         return;
       case 'BinOp':
         this.compileBinOp(e.op, e.l, e.r, e.pos);
         return;
       case 'ConcatStrings':
-        for (const p of e.parts) this.compileForced(p);
+        for (const p of e.parts) {
+          if (e.forceString) b.region('while evaluating a path segment', p.pos, () => this.compileForced(p));
+          else this.operand("in an operand of '+'", p);
+        }
         if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.pos);
         else b.emit(Op.Interpolate, e.pos, e.parts.length, e.forceString ? 1 : 0);
         return;
@@ -320,16 +334,16 @@ class Compiler {
     switch (op) {
       case '==':
       case '!=':
-        this.compileForced(l);
-        this.compileForced(r);
+        this.operand(`in the left operand of '${op}'`, l);
+        this.operand(`in the right operand of '${op}'`, r);
         b.emit(op === '==' ? Op.Eq : Op.Neq, pos);
         return;
       case '&&':
       case '||':
       case '->': {
-        this.compileForced(l);
+        this.operand(`in the left operand of '${op}'`, l);
         const j = b.emit(op === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, pos, 0);
-        this.compileForced(r);
+        this.operand(`in the right operand of '${op}'`, r);
         b.emit(Op.AssertBool, pos);
         const end = b.emit(Op.Jump, pos, 0);
         b.patch(j + 1);
@@ -338,21 +352,26 @@ class Compiler {
         return;
       }
       case '//':
-        this.compileForced(l);
-        this.compileForced(r);
+        this.operand("in the left operand of '//'", l);
+        this.operand("in the right operand of '//'", r);
         b.emit(Op.Update, pos);
         return;
       case '++':
-        this.compileForced(l);
-        this.compileForced(r);
+        this.operand("in the left operand of '++'", l);
+        this.operand("in the right operand of '++'", r);
         b.emit(Op.Concat, pos);
         return;
     }
   }
 
+  /** An operand evaluated to WHNF, its errors traced with `message` at its position. */
+  private operand(message: string, e: Expr): void {
+    this.b.region(message, e.pos, () => this.compileForced(e));
+  }
+
   private compileAssertHead(cond: Expr, pos: number): void {
     const b = this.b;
-    this.compileForced(cond);
+    b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => this.compileForced(cond));
     const j = b.emit(Op.JumpIfTrue, pos, 0);
     b.emit(Op.AssertFail, pos, b.constant(showExpr(cond)));
     b.patch(j + 1);
@@ -367,7 +386,7 @@ class Compiler {
 
   private compileSelect(target: Expr, path: AttrName[], def: Expr | undefined, pos: number): void {
     const b = this.b;
-    this.compileForced(target);
+    b.region('while selecting an attribute', pos, () => this.compileForced(target));
     const jumps: number[] = [];
     path.forEach((n, i) => {
       const last = i === path.length - 1;

@@ -30,6 +30,10 @@ export type ErrorKind =
 export class NixError extends Error {
   /** Frames from the innermost outwards, as they are added while the error unwinds. */
   readonly trace: TraceFrame[] = [];
+  /** For type errors: the offending value, so a caller can tell which argument it was. */
+  value?: unknown;
+  /** Raised while binding a lambda's formals: the trace shows the call site only. */
+  inFormals = false;
 
   constructor(
     readonly kind: ErrorKind,

@@ -31,6 +31,8 @@ interface BytecodeFrame {
   /** Arguments still to be applied to the frame's result (`f a b` with f taking one). */
   pending: Value[] | null;
   lambda: LambdaInfo | null;
+  /** Where the lambda was called from. */
+  callPos: SourcePos | undefined;
 }
 
 interface GeneratorFrame {
@@ -43,6 +45,8 @@ interface GeneratorFrame {
   resume: Value | undefined;
   name: string;
   pos: SourcePos | undefined;
+  /** A builtin's call: errors leaving it are traced "while calling the 'name' builtin". */
+  builtin: boolean;
 }
 
 type Frame = BytecodeFrame | GeneratorFrame;
@@ -80,7 +84,7 @@ export class VM {
   /** Runs a generator to completion on the frame stack and returns its result. */
   run(gen: Generator<Request, Value, Value>, name = '«top»'): Value {
     const bottom = this.frames.length;
-    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name, pos: undefined });
+    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name, pos: undefined, builtin: false });
     return this.loop(bottom);
   }
 
@@ -120,7 +124,6 @@ export class VM {
       this.stack.length = f.base;
       if (f.thunk && f.thunk.state === ThunkState.Blackhole) f.thunk.state = ThunkState.Pending;
       if (f.kind === FrameKind.Generator) {
-        if (e instanceof NixError && !e.pos && f.pos) e.pos = f.pos;
         try {
           const r = f.gen.throw(e);
           // The generator handled the error: it resumes as the top frame.
@@ -132,11 +135,28 @@ export class VM {
         } catch (e2) {
           e = this.toNixError(e2);
         }
-      } else {
-        if (e instanceof NixError && !e.pos) e.pos = this.posOf(f.chunk, f.ip - 1);
+        if (e instanceof NixError && f.builtin) e.addTrace(`while calling the '${f.name}' builtin`, f.pos);
+      } else if (e instanceof NixError) {
+        this.traceBytecodeFrame(e, f);
       }
     }
     return e;
+  }
+
+  /** The trace lines a bytecode frame contributes: its error regions, then the call. */
+  private traceBytecodeFrame(e: NixError, f: BytecodeFrame): void {
+    const at = f.ip - 1;
+    for (const r of f.chunk.regions) {
+      if (r.start <= at && at < r.end) e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
+    }
+    if (f.lambda && f.callPos) {
+      if (!e.inFormals) {
+        const name = f.lambda.name !== undefined ? `'${f.lambda.name}'` : 'anonymous lambda';
+        e.addTrace(`while calling ${name}`, { source: f.lambda.source, offset: f.lambda.pos });
+      }
+      e.inFormals = false;
+      e.addTrace('from call site', f.callPos);
+    }
   }
 
   private toNixError(err: unknown): unknown {
@@ -155,17 +175,17 @@ export class VM {
 
   // ---- frames
 
-  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null): void {
-    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda });
+  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos): void {
+    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos });
   }
 
-  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined): void {
-    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk, pending, resume: undefined, name, pos });
+  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined, builtin = false): void {
+    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk, pending, resume: undefined, name, pos, builtin });
   }
 
   /** Starts evaluating a pending thunk; its result will be delivered to the current top frame. */
-  private startThunk(t: Thunk): void {
-    if (t.state === ThunkState.Blackhole) throw new NixError('infinite-recursion', INFINITE_RECURSION);
+  private startThunk(t: Thunk, pos?: SourcePos): void {
+    if (t.state === ThunkState.Blackhole) throw new NixError('infinite-recursion', INFINITE_RECURSION, pos);
     t.state = ThunkState.Blackhole;
     if (t.chunk) this.pushBytecode(t.chunk, t.env!, t, null, null);
     else this.pushGenerator(applyGen(t.fn!, t.args!), t, null, 'apply', undefined);
@@ -184,7 +204,7 @@ export class VM {
         env[0] = fn.env as unknown as Value;
         env[1] = args[0];
         const rest = args.length > 1 ? (pending ? args.slice(1).concat(pending) : args.slice(1)) : pending;
-        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda);
+        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos);
         return undefined;
       }
       if (fn instanceof Builtin) {
@@ -200,12 +220,21 @@ export class VM {
         if (pending) { extra = extra ? extra.concat(pending) : pending; pending = null; }
         const ctx = { callPos: pos?.offset ?? -1, state: this.state };
         if (needsForcing(callArgs, spec.lazy)) {
-          this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos);
+          this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, true);
           return undefined;
         }
-        const r = spec.impl(callArgs, ctx);
+        let r: ReturnType<typeof spec.impl>;
+        try {
+          r = spec.impl(callArgs, ctx);
+        } catch (e) {
+          if (e instanceof NixError) {
+            traceArgument(e, spec, callArgs);
+            e.addTrace(`while calling the '${spec.name}' builtin`, pos);
+          }
+          throw e;
+        }
         if (isGenerator(r)) {
-          this.pushGenerator(r, thunk, extra, spec.name, pos);
+          this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, true);
           return undefined;
         }
         if (extra) { fn = r; args = extra; continue; }
@@ -304,6 +333,7 @@ export class VM {
       const consts = chunk.consts;
       let ip = frame.ip;
       let env = frame.env;
+      try {
       for (;;) {
         if (--this.budget < 0) this.checkLimits();
         const op = code[ip++] as Op;
@@ -341,7 +371,7 @@ export class VM {
                 stack.pop();
                 frame.ip = ip;
                 frame.env = env;
-                this.startThunk(v);
+                this.startThunk(v, this.posOf(chunk, ip - 1));
                 continue outer;
               }
             }
@@ -616,6 +646,12 @@ export class VM {
             throw new Error(`unknown opcode ${op}`);
         }
       }
+      } catch (e) {
+        // Where this frame stood, for the error's position and trace.
+        frame.ip = ip;
+        frame.env = env;
+        throw e;
+      }
     }
   }
 
@@ -641,7 +677,7 @@ export class VM {
 
   private bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: LambdaInfo, chunk: Chunk, ip: number): void {
     if (!(arg instanceof NixAttrs)) throw this.typeError('a set', arg, chunk, ip);
-    const fname = lambda.name !== undefined ? `'${lambda.name}'` : 'anonymous lambda';
+    const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
     let used = 0;
     for (const f of info.entries) {
       const v = arg.get(f.name);
@@ -651,13 +687,17 @@ export class VM {
       } else if (f.def) {
         env[f.slot] = new Thunk(f.def, env);
       } else {
-        throw new NixError('eval', `function ${fname} called without required argument '${f.name}'`, { source: lambda.source, offset: lambda.pos });
+        const e = new NixError('eval', `function ${fname} called without required argument '${f.name}'`, { source: lambda.source, offset: lambda.pos });
+        e.inFormals = true;
+        throw e;
       }
     }
     if (!info.ellipsis && used < arg.size) {
       for (const k of arg.keys()) {
         if (!info.names.has(k)) {
-          throw new NixError('eval', `function ${fname} called with unexpected argument '${k}'`, { source: lambda.source, offset: lambda.pos });
+          const e = new NixError('eval', `function ${fname} called with unexpected argument '${k}'`, { source: lambda.source, offset: lambda.pos });
+          e.inFormals = true;
+          throw e;
         }
       }
     }
@@ -690,15 +730,43 @@ function needsForcing(args: readonly Value[], lazy: readonly number[] | undefine
   return false;
 }
 
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
+
+function argumentContext(spec: Builtin['spec'], i: number): string {
+  return `while evaluating the ${ORDINALS[i] ?? `${i + 1}th`} argument passed to builtins.${spec.name}`;
+}
+
+/** A type error about one of the arguments gets the line saying which argument it was. */
+function traceArgument(e: NixError, spec: Builtin['spec'], args: Value[]): void {
+  if (e.kind !== 'type' || e.value === undefined || e.trace.length > 0) return;
+  const i = args.indexOf(e.value as Value);
+  if (i >= 0) e.addTrace(argumentContext(spec, i));
+}
+
+function* argTraced(gen: Generator<Request, Value, Value>, spec: Builtin['spec'], args: Value[]): Generator<Request, Value, Value> {
+  try {
+    return yield* gen;
+  } catch (e) {
+    if (e instanceof NixError) traceArgument(e, spec, args);
+    throw e;
+  }
+}
+
 function* strictCallGen(spec: Builtin['spec'], args: Value[], ctx: BuiltinContext): Generator<Request, Value, Value> {
   const forced = args.slice();
   for (let i = 0; i < forced.length; i++) {
     if (spec.lazy && spec.lazy.includes(i)) continue;
     const a = forced[i];
-    if (a instanceof Thunk) forced[i] = a.state === ThunkState.Done ? a.value! : yield a;
+    if (!(a instanceof Thunk)) continue;
+    try {
+      forced[i] = a.state === ThunkState.Done ? a.value! : yield a;
+    } catch (e) {
+      if (e instanceof NixError) e.addTrace(argumentContext(spec, i));
+      throw e;
+    }
   }
   const r = spec.impl(forced, ctx);
-  if (isGenerator(r)) return yield* r;
+  if (isGenerator(r)) return yield* argTraced(r, spec, forced);
   return r;
 }
 
