@@ -34,6 +34,8 @@ export class NixError extends Error {
   value?: unknown;
   /** Raised while binding a lambda's formals: the trace shows the call site only. */
   inFormals = false;
+  /** Close matches for a misspelt name ("Did you mean ...?"). */
+  suggestions: string[] = [];
 
   constructor(
     readonly kind: ErrorKind,
@@ -58,4 +60,27 @@ export class ParseError extends NixError {
   constructor(message: string, pos?: SourcePos) {
     super('parse', message, pos);
   }
+}
+
+/** Names within edit distance 2 of `query`, closest first, at most five (as C++ Nix). */
+export function bestMatches(candidates: Iterable<string>, query: string): string[] {
+  const scored: [number, string][] = [];
+  for (const c of candidates) {
+    const d = editDistance(c, query);
+    if (d <= 2) scored.push([d, c]);
+  }
+  scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return scored.slice(0, 5).map(([, c]) => c);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 0; i < a.length; i++) {
+    const cur = [i + 1];
+    for (let j = 0; j < b.length; j++) {
+      cur.push(Math.min(prev[j + 1] + 1, cur[j] + 1, prev[j] + (a[i] === b[j] ? 0 : 1)));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
 }

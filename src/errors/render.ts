@@ -3,25 +3,30 @@
 // `… while …` frames from the outermost inwards.
 
 import type { NixError, SourcePos } from './errors.js';
+import { utf8ToBytes } from '../syntax/source.js';
+
+const ELLIPSIS = utf8ToBytes('…');
+/** Code excerpts are indented the same in every block. */
+const CODE_PREFIX = '       ';
 
 function rtrim(s: string): string {
   return s.replace(/[ \t]+$/, '');
 }
 
-/** `at FILE:L:C:` and the code excerpt, each line prefixed by `indent`. */
+/** `at FILE:L:C:` (prefixed by `indent`) and the code excerpt around it. */
 export function renderPosition(pos: SourcePos, indent: string): string {
   const { line, column } = pos.source.lineCol(pos.offset);
   const lines = [`${indent}at ${pos.source.origin}:${line}:${column}:`];
   const codeLine = (n: number): void => {
     const text = pos.source.line(n);
     if (text === undefined) return;
-    lines.push(rtrim(`${indent} ${String(n).padStart(5)}| ${text}`));
+    lines.push(rtrim(`${CODE_PREFIX} ${String(n).padStart(5)}| ${text}`));
   };
   if (line > 1) codeLine(line - 1);
   const current = pos.source.line(line);
   if (current !== undefined) {
     codeLine(line);
-    lines.push(`${indent}      |${' '.repeat(column)}^`);
+    lines.push(`${CODE_PREFIX}      |${' '.repeat(column)}^`);
   }
   if (line < pos.source.lineCount()) codeLine(line + 1);
   return lines.join('\n');
@@ -32,17 +37,25 @@ export function renderError(err: NixError): string {
   if (err.trace.length === 0) {
     let out = `error: ${err.message}`;
     if (err.pos) out += '\n' + renderPosition(err.pos, prefix);
+    if (err.suggestions.length > 0) out += `\n${prefix}${showSuggestions(err.suggestions)}`;
     return out + '\n';
   }
   const parts = ['error:'];
   for (let i = err.trace.length - 1; i >= 0; i--) {
     const f = err.trace[i];
-    let block = `${prefix}… ${f.message}`;
+    let block = `${prefix}${ELLIPSIS} ${f.message}`;
     if (f.pos) block += '\n' + renderPosition(f.pos, prefix + '  ');
     parts.push(block + '\n');
   }
   let last = `${prefix}error: ${err.message}`;
   if (err.pos) last += '\n' + renderPosition(err.pos, prefix);
+  if (err.suggestions.length > 0) last += `\n${prefix}${showSuggestions(err.suggestions)}`;
   parts.push(last);
   return parts.join('\n') + '\n';
+}
+
+/** "Did you mean x?" / "Did you mean one of a, b or c?" */
+function showSuggestions(names: string[]): string {
+  if (names.length === 1) return `Did you mean ${names[0]}?`;
+  return `Did you mean one of ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}?`;
 }

@@ -382,11 +382,13 @@ class Parser {
 
   /** expr_app: a function followed by arguments; all arguments land in one Call node. */
   private parseApp(): Expr {
+    // The call's position is where its first token starts, parentheses included.
+    const start = this.peek().start;
     let fn = this.parseSelect();
     while (SIMPLE_START.has(this.peekType())) {
       const arg = this.parseSelect();
       if (fn.kind === 'Call') fn.args.push(arg);
-      else fn = { kind: 'Call', pos: fn.pos, fn, args: [arg] };
+      else fn = { kind: 'Call', pos: start, fn, args: [arg] };
     }
     return fn;
   }

@@ -8,7 +8,7 @@
 // frame below: pushed on the value stack for bytecode, sent into the generator otherwise.
 
 import { type Chunk, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
-import { NixError, type SourcePos } from '../errors/errors.js';
+import { bestMatches, NixError, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
   Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, force, NixAttrs, NixPath, type Request, showType, Thunk, ThunkState,
@@ -671,8 +671,10 @@ export class VM {
     return new NixError('type', `expected ${expected} but found ${showType(v)}: ${printValue(v)}`, this.posOf(chunk, ip));
   }
 
-  private missingAttr(name: string, _set: NixAttrs, chunk: Chunk, ip: number): NixError {
-    return new NixError('eval', `attribute '${name}' missing`, this.posOf(chunk, ip));
+  private missingAttr(name: string, set: NixAttrs, chunk: Chunk, ip: number): NixError {
+    const e = new NixError('eval', `attribute '${name}' missing`, this.posOf(chunk, ip));
+    e.suggestions = bestMatches(set.keys(), name);
+    return e;
   }
 
   private bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: LambdaInfo, chunk: Chunk, ip: number): void {
@@ -697,6 +699,7 @@ export class VM {
         if (!info.names.has(k)) {
           const e = new NixError('eval', `function ${fname} called with unexpected argument '${k}'`, { source: lambda.source, offset: lambda.pos });
           e.inFormals = true;
+          e.suggestions = bestMatches(info.names, k);
           throw e;
         }
       }
