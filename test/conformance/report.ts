@@ -2,8 +2,9 @@
 //
 // Prints the count of passing tests per kind and every failing test with its reason. With
 // test or kind names, runs only those. With --write-passing, rewrites passing.txt from the
-// results; after a partial run only the entries of the tests that ran change, so checking one
-// test never drops the others from the list.
+// results (a listed test that now fails is dropped, after being reported as a regression);
+// after a partial run only the entries of the tests that ran change, so checking one test
+// never drops the others from the list.
 //
 // Exit status: 1 if a test listed in passing.txt failed (a regression), 2 on a usage error or
 // a missing corpus, 0 otherwise. Failures of tests not yet on the list are expected while the
