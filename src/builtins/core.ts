@@ -26,21 +26,43 @@ function arith(name: string, intOp: (a: NixInt, b: NixInt) => NixInt, floatOp: (
   });
 }
 
-/** Walks a value and forces everything in it, iteratively and once per shared value. */
+/** A value met while deep-forcing, with the attribute path that led to it (for traces). */
+interface DeepItem {
+  v: Value;
+  parent: DeepItem | null;
+  set: NixAttrs | null;
+  name: string;
+}
+
+/**
+ * Walks a value and forces everything in it, iteratively and once per shared value. An error
+ * gets "while evaluating the attribute 'x'" for each set it was found in, as C++ Nix.
+ */
 export function* deepForce(root: Value): Gen {
   const seen = new Set<object>();
-  const work: Value[] = [root];
+  const work: DeepItem[] = [{ v: root, parent: null, set: null, name: '' }];
   while (work.length > 0) {
-    const v = yield* force(work.pop()!);
+    const item = work.pop()!;
+    let v: Value;
+    try {
+      v = yield* force(item.v);
+    } catch (e) {
+      if (e instanceof NixError) {
+        for (let it: DeepItem | null = item; it && it.set; it = it.parent) {
+          e.addTrace(`while evaluating the attribute '${it.name}'`, it.set.positions?.get(it.name));
+        }
+      }
+      throw e;
+    }
     if (Array.isArray(v)) {
       if (seen.has(v)) continue;
       seen.add(v);
-      for (let i = v.length - 1; i >= 0; i--) work.push(v[i]);
+      for (let i = v.length - 1; i >= 0; i--) work.push({ v: v[i], parent: item, set: null, name: '' });
     } else if (v instanceof NixAttrs) {
       if (seen.has(v)) continue;
       seen.add(v);
       const keys = v.keys();
-      for (let i = keys.length - 1; i >= 0; i--) work.push(v.get(keys[i])!);
+      for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i] });
     }
   }
   return yield* force(root);

@@ -38,14 +38,16 @@ export const enum Op {
   PopEnv,
   /** i: pop into slot i of the current environment */
   SetLocal,
-  /** k: consts[k] = names; pops one value per name (in order), pushes the set */
+  /** k: consts[k] = { names, positions }; pops one value per name (in order), pushes the set */
   Attrs,
-  /** k: consts[k] = names; pushes a set of the current environment's slots 1.. */
+  /** k: consts[k] = { names, positions }; pushes a set of the current environment's slots 1.. */
   AttrsFromEnv,
   /** k: consts[k] = names; applies the `__overrides` of the rec set on the stack to it and its environment */
   RecOverrides,
   /** stack: set, name, value -> set with the dynamic attribute added (unless name is null) */
   DynAttr,
+  /** forget the last selected attribute (for traces) */
+  ClearSelected,
   /** k: pop a set, push its attribute consts[k] (error if missing) */
   Select,
   /** k off: pop a set; push the attribute or jump to off if missing or not a set */
@@ -79,6 +81,10 @@ export const enum Op {
   Formals,
   /** k: assertion failed; consts[k] is the shown condition */
   AssertFail,
+  /** pop b, pop a; push true if a == b, else fail explaining the difference */
+  AssertEq,
+  /** check that the value on top is a string usable as an attribute name (or null) */
+  CheckAttrName,
   /** push the current position as a set { file, line, column } */
   CurPos,
 }
@@ -92,6 +98,8 @@ export interface ErrorRegion {
   end: number;
   message: string;
   pos: number;
+  /** An attribute selection: the VM adds where the selected attribute was defined. */
+  select?: boolean;
 }
 
 export interface Chunk {

@@ -6,8 +6,8 @@
 import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
 import { NixError } from '../errors/errors.js';
-import { NixFloat, NixPath } from '../value/values.js';
-import { showExpr } from '../syntax/show.js';
+import { NixFloat, NixPath, StaticPositions } from '../value/values.js';
+import { showExpr, showAttrPath } from '../syntax/show.js';
 import { type Chunk, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
 
 /** One runtime environment level. */
@@ -37,6 +37,13 @@ class ChunkBuilder {
     const start = this.code.length;
     body();
     this.regions.push({ start, end: this.code.length, message, pos });
+  }
+
+  /** A region whose trace also names where the last selected attribute was defined. */
+  selectRegion(path: string, pos: number, body: () => void): void {
+    const start = this.code.length;
+    body();
+    this.regions.push({ start, end: this.code.length, message: `while evaluating the attribute '${path}'`, pos, select: true });
   }
 
   emit(op: Op, pos: number, ...operands: number[]): number {
@@ -371,7 +378,16 @@ class Compiler {
 
   private compileAssertHead(cond: Expr, pos: number): void {
     const b = this.b;
-    b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => this.compileForced(cond));
+    b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => {
+      if (cond.kind === 'BinOp' && cond.op === '==') {
+        // A failing `assert a == b` explains how a and b differ.
+        this.compileForced(cond.l);
+        this.compileForced(cond.r);
+        b.emit(Op.AssertEq, cond.pos);
+      } else {
+        this.compileForced(cond);
+      }
+    });
     const j = b.emit(Op.JumpIfTrue, pos, 0);
     b.emit(Op.AssertFail, pos, b.constant(showExpr(cond)));
     b.patch(j + 1);
@@ -388,18 +404,27 @@ class Compiler {
     const b = this.b;
     b.region('while selecting an attribute', pos, () => this.compileForced(target));
     const jumps: number[] = [];
-    path.forEach((n, i) => {
-      const last = i === path.length - 1;
-      if ('name' in n) {
-        const k = b.constant(n.name);
-        if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
-        else b.emit(Op.Select, pos, k);
-      } else {
-        this.compileForced(n.expr);
-        if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
-        else b.emit(Op.SelectDyn, pos);
-      }
-      if (!last) b.emit(Op.Force, pos);
+    // Errors past the target read "while evaluating the attribute 'a.b'" and, once an
+    // attribute was found, "from the definition of" it (the VM adds that from the frame).
+    b.selectRegion(showAttrPath(path, showExpr), pos, () => {
+      b.emit(Op.ClearSelected, pos);
+      path.forEach((n, i) => {
+        const last = i === path.length - 1;
+        if ('name' in n) {
+          const k = b.constant(n.name);
+          if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
+          else b.emit(Op.Select, pos, k);
+        } else {
+          b.region('while evaluating an attribute name', n.expr.pos, () => {
+            this.compileForced(n.expr);
+            b.emit(Op.CheckAttrName, n.expr.pos);
+          });
+          if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
+          else b.emit(Op.SelectDyn, pos);
+        }
+        if (!last) b.region('while selecting an attribute', pos, () => b.emit(Op.Force, pos));
+        else b.emit(Op.Force, pos);
+      });
     });
     if (def) {
       const end = b.emit(Op.Jump, pos, 0);
@@ -427,10 +452,19 @@ class Compiler {
       this.compileLazy(src);
       b.emit(Op.SetLocal, pos, sourceSlot(i));
     });
+    const filled = new Set<number>();
     names.forEach((name, i) => {
       const def = attrs.attrs.get(name)!;
-      this.compileAttrValue(def.kind, def.e, name, outer, sourceSlot);
+      const v = def.kind === 'plain' && def.e.kind === 'Var' ? def.e : undefined;
+      const alias = v ? scope.names.get(v.name) : undefined;
+      if (v && alias !== undefined && filled.has(alias)) {
+        // `x = y` where y is already bound here: x is y's very thunk, as in C++ Nix.
+        b.emit(Op.Local, v.pos, 0, alias);
+      } else {
+        this.compileAttrValue(def.kind, def.e, name, outer, sourceSlot);
+      }
       b.emit(Op.SetLocal, def.pos, i + 1);
+      filled.add(i + 1);
     });
     scope.initializing = false;
     return { names };
@@ -478,7 +512,7 @@ class Compiler {
   private compileRecAttrs(attrs: ExprAttrs): void {
     const b = this.b;
     const { names } = this.compileBindings(attrs, attrs.pos);
-    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(names));
+    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant({ names, positions: this.positionsOf(attrs) }));
     if (attrs.attrs.has('__overrides')) b.emit(Op.RecOverrides, attrs.pos, b.constant(names));
     this.compileDynamicAttrs(attrs);
     b.emit(Op.PopEnv, attrs.pos);
@@ -502,12 +536,18 @@ class Compiler {
       const def = attrs.attrs.get(name)!;
       this.compileAttrValue(def.kind, def.e, name, outer, (i) => i + 1);
     }
-    b.emit(Op.Attrs, attrs.pos, b.constant(names));
+    b.emit(Op.Attrs, attrs.pos, b.constant({ names, positions: this.positionsOf(attrs) }));
     this.compileDynamicAttrs(attrs);
     if (hasSources) {
       b.emit(Op.PopEnv, attrs.pos);
       this.popScope();
     }
+  }
+
+  private positionsOf(attrs: ExprAttrs): StaticPositions {
+    const offsets = new Map<string, number>();
+    for (const [n, d] of attrs.attrs) offsets.set(n, d.pos);
+    return new StaticPositions(this.source, offsets);
   }
 
   private compileDynamicAttrs(attrs: ExprAttrs): void {
@@ -554,7 +594,7 @@ const ARITH_OPS: Record<string, Op> = { __sub: Op.Sub, __mul: Op.Mul, __div: Op.
 function isWhnf(e: Expr): boolean {
   switch (e.kind) {
     case 'Int': case 'Float': case 'String': case 'Path': case 'Lambda': case 'Attrs': case 'List':
-    case 'CurPos': case 'Not': case 'HasAttr':
+    case 'CurPos': case 'Not': case 'HasAttr': case 'Select':
       return true;
     case 'BinOp':
       return true;

@@ -36,6 +36,8 @@ export class NixError extends Error {
   inFormals = false;
   /** Close matches for a misspelt name ("Did you mean ...?"). */
   suggestions: string[] = [];
+  /** For infinite recursion: the thunk found under evaluation. */
+  blackhole?: object;
 
   constructor(
     readonly kind: ErrorKind,

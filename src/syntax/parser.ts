@@ -15,6 +15,7 @@ import { tokenize, type Token, type TokenType } from './lexer.js';
 import { Source, utf8ToBytes } from './source.js';
 import { ParseError } from '../errors/errors.js';
 import { canonicalisePath } from './paths.js';
+import { showAttrPath, showExpr } from './show.js';
 
 export interface ParseOptions {
   /** Home directory for `~/` paths; undefined makes them an error (pure evaluation). */
@@ -674,7 +675,7 @@ class Parser {
         const existing = target.attrs.get(n.name);
         if (existing) {
           if (existing.e.kind !== 'Attrs' || existing.kind !== 'plain') {
-            this.dupAttr(showAttrPath(path.slice(0, k + 1)), pos, existing.pos);
+            this.dupAttr(showAttrPath(path.slice(0, k + 1), showExpr), pos, existing.pos);
           }
           target = existing.e as ExprAttrs;
         } else {
@@ -718,7 +719,7 @@ class Parser {
       je.inheritFrom.push(...ae.inheritFrom);
       return;
     }
-    this.dupAttr(showAttrPath(path), def.pos, existing.pos);
+    this.dupAttr(showAttrPath(path, showExpr), def.pos, existing.pos);
   }
 }
 
@@ -726,9 +727,6 @@ function emptyAttrs(pos: number): ExprAttrs {
   return { kind: 'Attrs', pos, rec: false, attrs: new Map(), dynamic: [], inheritFrom: [] };
 }
 
-export function showAttrPath(path: AttrName[]): string {
-  return path.map((n) => ('name' in n ? n.name : '"${..}"')).join('.');
-}
 
 type IndPart = { str: string; hasIndentation: boolean; pos: number } | { expr: Expr; pos: number };
 

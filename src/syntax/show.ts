@@ -33,7 +33,12 @@ export function showIdentifier(s: string): string {
   return s;
 }
 
-function showAttrPath(path: AttrName[], out: string[]): void {
+/** An attribute path as traces show it: `a.b."${expr}"`. */
+export function showAttrPath(path: AttrName[], showDynamic: (e: Expr) => string): string {
+  return path.map((n) => ('name' in n ? showIdentifier(n.name) : `"\${${showDynamic(n.expr)}}"`)).join('.');
+}
+
+function printAttrPath(path: AttrName[], out: string[]): void {
   path.forEach((n, i) => {
     if (i > 0) out.push('.');
     if ('name' in n) out.push(showIdentifier(n.name));
@@ -98,7 +103,7 @@ function show(e: Expr, out: string[]): void {
       out.push('(');
       show(e.e, out);
       out.push(').');
-      showAttrPath(e.path, out);
+      printAttrPath(e.path, out);
       if (e.def) {
         out.push(' or (');
         show(e.def, out);
@@ -109,7 +114,7 @@ function show(e: Expr, out: string[]): void {
       out.push('((');
       show(e.e, out);
       out.push(') ? ');
-      showAttrPath(e.path, out);
+      printAttrPath(e.path, out);
       out.push(')');
       return;
     case 'Attrs':

@@ -5,7 +5,7 @@
 import { NixError } from '../errors/errors.js';
 import { addInt, compareInt, type NixInt } from '../value/int.js';
 import {
-  Builtin, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
+  Builtin, Closure, force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -207,7 +207,8 @@ export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
   if (a.size === 0) return b;
   const map = new Map(a.map);
   for (const [k, v] of b.map) map.set(k, v);
-  return new NixAttrs(map);
+  const positions = a.positions || b.positions ? new LayeredPositions(a.positions, b.positions, (n) => b.has(n)) : undefined;
+  return new NixAttrs(map, positions);
 }
 
 export function isForced(v: Value): boolean {

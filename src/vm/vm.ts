@@ -11,11 +11,12 @@ import { type Chunk, type FormalsInfo, type LambdaInfo, Op } from '../compiler/c
 import { bestMatches, NixError, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, force, NixAttrs, NixPath, type Request, showType, Thunk, ThunkState,
+  Builtin, type BuiltinContext, CallRequest, Closure, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, NixPath, type Request, showType, Thunk, ThunkState,
   type Value,
 } from '../value/values.js';
 import { printValue } from '../value/print.js';
 import * as ops from './ops.js';
+import { explainInequality } from './explain-equal.js';
 
 const enum FrameKind { Bytecode, Generator }
 
@@ -33,6 +34,9 @@ interface BytecodeFrame {
   lambda: LambdaInfo | null;
   /** Where the lambda was called from. */
   callPos: SourcePos | undefined;
+  /** The set and name of the attribute last selected, for "from the definition of". */
+  selSet: NixAttrs | null;
+  selName: string;
 }
 
 interface GeneratorFrame {
@@ -62,6 +66,11 @@ export interface VmOptions {
 export class EvalTimeout extends Error {}
 
 const INFINITE_RECURSION = 'infinite recursion encountered';
+
+interface SetLayout {
+  names: string[];
+  positions: StaticPositions;
+}
 
 const ARITH_BUILTIN: Partial<Record<Op, string>> = {
   [Op.Sub]: '__sub', [Op.Mul]: '__mul', [Op.Div]: '__div', [Op.Less]: '__lessThan',
@@ -139,6 +148,7 @@ export class VM {
       } else if (e instanceof NixError) {
         this.traceBytecodeFrame(e, f);
       }
+      if (e instanceof NixError && f.thunk && e.blackhole === f.thunk) e.addTrace('entering the infinite recursion');
     }
     return e;
   }
@@ -147,7 +157,15 @@ export class VM {
   private traceBytecodeFrame(e: NixError, f: BytecodeFrame): void {
     const at = f.ip - 1;
     for (const r of f.chunk.regions) {
-      if (r.start <= at && at < r.end) e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
+      if (r.start > at || at >= r.end) continue;
+      if (r.select) {
+        if (!f.selSet) continue;
+        const def = f.selSet.positions?.get(f.selName);
+        if (def) e.addTrace(`from the definition of '${f.selName}'`, def);
+        e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
+        continue;
+      }
+      e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
     }
     if (f.lambda && f.callPos) {
       if (!e.inFormals) {
@@ -176,7 +194,7 @@ export class VM {
   // ---- frames
 
   private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos): void {
-    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos });
+    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '' });
   }
 
   private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined, builtin = false): void {
@@ -185,7 +203,11 @@ export class VM {
 
   /** Starts evaluating a pending thunk; its result will be delivered to the current top frame. */
   private startThunk(t: Thunk, pos?: SourcePos): void {
-    if (t.state === ThunkState.Blackhole) throw new NixError('infinite-recursion', INFINITE_RECURSION, pos);
+    if (t.state === ThunkState.Blackhole) {
+      const e = new NixError('infinite-recursion', INFINITE_RECURSION, pos);
+      e.blackhole = t;
+      throw e;
+    }
     t.state = ThunkState.Blackhole;
     if (t.chunk) this.pushBytecode(t.chunk, t.env!, t, null, null);
     else this.pushGenerator(applyGen(t.fn!, t.args!), t, null, 'apply', undefined);
@@ -260,7 +282,8 @@ export class VM {
 
   /** A frame has produced its value: apply pending arguments, update its thunk, deliver. */
   private deliverFinished(f: Frame, v: Value): void {
-    this.stack.length = f.base;
+    // Setting an array's length is slow in V8; the stack is usually back at the base already.
+    if (this.stack.length !== f.base) this.stack.length = f.base;
     if (f.pending) {
       const r = this.callValue(v, f.pending, f.thunk, undefined);
       if (r === undefined) return;
@@ -449,22 +472,25 @@ export class VM {
             env[code[ip++]] = stack.pop()!;
             break;
           case Op.Attrs: {
-            const names = consts[code[ip++]] as string[];
+            const { names, positions } = consts[code[ip++]] as SetLayout;
             const n = names.length;
             const map = new Map<string, Value>();
             const start = stack.length - n;
             for (let i = 0; i < n; i++) map.set(names[i], stack[start + i]);
             stack.length = start;
-            stack.push(n === 0 ? NixAttrs.EMPTY : new NixAttrs(map));
+            stack.push(n === 0 ? NixAttrs.EMPTY : new NixAttrs(map, positions));
             break;
           }
           case Op.AttrsFromEnv: {
-            const names = consts[code[ip++]] as string[];
+            const { names, positions } = consts[code[ip++]] as SetLayout;
             const map = new Map<string, Value>();
             for (let i = 0; i < names.length; i++) map.set(names[i], env[i + 1]);
-            stack.push(new NixAttrs(map));
+            stack.push(new NixAttrs(map, positions));
             break;
           }
+          case Op.ClearSelected:
+            frame.selSet = null;
+            break;
           case Op.RecOverrides: {
             const names = consts[code[ip++]] as string[];
             const set = stack.pop() as NixAttrs;
@@ -480,11 +506,15 @@ export class VM {
             if (name === null) break;
             const key = ops.attrName(name, 'while evaluating the name of a dynamic attribute');
             if (set.has(key)) {
-              throw new NixError('eval', `dynamic attribute '${key}' already defined at ${this.showPos(chunk, ip - 1)}`, this.posOf(chunk, ip - 1));
+              const prev = set.positions?.get(key);
+              const where = prev ? showSourcePos(prev) : this.showPos(chunk, ip - 1);
+              throw new NixError('eval', `dynamic attribute '${key}' already defined at ${where}`, this.posOf(chunk, ip - 1));
             }
             // The set was built by this very expression and is not shared yet.
             const target = set === NixAttrs.EMPTY ? new NixAttrs(new Map()) : set;
             target.map.set(key, value);
+            const here = new StaticPositions(chunk.source, new Map([[key, chunk.positions[ip - 1]]]));
+            target.positions = new LayeredPositions(target.positions, here, (n) => n === key);
             stack[stack.length - 1] = target;
             break;
           }
@@ -494,6 +524,8 @@ export class VM {
             if (!(set instanceof NixAttrs)) throw this.typeError('a set', set, chunk, ip - 2);
             const v = set.get(name);
             if (v === undefined) throw this.missingAttr(name, set, chunk, ip - 2);
+            frame.selSet = set;
+            frame.selName = name;
             stack[stack.length - 1] = v;
             break;
           }
@@ -503,7 +535,11 @@ export class VM {
             const set = stack.pop()!;
             const v = set instanceof NixAttrs ? set.get(name) : undefined;
             if (v === undefined) ip = target;
-            else stack.push(v);
+            else {
+              frame.selSet = set as NixAttrs;
+              frame.selName = name;
+              stack.push(v);
+            }
             break;
           }
           case Op.SelectDyn: {
@@ -512,6 +548,8 @@ export class VM {
             if (!(set instanceof NixAttrs)) throw this.typeError('a set', set, chunk, ip - 1);
             const v = set.get(name);
             if (v === undefined) throw this.missingAttr(name, set, chunk, ip - 1);
+            frame.selSet = set;
+            frame.selName = name;
             stack[stack.length - 1] = v;
             break;
           }
@@ -521,7 +559,11 @@ export class VM {
             const set = stack.pop()!;
             const v = set instanceof NixAttrs ? set.get(name) : undefined;
             if (v === undefined) ip = target;
-            else stack.push(v);
+            else {
+              frame.selSet = set as NixAttrs;
+              frame.selName = name;
+              stack.push(v);
+            }
             break;
           }
           case Op.HasAttr: {
@@ -617,6 +659,22 @@ export class VM {
           case Op.AssertFail: {
             const shown = consts[code[ip++]] as string;
             throw new NixError('assert', `assertion '${shown}' failed`, this.posOf(chunk, ip - 2));
+          }
+          case Op.AssertEq: {
+            const b = stack.pop()!;
+            const a = stack.pop()!;
+            frame.ip = ip;
+            frame.env = env;
+            this.pushGenerator(assertEqualGen(a, b, this.posOf(chunk, ip - 1)), null, null, 'assert', this.posOf(chunk, ip - 1));
+            continue outer;
+          }
+          case Op.CheckAttrName: {
+            const v = stack[stack.length - 1];
+            if (v !== null && typeof v !== 'string' && !(v instanceof NixString)) {
+              const e = this.typeError('a string', v, chunk, ip - 1);
+              throw e;
+            }
+            break;
           }
           case Op.CurPos: {
             const p = this.posOf(chunk, ip - 1)!;
@@ -801,9 +859,15 @@ function* notGen(g: Generator<Request, Value, Value>): Generator<Request, Value,
  * both in the resulting set and in the environment the other attributes see.
  */
 function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Generator<Request, Value, Value> {
-  const overrides = yield* force(set.get('__overrides')!);
-  if (!(overrides instanceof NixAttrs)) {
-    throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printValue(overrides)}`);
+  let overrides: Value;
+  try {
+    overrides = yield* force(set.get('__overrides')!);
+    if (!(overrides instanceof NixAttrs)) {
+      throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printValue(overrides)}`);
+    }
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace('while evaluating the `__overrides` attribute');
+    throw e;
   }
   const map = new Map(set.map);
   for (const [k, v] of overrides.map) {
@@ -812,6 +876,16 @@ function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Generator<R
     if (i >= 0) env[i + 1] = v;
   }
   return new NixAttrs(map);
+}
+
+function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined): Generator<Request, Value, Value> {
+  if (yield* ops.equalGen(a, b)) return true;
+  return yield* explainInequality(a, b, pos);
+}
+
+function showSourcePos(p: SourcePos): string {
+  const lc = p.source.lineCol(p.offset);
+  return `${p.source.origin}:${lc.line}:${lc.column}`;
 }
 
 function* withLookupGen(env: Env, name: string, depths: number[]): Generator<Request, Value, Value> {
