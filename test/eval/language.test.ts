@@ -90,7 +90,8 @@ describe('errors', () => {
     ['({ a }: a) { a = 1; b = 2; }', "function 'anonymous lambda' called with unexpected argument 'b'"],
     ['1 2', 'attempt to call something which is not a function but an integer: 1'],
     ['x', "undefined variable 'x'"],
-    ['assert 1 == 2; 3', "assertion '(1 == 2)' failed"],
+    ['assert 1 == 2; 3', "an integer with value '1' is not equal to an integer with value '2'"],
+    ['assert 1 > 2; 3', "assertion '(__lessThan 2 1)' failed"],
   ])('%s', (expr, message) => {
     expect(error(expr)).toBe(message);
   });
