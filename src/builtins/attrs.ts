@@ -1,4 +1,172 @@
-// Builtins of this family are being written; see index.ts for the registry.
-import type { BuiltinSpec } from '../value/values.js';
+// Attribute-set builtins: attrNames, attrValues, getAttr, hasAttr, removeAttrs,
+// intersectAttrs, listToAttrs, mapAttrs, catAttrs, zipAttrsWith, functionArgs,
+// unsafeGetAttrPos.
+//
+// Semantics follow C++ Nix 2.36 (src/libexpr/primops.cc), including the order in which
+// arguments are forced and checked and the "while evaluating ..." context of type errors;
+// see lists.ts for the shared helpers.
 
-export const attrsBuiltins: BuiltinSpec[] = [];
+import { NixError } from '../errors/errors.js';
+import { Builtin, type BuiltinSpec, Closure, compareBytes, force, NixAttrs, Thunk, type Value } from '../value/values.js';
+import { defineBuiltin } from './util.js';
+import {
+  attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
+} from './lists.js';
+
+function attrNamesImpl([s]: Value[]): Value {
+  return attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames').keys().slice();
+}
+
+function attrValuesImpl([s]: Value[]): Value {
+  const set = attrsCtx(s, 'while evaluating the argument passed to builtins.attrValues');
+  const keys = set.keys();
+  const out: Value[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = set.get(keys[i])!;
+  return out;
+}
+
+function* getAttrGen(args: Value[]): Gen {
+  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.getAttr');
+  const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.getAttr');
+  return yield* force(getAttrCtx(set, name, 'in the attribute set under consideration'));
+}
+
+function* hasAttrGen(args: Value[]): Gen {
+  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.hasAttr');
+  const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.hasAttr');
+  return set.has(name);
+}
+
+function* unsafeGetAttrPosGen(args: Value[]): Gen {
+  stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
+  attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
+  // Attribute positions are not recorded yet; C++ Nix returns { file; line; column; } for
+  // attributes defined in source and null otherwise.
+  return null;
+}
+
+function* removeAttrsGen(args: Value[]): Gen {
+  const set = attrsCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.removeAttrs');
+  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.removeAttrs');
+  const names = new Set<string>();
+  for (let i = 0; i < list.length; i++) {
+    names.add(stringNoCtx(yield* force(list[i]), 'while evaluating the values of the second argument passed to builtins.removeAttrs'));
+  }
+  // Always a new set, as in C++ Nix (it is a different set for «repeated» in output).
+  const map = new Map<string, Value>();
+  for (const [k, v] of set.map) if (!names.has(k)) map.set(k, v);
+  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map);
+}
+
+function* listToAttrsGen(args: Value[]): Gen {
+  const list = listCtx(args[0], 'while evaluating the argument passed to builtins.listToAttrs');
+  // First every element and its name, then (in order of names, the first occurrence of
+  // each) the values: the order in which C++ Nix 2.36 reports errors.
+  const entries: { name: string; set: NixAttrs }[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const set = attrsCtx(yield* force(list[i]), 'while evaluating an element of the list passed to builtins.listToAttrs');
+    const nameV = getAttrCtx(set, 'name', 'in a {name=...; value=...;} pair');
+    const name = stringNoCtx(
+      yield* force(nameV),
+      'while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs',
+    );
+    entries[i] = { name, set };
+  }
+  if (entries.length === 0) return NixAttrs.EMPTY;
+  // Stable: among equal names the earliest element stays first.
+  entries.sort((a, b) => compareBytes(a.name, b.name));
+  const map = new Map<string, Value>();
+  let prev: string | undefined;
+  for (const { name, set } of entries) {
+    if (name === prev) continue;
+    prev = name;
+    map.set(name, getAttrCtx(set, 'value', 'in a {name=...; value=...;} pair'));
+  }
+  return new NixAttrs(map);
+}
+
+function* intersectAttrsGen(args: Value[]): Gen {
+  const left = attrsCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.intersectAttrs');
+  const right = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.intersectAttrs');
+  const map = new Map<string, Value>();
+  if (left.size < right.size) {
+    for (const k of left.map.keys()) {
+      const v = right.get(k);
+      if (v !== undefined) map.set(k, v);
+    }
+  } else {
+    for (const [k, v] of right.map) if (left.has(k)) map.set(k, v);
+  }
+  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map);
+}
+
+function* catAttrsGen(args: Value[]): Gen {
+  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.catAttrs');
+  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.catAttrs');
+  const out: Value[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const set = attrsCtx(
+      yield* force(list[i]),
+      'while evaluating an element in the list passed as second argument to builtins.catAttrs',
+    );
+    const v = set.get(name);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+function functionArgsImpl([f]: Value[]): Value {
+  if (f instanceof Builtin) return NixAttrs.EMPTY;
+  if (!(f instanceof Closure)) throw new NixError('type', "'functionArgs' requires a function");
+  const formals = f.lambda.formals;
+  if (!formals || formals.entries.length === 0) return NixAttrs.EMPTY;
+  const map = new Map<string, Value>();
+  for (const e of formals.entries) map.set(e.name, e.def !== null);
+  return new NixAttrs(map);
+}
+
+function* mapAttrsGen(args: Value[]): Gen {
+  const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.mapAttrs');
+  if (set.size === 0) return NixAttrs.EMPTY;
+  // The function is not forced: each attribute is the lazy application `f name value`.
+  const f = args[0];
+  const map = new Map<string, Value>();
+  for (const [k, v] of set.map) map.set(k, Thunk.apply(f, [k, v]));
+  return new NixAttrs(map);
+}
+
+function* zipAttrsWithGen(args: Value[]): Gen {
+  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.zipAttrsWith');
+  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.zipAttrsWith');
+  const groups = new Map<string, Value[]>();
+  for (let i = 0; i < list.length; i++) {
+    const set = attrsCtx(
+      yield* force(list[i]),
+      'while evaluating a value of the list passed as second argument to builtins.zipAttrsWith',
+    );
+    for (const [k, v] of set.map) {
+      const g = groups.get(k);
+      if (g) g.push(v);
+      else groups.set(k, [v]);
+    }
+  }
+  if (groups.size === 0) return NixAttrs.EMPTY;
+  const map = new Map<string, Value>();
+  for (const [k, vs] of groups) map.set(k, Thunk.apply(f, [k, vs]));
+  return new NixAttrs(map);
+}
+
+export const attrsBuiltins: BuiltinSpec[] = [
+  defineBuiltin('attrNames', 1, attrNamesImpl),
+  defineBuiltin('attrValues', 1, attrValuesImpl),
+  defineBuiltin('getAttr', 2, (args) => drive(getAttrGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('hasAttr', 2, (args) => drive(hasAttrGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('unsafeGetAttrPos', 2, (args) => drive(unsafeGetAttrPosGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('removeAttrs', 2, (args) => drive(removeAttrsGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('listToAttrs', 1, (args) => drive(listToAttrsGen(args))),
+  defineBuiltin('intersectAttrs', 2, (args) => drive(intersectAttrsGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('catAttrs', 2, (args) => drive(catAttrsGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('functionArgs', 1, functionArgsImpl),
+  defineBuiltin('mapAttrs', 2, (args) => drive(mapAttrsGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('zipAttrsWith', 2, (args) => drive(zipAttrsWithGen(args)), { lazy: [0, 1] }),
+];

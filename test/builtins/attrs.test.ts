@@ -1,0 +1,175 @@
+// Unit tests of the attribute-set builtins (src/builtins/attrs.ts): results, laziness,
+// argument forcing order and C++ Nix 2.36's error messages with their context lines.
+
+import { evaluate } from '../../src/eval.js';
+import { printValue } from '../../src/value/print.js';
+
+/** The printed value (as `nix-instantiate --eval --strict`), or `error: MESSAGE`. */
+function run(expr: string): string {
+  const r = evaluate({ expr, strict: true });
+  // Output is a byte string: decode its UTF-8 («repeated»).
+  if (r.ok) return Buffer.from(printValue(r.value, { trackRepeated: true }), 'latin1').toString('utf8');
+  return `error: ${r.error.message}`;
+}
+
+/** The error's message and the context lines the builtin added (not the VM's call frames). */
+function failure(expr: string): { message: string; context: string[] } {
+  const r = evaluate({ expr, strict: true });
+  if (r.ok) throw new Error(`expected an error from ${expr}, got ${printValue(r.value)}`);
+  const context = r.error.trace.map((t) => t.message)
+    .filter((m) => !/^while calling (the '.*' builtin|anonymous lambda|'[^']*')$/.test(m) && m !== 'from call site');
+  return { message: r.error.message, context };
+}
+
+describe('attrNames, attrValues', () => {
+  test('in byte order of the names', () => {
+    expect(run('builtins.attrNames { b = 1; a = 2; "A" = 3; "" = 5; }')).toBe('[ "" "A" "a" "b" ]');
+    expect(run('builtins.attrValues { b = 1; a = 2; c = 3; }')).toBe('[ 2 1 3 ]');
+    expect(run('builtins.attrNames { }')).toBe('[ ]');
+    expect(run('builtins.length (builtins.attrValues { a = throw "x"; })')).toBe('1');
+  });
+  test('a fresh list each time', () => {
+    expect(run('let s = { a = 1; b = 2; c = 3; }; in [ (builtins.attrNames s) (builtins.attrNames s) ]'))
+      .toBe('[ [ "a" "b" "c" ] [ "a" "b" "c" ] ]');
+  });
+  test('errors', () => {
+    expect(failure('builtins.attrNames [ ]')).toEqual({
+      message: 'expected a set but found a list: [ ]',
+      context: ['while evaluating the argument passed to builtins.attrNames'],
+    });
+    expect(failure('builtins.attrValues [ ]').context).toEqual(['while evaluating the argument passed to builtins.attrValues']);
+  });
+});
+
+describe('getAttr, hasAttr, unsafeGetAttrPos', () => {
+  test('values', () => {
+    expect(run('builtins.getAttr "a" { a = 1 + 1; }')).toBe('2');
+    expect(run('builtins.hasAttr "a" { a = throw "x"; }')).toBe('true');
+    expect(run('builtins.hasAttr "b" { a = 1; }')).toBe('false');
+    expect(run('builtins.unsafeGetAttrPos "b" { a = 1; }')).toBe('null');
+  });
+  test('errors, first argument first', () => {
+    expect(failure('builtins.getAttr [ ] [ ]')).toEqual({
+      message: 'expected a string but found a list: [ ]',
+      context: ['while evaluating the first argument passed to builtins.getAttr'],
+    });
+    expect(failure('builtins.getAttr 1 (throw "set")').message).toBe('expected a string but found an integer: 1');
+    expect(failure('builtins.getAttr "foo" [ ]')).toEqual({
+      message: 'expected a set but found a list: [ ]',
+      context: ['while evaluating the second argument passed to builtins.getAttr'],
+    });
+    expect(failure('builtins.getAttr "foo" { }')).toEqual({
+      message: "attribute 'foo' missing",
+      context: ['in the attribute set under consideration'],
+    });
+    expect(failure('builtins.hasAttr [ ] [ ]').context).toEqual(['while evaluating the first argument passed to builtins.hasAttr']);
+    expect(failure('builtins.hasAttr "foo" [ ]').context).toEqual(['while evaluating the second argument passed to builtins.hasAttr']);
+    expect(failure('builtins.unsafeGetAttrPos 1 { }').context)
+      .toEqual(['while evaluating the first argument passed to builtins.unsafeGetAttrPos']);
+  });
+});
+
+describe('removeAttrs, intersectAttrs', () => {
+  test('values', () => {
+    expect(run('removeAttrs { a = 1; b = 2; c = 3; } [ "a" "c" "z" ]')).toBe('{ b = 2; }');
+    expect(run('removeAttrs { a = 1; } [ ]')).toBe('{ a = 1; }');
+    expect(run('let s = { a = 1; }; in [ s (removeAttrs s [ ]) ]')).toBe('[ { a = 1; } { a = 1; } ]');
+    expect(run('builtins.intersectAttrs { a = 1; b = 2; } { b = 3; c = 4; }')).toBe('{ b = 3; }');
+    expect(run('builtins.intersectAttrs { a = 1; b = 2; c = 5; } { b = 3; }')).toBe('{ b = 3; }');
+    expect(run('builtins.intersectAttrs { } { a = 1; }')).toBe('{ }');
+  });
+  test('errors', () => {
+    expect(failure('builtins.removeAttrs "" [ 1 ]')).toEqual({
+      message: 'expected a set but found a string: ""',
+      context: ['while evaluating the first argument passed to builtins.removeAttrs'],
+    });
+    expect(failure('builtins.removeAttrs { } 1').context).toEqual(['while evaluating the second argument passed to builtins.removeAttrs']);
+    expect(failure('builtins.removeAttrs { } [ 1 ]')).toEqual({
+      message: 'expected a string but found an integer: 1',
+      context: ['while evaluating the values of the second argument passed to builtins.removeAttrs'],
+    });
+    expect(failure('builtins.intersectAttrs [ ] [ ]').context).toEqual(['while evaluating the first argument passed to builtins.intersectAttrs']);
+    expect(failure('builtins.intersectAttrs { } [ ]').context).toEqual(['while evaluating the second argument passed to builtins.intersectAttrs']);
+  });
+});
+
+describe('listToAttrs', () => {
+  test('the first occurrence of a name wins', () => {
+    expect(run('builtins.listToAttrs [ { name = "foo"; value = 123; } { name = "bar"; value = 456; } { name = "bar"; value = 420; } ]'))
+      .toBe('{ bar = 456; foo = 123; }');
+    expect(run('builtins.listToAttrs [ ]')).toBe('{ }');
+    // Later duplicates need no value.
+    expect(run('builtins.listToAttrs [ { name = "a"; value = 1; } { name = "a"; } ]')).toBe('{ a = 1; }');
+    expect(run('builtins.attrNames (builtins.listToAttrs [ { name = "a"; value = throw "x"; } ])')).toBe('[ "a" ]');
+  });
+  test('errors', () => {
+    expect(failure('builtins.listToAttrs 1').context).toEqual(['while evaluating the argument passed to builtins.listToAttrs']);
+    expect(failure('builtins.listToAttrs [ 1 ]')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      context: ['while evaluating an element of the list passed to builtins.listToAttrs'],
+    });
+    expect(failure('builtins.listToAttrs [ { } ]')).toEqual({
+      message: "attribute 'name' missing",
+      context: ['in a {name=...; value=...;} pair'],
+    });
+    expect(failure('builtins.listToAttrs [ { name = 1; } ]')).toEqual({
+      message: 'expected a string but found an integer: 1',
+      context: ['while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs'],
+    });
+    expect(failure('builtins.listToAttrs [ { name = "foo"; } ]')).toEqual({
+      message: "attribute 'value' missing",
+      context: ['in a {name=...; value=...;} pair'],
+    });
+    // Names are all checked before values are looked up (C++ Nix 2.36).
+    expect(failure('builtins.listToAttrs [ { name = "a"; } { name = 1; } ]').message)
+      .toBe('expected a string but found an integer: 1');
+  });
+});
+
+describe('mapAttrs, zipAttrsWith, catAttrs', () => {
+  test('values', () => {
+    expect(run('builtins.mapAttrs (name: value: value * 10) { a = 1; b = 2; }')).toBe('{ a = 10; b = 20; }');
+    expect(run('builtins.mapAttrs (n: v: n + v) { a = "x"; b = "y"; }')).toBe('{ a = "ax"; b = "by"; }');
+    expect(run('builtins.attrNames (builtins.mapAttrs (n: v: throw "no") { a = 1; })')).toBe('[ "a" ]');
+    expect(run('builtins.attrNames (builtins.mapAttrs (throw "f") { a = 1; })')).toBe('[ "a" ]');
+    expect(run('builtins.zipAttrsWith (name: values: { inherit name values; }) [ { a = "x"; } { a = "y"; b = "z"; } ]'))
+      .toBe('{ a = { name = "a"; values = [ "x" "y" ]; }; b = { name = "b"; values = [ "z" ]; }; }');
+    expect(run('builtins.zipAttrsWith (n: v: v) [ ]')).toBe('{ }');
+    expect(run('builtins.attrNames (builtins.zipAttrsWith (n: v: throw "x") [ { a = 1; } ])')).toBe('[ "a" ]');
+    expect(run('builtins.catAttrs "a" [ { a = 1; } { b = 0; } { a = 2; } ]')).toBe('[ 1 2 ]');
+    expect(run('builtins.catAttrs "a" [ ]')).toBe('[ ]');
+  });
+  test('errors', () => {
+    expect(failure('builtins.mapAttrs [ ] [ ]').context).toEqual(['while evaluating the second argument passed to builtins.mapAttrs']);
+    expect(failure('builtins.mapAttrs "" { foo = 1; }').message).toBe('attempt to call something which is not a function but a string: ""');
+    expect(failure('builtins.mapAttrs (x: x + "1") { foo = 1; }').message)
+      .toBe('attempt to call something which is not a function but a string: "foo1"');
+    expect(failure('builtins.zipAttrsWith [ ] [ 1 ]').context).toEqual(['while evaluating the first argument passed to builtins.zipAttrsWith']);
+    expect(failure('builtins.zipAttrsWith (_: 1) 1').context).toEqual(['while evaluating the second argument passed to builtins.zipAttrsWith']);
+    expect(failure('builtins.zipAttrsWith (_: 1) [ 1 ]')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      context: ['while evaluating a value of the list passed as second argument to builtins.zipAttrsWith'],
+    });
+    expect(failure('builtins.catAttrs [ ] { }').context).toEqual(['while evaluating the first argument passed to builtins.catAttrs']);
+    expect(failure('builtins.catAttrs "foo" { }').context).toEqual(['while evaluating the second argument passed to builtins.catAttrs']);
+    expect(failure('builtins.catAttrs "foo" [ { foo = 1; } 1 ]')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      context: ['while evaluating an element in the list passed as second argument to builtins.catAttrs'],
+    });
+  });
+});
+
+describe('functionArgs', () => {
+  test('values', () => {
+    expect(run('builtins.functionArgs ({ x, y ? 123 }: x)')).toBe('{ x = false; y = true; }');
+    expect(run('builtins.functionArgs ({ a, b ? 1, ... }: a)')).toBe('{ a = false; b = true; }');
+    expect(run('builtins.functionArgs (x: x)')).toBe('{ }');
+    expect(run('builtins.functionArgs ({ }: 1)')).toBe('{ }');
+    expect(run('builtins.functionArgs builtins.map')).toBe('{ }');
+    expect(run('builtins.functionArgs (builtins.map (x: x))')).toBe('{ }');
+  });
+  test('errors', () => {
+    expect(failure('builtins.functionArgs { }')).toEqual({ message: "'functionArgs' requires a function", context: [] });
+    expect(failure('builtins.functionArgs { __functor = self: x: x; }').message).toBe("'functionArgs' requires a function");
+  });
+});
