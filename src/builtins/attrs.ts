@@ -38,11 +38,12 @@ function* hasAttrGen(args: Value[]): Gen {
 }
 
 function* unsafeGetAttrPosGen(args: Value[]): Gen {
-  stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
-  attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
-  // Attribute positions are not recorded yet; C++ Nix returns { file; line; column; } for
-  // attributes defined in source and null otherwise.
-  return null;
+  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
+  const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
+  const pos = set.has(name) ? set.positions?.get(name) : undefined;
+  if (!pos) return null;
+  const { line, column } = pos.source.lineCol(pos.offset);
+  return new NixAttrs(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
 }
 
 function* removeAttrsGen(args: Value[]): Gen {

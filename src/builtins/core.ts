@@ -30,8 +30,10 @@ function arith(name: string, intOp: (a: NixInt, b: NixInt) => NixInt, floatOp: (
 interface DeepItem {
   v: Value;
   parent: DeepItem | null;
+  /** The set the value is an attribute of (with `name`), or null for a list element (`index`). */
   set: NixAttrs | null;
   name: string;
+  index: number;
 }
 
 /**
@@ -40,7 +42,7 @@ interface DeepItem {
  */
 export function* deepForce(root: Value): Gen {
   const seen = new Set<object>();
-  const work: DeepItem[] = [{ v: root, parent: null, set: null, name: '' }];
+  const work: DeepItem[] = [{ v: root, parent: null, set: null, name: '', index: -1 }];
   while (work.length > 0) {
     const item = work.pop()!;
     let v: Value;
@@ -48,8 +50,9 @@ export function* deepForce(root: Value): Gen {
       v = yield* force(item.v);
     } catch (e) {
       if (e instanceof NixError) {
-        for (let it: DeepItem | null = item; it && it.set; it = it.parent) {
-          e.addTrace(`while evaluating the attribute '${it.name}'`, it.set.positions?.get(it.name));
+        for (let it: DeepItem | null = item; it && it.parent; it = it.parent) {
+          if (it.set) e.addTrace(`while evaluating the attribute '${it.name}'`, it.set.positions?.get(it.name));
+          else e.addTrace(`while evaluating list element at index ${it.index}`);
         }
       }
       throw e;
@@ -57,12 +60,12 @@ export function* deepForce(root: Value): Gen {
     if (Array.isArray(v)) {
       if (seen.has(v)) continue;
       seen.add(v);
-      for (let i = v.length - 1; i >= 0; i--) work.push({ v: v[i], parent: item, set: null, name: '' });
+      for (let i = v.length - 1; i >= 0; i--) work.push({ v: v[i], parent: item, set: null, name: '', index: i });
     } else if (v instanceof NixAttrs) {
       if (seen.has(v)) continue;
       seen.add(v);
       const keys = v.keys();
-      for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i] });
+      for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i], index: -1 });
     }
   }
   return yield* force(root);

@@ -11,6 +11,7 @@ import { renderError } from '../errors/render.js';
 import { Evaluation } from '../eval.js';
 import { printValue } from '../value/print.js';
 import { toJSON } from '../value/json.js';
+import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
 
 export interface CliIO {
@@ -116,6 +117,14 @@ function run(opts: Options, io: CliIO): number {
     text = ev.vm.run((function* (): Generator<Request, Value, Value> {
       return yield* toJSON(value, new Set());
     })()) as string;
+  } else if (opts.xml) {
+    // The XML document ends with its own newline; nix-instantiate adds none.
+    // Positions of functions are not shown (as with --no-location).
+    text = ev.vm.run((function* (): Generator<Request, Value, Value> {
+      return yield* printValueAsXML(value, new Set(), { strict: opts.strict, location: false });
+    })()) as string;
+    writeBytes(io.stdout, text);
+    return 0;
   } else {
     text = printValue(value, { trackRepeated: true });
   }

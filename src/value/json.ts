@@ -1,56 +1,216 @@
-// Values to JSON as C++ Nix's printValueAsJSON: sets with `__toString` or `outPath` become
-// strings, paths are copied to the store, functions are an error. Iterative over an
-// explicit work stack, forcing through the VM as it goes.
+// Values to JSON as C++ Nix's printValueAsJSON followed by nlohmann::json's dump():
+// - sets are peeled first: `__toString` is called (its result must end in a string or a
+//   path, else "`__toString` should/must return a string"), `outPath` is followed; a set
+//   that peels to nothing more is an object;
+// - paths are copied to the store (but not when they come out of a `__toString`);
+// - functions are an error; strings must be valid UTF-8 (checked as dump() does, after
+//   the whole value has been evaluated);
+// - for builtins.toJSON, nesting counts against max-call-depth as it does in C++ Nix.
+// Iterative over an explicit work stack, forcing through the VM as it goes.
 
 import { NixError } from '../errors/errors.js';
-import { coerceToString, copyPathToStore } from './coerce.js';
-import { formatJsonNumber } from './float.js';
-import { Builtin, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, type Value } from './values.js';
+import { copyPathToStore } from './coerce.js';
+import { printForError } from './print.js';
+import {
+  Builtin, CallRequest, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
+} from './values.js';
 
-type Work = { v: Value } | string;
+/** C++ Nix's default `max-call-depth`. */
+export const MAX_CALL_DEPTH = 10000;
 
-/** JSON text of a byte string: escapes what JSON requires, passes other bytes through. */
-export function jsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 34) out += '\\"';
-    else if (c === 92) out += '\\\\';
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += s[i];
-  }
-  return out + '"';
+const HEX = '0123456789ABCDEF';
+
+function hexByte(b: number): string {
+  return HEX[b >> 4] + HEX[b & 15];
 }
 
-export function* toJSON(root: Value, context: Set<string>, copyToStore = true): Generator<Request, string, Value> {
+/**
+ * Where a byte string stops being well-formed UTF-8, as nlohmann::json's dump() reports
+ * it ("invalid UTF-8 byte at index 3: 0xFF"), or undefined when it is valid.
+ */
+export function utf8Problem(s: string): string | undefined {
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) { i++; continue; }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c === 0xe0) { need = 2; lo = 0xa0; }
+    else if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) need = 2;
+    else if (c === 0xed) { need = 2; hi = 0x9f; }
+    else if (c === 0xf0) { need = 3; lo = 0x90; }
+    else if (c >= 0xf1 && c <= 0xf3) need = 3;
+    else if (c === 0xf4) { need = 3; hi = 0x8f; }
+    else return `invalid UTF-8 byte at index ${i}: 0x${hexByte(c)}`;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= n) return `incomplete UTF-8 string; last byte: 0x${hexByte(s.charCodeAt(n - 1))}`;
+      const d = s.charCodeAt(i + k);
+      const l = k === 1 ? lo : 0x80;
+      const h = k === 1 ? hi : 0xbf;
+      if (d < l || d > h) return `invalid UTF-8 byte at index ${i + k}: 0x${hexByte(d)}`;
+    }
+    i += need + 1;
+  }
+  return undefined;
+}
+
+/** JSON text of a byte string as nlohmann::json dumps it: escapes what JSON requires, passes other bytes through. */
+export function jsonString(s: string): string {
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c !== 34 && c !== 92) continue;
+    let rep: string;
+    if (c === 34) rep = '\\"';
+    else if (c === 92) rep = '\\\\';
+    else if (c === 10) rep = '\\n';
+    else if (c === 13) rep = '\\r';
+    else if (c === 9) rep = '\\t';
+    else if (c === 8) rep = '\\b';
+    else if (c === 12) rep = '\\f';
+    else rep = '\\u' + c.toString(16).padStart(4, '0');
+    out += s.slice(start, i) + rep;
+    start = i + 1;
+  }
+  return out + s.slice(start) + '"';
+}
+
+/**
+ * A float as nlohmann::json dumps it: the shortest digits that read back the same number,
+ * fixed notation while the decimal point is within -4 < n <= 15 (`100.0`, `0.0001`),
+ * exponent notation beyond (`1e+15`, `1e-05`), and `null` for inf and NaN.
+ */
+export function jsonNumber(x: number): string {
+  if (!Number.isFinite(x)) return 'null';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const sign = x < 0 ? '-' : '';
+  const [mant, expStr] = Math.abs(x).toExponential().split('e');
+  const digits = mant.replace('.', '');
+  const k = digits.length;
+  const n = Number(expStr) + 1; // position of the decimal point relative to the digits
+  let body: string;
+  if (k <= n && n <= 15) body = digits + '0'.repeat(n - k) + '.0';
+  else if (n > 0 && n <= 15) body = digits.slice(0, n) + '.' + digits.slice(n);
+  else if (n > -4 && n <= 0) body = '0.' + '0'.repeat(-n) + digits;
+  else {
+    const e = n - 1;
+    const ae = Math.abs(e);
+    body = (k === 1 ? digits : digits[0] + '.' + digits.slice(1)) + 'e' + (e < 0 ? '-' : '+') + (ae < 10 ? '0' + ae : String(ae));
+  }
+  return sign + body;
+}
+
+type Work = { v: Value; depth: number; copyToStore: boolean } | { key: string } | string;
+
+function cannotConvert(v: Value): NixError {
+  let what: string;
+  if (v instanceof Builtin) {
+    what = v.args.length > 0
+      ? `the partially applied built-in function '${v.spec.name}'`
+      : `the built-in function '${v.spec.name}'`;
+  } else {
+    what = showType(v);
+  }
+  return new NixError('type', `cannot convert ${what} to JSON`);
+}
+
+function stackOverflow(): NixError {
+  return new NixError('eval', 'stack overflow; max-call-depth exceeded');
+}
+
+/**
+ * The JSON text of a value; the context of the strings in it is added to `context`.
+ * With `callDepth` (the call depth the serialisation starts at: 1 inside `builtins.toJSON`),
+ * nesting counts against C++ Nix's max-call-depth as printValueAsJSON's recursion does;
+ * without it, depth is bounded by memory only.
+ */
+export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number): Generator<Request, string, Value> {
   const out: string[] = [];
-  const work: Work[] = [{ v: root }];
+  const limit = callDepth === undefined ? Infinity : MAX_CALL_DEPTH;
+  const work: Work[] = [{ v: root, depth: callDepth ?? 0, copyToStore }];
+  // dump() runs after the value is built: an invalid string is reported only if evaluation succeeds.
+  let utf8Error: string | undefined;
+  const checkUtf8 = (s: string): void => {
+    if (utf8Error === undefined) utf8Error = utf8Problem(s);
+  };
   while (work.length > 0) {
     const w = work.pop()!;
     if (typeof w === 'string') { out.push(w); continue; }
-    const v = yield* force(w.v);
+    if ('key' in w) {
+      checkUtf8(w.key);
+      out.push(jsonString(w.key) + ':');
+      continue;
+    }
+    let depth = w.depth;
+    if (depth > limit) throw stackOverflow();
+    depth++;
+    let v: Value = yield* force(w.v);
+    let toStore = w.copyToStore;
+    if (v instanceof NixAttrs) {
+      // Peel `__toString` and `outPath` until something that is not a set, or a set with neither.
+      let throughToString = false;
+      for (;;) {
+        if (!(v instanceof NixAttrs)) {
+          if (throughToString && !(typeof v === 'string' || v instanceof NixString || v instanceof NixPath)) {
+            throw new NixError('type', `\`__toString\` should return a string, but got ${showType(v)}: ${printForError(v)}`);
+          }
+          break;
+        }
+        const toString: Value | undefined = v.get('__toString');
+        if (toString !== undefined) {
+          const f: Value = yield* force(toString);
+          const r: Value = yield new CallRequest(f, [v]);
+          throughToString = true;
+          if (depth > limit) throw stackOverflow();
+          depth++;
+          v = yield* force(r);
+          continue;
+        }
+        const outPath: Value | undefined = v.get('outPath');
+        if (outPath !== undefined) {
+          v = yield* force(outPath);
+          if (depth > limit) throw stackOverflow();
+          depth++;
+          continue;
+        }
+        if (throughToString) {
+          throw new NixError('type', `\`__toString\` must return a string, but got ${showType(v)}: ${printForError(v)}`);
+        }
+        break;
+      }
+      if (!(v instanceof NixAttrs)) {
+        // The peeled value is printed by a nested call; a path from `__toString` stays a path string.
+        if (depth > limit) throw stackOverflow();
+        depth++;
+        if (throughToString) toStore = false;
+      }
+    }
     if (v === null) { out.push('null'); continue; }
     switch (typeof v) {
       case 'boolean': out.push(v ? 'true' : 'false'); continue;
       case 'number': case 'bigint': out.push(String(v)); continue;
-      case 'string': out.push(jsonString(v)); continue;
+      case 'string': checkUtf8(v); out.push(jsonString(v)); continue;
     }
     if (v instanceof NixString) {
       for (const c of v.context) context.add(c);
+      checkUtf8(v.s);
       out.push(jsonString(v.s));
       continue;
     }
-    if (v instanceof NixFloat) { out.push(formatJsonNumber(v.value)); continue; }
+    if (v instanceof NixFloat) { out.push(jsonNumber(v.value)); continue; }
     if (v instanceof NixPath) {
-      if (!copyToStore) { out.push(jsonString(v.path)); continue; }
-      const r = copyPathToStore(v.path);
-      for (const c of r.context ?? []) context.add(c);
-      out.push(jsonString(r.s));
+      let s = v.path;
+      if (toStore) {
+        const r = copyPathToStore(v.path);
+        for (const c of r.context ?? []) context.add(c);
+        s = r.s;
+      }
+      checkUtf8(s);
+      out.push(jsonString(s));
       continue;
     }
     if (Array.isArray(v)) {
@@ -58,33 +218,28 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true): 
       out.push('[');
       work.push(']');
       for (let i = v.length - 1; i >= 0; i--) {
-        work.push({ v: v[i] });
+        work.push({ v: v[i], depth, copyToStore: toStore });
         if (i > 0) work.push(',');
       }
       continue;
     }
     if (v instanceof NixAttrs) {
-      if (v.has('__toString')) {
-        const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
-        for (const c of r.context ?? []) context.add(c);
-        out.push(jsonString(r.s));
-        continue;
-      }
-      const outPath = v.get('outPath');
-      if (outPath !== undefined) { work.push({ v: outPath }); continue; }
       const keys = v.keys();
       if (keys.length === 0) { out.push('{}'); continue; }
       out.push('{');
       work.push('}');
       for (let i = keys.length - 1; i >= 0; i--) {
-        work.push({ v: v.get(keys[i])! });
-        work.push(jsonString(keys[i]) + ':');
+        work.push({ v: v.get(keys[i])!, depth, copyToStore: toStore });
+        work.push({ key: keys[i] });
         if (i > 0) work.push(',');
       }
       continue;
     }
-    if (v instanceof Closure || v instanceof Builtin) throw new NixError('type', 'cannot convert a function to JSON');
-    throw new NixError('type', `cannot convert ${typeof v} to JSON`);
+    throw cannotConvert(v);
+  }
+  if (utf8Error !== undefined) {
+    throw new NixError('eval', `JSON serialization error: [json.exception.type_error.316] ${utf8Error}`);
   }
   return out.join('');
 }
+

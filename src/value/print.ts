@@ -1,6 +1,8 @@
-// Prints values as `nix-instantiate --eval` does. Iterative (an explicit work stack), so
-// data nested to any depth prints without JS recursion. Thunks that have not been evaluated
-// print as «thunk»; a set or list met a second time prints as «repeated».
+// Prints values as `nix-instantiate --eval` does, and in the shortened form C++ Nix uses in
+// error messages (at most 10 levels deep, 10 attributes and 10 list items in all, then
+// «N attributes elided»). Iterative over an explicit stack, so data nested to any depth
+// prints without JS recursion. Unevaluated thunks print as «thunk»; a set or list met a
+// second time prints as «repeated» when repeats are tracked.
 
 import { formatFloat } from './float.js';
 import { Builtin, Closure, NixAttrs, NixFloat, NixPath, NixString, Thunk, ThunkState, type Value } from './values.js';
@@ -14,21 +16,66 @@ const REPEATED = utf8ToBytes('«repeated»');
 export interface PrintOptions {
   /** Track sets and lists already printed and show «repeated» for them (output printing). */
   trackRepeated?: boolean;
-  /** Stop descending below this depth, printing «...» (error messages). */
+  /** Below this depth sets and lists print as `{ ... }` / `[ ... ]`. */
   maxDepth?: number;
+  /** Attributes printed in all before the rest are elided. */
+  maxAttrs?: number;
+  /** List items printed in all before the rest are elided. */
+  maxListItems?: number;
 }
 
-type Work = { v: Value; depth: number } | string;
+/** What C++ Nix prints of a value inside an error message. */
+export const ERROR_PRINT: PrintOptions = { maxDepth: 10, maxAttrs: 10, maxListItems: 10 };
+
+type Frame =
+  | { kind: 'value'; raw: Value; depth: number }
+  | { kind: 'attrs'; set: NixAttrs; keys: string[]; i: number; depth: number }
+  | { kind: 'list'; list: Value[]; i: number; depth: number; raw: Value };
+
+function elided(n: number, one: string, many: string): string {
+  return utf8ToBytes(`«${n} ${n === 1 ? one : many} elided»`);
+}
 
 export function printValue(root: Value, options: PrintOptions = {}): string {
   const out: string[] = [];
   const seen = options.trackRepeated ? new Set<object>() : undefined;
   const maxDepth = options.maxDepth ?? Infinity;
-  const work: Work[] = [{ v: root, depth: 0 }];
-  while (work.length > 0) {
-    const w = work.pop()!;
-    if (typeof w === 'string') { out.push(w); continue; }
-    let v = w.v;
+  const maxAttrs = options.maxAttrs ?? Infinity;
+  const maxItems = options.maxListItems ?? Infinity;
+  let attrsPrinted = 0;
+  let itemsPrinted = 0;
+  const stack: Frame[] = [{ kind: 'value', raw: root, depth: 0 }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1];
+    if (f.kind === 'attrs') {
+      if (f.i > 0) attrsPrinted++;
+      if (f.i > 0) out.push(';');
+      if (f.i === f.keys.length) { out.push(' }'); stack.pop(); continue; }
+      out.push(' ');
+      if (attrsPrinted >= maxAttrs) {
+        out.push(elided(f.keys.length - f.i, 'attribute', 'attributes'), ' }');
+        stack.pop();
+        continue;
+      }
+      const k = f.keys[f.i++];
+      out.push(showIdentifier(k), ' = ');
+      stack.push({ kind: 'value', raw: f.set.get(k)!, depth: f.depth + 1 });
+      continue;
+    }
+    if (f.kind === 'list') {
+      if (f.i > 0) itemsPrinted++;
+      if (f.i === f.list.length) { out.push(' ]'); stack.pop(); continue; }
+      out.push(' ');
+      if (itemsPrinted >= maxItems) {
+        out.push(elided(f.list.length - f.i, 'item', 'items'), ' ]');
+        stack.pop();
+        continue;
+      }
+      stack.push({ kind: 'value', raw: f.list[f.i++], depth: f.depth + 1 });
+      continue;
+    }
+    stack.pop();
+    let v = f.raw;
     if (v instanceof Thunk) {
       if (v.state !== ThunkState.Done) { out.push(THUNK); continue; }
       v = v.value!;
@@ -49,17 +96,13 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
       if (seen) {
         // C++ Nix stores lists of one or two elements inside the value that holds them, so
         // such a list is "the same" only when reached through the same thunk.
-        const key = v.length <= 2 && w.v instanceof Thunk ? w.v : v;
+        const key = v.length <= 2 && f.raw instanceof Thunk ? f.raw : v;
         if (seen.has(key)) { out.push(REPEATED); continue; }
         seen.add(key);
       }
-      if (w.depth >= maxDepth) { out.push('[ ... ]'); continue; }
-      out.push('[ ');
-      work.push(']');
-      for (let i = v.length - 1; i >= 0; i--) {
-        work.push(' ');
-        work.push({ v: v[i], depth: w.depth + 1 });
-      }
+      if (f.depth >= maxDepth) { out.push('[ ... ]'); continue; }
+      out.push('[');
+      stack.push({ kind: 'list', list: v, i: 0, depth: f.depth, raw: f.raw });
       continue;
     }
     if (v instanceof NixAttrs) {
@@ -68,15 +111,9 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
         if (seen.has(v)) { out.push(REPEATED); continue; }
         seen.add(v);
       }
-      if (w.depth >= maxDepth) { out.push('{ ... }'); continue; }
-      out.push('{ ');
-      work.push('}');
-      const keys = v.keys();
-      for (let i = keys.length - 1; i >= 0; i--) {
-        work.push('; ');
-        work.push({ v: v.get(keys[i])!, depth: w.depth + 1 });
-        work.push(showIdentifier(keys[i]) + ' = ');
-      }
+      if (f.depth >= maxDepth) { out.push('{ ... }'); continue; }
+      out.push('{');
+      stack.push({ kind: 'attrs', set: v, keys: v.keys(), i: 0, depth: f.depth });
       continue;
     }
     out.push('«unknown»');
@@ -84,7 +121,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
   return out.join('');
 }
 
-/** The short form used in error messages. */
+/** The form used in error messages. */
 export function printForError(v: Value): string {
-  return printValue(v, { maxDepth: 1 });
+  return printValue(v, ERROR_PRINT);
 }

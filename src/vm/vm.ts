@@ -226,7 +226,8 @@ export class VM {
         env[0] = fn.env as unknown as Value;
         env[1] = args[0];
         const rest = args.length > 1 ? (pending ? args.slice(1).concat(pending) : args.slice(1)) : pending;
-        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos);
+        // A call made by a builtin has no source position: C++ Nix shows the lambda's own.
+        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos ?? { source: lambda.source, offset: lambda.pos });
         return undefined;
       }
       if (fn instanceof Builtin) {

@@ -1,0 +1,194 @@
+// Values to XML as C++ Nix's printValueAsXML (`builtins.toXML`, `nix-instantiate --xml`):
+// an `<expr>` document indented by two spaces per level, attribute sets in sorted order,
+// derivations as `<derivation>` (their attributes shown once per drvPath, `<repeated />`
+// after that), functions as their argument pattern, built-in functions as `<unevaluated />`.
+// Iterative over an explicit work stack, forcing through the VM as it goes, so data nested
+// to any depth prints without JS recursion.
+
+import { formatFloat } from './float.js';
+import {
+  Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, ThunkState,
+  type Value,
+} from './values.js';
+
+export interface XmlOptions {
+  /** Force values while printing (toXML, `--strict`); otherwise unevaluated thunks print as `<unevaluated />`. */
+  strict: boolean;
+  /** Show the source position of functions (`column`, `line`, `path`); C++ Nix's CLI without `--no-location`. */
+  location: boolean;
+}
+
+const HEADER = "<?xml version='1.0' encoding='utf-8'?>\n";
+
+/** An attribute value escaped as XMLWriter does: `"<>&` and newlines; other bytes pass through. */
+export function xmlEscape(s: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let rep: string | undefined;
+    if (c === 34) rep = '&quot;';
+    else if (c === 60) rep = '&lt;';
+    else if (c === 62) rep = '&gt;';
+    else if (c === 38) rep = '&amp;';
+    else if (c === 10) rep = '&#xA;';
+    if (rep !== undefined) {
+      out += s.slice(start, i) + rep;
+      start = i + 1;
+    }
+  }
+  return start === 0 ? s : out + s.slice(start);
+}
+
+/** XML attributes in the order of a std::map (sorted by name). */
+function attrsText(attrs: [string, string][]): string {
+  if (attrs.length > 1) attrs.sort((a, b) => compareBytes(a[0], b[0]));
+  let out = '';
+  for (const [k, v] of attrs) out += ` ${k}="${xmlEscape(v)}"`;
+  return out;
+}
+
+function indent(depth: number): string {
+  return '  '.repeat(depth);
+}
+
+function emptyElement(depth: number, name: string, attrs: [string, string][] = []): string {
+  return `${indent(depth)}<${name}${attrsText(attrs)} />\n`;
+}
+
+function openElement(depth: number, name: string, attrs: [string, string][] = []): string {
+  return `${indent(depth)}<${name}${attrsText(attrs)}>\n`;
+}
+
+function closeElement(depth: number, name: string): string {
+  return `${indent(depth)}</${name}>\n`;
+}
+
+type Work =
+  | { kind: 'value'; v: Value; depth: number }
+  | { kind: 'attrs'; set: NixAttrs; depth: number }
+  | string;
+
+/**
+ * The XML document of a value, with the string context of the strings it shows added to
+ * `context`. The text ends with a newline after `</expr>`.
+ */
+export function* printValueAsXML(root: Value, context: Set<string>, options: XmlOptions): Generator<Request, string, Value> {
+  const out: string[] = [HEADER, '<expr>\n'];
+  const drvsSeen = new Set<string>();
+  const work: Work[] = ['</expr>\n', { kind: 'value', v: root, depth: 1 }];
+  while (work.length > 0) {
+    const w = work.pop()!;
+    if (typeof w === 'string') { out.push(w); continue; }
+    if (w.kind === 'attrs') {
+      // The attributes of a set, each as <attr name="...">value</attr>, in sorted order.
+      const keys = w.set.keys();
+      for (let i = keys.length - 1; i >= 0; i--) {
+        work.push(closeElement(w.depth, 'attr'));
+        work.push({ kind: 'value', v: w.set.get(keys[i])!, depth: w.depth + 1 });
+        work.push(openElement(w.depth, 'attr', [['name', keys[i]]]));
+      }
+      continue;
+    }
+    const depth = w.depth;
+    let v = w.v;
+    if (v instanceof Thunk) {
+      if (options.strict) v = yield* force(v);
+      else if (v.state === ThunkState.Done) v = v.value!;
+      else { out.push(emptyElement(depth, 'unevaluated')); continue; }
+    }
+    if (v === null) { out.push(emptyElement(depth, 'null')); continue; }
+    switch (typeof v) {
+      case 'boolean': out.push(emptyElement(depth, 'bool', [['value', v ? 'true' : 'false']])); continue;
+      case 'number': case 'bigint': out.push(emptyElement(depth, 'int', [['value', String(v)]])); continue;
+      case 'string': out.push(emptyElement(depth, 'string', [['value', v]])); continue;
+    }
+    if (v instanceof NixString) {
+      for (const c of v.context) context.add(c);
+      out.push(emptyElement(depth, 'string', [['value', v.s]]));
+      continue;
+    }
+    if (v instanceof NixFloat) { out.push(emptyElement(depth, 'float', [['value', formatFloat(v.value)]])); continue; }
+    if (v instanceof NixPath) { out.push(emptyElement(depth, 'path', [['value', v.path]])); continue; }
+    if (Array.isArray(v)) {
+      out.push(openElement(depth, 'list'));
+      work.push(closeElement(depth, 'list'));
+      for (let i = v.length - 1; i >= 0; i--) work.push({ kind: 'value', v: v[i], depth: depth + 1 });
+      continue;
+    }
+    if (v instanceof NixAttrs) {
+      if (yield* isDerivation(v)) {
+        const attrs: [string, string][] = [];
+        const drvPath = yield* stringAttr(v, 'drvPath', options.strict);
+        if (drvPath !== undefined) attrs.push(['drvPath', drvPath]);
+        const outPath = yield* stringAttr(v, 'outPath', options.strict);
+        if (outPath !== undefined) attrs.push(['outPath', outPath]);
+        out.push(openElement(depth, 'derivation', attrs));
+        work.push(closeElement(depth, 'derivation'));
+        if (drvPath !== undefined && drvPath !== '' && !drvsSeen.has(drvPath)) {
+          drvsSeen.add(drvPath);
+          work.push({ kind: 'attrs', set: v, depth: depth + 1 });
+        } else {
+          work.push(emptyElement(depth + 1, 'repeated'));
+        }
+        continue;
+      }
+      out.push(openElement(depth, 'attrs'));
+      work.push(closeElement(depth, 'attrs'));
+      work.push({ kind: 'attrs', set: v, depth: depth + 1 });
+      continue;
+    }
+    if (v instanceof Closure) {
+      const lambda = v.lambda;
+      const attrs: [string, string][] = [];
+      if (options.location) {
+        const lc = lambda.source.lineCol(lambda.pos);
+        if (lambda.source.origin.startsWith('/')) attrs.push(['path', lambda.source.origin]);
+        attrs.push(['line', String(lc.line)], ['column', String(lc.column)]);
+      }
+      out.push(openElement(depth, 'function', attrs));
+      const formals = lambda.formals;
+      if (formals) {
+        const patAttrs: [string, string][] = [];
+        if (lambda.arg !== undefined) patAttrs.push(['name', lambda.arg]);
+        if (formals.ellipsis) patAttrs.push(['ellipsis', '1']);
+        out.push(openElement(depth + 1, 'attrspat', patAttrs));
+        const names = formals.entries.map((e) => e.name).sort(compareBytes);
+        for (const n of names) out.push(emptyElement(depth + 2, 'attr', [['name', n]]));
+        out.push(closeElement(depth + 1, 'attrspat'));
+      } else {
+        out.push(emptyElement(depth + 1, 'varpat', [['name', lambda.arg ?? '']]));
+      }
+      out.push(closeElement(depth, 'function'));
+      continue;
+    }
+    if (v instanceof Builtin) {
+      // C++ Nix does not serialise primops either.
+      out.push(emptyElement(depth, 'unevaluated'));
+      continue;
+    }
+    out.push(emptyElement(depth, 'unevaluated'));
+  }
+  return out.join('');
+}
+
+/** Whether a set is a derivation: its `type` attribute (forced) is the string "derivation". */
+function* isDerivation(v: NixAttrs): Generator<Request, boolean, Value> {
+  const t = v.get('type');
+  if (t === undefined) return false;
+  const tv = yield* force(t);
+  const s = typeof tv === 'string' ? tv : tv instanceof NixString ? tv.s : undefined;
+  return s === 'derivation';
+}
+
+/** The string value of a derivation's attribute, if it is a string (forced only when strict). */
+function* stringAttr(v: NixAttrs, name: string, strict: boolean): Generator<Request, string | undefined, Value> {
+  let a = v.get(name);
+  if (a === undefined) return undefined;
+  if (a instanceof Thunk) {
+    if (strict) a = yield* force(a);
+    else if (a.state === ThunkState.Done) a = a.value!;
+    else return undefined;
+  }
+  return typeof a === 'string' ? a : a instanceof NixString ? a.s : undefined;
+}
