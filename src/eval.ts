@@ -77,7 +77,7 @@ export class Evaluation implements EvalState {
   }
 
   compileSource(source: Source): Chunk {
-    const ast = parse(source, { home: this.options.home });
+    const ast = parse(source, { home: this.options.home, warn: (m) => this.warn(m) });
     return compile(ast, source, { globals: this.globalNames });
   }
 

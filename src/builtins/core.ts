@@ -138,11 +138,13 @@ export const coreBuiltins: BuiltinSpec[] = [
     yield* deepForce(a);
     return yield* force(b);
   }, { lazy: [0, 1] }),
-  defineBuiltin('trace', 2, function* ([msg, b], ctx) {
-    const m = yield* deepForce(msg);
+  defineBuiltin('trace', 2, function* ([m, b], ctx) {
+    // The message is forced to WHNF only: what is still unevaluated prints as «thunk».
     ctx.state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m));
     return yield* force(b);
   }, { lazy: [1] }),
+  // `break` pauses in C++ Nix's debugger; without one it is the identity.
+  defineBuiltin('break', 1, ([v]) => v),
   defineBuiltin('toString', 1, ([v]) => toStringGen(v)),
   defineBuiltin('import', 1, function* ([v], ctx) {
     const path = yield* pathArgument(v);

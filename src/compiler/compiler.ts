@@ -457,7 +457,8 @@ class Compiler {
       const def = attrs.attrs.get(name)!;
       const v = def.kind === 'plain' && def.e.kind === 'Var' ? def.e : undefined;
       const alias = v ? scope.names.get(v.name) : undefined;
-      if (v && alias !== undefined && filled.has(alias)) {
+      // With `__overrides` every attribute gets its own thunk, as in C++ Nix.
+      if (v && alias !== undefined && filled.has(alias) && !attrs.attrs.has('__overrides')) {
         // `x = y` where y is already bound here: x is y's very thunk, as in C++ Nix.
         b.emit(Op.Local, v.pos, 0, alias);
       } else {

@@ -52,6 +52,16 @@ export class NixError extends Error {
     return this.kind === 'throw' || this.kind === 'assert';
   }
 
+  /** A fresh instance with the trace as it is now, so rethrowing it leaves this one as it was. */
+  copy(): NixError {
+    const e = new NixError(this.kind, this.message, this.pos);
+    e.trace.push(...this.trace);
+    e.value = this.value;
+    e.suggestions = this.suggestions;
+    e.blackhole = this.blackhole;
+    return e;
+  }
+
   addTrace(message: string, pos?: SourcePos): this {
     this.trace.push({ message, pos });
     return this;

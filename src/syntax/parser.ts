@@ -20,6 +20,8 @@ import { showAttrPath, showExpr } from './show.js';
 export interface ParseOptions {
   /** Home directory for `~/` paths; undefined makes them an error (pure evaluation). */
   home?: string;
+  /** Receives warnings (already rendered, without the `warning: ` prefix). */
+  warn?: (message: string) => void;
 }
 
 /** Maximum syntactic nesting; deeper input gets a clear error instead of a stack overflow. */
@@ -69,6 +71,8 @@ class Parser {
   private readonly toks: Token[];
   private i = 0;
   private depth = 0;
+  /** `f or` calls (the deprecated use of `or` as a variable), with the source they span. */
+  private readonly cursedOr = new Map<Expr, number>();
 
   constructor(private readonly source: Source, private readonly options: ParseOptions) {
     this.toks = tokenize(source.text);
@@ -387,7 +391,7 @@ class Parser {
     const start = this.peek().start;
     let fn = this.parseSelect();
     while (SIMPLE_START.has(this.peekType())) {
-      const arg = this.parseSelect();
+      const arg = this.warnIfCursedOr(this.parseSelect());
       if (fn.kind === 'Call') fn.args.push(arg);
       else fn = { kind: 'Call', pos: start, fn, args: [arg] };
     }
@@ -406,15 +410,31 @@ class Parser {
         this.next();
         const d = this.peek();
         if (!SIMPLE_START.has(d.type)) this.unexpected(d);
-        def = this.parseSelect();
+        def = this.warnIfCursedOr(this.parseSelect());
       }
       return { kind: 'Select', pos: start.start, e, path, def };
     }
     if (t.type === 'or') {
       // `f or`: Nixpkgs once had a function named `or`; kept for compatibility.
       this.next();
-      return { kind: 'Call', pos: start.start, fn: e, args: [this.var('or', t.start)] };
+      const call: Expr = { kind: 'Call', pos: start.start, fn: e, args: [this.var('or', t.start)] };
+      this.cursedOr.set(call, t.end);
+      return call;
     }
+    return e;
+  }
+
+  /** `f or` used as an argument or list element will change meaning: say so. */
+  private warnIfCursedOr(e: Expr): Expr {
+    const end = this.cursedOr.get(e);
+    if (end === undefined || !this.options.warn) return e;
+    const { line, column } = this.source.lineCol(e.pos);
+    this.options.warn(
+      `at ${this.source.origin}:${line}:${column}: This expression uses \`or\` as an identifier in a way that will change in a future Nix release.\n` +
+      'Wrap this entire expression in parentheses to preserve its current meaning:\n' +
+      `    (${this.source.text.slice(e.pos, end)})\n` +
+      'Give feedback at https://github.com/NixOS/nix/pull/11121',
+    );
     return e;
   }
 
@@ -487,7 +507,7 @@ class Parser {
         while (this.peekType() !== ']') {
           const u = this.peek();
           if (!SIMPLE_START.has(u.type)) this.unexpected(u);
-          elems.push(this.parseSelect());
+          elems.push(this.warnIfCursedOr(this.parseSelect()));
         }
         this.leave();
         this.next();

@@ -144,11 +144,13 @@ export class Builtin {
 }
 
 /** A thunk is pending (code + env, or a deferred call), under evaluation, or done. */
-export const enum ThunkState { Pending, Blackhole, Done }
+export const enum ThunkState { Pending, Blackhole, Done, Failed }
 
 export class Thunk {
   state: ThunkState;
   value: Value | undefined;
+  /** When Failed: the error its evaluation raised, rethrown (as a copy) when forced again. */
+  error: unknown;
   constructor(
     public chunk: Chunk | null,
     public env: Env | null,
@@ -158,6 +160,7 @@ export class Thunk {
   ) {
     this.state = ThunkState.Pending;
     this.value = undefined;
+    this.error = undefined;
   }
 
   static of(value: Value): Thunk {

@@ -131,13 +131,22 @@ export class VM {
     while (this.frames.length > bottom) {
       const f = this.frames.pop()!;
       this.stack.length = f.base;
-      if (f.thunk && f.thunk.state === ThunkState.Blackhole) f.thunk.state = ThunkState.Pending;
+      if (f.thunk && f.thunk.state === ThunkState.Blackhole) {
+        // Errors are memoised (as since Nix 2.34): forcing the thunk again rethrows a copy of
+        // this very error, including the trace lines the rest of this unwinding adds to it.
+        if (e instanceof NixError && e.kind !== 'timeout') {
+          f.thunk.state = ThunkState.Failed;
+          f.thunk.error = e;
+        } else {
+          f.thunk.state = ThunkState.Pending;
+        }
+      }
       if (f.kind === FrameKind.Generator) {
         try {
           const r = f.gen.throw(e);
           // The generator handled the error: it resumes as the top frame.
           this.frames.push(f);
-          if (f.thunk) f.thunk.state = ThunkState.Blackhole;
+          if (f.thunk) { f.thunk.state = ThunkState.Blackhole; f.thunk.error = undefined; }
           if (r.done) f.gen = doneGen(r.value);
           else this.handleRequest(f, r.value);
           return undefined;
@@ -203,6 +212,7 @@ export class VM {
 
   /** Starts evaluating a pending thunk; its result will be delivered to the current top frame. */
   private startThunk(t: Thunk, pos?: SourcePos): void {
+    if (t.state === ThunkState.Failed) throw (t.error as NixError).copy();
     if (t.state === ThunkState.Blackhole) {
       const e = new NixError('infinite-recursion', INFINITE_RECURSION, pos);
       e.blackhole = t;
@@ -623,7 +633,7 @@ export class VM {
             if (quick !== undefined) { stack.push(quick); break; }
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(ops.concatGen([a, b], false), null, null, '+', this.posOf(chunk, ip - 1));
+            this.pushGenerator(positioned(ops.concatGen([a, b], false), this.posOf(chunk, ip - 1)), null, null, '+', this.posOf(chunk, ip - 1));
             continue outer;
           }
           case Op.Interpolate: {
@@ -877,6 +887,16 @@ function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Generator<R
     if (i >= 0) env[i + 1] = v;
   }
   return new NixAttrs(map);
+}
+
+/** Errors from `gen` without a position get `pos` (e.g. "cannot add a string to an integer"). */
+function* positioned(gen: Generator<Request, Value, Value>, pos: SourcePos | undefined): Generator<Request, Value, Value> {
+  try {
+    return yield* gen;
+  } catch (e) {
+    if (e instanceof NixError && !e.pos && e.kind === 'type') e.pos = pos;
+    throw e;
+  }
 }
 
 function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined): Generator<Request, Value, Value> {
