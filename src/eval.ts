@@ -2,12 +2,22 @@
 // error. The CLI and the service's workers both come through here; nothing here knows
 // about HTTP or threads.
 
-import { readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { Source } from './syntax/source.js';
 import { parse } from './syntax/parser.js';
 import { compile } from './compiler/compiler.js';
 import type { Chunk } from './compiler/chunk.js';
+import type { Expr, ExprAttrs, AttrDef } from './syntax/ast.js';
+import { canonicalisePath } from './syntax/paths.js';
+import {
+  canonical, type EvalIO, type IOEvalState, isUrlLike, parseSearchPathEntry, type SearchPathEntry,
+} from './io/io.js';
+import { FsIO } from './io/fs-io.js';
+import { NoIO } from './io/no-io.js';
+import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } from './io/compile-cache.js';
+import { corepkgsFile } from './io/corepkgs.js';
+import { ioConstants } from './builtins/io.js';
 import { VM } from './vm/vm.js';
 import { NixError } from './errors/errors.js';
 import { renderError } from './errors/render.js';
@@ -38,6 +48,20 @@ export interface EvaluateOptions {
   settings?: Partial<EvalSettings>;
   /** Receives `trace:` and `warning:` lines. */
   onMessage?: (line: string) => void;
+  /**
+   * How the evaluation reaches files, the environment and the clock. Default: the whole
+   * filesystem (as the CLI wants); with `restricted`, only the search path's directories;
+   * with `pure`, nothing (NoIO).
+   */
+  io?: EvalIO;
+  /** Search path entries, `prefix=path` or `path`, in lookup order (-I first, then NIX_PATH). */
+  searchPath?: string[];
+  /** Like `--pure-eval`: no `currentTime`, getEnv gives "", `~/` paths are errors, no IO by default. */
+  pure?: boolean;
+  /** Like `--restrict-eval`: getEnv gives "", and the default IO sees only the search path. */
+  restricted?: boolean;
+  /** Environment variables `getEnv` may read ('*' allows all). Default: none. */
+  allowedEnv?: readonly string[];
 }
 
 export const DEFAULT_SETTINGS: EvalSettings = {
@@ -48,19 +72,44 @@ export const DEFAULT_SETTINGS: EvalSettings = {
   pure: false,
 };
 
-export class Evaluation implements EvalState {
+export class Evaluation implements EvalState, IOEvalState {
   readonly settings: EvalSettings;
   readonly vm: VM;
+  readonly io: EvalIO;
+  readonly searchPath: readonly SearchPathEntry[];
+  readonly cwd: string;
   private readonly globals: Map<string, Value>;
   private readonly globalNames: Set<string>;
+  /** Evaluated imports of this evaluation, by resolved path (C++ Nix's fileEvalCache). */
   private readonly imports = new Map<string, Thunk>();
+  private readonly allowedEnv: ReadonlySet<string> | '*';
+  private readonly home: string | undefined;
+  /** What, besides a file's path and content, the compiled code depends on (compile cache key). */
+  private readonly compileVariant: string;
   readonly messages: string[] = [];
 
   constructor(private readonly options: EvaluateOptions) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
-    this.globals = buildGlobals(allBuiltins, constants(this.settings));
+    if (options.pure !== undefined) this.settings.pure = options.pure;
+    this.cwd = options.baseDir ?? process.cwd();
+    this.searchPath = (options.searchPath ?? []).filter((e) => e !== '').map(parseSearchPathEntry);
+    this.io = options.io ?? defaultIO(options, this.searchPath, this.cwd);
+    const strictEnv = this.settings.pure || options.restricted === true;
+    const allowed = options.allowedEnv ?? [];
+    this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);
+    this.home = this.settings.pure ? undefined : options.home;
+    this.globals = buildGlobals(allBuiltins, [...constants(this.settings), ...ioConstants(this)]);
     this.globalNames = new Set(this.globals.keys());
+    this.compileVariant = createHash('sha256')
+      .update([...this.globalNames].sort().join('\0'))
+      .update(`\0home=${this.home ?? ''}`)
+      .digest('hex')
+      .slice(0, 32);
     this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline });
+  }
+
+  envAllowed(name: string): boolean {
+    return this.allowedEnv === '*' || this.allowedEnv.has(name);
   }
 
   trace(message: string): void {
@@ -77,24 +126,70 @@ export class Evaluation implements EvalState {
   }
 
   compileSource(source: Source): Chunk {
-    const ast = parse(source, { home: this.options.home, warn: (m) => this.warn(m) });
+    countParse();
+    const ast = parse(source, { home: this.home, warn: (m) => this.warn(m) });
     return compile(ast, source, { globals: this.globalNames });
   }
 
-  importFile(path: string): Value {
-    let file = path;
-    try {
-      if (statSync(file).isDirectory()) file = `${file}/default.nix`;
-    } catch {
-      throw new NixError('io', `path '${path}' does not exist`);
+  /**
+   * The compiled code of a Nix file, read through the evaluation's IO. Compiled code is kept
+   * in the worker-lifetime compile cache (io/compile-cache.ts) keyed by path and content hash,
+   * so a file is parsed once per worker however many evaluations import it. With `scope`,
+   * the file is compiled as the body of `scope: let NAME = scope.NAME; ... in FILE`, which
+   * binds the names lexically, as scopedImport does.
+   */
+  compileFile(path: string, scope?: readonly string[]): Chunk {
+    const file = canonical(path);
+    const text = corepkgsFile(file) ?? this.io.readFile(file);
+    const variant = scope ? `${this.compileVariant}\0scope=${scope.join('\0')}` : this.compileVariant;
+    const key = compileKey(file, text, variant);
+    const cached = getCompiled(key);
+    if (cached) return cached;
+    const source = new Source(file, text, dirname(file));
+    countParse();
+    let ast = parse(source, { home: this.home });
+    if (scope) ast = wrapInScope(ast, scope);
+    const chunk = compile(ast, source, { globals: this.globalNames });
+    putCompiled(key, chunk);
+    return chunk;
+  }
+
+  /**
+   * C++ Nix's resolveExprPath: a final symlink is followed (its target relative to the link's
+   * directory, which is not itself resolved, so that `..` in the file means what it says),
+   * then a directory means its default.nix.
+   */
+  resolveExprPath(path: string): string {
+    let p = canonical(path);
+    if (corepkgsFile(p) !== undefined) return p;
+    let type = this.io.lstat(p);
+    for (let follow = 0; type === 'symlink'; follow++) {
+      if (follow >= 1024) throw new NixError('io', `too many symbolic links encountered while traversing the path '${path}'`);
+      const target = this.io.readLink(p);
+      p = canonicalisePath(target.startsWith('/') ? target : `${dirname(p)}/${target}`);
+      type = this.io.lstat(p);
     }
+    if (type === 'directory') p = p === '/' ? '/default.nix' : `${p}/default.nix`;
+    return p;
+  }
+
+  importFile(path: string): Value {
+    const cachedGiven = this.imports.get(path);
+    if (cachedGiven) return cachedGiven;
+    const file = this.resolveExprPath(path);
     const cached = this.imports.get(file);
     if (cached) return cached;
-    const text = readFileSync(file, 'latin1');
-    const chunk = this.compileSource(new Source(file, text, dirname(file)));
-    const t = new Thunk(chunk, [null]);
+    const t = new Thunk(this.compileFile(file), [null]);
     this.imports.set(file, t);
+    this.imports.set(path, t);
     return t;
+  }
+
+  *scopedImport(path: string, scope: NixAttrs): Generator<Request, Value, Value> {
+    const file = this.resolveExprPath(path);
+    const chunk = this.compileFile(file, scope.keys());
+    const fn = yield* force(new Thunk(chunk, [null]));
+    return yield* force(yield new CallRequest(fn, [scope]));
   }
 
   /** Evaluates a chunk, applies -A and auto-arguments, and deep-forces if asked. */
@@ -128,6 +223,41 @@ export class Evaluation implements EvalState {
     return new NixAttrs(map);
   }
 }
+
+/** The IO an evaluation gets when none is given. */
+function defaultIO(options: EvaluateOptions, searchPath: readonly SearchPathEntry[], cwd: string): EvalIO {
+  if (options.pure) return new NoIO();
+  if (options.restricted) {
+    // C++ Nix's restrict-eval: the search path's directories, and nothing else.
+    const roots = searchPath.filter((e) => !isUrlLike(e.path)).map((e) => resolvePath(cwd, e.path));
+    return new FsIO({ roots, allowedEnv: [] });
+  }
+  return new FsIO({ allowedEnv: '*' });
+}
+
+/** The name of scopedImport's argument: no Nix string holds a NUL, so no code can mention it. */
+const SCOPE_ARG = '\0scope';
+
+/** `SCOPE_ARG: let NAME = SCOPE_ARG.NAME; ... in ast` for scopedImport. */
+function wrapInScope(ast: Expr, names: readonly string[]): Expr {
+  const attrs = new Map<string, AttrDef>();
+  for (const name of names) {
+    attrs.set(name, {
+      kind: 'plain',
+      pos: 0,
+      e: { kind: 'Select', pos: 0, e: { kind: 'Var', pos: 0, name: SCOPE_ARG }, path: [{ name, pos: 0 }] },
+    });
+  }
+  const let_: ExprAttrs = { kind: 'Attrs', pos: 0, rec: true, attrs, dynamic: [], inheritFrom: [] };
+  return { kind: 'Lambda', pos: 0, arg: SCOPE_ARG, body: { kind: 'Let', pos: 0, attrs: let_, body: ast } };
+}
+
+/** Parser calls so far in this process (files, expressions, arguments); for tests. */
+export function parserCalls(): number {
+  return compileCacheStats().parses;
+}
+
+export { compileCacheStats };
 
 /** Calls a top-level function that takes a set of formals with the automatic arguments. */
 function* autoCall(v0: Value, args: NixAttrs): Generator<Request, Value, Value> {
@@ -177,11 +307,10 @@ export interface EvalFailure {
 export function evaluate(options: EvaluateOptions): EvalSuccess | EvalFailure {
   const ev = new Evaluation(options);
   try {
-    let source: Source;
+    let source: Source | undefined;
     if (options.source) source = new Source(options.source.origin, options.source.text, options.source.baseDir);
-    else if (options.file) source = new Source(options.file, readFileSync(options.file, 'latin1'), dirname(options.file));
-    else source = Source.fromUtf8(Source.STRING, options.expr ?? '', options.baseDir ?? process.cwd());
-    const chunk = ev.compileSource(source);
+    else if (!options.file) source = Source.fromUtf8(Source.STRING, options.expr ?? '', options.baseDir ?? process.cwd());
+    const chunk = options.file && !options.source ? ev.compileFile(ev.resolveExprPath(resolvePath(ev.cwd, options.file))) : ev.compileSource(source!);
     const value = ev.run(chunk);
     return { ok: true, value, messages: ev.messages };
   } catch (e) {

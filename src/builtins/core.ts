@@ -1,6 +1,6 @@
 // The builtins the language itself leans on: arithmetic and comparison (the operators
 // `-`, `*`, `/`, `<` call these), type predicates, errors, tryEval, seq/deepSeq, trace,
-// toString, import and typeOf.
+// toString and typeOf. (`import` is in io.ts with the other builtins that read files.)
 
 import { NixError } from '../errors/errors.js';
 import { addInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
@@ -146,10 +146,6 @@ export const coreBuiltins: BuiltinSpec[] = [
   // `break` pauses in C++ Nix's debugger; without one it is the identity.
   defineBuiltin('break', 1, ([v]) => v),
   defineBuiltin('toString', 1, ([v]) => toStringGen(v)),
-  defineBuiltin('import', 1, function* ([v], ctx) {
-    const path = yield* pathArgument(v);
-    return yield* force(ctx.state.importFile(path));
-  }),
 ];
 
 function floatToInt(x: number, _name: string): NixInt {

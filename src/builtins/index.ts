@@ -7,8 +7,9 @@ import { attrsBuiltins } from './attrs.js';
 import { listsBuiltins } from './lists.js';
 import { stringsBuiltins } from './strings.js';
 import { formatsBuiltins } from './formats.js';
+import { ioBuiltins } from './io.js';
 
-export const allBuiltins: BuiltinSpec[] = [...coreBuiltins, ...attrsBuiltins, ...listsBuiltins, ...stringsBuiltins, ...formatsBuiltins];
+export const allBuiltins: BuiltinSpec[] = [...coreBuiltins, ...attrsBuiltins, ...listsBuiltins, ...stringsBuiltins, ...formatsBuiltins, ...ioBuiltins];
 
 /** Builtins and constants that are in scope without the `builtins.` prefix. */
 const UNPREFIXED = new Set([

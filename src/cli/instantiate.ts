@@ -9,6 +9,8 @@ import { compile } from '../compiler/compiler.js';
 import { NixError } from '../errors/errors.js';
 import { renderError } from '../errors/render.js';
 import { Evaluation } from '../eval.js';
+import { FsIO } from '../io/fs-io.js';
+import { parseNixPath } from '../io/io.js';
 import { printValue } from '../value/print.js';
 import { toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
@@ -104,6 +106,10 @@ function run(opts: Options, io: CliIO): number {
     argstrs: opts.argstrs,
     home: process.env.HOME,
     onMessage: (line) => writeBytes(io.stderr, line + '\n'),
+    // The user's own command line, like nix-instantiate: the whole filesystem and environment.
+    io: new FsIO({ allowedEnv: '*' }),
+    allowedEnv: ['*'],
+    searchPath: [...opts.searchPath, ...parseNixPath(process.env.NIX_PATH ?? '')],
   });
   const chunk = ev.compileSource(source);
   if (opts.parseOnly) {

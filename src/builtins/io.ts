@@ -1,0 +1,355 @@
+// Builtins that reach outside the evaluation, all through the evaluation's EvalIO
+// (src/io/io.ts): import, scopedImport, readFile, readFileType, readDir, pathExists, hashFile,
+// findFile and the search path (`<name>`, `__nixPath`), getEnv, currentTime, toPath; and the
+// fetchers, which fail: nixeval never reaches the network.
+//
+// Semantics and messages follow C++ Nix 2.36 (src/libexpr/primops.cc, eval.cc).
+
+import { createHash } from 'node:crypto';
+import { NixError } from '../errors/errors.js';
+import {
+  Builtin, type BuiltinSpec, CallRequest, force, NixAttrs, NixPath, NixString, type Request, Thunk, type Value, makeString,
+} from '../value/values.js';
+import { coerceToString } from '../value/coerce.js';
+import { canonicalisePath } from '../syntax/paths.js';
+import { defineBuiltin } from './util.js';
+import { attrsCtx, getAttrCtx, listCtx, stringNoCtx } from './lists.js';
+import {
+  type IOEvalState, ioState, isUrlLike, notExist, RestrictedPathError, type SearchPathEntry,
+} from '../io/io.js';
+import { corepkgsLookup } from '../io/corepkgs.js';
+
+type Gen<T = Value> = Generator<Request, T, Value>;
+
+const REALISE_CTX = 'while realising the context of a path';
+
+function addTrace(e: unknown, message: string): unknown {
+  if (e instanceof NixError) e.addTrace(message);
+  return e;
+}
+
+/**
+ * C++ Nix's coerceToPath: a path value, a set's `__toString` result or `outPath` (each
+ * coerced to a path in turn), or a string holding an absolute path.
+ */
+function* coerceToPath(v0: Value, errorCtx: string): Gen<{ s: string; context: ReadonlySet<string> | undefined }> {
+  const v = yield* force(v0);
+  if (v instanceof NixPath) return { s: v.path, context: undefined };
+  if (v instanceof NixAttrs) {
+    const toString = v.get('__toString');
+    if (toString !== undefined) {
+      let r: Value;
+      try {
+        const f = yield* force(toString);
+        r = yield* force(yield new CallRequest(f, [v]));
+      } catch (e) {
+        throw addTrace(e, 'while calling the `__toString` attribute');
+      }
+      try {
+        return yield* coerceToPath(r, errorCtx);
+      } catch (e) {
+        throw addTrace(e, 'while using the result of the `__toString` attribute');
+      }
+    }
+    const outPath = v.get('outPath');
+    if (outPath !== undefined) {
+      let o: Value;
+      try {
+        o = yield* force(outPath);
+      } catch (e) {
+        throw addTrace(e, 'while evaluating the `outPath` attribute');
+      }
+      try {
+        return yield* coerceToPath(o, errorCtx);
+      } catch (e) {
+        throw addTrace(e, 'while using the `outPath` attribute');
+      }
+    }
+  }
+  let r;
+  try {
+    r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+  } catch (e) {
+    throw addTrace(e, errorCtx);
+  }
+  if (r.s === '' || !r.s.startsWith('/')) {
+    throw new NixError('eval', `string '${r.s}' doesn't represent an absolute path`).addTrace(errorCtx);
+  }
+  return r;
+}
+
+/**
+ * C++ Nix's realisePath: coerceToPath, canonicalised. A string whose context names a
+ * derivation output would need that derivation built first: import from derivation, which
+ * nixeval does not do.
+ */
+function* realisePath(v: Value, builtin: string, errorCtx = REALISE_CTX): Gen<{ path: string; context: ReadonlySet<string> | undefined }> {
+  const r = yield* coerceToPath(v, errorCtx);
+  if (r.context) {
+    for (const c of r.context) {
+      if (c.startsWith('!')) {
+        const [, output, drv] = c.split('!');
+        throw new NixError(
+          'eval',
+          `builtins.${builtin} cannot use '${r.s}': it needs '${drv}^${output}' built during evaluation (import from derivation), and nixeval computes derivations but never builds them`,
+        );
+      }
+    }
+  }
+  return { path: canonicalisePath(r.s), context: r.context };
+}
+
+function* pathOf(v: Value, builtin: string): Gen<string> {
+  return (yield* realisePath(v, builtin)).path;
+}
+
+// ---- the search path
+
+/** The value of `__nixPath`: `[ { path; prefix; } ... ]`, paths as given. */
+export function nixPathValue(entries: readonly SearchPathEntry[]): Value[] {
+  return entries.map((e) => new NixAttrs(new Map<string, Value>([['path', e.path], ['prefix', e.prefix]])));
+}
+
+/** C++ Nix's LookupPath::Prefix::suffixIfPotentialMatch. */
+function suffixIfMatch(prefix: string, name: string): string | undefined {
+  const n = prefix.length;
+  const needSeparator = n > 0 && n < name.length;
+  if (needSeparator && name[n] !== '/') return undefined;
+  if (!name.startsWith(prefix)) return undefined;
+  return needSeparator ? name.slice(n + 1) : name.slice(n);
+}
+
+const warnedUrls = new WeakMap<IOEvalState, Set<string>>();
+
+/** EvalState::findFile: the first search path entry that has `name`, symlinks resolved. */
+export function findInSearchPath(st: IOEvalState, entries: readonly SearchPathEntry[], name: string): string {
+  for (const e of entries) {
+    const suffix = suffixIfMatch(e.prefix, name);
+    if (suffix === undefined) continue;
+    if (isUrlLike(e.path)) {
+      let warned = warnedUrls.get(st);
+      if (!warned) warnedUrls.set(st, (warned = new Set()));
+      if (!warned.has(e.path)) {
+        warned.add(e.path);
+        st.warn(`Nix search path entry '${e.path}' is a URL; nixeval never downloads anything, ignoring it`);
+      }
+      continue;
+    }
+    const root = e.path.startsWith('/') ? e.path : `${st.cwd}/${e.path}`;
+    const candidate = canonicalisePath(suffix === '' ? root : `${root}/${suffix}`);
+    if (st.io.stat(candidate) !== undefined) return st.io.realpath(candidate);
+  }
+  const core = corepkgsLookup(name);
+  if (core !== undefined) return core;
+  throw new NixError('throw', `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`);
+}
+
+/** Constants that depend on the evaluation: `nixPath`, and `currentTime` outside pure mode. */
+export function ioConstants(st: IOEvalState): [string, Value][] {
+  const out: [string, Value][] = [['nixPath', nixPathValue(st.searchPath)]];
+  if (!st.settings.pure) {
+    const clock: BuiltinSpec = defineBuiltin('currentTime', 1, () => st.io.currentTime());
+    out.push(['currentTime', Thunk.apply(new Builtin(clock), [null])]);
+  }
+  return out;
+}
+
+// ---- fetchers
+
+/** C++ Nix's checkName for store path names: the reason a name is invalid, or undefined. */
+function badStorePathName(name: string): string | undefined {
+  if (name.length === 0) return 'name must not be empty';
+  if (name.length > 211) return `name '${name}' is too long`;
+  if (name === '.' || name === '..') return `name '${name}' is not valid`;
+  if (name.startsWith('.')) return `name '${name}' is not valid: it is illegal to start the name with a period`;
+  for (const c of name) {
+    if (!/[A-Za-z0-9+\-._?=]/.test(c)) return `name '${name}' contains illegal character '${c}'`;
+  }
+  return undefined;
+}
+
+function noNetwork(builtin: string, what: string): NixError {
+  return new NixError('eval', `builtins.${builtin} cannot fetch ${what}: nixeval never accesses the network`);
+}
+
+function baseNameOfUrl(url: string): string {
+  const noQuery = url.replace(/[?#].*$/, '');
+  const trimmed = noQuery.endsWith('/') ? noQuery.slice(0, -1) : noQuery;
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** fetchurl / fetchTarball: the argument is checked as C++ Nix checks it, then refused. */
+function* fetchUrlLike(builtin: string, arg0: Value): Gen {
+  const arg = yield* force(arg0);
+  let url: string;
+  let name: string | undefined;
+  if (arg instanceof NixAttrs) {
+    url = stringNoCtx(yield* force(getAttrCtx(arg, 'url', `while evaluating the argument passed to builtins.${builtin}`)), `while evaluating the url we should fetch`);
+    const n = arg.get('name');
+    if (n !== undefined) name = stringNoCtx(yield* force(n), 'while evaluating the name of the content we should fetch');
+    const bad = badStorePathName(name ?? baseNameOfUrl(url));
+    if (bad !== undefined && builtin === 'fetchurl') {
+      const advice = name === undefined
+        ? `Please add a valid 'name' attribute to the argument for '${builtin}', so that it can create a valid store path.`
+        : `Please change the value for the 'name' attribute passed to '${builtin}', so that it can create a valid store path.`;
+      throw new NixError('eval', `invalid store path name when fetching URL '${url}': ${bad}. ${advice}`);
+    }
+  } else {
+    const r = yield* coerceToString(arg, { coerceMore: false, copyToStore: false });
+    url = r.s;
+    const bad = badStorePathName(baseNameOfUrl(url));
+    if (bad !== undefined && builtin === 'fetchurl') {
+      throw new NixError('eval', `invalid store path name when fetching URL '${url}': ${bad}. Please pass an attribute set with 'url' and 'name' attributes to '${builtin}',  so that it can create a valid store path.`);
+    }
+  }
+  throw noNetwork(builtin, `'${url}'`);
+}
+
+function* fetchTree(arg0: Value): Gen {
+  const arg = yield* force(arg0);
+  if (arg instanceof NixAttrs) {
+    for (const k of arg.keys()) {
+      const v = yield* force(arg.get(k)!);
+      if ((typeof v === 'number' && v < 0) || (typeof v === 'bigint' && v < 0n)) {
+        throw new NixError('eval', `negative value given for 'fetchTree' argument '${k}': ${v}`);
+      }
+    }
+    const type = arg.get('type');
+    const url = arg.get('url');
+    const what = url !== undefined ? `'${(yield* coerceToString(url, { coerceMore: false, copyToStore: false })).s}'`
+      : type !== undefined ? `an input of type '${(yield* coerceToString(type, { coerceMore: false, copyToStore: false })).s}'` : 'its input';
+    throw noNetwork('fetchTree', what);
+  }
+  const url = (yield* coerceToString(arg, { coerceMore: false, copyToStore: false })).s;
+  const m = /^(?:git\+|tarball\+)?file:(?!\/)(.*)$/.exec(url);
+  if (m && !url.startsWith('file://')) {
+    throw new NixError('eval', `tarball '${url}' must use an absolute path. The 'file' scheme does not support relative paths.`)
+      .addTrace(`while fetching the input '${url}'`);
+  }
+  throw noNetwork('fetchTree', `'${url}'`);
+}
+
+function* fetchOther(builtin: string, arg0: Value): Gen {
+  const arg = yield* force(arg0);
+  let what = 'anything';
+  if (arg instanceof NixAttrs) {
+    const url = arg.get('url') ?? arg.get('fromPath') ?? arg.get('fromStore');
+    if (url !== undefined) what = `'${(yield* coerceToString(url, { coerceMore: false, copyToStore: false })).s}'`;
+  } else {
+    what = `'${(yield* coerceToString(arg, { coerceMore: false, copyToStore: false })).s}'`;
+  }
+  throw noNetwork(builtin, what);
+}
+
+// ---- the builtins
+
+const HASH_ALGOS: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha256: 'sha256', sha512: 'sha512' };
+
+export const ioBuiltins: BuiltinSpec[] = [
+  defineBuiltin('import', 1, function* ([v], ctx) {
+    const path = yield* pathOf(v, 'import');
+    return yield* force(ctx.state.importFile(path));
+  }, { doc: 'Evaluates the Nix file at a path (a directory means its default.nix); once per evaluation.' }),
+
+  defineBuiltin('scopedImport', 2, function* ([scope0, file], ctx) {
+    const scope = attrsCtx(yield* force(scope0), 'while evaluating the first argument passed to builtins.scopedImport');
+    const path = yield* pathOf(file, 'scopedImport');
+    return yield* ioState(ctx.state).scopedImport(path, scope);
+  }, { lazy: [0, 1], doc: 'Like import, with the attributes of a set in scope in the file.' }),
+
+  defineBuiltin('readFile', 1, function* ([v], ctx) {
+    const { path, context } = yield* realisePath(v, 'readFile');
+    const s = ioState(ctx.state).io.readFile(path);
+    if (s.includes('\0')) throw new NixError('eval', `the contents of the file '${path}' cannot be represented as a Nix string`);
+    // A file in the store keeps the store path's context.
+    return makeString(s, context);
+  }, { doc: 'The contents of a file, as a string.' }),
+
+  defineBuiltin('readFileType', 1, function* ([v], ctx) {
+    const path = yield* pathOf(v, 'readFileType');
+    const t = ioState(ctx.state).io.lstat(path);
+    if (t === undefined) throw notExist(path);
+    return t;
+  }, { doc: 'The type of a path: "regular", "directory", "symlink" or "unknown".' }),
+
+  defineBuiltin('readDir', 1, function* ([v], ctx) {
+    const path = yield* pathOf(v, 'readDir');
+    const entries = ioState(ctx.state).io.readDir(path);
+    const map = new Map<string, Value>();
+    for (const [name, t] of entries) map.set(name, t);
+    return new NixAttrs(map);
+  }, { doc: 'The entries of a directory and their types.' }),
+
+  defineBuiltin('pathExists', 1, function* ([v0], ctx) {
+    const st = ioState(ctx.state);
+    const v = yield* force(v0);
+    const raw = typeof v === 'string' ? v : v instanceof NixString ? v.s : undefined;
+    const mustBeDir = raw !== undefined && (raw.endsWith('/') || raw.endsWith('/.'));
+    const path = yield* pathOf(v, 'pathExists');
+    // The store is always there, even when nothing is in it (nothing is ever written to it).
+    if (path === canonicalisePath(st.settings.storeDir)) return true;
+    try {
+      return mustBeDir ? st.io.stat(path) === 'directory' : st.io.lstat(path) !== undefined;
+    } catch (e) {
+      // As in C++ Nix, a path the evaluation may not see does not exist for pathExists.
+      if (e instanceof RestrictedPathError) return false;
+      throw e;
+    }
+  }, { doc: 'Whether a path exists.' }),
+
+  defineBuiltin('hashFile', 2, function* ([algo0, file], ctx) {
+    const algo = stringNoCtx(yield* force(algo0), 'while evaluating the first argument passed to builtins.hashFile');
+    const node = HASH_ALGOS[algo];
+    if (node === undefined) {
+      if (algo === 'blake3') throw new NixError('eval', `hash algorithm 'blake3' is not supported by nixeval`);
+      throw new NixError('eval', `unknown hash algorithm '${algo}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`);
+    }
+    const path = yield* pathOf(file, 'hashFile');
+    const bytes = ioState(ctx.state).io.readFile(path);
+    return createHash(node).update(Buffer.from(bytes, 'latin1')).digest('hex');
+  }, { lazy: [0, 1], doc: 'The hash of a file\'s contents, in base 16.' }),
+
+  defineBuiltin('findFile', 2, function* ([list0, name0], ctx) {
+    const st = ioState(ctx.state);
+    const list = listCtx(yield* force(list0), 'while evaluating the first argument passed to builtins.findFile');
+    const entries: SearchPathEntry[] = [];
+    for (const e0 of list) {
+      const e = attrsCtx(yield* force(e0), 'while evaluating an element of the list passed to builtins.findFile');
+      let prefix = '';
+      const p = e.get('prefix');
+      if (p !== undefined) {
+        prefix = stringNoCtx(yield* force(p), 'while evaluating the `prefix` attribute of an element of the list passed to builtins.findFile');
+      }
+      const pathV = getAttrCtx(e, 'path', 'in an element of the __nixPath');
+      let path: string;
+      try {
+        path = (yield* coerceToString(pathV, { coerceMore: false, copyToStore: false })).s;
+      } catch (err) {
+        if (err instanceof NixError && err.kind === 'type') err.addTrace('while evaluating the `path` attribute of an element of the list passed to builtins.findFile');
+        throw err;
+      }
+      entries.push({ prefix, path });
+    }
+    const name = stringNoCtx(yield* force(name0), 'while evaluating the second argument passed to builtins.findFile');
+    return new NixPath(findInSearchPath(st, entries, name));
+  }, { lazy: [0, 1], doc: 'Looks a name up in a search path (what `<name>` does).' }),
+
+  defineBuiltin('getEnv', 1, function* ([v], ctx) {
+    const name = stringNoCtx(yield* force(v), 'while evaluating the first argument passed to builtins.getEnv');
+    const st = ioState(ctx.state);
+    if (!st.envAllowed(name)) return '';
+    return st.io.getEnv(name) ?? '';
+  }, { lazy: [0], doc: 'An environment variable, if the evaluation allows it; otherwise "".' }),
+
+  defineBuiltin('toPath', 1, function* ([v]) {
+    const { path, context } = yield* realisePath(v, 'toPath', 'while evaluating the first argument passed to builtins.toPath');
+    return makeString(path, context);
+  }, { doc: 'An absolute path string, canonicalised (deprecated).' }),
+
+  defineBuiltin('fetchurl', 1, ([v]) => fetchUrlLike('fetchurl', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchTarball', 1, ([v]) => fetchUrlLike('fetchTarball', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchGit', 1, ([v]) => fetchOther('fetchGit', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchMercurial', 1, ([v]) => fetchOther('fetchMercurial', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchClosure', 1, ([v]) => fetchOther('fetchClosure', v), { lazy: [0], doc: 'Fails: nixeval never accesses a binary cache.' }),
+  defineBuiltin('fetchTree', 1, ([v]) => fetchTree(v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+];

@@ -1,0 +1,118 @@
+// The worker-lifetime cache of compiled files (DESIGN.md, "IO and imports"): parsed and
+// compiled chunks, keyed by the file's absolute path and the sha256 of its content (plus what
+// else changes the compiled code: the names in scope and `~`), held in an LRU with a byte
+// budget. A file imported by every request is then parsed once per worker, not once per
+// request; a file that changed on disk has a new hash and is compiled afresh.
+//
+// Chunks are immutable once compiled (code, positions and constants are only read by the VM),
+// so evaluations share them freely. Evaluated values are not cached here: each evaluation
+// has its own import cache of values (eval.ts), as C++ Nix has.
+
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Chunk } from '../compiler/chunk.js';
+
+export const DEFAULT_COMPILE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Counters for tests, benchmarks and the service's metrics. */
+export interface CompileCacheStats {
+  /** Calls of the parser for files, expressions and arguments, cached or not. */
+  parses: number;
+  hits: number;
+  misses: number;
+  /** Estimated bytes held, and the entries. */
+  bytes: number;
+  entries: number;
+  maxBytes: number;
+}
+
+const counters = { parses: 0, hits: 0, misses: 0 };
+
+function budgetFromEnv(): number {
+  const v = Number(process.env.NIXEVAL_COMPILE_CACHE_BYTES);
+  return Number.isFinite(v) && v >= 0 ? v : DEFAULT_COMPILE_CACHE_BYTES;
+}
+
+function makeCache(maxBytes: number): LRUCache<string, Chunk> | undefined {
+  if (maxBytes <= 0) return undefined;
+  return new LRUCache<string, Chunk>({ maxSize: maxBytes });
+}
+
+let maxBytes = budgetFromEnv();
+let cache = makeCache(maxBytes);
+
+/** Sets the byte budget (0 disables the cache) and empties it. */
+export function configureCompileCache(options: { maxBytes: number }): void {
+  maxBytes = options.maxBytes;
+  cache = makeCache(maxBytes);
+}
+
+export function clearCompileCache(): void {
+  cache?.clear();
+}
+
+export function resetCompileCacheCounters(): void {
+  counters.parses = 0;
+  counters.hits = 0;
+  counters.misses = 0;
+}
+
+export function compileCacheStats(): CompileCacheStats {
+  return { ...counters, bytes: cache?.calculatedSize ?? 0, entries: cache?.size ?? 0, maxBytes };
+}
+
+/** Counts one parser call (eval.ts calls this wherever it parses). */
+export function countParse(): void {
+  counters.parses++;
+}
+
+/** The key of a file's compiled code: path, content hash, and the compilation variant. */
+export function compileKey(path: string, text: string, variant: string): string {
+  const hash = createHash('sha256').update(Buffer.from(text, 'latin1')).digest('hex');
+  return `${path}\0${hash}\0${variant}`;
+}
+
+export function getCompiled(key: string): Chunk | undefined {
+  const c = cache?.get(key);
+  if (c === undefined) counters.misses++;
+  else counters.hits++;
+  return c;
+}
+
+export function putCompiled(key: string, chunk: Chunk): void {
+  if (!cache) return;
+  const size = estimateChunkBytes(chunk) + key.length;
+  if (size > maxBytes) return;
+  cache.set(key, chunk, { size });
+}
+
+/**
+ * A rough estimate of the memory a compiled file holds: its source text (kept for error
+ * positions) and, for every chunk in it, the code and position arrays and the constants.
+ */
+export function estimateChunkBytes(root: Chunk): number {
+  let bytes = root.source.text.length + 256;
+  const chunks: Chunk[] = [root];
+  const seen = new Set<Chunk>();
+  const addChunk = (c: unknown): void => {
+    if (c && typeof c === 'object' && 'code' in c && 'positions' in c && !seen.has(c as Chunk)) chunks.push(c as Chunk);
+  };
+  while (chunks.length > 0) {
+    const c = chunks.pop()!;
+    if (seen.has(c)) continue;
+    seen.add(c);
+    bytes += 96 + 8 * (c.code.length + c.positions.length + c.consts.length);
+    for (const k of c.consts) {
+      if (typeof k === 'string') { bytes += 16 + k.length; continue; }
+      if (typeof k !== 'object' || k === null) continue;
+      bytes += 32;
+      if (Array.isArray(k)) { bytes += 8 * k.length; continue; }
+      addChunk(k);
+      // A lambda's code, and its formals' default values.
+      const lambda = k as { chunk?: unknown; formals?: { entries?: { def?: unknown }[] } | null; entries?: { def?: unknown }[] };
+      addChunk(lambda.chunk);
+      for (const e of lambda.formals?.entries ?? lambda.entries ?? []) addChunk(e.def);
+    }
+  }
+  return bytes;
+}

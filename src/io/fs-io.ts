@@ -1,0 +1,309 @@
+// The real filesystem, read-only. With `roots`, only paths inside those directories may be
+// looked at (C++ Nix's restricted mode): a path is checked lexically first (after `.` and
+// `..` are resolved as text), then symlinks are resolved one component at a time, each
+// component checked before it is touched (resolve.ts). Without `roots` it is unrestricted,
+// for the command line.
+//
+// Whatever the roots, only regular files are ever read: FIFOs, devices and sockets are
+// refused before they are opened for reading (opened with O_NONBLOCK and checked with fstat,
+// so a FIFO cannot block), and so are files on kernel pseudo-filesystems (/proc, /sys),
+// whose contents are not files' contents. Files larger than `maxFileSize` are refused before
+// they are read.
+
+import {
+  closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, realpathSync, statfsSync,
+  type Stats,
+} from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { NixError } from '../errors/errors.js';
+import {
+  canonical, type EvalIO, type FileType, forbidden, ioError, isUnder, notExist,
+} from './io.js';
+import { walkPath, type Resolved } from './resolve.js';
+
+export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
+
+export interface FsIOOptions {
+  /** Directories that may be read (and everything below them); absent: no restriction. */
+  roots?: readonly string[];
+  /** Largest file readFile returns, in bytes (default 64 MiB). */
+  maxFileSize?: number;
+  /** Environment variables getEnv may return: names, or '*' for all. Default: all when
+   * unrestricted, none when restricted. */
+  allowedEnv?: readonly string[] | '*';
+  /** The environment (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** How the mode is named in "forbidden" errors (default 'restricted mode'). */
+  modeName?: string;
+  /** Called before every filesystem call with what it does and to which path (for tests and audits). */
+  audit?: (operation: 'lstat' | 'readlink' | 'open' | 'readdir' | 'statfs', path: string) => void;
+}
+
+/** Magic numbers (statfs f_type) of Linux pseudo-filesystems whose files are not data. */
+const PSEUDO_FS = new Set([
+  0x9fa0, // proc
+  0x62656572, // sysfs
+  0x64626720, // debugfs
+  0x74726163, // tracefs
+  0x73636673, // securityfs
+  0x27e0eb, // cgroup
+  0x63677270, // cgroup2
+  0x1cd1, // devpts
+  0xcafe4a11, // bpf
+  0x62656570, // configfs
+  0xde5e81e4, // efivarfs
+  0x6165676c, // pstore
+  0x65735543, // fusectl
+  0x42494e4d, // binfmt_misc
+]);
+
+function enc(path: string): Buffer {
+  return Buffer.from(path, 'latin1');
+}
+
+function typeOfStats(st: Stats | { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {
+  if (st.isFile()) return 'regular';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symlink';
+  return 'unknown';
+}
+
+function describeSpecial(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+function errCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException)?.code;
+}
+
+export class FsIO implements EvalIO {
+  readonly description: string;
+  readonly restricted: boolean;
+  readonly maxFileSize: number;
+  /** The roots as given (canonical), and as they resolve (symlinks followed). */
+  private readonly lexRoots: string[];
+  private readonly realRoots: string[];
+  private readonly allowedEnv: ReadonlySet<string> | '*';
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly modeName: string;
+  private readonly audit: FsIOOptions['audit'];
+
+  constructor(options: FsIOOptions = {}) {
+    this.restricted = options.roots !== undefined;
+    this.maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    this.modeName = options.modeName ?? 'restricted mode';
+    this.lexRoots = (options.roots ?? []).map((r) => canonical(resolvePath(r)));
+    this.realRoots = [];
+    for (const r of this.lexRoots) {
+      try {
+        this.realRoots.push(realpathSync.native(enc(r), { encoding: 'buffer' }).toString('latin1'));
+      } catch {
+        // A root that does not exist allows nothing.
+      }
+    }
+    const allowed = options.allowedEnv ?? (this.restricted ? [] : '*');
+    this.allowedEnv = allowed === '*' || (Array.isArray(allowed) && allowed.includes('*')) ? '*' : new Set(allowed);
+    this.env = options.env ?? process.env;
+    this.audit = options.audit;
+    this.description = this.restricted ? `fs (restricted to ${this.lexRoots.join(', ') || 'nothing'})` : 'fs';
+  }
+
+  /** The roots, as given and resolved (for logs and tests). */
+  get roots(): readonly string[] {
+    return this.lexRoots;
+  }
+
+  // ---- checks
+
+  /** Lexical check, before anything is touched. Returns the canonical path. */
+  private check(path: string): string {
+    const p = canonical(path);
+    if (this.restricted && !this.lexRoots.some((r) => isUnder(p, r)) && !this.realRoots.some((r) => isUnder(p, r))) {
+      throw forbidden(p, this.modeName);
+    }
+    return p;
+  }
+
+  /** Whether a physical path may be looked at while walking: inside a root or on the way to one. */
+  private mayLook(next: string): boolean {
+    if (!this.restricted) return true;
+    for (const r of this.realRoots) if (isUnder(next, r) || isUnder(r, next)) return true;
+    for (const r of this.lexRoots) if (isUnder(r, next)) return true;
+    return false;
+  }
+
+  /** Whether a resolved path is inside a root. */
+  private inRoot(path: string): boolean {
+    if (!this.restricted) return true;
+    return this.realRoots.some((r) => isUnder(path, r)) || this.lexRoots.some((r) => isUnder(path, r));
+  }
+
+  private resolve(path: string, followFinal: boolean): Resolved & { given: string } {
+    const given = this.check(path);
+    const r = walkPath(given, followFinal, {
+      lstat: (p) => this.lstatRaw(p),
+      readLink: (p) => this.readLinkRaw(p),
+      mayLook: (next, shown) => {
+        if (!this.mayLook(next)) throw forbidden(shown(), this.modeName, true);
+      },
+    });
+    if (!this.inRoot(r.path)) throw forbidden(r.path, this.modeName, true);
+    return { ...r, given };
+  }
+
+  private lstatRaw(path: string): FileType | undefined {
+    this.audit?.('lstat', path);
+    try {
+      const st = lstatSync(enc(path), { throwIfNoEntry: false });
+      return st === undefined ? undefined : typeOfStats(st);
+    } catch (e) {
+      const code = errCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw this.sysError('getting status of', path, e);
+    }
+  }
+
+  private readLinkRaw(path: string): string {
+    this.audit?.('readlink', path);
+    try {
+      return readlinkSync(enc(path), { encoding: 'buffer' }).toString('latin1');
+    } catch (e) {
+      throw this.sysError('reading symbolic link', path, e);
+    }
+  }
+
+  private sysError(what: string, path: string, e: unknown): Error {
+    const code = errCode(e);
+    const reason = code === 'EACCES' || code === 'EPERM' ? 'Permission denied'
+      : code === 'ELOOP' ? 'Too many levels of symbolic links'
+      : code === 'EISDIR' ? 'Is a directory'
+      : code === 'ENAMETOOLONG' ? 'File name too long'
+      : code ?? String(e);
+    return ioError(`${what} '${path}': ${reason}`);
+  }
+
+  // ---- EvalIO
+
+  readFile(path: string): string {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    if (r.type === 'directory') throw ioError(`reading file '${r.given}': Is a directory`);
+    // Special files are refused on their type, before they are opened; fstat below checks
+    // again on the open descriptor in case the file was swapped meanwhile.
+    if (r.type !== 'regular') throw this.special(r.given, r.path);
+    this.refusePseudoFs(r.path, r.given);
+    let fd: number;
+    this.audit?.('open', r.path);
+    try {
+      fd = openSync(enc(r.path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') throw notExist(r.given);
+      throw this.sysError('opening file', r.given, e);
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw this.special(r.given, r.path, st);
+      if (st.size > this.maxFileSize) throw this.tooLarge(r.given, st.size);
+      // Read what is there, up to one byte past the cap to notice a file that grew.
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size, 4096), this.maxFileSize) + 1);
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        total += n;
+        if (total > this.maxFileSize) throw this.tooLarge(r.given, total);
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+      }
+      return Buffer.concat(chunks, total).toString('latin1');
+    } catch (e) {
+      if (e instanceof NixError) throw e;
+      throw this.sysError('reading file', r.given, e);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private special(given: string, real: string, st?: Stats): Error {
+    let what = 'not a regular file';
+    if (!st) this.audit?.('lstat', real);
+    try {
+      what = describeSpecial(st ?? lstatSync(enc(real)));
+    } catch {
+      // keep the generic description
+    }
+    return ioError(`refusing to read '${given}': it is ${what}, and only regular files are read`);
+  }
+
+  private tooLarge(path: string, size: number): Error {
+    return ioError(`file '${path}' is too large (${size} bytes; the limit is ${this.maxFileSize} bytes)`);
+  }
+
+  private refusePseudoFs(real: string, given: string): void {
+    let type: number | undefined;
+    this.audit?.('statfs', real);
+    try {
+      type = Number(statfsSync(enc(real)).type);
+    } catch {
+      type = undefined;
+    }
+    const pseudo = type !== undefined ? PSEUDO_FS.has(type) : /^\/(proc|sys)(\/|$)/.test(real);
+    if (pseudo) throw ioError(`refusing to read '${given}': it is on a kernel pseudo-filesystem such as /proc or /sys, and only regular files are read`);
+  }
+
+  readDir(path: string): Map<string, FileType> {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    if (r.type !== 'directory') throw ioError(`'${r.path}' is not a directory`);
+    let entries;
+    this.audit?.('readdir', r.path);
+    try {
+      entries = readdirSync(enc(r.path), { withFileTypes: true, encoding: 'buffer' });
+    } catch (e) {
+      throw this.sysError('reading directory', r.given, e);
+    }
+    const out = new Map<string, FileType>();
+    for (const d of entries) out.set((d.name as unknown as Buffer).toString('latin1'), typeOfStats(d));
+    return out;
+  }
+
+  lstat(path: string): FileType | undefined {
+    return this.resolve(path, false).type;
+  }
+
+  stat(path: string): FileType | undefined {
+    return this.resolve(path, true).type;
+  }
+
+  pathExists(path: string): boolean {
+    return this.lstat(path) !== undefined;
+  }
+
+  readLink(path: string): string {
+    const r = this.resolve(path, false);
+    if (r.type === undefined) throw notExist(r.given);
+    if (r.type !== 'symlink') throw ioError(`file '${r.given}' is not a symbolic link`);
+    return this.readLinkRaw(r.path);
+  }
+
+  realpath(path: string): string {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    return r.path;
+  }
+
+  getEnv(name: string): string | undefined {
+    if (this.allowedEnv !== '*' && !this.allowedEnv.has(name)) return undefined;
+    const v = this.env[name];
+    return v === undefined ? undefined : Buffer.from(v, 'utf8').toString('latin1');
+  }
+
+  currentTime(): number {
+    return Math.floor(Date.now() / 1000);
+  }
+}

@@ -1,0 +1,133 @@
+// An in-memory filesystem: files given as a map from absolute path to content, for tests and
+// for the files posted with a request. Directories are implied by the files' paths; a file may
+// also be given as `{ symlink: target }`. Nothing outside the map exists, so nothing outside
+// it can be read.
+
+import { canonical, type EvalIO, type FileType, ioError, notExist } from './io.js';
+import { walkPath, type Resolved } from './resolve.js';
+
+/** A file's content: text (stored as its UTF-8 bytes), raw bytes, or a symlink. */
+export type MemoryFile = string | Uint8Array | { symlink: string };
+
+export interface MemoryIOOptions {
+  /** The environment getEnv sees (all of it; the evaluation's allow-list still applies). */
+  env?: Readonly<Record<string, string>>;
+  /** What currentTime returns (seconds); default: the clock. */
+  time?: number;
+}
+
+type Node = { kind: 'file'; bytes: string } | { kind: 'dir'; entries: Map<string, Node> } | { kind: 'symlink'; target: string };
+
+export class MemoryIO implements EvalIO {
+  readonly description = 'memory';
+  private readonly root: Node & { kind: 'dir' } = { kind: 'dir', entries: new Map() };
+
+  constructor(files: Readonly<Record<string, MemoryFile>> | ReadonlyMap<string, MemoryFile> = {}, private readonly options: MemoryIOOptions = {}) {
+    const list = files instanceof Map ? [...files] : Object.entries(files as Record<string, MemoryFile>);
+    for (const [path, content] of list) this.add(path, content);
+  }
+
+  /** Adds a file (and the directories above it). Text is stored as UTF-8. */
+  add(path: string, content: MemoryFile): void {
+    const p = canonical(path);
+    const parts = p.split('/').filter((s) => s !== '');
+    if (parts.length === 0) throw ioError('cannot add a file at /');
+    let dir = this.root;
+    for (const name of parts.slice(0, -1)) {
+      let next = dir.entries.get(name);
+      if (next === undefined) {
+        next = { kind: 'dir', entries: new Map() };
+        dir.entries.set(name, next);
+      }
+      if (next.kind !== 'dir') throw ioError(`cannot add '${p}': '${name}' is not a directory`);
+      dir = next;
+    }
+    const node: Node = typeof content === 'string'
+      ? { kind: 'file', bytes: Buffer.from(content, 'utf8').toString('latin1') }
+      : content instanceof Uint8Array
+        ? { kind: 'file', bytes: Buffer.from(content).toString('latin1') }
+        : { kind: 'symlink', target: content.symlink };
+    dir.entries.set(parts[parts.length - 1], node);
+  }
+
+  /** The node at a physical path (no symlinks followed). */
+  private node(path: string): Node | undefined {
+    let n: Node = this.root;
+    for (const name of path.split('/')) {
+      if (name === '') continue;
+      if (n.kind !== 'dir') return undefined;
+      const next = n.entries.get(name);
+      if (next === undefined) return undefined;
+      n = next;
+    }
+    return n;
+  }
+
+  private static typeOf(n: Node): FileType {
+    return n.kind === 'file' ? 'regular' : n.kind === 'dir' ? 'directory' : 'symlink';
+  }
+
+  private resolve(path: string, followFinal: boolean): Resolved & { given: string } {
+    const given = canonical(path);
+    const r = walkPath(given, followFinal, {
+      lstat: (p) => {
+        const n = this.node(p);
+        return n === undefined ? undefined : MemoryIO.typeOf(n);
+      },
+      readLink: (p) => (this.node(p) as { target: string }).target,
+      mayLook: () => {},
+    });
+    return { ...r, given };
+  }
+
+  readFile(path: string): string {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    if (r.type === 'directory') throw ioError(`reading file '${r.given}': Is a directory`);
+    return (this.node(r.path) as { bytes: string }).bytes;
+  }
+
+  readDir(path: string): Map<string, FileType> {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    if (r.type !== 'directory') throw ioError(`'${r.path}' is not a directory`);
+    const dir = this.node(r.path) as { entries: Map<string, Node> };
+    const out = new Map<string, FileType>();
+    for (const [name, n] of dir.entries) out.set(name, MemoryIO.typeOf(n));
+    return out;
+  }
+
+  lstat(path: string): FileType | undefined {
+    return this.resolve(path, false).type;
+  }
+
+  stat(path: string): FileType | undefined {
+    return this.resolve(path, true).type;
+  }
+
+  pathExists(path: string): boolean {
+    return this.lstat(path) !== undefined;
+  }
+
+  readLink(path: string): string {
+    const r = this.resolve(path, false);
+    if (r.type === undefined) throw notExist(r.given);
+    if (r.type !== 'symlink') throw ioError(`file '${r.given}' is not a symbolic link`);
+    return (this.node(r.path) as { target: string }).target;
+  }
+
+  realpath(path: string): string {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    return r.path;
+  }
+
+  getEnv(name: string): string | undefined {
+    const v = this.options.env?.[name];
+    return v === undefined ? undefined : Buffer.from(v, 'utf8').toString('latin1');
+  }
+
+  currentTime(): number {
+    return this.options.time ?? Math.floor(Date.now() / 1000);
+  }
+}
