@@ -1,0 +1,400 @@
+// Evaluation benchmark: nixeval against C++ Nix (`nix-instantiate`).
+//
+//   npm run build && npm run bench:eval [-- --runs N] [--only a,b] [--timeout S] [--no-write]
+//   (--only implies --no-write: the section is printed, BENCHMARKS.md is left alone)
+//
+// Each workload of bench/workloads.ts is written to a temporary directory and evaluated
+// with `node dist/src/cli.js instantiate --eval --strict FILE` and with
+// `nix-instantiate --eval --strict FILE`, each in its own process under GNU time
+// (`/usr/bin/time -f '%U %S %M %e'`), so both are measured the same way: CPU time is
+// user + system of the process (start-up included), memory is its peak RSS. Runs of the
+// two evaluators alternate; the figure kept is the median of the runs. The first run of
+// each checks that both print the same result: a workload where they differ is reported
+// as a mismatch and not timed. A failure (C++ Nix's stack overflow on `deep`) is recorded
+// as that evaluator's result.
+//
+// The results replace the `## Evaluation` section of BENCHMARKS.md (other sections are left
+// alone; the file is re-read just before it is written).
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workloads, type Workload } from './workloads.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BUILT_CLI = join(ROOT, 'dist', 'src', 'cli.js');
+/** The CLI measured: a copy of dist/src taken at the start (see snapshot()). */
+let CLI = BUILT_CLI;
+const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
+const TIME = '/usr/bin/time';
+const SECTION = '## Evaluation';
+const INTRO = '# Benchmarks\n\nnixeval measured against C++ Nix; each section says how its figures were made and how to reproduce them.\n';
+
+interface Options {
+  runs: number;
+  only?: Set<string>;
+  timeoutSeconds: number;
+  write: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { runs: 3, timeoutSeconds: 300, write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--runs') o.runs = Math.max(1, Number(argv[++i]));
+    else if (a === '--only') o.only = new Set(argv[++i].split(','));
+    else if (a === '--timeout') o.timeoutSeconds = Number(argv[++i]);
+    else if (a === '--no-write') o.write = false;
+    else throw new Error(`unknown option ${a} (options: --runs N, --only a,b, --timeout S, --no-write)`);
+  }
+  if (o.only) o.write = false; // a partial table must not replace the full one
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// Running one evaluation
+
+type Evaluator = 'nixeval' | 'cpp';
+
+interface Sample {
+  ok: boolean;
+  /** stdout, trimmed (the printed value) */
+  out: string;
+  /** the first line of stderr that says what went wrong, when !ok */
+  error: string;
+  cpu: number; // seconds, user + sys
+  rssKiB: number;
+  wall: number; // seconds
+}
+
+function command(ev: Evaluator, file: string): string[] {
+  return ev === 'nixeval'
+    ? [process.execPath, CLI, 'instantiate', '--eval', '--strict', file]
+    : ['nix-instantiate', '--eval', '--strict', file];
+}
+
+function runOnce(ev: Evaluator, file: string, dir: string, timeoutSeconds: number): Sample {
+  const timeFile = join(dir, 'time.out');
+  rmSync(timeFile, { force: true });
+  const r = spawnSync(TIME, ['-f', '%U %S %M %e', '-o', timeFile, ...command(ev, file)], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: timeoutSeconds * 1000,
+    killSignal: 'SIGKILL',
+  });
+  const stdout = (r.stdout ?? '').trim();
+  const stderr = r.stderr ?? '';
+  // GNU time writes "Command exited with non-zero status N" / "Command terminated by
+  // signal N" before the figures; the figures are the last line.
+  const timeLines = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n') : [];
+  const figures = (timeLines[timeLines.length - 1] ?? '').split(' ').map(Number);
+  const [user, sys, rssKiB, wall] = figures.length === 4 && figures.every(Number.isFinite) ? figures : [NaN, NaN, NaN, NaN];
+  let error = '';
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') error = `timed out after ${timeoutSeconds} s`;
+  else if (r.error) error = String(r.error.message);
+  else if (r.status !== 0) {
+    const signalLine = timeLines.find((l) => l.startsWith('Command terminated by signal'));
+    const errLine = stderr.split('\n').find((l) => l.startsWith('error:')) ?? stderr.split('\n').find((l) => l.trim() !== '');
+    error = (errLine ?? '').trim() || signalLine || `exit status ${r.status}`;
+    if (signalLine && !errLine) error = signalLine.replace('Command terminated by', 'killed by');
+  }
+  return { ok: error === '', out: stdout, error, cpu: user + sys, rssKiB, wall };
+}
+
+/**
+ * One measured run. GNU time now and then reports a CPU time the process cannot have used
+ * (seen here: 10 s of user time in 0.02 s of wall time); such a sample is taken again.
+ */
+function measure(ev: Evaluator, file: string, dir: string, timeoutSeconds: number): Sample {
+  const cores = availableParallelism();
+  let s = runOnce(ev, file, dir, timeoutSeconds);
+  for (let retry = 0; retry < 3 && Number.isFinite(s.cpu) && s.cpu > s.wall * cores + 0.05; retry++) {
+    process.stderr.write(`  (implausible sample from time: cpu ${s.cpu} s in ${s.wall} s wall; running again)\n`);
+    s = runOnce(ev, file, dir, timeoutSeconds);
+  }
+  return s;
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------
+// Workloads
+
+interface Result {
+  workload: Workload;
+  status: 'timed' | 'skipped' | 'mismatch';
+  note?: string;
+  samples: Record<Evaluator, Sample[]>;
+}
+
+/** Which of `names` nixeval's `builtins` lacks (asked once, with `?`). */
+function missingBuiltins(names: string[], dir: string): string[] {
+  if (names.length === 0) return [];
+  const expr = `{ ${names.map((n, i) => `"b${i}" = builtins ? "${n}";`).join(' ')} }`;
+  const r = spawnSync(process.execPath, [CLI, 'instantiate', '--eval', '--strict', '--json', '-E', expr], { encoding: 'utf8', cwd: dir });
+  if (r.status !== 0) throw new Error(`cannot ask nixeval for its builtins: ${r.stderr}`);
+  const has = JSON.parse(r.stdout) as Record<string, boolean>;
+  return names.filter((_, i) => !has[`b${i}`]);
+}
+
+const STARTUP: Workload = {
+  name: 'startup',
+  description: 'baseline: the file `1`, i.e. process start-up and teardown',
+  requires: [],
+  source: '1\n',
+};
+
+function runWorkload(w: Workload, missing: string[], dir: string, o: Options): Result {
+  const result: Result = { workload: w, status: 'timed', samples: { nixeval: [], cpp: [] } };
+  const lacking = w.requires.filter((b) => missing.includes(b));
+  if (lacking.length > 0) {
+    result.status = 'skipped';
+    result.note = `nixeval lacks ${lacking.map((b) => `\`builtins.${b}\``).join(', ')}`;
+    process.stderr.write(`${w.name}: skipped (${result.note})\n`);
+    return result;
+  }
+  const file = join(dir, `${w.name}.nix`);
+  writeFileSync(file, w.source);
+  process.stderr.write(`${w.name}:`);
+  for (let run = 0; run < o.runs; run++) {
+    for (const ev of ['nixeval', 'cpp'] as const) {
+      const s = measure(ev, file, dir, o.timeoutSeconds);
+      result.samples[ev].push(s);
+      process.stderr.write(` ${ev === 'cpp' ? 'C++' : ev} ${s.ok ? s.cpu.toFixed(2) + ' s' : 'failed'}`);
+    }
+    if (run === 0) {
+      const [a, b] = [result.samples.nixeval[0], result.samples.cpp[0]];
+      const agree = a.ok && b.ok ? a.out === b.out : true;
+      if (!agree || (!a.ok && b.ok)) {
+        result.status = 'mismatch';
+        result.note = !a.ok
+          ? `nixeval failed (${a.error}) where C++ Nix printed \`${clip(b.out)}\``
+          : `nixeval printed \`${clip(a.out)}\`, C++ Nix printed \`${clip(b.out)}\``;
+        process.stderr.write(` — mismatch: ${result.note}\n`);
+        return result;
+      }
+    }
+  }
+  // A result that changes between runs would make the figures meaningless.
+  for (const ev of ['nixeval', 'cpp'] as const) {
+    const outs = new Set(result.samples[ev].map((s) => (s.ok ? s.out : `error: ${s.error}`)));
+    if (outs.size > 1) result.note = `${name(ev)} printed different results in different runs`;
+  }
+  process.stderr.write('\n');
+  return result;
+}
+
+function clip(s: string, n = 120): string {
+  const one = s.replace(/\s+/g, ' ');
+  return (one.length > n ? one.slice(0, n) + '…' : one).replace(/`/g, "'");
+}
+
+function name(ev: Evaluator): string {
+  return ev === 'cpp' ? 'C++ Nix' : 'nixeval';
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+
+interface Summary {
+  cpu: number;
+  rssMiB: number;
+  ok: boolean;
+  error: string;
+}
+
+function summarise(samples: Sample[]): Summary {
+  const ok = samples.every((s) => s.ok);
+  const failed = samples.find((s) => !s.ok);
+  return {
+    cpu: median(samples.map((s) => s.cpu)),
+    rssMiB: median(samples.map((s) => s.rssKiB)) / 1024,
+    ok,
+    error: failed?.error ?? '',
+  };
+}
+
+function secs(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(2) : '—';
+}
+
+function mib(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(0) : '—';
+}
+
+function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return '—';
+  if (b <= 0) return a <= 0 ? '1.0' : '∞';
+  const r = a / b;
+  return r >= 10 ? r.toFixed(0) : r.toFixed(1);
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '';
+}
+
+function machine(): string[] {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const nproc = sh('nproc', []) || String(availableParallelism());
+  const nix = sh('nix-instantiate', ['--version']) || 'nix-instantiate (version unknown)';
+  const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  const busy = loadavg()[1] > Number(nproc) ? ' (above nproc: other work shared the machine, so CPU times carry some contention; the ratios are the figures to compare)' : '';
+  const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) !== '';
+  return [
+    `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    `- Machine: nproc ${nproc} (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}; load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end of the run${busy}`,
+    `- Node ${process.version}; ${nix}; measured with GNU time (\`${TIME} -f '%U %S %M %e'\`)`,
+    `- nixeval at ${commit || 'an unknown commit'}${dirty ? ' with uncommitted changes' : ''}`,
+  ];
+}
+
+function render(results: Result[], o: Options): string {
+  const L: string[] = [];
+  L.push(SECTION, '');
+  L.push(
+    `\`npm run build && npm run bench:eval\` (bench/eval.ts; the workloads are in bench/workloads.ts). ` +
+      `Each workload is a .nix file evaluated with \`node dist/src/cli.js instantiate --eval --strict FILE\` (a copy of dist/src taken when the run starts) and with ` +
+      `\`nix-instantiate --eval --strict FILE\`, ${o.runs === 1 ? 'one run' : `${o.runs} runs`} each (alternating)${o.runs === 1 ? '' : ', median shown'}. ` +
+      `CPU is user + system time of the process, start-up included; memory is peak RSS; both from GNU time. ` +
+      `Ratio is nixeval / C++ Nix (lower is better; the aim is at most 1.0). ` +
+      `Both evaluators must print the same result for a workload to be timed.`,
+  );
+  L.push('');
+  L.push(...machine());
+  L.push('');
+  L.push('| workload | nixeval CPU s | C++ Nix CPU s | CPU ratio | nixeval max RSS MiB | C++ Nix max RSS MiB | RSS ratio |');
+  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const notes: string[] = [];
+  const timedRatios: { name: string; r: number }[] = [];
+  const onlyNixeval: string[] = [];
+  for (const r of results) {
+    const n = r.workload.name;
+    if (r.status === 'skipped') {
+      L.push(`| ${n} | skipped | | | | | |`);
+      notes.push(`- ${n}: skipped: ${r.note}.`);
+      continue;
+    }
+    if (r.status === 'mismatch') {
+      L.push(`| ${n} | mismatch | | | | | |`);
+      notes.push(`- ${n}: not timed, the results differ: ${r.note}.`);
+      continue;
+    }
+    const a = summarise(r.samples.nixeval);
+    const b = summarise(r.samples.cpp);
+    const cell = (s: Summary, v: string) => (s.ok ? v : `fails${Number.isFinite(s.cpu) ? ` (after ${secs(s.cpu)})` : ''}`);
+    const both = a.ok && b.ok;
+    L.push(
+      `| ${n} | ${cell(a, secs(a.cpu))} | ${cell(b, secs(b.cpu))} | ${both ? ratio(a.cpu, b.cpu) : '—'} | ` +
+        `${mib(a.rssMiB)} | ${mib(b.rssMiB)} | ${ratio(a.rssMiB, b.rssMiB)} |`,
+    );
+    if (!b.ok) notes.push(`- ${n}: C++ Nix fails: \`${b.error}\`${a.ok ? '; nixeval evaluates it' : ''}.`);
+    if (!a.ok) notes.push(`- ${n}: nixeval fails: \`${a.error}\`.`);
+    if (r.note) notes.push(`- ${n}: ${r.note}.`);
+    if (n === STARTUP.name) continue;
+    if (both) timedRatios.push({ name: n, r: a.cpu / b.cpu });
+    else if (a.ok && !b.ok) onlyNixeval.push(n);
+  }
+  L.push('');
+  L.push('Workloads:', '');
+  for (const r of results) L.push(`- **${r.workload.name}**: ${r.workload.description}.`);
+  if (notes.length > 0) L.push('', 'Notes:', '', ...notes);
+  L.push('');
+  L.push(standing(timedRatios, onlyNixeval, results));
+  L.push('');
+  return L.join('\n');
+}
+
+/** The sentence on where nixeval stands against the aim (CPU ratio at most 1.0). */
+function standing(timed: { name: string; r: number }[], onlyNixeval: string[], results: Result[]): string {
+  const start = results.find((r) => r.workload.name === STARTUP.name && r.status === 'timed');
+  const startNote = start
+    ? ` Start-up alone costs nixeval ${secs(summarise(start.samples.nixeval).cpu)} s of CPU (Node) against ${secs(summarise(start.samples.cpp).cpu)} s for C++ Nix, which weighs on the shorter workloads.`
+    : '';
+  if (timed.length === 0) return `**Against the aim** (CPU ratio at most 1.0): no workload could be compared.${startNote}`;
+  const met = timed.filter((t) => t.r <= 1.0);
+  const geo = Math.exp(timed.reduce((s, t) => s + Math.log(t.r), 0) / timed.length);
+  const sorted = [...timed].sort((x, y) => x.r - y.r);
+  const best = sorted[0];
+  const worst = sorted[sorted.length - 1];
+  let s =
+    `**Against the aim** (CPU ratio at most 1.0): nixeval meets it on ${met.length} of ${timed.length} compared workloads` +
+    (met.length > 0 ? ` (${met.map((t) => t.name).join(', ')})` : '') +
+    `; it is ${geo.toFixed(1)}× C++ Nix's CPU time on geometric mean, from ${best.r.toFixed(1)}× (${best.name}) to ${worst.r.toFixed(1)}× (${worst.name}).`;
+  if (onlyNixeval.length > 0) s += ` It evaluates ${onlyNixeval.join(', ')}, which C++ Nix cannot.`;
+  return s + startNote;
+}
+
+function writeSection(section: string): void {
+  // Re-read just before writing: someone else may have changed another section meanwhile.
+  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : INTRO;
+  const lines = current.split('\n');
+  const start = lines.findIndex((l) => l.trim() === SECTION);
+  let next: string;
+  if (start < 0) {
+    next = current.replace(/\n*$/, '\n\n') + section;
+  } else {
+    let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
+    if (end < 0) end = lines.length;
+    const before = lines.slice(0, start).join('\n');
+    const after = lines.slice(end).join('\n');
+    next = (before ? before.replace(/\n*$/, '\n\n') : '') + section + (after ? '\n' + after : '');
+  }
+  writeFileSync(BENCHMARKS, next.replace(/\n*$/, '\n'));
+}
+
+/**
+ * Copy the compiled evaluator (dist/src, with package.json and a link to node_modules) into
+ * `dir` and measure that copy, so a rebuild of dist/ while the benchmark runs (others work
+ * in the same tree) cannot mix two builds into one table.
+ */
+function snapshot(dir: string): string {
+  const snap = join(dir, 'nixeval');
+  cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
+  return join(snap, 'dist', 'src', 'cli.js');
+}
+
+// ---------------------------------------------------------------------------------------
+
+function main(): number {
+  const o = parseOptions(process.argv.slice(2));
+  if (!existsSync(BUILT_CLI)) {
+    process.stderr.write(`${BUILT_CLI} is missing: build first (npx tsc -p .)\n`);
+    return 1;
+  }
+  if (!existsSync(TIME)) {
+    process.stderr.write(`${TIME} is missing: install GNU time (apt-get install -y time)\n`);
+    return 1;
+  }
+  if (spawnSync('nix-instantiate', ['--version']).status !== 0) {
+    process.stderr.write('nix-instantiate is not on PATH (apt-get install nix-bin)\n');
+    return 1;
+  }
+  const all = [STARTUP, ...workloads()].filter((w) => !o.only || o.only.has(w.name));
+  const dir = mkdtempSync(join(tmpdir(), 'nixeval-bench-'));
+  try {
+    CLI = snapshot(dir);
+    const missing = missingBuiltins([...new Set(all.flatMap((w) => w.requires))], dir);
+    const results = all.map((w) => runWorkload(w, missing, dir, o));
+    const section = render(results, o);
+    process.stdout.write(section + '\n');
+    if (o.write) {
+      writeSection(section);
+      process.stderr.write(`\nwrote the ${SECTION} section of ${BENCHMARKS}\n`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return 0;
+}
+
+process.exitCode = main();
