@@ -367,9 +367,10 @@ export class VM {
       const consts = chunk.consts;
       let ip = frame.ip;
       let env = frame.env;
+      let budget = this.budget;
       try {
       for (;;) {
-        if (--this.budget < 0) this.checkLimits();
+        if (--budget < 0) { this.checkLimits(); budget = this.budget; }
         const op = code[ip++] as Op;
         switch (op) {
           case Op.Const:
@@ -419,7 +420,7 @@ export class VM {
             break;
           case Op.Call: {
             const n = code[ip++];
-            const args = stack.splice(stack.length - n, n);
+            const args = takeTop(stack, n);
             const fn = stack.pop()!;
             frame.ip = ip;
             frame.env = env;
@@ -430,7 +431,7 @@ export class VM {
           case Op.TailCall: {
             // The callee takes this frame's place: its result is this frame's result.
             const n = code[ip++];
-            const args = stack.splice(stack.length - n, n);
+            const args = takeTop(stack, n);
             const fn = stack.pop()!;
             frames.pop();
             stack.length = frame.base;
@@ -609,7 +610,7 @@ export class VM {
           }
           case Op.List: {
             const n = code[ip++];
-            stack.push(n === 0 ? [] : stack.splice(stack.length - n, n));
+            stack.push(n === 0 ? [] : takeTop(stack, n));
             break;
           }
           case Op.Eq:
@@ -639,7 +640,7 @@ export class VM {
           case Op.Interpolate: {
             const n = code[ip++];
             const forceString = code[ip++] === 1;
-            const parts = stack.splice(stack.length - n, n);
+            const parts = takeTop(stack, n);
             frame.ip = ip;
             frame.env = env;
             this.pushGenerator(ops.concatGen(parts, forceString), null, null, 'interpolation', this.posOf(chunk, ip - 3));
@@ -720,6 +721,8 @@ export class VM {
         frame.ip = ip;
         frame.env = env;
         throw e;
+      } finally {
+        this.budget = budget;
       }
     }
   }
@@ -775,6 +778,15 @@ export class VM {
     }
     env[1] = arg;
   }
+}
+
+/** Removes the top n values of the stack and returns them in order. */
+function takeTop(stack: Value[], n: number): Value[] {
+  const base = stack.length - n;
+  const out = new Array<Value>(n);
+  for (let i = 0; i < n; i++) out[i] = stack[base + i];
+  for (let i = 0; i < n; i++) stack.pop();
+  return out;
 }
 
 function isGenerator(r: unknown): r is Generator<Request, Value, Value> {
