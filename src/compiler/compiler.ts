@@ -75,7 +75,12 @@ export interface CompileOptions {
 
 /** Compiles a whole file or expression into a chunk that evaluates it (to WHNF). */
 export function compile(ast: Expr, source: Source, options: CompileOptions): Chunk {
-  return new Compiler(source, options).compileTop(ast);
+  try {
+    return new Compiler(source, options).compileTop(ast);
+  } catch (e) {
+    if (e instanceof RangeError) throw new NixError('parse', 'expression nested too deeply', { source, offset: 0 });
+    throw e;
+  }
 }
 
 class Compiler {

@@ -64,7 +64,14 @@ const SIMPLE_START = new Set<TokenType>([
 ]);
 
 export function parse(source: Source, options: ParseOptions = {}): Expr {
-  return new Parser(source, options).parseAll();
+  const parser = new Parser(source, options);
+  try {
+    return parser.parseAll();
+  } catch (e) {
+    // Nesting deeper than the thread's stack allows is the input's problem, not a crash.
+    if (e instanceof RangeError) throw new ParseError('expression nested too deeply', { source, offset: parser.offset() });
+    throw e;
+  }
 }
 
 class Parser {
@@ -76,6 +83,11 @@ class Parser {
 
   constructor(private readonly source: Source, private readonly options: ParseOptions) {
     this.toks = tokenize(source.text);
+  }
+
+  /** Where the parser is, for errors. */
+  offset(): number {
+    return this.toks[this.i].start;
   }
 
   parseAll(): Expr {

@@ -1,5 +1,5 @@
 // Evaluation never recurses in JS as the Nix program or data grows: these run the CLI on a
-// deliberately tiny JS stack (200 kB) with workloads a recursive evaluator could not survive.
+// deliberately small JS stack (1 MB, where a recursive evaluator overflows within a few thousand levels) with workloads a recursive evaluator could not survive.
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli.js');
 
 function evalSmallStack(expr: string, ...flags: string[]): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, ['--stack-size=200', cli, 'instantiate', '--eval', ...flags, '-E', expr], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'instantiate', '--eval', ...flags, '-E', expr], { encoding: 'utf8', env: { ...process.env, NIXEVAL_STACK_MB: '1' }, maxBuffer: 1 << 26 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
