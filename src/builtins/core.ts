@@ -19,11 +19,26 @@ function isInt(v: Value): v is NixInt {
   return typeof v === 'number' || typeof v === 'bigint';
 }
 
-function arith(name: string, intOp: (a: NixInt, b: NixInt) => NixInt, floatOp: (a: number, b: number) => number): BuiltinSpec {
+/**
+ * `add`, `sub` and `mul`: integers unless either operand is a float. Their errors name the
+ * operation ("while evaluating the first argument of the addition"), as in C++ Nix.
+ */
+function arith(name: string, operation: string, intOp: (a: NixInt, b: NixInt) => NixInt, floatOp: (a: number, b: number) => number): BuiltinSpec {
+  const ctx = (i: number) => `while evaluating the ${i === 0 ? 'first' : 'second'} argument of the ${operation}`;
   return defineBuiltin(name, 2, ([a, b]) => {
-    if (isInt(a) && isInt(b)) return intOp(a, b);
-    return new NixFloat(floatOp(expectNumber(a), expectNumber(b)));
+    if (a instanceof NixFloat || b instanceof NixFloat) return new NixFloat(floatOp(withContext(expectNumber, a, ctx(0)), withContext(expectNumber, b, ctx(1))));
+    return intOp(withContext(expectInt, a, ctx(0)), withContext(expectInt, b, ctx(1)));
   });
+}
+
+/** Runs a type check, adding `context` to its error's trace. */
+function withContext<T>(check: (v: Value) => T, v: Value, context: string): T {
+  try {
+    return check(v);
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace(context);
+    throw e;
+  }
 }
 
 /** A value met while deep-forcing, with the attribute path that led to it (for traces). */
@@ -77,23 +92,17 @@ function* toStringGen(v: Value): Gen {
 }
 
 export const coreBuiltins: BuiltinSpec[] = [
-  defineBuiltin('add', 2, ([a, b]) => {
-    if (isInt(a) && isInt(b)) return addInt(a, b);
-    const r = quickAdd(a, b);
-    if (r === undefined) throw typeError(isInt(a) || a instanceof NixFloat ? 'an integer' : 'an integer', isInt(a) || a instanceof NixFloat ? b : a);
-    return r;
-  }),
-  arith('sub', subInt, (a, b) => a - b),
-  arith('mul', mulInt, (a, b) => a * b),
+  arith('add', 'addition', addInt, (a, b) => a + b),
+  arith('sub', 'subtraction', subInt, (a, b) => a - b),
+  arith('mul', 'multiplication', mulInt, (a, b) => a * b),
   defineBuiltin('div', 2, ([a, b]) => {
-    const bn = expectNumber(b);
-    expectNumber(a);
+    // The divisor is checked first, as C++ Nix does.
+    const bn = withContext(expectNumber, b, 'while evaluating the second operand of the division');
     if (bn === 0) throw new NixError('eval', 'division by zero');
-    if (isInt(a) && isInt(b)) {
-      if (toBig(a) === -(2n ** 63n) && toBig(b) === -1n) throw new NixError('eval', 'integer overflow');
-      return divInt(a, b);
+    if (a instanceof NixFloat || b instanceof NixFloat) {
+      return new NixFloat(withContext(expectNumber, a, 'while evaluating the first operand of the division') / bn);
     }
-    return new NixFloat(expectNumber(a) / bn);
+    return divInt(withContext(expectInt, a, 'while evaluating the first operand of the division'), expectInt(b));
   }),
   defineBuiltin('lessThan', 2, ([a, b]) => lessThanGen(a, b)),
   defineBuiltin('bitAnd', 2, ([a, b]) => normaliseInt(toBig(expectInt(a)) & toBig(expectInt(b)))),

@@ -327,7 +327,8 @@ class Compiler {
           if (e.forceString) b.region('while evaluating a path segment', p.pos, () => this.compileForced(p));
           else this.operand("in an operand of '+'", p);
         }
-        if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.pos);
+        // Errors of `a + b` point at b, the operand being added.
+        if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.parts[1].pos);
         else b.emit(Op.Interpolate, e.pos, e.parts.length, e.forceString ? 1 : 0);
         return;
     }

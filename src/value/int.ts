@@ -11,8 +11,8 @@ const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
 
 export class IntegerOverflow extends Error {}
 
-export function normaliseInt(v: bigint): NixInt {
-  if (v > MAX || v < MIN) throw new IntegerOverflow('integer overflow');
+export function normaliseInt(v: bigint, what?: () => string): NixInt {
+  if (v > MAX || v < MIN) throw new IntegerOverflow(what ? `integer overflow in ${what()}` : 'integer overflow');
   return v >= SAFE_MIN && v <= SAFE_MAX ? Number(v) : v;
 }
 
@@ -29,7 +29,7 @@ export function addInt(a: NixInt, b: NixInt): NixInt {
     const r = a + b;
     if (Number.isSafeInteger(r)) return r;
   }
-  return normaliseInt(toBig(a) + toBig(b));
+  return normaliseInt(toBig(a) + toBig(b), () => `adding ${a} + ${b}`);
 }
 
 export function subInt(a: NixInt, b: NixInt): NixInt {
@@ -37,7 +37,7 @@ export function subInt(a: NixInt, b: NixInt): NixInt {
     const r = a - b;
     if (Number.isSafeInteger(r)) return r;
   }
-  return normaliseInt(toBig(a) - toBig(b));
+  return normaliseInt(toBig(a) - toBig(b), () => `subtracting ${a} - ${b}`);
 }
 
 export function mulInt(a: NixInt, b: NixInt): NixInt {
@@ -45,14 +45,14 @@ export function mulInt(a: NixInt, b: NixInt): NixInt {
     const r = a * b;
     if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
   }
-  return normaliseInt(toBig(a) * toBig(b));
+  return normaliseInt(toBig(a) * toBig(b), () => `multiplying ${a} * ${b}`);
 }
 
 /** Truncating division; the caller checks for division by zero. */
 export function divInt(a: NixInt, b: NixInt): NixInt {
   // Float division is exact enough to truncate only while the dividend is small.
   if (typeof a === 'number' && typeof b === 'number' && Math.abs(a) < 2 ** 31) return Math.trunc(a / b) || 0;
-  return normaliseInt(toBig(a) / toBig(b));
+  return normaliseInt(toBig(a) / toBig(b), () => `dividing ${a} / ${b}`);
 }
 
 export function intToNumber(v: NixInt): number {

@@ -110,7 +110,6 @@ export function* equalGen(a0: Value, b0: Value): Gen<boolean> {
 export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
   let a = a0;
   let b = b0;
-  const pending: [Value, Value][] = [];
   for (;;) {
     a = yield* force(a);
     b = yield* force(b);
@@ -130,10 +129,12 @@ export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
       }
       if (i === a.length) return i < b.length;
       if (i === b.length) return false;
-      a = a[i];
-      b = b[i];
-      pending.length = 0;
-      continue;
+      try {
+        return yield* lessThanGen(a[i], b[i]);
+      } catch (e) {
+        if (e instanceof NixError) e.addTrace('while comparing two list elements');
+        throw e;
+      }
     }
     if (showType(a) === showType(b)) {
       throw new NixError('type', `cannot compare ${showType(a)} with ${showType(b)}; values of that type are incomparable (values are ${printForError(a)} and ${printForError(b)})`);

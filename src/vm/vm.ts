@@ -14,7 +14,7 @@ import {
   Builtin, type BuiltinContext, CallRequest, Closure, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, NixPath, type Request, showType, Thunk, ThunkState,
   type Value,
 } from '../value/values.js';
-import { printValue } from '../value/print.js';
+import { printForError, printValue } from '../value/print.js';
 import * as ops from './ops.js';
 import { explainInequality } from './explain-equal.js';
 
@@ -168,8 +168,7 @@ export class VM {
     for (const r of f.chunk.regions) {
       if (r.start > at || at >= r.end) continue;
       if (r.select) {
-        if (!f.selSet) continue;
-        const def = f.selSet.positions?.get(f.selName);
+        const def = f.selSet?.positions?.get(f.selName);
         if (def) e.addTrace(`from the definition of '${f.selName}'`, def);
         e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
         continue;
@@ -630,7 +629,13 @@ export class VM {
           case Op.Add: {
             const b = stack.pop()!;
             const a = stack.pop()!;
-            const quick = ops.quickAdd(a, b);
+            let quick: Value | undefined;
+            try {
+              quick = ops.quickAdd(a, b);
+            } catch (e) {
+              if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, this.posOf(chunk, ip - 1));
+              throw e;
+            }
             if (quick !== undefined) { stack.push(quick); break; }
             frame.ip = ip;
             frame.env = env;
@@ -649,9 +654,14 @@ export class VM {
           case Op.Concat: {
             const b = stack.pop()!;
             const a = stack.pop()!;
-            if (!Array.isArray(a)) throw this.typeError('a list', a, chunk, ip - 1);
-            if (!Array.isArray(b)) throw this.typeError('a list', b, chunk, ip - 1);
-            stack.push(a.length === 0 ? b : b.length === 0 ? a : a.concat(b));
+            for (const l of [a, b]) {
+              if (Array.isArray(l)) continue;
+              const e = new NixError('type', `expected a list but found ${showType(l)}: ${printForError(l)}`);
+              throw e.addTrace('while evaluating one of the elements to concatenate', this.posOf(chunk, ip - 1));
+            }
+            const la = a as Value[];
+            const lb = b as Value[];
+            stack.push(la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb));
             break;
           }
           case Op.Update: {

@@ -77,7 +77,9 @@ describe('bindings and functions', () => {
 
 describe('errors', () => {
   test.each([
-    ['9223372036854775807 + 1', 'integer overflow'],
+    ['9223372036854775807 + 1', 'integer overflow in adding 9223372036854775807 + 1'],
+    ['-9223372036854775807 - 2', 'integer overflow in subtracting -9223372036854775807 - 2'],
+    ['(-9223372036854775807 - 1) / -1', 'integer overflow in dividing -9223372036854775808 / -1'],
     ['1 / 0', 'division by zero'],
     ['let x = x; in x', 'infinite recursion encountered'],
     ['throw "boom"', 'boom'],
