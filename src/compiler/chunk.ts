@@ -115,7 +115,8 @@ export interface Chunk {
 
 export interface FormalsInfo {
   /** Environment slot of each formal (1-based within the lambda's environment). */
-  entries: { name: string; slot: number; def: Chunk | null }[];
+  /** In the order C++ Nix binds them: sorted by name. */
+  entries: { name: string; slot: number; def: Chunk | null; alias?: number }[];
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */
   names: Set<string>;

@@ -323,13 +323,13 @@ class Compiler {
         this.compileBinOp(e.op, e.l, e.r, e.pos);
         return;
       case 'ConcatStrings':
-        for (const p of e.parts) {
-          if (e.forceString) b.region('while evaluating a path segment', p.pos, () => this.compileForced(p));
+        e.parts.forEach((p, i) => {
+          if (e.forceString) b.region('while evaluating a path segment', e.positions[i], () => this.compileForced(p));
           else this.operand("in an operand of '+'", p);
-        }
+        });
         // Errors of `a + b` point at b, the operand being added.
         if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.parts[1].pos);
-        else b.emit(Op.Interpolate, e.pos, e.parts.length, e.forceString ? 1 : 0);
+        else b.emit(Op.Interpolate, e.pos, e.parts.length, e.forceString ? 1 : 0, b.constant(e.positions));
         return;
     }
   }
@@ -574,14 +574,22 @@ class Compiler {
     this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
     let formals: FormalsInfo | null = null;
     if (e.formals) {
+      const sorted = e.formals.entries.map((f, i) => ({ f, slot: i + 2 })).sort((a, b) => (a.f.name < b.f.name ? -1 : a.f.name > b.f.name ? 1 : 0));
+      const bound = new Set<number>([1]);
       formals = {
         ellipsis: e.formals.ellipsis,
         names: new Set(e.formals.entries.map((f) => f.name)),
-        entries: e.formals.entries.map((f, i) => ({
-          name: f.name,
-          slot: i + 2,
-          def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
-        })),
+        entries: sorted.map(({ f, slot }) => {
+          // A default that is a variable already bound here aliases it (no thunk).
+          const alias = f.def?.kind === 'Var' ? scope.names.get(f.def.name) : undefined;
+          bound.add(slot);
+          return {
+            name: f.name,
+            slot,
+            def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
+            alias: alias !== undefined && bound.has(alias) && alias !== slot ? alias : undefined,
+          };
+        }),
       };
       this.b.emit(Op.Local, e.pos, 0, 1);
       this.b.emit(Op.Force, e.pos);

@@ -72,4 +72,11 @@ export interface ExprAssert { kind: 'Assert'; pos: number; cond: Expr; body: Exp
 export interface ExprNot { kind: 'Not'; pos: number; e: Expr }
 export type BinOp = '==' | '!=' | '&&' | '||' | '->' | '//' | '++';
 export interface ExprBinOp { kind: 'BinOp'; pos: number; op: BinOp; l: Expr; r: Expr }
-export interface ExprConcatStrings { kind: 'ConcatStrings'; pos: number; forceString: boolean; parts: Expr[] }
+export interface ExprConcatStrings {
+  kind: 'ConcatStrings';
+  pos: number;
+  forceString: boolean;
+  parts: Expr[];
+  /** Where each part starts, for traces: a `${`, a literal piece, or an operand of `+`. */
+  positions: number[];
+}

@@ -339,6 +339,9 @@ class Parser {
     };
     for (;;) {
       const t = this.peek();
+      if (t.type === '|>' || t.type === '<|') {
+        this.error("experimental Nix feature 'pipe-operators' is disabled; add '--extra-experimental-features pipe-operators' to enable it", t.start);
+      }
       const info = BINARY[t.type];
       if (!info || info[0] < minPrec) break;
       const [prec, assoc] = info;
@@ -376,7 +379,7 @@ class Parser {
   private binary(type: TokenType, pos: number, l: Expr, r: Expr): Expr {
     switch (type) {
       case '+':
-        return { kind: 'ConcatStrings', pos, forceString: false, parts: [l, r] };
+        return { kind: 'ConcatStrings', pos, forceString: false, parts: [l, r], positions: [l.pos, r.pos] };
       case '-': return this.call2('__sub', pos, l, r);
       case '*': return this.call2('__mul', pos, l, r);
       case '/': return this.call2('__div', pos, l, r);
@@ -536,16 +539,18 @@ class Parser {
   private parseString(): Expr {
     const open = this.next();
     const parts: Expr[] = [];
-    let partsPos = -1;
+    const positions: number[] = [];
+    let interpolated = false;
     for (;;) {
       const t = this.peek();
       if (t.type === 'str') {
         this.next();
-        if (partsPos < 0) partsPos = t.start;
+        positions.push(t.start);
         parts.push({ kind: 'String', pos: t.start, value: t.value as string });
       } else if (t.type === '${') {
         this.next();
-        if (partsPos < 0) partsPos = t.start;
+        interpolated = true;
+        positions.push(t.start);
         parts.push(this.parseExpr());
         this.expect('}', ["'}'"]);
       } else if (t.type === '"') {
@@ -556,8 +561,9 @@ class Parser {
       }
     }
     if (parts.length === 0) return { kind: 'String', pos: open.start, value: '' };
-    if (parts.length === 1 && parts[0].kind === 'String') return parts[0];
-    return { kind: 'ConcatStrings', pos: partsPos, forceString: true, parts };
+    // A string with an interpolation stays a concatenation even if it is `"${"a"}"`.
+    if (!interpolated) return parts[0];
+    return { kind: 'ConcatStrings', pos: positions[0], forceString: true, parts, positions };
   }
 
   private parseIndString(): Expr {
@@ -596,14 +602,17 @@ class Parser {
     if (literal.length > 1 && literal.endsWith('/') && !resolved.endsWith('/')) resolved += '/';
     const head: Expr = { kind: 'Path', pos: t.start, value: resolved };
     const parts: Expr[] = [];
+    const positions = [t.start];
     for (;;) {
       const u = this.peek();
       if (u.type === 'pathEnd') { this.next(); break; }
       if (u.type === 'str') {
         this.next();
+        positions.push(u.start);
         parts.push({ kind: 'String', pos: u.start, value: u.value as string });
       } else if (u.type === '${') {
         this.next();
+        positions.push(u.start);
         parts.push(this.parseExpr());
         this.expect('}', ["'}'"]);
       } else {
@@ -611,7 +620,7 @@ class Parser {
       }
     }
     if (parts.length === 0) return head;
-    return { kind: 'ConcatStrings', pos: t.start, forceString: false, parts: [head, ...parts] };
+    return { kind: 'ConcatStrings', pos: t.start, forceString: false, parts: [head, ...parts], positions };
   }
 
   // ---- attribute sets
@@ -794,6 +803,7 @@ function stripIndentation(pos: number, parts: IndPart[]): Expr {
   }
 
   const out: Expr[] = [];
+  const positions: number[] = [];
   atStartOfLine = true;
   let curDropped = 0;
   let n = parts.length;
@@ -802,6 +812,7 @@ function stripIndentation(pos: number, parts: IndPart[]): Expr {
       atStartOfLine = false;
       curDropped = 0;
       out.push(p.expr);
+      positions.push(p.pos);
       n--;
       continue;
     }
@@ -830,10 +841,13 @@ function stripIndentation(pos: number, parts: IndPart[]): Expr {
       const nl = s2.lastIndexOf('\n');
       if (nl >= 0 && /^ *$/.test(s2.slice(nl + 1))) s2 = s2.slice(0, nl + 1);
     }
-    if (s2 !== '') out.push({ kind: 'String', pos: p.pos, value: s2 });
+    if (s2 !== '') {
+      out.push({ kind: 'String', pos: p.pos, value: s2 });
+      positions.push(p.pos);
+    }
     n--;
   }
   if (out.length === 0) return { kind: 'String', pos, value: '' };
   if (out.length === 1 && out[0].kind === 'String') return out[0];
-  return { kind: 'ConcatStrings', pos, forceString: true, parts: out };
+  return { kind: 'ConcatStrings', pos, forceString: true, parts: out, positions };
 }

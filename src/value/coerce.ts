@@ -39,7 +39,8 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
         const r = yield* force(yield new CallRequest(f, [v]));
         if (typeof r === 'string') return { s: r, context: undefined };
         if (r instanceof NixString) return { s: r.s, context: r.context };
-        throw new NixError('type', `\`__toString\` should return a string, but got ${showType(r)}: ${printForError(r)}`);
+        const e = new NixError('type', `\`__toString\` should return a string, but got ${showType(r)}: ${printForError(r)}`);
+        throw e.addTrace('while using the result of the `__toString` attribute', v.positions?.get('__toString'));
       }
       const outPath = v.get('outPath');
       if (outPath !== undefined) {

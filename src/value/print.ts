@@ -22,10 +22,12 @@ export interface PrintOptions {
   maxAttrs?: number;
   /** List items printed in all before the rest are elided. */
   maxListItems?: number;
+  /** Show functions as C++ Nix does in errors: «lambda f @ file:line:col», «primop map». */
+  describeFunctions?: boolean;
 }
 
 /** What C++ Nix prints of a value inside an error message. */
-export const ERROR_PRINT: PrintOptions = { maxDepth: 10, maxAttrs: 10, maxListItems: 10 };
+export const ERROR_PRINT: PrintOptions = { maxDepth: 10, maxAttrs: 10, maxListItems: 10, describeFunctions: true };
 
 type Frame =
   | { kind: 'value'; raw: Value; depth: number }
@@ -89,8 +91,18 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     if (v instanceof NixString) { out.push(quoteString(v.s)); continue; }
     if (v instanceof NixFloat) { out.push(formatFloat(v.value)); continue; }
     if (v instanceof NixPath) { out.push(v.path); continue; }
-    if (v instanceof Closure) { out.push('<LAMBDA>'); continue; }
-    if (v instanceof Builtin) { out.push(v.args.length > 0 ? '<PRIMOP-APP>' : '<PRIMOP>'); continue; }
+    if (v instanceof Closure) {
+      if (!options.describeFunctions) { out.push('<LAMBDA>'); continue; }
+      const { line, column } = v.lambda.source.lineCol(v.lambda.pos);
+      const name = v.lambda.name !== undefined ? `${v.lambda.name} ` : '';
+      out.push(utf8ToBytes(`«lambda ${name}@ `) + `${v.lambda.source.origin}:${line}:${column}` + utf8ToBytes('»'));
+      continue;
+    }
+    if (v instanceof Builtin) {
+      if (!options.describeFunctions) { out.push(v.args.length > 0 ? '<PRIMOP-APP>' : '<PRIMOP>'); continue; }
+      out.push(utf8ToBytes(v.args.length > 0 ? `«partially applied primop ${v.spec.name}»` : `«primop ${v.spec.name}»`));
+      continue;
+    }
     if (Array.isArray(v)) {
       if (v.length === 0) { out.push('[ ]'); continue; }
       if (seen) {

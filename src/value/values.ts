@@ -177,7 +177,12 @@ export class Thunk {
 
 /** A request from a generator builtin: call `fn` with `args` and send back the result. */
 export class CallRequest {
-  constructor(readonly fn: Value, readonly args: Value[]) {}
+  constructor(
+    readonly fn: Value,
+    readonly args: Value[],
+    /** Show the callee's own position as the call site (for lazily applied functions). */
+    readonly atCallee = false,
+  ) {}
 }
 
 /** What a generator may yield: a thunk to force, or a call. */

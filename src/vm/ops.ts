@@ -2,14 +2,14 @@
 // fast path for already-forced simple values and a generator for the general case, which
 // forces what it needs through the VM and walks nested data with an explicit stack.
 
-import { NixError } from '../errors/errors.js';
+import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, type NixInt } from '../value/int.js';
 import {
   Builtin, Closure, force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
-import { coerceToString } from '../value/coerce.js';
+import { type Coerced, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
@@ -161,7 +161,7 @@ export function quickAdd(a: Value, b: Value): Value | undefined {
  * `a + b` in general and string interpolation (`forceString`): the first operand decides
  * whether this is arithmetic, path concatenation or string concatenation.
  */
-export function* concatGen(parts: Value[], forceString: boolean): Gen {
+export function* concatGen(parts: Value[], forceString: boolean, positions?: SourcePos[]): Gen {
   const first = yield* force(parts[0]);
   if (!forceString && (isInt(first) || first instanceof NixFloat)) {
     let acc: Value = first;
@@ -189,10 +189,16 @@ export function* concatGen(parts: Value[], forceString: boolean): Gen {
   }
   let s = '';
   let context: Set<string> | undefined;
-  for (const part of parts) {
-    const p = yield* force(part);
+  for (let i = 0; i < parts.length; i++) {
+    const p = yield* force(parts[i]);
     if (typeof p === 'string') { s += p; continue; }
-    const r = yield* coerceToString(p, { coerceMore: false, copyToStore: true });
+    let r: Coerced;
+    try {
+      r = yield* coerceToString(p, { coerceMore: false, copyToStore: true });
+    } catch (e) {
+      if (e instanceof NixError) e.addTrace('while evaluating a path segment', positions?.[i]);
+      throw e;
+    }
     s += r.s;
     if (r.context && r.context.size > 0) {
       context ??= new Set();

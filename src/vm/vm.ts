@@ -67,6 +67,9 @@ export class EvalTimeout extends Error {}
 
 const INFINITE_RECURSION = 'infinite recursion encountered';
 
+/** Marks a call whose trace shows the callee's own position as the call site. */
+const AT_CALLEE: SourcePos = { source: null as unknown as SourcePos['source'], offset: -1 };
+
 interface SetLayout {
   names: string[];
   positions: StaticPositions;
@@ -235,10 +238,12 @@ export class VM {
         env[0] = fn.env as unknown as Value;
         env[1] = args[0];
         const rest = args.length > 1 ? (pending ? args.slice(1).concat(pending) : args.slice(1)) : pending;
-        // A call made by a builtin has no source position: C++ Nix shows the lambda's own.
-        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos ?? { source: lambda.source, offset: lambda.pos });
+        // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
+        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos);
         return undefined;
       }
+      // Only a lambda can stand for its own call site.
+      if (pos === AT_CALLEE) pos = undefined;
       if (fn instanceof Builtin) {
         const spec = fn.spec;
         const all = fn.args.length === 0 ? args : fn.args.concat(args);
@@ -327,7 +332,8 @@ export class VM {
       return;
     }
     if (req instanceof CallRequest) {
-      const r = this.callValue(req.fn, req.args, null, f.pos);
+      // Calls a builtin makes have no call site of their own in traces.
+      const r = this.callValue(req.fn, req.args, null, req.atCallee ? AT_CALLEE : undefined);
       if (r !== undefined) f.resume = r;
       return;
     }
@@ -645,10 +651,12 @@ export class VM {
           case Op.Interpolate: {
             const n = code[ip++];
             const forceString = code[ip++] === 1;
+            const offsets = consts[code[ip++]] as number[];
             const parts = takeTop(stack, n);
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(ops.concatGen(parts, forceString), null, null, 'interpolation', this.posOf(chunk, ip - 3));
+            const positions = offsets.map((offset) => ({ source: chunk.source, offset }));
+            this.pushGenerator(ops.concatGen(parts, forceString, positions), null, null, 'interpolation', this.posOf(chunk, ip - 4));
             continue outer;
           }
           case Op.Concat: {
@@ -768,6 +776,9 @@ export class VM {
       if (v !== undefined) {
         env[f.slot] = v;
         used++;
+      } else if (f.alias !== undefined) {
+        // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
+        env[f.slot] = env[f.alias];
       } else if (f.def) {
         env[f.slot] = new Thunk(f.def, env);
       } else {
@@ -874,7 +885,7 @@ function* forceGen(t: Thunk): Generator<Request, Value, Value> {
 
 function* applyGen(fn: Value, args: Value[]): Generator<Request, Value, Value> {
   const f = yield* force(fn);
-  return yield new CallRequest(f, args);
+  return yield new CallRequest(f, args, true);
 }
 
 function* functorGen(set: NixAttrs, args: Value[]): Generator<Request, Value, Value> {
