@@ -150,7 +150,9 @@ class Lexer {
         this.pos = end;
         if (numLen.float) {
           const v = Number(s);
-          if (!Number.isFinite(v)) this.push('error', start, end, `invalid float '${s}'`);
+          // strtod's ERANGE (overflow, or underflow of a non-zero literal) is an error in C++ Nix.
+          const underflow = v === 0 || Math.abs(v) < 2.2250738585072014e-308 ? /[1-9]/.test(s.split(/[eE]/)[0]) : false;
+          if (!Number.isFinite(v) || underflow) this.push('error', start, end, `invalid float '${s}'`);
           else this.push('float', start, end, v);
         } else {
           const big = BigInt(s);
@@ -383,41 +385,46 @@ class Lexer {
       this.pushMode(Mode.Default);
       return;
     }
-    // ([^$"\\]|\$[^{"\\]|\\{ANY}|\$\\{ANY})*  then  \$/\"  — collect literal content.
+    // ([^$"\\]|\$[^{"\\]|\\{ANY}|\$\\{ANY})*  then  \$/\"  — collect literal content,
+    // copying runs of plain bytes as slices (a 50 MB literal must not be built byte by byte).
     let p = start;
     let out = '';
+    let run = p;
     while (p < t.length) {
       const d = t.charCodeAt(p);
-      if (d === 34) break;
+      if (d !== 34 && d !== 92 && d !== 36 && d !== 13) { p++; continue; }
+      out += t.slice(run, p);
+      if (d === 34) { run = p; break; }
       if (d === 92) { // backslash escape
-        if (p + 1 >= t.length) break;
+        if (p + 1 >= t.length) { run = p; break; }
         out += unescapeChar(t, p + 1);
-        p += t.charCodeAt(p + 1) === 13 && t.charCodeAt(p + 2) === 10 ? 3 : 2;
+        p += 2;
+        run = p;
         continue;
       }
       if (d === 36) { // '$'
         const e = t.charCodeAt(p + 1);
-        if (e === 123) break; // '${'
-        if (e === 34) { out += '$'; p++; break; } // '$' right before the closing quote
+        if (e === 123) { run = p; break; } // '${'
+        if (e === 34) { out += '$'; p++; run = p; break; } // '$' right before the closing quote
         if (e === 92) { // '$\X'
-          if (p + 2 >= t.length) break;
+          if (p + 2 >= t.length) { run = p; break; }
           out += '$' + unescapeChar(t, p + 2);
-          p += t.charCodeAt(p + 2) === 13 && t.charCodeAt(p + 3) === 10 ? 4 : 3;
+          p += 3;
+          run = p;
           continue;
         }
-        if (p + 1 >= t.length) break;
+        if (p + 1 >= t.length) { run = p; break; }
         out += '$' + normaliseNewline(t, p + 1);
         p += t.charCodeAt(p + 1) === 13 && t.charCodeAt(p + 2) === 10 ? 3 : 2;
+        run = p;
         continue;
       }
-      if (d === 13) { // CR and CRLF become LF
-        out += '\n';
-        p += t.charCodeAt(p + 1) === 10 ? 2 : 1;
-        continue;
-      }
-      out += t[p];
-      p++;
+      // CR and CRLF become LF
+      out += '\n';
+      p += t.charCodeAt(p + 1) === 10 ? 2 : 1;
+      run = p;
     }
+    if (run < p) out += t.slice(run, p);
     if (p > start) {
       this.pos = p;
       this.push('str', start, p, out);
@@ -480,7 +487,8 @@ class Lexer {
     }
     if (p > start) {
       this.pos = p;
-      this.pushInd(start, normaliseNewlines(t.slice(start, p)), true);
+      // C++ Nix keeps CR bytes in indented strings as they are (NixOS/nix#2331).
+      this.pushInd(start, t.slice(start, p), true);
       return;
     }
     // A lone '$' or "'" (before '' / ' or at the end).
@@ -519,7 +527,9 @@ class Lexer {
     }
     this.popMode();
     if (mode === Mode.InPathSlash) {
-      this.push('error', start, start, 'path has a trailing slash');
+      // At the end of the input flex's location is still the path's own.
+      const at = start >= t.length ? this.tokens[this.tokens.length - 1].start : start;
+      this.push('error', at, at, 'path has a trailing slash');
       this.pos = t.length;
       this.push('eof', t.length, t.length);
       this.modes.length = 1;
@@ -533,16 +543,11 @@ function normaliseNewline(t: string, p: number): string {
   return t.charCodeAt(p) === 13 ? '\n' : t[p];
 }
 
-function normaliseNewlines(s: string): string {
-  return s.indexOf('\r') < 0 ? s : s.replace(/\r\n?/g, '\n');
-}
-
 /** The character an escape `\X` stands for (X at offset p). */
 function unescapeChar(t: string, p: number): string {
   const c = t[p];
   if (c === 'n') return '\n';
   if (c === 'r') return '\r';
   if (c === 't') return '\t';
-  if (c === '\r') return '\n';
   return c;
 }

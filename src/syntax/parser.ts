@@ -174,17 +174,16 @@ class Parser {
         this.next();
         const formals = this.parseFormals();
         let arg: string | undefined;
-        let argPos = t.start;
         if (this.peekType() === '@') {
           this.next();
           const a = this.expect('id', ['identifier']);
           arg = a.value as string;
-          argPos = a.start;
           this.expect(':', ["':'"]);
         } else {
           this.expect(':', ["':'", "'@'"]);
         }
-        this.checkFormals(formals, arg, argPos);
+        // Reported at the lambda, as C++ Nix's validateFormals(CUR_POS) does.
+        this.checkFormals(formals, arg, t.start);
         wrappers.push((b) => ({ kind: 'Lambda', pos: t.start, arg, formals, body: b }));
         continue;
       }
@@ -355,9 +354,8 @@ class Parser {
       if (t.type === '?') {
         const path = this.parseAttrPath(ATTR_START);
         const l = operands.pop()!;
+        // `a ? b ? c` is `(a ? b) ? c`: the right side is an attribute path, so no conflict.
         operands.push({ kind: 'HasAttr', pos: t.start, e: l, path });
-        // '?' is non-associative: a second '?' right after is an error.
-        if (this.peekType() === '?') this.unexpected(this.peek());
         continue;
       }
       ops.push({ type: t.type, pos: t.start, prec });
@@ -405,6 +403,8 @@ class Parser {
     // The call's position is where its first token starts, parentheses included.
     const start = this.peek().start;
     let fn = this.parseSelect();
+    // At the head of an application `f or` keeps its meaning: no warning (resetCursedOr).
+    this.cursedOr.delete(fn);
     while (SIMPLE_START.has(this.peekType())) {
       const arg = this.warnIfCursedOr(this.parseSelect());
       if (fn.kind === 'Call') fn.args.push(arg);
@@ -595,7 +595,8 @@ class Parser {
     if (t.type === 'hpath') {
       const home = this.options.home;
       if (home === undefined) this.error(`the path '${literal}' can not be resolved in pure mode`, t.start);
-      resolved = canonicalisePath(home + literal.slice(1));
+      // `~/...` is the home directory and the literal text after `~`, not canonicalised.
+      resolved = home + literal.slice(1);
     } else {
       resolved = canonicalisePath(literal.startsWith('/') ? literal : this.source.baseDir + '/' + literal);
     }
@@ -603,8 +604,12 @@ class Parser {
     const head: Expr = { kind: 'Path', pos: t.start, value: resolved };
     const parts: Expr[] = [];
     const positions = [t.start];
+    let interpolated = false;
     for (;;) {
       const u = this.peek();
+      // Literal text may continue a path only together with an interpolation: `./a/${x}`,
+      // never `./a//b` alone (the grammar wants a `${` within the first two parts).
+      if (parts.length === 1 && !interpolated && u.type !== '${') this.unexpected(u, ["'${'"]);
       if (u.type === 'pathEnd') { this.next(); break; }
       if (u.type === 'str') {
         this.next();
@@ -612,6 +617,7 @@ class Parser {
         parts.push({ kind: 'String', pos: u.start, value: u.value as string });
       } else if (u.type === '${') {
         this.next();
+        interpolated = true;
         positions.push(u.start);
         parts.push(this.parseExpr());
         this.expect('}', ["'}'"]);

@@ -4,9 +4,22 @@
 import type { AttrName, Expr, ExprAttrs } from './ast.js';
 import { formatFloat } from '../value/float.js';
 
-export function showExpr(e: Expr): string {
+/**
+ * Nodes expand into pieces (text or sub-expressions) that are printed from an explicit
+ * stack, so a tree of any depth prints without JS recursion.
+ */
+type Piece = string | Expr;
+
+export function showExpr(root: Expr): string {
   const out: string[] = [];
-  show(e, out);
+  const stack: Piece[] = [root];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (typeof p === 'string') { out.push(p); continue; }
+    const pieces: Piece[] = [];
+    expand(p, pieces);
+    for (let i = pieces.length - 1; i >= 0; i--) stack.push(pieces[i]);
+  }
   return out.join('');
 }
 
@@ -38,13 +51,13 @@ export function showAttrPath(path: AttrName[], showDynamic: (e: Expr) => string)
   return path.map((n) => ('name' in n ? showIdentifier(n.name) : `"\${${showDynamic(n.expr)}}"`)).join('.');
 }
 
-function printAttrPath(path: AttrName[], out: string[]): void {
+function printAttrPath(path: AttrName[], out: Piece[]): void {
   path.forEach((n, i) => {
     if (i > 0) out.push('.');
     if ('name' in n) out.push(showIdentifier(n.name));
     else {
       out.push('"${');
-      show(n.expr, out);
+      out.push(n.expr);
       out.push('}"');
     }
   });
@@ -54,7 +67,7 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function showBindings(attrs: ExprAttrs, out: string[]): void {
+function showBindings(attrs: ExprAttrs, out: Piece[]): void {
   const names = [...attrs.attrs.keys()].sort(byName);
   const inherits: string[] = [];
   const inheritsFrom = new Map<number, string[]>();
@@ -71,26 +84,26 @@ function showBindings(attrs: ExprAttrs, out: string[]): void {
   if (inherits.length > 0) out.push('inherit', ...inherits.map((n) => ' ' + showIdentifier(n)), '; ');
   for (const index of [...inheritsFrom.keys()].sort((a, b) => a - b)) {
     out.push('inherit (');
-    show(attrs.inheritFrom[index], out);
+    out.push(attrs.inheritFrom[index]);
     out.push(')', ...inheritsFrom.get(index)!.map((n) => ' ' + showIdentifier(n)), '; ');
   }
   for (const n of names) {
     const d = attrs.attrs.get(n)!;
     if (d.kind !== 'plain') continue;
     out.push(showIdentifier(n), ' = ');
-    show(d.e, out);
+    out.push(d.e);
     out.push('; ');
   }
   for (const d of attrs.dynamic) {
     out.push('"${');
-    show(d.name, out);
+    out.push(d.name);
     out.push('}" = ');
-    show(d.value, out);
+    out.push(d.value);
     out.push('; ');
   }
 }
 
-function show(e: Expr, out: string[]): void {
+function expand(e: Expr, out: Piece[]): void {
   switch (e.kind) {
     case 'Int': out.push(String(e.value)); return;
     case 'Float': out.push(formatFloat(e.value)); return;
@@ -101,18 +114,18 @@ function show(e: Expr, out: string[]): void {
     case 'InheritFrom': out.push('<inherit-from>'); return;
     case 'Select':
       out.push('(');
-      show(e.e, out);
+      out.push(e.e);
       out.push(').');
       printAttrPath(e.path, out);
       if (e.def) {
         out.push(' or (');
-        show(e.def, out);
+        out.push(e.def);
         out.push(')');
       }
       return;
     case 'HasAttr':
       out.push('((');
-      show(e.e, out);
+      out.push(e.e);
       out.push(') ? ');
       printAttrPath(e.path, out);
       out.push(')');
@@ -127,7 +140,7 @@ function show(e: Expr, out: string[]): void {
       out.push('[ ');
       for (const x of e.elems) {
         out.push('(');
-        show(x, out);
+        out.push(x);
         out.push(') ');
       }
       out.push(']');
@@ -142,7 +155,7 @@ function show(e: Expr, out: string[]): void {
           out.push(f.name);
           if (f.def) {
             out.push(' ? ');
-            show(f.def, out);
+            out.push(f.def);
           }
         });
         if (e.formals.ellipsis) {
@@ -154,16 +167,16 @@ function show(e: Expr, out: string[]): void {
       }
       if (e.arg !== undefined) out.push(e.arg);
       out.push(': ');
-      show(e.body, out);
+      out.push(e.body);
       out.push(')');
       return;
     }
     case 'Call':
       out.push('(');
-      show(e.fn, out);
+      out.push(e.fn);
       for (const a of e.args) {
         out.push(' ');
-        show(a, out);
+        out.push(a);
       }
       out.push(')');
       return;
@@ -171,48 +184,48 @@ function show(e: Expr, out: string[]): void {
       out.push('(let ');
       showBindings(e.attrs, out);
       out.push('in ');
-      show(e.body, out);
+      out.push(e.body);
       out.push(')');
       return;
     case 'With':
       out.push('(with ');
-      show(e.env, out);
+      out.push(e.env);
       out.push('; ');
-      show(e.body, out);
+      out.push(e.body);
       out.push(')');
       return;
     case 'If':
       out.push('(if ');
-      show(e.cond, out);
+      out.push(e.cond);
       out.push(' then ');
-      show(e.then, out);
+      out.push(e.then);
       out.push(' else ');
-      show(e.else, out);
+      out.push(e.else);
       out.push(')');
       return;
     case 'Assert':
       out.push('assert ');
-      show(e.cond, out);
+      out.push(e.cond);
       out.push('; ');
-      show(e.body, out);
+      out.push(e.body);
       return;
     case 'Not':
       out.push('(! ');
-      show(e.e, out);
+      out.push(e.e);
       out.push(')');
       return;
     case 'BinOp':
       out.push('(');
-      show(e.l, out);
+      out.push(e.l);
       out.push(' ', e.op, ' ');
-      show(e.r, out);
+      out.push(e.r);
       out.push(')');
       return;
     case 'ConcatStrings':
       out.push('(');
       e.parts.forEach((p, i) => {
         if (i > 0) out.push(' + ');
-        show(p, out);
+        out.push(p);
       });
       out.push(')');
       return;
