@@ -1,16 +1,232 @@
 // Builds the Fastify application with all route plugins. Used by `nixeval serve` and by the
 // service tests (supertest against `app.server`).
+//
+// The embedded default: one process, a Piscina pool of evaluation workers, an in-memory job
+// store. Every option has a default, so `buildServer()` alone gives a working service.
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import underPressure from '@fastify/under-pressure';
+import rateLimit from '@fastify/rate-limit';
 import { healthRoutes } from './health.js';
+import { evalRoutes } from './eval.js';
+import { jobRoutes } from './jobs.js';
+import { opsRoutes } from './ops.js';
+import { ServiceMetrics } from './metrics.js';
+import { JobStore } from './jobs-store.js';
+import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
+import { EvalPool } from '../workers/pool.js';
+import { sharedSchemas } from './schemas.js';
 
 export interface ServerOptions {
+  /** Log requests (pino, one line per request) and worker events. Default: off. */
   logger?: boolean;
+  /** pino level (default 'info'); also the workers' level. */
+  logLevel?: string;
+  /** Worker threads (default: the number of CPUs). */
+  workers?: number;
+  /** Evaluations that may wait for a worker before requests are shed with 503 (default workers × 64). */
+  maxQueue?: number;
+  /** Directories evaluations may read (default: none, so only posted `files`). */
+  allowedRoots?: string[];
+  /** Server maximum (and default) time of a synchronous evaluation (ms, default 10 000). */
+  timeoutMs?: number;
+  /** Server maximum (and default) time of a job (ms, default 300 000). */
+  jobTimeoutMs?: number;
+  /** Server maximum (and default) heap one evaluation may use (MiB, default 512). */
+  maxMemoryMb?: number;
+  /** Server maximum (and default) size of a result (bytes, default 16 MiB). */
+  maxOutputBytes?: number;
+  /** Largest request body (bytes, default 1 MiB). */
+  bodyLimit?: number;
+  /** Requests per client (IP) and window to the /v1 routes; false turns rate limiting off.
+   * Default: 6000 per minute. */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
+  /** Shed load (503) when the event loop lags more than this (ms); false: never. Default 1000. */
+  maxEventLoopDelayMs?: number | false;
+  /** Evaluations in one batch (default 100). */
+  batchMax?: number;
+  /** How long finished jobs are kept (ms, default 10 minutes). */
+  jobTtlMs?: number;
+  /** Jobs held at most (default 10 000). */
+  maxJobs?: number;
+  /** Bytes of job results held at most; past it the oldest finished jobs are forgotten early (default 256 MiB). */
+  maxJobResultBytes?: number;
+  /** On close, how long in-flight work may take to finish (ms, default 30 000). */
+  shutdownGraceMs?: number;
+  /** After its deadline, how long a task that has not stopped gets before its worker is stopped (ms, default 500). */
+  abortGraceMs?: number;
+  /** Seconds clients are told to wait (Retry-After) when load is shed (default 1). */
+  retryAfterSeconds?: number;
+  /** Register prom-client's process metrics (default true). */
+  processMetrics?: boolean;
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
+
 export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false });
+  const logLevel = opts.logLevel ?? 'info';
+  const loggerOption: FastifyServerOptions['logger'] = opts.logger ? { level: logLevel } : false;
+  const app = Fastify({
+    logger: loggerOption,
+    // One line per request, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
+    return503OnClosing: true,
+  });
+
+  const limits: ServiceLimits = {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    jobTimeoutMs: opts.jobTimeoutMs ?? 300_000,
+    maxMemoryMb: opts.maxMemoryMb ?? 512,
+    maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
+  };
+  const workers = opts.workers ?? availableParallelism();
+  const pool = new EvalPool({
+    workers,
+    maxQueue: opts.maxQueue,
+    maxMemoryMb: limits.maxMemoryMb,
+    graceMs: opts.abortGraceMs,
+    logLevel: opts.logger ? logLevel : 'silent',
+  });
+  let metricsRef: ServiceMetrics | undefined;
+  const jobs = new JobStore(pool, {
+    ttlMs: opts.jobTtlMs ?? 10 * 60_000,
+    maxJobs: opts.maxJobs ?? 10_000,
+    maxResultBytes: opts.maxJobResultBytes,
+    onOutcome: (out) => metricsRef?.recordOutcome(out),
+  });
+  const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts() }, { defaultMetrics: opts.processMetrics });
+  metricsRef = metrics;
+  const service: Service = {
+    config: {
+      limits,
+      allowedRoots: (opts.allowedRoots ?? []).map((r) => resolvePath(r)),
+      batchMax: opts.batchMax ?? 100,
+      retryAfterSeconds: opts.retryAfterSeconds ?? 1,
+    },
+    pool,
+    jobs,
+    metrics,
+  };
+  let closing = false;
+  const shutdownGraceMs = opts.shutdownGraceMs ?? 30_000;
+
+  app.decorateRequest('outcome', undefined);
+
+  // Callback-style hooks: no promise per request.
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id);
+    done();
+  });
+
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { method: req.method, route, status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    req.log.info({
+      method: req.method, url: req.url, route, statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      outcome: req.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error'),
+    }, 'request');
+    done();
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    sendError(reply, 404, 'not-found', `no route ${req.method} ${req.url}`);
+  });
+
+  app.setErrorHandler((err: FastifyError & { kind?: string }, req, reply) => {
+    if (err instanceof HttpError) return sendError(reply, err.statusCode, err.kind, err.message);
+    if (err.validation) return sendError(reply, 400, 'bad-request', err.message);
+    if (err.statusCode === 429) {
+      metrics.shed.inc({ reason: 'rate-limit' });
+      return sendError(reply, 429, 'rate-limited', err.message, reply.getHeader('retry-after') as number | undefined);
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, 'body-too-large', err.message);
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      // Unparseable JSON, a wrong content type, an empty body, ...
+      return sendError(reply, err.statusCode === 415 ? 415 : 400, 'bad-request', err.message);
+    }
+    req.log.error({ err }, 'internal error');
+    return sendError(reply, 500, 'internal', 'internal server error');
+  });
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(swagger, {
+    // Shared schemas appear as components named by their $id.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'nixeval',
+        description: 'Evaluates Nix expressions and answers with JSON, as `nix-instantiate --eval --strict --json` would.',
+        version: '0.1.0',
+      },
+      tags: [
+        { name: 'evaluation', description: 'Synchronous evaluation' },
+        { name: 'jobs', description: 'Asynchronous evaluation' },
+        { name: 'operations', description: 'Health, readiness, metrics' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/documentation' });
+
+  if (opts.maxEventLoopDelayMs !== false) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: opts.maxEventLoopDelayMs ?? 1000,
+      retryAfter: service.config.retryAfterSeconds,
+      // Only the work is shed; health, readiness and metrics keep answering.
+      pressureHandler: (req, reply, type) => {
+        if (!req.url.startsWith('/v1/')) return undefined;
+        metrics.shed.inc({ reason: 'pressure' });
+        reply.code(503).header('retry-after', String(service.config.retryAfterSeconds)).type('application/json; charset=utf-8');
+        req.outcome = 'overloaded';
+        // under-pressure sends what the handler returns (its types say void).
+        return { error: { kind: 'overloaded', message: `the server is under pressure (${type}); try again later` } } as unknown as void;
+      },
+    });
+  }
+
+  if (opts.rateLimit !== false) {
+    const rl = opts.rateLimit ?? { max: 6000, timeWindowMs: 60_000 };
+    await app.register(rateLimit, {
+      global: true,
+      max: rl.max,
+      timeWindow: rl.timeWindowMs,
+      allowList: (req) => !req.url.startsWith('/v1/'),
+      errorResponseBuilder: (_req, ctx) => Object.assign(
+        new Error(`rate limit exceeded: at most ${ctx.max} requests per ${ctx.after}`), { statusCode: 429 },
+      ),
+    });
+  }
+
   await app.register(healthRoutes);
+  await app.register(opsRoutes, { service, closing: () => closing });
+  await app.register(evalRoutes, { service });
+  await app.register(jobRoutes, { service });
+
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onClose', async () => {
+    // In-flight work finishes (up to the grace period); new work is refused.
+    const t0 = Date.now();
+    await jobs.close(shutdownGraceMs);
+    await pool.close(Math.max(0, shutdownGraceMs - (Date.now() - t0)));
+  });
+
   await app.ready();
   return app;
 }

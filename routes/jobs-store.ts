@@ -1,0 +1,200 @@
+// The in-memory job store of the embedded default: asynchronous evaluations submitted, run on
+// the pool, polled and cancelled; a finished job is kept for a TTL and then forgotten.
+
+import { randomUUID } from 'node:crypto';
+import type { EvalJob } from '../workers/evaluate-json.js';
+import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
+import { outcomeMembers } from './service.js';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+interface JobRecord {
+  id: string;
+  finalState?: Exclude<JobState, 'queued' | 'running'>;
+  createdAt: number;
+  /** Set by the worker (ms since epoch) when the evaluation starts. */
+  started: Float64Array;
+  finishedAt?: number;
+  outcome?: TaskOutcome;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export interface JobStoreOptions {
+  /** How long a finished job is kept (ms). */
+  ttlMs: number;
+  /** Most jobs held (finished ones included); more are refused. */
+  maxJobs: number;
+  /** Most bytes of results held; past it, the oldest finished jobs are forgotten early. */
+  maxResultBytes?: number;
+  /** Called with each finished evaluation (metrics). */
+  onOutcome?: (out: TaskOutcome) => void;
+}
+
+export class JobStore {
+  private readonly jobs = new Map<string, JobRecord>();
+  /** Bytes of the results held. */
+  private resultBytes = 0;
+  private readonly sweeper: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly pool: EvalPool, private readonly options: JobStoreOptions) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(options.ttlMs, 60_000)));
+    this.sweeper.unref();
+  }
+
+  /** Submits an evaluation; throws OverloadedError when the pool or the store is full. */
+  submit(job: EvalJob, reqId: string): { id: string; state: JobState } {
+    if (this.closing) throw new OverloadedError('the server is shutting down');
+    this.sweep();
+    if (this.jobs.size >= this.options.maxJobs) throw new OverloadedError('too many jobs are held; try again later');
+    if (this.pool.saturated) throw new OverloadedError();
+    const id = randomUUID();
+    const started = new SharedArrayBuffer(TASK_CELL_BYTES);
+    const controller = new AbortController();
+    const rec: JobRecord = {
+      id, createdAt: Date.now(), started: new Float64Array(started), controller, done: Promise.resolve(),
+    };
+    rec.done = this.pool.run(job, { reqId: `${reqId}/job:${id}`, signal: controller.signal, started }).then(
+      (out) => {
+        if (rec.finalState === 'cancelled') return;
+        rec.outcome = out;
+        rec.finalState = out.ok ? 'succeeded' : 'failed';
+        rec.finishedAt = Date.now();
+        this.options.onOutcome?.(out);
+        this.account(rec);
+      },
+      (e) => {
+        if (rec.finalState === 'cancelled') return;
+        rec.finalState = e instanceof CancelledError ? 'cancelled' : 'failed';
+        rec.finishedAt = Date.now();
+        const kind = e instanceof CancelledError ? 'cancelled' : e instanceof OverloadedError ? 'overloaded' : 'internal';
+        rec.outcome = {
+          ok: false, error: { kind: kind as 'cancelled', message: (e as Error).message, position: null, trace: [] },
+          warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
+        };
+      },
+    );
+    this.jobs.set(id, rec);
+    return { id, state: 'queued' };
+  }
+
+  private static sizeOf(rec: JobRecord): number {
+    const out = rec.outcome;
+    if (!out) return 0;
+    let n = out.ok ? out.json.length : out.error.message.length + (out.error.rendered?.length ?? 0);
+    for (const m of out.warnings) n += m.length;
+    for (const m of out.traces) n += m.length;
+    return n;
+  }
+
+  /** Counts a finished job's result, forgetting the oldest finished jobs while over budget. */
+  private account(rec: JobRecord): void {
+    this.resultBytes += JobStore.sizeOf(rec);
+    const budget = this.options.maxResultBytes ?? 256 * 1024 * 1024;
+    if (this.resultBytes <= budget) return;
+    for (const [id, r] of this.jobs) {
+      if (this.resultBytes <= budget) break;
+      if (r.finalState !== undefined && r !== rec) this.forget(id, r);
+    }
+  }
+
+  private forget(id: string, rec: JobRecord): void {
+    this.jobs.delete(id);
+    this.resultBytes -= JobStore.sizeOf(rec);
+  }
+
+  private stateOf(rec: JobRecord): JobState {
+    return rec.finalState ?? (rec.started[0] !== 0 ? 'running' : 'queued');
+  }
+
+  private expiresAt(rec: JobRecord): number | undefined {
+    return rec.finishedAt === undefined ? undefined : rec.finishedAt + this.options.ttlMs;
+  }
+
+  private live(id: string): JobRecord | undefined {
+    const rec = this.jobs.get(id);
+    if (!rec) return undefined;
+    const exp = this.expiresAt(rec);
+    if (exp !== undefined && exp <= Date.now()) {
+      this.forget(id, rec);
+      return undefined;
+    }
+    return rec;
+  }
+
+  /** The job as JSON text, or undefined when unknown or expired. */
+  getJson(id: string): string | undefined {
+    const rec = this.live(id);
+    return rec && this.toJson(rec);
+  }
+
+  private toJson(rec: JobRecord): string {
+    const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
+    const head = JSON.stringify({
+      id: rec.id,
+      state: this.stateOf(rec),
+      createdAt: iso(rec.createdAt),
+      startedAt: iso(rec.started[0]),
+      finishedAt: iso(rec.finishedAt),
+      expiresAt: iso(this.expiresAt(rec)),
+    });
+    const out = rec.outcome;
+    if (!out) return head;
+    const durationMs = (rec.finishedAt ?? Date.now()) - rec.createdAt;
+    const body = out.ok ? `"result":{${outcomeMembers(out, durationMs)}}` : `"error":${JSON.stringify(out.error)}`;
+    return `${head.slice(0, -1)},${body}}`;
+  }
+
+  /**
+   * Cancels an unfinished job (its evaluation is stopped: removed from the queue, or its
+   * worker terminated and replaced), or forgets a finished one. Returns the job as it is
+   * then, or undefined when unknown.
+   */
+  cancel(id: string): string | undefined {
+    const rec = this.live(id);
+    if (!rec) return undefined;
+    if (rec.finalState === undefined) {
+      rec.finalState = 'cancelled';
+      rec.finishedAt = Date.now();
+      rec.outcome = {
+        ok: false, error: { kind: 'cancelled', message: 'the job was cancelled', position: null, trace: [] },
+        warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
+      };
+      rec.controller.abort();
+      return this.toJson(rec);
+    }
+    const json = this.toJson(rec);
+    this.forget(id, rec);
+    return json;
+  }
+
+  /** Jobs held, by state (metrics). */
+  counts(): Record<JobState, number> {
+    const c: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const rec of this.jobs.values()) c[this.stateOf(rec)]++;
+    return c;
+  }
+
+  /** Forgets finished jobs past their TTL. */
+  sweep(): void {
+    const now = Date.now();
+    for (const [id, rec] of this.jobs) {
+      const exp = this.expiresAt(rec);
+      if (exp !== undefined && exp <= now) this.forget(id, rec);
+    }
+  }
+
+  /** Refuses new jobs and waits (at most `graceMs`) for the unfinished ones. */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    clearInterval(this.sweeper);
+    const pending = [...this.jobs.values()].filter((r) => r.finalState === undefined).map((r) => r.done);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(pending),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); }),
+    ]);
+    if (timer) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,100 @@
+// Prometheus metrics (prom-client), one registry per server so that several servers (tests)
+// can live in one process. Pool and job gauges are read when scraped.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EvalPool } from '../workers/pool.js';
+import type { TaskOutcome } from '../workers/pool.js';
+
+export interface GaugeSources {
+  pool: EvalPool;
+  jobs: () => Record<string, number>;
+}
+
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly evaluations: Counter<'outcome'>;
+  readonly evalErrors: Counter<'kind'>;
+  readonly evalDuration: Histogram<'outcome'>;
+  readonly queueWait: Histogram;
+  readonly importCache: Counter<'result'>;
+  readonly shed: Counter<'reason'>;
+
+  constructor(sources: GaugeSources, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'nixeval_' });
+    this.httpRequests = new Counter({
+      name: 'nixeval_http_requests_total', help: 'HTTP requests answered, by route and status.',
+      labelNames: ['method', 'route', 'status'], registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'nixeval_http_request_duration_seconds', help: 'Time to answer HTTP requests, by route and status.',
+      labelNames: ['method', 'route', 'status'], registers,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    this.evaluations = new Counter({
+      name: 'nixeval_evaluations_total', help: 'Evaluations finished, by outcome (ok or the error kind).',
+      labelNames: ['outcome'], registers,
+    });
+    this.evalErrors = new Counter({
+      name: 'nixeval_evaluation_errors_total', help: 'Evaluations that ended in an error, by kind.',
+      labelNames: ['kind'], registers,
+    });
+    this.evalDuration = new Histogram({
+      name: 'nixeval_evaluation_duration_seconds', help: 'Time evaluating in a worker, by outcome.',
+      labelNames: ['outcome'], registers,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    });
+    this.queueWait = new Histogram({
+      name: 'nixeval_queue_wait_seconds', help: 'Time evaluations waited for a worker.', registers,
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    });
+    this.importCache = new Counter({
+      name: 'nixeval_import_cache_lookups_total', help: 'Lookups in the workers\' cache of compiled files, by result (hit, miss).',
+      labelNames: ['result'], registers,
+    });
+    this.shed = new Counter({
+      name: 'nixeval_requests_shed_total', help: 'Requests refused to protect the service, by reason (queue-full, pressure, rate-limit).',
+      labelNames: ['reason'], registers,
+    });
+    const { pool } = sources;
+    new Gauge({
+      name: 'nixeval_pool_queue_depth', help: 'Evaluations waiting for a worker.', registers,
+      collect() { this.set(pool.queued); },
+    });
+    new Gauge({
+      name: 'nixeval_pool_busy_workers', help: 'Workers running an evaluation.', registers,
+      collect() { this.set(pool.busy); },
+    });
+    new Gauge({
+      name: 'nixeval_pool_workers', help: 'Worker threads alive.', registers,
+      collect() { this.set(pool.threads); },
+    });
+    new Gauge({
+      name: 'nixeval_pool_queue_capacity', help: 'Evaluations that may wait for a worker before requests are shed.', registers,
+      collect() { this.set(pool.maxQueue); },
+    });
+    new Gauge({
+      name: 'nixeval_pool_workers_replaced', help: 'Workers stopped (out of memory, overdue, crashed) and replaced since start.', registers,
+      collect() { this.set(pool.workersReplaced); },
+    });
+    new Gauge({
+      name: 'nixeval_jobs', help: 'Asynchronous jobs held, by state.', labelNames: ['state'], registers,
+      collect() {
+        for (const [state, n] of Object.entries(sources.jobs())) this.set({ state }, n);
+      },
+    });
+  }
+
+  /** Counts a finished evaluation. */
+  recordOutcome(out: TaskOutcome): void {
+    const outcome = out.ok ? 'ok' : out.error.kind;
+    this.evaluations.inc({ outcome });
+    if (!out.ok) this.evalErrors.inc({ kind: out.error.kind });
+    this.evalDuration.observe({ outcome }, out.stats.evalMs / 1000);
+    this.queueWait.observe(out.queueMs / 1000);
+    if (out.stats.importCacheHits) this.importCache.inc({ result: 'hit' }, out.stats.importCacheHits);
+    if (out.stats.importCacheMisses) this.importCache.inc({ result: 'miss' }, out.stats.importCacheMisses);
+  }
+}
