@@ -45,6 +45,8 @@ export interface EvaluateOptions {
   home?: string;
   /** Deadline in ms since epoch. */
   deadline?: number;
+  /** Called every few thousand VM instructions; throw (e.g. a `memory-limit` NixError) to stop. */
+  checkLimits?: () => void;
   settings?: Partial<EvalSettings>;
   /** Receives `trace:` and `warning:` lines. */
   onMessage?: (line: string) => void;
@@ -63,6 +65,9 @@ export interface EvaluateOptions {
   /** Environment variables `getEnv` may read ('*' allows all). Default: none. */
   allowedEnv?: readonly string[];
 }
+
+/** Global names and their compile-cache fingerprint, per kind of evaluation. */
+const globalScopes = new Map<string, { names: Set<string>; variant: string }>();
 
 export const DEFAULT_SETTINGS: EvalSettings = {
   currentSystem: 'x86_64-linux',
@@ -99,13 +104,24 @@ export class Evaluation implements EvalState, IOEvalState {
     this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);
     this.home = this.settings.pure ? undefined : options.home;
     this.globals = buildGlobals(allBuiltins, [...constants(this.settings), ...ioConstants(this)]);
-    this.globalNames = new Set(this.globals.keys());
-    this.compileVariant = createHash('sha256')
-      .update([...this.globalNames].sort().join('\0'))
-      .update(`\0home=${this.home ?? ''}`)
-      .digest('hex')
-      .slice(0, 32);
-    this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline });
+    // The names in scope depend only on which constants exist (pure or not): computing them
+    // and their fingerprint once per kind keeps the cost of a small evaluation low.
+    const scopeKey = `${this.settings.pure}\0${this.home ?? ''}`;
+    let scope = globalScopes.get(scopeKey);
+    if (!scope) {
+      const names = new Set(this.globals.keys());
+      const variant = createHash('sha256')
+        .update([...names].sort().join('\0'))
+        .update(`\0home=${this.home ?? ''}`)
+        .digest('hex')
+        .slice(0, 32);
+      scope = { names, variant };
+      if (globalScopes.size > 64) globalScopes.clear();
+      globalScopes.set(scopeKey, scope);
+    }
+    this.globalNames = scope.names;
+    this.compileVariant = scope.variant;
+    this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline, checkLimits: options.checkLimits });
   }
 
   envAllowed(name: string): boolean {

@@ -108,11 +108,9 @@ function isEngineSizeError(e: unknown): boolean {
 class MemoryLimitExceeded extends Error {}
 
 /**
- * The VM compares the clock with its `deadline` every few thousand instructions
- * (`Date.now() > deadline`). Given this object as the deadline, that comparison asks for its
- * number, and the same check also looks at the heap: an evaluation that grows the heap by more
- * than its limit stops there with `memory-limit`, long before V8's own limit for the worker
- * (which terminates the worker, or at worst the process) is reached.
+ * The VM calls `check` with its deadline check every few thousand instructions: an evaluation
+ * that grows the heap by more than its limit stops there with `memory-limit`, long before
+ * V8's own limit for the worker (which terminates the worker, or at worst the process).
  */
 class Limits {
   private readonly heapCeiling: number;
@@ -126,11 +124,6 @@ class Limits {
     const used = getHeapStatistics().used_heap_size;
     if (used > this.peakHeapBytes) this.peakHeapBytes = used;
     if (used > this.heapCeiling) throw new MemoryLimitExceeded();
-  }
-
-  valueOf(): number {
-    this.check();
-    return this.deadline;
   }
 }
 
@@ -199,8 +192,8 @@ export function evaluateToJson(job: EvalJob): EvalOutcome {
       // Nothing of the server's environment: no `~/`, no variables.
       home: undefined,
       allowedEnv: [],
-      // A number as far as the VM knows (see Limits).
-      deadline: limits as unknown as number,
+      deadline: limits.deadline,
+      checkLimits: () => limits.check(),
       onMessage,
     });
     let chunk;

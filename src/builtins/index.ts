@@ -30,9 +30,17 @@ export function constants(settings: EvalSettings): [string, Value][] {
   ];
 }
 
+/** One Builtin value per spec, shared by every evaluation (they are immutable). */
+const builtinValues = new WeakMap<BuiltinSpec, Builtin>();
+function builtinValue(spec: BuiltinSpec): Builtin {
+  let b = builtinValues.get(spec);
+  if (!b) builtinValues.set(spec, (b = new Builtin(spec)));
+  return b;
+}
+
 export function buildGlobals(specs: BuiltinSpec[], consts: [string, Value][]): Map<string, Value> {
   const builtinsMap = new Map<string, Value>();
-  for (const s of specs) builtinsMap.set(s.name, new Builtin(s));
+  for (const s of specs) builtinsMap.set(s.name, builtinValue(s));
   for (const [n, v] of consts) builtinsMap.set(n, v);
   const builtinsSet = new NixAttrs(builtinsMap);
   builtinsMap.set('builtins', builtinsSet);

@@ -198,6 +198,9 @@ function* anyAllGen(args: Value[], any: boolean): Gen {
   return !any;
 }
 
+/** The longest list a builtin builds in one go (2^25 elements, a quarter of a GiB of slots). */
+export const MAX_LIST_LENGTH = 2 ** 25;
+
 function* genListGen(args: Value[]): Gen {
   const n = intCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.genList');
   // JS arrays stop at 2^32 - 1 elements; C++ Nix would run out of memory long before.
@@ -205,6 +208,11 @@ function* genListGen(args: Value[]): Gen {
   // C++ Nix checks the function even for an empty list.
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.genList');
   const len = Number(n);
+  // A list of this many thunks needs gigabytes in one allocation, which V8 cannot refuse
+  // gracefully (it aborts the process): refuse it here with an ordinary error instead.
+  if (len > MAX_LIST_LENGTH) {
+    throw new NixError('memory-limit', `builtins.genList: a list of ${len} elements is larger than nixeval allows (${MAX_LIST_LENGTH})`);
+  }
   const out: Value[] = new Array(len);
   for (let i = 0; i < len; i++) out[i] = Thunk.apply(f, [i]);
   return out;

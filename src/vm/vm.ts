@@ -61,6 +61,8 @@ export interface VmOptions {
   state: EvalState;
   /** Wall-clock deadline (ms since epoch), checked every few thousand instructions. */
   deadline?: number;
+  /** Called with the deadline check: the embedder's own limits (memory, cancellation). */
+  checkLimits?: () => void;
 }
 
 export class EvalTimeout extends Error {}
@@ -85,12 +87,14 @@ export class VM {
   private readonly globals: Map<string, Value>;
   private readonly state: EvalState;
   private deadline: number;
+  private readonly embedderCheck: (() => void) | undefined;
   private budget = 0;
 
   constructor(options: VmOptions) {
     this.globals = options.globals;
     this.state = options.state;
     this.deadline = options.deadline ?? Infinity;
+    this.embedderCheck = options.checkLimits;
   }
 
   /** Runs a generator to completion on the frame stack and returns its result. */
@@ -748,6 +752,7 @@ export class VM {
   private checkLimits(): void {
     this.budget = 10000;
     if (Date.now() > this.deadline) throw new EvalTimeout('evaluation timed out');
+    this.embedderCheck?.();
   }
 
   private showPos(chunk: Chunk, ip: number): string {
