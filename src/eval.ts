@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Source } from './syntax/source.js';
-import { parse } from './syntax/parser.js';
+import { parse, type ParseOptions } from './syntax/parser.js';
 import { compile } from './compiler/compiler.js';
 import type { Chunk } from './compiler/chunk.js';
 import type { Expr, ExprAttrs, AttrDef } from './syntax/ast.js';
@@ -19,8 +19,8 @@ import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } f
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { VM } from './vm/vm.js';
-import { NixError } from './errors/errors.js';
-import { renderError } from './errors/render.js';
+import { NixError, type SourcePos } from './errors/errors.js';
+import { renderError, renderWarning } from './errors/render.js';
 import { allBuiltins, buildGlobals, constants } from './builtins/index.js';
 import { deepForce } from './builtins/core.js';
 import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest, Closure } from './value/values.js';
@@ -45,6 +45,8 @@ export interface EvaluateOptions {
   home?: string;
   /** Deadline in ms since epoch. */
   deadline?: number;
+  /** C++ Nix's `--lint-*` settings. */
+  lints?: ParseOptions['lints'];
   /** Called every few thousand VM instructions; throw (e.g. a `memory-limit` NixError) to stop. */
   checkLimits?: () => void;
   settings?: Partial<EvalSettings>;
@@ -132,8 +134,12 @@ export class Evaluation implements EvalState, IOEvalState {
     this.emit(`trace: ${message}`);
   }
 
-  warn(message: string): void {
-    this.emit(`warning: ${message}`);
+  warn(message: string, pos?: SourcePos): void {
+    this.emit(renderWarning(message, pos));
+  }
+
+  emitLine(line: string): void {
+    this.emit(line);
   }
 
   private emit(line: string): void {
@@ -143,7 +149,7 @@ export class Evaluation implements EvalState, IOEvalState {
 
   compileSource(source: Source): Chunk {
     countParse();
-    const ast = parse(source, { home: this.home, warn: (m) => this.warn(m) });
+    const ast = parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints });
     return compile(ast, source, { globals: this.globalNames });
   }
 

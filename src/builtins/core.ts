@@ -152,10 +152,37 @@ export const coreBuiltins: BuiltinSpec[] = [
     ctx.state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m));
     return yield* force(b);
   }, { lazy: [1] }),
+  defineBuiltin('warn', 2, function* ([m, b], ctx) {
+    const msg = withContext(expectString, m, 'while evaluating the first argument passed to builtins.warn').s;
+    ctx.state.emitLine(formatEvaluationWarning(msg));
+    return yield* force(b);
+  }, { lazy: [1] }),
+  // Only shown with --trace-verbose, which nixeval does not have: the identity on its second argument.
+  defineBuiltin('traceVerbose', 2, function* ([, b]) {
+    return yield* force(b);
+  }, { lazy: [0, 1] }),
+  defineBuiltin('addErrorContext', 2, function* ([c, v]) {
+    try {
+      return yield* force(v);
+    } catch (e) {
+      if (e instanceof NixError) {
+        const r = yield* coerceToString(c, { coerceMore: false, copyToStore: false });
+        e.addTrace(r.s);
+      }
+      throw e;
+    }
+  }, { lazy: [0, 1] }),
   // `break` pauses in C++ Nix's debugger; without one it is the identity.
   defineBuiltin('break', 1, ([v]) => v),
   defineBuiltin('toString', 1, ([v]) => toStringGen(v)),
 ];
+
+/** `evaluation warning: ` with later lines aligned under the first, as C++ Nix prints it. */
+function formatEvaluationWarning(msg: string): string {
+  const prefix = 'evaluation warning:';
+  if (msg.startsWith('\n')) return prefix + msg;
+  return `${prefix} ${msg.split('\n').join('\n' + ' '.repeat(prefix.length + 1))}`;
+}
 
 function floatToInt(x: number, _name: string): NixInt {
   if (Number.isSafeInteger(x)) return x;

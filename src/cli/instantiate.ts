@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { Source } from '../syntax/source.js';
-import { parse } from '../syntax/parser.js';
+import { parse, type LintName } from '../syntax/parser.js';
 import { showExpr } from '../syntax/show.js';
 import { compile } from '../compiler/compiler.js';
 import { NixError } from '../errors/errors.js';
@@ -35,17 +35,24 @@ interface Options {
   args: Record<string, string>;
   argstrs: Record<string, string>;
   searchPath: string[];
+  lints: Partial<Record<LintName, 'warn' | 'fatal'>>;
 }
 
 /** Flags nix-instantiate accepts that change nothing here. */
-const IGNORED_FLAGS = new Set(['--no-location', '--read-write-mode', '--show-trace', '--readonly-mode', '--impure']);
+const IGNORED_FLAGS = new Set(['--no-location', '--read-write-mode', '--show-trace', '--no-show-trace', '--readonly-mode', '--impure']);
 /** Flags that take one value we do not use. */
-const IGNORED_WITH_VALUE = new Set(['--option', '--lint-url-literals', '--lint-short-path-literals', '--lint-absolute-path-literals', '--extra-experimental-features', '--experimental-features']);
+const IGNORED_WITH_VALUE = new Set(['--option', '--extra-experimental-features', '--experimental-features']);
+/** `--lint-NAME warn|fatal` */
+const LINT_FLAGS = new Map<string, LintName>([
+  ['--lint-url-literals', 'url-literals'],
+  ['--lint-short-path-literals', 'short-path-literals'],
+  ['--lint-absolute-path-literals', 'absolute-path-literals'],
+]);
 
 function parseArgs(args: string[]): Options {
   const o: Options = {
     parseOnly: false, eval: false, strict: false, json: false, xml: false, showTrace: false,
-    exprs: [], attrPaths: [], args: {}, argstrs: {}, searchPath: [],
+    exprs: [], attrPaths: [], args: {}, argstrs: {}, searchPath: [], lints: {},
   };
   let exprMode = false;
   for (let i = 0; i < args.length; i++) {
@@ -64,6 +71,11 @@ function parseArgs(args: string[]): Options {
       case '--argstr': o.argstrs[args[i + 1]] = args[i + 2]; i += 2; break;
       default:
         if (IGNORED_FLAGS.has(a)) break;
+        if (LINT_FLAGS.has(a)) {
+          const level = args[++i];
+          if (level === 'warn' || level === 'fatal') o.lints[LINT_FLAGS.get(a)!] = level;
+          break;
+        }
         if (IGNORED_WITH_VALUE.has(a)) { i += a === '--option' ? 2 : 1; break; }
         if (a.startsWith('-') && a !== '-') throw new NixError('eval', `unrecognised flag '${a}'`);
         if (exprMode) o.exprs.push(a);
@@ -105,6 +117,7 @@ function run(opts: Options, io: CliIO): number {
     args: opts.args,
     argstrs: opts.argstrs,
     home: process.env.HOME,
+    lints: opts.lints,
     onMessage: (line) => writeBytes(io.stderr, line + '\n'),
     // The user's own command line, like nix-instantiate: the whole filesystem and environment.
     io: new FsIO({ allowedEnv: '*' }),

@@ -13,20 +13,20 @@ function rtrim(s: string): string {
   return s.replace(/[ \t]+$/, '');
 }
 
-/** `at FILE:L:C:` (prefixed by `indent`) and the code excerpt around it. */
-export function renderPosition(pos: SourcePos, indent: string): string {
+/** `at FILE:L:C:` (prefixed by `indent`) and the code excerpt (prefixed by `codePrefix`). */
+export function renderPosition(pos: SourcePos, indent: string, codePrefix = CODE_PREFIX): string {
   const { line, column } = pos.source.lineCol(pos.offset);
   const lines = [`${indent}at ${pos.source.origin}:${line}:${column}:`];
   const codeLine = (n: number): void => {
     const text = pos.source.line(n);
     if (text === undefined) return;
-    lines.push(rtrim(`${CODE_PREFIX} ${String(n).padStart(5)}| ${text}`));
+    lines.push(rtrim(`${codePrefix} ${String(n).padStart(5)}| ${text}`));
   };
   if (line > 1) codeLine(line - 1);
   const current = pos.source.line(line);
   if (current !== undefined) {
     codeLine(line);
-    lines.push(`${CODE_PREFIX}      |${' '.repeat(column)}^`);
+    lines.push(`${codePrefix}      |${' '.repeat(column)}^`);
   }
   if (line < pos.source.lineCount()) codeLine(line + 1);
   return lines.join('\n');
@@ -58,4 +58,11 @@ export function renderError(err: NixError): string {
 function showSuggestions(names: string[]): string {
   if (names.length === 1) return `Did you mean ${names[0]}?`;
   return `Did you mean one of ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}?`;
+}
+
+/** A warning about a place in the source, as C++ Nix prints lint findings. */
+export function renderWarning(message: string, pos?: SourcePos): string {
+  let out = `warning: ${message}`;
+  if (pos) out += '\n' + renderPosition(pos, '         ', '         ');
+  return out;
 }

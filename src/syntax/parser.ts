@@ -13,16 +13,20 @@ import type {
 } from './ast.js';
 import { tokenize, type Token, type TokenType } from './lexer.js';
 import { Source, utf8ToBytes } from './source.js';
-import { ParseError } from '../errors/errors.js';
+import { ParseError, type SourcePos } from '../errors/errors.js';
 import { canonicalisePath } from './paths.js';
 import { showAttrPath, showExpr } from './show.js';
 
 export interface ParseOptions {
   /** Home directory for `~/` paths; undefined makes them an error (pure evaluation). */
   home?: string;
-  /** Receives warnings (already rendered, without the `warning: ` prefix). */
-  warn?: (message: string) => void;
+  /** Receives warnings (without the `warning: ` prefix), with the position they are about. */
+  warn?: (message: string, pos?: SourcePos) => void;
+  /** Lints of C++ Nix's `--lint-*` flags: off (absent), a warning, or an error. */
+  lints?: Partial<Record<LintName, 'warn' | 'fatal'>>;
 }
+
+export type LintName = 'url-literals' | 'short-path-literals' | 'absolute-path-literals';
 
 /** Maximum syntactic nesting; deeper input gets a clear error instead of a stack overflow. */
 export const MAX_NESTING = 20000;
@@ -439,6 +443,13 @@ class Parser {
     return e;
   }
 
+  /** Reports a `--lint-*` finding as a warning or an error, if that lint is on. */
+  private lint(name: LintName, offset: number, message: (fatal: boolean) => string): void {
+    const level = this.options.lints?.[name];
+    if (level === 'fatal') this.error(message(true), offset);
+    if (level === 'warn') this.options.warn?.(message(false), { source: this.source, offset });
+  }
+
   /** `f or` used as an argument or list element will change meaning: say so. */
   private warnIfCursedOr(e: Expr): Expr {
     const end = this.cursedOr.get(e);
@@ -481,9 +492,13 @@ class Parser {
           args: [this.var('__nixPath', t.start), { kind: 'String', pos: t.start, value: name }],
         };
       }
-      case 'uri':
+      case 'uri': {
         this.next();
-        return { kind: 'String', pos: t.start, value: t.value as string };
+        const uri = t.value as string;
+        this.lint('url-literals', t.start, (fatal) =>
+          `URL literals are ${fatal ? 'disallowed' : 'discouraged'}. Consider using a string literal "${uri}" instead (lint-url-literals)`);
+        return { kind: 'String', pos: t.start, value: uri };
+      }
       case '(': {
         this.next();
         const e = this.parseExpr();
@@ -591,6 +606,16 @@ class Parser {
   private parsePath(): Expr {
     const t = this.next();
     const literal = t.value as string;
+    if (t.type === 'hpath') {
+      this.lint('absolute-path-literals', t.start, () =>
+        `home path literals are not portable. Consider replacing path literal '${literal}' by a string, relative path, or parameter (lint-absolute-path-literals)`);
+    } else if (literal.startsWith('/')) {
+      this.lint('absolute-path-literals', t.start, () =>
+        `absolute path literals are not portable. Consider replacing path literal '${literal}' by a string, relative path, or parameter (lint-absolute-path-literals)`);
+    } else if (!literal.startsWith('.')) {
+      this.lint('short-path-literals', t.start, () =>
+        `relative path literal '${literal}' should be prefixed with '.' for clarity: './${literal}' (lint-short-path-literals)`);
+    }
     let resolved: string;
     if (t.type === 'hpath') {
       const home = this.options.home;

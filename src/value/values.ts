@@ -115,6 +115,8 @@ export interface EvalState {
   trace(message: string): void;
   /** Prints a `warning:` line. */
   warn(message: string): void;
+  /** Prints a line on the message stream as it is. */
+  emitLine(line: string): void;
   /** The value of the Nix file at an absolute path, evaluated once per evaluation. */
   importFile(path: string): Value;
   /** Evaluates source text as a file at `path` would be, with extra bindings in scope. */
