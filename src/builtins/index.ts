@@ -8,8 +8,10 @@ import { listsBuiltins } from './lists.js';
 import { stringsBuiltins } from './strings.js';
 import { formatsBuiltins } from './formats.js';
 import { ioBuiltins } from './io.js';
+import { derivationBuiltins } from './derivation.js';
+import { flakeBuiltins } from './flake.js';
 
-export const allBuiltins: BuiltinSpec[] = [...coreBuiltins, ...attrsBuiltins, ...listsBuiltins, ...stringsBuiltins, ...formatsBuiltins, ...ioBuiltins];
+export const allBuiltins: BuiltinSpec[] = [...coreBuiltins, ...attrsBuiltins, ...listsBuiltins, ...stringsBuiltins, ...formatsBuiltins, ...ioBuiltins, ...derivationBuiltins, ...flakeBuiltins];
 
 /** Builtins and constants that are in scope without the `builtins.` prefix. */
 const UNPREFIXED = new Set([

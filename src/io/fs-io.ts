@@ -291,6 +291,17 @@ export class FsIO implements EvalIO {
     return this.readLinkRaw(r.path);
   }
 
+  isExecutable(path: string): boolean {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    this.audit?.('lstat', r.path);
+    try {
+      return (lstatSync(enc(r.path)).mode & 0o100) !== 0;
+    } catch (e) {
+      throw this.sysError('getting status of', r.given, e);
+    }
+  }
+
   realpath(path: string): string {
     const r = this.resolve(path, true);
     if (r.type === undefined) throw notExist(r.given);

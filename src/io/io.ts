@@ -31,6 +31,11 @@ export interface EvalIO {
   pathExists(path: string): boolean;
   /** The target of a symlink, as stored. */
   readLink(path: string): string;
+  /**
+   * Whether the file the path leads to (symlinks followed) has its owner-execute bit set: the
+   * `executable` flag of a NAR serialisation. Optional; without it nothing is executable.
+   */
+  isExecutable?(path: string): boolean;
   /** The path with every symlink resolved; an error if it does not exist. */
   realpath(path: string): string;
   /** An environment variable, or undefined when unset or not allowed. */

@@ -6,8 +6,8 @@
 import { canonical, type EvalIO, type FileType, ioError, notExist } from './io.js';
 import { walkPath, type Resolved } from './resolve.js';
 
-/** A file's content: text (stored as its UTF-8 bytes), raw bytes, or a symlink. */
-export type MemoryFile = string | Uint8Array | { symlink: string };
+/** A file's content: text (stored as its UTF-8 bytes), raw bytes, an executable file, or a symlink. */
+export type MemoryFile = string | Uint8Array | { symlink: string } | { executable: string | Uint8Array };
 
 export interface MemoryIOOptions {
   /** The environment getEnv sees (all of it; the evaluation's allow-list still applies). */
@@ -16,7 +16,7 @@ export interface MemoryIOOptions {
   time?: number;
 }
 
-type Node = { kind: 'file'; bytes: string } | { kind: 'dir'; entries: Map<string, Node> } | { kind: 'symlink'; target: string };
+type Node = { kind: 'file'; bytes: string; executable?: boolean } | { kind: 'dir'; entries: Map<string, Node> } | { kind: 'symlink'; target: string };
 
 export class MemoryIO implements EvalIO {
   readonly description = 'memory';
@@ -42,10 +42,11 @@ export class MemoryIO implements EvalIO {
       if (next.kind !== 'dir') throw ioError(`cannot add '${p}': '${name}' is not a directory`);
       dir = next;
     }
-    const node: Node = typeof content === 'string'
-      ? { kind: 'file', bytes: Buffer.from(content, 'utf8').toString('latin1') }
-      : content instanceof Uint8Array
-        ? { kind: 'file', bytes: Buffer.from(content).toString('latin1') }
+    const bytesOf = (c: string | Uint8Array): string => (typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c)).toString('latin1');
+    const node: Node = typeof content === 'string' || content instanceof Uint8Array
+      ? { kind: 'file', bytes: bytesOf(content) }
+      : 'executable' in content
+        ? { kind: 'file', bytes: bytesOf(content.executable), executable: true }
         : { kind: 'symlink', target: content.symlink };
     dir.entries.set(parts[parts.length - 1], node);
   }
@@ -114,6 +115,13 @@ export class MemoryIO implements EvalIO {
     if (r.type === undefined) throw notExist(r.given);
     if (r.type !== 'symlink') throw ioError(`file '${r.given}' is not a symbolic link`);
     return (this.node(r.path) as { target: string }).target;
+  }
+
+  isExecutable(path: string): boolean {
+    const r = this.resolve(path, true);
+    if (r.type === undefined) throw notExist(r.given);
+    const n = this.node(r.path);
+    return n !== undefined && n.kind === 'file' && n.executable === true;
   }
 
   realpath(path: string): string {

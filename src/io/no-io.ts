@@ -35,6 +35,10 @@ export class NoIO implements EvalIO {
     throw refused('reading symbolic link', path);
   }
 
+  isExecutable(path: string): boolean {
+    throw refused('getting the type of', path);
+  }
+
   realpath(path: string): string {
     throw refused('resolving', path);
   }

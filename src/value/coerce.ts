@@ -1,15 +1,24 @@
 // Coercion to string, as C++ Nix's coerceToString: strings as they are, paths as their text
-// (or copied to the store when interpolated), sets through `__toString` or `outPath`, and
+// (or copied to the store when interpolated: the store path is computed through the
+// evaluation's EvalIO, see store/add-path.ts), sets through `__toString` or `outPath`, and
 // with `coerceMore` (toString) also numbers, Booleans, null and lists.
 
-import { NixError } from '../errors/errors.js';
+import { NixError, type SourcePos } from '../errors/errors.js';
 import { formatFixed } from './float.js';
-import { CallRequest, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value } from './values.js';
-import { printForError } from './print.js';
+import {
+  Builtin, type BuiltinSpec, CallRequest, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
+} from './values.js';
+import { copyPathToStore as storeCopyPathToStore } from '../store/add-path.js';
+import { printForError, printValue } from './print.js';
 
 export interface CoerceOptions {
   coerceMore: boolean;
   copyToStore: boolean;
+  /**
+   * C++ Nix's errorCtx: a frame ("while evaluating a path segment", with the segment's
+   * position) added to a "cannot coerce" error, also when it is about what `__toString` gave.
+   */
+  errorCtx?: { message: string; pos?: SourcePos };
 }
 
 export interface Coerced {
@@ -17,13 +26,42 @@ export interface Coerced {
   context: ReadonlySet<string> | undefined;
 }
 
-/** Hook for copying a path to the store (set by the store module); returns the store path. */
-export let copyPathToStore: (path: string) => Coerced = (path) => {
-  throw new NixError('eval', `cannot copy path '${path}' to the store: not supported`);
-};
+/**
+ * What a failed copy hands back to the generator that asked for it, so that the error is
+ * raised there, as part of the coercion, and not as an error of a builtin call.
+ */
+class CopyFailure {
+  constructor(readonly error: unknown) {}
+}
 
-export function setCopyPathToStore(f: (path: string) => Coerced): void {
-  copyPathToStore = f;
+/**
+ * The VM runs this builtin for a coercion that copies a path to the store: a builtin call is
+ * how a generator reaches the evaluation's state (its EvalIO, its store), so the files are
+ * read through the evaluation's sandbox. It is not bound to any name.
+ */
+const COPY_PATH_SPEC: BuiltinSpec = {
+  name: 'copyPathToStore',
+  arity: 1,
+  impl: ([p], ctx) => {
+    try {
+      const storePath = storeCopyPathToStore(ctx.state, (p as NixPath).path);
+      return new NixString(storePath, new Set([storePath]));
+    } catch (e) {
+      return new CopyFailure(e) as unknown as Value;
+    }
+  },
+};
+const COPY_PATH = new Builtin(COPY_PATH_SPEC);
+
+/**
+ * A path as it is interpolated into a string: "copied" to the store (its store path is
+ * computed; nothing is written), the string's context being that store path.
+ */
+export function* copyPathToStore(path: string): Generator<Request, Coerced, Value> {
+  const r = yield new CallRequest(COPY_PATH, [new NixPath(path)]);
+  if (r instanceof CopyFailure) throw r.error;
+  const s = r as NixString;
+  return { s: s.s, context: s.context };
 }
 
 export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Request, Coerced, Value> {
@@ -31,21 +69,47 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
   for (;;) {
     if (typeof v === 'string') return { s: v, context: undefined };
     if (v instanceof NixString) return { s: v.s, context: v.context };
-    if (v instanceof NixPath) return opts.copyToStore ? copyPathToStore(v.path) : { s: v.path, context: undefined };
+    if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: v.path, context: undefined };
     if (v instanceof NixAttrs) {
       const toString = v.get('__toString');
       if (toString !== undefined) {
-        const f = yield* force(toString);
-        const r = yield* force(yield new CallRequest(f, [v]));
-        if (typeof r === 'string') return { s: r, context: undefined };
-        if (r instanceof NixString) return { s: r.s, context: r.context };
-        const e = new NixError('type', `\`__toString\` should return a string, but got ${showType(r)}: ${printForError(r)}`);
-        throw e.addTrace('while using the result of the `__toString` attribute', v.positions?.get('__toString'));
+        // The result is coerced in turn, with the same options (a path from `__toString` is
+        // copied to the store by interpolation, and stays a path string for toString).
+        const pos = v.positions?.get('__toString');
+        let r: Value;
+        try {
+          const f = yield* force(toString);
+          if (!(f instanceof Closure || f instanceof Builtin || (f instanceof NixAttrs && f.has('__functor')))) {
+            throw new NixError('type', `attempt to call something which is not a function but ${showType(f)}: ${printValue(f)}`, pos);
+          }
+          r = yield* force(yield new CallRequest(f, [v]));
+        } catch (e) {
+          if (e instanceof NixError) e.addTrace('while calling the `__toString` attribute', pos);
+          throw e;
+        }
+        try {
+          return yield* coerceToString(r, opts);
+        } catch (e) {
+          if (e instanceof NixError) e.addTrace('while using the result of the `__toString` attribute', pos);
+          throw e;
+        }
       }
       const outPath = v.get('outPath');
       if (outPath !== undefined) {
-        v = yield* force(outPath);
-        continue;
+        const pos = v.positions?.get('outPath');
+        let o: Value;
+        try {
+          o = yield* force(outPath);
+        } catch (e) {
+          if (e instanceof NixError) e.addTrace('while evaluating the `outPath` attribute', pos);
+          throw e;
+        }
+        try {
+          return yield* coerceToString(o, opts);
+        } catch (e) {
+          if (e instanceof NixError) e.addTrace('while using the `outPath` attribute', pos);
+          throw e;
+        }
       }
     }
     if (opts.coerceMore) {
@@ -70,6 +134,8 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
         return { s, context };
       }
     }
-    throw new NixError('type', `cannot coerce ${showType(v)} to a string: ${printForError(v)}`);
+    const e = new NixError('type', `cannot coerce ${showType(v)} to a string: ${printForError(v)}`);
+    if (opts.errorCtx) e.addTrace(opts.errorCtx.message, opts.errorCtx.pos);
+    throw e;
   }
 }

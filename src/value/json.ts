@@ -205,7 +205,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
     if (v instanceof NixPath) {
       let s = v.path;
       if (toStore) {
-        const r = copyPathToStore(v.path);
+        const r = yield* copyPathToStore(v.path);
         for (const c of r.context ?? []) context.add(c);
         s = r.s;
       }

@@ -1,0 +1,625 @@
+// Derivations and the store, computed and never written (DESIGN.md, "IO and imports"):
+// derivationStrict, derivation (C++ Nix's Nix-language wrapper, compiled once), toFile,
+// placeholder, storePath, path and filterSource. Paths and hashes are those C++ Nix computes
+// (src/store/); errors and their traces follow C++ Nix 2.36 (primops.cc).
+
+import { NixError, type SourcePos } from '../errors/errors.js';
+import { renderError } from '../errors/render.js';
+import { compile } from '../compiler/compiler.js';
+import type { Chunk } from '../compiler/chunk.js';
+import { parse } from '../syntax/parser.js';
+import { Source, utf8ToBytes } from '../syntax/source.js';
+import { canonicalisePath } from '../syntax/paths.js';
+import { ioState } from '../io/io.js';
+import { coerceToString, type Coerced } from '../value/coerce.js';
+import { toJSON, jsonString, utf8Problem } from '../value/json.js';
+import { printForError } from '../value/print.js';
+import {
+  Builtin, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString, type Request,
+  showType, Thunk, ThunkState, type Value,
+} from '../value/values.js';
+import { defineBuiltin } from './util.js';
+import { type HashAlgo, newHashAllowEmpty, parseHashAlgoOpt, sha256 } from '../store/hash.js';
+import {
+  badNameReason, DRV_EXTENSION, type FileIngestionMethod, hashPlaceholder, isDerivationPath, isInStore, isStorePath,
+  makeFixedOutputPath, makeTextPath, storePathBaseName, toStorePath,
+} from '../store/store-path.js';
+import { type Derivation, derivationPath, fillInOutputPaths } from '../store/derivation.js';
+import { storeState } from '../store/state.js';
+import { addToStore } from '../store/add-path.js';
+import type { NarFilter } from '../store/nar.js';
+
+type Gen<T = Value> = Generator<Request, T, Value>;
+
+// ---------------------------------------------------------------------------------------------
+// Forcing with C++ Nix's error frames (the frame goes on type errors; an empty frame adds none)
+
+function typeMismatch(expected: string, v: Value, frame: string): NixError {
+  const e = new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`);
+  if (frame !== '') e.addTrace(frame);
+  return e;
+}
+
+function* forceAttrs(v0: Value, frame: string): Gen<NixAttrs> {
+  const v = yield* force(v0);
+  if (v instanceof NixAttrs) return v;
+  throw typeMismatch('a set', v, frame);
+}
+
+function* forceList(v0: Value, frame: string): Gen<Value[]> {
+  const v = yield* force(v0);
+  if (Array.isArray(v)) return v;
+  throw typeMismatch('a list', v, frame);
+}
+
+function* forceBool(v0: Value, frame: string): Gen<boolean> {
+  const v = yield* force(v0);
+  if (typeof v === 'boolean') return v;
+  throw typeMismatch('a Boolean', v, frame);
+}
+
+function* forceFunction(v0: Value, frame: string): Gen {
+  const v = yield* force(v0);
+  if (v instanceof Closure || v instanceof Builtin || (v instanceof NixAttrs && v.has('__functor'))) return v;
+  throw typeMismatch('a function', v, frame);
+}
+
+function* forceString(v0: Value, frame: string): Gen<Coerced> {
+  const v = yield* force(v0);
+  if (typeof v === 'string') return { s: v, context: undefined };
+  if (v instanceof NixString) return { s: v.s, context: v.context };
+  throw typeMismatch('a string', v, frame);
+}
+
+/** The context element C++ Nix names first: its context set is ordered by kind, then path. */
+function firstContextElement(context: ReadonlySet<string>): string {
+  const key = (c: string): string => {
+    if (c[0] === '=') return '1' + storePathBaseName(c.slice(1));
+    if (c[0] === '!') {
+      const i = c.indexOf('!', 1);
+      return '2' + storePathBaseName(c.slice(i + 1)) + '\0' + c.slice(1, i);
+    }
+    return '0' + storePathBaseName(c);
+  };
+  let best: string | undefined;
+  for (const c of context) if (best === undefined || key(c) < key(best)) best = c;
+  return best!;
+}
+
+function* forceStringNoCtx(v0: Value, frame: string): Gen<string> {
+  const r = yield* forceString(v0, frame);
+  if (r.context !== undefined && r.context.size > 0) {
+    const e = new NixError('eval', `the string '${r.s}' is not allowed to refer to a store path (such as '${firstContextElement(r.context)}')`);
+    if (frame !== '') e.addTrace(frame);
+    throw e;
+  }
+  return r.s;
+}
+
+/** coerceToString with C++ Nix's error frame, which goes on the "cannot coerce" error. */
+function* coerce(v: Value, frame: string, coerceMore: boolean, copyToStore: boolean): Gen<Coerced> {
+  return yield* coerceToString(v, { coerceMore, copyToStore, errorCtx: frame === '' ? undefined : { message: frame } });
+}
+
+/** C++ Nix's coerceToPath: a path value, `__toString` giving one, or an absolute path string. */
+function* coerceToPath(v0: Value, frame: string): Gen<{ path: string; context: ReadonlySet<string> | undefined }> {
+  let v: Value;
+  try {
+    v = yield* force(v0);
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace(frame);
+    throw e;
+  }
+  if (v instanceof NixPath) return { path: v.path, context: undefined };
+  if (v instanceof NixAttrs) {
+    const toString = v.get('__toString');
+    if (toString !== undefined) {
+      const f = yield* force(toString);
+      const r = yield* force(yield new CallRequest(f, [v]));
+      return yield* coerceToPath(r, frame);
+    }
+  }
+  const r = yield* coerce(v, frame, false, false);
+  if (r.s === '' || r.s[0] !== '/') {
+    throw new NixError('eval', `string '${r.s}' doesn't represent an absolute path`).addTrace(frame);
+  }
+  return { path: canonicalisePath(r.s), context: r.context };
+}
+
+function addContext(into: Set<string>, from: ReadonlySet<string> | undefined): void {
+  if (from) for (const c of from) into.add(c);
+}
+
+function showPos(pos: SourcePos | undefined): string {
+  if (!pos) return '«none»';
+  const lc = pos.source.lineCol(pos.offset);
+  return `${pos.source.origin}:${lc.line}:${lc.column}`;
+}
+
+function experimentalFeature(name: string): NixError {
+  return new NixError('eval', `experimental Nix feature '${name}' is disabled; add '--extra-experimental-features ${name}' to enable it`);
+}
+
+/**
+ * A warning with a trace, laid out as C++ Nix logs one: `warning:`, the trace, then the
+ * message and its position, indented under the header.
+ */
+function warnWithTrace(state: EvalState, message: string, pos: SourcePos | undefined, trace: string): void {
+  const e = new NixError('eval', message, pos).addTrace(trace);
+  const lines = renderError(e).replace(/\n$/, '').split('\n');
+  let last = -1;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] !== '') lines[i] = '  ' + lines[i];
+    if (lines[i].startsWith('         error: ')) last = i;
+  }
+  lines[0] = 'warning:';
+  if (last > 0) lines[last] = '         warning: ' + lines[last].slice('         error: '.length);
+  const text = lines.join('\n');
+  // The evaluation's message sink takes the whole block; `warn` would put text after the header.
+  const emit = (state as unknown as { emit?: (line: string) => void }).emit;
+  if (typeof emit === 'function') emit.call(state, text);
+  else state.warn(text.slice('warning:'.length).replace(/^\n */, ''));
+}
+
+// ---------------------------------------------------------------------------------------------
+// derivationStrict
+
+const LEGACY_OUTPUT_CHECKS = new Set(['allowedReferences', 'allowedRequisites', 'disallowedReferences', 'disallowedRequisites', 'maxSize', 'maxClosureSize']);
+
+/** `tokenizeString` on whitespace, as the `outputs` attribute of a non-structured derivation is split. */
+function tokenize(s: string): string[] {
+  return s.split(/[ \t\n\r]+/).filter((t) => t !== '');
+}
+
+function* derivationStrict(args: Value[], ctx: { state: EvalState }): Gen {
+  const attrs = yield* forceAttrs(args[0], 'while evaluating the argument passed to builtins.derivationStrict');
+  const nameV = attrs.get('name');
+  if (nameV === undefined) {
+    throw new NixError('eval', "attribute 'name' missing").addTrace('in the attrset passed as argument to builtins.derivationStrict');
+  }
+  const namePos = attrs.positions?.get('name');
+  let drvName: string;
+  try {
+    drvName = yield* forceStringNoCtx(nameV, 'while evaluating the `name` attribute passed to builtins.derivationStrict');
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace("while evaluating the derivation attribute 'name'", namePos);
+    throw e;
+  }
+  try {
+    return yield* derivationStrictInternal(ctx.state, drvName, attrs);
+  } catch (e) {
+    if (e instanceof NixError) {
+      // The continuation line is indented as C++ Nix indents a trace message's lines.
+      e.addTrace(`while evaluating derivation '${drvName}'\n         whose name attribute is located at ${showPos(namePos)}`);
+    }
+    throw e;
+  }
+}
+
+function* derivationStrictInternal(state: EvalState, drvName: string, attrs: NixAttrs): Gen {
+  const nameProblem = badNameReason(drvName);
+  if (nameProblem !== undefined) {
+    throw new NixError('eval', `invalid derivation name: ${nameProblem}. Please pass a different 'name'.`);
+  }
+  const store = storeState(state);
+  const storeDir = store.storeDir;
+
+  let structured: Map<string, string> | undefined;
+  const sa = attrs.get('__structuredAttrs');
+  if (sa !== undefined && (yield* forceBool(sa, 'while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict'))) {
+    structured = new Map();
+  }
+  let ignoreNulls = false;
+  const inl = attrs.get('__ignoreNulls');
+  if (inl !== undefined) ignoreNulls = yield* forceBool(inl, 'while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict');
+
+  const drv: Derivation = {
+    name: drvName, outputs: new Map(), inputDrvs: new Map(), inputSrcs: new Set(), platform: '', builder: '', args: [], env: new Map(),
+  };
+  const context = new Set<string>();
+  let outputHash: string | undefined;
+  let outputHashAlgo: HashAlgo | undefined;
+  let ingestionMethod: FileIngestionMethod | undefined;
+  let outputs: string[] = ['out'];
+
+  const handleHashMode = (s: string): void => {
+    if (s === 'recursive' || s === 'nar') ingestionMethod = 'recursive';
+    else if (s === 'flat') ingestionMethod = 'flat';
+    else if (s === 'text') throw experimentalFeature('dynamic-derivations');
+    else if (s === 'git') throw experimentalFeature('git-hashing');
+    else throw new NixError('eval', `invalid value '${s}' for 'outputHashMode' attribute`);
+  };
+  const handleOutputs = (ss: string[]): void => {
+    const seen = new Set<string>();
+    for (const j of ss) {
+      if (seen.has(j)) throw new NixError('eval', `duplicate derivation output '${j}'`);
+      if (j === 'drvPath') throw new NixError('eval', "invalid derivation output name 'drvPath'");
+      seen.add(j);
+    }
+    if (seen.size === 0) throw new NixError('eval', 'derivation cannot have an empty set of outputs');
+    outputs = [...seen];
+  };
+
+  for (const key of attrs.keys()) {
+    if (key === '__ignoreNulls') continue;
+    const v0 = attrs.get(key)!;
+    try {
+      if (ignoreNulls && (yield* force(v0)) === null) continue;
+      if (key === '__contentAddressed') {
+        if (yield* forceBool(v0, '')) throw experimentalFeature('ca-derivations');
+      } else if (key === '__impure') {
+        if (yield* forceBool(v0, '')) throw experimentalFeature('impure-derivations');
+      } else if (key === 'args') {
+        for (const elem of yield* forceList(v0, '')) {
+          const r = yield* coerce(elem, 'while evaluating an element of the argument list', true, true);
+          addContext(context, r.context);
+          drv.args.push(r.s);
+        }
+      } else if (structured) {
+        if (key === '__structuredAttrs') continue;
+        structured.set(key, yield* toJSON(v0, context, true, 1));
+        switch (key) {
+          case 'builder': {
+            const r = yield* forceString(v0, '');
+            addContext(context, r.context);
+            drv.builder = r.s;
+            break;
+          }
+          case 'system': drv.platform = yield* forceStringNoCtx(v0, ''); break;
+          case 'outputHash': outputHash = yield* forceStringNoCtx(v0, ''); break;
+          case 'outputHashAlgo': outputHashAlgo = parseHashAlgoOpt(yield* forceStringNoCtx(v0, '')); break;
+          case 'outputHashMode': handleHashMode(yield* forceStringNoCtx(v0, '')); break;
+          case 'outputs': {
+            const ss: string[] = [];
+            for (const e of yield* forceList(v0, '')) ss.push(yield* forceStringNoCtx(e, ''));
+            handleOutputs(ss);
+            break;
+          }
+        }
+        if (LEGACY_OUTPUT_CHECKS.has(key)) {
+          warnWithTrace(
+            state,
+            `'structuredAttrs' disables the effect of the derivation attribute '${key}'; use 'outputChecks.<output>.${key}' instead`,
+            attrs.positions?.get(key),
+            `while evaluating derivation '${drvName}'`,
+          );
+        }
+      } else {
+        const r = yield* coerce(v0, '', true, true);
+        addContext(context, r.context);
+        const s = r.s;
+        drv.env.set(key, s);
+        switch (key) {
+          case 'builder': drv.builder = s; break;
+          case 'system': drv.platform = s; break;
+          case 'outputHash': outputHash = s; break;
+          case 'outputHashAlgo': outputHashAlgo = parseHashAlgoOpt(s); break;
+          case 'outputHashMode': handleHashMode(s); break;
+          case 'outputs': handleOutputs(tokenize(s)); break;
+        }
+      }
+    } catch (e) {
+      if (e instanceof NixError) e.addTrace(`while evaluating attribute '${key}' of derivation '${drvName}'`, attrs.positions?.get(key));
+      throw e;
+    }
+  }
+
+  if (structured) {
+    // nlohmann::json's dump() of the object: keys in byte order, no spaces.
+    const parts: string[] = [];
+    for (const [k, json] of structured) {
+      const bad = utf8Problem(k);
+      if (bad !== undefined) throw new NixError('eval', `JSON serialization error: [json.exception.type_error.316] ${bad}`);
+      parts.push(`${jsonString(k)}:${json}`);
+    }
+    drv.env.set('__json', `{${parts.join(',')}}`);
+  }
+
+  // Everything the strings refer to becomes an input.
+  for (const c of context) {
+    if (c.startsWith('=')) {
+      // The whole closure of the derivation, with all outputs of every derivation in it.
+      for (const p of store.closure(c.slice(1))) {
+        drv.inputSrcs.add(p);
+        if (isDerivationPath(p)) drv.inputDrvs.set(p, new Set(store.outputNames(p)));
+      }
+    } else if (c.startsWith('!')) {
+      const i = c.indexOf('!', 1);
+      const output = c.slice(1, i);
+      const drvPath = c.slice(i + 1);
+      let set = drv.inputDrvs.get(drvPath);
+      if (set === undefined) drv.inputDrvs.set(drvPath, (set = new Set()));
+      set.add(output);
+    } else {
+      drv.inputSrcs.add(c);
+    }
+  }
+
+  if (drv.builder === '') throw new NixError('eval', "required attribute 'builder' missing");
+  if (drv.platform === '') throw new NixError('eval', "required attribute 'system' missing");
+  if (isDerivationPath(drvName)) {
+    throw new NixError('eval', `derivation names are allowed to end in '${DRV_EXTENSION}' only if they produce a single derivation file`);
+  }
+
+  outputs.sort();
+  if (outputHash !== undefined) {
+    if (outputs.length !== 1 || outputs[0] !== 'out') {
+      throw new NixError('eval', 'multiple outputs are not supported in fixed-output derivations');
+    }
+    const h = newHashAllowEmpty(outputHash, outputHashAlgo, (m) => state.warn(m));
+    const method = ingestionMethod ?? 'flat';
+    const path = makeFixedOutputPath(drvName, method, h, storeDir);
+    drv.env.set('out', path);
+    drv.outputs.set('out', { kind: 'fixed', method, hash: h, path });
+  } else {
+    for (const o of outputs) {
+      drv.env.set(o, '');
+      drv.outputs.set(o, { kind: 'deferred' });
+    }
+    fillInOutputPaths(drv, (p) => store.drvHashes.get(p), storeDir);
+  }
+
+  const drvPath = derivationPath(drv, storeDir);
+  store.addDerivation(drvPath, drv);
+
+  const map = new Map<string, Value>();
+  map.set('drvPath', new NixString(drvPath, new Set(['=' + drvPath])));
+  for (const [name, o] of drv.outputs) {
+    const path = (o as { path: string }).path;
+    map.set(name, new NixString(path, new Set([`!${name}!${drvPath}`])));
+  }
+  return new NixAttrs(map);
+}
+
+// ---------------------------------------------------------------------------------------------
+// derivation: the Nix-language wrapper around derivationStrict, as C++ Nix has it
+// (src/libexpr/primops/derivation.nix, served as «nix-internal»/derivation-internal.nix; the
+// line numbers matter, they show in traces).
+
+const DERIVATION_NIX = `# This is the implementation of the ‘derivation’ builtin function.
+# It's actually a wrapper around the ‘derivationStrict’ primop.
+# Note that the following comment will be shown in :doc in the repl, but not in the manual.
+
+/**
+  Create a derivation.
+
+  # Inputs
+
+  The single argument is an attribute set that describes what to build and how to build it.
+  See https://nix.dev/manual/nix/2.23/language/derivations
+
+  # Output
+
+  The result is an attribute set that describes the derivation.
+  Notably it contains the outputs, which in the context of the Nix language are special strings that refer to the output paths, which may not yet exist.
+  The realisation of these outputs only occurs when needed; for example
+
+    * When \`nix-build\` or a similar command is run, it realises the outputs that were requested on its command line.
+      See https://nix.dev/manual/nix/2.23/command-ref/nix-build
+
+    * When \`import\`, \`readFile\`, \`readDir\` or some other functions are called, they have to realise the outputs they depend on.
+      This is referred to as "import from derivation".
+      See https://nix.dev/manual/nix/2.23/language/import-from-derivation
+
+  Note that \`derivation\` is very bare-bones, and provides almost no commands during the build.
+  Most likely, you'll want to use functions like \`stdenv.mkDerivation\` in Nixpkgs to set up a basic environment.
+*/
+drvAttrs@{
+  outputs ? [ "out" ],
+  ...
+}:
+
+let
+
+  strict = derivationStrict drvAttrs;
+
+  commonAttrs =
+    drvAttrs
+    // (builtins.listToAttrs outputsList)
+    // {
+      all = map (x: x.value) outputsList;
+      inherit drvAttrs;
+    };
+
+  outputToAttrListElement = outputName: {
+    name = outputName;
+    value = commonAttrs // {
+      outPath = strict.\${outputName};
+      drvPath = strict.drvPath;
+      type = "derivation";
+      inherit outputName;
+    };
+  };
+
+  outputsList = map outputToAttrListElement outputs;
+
+in
+(builtins.head outputsList).value
+`;
+
+export const DERIVATION_ORIGIN = utf8ToBytes('«nix-internal»/derivation-internal.nix');
+
+let derivationChunk: Chunk | undefined;
+
+/** The compiled wrapper (once per process); it refers to nothing but globals. */
+function derivationCode(): Chunk {
+  if (derivationChunk === undefined) {
+    const source = Source.fromUtf8(DERIVATION_ORIGIN, DERIVATION_NIX, '/');
+    derivationChunk = compile(parse(source), source, { globals: new Set(['derivationStrict', 'builtins', 'map']) });
+  }
+  return derivationChunk;
+}
+
+/** The wrapper's function value, evaluated once per evaluation. */
+const derivationFns = new WeakMap<EvalState, Thunk>();
+
+function derivationFn(state: EvalState): Thunk {
+  let t = derivationFns.get(state);
+  if (t === undefined || t.state === ThunkState.Failed) {
+    t = new Thunk(derivationCode(), [null]);
+    derivationFns.set(state, t);
+  }
+  return t;
+}
+
+function* derivation(args: Value[], ctx: { state: EvalState }): Gen {
+  const fn = yield* force(derivationFn(ctx.state));
+  const r = yield new CallRequest(fn, [args[0]]);
+  return r instanceof Thunk ? yield* force(r) : r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// toFile, placeholder, storePath
+
+function contextElementName(c: string): string {
+  // C++ Nix prints a context element with store paths by their base names.
+  if (c[0] === '=') return '=' + storePathBaseName(c.slice(1));
+  if (c[0] === '!') {
+    const i = c.indexOf('!', 1);
+    return c.slice(0, i + 1) + storePathBaseName(c.slice(i + 1));
+  }
+  return storePathBaseName(c);
+}
+
+function* toFile(args: Value[], ctx: { state: EvalState; callPos: number }): Gen {
+  const name = yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.toFile');
+  const contents = yield* forceString(args[1], 'while evaluating the second argument passed to builtins.toFile');
+  const refs = new Set<string>();
+  for (const c of contents.context ?? []) {
+    if (c[0] === '=' || c[0] === '!') {
+      throw new NixError('eval', `files created by builtins.toFile may not reference derivations, but ${name} references ${contextElementName(c)}`);
+    }
+    refs.add(c);
+  }
+  const store = storeState(ctx.state);
+  const path = makeTextPath(name, sha256(contents.s), refs, store.storeDir);
+  store.addObject(path, refs);
+  return new NixString(path, new Set([path]));
+}
+
+function* placeholder(args: Value[]): Gen {
+  const output = yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.placeholder');
+  return hashPlaceholder(output);
+}
+
+function* storePath(args: Value[], ctx: { state: EvalState }): Gen {
+  const state = ctx.state;
+  if (state.settings.pure) throw new NixError('eval', "'builtins.storePath' is not allowed in pure evaluation mode");
+  const { path: p0, context: ctx0 } = yield* coerceToPath(args[0], "while evaluating the first argument passed to 'builtins.storePath'");
+  const storeDir = state.settings.storeDir;
+  let path = p0;
+  // Symlinks are resolved unless the path is itself directly in the store.
+  if (!isStorePath(path, storeDir)) {
+    const io = ioState(state).io;
+    if (io.lstat(path) !== undefined) path = io.realpath(path);
+  }
+  const sp = toStorePath(path, storeDir);
+  if (!isInStore(path, storeDir) || sp === undefined) throw new NixError('eval', `path '${path}' is not in the Nix store`);
+  if (!isStorePath(sp.storePath, storeDir)) {
+    throw new NixError('eval', `path '${sp.storePath}' is not a valid store path`);
+  }
+  const context = new Set<string>(ctx0 ?? []);
+  context.add(sp.storePath);
+  return makeString(path, context);
+}
+
+// ---------------------------------------------------------------------------------------------
+// path and filterSource
+
+function pathFilter(filterFn: Value): NarFilter {
+  return function* (path, type) {
+    const r = yield new CallRequest(filterFn, [path, type]);
+    return yield* forceBool(r instanceof Thunk ? yield* force(r) : r, 'while evaluating the return value of the path filter function');
+  };
+}
+
+function baseNameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function* addPath(
+  state: EvalState, name: string, path: string, filterFn: Value | undefined, method: FileIngestionMethod,
+  expected: { hash: ReturnType<typeof newHashAllowEmpty> } | undefined,
+): Gen {
+  try {
+    const storeDir = state.settings.storeDir;
+    const expectedPath = expected ? makeFixedOutputPath(name, method, expected.hash, storeDir) : undefined;
+    // Nothing is ever valid in the store nixeval computes paths for: the path is hashed.
+    const dst = yield* addToStore(state, path, name, method, filterFn === undefined ? undefined : pathFilter(filterFn), true);
+    if (expectedPath !== undefined && expectedPath !== dst) {
+      throw new NixError('eval', `store path mismatch in (possibly filtered) path added from '${path}'`);
+    }
+    return new NixString(dst, new Set([dst]));
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace(`while adding path '${path}'`);
+    throw e;
+  }
+}
+
+function* filterSource(args: Value[], ctx: { state: EvalState }): Gen {
+  const { path } = yield* coerceToPath(args[1], "while evaluating the second argument (the path to filter) passed to 'builtins.filterSource'");
+  const fn = yield* forceFunction(args[0], 'while evaluating the first argument passed to builtins.filterSource');
+  return yield* addPath(ctx.state, baseNameOf(path), path, fn, 'recursive', undefined);
+}
+
+function* pathBuiltin(args: Value[], ctx: { state: EvalState }): Gen {
+  const attrs = yield* forceAttrs(args[0], "while evaluating the argument passed to 'builtins.path'");
+  let path: string | undefined;
+  let name = '';
+  let filterFn: Value | undefined;
+  let method: FileIngestionMethod = 'recursive';
+  let expected: { hash: ReturnType<typeof newHashAllowEmpty> } | undefined;
+  for (const key of attrs.keys()) {
+    const v = attrs.get(key)!;
+    switch (key) {
+      case 'path':
+        path = (yield* coerceToPath(v, "while evaluating the 'path' attribute passed to 'builtins.path'")).path;
+        break;
+      case 'name':
+        name = yield* forceStringNoCtx(v, 'while evaluating the `name` attribute passed to builtins.path');
+        break;
+      case 'filter':
+        filterFn = yield* forceFunction(v, 'while evaluating the `filter` parameter passed to builtins.path');
+        break;
+      case 'recursive':
+        method = (yield* forceBool(v, 'while evaluating the `recursive` attribute passed to builtins.path')) ? 'recursive' : 'flat';
+        break;
+      case 'sha256': {
+        const s = yield* forceStringNoCtx(v, 'while evaluating the `sha256` attribute passed to builtins.path');
+        expected = { hash: newHashAllowEmpty(s, 'sha256', (m) => ctx.state.warn(m)) };
+        break;
+      }
+      default:
+        throw new NixError('eval', `unsupported argument '${key}' to 'builtins.path'`, attrs.positions?.get(key));
+    }
+  }
+  if (path === undefined) throw new NixError('eval', "missing required 'path' attribute in the first argument to 'builtins.path'");
+  if (name === '') name = baseNameOf(path);
+  return yield* addPath(ctx.state, name, path, filterFn, method, expected);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const derivationBuiltins: BuiltinSpec[] = [
+  defineBuiltin('derivationStrict', 1, (args, ctx) => derivationStrict(args, ctx), {
+    lazy: [0], doc: 'Computes a store derivation (its .drv path and output paths) from a set of attributes; nothing is written or built.',
+  }),
+  defineBuiltin('derivation', 1, (args, ctx) => derivation(args, ctx), {
+    lazy: [0], doc: 'Describes a derivation: the attributes given, with drvPath, outPath, one attribute per output, and type = "derivation".',
+  }),
+  defineBuiltin('toFile', 2, (args, ctx) => toFile(args, ctx), {
+    lazy: [0, 1], doc: 'The store path a text file with the given name and contents would have (its references are the store paths in its context).',
+  }),
+  defineBuiltin('placeholder', 1, (args) => placeholder(args), {
+    lazy: [0], doc: 'The placeholder for a derivation output, replaced by the output path at build time.',
+  }),
+  defineBuiltin('storePath', 1, (args, ctx) => storePath(args, ctx), {
+    lazy: [0], doc: 'A store path as a string that depends on that store path.',
+  }),
+  defineBuiltin('path', 1, (args, ctx) => pathBuiltin(args, ctx), {
+    lazy: [0], doc: 'The store path of a file or directory (optionally filtered, renamed, flat-hashed, or checked against a sha256).',
+  }),
+  defineBuiltin('filterSource', 2, (args, ctx) => filterSource(args, ctx), {
+    lazy: [0, 1], doc: 'The store path of a directory with only the entries a predicate accepts.',
+  }),
+];

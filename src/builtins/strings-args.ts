@@ -1,0 +1,209 @@
+// Argument handling shared by the string builtins: bodies written as generators that force
+// their lazy arguments in C++ Nix's order, and the forcing/coercion helpers that add C++
+// Nix's "while evaluating the first argument passed to builtins.x" frames to type errors.
+
+import { NixError } from '../errors/errors.js';
+import { type NixInt } from '../value/int.js';
+import {
+  type BuiltinSpec, force, NixAttrs, NixString, type Request, showType, Thunk, ThunkState, type Value,
+} from '../value/values.js';
+import { coerceToString, type Coerced, type CoerceOptions } from '../value/coerce.js';
+import { printForError } from '../value/print.js';
+import { defineBuiltin } from './util.js';
+
+export type Gen<T = Value> = Generator<Request, T, Value>;
+
+// ---------------------------------------------------------------------------------------------
+// Running generator bodies
+
+/**
+ * Runs a builtin body. If it needs nothing from the VM it finishes here and its value is
+ * returned; otherwise the VM gets a generator that carries on where it stopped.
+ */
+export function run(g: Gen): Value | Gen {
+  const r = g.next();
+  return r.done ? r.value : resume(g, r.value);
+}
+
+function* resume(g: Gen, first: Request): Gen {
+  let req = first;
+  for (;;) {
+    let v: Value = null;
+    let failed = false;
+    let err: unknown;
+    try {
+      v = yield req;
+    } catch (e) {
+      failed = true;
+      err = e;
+    }
+    const r = failed ? g.throw(err) : g.next(v);
+    if (r.done) return r.value;
+    req = r.value;
+  }
+}
+
+/**
+ * A builtin whose arguments are all lazy and whose body is a generator. `fast`, if given,
+ * handles the common case (arguments already values of the right types) without a generator,
+ * and returns undefined to leave the rest to `body`.
+ */
+export function lazyBuiltin(
+  name: string, arity: number, body: (args: Value[]) => Gen, fast?: (args: Value[]) => Value | undefined,
+): BuiltinSpec {
+  const lazy = Array.from({ length: arity }, (_, i) => i);
+  const impl = fast === undefined
+    ? (args: Value[]) => run(body(args))
+    : (args: Value[]) => {
+      const r = fast(args);
+      return r !== undefined ? r : run(body(args));
+    };
+  return defineBuiltin(name, arity, impl, { lazy });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments that are already values: checked without a generator. Each returns undefined
+// when the argument still has to be forced, or is not of the type (the generator version
+// then forces it and reports the error).
+
+/** A thunk not yet evaluated: `isPending(x) ? yield x : x` forces it without a generator. */
+export function isPending(v: Value): v is Thunk {
+  return v instanceof Thunk && v.state !== ThunkState.Done;
+}
+
+export function asString(v: Value): Coerced | undefined {
+  if (typeof v === 'string') return { s: v, context: undefined };
+  if (v instanceof NixString) return { s: v.s, context: v.context };
+  if (v instanceof Thunk && v.state === ThunkState.Done) return asString(v.value!);
+  return undefined;
+}
+
+export function asInt(v: Value): NixInt | undefined {
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  if (v instanceof Thunk && v.state === ThunkState.Done) return asInt(v.value!);
+  return undefined;
+}
+
+/** A string without context. */
+export function asPlainString(v: Value): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v instanceof NixString && v.context.size === 0) return v.s;
+  if (v instanceof Thunk && v.state === ThunkState.Done) return asPlainString(v.value!);
+  return undefined;
+}
+
+export function asList(v: Value): Value[] | undefined {
+  if (Array.isArray(v)) return v;
+  if (v instanceof Thunk && v.state === ThunkState.Done) return asList(v.value!);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forcing arguments, with C++ Nix's error frames
+
+export function withFrame(e: NixError, frame: string): NixError {
+  return e.addTrace(frame);
+}
+
+export function typeMismatch(expected: string, v: Value, frame: string): NixError {
+  return withFrame(new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`), frame);
+}
+
+/** `forceString`: a string (no coercion), its bytes and context. */
+export function* forceString(v0: Value, frame: string): Gen<Coerced> {
+  const v = yield* force(v0);
+  if (typeof v === 'string') return { s: v, context: undefined };
+  if (v instanceof NixString) return { s: v.s, context: v.context };
+  throw typeMismatch('a string', v, frame);
+}
+
+/** The context element C++ Nix names first (its set is ordered by kind, then store path). */
+function firstContextElement(context: ReadonlySet<string>): string {
+  const rank = (c: string): number => (c[0] === '=' ? 1 : c[0] === '!' ? 2 : 0);
+  const key = (c: string): [number, string, string] => {
+    if (c[0] === '=') return [1, baseName(c.slice(1)), ''];
+    if (c[0] === '!') {
+      const i = c.indexOf('!', 1);
+      return [2, baseName(c.slice(i + 1)), c.slice(1, i)];
+    }
+    return [rank(c), baseName(c), ''];
+  };
+  let best: string | undefined;
+  let bestKey: [number, string, string] | undefined;
+  for (const c of context) {
+    const k = key(c);
+    if (bestKey === undefined || k[0] < bestKey[0] || (k[0] === bestKey[0] && (k[1] < bestKey[1] || (k[1] === bestKey[1] && k[2] < bestKey[2])))) {
+      best = c;
+      bestKey = k;
+    }
+  }
+  return best!;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** `forceStringNoCtx`: a string that must not refer to store paths. */
+export function* forceStringNoCtx(v0: Value, frame: string): Gen<string> {
+  const r = yield* forceString(v0, frame);
+  if (r.context !== undefined && r.context.size > 0) {
+    throw withFrame(new NixError('eval', `the string '${r.s}' is not allowed to refer to a store path (such as '${firstContextElement(r.context)}')`), frame);
+  }
+  return r.s;
+}
+
+export function* forceInt(v0: Value, frame: string): Gen<NixInt> {
+  const v = yield* force(v0);
+  if (typeof v === 'number' || typeof v === 'bigint') return v;
+  throw typeMismatch('an integer', v, frame);
+}
+
+export function* forceBool(v0: Value, frame: string): Gen<boolean> {
+  const v = yield* force(v0);
+  if (typeof v === 'boolean') return v;
+  throw typeMismatch('a Boolean', v, frame);
+}
+
+export function* forceList(v0: Value, frame: string): Gen<Value[]> {
+  const v = yield* force(v0);
+  if (Array.isArray(v)) return v;
+  throw typeMismatch('a list', v, frame);
+}
+
+export function* forceAttrs(v0: Value, frame: string): Gen<NixAttrs> {
+  const v = yield* force(v0);
+  if (v instanceof NixAttrs) return v;
+  throw typeMismatch('a set', v, frame);
+}
+
+export const COERCE: CoerceOptions = { coerceMore: false, copyToStore: true };
+export const COERCE_NO_COPY: CoerceOptions = { coerceMore: false, copyToStore: false };
+
+/**
+ * `coerceToString` with an error frame. C++ Nix adds the frame to the "cannot coerce" error
+ * itself, not to errors from evaluating what is coerced; the former are the ones raised here
+ * directly, which have no position yet.
+ */
+export function* coerceArg(v: Value, frame: string, opts: CoerceOptions = COERCE): Gen<Coerced> {
+  try {
+    return yield* coerceToString(v, opts);
+  } catch (e) {
+    if (e instanceof NixError && e.pos === undefined && e.kind === 'type' && e.message.startsWith('cannot coerce ')) {
+      withFrame(e, frame);
+    }
+    throw e;
+  }
+}
+
+export function evalError(message: string): NixError {
+  return new NixError('eval', message);
+}
+
+export function unionContext(into: Set<string> | undefined, add: ReadonlySet<string> | undefined): Set<string> | undefined {
+  if (add === undefined || add.size === 0) return into;
+  into ??= new Set();
+  for (const c of add) into.add(c);
+  return into;
+}
+

@@ -1,0 +1,189 @@
+// Store derivations (C++ Nix libstore derivations.cc): the ATerm serialisation, the path of
+// the .drv file, and hashDerivationModulo, which input-addressed output paths are computed
+// from.
+//
+//   Derive([("out","/nix/store/…-name","",""),…],          outputs (name, path, hashAlgo, hash)
+//          [("/nix/store/…-dep.drv",["out"]),…],            input derivations and their outputs
+//          ["/nix/store/…-src",…],                           input sources
+//          "x86_64-linux","/bin/sh",["-c","…"],              platform, builder, args
+//          [("name","value"),…])                             environment
+//
+// Everything is sorted (outputs, inputs, env keys) and strings are escaped as C++ Nix does.
+// When hashing modulo, each input derivation is replaced by the hex of its own hash modulo,
+// so that a fixed-output dependency changes nothing as long as its output path stays.
+
+import { NixError } from '../errors/errors.js';
+import { base16Encode, type Hash, sha256 } from './hash.js';
+import { makeFixedOutputPath, makeOutputPath, makeTextPath, type FileIngestionMethod } from './store-path.js';
+
+/** One output of a derivation. */
+export type DerivationOutput =
+  /** Input-addressed: the path is computed from hashDerivationModulo. */
+  | { kind: 'inputAddressed'; path: string }
+  /** Fixed-output: the path follows from the expected hash. */
+  | { kind: 'fixed'; method: FileIngestionMethod; hash: Hash; path: string }
+  /** Not known yet (while computing the masked hash). */
+  | { kind: 'deferred' };
+
+export interface Derivation {
+  name: string;
+  /** By output name. */
+  outputs: Map<string, DerivationOutput>;
+  /** Input derivation paths and the outputs used from each. */
+  inputDrvs: Map<string, Set<string>>;
+  inputSrcs: Set<string>;
+  platform: string;
+  builder: string;
+  args: string[];
+  env: Map<string, string>;
+}
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `printString`: a quoted ATerm string. */
+const NEEDS_ESCAPE = /["\\\n\r\t]/;
+
+function quote(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let rep: string | undefined;
+    if (c === 34) rep = '\\"';
+    else if (c === 92) rep = '\\\\';
+    else if (c === 10) rep = '\\n';
+    else if (c === 13) rep = '\\r';
+    else if (c === 9) rep = '\\t';
+    if (rep === undefined) continue;
+    out += s.slice(start, i) + rep;
+    start = i + 1;
+  }
+  return out + s.slice(start) + '"';
+}
+
+function list(items: string[]): string {
+  return '[' + items.join(',') + ']';
+}
+
+/** `hashAlgo` field of a fixed output: `r:sha256` (recursive) or `sha256` (flat). */
+export function outputHashAlgoField(method: FileIngestionMethod, algo: string): string {
+  return (method === 'recursive' ? 'r:' : '') + algo;
+}
+
+/**
+ * `Derivation::unparse`. With `maskOutputs`, output paths and the environment variables of
+ * the outputs are empty. With `inputsModulo`, those replace the input derivations (keys are
+ * the hex hashes of the inputs modulo).
+ */
+export function unparseDerivation(drv: Derivation, maskOutputs: boolean, inputsModulo?: Map<string, Set<string>>): string {
+  let s = 'Derive(';
+  const outs: string[] = [];
+  for (const name of [...drv.outputs.keys()].sort(byKey)) {
+    const o = drv.outputs.get(name)!;
+    switch (o.kind) {
+      case 'inputAddressed':
+        outs.push(`(${quote(name)},${quote(maskOutputs ? '' : o.path)},"","")`);
+        break;
+      case 'fixed':
+        outs.push(`(${quote(name)},${quote(maskOutputs ? '' : o.path)},${quote(outputHashAlgoField(o.method, o.hash.algo))},${quote(base16Encode(o.hash.bytes))})`);
+        break;
+      case 'deferred':
+        outs.push(`(${quote(name)},"","","")`);
+        break;
+    }
+  }
+  s += list(outs) + ',';
+  const inputs = inputsModulo ?? drv.inputDrvs;
+  const ins: string[] = [];
+  for (const key of [...inputs.keys()].sort(byKey)) {
+    ins.push(`(${quote(key)},${list([...inputs.get(key)!].sort(byKey).map(quote))})`);
+  }
+  s += list(ins) + ',';
+  s += list([...drv.inputSrcs].sort(byKey).map(quote)) + ',';
+  s += quote(drv.platform) + ',' + quote(drv.builder) + ',';
+  s += list(drv.args.map(quote)) + ',';
+  const env: string[] = [];
+  for (const key of [...drv.env.keys()].sort(byKey)) {
+    const value = maskOutputs && drv.outputs.has(key) ? '' : drv.env.get(key)!;
+    env.push(`(${quote(key)},${quote(value)})`);
+  }
+  s += list(env) + ')';
+  return s;
+}
+
+/** What hashDerivationModulo gives for each output of a derivation. */
+export type DrvHashes = Map<string, Hash>;
+
+/** Looks up the hashes modulo of a known derivation path (undefined if unknown). */
+export type DrvHashLookup = (drvPath: string) => DrvHashes | undefined;
+
+export function isFixedOutput(drv: Derivation): boolean {
+  if (drv.outputs.size !== 1) return false;
+  return drv.outputs.get('out')?.kind === 'fixed';
+}
+
+/**
+ * `hashDerivationModulo`: for a fixed-output derivation, the hash of
+ * "fixed:out:<algo>:<hex>:<path>"; otherwise the hash of the ATerm with each input
+ * derivation replaced by its own hash modulo (inputs must already be known).
+ */
+export function hashDerivationModulo(drv: Derivation, maskOutputs: boolean, lookup: DrvHashLookup): DrvHashes {
+  if (isFixedOutput(drv)) {
+    const o = drv.outputs.get('out') as Extract<DerivationOutput, { kind: 'fixed' }>;
+    const h = sha256(`fixed:out:${outputHashAlgoField(o.method, o.hash.algo)}:${base16Encode(o.hash.bytes)}:${o.path}`);
+    return new Map([['out', h]]);
+  }
+  const inputs = new Map<string, Set<string>>();
+  for (const [drvPath, outputs] of drv.inputDrvs) {
+    const hashes = lookup(drvPath);
+    if (hashes === undefined) {
+      throw new NixError('eval', `path '${drvPath}' is not valid`);
+    }
+    for (const output of outputs) {
+      const h = hashes.get(output);
+      if (h === undefined) throw new NixError('eval', `no hash for output '${output}' of derivation '${drvPath}'`);
+      const key = base16Encode(h.bytes);
+      let set = inputs.get(key);
+      if (set === undefined) inputs.set(key, (set = new Set()));
+      set.add(output);
+    }
+  }
+  const h = sha256(unparseDerivation(drv, maskOutputs, inputs));
+  const out: DrvHashes = new Map();
+  for (const name of drv.outputs.keys()) out.set(name, h);
+  return out;
+}
+
+/**
+ * Fills in the output paths of an input-addressed derivation whose outputs are deferred and
+ * whose output environment variables are empty (C++ Nix's fillInOutputPaths).
+ */
+export function fillInOutputPaths(drv: Derivation, lookup: DrvHashLookup, storeDir: string): void {
+  const hashes = hashDerivationModulo(drv, true, lookup);
+  for (const [name, h] of hashes) {
+    const path = makeOutputPath(name, h, drv.name, storeDir);
+    drv.env.set(name, path);
+    drv.outputs.set(name, { kind: 'inputAddressed', path });
+  }
+}
+
+/** The path of a fixed output. */
+export function fixedOutputPath(drvName: string, method: FileIngestionMethod, hash: Hash, storeDir: string): string {
+  return makeFixedOutputPath(drvName, method, hash, storeDir);
+}
+
+/** The references of the .drv file: its input sources and input derivations. */
+export function derivationReferences(drv: Derivation): Set<string> {
+  const refs = new Set(drv.inputSrcs);
+  for (const p of drv.inputDrvs.keys()) refs.add(p);
+  return refs;
+}
+
+/** `writeDerivation` without the writing: the path of the .drv file. */
+export function derivationPath(drv: Derivation, storeDir: string): string {
+  const text = unparseDerivation(drv, false);
+  return makeTextPath(drv.name + '.drv', sha256(text), derivationReferences(drv), storeDir);
+}
