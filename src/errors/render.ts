@@ -32,10 +32,15 @@ export function renderPosition(pos: SourcePos, indent: string, codePrefix = CODE
   return lines.join('\n');
 }
 
+/** Later lines of a multi-line message are indented under the first, as C++ Nix does. */
+function indentMessage(message: string): string {
+  return message.includes('\n') ? message.split('\n').join('\n       ') : message;
+}
+
 export function renderError(err: NixError): string {
   const prefix = '       ';
   if (err.trace.length === 0) {
-    let out = `error: ${err.message}`;
+    let out = `error: ${indentMessage(err.message)}`;
     if (err.pos) out += '\n' + renderPosition(err.pos, prefix);
     if (err.suggestions.length > 0) out += `\n${prefix}${showSuggestions(err.suggestions)}`;
     return out + '\n';
@@ -47,7 +52,7 @@ export function renderError(err: NixError): string {
     if (f.pos) block += '\n' + renderPosition(f.pos, prefix + '  ');
     parts.push(block + '\n');
   }
-  let last = `${prefix}error: ${err.message}`;
+  let last = `${prefix}error: ${indentMessage(err.message)}`;
   if (err.pos) last += '\n' + renderPosition(err.pos, prefix);
   if (err.suggestions.length > 0) last += `\n${prefix}${showSuggestions(err.suggestions)}`;
   parts.push(last);

@@ -30,6 +30,9 @@ const KEYWORDS = new Map<string, TokenType>([
 // Single characters the grammar uses; any other character is an invalid token.
 const PUNCT = new Set(':@;!-<>+*/?."(){}[]=,');
 
+/** U+2400 SYMBOL FOR NULL, as UTF-8 bytes: how C++ Nix shows a NUL byte in messages. */
+const NUL_SYMBOL = '\xe2\x90\x80';
+
 const enum Mode { Default, String, IndString, InPath, InPathSlash }
 
 const INT64_MAX = 9223372036854775807n;
@@ -84,6 +87,12 @@ class Lexer {
   }
 
   private push(type: TokenType, start: number, end: number, value?: unknown): Token {
+    if ((type === 'str' || type === 'indstr') && typeof value === 'string' && value.includes('\0')) {
+      // Nix strings are C strings: a NUL byte cannot be in one.
+      const shown = value.replace(/\0/g, NUL_SYMBOL);
+      value = `input string '${shown}' cannot be represented as Nix string because it contains null bytes`;
+      type = 'error';
+    }
     const tok: Token = { type, start, end, value };
     this.tokens.push(tok);
     return tok;
