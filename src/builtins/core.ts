@@ -183,7 +183,7 @@ export const coreBuiltins: BuiltinSpec[] = [
       }
       throw e;
     }
-  }, { lazy: [0, 1] }),
+  }, { lazy: [0, 1], noCallTrace: true }),
   // `break` pauses in C++ Nix's debugger; without one it is the identity.
   defineBuiltin('break', 1, ([v]) => v),
   defineBuiltin('toString', 1, ([v]) => toStringGen(v)),

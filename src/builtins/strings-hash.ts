@@ -14,7 +14,9 @@ const HASH_SIZE: Record<HashAlgo, number> = { md5: 16, sha1: 20, sha256: 32, sha
  * after the whole error. The hint is part of the message so that it comes out last.
  */
 function usageError(message: string): NixError {
-  return new NixError('eval', `${message}\nTry 'nix-instantiate --help' for more information.`);
+  const e = new NixError('eval', message);
+  e.footer = "Try 'nix-instantiate --help' for more information.";
+  return e;
 }
 
 /** `parseHashAlgo`: blake3 needs an experimental feature that is never enabled here. */

@@ -8,8 +8,8 @@ import {
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
 
-export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: { lazy?: number[]; doc?: string } = {}): BuiltinSpec {
-  return { name, arity, impl, lazy: opts.lazy, doc: opts.doc };
+export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: { lazy?: number[]; doc?: string; noCallTrace?: boolean } = {}): BuiltinSpec {
+  return { name, arity, impl, lazy: opts.lazy, doc: opts.doc, noCallTrace: opts.noCallTrace };
 }
 
 export function typeError(expected: string, v: Value): NixError {

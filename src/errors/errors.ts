@@ -38,6 +38,8 @@ export class NixError extends Error {
   suggestions: string[] = [];
   /** For infinite recursion: the thunk found under evaluation. */
   blackhole?: object;
+  /** A line printed after everything else, unindented (C++ Nix's usage hint). */
+  footer?: string;
 
   constructor(
     readonly kind: ErrorKind,
@@ -59,6 +61,7 @@ export class NixError extends Error {
     e.value = this.value;
     e.suggestions = this.suggestions;
     e.blackhole = this.blackhole;
+    e.footer = this.footer;
     return e;
   }
 

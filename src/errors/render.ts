@@ -43,6 +43,7 @@ export function renderError(err: NixError): string {
     let out = `error: ${indentMessage(err.message)}`;
     if (err.pos) out += '\n' + renderPosition(err.pos, prefix);
     if (err.suggestions.length > 0) out += `\n${prefix}${showSuggestions(err.suggestions)}`;
+    if (err.footer) out += `\n${err.footer}`;
     return out + '\n';
   }
   const parts = ['error:'];
@@ -55,6 +56,7 @@ export function renderError(err: NixError): string {
   let last = `${prefix}error: ${indentMessage(err.message)}`;
   if (err.pos) last += '\n' + renderPosition(err.pos, prefix);
   if (err.suggestions.length > 0) last += `\n${prefix}${showSuggestions(err.suggestions)}`;
+  if (err.footer) last += `\n${err.footer}`;
   parts.push(last);
   return parts.join('\n') + '\n';
 }

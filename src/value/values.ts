@@ -139,6 +139,8 @@ export interface BuiltinSpec {
   impl: BuiltinImpl;
   /** Documentation shown by the service, one line. */
   doc?: string;
+  /** Errors leaving it get no "while calling the '...' builtin" line (addErrorContext). */
+  noCallTrace?: boolean;
 }
 
 export class Builtin {

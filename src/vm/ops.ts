@@ -192,13 +192,12 @@ export function* concatGen(parts: Value[], forceString: boolean, positions?: Sou
   for (let i = 0; i < parts.length; i++) {
     const p = yield* force(parts[i]);
     if (typeof p === 'string') { s += p; continue; }
-    let r: Coerced;
-    try {
-      r = yield* coerceToString(p, { coerceMore: false, copyToStore: true });
-    } catch (e) {
-      if (e instanceof NixError) e.addTrace('while evaluating a path segment', positions?.[i]);
-      throw e;
-    }
+    // Only the coercion's own failure is "while evaluating a path segment" (C++ Nix's errorCtx);
+    // errors from `__toString` or `outPath` carry their own frames.
+    const r: Coerced = yield* coerceToString(p, {
+      coerceMore: false, copyToStore: true,
+      errorCtx: { message: 'while evaluating a path segment', pos: positions?.[i] },
+    });
     s += r.s;
     if (r.context && r.context.size > 0) {
       context ??= new Set();

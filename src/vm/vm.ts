@@ -261,7 +261,7 @@ export class VM {
         if (pending) { extra = extra ? extra.concat(pending) : pending; pending = null; }
         const ctx = { callPos: pos?.offset ?? -1, state: this.state };
         if (needsForcing(callArgs, spec.lazy)) {
-          this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, true);
+          this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace);
           return undefined;
         }
         let r: ReturnType<typeof spec.impl>;
@@ -270,12 +270,12 @@ export class VM {
         } catch (e) {
           if (e instanceof NixError) {
             traceArgument(e, spec, callArgs);
-            e.addTrace(`while calling the '${spec.name}' builtin`, pos);
+            if (!spec.noCallTrace) e.addTrace(`while calling the '${spec.name}' builtin`, pos);
           }
           throw e;
         }
         if (isGenerator(r)) {
-          this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, true);
+          this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, !spec.noCallTrace);
           return undefined;
         }
         if (extra) { fn = r; args = extra; continue; }
@@ -304,7 +304,9 @@ export class VM {
     // Setting an array's length is slow in V8; the stack is usually back at the base already.
     if (this.stack.length !== f.base) this.stack.length = f.base;
     if (f.pending) {
-      const r = this.callValue(v, f.pending, f.thunk, undefined);
+      // The remaining arguments were written at the same call site (`import ./f.nix { }`).
+      const site = f.kind === FrameKind.Generator ? f.pos : f.callPos;
+      const r = this.callValue(v, f.pending, f.thunk, site);
       if (r === undefined) return;
       this.deliver(r);
       return;
