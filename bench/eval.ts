@@ -22,6 +22,7 @@ import { cpus, loadavg, release, tmpdir, totalmem, availableParallelism } from '
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloads, type Workload } from './workloads.js';
+import { median, writeBenchmarkSection } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILT_CLI = join(ROOT, 'dist', 'src', 'cli.js');
@@ -30,7 +31,6 @@ let CLI = BUILT_CLI;
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 const TIME = '/usr/bin/time';
 const SECTION = '## Evaluation';
-const INTRO = '# Benchmarks\n\nnixeval measured against C++ Nix; each section says how its figures were made and how to reproduce them.\n';
 
 interface Options {
   runs: number;
@@ -117,12 +117,6 @@ function measure(ev: Evaluator, file: string, dir: string, timeoutSeconds: numbe
   return s;
 }
 
-function median(xs: number[]): number {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 // ---------------------------------------------------------------------------------------
 // Workloads
@@ -332,23 +326,6 @@ function standing(timed: { name: string; r: number }[], onlyNixeval: string[], r
   return s + startNote;
 }
 
-function writeSection(section: string): void {
-  // Re-read just before writing: someone else may have changed another section meanwhile.
-  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : INTRO;
-  const lines = current.split('\n');
-  const start = lines.findIndex((l) => l.trim() === SECTION);
-  let next: string;
-  if (start < 0) {
-    next = current.replace(/\n*$/, '\n\n') + section;
-  } else {
-    let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
-    if (end < 0) end = lines.length;
-    const before = lines.slice(0, start).join('\n');
-    const after = lines.slice(end).join('\n');
-    next = (before ? before.replace(/\n*$/, '\n\n') : '') + section + (after ? '\n' + after : '');
-  }
-  writeFileSync(BENCHMARKS, next.replace(/\n*$/, '\n'));
-}
 
 /**
  * Copy the compiled evaluator (dist/src, with package.json and a link to node_modules) into
@@ -388,7 +365,7 @@ function main(): number {
     const section = render(results, o);
     process.stdout.write(section + '\n');
     if (o.write) {
-      writeSection(section);
+      writeBenchmarkSection('## Evaluation', section);
       process.stderr.write(`\nwrote the ${SECTION} section of ${BENCHMARKS}\n`);
     }
   } finally {

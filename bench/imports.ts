@@ -13,7 +13,7 @@
 // alone; the file is re-read just before it is written).
 
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,11 +23,11 @@ import {
   clearCompileCache, compileCacheStats, configureCompileCache, DEFAULT_COMPILE_CACHE_BYTES,
 } from '../src/io/compile-cache.js';
 import { printValue } from '../src/value/print.js';
+import { median, writeBenchmarkSection } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 const SECTION = '## Imports';
-const INTRO = '# Benchmarks\n\nnixeval measured against C++ Nix; each section says how its figures were made and how to reproduce them.\n';
 
 interface Options {
   files: number;
@@ -128,11 +128,6 @@ function timeEval(file: string): { ms: number; parses: number; value: string } {
   return { ms, parses: parserCalls() - p0, value: printValue(r.value) };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function gitDescription(): string {
   try {
@@ -144,23 +139,6 @@ function gitDescription(): string {
   }
 }
 
-function writeSection(section: string): void {
-  // Re-read just before writing: someone else may have changed another section meanwhile.
-  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : INTRO;
-  const lines = current.split('\n');
-  const start = lines.findIndex((l) => l.trim() === SECTION);
-  let next: string;
-  if (start < 0) {
-    next = current.replace(/\n*$/, '\n\n') + section;
-  } else {
-    let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
-    if (end < 0) end = lines.length;
-    const before = lines.slice(0, start).join('\n');
-    const after = lines.slice(end).join('\n');
-    next = (before ? before.replace(/\n*$/, '\n\n') : '') + section + (after ? '\n' + after : '');
-  }
-  writeFileSync(BENCHMARKS, next.replace(/\n*$/, '\n'));
-}
 
 function main(): void {
   const o = parseOptions(process.argv.slice(2));
@@ -236,7 +214,7 @@ function main(): void {
     ].join('\n');
     process.stdout.write(section + '\n');
     if (o.write) {
-      writeSection(section);
+      writeBenchmarkSection('## Imports', section);
       process.stderr.write(`wrote the ${SECTION} section of ${BENCHMARKS}\n`);
     }
   } finally {

@@ -16,18 +16,18 @@
 // alone; the file is re-read just before it is written).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { writeBenchmarkSection } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 const SECTION = '## HTTP load';
-const INTRO = '# Benchmarks\n\nnixeval measured against C++ Nix; each section says how its figures were made and how to reproduce them.\n';
 const HOST = '127.0.0.1';
 
 interface Workload {
@@ -302,23 +302,6 @@ function report(rows: Row[], o: Options, loadStart: number[], loadEnd: number[])
   return L.join('\n');
 }
 
-function writeSection(section: string): void {
-  // Re-read just before writing: someone else may have changed another section meanwhile.
-  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : INTRO;
-  const lines = current.split('\n');
-  const start = lines.findIndex((l) => l.trim() === SECTION);
-  let next: string;
-  if (start < 0) {
-    next = current.replace(/\n*$/, '\n\n') + section;
-  } else {
-    let end = lines.findIndex((l, i) => i > start && /^## /.test(l));
-    if (end < 0) end = lines.length;
-    const before = lines.slice(0, start).join('\n');
-    const after = lines.slice(end).join('\n');
-    next = (before ? before.replace(/\n*$/, '\n\n') : '') + section + (after ? '\n' + after : '');
-  }
-  writeFileSync(BENCHMARKS, next.replace(/\n*$/, '\n'));
-}
 
 // ---------------------------------------------------------------------------------------
 
@@ -361,7 +344,7 @@ async function main(argv: string[]): Promise<void> {
   const section = report(rows, o, loadStart, loadavg());
   process.stdout.write(section + '\n');
   if (o.write) {
-    writeSection(section);
+    writeBenchmarkSection('## HTTP load', section);
     process.stderr.write(`wrote the ${SECTION} section of ${BENCHMARKS}\n`);
   }
 }

@@ -16,6 +16,7 @@ import { generateNix } from './gen-nix.js';
 import { parse } from '../src/syntax/parser.js';
 import { showExpr } from '../src/syntax/show.js';
 import { Source } from '../src/syntax/source.js';
+import { median, writeBenchmarkSection } from './report.js';
 
 const BYTES = Number(process.env.BENCH_PARSE_BYTES ?? 12_000_000);
 const RUNS = Number(process.env.BENCH_PARSE_RUNS ?? 7);
@@ -26,11 +27,6 @@ const WARMUP = 2;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 interface Timing { wall: number; cpu: number }
 
@@ -100,24 +96,6 @@ function fmtMs(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
 }
 
-/** Replaces the `## Parser` section (up to the next `## ` heading) or appends one. */
-function writeSection(section: string): void {
-  const intro = '# Benchmarks\n\nMeasured results of the scripts in `bench/`; each section names the script that rewrites it.\n';
-  const text = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : intro;
-  const lines = text.split('\n');
-  const start = lines.findIndex((l) => l.trim() === '## Parser');
-  let out: string;
-  if (start < 0) {
-    out = text.replace(/\n*$/, '\n\n') + section;
-  } else {
-    let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-    if (end < 0) end = lines.length;
-    const after = lines.slice(end).join('\n');
-    const before = start > 0 ? lines.slice(0, start).join('\n').replace(/\n*$/, '\n\n') : '';
-    out = before + section + (after ? '\n' + after : '');
-  }
-  writeFileSync(BENCHMARKS, out.replace(/\n*$/, '\n'));
-}
 
 function main(): void {
   const dir = mkdtempSync(join(tmpdir(), 'nixeval-bench-parse-'));
@@ -196,7 +174,7 @@ function main(): void {
       comparison,
       '',
     ].join('\n');
-    writeSection(section);
+    writeBenchmarkSection('## Parser', section);
     console.log(`updated ${BENCHMARKS}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -176,12 +176,23 @@ export function parseHashAlgoOpt(s: string): HashAlgo | undefined {
   return isHashAlgo(s) ? s : undefined;
 }
 
-function parseHashAlgo(s: string): HashAlgo {
+/**
+ * `parseHashAlgo`: blake3 needs an experimental feature that is never enabled here. An
+ * unknown name is a usage error in C++ Nix, which nix-instantiate follows with a hint.
+ */
+export function parseHashAlgo(s: string): HashAlgo {
   if (isHashAlgo(s)) return s;
   if (s === 'blake3') {
     throw hashError("experimental Nix feature 'blake3-hashes' is disabled; add '--extra-experimental-features blake3-hashes' to enable it");
   }
-  throw hashError(`unknown hash algorithm '${s}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`);
+  throw usageError(`unknown hash algorithm '${s}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`);
+}
+
+/** A usage error: C++ Nix prints a hint after the whole error. */
+export function usageError(message: string): NixError {
+  const e = new NixError('eval', message);
+  e.footer = "Try 'nix-instantiate --help' for more information.";
+  return e;
 }
 
 /**

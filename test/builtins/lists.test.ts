@@ -2,24 +2,7 @@
 // forcing order and C++ Nix 2.36's error messages with their context lines.
 
 import { evaluate } from '../../src/eval.js';
-import { printValue } from '../../src/value/print.js';
-
-/** The printed value (as `nix-instantiate --eval --strict`), or `error: MESSAGE`. */
-function run(expr: string): string {
-  const r = evaluate({ expr, strict: true });
-  // Output is a byte string: decode its UTF-8 («repeated»).
-  if (r.ok) return Buffer.from(printValue(r.value, { trackRepeated: true }), 'latin1').toString('utf8');
-  return `error: ${r.error.message}`;
-}
-
-/** The error's message and the context lines the builtin added (not the VM's call frames). */
-function failure(expr: string): { message: string; context: string[] } {
-  const r = evaluate({ expr, strict: true });
-  if (r.ok) throw new Error(`expected an error from ${expr}, got ${printValue(r.value)}`);
-  const context = r.error.trace.map((t) => t.message)
-    .filter((m) => !/^while calling (the '.*' builtin|anonymous lambda|'[^']*')$/.test(m) && m !== 'from call site');
-  return { message: r.error.message, context };
-}
+import { failure, run } from './helpers.js';
 
 describe('map', () => {
   test('applies lazily', () => {

@@ -7,23 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { evaluate } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
 import { compileRegex, compileRegexEmulated } from '../../src/builtins/regex.js';
-
-/** The printed value (as `nix-instantiate --eval --strict`), or `error: MESSAGE`. */
-function run(expr: string): string {
-  const r = evaluate({ expr, strict: true });
-  // Values are byte strings; decode the printed UTF-8.
-  if (r.ok) return Buffer.from(printValue(r.value), 'latin1').toString('utf8');
-  return `error: ${Buffer.from(r.error.message, 'latin1').toString('utf8')}`;
-}
-
-/** The error's message and the context lines the builtin added (not the VM's call frames). */
-function failure(expr: string): { message: string; context: string[] } {
-  const r = evaluate({ expr, strict: true });
-  if (r.ok) throw new Error(`expected an error from ${expr}, got ${printValue(r.value)}`);
-  const context = r.error.trace.map((t) => t.message)
-    .filter((m) => !/^while calling (the '.*' builtin|anonymous lambda|'[^']*')$/.test(m) && m !== 'from call site');
-  return { message: Buffer.from(r.error.message, 'latin1').toString('utf8'), context };
-}
+import { failure, run } from './helpers.js';
 
 function warnings(expr: string): string[] {
   const r = evaluate({ expr, strict: true });
