@@ -577,7 +577,8 @@ class Parser {
     }
     if (parts.length === 0) return { kind: 'String', pos: open.start, value: '' };
     // A string with an interpolation stays a concatenation even if it is `"${"a"}"`.
-    if (!interpolated) return parts[0];
+    // A plain literal is positioned at its opening quote, as C++ Nix's expr_simple.
+    if (!interpolated) return { kind: 'String', pos: open.start, value: (parts[0] as { value: string }).value };
     return { kind: 'ConcatStrings', pos: positions[0], forceString: true, parts, positions };
   }
 
