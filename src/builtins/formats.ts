@@ -813,7 +813,7 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
 
 function experimentalFeatures(ctx: BuiltinContext): ReadonlySet<string> | readonly string[] | undefined {
   // Set by the program that runs the evaluation (`--extra-experimental-features`), when it does.
-  return (ctx.state.settings as { experimentalFeatures?: ReadonlySet<string> | readonly string[] }).experimentalFeatures;
+  return ctx.state.settings.experimentalFeatures;
 }
 
 function featureEnabled(ctx: BuiltinContext, name: string): boolean {

@@ -36,12 +36,13 @@ interface Options {
   argstrs: Record<string, string>;
   searchPath: string[];
   lints: Partial<Record<LintName, 'warn' | 'fatal'>>;
+  features: Set<string>;
 }
 
 /** Flags nix-instantiate accepts that change nothing here. */
 const IGNORED_FLAGS = new Set(['--no-location', '--read-write-mode', '--show-trace', '--no-show-trace', '--readonly-mode', '--impure']);
 /** Flags that take one value we do not use. */
-const IGNORED_WITH_VALUE = new Set(['--option', '--extra-experimental-features', '--experimental-features']);
+const IGNORED_WITH_VALUE = new Set(['--option']);
 /** `--lint-NAME warn|fatal` */
 const LINT_FLAGS = new Map<string, LintName>([
   ['--lint-url-literals', 'url-literals'],
@@ -52,7 +53,7 @@ const LINT_FLAGS = new Map<string, LintName>([
 function parseArgs(args: string[]): Options {
   const o: Options = {
     parseOnly: false, eval: false, strict: false, json: false, xml: false, showTrace: false,
-    exprs: [], attrPaths: [], args: {}, argstrs: {}, searchPath: [], lints: {},
+    exprs: [], attrPaths: [], args: {}, argstrs: {}, searchPath: [], lints: {}, features: new Set(),
   };
   let exprMode = false;
   for (let i = 0; i < args.length; i++) {
@@ -71,6 +72,10 @@ function parseArgs(args: string[]): Options {
       case '--argstr': o.argstrs[args[i + 1]] = args[i + 2]; i += 2; break;
       default:
         if (IGNORED_FLAGS.has(a)) break;
+        if (a === '--extra-experimental-features' || a === '--experimental-features') {
+          for (const f of (args[++i] ?? '').split(/\s+/)) if (f) o.features.add(f);
+          break;
+        }
         if (LINT_FLAGS.has(a)) {
           const level = args[++i];
           if (level === 'warn' || level === 'fatal') o.lints[LINT_FLAGS.get(a)!] = level;
@@ -118,6 +123,7 @@ function run(opts: Options, io: CliIO): number {
     argstrs: opts.argstrs,
     home: process.env.HOME,
     lints: opts.lints,
+    settings: { experimentalFeatures: opts.features },
     onMessage: (line) => writeBytes(io.stderr, line + '\n'),
     // The user's own command line, like nix-instantiate: the whole filesystem and environment.
     io: new FsIO({ allowedEnv: '*' }),

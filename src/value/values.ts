@@ -129,6 +129,8 @@ export interface EvalSettings {
   nixVersion: string;
   langVersion: number;
   pure: boolean;
+  /** Experimental features turned on (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
+  experimentalFeatures?: ReadonlySet<string>;
 }
 
 export interface BuiltinSpec {

@@ -34,8 +34,6 @@ interface BytecodeFrame {
   lambda: LambdaInfo | null;
   /** Where the lambda was called from (for traces). */
   callPos: SourcePos | undefined;
-  /** The call's real source position, if it has one: where pending arguments are applied. */
-  site: SourcePos | undefined;
   /** The set and name of the attribute last selected, for "from the definition of". */
   selSet: NixAttrs | null;
   selName: string;
@@ -210,8 +208,8 @@ export class VM {
 
   // ---- frames
 
-  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos, site?: SourcePos): void {
-    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, site, selSet: null, selName: '' });
+  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos): void {
+    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '' });
   }
 
   private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined, builtin = false): void {
@@ -245,8 +243,7 @@ export class VM {
         env[1] = args[0];
         const rest = args.length > 1 ? (pending ? args.slice(1).concat(pending) : args.slice(1)) : pending;
         // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
-        if (pos === AT_CALLEE) this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, { source: lambda.source, offset: lambda.pos }, undefined);
-        else this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos, pos);
+        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos);
         return undefined;
       }
       // Only a lambda can stand for its own call site.
@@ -308,7 +305,7 @@ export class VM {
     if (this.stack.length !== f.base) this.stack.length = f.base;
     if (f.pending) {
       // The remaining arguments were written at the same call site (`import ./f.nix { }`).
-      const site = f.kind === FrameKind.Generator ? f.pos : f.site;
+      const site = f.kind === FrameKind.Generator ? f.pos : f.callPos;
       const r = this.callValue(v, f.pending, f.thunk, site);
       if (r === undefined) return;
       this.deliver(r);
