@@ -20,6 +20,7 @@ import {
   canonical, type EvalIO, type FileType, forbidden, ioError, isUnder, notExist,
 } from './io.js';
 import { walkPath, type Resolved } from './resolve.js';
+import { ResolvingIO } from './resolving-io.js';
 
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
 
@@ -81,7 +82,7 @@ function errCode(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException)?.code;
 }
 
-export class FsIO implements EvalIO {
+export class FsIO extends ResolvingIO implements EvalIO {
   readonly description: string;
   readonly restricted: boolean;
   readonly maxFileSize: number;
@@ -94,6 +95,7 @@ export class FsIO implements EvalIO {
   private readonly audit: FsIOOptions['audit'];
 
   constructor(options: FsIOOptions = {}) {
+    super();
     this.restricted = options.roots !== undefined;
     this.maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     this.modeName = options.modeName ?? 'restricted mode';
@@ -143,7 +145,7 @@ export class FsIO implements EvalIO {
     return this.realRoots.some((r) => isUnder(path, r)) || this.lexRoots.some((r) => isUnder(path, r));
   }
 
-  private resolve(path: string, followFinal: boolean): Resolved & { given: string } {
+  protected resolve(path: string, followFinal: boolean): Resolved & { given: string } {
     const given = this.check(path);
     const r = walkPath(given, followFinal, {
       lstat: (p) => this.lstatRaw(p),
@@ -272,23 +274,8 @@ export class FsIO implements EvalIO {
     return out;
   }
 
-  lstat(path: string): FileType | undefined {
-    return this.resolve(path, false).type;
-  }
-
-  stat(path: string): FileType | undefined {
-    return this.resolve(path, true).type;
-  }
-
-  pathExists(path: string): boolean {
-    return this.lstat(path) !== undefined;
-  }
-
-  readLink(path: string): string {
-    const r = this.resolve(path, false);
-    if (r.type === undefined) throw notExist(r.given);
-    if (r.type !== 'symlink') throw ioError(`file '${r.given}' is not a symbolic link`);
-    return this.readLinkRaw(r.path);
+  protected linkTarget(resolvedPath: string): string {
+    return this.readLinkRaw(resolvedPath);
   }
 
   isExecutable(path: string): boolean {

@@ -5,6 +5,7 @@
 
 import { canonical, type EvalIO, type FileType, ioError, notExist } from './io.js';
 import { walkPath, type Resolved } from './resolve.js';
+import { ResolvingIO } from './resolving-io.js';
 
 /** A file's content: text (stored as its UTF-8 bytes), raw bytes, an executable file, or a symlink. */
 export type MemoryFile = string | Uint8Array | { symlink: string } | { executable: string | Uint8Array };
@@ -18,11 +19,12 @@ export interface MemoryIOOptions {
 
 type Node = { kind: 'file'; bytes: string; executable?: boolean } | { kind: 'dir'; entries: Map<string, Node> } | { kind: 'symlink'; target: string };
 
-export class MemoryIO implements EvalIO {
+export class MemoryIO extends ResolvingIO implements EvalIO {
   readonly description = 'memory';
   private readonly root: Node & { kind: 'dir' } = { kind: 'dir', entries: new Map() };
 
   constructor(files: Readonly<Record<string, MemoryFile>> | ReadonlyMap<string, MemoryFile> = {}, private readonly options: MemoryIOOptions = {}) {
+    super();
     const list = files instanceof Map ? [...files] : Object.entries(files as Record<string, MemoryFile>);
     for (const [path, content] of list) this.add(path, content);
   }
@@ -68,7 +70,7 @@ export class MemoryIO implements EvalIO {
     return n.kind === 'file' ? 'regular' : n.kind === 'dir' ? 'directory' : 'symlink';
   }
 
-  private resolve(path: string, followFinal: boolean): Resolved & { given: string } {
+  protected resolve(path: string, followFinal: boolean): Resolved & { given: string } {
     const given = canonical(path);
     const r = walkPath(given, followFinal, {
       lstat: (p) => {
@@ -98,23 +100,8 @@ export class MemoryIO implements EvalIO {
     return out;
   }
 
-  lstat(path: string): FileType | undefined {
-    return this.resolve(path, false).type;
-  }
-
-  stat(path: string): FileType | undefined {
-    return this.resolve(path, true).type;
-  }
-
-  pathExists(path: string): boolean {
-    return this.lstat(path) !== undefined;
-  }
-
-  readLink(path: string): string {
-    const r = this.resolve(path, false);
-    if (r.type === undefined) throw notExist(r.given);
-    if (r.type !== 'symlink') throw ioError(`file '${r.given}' is not a symbolic link`);
-    return (this.node(r.path) as { target: string }).target;
+  protected linkTarget(resolvedPath: string): string {
+    return (this.node(resolvedPath) as { target: string }).target;
   }
 
   isExecutable(path: string): boolean {
