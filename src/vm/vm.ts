@@ -541,44 +541,33 @@ export class VM {
             stack[stack.length - 1] = target;
             break;
           }
-          case Op.Select: {
-            const name = consts[code[ip++]] as string;
-            const set = stack[stack.length - 1];
-            if (!(set instanceof NixAttrs)) throw this.typeError('a set', set, chunk, ip - 2);
-            const v = set.get(name);
-            if (v === undefined) throw this.missingAttr(name, set, chunk, ip - 2);
-            frame.selSet = set;
-            frame.selName = name;
-            stack[stack.length - 1] = v;
-            break;
-          }
-          case Op.SelectOr: {
-            const name = consts[code[ip++]] as string;
-            const target = code[ip++];
-            const set = stack.pop()!;
-            const v = set instanceof NixAttrs ? set.get(name) : undefined;
-            if (v === undefined) ip = target;
-            else {
-              frame.selSet = set as NixAttrs;
-              frame.selName = name;
-              stack.push(v);
-            }
-            break;
-          }
+          case Op.Select:
           case Op.SelectDyn: {
-            const name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+            // The name is a constant, or (Dyn) a forced value on top of the set.
+            const at = ip - 1;
+            const name = op === Op.Select
+              ? consts[code[ip++]] as string
+              : ops.attrName(stack.pop()!, 'while evaluating an attribute name');
             const set = stack[stack.length - 1];
-            if (!(set instanceof NixAttrs)) throw this.typeError('a set', set, chunk, ip - 1);
+            if (!(set instanceof NixAttrs)) throw this.typeError('a set', set, chunk, at);
             const v = set.get(name);
-            if (v === undefined) throw this.missingAttr(name, set, chunk, ip - 1);
+            if (v === undefined) throw this.missingAttr(name, set, chunk, at);
             frame.selSet = set;
             frame.selName = name;
             stack[stack.length - 1] = v;
             break;
           }
+          case Op.SelectOr:
           case Op.SelectDynOr: {
-            const target = code[ip++];
-            const name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+            let name: string;
+            let target: number;
+            if (op === Op.SelectOr) {
+              name = consts[code[ip++]] as string;
+              target = code[ip++];
+            } else {
+              target = code[ip++];
+              name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+            }
             const set = stack.pop()!;
             const v = set instanceof NixAttrs ? set.get(name) : undefined;
             if (v === undefined) ip = target;
@@ -589,30 +578,26 @@ export class VM {
             }
             break;
           }
-          case Op.HasAttr: {
-            const name = consts[code[ip++]] as string;
-            const set = stack[stack.length - 1];
-            stack[stack.length - 1] = set instanceof NixAttrs && set.has(name);
-            break;
-          }
+          case Op.HasAttr:
           case Op.HasAttrDyn: {
-            const name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+            const name = op === Op.HasAttr
+              ? consts[code[ip++]] as string
+              : ops.attrName(stack.pop()!, 'while evaluating an attribute name');
             const set = stack[stack.length - 1];
             stack[stack.length - 1] = set instanceof NixAttrs && set.has(name);
             break;
           }
-          case Op.HasAttrStep: {
-            const name = consts[code[ip++]] as string;
-            const target = code[ip++];
-            const set = stack[stack.length - 1];
-            const v = set instanceof NixAttrs ? set.get(name) : undefined;
-            if (v === undefined) { stack[stack.length - 1] = false; ip = target; }
-            else stack[stack.length - 1] = v;
-            break;
-          }
+          case Op.HasAttrStep:
           case Op.HasAttrStepDyn: {
-            const target = code[ip++];
-            const name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+            let name: string;
+            let target: number;
+            if (op === Op.HasAttrStep) {
+              name = consts[code[ip++]] as string;
+              target = code[ip++];
+            } else {
+              target = code[ip++];
+              name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+            }
             const set = stack[stack.length - 1];
             const v = set instanceof NixAttrs ? set.get(name) : undefined;
             if (v === undefined) { stack[stack.length - 1] = false; ip = target; }
