@@ -598,7 +598,8 @@ class Parser {
         this.next();
         break;
       } else {
-        this.unexpected(t);
+        // Inside an indented string bison's state allows exactly these three tokens.
+        this.unexpected(t, ['indented string', "'${'", 'end of an indented string']);
       }
     }
     return stripIndentation(open.start, parts);
