@@ -147,10 +147,19 @@ export class Evaluation implements EvalState, IOEvalState {
     this.options.onMessage?.(line);
   }
 
-  compileSource(source: Source): Chunk {
+  /** The AST of a source, with this evaluation's home directory, warnings and lints. */
+  parseSource(source: Source): Expr {
     countParse();
-    const ast = parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints });
+    return parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints });
+  }
+
+  /** Compiles an AST with this evaluation's global names (undefined variables are errors). */
+  compileAst(ast: Expr, source: Source): Chunk {
     return compile(ast, source, { globals: this.globalNames });
+  }
+
+  compileSource(source: Source): Chunk {
+    return this.compileAst(this.parseSource(source), source);
   }
 
   /**
@@ -168,10 +177,9 @@ export class Evaluation implements EvalState, IOEvalState {
     const cached = getCompiled(key);
     if (cached) return cached;
     const source = new Source(file, text, dirname(file));
-    countParse();
-    let ast = parse(source, { home: this.home });
+    let ast = this.parseSource(source);
     if (scope) ast = wrapInScope(ast, scope);
-    const chunk = compile(ast, source, { globals: this.globalNames });
+    const chunk = this.compileAst(ast, source);
     putCompiled(key, chunk);
     return chunk;
   }

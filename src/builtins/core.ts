@@ -5,13 +5,13 @@
 import { NixError } from '../errors/errors.js';
 import { addInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
 import {
-  Builtin, type BuiltinSpec, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
-  ThunkState, typeOf, type Value,
+  Builtin, type BuiltinSpec, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, typeOf,
+  type Value,
 } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
-import { lessThanGen, quickAdd } from '../vm/ops.js';
+import { lessThanGen } from '../vm/ops.js';
 import { printValue } from '../value/print.js';
-import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
+import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString } from './util.js';
 
 type Gen = Generator<Request, Value, Value>;
 
@@ -202,13 +202,3 @@ function floatToInt(x: number, _name: string): NixInt {
   return normaliseInt(BigInt(x));
 }
 
-/** A path argument: a path value, or a string holding an absolute path. */
-export function* pathArgument(v0: Value): Generator<Request, string, Value> {
-  const v = yield* force(v0);
-  if (v instanceof NixPath) return v.path;
-  const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
-  if (!r.s.startsWith('/')) throw new NixError('eval', `string '${r.s}' doesn't represent an absolute path`);
-  return r.s;
-}
-
-export { Thunk, ThunkState, expectString };

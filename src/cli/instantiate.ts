@@ -3,9 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { Source } from '../syntax/source.js';
-import { parse, type LintName } from '../syntax/parser.js';
+import type { LintName } from '../syntax/parser.js';
 import { showExpr } from '../syntax/show.js';
-import { compile } from '../compiler/compiler.js';
 import { NixError } from '../errors/errors.js';
 import { renderError } from '../errors/render.js';
 import { Evaluation } from '../eval.js';
@@ -130,11 +129,14 @@ function run(opts: Options, io: CliIO): number {
     allowedEnv: ['*'],
     searchPath: [...opts.searchPath, ...parseNixPath(process.env.NIX_PATH ?? '')],
   });
-  const chunk = ev.compileSource(source);
   if (opts.parseOnly) {
-    writeBytes(io.stdout, showExpr(parse(source, { home: process.env.HOME })) + '\n');
+    // Compiling checks the names, as nix-instantiate --parse reports undefined variables.
+    const ast = ev.parseSource(source);
+    ev.compileAst(ast, source);
+    writeBytes(io.stdout, showExpr(ast) + '\n');
     return 0;
   }
+  const chunk = ev.compileSource(source);
   if (!opts.eval) throw new NixError('eval', 'instantiating derivations is not supported; use --eval');
   const value = ev.run(chunk);
   let text: string;
@@ -157,4 +159,3 @@ function run(opts: Options, io: CliIO): number {
   return 0;
 }
 
-export { compile };

@@ -27,17 +27,3 @@ export function formatFixed(x: number): string {
   if (!Number.isFinite(x)) return formatFloat(x);
   return x.toFixed(6);
 }
-
-/** A float as nlohmann::json prints it: shortest round-trip digits, `1.0` for integral values. */
-export function formatJsonNumber(x: number): string {
-  if (!Number.isFinite(x)) return 'null';
-  const abs = Math.abs(x);
-  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
-  if (abs >= 1e-5 && abs < 1e15) {
-    const s = String(x);
-    return s.includes('.') || s.includes('e') ? s : `${s}.0`;
-  }
-  const [m, e] = x.toExponential().split('e');
-  const sign = e.startsWith('-') ? '-' : '+';
-  return `${m}e${sign}${e.replace(/^[+-]/, '').padStart(2, '0')}`;
-}

@@ -169,11 +169,14 @@ export class Thunk {
     this.error = undefined;
   }
 
-  static of(value: Value): Thunk {
-    const t = new Thunk(null, null);
-    t.state = ThunkState.Done;
-    t.value = value;
-    return t;
+  /** Records the value and lets go of what computed it. */
+  complete(value: Value): void {
+    this.state = ThunkState.Done;
+    this.value = value;
+    this.chunk = null;
+    this.env = null;
+    this.fn = undefined;
+    this.args = undefined;
   }
 
   static apply(fn: Value, args: Value[]): Thunk {

@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, type NixInt } from '../value/int.js';
 import {
-  Builtin, Closure, force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
+  Builtin, Closure, force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -217,6 +217,3 @@ export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
   return new NixAttrs(map, positions);
 }
 
-export function isForced(v: Value): boolean {
-  return !(v instanceof Thunk) || v.state === ThunkState.Done;
-}

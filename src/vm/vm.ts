@@ -11,7 +11,7 @@ import { type Chunk, type FormalsInfo, type LambdaInfo, Op } from '../compiler/c
 import { bestMatches, NixError, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, NixPath, type Request, showType, Thunk, ThunkState,
+  Builtin, type BuiltinContext, CallRequest, Closure, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, type Request, showType, Thunk, ThunkState,
   type Value,
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
@@ -290,12 +290,7 @@ export class VM {
   }
 
   private finishImmediate(v: Value, thunk: Thunk | null): Value {
-    if (thunk) {
-      thunk.state = ThunkState.Done;
-      thunk.value = v;
-      thunk.chunk = null;
-      thunk.env = null;
-    }
+    thunk?.complete(v);
     return v;
   }
 
@@ -311,15 +306,7 @@ export class VM {
       this.deliver(r);
       return;
     }
-    if (f.thunk) {
-      const t = f.thunk;
-      t.state = ThunkState.Done;
-      t.value = v;
-      t.chunk = null;
-      t.env = null;
-      t.fn = undefined;
-      t.args = undefined;
-    }
+    f.thunk?.complete(v);
     this.deliver(v);
   }
 
@@ -950,4 +937,3 @@ function* withLookupGen(env: Env, name: string, depths: number[]): Generator<Req
   throw new NixError('undefined-variable', `undefined variable '${name}'`);
 }
 
-export { NixPath };
