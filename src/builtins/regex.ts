@@ -8,22 +8,22 @@
 //    grammar: which patterns are invalid (`invalid regular expression`), `\x` is the
 //    literal x, brackets take no escapes, `{n,m}` copies the atom n + (m - n) times, and more
 //    than 100000 NFA states is `error_space` (`memory limit exceeded by regular expression`).
-//  - The matcher mirrors libstdc++'s depth-first `_Executor` in POSIX mode: alternatives are
-//    both explored and the longest match wins (the first found among equally long ones); a
-//    greedy repetition that found a match does not try fewer iterations; a repetition may
-//    run twice without consuming input; a group keeps its value from an earlier iteration
-//    when a later one skips it. It runs on an explicit stack, never by JS recursion.
+//  - The matcher gives the answers of libstdc++'s depth-first `_Executor` in POSIX mode:
+//    alternatives are both explored and the longest match wins (the first found among
+//    equally long ones); a greedy repetition that found a match does not try fewer
+//    iterations; a repetition may run twice without consuming input; a group keeps its value
+//    from an earlier iteration when a later one skips it. Unlike libstdc++ (and C++ Nix,
+//    which is exponential on `(a|a)*b` or overflows its stack), it remembers the outcome of
+//    each state at each position, so it runs in time linear in the input, on an explicit
+//    stack (see "The matcher").
 //  - `split` walks matches the way `std::regex_iterator` does (after an empty match it looks
 //    for a non-empty match at the same place, then moves on one byte).
 //
-// Most patterns in real use are cases where this engine and a backtracking ECMAScript
-// engine must give the same answer (no empty-matching repeated groups, no groups nested in
-// repeated groups; for searching also no ambiguous alternations and no empty matches), so
-// those are translated to a native JS RegExp, which is much faster. The analysis that decides
-// this is done while compiling; see `Frag`.
-//
-// Like libstdc++, the matcher backtracks, so adversarial patterns such as `(a|a)*b` can take
-// exponential time; C++ Nix has the same problem (or overflows its stack).
+// Whole-string matches of most patterns in real use are also run as a native JS RegExp, which
+// is much faster, when two analyses agree: one while compiling (see `Frag`) that a
+// backtracking ECMAScript engine gives the same answer (no empty-matching repeated groups,
+// no groups nested in repeated groups), and `isDeterministic`, that the next byte decides
+// every choice, so backtracking never costs more than linear time.
 
 /** A regex that libstdc++ refuses: `error_space` is the state limit, anything else invalid. */
 export class RegexError extends Error {
@@ -246,7 +246,7 @@ function signedChar(c: number): number {
 // ---------------------------------------------------------------------------------------------
 // The NFA (libstdc++ _NFA) and its construction
 
-const enum Op { Dummy, Match, MatchChar, Repeat, Alt, SubBegin, SubEnd, LineBegin, LineEnd, Accept }
+export const enum Op { Dummy, Match, MatchChar, Repeat, Alt, SubBegin, SubEnd, LineBegin, LineEnd, Accept }
 
 class Nfa {
   op: number[] = [];
@@ -326,8 +326,6 @@ interface Frag {
   isGroup: boolean;
   /** A JS RegExp gives the same answer for a whole-string match. */
   jsMatch: boolean;
-  /** ... and for searching (alternations unambiguous by their first byte). */
-  jsSearch: boolean;
 }
 
 const NO_BYTES = new Uint8Array(256);
@@ -340,10 +338,6 @@ function unionBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return r;
 }
 
-function disjointBytes(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 256; i++) if (a[i] & b[i]) return false;
-  return true;
-}
 
 function hex(c: number): string {
   return '\\x' + c.toString(16).padStart(2, '0');
@@ -402,7 +396,7 @@ class Compiler {
   private frag(start: number, end: number, props: Partial<Frag>): Frag {
     return {
       start, end, js: '', atomic: false, nullable: true, first: NO_BYTES, groups: 0, isGroup: false,
-      jsMatch: true, jsSearch: true, ...props,
+      jsMatch: true, ...props,
     };
   }
 
@@ -421,7 +415,6 @@ class Compiler {
     a.groups += b.groups;
     a.isGroup = false;
     a.jsMatch = a.jsMatch && b.jsMatch;
-    a.jsSearch = a.jsSearch && b.jsSearch;
     return a;
   }
 
@@ -444,18 +437,16 @@ class Compiler {
     this.append(alt1, end, end);
     this.append(alt2, end, end);
     const a = this.nfa.insert(Op.Alt, alt2.start, alt1.start);
-    const searchable = alt1.jsSearch && alt2.jsSearch && !alt1.nullable && !alt2.nullable && disjointBytes(alt1.first, alt2.first);
     ctx.alts = this.frag(a, end, {
       js: alt1.js + '|' + alt2.js,
       nullable: alt1.nullable || alt2.nullable,
       first: unionBytes(alt1.first, alt2.first),
       groups: alt1.groups + alt2.groups,
       jsMatch: alt1.jsMatch && alt2.jsMatch,
-      jsSearch: searchable,
     });
   }
 
-  compile(): { start: number; subCount: number; jsMatch: string | null; jsSearch: string | null; nullable: boolean; first: Uint8Array } {
+  compile(): { start: number; subCount: number; jsMatch: string | null; nullable: boolean; first: Uint8Array } {
     const nfa = this.nfa;
     const top: GroupCtx = { alts: null, seq: null, index: this.subCount++, beginState: nfa.insert(Op.SubBegin, -1, -1, 0) };
     const stack: GroupCtx[] = [top];
@@ -488,7 +479,7 @@ class Compiler {
         const end = nfa.insert(Op.SubEnd, -1, -1, ctx.index);
         const g = this.frag(ctx.beginState, ctx.beginState, {
           js: '(' + body.js + ')', atomic: true, nullable: body.nullable, first: body.first,
-          groups: body.groups + 1, isGroup: true, jsMatch: body.jsMatch, jsSearch: body.jsSearch,
+          groups: body.groups + 1, isGroup: true, jsMatch: body.jsMatch,
         });
         this.append(g, body.start, body.end);
         this.append(g, end, end);
@@ -506,7 +497,6 @@ class Compiler {
         start: top.beginState,
         subCount: this.subCount,
         jsMatch: body.jsMatch ? '^(?:' + body.js + ')$' : null,
-        jsSearch: body.jsSearch && !body.nullable ? body.js : null,
         nullable: body.nullable,
         first: body.first,
       };
@@ -697,7 +687,6 @@ class Compiler {
       result.groups = e.groups;
       result.isGroup = false;
       result.jsMatch = e.jsMatch && sameGroups;
-      result.jsSearch = e.jsSearch && sameGroups;
       e = result;
     }
   }
@@ -710,196 +699,461 @@ class Compiler {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The matcher (libstdc++ _Executor, depth-first, POSIX)
+// The matcher: libstdc++'s depth-first search, without its exponential cost
+//
+// libstdc++'s POSIX executor explores a tree of choices depth-first: both sides of an
+// alternative; for a greedy repetition, once more and, only when that found nothing, once
+// less. The answer is the first match found among the longest ones, with the submatches its
+// path set. Exploring the same state at the same position always has the same outcome, so
+// this executor works each outcome out once and remembers it: "no match", or the end of the
+// best match found below. A run costs at most states × positions steps, linear in the
+// input, and the winning path is replayed at the end to read off the submatches.
+//
+// What the outcome of a state depends on besides state and position:
+//  - whether the position is where the search attempt started (`^` and the rule that a
+//    search after an empty match must not match empty look at that), so outcomes there are
+//    kept apart and dropped when the attempt ends;
+//  - libstdc++'s guard against empty loops: a repetition entered again at the same position
+//    (its body matched empty) may run once more, then no longer. The repetitions entered at
+//    the current position, with their counts, form a context that is part of the key. Only
+//    those a state can reach without consuming input matter, so most states have none.
+// Outcomes at other positions hold for every later attempt on the same string, which keeps
+// `split` (one attempt per position, in the worst case) linear too.
 
-const NOT_NULL = 1;
+export const NOT_NULL = 1;
 const CONTINUOUS = 2;
-const PREV_AVAIL = 4;
+export const PREV_AVAIL = 4;
 
-const enum Task { Visit, SetCur, RestoreFirst, RestoreSub, RepRestore, RepNext, AltRight, AltDone }
+/** Outcome encoding: not worked out yet, no match, or e + 2 for a best match ending at e. */
+const UNKNOWN = 0;
+const NO_MATCH = 1;
 
-class Executor {
+const PAGE_BITS = 12;
+const PAGE_SIZE = 1 << PAGE_BITS;
+/**
+ * A table keeps at most this many pages (32 KiB each) from one input to the next: enough for
+ * the short strings most regexes see, little for the thousands a regex cache may hold.
+ */
+const KEPT_PAGES = 4;
+
+/**
+ * Outcomes by index, in pages allocated as they are touched. Each entry is stamped with the
+ * generation it was written in, so starting afresh is one increment, not a clearing or a new
+ * allocation: most regexes run on short strings, again and again.
+ */
+class OutcomeTable {
+  private values: (Int32Array | undefined)[] = [];
+  private stamps: (Int32Array | undefined)[] = [];
+  private generation = 1;
+
+  get(index: number): number {
+    const p = Math.floor(index / PAGE_SIZE);
+    const stamps = this.stamps[p];
+    if (stamps === undefined) return UNKNOWN;
+    const k = index & (PAGE_SIZE - 1);
+    return stamps[k] === this.generation ? this.values[p]![k] : UNKNOWN;
+  }
+
+  set(index: number, outcome: number): void {
+    const p = Math.floor(index / PAGE_SIZE);
+    let stamps = this.stamps[p];
+    if (stamps === undefined) {
+      stamps = this.stamps[p] = new Int32Array(PAGE_SIZE);
+      this.values[p] = new Int32Array(PAGE_SIZE);
+    }
+    const k = index & (PAGE_SIZE - 1);
+    stamps[k] = this.generation;
+    this.values[p]![k] = outcome;
+  }
+
+  /** Forgets every outcome; lets go of the memory when there is much of it. */
+  clear(): void {
+    if (this.generation === 0x7fffffff || this.stamps.length > KEPT_PAGES) {
+      this.values = [];
+      this.stamps = [];
+      this.generation = 1;
+    } else {
+      this.generation++;
+    }
+  }
+}
+
+/** What to do with a state on the work stack. */
+const enum Step {
+  /** Work out the outcome, pushing what it needs first. */
+  Solve,
+  /** The outcome is the successor's (now known). */
+  Follow,
+  /** A repetition whose once-more outcome is known. */
+  RepeatOnce,
+  /** A repetition whose once-less outcome is known. */
+  RepeatLess,
+  /** An alternative whose two outcomes are known. */
+  Alternatives,
+}
+
+/** The NFA as the compiler built it, in libstdc++'s layout. */
+export interface RegexProgram {
+  op: number[];
+  next: number[];
+  alt: number[];
+  /** Subexpression index, or the character for MatchChar. */
+  arg: number[];
+  table: (Uint8Array | null)[];
+  start: number;
+  /** Subexpressions, the whole match (0) included. */
+  subCount: number;
+}
+
+/** Runs search attempts on one input at a time (libstdc++ _Executor, one per regex). */
+export interface RegexExecutor {
+  /** Starts on an input: `exact` for `std::regex_match`, otherwise searching. */
+  reset(s: string, exact: boolean): void;
+  /** One attempt from `begin`: the submatches as (start, end) pairs, -1 when unset; or null. */
+  run(begin: number, flags: number): Int32Array | null;
+  /** Drops what was kept for the input. */
+  release(): void;
+}
+
+class MemoExecutor implements RegexExecutor {
   private readonly op: Int32Array;
   private readonly next: Int32Array;
   private readonly alt: Int32Array;
   private readonly arg: Int32Array;
   private readonly table: (Uint8Array | null)[];
-  private readonly repPos: Int32Array;
-  private readonly repCnt: Int32Array;
-  private readonly cf: Int32Array;
-  private readonly cs: Int32Array;
-  private readonly cm: Uint8Array;
-  private stack = new Int32Array(256);
-  readonly nsub: number;
+  private readonly start: number;
+  private readonly nstates: number;
+  private readonly nsub: number;
+  /** Per state: the repetitions it reaches without consuming input; null for none. */
+  private readonly reach: (Int32Array | null | undefined)[];
 
-  constructor(nfa: Nfa, private readonly startState: number, nsub: number) {
-    this.op = Int32Array.from(nfa.op);
-    this.next = Int32Array.from(nfa.next);
-    this.alt = Int32Array.from(nfa.alt);
-    this.arg = Int32Array.from(nfa.arg);
-    this.table = nfa.table;
-    this.repPos = new Int32Array(nfa.op.length).fill(-1);
-    this.repCnt = new Int32Array(nfa.op.length);
-    this.nsub = nsub;
-    this.cf = new Int32Array(nsub).fill(-1);
-    this.cs = new Int32Array(nsub).fill(-1);
-    this.cm = new Uint8Array(nsub);
+  // Contexts, interned: id 0 is the empty one; each is a sorted (repetition, count) list.
+  private readonly ctxPairs: Int32Array[] = [new Int32Array(0)];
+  private readonly ctxIds = new Map<string, number>([['', 0]]);
+  private readonly ctxEntered = new Map<number, number>();
+  private readonly ctxNarrowed = new Map<number, number>();
+
+  // The current input.
+  private s = '';
+  private exact = false;
+  private readonly outcomes = new OutcomeTable();
+  /** Outcomes in a non-empty context, by context id. */
+  private ctxOutcomes: OutcomeTable[] = [];
+  // The current attempt: outcomes at its start, by context × states + state.
+  private begin = 0;
+  private flags = 0;
+  private readonly atBegin = new OutcomeTable();
+  private stack = new Int32Array(256);
+
+  constructor(program: RegexProgram) {
+    this.op = Int32Array.from(program.op);
+    this.next = Int32Array.from(program.next);
+    this.alt = Int32Array.from(program.alt);
+    this.arg = Int32Array.from(program.arg);
+    this.table = program.table;
+    this.start = program.start;
+    this.nstates = program.op.length;
+    this.nsub = program.subCount;
+    this.reach = new Array(this.nstates);
   }
 
-  /**
-   * One depth-first run from `begin` (libstdc++ _M_main_dispatch). Returns the submatches
-   * (start, end pairs; -1 when unmatched) or null.
-   */
-  run(s: string, begin: number, end: number, exact: boolean, flags: number): Int32Array | null {
-    const { op, next, alt, arg, table, repPos, repCnt } = this;
-    const n = this.nsub;
-    // Every change to these is undone as the search unwinds, so they start out clean.
-    const { cf, cs, cm } = this;
-    let results: Int32Array | null = null;
-    let hasSol = false;
-    let solPos = -1;
-    let cur = begin;
-    // The work stack: tasks and their operands, as numbers (one task pushes at most 8).
+  reset(s: string, exact: boolean): void {
+    this.s = s;
+    this.exact = exact;
+    this.outcomes.clear();
+    for (const t of this.ctxOutcomes) t?.clear();
+  }
+
+  release(): void {
+    this.reset('', false);
+    if (this.ctxOutcomes.length > KEPT_PAGES) this.ctxOutcomes = [];
+    this.atBegin.clear();
+    if (this.stack.length > 65536) this.stack = new Int32Array(256);
+  }
+
+  run(begin: number, flags: number): Int32Array | null {
+    this.begin = begin;
+    this.flags = flags;
+    this.atBegin.clear();
+    return this.solve(this.start, begin) === NO_MATCH ? null : this.replay();
+  }
+
+  // ---- contexts
+
+  private intern(pairs: Int32Array): number {
+    const key = pairs.join(',');
+    let id = this.ctxIds.get(key);
+    if (id === undefined) {
+      id = this.ctxPairs.length;
+      this.ctxPairs.push(pairs);
+      this.ctxIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Context `c` with repetition `r` entered once more; -1 when the guard forbids it. */
+  private entered(c: number, r: number): number {
+    const key = c * this.nstates + r;
+    let id = this.ctxEntered.get(key);
+    if (id !== undefined) return id;
+    const pairs = this.ctxPairs[c];
+    let at = 0;
+    while (at < pairs.length && pairs[at] < r) at += 2;
+    if (at < pairs.length && pairs[at] === r) {
+      if (pairs[at + 1] >= 2) {
+        id = -1;
+      } else {
+        const more = pairs.slice();
+        more[at + 1]++;
+        id = this.intern(more);
+      }
+    } else {
+      const more = new Int32Array(pairs.length + 2);
+      more.set(pairs.subarray(0, at));
+      more[at] = r;
+      more[at + 1] = 1;
+      more.set(pairs.subarray(at), at + 2);
+      id = this.intern(more);
+    }
+    this.ctxEntered.set(key, id);
+    return id;
+  }
+
+  /** Context `c` cut down to the repetitions state `i` can reach at this position. */
+  private narrowed(c: number, i: number): number {
+    if (c === 0) return 0;
+    const reach = this.reachOf(i);
+    if (reach === null) return 0;
+    const key = c * this.nstates + i;
+    let id = this.ctxNarrowed.get(key);
+    if (id === undefined) {
+      const pairs = this.ctxPairs[c];
+      const kept: number[] = [];
+      for (let k = 0; k < pairs.length; k += 2) {
+        if (binarySearch(reach, pairs[k])) kept.push(pairs[k], pairs[k + 1]);
+      }
+      id = this.intern(Int32Array.from(kept));
+      this.ctxNarrowed.set(key, id);
+    }
+    return id;
+  }
+
+  private reachOf(i: number): Int32Array | null {
+    let r = this.reach[i];
+    if (r !== undefined) return r;
+    const { op, next, alt } = this;
+    const seen = new Set<number>([i]);
+    const todo = [i];
+    const found: number[] = [];
+    while (todo.length > 0) {
+      const u = todo.pop()!;
+      const o = op[u];
+      if (o === Op.Match || o === Op.MatchChar || o === Op.Accept) continue;
+      if (o === Op.Repeat) found.push(u);
+      const succ = o === Op.Repeat || o === Op.Alt ? [next[u], alt[u]] : [next[u]];
+      for (const v of succ) {
+        if (v >= 0 && !seen.has(v)) {
+          seen.add(v);
+          todo.push(v);
+        }
+      }
+    }
+    r = found.length === 0 ? null : Int32Array.from(found).sort();
+    this.reach[i] = r;
+    return r;
+  }
+
+  // ---- outcomes
+
+  private lookup(i: number, p: number, c: number): number {
+    if (p === this.begin) return this.atBegin.get(c * this.nstates + i);
+    if (c === 0) return this.outcomes.get(p * this.nstates + i);
+    const t = this.ctxOutcomes[c];
+    return t === undefined ? UNKNOWN : t.get(p * this.nstates + i);
+  }
+
+  private store(i: number, p: number, c: number, outcome: number): void {
+    if (p === this.begin) {
+      this.atBegin.set(c * this.nstates + i, outcome);
+    } else if (c === 0) {
+      this.outcomes.set(p * this.nstates + i, outcome);
+    } else {
+      let t = this.ctxOutcomes[c];
+      if (t === undefined) t = this.ctxOutcomes[c] = new OutcomeTable();
+      t.set(p * this.nstates + i, outcome);
+    }
+  }
+
+  /** Whether a single-successor state consumes a byte on its way to the next state. */
+  private consumes(i: number): boolean {
+    const o = this.op[i];
+    return o === Op.Match || o === Op.MatchChar;
+  }
+
+  /** Whether state `i` lets the path through at position `p` (for single-successor states). */
+  private passes(i: number, p: number): boolean {
+    const s = this.s;
+    switch (this.op[i]) {
+      case Op.MatchChar: return p < s.length && s.charCodeAt(p) === this.arg[i];
+      case Op.Match: return p < s.length && this.table[i]![s.charCodeAt(p)] === 1;
+      case Op.LineBegin: return p === this.begin && (this.flags & PREV_AVAIL) === 0;
+      case Op.LineEnd: return p === s.length;
+      case Op.SubBegin: case Op.SubEnd: return true;
+      default: return false;
+    }
+  }
+
+  /** The outcome of the start state at `p0`, working out every outcome it depends on. */
+  private solve(i0: number, p0: number): number {
+    const { op, next, alt } = this;
     let st = this.stack;
     let sp = 0;
-    st[sp++] = this.startState;
-    st[sp++] = Task.Visit;
+    st[sp++] = i0; st[sp++] = p0; st[sp++] = 0; st[sp++] = Step.Solve;
     while (sp > 0) {
-      if (sp + 16 > st.length) {
+      if (sp + 12 > st.length) {
         const bigger = new Int32Array(st.length * 2);
         bigger.set(st);
         st = this.stack = bigger;
       }
-      const task = st[--sp];
-      switch (task) {
-        case Task.Visit: {
-          const i = st[--sp];
-          switch (op[i]) {
-            case Op.MatchChar:
-              if (cur < end && s.charCodeAt(cur) === arg[i]) {
-                st[sp++] = cur; st[sp++] = Task.SetCur;
-                cur++;
-                st[sp++] = next[i]; st[sp++] = Task.Visit;
-              }
-              break;
-            case Op.Match:
-              if (cur < end && table[i]![s.charCodeAt(cur)]) {
-                st[sp++] = cur; st[sp++] = Task.SetCur;
-                cur++;
-                st[sp++] = next[i]; st[sp++] = Task.Visit;
-              }
-              break;
-            case Op.Repeat: {
-              st[sp++] = i; st[sp++] = Task.RepNext;
-              const rp = repPos[i];
-              const rc = repCnt[i];
-              if (rc === 0 || rp !== cur) {
-                st[sp++] = i; st[sp++] = rp; st[sp++] = rc; st[sp++] = Task.RepRestore;
-                repPos[i] = cur;
-                repCnt[i] = 1;
-                st[sp++] = alt[i]; st[sp++] = Task.Visit;
-              } else if (rc < 2) {
-                st[sp++] = i; st[sp++] = rp; st[sp++] = rc; st[sp++] = Task.RepRestore;
-                repCnt[i] = rc + 1;
-                st[sp++] = alt[i]; st[sp++] = Task.Visit;
-              }
-              break;
+      const step = st[--sp];
+      const c = st[--sp];
+      const p = st[--sp];
+      const i = st[--sp];
+      switch (step) {
+        case Step.Solve: {
+          if (this.lookup(i, p, c) !== UNKNOWN) break;
+          const o = op[i];
+          if (o === Op.Accept) {
+            const ok = (!this.exact || p === this.s.length) && !(p === this.begin && (this.flags & NOT_NULL) !== 0);
+            this.store(i, p, c, ok ? p + 2 : NO_MATCH);
+          } else if (o === Op.Repeat) {
+            st[sp++] = i; st[sp++] = p; st[sp++] = c; st[sp++] = Step.RepeatOnce;
+            const once = this.entered(c, i);
+            if (once >= 0) {
+              st[sp++] = alt[i]; st[sp++] = p; st[sp++] = this.narrowed(once, alt[i]); st[sp++] = Step.Solve;
             }
-            case Op.Alt:
-              st[sp++] = i; st[sp++] = Task.AltRight;
-              st[sp++] = alt[i]; st[sp++] = Task.Visit;
-              break;
-            case Op.SubBegin: {
-              const k = arg[i];
-              st[sp++] = k; st[sp++] = cf[k]; st[sp++] = Task.RestoreFirst;
-              cf[k] = cur;
-              st[sp++] = next[i]; st[sp++] = Task.Visit;
-              break;
+          } else if (o === Op.Alt) {
+            st[sp++] = i; st[sp++] = p; st[sp++] = c; st[sp++] = Step.Alternatives;
+            st[sp++] = alt[i]; st[sp++] = p; st[sp++] = this.narrowed(c, alt[i]); st[sp++] = Step.Solve;
+            st[sp++] = next[i]; st[sp++] = p; st[sp++] = this.narrowed(c, next[i]); st[sp++] = Step.Solve;
+          } else if (this.passes(i, p)) {
+            const j = next[i];
+            const q = this.consumes(i) ? p + 1 : p;
+            const jc = q === p ? this.narrowed(c, j) : 0;
+            const r = this.lookup(j, q, jc);
+            if (r !== UNKNOWN) {
+              this.store(i, p, c, r);
+            } else {
+              st[sp++] = i; st[sp++] = p; st[sp++] = c; st[sp++] = Step.Follow;
+              st[sp++] = j; st[sp++] = q; st[sp++] = jc; st[sp++] = Step.Solve;
             }
-            case Op.SubEnd: {
-              const k = arg[i];
-              st[sp++] = k; st[sp++] = cf[k]; st[sp++] = cs[k]; st[sp++] = cm[k]; st[sp++] = Task.RestoreSub;
-              cs[k] = cur;
-              cm[k] = 1;
-              st[sp++] = next[i]; st[sp++] = Task.Visit;
-              break;
-            }
-            case Op.LineBegin:
-              if (cur === begin && (flags & PREV_AVAIL) === 0) { st[sp++] = next[i]; st[sp++] = Task.Visit; }
-              break;
-            case Op.LineEnd:
-              if (cur === end) { st[sp++] = next[i]; st[sp++] = Task.Visit; }
-              break;
-            case Op.Accept: {
-              hasSol = exact ? cur === end : true;
-              if (cur === begin && (flags & NOT_NULL) !== 0) hasSol = false;
-              if (hasSol && (solPos === -1 || solPos - begin < cur - begin)) {
-                solPos = cur;
-                results ??= new Int32Array(2 * n);
-                for (let k = 0; k < n; k++) {
-                  if (cm[k]) {
-                    results[2 * k] = cf[k];
-                    results[2 * k + 1] = cs[k];
-                  } else {
-                    results[2 * k] = -1;
-                    results[2 * k + 1] = -1;
-                  }
-                }
-              }
-              break;
-            }
-            default:
-              break;
+          } else {
+            this.store(i, p, c, NO_MATCH);
           }
           break;
         }
-        case Task.SetCur:
-          cur = st[--sp];
-          break;
-        case Task.RestoreFirst: {
-          const f = st[--sp];
-          cf[st[--sp]] = f;
+        case Step.Follow: {
+          const j = next[i];
+          this.store(i, p, c, this.consumes(i) ? this.lookup(j, p + 1, 0) : this.lookup(j, p, this.narrowed(c, j)));
           break;
         }
-        case Task.RestoreSub: {
-          const m = st[--sp];
-          const e = st[--sp];
-          const f = st[--sp];
-          const k = st[--sp];
-          cf[k] = f;
-          cs[k] = e;
-          cm[k] = m;
+        case Step.RepeatOnce: {
+          const once = this.entered(c, i);
+          const r = once >= 0 ? this.lookup(alt[i], p, this.narrowed(once, alt[i])) : NO_MATCH;
+          if (r !== NO_MATCH) {
+            this.store(i, p, c, r);
+            break;
+          }
+          // Once more found nothing: libstdc++ tries once less only then.
+          const lc = this.narrowed(c, next[i]);
+          const less = this.lookup(next[i], p, lc);
+          if (less !== UNKNOWN) {
+            this.store(i, p, c, less);
+          } else {
+            st[sp++] = i; st[sp++] = p; st[sp++] = c; st[sp++] = Step.RepeatLess;
+            st[sp++] = next[i]; st[sp++] = p; st[sp++] = lc; st[sp++] = Step.Solve;
+          }
           break;
         }
-        case Task.RepRestore: {
-          const rc = st[--sp];
-          const rp = st[--sp];
-          const i = st[--sp];
-          repPos[i] = rp;
-          repCnt[i] = rc;
+        case Step.RepeatLess:
+          this.store(i, p, c, this.lookup(next[i], p, this.narrowed(c, next[i])));
+          break;
+        case Step.Alternatives: {
+          // The left one is explored first, so it wins a tie.
+          const l = this.lookup(alt[i], p, this.narrowed(c, alt[i]));
+          const r = this.lookup(next[i], p, this.narrowed(c, next[i]));
+          this.store(i, p, c, l >= r ? l : r);
           break;
         }
-        case Task.RepNext: {
-          const i = st[--sp];
-          if (!hasSol) { st[sp++] = next[i]; st[sp++] = Task.Visit; }
-          break;
-        }
-        case Task.AltRight: {
-          const i = st[--sp];
-          st[sp++] = hasSol ? 1 : 0; st[sp++] = Task.AltDone;
-          hasSol = false;
-          st[sp++] = next[i]; st[sp++] = Task.Visit;
-          break;
-        }
-        case Task.AltDone:
-          if (st[--sp]) hasSol = true;
-          break;
       }
     }
-    // Do not keep a big stack alive in the regex cache.
-    if (st.length > 65536) this.stack = new Int32Array(256);
-    return hasSol ? results : null;
+    return this.lookup(i0, p0, 0);
   }
+
+  /** Follows the winning path from the start, setting submatches as libstdc++ would. */
+  private replay(): Int32Array {
+    const { op, next, alt, arg, nsub } = this;
+    const res = new Int32Array(2 * nsub).fill(-1);
+    const first = new Int32Array(nsub).fill(-1);
+    let i = this.start;
+    let p = this.begin;
+    let c = 0;
+    for (;;) {
+      const o = op[i];
+      if (o === Op.Accept) break;
+      if (o === Op.Repeat) {
+        const once = this.entered(c, i);
+        if (once >= 0) {
+          const oc = this.narrowed(once, alt[i]);
+          if (this.lookup(alt[i], p, oc) > NO_MATCH) {
+            i = alt[i];
+            c = oc;
+            continue;
+          }
+        }
+        c = this.narrowed(c, next[i]);
+        i = next[i];
+      } else if (o === Op.Alt) {
+        const lc = this.narrowed(c, alt[i]);
+        const rc = this.narrowed(c, next[i]);
+        if (this.lookup(alt[i], p, lc) >= this.lookup(next[i], p, rc)) {
+          i = alt[i];
+          c = lc;
+        } else {
+          i = next[i];
+          c = rc;
+        }
+      } else {
+        if (o === Op.SubBegin) {
+          first[arg[i]] = p;
+        } else if (o === Op.SubEnd) {
+          const k = arg[i];
+          res[2 * k] = first[k];
+          res[2 * k + 1] = p;
+        }
+        if (this.consumes(i)) {
+          p++;
+          c = 0;
+        } else {
+          c = this.narrowed(c, next[i]);
+        }
+        i = next[i];
+      }
+    }
+    return res;
+  }
+}
+
+function binarySearch(sorted: Int32Array, x: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] === x) return true;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -913,72 +1167,79 @@ export interface RegexMatch {
 }
 
 export class Regex {
-  private readonly exec: Executor;
+  private readonly exec: RegexExecutor;
   /** Equivalent JS RegExps, when there are. */
   private jsMatch: RegExp | null;
-  private jsSearch: RegExp | null;
   private readonly first: Uint8Array;
   private readonly nullable: boolean;
   /** Capture groups, without the whole match. */
   readonly groups: number;
+  /** The compiled NFA (for tests that run it with another executor). */
+  readonly program: RegexProgram;
 
-  constructor(readonly source: string, native = true) {
+  constructor(readonly source: string, native = true, executor: (p: RegexProgram) => RegexExecutor = (p) => new MemoExecutor(p)) {
     const c = new Compiler(source);
     const r = c.compile();
-    this.exec = new Executor(c.nfa, r.start, r.subCount);
+    this.program = { ...c.nfa, start: r.start, subCount: r.subCount };
+    this.exec = executor(this.program);
     this.groups = r.subCount - 1;
     this.first = r.first;
     this.nullable = r.nullable;
-    this.jsMatch = native && r.jsMatch !== null ? tryRegExp(r.jsMatch, '') : null;
-    this.jsSearch = native && r.jsSearch !== null ? tryRegExp(r.jsSearch, 'g') : null;
+    this.jsMatch = native && r.jsMatch !== null && isDeterministic(this.program) ? tryRegExp(r.jsMatch, '') : null;
   }
 
-  /** Whether matching and searching run as native JS RegExps (for tests). */
-  get native(): { match: boolean; search: boolean } {
-    return { match: this.jsMatch !== null, search: this.jsSearch !== null };
+  /** Whether whole-string matches run as a native JS RegExp (for tests). */
+  get native(): boolean {
+    return this.jsMatch !== null;
   }
 
   /** `std::regex_match`: the whole string must match. */
   match(s: string): RegexMatch | null {
     if (this.jsMatch !== null) {
-      const m = this.jsMatch.exec(s);
-      return m === null ? null : this.fromJs(m);
+      try {
+        const m = this.jsMatch.exec(s);
+        return m === null ? null : this.fromJs(m);
+      } catch (e) {
+        // V8 keeps its backtracking stack bounded; a very long input can exceed it.
+        if (!(e instanceof RangeError)) throw e;
+      }
     }
-    const r = this.exec.run(s, 0, s.length, true, 0);
-    return r === null ? null : this.fromOffsets(s, r);
+    this.exec.reset(s, true);
+    try {
+      const r = this.exec.run(0, 0);
+      return r === null ? null : this.fromOffsets(s, r);
+    } finally {
+      this.exec.release();
+    }
   }
 
   /** The matches `std::regex_iterator` walks through, left to right. */
   searchAll(s: string): RegexMatch[] {
+    // Never natively: a backtracking engine tries every start again (`a*b` in a long run of
+    // `a` takes quadratic time), where outcomes found from one start serve all later ones here.
     const out: RegexMatch[] = [];
-    if (this.jsSearch !== null) {
-      const re = this.jsSearch;
-      re.lastIndex = 0;
-      try {
-        // The pattern cannot match empty, so every match moves lastIndex on.
-        for (let m = re.exec(s); m !== null; m = re.exec(s)) out.push(this.fromJs(m));
-      } finally {
-        re.lastIndex = 0;
-      }
-      return out;
-    }
-    const end = s.length;
-    let flags = 0;
-    let m = this.search(s, 0, flags);
-    while (m !== null) {
-      out.push(this.fromOffsets(s, m));
-      let start = m[1];
-      if (m[0] === m[1]) {
-        if (start === end) break;
-        const m2 = this.search(s, start, flags | NOT_NULL | CONTINUOUS);
-        if (m2 !== null) {
-          m = m2;
-          continue;
+    this.exec.reset(s, false);
+    try {
+      const end = s.length;
+      let flags = 0;
+      let m = this.search(s, 0, flags);
+      while (m !== null) {
+        out.push(this.fromOffsets(s, m));
+        let start = m[1];
+        if (m[0] === m[1]) {
+          if (start === end) break;
+          const m2 = this.search(s, start, flags | NOT_NULL | CONTINUOUS);
+          if (m2 !== null) {
+            m = m2;
+            continue;
+          }
+          start++;
         }
-        start++;
+        flags |= PREV_AVAIL;
+        m = this.search(s, start, flags);
       }
-      flags |= PREV_AVAIL;
-      m = this.search(s, start, flags);
+    } finally {
+      this.exec.release();
     }
     return out;
   }
@@ -992,7 +1253,7 @@ export class Regex {
       // only an empty match could be found and none is wanted.
       const canStart = b < end && this.first[s.charCodeAt(b)] === 1;
       if (canStart || (this.nullable && (flags & NOT_NULL) === 0)) {
-        const r = this.exec.run(s, b, end, false, flags);
+        const r = this.exec.run(b, flags);
         if (r !== null) return r;
       }
       if ((flags & CONTINUOUS) !== 0) return null;
@@ -1014,6 +1275,55 @@ export class Regex {
     for (let k = 1; k <= this.groups; k++) groups.push(m[k] ?? null);
     return { start: m.index, end: m.index + m[0].length, groups };
   }
+}
+
+/**
+ * Whether the next byte decides every choice of the NFA: at each alternative and repetition,
+ * the bytes the two ways can consume first (through states that consume nothing) are
+ * disjoint. Then a backtracking engine abandons a wrong way before consuming anything, and
+ * matching the whole string costs linear time. Repetitions whose body can match empty never
+ * qualify (the body's way reaches the repetition itself). Large NFAs are not analysed.
+ */
+function isDeterministic(program: RegexProgram): boolean {
+  const { op, next, alt, table, arg } = program;
+  const n = op.length;
+  if (n > 2000) return false;
+  // first[8 * i ..]: the 256-bit set of bytes consumable first from state i.
+  const first = new Int32Array(8 * n);
+  const setByte = (i: number, c: number): void => {
+    first[8 * i + (c >> 5)] |= 1 << (c & 31);
+  };
+  for (let i = 0; i < n; i++) {
+    if (op[i] === Op.MatchChar) setByte(i, arg[i]);
+    else if (op[i] === Op.Match) for (let c = 0; c < 256; c++) if (table[i]![c]) setByte(i, c);
+  }
+  const consumes = (i: number): boolean => op[i] === Op.Match || op[i] === Op.MatchChar;
+  // Zero-width states take the union of their successors' sets, until nothing changes.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 0; i < n; i++) {
+      if (consumes(i) || op[i] === Op.Accept) continue;
+      const succ = op[i] === Op.Repeat || op[i] === Op.Alt ? [next[i], alt[i]] : [next[i]];
+      for (const j of succ) {
+        if (j < 0) continue;
+        for (let w = 0; w < 8; w++) {
+          const u = first[8 * i + w] | first[8 * j + w];
+          if (u !== first[8 * i + w]) {
+            first[8 * i + w] = u;
+            changed = true;
+          }
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (op[i] !== Op.Repeat && op[i] !== Op.Alt) continue;
+    const a = alt[i];
+    const b = next[i];
+    if (a < 0 || b < 0) continue;
+    for (let w = 0; w < 8; w++) if ((first[8 * a + w] & first[8 * b + w]) !== 0) return false;
+  }
+  return true;
 }
 
 function tryRegExp(source: string, flags: string): RegExp | null {
@@ -1047,7 +1357,7 @@ export function compileRegex(pattern: string): Regex {
   return r;
 }
 
-/** For tests: the regex run by the libstdc++ emulation only, never as a JS RegExp. */
+/** For tests: the regex run by the linear executor only, never as a JS RegExp. */
 export function compileRegexEmulated(pattern: string): Regex {
   return new Regex(pattern, false);
 }

@@ -3,10 +3,8 @@
 // error messages with their context lines. Regex results were checked against C++ Nix
 // (libstdc++ std::regex, extended grammar).
 
-import { existsSync, readFileSync } from 'node:fs';
 import { evaluate } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
-import { compileRegex, compileRegexEmulated } from '../../src/builtins/regex.js';
 import { failure, run } from './helpers.js';
 
 function warnings(expr: string): string[] {
@@ -283,40 +281,6 @@ describe('split', () => {
       .toBe(String(4 * n + 1));
     expect(run(`builtins.match "((a)|b)*c" (builtins.concatStringsSep "" (builtins.genList (i: "ab") ${n}) + "c")`))
       .toBe('[ "b" "a" ]');
-  });
-});
-
-describe('regex engine', () => {
-  // Patterns run both natively (as a JS RegExp, where that is equivalent) and by the
-  // libstdc++ emulation; the two must agree.
-  const patterns = [
-    'a|ab', '(a|ab)(c|bcd)(d*)', '(a*)*', '(|a)*', '((a)|b)+', 'b*', 'x*', '', '^', '$', '(a)|b',
-    '[[:space:]]+|([\',.!?])', 'fo{1,2}', '(fo*)', '(o+)', '[^a]*b', '(ab|cd)+', '(a|b|c)(b|c)?', '^a.*$',
-    'mirror://([a-z]+)/(.*)', '((.*)/)?([^/]*)\\.(nix|cc)', '(.*)e?abi.*', '[[:alnum:]+_?=-][[:alnum:]+._?=-]*',
-  ];
-  const strings = ['', 'a', 'ab', 'abcd', 'xabc', 'aab', 'ooof', 'foo bar, baz!', 'mirror://gnu/hello', '/a/b.nix', 'linux'];
-  test.each(patterns)('%s', (p) => {
-    const fast = compileRegex(p);
-    const emu = compileRegexEmulated(p);
-    for (const s of strings) {
-      expect(fast.match(s)).toEqual(emu.match(s));
-      expect(fast.searchAll(s)).toEqual(emu.searchAll(s));
-    }
-  });
-  test('patterns with equivalent JS RegExps use them', () => {
-    expect(compileRegex('([^,]*),').native).toEqual({ match: true, search: true });
-    expect(compileRegex('a|ab').native).toEqual({ match: true, search: false });
-    expect(compileRegex('((a)|b)*').native).toEqual({ match: false, search: false });
-  });
-  const corpus = new URL('../../../../shared/nix-lang-tests/eval-okay-regex-match2.nix', import.meta.url);
-  (existsSync(corpus) ? test : test.skip)('nixpkgs regexes (corpus eval-okay-regex-match2) agree', () => {
-    const text = readFileSync(corpus, 'latin1');
-    const pairs = [...text.matchAll(/\[\s*''(.*?)''\s*''(.*?)''\s*\]/g)];
-    expect(pairs.length).toBeGreaterThan(100);
-    for (const [, p, s] of pairs) {
-      const re = p.replace(/'''/g, "''");
-      expect([re, compileRegex(re).match(s)]).toEqual([re, compileRegexEmulated(re).match(s)]);
-    }
   });
 });
 

@@ -1,0 +1,131 @@
+// The regex engine behind builtins.match and builtins.split (src/builtins/regex.ts), checked
+// against the executor it replaced: a transcription of libstdc++'s backtracking matcher
+// (test/builtins/regex-backtracking.ts), whose answers are C++ Nix's. The linear executor,
+// the native JS fast path and the reference must agree on every pattern and input.
+
+import { existsSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { Regex, compileRegex, compileRegexEmulated, type RegexMatch } from '../../src/builtins/regex.js';
+import { BacktrackingExecutor, BudgetExceeded } from './regex-backtracking.js';
+import { run } from './helpers.js';
+
+/** The reference's answers, or null when it would take too long (it is exponential). */
+function reference(pattern: string, s: string): { match: RegexMatch | null; all: RegexMatch[] } | null {
+  const re = new Regex(pattern, false, (p) => new BacktrackingExecutor(p, 200000));
+  try {
+    return { match: re.match(s), all: re.searchAll(s) };
+  } catch (e) {
+    if (e instanceof BudgetExceeded) return null;
+    throw e;
+  }
+}
+
+function answers(re: Regex, s: string): { match: RegexMatch | null; all: RegexMatch[] } {
+  return { match: re.match(s), all: re.searchAll(s) };
+}
+
+const patterns = [
+  'a|ab', '(a|ab)(c|bcd)(d*)', '(a*)*', '(|a)*', '((a)|b)+', 'b*', 'x*', '', '^', '$', '(a)|b',
+  '[[:space:]]+|([\',.!?])', 'fo{1,2}', '(fo*)', '(o+)', '[^a]*b', '(ab|cd)+', '(a|b|c)(b|c)?', '^a.*$',
+  'mirror://([a-z]+)/(.*)', '((.*)/)?([^/]*)\\.(nix|cc)', '(.*)e?abi.*', '[[:alnum:]+_?=-][[:alnum:]+._?=-]*',
+  '((a*)|(a*))+(a*)?', '(a|(a|)+)(a|)+', '(a|a)*b', '(a*)*b', '(a{0,2}){2,3}', '(^a|b$)*',
+];
+const strings = ['', 'a', 'ab', 'abcd', 'xabc', 'aab', 'aaab', 'ooof', 'foo bar, baz!', 'mirror://gnu/hello', '/a/b.nix', 'linux', 'bab'];
+
+describe('the linear executor gives the answers of libstdc++', () => {
+  test.each(patterns)('%s', (p) => {
+    const linear = compileRegexEmulated(p);
+    const fast = compileRegex(p);
+    for (const s of strings) {
+      const expected = reference(p, s);
+      expect(expected).not.toBeNull();
+      expect([p, s, answers(linear, s)]).toEqual([p, s, expected]);
+      expect([p, s, answers(fast, s)]).toEqual([p, s, expected]);
+    }
+  });
+
+  // Patterns built from the pieces where libstdc++ is peculiar: empty alternatives and
+  // groups, nested and counted repetitions, anchors inside groups.
+  const piece: fc.Memo<string> = fc.memo((depth) =>
+    depth <= 1
+      ? fc.constantFrom('a', 'b', '.', '[ab]', '[^a]', '()', '^', '$', 'x')
+      : fc.oneof(
+          piece(depth - 1),
+          fc.tuple(piece(depth - 1), piece(depth - 1)).map(([x, y]) => x + y),
+          fc.tuple(piece(depth - 1), piece(depth - 1)).map(([x, y]) => `(${x}|${y})`),
+          fc.tuple(piece(depth - 1), fc.constantFrom('*', '+', '?', '{2}', '{0,2}', '{1,3}')).map(([x, q]) => `(${x})${q}`),
+          fc.tuple(fc.constantFrom('a', 'b', '.'), fc.constantFrom('*', '+', '?')).map(([x, q]) => x + q),
+        ),
+  );
+  const input = fc.array(fc.constantFrom('a', 'b', 'x'), { maxLength: 7 }).map((cs) => cs.join(''));
+
+  test('random patterns and inputs', () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(piece(4), fc.array(input, { minLength: 1, maxLength: 6 }), (p, inputs) => {
+        const linear = compileRegexEmulated(p);
+        const fast = compileRegex(p);
+        for (const s of inputs) {
+          const expected = reference(p, s);
+          if (expected === null) continue;
+          compared++;
+          expect([p, s, answers(linear, s)]).toEqual([p, s, expected]);
+          expect([p, s, answers(fast, s)]).toEqual([p, s, expected]);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    // The budget must not have excused most of them.
+    expect(compared).toBeGreaterThan(3000);
+  });
+
+  const corpus = new URL('../../../../shared/nix-lang-tests/eval-okay-regex-match2.nix', import.meta.url);
+  (existsSync(corpus) ? test : test.skip)('nixpkgs regexes (corpus eval-okay-regex-match2)', () => {
+    const text = readFileSync(corpus, 'latin1');
+    const pairs = [...text.matchAll(/\[\s*''(.*?)''\s*''(.*?)''\s*\]/g)];
+    expect(pairs.length).toBeGreaterThan(100);
+    for (const [, p, s] of pairs) {
+      const re = p.replace(/'''/g, "''");
+      const expected = reference(re, s);
+      expect(expected).not.toBeNull();
+      expect([re, compileRegex(re).match(s)]).toEqual([re, expected!.match]);
+      expect([re, compileRegexEmulated(re).match(s)]).toEqual([re, expected!.match]);
+    }
+  });
+});
+
+describe('native JS RegExps', () => {
+  test('only for whole-string matches where the next byte decides every choice', () => {
+    expect(compileRegex('([^,]*),').native).toBe(true);
+    expect(compileRegex('mirror://([a-z]+)/(.*)').native).toBe(true);
+    // Ambiguous: backtracking could take more than linear time.
+    expect(compileRegex('a|ab').native).toBe(false);
+    expect(compileRegex('(.*)\\.(nix|cc)').native).toBe(false);
+    expect(compileRegex('(a|a)*b').native).toBe(false);
+    expect(compileRegex('a*a*b').native).toBe(false);
+    // Groups in a repetition: a JS RegExp reports them differently.
+    expect(compileRegex('((a)|b)*').native).toBe(false);
+  });
+  test('an input too long for V8 falls back to the linear executor', () => {
+    const re = compileRegex('(a|b)*');
+    expect(re.native).toBe(true);
+    expect(re.match('ab'.repeat(2_000_000))).toEqual({ start: 0, end: 4_000_000, groups: ['b'] });
+  });
+});
+
+describe('adversarial patterns finish', () => {
+  // libstdc++ (and so C++ Nix) takes exponential time on these, or overflows its stack.
+  // bench/regex.ts measures how the time grows; here the answers must come at all.
+  const long = 'a'.repeat(20000);
+  test('match', () => {
+    expect(compileRegex('(a|a)*b').match(long)).toBeNull();
+    expect(compileRegex('(a*)*b').match(long)).toBeNull();
+    expect(compileRegex('a*a*a*b').match(long)).toBeNull();
+    expect(compileRegex('(a|aa)*').match(long)?.groups).toEqual(['a']);
+  });
+  test('split', () => {
+    expect(compileRegex('a*b').searchAll(long)).toHaveLength(0);
+    expect(compileRegex('(a|a)*b').searchAll(long + 'b')).toEqual([{ start: 0, end: 20001, groups: ['a'] }]);
+    expect(run(`builtins.length (builtins.split "(a|aa)*c" (builtins.concatStringsSep "" (builtins.genList (i: "a") 20000)))`)).toBe('1');
+  });
+});
