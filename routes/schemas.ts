@@ -7,6 +7,7 @@ export const Limits = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Wall-clock time the evaluation may take (capped by the server\'s maximum).' })),
   maxMemoryMb: Type.Optional(Type.Integer({ minimum: 1, description: 'Heap the evaluation may use, in MiB (capped by the server\'s maximum).' })),
   maxOutputBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Size of the JSON result plus warnings and traces (capped by the server\'s maximum).' })),
+  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth: a function call made while this many calls are in progress fails with "stack overflow; max-call-depth exceeded" (C++ Nix\'s default is 10000). Default: none; the time and memory limits still apply.' })),
 }, { $id: 'Limits', additionalProperties: false, description: 'Limits of one evaluation; each is capped by the server\'s maximum, which is also the default.' });
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
@@ -40,7 +41,7 @@ export const ErrorDetail = Type.Object({
   message: Type.String({ description: 'The error message as Nix words it.' }),
   rendered: Type.Optional(Type.String({ description: 'The whole error as nix-instantiate prints it: message, position with source excerpt, trace.' })),
   position: Type.Optional(Type.Ref(Position)),
-  trace: Type.Optional(Type.Array(Type.Object({ message: Type.String(), position: Type.Ref(Position) }), { description: 'Frames that led to the error, innermost first.' })),
+  trace: Type.Optional(Type.Array(Type.Object({ message: Type.String(), position: Type.Ref(Position) }), { description: 'Frames that led to the error, innermost first, as `rendered` shows them: a run of more than five frames identical to earlier ones is one frame with the message "(N duplicate frames omitted)" and no position.' })),
 }, { $id: 'ErrorDetail' });
 
 export const ErrorResponse = Type.Object({ error: Type.Ref(ErrorDetail) }, { $id: 'ErrorResponse' });

@@ -63,6 +63,7 @@ export function toEvalJob(body: EvalRequest, config: ServiceConfig, timeoutMax: 
     timeoutMs: cap(l.timeoutMs, timeoutMax),
     maxMemoryMb: cap(l.maxMemoryMb, config.limits.maxMemoryMb),
     maxOutputBytes: cap(l.maxOutputBytes, config.limits.maxOutputBytes),
+    maxCallDepth: l.maxCallDepth,
   };
 }
 

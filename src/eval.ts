@@ -45,6 +45,12 @@ export interface EvaluateOptions {
   home?: string;
   /** Deadline in ms since epoch. */
   deadline?: number;
+  /**
+   * C++ Nix's max-call-depth: a function call made while this many are in progress fails with
+   * "stack overflow; max-call-depth exceeded". Default: none, since evaluation does not use
+   * the JS stack (C++ Nix's default is 10000).
+   */
+  maxCallDepth?: number;
   /** C++ Nix's `--lint-*` settings. */
   lints?: ParseOptions['lints'];
   /** Called every few thousand VM instructions; throw (e.g. a `memory-limit` NixError) to stop. */
@@ -98,6 +104,7 @@ export class Evaluation implements EvalState, IOEvalState {
   constructor(private readonly options: EvaluateOptions) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     if (options.pure !== undefined) this.settings.pure = options.pure;
+    if (options.maxCallDepth !== undefined) this.settings.maxCallDepth = options.maxCallDepth;
     this.cwd = options.baseDir ?? process.cwd();
     this.searchPath = (options.searchPath ?? []).filter((e) => e !== '').map(parseSearchPathEntry);
     this.io = options.io ?? defaultIO(options, this.searchPath, this.cwd);
@@ -123,7 +130,7 @@ export class Evaluation implements EvalState, IOEvalState {
     }
     this.globalNames = scope.names;
     this.compileVariant = scope.variant;
-    this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline, checkLimits: options.checkLimits });
+    this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline, checkLimits: options.checkLimits, maxCallDepth: this.settings.maxCallDepth });
   }
 
   envAllowed(name: string): boolean {

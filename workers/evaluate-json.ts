@@ -11,8 +11,8 @@
 import { isAbsolute, posix } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Evaluation } from '../src/eval.js';
-import { NixError, type SourcePos, type TraceFrame } from '../src/errors/errors.js';
-import { renderError } from '../src/errors/render.js';
+import { NixError, type SourcePos } from '../src/errors/errors.js';
+import { renderError, shownTrace } from '../src/errors/render.js';
 import { Source } from '../src/syntax/source.js';
 import { EvalTimeout } from '../src/vm/vm.js';
 import { toJSON } from '../src/value/json.js';
@@ -39,6 +39,8 @@ export interface EvalJob {
   /** Heap (MiB) the evaluation may grow the worker's by; checked as it runs. */
   maxMemoryMb: number;
   maxOutputBytes: number;
+  /** C++ Nix's max-call-depth; none when undefined. */
+  maxCallDepth?: number;
 }
 
 export type ErrorKind =
@@ -58,7 +60,7 @@ export interface ErrorBody {
   /** The whole error as `nix-instantiate` prints it (message, position, trace). */
   rendered?: string;
   position: Position | null;
-  /** The frames that led to the error, innermost first. */
+  /** The frames that led to the error, innermost first, as `rendered` shows them. */
   trace: { message: string; position: Position | null }[];
 }
 
@@ -88,14 +90,25 @@ export function errorBody(kind: ErrorKind, message: string, extra: Partial<Error
   return { kind, message, position: null, trace: [], ...extra };
 }
 
-/** A NixError as the service reports it. */
+/**
+ * A NixError as the service reports it: rendered as with --show-trace, and its trace as the
+ * rendering shows it, so that a long run of duplicate frames (deep or endless recursion) is
+ * one entry, not thousands.
+ */
 export function nixErrorBody(e: NixError): ErrorBody {
+  const trace: ErrorBody['trace'] = [];
+  for (const entry of shownTrace(e, { showTrace: true }).entries) {
+    trace.push('omitted' in entry
+      ? { message: `(${entry.omitted} duplicate frames omitted)`, position: null }
+      : { message: bytesToUtf8(entry.frame.message), position: position(entry.frame.pos) });
+  }
+  trace.reverse();
   return {
     kind: e.kind,
     message: bytesToUtf8(e.message),
-    rendered: bytesToUtf8(renderError(e)),
+    rendered: bytesToUtf8(renderError(e, { showTrace: true })),
     position: position(e.pos),
-    trace: e.trace.map((f: TraceFrame) => ({ message: bytesToUtf8(f.message), position: position(f.pos) })),
+    trace,
   };
 }
 
@@ -193,6 +206,7 @@ export function evaluateToJson(job: EvalJob): EvalOutcome {
       home: undefined,
       allowedEnv: [],
       deadline: limits.deadline,
+      maxCallDepth: job.maxCallDepth,
       checkLimits: () => limits.check(),
       onMessage,
     });

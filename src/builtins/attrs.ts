@@ -70,6 +70,7 @@ function* listToAttrsGen(args: Value[]): Gen {
     const name = stringNoCtx(
       yield* force(nameV),
       'while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs',
+      set.positions?.get('name'),
     );
     entries[i] = { name, set };
   }
@@ -123,14 +124,22 @@ function functionArgsImpl([f]: Value[]): Value {
   if (!formals || formals.entries.length === 0) return NixAttrs.EMPTY;
   const map = new Map<string, Value>();
   for (const e of formals.entries) map.set(e.name, e.def !== null);
-  return new NixAttrs(map);
+  // Each attribute is at its formal, as C++ Nix's functionArgs (for unsafeGetAttrPos).
+  return new NixAttrs(map, formals.positions);
 }
+
+/** Gives back its argument unforced: `Thunk.apply(IDENTITY, [v])` is v held in a pending thunk. */
+const IDENTITY = new Builtin(defineBuiltin('identity', 1, ([v]) => v, { lazy: [0], noCallTrace: true }));
 
 function* mapAttrsGen(args: Value[]): Gen {
   const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.mapAttrs');
   if (set.size === 0) return NixAttrs.EMPTY;
   // The function is not forced: each attribute is the lazy application `f name value`.
-  const f = args[0];
+  // In C++ Nix the function is then still the unevaluated argument thunk when the first
+  // attribute is forced, so that call has no call site in traces (only later ones, once the
+  // thunk holds a lambda, do). nixeval passes a lambda literal unthunked: hold it in a
+  // pending thunk, shared by all attributes, to keep that difference.
+  const f = args[0] instanceof Thunk ? args[0] : Thunk.apply(IDENTITY, [args[0]]);
   const map = new Map<string, Value>();
   for (const [k, v] of set.map) map.set(k, Thunk.apply(f, [k, v]));
   return new NixAttrs(map);

@@ -99,7 +99,9 @@ function forcingOrder(set: NixAttrs): string[] {
 }
 
 function* toStringGen(v: Value): Gen {
-  const r = yield* coerceToString(v, { coerceMore: true, copyToStore: false });
+  const r = yield* coerceToString(v, {
+    coerceMore: true, copyToStore: false, errorCtx: { message: 'while evaluating the first argument passed to builtins.toString' },
+  });
   return r.context && r.context.size > 0 ? new NixString(r.s, r.context) : r.s;
 }
 
@@ -179,7 +181,8 @@ export const coreBuiltins: BuiltinSpec[] = [
     } catch (e) {
       if (e instanceof NixError) {
         const r = yield* coerceToString(c, { coerceMore: false, copyToStore: false });
-        e.addTrace(r.s);
+        // Shown even where a trace without --show-trace is cut (C++ Nix's TracePrint::Always).
+        e.addTrace(r.s, undefined, 'always');
       }
       throw e;
     }

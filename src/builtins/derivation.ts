@@ -12,10 +12,10 @@ import { Source, utf8ToBytes } from '../syntax/source.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { ioState } from '../io/io.js';
 import { coerceToString, type Coerced } from '../value/coerce.js';
-import { toJSON, jsonString, utf8Problem } from '../value/json.js';
+import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
 import { printForError } from '../value/print.js';
 import {
-  Builtin, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString, type Request,
+  Builtin, type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString, type Request,
   showType, Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
@@ -171,7 +171,7 @@ function tokenize(s: string): string[] {
   return s.split(/[ \t\n\r]+/).filter((t) => t !== '');
 }
 
-function* derivationStrict(args: Value[], ctx: { state: EvalState }): Gen {
+function* derivationStrict(args: Value[], ctx: BuiltinContext): Gen {
   const attrs = yield* forceAttrs(args[0], 'while evaluating the argument passed to builtins.derivationStrict');
   const nameV = attrs.get('name');
   if (nameV === undefined) {
@@ -186,17 +186,19 @@ function* derivationStrict(args: Value[], ctx: { state: EvalState }): Gen {
     throw e;
   }
   try {
-    return yield* derivationStrictInternal(ctx.state, drvName, attrs);
+    return yield* derivationStrictInternal(ctx.state, drvName, attrs, jsonCallDepth(ctx));
   } catch (e) {
     if (e instanceof NixError) {
-      // The continuation line is indented as C++ Nix indents a trace message's lines.
-      e.addTrace(`while evaluating derivation '${drvName}'\n         whose name attribute is located at ${showPos(namePos)}`);
+      // Shown even where a trace without --show-trace is cut, so that one sees which package
+      // failed; the position is text, not an excerpt (as in C++ Nix).
+      e.addTrace(`while evaluating derivation '${drvName}'\n  whose name attribute is located at ${showPos(namePos)}`, undefined, 'always');
     }
     throw e;
   }
 }
 
-function* derivationStrictInternal(state: EvalState, drvName: string, attrs: NixAttrs): Gen {
+/** `jsonDepth`: where structured attributes start counting nesting, and against what (see jsonCallDepth). */
+function* derivationStrictInternal(state: EvalState, drvName: string, attrs: NixAttrs, jsonDepth: { start: number; limit: number }): Gen {
   const nameProblem = badNameReason(drvName);
   if (nameProblem !== undefined) {
     throw new NixError('eval', `invalid derivation name: ${nameProblem}. Please pass a different 'name'.`);
@@ -257,7 +259,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
         }
       } else if (structured) {
         if (key === '__structuredAttrs') continue;
-        structured.set(key, yield* toJSON(v0, context, true, 1));
+        structured.set(key, yield* toJSON(v0, context, true, jsonDepth.start, jsonDepth.limit));
         switch (key) {
           case 'builder': {
             const r = yield* forceString(v0, '');

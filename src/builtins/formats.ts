@@ -6,7 +6,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { NixError } from '../errors/errors.js';
 import { utf8ToBytes } from '../syntax/source.js';
-import { toJSON } from '../value/json.js';
+import { jsonCallDepth, toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
 import {
   type BuiltinContext, type BuiltinSpec, makeString, NixAttrs, NixFloat, NixString, type Request, type Value,
@@ -823,9 +823,10 @@ function featureEnabled(ctx: BuiltinContext, name: string): boolean {
 }
 
 export const formatsBuiltins: BuiltinSpec[] = [
-  defineBuiltin('toJSON', 1, function* ([v]): Gen<Value> {
+  defineBuiltin('toJSON', 1, function* ([v], ctx): Gen<Value> {
     const context = new Set<string>();
-    const s = yield* toJSON(v, context, true, 1);
+    const depth = jsonCallDepth(ctx);
+    const s = yield* toJSON(v, context, true, depth.start, depth.limit);
     return makeString(s, context);
   }, { doc: 'The JSON text of a value (strings keep their context).' }),
 

@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { NixError } from '../errors/errors.js';
 import {
-  Builtin, type BuiltinSpec, CallRequest, force, NixAttrs, NixPath, NixString, type Request, Thunk, type Value, makeString,
+  Builtin, type BuiltinSpec, force, NixAttrs, NixPath, NixString, type Request, Thunk, type Value, makeString,
 } from '../value/values.js';
-import { coerceToString } from '../value/coerce.js';
+import { callToString, coerceToString, forceOutPath, usingAttr } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
 import { attrsCtx, getAttrCtx, listCtx, stringNoCtx } from './lists.js';
@@ -36,34 +36,16 @@ function* coerceToPath(v0: Value, errorCtx: string): Gen<{ s: string; context: R
   const v = yield* force(v0);
   if (v instanceof NixPath) return { s: v.path, context: undefined };
   if (v instanceof NixAttrs) {
+    // Peeled here rather than by coerceToString: what they give may be a path value.
     const toString = v.get('__toString');
     if (toString !== undefined) {
-      let r: Value;
-      try {
-        const f = yield* force(toString);
-        r = yield* force(yield new CallRequest(f, [v]));
-      } catch (e) {
-        throw addTrace(e, 'while calling the `__toString` attribute');
-      }
-      try {
-        return yield* coerceToPath(r, errorCtx);
-      } catch (e) {
-        throw addTrace(e, 'while using the result of the `__toString` attribute');
-      }
+      const r = yield* callToString(v, toString);
+      return yield* usingAttr(v, '__toString', coerceToPath(r, errorCtx));
     }
     const outPath = v.get('outPath');
     if (outPath !== undefined) {
-      let o: Value;
-      try {
-        o = yield* force(outPath);
-      } catch (e) {
-        throw addTrace(e, 'while evaluating the `outPath` attribute');
-      }
-      try {
-        return yield* coerceToPath(o, errorCtx);
-      } catch (e) {
-        throw addTrace(e, 'while using the `outPath` attribute');
-      }
+      const o = yield* forceOutPath(v, outPath);
+      return yield* usingAttr(v, 'outPath', coerceToPath(o, errorCtx));
     }
   }
   let r;

@@ -95,16 +95,23 @@ export function intCtx(v: Value, ctx: string): NixInt {
 }
 
 /** C++ Nix's forceStringNoCtx: a string without context (attribute names and the like). */
-export function stringNoCtx(v: Value, ctx: string): string {
+/**
+ * A string without context. `pos`, where the value was defined (an attribute's position),
+ * goes to the context line and, for a value of the wrong type, to the error itself, as C++
+ * Nix's forceStringNoCtx given a position (primops themselves are called without one).
+ */
+export function stringNoCtx(v: Value, ctx: string, pos?: SourcePos): string {
   if (typeof v === 'string') return v;
   if (v instanceof NixString) {
     if (v.context.size === 0) return v.s;
     throw new NixError(
       'eval',
       `the string '${v.s}' is not allowed to refer to a store path (such as '${firstContextElement(v.context)}')`,
-    ).addTrace(ctx);
+    ).addTrace(ctx, pos);
   }
-  throw typeError('a string', v).addTrace(ctx);
+  const e = typeError('a string', v).addTrace(ctx, pos);
+  e.pos = pos;
+  throw e;
 }
 
 /**

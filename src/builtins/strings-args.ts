@@ -181,19 +181,11 @@ export const COERCE: CoerceOptions = { coerceMore: false, copyToStore: true };
 export const COERCE_NO_COPY: CoerceOptions = { coerceMore: false, copyToStore: false };
 
 /**
- * `coerceToString` with an error frame. C++ Nix adds the frame to the "cannot coerce" error
- * itself, not to errors from evaluating what is coerced; the former are the ones raised here
- * directly, which have no position yet.
+ * `coerceToString` with an error frame: C++ Nix's errorCtx, added to the coercion's own
+ * failures ("cannot coerce ..."), not to errors from evaluating what is coerced.
  */
 export function* coerceArg(v: Value, frame: string, opts: CoerceOptions = COERCE): Gen<Coerced> {
-  try {
-    return yield* coerceToString(v, opts);
-  } catch (e) {
-    if (e instanceof NixError && e.pos === undefined && e.kind === 'type' && e.message.startsWith('cannot coerce ')) {
-      withFrame(e, frame);
-    }
-    throw e;
-  }
+  return yield* coerceToString(v, { ...opts, errorCtx: { message: frame } });
 }
 
 export function evalError(message: string): NixError {

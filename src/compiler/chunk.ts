@@ -2,6 +2,7 @@
 // for every code index, the source offset it came from (for error positions).
 
 import type { Source } from '../syntax/source.js';
+import type { AttrPositions } from '../value/values.js';
 
 export const enum Op {
   /** k: push consts[k] */
@@ -68,6 +69,7 @@ export const enum Op {
   List,
   Eq,
   Neq,
+  /** k: pop b, pop a, push a + b; consts[k] = the operands' source offsets (for errors) */
   Add,
   Sub,
   Mul,
@@ -120,6 +122,8 @@ export interface FormalsInfo {
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */
   names: Set<string>;
+  /** Where each formal is written: the positions of `builtins.functionArgs`'s attributes. */
+  positions: AttrPositions;
 }
 
 export interface LambdaInfo {

@@ -127,10 +127,18 @@ class Compiler {
   /** Compiles `body` into a separate chunk run in the current environment. */
   private subChunk(name: string, body: (c: this) => void): Chunk {
     const saved = this.b;
+    // A nested chunk runs only once forced or called, when the scopes around it have been
+    // filled: there a variable is its binding's value itself, as in C++ Nix, not a thunk
+    // reading it (which would be one more frame, e.g. a position for infinite recursion).
+    const filling: Scope[] = [];
+    for (let s = this.scope; s; s = s.parent) {
+      if (s.initializing) { s.initializing = false; filling.push(s); }
+    }
     this.b = new ChunkBuilder(this.source, name);
     body(this);
     const chunk = this.b.finish();
     this.b = saved;
+    for (const s of filling) s.initializing = true;
     return chunk;
   }
 
@@ -276,12 +284,13 @@ class Compiler {
       case 'Call': {
         const op = this.arithOp(e);
         if (op !== undefined) {
-          // The operator stands for a builtin call: errors read as coming from that call.
+          // The operator stands for a builtin call: errors read as coming from that call. Those
+          // of the operands are traced here; the VM traces those of the call itself.
           b.region(`while calling the '${(e.fn as ExprVar).name.slice(2)}' builtin`, e.pos, () => {
             this.compileForced(e.args[0]);
             this.compileForced(e.args[1]);
-            b.emit(op, e.pos);
           });
+          b.emit(op, e.pos);
           return;
         }
         this.compileForced(e.fn);
@@ -316,7 +325,7 @@ class Compiler {
         this.compile(e.body);
         return;
       case 'Not':
-        this.operand("in the argument of '!'", e.e);
+        this.boolOperand("in the argument of '!'", e.e);
         b.emit(Op.Not, e.pos);
         return;
       case 'BinOp':
@@ -327,8 +336,9 @@ class Compiler {
           if (e.forceString) b.region('while evaluating a path segment', e.positions[i], () => this.compileForced(p));
           else this.operand("in an operand of '+'", p);
         });
-        // Errors of `a + b` point at b, the operand being added.
-        if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.parts[1].pos);
+        // Errors of `a + b` point at b, the operand being added (where its text starts, as in
+        // C++ Nix); the offsets of both operands go along for "while evaluating a path segment".
+        if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.positions[1], b.constant(e.positions));
         else b.emit(Op.Interpolate, e.pos, e.parts.length, e.forceString ? 1 : 0, b.constant(e.positions));
         return;
     }
@@ -354,10 +364,9 @@ class Compiler {
       case '&&':
       case '||':
       case '->': {
-        this.operand(`in the left operand of '${op}'`, l);
+        this.boolOperand(`in the left operand of '${op}'`, l);
         const j = b.emit(op === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, pos, 0);
-        this.operand(`in the right operand of '${op}'`, r);
-        b.emit(Op.AssertBool, pos);
+        this.boolOperand(`in the right operand of '${op}'`, r);
         const end = b.emit(Op.Jump, pos, 0);
         b.patch(j + 1);
         b.emit(Op.Const, pos, b.constant(op !== '&&'));
@@ -380,6 +389,17 @@ class Compiler {
   /** An operand evaluated to WHNF, its errors traced with `message` at its position. */
   private operand(message: string, e: Expr): void {
     this.b.region(message, e.pos, () => this.compileForced(e));
+  }
+
+  /**
+   * An operand that must be a Boolean (of `!`, `&&`, `||`, `->`): as C++ Nix's evalBool, a
+   * value of another type is an error at the operand, inside the operand's trace line.
+   */
+  private boolOperand(message: string, e: Expr): void {
+    this.b.region(message, e.pos, () => {
+      this.compileForced(e);
+      this.b.emit(Op.AssertBool, e.pos);
+    });
   }
 
   private compileAssertHead(cond: Expr, pos: number): void {
@@ -579,6 +599,7 @@ class Compiler {
       formals = {
         ellipsis: e.formals.ellipsis,
         names: new Set(e.formals.entries.map((f) => f.name)),
+        positions: new StaticPositions(this.source, new Map(e.formals.entries.map((f) => [f.name, f.pos]))),
         entries: sorted.map(({ f, slot }) => {
           // A default that is a variable already bound here aliases it (no thunk).
           const alias = f.def?.kind === 'Var' ? scope.names.get(f.def.name) : undefined;

@@ -11,7 +11,29 @@ export interface SourcePos {
 export interface TraceFrame {
   message: string;
   pos?: SourcePos;
+  /**
+   * When the frame is shown (C++ Nix's TracePrint and its `showTrace` checks). `always`: even
+   * where a trace printed without --show-trace is truncated (addErrorContext, "while
+   * evaluating derivation"). `show-trace`: only with --show-trace, because C++ Nix collects
+   * the frame only then (the "while calling"/"from call site" frames of function calls).
+   * Unset: unless truncated.
+   */
+  print?: TracePrint;
+  /**
+   * Set on a frame that stands for others, which has an empty message: `frames` (innermost
+   * first, like the trace) repeated `times` times. A loop of tail calls is recorded this way so
+   * that its trace stays small however long it ran.
+   */
+  repeat?: { frames: TraceFrame[]; times: number };
+  /**
+   * Set on a frame that stands for this many frames, each identical to one shown before it in
+   * the trace (so they can only print as "(N duplicate frames omitted)"); it has an empty
+   * message. Also from tail-call loops.
+   */
+  duplicates?: number;
 }
+
+export type TracePrint = 'always' | 'show-trace';
 
 export type ErrorKind =
   | 'parse'
@@ -65,8 +87,8 @@ export class NixError extends Error {
     return e;
   }
 
-  addTrace(message: string, pos?: SourcePos): this {
-    this.trace.push({ message, pos });
+  addTrace(message: string, pos?: SourcePos, print?: TracePrint): this {
+    this.trace.push(print === undefined ? { message, pos } : { message, pos, print });
     return this;
   }
 }

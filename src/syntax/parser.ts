@@ -324,21 +324,26 @@ class Parser {
       const lhs: Expr = t.type === '!'
         ? { kind: 'Not', pos: t.start, e: operand }
         : { kind: 'Call', pos: t.start, fn: this.var('__sub', t.start), args: [{ kind: 'Int', pos: t.start, value: 0 }, operand] };
-      return this.parseOpRest(lhs, minPrec);
+      return this.parseOpRest(lhs, t.start, minPrec);
     }
     if (!SIMPLE_START.has(t.type)) this.unexpected(t);
-    return this.parseOpRest(this.parseApp(), minPrec);
+    return this.parseOpRest(this.parseApp(), t.start, minPrec);
   }
 
-  private parseOpRest(first: Expr, minPrec: number): Expr {
+  private parseOpRest(first: Expr, firstStart: number, minPrec: number): Expr {
     // Shunting-yard: operands and operators; reduce while the stacked operator binds tighter.
+    // `starts` holds where each operand's text begins (at its opening parenthesis, if any):
+    // C++ Nix positions the operands of `+` there.
     const operands: Expr[] = [first];
+    const starts: number[] = [firstStart];
     const ops: { type: TokenType; pos: number; prec: number }[] = [];
     const reduce = (): void => {
       const op = ops.pop()!;
       const r = operands.pop()!;
       const l = operands.pop()!;
-      operands.push(this.binary(op.type, op.pos, l, r));
+      const rStart = starts.pop()!;
+      const lStart = starts[starts.length - 1];
+      operands.push(this.binary(op.type, op.pos, l, r, lStart, rStart));
     };
     for (;;) {
       const t = this.peek();
@@ -373,15 +378,16 @@ class Parser {
         operand = this.parseApp();
       }
       operands.push(operand);
+      starts.push(u.start);
     }
     while (ops.length > 0) reduce();
     return operands[0];
   }
 
-  private binary(type: TokenType, pos: number, l: Expr, r: Expr): Expr {
+  private binary(type: TokenType, pos: number, l: Expr, r: Expr, lStart: number, rStart: number): Expr {
     switch (type) {
       case '+':
-        return { kind: 'ConcatStrings', pos, forceString: false, parts: [l, r], positions: [l.pos, r.pos] };
+        return { kind: 'ConcatStrings', pos, forceString: false, parts: [l, r], positions: [lStart, rStart] };
       case '-': return this.call2('__sub', pos, l, r);
       case '*': return this.call2('__mul', pos, l, r);
       case '/': return this.call2('__div', pos, l, r);
@@ -772,7 +778,8 @@ class Parser {
     const existing = attrs.attrs.get(name);
     if (!existing) {
       attrs.attrs.set(name, def);
-      if (def.e.kind === 'Lambda' && def.e.name === undefined) (def.e as ExprLambda).name = name;
+      // As C++ Nix names a lambda (ExprLambda::setName), the lambdas of a curried `a: b: ...` all get the name.
+      for (let e = def.e; e.kind === 'Lambda' && e.name === undefined; e = e.body) e.name = name;
       return;
     }
     const ae = def.e;

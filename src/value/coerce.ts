@@ -64,78 +64,105 @@ export function* copyPathToStore(path: string): Generator<Request, Coerced, Valu
   return { s: s.s, context: s.context };
 }
 
-export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Request, Coerced, Value> {
-  let v = yield* force(v0);
-  for (;;) {
-    if (typeof v === 'string') return { s: v, context: undefined };
-    if (v instanceof NixString) return { s: v.s, context: v.context };
-    if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: v.path, context: undefined };
-    if (v instanceof NixAttrs) {
-      const toString = v.get('__toString');
-      if (toString !== undefined) {
-        // The result is coerced in turn, with the same options (a path from `__toString` is
-        // copied to the store by interpolation, and stays a path string for toString).
-        const pos = v.positions?.get('__toString');
-        let r: Value;
-        try {
-          const f = yield* force(toString);
-          if (!(f instanceof Closure || f instanceof Builtin || (f instanceof NixAttrs && f.has('__functor')))) {
-            throw new NixError('type', `attempt to call something which is not a function but ${showType(f)}: ${printValue(f)}`, pos);
-          }
-          r = yield* force(yield new CallRequest(f, [v]));
-        } catch (e) {
-          if (e instanceof NixError) e.addTrace('while calling the `__toString` attribute', pos);
-          throw e;
-        }
-        try {
-          return yield* coerceToString(r, opts);
-        } catch (e) {
-          if (e instanceof NixError) e.addTrace('while using the result of the `__toString` attribute', pos);
-          throw e;
-        }
-      }
-      const outPath = v.get('outPath');
-      if (outPath !== undefined) {
-        const pos = v.positions?.get('outPath');
-        let o: Value;
-        try {
-          o = yield* force(outPath);
-        } catch (e) {
-          if (e instanceof NixError) e.addTrace('while evaluating the `outPath` attribute', pos);
-          throw e;
-        }
-        try {
-          return yield* coerceToString(o, opts);
-        } catch (e) {
-          if (e instanceof NixError) e.addTrace('while using the `outPath` attribute', pos);
-          throw e;
-        }
-      }
+/**
+ * Calls a set's `__toString` on the set, as C++ Nix does before coercing the result: errors
+ * of the call are "while calling the `__toString` attribute", at the attribute.
+ */
+export function* callToString(set: NixAttrs, toString: Value): Generator<Request, Value, Value> {
+  const pos = set.positions?.get('__toString');
+  try {
+    const f = yield* force(toString);
+    if (!(f instanceof Closure || f instanceof Builtin || (f instanceof NixAttrs && f.has('__functor')))) {
+      throw new NixError('type', `attempt to call something which is not a function but ${showType(f)}: ${printValue(f)}`, pos);
     }
-    if (opts.coerceMore) {
-      if (v === true) return { s: '1', context: undefined };
-      if (v === false || v === null) return { s: '', context: undefined };
-      if (typeof v === 'number' || typeof v === 'bigint') return { s: String(v), context: undefined };
-      if (v instanceof NixFloat) return { s: formatFixed(v.value), context: undefined };
-      if (Array.isArray(v)) {
-        let s = '';
-        let context: Set<string> | undefined;
-        for (let i = 0; i < v.length; i++) {
-          const e = yield* force(v[i]);
-          const r = yield* coerceToString(e, opts);
-          s += r.s;
-          if (r.context && r.context.size > 0) {
-            context ??= new Set();
-            for (const c of r.context) context.add(c);
-          }
-          // C++ Nix adds no separator after an empty list element.
-          if (i < v.length - 1 && !(Array.isArray(e) && e.length === 0)) s += ' ';
-        }
-        return { s, context };
-      }
-    }
-    const e = new NixError('type', `cannot coerce ${showType(v)} to a string: ${printForError(v)}`);
-    if (opts.errorCtx) e.addTrace(opts.errorCtx.message, opts.errorCtx.pos);
+    return yield* force(yield new CallRequest(f, [set]));
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace('while calling the `__toString` attribute', pos);
     throw e;
   }
+}
+
+/** Forces a set's `outPath`: its errors are "while evaluating the `outPath` attribute", at the attribute. */
+export function* forceOutPath(set: NixAttrs, outPath: Value): Generator<Request, Value, Value> {
+  try {
+    return yield* force(outPath);
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace('while evaluating the `outPath` attribute', set.positions?.get('outPath'));
+    throw e;
+  }
+}
+
+/**
+ * Runs the coercion of what a set's `__toString` gave (`attr` '__toString') or of its
+ * `outPath` ('outPath'): its errors are "while using" that, at the attribute.
+ */
+export function* usingAttr<T>(set: NixAttrs, attr: '__toString' | 'outPath', gen: Generator<Request, T, Value>): Generator<Request, T, Value> {
+  try {
+    return yield* gen;
+  } catch (e) {
+    if (e instanceof NixError) {
+      e.addTrace(attr === 'outPath' ? 'while using the `outPath` attribute' : 'while using the result of the `__toString` attribute', set.positions?.get(attr));
+    }
+    throw e;
+  }
+}
+
+function cannotCoerce(v: Value, opts: CoerceOptions): NixError {
+  const e = new NixError('type', `cannot coerce ${showType(v)} to a string: ${printForError(v)}`);
+  if (opts.errorCtx) e.addTrace(opts.errorCtx.message, opts.errorCtx.pos);
+  return e;
+}
+
+export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Request, Coerced, Value> {
+  const v = yield* force(v0);
+  if (typeof v === 'string') return { s: v, context: undefined };
+  if (v instanceof NixString) return { s: v.s, context: v.context };
+  if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: v.path, context: undefined };
+  if (v instanceof NixAttrs) {
+    // The result of `__toString` is coerced in turn, with the same options (a path from
+    // `__toString` is copied to the store by interpolation, and stays a path string for toString).
+    const toString = v.get('__toString');
+    if (toString !== undefined) {
+      const r = yield* callToString(v, toString);
+      return yield* usingAttr(v, '__toString', coerceToString(r, opts));
+    }
+    const outPath = v.get('outPath');
+    if (outPath !== undefined) {
+      const o = yield* forceOutPath(v, outPath);
+      return yield* usingAttr(v, 'outPath', coerceToString(o, opts));
+    }
+  }
+  if (opts.coerceMore) {
+    if (v === true) return { s: '1', context: undefined };
+    if (v === false || v === null) return { s: '', context: undefined };
+    if (typeof v === 'number' || typeof v === 'bigint') return { s: String(v), context: undefined };
+    if (v instanceof NixFloat) return { s: formatFixed(v.value), context: undefined };
+    if (Array.isArray(v)) {
+      // Each element is coerced as "one element of the list"; whatever goes wrong with it,
+      // its forcing included, is also an error of the list's coercion (C++ Nix's errorCtx).
+      const elementOpts: CoerceOptions = { ...opts, errorCtx: { message: 'while evaluating one element of the list', pos: opts.errorCtx?.pos } };
+      let s = '';
+      let context: Set<string> | undefined;
+      for (let i = 0; i < v.length; i++) {
+        let e: Value;
+        let r: Coerced;
+        try {
+          e = yield* force(v[i]);
+          r = yield* coerceToString(e, elementOpts);
+        } catch (err) {
+          if (err instanceof NixError && opts.errorCtx) err.addTrace(opts.errorCtx.message, opts.errorCtx.pos);
+          throw err;
+        }
+        s += r.s;
+        if (r.context && r.context.size > 0) {
+          context ??= new Set();
+          for (const c of r.context) context.add(c);
+        }
+        // C++ Nix adds no separator after an empty list element.
+        if (i < v.length - 1 && !(Array.isArray(e) && e.length === 0)) s += ' ';
+      }
+      return { s, context };
+    }
+  }
+  throw cannotCoerce(v, opts);
 }

@@ -5,18 +5,35 @@
 // - paths are copied to the store (but not when they come out of a `__toString`);
 // - functions are an error; strings must be valid UTF-8 (checked as dump() does, after
 //   the whole value has been evaluated);
-// - for builtins.toJSON, nesting counts against max-call-depth as it does in C++ Nix.
+// - for builtins.toJSON, nesting counts against max-call-depth as it does in C++ Nix;
+// - an error gets the lines of C++ Nix's recursion: the attributes and list elements it is
+//   nested in, and the `outPath` or `__toString` results it came through.
 // Iterative over an explicit work stack, forcing through the VM as it goes.
 
-import { NixError } from '../errors/errors.js';
-import { copyPathToStore } from './coerce.js';
+import { NixError, type SourcePos } from '../errors/errors.js';
+import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
 import {
-  Builtin, CallRequest, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
+  Builtin, type BuiltinContext, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
 
 /** C++ Nix's default `max-call-depth`. */
 export const MAX_CALL_DEPTH = 10000;
+
+/**
+ * The call depth builtins.toJSON (and structured attributes) start counting nesting at, and
+ * the limit they count against, as C++ Nix's printValueAsJSON recursion counts: its first
+ * level is one deeper than the builtin's call. With a max-call-depth set (--max-call-depth),
+ * as in C++ Nix: from the calls in progress, against that setting. Without one (nixeval's
+ * default, where calls are not limited since they cost no JS stack), nesting alone counts,
+ * against C++ Nix's default of 10000, as for a call at the top level: deeper data is rare and
+ * is what C++ Nix rejects. The JSON output of --json and of the service, deepSeq and --strict
+ * do not count then (they handle data nested as deep as memory allows).
+ */
+export function jsonCallDepth(ctx: BuiltinContext): { start: number; limit: number } {
+  const limit = ctx.state.settings.maxCallDepth;
+  return limit === undefined ? { start: 2, limit: MAX_CALL_DEPTH } : { start: (ctx.callDepth ?? 1) + 1, limit };
+}
 
 const HEX = '0123456789ABCDEF';
 
@@ -104,7 +121,35 @@ export function jsonNumber(x: number): string {
   return sign + body;
 }
 
-type Work = { v: Value; depth: number; copyToStore: boolean } | { key: string } | string;
+/**
+ * The trace lines a value's serialisation is nested in ("while evaluating attribute 'a'",
+ * "while evaluating list element at index 3", "while using the `outPath` attribute"), innermost
+ * first through `parent`: added to an error raised at that value, as C++ Nix's recursion does.
+ */
+interface TraceLink {
+  message: string;
+  pos: SourcePos | undefined;
+  parent: TraceLink | null;
+}
+
+/**
+ * A value to serialise; `pos` is the position C++ Nix's printValueAsJSON is given for it (the
+ * attribute it is the value of, kept for list elements), `frames` the lines around it.
+ */
+interface ValueWork {
+  v: Value;
+  depth: number;
+  copyToStore: boolean;
+  pos: SourcePos | undefined;
+  frames: TraceLink | null;
+}
+
+type Work = ValueWork | { key: string } | string;
+
+function addTraces(e: unknown, frames: TraceLink | null): void {
+  if (!(e instanceof NixError)) return;
+  for (let l = frames; l; l = l.parent) e.addTrace(l.message, l.pos);
+}
 
 function cannotConvert(v: Value): NixError {
   let what: string;
@@ -118,8 +163,8 @@ function cannotConvert(v: Value): NixError {
   return new NixError('type', `cannot convert ${what} to JSON`);
 }
 
-function stackOverflow(): NixError {
-  return new NixError('eval', 'stack overflow; max-call-depth exceeded');
+function stackOverflow(pos: SourcePos | undefined): NixError {
+  return new NixError('eval', 'stack overflow; max-call-depth exceeded', pos);
 }
 
 /**
@@ -128,10 +173,10 @@ function stackOverflow(): NixError {
  * nesting counts against C++ Nix's max-call-depth as printValueAsJSON's recursion does;
  * without it, depth is bounded by memory only.
  */
-export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number): Generator<Request, string, Value> {
+export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number, maxCallDepth = MAX_CALL_DEPTH): Generator<Request, string, Value> {
   const out: string[] = [];
-  const limit = callDepth === undefined ? Infinity : MAX_CALL_DEPTH;
-  const work: Work[] = [{ v: root, depth: callDepth ?? 0, copyToStore }];
+  const limit = callDepth === undefined ? Infinity : maxCallDepth;
+  const work: Work[] = [{ v: root, depth: callDepth ?? 0, copyToStore, pos: undefined, frames: null }];
   // dump() runs after the value is built: an invalid string is reported only if evaluation succeeds.
   let utf8Error: string | undefined;
   const checkUtf8 = (s: string): void => {
@@ -145,97 +190,110 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
       out.push(jsonString(w.key) + ':');
       continue;
     }
-    let depth = w.depth;
-    if (depth > limit) throw stackOverflow();
-    depth++;
-    let v: Value = yield* force(w.v);
-    let toStore = w.copyToStore;
-    if (v instanceof NixAttrs) {
-      // Peel `__toString` and `outPath` until something that is not a set, or a set with neither.
-      let throughToString = false;
-      for (;;) {
-        if (!(v instanceof NixAttrs)) {
-          if (throughToString && !(typeof v === 'string' || v instanceof NixString || v instanceof NixPath)) {
-            throw new NixError('type', `\`__toString\` should return a string, but got ${showType(v)}: ${printForError(v)}`);
+    let { depth, pos, frames } = w;
+    try {
+      if (depth > limit) throw stackOverflow(pos);
+      depth++;
+      let v: Value = yield* force(w.v);
+      let toStore = w.copyToStore;
+      if (v instanceof NixAttrs) {
+        // Peel `__toString` and `outPath` until something that is not a set, or a set with
+        // neither. What comes out is serialised "while using" the attribute it came from.
+        let toStringPos: SourcePos | undefined;
+        let throughToString = false;
+        for (;;) {
+          if (!(v instanceof NixAttrs)) {
+            if (throughToString && !(typeof v === 'string' || v instanceof NixString || v instanceof NixPath)) {
+              throw new NixError('type', `\`__toString\` should return a string, but got ${showType(v)}: ${printForError(v)}`, toStringPos);
+            }
+            break;
+          }
+          const toString: Value | undefined = v.get('__toString');
+          if (toString !== undefined) {
+            const r: Value = yield* callToString(v, toString);
+            toStringPos = v.positions?.get('__toString');
+            frames = { message: 'while using the result of the `__toString` attribute', pos: toStringPos, parent: frames };
+            throughToString = true;
+            if (depth > limit) throw stackOverflow(toStringPos);
+            depth++;
+            v = r;
+            continue;
+          }
+          const outPath: Value | undefined = v.get('outPath');
+          if (outPath !== undefined) {
+            pos = v.positions?.get('outPath');
+            frames = { message: 'while using the `outPath` attribute', pos, parent: frames };
+            v = yield* force(outPath);
+            if (depth > limit) throw stackOverflow(pos);
+            depth++;
+            continue;
+          }
+          if (throughToString) {
+            throw new NixError('type', `\`__toString\` must return a string, but got ${showType(v)}: ${printForError(v)}`, toStringPos);
           }
           break;
         }
-        const toString: Value | undefined = v.get('__toString');
-        if (toString !== undefined) {
-          const f: Value = yield* force(toString);
-          const r: Value = yield new CallRequest(f, [v]);
-          throughToString = true;
-          if (depth > limit) throw stackOverflow();
+        if (!(v instanceof NixAttrs)) {
+          // The peeled value is printed by a nested call; a path from `__toString` stays a path string.
+          if (depth > limit) throw stackOverflow(pos);
           depth++;
-          v = yield* force(r);
-          continue;
+          if (throughToString) toStore = false;
         }
-        const outPath: Value | undefined = v.get('outPath');
-        if (outPath !== undefined) {
-          v = yield* force(outPath);
-          if (depth > limit) throw stackOverflow();
-          depth++;
-          continue;
+      }
+      if (v === null) { out.push('null'); continue; }
+      switch (typeof v) {
+        case 'boolean': out.push(v ? 'true' : 'false'); continue;
+        case 'number': case 'bigint': out.push(String(v)); continue;
+        case 'string': checkUtf8(v); out.push(jsonString(v)); continue;
+      }
+      if (v instanceof NixString) {
+        for (const c of v.context) context.add(c);
+        checkUtf8(v.s);
+        out.push(jsonString(v.s));
+        continue;
+      }
+      if (v instanceof NixFloat) { out.push(jsonNumber(v.value)); continue; }
+      if (v instanceof NixPath) {
+        let s = v.path;
+        if (toStore) {
+          const r = yield* copyPathToStore(v.path);
+          for (const c of r.context ?? []) context.add(c);
+          s = r.s;
         }
-        if (throughToString) {
-          throw new NixError('type', `\`__toString\` must return a string, but got ${showType(v)}: ${printForError(v)}`);
+        checkUtf8(s);
+        out.push(jsonString(s));
+        continue;
+      }
+      if (Array.isArray(v)) {
+        if (v.length === 0) { out.push('[]'); continue; }
+        out.push('[');
+        work.push(']');
+        // An element is at the list's own position.
+        for (let i = v.length - 1; i >= 0; i--) {
+          work.push({ v: v[i], depth, copyToStore: toStore, pos, frames: { message: `while evaluating list element at index ${i}`, pos, parent: frames } });
+          if (i > 0) work.push(',');
         }
-        break;
+        continue;
       }
-      if (!(v instanceof NixAttrs)) {
-        // The peeled value is printed by a nested call; a path from `__toString` stays a path string.
-        if (depth > limit) throw stackOverflow();
-        depth++;
-        if (throughToString) toStore = false;
+      if (v instanceof NixAttrs) {
+        const keys = v.keys();
+        if (keys.length === 0) { out.push('{}'); continue; }
+        out.push('{');
+        work.push('}');
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const name = keys[i];
+          const at = v.positions?.get(name);
+          work.push({ v: v.get(name)!, depth, copyToStore: toStore, pos: at, frames: { message: `while evaluating attribute '${name}'`, pos: at, parent: frames } });
+          work.push({ key: name });
+          if (i > 0) work.push(',');
+        }
+        continue;
       }
+      throw cannotConvert(v);
+    } catch (e) {
+      addTraces(e, frames);
+      throw e;
     }
-    if (v === null) { out.push('null'); continue; }
-    switch (typeof v) {
-      case 'boolean': out.push(v ? 'true' : 'false'); continue;
-      case 'number': case 'bigint': out.push(String(v)); continue;
-      case 'string': checkUtf8(v); out.push(jsonString(v)); continue;
-    }
-    if (v instanceof NixString) {
-      for (const c of v.context) context.add(c);
-      checkUtf8(v.s);
-      out.push(jsonString(v.s));
-      continue;
-    }
-    if (v instanceof NixFloat) { out.push(jsonNumber(v.value)); continue; }
-    if (v instanceof NixPath) {
-      let s = v.path;
-      if (toStore) {
-        const r = yield* copyPathToStore(v.path);
-        for (const c of r.context ?? []) context.add(c);
-        s = r.s;
-      }
-      checkUtf8(s);
-      out.push(jsonString(s));
-      continue;
-    }
-    if (Array.isArray(v)) {
-      if (v.length === 0) { out.push('[]'); continue; }
-      out.push('[');
-      work.push(']');
-      for (let i = v.length - 1; i >= 0; i--) {
-        work.push({ v: v[i], depth, copyToStore: toStore });
-        if (i > 0) work.push(',');
-      }
-      continue;
-    }
-    if (v instanceof NixAttrs) {
-      const keys = v.keys();
-      if (keys.length === 0) { out.push('{}'); continue; }
-      out.push('{');
-      work.push('}');
-      for (let i = keys.length - 1; i >= 0; i--) {
-        work.push({ v: v.get(keys[i])!, depth, copyToStore: toStore });
-        work.push({ key: keys[i] });
-        if (i > 0) work.push(',');
-      }
-      continue;
-    }
-    throw cannotConvert(v);
   }
   if (utf8Error !== undefined) {
     throw new NixError('eval', `JSON serialization error: [json.exception.type_error.316] ${utf8Error}`);

@@ -107,6 +107,8 @@ export interface BuiltinContext {
   readonly callPos: number;
   /** The evaluation the call belongs to: its IO, settings and output. */
   readonly state: EvalState;
+  /** Calls in progress, this one included (C++ Nix's callDepth, for max-call-depth). */
+  readonly callDepth?: number;
 }
 
 /** What builtins may ask of the evaluation they run in (implemented in eval.ts). */
@@ -131,6 +133,8 @@ export interface EvalSettings {
   pure: boolean;
   /** Experimental features turned on (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
   experimentalFeatures?: ReadonlySet<string>;
+  /** C++ Nix's max-call-depth, when one is set (see EvaluateOptions.maxCallDepth). */
+  maxCallDepth?: number;
 }
 
 export interface BuiltinSpec {

@@ -3,7 +3,7 @@
 // forces what it needs through the VM and walks nested data with an explicit stack.
 
 import { NixError, type SourcePos } from '../errors/errors.js';
-import { addInt, compareInt, type NixInt } from '../value/int.js';
+import { addInt, compareInt, IntegerOverflow, type NixInt } from '../value/int.js';
 import {
   Builtin, Closure, force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType,
   type Value, isString, stringOf, makeString,
@@ -159,43 +159,42 @@ export function quickAdd(a: Value, b: Value): Value | undefined {
 
 /**
  * `a + b` in general and string interpolation (`forceString`): the first operand decides
- * whether this is arithmetic, path concatenation or string concatenation.
+ * whether this is arithmetic, path concatenation or string concatenation. `positions` are
+ * where the operands start and `pos` where the whole expression is: as in C++ Nix, an
+ * operand that cannot be added is an error at that operand, one that cannot be coerced is
+ * "while evaluating a path segment" at that operand (the error itself has no position).
  */
-export function* concatGen(parts: Value[], forceString: boolean, positions?: SourcePos[]): Gen {
+export function* concatGen(parts: Value[], forceString: boolean, positions?: SourcePos[], pos?: SourcePos): Gen {
   const first = yield* force(parts[0]);
   if (!forceString && (isInt(first) || first instanceof NixFloat)) {
     let acc: Value = first;
     for (let i = 1; i < parts.length; i++) {
       const p = yield* force(parts[i]);
-      const r = quickAdd(acc, p);
+      let r: Value | undefined;
+      try {
+        r = quickAdd(acc, p);
+      } catch (e) {
+        if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, positions?.[i]);
+        throw e;
+      }
       if (r === undefined) {
-        throw new NixError('type', `cannot add ${showType(p)} to ${acc instanceof NixFloat ? 'a float' : 'an integer'}`);
+        throw new NixError('type', `cannot add ${showType(p)} to ${acc instanceof NixFloat ? 'a float' : 'an integer'}`, positions?.[i]);
       }
       acc = r;
     }
     return acc;
   }
-  if (!forceString && first instanceof NixPath) {
-    let s = first.path;
-    for (let i = 1; i < parts.length; i++) {
-      const p = yield* force(parts[i]);
-      const r = yield* coerceToString(p, { coerceMore: false, copyToStore: false });
-      if (r.context && r.context.size > 0) {
-        throw new NixError('eval', `a string that refers to a store path cannot be appended to a path`);
-      }
-      s += r.s;
-    }
-    return new NixPath(canonicalisePath(s));
-  }
+  // A path stays a path: its parts are not copied to the store, and the result is canonical.
+  const toPath = !forceString && first instanceof NixPath;
   let s = '';
   let context: Set<string> | undefined;
   for (let i = 0; i < parts.length; i++) {
-    const p = yield* force(parts[i]);
+    const p = i === 0 ? first : yield* force(parts[i]);
     if (typeof p === 'string') { s += p; continue; }
     // Only the coercion's own failure is "while evaluating a path segment" (C++ Nix's errorCtx);
     // errors from `__toString` or `outPath` carry their own frames.
     const r: Coerced = yield* coerceToString(p, {
-      coerceMore: false, copyToStore: true,
+      coerceMore: false, copyToStore: !toPath,
       errorCtx: { message: 'while evaluating a path segment', pos: positions?.[i] },
     });
     s += r.s;
@@ -203,6 +202,10 @@ export function* concatGen(parts: Value[], forceString: boolean, positions?: Sou
       context ??= new Set();
       for (const c of r.context) context.add(c);
     }
+  }
+  if (toPath) {
+    if (context) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', pos);
+    return new NixPath(canonicalisePath(s));
   }
   return makeString(s, context);
 }

@@ -15,8 +15,10 @@ import {
   type Value,
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
+import { Source } from '../syntax/source.js';
 import * as ops from './ops.js';
 import { explainInequality } from './explain-equal.js';
+import { callFrames, TailCallLog } from './tail-calls.js';
 
 const enum FrameKind { Bytecode, Generator }
 
@@ -37,6 +39,10 @@ interface BytecodeFrame {
   /** The set and name of the attribute last selected, for "from the definition of". */
   selSet: NixAttrs | null;
   selName: string;
+  /** Calls in progress (as C++ Nix counts them for max-call-depth), this frame's included. */
+  depth: number;
+  /** The calls this frame stood for before tail calls reused it (for traces), or null. */
+  tailCalls: TailCallLog | null;
 }
 
 interface GeneratorFrame {
@@ -51,6 +57,8 @@ interface GeneratorFrame {
   pos: SourcePos | undefined;
   /** A builtin's call: errors leaving it are traced "while calling the 'name' builtin". */
   builtin: boolean;
+  /** Calls in progress (as C++ Nix counts them for max-call-depth), this frame's included. */
+  depth: number;
 }
 
 type Frame = BytecodeFrame | GeneratorFrame;
@@ -63,6 +71,12 @@ export interface VmOptions {
   deadline?: number;
   /** Called with the deadline check: the embedder's own limits (memory, cancellation). */
   checkLimits?: () => void;
+  /**
+   * C++ Nix's max-call-depth: a call made while this many calls are in progress fails with
+   * "stack overflow; max-call-depth exceeded". Default: no limit (the VM does not recurse
+   * in JS, so depth costs only memory). Tail calls count as calls, as they do in C++ Nix.
+   */
+  maxCallDepth?: number;
 }
 
 export class EvalTimeout extends Error {}
@@ -71,6 +85,22 @@ const INFINITE_RECURSION = 'infinite recursion encountered';
 
 /** Marks a call whose trace shows the callee's own position as the call site. */
 const AT_CALLEE: SourcePos = { source: null as unknown as SourcePos['source'], offset: -1 };
+
+const STACK_OVERFLOW = 'stack overflow; max-call-depth exceeded';
+/**
+ * The max-call-depth that means none: beyond any depth memory allows, and a small integer
+ * (unlike Infinity), which keeps the comparisons on the call path integer ones.
+ */
+const NO_CALL_DEPTH_LIMIT = 2 ** 30 - 1;
+
+/**
+ * A frame that tail-called something other than a lambda runs this chunk next: it returns the
+ * callee's result. The frame stays in place meanwhile, so that an error from the callee gets
+ * the frame's trace lines.
+ */
+const RETURN_CHUNK: Chunk = {
+  code: [Op.Return], consts: [], positions: [-1], regions: [], source: new Source('«return»', '', '/'), name: 'return',
+};
 
 interface SetLayout {
   names: string[];
@@ -89,18 +119,26 @@ export class VM {
   private deadline: number;
   private readonly embedderCheck: (() => void) | undefined;
   private budget = 0;
+  readonly maxCallDepth: number;
 
   constructor(options: VmOptions) {
     this.globals = options.globals;
     this.state = options.state;
     this.deadline = options.deadline ?? Infinity;
     this.embedderCheck = options.checkLimits;
+    this.maxCallDepth = options.maxCallDepth ?? NO_CALL_DEPTH_LIMIT;
+  }
+
+  /** Calls in progress at the top of the frame stack. */
+  private topDepth(): number {
+    const frames = this.frames;
+    return frames.length === 0 ? 0 : frames[frames.length - 1].depth;
   }
 
   /** Runs a generator to completion on the frame stack and returns its result. */
   run(gen: Generator<Request, Value, Value>, name = '«top»'): Value {
     const bottom = this.frames.length;
-    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name, pos: undefined, builtin: false });
+    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name, pos: undefined, builtin: false, depth: this.topDepth() });
     return this.loop(bottom);
   }
 
@@ -182,21 +220,23 @@ export class VM {
       }
       e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
     }
-    if (f.lambda && f.callPos) {
+    if (f.lambda) {
       if (!e.inFormals) {
-        const name = f.lambda.name !== undefined ? `'${f.lambda.name}'` : 'anonymous lambda';
-        e.addTrace(`while calling ${name}`, { source: f.lambda.source, offset: f.lambda.pos });
+        e.trace.push(...callFrames(f.lambda, f.callPos));
+      } else if (f.callPos) {
+        // The arguments did not match: C++ Nix reports the call site whether or not it shows traces.
+        e.addTrace('from call site', f.callPos);
       }
       e.inFormals = false;
-      e.addTrace('from call site', f.callPos);
     }
+    f.tailCalls?.addFramesTo(e.trace);
   }
 
   private toNixError(err: unknown): unknown {
     if (err instanceof NixError) return err;
     if (err instanceof IntegerOverflow) return new NixError('eval', err.message);
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
-      return new NixError('eval', 'stack overflow; max-call-depth exceeded');
+      return new NixError('eval', STACK_OVERFLOW);
     }
     return err;
   }
@@ -208,16 +248,20 @@ export class VM {
 
   // ---- frames
 
-  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos): void {
-    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '' });
+  /** `depth`: for a call, the calls in progress with it; otherwise that of the frame below. */
+  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos, depth = this.topDepth(), tailCalls: TailCallLog | null = null): void {
+    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '', depth, tailCalls });
   }
 
-  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined, builtin = false): void {
-    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk, pending, resume: undefined, name, pos, builtin });
+  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined, builtin = false, depth = this.topDepth()): void {
+    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk, pending, resume: undefined, name, pos, builtin, depth });
   }
 
-  /** Starts evaluating a pending thunk; its result will be delivered to the current top frame. */
-  private startThunk(t: Thunk, pos?: SourcePos): void {
+  /**
+   * Starts evaluating a pending thunk; its result will be delivered to the current top frame.
+   * `depth`: that of the frame forcing the thunk (forcing is not a call).
+   */
+  private startThunk(t: Thunk, pos: SourcePos | undefined, depth: number): void {
     if (t.state === ThunkState.Failed) throw (t.error as NixError).copy();
     if (t.state === ThunkState.Blackhole) {
       const e = new NixError('infinite-recursion', INFINITE_RECURSION, pos);
@@ -225,16 +269,20 @@ export class VM {
       throw e;
     }
     t.state = ThunkState.Blackhole;
-    if (t.chunk) this.pushBytecode(t.chunk, t.env!, t, null, null);
-    else this.pushGenerator(applyGen(t.fn!, t.args!), t, null, 'apply', undefined);
+    if (t.chunk) this.pushBytecode(t.chunk, t.env!, t, null, null, undefined, depth);
+    else this.pushGenerator(applyGen(t.fn!, t.args!), t, null, 'apply', undefined, false, depth);
   }
 
   /**
    * Calls fn with args. Returns the result if it is available at once; otherwise pushes the
    * frames that compute it (their result goes to the current top frame) and returns undefined.
-   * `thunk`, if given, is updated with the final result.
+   * `thunk`, if given, is updated with the final result. `callerDepth` is the number of calls
+   * in progress where the call is made (by default, at the top frame); `tailCalls`, the record
+   * of a frame the callee replaces.
    */
-  callValue(fn: Value, args: Value[], thunk: Thunk | null, pos: SourcePos | undefined, pending: Value[] | null = null): Value | undefined {
+  callValue(fn: Value, args: Value[], thunk: Thunk | null, pos: SourcePos | undefined, pending: Value[] | null = null, callerDepth = this.topDepth(), tailCalls: TailCallLog | null = null): Value | undefined {
+    if (callerDepth > this.maxCallDepth) throw new NixError('eval', STACK_OVERFLOW, pos === AT_CALLEE ? undefined : pos);
+    const depth = callerDepth + 1;
     for (;;) {
       if (fn instanceof Closure) {
         const lambda = fn.lambda;
@@ -243,7 +291,7 @@ export class VM {
         env[1] = args[0];
         const rest = args.length > 1 ? (pending ? args.slice(1).concat(pending) : args.slice(1)) : pending;
         // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
-        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos);
+        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos, depth, tailCalls);
         return undefined;
       }
       // Only a lambda can stand for its own call site.
@@ -259,15 +307,17 @@ export class VM {
         const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity));
         let extra = all.length > spec.arity ? all.slice(spec.arity) : null;
         if (pending) { extra = extra ? extra.concat(pending) : pending; pending = null; }
-        const ctx = { callPos: pos?.offset ?? -1, state: this.state };
+        const ctx = { callPos: pos?.offset ?? -1, state: this.state, callDepth: depth };
         if (needsForcing(callArgs, spec.lazy)) {
-          this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace);
+          this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
           return undefined;
         }
         let r: ReturnType<typeof spec.impl>;
         try {
           r = spec.impl(callArgs, ctx);
-        } catch (e) {
+        } catch (err) {
+          // An integer overflow in the builtin is its error too, traced as such.
+          const e = this.toNixError(err);
           if (e instanceof NixError) {
             traceArgument(e, spec, callArgs);
             if (!spec.noCallTrace) e.addTrace(`while calling the '${spec.name}' builtin`, pos);
@@ -275,18 +325,34 @@ export class VM {
           throw e;
         }
         if (isGenerator(r)) {
-          this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, !spec.noCallTrace);
+          this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
           return undefined;
         }
         if (extra) { fn = r; args = extra; continue; }
         return this.finishImmediate(r, thunk);
       }
       if (fn instanceof NixAttrs && fn.has('__functor')) {
-        this.pushGenerator(functorGen(fn, args), thunk, pending, '__functor', pos);
+        this.pushGenerator(functorGen(fn, args), thunk, pending, '__functor', pos, false, depth);
         return undefined;
       }
       throw new NixError('type', `attempt to call something which is not a function but ${showType(fn)}: ${printValue(fn)}`, pos);
     }
+  }
+
+  /**
+   * A tail call that does not replace the frame: a call of something other than a lambda (a
+   * builtin, a functor), so that an error from it still gets the frame's trace lines, or a
+   * call past max-call-depth, which fails here. The frame then returns the result.
+   */
+  private tailCallInPlace(frame: BytecodeFrame, fn: Value, args: Value[], pos: SourcePos | undefined): void {
+    const r = this.callValue(fn, args, null, pos, null, frame.depth);
+    if (r !== undefined) {
+      this.frames.pop();
+      this.deliverFinished(frame, r);
+      return;
+    }
+    frame.chunk = RETURN_CHUNK;
+    frame.ip = 0;
   }
 
   private finishImmediate(v: Value, thunk: Thunk | null): Value {
@@ -301,7 +367,9 @@ export class VM {
     if (f.pending) {
       // The remaining arguments were written at the same call site (`import ./f.nix { }`).
       const site = f.kind === FrameKind.Generator ? f.pos : f.callPos;
-      const r = this.callValue(v, f.pending, f.thunk, site);
+      // Still the same call for max-call-depth (C++ Nix applies all arguments in one callFunction).
+      // The calls a bytecode frame absorbed are still in progress around the application.
+      const r = this.callValue(v, f.pending, f.thunk, site, null, f.depth - 1, f.kind === FrameKind.Bytecode ? f.tailCalls : null);
       if (r === undefined) return;
       this.deliver(r);
       return;
@@ -321,12 +389,12 @@ export class VM {
   private handleRequest(f: GeneratorFrame, req: Request): void {
     if (req instanceof Thunk) {
       if (req.state === ThunkState.Done) { f.resume = req.value; return; }
-      this.startThunk(req);
+      this.startThunk(req, undefined, f.depth);
       return;
     }
     if (req instanceof CallRequest) {
       // Calls a builtin makes have no call site of their own in traces.
-      const r = this.callValue(req.fn, req.args, null, req.atCallee ? AT_CALLEE : undefined);
+      const r = this.callValue(req.fn, req.args, null, req.atCallee ? AT_CALLEE : undefined, null, f.depth);
       if (r !== undefined) f.resume = r;
       return;
     }
@@ -404,7 +472,7 @@ export class VM {
                 stack.pop();
                 frame.ip = ip;
                 frame.env = env;
-                this.startThunk(v, this.posOf(chunk, ip - 1));
+                this.startThunk(v, this.posOf(chunk, ip - 1), frame.depth);
                 continue outer;
               }
             }
@@ -422,19 +490,27 @@ export class VM {
             const fn = stack.pop()!;
             frame.ip = ip;
             frame.env = env;
-            const r = this.callValue(fn, args, null, this.posOf(chunk, ip - 2));
+            const r = this.callValue(fn, args, null, this.posOf(chunk, ip - 2), null, frame.depth);
             if (r !== undefined) { stack.push(r); break; }
             continue outer;
           }
           case Op.TailCall: {
-            // The callee takes this frame's place: its result is this frame's result.
             const n = code[ip++];
             const args = takeTop(stack, n);
             const fn = stack.pop()!;
-            frames.pop();
-            stack.length = frame.base;
-            const r = this.callValue(fn, args, frame.thunk, this.posOf(chunk, ip - 2), frame.pending);
-            if (r !== undefined) this.deliver(r);
+            if (fn instanceof Closure && frame.depth <= this.maxCallDepth) {
+              // The callee takes this frame's place: its result is this frame's result. The
+              // call this frame stood for is remembered for traces.
+              frames.pop();
+              stack.length = frame.base;
+              let tailCalls = frame.tailCalls;
+              if (frame.lambda !== null) (tailCalls ??= new TailCallLog()).add(frame.lambda, frame.callPos);
+              this.callValue(fn, args, frame.thunk, this.posOf(chunk, ip - 2), frame.pending, frame.depth, tailCalls);
+              continue outer;
+            }
+            frame.ip = ip;
+            frame.env = env;
+            this.tailCallInPlace(frame, fn, args, this.posOf(chunk, ip - 2));
             continue outer;
           }
           case Op.Return: {
@@ -538,7 +614,7 @@ export class VM {
             const set = stack[stack.length - 1];
             if (!(set instanceof NixAttrs)) throw this.typeError('a set', set, chunk, at);
             const v = set.get(name);
-            if (v === undefined) throw this.missingAttr(name, set, chunk, at);
+            if (v === undefined) throw this.missingAttr(name, set);
             frame.selSet = set;
             frame.selName = name;
             stack[stack.length - 1] = v;
@@ -611,6 +687,7 @@ export class VM {
             continue outer;
           }
           case Op.Add: {
+            const operandOffsets = code[ip++];
             const b = stack.pop()!;
             const a = stack.pop()!;
             let quick: Value | undefined;
@@ -623,7 +700,8 @@ export class VM {
             if (quick !== undefined) { stack.push(quick); break; }
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(positioned(ops.concatGen([a, b], false), this.posOf(chunk, ip - 1)), null, null, '+', this.posOf(chunk, ip - 1));
+            const operandPositions = (consts[operandOffsets] as number[]).map((offset) => ({ source: chunk.source, offset }));
+            this.pushGenerator(ops.concatGen([a, b], false, operandPositions, this.posOf(chunk, ip - 1)), null, null, '+', this.posOf(chunk, ip - 1));
             continue outer;
           }
           case Op.Interpolate: {
@@ -634,7 +712,7 @@ export class VM {
             frame.ip = ip;
             frame.env = env;
             const positions = offsets.map((offset) => ({ source: chunk.source, offset }));
-            this.pushGenerator(ops.concatGen(parts, forceString, positions), null, null, 'interpolation', this.posOf(chunk, ip - 4));
+            this.pushGenerator(ops.concatGen(parts, forceString, positions, this.posOf(chunk, ip - 4)), null, null, 'interpolation', this.posOf(chunk, ip - 4));
             continue outer;
           }
           case Op.Concat: {
@@ -691,10 +769,11 @@ export class VM {
             break;
           }
           case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: {
-            // `a - b` and friends: numbers inline, anything else through the builtin.
+            // `a - b` and friends: numbers inline, anything else through the builtin. They are
+            // calls in C++ Nix, so past max-call-depth they too go to the builtin, which fails.
             const b = stack.pop()!;
             const a = stack.pop()!;
-            if (typeof a === 'number' && typeof b === 'number') {
+            if (typeof a === 'number' && typeof b === 'number' && frame.depth <= this.maxCallDepth) {
               let r: Value | undefined;
               if (op === Op.Sub) { const x = a - b; if (Number.isSafeInteger(x)) r = x; }
               else if (op === Op.Mul) { const x = a * b; if (Number.isSafeInteger(x)) r = x === 0 ? 0 : x; }
@@ -704,7 +783,7 @@ export class VM {
             frame.ip = ip;
             frame.env = env;
             const fn = this.globals.get(ARITH_BUILTIN[op]!)!;
-            const r = this.callValue(fn, [a, b], null, this.posOf(chunk, ip - 1));
+            const r = this.callValue(fn, [a, b], null, this.posOf(chunk, ip - 1), null, frame.depth);
             if (r !== undefined) { stack.push(r); break; }
             continue outer;
           }
@@ -740,8 +819,9 @@ export class VM {
     return new NixError('type', `expected ${expected} but found ${showType(v)}: ${printValue(v)}`, this.posOf(chunk, ip));
   }
 
-  private missingAttr(name: string, set: NixAttrs, chunk: Chunk, ip: number): NixError {
-    const e = new NixError('eval', `attribute '${name}' missing`, this.posOf(chunk, ip));
+  private missingAttr(name: string, set: NixAttrs): NixError {
+    // No position of its own: the select's "while evaluating the attribute" line has it (C++ Nix 2.36).
+    const e = new NixError('eval', `attribute '${name}' missing`);
     e.suggestions = bestMatches(set.keys(), name);
     return e;
   }
@@ -842,12 +922,9 @@ function* strictCallGen(spec: Builtin['spec'], args: Value[], ctx: BuiltinContex
     if (spec.lazy && spec.lazy.includes(i)) continue;
     const a = forced[i];
     if (!(a instanceof Thunk)) continue;
-    try {
-      forced[i] = a.state === ThunkState.Done ? a.value! : yield a;
-    } catch (e) {
-      if (e instanceof NixError) e.addTrace(argumentContext(spec, i));
-      throw e;
-    }
+    // As C++ Nix's forceValue, forcing has no "while evaluating the ... argument" line: that
+    // context is only for an argument of the wrong type (traceArgument).
+    forced[i] = a.state === ThunkState.Done ? a.value! : yield a;
   }
   const r = spec.impl(forced, ctx);
   if (isGenerator(r)) return yield* argTraced(r, spec, forced);
@@ -863,8 +940,12 @@ function* forceGen(t: Thunk): Generator<Request, Value, Value> {
 }
 
 function* applyGen(fn: Value, args: Value[]): Generator<Request, Value, Value> {
+  // C++ Nix takes the call site of a lazy application from the function as it is when the
+  // application is forced (Value::determinePos): an evaluated lambda stands for its own call
+  // site, a function still unevaluated (mapAttrs never forces it) gives none.
+  const evaluated = !(fn instanceof Thunk) || fn.state === ThunkState.Done;
   const f = yield* force(fn);
-  return yield new CallRequest(f, args, true);
+  return yield new CallRequest(f, args, evaluated);
 }
 
 function* functorGen(set: NixAttrs, args: Value[]): Generator<Request, Value, Value> {
@@ -899,16 +980,6 @@ function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Generator<R
     if (i >= 0) env[i + 1] = v;
   }
   return new NixAttrs(map);
-}
-
-/** Errors from `gen` without a position get `pos` (e.g. "cannot add a string to an integer"). */
-function* positioned(gen: Generator<Request, Value, Value>, pos: SourcePos | undefined): Generator<Request, Value, Value> {
-  try {
-    return yield* gen;
-  } catch (e) {
-    if (e instanceof NixError && !e.pos && e.kind === 'type') e.pos = pos;
-    throw e;
-  }
 }
 
 function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined): Generator<Request, Value, Value> {

@@ -1,0 +1,100 @@
+// C++ Nix's max-call-depth setting: off by default in nixeval (calls cost no JS stack), and
+// when set, counted as C++ Nix counts it: every function call in progress, tail calls included.
+
+import { evaluate, type EvaluateOptions } from '../../src/eval.js';
+import { instantiate } from '../../src/cli/instantiate.js';
+import { printValue } from '../../src/value/print.js';
+
+function run(expr: string, options: Partial<EvaluateOptions> = {}): { value?: string; error?: string; rendered?: string } {
+  const r = evaluate({ expr, strict: true, ...options });
+  return r.ok ? { value: printValue(r.value) } : { error: r.error.message, rendered: Buffer.from(r.rendered, 'latin1').toString('utf8') };
+}
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdout: { write: (c: Buffer | string) => { stdout += typeof c === 'string' ? c : c.toString('utf8'); } },
+    stderr: { write: (c: Buffer | string) => { stderr += typeof c === 'string' ? c : c.toString('utf8'); } },
+    readStdin: () => '',
+  };
+  const code = instantiate(args, io);
+  return { code, stdout, stderr };
+}
+
+const OVERFLOW = 'stack overflow; max-call-depth exceeded';
+const recursion = (n: number): string => `let f = n: if n == 0 then 0 else 1 + f (n - 1); in f ${n}`;
+const tailLoop = (n: number): string => `let loop = n: if n == 0 then "done" else loop (n - 1); in loop ${n}`;
+
+describe('max-call-depth', () => {
+  test('no limit by default', () => {
+    expect(run(recursion(20000))).toEqual({ value: '20000' });
+    expect(run(tailLoop(100000))).toEqual({ value: '"done"' });
+  });
+
+  test('a recursion within the limit', () => {
+    expect(run(recursion(40), { maxCallDepth: 100 })).toEqual({ value: '40' });
+  });
+
+  test('a recursion past the limit fails at the call that goes too deep', () => {
+    const r = run(recursion(1000), { maxCallDepth: 100 });
+    expect(r.error).toBe(OVERFLOW);
+    expect(r.rendered).toMatch(/\(\d+ duplicate frames omitted\)/);
+    expect(r.rendered).toMatch(/error: stack overflow; max-call-depth exceeded\n {7}at «string»:1:\d+:/);
+  });
+
+  test('tail calls count as calls, as in C++ Nix: a loop within the limit, and one past it', () => {
+    expect(run(tailLoop(90), { maxCallDepth: 100 })).toEqual({ value: '"done"' });
+    expect(run(tailLoop(200), { maxCallDepth: 100 }).error).toBe(OVERFLOW);
+  });
+
+  test('the limit is exact: N calls in progress may make one more call, not two', () => {
+    // `f 0` runs at depth 1 (its caller, the top level, at 0); each `f (n - 1)` one deeper.
+    const chain = (n: number): string => `let f = n: if n == 0 then 0 else builtins.seq (f (n - 1)) n; in f ${n}`;
+    // f n .. f 0 are n + 1 lambda calls in a chain, each also calling builtins.seq (one more level).
+    expect(run(chain(49), { maxCallDepth: 100 }).value).toBe('49');
+    expect(run(chain(50), { maxCallDepth: 100 }).error).toBe(OVERFLOW);
+  });
+
+  test('(x: x x) (x: x x) as C++ Nix reports it with --max-call-depth 100', () => {
+    const r = cli(['--eval', '--max-call-depth', '100', '-E', '(x: x x) (x: x x)']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('(197 duplicate frames omitted)');
+    expect(r.stderr).toContain(`error: ${OVERFLOW}\n       at «string»:1:14:`);
+  });
+
+  test('--option max-call-depth is the same setting', () => {
+    expect(cli(['--eval', '--option', 'max-call-depth', '10', '-E', recursion(20)]).stderr).toContain(OVERFLOW);
+    expect(cli(['--eval', '--option', 'max-call-depth', '10', '-E', recursion(5)]).stdout).toBe('5\n');
+    expect(cli(['--eval', '--max-call-depth', 'x', '-E', '1']).stderr).toContain("configuration setting 'max-call-depth' should be an integer");
+  });
+
+  test('builtins.toJSON counts nesting against the setting, from the depth it is called at', () => {
+    const nested = (n: number): string => `let mk = n: if n == 0 then 1 else { a = mk (n - 1); }; in builtins.toJSON (mk ${n})`;
+    expect(run(nested(50), { maxCallDepth: 100 }).value).toMatch(/^"\{/);
+    expect(run(nested(200), { maxCallDepth: 100 }).error).toBe(OVERFLOW);
+    // Without the setting, C++ Nix's default of 10000 (nesting only).
+    expect(run(nested(9000)).value).toMatch(/^"\{/);
+    expect(run(nested(11000)).error).toBe(OVERFLOW);
+  });
+});
+
+describe('--show-trace', () => {
+  const expr = 'let f = x: builtins.addErrorContext "in f" (throw "no"); in f 1';
+
+  test('on by default: all frames', () => {
+    const r = cli(['--eval', '-E', expr]);
+    expect(r.stderr).toContain('… from call site');
+    expect(r.stderr).toContain("… while calling 'f'");
+  });
+
+  test('--no-show-trace and --option show-trace false: no call frames', () => {
+    for (const flags of [['--no-show-trace'], ['--option', 'show-trace', 'false']]) {
+      const r = cli(['--eval', ...flags, '-E', expr]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toContain('from call site');
+      expect(r.stderr).toContain('… in f');
+    }
+    expect(cli(['--eval', '--no-show-trace', '--show-trace', '-E', expr]).stderr).toContain('from call site');
+  });
+});

@@ -1,0 +1,170 @@
+// Error traces as C++ Nix 2.36 builds them: which frames an error gets, in which order, and
+// which frame or error carries a position. The conformance corpus covers many of these; the
+// cases here are the neighbours it does not have.
+
+import { evaluate } from '../../src/eval.js';
+import type { SourcePos } from '../../src/errors/errors.js';
+import { printValue } from '../../src/value/print.js';
+
+interface Failure {
+  message: string;
+  /** `line:column` of the error itself, if it has a position. */
+  at: string | undefined;
+  /** Innermost first: `message @ line:column`, or just the message. */
+  trace: string[];
+}
+
+function where(pos: SourcePos | undefined): string | undefined {
+  if (!pos) return undefined;
+  const { line, column } = pos.source.lineCol(pos.offset);
+  return `${line}:${column}`;
+}
+
+function fail(expr: string): Failure {
+  const r = evaluate({ expr, strict: true, baseDir: '/base' });
+  if (r.ok) throw new Error(`expected an error from ${expr}, got ${printValue(r.value)}`);
+  return {
+    message: r.error.message,
+    at: where(r.error.pos),
+    trace: r.error.trace.map((t) => (t.pos ? `${t.message} @ ${where(t.pos)}` : t.message)),
+  };
+}
+
+function value(expr: string): string {
+  const r = evaluate({ expr, strict: true, baseDir: '/base' });
+  if (!r.ok) throw new Error(r.rendered);
+  return printValue(r.value);
+}
+
+describe('`+` and string coercion', () => {
+  test('an operand that cannot be coerced is a path segment at that operand, the error has no position', () => {
+    expect(fail('{ } + "a"')).toEqual({
+      message: 'cannot coerce a set to a string: { }',
+      at: undefined,
+      trace: ['while evaluating a path segment @ 1:1'],
+    });
+    expect(fail('"a" + (1)').trace[0]).toBe('while evaluating a path segment @ 1:7');
+  });
+
+  test('an operand that cannot be added is an error at that operand, parenthesis included', () => {
+    const f = fail('1 + ("a")');
+    expect(f.message).toBe('cannot add a string to an integer');
+    expect(f.at).toBe('1:5');
+  });
+
+  test('toString of a list: an element is "one element of the list" of the argument', () => {
+    expect(fail('toString [ 1 { } ]').trace.slice(0, 3)).toEqual([
+      'while evaluating one element of the list',
+      'while evaluating the first argument passed to builtins.toString',
+      "while calling the 'toString' builtin @ 1:1",
+    ]);
+    // Forcing an element fails inside the argument's coercion too.
+    expect(fail('toString [ (throw "x") ]').trace).toContain('while evaluating the first argument passed to builtins.toString');
+  });
+
+  test('outPath and __toString frames are at their attributes', () => {
+    expect(fail('toString { outPath = { }; }').trace.slice(0, 2)).toEqual([
+      'while evaluating the first argument passed to builtins.toString',
+      'while using the `outPath` attribute @ 1:12',
+    ]);
+    const f = fail('toString { __toString = 1; }');
+    expect(f.message).toBe('attempt to call something which is not a function but an integer: 1');
+    expect(f.at).toBe('1:12');
+    expect(f.trace[0]).toBe('while calling the `__toString` attribute @ 1:12');
+  });
+});
+
+describe('builtin calls', () => {
+  test('forcing an argument adds no "while evaluating the ... argument" line', () => {
+    expect(fail('builtins.length (throw "x")').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:18",
+      "while calling the 'length' builtin @ 1:1",
+    ]);
+  });
+
+  test('an operator that stands for a builtin is traced as that call once', () => {
+    expect(fail('"a" - 1').trace.filter((t) => t.startsWith("while calling the 'sub' builtin"))).toHaveLength(1);
+    expect(fail('9223372036854775807 * 2').trace).toEqual(["while calling the 'mul' builtin @ 1:21"]);
+  });
+
+  test('a lambda called by a builtin has no call site', () => {
+    expect(fail('builtins.filter (x: x.a) [ 1 ]').trace).toContain('while calling anonymous lambda @ 1:18');
+    expect(fail('builtins.filter (x: x.a) [ 1 ]').trace).not.toContain('from call site');
+  });
+});
+
+describe('lazy applications', () => {
+  test('mapAttrs: the function is still unevaluated when the first attribute calls it', () => {
+    const first = fail('builtins.mapAttrs (n: v: v + "x") { a = 1; }');
+    expect(first.trace.some((t) => t.startsWith('from call site'))).toBe(false);
+    expect(first.trace).toContain('while calling anonymous lambda @ 1:23');
+  });
+
+  test('mapAttrs: once evaluated, the function stands for the call site of the next attribute', () => {
+    const second = fail('let m = builtins.mapAttrs (n: v: if n == "a" then v else throw "no") { a = 1; b = 2; }; in builtins.seq m.a m.b');
+    expect(second.trace).toContain('from call site @ 1:28');
+  });
+
+  test('map: the function is forced first, so every element has it as call site', () => {
+    expect(fail('builtins.map (x: x + "a") [ 1 ]').trace).toContain('from call site @ 1:15');
+  });
+});
+
+describe('Boolean operands', () => {
+  test('a non-Boolean operand is an error at that operand, inside its trace line', () => {
+    expect(fail('true && 1')).toEqual({
+      message: 'expected a Boolean but found an integer: 1',
+      at: '1:9',
+      trace: ["in the right operand of '&&' @ 1:9"],
+    });
+    expect(fail('!"x"')).toEqual({
+      message: 'expected a Boolean but found a string: "x"',
+      at: '1:2',
+      trace: ["in the argument of '!' @ 1:2"],
+    });
+  });
+});
+
+describe('attribute selection', () => {
+  test('a missing attribute has no position of its own, the select line has it', () => {
+    const f = fail('{ ab = 1; }.a');
+    expect(f.message).toBe("attribute 'a' missing");
+    expect(f.at).toBeUndefined();
+    expect(f.trace).toEqual(["while evaluating the attribute 'a' @ 1:1"]);
+  });
+
+  test('functionArgs attributes are at the formals', () => {
+    expect(value('let p = builtins.unsafeGetAttrPos "y" (builtins.functionArgs ({ x, y ? 1 }: x)); in [ p.line p.column ]'))
+      .toBe('[ 1 68 ]');
+  });
+});
+
+describe('toJSON', () => {
+  test('nesting: attributes at their definitions, list elements at the list', () => {
+    expect(fail('builtins.toJSON { a = [ 1 (throw "x") ]; }').trace.slice(1, 3)).toEqual([
+      'while evaluating list element at index 1 @ 1:19',
+      "while evaluating attribute 'a' @ 1:19",
+    ]);
+    // The list given to toJSON itself has no position (builtins are called without one).
+    expect(fail('builtins.toJSON [ (throw "x") ]').trace[1]).toBe('while evaluating list element at index 0');
+  });
+
+  test('outPath and __toString results are serialised "while using" them', () => {
+    expect(fail('builtins.toJSON { outPath = { a = throw "x"; }; }').trace.slice(1, 3)).toEqual([
+      "while evaluating attribute 'a' @ 1:31",
+      'while using the `outPath` attribute @ 1:19',
+    ]);
+    const f = fail('builtins.toJSON { __toString = self: null; }');
+    expect(f.message).toBe('`__toString` should return a string, but got null: null');
+    expect(f.at).toBe('1:19');
+    expect(f.trace[0]).toBe('while using the result of the `__toString` attribute @ 1:19');
+  });
+});
+
+describe('infinite recursion', () => {
+  test('a thunk forced by a builtin has no position', () => {
+    const f = fail('let f = builtins.add f 1; in f');
+    expect(f.message).toBe('infinite recursion encountered');
+    expect(f.at).toBeUndefined();
+  });
+});
