@@ -13,7 +13,9 @@ import { parseNixPath } from '../io/io.js';
 import { printValue } from '../value/print.js';
 import { toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
-import type { Request, Value } from '../value/values.js';
+import { NixAttrs, Thunk, type Request, type Value } from '../value/values.js';
+import { findAlongAttrPath } from '../value/auto-call.js';
+import { getDerivations, type PackageInfo } from '../value/get-derivations.js';
 
 export interface CliIO {
   stdout: { write(chunk: Buffer | string): unknown };
@@ -27,7 +29,14 @@ interface Options {
   strict: boolean;
   json: boolean;
   xml: boolean;
+  /**
+   * C++ Nix's show-trace setting: all frames of an error's trace, and not only the first. On
+   * unless `--no-show-trace`: nixeval behaves as nix-instantiate does with `show-trace = true`
+   * in nix.conf, which is how the language tests (tests/functional/lang) run it.
+   */
   showTrace: boolean;
+  /** C++ Nix's max-call-depth setting; default none (see VmOptions.maxCallDepth). */
+  maxCallDepth?: number;
   file?: string;
   exprs: string[];
   attrPaths: string[];
@@ -36,12 +45,16 @@ interface Options {
   searchPath: string[];
   lints: Partial<Record<LintName, 'warn' | 'fatal'>>;
   features: Set<string>;
+  /** `--add-root`: no root is ever made (nothing is written), but it silences the warning. */
+  gcRoot?: string;
+  /** Warn that no `--add-root` was given (`--no-gc-warning` turns it off). */
+  gcWarning: boolean;
 }
 
 /** Flags nix-instantiate accepts that change nothing here. */
-const IGNORED_FLAGS = new Set(['--no-location', '--read-write-mode', '--show-trace', '--no-show-trace', '--readonly-mode', '--impure']);
+const IGNORED_FLAGS = new Set(['--no-location', '--read-write-mode', '--readonly-mode', '--impure']);
 /** Flags that take one value we do not use. */
-const IGNORED_WITH_VALUE = new Set(['--option']);
+const IGNORED_WITH_VALUE = new Set<string>();
 /** `--lint-NAME warn|fatal` */
 const LINT_FLAGS = new Map<string, LintName>([
   ['--lint-url-literals', 'url-literals'],
@@ -51,8 +64,9 @@ const LINT_FLAGS = new Map<string, LintName>([
 
 function parseArgs(args: string[]): Options {
   const o: Options = {
-    parseOnly: false, eval: false, strict: false, json: false, xml: false, showTrace: false,
+    parseOnly: false, eval: false, strict: false, json: false, xml: false, showTrace: true,
     exprs: [], attrPaths: [], args: {}, argstrs: {}, searchPath: [], lints: {}, features: new Set(),
+    gcWarning: true,
   };
   let exprMode = false;
   for (let i = 0; i < args.length; i++) {
@@ -64,11 +78,16 @@ function parseArgs(args: string[]): Options {
       case '--json': o.json = true; break;
       case '--xml': o.xml = true; break;
       case '--show-trace': o.showTrace = true; break;
+      case '--no-show-trace': o.showTrace = false; break;
+      case '--max-call-depth': o.maxCallDepth = settingInteger('max-call-depth', args[++i]); break;
       case '-E': case '--expr': exprMode = true; break;
       case '-A': case '--attr': o.attrPaths.push(args[++i]); break;
       case '-I': o.searchPath.push(args[++i]); break;
       case '--arg': o.args[args[i + 1]] = args[i + 2]; i += 2; break;
       case '--argstr': o.argstrs[args[i + 1]] = args[i + 2]; i += 2; break;
+      case '--add-root': o.gcRoot = args[++i]; break;
+      case '--indirect': break;
+      case '--no-gc-warning': o.gcWarning = false; break;
       default:
         if (IGNORED_FLAGS.has(a)) break;
         if (a === '--extra-experimental-features' || a === '--experimental-features') {
@@ -80,7 +99,12 @@ function parseArgs(args: string[]): Options {
           if (level === 'warn' || level === 'fatal') o.lints[LINT_FLAGS.get(a)!] = level;
           break;
         }
-        if (IGNORED_WITH_VALUE.has(a)) { i += a === '--option' ? 2 : 1; break; }
+        if (a === '--option') {
+          setOption(o, args[i + 1], args[i + 2]);
+          i += 2;
+          break;
+        }
+        if (IGNORED_WITH_VALUE.has(a)) { i += 1; break; }
         if (a.startsWith('-') && a !== '-') throw new NixError('eval', `unrecognised flag '${a}'`);
         if (exprMode) o.exprs.push(a);
         else o.file = a;
@@ -89,16 +113,39 @@ function parseArgs(args: string[]): Options {
   return o;
 }
 
+/** `--option NAME VALUE`: the settings nixeval has; others change nothing. */
+function setOption(o: Options, name: string | undefined, value: string | undefined): void {
+  if (name === undefined || value === undefined) throw new NixError('eval', "flag '--option' requires 2 argument(s)");
+  if (name === 'max-call-depth') o.maxCallDepth = settingInteger(name, value);
+  else if (name === 'show-trace') o.showTrace = settingBool(name, value);
+}
+
+function settingInteger(name: string, value: string | undefined): number {
+  if (value === undefined || !/^[0-9]+$/.test(value)) {
+    throw new NixError('eval', `configuration setting '${name}' should be an integer`);
+  }
+  return Number(value);
+}
+
+function settingBool(name: string, value: string): boolean {
+  if (value === 'true' || value === 'yes' || value === '1') return true;
+  if (value === 'false' || value === 'no' || value === '0') return false;
+  throw new NixError('eval', `configuration setting '${name}' should be 'true' or 'false'`);
+}
+
 function writeBytes(stream: CliIO['stdout'], s: string): void {
   stream.write(Buffer.from(s, 'latin1'));
 }
 
 export function instantiate(args: string[], io: CliIO): number {
+  let showTrace = true;
   try {
-    return run(parseArgs(args), io);
+    const opts = parseArgs(args);
+    showTrace = opts.showTrace;
+    return run(opts, io);
   } catch (e) {
     if (e instanceof NixError) {
-      writeBytes(io.stderr, renderError(e));
+      writeBytes(io.stderr, renderError(e, { showTrace }));
       return 1;
     }
     throw e;
@@ -116,6 +163,7 @@ function run(opts: Options, io: CliIO): number {
     source = new Source(path, readFileSync(path, 'latin1'), dirname(path));
   }
   const ev = new Evaluation({
+    maxCallDepth: opts.maxCallDepth,
     strict: opts.strict || opts.json,
     attrPath: opts.attrPaths[0],
     args: opts.args,
@@ -137,7 +185,7 @@ function run(opts: Options, io: CliIO): number {
     return 0;
   }
   const chunk = ev.compileSource(source);
-  if (!opts.eval) throw new NixError('eval', 'instantiating derivations is not supported; use --eval');
+  if (!opts.eval) return printDerivations(ev, ev.vm.evalChunk(chunk), opts, io);
   const value = ev.run(chunk);
   let text: string;
   if (opts.json) {
@@ -159,3 +207,52 @@ function run(opts: Options, io: CliIO): number {
   return 0;
 }
 
+/**
+ * Without --eval: nix-instantiate's output for each -A path (or the whole value), one line
+ * per derivation found, its drvPath with `!OUTPUT` when the derivation's output is not
+ * `out`. The drvPaths are computed, never written: as with C++ Nix on a store that cannot
+ * make GC roots, `--add-root` only silences the warning about it.
+ */
+function printDerivations(ev: Evaluation, root: Value, opts: Options, io: CliIO): number {
+  const autoArgs = autoArguments(ev, opts);
+  const storeDir = ev.settings.storeDir;
+  let warned = false;
+  for (const attrPath of opts.attrPaths.length > 0 ? opts.attrPaths : ['']) {
+    let drvs: PackageInfo[] = [];
+    ev.vm.run((function* (): Generator<Request, Value, Value> {
+      const v = yield* findAlongAttrPath(root, attrPath, autoArgs);
+      drvs = yield* getDerivations(v, autoArgs, { storeDir });
+      return null;
+    })());
+    // Each line is printed as soon as it is known: a later derivation's error comes after it.
+    for (const drv of drvs) {
+      let line = '';
+      ev.vm.run((function* (): Generator<Request, Value, Value> {
+        const drvPath = yield* drv.requireDrvPath();
+        const outputName = yield* drv.queryOutputName();
+        if (outputName === '') throw new NixError('eval', `derivation '${drvPath}' lacks an 'outputName' attribute`);
+        line = outputName === 'out' ? drvPath : `${drvPath}!${outputName}`;
+        return null;
+      })());
+      if (opts.gcRoot === undefined && opts.gcWarning && !warned) {
+        ev.warn("you did not specify '--add-root'; the result might be removed by the garbage collector");
+        warned = true;
+      }
+      writeBytes(io.stdout, line + '\n');
+    }
+  }
+  return 0;
+}
+
+/**
+ * The `--arg` (expressions, evaluated lazily) and `--argstr` (UTF-8 strings) values as one set,
+ * as Evaluation.run builds them for --eval.
+ */
+function autoArguments(ev: Evaluation, opts: Options): NixAttrs {
+  const map = new Map<string, Value>();
+  for (const [name, text] of Object.entries(opts.args)) {
+    map.set(name, new Thunk(ev.compileSource(Source.fromUtf8(Source.STRING, text, process.cwd())), [null]));
+  }
+  for (const [name, s] of Object.entries(opts.argstrs)) map.set(name, Buffer.from(s, 'utf8').toString('latin1'));
+  return new NixAttrs(map);
+}

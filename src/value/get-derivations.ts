@@ -1,0 +1,255 @@
+// The derivations a value holds, found as C++ Nix's getDerivations (libexpr/get-drvs.cc)
+// finds them for nix-instantiate and nix-env:
+// - the value is auto-called, then: a derivation (a set whose `type` is "derivation") is
+//   taken; a set has its attributes looked at in sorted order; a list its elements; any
+//   other value is an error;
+// - an attribute whose name is not a plain identifier-like name is skipped; a derivation
+//   is taken; a set is entered only when its `recurseForDerivations` is true (or when the
+//   outer set has `_combineChannels`, where every attribute is walked as a whole value);
+// - a list element that is a derivation is taken; anything else is walked as a whole
+//   value (so functions in a list are auto-called and a list of numbers is an error);
+// - the same set met twice (the very same attributes, as `let d = ...; in [ d d ]`) is
+//   taken once;
+// - an error while looking at an attribute gets "while evaluating the attribute 'NAME'",
+//   one line per enclosing attribute;
+// - each value walked inside another counts against max-call-depth, as C++ Nix's
+//   recursion does.
+// The walk runs over an explicit stack, asking the VM to force and call through
+// generators, so deeply nested values need no JS recursion. It reads `name` of each
+// derivation it takes; everything else is read on demand through PackageInfo.
+
+import { NixError, type SourcePos } from '../errors/errors.js';
+import { forceStringNoCtx } from '../builtins/strings-args.js';
+import { isStorePathBaseName, DRV_EXTENSION } from '../store/store-path.js';
+import { canonicalisePath } from '../syntax/paths.js';
+import { autoCallFunction } from './auto-call.js';
+import { coerceToString } from './coerce.js';
+import { MAX_CALL_DEPTH } from './json.js';
+import { printForError } from './print.js';
+import { force, isString, NixAttrs, type Request, showType, stringOf, type Value } from './values.js';
+
+type Gen<T> = Generator<Request, T, Value>;
+
+const DRV_PATH_CONTEXT = "while evaluating the 'drvPath' attribute of a derivation";
+
+/** A derivation found by the walk: its attributes and where it was found. */
+export class PackageInfo {
+  private name: string | undefined;
+  /** null once looked up and absent. */
+  private drvPath: string | null | undefined;
+  private outputName: string | undefined;
+
+  constructor(
+    /** Dotted path from the walked value (`a.b`, `pkgs.0`); empty for the value itself. */
+    readonly attrPath: string,
+    readonly attrs: NixAttrs,
+    private readonly storeDir: string,
+  ) {}
+
+  /** The `name` attribute, which must be a string without context. */
+  *queryName(): Gen<string> {
+    if (this.name === undefined) {
+      const v = this.attrs.get('name');
+      if (v === undefined) throw new NixError('type', 'derivation name missing');
+      this.name = yield* forceStringNoCtx(v, "while evaluating the 'name' attribute of a derivation");
+    }
+    return this.name;
+  }
+
+  /**
+   * The `drvPath` attribute as a store path (storeDir/hash-name.drv), or undefined when
+   * there is none. It must coerce to a string naming a store path (not a path inside one)
+   * whose name ends in `.drv`.
+   */
+  *queryDrvPath(): Gen<string | undefined> {
+    if (this.drvPath === undefined) {
+      const v = this.attrs.get('drvPath');
+      if (v === undefined) {
+        this.drvPath = null;
+      } else {
+        const pos: SourcePos | undefined = this.attrs.positions?.get('drvPath');
+        const { s } = yield* coerceToString(v, {
+          coerceMore: false, copyToStore: false, errorCtx: { message: DRV_PATH_CONTEXT, pos },
+        });
+        const base = storePathBaseNameOf(s, this.storeDir);
+        if (base === undefined) {
+          throw new NixError('eval', `path '${s}' is not in the Nix store`).addTrace(DRV_PATH_CONTEXT, pos);
+        }
+        if (!base.endsWith(DRV_EXTENSION)) {
+          throw new NixError('eval', `store path '${base}' is not a valid derivation path`).addTrace(DRV_PATH_CONTEXT, pos);
+        }
+        this.drvPath = `${this.storeDir}/${base}`;
+      }
+    }
+    return this.drvPath ?? undefined;
+  }
+
+  /** queryDrvPath, where a derivation without `drvPath` is an error. */
+  *requireDrvPath(): Gen<string> {
+    const drvPath = yield* this.queryDrvPath();
+    if (drvPath === undefined) throw new NixError('eval', "derivation does not contain a 'drvPath' attribute");
+    return drvPath;
+  }
+
+  /** The `outputName` attribute, or "" when there is none. */
+  *queryOutputName(): Gen<string> {
+    if (this.outputName === undefined) {
+      const v = this.attrs.get('outputName');
+      this.outputName = v === undefined ? '' : yield* forceStringNoCtx(v, 'while evaluating the output name of a derivation');
+    }
+    return this.outputName;
+  }
+}
+
+/**
+ * The base name (hash-name) of the store path a string names, or undefined when it names
+ * none: after lexical normalisation it must sit directly in the store directory, with a
+ * valid hash and name.
+ */
+function storePathBaseNameOf(s: string, storeDir: string): string | undefined {
+  if (!s.startsWith('/')) return undefined;
+  const p = canonicalisePath(s);
+  const slash = p.lastIndexOf('/');
+  if (p.slice(0, slash) !== storeDir) return undefined;
+  const base = p.slice(slash + 1);
+  return isStorePathBaseName(base) ? base : undefined;
+}
+
+export interface GetDerivationsOptions {
+  /** The store directory drvPaths must be in. */
+  storeDir: string;
+  /** Prefix of the attribute paths reported (PackageInfo.attrPath). Default: none. */
+  pathPrefix?: string;
+  /** Skip what fails an `assert` instead of failing (nix-env does; nix-instantiate does not). */
+  ignoreAssertionFailures?: boolean;
+  /** How deep walked values may nest (C++ Nix's max-call-depth). Default: its default. */
+  maxDepth?: number;
+}
+
+/** An attribute being looked at, for the "while evaluating the attribute" lines. */
+interface AttrFrame {
+  name: string;
+  pos: SourcePos | undefined;
+  parent: AttrFrame | undefined;
+}
+
+/**
+ * What is left to do. `walk` is getDerivations proper (auto-call, then take, enter or
+ * fail); `attr` and `elem` look at one member of a set or list, which may lead to a walk.
+ * `depth` counts the walks this one is inside of.
+ */
+type Step =
+  | { kind: 'walk'; value: Value; path: string; frame: AttrFrame | undefined; depth: number }
+  | { kind: 'attr'; value: Value; path: string; frame: AttrFrame; depth: number; combineChannels: boolean }
+  | { kind: 'elem'; value: Value; path: string; frame: AttrFrame | undefined; depth: number };
+
+/** The attribute names the walk looks at: `[A-Za-z_][A-Za-z0-9-_+]*`. */
+const ATTR_PATH_COMPONENT = /^[A-Za-z_][A-Za-z0-9\-_+]*$/;
+
+function joinPath(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+/** The derivations `root` holds, in the order C++ Nix finds them. */
+export function* getDerivations(root: Value, autoArgs: NixAttrs, options: GetDerivationsOptions): Gen<PackageInfo[]> {
+  const found: PackageInfo[] = [];
+  const seen = new Set<NixAttrs>();
+
+  /**
+   * Forces `v` and, if it is a derivation not met before, records it. Whether the caller
+   * should look further into `v` (false for any derivation, new or not).
+   */
+  function* takeDerivation(v0: Value, attrPath: string): Gen<boolean> {
+    try {
+      const v = yield* force(v0);
+      if (!(v instanceof NixAttrs) || !(yield* isDerivation(v))) return true;
+      if (seen.has(v)) return false;
+      seen.add(v);
+      const drv = new PackageInfo(attrPath, v, options.storeDir);
+      yield* drv.queryName();
+      found.push(drv);
+      return false;
+    } catch (e) {
+      if (options.ignoreAssertionFailures && e instanceof NixError && e.kind === 'assert') return false;
+      throw e;
+    }
+  }
+
+  const maxDepth = options.maxDepth ?? MAX_CALL_DEPTH;
+  const steps: Step[] = [{ kind: 'walk', value: root, path: options.pathPrefix ?? '', frame: undefined, depth: 0 }];
+  while (steps.length > 0) {
+    const step = steps.pop()!;
+    try {
+      switch (step.kind) {
+        case 'walk': {
+          if (step.depth > maxDepth) throw new NixError('eval', 'stack overflow; max-call-depth exceeded');
+          const depth = step.depth + 1;
+          const v = yield* autoCallFunction(step.value, autoArgs);
+          if (!(yield* takeDerivation(v, step.path))) break;
+          if (v instanceof NixAttrs) {
+            const combineChannels = v.has('_combineChannels');
+            const names = v.keys();
+            // Pushed last to first, so that they are looked at in sorted order, each (with
+            // whatever it leads to) before the next.
+            for (let i = names.length - 1; i >= 0; i--) {
+              const name = names[i];
+              if (!ATTR_PATH_COMPONENT.test(name)) continue;
+              steps.push({
+                kind: 'attr', value: v.get(name)!, path: joinPath(step.path, name), depth, combineChannels,
+                frame: { name, pos: v.positions?.get(name), parent: step.frame },
+              });
+            }
+          } else if (Array.isArray(v)) {
+            for (let i = v.length - 1; i >= 0; i--) {
+              steps.push({ kind: 'elem', value: v[i], path: joinPath(step.path, String(i)), frame: step.frame, depth });
+            }
+          } else {
+            throw new NixError('type', 'expression does not evaluate to a derivation (or a set or list of those)');
+          }
+          break;
+        }
+        case 'attr': {
+          if (step.combineChannels) {
+            steps.push({ kind: 'walk', value: step.value, path: step.path, frame: step.frame, depth: step.depth });
+            break;
+          }
+          if (!(yield* takeDerivation(step.value, step.path))) break;
+          const v = yield* force(step.value);
+          if (v instanceof NixAttrs && (yield* recurseForDerivations(v))) {
+            steps.push({ kind: 'walk', value: v, path: step.path, frame: step.frame, depth: step.depth });
+          }
+          break;
+        }
+        case 'elem':
+          if (yield* takeDerivation(step.value, step.path)) {
+            steps.push({ kind: 'walk', value: step.value, path: step.path, frame: step.frame, depth: step.depth });
+          }
+          break;
+      }
+    } catch (e) {
+      if (e instanceof NixError) {
+        for (let f = step.frame; f !== undefined; f = f.parent) e.addTrace(`while evaluating the attribute '${f.name}'`, f.pos);
+      }
+      throw e;
+    }
+  }
+  return found;
+}
+
+/** Whether a set is a derivation: its `type`, forced, is the string "derivation". */
+function* isDerivation(v: NixAttrs): Gen<boolean> {
+  const type = v.get('type');
+  if (type === undefined) return false;
+  const t = yield* force(type);
+  return isString(t) && stringOf(t) === 'derivation';
+}
+
+/** A set's `recurseForDerivations`, which must be a Boolean when present. */
+function* recurseForDerivations(v: NixAttrs): Gen<boolean> {
+  const flag = v.get('recurseForDerivations');
+  if (flag === undefined) return false;
+  const b = yield* force(flag);
+  if (typeof b === 'boolean') return b;
+  throw new NixError('type', `expected a Boolean but found ${showType(b)}: ${printForError(b)}`)
+    .addTrace('while evaluating the attribute `recurseForDerivations`', v.positions?.get('recurseForDerivations'));
+}

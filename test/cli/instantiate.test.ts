@@ -1,0 +1,239 @@
+// `nixeval instantiate` without --eval: the derivations an expression holds, one drvPath a
+// line, as nix-instantiate prints them (and nothing written anywhere).
+//
+// Expected drvPaths and outputs come from C++ Nix 2.8.0, run as
+//   cd /tmp/ct && NIX_REMOTE=dummy:// nix-instantiate --readonly-mode -E '<expr>'
+// with the same expressions (A, B, C, M below); where 2.8 prints errors without the
+// trace lines current Nix adds, the expectations follow current Nix's source.
+
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { instantiate } from '../../src/cli/instantiate.js';
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    // The CLI writes bytes; what it prints here is UTF-8 (the trace lines' `…`).
+    stdout: { write: (c: Buffer | string) => { stdout += typeof c === 'string' ? c : c.toString('utf8'); } },
+    stderr: { write: (c: Buffer | string) => { stderr += typeof c === 'string' ? c : c.toString('utf8'); } },
+    readStdin: () => '',
+  };
+  const code = instantiate(args, io);
+  return { code, stdout, stderr };
+}
+
+function drv(name: string, extra = ''): string {
+  return `derivation { name = "${name}"; system = "x86_64-linux"; builder = "/bin/sh"; ${extra} }`;
+}
+
+const A = drv('a');
+const B = drv('b');
+const C = drv('c');
+const M = drv('m', 'outputs = [ "bin" "out" ];');
+
+// From nix-instantiate 2.8.0 (see the top of this file).
+const A_DRV = '/nix/store/7g5giqf764p3y3zv7a8rqsy9sqqq5kw4-a.drv';
+const B_DRV = '/nix/store/dsvph895is8lh67mkss2l0hk90ps1lgb-b.drv';
+const C_DRV = '/nix/store/da6fcnz4xrhzr6ns54r6kfa1l4iif357-c.drv';
+const M_DRV = '/nix/store/mq59hspwkjyf599k9ijn72h9sjjr6jaj-m.drv';
+const Q_DRV = '/nix/store/m2il4kals806936lz474nggiwzqr56dk-q.drv';
+
+const GC_WARNING = "warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n";
+
+/** stdout lines of a run that must succeed. */
+function lines(args: string[]): string[] {
+  const r = cli(args);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout === '' ? [] : r.stdout.slice(0, -1).split('\n');
+}
+
+describe('nix-instantiate without --eval', () => {
+  test('a derivation: its drvPath, and the warning about --add-root once', () => {
+    expect(cli(['-E', A])).toEqual({ code: 0, stdout: `${A_DRV}\n`, stderr: GC_WARNING });
+    expect(cli(['-E', `[ (${A}) (${B}) ]`])).toEqual({ code: 0, stdout: `${A_DRV}\n${B_DRV}\n`, stderr: GC_WARNING });
+  });
+
+  test('a set: its derivations in the sorted order of their names', () => {
+    expect(lines(['-E', `{ x = ${A}; y = ${B}; }`])).toEqual([A_DRV, B_DRV]);
+    expect(lines(['-E', `{ z = ${A}; a = ${B}; }`])).toEqual([B_DRV, A_DRV]);
+  });
+
+  test('a nested set is entered only with recurseForDerivations = true', () => {
+    const expr = `{ x = ${A}; n = { y = ${B}; }; r = { recurseForDerivations = true; y = ${C}; }; f = { recurseForDerivations = false; y = ${B}; }; }`;
+    // n, r and x in that order; n and f are not entered.
+    expect(lines(['-E', expr])).toEqual([C_DRV, A_DRV]);
+  });
+
+  test('names that are not identifier-like are skipped, unevaluated', () => {
+    expect(cli(['-E', `{ "a b" = throw "no"; "1x" = throw "no"; ok = ${A}; }`])).toEqual({ code: 0, stdout: `${A_DRV}\n`, stderr: GC_WARNING });
+  });
+
+  test('a list: its elements, a list or set in it walked as a whole value', () => {
+    expect(lines(['-E', `[ (${A}) [ (${B}) ] { x = ${C}; } ]`])).toEqual([A_DRV, B_DRV, C_DRV]);
+  });
+
+  test('the very same derivation is listed once, an equal one again', () => {
+    expect(lines(['-E', `let a = ${A}; in [ a a ]`])).toEqual([A_DRV]);
+    expect(lines(['-E', `let a = ${A}; in { x = a; y = a; }`])).toEqual([A_DRV]);
+    expect(lines(['-E', `[ (${A}) (${A}) ]`])).toEqual([A_DRV, A_DRV]);
+    // `d` is its first output's set, so `d.bin` is the same; `d.out` is another.
+    expect(lines(['-E', `let d = ${M}; in { x = d; y = d.bin; z = d.out; }`])).toEqual([`${M_DRV}!bin`, M_DRV]);
+  });
+
+  test('an output other than out is appended as !OUTPUT', () => {
+    expect(lines(['-E', M])).toEqual([`${M_DRV}!bin`]);
+    expect(lines(['-A', 'x.bin', '-E', `{ x = ${M}; }`])).toEqual([`${M_DRV}!bin`]);
+    expect(lines(['-A', 'x.out', '-E', `{ x = ${M}; }`])).toEqual([M_DRV]);
+  });
+
+  test('-A: each path in turn, list indices, errors of the selection path', () => {
+    expect(lines(['-A', 'x', '-A', 'x', '-E', `{ x = ${A}; }`])).toEqual([A_DRV, A_DRV]);
+    expect(lines(['-A', 'x.0', '-E', `{ x = [ (${A}) ]; }`])).toEqual([A_DRV]);
+    expect(cli(['-A', 'x.1', '-E', `{ x = [ (${A}) ]; }`])).toEqual({
+      code: 1, stdout: '', stderr: "error: list index 1 in selection path 'x.1' is out of range\n",
+    });
+    expect(cli(['-A', 'y', '-E', '{ x = 1; }'])).toEqual({
+      code: 1, stdout: '', stderr: "error: attribute 'y' in selection path 'y' not found\n       Did you mean x?\n",
+    });
+  });
+
+  test('functions with formals are called with the automatic arguments', () => {
+    expect(lines(['-E', `{ a ? 1 }: ${A}`])).toEqual([A_DRV]);
+    expect(lines(['--arg', 'n', '"q"', '-E', `{ n }: ${drv('q')}`])).toEqual([Q_DRV]);
+    expect(lines(['--argstr', 'n', 'q', '-E', '{ n }: derivation { name = n; system = "x86_64-linux"; builder = "/bin/sh"; }'])).toEqual([Q_DRV]);
+    // In a list they are walked (so called); in a set they are not derivations and are skipped.
+    expect(lines(['-E', `[ ({ a ? 1 }: ${A}) { __functor = self: { a ? 1 }: ${B}; } ]`])).toEqual([A_DRV, B_DRV]);
+    expect(lines(['-E', `{ f = { a ? 1 }: ${A}; }`])).toEqual([]);
+    // Called once: what the call returns is not called again.
+    expect(cli(['-E', `{ a ? 1 }: { b ? 2 }: ${A}`]).code).toBe(1);
+  });
+
+  test('a value that is no derivation, set or list is an error; a set without any is not', () => {
+    const notDerivation = 'error: expression does not evaluate to a derivation (or a set or list of those)\n';
+    expect(cli(['-E', '1'])).toEqual({ code: 1, stdout: '', stderr: notDerivation });
+    expect(cli(['-E', 'x: x'])).toEqual({ code: 1, stdout: '', stderr: notDerivation });
+    expect(cli(['-E', '[ 1 ]'])).toEqual({ code: 1, stdout: '', stderr: notDerivation });
+    expect(cli(['-E', '{ a = 1; }'])).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  test('a drvPath that is not a derivation in the store is an error (the corpus check)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nixeval-instantiate-'));
+    try {
+      // The corpus's non-eval-fail-bad-drvPath.nix.
+      const file = join(dir, 'bad-drvPath.nix');
+      writeFileSync(file, [
+        'let',
+        '  package = {',
+        '    type = "derivation";',
+        '    name = "cachix-1.7.3";',
+        '    system = builtins.currentSystem;',
+        '    outputs = [ "out" ];',
+        '    # Illegal, because does not end in `.drv`',
+        '    drvPath = "${builtins.storeDir}/2chwzswhhmpxbgc981i2vcz7xj4d1in9-cachix-1.7.3-bin";',
+        '    outputName = "out";',
+        '    outPath = "${builtins.storeDir}/2chwzswhhmpxbgc981i2vcz7xj4d1in9-cachix-1.7.3-bin";',
+        '    out = package;',
+        '  };',
+        'in',
+        'package',
+        '',
+      ].join('\n'));
+      const r = cli(['--show-trace', file]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe([
+        'error:',
+        "       … while evaluating the 'drvPath' attribute of a derivation",
+        `         at ${file}:8:5:`,
+        '            7|     # Illegal, because does not end in `.drv`',
+        '            8|     drvPath = "${builtins.storeDir}/2chwzswhhmpxbgc981i2vcz7xj4d1in9-cachix-1.7.3-bin";',
+        '             |     ^',
+        '            9|     outputName = "out";',
+        '',
+        "       error: store path '2chwzswhhmpxbgc981i2vcz7xj4d1in9-cachix-1.7.3-bin' is not a valid derivation path",
+        '',
+      ].join('\n'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('what a derivation lacks, and drvPaths outside the store', () => {
+    const store = '/nix/store/2chwzswhhmpxbgc981i2vcz7xj4d1in9-x.drv';
+    expect(cli(['-E', '{ type = "derivation"; }']).stderr).toBe('error: derivation name missing\n');
+    expect(cli(['-E', '{ type = "derivation"; name = "x"; }']).stderr).toBe("error: derivation does not contain a 'drvPath' attribute\n");
+    expect(cli(['-E', `{ type = "derivation"; name = "x"; drvPath = "${store}"; }`]).stderr)
+      .toBe(`error: derivation '${store}' lacks an 'outputName' attribute\n`);
+    expect(lines(['-E', `{ type = "derivation"; name = "x"; outputName = "dev"; drvPath = "${store}"; }`])).toEqual([`${store}!dev`]);
+    // A path value, and a string normalised into the store, are store paths too.
+    expect(lines(['-E', `{ type = "derivation"; name = "x"; outputName = "out"; drvPath = ${store}; }`])).toEqual([store]);
+    expect(lines(['-E', '{ type = "derivation"; name = "x"; outputName = "out"; drvPath = "/nix//store/./2chwzswhhmpxbgc981i2vcz7xj4d1in9-x.drv"; }'])).toEqual([store]);
+    for (const bad of ['/tmp/x.drv', `${store}/foo`, `${store}/..`]) {
+      const r = cli(['-E', `{ type = "derivation"; name = "x"; outputName = "out"; drvPath = "${bad}"; }`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("… while evaluating the 'drvPath' attribute of a derivation\n");
+      expect(r.stderr).toContain(`error: path '${bad}' is not in the Nix store\n`);
+    }
+    expect(cli(['-E', '{ type = "derivation"; name = "x"; drvPath = 1; }']).stderr)
+      .toContain("… while evaluating the 'drvPath' attribute of a derivation\n");
+  });
+
+  test('lines before a failing derivation are printed', () => {
+    const r = cli(['-E', `{ a = ${A}; b = { type = "derivation"; name = "x"; outputName = "out"; }; }`]);
+    expect(r).toEqual({ code: 1, stdout: `${A_DRV}\n`, stderr: `${GC_WARNING}error: derivation does not contain a 'drvPath' attribute\n` });
+  });
+
+  test('errors while walking name each attribute they happened in', () => {
+    const r = cli(['-E', '{ a = { recurseForDerivations = true; b = throw "boom"; }; }']);
+    expect(r.code).toBe(1);
+    const frames = r.stderr.split('\n').filter((l) => l.includes('…'));
+    expect(frames).toEqual([
+      "       … while evaluating the attribute 'a'",
+      "       … while evaluating the attribute 'b'",
+      "       … while calling the 'throw' builtin",
+    ]);
+    expect(r.stderr.endsWith('error: boom\n')).toBe(true);
+
+    const flag = cli(['-E', '{ a = { recurseForDerivations = 1; }; }']);
+    expect(flag.stderr).toContain('… while evaluating the attribute `recurseForDerivations`\n         at «string»:1:9:');
+    expect(flag.stderr).toContain('error: expected a Boolean but found an integer: 1\n');
+
+    expect(cli(['-E', '{ a = { type = "derivation"; name = 1; }; }']).stderr).toBe([
+      'error:',
+      "       … while evaluating the attribute 'a'",
+      '         at «string»:1:3:',
+      '            1| { a = { type = "derivation"; name = 1; }; }',
+      '             |   ^',
+      '',
+      "       … while evaluating the 'name' attribute of a derivation",
+      '',
+      '       error: expected a string but found an integer: 1',
+      '',
+    ].join('\n'));
+  });
+
+  test('--add-root and --no-gc-warning silence the warning; nothing is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nixeval-instantiate-'));
+    try {
+      expect(cli(['--add-root', join(dir, 'root'), '--indirect', '-E', A])).toEqual({ code: 0, stdout: `${A_DRV}\n`, stderr: '' });
+      expect(readdirSync(dir)).toEqual([]);
+      expect(cli(['--no-gc-warning', '-E', A])).toEqual({ code: 0, stdout: `${A_DRV}\n`, stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('nesting counts against max-call-depth (10000), without JS recursion', () => {
+    const lists = (n: number): string => `let f = n: if n == 0 then ${A} else [ (f (n - 1)) ]; in f ${n}`;
+    const sets = (n: number): string => `let f = n: if n == 0 then ${A} else { recurseForDerivations = true; x = f (n - 1); }; in f ${n}`;
+    // Walking f N enters N - 1 values inside the outermost one.
+    expect(lines(['-E', lists(10001)])).toEqual([A_DRV]);
+    expect(lines(['-E', sets(10001)])).toEqual([A_DRV]);
+    expect(cli(['-E', lists(10002)])).toEqual({ code: 1, stdout: '', stderr: 'error: stack overflow; max-call-depth exceeded\n' });
+    const r = cli(['-E', sets(10002)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.endsWith('error: stack overflow; max-call-depth exceeded\n')).toBe(true);
+  });
+});
