@@ -18,6 +18,7 @@ import { NoIO } from './io/no-io.js';
 import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } from './io/compile-cache.js';
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
+import { derivationConstant } from './builtins/derivation.js';
 import { VM } from './vm/vm.js';
 import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
@@ -112,7 +113,7 @@ export class Evaluation implements EvalState, IOEvalState {
     const allowed = options.allowedEnv ?? [];
     this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);
     this.home = this.settings.pure ? undefined : options.home;
-    this.globals = buildGlobals(allBuiltins, [...constants(this.settings), ...ioConstants(this)]);
+    this.globals = buildGlobals(allBuiltins, [...constants(this.settings), ...ioConstants(this), derivationConstant()]);
     // The names in scope depend only on which constants exist (pure or not): computing them
     // and their fingerprint once per kind keeps the cost of a small evaluation low.
     const scopeKey = `${this.settings.pure}\0${this.home ?? ''}`;

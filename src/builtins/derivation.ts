@@ -16,7 +16,7 @@ import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js
 import { printForError } from '../value/print.js';
 import {
   Builtin, type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString, type Request,
-  showType, Thunk, ThunkState, type Value,
+  showType, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { type HashAlgo, newHashAllowEmpty, parseHashAlgoOpt, sha256 } from '../store/hash.js';
@@ -452,22 +452,12 @@ function derivationCode(): Chunk {
   return derivationChunk;
 }
 
-/** The wrapper's function value, evaluated once per evaluation. */
-const derivationFns = new WeakMap<EvalState, Thunk>();
-
-function derivationFn(state: EvalState): Thunk {
-  let t = derivationFns.get(state);
-  if (t === undefined || t.state === ThunkState.Failed) {
-    t = new Thunk(derivationCode(), [null]);
-    derivationFns.set(state, t);
-  }
-  return t;
-}
-
-function* derivation(args: Value[], ctx: { state: EvalState }): Gen {
-  const fn = yield* force(derivationFn(ctx.state));
-  const r = yield new CallRequest(fn, [args[0]]);
-  return r instanceof Thunk ? yield* force(r) : r;
+/**
+ * `derivation` (and `builtins.derivation`): the wrapper itself, a lambda as in C++ Nix (so
+ * `builtins.functionArgs derivation` is `{ outputs = true; }`), evaluated once per evaluation.
+ */
+export function derivationConstant(): [string, Value] {
+  return ['derivation', new Thunk(derivationCode(), [null])];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,9 +595,6 @@ function* pathBuiltin(args: Value[], ctx: { state: EvalState }): Gen {
 export const derivationBuiltins: BuiltinSpec[] = [
   defineBuiltin('derivationStrict', 1, (args, ctx) => derivationStrict(args, ctx), {
     lazy: [0], doc: 'Computes a store derivation (its .drv path and output paths) from a set of attributes; nothing is written or built.',
-  }),
-  defineBuiltin('derivation', 1, (args, ctx) => derivation(args, ctx), {
-    lazy: [0], doc: 'Describes a derivation: the attributes given, with drvPath, outPath, one attribute per output, and type = "derivation".',
   }),
   defineBuiltin('toFile', 2, (args, ctx) => toFile(args, ctx), {
     lazy: [0, 1], doc: 'The store path a text file with the given name and contents would have (its references are the store paths in its context).',

@@ -147,6 +147,9 @@ describe('functionArgs', () => {
     expect(run('builtins.functionArgs ({ a, b ? 1, ... }: a)')).toBe('{ a = false; b = true; }');
     expect(run('builtins.functionArgs (x: x)')).toBe('{ }');
     expect(run('builtins.functionArgs ({ }: 1)')).toBe('{ }');
+    // `derivation` is the Nix-language wrapper itself, as in C++ Nix.
+    expect(run('builtins.functionArgs derivation')).toBe('{ outputs = true; }');
+    expect(run('builtins.functionArgs builtins.derivation')).toBe('{ outputs = true; }');
     expect(run('builtins.functionArgs builtins.map')).toBe('{ }');
     expect(run('builtins.functionArgs (builtins.map (x: x))')).toBe('{ }');
   });
