@@ -18,13 +18,14 @@ import { NoIO } from './io/no-io.js';
 import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } from './io/compile-cache.js';
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
+import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
 import { derivationConstant } from './builtins/derivation.js';
 import { VM } from './vm/vm.js';
 import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
 import { allBuiltins, buildGlobals, constants } from './builtins/index.js';
 import { deepForce } from './builtins/core.js';
-import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest, Closure } from './value/values.js';
+import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest } from './value/values.js';
 
 export interface EvaluateOptions {
   /** Expression text (UTF-8), or undefined to evaluate `file`. */
@@ -234,24 +235,16 @@ export class Evaluation implements EvalState, IOEvalState {
   run(chunk: Chunk): Value {
     const self = this;
     return this.vm.run((function* (): Generator<Request, Value, Value> {
-      let v: Value = yield new Thunk(chunk, [null]);
-      const autoArgs = self.autoArgs();
-      if (self.options.attrPath) {
-        for (const name of splitAttrPath(self.options.attrPath)) {
-          v = yield* autoCall(v, autoArgs);
-          if (!(v instanceof NixAttrs)) throw new NixError('eval', `the expression selected by the selection path '${self.options.attrPath}' should be a set but is ${typeof v}`);
-          const next = v.get(name);
-          if (next === undefined) throw new NixError('eval', `attribute '${name}' in selection path '${self.options.attrPath}' not found`);
-          v = yield* force(next);
-        }
-      }
-      v = yield* autoCall(v, autoArgs);
+      const autoArgs = self.autoArguments();
+      let v = yield* findAlongAttrPath(new Thunk(chunk, [null]), self.options.attrPath ?? '', autoArgs);
+      v = yield* autoCallFunction(v, autoArgs);
       if (self.options.strict) v = yield* deepForce(v);
       return v;
     })());
   }
 
-  private autoArgs(): NixAttrs {
+  /** The `--arg` (expressions, evaluated lazily) and `--argstr` (UTF-8 strings) values as one set. */
+  autoArguments(): NixAttrs {
     const map = new Map<string, Value>();
     for (const [k, text] of Object.entries(this.options.args ?? {})) {
       const chunk = this.compileSource(Source.fromUtf8(Source.STRING, text, process.cwd()));
@@ -296,37 +289,6 @@ export function parserCalls(): number {
 }
 
 export { compileCacheStats };
-
-/** Calls a top-level function that takes a set of formals with the automatic arguments. */
-function* autoCall(v0: Value, args: NixAttrs): Generator<Request, Value, Value> {
-  let v = yield* force(v0);
-  if (v instanceof NixAttrs && v.has('__functor')) {
-    const f = yield* force(v.get('__functor')!);
-    v = yield* force(yield new CallRequest(f, [v]));
-  }
-  if (!(v instanceof Closure) || !v.lambda.formals) return v;
-  const formals = v.lambda.formals;
-  const map = new Map<string, Value>();
-  for (const f of formals.entries) {
-    const a = args.get(f.name);
-    if (a !== undefined) map.set(f.name, a);
-  }
-  if (formals.ellipsis) for (const [k, a] of args.map) map.set(k, a);
-  return yield* force(yield new CallRequest(v, [new NixAttrs(map)]));
-}
-
-export function splitAttrPath(path: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (const c of path) {
-    if (c === '"') quoted = !quoted;
-    else if (c === '.' && !quoted) { out.push(cur); cur = ''; }
-    else cur += c;
-  }
-  if (cur !== '' || out.length > 0) out.push(cur);
-  return out.filter((s) => s !== '');
-}
 
 export interface EvalSuccess {
   ok: true;

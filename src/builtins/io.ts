@@ -10,7 +10,7 @@ import { NixError } from '../errors/errors.js';
 import {
   Builtin, type BuiltinSpec, force, NixAttrs, NixPath, NixString, type Request, Thunk, type Value, makeString,
 } from '../value/values.js';
-import { callToString, coerceToString, forceOutPath, usingAttr } from '../value/coerce.js';
+import { coercibleAttr, coerceToString, usingAttr } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
 import { attrsCtx, getAttrCtx, listCtx, stringNoCtx } from './lists.js';
@@ -37,16 +37,8 @@ function* coerceToPath(v0: Value, errorCtx: string): Gen<{ s: string; context: R
   if (v instanceof NixPath) return { s: v.path, context: undefined };
   if (v instanceof NixAttrs) {
     // Peeled here rather than by coerceToString: what they give may be a path value.
-    const toString = v.get('__toString');
-    if (toString !== undefined) {
-      const r = yield* callToString(v, toString);
-      return yield* usingAttr(v, '__toString', coerceToPath(r, errorCtx));
-    }
-    const outPath = v.get('outPath');
-    if (outPath !== undefined) {
-      const o = yield* forceOutPath(v, outPath);
-      return yield* usingAttr(v, 'outPath', coerceToPath(o, errorCtx));
-    }
+    const inner = yield* coercibleAttr(v);
+    if (inner !== undefined) return yield* usingAttr(v, inner.attr, coerceToPath(inner.value, errorCtx));
   }
   let r;
   try {

@@ -13,7 +13,7 @@ import { parseNixPath } from '../io/io.js';
 import { printValue } from '../value/print.js';
 import { toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
-import { NixAttrs, Thunk, type Request, type Value } from '../value/values.js';
+import type { Request, Value } from '../value/values.js';
 import { findAlongAttrPath } from '../value/auto-call.js';
 import { getDerivations, type PackageInfo } from '../value/get-derivations.js';
 
@@ -214,7 +214,7 @@ function run(opts: Options, io: CliIO): number {
  * make GC roots, `--add-root` only silences the warning about it.
  */
 function printDerivations(ev: Evaluation, root: Value, opts: Options, io: CliIO): number {
-  const autoArgs = autoArguments(ev, opts);
+  const autoArgs = ev.autoArguments();
   const storeDir = ev.settings.storeDir;
   let warned = false;
   for (const attrPath of opts.attrPaths.length > 0 ? opts.attrPaths : ['']) {
@@ -242,17 +242,4 @@ function printDerivations(ev: Evaluation, root: Value, opts: Options, io: CliIO)
     }
   }
   return 0;
-}
-
-/**
- * The `--arg` (expressions, evaluated lazily) and `--argstr` (UTF-8 strings) values as one set,
- * as Evaluation.run builds them for --eval.
- */
-function autoArguments(ev: Evaluation, opts: Options): NixAttrs {
-  const map = new Map<string, Value>();
-  for (const [name, text] of Object.entries(opts.args)) {
-    map.set(name, new Thunk(ev.compileSource(Source.fromUtf8(Source.STRING, text, process.cwd())), [null]));
-  }
-  for (const [name, s] of Object.entries(opts.argstrs)) map.set(name, Buffer.from(s, 'utf8').toString('latin1'));
-  return new NixAttrs(map);
 }

@@ -83,13 +83,25 @@ export function* callToString(set: NixAttrs, toString: Value): Generator<Request
 }
 
 /** Forces a set's `outPath`: its errors are "while evaluating the `outPath` attribute", at the attribute. */
-export function* forceOutPath(set: NixAttrs, outPath: Value): Generator<Request, Value, Value> {
+function* forceOutPath(set: NixAttrs, outPath: Value): Generator<Request, Value, Value> {
   try {
     return yield* force(outPath);
   } catch (e) {
     if (e instanceof NixError) e.addTrace('while evaluating the `outPath` attribute', set.positions?.get('outPath'));
     throw e;
   }
+}
+
+/**
+ * What a set stands for when coerced: the result of its `__toString` (called with the set) or
+ * its `outPath`, with the attribute it came from; undefined for a set with neither.
+ */
+export function* coercibleAttr(set: NixAttrs): Generator<Request, { attr: '__toString' | 'outPath'; value: Value } | undefined, Value> {
+  const toString = set.get('__toString');
+  if (toString !== undefined) return { attr: '__toString', value: yield* callToString(set, toString) };
+  const outPath = set.get('outPath');
+  if (outPath !== undefined) return { attr: 'outPath', value: yield* forceOutPath(set, outPath) };
+  return undefined;
 }
 
 /**
@@ -119,18 +131,10 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
   if (v instanceof NixString) return { s: v.s, context: v.context };
   if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: v.path, context: undefined };
   if (v instanceof NixAttrs) {
-    // The result of `__toString` is coerced in turn, with the same options (a path from
+    // What the set stands for is coerced in turn, with the same options (a path from
     // `__toString` is copied to the store by interpolation, and stays a path string for toString).
-    const toString = v.get('__toString');
-    if (toString !== undefined) {
-      const r = yield* callToString(v, toString);
-      return yield* usingAttr(v, '__toString', coerceToString(r, opts));
-    }
-    const outPath = v.get('outPath');
-    if (outPath !== undefined) {
-      const o = yield* forceOutPath(v, outPath);
-      return yield* usingAttr(v, 'outPath', coerceToString(o, opts));
-    }
+    const inner = yield* coercibleAttr(v);
+    if (inner !== undefined) return yield* usingAttr(v, inner.attr, coerceToString(inner.value, opts));
   }
   if (opts.coerceMore) {
     if (v === true) return { s: '1', context: undefined };

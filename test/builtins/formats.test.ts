@@ -5,7 +5,7 @@ import { evaluate, type EvaluateOptions } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
 import { NixString } from '../../src/value/values.js';
-import { instantiate } from '../../src/cli/instantiate.js';
+import { runCli } from '../cli/run-cli.js';
 
 function run(expr: string, options: Partial<EvaluateOptions> = {}): string {
   const r = evaluate({ expr, strict: true, baseDir: '/base', ...options });
@@ -289,17 +289,7 @@ describe('toXML', () => {
 });
 
 describe('nix-instantiate --eval --xml', () => {
-  function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-    let stdout = '';
-    let stderr = '';
-    const io = {
-      stdout: { write: (c: Buffer | string) => { stdout += typeof c === 'string' ? c : c.toString('latin1'); } },
-      stderr: { write: (c: Buffer | string) => { stderr += typeof c === 'string' ? c : c.toString('latin1'); } },
-      readStdin: () => '',
-    };
-    const code = instantiate(args, io);
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[]) => runCli(args, 'latin1');
 
   test('prints the XML document and no extra newline', () => {
     const r = cli(['--eval', '--xml', '--no-location', '--strict', '-E', '{ a = [ 1 (2 + 3) ]; f = x: x; }']);

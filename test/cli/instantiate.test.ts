@@ -9,20 +9,9 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { instantiate } from '../../src/cli/instantiate.js';
+import { runCli } from './run-cli.js';
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    // The CLI writes bytes; what it prints here is UTF-8 (the trace lines' `…`).
-    stdout: { write: (c: Buffer | string) => { stdout += typeof c === 'string' ? c : c.toString('utf8'); } },
-    stderr: { write: (c: Buffer | string) => { stderr += typeof c === 'string' ? c : c.toString('utf8'); } },
-    readStdin: () => '',
-  };
-  const code = instantiate(args, io);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args);
 
 function drv(name: string, extra = ''): string {
   return `derivation { name = "${name}"; system = "x86_64-linux"; builder = "/bin/sh"; ${extra} }`;

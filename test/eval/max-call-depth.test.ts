@@ -2,7 +2,7 @@
 // when set, counted as C++ Nix counts it: every function call in progress, tail calls included.
 
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
-import { instantiate } from '../../src/cli/instantiate.js';
+import { runCli } from '../cli/run-cli.js';
 import { printValue } from '../../src/value/print.js';
 
 function run(expr: string, options: Partial<EvaluateOptions> = {}): { value?: string; error?: string; rendered?: string } {
@@ -10,17 +10,7 @@ function run(expr: string, options: Partial<EvaluateOptions> = {}): { value?: st
   return r.ok ? { value: printValue(r.value) } : { error: r.error.message, rendered: Buffer.from(r.rendered, 'latin1').toString('utf8') };
 }
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: { write: (c: Buffer | string) => { stdout += typeof c === 'string' ? c : c.toString('utf8'); } },
-    stderr: { write: (c: Buffer | string) => { stderr += typeof c === 'string' ? c : c.toString('utf8'); } },
-    readStdin: () => '',
-  };
-  const code = instantiate(args, io);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args);
 
 const OVERFLOW = 'stack overflow; max-call-depth exceeded';
 const recursion = (n: number): string => `let f = n: if n == 0 then 0 else 1 + f (n - 1); in f ${n}`;
