@@ -61,6 +61,7 @@ export interface RunOptions {
 }
 
 const WORKER_FILE = new URL('./eval-worker.js', import.meta.url).href;
+const NO_REQUIRE_ESM = '--no-experimental-require-module';
 
 /** Layout of a task's shared cell (Float64Array): set by the worker. */
 export const CELL_START = 0; // start time, ms since epoch (0: still queued)
@@ -113,6 +114,10 @@ export class EvalPool {
       idleTimeout: 0,
       resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb, stackSizeMb: options.stackSizeMb ?? 8 },
       workerData,
+      // Piscina loads the worker file with require() first. On Node 20.19+ that loads ES modules
+      // too, and two tasks arriving together can crash the process inside V8 (IsGraphAsync on a
+      // module not yet instantiated); without require(esm), Piscina falls back to import().
+      execArgv: [...process.execArgv, ...(process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) ? [NO_REQUIRE_ESM] : [])],
       // Measured on 2 cores: 'sync' costs the main thread less per task than 'async' or 'disabled'.
       atomics: 'sync',
     });

@@ -737,6 +737,19 @@ const PAGE_SIZE = 1 << PAGE_BITS;
 const KEPT_PAGES = 4;
 
 /**
+ * Pages (of all the tables of one run) past which a run gives up with `error_space` (512 MiB):
+ * memory is states × positions, and a large counted repetition on a long input could
+ * otherwise take the whole heap.
+ */
+const PAGE_BUDGET = 16384;
+
+/** Pages allocated for the current input, shared by an executor's tables. */
+interface PageCount {
+  pages: number;
+  budget: number;
+}
+
+/**
  * Outcomes by index, in pages allocated as they are touched. Each entry is stamped with the
  * generation it was written in, so starting afresh is one increment, not a clearing or a new
  * allocation: most regexes run on short strings, again and again.
@@ -745,6 +758,8 @@ class OutcomeTable {
   private values: (Int32Array | undefined)[] = [];
   private stamps: (Int32Array | undefined)[] = [];
   private generation = 1;
+
+  constructor(private readonly count: PageCount) {}
 
   get(index: number): number {
     const p = Math.floor(index / PAGE_SIZE);
@@ -758,6 +773,7 @@ class OutcomeTable {
     const p = Math.floor(index / PAGE_SIZE);
     let stamps = this.stamps[p];
     if (stamps === undefined) {
+      if (++this.count.pages > this.count.budget) throw new RegexError(true);
       stamps = this.stamps[p] = new Int32Array(PAGE_SIZE);
       this.values[p] = new Int32Array(PAGE_SIZE);
     }
@@ -836,16 +852,20 @@ class MemoExecutor implements RegexExecutor {
   // The current input.
   private s = '';
   private exact = false;
-  private readonly outcomes = new OutcomeTable();
+  private readonly pageCount: PageCount;
+  private readonly outcomes: OutcomeTable;
   /** Outcomes in a non-empty context, by context id. */
   private ctxOutcomes: OutcomeTable[] = [];
   // The current attempt: outcomes at its start, by context × states + state.
   private begin = 0;
   private flags = 0;
-  private readonly atBegin = new OutcomeTable();
+  private readonly atBegin: OutcomeTable;
   private stack = new Int32Array(256);
 
-  constructor(program: RegexProgram) {
+  constructor(program: RegexProgram, pageBudget = PAGE_BUDGET) {
+    this.pageCount = { pages: 0, budget: pageBudget };
+    this.outcomes = new OutcomeTable(this.pageCount);
+    this.atBegin = new OutcomeTable(this.pageCount);
     this.op = Int32Array.from(program.op);
     this.next = Int32Array.from(program.next);
     this.alt = Int32Array.from(program.alt);
@@ -862,6 +882,8 @@ class MemoExecutor implements RegexExecutor {
     this.exact = exact;
     this.outcomes.clear();
     for (const t of this.ctxOutcomes) t?.clear();
+    // What the tables kept from the last input is a few pages each: not counted.
+    this.pageCount.pages = 0;
   }
 
   release(): void {
@@ -979,7 +1001,7 @@ class MemoExecutor implements RegexExecutor {
       this.outcomes.set(p * this.nstates + i, outcome);
     } else {
       let t = this.ctxOutcomes[c];
-      if (t === undefined) t = this.ctxOutcomes[c] = new OutcomeTable();
+      if (t === undefined) t = this.ctxOutcomes[c] = new OutcomeTable(this.pageCount);
       t.set(p * this.nstates + i, outcome);
     }
   }
@@ -1357,7 +1379,10 @@ export function compileRegex(pattern: string): Regex {
   return r;
 }
 
-/** For tests: the regex run by the linear executor only, never as a JS RegExp. */
-export function compileRegexEmulated(pattern: string): Regex {
-  return new Regex(pattern, false);
+/**
+ * For tests: the regex run by the linear executor only, never as a JS RegExp, optionally with
+ * a smaller memory budget (in pages of 4096 outcomes).
+ */
+export function compileRegexEmulated(pattern: string, pageBudget = PAGE_BUDGET): Regex {
+  return new Regex(pattern, false, (p) => new MemoExecutor(p, pageBudget));
 }

@@ -145,13 +145,18 @@ function* concatStringsSep(args: Value[]): Gen {
   return makeString(parts.join(sep.s), context);
 }
 
-function regexFor(re: string): Regex {
+/** Compiles or runs a regex; what libstdc++ would refuse is C++ Nix's error. */
+function withRegex<T>(re: string, f: () => T): T {
   try {
-    return compileRegex(re);
+    return f();
   } catch (e) {
     if (!(e instanceof RegexError)) throw e;
     throw evalError(e.space ? `memory limit exceeded by regular expression '${re}'` : `invalid regular expression '${re}'`);
   }
+}
+
+function regexFor(re: string): Regex {
+  return withRegex(re, () => compileRegex(re));
 }
 
 function* match(args: Value[]): Gen {
@@ -160,7 +165,7 @@ function* match(args: Value[]): Gen {
   const regex = regexFor(re);
   const s = (asString(args[1]) ?? asString(isPending(args[1]) ? yield args[1] : args[1])
     ?? (yield* forceString(args[1], 'while evaluating the second argument passed to builtins.match'))).s;
-  const m = regex.match(s);
+  const m = withRegex(re, () => regex.match(s));
   return m === null ? null : m.groups;
 }
 
@@ -170,7 +175,7 @@ function* split(args: Value[]): Gen {
   const regex = regexFor(re);
   const v = isPending(args[1]) ? yield args[1] : args[1];
   const s = (asString(v) ?? (yield* forceString(v, 'while evaluating the second argument passed to builtins.split'))).s;
-  const matches = regex.searchAll(s);
+  const matches = withRegex(re, () => regex.searchAll(s));
   // No match: the string itself, context and all.
   if (matches.length === 0) return [v];
   const out: Value[] = [];

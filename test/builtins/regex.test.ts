@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { Regex, compileRegex, compileRegexEmulated, type RegexMatch } from '../../src/builtins/regex.js';
+import { Regex, RegexError, compileRegex, compileRegexEmulated, type RegexMatch } from '../../src/builtins/regex.js';
 import { BacktrackingExecutor, BudgetExceeded } from './regex-backtracking.js';
 import { run } from './helpers.js';
 
@@ -127,5 +127,13 @@ describe('adversarial patterns finish', () => {
     expect(compileRegex('a*b').searchAll(long)).toHaveLength(0);
     expect(compileRegex('(a|a)*b').searchAll(long + 'b')).toEqual([{ start: 0, end: 20001, groups: ['a'] }]);
     expect(run(`builtins.length (builtins.split "(a|aa)*c" (builtins.concatStringsSep "" (builtins.genList (i: "a") 20000)))`)).toBe('1');
+  });
+  test('memory is bounded: past its budget the executor gives up with error_space', () => {
+    // About 7000 states times 20,000 positions of outcomes, with a budget of 64 pages.
+    const re = compileRegexEmulated('(a|aa){1,1000}c', 64);
+    expect(() => re.searchAll('a'.repeat(20000))).toThrow(RegexError);
+    expect(() => re.searchAll('a'.repeat(20000))).toThrow(expect.objectContaining({ space: true }));
+    // The regex is not broken for later, shorter inputs.
+    expect(re.searchAll('aac')).toEqual([{ start: 0, end: 3, groups: ['a'] }]);
   });
 });
