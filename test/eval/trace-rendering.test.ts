@@ -165,8 +165,9 @@ describe('frames standing for others (tail-call loops)', () => {
 });
 
 describe('the record of tail calls', () => {
-  // Three functions and three call sites (one of them: no call site, as for calls builtins make).
-  const lambdas = ['f', 'g', 'h'].map((name, i) => ({ name, pos: 20 + i, source }) as unknown as LambdaInfo);
+  // Six functions and three call sites (one of them: no call site, as for calls builtins make):
+  // up to 18 different calls, past the number a record finds by scanning its entries.
+  const lambdas = ['f', 'g', 'h', 'i', 'j', 'k'].map((name, i) => ({ name, pos: 20 + i, source }) as unknown as LambdaInfo);
   const sites: (SourcePos | undefined)[] = [at(6), at(15), undefined];
 
   /** A pseudo-random sequence of calls (deterministic: a linear congruential generator). */
@@ -176,15 +177,15 @@ describe('the record of tail calls', () => {
     for (let i = 0; i < n; i++) {
       x = (x * 1103515245 + 12345) % 2147483648;
       const k = x % kinds;
-      out.push([lambdas[k % 3], sites[Math.floor(k / 3) % 3]]);
+      out.push([lambdas[k % 6], sites[Math.floor(k / 6) % 3]]);
     }
     return out;
   }
 
   test('prints as the calls it records would, written out', () => {
-    for (let seed = 1; seed <= 300; seed++) {
+    for (let seed = 1; seed <= 600; seed++) {
       // Few kinds of calls make loops; long sequences make long runs.
-      const seq = calls(seed, 1 + (seed % 60), 1 + (seed % 9));
+      const seq = calls(seed, 1 + (seed % 60), 1 + (seed % 18));
       const log = new TailCallLog();
       const expanded = errorWith([]);
       for (const [lambda, pos] of seq) {
