@@ -233,11 +233,20 @@ export class Evaluation implements EvalState, IOEvalState {
 
   /** Evaluates a chunk, applies -A and auto-arguments, and deep-forces if asked. */
   run(chunk: Chunk): Value {
+    return this.select(this.vm.evalChunk(chunk), this.options.attrPath ?? '');
+  }
+
+  /**
+   * What nix-instantiate --eval prints for one -A path of the evaluated file: the value at the
+   * path (functions on the way are auto-called), itself auto-called only when there are
+   * automatic arguments (so a file that is a function prints as one), deep-forced if asked.
+   */
+  select(root: Value, attrPath: string): Value {
     const self = this;
     return this.vm.run((function* (): Generator<Request, Value, Value> {
       const autoArgs = self.autoArguments();
-      let v = yield* findAlongAttrPath(new Thunk(chunk, [null]), self.options.attrPath ?? '', autoArgs);
-      v = yield* autoCallFunction(v, autoArgs);
+      let v = yield* findAlongAttrPath(root, attrPath, autoArgs);
+      if (autoArgs.size > 0) v = yield* autoCallFunction(v, autoArgs);
       if (self.options.strict) v = yield* deepForce(v);
       return v;
     })());

@@ -165,7 +165,6 @@ function run(opts: Options, io: CliIO): number {
   const ev = new Evaluation({
     maxCallDepth: opts.maxCallDepth,
     strict: opts.strict || opts.json,
-    attrPath: opts.attrPaths[0],
     args: opts.args,
     argstrs: opts.argstrs,
     home: process.env.HOME,
@@ -186,24 +185,24 @@ function run(opts: Options, io: CliIO): number {
   }
   const chunk = ev.compileSource(source);
   if (!opts.eval) return printDerivations(ev, ev.vm.evalChunk(chunk), opts, io);
-  const value = ev.run(chunk);
-  let text: string;
-  if (opts.json) {
-    text = ev.vm.run((function* (): Generator<Request, Value, Value> {
-      return yield* toJSON(value, new Set());
-    })()) as string;
-  } else if (opts.xml) {
-    // The XML document ends with its own newline; nix-instantiate adds none.
-    // Positions of functions are not shown (as with --no-location).
-    text = ev.vm.run((function* (): Generator<Request, Value, Value> {
-      return yield* printValueAsXML(value, new Set(), { strict: opts.strict, location: false });
-    })()) as string;
-    writeBytes(io.stdout, text);
-    return 0;
-  } else {
-    text = printValue(value, { trackRepeated: true });
+  const root = ev.vm.evalChunk(chunk);
+  // One result per -A path, each printed before the next is evaluated (as nix-instantiate).
+  for (const attrPath of opts.attrPaths.length > 0 ? opts.attrPaths : ['']) {
+    const value = ev.select(root, attrPath);
+    if (opts.json) {
+      writeBytes(io.stdout, ev.vm.run((function* (): Generator<Request, Value, Value> {
+        return yield* toJSON(value, new Set());
+      })()) as string + '\n');
+    } else if (opts.xml) {
+      // The XML document ends with its own newline; nix-instantiate adds none.
+      // Positions of functions are not shown (as with --no-location).
+      writeBytes(io.stdout, ev.vm.run((function* (): Generator<Request, Value, Value> {
+        return yield* printValueAsXML(value, new Set(), { strict: opts.strict, location: false });
+      })()) as string);
+    } else {
+      writeBytes(io.stdout, printValue(value, { trackRepeated: true }) + '\n');
+    }
   }
-  writeBytes(io.stdout, text + '\n');
   return 0;
 }
 

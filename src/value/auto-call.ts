@@ -5,7 +5,7 @@
 //   each value it steps through.
 // Generators that ask the VM for what they need, so nothing here recurses in JS.
 
-import { bestMatches, NixError } from '../errors/errors.js';
+import { bestMatches, NixError, type SourcePos } from '../errors/errors.js';
 import { CallRequest, Closure, force, NixAttrs, type Request, showType, type Value } from './values.js';
 
 /**
@@ -28,16 +28,26 @@ export function* autoCallFunction(v0: Value, autoArgs: NixAttrs): Generator<Requ
   if (formals.ellipsis) {
     args = autoArgs;
   } else {
-    // A formal without a default and without an automatic argument is left out: the call
-    // then fails as any call missing that argument does.
     const map = new Map<string, Value>();
     for (const f of formals.entries) {
       const a = autoArgs.get(f.name);
       if (a !== undefined) map.set(f.name, a);
+      else if (f.def === null) throw missingArgument(f.name, formals.positions.get(f.name));
     }
     args = new NixAttrs(map);
   }
   return yield* force(yield new CallRequest(v, [args]));
+}
+
+/** C++ Nix's error for a formal that neither a default nor an automatic argument gives a value. */
+function missingArgument(name: string, pos: SourcePos | undefined): NixError {
+  return new NixError('eval', [
+    `cannot evaluate a function that has an argument without a value ('${name}')`,
+    'Nix attempted to evaluate a function as a top level expression; in',
+    'this case it must have its arguments supplied either by default',
+    "values, or passed explicitly with '--arg' or '--argstr'. See",
+    'https://nix.dev/manual/nix/stable/language/syntax.html#functions.',
+  ].join('\n'), pos);
 }
 
 /**

@@ -226,3 +226,35 @@ describe('nix-instantiate without --eval', () => {
     expect(r.stderr.endsWith('error: stack overflow; max-call-depth exceeded\n')).toBe(true);
   });
 });
+
+describe('nix-instantiate --eval and automatic arguments', () => {
+  // As C++ Nix (checked with 2.8): functions on the way along -A are auto-called; the result
+  // itself only when there are automatic arguments.
+  test('a function is printed as one unless --arg or --argstr is given', () => {
+    expect(cli(['--eval', '-E', '{ a ? 5 }: a'])).toEqual({ code: 0, stdout: '<LAMBDA>\n', stderr: '' });
+    expect(cli(['--eval', '-E', '{ a ? 5 }: a', '--arg', 'a', '2']).stdout).toBe('2\n');
+    expect(cli(['--eval', '-E', '{ x = { a }: a; }', '-A', 'x']).stdout).toBe('<LAMBDA>\n');
+    expect(cli(['--eval', '-E', '{ a ? 1 }: { x = a; }', '-A', 'x']).stdout).toBe('1\n');
+  });
+  test('each -A path prints its own result', () => {
+    expect(cli(['--eval', '-E', '{ x = 1; y = [ 2 ]; }', '-A', 'x', '-A', 'y'])).toEqual({ code: 0, stdout: '1\n[ 2 ]\n', stderr: '' });
+    expect(cli(['--eval', '--json', '-E', '{ x = 1; y = [ 2 ]; }', '-A', 'x', '-A', 'y']).stdout).toBe('1\n[2]\n');
+  });
+  test('a formal without a value: the error at the formal', () => {
+    const r = cli(['--eval', '-E', '{ a, b ? 1 }: a + b', '--argstr', 'b', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').slice(0, 9)).toEqual([
+      "error: cannot evaluate a function that has an argument without a value ('a')",
+      '       Nix attempted to evaluate a function as a top level expression; in',
+      '       this case it must have its arguments supplied either by default',
+      "       values, or passed explicitly with '--arg' or '--argstr'. See",
+      '       https://nix.dev/manual/nix/stable/language/syntax.html#functions.',
+      '       at «string»:1:3:',
+      '            1| { a, b ? 1 }: a + b',
+      '             |   ^',
+      '',
+    ]);
+    // With `...` all arguments are passed, and a missing one is the call's own error.
+    expect(cli(['--eval', '-E', '{ a, ... }: a', '--arg', 'b', '1']).stderr).toMatch(/called without required argument 'a'/);
+  });
+});
