@@ -14,7 +14,7 @@ import { NixError, type SourcePos } from '../errors/errors.js';
 import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
 import {
-  Builtin, type BuiltinContext, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
+  Builtin, type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
 
 /** C++ Nix's default `max-call-depth`. */
@@ -151,7 +151,12 @@ function addTraces(e: unknown, frames: TraceLink | null): void {
   for (let l = frames; l; l = l.parent) e.addTrace(l.message, l.pos);
 }
 
-function cannotConvert(v: Value): NixError {
+/**
+ * A function has no JSON form: the error is at the lambda, or for a builtin (which has no
+ * position) at the value's place (C++ Nix's `v.determinePos(pos)`).
+ */
+function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
+  if (v instanceof Closure) pos = { source: v.lambda.source, offset: v.lambda.pos };
   let what: string;
   if (v instanceof Builtin) {
     what = v.args.length > 0
@@ -160,7 +165,7 @@ function cannotConvert(v: Value): NixError {
   } else {
     what = showType(v);
   }
-  return new NixError('type', `cannot convert ${what} to JSON`);
+  return new NixError('type', `cannot convert ${what} to JSON`, pos);
 }
 
 function stackOverflow(pos: SourcePos | undefined): NixError {
@@ -289,7 +294,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
         }
         continue;
       }
-      throw cannotConvert(v);
+      throw cannotConvert(v, pos);
     } catch (e) {
       addTraces(e, frames);
       throw e;

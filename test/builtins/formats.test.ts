@@ -60,6 +60,17 @@ describe('toJSON', () => {
     expect(error(expr)).toBe(message);
   });
 
+  test('a function cannot be converted: the error is at the lambda, or for a builtin at its attribute', () => {
+    const at = (expr: string): string | undefined => {
+      const r = evaluate({ source: { origin: '/t.nix', text: expr, baseDir: '/' }, strict: true });
+      if (r.ok || r.error.pos === undefined) return undefined;
+      const { line, column } = r.error.pos.source.lineCol(r.error.pos.offset);
+      return `${line}:${column}`;
+    };
+    expect(at('builtins.toJSON { x = a: a; }')).toBe('1:23');
+    expect(at('builtins.toJSON { x = builtins.map; }')).toBe('1:19');
+  });
+
   test('invalid UTF-8 is reported as nlohmann::json reports it', () => {
     const r = evaluate({ source: { origin: '/t.nix', text: 'builtins.toJSON "_invalid UTF-8: \xff_"', baseDir: '/' }, strict: true });
     expect(r.ok).toBe(false);
