@@ -94,11 +94,11 @@ export function intCtx(v: Value, ctx: string): NixInt {
   throw typeError('an integer', v).addTrace(ctx);
 }
 
-/** C++ Nix's forceStringNoCtx: a string without context (attribute names and the like). */
 /**
- * A string without context. `pos`, where the value was defined (an attribute's position),
- * goes to the context line and, for a value of the wrong type, to the error itself, as C++
- * Nix's forceStringNoCtx given a position (primops themselves are called without one).
+ * C++ Nix's forceStringNoCtx: a string without context (attribute names and the like).
+ * `pos`, where the value was defined (an attribute's position), goes to the context line
+ * and, for a value of the wrong type, to the error itself, as forceStringNoCtx given a
+ * position does (primops themselves are called without one).
  */
 export function stringNoCtx(v: Value, ctx: string, pos?: SourcePos): string {
   if (typeof v === 'string') return v;

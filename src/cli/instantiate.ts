@@ -220,7 +220,7 @@ function printDerivations(ev: Evaluation, root: Value, opts: Options, io: CliIO)
     let drvs: PackageInfo[] = [];
     ev.vm.run((function* (): Generator<Request, Value, Value> {
       const v = yield* findAlongAttrPath(root, attrPath, autoArgs);
-      drvs = yield* getDerivations(v, autoArgs, { storeDir });
+      drvs = yield* getDerivations(v, autoArgs, { storeDir, maxDepth: ev.settings.maxCallDepth });
       return null;
     })());
     // Each line is printed as soon as it is known: a later derivation's error comes after it.

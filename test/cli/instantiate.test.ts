@@ -224,6 +224,9 @@ describe('nix-instantiate without --eval', () => {
     const r = cli(['-E', sets(10002)]);
     expect(r.code).toBe(1);
     expect(r.stderr.endsWith('error: stack overflow; max-call-depth exceeded\n')).toBe(true);
+    // --max-call-depth sets the limit of the walk too.
+    expect(lines(['--max-call-depth', '50', '-E', lists(51)])).toEqual([A_DRV]);
+    expect(cli(['--max-call-depth', '50', '-E', lists(52)]).stderr).toBe('error: stack overflow; max-call-depth exceeded\n');
   });
 });
 
