@@ -198,15 +198,28 @@ class Compiler {
       return;
     }
     if (e.kind === 'Var') {
-      const r = this.resolveVar(e);
-      // A variable bound in a scope still being filled may not have its value yet.
-      if (!(r.kind === 'local' && r.scope.initializing) && r.kind !== 'with') {
-        this.emitVar(r, e);
-        return;
-      }
+      this.compileVarLazy(this.resolveVar(e), e, describe(e));
+      return;
     }
     const chunk = this.subChunk(describe(e), (c) => c.compileTail(e));
     this.b.emit(Op.Thunk, e.pos, this.b.constant(chunk));
+  }
+
+  /**
+   * A variable's value without evaluating anything now. A binding of a scope still being
+   * filled may not have its value yet, and a `with` lookup evaluates: both become a thunk.
+   */
+  private compileVarLazy(r: Resolution, v: ExprVar, name: string): void {
+    if (r.kind === 'global' || (r.kind === 'local' && !r.scope.initializing)) {
+      this.emitVar(r, v);
+      return;
+    }
+    const chunk = this.subChunk(name, (c) => {
+      c.emitVar(r, v);
+      c.b.emit(Op.Force, v.pos);
+      c.b.emit(Op.Return, v.pos);
+    });
+    this.b.emit(Op.Thunk, v.pos, this.b.constant(chunk));
   }
 
   private resolveVar(e: ExprVar): Resolution {
@@ -455,7 +468,8 @@ class Compiler {
     if (def) {
       const end = b.emit(Op.Jump, pos, 0);
       for (const j of jumps) b.patch(j);
-      this.compile(def);
+      // The select is in WHNF (isWhnf), so its default is forced like the attribute would be.
+      this.compileForced(def);
       b.patch(end + 1);
     }
   }
@@ -507,16 +521,7 @@ class Compiler {
       const v = e as ExprVar;
       // Resolved from the enclosing scope: one level further up than the set's own scope.
       const r = this.scope === outer ? this.resolve(v.name, v.pos) : this.resolve(v.name, v.pos, outer, 1);
-      if (r.kind === 'with') {
-        const chunk = this.subChunk(name, (c) => {
-          c.emitVar(r, v);
-          c.b.emit(Op.Force, v.pos);
-          c.b.emit(Op.Return, v.pos);
-        });
-        b.emit(Op.Thunk, v.pos, b.constant(chunk));
-      } else {
-        this.emitVar(r, v);
-      }
+      this.compileVarLazy(r, v, name);
       return;
     }
     if (kind === 'inheritedFrom') {

@@ -70,8 +70,33 @@ describe('bindings and functions', () => {
     ['builtins.tryEval (assert false; 1)', '{ success = false; value = false; }'],
     ['builtins.tryEval 1', '{ success = true; value = 1; }'],
     ['let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 10000', '10000'],
+    // `inherit x` in a set built while its `let` or `rec` is being filled reads x later.
+    ['let c = 1; a = { inherit c; }; in a.c', '1'],
+    ['let a = { inherit a; x = 1; }; in a.a.x', '1'],
+    ['rec { c = 1; a = { inherit c; }; }.a.c', '1'],
+    ['let a = { inherit b; }; b = 2; in a', '{ b = 2; }'],
+    ['let a = { inherit (b) c; }; b = { c = 3; }; in a.c', '3'],
+    ['let a = [ { inherit c; } ]; c = 4; in a', '[ { c = 4; } ]'],
+    ['with { c = 5; }; let a = { inherit c; }; in a', '{ c = 5; }'],
   ])('%s', (expr, expected) => {
     expect(run(expr)).toBe(expected);
+  });
+});
+
+describe('a select with a default is in weak head normal form', () => {
+  test.each([
+    ['let d = 1 + 1; in builtins.typeOf ({}.a or d)', '"int"'],
+    ['let d = 1 + 1; in builtins.typeOf ({ a = d; }.a or 0)', '"int"'],
+    ['let f = builtins.head [ (x: x) ]; g = y: {}.a or f; in g 0 1', '1'],
+    ['let d = { b = 2; }; in ({}.a or d).b', '2'],
+    ['let d = [ 1 ]; in builtins.length ({}.a.b or d)', '1'],
+    ['let s = {}; d = 3; in builtins.isInt (s.${"a"} or d)', 'true'],
+  ])('%s', (expr, expected) => {
+    expect(run(expr)).toBe(expected);
+  });
+
+  test('a default that fails is forced by deepSeq', () => {
+    expect(error('let s = {}; d = throw "boom"; in builtins.deepSeq [ (s.a or d) ] 2')).toBe('boom');
   });
 });
 
