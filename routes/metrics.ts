@@ -23,7 +23,8 @@ export class ServiceMetrics {
 
   constructor(sources: GaugeSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'nixeval_' });
+    // Node's process metrics under their standard names (process_*, nodejs_*), as stock dashboards expect.
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.httpRequests = new Counter({
       name: 'nixeval_http_requests_total', help: 'HTTP requests answered, by route and status.',
       labelNames: ['method', 'route', 'status'], registers,
@@ -75,9 +76,13 @@ export class ServiceMetrics {
       name: 'nixeval_pool_queue_capacity', help: 'Evaluations that may wait for a worker before requests are shed.', registers,
       collect() { this.set(pool.maxQueue); },
     });
-    new Gauge({
-      name: 'nixeval_pool_workers_replaced', help: 'Workers stopped (out of memory, overdue, crashed) and replaced since start.', registers,
-      collect() { this.set(pool.workersReplaced); },
+    new Counter({
+      name: 'nixeval_pool_workers_replaced_total', help: 'Workers stopped (out of memory, overdue, crashed) and replaced since start.', registers,
+      collect() {
+        // The pool keeps the count; the counter shows it.
+        this.reset();
+        this.inc(pool.workersReplaced);
+      },
     });
     new Gauge({
       name: 'nixeval_jobs', help: 'Asynchronous jobs held, by state.', labelNames: ['state'], registers,

@@ -21,6 +21,7 @@ import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
 import { derivationConstant } from './builtins/derivation.js';
 import { VM } from './vm/vm.js';
+import { EvalLimits } from './limits/limits.js';
 import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
 import { allBuiltins, buildGlobals, constants } from './builtins/index.js';
@@ -55,7 +56,12 @@ export interface EvaluateOptions {
   maxCallDepth?: number;
   /** C++ Nix's `--lint-*` settings. */
   lints?: ParseOptions['lints'];
-  /** Called every few thousand VM instructions; throw (e.g. a `memory-limit` NixError) to stop. */
+  /** How far the evaluation may grow the JS heap (MiB); checked before every large allocation
+   * (limits/limits.ts). Default: as far as the heap's own limit allows. */
+  maxMemoryMb?: number;
+  /** A full garbage collection, tried before an allocation fails for lack of memory. */
+  collectGarbage?: () => void;
+  /** Called every few thousand VM instructions; throw to stop (cancellation). */
   checkLimits?: () => void;
   settings?: Partial<EvalSettings>;
   /** Receives `trace:` and `warning:` lines. */
@@ -90,6 +96,8 @@ export const DEFAULT_SETTINGS: EvalSettings = {
 export class Evaluation implements EvalState, IOEvalState {
   readonly settings: EvalSettings;
   readonly vm: VM;
+  /** The memory budget and deadline of this evaluation (active while its VM runs). */
+  readonly limits: EvalLimits;
   readonly io: EvalIO;
   readonly searchPath: readonly SearchPathEntry[];
   readonly cwd: string;
@@ -101,6 +109,7 @@ export class Evaluation implements EvalState, IOEvalState {
   private readonly home: string | undefined;
   /** What, besides a file's path and content, the compiled code depends on (compile cache key). */
   private readonly compileVariant: string;
+  /** The message lines, when no `onMessage` takes them. */
   readonly messages: string[] = [];
 
   constructor(private readonly options: EvaluateOptions) {
@@ -132,7 +141,13 @@ export class Evaluation implements EvalState, IOEvalState {
     }
     this.globalNames = scope.names;
     this.compileVariant = scope.variant;
-    this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline, checkLimits: options.checkLimits, maxCallDepth: this.settings.maxCallDepth });
+    this.limits = new EvalLimits({
+      deadline: options.deadline,
+      maxMemoryBytes: options.maxMemoryMb === undefined ? undefined : options.maxMemoryMb * 1024 * 1024,
+      check: options.checkLimits,
+      collectGarbage: options.collectGarbage,
+    });
+    this.vm = new VM({ globals: this.globals, state: this, limits: this.limits, maxCallDepth: this.settings.maxCallDepth });
   }
 
   envAllowed(name: string): boolean {
@@ -152,8 +167,9 @@ export class Evaluation implements EvalState, IOEvalState {
   }
 
   private emit(line: string): void {
-    this.messages.push(line);
-    this.options.onMessage?.(line);
+    // Kept only when no one takes them as they come (which would keep them unbounded).
+    if (this.options.onMessage) this.options.onMessage(line);
+    else this.messages.push(line);
   }
 
   /** The AST of a source, with this evaluation's home directory, warnings and lints. */
@@ -256,7 +272,8 @@ export class Evaluation implements EvalState, IOEvalState {
   autoArguments(): NixAttrs {
     const map = new Map<string, Value>();
     for (const [k, text] of Object.entries(this.options.args ?? {})) {
-      const chunk = this.compileSource(Source.fromUtf8(Source.STRING, text, process.cwd()));
+      // Relative paths in an argument mean what they mean in the expression (the CLI's cwd).
+      const chunk = this.compileSource(Source.fromUtf8(Source.STRING, text, this.cwd));
       map.set(k, new Thunk(chunk, [null]));
     }
     for (const [k, s] of Object.entries(this.options.argstrs ?? {})) map.set(k, Buffer.from(s, 'utf8').toString('latin1'));

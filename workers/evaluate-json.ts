@@ -9,18 +9,18 @@
 // back.
 
 import { isAbsolute, posix } from 'node:path';
-import { getHeapStatistics } from 'node:v8';
 import { Evaluation } from '../src/eval.js';
 import { NixError, type SourcePos } from '../src/errors/errors.js';
 import { renderError, shownTrace } from '../src/errors/render.js';
 import { Source } from '../src/syntax/source.js';
-import { EvalTimeout } from '../src/vm/vm.js';
-import { toJSON } from '../src/value/json.js';
+import { activate, engineLimitError, type EvalLimits, EvalTimeout } from '../src/limits/limits.js';
+import { OutputTooLarge, toJSON } from '../src/value/json.js';
 import type { Request, Value } from '../src/value/values.js';
 import type { EvalIO } from '../src/io/io.js';
 import { FsIO } from '../src/io/fs-io.js';
 import { MemoryIO } from '../src/io/memory-io.js';
 import { compileCacheStats } from '../src/eval.js';
+import { MessageLog, MIN_MESSAGE_BYTES, OutputBudget } from './bounded-output.js';
 
 /** What one evaluation needs: the request (already validated) and its effective limits. */
 export interface EvalJob {
@@ -91,53 +91,46 @@ export function errorBody(kind: ErrorKind, message: string, extra: Partial<Error
 }
 
 /**
- * A NixError as the service reports it: rendered as with --show-trace, and its trace as the
- * rendering shows it, so that a long run of duplicate frames (deep or endless recursion) is
- * one entry, not thousands.
+ * A NixError as the service reports it, within `budget` (the output limit): the message (at
+ * least its first MIN_MESSAGE_BYTES), the rendering as with --show-trace, and the trace as the
+ * rendering shows it (a long run of duplicate frames is one entry), innermost first; each cut
+ * and marked where the budget runs out.
  */
-export function nixErrorBody(e: NixError): ErrorBody {
+export function nixErrorBody(e: NixError, budget = new OutputBudget(Infinity)): ErrorBody {
+  const message = budget.take(e.message, MIN_MESSAGE_BYTES);
+  // Rendered from a copy whose texts are cut already, so a huge message is never copied whole.
+  const shown = e.copy();
+  const cap = Math.max(budget.left, MIN_MESSAGE_BYTES) + 1;
+  shown.message = e.message.slice(0, cap);
+  for (let i = 0; i < shown.trace.length; i++) {
+    const f = shown.trace[i];
+    if (f.message.length > cap) shown.trace[i] = { ...f, message: f.message.slice(0, cap) };
+  }
+  const rendered = budget.take(renderError(shown, { showTrace: true }));
+  const entries = shownTrace(shown, { showTrace: true }).entries;
   const trace: ErrorBody['trace'] = [];
-  for (const entry of shownTrace(e, { showTrace: true }).entries) {
+  let dropped = 0;
+  // Innermost first, as the answer lists them.
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i];
+    if (budget.left <= 0) { dropped++; continue; }
     trace.push('omitted' in entry
       ? { message: `(${entry.omitted} duplicate frames omitted)`, position: null }
-      : { message: bytesToUtf8(entry.frame.message), position: position(entry.frame.pos) });
+      : { message: budget.take(entry.frame.message), position: position(entry.frame.pos) });
   }
-  trace.reverse();
-  return {
-    kind: e.kind,
-    message: bytesToUtf8(e.message),
-    rendered: bytesToUtf8(renderError(e, { showTrace: true })),
-    position: position(e.pos),
-    trace,
-  };
+  if (dropped > 0) trace.push({ message: `(${dropped} more frames omitted: output limit)`, position: null });
+  return { kind: e.kind, message, rendered, position: position(e.pos), trace };
 }
 
-/** Errors the JS engine raises when a value outgrows what it can hold. */
-function isEngineSizeError(e: unknown): boolean {
-  return e instanceof RangeError && /Invalid (string|array|typed array) length|Array buffer allocation failed|out of memory/i.test(e.message);
-}
+/** The task was cancelled while it ran (its client went away, or its job was cancelled). */
+export class Cancelled extends Error {}
 
-/** Thrown from the VM's periodic limit check when the heap has grown past the limit. */
-class MemoryLimitExceeded extends Error {}
-
-/**
- * The VM calls `check` with its deadline check every few thousand instructions: an evaluation
- * that grows the heap by more than its limit stops there with `memory-limit`, long before
- * V8's own limit for the worker (which terminates the worker, or at worst the process).
- */
-class Limits {
-  private readonly heapCeiling: number;
-  peakHeapBytes = 0;
-
-  constructor(readonly deadline: number, readonly baseHeapBytes: number, maxMemoryMb: number) {
-    this.heapCeiling = baseHeapBytes + maxMemoryMb * 1024 * 1024;
-  }
-
-  check(): void {
-    const used = getHeapStatistics().used_heap_size;
-    if (used > this.peakHeapBytes) this.peakHeapBytes = used;
-    if (used > this.heapCeiling) throw new MemoryLimitExceeded();
-  }
+/** Hooks of the thread running evaluations. */
+export interface EvalHooks {
+  /** Whether the task has been cancelled; checked every few thousand steps. */
+  cancelled?: () => boolean;
+  /** A full garbage collection, tried before an allocation fails for lack of memory. */
+  collectGarbage?: () => void;
 }
 
 /** The sandboxed filesystems, by allowed roots: FsIO keeps no state between evaluations, and
@@ -170,31 +163,33 @@ function ioFor(job: EvalJob): { io: EvalIO; baseDir: string } {
 }
 
 /** Evaluates one request; never throws for anything the evaluation does. */
-export function evaluateToJson(job: EvalJob): EvalOutcome {
+export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome {
   const t0 = performance.now();
   const cache0 = compileCacheStats();
-  const limits = new Limits(Date.now() + job.timeoutMs, getHeapStatistics().used_heap_size, job.maxMemoryMb);
-  const warnings: string[] = [];
-  const traces: string[] = [];
-  const onMessage = (line: string): void => {
-    const text = bytesToUtf8(line);
-    if (text.startsWith('warning: ')) warnings.push(text.slice(9));
-    else if (text.startsWith('trace: ')) traces.push(text.slice(7));
-    else warnings.push(text);
-  };
+  const messages = new MessageLog(job.maxOutputBytes);
+  const cancelled = hooks.cancelled;
+  let ev: Evaluation | undefined;
+  let previousLimits: EvalLimits | undefined;
   const stats = (): EvalStats => {
     const c = compileCacheStats();
+    const limits = ev?.limits;
     return {
       evalMs: Math.round((performance.now() - t0) * 1000) / 1000,
-      heapGrowthMb: Math.round(Math.max(0, limits.peakHeapBytes - limits.baseHeapBytes) / 1024 / 10.24) / 100,
+      heapGrowthMb: limits ? Math.round(Math.max(0, limits.peakHeapBytes - limits.baseHeapBytes) / 1024 / 10.24) / 100 : 0,
       importCacheHits: c.hits - cache0.hits,
       importCacheMisses: c.misses - cache0.misses,
     };
   };
-  const fail = (error: ErrorBody): EvalOutcome => ({ ok: false, error, warnings, traces, stats: stats() });
+  /** A failure, with the messages that fit beside its error in the output limit. */
+  const fail = (error: ErrorBody | ((budget: OutputBudget) => ErrorBody)): EvalOutcome => {
+    const budget = new OutputBudget(job.maxOutputBytes);
+    const body = typeof error === 'function' ? error(budget) : error;
+    if (typeof error !== 'function') budget.take(error.message);
+    return { ok: false, error: body, ...messages.output(budget), stats: stats() };
+  };
   try {
     const { io, baseDir } = ioFor(job);
-    const ev = new Evaluation({
+    ev = new Evaluation({
       strict: job.strict,
       attrPath: job.attrPath,
       args: job.args,
@@ -205,11 +200,15 @@ export function evaluateToJson(job: EvalJob): EvalOutcome {
       // Nothing of the server's environment: no `~/`, no variables.
       home: undefined,
       allowedEnv: [],
-      deadline: limits.deadline,
+      deadline: Date.now() + job.timeoutMs,
+      maxMemoryMb: job.maxMemoryMb,
+      collectGarbage: hooks.collectGarbage,
+      checkLimits: cancelled && (() => { if (cancelled()) throw new Cancelled(); }),
       maxCallDepth: job.maxCallDepth,
-      checkLimits: () => limits.check(),
-      onMessage,
+      onMessage: (line) => messages.add(line),
     });
+    // Parsing and compiling count against the limits too, not only the VM's run.
+    previousLimits = activate(ev.limits);
     let chunk;
     if (job.file !== undefined) {
       const path = Buffer.from(isAbsolute(job.file) ? posix.normalize(job.file) : posix.resolve(baseDir, job.file), 'utf8').toString('latin1');
@@ -218,29 +217,23 @@ export function evaluateToJson(job: EvalJob): EvalOutcome {
       chunk = ev.compileSource(Source.fromUtf8(Source.STRING, job.expr ?? '', baseDir));
     }
     const value = ev.run(chunk);
-    limits.check();
+    // The value's JSON comes first in the output limit; warnings and traces get what is left.
     const text = ev.vm.run((function* (): Generator<Request, Value, Value> {
-      return yield* toJSON(value, new Set());
+      return yield* toJSON(value, new Set(), true, undefined, undefined, job.maxOutputBytes);
     })()) as string;
-    limits.check();
-    // The byte string is the UTF-8 encoding, so its length is the size in bytes.
-    // Warnings and traces are part of the output too.
-    let size = text.length;
-    for (const m of warnings) size += m.length;
-    for (const m of traces) size += m.length;
-    if (size > job.maxOutputBytes) {
-      warnings.length = 0;
-      traces.length = 0;
-      return fail(errorBody('output-limit', `the output (result, warnings and traces) is ${size} bytes, more than the limit of ${job.maxOutputBytes} bytes`));
-    }
-    return { ok: true, json: bytesToUtf8(text), warnings, traces, stats: stats() };
+    const budget = new OutputBudget(job.maxOutputBytes - text.length);
+    return { ok: true, json: bytesToUtf8(text), ...messages.output(budget), stats: stats() };
   } catch (e) {
-    if (e instanceof NixError) return fail(nixErrorBody(e));
-    if (e instanceof MemoryLimitExceeded) {
-      return fail(errorBody('memory-limit', `evaluation used more than its memory limit of ${job.maxMemoryMb} MiB`));
+    if (e instanceof OutputTooLarge) {
+      return fail(errorBody('output-limit', `the result's JSON is larger than the output limit of ${job.maxOutputBytes} bytes`));
     }
+    if (e instanceof NixError) return fail((budget) => nixErrorBody(e, budget));
     if (e instanceof EvalTimeout) return fail(errorBody('timeout', `evaluation timed out after ${job.timeoutMs} ms`));
-    if (isEngineSizeError(e)) return fail(errorBody('memory-limit', `evaluation ran out of memory: ${(e as Error).message}`));
+    if (e instanceof Cancelled) return fail(errorBody('cancelled', 'the evaluation was cancelled'));
+    const limit = engineLimitError(e);
+    if (limit) return fail(errorBody('memory-limit', limit.message));
     return fail(errorBody('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`));
+  } finally {
+    if (previousLimits) activate(previousLimits);
   }
 }

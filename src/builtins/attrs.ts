@@ -9,16 +9,21 @@
 import { NixError } from '../errors/errors.js';
 import { Builtin, type BuiltinSpec, Closure, compareBytes, force, NixAttrs, Thunk, type Value } from '../value/values.js';
 import { defineBuiltin } from './util.js';
+import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES } from '../limits/limits.js';
 import {
   attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
 } from './lists.js';
 
 function attrNamesImpl([s]: Value[]): Value {
-  return attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames').keys().slice();
+  const set = attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames');
+  // The sorted names (kept by the set) and the list.
+  reserveList(2 * set.size);
+  return set.keys().slice();
 }
 
 function attrValuesImpl([s]: Value[]): Value {
   const set = attrsCtx(s, 'while evaluating the argument passed to builtins.attrValues');
+  reserveList(2 * set.size);
   const keys = set.keys();
   const out: Value[] = new Array(keys.length);
   for (let i = 0; i < keys.length; i++) out[i] = set.get(keys[i])!;
@@ -54,6 +59,7 @@ function* removeAttrsGen(args: Value[]): Gen {
     names.add(stringNoCtx(yield* force(list[i]), 'while evaluating the values of the second argument passed to builtins.removeAttrs'));
   }
   // Always a new set, as in C++ Nix (it is a different set for «repeated» in output).
+  reserveAttrs(set.size);
   const map = new Map<string, Value>();
   for (const [k, v] of set.map) if (!names.has(k)) map.set(k, v);
   return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map);
@@ -61,6 +67,8 @@ function* removeAttrsGen(args: Value[]): Gen {
 
 function* listToAttrsGen(args: Value[]): Gen {
   const list = listCtx(args[0], 'while evaluating the argument passed to builtins.listToAttrs');
+  reserveList(list.length, OBJECT_BYTES);
+  reserveAttrs(list.length);
   // First every element and its name, then (in order of names, the first occurrence of
   // each) the values: the order in which C++ Nix 2.36 reports errors.
   const entries: { name: string; set: NixAttrs }[] = new Array(list.length);
@@ -90,6 +98,7 @@ function* listToAttrsGen(args: Value[]): Gen {
 function* intersectAttrsGen(args: Value[]): Gen {
   const left = attrsCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.intersectAttrs');
   const right = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.intersectAttrs');
+  reserveAttrs(Math.min(left.size, right.size));
   const map = new Map<string, Value>();
   if (left.size < right.size) {
     for (const k of left.map.keys()) {
@@ -105,6 +114,7 @@ function* intersectAttrsGen(args: Value[]): Gen {
 function* catAttrsGen(args: Value[]): Gen {
   const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.catAttrs');
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.catAttrs');
+  reserveList(list.length);
   const out: Value[] = [];
   for (let i = 0; i < list.length; i++) {
     const set = attrsCtx(
@@ -140,6 +150,8 @@ function* mapAttrsGen(args: Value[]): Gen {
   // thunk holds a lambda, do). nixeval passes a lambda literal unthunked: hold it in a
   // pending thunk, shared by all attributes, to keep that difference.
   const f = args[0] instanceof Thunk ? args[0] : Thunk.apply(IDENTITY, [args[0]]);
+  reserveAttrs(set.size);
+  reserve(set.size * THUNK_BYTES);
   const map = new Map<string, Value>();
   for (const [k, v] of set.map) map.set(k, Thunk.apply(f, [k, v]));
   return new NixAttrs(map);
@@ -154,6 +166,7 @@ function* zipAttrsWithGen(args: Value[]): Gen {
       yield* force(list[i]),
       'while evaluating a value of the list passed as second argument to builtins.zipAttrsWith',
     );
+    reserveAttrs(set.size);
     for (const [k, v] of set.map) {
       const g = groups.get(k);
       if (g) g.push(v);

@@ -12,6 +12,7 @@ import { coerceToString } from '../value/coerce.js';
 import { lessThanGen } from '../vm/ops.js';
 import { printValue } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString } from './util.js';
+import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 
 type Gen = Generator<Request, Value, Value>;
 
@@ -59,6 +60,7 @@ export function* deepForce(root: Value): Gen {
   const seen = new Set<object>();
   const work: DeepItem[] = [{ v: root, parent: null, set: null, name: '', index: -1 }];
   while (work.length > 0) {
+    tick();
     const item = work.pop()!;
     let v: Value;
     try {
@@ -75,11 +77,13 @@ export function* deepForce(root: Value): Gen {
     if (Array.isArray(v)) {
       if (seen.has(v)) continue;
       seen.add(v);
+      reserveList(v.length, OBJECT_BYTES);
       for (let i = v.length - 1; i >= 0; i--) work.push({ v: v[i], parent: item, set: null, name: '', index: i });
     } else if (v instanceof NixAttrs) {
       if (seen.has(v)) continue;
       seen.add(v);
       const keys = forcingOrder(v);
+      reserveList(keys.length, OBJECT_BYTES);
       for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i], index: -1 });
     }
   }

@@ -13,6 +13,7 @@ import {
 } from '../value/values.js';
 import { normaliseInt, type NixInt } from '../value/int.js';
 import { defineBuiltin, typeError } from './util.js';
+import { OBJECT_BYTES, reserve, SLOT_BYTES, tick } from '../limits/limits.js';
 
 type Gen<T> = Generator<Request, T, Value>;
 
@@ -413,6 +414,9 @@ export function parseJSON(text: string): Value {
   let result: Value = null;
   // Hands a finished value to the container being built (or makes it the result).
   const add = (v: Value): void => {
+    // A value costs a slot in its container and, mostly, a small object of its own.
+    tick();
+    reserve(SLOT_BYTES + OBJECT_BYTES);
     const top = stack[stack.length - 1];
     if (top === undefined) result = v;
     else if ('list' in top) top.list.push(v);
@@ -719,6 +723,9 @@ function tomlError(message: string): NixError {
 
 /** builtins.fromTOML: TOML text (a UTF-8 byte string) to a Nix value. */
 export function parseTOML(text: string, timestamps: boolean): Value {
+  // The TOML library builds its whole tree before any of it can be looked at: budget for the
+  // worst case, a small object for every two bytes.
+  reserve(text.length * (OBJECT_BYTES / 2));
   const source = Buffer.from(text, 'latin1').toString('utf8');
   let doc: Record<string, unknown>;
   try {
@@ -778,6 +785,7 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
   const stack: Frame[] = [open(root)!];
   let done: Value | undefined;
   while (stack.length > 0) {
+    tick();
     const f = stack[stack.length - 1];
     let child: unknown;
     let finished = false;

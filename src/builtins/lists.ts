@@ -17,6 +17,7 @@ import {
 import { printForError } from '../value/print.js';
 import { equalGen, lessThanGen } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
+import { reserveList, SLOT_BYTES, THUNK_BYTES, tick } from '../limits/limits.js';
 
 export type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -167,6 +168,7 @@ function* mapGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.map');
   if (list.length === 0) return list;
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.map');
+  reserveList(list.length, THUNK_BYTES);
   const out: Value[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) out[i] = Thunk.apply(f, [list[i]]);
   return out;
@@ -176,6 +178,7 @@ function* filterGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.filter');
   if (list.length === 0) return list;
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.filter');
+  reserveList(list.length);
   const out: Value[] = [];
   for (let i = 0; i < list.length; i++) {
     const r = yield* callFn(f, [list[i]]);
@@ -205,9 +208,6 @@ function* anyAllGen(args: Value[], any: boolean): Gen {
   return !any;
 }
 
-/** The longest list a builtin builds in one go (2^25 elements, a quarter of a GiB of slots). */
-export const MAX_LIST_LENGTH = 2 ** 25;
-
 function* genListGen(args: Value[]): Gen {
   const n = intCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.genList');
   // JS arrays stop at 2^32 - 1 elements; C++ Nix would run out of memory long before.
@@ -215,11 +215,7 @@ function* genListGen(args: Value[]): Gen {
   // C++ Nix checks the function even for an empty list.
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.genList');
   const len = Number(n);
-  // A list of this many thunks needs gigabytes in one allocation, which V8 cannot refuse
-  // gracefully (it aborts the process): refuse it here with an ordinary error instead.
-  if (len > MAX_LIST_LENGTH) {
-    throw new NixError('memory-limit', `builtins.genList: a list of ${len} elements is larger than nixeval allows (${MAX_LIST_LENGTH})`);
-  }
+  reserveList(len, THUNK_BYTES);
   const out: Value[] = new Array(len);
   for (let i = 0; i < len; i++) out[i] = Thunk.apply(f, [i]);
   return out;
@@ -236,6 +232,7 @@ function headImpl([l]: Value[]): Value | Gen {
 function tailImpl([l]: Value[]): Value {
   const list = listCtx(l, "while evaluating the first argument passed to 'builtins.tail'");
   if (list.length === 0) throw new NixError('eval', "'builtins.tail' called on an empty list");
+  reserveList(list.length - 1);
   return list.slice(1);
 }
 
@@ -254,6 +251,7 @@ function* elemGen(args: Value[]): Gen {
   // C++ Nix's eqValues forces the needle first, then the element.
   yield* force(args[0]);
   for (let i = 0; i < list.length; i++) {
+    tick();
     if (yield* equalGen(args[0], list[i])) return true;
   }
   return false;
@@ -270,6 +268,7 @@ function concatForced(lists: Value[][]): Value[] {
     if (l.length > 0) nonEmpty = l;
   }
   if (nonEmpty && len === nonEmpty.length) return sameList(nonEmpty);
+  reserveList(len);
   const out: Value[] = new Array(len);
   let k = 0;
   for (const l of lists) for (let i = 0; i < l.length; i++) out[k++] = l[i];
@@ -295,6 +294,7 @@ function* concatMapGen(args: Value[]): Gen {
     lists[i] = listCtx(r, 'while evaluating the return value of the function passed to builtins.concatMap', lambdaPos(f));
     len += lists[i].length;
   }
+  reserveList(len);
   const out: Value[] = new Array(len);
   let k = 0;
   for (const l of lists) for (let i = 0; i < l.length; i++) out[k++] = l[i];
@@ -415,6 +415,8 @@ function* sortGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.sort');
   if (list.length === 0) return list;
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.sort');
+  // The sorted copy and the merge buffer.
+  reserveList(2 * list.length);
   const a: Value[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) a[i] = yield* force(list[i]);
   let less: Less;
@@ -442,6 +444,7 @@ function* sortGen(args: Value[]): Gen {
 function* partitionGen(args: Value[]): Gen {
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.partition');
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.partition');
+  reserveList(list.length);
   const right: Value[] = [];
   const wrong: Value[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -456,6 +459,7 @@ function* partitionGen(args: Value[]): Gen {
 function* groupByGen(args: Value[]): Gen {
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.groupBy');
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.groupBy');
+  reserveList(list.length);
   const groups = new Map<string, Value>();
   for (let i = 0; i < list.length; i++) {
     const r = yield* callFn(f, [list[i]]);
@@ -562,7 +566,9 @@ class KeyTracker {
       for (const entry of s) {
         try {
           yield* lessThanGen(key, entry.key);
-        } catch {
+        } catch (e2) {
+          // Only an error of the comparison itself names the other key; limits are not.
+          if (!(e2 instanceof NixError) || e2.kind === 'memory-limit') throw e2;
           other = entry.elem;
           break;
         }
@@ -614,6 +620,8 @@ function* genericClosureGen(args: Value[]): Gen {
     try {
       const r = yield* callFn(op, [e]);
       const next = listCtx(r, 'while evaluating the return value of the `operator` passed to builtins.genericClosure');
+      // Each new element costs a queue slot, and when its key is new a result slot and a key.
+      reserveList(next.length, 3 * SLOT_BYTES);
       for (let i = 0; i < next.length; i++) queue.push(yield* force(next[i]));
     } catch (err) {
       throw withContext(err, `while calling operator on genericClosure element ${printForError(e)}`);

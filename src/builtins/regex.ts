@@ -25,6 +25,8 @@
 // no groups nested in repeated groups), and `isDeterministic`, that the next byte decides
 // every choice, so backtracking never costs more than linear time.
 
+import { OBJECT_BYTES, reserve, tick } from '../limits/limits.js';
+
 /** A regex that libstdc++ refuses: `error_space` is the state limit, anything else invalid. */
 export class RegexError extends Error {
   constructor(readonly space: boolean) {
@@ -774,6 +776,9 @@ class OutcomeTable {
     let stamps = this.stamps[p];
     if (stamps === undefined) {
       if (++this.count.pages > this.count.budget) throw new RegexError(true);
+      // Two tables of 4-byte outcomes; and a long run looks at the deadline now and then.
+      reserve(8 * PAGE_SIZE);
+      tick();
       stamps = this.stamps[p] = new Int32Array(PAGE_SIZE);
       this.values[p] = new Int32Array(PAGE_SIZE);
     }
@@ -1246,6 +1251,9 @@ export class Regex {
       let flags = 0;
       let m = this.search(s, 0, flags);
       while (m !== null) {
+        // A match record with its groups; every few thousand, a look at the deadline.
+        tick();
+        reserve(OBJECT_BYTES * (2 + this.groups));
         out.push(this.fromOffsets(s, m));
         let start = m[1];
         if (m[0] === m[1]) {
@@ -1270,6 +1278,7 @@ export class Regex {
   private search(s: string, from: number, flags: number): Int32Array | null {
     const end = s.length;
     for (let b = from; b <= end; b++) {
+      tick();
       if (b > from) flags |= PREV_AVAIL;
       // A non-empty match starts with a byte the pattern can start with; skip places where
       // only an empty match could be found and none is wanted.

@@ -28,6 +28,7 @@ import { compileRegex, RegexError, type Regex } from './regex.js';
 import { compareVersions, parseDrvName, splitVersion } from './strings-version.js';
 import { hashString, parseAnyHash, parseHashAlgo, parseHashFormat, printHash, type HashAlgo } from './strings-hash.js';
 import { contextBuiltins } from './strings-context.js';
+import { OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
 
 // ---------------------------------------------------------------------------------------------
 // The builtins
@@ -88,6 +89,7 @@ function* replaceStrings(args: Value[]): Gen {
   const firsts = new Uint8Array(256);
   for (const p of pats) if (p !== '') firsts[p.charCodeAt(0)] = 1;
   const parts: string[] = [];
+  let length = 0; // of the output so far
   let copied = 0; // s[copied..p) is still to be copied to the output
   for (let p = 0; p <= s.length;) {
     if (!hasEmpty && (p === s.length || !firsts[s.charCodeAt(p)])) {
@@ -114,11 +116,15 @@ function* replaceStrings(args: Value[]): Gen {
       cache.set(found, rep);
       context = unionContext(context, r.context);
     }
+    tick();
+    // At most three parts (each a slice or a shared string) for this match.
+    reserve(3 * (SLOT_BYTES + OBJECT_BYTES));
+    length += p - copied + rep.length;
     if (p > copied) parts.push(s.slice(copied, p));
     parts.push(rep);
     const pat = pats[found];
     if (pat === '') {
-      if (p < s.length) parts.push(s[p]);
+      if (p < s.length) { parts.push(s[p]); length++; }
       p++;
     } else {
       p += pat.length;
@@ -126,6 +132,7 @@ function* replaceStrings(args: Value[]): Gen {
     copied = Math.min(p, s.length);
   }
   if (copied < s.length) parts.push(s.slice(copied));
+  reserveString(length + s.length - copied);
   return makeString(parts.join(''), context);
 }
 
@@ -135,13 +142,18 @@ function* concatStringsSep(args: Value[]): Gen {
   const list = asList(args[1]) ?? asList(isPending(args[1]) ? yield args[1] : args[1])
     ?? (yield* forceList(args[1], 'while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep'));
   let context = unionContext(undefined, sep.context);
+  reserveList(list.length);
   const parts: string[] = [];
+  let length = 0;
   for (const e of list) {
+    tick();
     const r = asString(e) ?? asString(isPending(e) ? yield e : e)
       ?? (yield* coerceArg(e, 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep'));
     parts.push(r.s);
+    length += r.s.length;
     context = unionContext(context, r.context);
   }
+  reserveString(length + Math.max(0, list.length - 1) * sep.s.length);
   return makeString(parts.join(sep.s), context);
 }
 
@@ -178,6 +190,7 @@ function* split(args: Value[]): Gen {
   const matches = withRegex(re, () => regex.searchAll(s));
   // No match: the string itself, context and all.
   if (matches.length === 0) return [v];
+  reserveList(2 * matches.length + 1, SLOT_BYTES + OBJECT_BYTES);
   const out: Value[] = [];
   let prev = 0;
   for (const m of matches) {

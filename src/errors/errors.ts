@@ -79,7 +79,8 @@ export class NixError extends Error {
   /** A fresh instance with the trace as it is now, so rethrowing it leaves this one as it was. */
   copy(): NixError {
     const e = new NixError(this.kind, this.message, this.pos);
-    e.trace.push(...this.trace);
+    // Not push(...trace): a trace can hold more frames than a call may take arguments.
+    for (const f of this.trace) e.trace.push(f);
     e.value = this.value;
     e.suggestions = this.suggestions;
     e.blackhole = this.blackhole;

@@ -20,6 +20,7 @@ import {
   canonical, type EvalIO, type FileType, forbidden, ioError, isUnder, notExist,
 } from './io.js';
 import { walkPath, type Resolved } from './resolve.js';
+import { reserveString } from '../limits/limits.js';
 import { ResolvingIO } from './resolving-io.js';
 
 export const DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
@@ -211,6 +212,7 @@ export class FsIO extends ResolvingIO implements EvalIO {
       const st = fstatSync(fd);
       if (!st.isFile()) throw this.special(r.given, r.path, st);
       if (st.size > this.maxFileSize) throw this.tooLarge(r.given, st.size);
+      reserveString(st.size);
       // Read what is there, up to one byte past the cap to notice a file that grew.
       const chunks: Buffer[] = [];
       let total = 0;

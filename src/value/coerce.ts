@@ -10,6 +10,7 @@ import {
 } from './values.js';
 import { copyPathToStore as storeCopyPathToStore } from '../store/add-path.js';
 import { printForError, printValue } from './print.js';
+import { reserveString, tick } from '../limits/limits.js';
 
 export interface CoerceOptions {
   coerceMore: boolean;
@@ -157,6 +158,8 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
           if (err instanceof NixError && opts.errorCtx) err.addTrace(opts.errorCtx.message, opts.errorCtx.pos);
           throw err;
         }
+        tick();
+        reserveString(s.length + r.s.length + 1);
         s += r.s;
         if (r.context && r.context.size > 0) {
           context ??= new Set();

@@ -8,11 +8,15 @@
 // - for builtins.toJSON, nesting counts against max-call-depth as it does in C++ Nix;
 // - an error gets the lines of C++ Nix's recursion: the attributes and list elements it is
 //   nested in, and the `outPath` or `__toString` results it came through.
-// Iterative over an explicit work stack, forcing through the VM as it goes.
+// Iterative over an explicit work stack (one cursor per list or set being written, so memory
+// grows with depth, not size), forcing through the VM as it goes; every step counts against
+// the deadline and the text against the memory budget (limits.ts), and an output bound stops
+// it with `output-limit` as soon as the text passes it.
 
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
+import { reserve, reserveString, tick } from '../limits/limits.js';
 import {
   Builtin, type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
@@ -144,7 +148,25 @@ interface ValueWork {
   frames: TraceLink | null;
 }
 
-type Work = ValueWork | { key: string } | string;
+/** A list or set being written: the element or attribute to write next. */
+interface Cursor {
+  items: Value[] | NixAttrs;
+  keys: string[] | null;
+  i: number;
+  depth: number;
+  copyToStore: boolean;
+  pos: SourcePos | undefined;
+  frames: TraceLink | null;
+}
+
+type Work = ValueWork | Cursor;
+
+/** A JSON text larger than its caller allows (the service's output limit). */
+export class OutputTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the JSON text is larger than ${maxBytes} bytes`);
+  }
+}
 
 function addTraces(e: unknown, frames: TraceLink | null): void {
   if (!(e instanceof NixError)) return;
@@ -176,10 +198,23 @@ function stackOverflow(pos: SourcePos | undefined): NixError {
  * The JSON text of a value; the context of the strings in it is added to `context`.
  * With `callDepth` (the call depth the serialisation starts at: 1 inside `builtins.toJSON`),
  * nesting counts against C++ Nix's max-call-depth as printValueAsJSON's recursion does;
- * without it, depth is bounded by memory only.
+ * without it, depth is bounded by memory only. Past `maxBytes` of text, OutputTooLarge.
  */
-export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number, maxCallDepth = MAX_CALL_DEPTH): Generator<Request, string, Value> {
+export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number, maxCallDepth = MAX_CALL_DEPTH, maxBytes = Infinity): Generator<Request, string, Value> {
   const out: string[] = [];
+  let size = 0;
+  const emit = (text: string): void => {
+    size += text.length;
+    if (size > maxBytes) throw new OutputTooLarge(maxBytes);
+    reserve(text.length + 8);
+    out.push(text);
+  };
+  /** A string's JSON is at least as long as the string: refuse a long one before escaping it. */
+  const emitString = (str: string): void => {
+    if (size + str.length + 2 > maxBytes) throw new OutputTooLarge(maxBytes);
+    reserveString(str.length);
+    emit(jsonString(str));
+  };
   const limit = callDepth === undefined ? Infinity : maxCallDepth;
   const work: Work[] = [{ v: root, depth: callDepth ?? 0, copyToStore, pos: undefined, frames: null }];
   // dump() runs after the value is built: an invalid string is reported only if evaluation succeeds.
@@ -188,11 +223,27 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
     if (utf8Error === undefined) utf8Error = utf8Problem(s);
   };
   while (work.length > 0) {
+    tick();
     const w = work.pop()!;
-    if (typeof w === 'string') { out.push(w); continue; }
-    if ('key' in w) {
-      checkUtf8(w.key);
-      out.push(jsonString(w.key) + ':');
+    if ('items' in w) {
+      // The next element or attribute of a list or set, or its end.
+      const c = w;
+      const n = c.keys === null ? (c.items as Value[]).length : c.keys.length;
+      if (c.i === n) { emit(c.keys === null ? ']' : '}'); continue; }
+      const i = c.i++;
+      work.push(c);
+      if (i > 0) emit(',');
+      if (c.keys === null) {
+        // An element is at the list's own position.
+        work.push({ v: (c.items as Value[])[i], depth: c.depth, copyToStore: c.copyToStore, pos: c.pos, frames: { message: `while evaluating list element at index ${i}`, pos: c.pos, parent: c.frames } });
+      } else {
+        const name = c.keys[i];
+        const set = c.items as NixAttrs;
+        const at = set.positions?.get(name);
+        checkUtf8(name);
+        emit(jsonString(name) + ':');
+        work.push({ v: set.get(name)!, depth: c.depth, copyToStore: c.copyToStore, pos: at, frames: { message: `while evaluating attribute '${name}'`, pos: at, parent: c.frames } });
+      }
       continue;
     }
     let { depth, pos, frames } = w;
@@ -245,19 +296,19 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
           if (throughToString) toStore = false;
         }
       }
-      if (v === null) { out.push('null'); continue; }
+      if (v === null) { emit('null'); continue; }
       switch (typeof v) {
-        case 'boolean': out.push(v ? 'true' : 'false'); continue;
-        case 'number': case 'bigint': out.push(String(v)); continue;
-        case 'string': checkUtf8(v); out.push(jsonString(v)); continue;
+        case 'boolean': emit(v ? 'true' : 'false'); continue;
+        case 'number': case 'bigint': emit(String(v)); continue;
+        case 'string': checkUtf8(v); emitString(v); continue;
       }
       if (v instanceof NixString) {
         for (const c of v.context) context.add(c);
         checkUtf8(v.s);
-        out.push(jsonString(v.s));
+        emitString(v.s);
         continue;
       }
-      if (v instanceof NixFloat) { out.push(jsonNumber(v.value)); continue; }
+      if (v instanceof NixFloat) { emit(jsonNumber(v.value)); continue; }
       if (v instanceof NixPath) {
         let s = v.path;
         if (toStore) {
@@ -266,32 +317,17 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
           s = r.s;
         }
         checkUtf8(s);
-        out.push(jsonString(s));
+        emitString(s);
         continue;
       }
       if (Array.isArray(v)) {
-        if (v.length === 0) { out.push('[]'); continue; }
-        out.push('[');
-        work.push(']');
-        // An element is at the list's own position.
-        for (let i = v.length - 1; i >= 0; i--) {
-          work.push({ v: v[i], depth, copyToStore: toStore, pos, frames: { message: `while evaluating list element at index ${i}`, pos, parent: frames } });
-          if (i > 0) work.push(',');
-        }
+        emit('[');
+        work.push({ items: v, keys: null, i: 0, depth, copyToStore: toStore, pos, frames });
         continue;
       }
       if (v instanceof NixAttrs) {
-        const keys = v.keys();
-        if (keys.length === 0) { out.push('{}'); continue; }
-        out.push('{');
-        work.push('}');
-        for (let i = keys.length - 1; i >= 0; i--) {
-          const name = keys[i];
-          const at = v.positions?.get(name);
-          work.push({ v: v.get(name)!, depth, copyToStore: toStore, pos: at, frames: { message: `while evaluating attribute '${name}'`, pos: at, parent: frames } });
-          work.push({ key: name });
-          if (i > 0) work.push(',');
-        }
+        emit('{');
+        work.push({ items: v, keys: v.keys(), i: 0, depth, copyToStore: toStore, pos, frames });
         continue;
       }
       throw cannotConvert(v, pos);
@@ -303,6 +339,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
   if (utf8Error !== undefined) {
     throw new NixError('eval', `JSON serialization error: [json.exception.type_error.316] ${utf8Error}`);
   }
+  reserveString(size);
   return out.join('');
 }
 

@@ -8,6 +8,7 @@ import { formatFloat } from './float.js';
 import { Builtin, Closure, NixAttrs, NixFloat, NixPath, NixString, Thunk, ThunkState, type Value } from './values.js';
 import { quoteString, showIdentifier } from '../syntax/show.js';
 import { utf8ToBytes } from '../syntax/source.js';
+import { reserve, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
 
 // Output is a byte string; these markers are UTF-8.
 const THUNK = utf8ToBytes('«thunk»');
@@ -40,6 +41,14 @@ function elided(n: number, one: string, many: string): string {
 
 export function printValue(root: Value, options: PrintOptions = {}): string {
   const out: string[] = [];
+  let size = 0;
+  const emit = (...parts: string[]): void => {
+    for (const p of parts) {
+      size += p.length;
+      reserve(p.length + SLOT_BYTES);
+      out.push(p);
+    }
+  };
   const seen = options.trackRepeated ? new Set<object>() : undefined;
   const maxDepth = options.maxDepth ?? Infinity;
   const maxAttrs = options.maxAttrs ?? Infinity;
@@ -48,28 +57,29 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
   let itemsPrinted = 0;
   const stack: Frame[] = [{ kind: 'value', raw: root, depth: 0 }];
   while (stack.length > 0) {
+    tick();
     const f = stack[stack.length - 1];
     if (f.kind === 'attrs') {
       if (f.i > 0) attrsPrinted++;
-      if (f.i > 0) out.push(';');
-      if (f.i === f.keys.length) { out.push(' }'); stack.pop(); continue; }
-      out.push(' ');
+      if (f.i > 0) emit(';');
+      if (f.i === f.keys.length) { emit(' }'); stack.pop(); continue; }
+      emit(' ');
       if (attrsPrinted >= maxAttrs) {
-        out.push(elided(f.keys.length - f.i, 'attribute', 'attributes'), ' }');
+        emit(elided(f.keys.length - f.i, 'attribute', 'attributes'), ' }');
         stack.pop();
         continue;
       }
       const k = f.keys[f.i++];
-      out.push(showIdentifier(k), ' = ');
+      emit(showIdentifier(k), ' = ');
       stack.push({ kind: 'value', raw: f.set.get(k)!, depth: f.depth + 1 });
       continue;
     }
     if (f.kind === 'list') {
       if (f.i > 0) itemsPrinted++;
-      if (f.i === f.list.length) { out.push(' ]'); stack.pop(); continue; }
-      out.push(' ');
+      if (f.i === f.list.length) { emit(' ]'); stack.pop(); continue; }
+      emit(' ');
       if (itemsPrinted >= maxItems) {
-        out.push(elided(f.list.length - f.i, 'item', 'items'), ' ]');
+        emit(elided(f.list.length - f.i, 'item', 'items'), ' ]');
         stack.pop();
         continue;
       }
@@ -79,57 +89,58 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     stack.pop();
     let v = f.raw;
     if (v instanceof Thunk) {
-      if (v.state !== ThunkState.Done) { out.push(THUNK); continue; }
+      if (v.state !== ThunkState.Done) { emit(THUNK); continue; }
       v = v.value!;
     }
-    if (v === null) { out.push('null'); continue; }
+    if (v === null) { emit('null'); continue; }
     switch (typeof v) {
-      case 'boolean': out.push(v ? 'true' : 'false'); continue;
-      case 'number': case 'bigint': out.push(String(v)); continue;
-      case 'string': out.push(quoteString(v)); continue;
+      case 'boolean': emit(v ? 'true' : 'false'); continue;
+      case 'number': case 'bigint': emit(String(v)); continue;
+      case 'string': reserveString(v.length); emit(quoteString(v)); continue;
     }
-    if (v instanceof NixString) { out.push(quoteString(v.s)); continue; }
-    if (v instanceof NixFloat) { out.push(formatFloat(v.value)); continue; }
-    if (v instanceof NixPath) { out.push(v.path); continue; }
+    if (v instanceof NixString) { reserveString(v.s.length); emit(quoteString(v.s)); continue; }
+    if (v instanceof NixFloat) { emit(formatFloat(v.value)); continue; }
+    if (v instanceof NixPath) { emit(v.path); continue; }
     if (v instanceof Closure) {
-      if (!options.describeFunctions) { out.push('<LAMBDA>'); continue; }
+      if (!options.describeFunctions) { emit('<LAMBDA>'); continue; }
       const { line, column } = v.lambda.source.lineCol(v.lambda.pos);
       const name = v.lambda.name !== undefined ? `${v.lambda.name} ` : '';
-      out.push(utf8ToBytes(`«lambda ${name}@ `) + `${v.lambda.source.origin}:${line}:${column}` + utf8ToBytes('»'));
+      emit(utf8ToBytes(`«lambda ${name}@ `) + `${v.lambda.source.origin}:${line}:${column}` + utf8ToBytes('»'));
       continue;
     }
     if (v instanceof Builtin) {
-      if (!options.describeFunctions) { out.push(v.args.length > 0 ? '<PRIMOP-APP>' : '<PRIMOP>'); continue; }
-      out.push(utf8ToBytes(v.args.length > 0 ? `«partially applied primop ${v.spec.name}»` : `«primop ${v.spec.name}»`));
+      if (!options.describeFunctions) { emit(v.args.length > 0 ? '<PRIMOP-APP>' : '<PRIMOP>'); continue; }
+      emit(utf8ToBytes(v.args.length > 0 ? `«partially applied primop ${v.spec.name}»` : `«primop ${v.spec.name}»`));
       continue;
     }
     if (Array.isArray(v)) {
-      if (v.length === 0) { out.push('[ ]'); continue; }
+      if (v.length === 0) { emit('[ ]'); continue; }
       if (seen) {
         // C++ Nix stores lists of one or two elements inside the value that holds them, so
         // such a list is "the same" only when reached through the same thunk.
         const key = v.length <= 2 && f.raw instanceof Thunk ? f.raw : v;
-        if (seen.has(key)) { out.push(REPEATED); continue; }
+        if (seen.has(key)) { emit(REPEATED); continue; }
         seen.add(key);
       }
-      if (f.depth >= maxDepth) { out.push('[ ... ]'); continue; }
-      out.push('[');
+      if (f.depth >= maxDepth) { emit('[ ... ]'); continue; }
+      emit('[');
       stack.push({ kind: 'list', list: v, i: 0, depth: f.depth, raw: f.raw });
       continue;
     }
     if (v instanceof NixAttrs) {
-      if (v.size === 0) { out.push('{ }'); continue; }
+      if (v.size === 0) { emit('{ }'); continue; }
       if (seen) {
-        if (seen.has(v)) { out.push(REPEATED); continue; }
+        if (seen.has(v)) { emit(REPEATED); continue; }
         seen.add(v);
       }
-      if (f.depth >= maxDepth) { out.push('{ ... }'); continue; }
-      out.push('{');
+      if (f.depth >= maxDepth) { emit('{ ... }'); continue; }
+      emit('{');
       stack.push({ kind: 'attrs', set: v, keys: v.keys(), i: 0, depth: f.depth });
       continue;
     }
-    out.push('«unknown»');
+    emit('«unknown»');
   }
+  reserveString(size);
   return out.join('');
 }
 

@@ -10,6 +10,7 @@ import {
   Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, ThunkState,
   type Value,
 } from './values.js';
+import { OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
 
 export interface XmlOptions {
   /** Force values while printing (toXML, `--strict`); otherwise unevaluated thunks print as `<unevaluated />`. */
@@ -75,14 +76,22 @@ type Work =
  */
 export function* printValueAsXML(root: Value, context: Set<string>, options: XmlOptions): Generator<Request, string, Value> {
   const out: string[] = [HEADER, '<expr>\n'];
+  let size = HEADER.length + 7;
+  const emit = (text: string): void => {
+    size += text.length;
+    reserve(text.length + SLOT_BYTES);
+    out.push(text);
+  };
   const drvsSeen = new Set<string>();
   const work: Work[] = ['</expr>\n', { kind: 'value', v: root, depth: 1 }];
   while (work.length > 0) {
+    tick();
     const w = work.pop()!;
-    if (typeof w === 'string') { out.push(w); continue; }
+    if (typeof w === 'string') { emit(w); continue; }
     if (w.kind === 'attrs') {
       // The attributes of a set, each as <attr name="...">value</attr>, in sorted order.
       const keys = w.set.keys();
+      reserveList(3 * keys.length, OBJECT_BYTES);
       for (let i = keys.length - 1; i >= 0; i--) {
         work.push(closeElement(w.depth, 'attr'));
         work.push({ kind: 'value', v: w.set.get(keys[i])!, depth: w.depth + 1 });
@@ -95,24 +104,25 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
     if (v instanceof Thunk) {
       if (options.strict) v = yield* force(v);
       else if (v.state === ThunkState.Done) v = v.value!;
-      else { out.push(emptyElement(depth, 'unevaluated')); continue; }
+      else { emit(emptyElement(depth, 'unevaluated')); continue; }
     }
-    if (v === null) { out.push(emptyElement(depth, 'null')); continue; }
+    if (v === null) { emit(emptyElement(depth, 'null')); continue; }
     switch (typeof v) {
-      case 'boolean': out.push(emptyElement(depth, 'bool', [['value', v ? 'true' : 'false']])); continue;
-      case 'number': case 'bigint': out.push(emptyElement(depth, 'int', [['value', String(v)]])); continue;
-      case 'string': out.push(emptyElement(depth, 'string', [['value', v]])); continue;
+      case 'boolean': emit(emptyElement(depth, 'bool', [['value', v ? 'true' : 'false']])); continue;
+      case 'number': case 'bigint': emit(emptyElement(depth, 'int', [['value', String(v)]])); continue;
+      case 'string': emit(emptyElement(depth, 'string', [['value', v]])); continue;
     }
     if (v instanceof NixString) {
       for (const c of v.context) context.add(c);
-      out.push(emptyElement(depth, 'string', [['value', v.s]]));
+      emit(emptyElement(depth, 'string', [['value', v.s]]));
       continue;
     }
-    if (v instanceof NixFloat) { out.push(emptyElement(depth, 'float', [['value', formatFloat(v.value)]])); continue; }
-    if (v instanceof NixPath) { out.push(emptyElement(depth, 'path', [['value', v.path]])); continue; }
+    if (v instanceof NixFloat) { emit(emptyElement(depth, 'float', [['value', formatFloat(v.value)]])); continue; }
+    if (v instanceof NixPath) { emit(emptyElement(depth, 'path', [['value', v.path]])); continue; }
     if (Array.isArray(v)) {
-      out.push(openElement(depth, 'list'));
+      emit(openElement(depth, 'list'));
       work.push(closeElement(depth, 'list'));
+      reserveList(v.length, OBJECT_BYTES);
       for (let i = v.length - 1; i >= 0; i--) work.push({ kind: 'value', v: v[i], depth: depth + 1 });
       continue;
     }
@@ -123,7 +133,7 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
         if (drvPath !== undefined) attrs.push(['drvPath', drvPath]);
         const outPath = yield* stringAttr(v, 'outPath', options.strict);
         if (outPath !== undefined) attrs.push(['outPath', outPath]);
-        out.push(openElement(depth, 'derivation', attrs));
+        emit(openElement(depth, 'derivation', attrs));
         work.push(closeElement(depth, 'derivation'));
         if (drvPath !== undefined && drvPath !== '' && !drvsSeen.has(drvPath)) {
           drvsSeen.add(drvPath);
@@ -133,7 +143,7 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
         }
         continue;
       }
-      out.push(openElement(depth, 'attrs'));
+      emit(openElement(depth, 'attrs'));
       work.push(closeElement(depth, 'attrs'));
       work.push({ kind: 'attrs', set: v, depth: depth + 1 });
       continue;
@@ -146,29 +156,30 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
         if (lambda.source.origin.startsWith('/')) attrs.push(['path', lambda.source.origin]);
         attrs.push(['line', String(lc.line)], ['column', String(lc.column)]);
       }
-      out.push(openElement(depth, 'function', attrs));
+      emit(openElement(depth, 'function', attrs));
       const formals = lambda.formals;
       if (formals) {
         const patAttrs: [string, string][] = [];
         if (lambda.arg !== undefined) patAttrs.push(['name', lambda.arg]);
         if (formals.ellipsis) patAttrs.push(['ellipsis', '1']);
-        out.push(openElement(depth + 1, 'attrspat', patAttrs));
+        emit(openElement(depth + 1, 'attrspat', patAttrs));
         const names = formals.entries.map((e) => e.name).sort(compareBytes);
-        for (const n of names) out.push(emptyElement(depth + 2, 'attr', [['name', n]]));
-        out.push(closeElement(depth + 1, 'attrspat'));
+        for (const n of names) emit(emptyElement(depth + 2, 'attr', [['name', n]]));
+        emit(closeElement(depth + 1, 'attrspat'));
       } else {
-        out.push(emptyElement(depth + 1, 'varpat', [['name', lambda.arg ?? '']]));
+        emit(emptyElement(depth + 1, 'varpat', [['name', lambda.arg ?? '']]));
       }
-      out.push(closeElement(depth, 'function'));
+      emit(closeElement(depth, 'function'));
       continue;
     }
     if (v instanceof Builtin) {
       // C++ Nix does not serialise primops either.
-      out.push(emptyElement(depth, 'unevaluated'));
+      emit(emptyElement(depth, 'unevaluated'));
       continue;
     }
-    out.push(emptyElement(depth, 'unevaluated'));
+    emit(emptyElement(depth, 'unevaluated'));
   }
+  reserveString(size);
   return out.join('');
 }
 

@@ -11,6 +11,7 @@ import {
 import { printForError } from '../value/print.js';
 import { type Coerced, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
+import { OBJECT_BYTES, reserveAttrs, reserveList, reserveString, tick } from '../limits/limits.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -65,6 +66,7 @@ export function* equalGen(a0: Value, b0: Value): Gen<boolean> {
     if (!first) {
       if (work.length === 0) break;
       [ra, rb] = work.pop()!;
+      tick();
       if (ra === rb && typeof ra === 'object' && ra !== null) continue;
     }
     const a = yield* force(ra);
@@ -83,6 +85,7 @@ export function* equalGen(a0: Value, b0: Value): Gen<boolean> {
     if (a instanceof NixPath && b instanceof NixPath) { if (a.path !== b.path) return false; continue; }
     if (Array.isArray(a) && Array.isArray(b)) {
       if (a.length !== b.length) return false;
+      reserveList(a.length, OBJECT_BYTES);
       for (let i = a.length - 1; i >= 0; i--) work.push([a[i], b[i]]);
       continue;
     }
@@ -97,6 +100,7 @@ export function* equalGen(a0: Value, b0: Value): Gen<boolean> {
       const ka = a.keys();
       const kb = b.keys();
       for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return false;
+      reserveList(ka.length, OBJECT_BYTES);
       for (let i = ka.length - 1; i >= 0; i--) work.push([a.get(ka[i])!, b.get(ka[i])!]);
       continue;
     }
@@ -149,7 +153,10 @@ export function quickAdd(a: Value, b: Value): Value | undefined {
     const r = a + b;
     return Number.isSafeInteger(r) ? r : addInt(a, b);
   }
-  if (typeof a === 'string' && typeof b === 'string') return a + b;
+  if (typeof a === 'string' && typeof b === 'string') {
+    reserveString(a.length + b.length);
+    return a + b;
+  }
   if (isInt(a) && isInt(b)) return addInt(a, b);
   if (a instanceof NixFloat && b instanceof NixFloat) return new NixFloat(a.value + b.value);
   if (a instanceof NixFloat && isInt(b)) return new NixFloat(a.value + Number(b));
@@ -190,13 +197,14 @@ export function* concatGen(parts: Value[], forceString: boolean, positions?: Sou
   let context: Set<string> | undefined;
   for (let i = 0; i < parts.length; i++) {
     const p = i === 0 ? first : yield* force(parts[i]);
-    if (typeof p === 'string') { s += p; continue; }
+    if (typeof p === 'string') { reserveString(s.length + p.length); s += p; continue; }
     // Only the coercion's own failure is "while evaluating a path segment" (C++ Nix's errorCtx);
     // errors from `__toString` or `outPath` carry their own frames.
     const r: Coerced = yield* coerceToString(p, {
       coerceMore: false, copyToStore: !toPath,
       errorCtx: { message: 'while evaluating a path segment', pos: positions?.[i] },
     });
+    reserveString(s.length + r.s.length);
     s += r.s;
     if (r.context && r.context.size > 0) {
       context ??= new Set();
@@ -214,6 +222,7 @@ export function* concatGen(parts: Value[], forceString: boolean, positions?: Sou
 export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
   if (b.size === 0) return a;
   if (a.size === 0) return b;
+  reserveAttrs(a.size + b.size);
   const map = new Map(a.map);
   for (const [k, v] of b.map) map.set(k, v);
   const positions = a.positions || b.positions ? new LayeredPositions(a.positions, b.positions, (n) => b.has(n)) : undefined;

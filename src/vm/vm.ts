@@ -19,6 +19,9 @@ import { Source } from '../syntax/source.js';
 import * as ops from './ops.js';
 import { explainInequality } from './explain-equal.js';
 import { callFrames, TailCallLog } from './tail-calls.js';
+import { activate, engineLimitError, EvalLimits, reserveList } from '../limits/limits.js';
+
+export { EvalTimeout } from '../limits/limits.js';
 
 const enum FrameKind { Bytecode, Generator }
 
@@ -67,10 +70,9 @@ export interface VmOptions {
   /** Global bindings: builtins and constants. */
   globals: Map<string, Value>;
   state: EvalState;
-  /** Wall-clock deadline (ms since epoch), checked every few thousand instructions. */
-  deadline?: number;
-  /** Called with the deadline check: the embedder's own limits (memory, cancellation). */
-  checkLimits?: () => void;
+  /** The evaluation's memory budget and deadline, active while the VM runs; checked every few
+   * thousand instructions. Default: no deadline, the JS heap's size as the budget. */
+  limits?: EvalLimits;
   /**
    * C++ Nix's max-call-depth: a call made while this many calls are in progress fails with
    * "stack overflow; max-call-depth exceeded". Default: no limit (the VM does not recurse
@@ -78,8 +80,6 @@ export interface VmOptions {
    */
   maxCallDepth?: number;
 }
-
-export class EvalTimeout extends Error {}
 
 const INFINITE_RECURSION = 'infinite recursion encountered';
 
@@ -116,16 +116,14 @@ export class VM {
   private readonly stack: Value[] = [];
   private readonly globals: Map<string, Value>;
   private readonly state: EvalState;
-  private deadline: number;
-  private readonly embedderCheck: (() => void) | undefined;
+  readonly limits: EvalLimits;
   private budget = 0;
   readonly maxCallDepth: number;
 
   constructor(options: VmOptions) {
     this.globals = options.globals;
     this.state = options.state;
-    this.deadline = options.deadline ?? Infinity;
-    this.embedderCheck = options.checkLimits;
+    this.limits = options.limits ?? new EvalLimits();
     this.maxCallDepth = options.maxCallDepth ?? NO_CALL_DEPTH_LIMIT;
   }
 
@@ -150,20 +148,23 @@ export class VM {
 
   private loop(bottom: number): Value {
     const frames = this.frames;
-    let result: Value | undefined;
-    for (;;) {
-      try {
-        result = this.execute(bottom);
-        return result;
-      } catch (err) {
-        const e = this.unwind(err, bottom);
-        if (e) {
-          // Unwinding reached the bottom frame: the error leaves the VM.
-          frames.length = bottom;
-          throw e;
+    const outerLimits = activate(this.limits);
+    try {
+      for (;;) {
+        try {
+          return this.execute(bottom);
+        } catch (err) {
+          const e = this.unwind(err, bottom);
+          if (e) {
+            // Unwinding reached the bottom frame: the error leaves the VM.
+            frames.length = bottom;
+            throw e;
+          }
+          // A generator caught the error; keep running.
         }
-        // A generator caught the error; keep running.
       }
+    } finally {
+      activate(outerLimits);
     }
   }
 
@@ -238,7 +239,7 @@ export class VM {
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
       return new NixError('eval', STACK_OVERFLOW);
     }
-    return err;
+    return engineLimitError(err) ?? err;
   }
 
   private posOf(chunk: Chunk, ip: number): SourcePos | undefined {
@@ -411,6 +412,8 @@ export class VM {
       if (frames.length === bottom) return finalValue;
       const frame = frames[frames.length - 1];
       if (frame.kind === FrameKind.Generator) {
+        // A resumption counts as an instruction: a builtin looping over calls is checked too.
+        if (--this.budget < 0) this.checkLimits();
         const resume = frame.resume;
         frame.resume = undefined;
         const r = frame.gen.next(resume as Value);
@@ -725,6 +728,7 @@ export class VM {
             }
             const la = a as Value[];
             const lb = b as Value[];
+            if (la.length !== 0 && lb.length !== 0) reserveList(la.length + lb.length);
             stack.push(la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb));
             break;
           }
@@ -804,8 +808,7 @@ export class VM {
 
   private checkLimits(): void {
     this.budget = 10000;
-    if (Date.now() > this.deadline) throw new EvalTimeout('evaluation timed out');
-    this.embedderCheck?.();
+    this.limits.check();
   }
 
   private showPos(chunk: Chunk, ip: number): string {

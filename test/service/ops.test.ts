@@ -33,7 +33,7 @@ describe('with a default server', () => {
     expect(text).toMatch(/nixeval_evaluation_errors_total\{kind="throw"\} 1/);
     expect(text).toMatch(/nixeval_evaluations_total\{outcome="ok"\} 2/);
     expect(text).toMatch(/nixeval_import_cache_lookups_total\{result="miss"\} \d+/);
-    for (const name of ['nixeval_pool_queue_depth 0', 'nixeval_pool_busy_workers 0', 'nixeval_pool_workers 2', 'nixeval_jobs{state="running"} 0', 'nixeval_process_cpu_seconds_total']) {
+    for (const name of ['nixeval_pool_queue_depth 0', 'nixeval_pool_busy_workers 0', 'nixeval_pool_workers 2', 'nixeval_jobs{state="running"} 0', 'process_cpu_seconds_total']) {
       expect(text).toContain(name);
     }
   });

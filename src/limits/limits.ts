@@ -1,0 +1,181 @@
+// The limits of the running evaluation, a memory budget and a deadline, reachable from every
+// layer that allocates or loops (the VM, the compiled tier, builtins, printing, JSON) without
+// passing anything around.
+//
+// Why a budget: V8 checks nothing before an allocation. One `l ++ l` of two long lists asks
+// for a gigabyte at once, and when that passes V8's heap limit V8 aborts the whole process
+// (and a JS array grown past about 2^27 elements aborts it whatever the limit). A periodic
+// look at the heap cannot prevent that, so everything whose result grows with its input
+// first says how much it is about to allocate:
+//
+//     reserveList(a.length + b.length);         // before a.concat(b)
+//     reserveString(total);                     // before parts.join('')
+//     reserve(bytes);                           // anything else, estimated
+//
+// `reserve` is a subtraction and a comparison: it takes from a headroom (what the heap may
+// still grow by, as last measured). Only when the headroom is used up is the heap measured
+// again, and the allocation that still does not fit fails with a `memory-limit` error, which
+// `tryEval` does not catch. The `reserve*` helpers also refuse, always, what V8 cannot hold
+// at all (longest list, string, attribute set) with the same error, never a crash.
+//
+// Why a tick: the VM counts its instructions and checks the deadline every few thousand, but
+// a loop inside one builtin or one serialiser over data already evaluated (printing, JSON,
+// XML, deep forcing, equality, regex, ...) runs no instruction. Such a loop calls `tick()` once
+// per step, which checks the deadline (and measures the heap) every few thousand steps.
+//
+// The Evaluation owns its EvalLimits; the VM makes them the active ones while it runs
+// (`activate`). Outside any evaluation the active limits have no deadline and the JS heap's
+// own size as their budget.
+
+import { constants as bufferConstants } from 'node:buffer';
+import { getHeapStatistics } from 'node:v8';
+import { NixError } from '../errors/errors.js';
+
+/** The deadline passed (not a NixError: no trace, not memoised by thunks). */
+export class EvalTimeout extends Error {}
+
+// Estimated sizes (bytes, 64-bit V8) of what builtins allocate, for `reserve`.
+/** One element of a list (a pointer in the array). */
+export const SLOT_BYTES = 8;
+/** A new thunk or deferred application in a list, with its argument array and its slot. */
+export const THUNK_BYTES = 136;
+/** One attribute of a set: a Map entry and its share of the table. */
+export const ATTR_BYTES = 48;
+/** A small object (a value wrapper, a match record, a string slice). */
+export const OBJECT_BYTES = 48;
+
+/** The longest list nixeval builds: V8 aborts the process when an array grows past ~1.26 × 2^27. */
+export const MAX_LIST_LENGTH = 2 ** 26;
+/** The most attributes in a set (V8's largest Map). */
+export const MAX_ATTRS = 2 ** 24;
+/** The longest string V8 holds (bytes, as nixeval's strings are byte strings). */
+export const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+
+/** Steps between two checks of the deadline by `tick`. */
+const TICKS = 4096;
+/** What the heap keeps free below V8's own limit, for what the evaluation does not reserve. */
+const ENGINE_MARGIN_BYTES = 64 * 1024 * 1024;
+
+const MiB = 1024 * 1024;
+
+export interface LimitsOptions {
+  /** Wall-clock deadline, ms since epoch. */
+  deadline?: number;
+  /** How far the heap may grow past its size when the limits are made (bytes). */
+  maxMemoryBytes?: number;
+  /** The embedder's own checks (cancellation), run with every deadline check; throws to stop. */
+  check?: () => void;
+  /** A full garbage collection, tried once before an allocation fails for lack of memory. */
+  collectGarbage?: () => void;
+}
+
+export class EvalLimits {
+  /** Bytes the evaluation may still allocate before the heap is measured again. */
+  headroom: number;
+  /** Steps `tick` counts down before the next check. */
+  ticks = TICKS;
+  readonly deadline: number;
+  /** Heap in use when the limits were made. */
+  readonly baseHeapBytes: number;
+  /** The most heap in use seen at a measurement. */
+  peakHeapBytes: number;
+  private readonly ceiling: number;
+
+  constructor(private readonly options: LimitsOptions = {}) {
+    this.deadline = options.deadline ?? Infinity;
+    const heap = getHeapStatistics();
+    this.baseHeapBytes = heap.used_heap_size;
+    this.peakHeapBytes = this.baseHeapBytes;
+    // Never past V8's own limit: there V8 aborts the process rather than throw.
+    this.ceiling = Math.min(heap.heap_size_limit - ENGINE_MARGIN_BYTES, this.baseHeapBytes + (options.maxMemoryBytes ?? Infinity));
+    this.headroom = this.ceiling - this.baseHeapBytes;
+  }
+
+  /** Checks the deadline and the embedder's limits, and measures the heap. */
+  check(): void {
+    this.ticks = TICKS;
+    if (Date.now() > this.deadline) throw new EvalTimeout('evaluation timed out');
+    this.options.check?.();
+    this.measure(0);
+  }
+
+  /** Measures the heap and takes `bytes` from what is left; fails when they do not fit. */
+  measure(bytes: number): void {
+    let used = getHeapStatistics().used_heap_size;
+    if (used > this.peakHeapBytes) this.peakHeapBytes = used;
+    if (used + bytes > this.ceiling && this.options.collectGarbage) {
+      // What is in use may be mostly garbage that V8 has not collected yet.
+      this.options.collectGarbage();
+      used = getHeapStatistics().used_heap_size;
+    }
+    this.headroom = this.ceiling - used - bytes;
+    if (this.headroom < 0) {
+      this.headroom = this.ceiling - used;
+      throw this.exceeded(bytes);
+    }
+  }
+
+  private exceeded(bytes: number): NixError {
+    const max = this.options.maxMemoryBytes;
+    const limit = max !== undefined && this.baseHeapBytes + max <= this.ceiling
+      ? `its memory limit of ${Math.round(max / MiB)} MiB`
+      : `the memory the JS heap allows (${Math.round((this.ceiling - this.baseHeapBytes) / MiB)} MiB)`;
+    const what = bytes >= MiB ? ` (it asked for ${Math.round(bytes / MiB)} MiB more at once)` : '';
+    return new NixError('memory-limit', `evaluation used more than ${limit}${what}`);
+  }
+}
+
+/** The limits in force outside any evaluation. */
+const UNLIMITED = new EvalLimits();
+let active: EvalLimits = UNLIMITED;
+
+/** Makes `limits` the active ones; returns those they replace, to restore afterwards. */
+export function activate(limits: EvalLimits | undefined): EvalLimits {
+  const previous = active;
+  active = limits ?? UNLIMITED;
+  return previous;
+}
+
+/** Takes `bytes` from the memory budget before allocating them; `memory-limit` if they do not fit. */
+export function reserve(bytes: number): void {
+  if ((active.headroom -= bytes) < 0) {
+    active.headroom += bytes;
+    active.measure(bytes);
+  }
+}
+
+/** Before building a list of `length` elements, each costing `perElement` bytes. */
+export function reserveList(length: number, perElement = SLOT_BYTES): void {
+  if (length > MAX_LIST_LENGTH) throw tooLarge(`a list of ${length} elements`, MAX_LIST_LENGTH);
+  reserve(length * perElement);
+}
+
+/** Before building a string of `length` bytes. */
+export function reserveString(length: number): void {
+  if (length > MAX_STRING_LENGTH) throw tooLarge(`a string of ${length} bytes`, MAX_STRING_LENGTH);
+  reserve(length);
+}
+
+/** Before building an attribute set of `size` attributes. */
+export function reserveAttrs(size: number): void {
+  if (size > MAX_ATTRS) throw tooLarge(`an attribute set of ${size} attributes`, MAX_ATTRS);
+  reserve(size * ATTR_BYTES);
+}
+
+/** One step of a long loop: checks the deadline (and the heap) every few thousand steps. */
+export function tick(): void {
+  if (--active.ticks < 0) active.check();
+}
+
+function tooLarge(what: string, max: number): NixError {
+  return new NixError('memory-limit', `${what} is larger than nixeval can hold (at most ${max})`);
+}
+
+/** Errors the JS engine throws when a value outgrows what it can hold, as `memory-limit` errors. */
+export function engineLimitError(e: unknown): NixError | undefined {
+  const tooLong = e instanceof Error && (e as { code?: string }).code === 'ERR_STRING_TOO_LONG';
+  if (!tooLong && !(e instanceof RangeError && /Invalid (string|array|typed array) length|Array buffer allocation failed|maximum size exceeded|out of memory/i.test(e.message))) {
+    return undefined;
+  }
+  return new NixError('memory-limit', `evaluation ran out of memory: ${e.message}`);
+}
