@@ -59,12 +59,44 @@ export function tokenize(text: string): Token[] {
   return new Lexer(text).run();
 }
 
+/**
+ * The end of the run of characters satisfying `test` that contains `from`, remembered: every
+ * token starting inside a run looks for its end (a path or URI is the longest match), and
+ * `a.b.c...`, `1+1+...` or `---...` are one long run of path characters, so without it each
+ * token would scan to the end of the run again and lexing would take quadratic time.
+ */
+class RunEnds {
+  private from = -1;
+  private end = -1;
+  constructor(private readonly text: string, private readonly test: (c: number) => boolean) {}
+
+  endOf(p: number): number {
+    if (p >= this.from && p <= this.end) return this.end;
+    let q = p;
+    const t = this.text;
+    while (q < t.length && this.test(t.charCodeAt(q))) q++;
+    this.from = p;
+    this.end = q;
+    return q;
+  }
+}
+
+/** [a-zA-Z0-9+\-.]: the characters of a URI's scheme after its first. */
+function isSchemeChar(d: number): boolean {
+  return (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || isDigit(d) || d === 43 || d === 45 || d === 46;
+}
+
 class Lexer {
   private pos = 0;
+  private readonly pathRuns: RunEnds;
+  private readonly schemeRuns: RunEnds;
   private readonly tokens: Token[] = [];
   private readonly modes: Mode[] = [Mode.Default];
   /** Depth of Default states pushed by `{` / `${`; a `}` at depth 0 never pops (flex's INITIAL). */
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.pathRuns = new RunEnds(text, isPathChar);
+    this.schemeRuns = new RunEnds(text, isSchemeChar);
+  }
 
   run(): Token[] {
     const t = this.text;
@@ -304,7 +336,7 @@ class Lexer {
       if (t.charCodeAt(p) !== 47) return { len: 0, interpolated: false };
       if (t.startsWith('${', p + 1)) return { len: p + 1 - start, interpolated: true };
     } else {
-      while (isPathChar(t.charCodeAt(p))) p++;
+      p = this.pathRuns.endOf(p);
       if (t.charCodeAt(p) !== 47) return { len: 0, interpolated: false };
     }
     // p is at a '/'; now (/{PATH_CHAR}+)+/?
@@ -326,8 +358,7 @@ class Lexer {
     // The PATH_SEG alternative is {PATH_CHAR}*/ which cannot include inner slashes,
     // but the full PATH with a trailing slash followed by ${ is handled by InPathSlash.
     if (t.charCodeAt(start) !== 126) {
-      let q = start;
-      while (isPathChar(t.charCodeAt(q))) q++;
+      const q = this.pathRuns.endOf(start);
       if (t.charCodeAt(q) === 47 && t.startsWith('${', q + 1)) {
         const segLen = q + 1 - start;
         // flex: PATH_SEG\$\{ matches segLen+2 chars, longer than PATH only if PATH <= segLen+1
@@ -342,12 +373,7 @@ class Lexer {
     const t = this.text;
     const c = t.charCodeAt(start);
     if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return 0;
-    let p = start + 1;
-    while (true) {
-      const d = t.charCodeAt(p);
-      if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || isDigit(d) || d === 43 || d === 45 || d === 46) p++;
-      else break;
-    }
+    let p = this.schemeRuns.endOf(start + 1);
     if (t.charCodeAt(p) !== 58) return 0;
     p++;
     const bodyStart = p;
