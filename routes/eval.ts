@@ -5,9 +5,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { BatchRequest, BatchResponse, ErrorResponse, EvalFailure, EvalRequest, EvalResult } from './schemas.js';
 import {
-  errorJson, evaluateAndReply, HttpError, outcomeMembers, outcomeStatus, type Service, sendError, sendJson, toEvalJob,
+  answerGone, clientGone, evaluateAndReply, HttpError, type Service, sendError, sendJson, toEvalJob,
 } from './service.js';
-import { OverloadedError, type TaskOutcome } from '../workers/pool.js';
+import { errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
+import { CancelledError, OverloadedError, type TaskOutcome } from '../workers/pool.js';
 
 const busy = Type.Ref(ErrorResponse, { description: 'The queue of evaluations is full (or the server is under pressure, or shutting down); see Retry-After.' });
 const bad = Type.Ref(ErrorResponse, { description: 'Malformed request.' });
@@ -69,21 +70,24 @@ export async function evalRoutes(app: FastifyInstance, opts: { service: Service 
     });
     const runnable = jobs.filter((j) => !(j instanceof HttpError)).length;
     if (svc.pool.isClosed || svc.pool.wouldOverflow(runnable)) {
-      svc.metrics.shed.inc({ reason: 'queue-full' });
+      svc.metrics.shed.inc({ reason: svc.pool.isClosed ? 'shutdown' : 'queue-full' });
       return sendError(reply, 503, 'overloaded', svc.pool.isClosed ? 'the server is shutting down' : 'the evaluation queue cannot take this batch now; try again later', svc.config.retryAfterSeconds);
     }
+    const signal = clientGone(reply);
     const results = await Promise.all(jobs.map(async (job, i): Promise<string> => {
       if (job instanceof HttpError) return `{"status":${job.statusCode},"error":${JSON.stringify({ kind: job.kind, message: job.message })}}`;
       let out: TaskOutcome;
       try {
-        out = await svc.pool.run(job, { reqId: `${req.id}/${i}` });
+        out = await svc.pool.run(job, { reqId: `${req.id}/${i}`, signal });
       } catch (e) {
         if (e instanceof OverloadedError) return `{"status":503,${errorJson('overloaded', e.message).slice(1)}`;
+        if (e instanceof CancelledError) return '';
         throw e;
       }
       svc.metrics.recordOutcome(out);
       return `{"status":${outcomeStatus(out)},${outcomeMembers(out, performance.now() - t0)}}`;
     }));
+    if (signal.aborted) return answerGone(reply);
     req.outcome = 'ok';
     return sendJson(reply, 200, `{"results":[${results.join(',')}]}`);
   });

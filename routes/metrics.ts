@@ -7,7 +7,7 @@ import type { TaskOutcome } from '../workers/pool.js';
 
 export interface GaugeSources {
   pool: EvalPool;
-  jobs: () => Record<string, number>;
+  jobs: () => Promise<Record<string, number>>;
 }
 
 export class ServiceMetrics {
@@ -56,25 +56,40 @@ export class ServiceMetrics {
       labelNames: ['result'], registers,
     });
     this.shed = new Counter({
-      name: 'nixeval_requests_shed_total', help: 'Requests refused to protect the service, by reason (queue-full, pressure, rate-limit).',
+      name: 'nixeval_requests_shed_total', help: 'Requests refused to protect the service, by reason (queue-full, queue-timeout, pressure, rate-limit, shutdown).',
       labelNames: ['reason'], registers,
     });
     const { pool } = sources;
     new Gauge({
-      name: 'nixeval_pool_queue_depth', help: 'Evaluations waiting for a worker.', registers,
-      collect() { this.set(pool.queued); },
+      name: 'nixeval_pool_queue_depth', help: 'Evaluations waiting for a worker, by kind (sync: /v1/eval, job).', labelNames: ['kind'], registers,
+      collect() {
+        this.set({ kind: 'sync' }, pool.queuedOf('sync'));
+        this.set({ kind: 'job' }, pool.queuedOf('job'));
+      },
     });
     new Gauge({
-      name: 'nixeval_pool_busy_workers', help: 'Workers running an evaluation.', registers,
-      collect() { this.set(pool.busy); },
+      name: 'nixeval_pool_busy_workers', help: 'Workers running an evaluation, by kind (sync: /v1/eval, job).', labelNames: ['kind'], registers,
+      collect() {
+        this.set({ kind: 'sync' }, pool.busy - pool.busyWithJobs);
+        this.set({ kind: 'job' }, pool.busyWithJobs);
+      },
     });
     new Gauge({
       name: 'nixeval_pool_workers', help: 'Worker threads alive.', registers,
       collect() { this.set(pool.threads); },
     });
     new Gauge({
-      name: 'nixeval_pool_queue_capacity', help: 'Evaluations that may wait for a worker before requests are shed.', registers,
+      name: 'nixeval_pool_queue_capacity', help: 'Evaluations of each kind that may wait for a worker before requests are shed.', registers,
       collect() { this.set(pool.maxQueue); },
+    });
+    new Counter({
+      name: 'nixeval_evaluations_cancelled_total', help: 'Evaluations cancelled by their owner (a client that went away, a cancelled job), by when (queued, running).',
+      labelNames: ['when'], registers,
+      collect() {
+        this.reset();
+        this.inc({ when: 'queued' }, pool.cancelled.queued);
+        this.inc({ when: 'running' }, pool.cancelled.running);
+      },
     });
     new Counter({
       name: 'nixeval_pool_workers_replaced_total', help: 'Workers stopped (out of memory, overdue, crashed) and replaced since start.', registers,
@@ -86,8 +101,8 @@ export class ServiceMetrics {
     });
     new Gauge({
       name: 'nixeval_jobs', help: 'Asynchronous jobs held, by state.', labelNames: ['state'], registers,
-      collect() {
-        for (const [state, n] of Object.entries(sources.jobs())) this.set({ state }, n);
+      async collect() {
+        for (const [state, n] of Object.entries(await sources.jobs())) this.set({ state }, n);
       },
     });
   }

@@ -8,9 +8,11 @@ const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),
   reason: Type.Optional(Type.String()),
   workers: Type.Integer({ description: 'Worker threads alive.' }),
-  busyWorkers: Type.Integer(),
-  queued: Type.Integer({ description: 'Evaluations waiting for a worker.' }),
-  queueCapacity: Type.Integer(),
+  busyWorkers: Type.Integer({ description: 'Workers running an evaluation (jobs included).' }),
+  jobWorkers: Type.Integer({ description: 'Workers running a job (at most all workers but one).' }),
+  queued: Type.Integer({ description: 'Synchronous evaluations waiting for a worker.' }),
+  queuedJobs: Type.Integer({ description: 'Jobs waiting for a worker.' }),
+  queueCapacity: Type.Integer({ description: 'Evaluations of each kind that may wait.' }),
 });
 
 export async function opsRoutes(app: FastifyInstance, opts: { service: Service; closing: () => boolean }): Promise<void> {
@@ -19,20 +21,20 @@ export async function opsRoutes(app: FastifyInstance, opts: { service: Service; 
   app.get('/ready', {
     schema: {
       summary: 'Readiness',
-      description: 'Ready when the worker pool is up and its queue is not full; 503 otherwise (also while shutting down).',
+      description: 'Ready when a new `/v1/eval` can start soon: the workers are up, not all of them run jobs, the queue has room and its oldest evaluation has not waited long. 503 otherwise (also while shutting down).',
       tags: ['operations'],
       response: { 200: Readiness, 503: Readiness },
     },
   }, async (_req, reply) => {
     const pool = svc.pool;
-    const base = { workers: pool.threads, busyWorkers: pool.busy, queued: pool.queued, queueCapacity: pool.maxQueue };
-    let reason: string | undefined;
-    if (opts.closing() || pool.isClosed) reason = 'shutting down';
-    else if (pool.threads === 0) reason = 'no worker is up';
-    else if (pool.saturated) reason = 'the evaluation queue is full';
-    if (reason !== undefined) {
+    const base = {
+      workers: pool.threads, busyWorkers: pool.busy, jobWorkers: pool.busyWithJobs,
+      queued: pool.queuedOf('sync'), queuedJobs: pool.queuedOf('job'), queueCapacity: pool.maxQueue,
+    };
+    const r = opts.closing() ? { ready: false, reason: 'shutting down' } : pool.readiness();
+    if (!r.ready) {
       reply.header('retry-after', String(svc.config.retryAfterSeconds));
-      return reply.code(503).send({ status: 'not-ready', reason, ...base });
+      return reply.code(503).send({ status: 'not-ready', reason: r.reason, ...base });
     }
     return { status: 'ready', ...base };
   });

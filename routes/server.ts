@@ -3,22 +3,30 @@
 //
 // The embedded default: one process, a Piscina pool of evaluation workers, an in-memory job
 // store. Every option has a default, so `buildServer()` alone gives a working service.
+//
+// Shutdown (`app.shutdown()`, which `nixeval serve` calls on SIGTERM/SIGINT) drains: the
+// listener stays open and new work is answered 503 with `Connection: close`, idle keep-alive
+// connections are closed, in-flight evaluations and jobs may finish within the grace period,
+// and then the server closes, whatever is still running or connected.
 
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyError, type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import underPressure from '@fastify/under-pressure';
 import rateLimit from '@fastify/rate-limit';
+import cors from '@fastify/cors';
 import { healthRoutes } from './health.js';
 import { evalRoutes } from './eval.js';
 import { jobRoutes } from './jobs.js';
 import { opsRoutes } from './ops.js';
 import { ServiceMetrics } from './metrics.js';
-import { JobStore } from './jobs-store.js';
+import { MemoryJobStore } from './memory-job-store.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
+import { errorJson } from './outcome.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
 
@@ -29,6 +37,14 @@ export interface ServerOptions {
   logLevel?: string;
   /** Worker threads (default: the number of CPUs). */
   workers?: number;
+  /** Workers jobs may hold at once (default: all but one, at least one). */
+  jobWorkers?: number;
+  /** Trust X-Forwarded-For from these proxies (Fastify's trustProxy; default false). */
+  trustProxy?: boolean | number | string[];
+  /** Origins browsers may call the API from ('*' for any); default none (no CORS headers). */
+  corsOrigins?: string[];
+  /** /ready is not ready while the oldest waiting evaluation has waited longer (ms, default 1000). */
+  readyMaxWaitMs?: number;
   /** Evaluations that may wait for a worker before requests are shed with 503 (default workers × 64). */
   maxQueue?: number;
   /** Directories evaluations may read (default: none, so only posted `files`). */
@@ -54,7 +70,7 @@ export interface ServerOptions {
   jobTtlMs?: number;
   /** Jobs held at most (default 10 000). */
   maxJobs?: number;
-  /** Bytes of job results held at most; past it the oldest finished jobs are forgotten early (default 256 MiB). */
+  /** Bytes of job results held at most; past it the largest finished results are forgotten early (default 256 MiB). */
   maxJobResultBytes?: number;
   /** On close, how long in-flight work may take to finish (ms, default 30 000). */
   shutdownGraceMs?: number;
@@ -68,10 +84,33 @@ export interface ServerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Drains and closes the server (see the top of server.ts); resolves when it is closed. */
+    shutdown(): Promise<void>;
+  }
+}
+
+/** A socket-level error (headers too large, a malformed request) answered in the service's error shape. */
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text, kind, message] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'bad-request', 'the request\'s headers are too large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'bad-request', 'the request took too long to arrive']
+      : [400, 'Bad Request', 'bad-request', 'malformed HTTP request'];
+  const body = errorJson(kind, message);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
 export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInstance> {
   const logLevel = opts.logLevel ?? 'info';
   const loggerOption: FastifyServerOptions['logger'] = opts.logger ? { level: logLevel } : false;
-  const app = Fastify({
+  const trust = opts.trustProxy ?? false;
+  const fastifyOptions: FastifyHttpOptions<Server> = {
     logger: loggerOption,
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -83,7 +122,16 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
     return503OnClosing: true,
-  });
+    // A hop count: the address that many proxies back from the socket is the client's.
+    trustProxy: typeof trust === 'number' ? (_addr: string, i: number) => i < trust : trust,
+    clientErrorHandler: answerClientError,
+    // Errors the router raises before any route runs, in the service's error shape.
+    frameworkErrors: (err, _req, reply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'bad-request', 'a path parameter of the URL is too long');
+      return sendError(reply, 400, 'bad-request', err.message);
+    },
+  };
+  const app = Fastify(fastifyOptions);
 
   const limits: ServiceLimits = {
     timeoutMs: opts.timeoutMs ?? 10_000,
@@ -95,12 +143,14 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   const pool = new EvalPool({
     workers,
     maxQueue: opts.maxQueue,
+    maxJobWorkers: opts.jobWorkers,
     maxMemoryMb: limits.maxMemoryMb,
     graceMs: opts.abortGraceMs,
+    readyMaxWaitMs: opts.readyMaxWaitMs,
     logLevel: opts.logger ? logLevel : 'silent',
   });
   let metricsRef: ServiceMetrics | undefined;
-  const jobs = new JobStore(pool, {
+  const jobs = new MemoryJobStore(pool, {
     ttlMs: opts.jobTtlMs ?? 10 * 60_000,
     maxJobs: opts.maxJobs ?? 10_000,
     maxResultBytes: opts.maxJobResultBytes,
@@ -127,6 +177,16 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   // Callback-style hooks: no promise per request.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    if (closing) {
+      // Draining: every answer ends its connection, and no new work is taken (polling a
+      // job, health and readiness still answer).
+      reply.header('connection', 'close');
+      if (req.method === 'POST' && req.url.startsWith('/v1/')) {
+        metrics.shed.inc({ reason: 'shutdown' });
+        sendError(reply, 503, 'overloaded', 'the server is shutting down', service.config.retryAfterSeconds);
+        return;
+      }
+    }
     done();
   });
 
@@ -182,6 +242,15 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     },
   });
   await app.register(swaggerUi, { routePrefix: '/documentation' });
+  if (opts.corsOrigins && opts.corsOrigins.length > 0) {
+    const any = opts.corsOrigins.includes('*');
+    await app.register(cors, {
+      origin: any ? '*' : opts.corsOrigins,
+      methods: ['GET', 'POST', 'DELETE'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'location'],
+      maxAge: 600,
+    });
+  }
 
   if (opts.maxEventLoopDelayMs !== false) {
     await app.register(underPressure, {
@@ -219,6 +288,29 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
 
   app.addHook('preClose', async () => {
     closing = true;
+  });
+
+  let shuttingDown: Promise<void> | undefined;
+  app.decorate('shutdown', function shutdown(): Promise<void> {
+    shuttingDown ??= (async () => {
+      const t0 = Date.now();
+      closing = true;
+      // Idle keep-alive connections would otherwise hold the server open until they time out.
+      app.server.closeIdleConnections();
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await jobs.close(shutdownGraceMs);
+        await pool.drain(Math.max(0, shutdownGraceMs - (Date.now() - t0)));
+      } finally {
+        clearInterval(idle);
+      }
+      const closed = app.close();
+      // What is still connected past the grace period is cut off.
+      const cutoff = setTimeout(() => app.server.closeAllConnections(), Math.max(0, shutdownGraceMs - (Date.now() - t0)));
+      await closed;
+      clearTimeout(cutoff);
+    })();
+    return shuttingDown;
   });
   app.addHook('onClose', async () => {
     // In-flight work finishes (up to the grace period); new work is refused.

@@ -7,7 +7,8 @@ import type { EvalJob, ErrorBody } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, type TaskOutcome } from '../workers/pool.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { EvalRequest } from './schemas.js';
-import type { JobStore } from './jobs-store.js';
+import type { JobStore } from './job-store.js';
+import { errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
 
 /** Server maximums (and defaults) of the limits a request may ask for. */
 export interface ServiceLimits {
@@ -67,38 +68,6 @@ export function toEvalJob(body: EvalRequest, config: ServiceConfig, timeoutMax: 
   };
 }
 
-/** The HTTP status of an evaluation outcome. */
-export function outcomeStatus(out: TaskOutcome): number {
-  if (out.ok) return 200;
-  return out.error.kind === 'internal' ? 500 : 422;
-}
-
-function statsOf(out: TaskOutcome, durationMs: number): Record<string, number> {
-  const s: Record<string, number> = {
-    durationMs: Math.round(durationMs * 1000) / 1000,
-    queueMs: out.queueMs,
-    ...out.stats,
-  };
-  if (out.worker !== undefined) s.worker = out.worker;
-  return s;
-}
-
-/**
- * The members of a response for an outcome, as JSON text without the braces. The value is
- * spliced in as the evaluator printed it (not parsed and printed again), so integers keep
- * all their 64 bits and large results are not copied twice.
- */
-export function outcomeMembers(out: TaskOutcome, durationMs: number): string {
-  if (out.ok) {
-    return `"value":${out.json},"warnings":${JSON.stringify(out.warnings)},"traces":${JSON.stringify(out.traces)},"stats":${JSON.stringify(statsOf(out, durationMs))}`;
-  }
-  return `"error":${JSON.stringify(out.error)},"warnings":${JSON.stringify(out.warnings)},"traces":${JSON.stringify(out.traces)},"stats":${JSON.stringify(statsOf(out, durationMs))}`;
-}
-
-export function errorJson(kind: string, message: string): string {
-  return JSON.stringify({ error: { kind, message } });
-}
-
 /** Answers with JSON text that is already serialised. */
 export function sendJson(reply: FastifyReply, status: number, text: string): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(text);
@@ -111,19 +80,37 @@ export function sendError(reply: FastifyReply, status: number, kind: string, mes
   return reply.code(status).type('application/json; charset=utf-8').send(errorJson(kind, message));
 }
 
+/**
+ * Aborted when the client goes away before its answer is sent (the connection closes):
+ * its evaluation is then dropped from the queue, or stopped.
+ */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+/** The answer to a request whose client has gone: not delivered, but logged as such. */
+export function answerGone(reply: FastifyReply): FastifyReply {
+  reply.request.outcome = 'client-gone';
+  return reply.code(499).send();
+}
+
 /** Runs one request's evaluation and answers it. */
 export async function evaluateAndReply(svc: Service, req: FastifyRequest, reply: FastifyReply, body: EvalRequest): Promise<FastifyReply> {
   const t0 = performance.now();
   const job = toEvalJob(body, svc.config, svc.config.limits.timeoutMs);
   let out: TaskOutcome;
   try {
-    out = await svc.pool.run(job, { reqId: String(req.id) });
+    out = await svc.pool.run(job, { reqId: String(req.id), signal: clientGone(reply) });
   } catch (e) {
     if (e instanceof OverloadedError) {
-      svc.metrics.shed.inc({ reason: 'queue-full' });
+      svc.metrics.shed.inc({ reason: e.reason });
       return sendError(reply, 503, 'overloaded', e.message, svc.config.retryAfterSeconds);
     }
-    if (e instanceof CancelledError) return sendError(reply, 500, 'cancelled', e.message);
+    if (e instanceof CancelledError) return answerGone(reply);
     throw e;
   }
   svc.metrics.recordOutcome(out);

@@ -1,19 +1,22 @@
-// The Piscina worker entry: one evaluation per task, each with a fresh VM; the import cache
-// (compiled files, src/io/compile-cache.ts) lives as long as the worker thread.
+// The Piscina worker entry: one evaluation per task, each with a fresh VM; the caches (compiled
+// files, regexes: worker-caches.ts) live as long as the worker thread, within their budget.
 //
 // The main thread learns when the task starts running through a shared cell (so that its
 // backstop timer, which aborts a task that does not stop at its deadline, counts from the
-// start of the evaluation and not from the moment the task was queued). Log lines carry the
-// request's id.
+// start of the evaluation and not from the moment the task was queued), and the worker learns
+// through it that its task was cancelled (checked with the evaluation's deadline). Log lines
+// carry the request's id.
 
 import { threadId, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
+import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD } from './task-cell.js';
+import { garbageCollector, trims, trimWorkerHeap } from './worker-caches.js';
 
 export interface EvalTask extends EvalJob {
   /** The HTTP request (or job) this evaluation belongs to, for log lines. */
   reqId: string;
-  /** The task's shared cell (pool.ts: CELL_START, CELL_THREAD, CELL_DONE). */
+  /** The task's shared cell (task-cell.ts). */
   started: SharedArrayBuffer;
 }
 
@@ -27,14 +30,16 @@ const log = pino(
   destination({ dest: 1, sync: true }),
 );
 
+const hooks = { collectGarbage: garbageCollector() };
+
 export default function run(task: EvalTask): EvalOutcome & { worker: number } {
   const cell = new Float64Array(task.started);
-  cell[1] = threadId; // CELL_THREAD, before CELL_START: once started, the thread is known
-  cell[0] = Date.now(); // CELL_START
+  cell[CELL_THREAD] = threadId; // before CELL_START: once started, the thread is known
+  cell[CELL_START] = Date.now();
   const { reqId, started: _started, ...job } = task;
   log.debug({ reqId }, 'evaluation started');
-  const out = evaluateToJson(job);
-  cell[2] = 1; // CELL_DONE
+  const out = evaluateToJson(job, { ...hooks, cancelled: () => cell[CELL_CANCEL] !== 0 });
+  cell[CELL_DONE] = 1;
   if (out.ok) {
     log.debug({ reqId, evalMs: out.stats.evalMs, outcome: 'ok' }, 'evaluation finished');
   } else if (out.error.kind === 'internal') {
@@ -42,5 +47,9 @@ export default function run(task: EvalTask): EvalOutcome & { worker: number } {
   } else {
     log.debug({ reqId, evalMs: out.stats.evalMs, outcome: out.error.kind }, 'evaluation finished');
   }
+  // What this task left behind must not shrink the next one's memory.
+  const cleared = trims.cleared;
+  trimWorkerHeap();
+  if (trims.cleared !== cleared) log.info({ reqId }, 'worker heap over its bound after a task: caches cleared');
   return { ...out, worker: threadId };
 }

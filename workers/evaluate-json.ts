@@ -21,6 +21,7 @@ import { FsIO } from '../src/io/fs-io.js';
 import { MemoryIO } from '../src/io/memory-io.js';
 import { compileCacheStats } from '../src/eval.js';
 import { MessageLog, MIN_MESSAGE_BYTES, OutputBudget } from './bounded-output.js';
+import { onTrim } from './worker-caches.js';
 
 /** What one evaluation needs: the request (already validated) and its effective limits. */
 export interface EvalJob {
@@ -136,6 +137,8 @@ export interface EvalHooks {
 /** The sandboxed filesystems, by allowed roots: FsIO keeps no state between evaluations, and
  * resolving the roots (realpath) once per worker rather than per request saves system calls. */
 const fsIOs = new Map<string, FsIO>();
+
+onTrim(() => fsIOs.clear());
 
 function fsIOFor(roots: string[]): FsIO {
   const key = roots.join('\0');

@@ -1,47 +1,62 @@
-// The main thread's side of the worker pool: a Piscina pool of eval-worker.ts, with the limits
-// of each task enforced from outside as well as inside.
+// The main thread's side of the worker pool: a Piscina pool of eval-worker.ts, a fair queue in
+// front of it, and the limits of each task enforced from outside as well as inside.
 //
-// - Time: the VM stops at its deadline with a `timeout` error. As a backstop, a sweeper
-//   terminates the worker of a task still running `graceMs` after its deadline (counted from
-//   the moment the task started, which the worker writes into a shared cell); Piscina then
-//   starts a new worker, and the task is answered with `timeout`.
-// - Memory: the evaluation checks the heap as it runs (evaluate-json.ts) and stops at its
-//   limit with `memory-limit`. Behind that, every worker runs under V8 resource limits
-//   (maxOldGenerationSizeMb, twice the server's maximum and at least 256 MiB more): a worker
-//   that reaches them is terminated and replaced by Piscina, and its task is answered with
-//   `memory-limit`. (V8 can still abort the whole process when one single allocation jumps
-//   past its limit — a builtin allocating a huge array at once — which is why the check
-//   during evaluation keeps well below it.)
+// - Capacity: synchronous evaluations (`sync`) and jobs (`job`) wait in queues of their own and
+//   are given a worker oldest first, but jobs never hold more than `maxJobWorkers` workers
+//   (by default all but one), so a few long jobs cannot keep `/v1/eval` waiting. Piscina is
+//   only handed a task when a worker is free, so nothing waits where it cannot be seen.
+// - Waiting: a task that has not started within its own time limit leaves the queue with
+//   OverloadedError (503 for a request); one whose owner goes away (its client disconnected,
+//   its job was cancelled) leaves it with CancelledError.
+// - Cancelling a running task sets a flag in its shared cell, which the evaluation checks with
+//   its deadline and stops at (`cancelled`). A worker that does not stop within `graceMs`
+//   is terminated and replaced.
+// - Time: the VM stops at its deadline with `timeout`. As a backstop, the sweeper terminates
+//   the worker of a task still running `graceMs` after its deadline (counted from the moment
+//   it started, which the worker writes into the cell); its task is answered with `timeout`.
+// - Memory: the evaluation asks its memory budget before every large allocation and stops at
+//   its limit with `memory-limit` (src/limits). Behind that, every worker runs under V8
+//   resource limits (maxOldGenerationSizeMb: the server's maximum, the worker's caches and a
+//   margin): a worker that reaches them is replaced and its task answered with `memory-limit`.
 // - A worker that dies for any other reason fails only its own task (`internal`).
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { EvalTask, WorkerData } from './eval-worker.js';
 import { errorBody, type EvalJob, type EvalOutcome } from './evaluate-json.js';
+import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, TASK_CELL_BYTES } from './task-cell.js';
+import { WORKER_CACHE_MB } from './worker-caches.js';
 
 export interface PoolOptions {
   /** Worker threads. */
   workers?: number;
-  /** Tasks that may wait for a worker; more are refused (`OverloadedError`). */
+  /** Tasks of each kind that may wait for a worker; more are refused (`OverloadedError`). */
   maxQueue?: number;
+  /** Workers jobs may hold at once (default: all but one, at least one). */
+  maxJobWorkers?: number;
   /** The most heap (MiB) one evaluation may use: the server's maximum. */
   maxMemoryMb?: number;
-  /** Stack of each worker (MiB). */
+  /** Stack of each worker (MiB): parsing and compiling follow the nesting of the source. */
   stackSizeMb?: number;
-  /** How long after its deadline a task that has not stopped is aborted. */
+  /** How long after its deadline (or its cancellation) a task that has not stopped is aborted. */
   graceMs?: number;
+  /** /ready turns not ready when the oldest waiting evaluation has waited this long (ms). */
+  readyMaxWaitMs?: number;
   /** pino level of the workers' own log lines. */
   logLevel?: string;
 }
 
-/** The pool cannot take more work now (503). */
+/** Why work was refused: its queue was full, it waited past its time limit, or shutdown. */
+export type OverloadReason = 'queue-full' | 'queue-timeout' | 'shutdown';
+
+/** The pool cannot take (or start) the work now (503). */
 export class OverloadedError extends Error {
-  constructor(message = 'the evaluation queue is full; try again later') {
+  constructor(message = 'the evaluation queue is full; try again later', readonly reason: OverloadReason = 'queue-full') {
     super(message);
   }
 }
 
-/** The task was cancelled by its owner (a job's DELETE). */
+/** The task was cancelled by its owner (a job's DELETE, a client that went away). */
 export class CancelledError extends Error {
   constructor() {
     super('the evaluation was cancelled');
@@ -50,8 +65,13 @@ export class CancelledError extends Error {
 
 export type TaskOutcome = EvalOutcome & { worker?: number; queueMs: number };
 
+/** Which capacity a task uses. */
+export type TaskKind = 'sync' | 'job';
+
 export interface RunOptions {
   reqId: string;
+  /** Default 'sync'. */
+  kind?: TaskKind;
   /** Aborting it cancels the task (queued or running). */
   signal?: AbortSignal;
   /** The task's shared cell (TASK_CELL_BYTES): the worker sets the start time (ms since epoch,
@@ -63,19 +83,31 @@ export interface RunOptions {
 const WORKER_FILE = new URL('./eval-worker.js', import.meta.url).href;
 const NO_REQUIRE_ESM = '--no-experimental-require-module';
 
-/** Layout of a task's shared cell (Float64Array): set by the worker. */
-export const CELL_START = 0; // start time, ms since epoch (0: still queued)
-export const CELL_THREAD = 1; // the worker's threadId
-export const CELL_DONE = 2; // 1 once the evaluation has returned
-export const TASK_CELL_BYTES = 3 * 8;
+export { TASK_CELL_BYTES } from './task-cell.js';
 
-/** How often overdue tasks are looked for. */
+/** How often overdue tasks and queued tasks past their start limit are looked for. */
 const SWEEP_MS = 50;
 
-interface Watched {
+/** A task given to a worker. */
+interface Running {
   state: Float64Array;
+  /** How long it may run (its time limit and the grace) before its worker is stopped. */
   limitMs: number;
   timedOut: boolean;
+  /** Its worker was terminated (overdue, or not stopping when cancelled). */
+  terminated: boolean;
+  /** When it was cancelled (ms since epoch), or 0. */
+  cancelledAt: number;
+}
+
+/** A task waiting for a worker. */
+interface Waiting {
+  kind: TaskKind;
+  enqueuedAt: number;
+  /** Past this (ms since epoch) without a worker, it is refused. */
+  startBy: number;
+  start: () => void;
+  refuse: (e: Error) => void;
 }
 
 function isOutOfMemory(e: unknown): boolean {
@@ -83,36 +115,51 @@ function isOutOfMemory(e: unknown): boolean {
   return err?.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(err?.message ?? '');
 }
 
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
+}
+
 export class EvalPool {
   readonly workers: number;
   readonly maxQueue: number;
+  readonly maxJobWorkers: number;
   readonly maxMemoryMb: number;
   /** V8's heap limit for each worker (the backstop). */
   readonly workerHeapMb: number;
   private readonly graceMs: number;
+  private readonly readyMaxWaitMs: number;
   private readonly piscina: Piscina;
-  /** Tasks submitted and not settled. */
-  private inFlight = 0;
+  private readonly queues: Record<TaskKind, Waiting[]> = { sync: [], job: [] };
+  /** Workers given a task, by kind. */
+  private readonly running: Record<TaskKind, number> = { sync: 0, job: 0 };
   private closed = false;
-  private readonly watch = new Set<Watched>();
+  private readonly watch = new Set<Running>();
   private readonly sweeper: NodeJS.Timeout;
-  /** Workers lost (out of memory, overdue, crashed) and replaced. */
+  /** Workers lost (out of memory, overdue, crashed, not stopping when cancelled) and replaced. */
   workersReplaced = 0;
+  /** Tasks cancelled by their owner (a client gone, a job cancelled): while waiting, while running. */
+  cancelled = { queued: 0, running: 0 };
 
   constructor(options: PoolOptions = {}) {
     this.workers = Math.max(1, options.workers ?? availableParallelism());
     this.maxQueue = Math.max(0, options.maxQueue ?? this.workers * 64);
+    this.maxJobWorkers = Math.min(this.workers, Math.max(1, options.maxJobWorkers ?? this.workers - 1));
     this.maxMemoryMb = Math.max(16, options.maxMemoryMb ?? 512);
-    this.workerHeapMb = Math.max(2 * this.maxMemoryMb, this.maxMemoryMb + 256);
+    // The evaluation's budget, what the worker keeps between tasks, and room for what no
+    // budget sees (V8's own structures, the output being serialised).
+    this.workerHeapMb = this.maxMemoryMb + WORKER_CACHE_MB + Math.max(256, this.maxMemoryMb / 2);
     this.graceMs = options.graceMs ?? 500;
+    this.readyMaxWaitMs = options.readyMaxWaitMs ?? 1000;
     const workerData: WorkerData = { logLevel: options.logLevel ?? 'info' };
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: this.workers,
       maxThreads: this.workers,
-      maxQueue: this.maxQueue,
+      // Tasks wait in this pool's queues; Piscina's holds at most those whose worker is restarting.
+      maxQueue: this.workers,
       idleTimeout: 0,
-      resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb, stackSizeMb: options.stackSizeMb ?? 8 },
+      resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb, stackSizeMb: options.stackSizeMb ?? 64 },
       workerData,
       // Piscina loads the worker file with require() first. On Node 20.19+ that loads ES modules
       // too, and two tasks arriving together can crash the process inside V8 (IsGraphAsync on a
@@ -128,17 +175,22 @@ export class EvalPool {
 
   /** Tasks waiting for a worker. */
   get queued(): number {
-    return this.piscina.queueSize;
+    return this.queues.sync.length + this.queues.job.length;
   }
 
-  /** Workers running a task: what is in flight and not waiting in the queue. */
+  /** Tasks of one kind waiting for a worker. */
+  queuedOf(kind: TaskKind): number {
+    return this.queues[kind].length;
+  }
+
+  /** Workers running a task. */
   get busy(): number {
-    return Math.max(0, this.inFlight - this.piscina.queueSize);
+    return this.running.sync + this.running.job;
   }
 
-  /** Tasks submitted and not settled. */
-  get pending(): number {
-    return this.inFlight;
+  /** Workers running a job. */
+  get busyWithJobs(): number {
+    return this.running.job;
   }
 
   /** Worker threads alive. */
@@ -150,51 +202,71 @@ export class EvalPool {
     return this.closed;
   }
 
-  /** Whether `n` more tasks would overflow the queue (what waits beyond the workers). */
-  wouldOverflow(n = 1): boolean {
-    return this.inFlight + n - this.workers > this.maxQueue;
+  /** Whether `n` more synchronous tasks would overflow their queue. */
+  wouldOverflow(n = 1, kind: TaskKind = 'sync'): boolean {
+    const free = kind === 'sync' ? this.workers - this.busy : Math.min(this.workers - this.busy, this.maxJobWorkers - this.running.job);
+    return this.queues[kind].length + n - Math.max(0, free) > this.maxQueue;
   }
 
-  get saturated(): boolean {
-    return this.closed || this.wouldOverflow(1);
+  /** Whether a task of this kind would be refused now. */
+  saturated(kind: TaskKind = 'sync'): boolean {
+    return this.closed || this.wouldOverflow(1, kind);
   }
 
-  /** Runs one evaluation. Resolves with its outcome (limits included); rejects only with
-   * OverloadedError or CancelledError. */
+  /** Whether a new synchronous evaluation can start soon, and if not, why. */
+  readiness(): Readiness {
+    if (this.closed) return { ready: false, reason: 'shutting down' };
+    if (this.threads === 0) return { ready: false, reason: 'no worker is up' };
+    if (this.running.job >= this.workers) return { ready: false, reason: 'every worker is running a job' };
+    if (this.wouldOverflow(1)) return { ready: false, reason: 'the evaluation queue is full' };
+    const oldest = this.queues.sync[0];
+    if (oldest && Date.now() - oldest.enqueuedAt > this.readyMaxWaitMs) {
+      return { ready: false, reason: `evaluations have waited more than ${this.readyMaxWaitMs} ms for a worker` };
+    }
+    return { ready: true };
+  }
+
+  /**
+   * Runs one evaluation. Resolves with its outcome (limits included); rejects only with
+   * OverloadedError (refused, or not started within its time limit) or CancelledError.
+   */
   async run(job: EvalJob, opts: RunOptions): Promise<TaskOutcome> {
-    if (this.closed) throw new OverloadedError('the server is shutting down');
-    if (this.wouldOverflow(1)) throw new OverloadedError();
+    const kind = opts.kind ?? 'sync';
+    if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
+    if (opts.signal?.aborted) throw new CancelledError();
     const cell = opts.started ?? new SharedArrayBuffer(TASK_CELL_BYTES);
     const state = new Float64Array(cell);
-    const task: EvalTask = { ...job, reqId: opts.reqId, started: cell };
     const submitted = Date.now();
-    const watched: Watched = { state, limitMs: job.timeoutMs + this.graceMs, timedOut: false };
+    await this.admit(kind, submitted + job.timeoutMs, opts.signal);
+    // A worker is ours (counted in `running`).
+    const task: EvalTask = { ...job, reqId: opts.reqId, started: cell };
+    const watched: Running = { state, limitMs: job.timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0 };
     this.watch.add(watched);
-    // Only a cancellable task (a job) needs an abort signal; an overdue one has its worker
-    // terminated by the sweeper.
-    let cancelled = false;
-    let ac: AbortController | undefined;
     const onCancel = (): void => {
-      cancelled = true;
-      ac!.abort(new CancelledError());
+      state[CELL_CANCEL] = 1;
+      watched.cancelledAt = Date.now();
     };
-    if (opts.signal) {
-      ac = new AbortController();
-      if (opts.signal.aborted) onCancel();
-      else opts.signal.addEventListener('abort', onCancel, { once: true });
-    }
-    this.inFlight++;
+    opts.signal?.addEventListener('abort', onCancel, { once: true });
     try {
-      const out = (await this.piscina.run(task, ac ? { signal: ac.signal } : undefined)) as EvalOutcome & { worker: number };
-      return { ...out, queueMs: Math.max(0, state[0] - submitted) };
+      const out = (await this.piscina.run(task)) as EvalOutcome & { worker: number };
+      if (opts.signal?.aborted) {
+        this.cancelled.running++;
+        throw new CancelledError();
+      }
+      return { ...out, queueMs: Math.max(0, state[CELL_START] - submitted) };
     } catch (e) {
-      const startedAt = state[0];
+      if (e instanceof CancelledError) throw e;
+      const startedAt = state[CELL_START];
       const queueMs = startedAt === 0 ? Date.now() - submitted : Math.max(0, startedAt - submitted);
       const fail = (error: ReturnType<typeof errorBody>): TaskOutcome => ({
         ok: false, error, warnings: [], traces: [], queueMs,
         stats: { evalMs: startedAt === 0 ? 0 : Date.now() - startedAt, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 },
       });
-      if (cancelled) throw new CancelledError();
+      if (watched.cancelledAt !== 0) {
+        this.workersReplaced++;
+        this.cancelled.running++;
+        throw new CancelledError();
+      }
       if (watched.timedOut) {
         this.workersReplaced++;
         return fail(errorBody('timeout', `evaluation timed out after ${job.timeoutMs} ms (the worker did not stop and was replaced)`));
@@ -204,43 +276,134 @@ export class EvalPool {
         return fail(errorBody('memory-limit', `evaluation ran out of memory (the worker's heap limit is ${this.workerHeapMb} MiB); the worker was replaced`));
       }
       const msg = (e as Error)?.message ?? String(e);
-      if (/queue is at limit|no task queue available/i.test(msg)) throw new OverloadedError();
-      if (this.closed || /pool is closed|queue is being terminated/i.test(msg)) throw new OverloadedError('the server is shutting down');
+      if (this.closed || /pool is closed|queue is being terminated/i.test(msg)) throw new OverloadedError('the server is shutting down', 'shutdown');
       this.workersReplaced++;
       return fail(errorBody('internal', `the worker running the evaluation failed: ${msg}`));
     } finally {
-      this.inFlight--;
       this.watch.delete(watched);
       opts.signal?.removeEventListener('abort', onCancel);
+      this.running[kind]--;
+      this.dispatch();
     }
   }
 
-  /** The backstop: terminates the worker of every task that is past its deadline and grace. */
+  /** Whether a task of this kind may take a free worker now. */
+  private canStart(kind: TaskKind): boolean {
+    if (this.busy >= this.workers) return false;
+    return kind === 'sync' || this.running.job < this.maxJobWorkers;
+  }
+
+  /** Resolves once a worker is the task's (counted as running); rejects as `run` says. */
+  private admit(kind: TaskKind, startBy: number, signal: AbortSignal | undefined): Promise<void> {
+    if (this.queues[kind].length === 0 && this.canStart(kind)) {
+      this.running[kind]++;
+      return Promise.resolve();
+    }
+    if (this.queues[kind].length >= this.maxQueue) {
+      throw new OverloadedError(kind === 'job' ? 'too many jobs are waiting for a worker; try again later' : undefined);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (this.remove(waiting)) {
+          this.cancelled.queued++;
+          reject(new CancelledError());
+        }
+      };
+      const waiting: Waiting = {
+        kind,
+        enqueuedAt: Date.now(),
+        startBy,
+        start: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        refuse: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queues[kind].push(waiting);
+    });
+  }
+
+  private remove(w: Waiting): boolean {
+    const q = this.queues[w.kind];
+    const i = q.indexOf(w);
+    if (i < 0) return false;
+    q.splice(i, 1);
+    return true;
+  }
+
+  /** Gives free workers to waiting tasks: the oldest first, jobs within their share. */
+  private dispatch(): void {
+    for (;;) {
+      const sync = this.canStart('sync') ? this.queues.sync[0] : undefined;
+      const job = this.canStart('job') ? this.queues.job[0] : undefined;
+      const next = sync && job ? (job.enqueuedAt < sync.enqueuedAt ? job : sync) : sync ?? job;
+      if (!next) return;
+      this.queues[next.kind].shift();
+      this.running[next.kind]++;
+      next.start();
+    }
+  }
+
+  /**
+   * The backstops: refuses waiting tasks past their start limit, and terminates the worker of
+   * every task past its deadline and grace, or cancelled and not stopped within the grace.
+   */
   private sweep(): void {
-    if (this.watch.size === 0) return;
     const now = Date.now();
+    for (const kind of ['sync', 'job'] as const) {
+      const q = this.queues[kind];
+      for (let i = 0; i < q.length;) {
+        const w = q[i];
+        if (now < w.startBy) { i++; continue; }
+        q.splice(i, 1);
+        w.refuse(new OverloadedError(`the evaluation could not start within its time limit of ${w.startBy - w.enqueuedAt} ms: every worker was busy; try again later`, 'queue-timeout'));
+      }
+    }
     for (const w of this.watch) {
       const start = w.state[CELL_START];
-      if (start === 0 || w.timedOut || w.state[CELL_DONE] !== 0 || now - start < w.limitMs) continue;
+      if (start === 0 || w.terminated || w.state[CELL_DONE] !== 0) continue;
+      const overdue = now - start >= w.limitMs;
+      const stuck = w.cancelledAt !== 0 && now - w.cancelledAt >= this.graceMs;
+      if (!overdue && !stuck) continue;
       const worker = this.piscina.threads.find((t) => t.threadId === w.state[CELL_THREAD]);
       if (!worker) continue;
-      w.timedOut = true;
+      w.timedOut = overdue;
+      w.terminated = true;
       void worker.terminate();
     }
   }
 
-  /** Lets queued and running tasks finish (for at most `graceMs`), then stops the workers. */
+  /** Waits, at most `graceMs`, until no task waits or runs; whether that happened. */
+  async drain(graceMs: number): Promise<boolean> {
+    const end = Date.now() + graceMs;
+    while (this.queued + this.busy > 0) {
+      if (Date.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, Math.min(25, end - Date.now())));
+    }
+    return true;
+  }
+
+  /**
+   * Refuses new work and waiting tasks; lets running tasks finish (for at most `graceMs`),
+   * then stops the workers.
+   */
   async close(graceMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // The backstop keeps working while in-flight tasks finish.
-    const stopSweeper = (): void => clearInterval(this.sweeper);
+    for (const kind of ['sync', 'job'] as const) {
+      for (const w of this.queues[kind].splice(0)) w.refuse(new OverloadedError('the server is shutting down', 'shutdown'));
+    }
+    // The backstop keeps working while running tasks finish.
     let timer: NodeJS.Timeout | undefined;
     const gentle = this.piscina.close().then(() => true, () => false);
     const deadline = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); });
     const finished = await Promise.race([gentle, deadline]);
     if (timer) clearTimeout(timer);
     if (!finished) await this.piscina.destroy().catch(() => {});
-    stopSweeper();
+    clearInterval(this.sweeper);
   }
 }

@@ -25,6 +25,7 @@
 // no groups nested in repeated groups), and `isDeterministic`, that the next byte decides
 // every choice, so backtracking never costs more than linear time.
 
+import { LRUCache } from 'lru-cache';
 import { OBJECT_BYTES, reserve, tick } from '../limits/limits.js';
 
 /** A regex that libstdc++ refuses: `error_space` is the state limit, anything else invalid. */
@@ -1368,8 +1369,15 @@ function tryRegExp(source: string, flags: string): RegExp | null {
 // ---------------------------------------------------------------------------------------------
 // The cache (C++ Nix keeps compiled regexes for the whole evaluation)
 
-const CACHE_LIMIT = 4096;
-const cache = new Map<string, Regex | RegexError>();
+/** Bytes of compiled regexes a thread keeps (C++ Nix keeps them for one evaluation; nixeval's
+ * cache lives as long as the worker, so it has a budget rather than a count). */
+export const REGEX_CACHE_BYTES = 32 * 1024 * 1024;
+const cache = new LRUCache<string, Regex | RegexError>({
+  maxSize: REGEX_CACHE_BYTES,
+  // The pattern, the NFA (the program and the executor's copy, a byte table per bracket), and
+  // the outcome pages a regex keeps between inputs (one per table, usually).
+  sizeCalculation: (r, pattern) => 64 + 2 * pattern.length + (r instanceof Regex ? r.program.op.length * 320 + 2 * 8 * PAGE_SIZE : 0),
+});
 
 /** The compiled regex for a pattern; throws RegexError for patterns libstdc++ rejects. */
 export function compileRegex(pattern: string): Regex {
@@ -1381,11 +1389,15 @@ export function compileRegex(pattern: string): Regex {
       if (!(e instanceof RegexError)) throw e;
       r = e;
     }
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(pattern, r);
   }
   if (r instanceof RegexError) throw r;
   return r;
+}
+
+/** Forgets every compiled regex (a worker trimming what it keeps between tasks). */
+export function clearRegexCache(): void {
+  cache.clear();
 }
 
 /**

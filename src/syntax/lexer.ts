@@ -3,6 +3,8 @@
 // same. The whole input is tokenised up front; a lexical error becomes an `error` token that
 // the parser raises only when it reaches it, as flex would only fail when asked for it.
 
+import { tick } from '../limits/limits.js';
+
 export type TokenType =
   | 'eof' | 'error' | 'invalid'
   | 'id' | 'int' | 'float' | 'str' | 'indstr' | 'path' | 'hpath' | 'spath' | 'pathEnd' | 'uri'
@@ -101,6 +103,8 @@ class Lexer {
   run(): Token[] {
     const t = this.text;
     while (true) {
+      // A large file takes a while: the evaluation's deadline applies to lexing it too.
+      tick();
       const mode = this.modes[this.modes.length - 1];
       if (mode === Mode.String) { this.lexString(); continue; }
       if (mode === Mode.IndString) { this.lexIndString(); continue; }

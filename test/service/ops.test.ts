@@ -17,7 +17,7 @@ describe('with a default server', () => {
   test('GET /ready: the pool is up and its queue has room', async () => {
     const r = await s.http().get('/ready');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'ready', workers: 2, busyWorkers: 0, queued: 0, queueCapacity: 128 });
+    expect(r.body).toEqual({ status: 'ready', workers: 2, busyWorkers: 0, jobWorkers: 0, queued: 0, queuedJobs: 0, queueCapacity: 128 });
   });
 
   test('GET /metrics: requests, latencies, pool, evaluations and errors by kind', async () => {
@@ -33,7 +33,7 @@ describe('with a default server', () => {
     expect(text).toMatch(/nixeval_evaluation_errors_total\{kind="throw"\} 1/);
     expect(text).toMatch(/nixeval_evaluations_total\{outcome="ok"\} 2/);
     expect(text).toMatch(/nixeval_import_cache_lookups_total\{result="miss"\} \d+/);
-    for (const name of ['nixeval_pool_queue_depth 0', 'nixeval_pool_busy_workers 0', 'nixeval_pool_workers 2', 'nixeval_jobs{state="running"} 0', 'process_cpu_seconds_total']) {
+    for (const name of ['nixeval_pool_queue_depth{kind="sync"} 0', 'nixeval_pool_busy_workers{kind="job"} 0', 'nixeval_pool_workers 2', 'nixeval_jobs{state="running"} 0', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes']) {
       expect(text).toContain(name);
     }
   });
@@ -53,10 +53,10 @@ describe('with a default server', () => {
   });
 });
 
-test('a full queue sheds load with 503 and Retry-After; /ready says not ready', async () => {
+test('a full queue sheds load with 503 and Retry-After; /ready says not ready; jobs have a queue of their own', async () => {
   const s = await startServer({ workers: 1, maxQueue: 1, timeoutMs: 1500, retryAfterSeconds: 2 });
   try {
-    const running = send(s.post('/v1/eval', { expr: LOOP }));
+    const running = send(s.post('/v1/eval', { expr: LOOP, limits: { timeoutMs: 500 } }));
     await waitFor(async () => (await s.http().get('/ready')).body.busyWorkers === 1);
     const queued = send(s.post('/v1/eval', { expr: '"queued"' }));
     await waitFor(async () => (await s.http().get('/ready')).status === 503);
@@ -68,16 +68,19 @@ test('a full queue sheds load with 503 and Retry-After; /ready says not ready', 
     expect(shed.status).toBe(503);
     expect(shed.headers['retry-after']).toBe('2');
     expect(shed.body.error.kind).toBe('overloaded');
-    expect((await s.post('/v1/jobs', { expr: '1' })).status).toBe(503);
     expect((await s.post('/v1/eval/batch', { requests: [{ expr: '1' }] })).status).toBe(503);
+    const job = await s.post('/v1/jobs', { expr: '1' });
+    expect(job.status).toBe(202);
     // Health stays up.
     expect((await s.http().get('/health')).status).toBe(200);
 
     expect((await running).body.error.kind).toBe('timeout');
     expect((await queued).body.value).toBe('queued');
+    // The job ran after them (on one worker, while it runs /ready says every worker runs a job).
+    expect(await waitFor(async () => (await s.http().get(`/v1/jobs/${job.body.id}`)).body.state === 'succeeded')).toBe(true);
     expect((await s.http().get('/ready')).status).toBe(200);
     const metrics = (await s.http().get('/metrics')).text;
-    expect(metrics).toMatch(/nixeval_requests_shed_total\{reason="queue-full"\} 3/);
+    expect(metrics).toMatch(/nixeval_requests_shed_total\{reason="queue-full"\} 2/);
   } finally {
     await s.app.close();
   }

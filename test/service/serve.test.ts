@@ -1,36 +1,77 @@
-// `nixeval serve` flags and environment variables.
+// `nixeval serve` settings: one schema (routes/config.ts) gives the flags, the variables, their
+// validation, --help and the README's table.
 
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseServeArgs, serveUsage } from '../../src/cli/serve.js';
+import { configTable, serverOptions } from '../../routes/config.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 test('defaults', () => {
   const o = parseServeArgs([], {});
   expect(o.port).toBe(8080);
   expect(o.host).toBe('127.0.0.1');
-  expect(o.server.allowedRoots).toBeUndefined();
+  expect(o.config.allowedRoots).toBeUndefined();
 });
 
 test('environment variables, then flags over them', () => {
   const env = {
     PORT: '9000', HOST: '0.0.0.0', NIXEVAL_WORKERS: '3', NIXEVAL_ALLOWED_ROOTS: '/a:/b', NIXEVAL_TIMEOUT_MS: '2000',
-    NIXEVAL_MAX_MEMORY_MB: '256', NIXEVAL_RATE_LIMIT: '0', LOG_LEVEL: 'warn',
+    NIXEVAL_MAX_MEMORY_MB: '256', NIXEVAL_RATE_LIMIT: '0', LOG_LEVEL: 'warn', NIXEVAL_TRUST_PROXY: '2', NIXEVAL_CORS_ORIGINS: 'https://a.example, https://b.example',
   };
   const fromEnv = parseServeArgs([], env);
   expect(fromEnv).toMatchObject({ port: 9000, host: '0.0.0.0' });
-  expect(fromEnv.server).toMatchObject({ workers: 3, allowedRoots: ['/a', '/b'], timeoutMs: 2000, maxMemoryMb: 256, rateLimit: false, logLevel: 'warn' });
-  const flags = parseServeArgs(['--port', '9001', '--workers=4', '--allowed-root', '/c', '--allowed-root', '/d', '--timeout-ms', '500', '--max-memory-mb', '128', '--rate-limit', '60'], env);
+  expect(serverOptions(fromEnv.config)).toMatchObject({
+    workers: 3, allowedRoots: ['/a', '/b'], timeoutMs: 2000, maxMemoryMb: 256, rateLimit: false, logLevel: 'warn',
+    trustProxy: 2, corsOrigins: ['https://a.example', 'https://b.example'],
+  });
+  const flags = parseServeArgs(['--port', '9001', '--workers=4', '--allowed-root', '/c', '--allowed-root', '/d', '--timeout-ms', '500', '--max-memory-mb', '128', '--rate-limit', '60', '--trust-proxy', '10.0.0.0/8,127.0.0.1'], env);
   expect(flags.port).toBe(9001);
-  expect(flags.server).toMatchObject({ workers: 4, allowedRoots: ['/c', '/d'], timeoutMs: 500, maxMemoryMb: 128, rateLimit: { max: 60, timeWindowMs: 60_000 } });
+  expect(serverOptions(flags.config)).toMatchObject({
+    workers: 4, allowedRoots: ['/c', '/d'], timeoutMs: 500, maxMemoryMb: 128, rateLimit: { max: 60, timeWindowMs: 60_000 }, trustProxy: ['10.0.0.0/8', '127.0.0.1'],
+  });
 });
 
-test('bad flags and values are refused', () => {
-  expect(() => parseServeArgs(['--nope'], {})).toThrow(/unknown flag/);
-  expect(() => parseServeArgs(['--port', 'x'], {})).toThrow(/invalid value/);
-  expect(() => parseServeArgs(['--workers', '0'], {})).toThrow(/invalid value/);
-  expect(() => parseServeArgs(['--port'], {})).toThrow(/needs a value/);
-  expect(() => parseServeArgs([], { PORT: '70000' })).toThrow(/invalid port/);
+test('a setting that is not valid is one line naming what the user set', () => {
+  const message = (args: string[], env: Record<string, string> = {}): string => {
+    try {
+      parseServeArgs(args, env);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  expect(message(['--nope'])).toMatch(/^unknown flag '--nope'/);
+  expect(message(['--port', 'x'])).toBe('--port x: expected an integer from 0 to 65535');
+  expect(message(['--workers', '0'])).toBe('--workers 0: expected an integer ≥ 1');
+  expect(message(['--port'])).toBe('--port needs a value');
+  expect(message([], { PORT: '70000' })).toBe('PORT=70000: expected an integer from 0 to 65535');
+  expect(message([], { PORT: 'abc' })).toBe('PORT=abc: expected an integer from 0 to 65535');
+  expect(message([], { LOG_LEVEL: 'verbose' })).toBe('LOG_LEVEL=verbose: expected one of fatal, error, warn, info, debug, trace, silent');
+  expect(message([], { NIXEVAL_MAX_MEMORY_MB: '8' })).toBe('NIXEVAL_MAX_MEMORY_MB=8: expected an integer ≥ 16');
+  // The flag is named when the flag is what was wrong, even with the variable set.
+  expect(message(['--log-level', 'loud'], { LOG_LEVEL: 'warn' })).toMatch(/^--log-level loud: /);
 });
 
-test('usage lists every flag with its variable', () => {
+test('nixeval serve with a bad variable prints one line and exits 2', () => {
+  const r = spawnSync(process.execPath, [CLI, 'serve'], { env: { ...process.env, PORT: 'abc' }, encoding: 'utf8', timeout: 20_000 });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toBe('nixeval serve: PORT=abc: expected an integer from 0 to 65535\n');
+  const l = spawnSync(process.execPath, [CLI, 'serve', '--port', '0'], { env: { ...process.env, LOG_LEVEL: 'verbose' }, encoding: 'utf8', timeout: 20_000 });
+  expect(l.status).toBe(2);
+  expect(l.stderr.trim().split('\n')).toEqual(['nixeval serve: LOG_LEVEL=verbose: expected one of fatal, error, warn, info, debug, trace, silent']);
+});
+
+test('--help lists every flag with its variable', () => {
   const u = serveUsage();
-  for (const f of ['--port', '--host', '--workers', '--allowed-root', '--timeout-ms', '--max-memory-mb', 'NIXEVAL_ALLOWED_ROOTS']) expect(u).toContain(f);
+  for (const f of ['--port', '--host', '--workers', '--job-workers', '--allowed-root', '--timeout-ms', '--max-memory-mb', '--trust-proxy', '--cors-origins', 'NIXEVAL_ALLOWED_ROOTS', 'NIXEVAL_MAX_JOBS']) {
+    expect(u).toContain(f);
+  }
+});
+
+test('README shows the table the schema gives (node dist/routes/config.js prints it)', () => {
+  expect(readFileSync(README, 'utf8')).toContain(configTable());
 });

@@ -1,12 +1,17 @@
-// The in-memory job store of the embedded default: asynchronous evaluations submitted, run on
-// the pool, polled and cancelled; a finished job is kept for a TTL and then forgotten.
+// The in-memory job store of the embedded default (job-store.ts): evaluations submitted, run on
+// the pool as jobs (their own share of the workers), polled and cancelled; a finished job is
+// kept for a TTL and then forgotten.
+//
+// What it holds is bounded: at most `maxJobs` jobs, and results of at most `maxResultBytes` in
+// all. Each result is already bounded by its job's output limit (the worker cuts it); when a
+// new result would pass the store's budget, the largest results held are forgotten first, so
+// one client's huge results cannot push out everyone else's small ones before their TTL.
 
 import { randomUUID } from 'node:crypto';
 import type { EvalJob } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
-import { outcomeMembers } from './service.js';
-
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+import type { JobState, JobStore } from './job-store.js';
+import { outcomeBytes, outcomeMembers } from './outcome.js';
 
 interface JobRecord {
   id: string;
@@ -16,92 +21,95 @@ interface JobRecord {
   started: Float64Array;
   finishedAt?: number;
   outcome?: TaskOutcome;
+  /** What the outcome counts against the store's budget. */
+  bytes: number;
   controller: AbortController;
   done: Promise<void>;
 }
 
-export interface JobStoreOptions {
+export interface MemoryJobStoreOptions {
   /** How long a finished job is kept (ms). */
   ttlMs: number;
   /** Most jobs held (finished ones included); more are refused. */
   maxJobs: number;
-  /** Most bytes of results held; past it, the oldest finished jobs are forgotten early. */
+  /** Most bytes of results held; past it, the largest finished results are forgotten first. */
   maxResultBytes?: number;
   /** Called with each finished evaluation (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
 }
 
-export class JobStore {
+const NO_STATS = { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 };
+
+function failure(kind: 'cancelled' | 'overloaded' | 'internal', message: string): TaskOutcome {
+  return { ok: false, error: { kind: kind as 'cancelled', message, position: null, trace: [] }, warnings: [], traces: [], stats: NO_STATS, queueMs: 0 };
+}
+
+export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   /** Bytes of the results held. */
   private resultBytes = 0;
   private readonly sweeper: NodeJS.Timeout;
   private closing = false;
 
-  constructor(private readonly pool: EvalPool, private readonly options: JobStoreOptions) {
+  constructor(private readonly pool: EvalPool, private readonly options: MemoryJobStoreOptions) {
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(options.ttlMs, 60_000)));
     this.sweeper.unref();
   }
 
-  /** Submits an evaluation; throws OverloadedError when the pool or the store is full. */
-  submit(job: EvalJob, reqId: string): { id: string; state: JobState } {
-    if (this.closing) throw new OverloadedError('the server is shutting down');
+  async submit(job: EvalJob, reqId: string): Promise<{ id: string; state: JobState }> {
+    if (this.closing) throw new OverloadedError('the server is shutting down', 'shutdown');
     this.sweep();
     if (this.jobs.size >= this.options.maxJobs) throw new OverloadedError('too many jobs are held; try again later');
-    if (this.pool.saturated) throw new OverloadedError();
+    if (this.pool.saturated('job')) throw new OverloadedError('too many jobs are waiting for a worker; try again later');
     const id = randomUUID();
     const started = new SharedArrayBuffer(TASK_CELL_BYTES);
     const controller = new AbortController();
     const rec: JobRecord = {
-      id, createdAt: Date.now(), started: new Float64Array(started), controller, done: Promise.resolve(),
+      id, createdAt: Date.now(), started: new Float64Array(started), bytes: 0, controller, done: Promise.resolve(),
     };
-    rec.done = this.pool.run(job, { reqId: `${reqId}/job:${id}`, signal: controller.signal, started }).then(
+    rec.done = this.pool.run(job, { reqId: `${reqId}/job:${id}`, kind: 'job', signal: controller.signal, started }).then(
       (out) => {
-        if (rec.finalState === 'cancelled') return;
-        rec.outcome = out;
-        rec.finalState = out.ok ? 'succeeded' : 'failed';
-        rec.finishedAt = Date.now();
         this.options.onOutcome?.(out);
-        this.account(rec);
+        this.finish(rec, out.ok ? 'succeeded' : 'failed', out);
       },
       (e) => {
-        if (rec.finalState === 'cancelled') return;
-        rec.finalState = e instanceof CancelledError ? 'cancelled' : 'failed';
-        rec.finishedAt = Date.now();
-        const kind = e instanceof CancelledError ? 'cancelled' : e instanceof OverloadedError ? 'overloaded' : 'internal';
-        rec.outcome = {
-          ok: false, error: { kind: kind as 'cancelled', message: (e as Error).message, position: null, trace: [] },
-          warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
-        };
+        if (e instanceof CancelledError) this.finish(rec, 'cancelled', failure('cancelled', 'the job was cancelled'));
+        else if (e instanceof OverloadedError) this.finish(rec, 'failed', failure('overloaded', e.message));
+        else this.finish(rec, 'failed', failure('internal', (e as Error).message));
       },
     );
     this.jobs.set(id, rec);
     return { id, state: 'queued' };
   }
 
-  private static sizeOf(rec: JobRecord): number {
-    const out = rec.outcome;
-    if (!out) return 0;
-    let n = out.ok ? out.json.length : out.error.message.length + (out.error.rendered?.length ?? 0);
-    for (const m of out.warnings) n += m.length;
-    for (const m of out.traces) n += m.length;
-    return n;
+  /** Records a job's end (once: a cancelled job keeps its state) and counts its result. */
+  private finish(rec: JobRecord, state: Exclude<JobState, 'queued' | 'running'>, out: TaskOutcome): void {
+    if (rec.finalState !== undefined) return;
+    rec.finalState = state;
+    rec.outcome = out;
+    rec.finishedAt = Date.now();
+    if (this.jobs.get(rec.id) !== rec) return;
+    rec.bytes = outcomeBytes(out);
+    this.resultBytes += rec.bytes;
+    this.makeRoom(rec);
   }
 
-  /** Counts a finished job's result, forgetting the oldest finished jobs while over budget. */
-  private account(rec: JobRecord): void {
-    this.resultBytes += JobStore.sizeOf(rec);
+  /** While over budget, forgets the finished jobs with the largest results (oldest first among equals). */
+  private makeRoom(keep: JobRecord): void {
     const budget = this.options.maxResultBytes ?? 256 * 1024 * 1024;
     if (this.resultBytes <= budget) return;
-    for (const [id, r] of this.jobs) {
+    const finished = [...this.jobs.values()].filter((r) => r.finalState !== undefined && r !== keep);
+    finished.sort((a, b) => b.bytes - a.bytes || (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
+    for (const r of finished) {
       if (this.resultBytes <= budget) break;
-      if (r.finalState !== undefined && r !== rec) this.forget(id, r);
+      this.forget(r);
     }
   }
 
-  private forget(id: string, rec: JobRecord): void {
-    this.jobs.delete(id);
-    this.resultBytes -= JobStore.sizeOf(rec);
+  private forget(rec: JobRecord): void {
+    if (this.jobs.get(rec.id) !== rec) return;
+    this.jobs.delete(rec.id);
+    this.resultBytes -= rec.bytes;
   }
 
   private stateOf(rec: JobRecord): JobState {
@@ -117,14 +125,13 @@ export class JobStore {
     if (!rec) return undefined;
     const exp = this.expiresAt(rec);
     if (exp !== undefined && exp <= Date.now()) {
-      this.forget(id, rec);
+      this.forget(rec);
       return undefined;
     }
     return rec;
   }
 
-  /** The job as JSON text, or undefined when unknown or expired. */
-  getJson(id: string): string | undefined {
+  async get(id: string): Promise<string | undefined> {
     const rec = this.live(id);
     return rec && this.toJson(rec);
   }
@@ -146,31 +153,20 @@ export class JobStore {
     return `${head.slice(0, -1)},${body}}`;
   }
 
-  /**
-   * Cancels an unfinished job (its evaluation is stopped: removed from the queue, or its
-   * worker terminated and replaced), or forgets a finished one. Returns the job as it is
-   * then, or undefined when unknown.
-   */
-  cancel(id: string): string | undefined {
+  async cancel(id: string): Promise<string | undefined> {
     const rec = this.live(id);
     if (!rec) return undefined;
     if (rec.finalState === undefined) {
-      rec.finalState = 'cancelled';
-      rec.finishedAt = Date.now();
-      rec.outcome = {
-        ok: false, error: { kind: 'cancelled', message: 'the job was cancelled', position: null, trace: [] },
-        warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
-      };
+      this.finish(rec, 'cancelled', failure('cancelled', 'the job was cancelled'));
       rec.controller.abort();
       return this.toJson(rec);
     }
     const json = this.toJson(rec);
-    this.forget(id, rec);
+    this.forget(rec);
     return json;
   }
 
-  /** Jobs held, by state (metrics). */
-  counts(): Record<JobState, number> {
+  async counts(): Promise<Record<JobState, number>> {
     const c: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
     for (const rec of this.jobs.values()) c[this.stateOf(rec)]++;
     return c;
@@ -179,13 +175,12 @@ export class JobStore {
   /** Forgets finished jobs past their TTL. */
   sweep(): void {
     const now = Date.now();
-    for (const [id, rec] of this.jobs) {
+    for (const rec of this.jobs.values()) {
       const exp = this.expiresAt(rec);
-      if (exp !== undefined && exp <= now) this.forget(id, rec);
+      if (exp !== undefined && exp <= now) this.forget(rec);
     }
   }
 
-  /** Refuses new jobs and waits (at most `graceMs`) for the unfinished ones. */
   async close(graceMs: number): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);

@@ -1,0 +1,48 @@
+// An evaluation's outcome as the API answers it: its HTTP status, its members as JSON text,
+// and its size (what a job store holds). Both the synchronous routes and the job stores use
+// these, so they live apart from either.
+
+import type { TaskOutcome } from '../workers/pool.js';
+
+/** The HTTP status of an evaluation outcome. */
+export function outcomeStatus(out: TaskOutcome): number {
+  if (out.ok) return 200;
+  return out.error.kind === 'internal' ? 500 : 422;
+}
+
+function statsOf(out: TaskOutcome, durationMs: number): Record<string, number> {
+  const s: Record<string, number> = {
+    durationMs: Math.round(durationMs * 1000) / 1000,
+    queueMs: out.queueMs,
+    ...out.stats,
+  };
+  if (out.worker !== undefined) s.worker = out.worker;
+  return s;
+}
+
+/**
+ * The members of a response for an outcome, as JSON text without the braces. The value is
+ * spliced in as the evaluator printed it (not parsed and printed again), so integers keep
+ * all their 64 bits and large results are not copied twice.
+ */
+export function outcomeMembers(out: TaskOutcome, durationMs: number): string {
+  const rest = `"warnings":${JSON.stringify(out.warnings)},"traces":${JSON.stringify(out.traces)},"stats":${JSON.stringify(statsOf(out, durationMs))}`;
+  return out.ok ? `"value":${out.json},${rest}` : `"error":${JSON.stringify(out.error)},${rest}`;
+}
+
+/** Roughly the bytes an outcome holds: its texts (characters), and a little per entry. */
+export function outcomeBytes(out: TaskOutcome): number {
+  let n = 256;
+  if (out.ok) n += out.json.length;
+  else {
+    n += out.error.message.length + (out.error.rendered?.length ?? 0);
+    for (const f of out.error.trace) n += 64 + f.message.length;
+  }
+  for (const m of out.warnings) n += 16 + m.length;
+  for (const m of out.traces) n += 16 + m.length;
+  return n;
+}
+
+export function errorJson(kind: string, message: string): string {
+  return JSON.stringify({ error: { kind, message } });
+}
