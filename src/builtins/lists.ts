@@ -190,7 +190,11 @@ function* foldlGen(args: Value[]): Gen {
   // The initial value is passed on unevaluated; only an empty list returns (and forces) it.
   if (list.length === 0) return yield* force(args[1]);
   let acc = args[1];
-  for (let i = 0; i < list.length; i++) acc = yield* callFn(f, [acc, list[i]]);
+  for (let i = 0; i < list.length; i++) {
+    // Each result is a new place, not the place it was taken from (`elem` tells them apart).
+    if (i > 0 && typeof acc === 'object' && acc !== null) acc = Thunk.evaluated(acc);
+    acc = yield* callFn(f, [acc, list[i]]);
+  }
   return acc;
 }
 

@@ -186,6 +186,16 @@ export class Thunk {
   static apply(fn: Value, args: Value[]): Thunk {
     return new Thunk(null, null, fn, args);
   }
+
+  /**
+   * A new place holding an evaluated value, as C++ Nix stores a call's result in a new
+   * Value: equality does not take it for any other place holding the same value.
+   */
+  static evaluated(value: Value): Thunk {
+    const t = new Thunk(null, null);
+    t.complete(value);
+    return t;
+  }
 }
 
 /** A request from a generator builtin: call `fn` with `args` and send back the result. */

@@ -15,7 +15,7 @@ import {
   type Value,
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
-import { Source } from '../syntax/source.js';
+import { Source, utf8ToBytes } from '../syntax/source.js';
 import * as ops from './ops.js';
 import { explainInequality } from './explain-equal.js';
 import { callFrames, TailCallLog } from './tail-calls.js';
@@ -810,7 +810,7 @@ export class VM {
 
   private showPos(chunk: Chunk, ip: number): string {
     const p = this.posOf(chunk, ip);
-    if (!p) return '«unknown»';
+    if (!p) return utf8ToBytes('«unknown»');
     const lc = p.source.lineCol(p.offset);
     return `${p.source.origin}:${lc.line}:${lc.column}`;
   }
