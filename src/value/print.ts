@@ -13,6 +13,7 @@ import { reserve, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
 // Output is a byte string; these markers are UTF-8.
 const THUNK = utf8ToBytes('«thunk»');
 const REPEATED = utf8ToBytes('«repeated»');
+const UNKNOWN = utf8ToBytes('«unknown»');
 
 export interface PrintOptions {
   /** Track sets and lists already printed and show «repeated» for them (output printing). */
@@ -138,7 +139,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
       stack.push({ kind: 'attrs', set: v, keys: v.keys(), i: 0, depth: f.depth });
       continue;
     }
-    emit('«unknown»');
+    emit(UNKNOWN);
   }
   reserveString(size);
   return out.join('');
