@@ -10,7 +10,8 @@ import {
 import { errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
 import { CancelledError, OverloadedError, type TaskOutcome } from '../workers/pool.js';
 
-const busy = Type.Ref(ErrorResponse, { description: 'The queue of evaluations is full (or the server is under pressure, or shutting down); see Retry-After.' });
+const busy = Type.Ref(ErrorResponse, { description: 'The queue of evaluations is full, no worker was free within the request\'s time limit, the server is under pressure, or it is shutting down; see Retry-After.' });
+const tooLarge = Type.Ref(ErrorResponse, { description: 'The request body is larger than the server takes.' });
 const bad = Type.Ref(ErrorResponse, { description: 'Malformed request.' });
 const tooMany = Type.Ref(ErrorResponse, { description: 'Too many requests from this client; see Retry-After.' });
 
@@ -24,10 +25,12 @@ export async function evalRoutes(app: FastifyInstance, opts: { service: Service 
       description: 'Evaluates on the worker pool and answers with the value as `nix-instantiate --eval --json` prints it. '
         + 'An evaluation error, or a limit exceeded (`timeout`, `memory-limit`, `output-limit`), is a 422 with the error\'s kind, message, position and trace.',
       tags: ['evaluation'],
+      operationId: 'evaluate',
       body: Type.Ref(EvalRequest),
       response: {
         200: Type.Ref(EvalResult, { description: 'The value, with warnings, traces and timings.' }),
         400: bad,
+        413: tooLarge,
         422: Type.Ref(EvalFailure, { description: 'The evaluation failed or exceeded a limit.' }),
         429: tooMany,
         500: Type.Ref(EvalFailure, { description: 'The worker failed.' }),
@@ -42,10 +45,12 @@ export async function evalRoutes(app: FastifyInstance, opts: { service: Service 
       description: 'Runs the evaluations in parallel on the pool and answers with one result per request, in order, each with the status it would have had on its own. '
         + 'The items share the server\'s output limit: each may produce at most its share of it.',
       tags: ['evaluation'],
-      body: BatchRequest,
+      operationId: 'evaluateBatch',
+      body: Type.Ref(BatchRequest),
       response: {
         200: Type.Ref(BatchResponse, { description: 'One result per request, in order.' }),
         400: bad,
+        413: tooLarge,
         429: tooMany,
         503: busy,
       },

@@ -5,7 +5,11 @@ import type { FastifyInstance } from 'fastify';
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/health', {
     schema: {
-      response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } },
+      summary: 'Liveness',
+      description: 'The process is up and answering.',
+      tags: ['operations'],
+      operationId: 'health',
+      response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'], description: 'Up.' } },
     },
   }, async () => ({ status: 'ok' }));
 }

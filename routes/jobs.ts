@@ -10,7 +10,7 @@ import { OverloadedError } from '../workers/pool.js';
 export async function jobRoutes(app: FastifyInstance, opts: { service: Service }): Promise<void> {
   const svc = opts.service;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const notFound = Type.Ref(ErrorResponse, { description: 'No such job (or it has expired).' });
+  const notFound = Type.Ref(ErrorResponse, { description: 'No such job (unknown, expired, or forgotten to make room).' });
 
   r.post('/v1/jobs', {
     schema: {
@@ -18,12 +18,14 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       description: 'Queues the evaluation and answers at once with the job\'s id. The job\'s timeout may be as long as the server\'s job maximum. '
         + 'The result is kept for the server\'s TTL after the job finishes.',
       tags: ['jobs'],
+      operationId: 'submitJob',
       body: Type.Ref(EvalRequest),
       response: {
         202: Type.Ref(JobCreated, { description: 'The job is queued; poll its location.' }),
         400: Type.Ref(ErrorResponse, { description: 'Malformed request.' }),
+        413: Type.Ref(ErrorResponse, { description: 'The request body is larger than the server takes.' }),
         429: Type.Ref(ErrorResponse, { description: 'Too many requests from this client; see Retry-After.' }),
-        503: Type.Ref(ErrorResponse, { description: 'The queue (or the job store) is full, or the server is shutting down; see Retry-After.' }),
+        503: Type.Ref(ErrorResponse, { description: 'The queue of jobs (or the job store) is full, or the server is shutting down; see Retry-After.' }),
       },
     },
   }, async (req, reply) => {
@@ -47,12 +49,13 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       summary: 'Poll a job',
       description: 'The job\'s state (queued, running, succeeded, failed, cancelled) and, once finished, its result or error.',
       tags: ['jobs'],
+      operationId: 'getJob',
       params: JobParams,
       response: { 200: Type.Ref(Job, { description: 'The job.' }), 404: notFound },
     },
   }, async (req, reply) => {
     const json = await svc.jobs.get(req.params.id);
-    if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, or expired)`);
+    if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, expired, or forgotten to make room)`);
     return sendJson(reply, 200, json);
   });
 
@@ -62,12 +65,13 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       description: 'An unfinished job is cancelled and its evaluation stopped (taken off the queue, or its worker stopped and replaced); it is then kept as `cancelled` for the TTL. '
         + 'A finished job is forgotten. Answers with the job as it is then.',
       tags: ['jobs'],
+      operationId: 'cancelJob',
       params: JobParams,
       response: { 200: Type.Ref(Job, { description: 'The job, cancelled (or as it was when forgotten).' }), 404: notFound },
     },
   }, async (req, reply) => {
     const json = await svc.jobs.cancel(req.params.id);
-    if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, or expired)`);
+    if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, expired, or forgotten to make room)`);
     req.outcome = 'cancelled';
     return sendJson(reply, 200, json);
   });

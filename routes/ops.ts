@@ -23,7 +23,8 @@ export async function opsRoutes(app: FastifyInstance, opts: { service: Service; 
       summary: 'Readiness',
       description: 'Ready when a new `/v1/eval` can start soon: the workers are up, not all of them run jobs, the queue has room and its oldest evaluation has not waited long. 503 otherwise (also while shutting down).',
       tags: ['operations'],
-      response: { 200: Readiness, 503: Readiness },
+      operationId: 'ready',
+      response: { 200: { ...Readiness, description: 'Ready.' }, 503: { ...Readiness, description: 'Not ready; see Retry-After.' } },
     },
   }, async (_req, reply) => {
     const pool = svc.pool;
@@ -44,6 +45,7 @@ export async function opsRoutes(app: FastifyInstance, opts: { service: Service; 
       summary: 'Prometheus metrics',
       description: 'Request counts and latencies, queue depth, busy workers, evaluations and their errors by kind, import-cache lookups, jobs.',
       tags: ['operations'],
+      operationId: 'metrics',
       produces: ['text/plain'],
       response: { 200: { description: 'Prometheus text exposition format.', type: 'string' } },
     },

@@ -30,11 +30,17 @@ export const Position = Type.Union([
   Type.Null(),
 ], { $id: 'Position', description: 'A source position (1-based line and column, in bytes), or null.' });
 
-export const ErrorKind = Type.Union([
+export const ERROR_KINDS = [
   'parse', 'eval', 'throw', 'assert', 'abort', 'infinite-recursion', 'type', 'undefined-variable', 'io',
   'timeout', 'memory-limit', 'output-limit', 'cancelled', 'internal',
   'bad-request', 'not-found', 'body-too-large', 'rate-limited', 'overloaded',
-].map((k) => Type.Literal(k)), { $id: 'ErrorKind', description: 'Evaluation errors (parse … io), limits (timeout, memory-limit, output-limit), and request errors.' });
+] as const;
+
+/** A string enum (not a union of constants), so that the OpenAPI document lists the kinds as one `enum`. */
+export const ErrorKind = Type.Unsafe<(typeof ERROR_KINDS)[number]>({
+  $id: 'ErrorKind', type: 'string', enum: [...ERROR_KINDS],
+  description: 'Evaluation errors (parse … io), limits (timeout, memory-limit, output-limit), a cancelled job, an internal failure, and request errors (bad-request … overloaded).',
+});
 
 export const ErrorDetail = Type.Object({
   kind: Type.Ref(ErrorKind),
@@ -72,7 +78,7 @@ export const EvalFailure = Type.Object({
 
 export const BatchRequest = Type.Object({
   requests: Type.Array(Type.Ref(EvalRequest), { minItems: 1, description: 'Evaluations, run in parallel on the pool.' }),
-}, { additionalProperties: false });
+}, { $id: 'BatchRequest', additionalProperties: false });
 export type BatchRequest = Static<typeof BatchRequest>;
 
 export const BatchItem = Type.Object({
@@ -86,7 +92,9 @@ export const BatchItem = Type.Object({
 
 export const BatchResponse = Type.Object({ results: Type.Array(Type.Ref(BatchItem)) }, { $id: 'BatchResponse' });
 
-export const JobState = Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s)), { $id: 'JobState' });
+export const JobState = Type.Unsafe<'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'>({
+  $id: 'JobState', type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+});
 
 export const JobCreated = Type.Object({
   id: Type.String(),
@@ -111,5 +119,5 @@ export const JobParams = Type.Object({ id: Type.String({ description: 'The job\'
  * them and the OpenAPI document lists them as components. Order: dependencies first. */
 export const sharedSchemas = [
   Limits, EvalRequest, Position, ErrorKind, ErrorDetail, ErrorResponse, EvalStats, EvalResult, EvalFailure,
-  BatchItem, BatchResponse, JobState, JobCreated, Job,
+  BatchRequest, BatchItem, BatchResponse, JobState, JobCreated, Job,
 ];

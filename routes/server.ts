@@ -27,6 +27,7 @@ import { ServiceMetrics } from './metrics.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { errorJson } from './outcome.js';
+import { type OpenApiDocument, withExamples } from './examples.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
 
@@ -225,6 +226,8 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
 
   for (const schema of sharedSchemas) app.addSchema(schema);
   await app.register(swagger, {
+    // Every request and response gets its examples (examples.ts), looked up by operationId.
+    transformObject: (doc) => withExamples(('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject) as OpenApiDocument) as never,
     // Shared schemas appear as components named by their $id.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {

@@ -1,9 +1,10 @@
 // What a worker thread keeps between tasks, and the bound on it. The caches that live as long
 // as the worker (compiled files, compiled regexes, the sandboxed filesystems) each have a byte
-// budget; after every task the worker measures the heap it keeps, and when that is over its
-// bound (a cache estimate gone wrong, something else retained) it collects garbage and, if
-// that is not enough, drops every cache. So whatever earlier requests did, the next one finds
-// the worker with its whole memory budget available under V8's heap limit (pool.ts).
+// budget; after every task the worker measures its heap: when the task left much garbage it
+// collects it (so that the next evaluation's budget counts from what is live, not from the last
+// one's leftovers), and when what is live is over its bound (a cache estimate gone wrong,
+// something else retained) it drops every cache. So whatever earlier requests did, the next one
+// finds the worker with its whole memory budget available under V8's heap limit (pool.ts).
 
 import { getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -43,15 +44,21 @@ export function garbageCollector(): () => void {
 /** Counts of trims, for the worker's log. */
 export const trims = { collected: 0, cleared: 0 };
 
-/** After a task: brings the heap the worker keeps back under its bound. */
+/** Garbage a task may leave behind before the worker collects it (a small one leaves little). */
+const SLACK_BYTES = 32 * MiB;
+/** The heap in use after the last collection. */
+let settled = 0;
+
+/** After a task: collects what it left behind, and brings what stays under its bound. */
 export function trimWorkerHeap(): void {
-  const bound = WORKER_CACHE_MB * MiB;
-  if (getHeapStatistics().used_heap_size <= bound) return;
+  if (getHeapStatistics().used_heap_size <= settled + SLACK_BYTES) return;
   const collect = garbageCollector();
   collect();
   trims.collected++;
-  if (getHeapStatistics().used_heap_size <= bound) return;
+  settled = getHeapStatistics().used_heap_size;
+  if (settled <= WORKER_CACHE_MB * MiB) return;
   for (const clear of clearers) clear();
   collect();
   trims.cleared++;
+  settled = getHeapStatistics().used_heap_size;
 }

@@ -80,6 +80,8 @@ export class EvalLimits {
   /** The most heap in use seen at a measurement. */
   peakHeapBytes: number;
   private readonly ceiling: number;
+  /** Whether a collection at the ceiling may free enough to go on (see measure). */
+  private collectMayHelp = true;
 
   constructor(private readonly options: LimitsOptions = {}) {
     this.deadline = options.deadline ?? Infinity;
@@ -103,10 +105,13 @@ export class EvalLimits {
   measure(bytes: number): void {
     let used = getHeapStatistics().used_heap_size;
     if (used > this.peakHeapBytes) this.peakHeapBytes = used;
-    if (used + bytes > this.ceiling && this.options.collectGarbage) {
-      // What is in use may be mostly garbage that V8 has not collected yet.
+    if (used + bytes > this.ceiling && this.options.collectGarbage && this.collectMayHelp) {
+      // What is in use may be mostly garbage that V8 has not collected yet. But when the last
+      // collection left little room, the evaluation is at its limit: collecting again at every
+      // step would only spend its time (and its deadline) in the collector.
       this.options.collectGarbage();
       used = getHeapStatistics().used_heap_size;
+      this.collectMayHelp = this.ceiling - used > (this.ceiling - this.baseHeapBytes) / 4;
     }
     this.headroom = this.ceiling - used - bytes;
     if (this.headroom < 0) {
@@ -162,9 +167,12 @@ export function reserveAttrs(size: number): void {
   reserve(size * ATTR_BYTES);
 }
 
-/** One step of a long loop: checks the deadline (and the heap) every few thousand steps. */
-export function tick(): void {
-  if (--active.ticks < 0) active.check();
+/**
+ * One step of a long loop: checks the deadline (and the heap) every few thousand steps. A step
+ * that costs more (scanning a long string) counts as `cost` steps, about one per kilobyte.
+ */
+export function tick(cost = 1): void {
+  if ((active.ticks -= cost) < 0) active.check();
 }
 
 function tooLarge(what: string, max: number): NixError {

@@ -204,6 +204,8 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
   /** A string's JSON is at least as long as the string: refuse a long one before escaping it. */
   const emitString = (str: string): void => {
     if (size + str.length + 2 > maxBytes) throw new OutputTooLarge(maxBytes);
+    // Escaping and checking a long string takes a while.
+    tick(str.length >>> 10);
     reserveString(str.length);
     emit(jsonString(str));
   };

@@ -79,6 +79,7 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
   let size = HEADER.length + 7;
   const emit = (text: string): void => {
     size += text.length;
+    tick(text.length >>> 10);
     reserve(text.length + SLOT_BYTES);
     out.push(text);
   };
