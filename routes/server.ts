@@ -296,30 +296,30 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   let shuttingDown: Promise<void> | undefined;
   app.decorate('shutdown', function shutdown(): Promise<void> {
     shuttingDown ??= (async () => {
-      const t0 = Date.now();
       closing = true;
+      graceLeft();
       // Idle keep-alive connections would otherwise hold the server open until they time out.
       app.server.closeIdleConnections();
       const idle = setInterval(() => app.server.closeIdleConnections(), 100);
       try {
-        await jobs.close(shutdownGraceMs);
-        await pool.drain(Math.max(0, shutdownGraceMs - (Date.now() - t0)));
+        await Promise.all([jobs.close(graceLeft()), pool.drain(graceLeft())]);
       } finally {
         clearInterval(idle);
       }
-      const closed = app.close();
-      // What is still connected past the grace period is cut off.
-      const cutoff = setTimeout(() => app.server.closeAllConnections(), Math.max(0, shutdownGraceMs - (Date.now() - t0)));
-      await closed;
+      // What is still connected when the grace period ends is cut off.
+      const cutoff = setTimeout(() => app.server.closeAllConnections(), graceLeft());
+      await app.close();
       clearTimeout(cutoff);
     })();
     return shuttingDown;
   });
+  /** When the grace period ends (set when closing starts). */
+  let graceEnds: number | undefined;
+  const graceLeft = (): number => Math.max(0, (graceEnds ??= Date.now() + shutdownGraceMs) - Date.now());
   app.addHook('onClose', async () => {
-    // In-flight work finishes (up to the grace period); new work is refused.
-    const t0 = Date.now();
-    await jobs.close(shutdownGraceMs);
-    await pool.close(Math.max(0, shutdownGraceMs - (Date.now() - t0)));
+    // In-flight work finishes (within what is left of the grace period); new work is refused.
+    await jobs.close(graceLeft());
+    await pool.close(graceLeft());
   });
 
   await app.ready();

@@ -11,7 +11,7 @@ import {
   type AttrPosition, Builtin, type BuiltinSpec, Closure, compareBytes, force, NixAttrs, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
-import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES } from '../limits/limits.js';
+import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
 import {
   attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
 } from './lists.js';
@@ -160,7 +160,10 @@ function* mapAttrsGen(args: Value[]): Gen {
   reserveAttrs(set.size);
   reserve(set.size * THUNK_BYTES);
   const map = new Map<string, Value>();
-  for (const [k, v] of set.map) map.set(k, Thunk.apply(f, [k, v]));
+  for (const [k, v] of set.map) {
+    tick();
+    map.set(k, Thunk.apply(f, [k, v]));
+  }
   return new NixAttrs(map);
 }
 

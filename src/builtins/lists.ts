@@ -170,7 +170,10 @@ function* mapGen(args: Value[]): Gen {
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.map');
   reserveList(list.length, THUNK_BYTES);
   const out: Value[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) out[i] = Thunk.apply(f, [list[i]]);
+  for (let i = 0; i < list.length; i++) {
+    tick();
+    out[i] = Thunk.apply(f, [list[i]]);
+  }
   return out;
 }
 
@@ -221,7 +224,10 @@ function* genListGen(args: Value[]): Gen {
   const len = Number(n);
   reserveList(len, THUNK_BYTES);
   const out: Value[] = new Array(len);
-  for (let i = 0; i < len; i++) out[i] = Thunk.apply(f, [i]);
+  for (let i = 0; i < len; i++) {
+    tick();
+    out[i] = Thunk.apply(f, [i]);
+  }
   return out;
 }
 

@@ -1376,7 +1376,7 @@ const cache = new LRUCache<string, Regex | RegexError>({
   maxSize: REGEX_CACHE_BYTES,
   // The pattern, the NFA (the program and the executor's copy, a byte table per bracket), and
   // the outcome pages a regex keeps between inputs (one per table, usually).
-  sizeCalculation: (r, pattern) => 64 + 2 * pattern.length + (r instanceof Regex ? r.program.op.length * 320 + 2 * 8 * PAGE_SIZE : 0),
+  sizeCalculation: (r, pattern) => 64 + 2 * pattern.length + (r instanceof Regex ? r.program.op.length * 96 + 2 * 8 * PAGE_SIZE : 0),
 });
 
 /** The compiled regex for a pattern; throws RegexError for patterns libstdc++ rejects. */

@@ -199,6 +199,9 @@ class Lexer {
           const underflow = v === 0 || Math.abs(v) < 2.2250738585072014e-308 ? /[1-9]/.test(s.split(/[eE]/)[0]) : false;
           if (!Number.isFinite(v) || underflow) this.push('error', start, end, `invalid float '${s}'`);
           else this.push('float', start, end, v);
+        } else if (s.length <= 15) {
+          // Below 10^15, a safe integer: no BigInt needed (most literals).
+          this.push('int', start, end, Number(s));
         } else {
           const big = BigInt(s);
           if (big > INT64_MAX) this.push('error', start, end, `invalid integer '${s}'`);

@@ -16,7 +16,6 @@ export interface Answer {
   text: string;
   /** Bytes of the body. */
   bytes: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   ms: number;
 }
