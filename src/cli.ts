@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `nixeval` command line: `instantiate` mirrors nix-instantiate's flags, `serve` runs
-// the HTTP service.
+// The `nixeval` command line: `instantiate` mirrors nix-instantiate's flags, `eval-jobs`
+// nix-eval-jobs' (cli/eval-jobs.ts), `serve` runs the HTTP service.
 //
 // `instantiate` runs in a worker thread with a large stack. Evaluation itself never recurses
 // in JS (the VM has its own frame stack), but parsing and compiling follow the nesting of the
@@ -36,6 +36,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'instantiate':
       return instantiateInWorker(rest);
+    case 'eval-jobs': {
+      const { evalJobs } = await import('./cli/eval-jobs.js');
+      return evalJobs(rest, { stdout: process.stdout, stderr: process.stderr });
+    }
     case 'serve': {
       const { serve } = await import('./cli/serve.js');
       return serve(rest);
@@ -44,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write('nixeval 0.1.0\n');
       return 0;
     default:
-      process.stderr.write('usage: nixeval instantiate [nix-instantiate flags] | nixeval serve [flags]\n');
+      process.stderr.write('usage: nixeval instantiate [nix-instantiate flags] | nixeval eval-jobs [nix-eval-jobs flags] | nixeval serve [flags]\n');
       return command === undefined || command === '--help' ? 0 : 1;
   }
 }
