@@ -14,7 +14,8 @@ import { parseNixPath } from '../io/io.js';
 import type { JobsetSpec } from '../../workers/jobset-task.js';
 
 export interface EvalJobsIO {
-  stdout: { write(chunk: string): unknown };
+  /** A stream that reports errors (a closed pipe) stops the walk. */
+  stdout: { write(chunk: string): unknown; on?(event: 'error', f: (e: Error) => void): unknown };
   stderr: { write(chunk: string): unknown };
 }
 
@@ -134,11 +135,13 @@ export async function evalJobs(args: string[], io: EvalJobsIO): Promise<number> 
     logLevel: 'silent',
   });
   let rootFailed = false;
+  let closed = false;
   try {
     const run = new JobsetRun({
       executor: new PoolExecutor(pool, opts.spec, 'eval-jobs'),
       constituents: opts.spec.flags.constituents,
       onLine: (line, failed) => {
+        if (closed) return;
         io.stdout.write(`${line}\n`);
         if (!failed) return;
         const { attrPath, error } = JSON.parse(line) as { attrPath: string[]; error: { rendered?: string; message: string } };
@@ -149,7 +152,13 @@ export async function evalJobs(args: string[], io: EvalJobsIO): Promise<number> 
         for (const m of messages) io.stderr.write(`${m}\n`);
       },
     });
+    // Whoever reads the lines has gone (a closed pipe): nothing more is worth evaluating.
+    io.stdout.on?.('error', () => {
+      closed = true;
+      run.cancel();
+    });
     const summary = await run.done;
+    if (closed) return 1;
     if (summary.error !== undefined) {
       io.stderr.write(`error: ${summary.error.message}\n`);
       return 1;

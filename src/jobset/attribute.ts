@@ -167,6 +167,7 @@ function* derivationFields(ctx: AttributeContext, drv: PackageInfo, attr: string
   }
   const drvPath = yield* drv.requireDrvPath();
   const fields: DerivationFields = { name, system: '', drvPath, outputs: Object.fromEntries(outputs) };
+  if (extraValue !== undefined) fields.extraValue = extraValue;
   if (ctx.flags.noInstantiate) {
     fields.system = yield* drv.querySystem();
   } else {
