@@ -12,6 +12,7 @@
 // below); other machines, or a cache of attribute results, can stand in its place.
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { type DerivationFields, attrPathText } from '../src/jobset/attribute.js';
 import { type FinishedJob, resolveAggregates } from '../src/jobset/constituents.js';
 import { type AttributeStats, formatLine } from '../src/jobset/line.js';
@@ -188,6 +189,8 @@ export class JobsetRun {
 
   constructor(private readonly opts: JobsetRunOptions) {
     this.todo.push([]);
+    // Every batch in flight listens for the abort.
+    setMaxListeners(0, this.controller.signal);
     this.aborted = new Promise((resolve) => this.controller.signal.addEventListener('abort', () => resolve(), { once: true }));
     this.done = this.walk();
   }

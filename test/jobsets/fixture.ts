@@ -15,15 +15,9 @@ export const fixture = JSON.parse(readFileSync(join(JOBSETS_DIR, 'fixture.json')
   attributes: ExpectedAttribute[];
 };
 
-export interface Line {
+/** A jobset's line: the fields the fixture has, and the line's own. */
+export interface Line extends Omit<ExpectedAttribute, 'errorKind' | 'cppError'> {
   attr: string;
-  attrPath: string[];
-  name?: string;
-  drvPath?: string;
-  system?: string;
-  outputs?: Record<string, string>;
-  requiredSystemFeatures?: string[];
-  meta?: unknown;
   error?: { kind: string; message: string; rendered?: string };
   stats?: { evalMs: number; heapGrowthMb: number; worker?: number };
 }
