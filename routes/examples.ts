@@ -78,18 +78,46 @@ export const batchResponseExamples: Named = one('One result per request, in orde
   ],
 });
 
+const jobsetExpr = '{ hello = derivation { name = "hello-2.12"; system = "x86_64-linux"; builder = "/bin/sh"; }; broken = throw "broken: no source"; }';
+export const jobsetRequestExamples: Named = {
+  expression: { summary: 'Two attributes: a derivation and one that fails', value: { expr: jobsetExpr } },
+  limits: { summary: 'With meta, and a time limit for each attribute', value: { expr: jobsetExpr, meta: true, limits: { timeoutMs: 5000 } } },
+};
+const jobsetStats = { evalMs: 5.1, heapGrowthMb: 0.02, worker: 1 };
+const jobsetLines = [
+  { attr: 'broken', attrPath: ['broken'], error: { kind: 'throw', message: 'broken: no source', position: null, trace: [] }, stats: jobsetStats },
+  {
+    attr: 'hello', attrPath: ['hello'], drvPath: '/nix/store/h3gyh7xkby88jsfkw0g0jgppcfxdl7ly-hello-2.12.drv', name: 'hello-2.12',
+    outputs: { out: '/nix/store/p2826wkf96dwvf98pvi506wa0ifvdjbs-hello-2.12' }, requiredSystemFeatures: [], stats: { ...jobsetStats, evalMs: 29.0 }, system: 'x86_64-linux',
+  },
+];
+export const jobsetLineExamples: Named = one('A failed attribute and a derivation, one JSON document a line', jobsetLines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+export const jobsetEventExamples: Named = one('Server-sent events', [
+  ...jobsetLines.map((l) => `event: attribute\ndata: ${JSON.stringify(l)}\n\n`),
+  'event: progress\ndata: {"done":2,"failed":1,"queued":0,"running":0,"elapsedMs":41}\n\n',
+  'event: end\ndata: {"state":"succeeded","done":2,"failed":1,"elapsedMs":41}\n\n',
+].join(''));
+
 const id = '421b7191-3d3b-4ea4-b174-3743c26374d6';
 export const jobRequestExamples: Named = {
   expression: { summary: 'A long evaluation', value: { expr: 'builtins.foldl\' (a: b: a + b) 0 (builtins.genList (x: x) 1000000)' } },
   limits: { summary: 'With its own time limit', value: { expr: 'builtins.length (builtins.genList (x: x) 1000)', limits: { timeoutMs: 60000 } } },
+  jobset: { summary: 'A jobset, its lines read from /v1/jobs/{id}/results', value: { kind: 'jobset', expr: jobsetExpr } },
 };
 export const jobCreatedExamples: Named = one('Queued', { id, state: 'queued', location: `/v1/jobs/${id}` });
 export const jobExamples: Named = {
-  running: { summary: 'Running', value: { id, state: 'running', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.006Z' } },
+  running: { summary: 'Running', value: { id, state: 'running', kind: 'eval', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.006Z' } },
+  jobset: {
+    summary: 'A jobset, running',
+    value: {
+      id, state: 'running', kind: 'jobset', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.006Z',
+      progress: { done: 1, failed: 1, queued: 0, running: 1, elapsedMs: 12 }, results: `/v1/jobs/${id}/results`,
+    },
+  },
   succeeded: {
     summary: 'Succeeded',
     value: {
-      id, state: 'succeeded', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.006Z',
+      id, state: 'succeeded', kind: 'eval', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.006Z',
       finishedAt: '2026-01-01T00:00:00.021Z', expiresAt: '2026-01-01T00:10:00.021Z',
       result: { value: 499999500000, warnings: [], traces: [], stats },
     },
@@ -97,7 +125,7 @@ export const jobExamples: Named = {
   cancelled: {
     summary: 'Cancelled',
     value: {
-      id, state: 'cancelled', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.006Z',
+      id, state: 'cancelled', kind: 'eval', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.006Z',
       finishedAt: '2026-01-01T00:00:01.000Z', expiresAt: '2026-01-01T00:10:01.000Z',
       error: { kind: 'cancelled', message: 'the job was cancelled', position: null, trace: [] },
     },
@@ -110,8 +138,9 @@ export const notReadyExamples: Named = one('Not ready', { status: 'not-ready', r
 export const healthExamples: Named = one('Up', { status: 'ok' });
 export const metricsExamples: Named = one('Prometheus text', '# HELP nixeval_evaluations_total Evaluations finished, by outcome (ok or the error kind).\n# TYPE nixeval_evaluations_total counter\nnixeval_evaluations_total{outcome="ok"} 42\n');
 
-/** What each operation's request and responses (by status) show. */
-export const OPERATION_EXAMPLES: Record<string, { request?: Named; responses: Record<string, Named> }> = {
+/** What each operation's request and responses (by status) show; `byMedia`, for a status whose
+ * media types differ (a stream as NDJSON or server-sent events), by status and media type. */
+export const OPERATION_EXAMPLES: Record<string, { request?: Named; responses: Record<string, Named>; byMedia?: Record<string, Record<string, Named>> }> = {
   evaluate: {
     request: evalRequestExamples,
     responses: {
@@ -128,6 +157,12 @@ export const OPERATION_EXAMPLES: Record<string, { request?: Named; responses: Re
     responses: { 202: jobCreatedExamples, 400: badRequestExamples, 413: tooLargeExamples, 429: tooManyExamples, 503: busyExamples },
   },
   getJob: { responses: { 200: jobExamples, 404: notFoundExamples } },
+  getJobResults: { responses: { 200: jobsetLineExamples, 400: badRequestExamples, 404: notFoundExamples } },
+  evaluateJobset: {
+    request: jobsetRequestExamples,
+    byMedia: { 200: { 'application/x-ndjson': jobsetLineExamples, 'text/event-stream': jobsetEventExamples } },
+    responses: { 400: badRequestExamples, 413: tooLargeExamples, 429: tooManyExamples, 503: busyExamples },
+  },
   cancelJob: { responses: { 200: jobExamples, 404: notFoundExamples } },
   health: { responses: { 200: healthExamples } },
   ready: { responses: { 200: readyExamples, 503: notReadyExamples } },
@@ -150,8 +185,10 @@ export function withExamples<T extends OpenApiDocument>(doc: T): T {
       if (!ex) continue;
       if (ex.request && op.requestBody) for (const media of Object.values(op.requestBody.content)) media.examples = ex.request;
       for (const [status, response] of Object.entries(op.responses ?? {})) {
-        const named = ex.responses[status];
-        if (named) for (const media of Object.values(response.content ?? {})) media.examples = named;
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          const named = ex.byMedia?.[status]?.[type] ?? ex.responses[status];
+          if (named) media.examples = named;
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
-// The in-memory job store of the embedded default (job-store.ts): evaluations submitted, run on
-// the pool as jobs (their own share of the workers), polled and cancelled; a finished job is
-// kept for a TTL and then forgotten.
+// The in-memory job store of the embedded default (job-store.ts): evaluations and jobsets
+// (jobset-job.ts, whose lines are kept as they come) submitted, run on the pool as jobs (their
+// own share of the workers), polled and cancelled; a finished job is kept for a TTL and then
+// forgotten.
 //
 // What it holds is bounded: at most `maxJobs` jobs, and results of at most `maxResultBytes` in
 // all. Each result is already bounded by its job's output limit (the worker cuts it); when a
@@ -12,6 +13,8 @@ import type { EvalJob } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
 import type { JobState, JobStore } from './job-store.js';
 import { outcomeBytes, outcomeMembers } from './outcome.js';
+import type { JobsetJob } from './jobset-job.js';
+import type { JobsetRequest } from './schemas.js';
 
 interface JobRecord {
   id: string;
@@ -25,6 +28,8 @@ interface JobRecord {
   bytes: number;
   controller: AbortController;
   done: Promise<void>;
+  /** For a jobset job: the run and its lines. */
+  jobset?: JobsetJob;
 }
 
 export interface MemoryJobStoreOptions {
@@ -36,7 +41,11 @@ export interface MemoryJobStoreOptions {
   maxResultBytes?: number;
   /** Called with each finished evaluation (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
+  /** Starts a jobset whose lines may take at most `maxBytes`. */
+  startJobset?: (body: JobsetRequest, reqId: string, maxBytes: number) => JobsetJob;
 }
+
+const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
 const NO_STATS = { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 };
 
@@ -56,11 +65,35 @@ export class MemoryJobStore implements JobStore {
     this.sweeper.unref();
   }
 
-  async submit(job: EvalJob, reqId: string): Promise<{ id: string; state: JobState }> {
+  /** Throws OverloadedError when no job can be taken now. */
+  private checkRoom(): void {
     if (this.closing) throw new OverloadedError('the server is shutting down', 'shutdown');
     this.sweep();
     if (this.jobs.size >= this.options.maxJobs) throw new OverloadedError('too many jobs are held; try again later');
     if (this.pool.saturated('job')) throw new OverloadedError('too many jobs are waiting for a worker; try again later');
+  }
+
+  async submitJobset(body: JobsetRequest, reqId: string): Promise<{ id: string; state: JobState }> {
+    this.checkRoom();
+    const id = randomUUID();
+    const jobset = this.options.startJobset!(body, `${reqId}/job:${id}`, this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
+    const rec: JobRecord = {
+      id, createdAt: Date.now(), started: new Float64Array(1), bytes: 0, controller: new AbortController(), done: Promise.resolve(), jobset,
+    };
+    rec.done = jobset.run.done.then((summary) => {
+      // A cancelled jobset's lines stay readable, so they count too.
+      this.finish(rec, rec.finalState ?? summary.state, undefined);
+    });
+    this.jobs.set(id, rec);
+    return { id, state: 'queued' };
+  }
+
+  async jobsetOf(id: string): Promise<JobsetJob | undefined> {
+    return this.live(id)?.jobset;
+  }
+
+  async submit(job: EvalJob, reqId: string): Promise<{ id: string; state: JobState }> {
+    this.checkRoom();
     const id = randomUUID();
     const started = new SharedArrayBuffer(TASK_CELL_BYTES);
     const controller = new AbortController();
@@ -82,21 +115,26 @@ export class MemoryJobStore implements JobStore {
     return { id, state: 'queued' };
   }
 
-  /** Records a job's end (once: a cancelled job keeps its state) and counts its result. */
-  private finish(rec: JobRecord, state: Exclude<JobState, 'queued' | 'running'>, out: TaskOutcome): void {
-    if (rec.finalState !== undefined) return;
-    rec.finalState = state;
-    rec.outcome = out;
-    rec.finishedAt = Date.now();
-    if (this.jobs.get(rec.id) !== rec) return;
-    rec.bytes = outcomeBytes(out);
+  /**
+   * Records a job's end (once: a cancelled job keeps its state) and counts its result: an
+   * evaluation's outcome, or a jobset's lines once it has stopped.
+   */
+  private finish(rec: JobRecord, state: Exclude<JobState, 'queued' | 'running'>, out: TaskOutcome | undefined): void {
+    if (rec.finalState === undefined) {
+      rec.finalState = state;
+      rec.outcome = out;
+      rec.finishedAt = Date.now();
+    }
+    const running = rec.jobset !== undefined && rec.jobset.summary === undefined;
+    if (this.jobs.get(rec.id) !== rec || rec.bytes !== 0 || running) return;
+    rec.bytes = rec.jobset !== undefined ? rec.jobset.bytes : out === undefined ? 0 : outcomeBytes(out);
     this.resultBytes += rec.bytes;
     this.makeRoom(rec);
   }
 
   /** While over budget, forgets the finished jobs with the largest results (oldest first among equals). */
   private makeRoom(keep: JobRecord): void {
-    const budget = this.options.maxResultBytes ?? 256 * 1024 * 1024;
+    const budget = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     if (this.resultBytes <= budget) return;
     const finished = [...this.jobs.values()].filter((r) => r.finalState !== undefined && r !== keep);
     finished.sort((a, b) => b.bytes - a.bytes || (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
@@ -113,7 +151,9 @@ export class MemoryJobStore implements JobStore {
   }
 
   private stateOf(rec: JobRecord): JobState {
-    return rec.finalState ?? (rec.started[0] !== 0 ? 'running' : 'queued');
+    if (rec.finalState !== undefined) return rec.finalState;
+    if (rec.jobset !== undefined) return rec.jobset.run.progress().state === 'queued' ? 'queued' : 'running';
+    return rec.started[0] !== 0 ? 'running' : 'queued';
   }
 
   private expiresAt(rec: JobRecord): number | undefined {
@@ -138,14 +178,21 @@ export class MemoryJobStore implements JobStore {
 
   private toJson(rec: JobRecord): string {
     const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
+    const jobset = rec.jobset;
     const head = JSON.stringify({
       id: rec.id,
+      kind: jobset ? 'jobset' : 'eval',
       state: this.stateOf(rec),
       createdAt: iso(rec.createdAt),
-      startedAt: iso(rec.started[0]),
+      startedAt: iso(jobset?.run.startedAt ?? rec.started[0]),
       finishedAt: iso(rec.finishedAt),
       expiresAt: iso(this.expiresAt(rec)),
     });
+    if (jobset !== undefined) {
+      const { state: _state, ...progress } = jobset.run.progress();
+      const error = jobset.summary?.error;
+      return `${head.slice(0, -1)},"progress":${JSON.stringify(progress)},"results":${JSON.stringify(`/v1/jobs/${rec.id}/results`)}${error ? `,"error":${JSON.stringify(error)}` : ''}}`;
+    }
     const out = rec.outcome;
     if (!out) return head;
     const durationMs = (rec.finishedAt ?? Date.now()) - rec.createdAt;
@@ -156,6 +203,12 @@ export class MemoryJobStore implements JobStore {
   async cancel(id: string): Promise<string | undefined> {
     const rec = this.live(id);
     if (!rec) return undefined;
+    if (rec.finalState === undefined && rec.jobset !== undefined) {
+      rec.finalState = 'cancelled';
+      rec.finishedAt = Date.now();
+      rec.jobset.run.cancel();
+      return this.toJson(rec);
+    }
     if (rec.finalState === undefined) {
       this.finish(rec, 'cancelled', failure('cancelled', 'the job was cancelled'));
       rec.controller.abort();

@@ -20,6 +20,7 @@ export class ServiceMetrics {
   readonly queueWait: Histogram;
   readonly importCache: Counter<'result'>;
   readonly shed: Counter<'reason'>;
+  readonly jobsetAttributes: Counter<'outcome'>;
 
   constructor(sources: GaugeSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -59,6 +60,10 @@ export class ServiceMetrics {
       name: 'nixeval_requests_shed_total', help: 'Requests refused to protect the service, by reason (queue-full, queue-timeout, pressure, rate-limit, shutdown).',
       labelNames: ['reason'], registers,
     });
+    this.jobsetAttributes = new Counter({
+      name: 'nixeval_jobset_attributes_total', help: 'Jobset lines produced, by outcome (derivation, error).',
+      labelNames: ['outcome'], registers,
+    });
     const { pool } = sources;
     new Gauge({
       name: 'nixeval_pool_queue_depth', help: 'Evaluations waiting for a worker, by kind (sync: /v1/eval, job).', labelNames: ['kind'], registers,
@@ -97,6 +102,13 @@ export class ServiceMetrics {
         // The pool keeps the count; the counter shows it.
         this.reset();
         this.inc(pool.workersReplaced);
+      },
+    });
+    new Counter({
+      name: 'nixeval_pool_workers_retired_total', help: 'Workers replaced since start because their heap grew past a jobset\'s threshold.', registers,
+      collect() {
+        this.reset();
+        this.inc(pool.workersRetired);
       },
     });
     new Gauge({

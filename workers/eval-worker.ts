@@ -10,18 +10,23 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
-import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD } from './task-cell.js';
+import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD } from './shared-memory.js';
 import { garbageCollector, trims, trimWorkerHeap } from './worker-caches.js';
+
+/** Piscina's `jobsetBatch` task: a batch of a jobset's attributes. */
+export { jobsetBatch } from './jobset-task.js';
 
 export interface EvalTask extends EvalJob {
   /** The HTTP request (or job) this evaluation belongs to, for log lines. */
   reqId: string;
-  /** The task's shared cell (task-cell.ts). */
+  /** The task's shared cell (shared-memory.ts). */
   started: SharedArrayBuffer;
 }
 
 export interface WorkerData {
   logLevel?: string;
+  /** The pool's retirement list (shared-memory.ts). */
+  retirement?: SharedArrayBuffer;
 }
 
 const data = (workerData ?? {}) as WorkerData;

@@ -79,7 +79,7 @@ export type EvalOutcome =
   | { ok: true; json: string; warnings: string[]; traces: string[]; stats: EvalStats }
   | { ok: false; error: ErrorBody; warnings: string[]; traces: string[]; stats: EvalStats };
 
-const bytesToUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
+export const bytesToUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
 function position(pos: SourcePos | undefined): Position | null {
   if (!pos) return null;
@@ -152,7 +152,7 @@ function fsIOFor(roots: string[]): FsIO {
 }
 
 /** The IO an evaluation gets: the posted files, or the server's allowed roots (read-only). */
-function ioFor(job: EvalJob): { io: EvalIO; baseDir: string } {
+export function ioFor(job: Pick<EvalJob, 'files' | 'allowedRoots'>): { io: EvalIO; baseDir: string } {
   if (job.files !== undefined) {
     const files: Record<string, string> = {};
     for (const [path, text] of Object.entries(job.files)) files[posix.resolve('/', path)] = text;
@@ -183,11 +183,10 @@ export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome
       importCacheMisses: c.misses - cache0.misses,
     };
   };
-  /** A failure, with the messages that fit beside its error in the output limit. */
-  const fail = (error: ErrorBody | ((budget: OutputBudget) => ErrorBody)): EvalOutcome => {
+  /** A failure: its error first in the output limit, then the messages that fit beside it. */
+  const fail = (error: (budget: OutputBudget) => ErrorBody): EvalOutcome => {
     const budget = new OutputBudget(job.maxOutputBytes);
-    const body = typeof error === 'function' ? error(budget) : error;
-    if (typeof error !== 'function') budget.take(error.message);
+    const body = error(budget);
     return { ok: false, error: body, ...messages.output(budget), stats: stats() };
   };
   try {
@@ -227,16 +226,22 @@ export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome
     const budget = new OutputBudget(job.maxOutputBytes - text.length);
     return { ok: true, json: bytesToUtf8(text), ...messages.output(budget), stats: stats() };
   } catch (e) {
-    if (e instanceof OutputTooLarge) {
-      return fail(errorBody('output-limit', `the result's JSON is larger than the output limit of ${job.maxOutputBytes} bytes`));
-    }
-    if (e instanceof NixError) return fail((budget) => nixErrorBody(e, budget));
-    if (e instanceof EvalTimeout) return fail(errorBody('timeout', `evaluation timed out after ${job.timeoutMs} ms`));
-    if (e instanceof Cancelled) return fail(errorBody('cancelled', 'the evaluation was cancelled'));
-    const limit = engineLimitError(e);
-    if (limit) return fail(errorBody('memory-limit', limit.message));
-    return fail(errorBody('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`));
+    return fail((budget) => failureBody(e, job, budget));
   } finally {
     if (previousLimits) activate(previousLimits);
   }
+}
+
+/**
+ * What an evaluation that threw reports, within `budget` (its output limit): its Nix error,
+ * the limit it reached, its cancellation, or an internal error.
+ */
+export function failureBody(e: unknown, job: Pick<EvalJob, 'timeoutMs' | 'maxOutputBytes'>, budget = new OutputBudget(job.maxOutputBytes)): ErrorBody {
+  if (e instanceof OutputTooLarge) return errorBody('output-limit', `the result's JSON is larger than the output limit of ${job.maxOutputBytes} bytes`);
+  if (e instanceof NixError) return nixErrorBody(e, budget);
+  if (e instanceof EvalTimeout) return errorBody('timeout', `evaluation timed out after ${job.timeoutMs} ms`);
+  if (e instanceof Cancelled) return errorBody('cancelled', 'the evaluation was cancelled');
+  const limit = engineLimitError(e);
+  if (limit) return errorBody('memory-limit', limit.message);
+  return errorBody('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`);
 }

@@ -19,13 +19,23 @@
 //   resource limits (maxOldGenerationSizeMb: the server's maximum, the worker's caches and a
 //   margin): a worker that reaches them is replaced and its task answered with `memory-limit`.
 // - A worker that dies for any other reason fails only its own task (`internal`).
+// - A worker may ask to be replaced once its task is done (a jobset's worker whose heap grew
+//   past the jobset's threshold): it gets no more tasks, and is stopped and replaced.
+//
+// Tasks are evaluations (`run`) and batches of a jobset's attributes (`runJobsetBatch`, which
+// use the jobs' share of the workers).
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { EvalTask, WorkerData } from './eval-worker.js';
-import { errorBody, type EvalJob, type EvalOutcome } from './evaluate-json.js';
-import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, TASK_CELL_BYTES } from './task-cell.js';
+import { errorBody, type ErrorBody, type EvalJob, type EvalOutcome } from './evaluate-json.js';
+import type { JobsetBatchResult, JobsetBatchTask } from './jobset-task.js';
+import {
+  CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, clearRetirement, isRetiring, newRetirementList, TASK_CELL_BYTES,
+} from './shared-memory.js';
 import { WORKER_CACHE_MB } from './worker-caches.js';
+
+export { CELL_DONE, CELL_START, CELL_THREAD, TASK_CELL_BYTES };
 
 export interface PoolOptions {
   /** Worker threads. */
@@ -83,8 +93,6 @@ export interface RunOptions {
 const WORKER_FILE = new URL('./eval-worker.js', import.meta.url).href;
 const NO_REQUIRE_ESM = '--no-experimental-require-module';
 
-export { TASK_CELL_BYTES } from './task-cell.js';
-
 /** How often overdue tasks and queued tasks past their start limit are looked for. */
 const SWEEP_MS = 50;
 
@@ -140,6 +148,10 @@ export class EvalPool {
   workersReplaced = 0;
   /** Tasks cancelled by their owner (a client gone, a job cancelled): while waiting, while running. */
   cancelled = { queued: 0, running: 0 };
+  /** Workers replaced because they asked to be (their heap grew past a jobset's threshold). */
+  workersRetired = 0;
+  /** Threads that asked to be replaced after their task (shared-memory.ts). */
+  private readonly retiring: Int32Array;
 
   constructor(options: PoolOptions = {}) {
     this.workers = Math.max(1, options.workers ?? availableParallelism());
@@ -151,7 +163,9 @@ export class EvalPool {
     this.workerHeapMb = this.maxMemoryMb + WORKER_CACHE_MB + Math.max(256, this.maxMemoryMb / 2);
     this.graceMs = options.graceMs ?? 500;
     this.readyMaxWaitMs = options.readyMaxWaitMs ?? 1000;
-    const workerData: WorkerData = { logLevel: options.logLevel ?? 'info' };
+    const retirement = newRetirementList();
+    this.retiring = new Int32Array(retirement);
+    const workerData: WorkerData = { logLevel: options.logLevel ?? 'info', retirement };
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: this.workers,
@@ -167,8 +181,11 @@ export class EvalPool {
       execArgv: [...process.execArgv, ...(process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) ? [NO_REQUIRE_ESM] : [])],
       // Measured on 2 cores: 'sync' costs the main thread less per task than 'async' or 'disabled'.
       atomics: 'sync',
+      // The first idle worker that has not asked to be replaced (one task per worker).
+      loadBalancer: (_task, workers) => workers.find((w) => w.currentUsage === 0 && !isRetiring(this.retiring, w.id)) ?? null,
     });
     this.piscina.on('error', () => { /* a worker's error is its task's failure, handled there */ });
+    this.piscina.on('workerDestroy', (w: { id: number }) => clearRetirement(this.retiring, w.id));
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -231,37 +248,57 @@ export class EvalPool {
    * OverloadedError (refused, or not started within its time limit) or CancelledError.
    */
   async run(job: EvalJob, opts: RunOptions): Promise<TaskOutcome> {
-    const kind = opts.kind ?? 'sync';
-    if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
-    if (opts.signal?.aborted) throw new CancelledError();
     const cell = opts.started ?? new SharedArrayBuffer(TASK_CELL_BYTES);
     const state = new Float64Array(cell);
-    const submitted = Date.now();
-    await this.admit(kind, submitted + job.timeoutMs, opts.signal);
-    // A worker is ours (counted in `running`).
     const task: EvalTask = { ...job, reqId: opts.reqId, started: cell };
-    const watched: Running = { state, limitMs: job.timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0 };
+    const submitted = Date.now();
+    const r = await this.execute<EvalOutcome & { worker: number }>(opts.kind ?? 'sync', undefined, task, job.timeoutMs, opts.signal);
+    const startedAt = state[CELL_START];
+    if (r.ok) return { ...r.value, queueMs: Math.max(0, startedAt - submitted) };
+    return {
+      ok: false, error: r.error, warnings: [], traces: [],
+      queueMs: startedAt === 0 ? Date.now() - submitted : Math.max(0, startedAt - submitted),
+      stats: { evalMs: startedAt === 0 ? 0 : Date.now() - startedAt, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 },
+    };
+  }
+
+  /**
+   * Evaluates a batch of a jobset's attributes (jobset-task.ts), each within `timeoutMs`, as a
+   * job. When the worker is lost, resolves with the error and the task's cell tells which item
+   * was running. Rejects only with OverloadedError or CancelledError.
+   */
+  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
+    return this.execute<JobsetBatchResult>('job', 'jobsetBatch', task, timeoutMs, signal);
+  }
+
+  /**
+   * Runs a task on a worker (`name`: the export of eval-worker.ts, default the evaluation)
+   * once the fair queue gives it one (waiting at most `timeoutMs`), with the backstop timer
+   * (the task's cell counts from when its evaluation, or its current item, started) and
+   * cancellation. A lost worker is the task's error.
+   */
+  private async execute<T>(kind: TaskKind, name: string | undefined, task: { started: SharedArrayBuffer }, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+    if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
+    if (signal?.aborted) throw new CancelledError();
+    const state = new Float64Array(task.started);
+    await this.admit(kind, Date.now() + timeoutMs, signal);
+    // A worker is ours (counted in `running`).
+    const watched: Running = { state, limitMs: timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0 };
     this.watch.add(watched);
     const onCancel = (): void => {
       state[CELL_CANCEL] = 1;
       watched.cancelledAt = Date.now();
     };
-    opts.signal?.addEventListener('abort', onCancel, { once: true });
+    signal?.addEventListener('abort', onCancel, { once: true });
     try {
-      const out = (await this.piscina.run(task)) as EvalOutcome & { worker: number };
-      if (opts.signal?.aborted) {
+      const value = (await this.piscina.run(task, name === undefined ? undefined : { name })) as T;
+      if (signal?.aborted) {
         this.cancelled.running++;
         throw new CancelledError();
       }
-      return { ...out, queueMs: Math.max(0, state[CELL_START] - submitted) };
+      return { ok: true, value };
     } catch (e) {
       if (e instanceof CancelledError) throw e;
-      const startedAt = state[CELL_START];
-      const queueMs = startedAt === 0 ? Date.now() - submitted : Math.max(0, startedAt - submitted);
-      const fail = (error: ReturnType<typeof errorBody>): TaskOutcome => ({
-        ok: false, error, warnings: [], traces: [], queueMs,
-        stats: { evalMs: startedAt === 0 ? 0 : Date.now() - startedAt, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 },
-      });
       if (watched.cancelledAt !== 0) {
         this.workersReplaced++;
         this.cancelled.running++;
@@ -269,22 +306,32 @@ export class EvalPool {
       }
       if (watched.timedOut) {
         this.workersReplaced++;
-        return fail(errorBody('timeout', `evaluation timed out after ${job.timeoutMs} ms (the worker did not stop and was replaced)`));
+        return { ok: false, error: errorBody('timeout', `evaluation timed out after ${timeoutMs} ms (the worker did not stop and was replaced)`) };
       }
       if (isOutOfMemory(e)) {
         this.workersReplaced++;
-        return fail(errorBody('memory-limit', `evaluation ran out of memory (the worker's heap limit is ${this.workerHeapMb} MiB); the worker was replaced`));
+        return { ok: false, error: errorBody('memory-limit', `evaluation ran out of memory (the worker's heap limit is ${this.workerHeapMb} MiB); the worker was replaced`) };
       }
       const msg = (e as Error)?.message ?? String(e);
       if (this.closed || /pool is closed|queue is being terminated/i.test(msg)) throw new OverloadedError('the server is shutting down', 'shutdown');
       this.workersReplaced++;
-      return fail(errorBody('internal', `the worker running the evaluation failed: ${msg}`));
+      return { ok: false, error: errorBody('internal', `the worker running the evaluation failed: ${msg}`) };
     } finally {
       this.watch.delete(watched);
-      opts.signal?.removeEventListener('abort', onCancel);
+      signal?.removeEventListener('abort', onCancel);
+      this.retireIfAsked(state[CELL_THREAD]);
       this.running[kind]--;
       this.dispatch();
     }
+  }
+
+  /** Stops a worker that asked to be replaced (it is idle: the balancer gives it no task). */
+  private retireIfAsked(threadId: number): void {
+    if (threadId === 0 || !isRetiring(this.retiring, threadId)) return;
+    const worker = this.piscina.threads.find((t) => t.threadId === threadId);
+    if (!worker) return;
+    this.workersRetired++;
+    void worker.terminate();
   }
 
   /** Whether a task of this kind may take a free worker now. */

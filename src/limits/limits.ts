@@ -74,23 +74,36 @@ export class EvalLimits {
   headroom: number;
   /** Steps `tick` counts down before the next check. */
   ticks = TICKS;
-  readonly deadline: number;
-  /** Heap in use when the limits were made. */
-  readonly baseHeapBytes: number;
+  deadline = Infinity;
+  /** Heap in use when the limits were made (or restarted). */
+  baseHeapBytes = 0;
   /** The most heap in use seen at a measurement. */
-  peakHeapBytes: number;
-  private readonly ceiling: number;
+  peakHeapBytes = 0;
+  private ceiling = Infinity;
+  private maxMemoryBytes: number | undefined;
   /** Whether a collection at the ceiling may free enough to go on (see measure). */
   private collectMayHelp = true;
 
   constructor(private readonly options: LimitsOptions = {}) {
-    this.deadline = options.deadline ?? Infinity;
+    this.headroom = Infinity;
+    this.restart(options.deadline, options.maxMemoryBytes);
+  }
+
+  /**
+   * A new deadline and budget, counted from now: for an evaluation that lives on from one task
+   * to the next (a jobset's attributes, each with its own limits).
+   */
+  restart(deadline = Infinity, maxMemoryBytes?: number): void {
+    this.deadline = deadline;
+    this.maxMemoryBytes = maxMemoryBytes;
     const heap = getHeapStatistics();
     this.baseHeapBytes = heap.used_heap_size;
     this.peakHeapBytes = this.baseHeapBytes;
     // Never past V8's own limit: there V8 aborts the process rather than throw.
-    this.ceiling = Math.min(heap.heap_size_limit - ENGINE_MARGIN_BYTES, this.baseHeapBytes + (options.maxMemoryBytes ?? Infinity));
+    this.ceiling = Math.min(heap.heap_size_limit - ENGINE_MARGIN_BYTES, this.baseHeapBytes + (maxMemoryBytes ?? Infinity));
     this.headroom = this.ceiling - this.baseHeapBytes;
+    this.collectMayHelp = true;
+    this.ticks = TICKS;
   }
 
   /** Checks the deadline and the embedder's limits, and measures the heap. */
@@ -121,7 +134,7 @@ export class EvalLimits {
   }
 
   private exceeded(bytes: number): NixError {
-    const max = this.options.maxMemoryBytes;
+    const max = this.maxMemoryBytes;
     const limit = max !== undefined && this.baseHeapBytes + max <= this.ceiling
       ? `its memory limit of ${Math.round(max / MiB)} MiB`
       : `the memory the JS heap allows (${Math.round((this.ceiling - this.baseHeapBytes) / MiB)} MiB)`;

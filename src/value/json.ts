@@ -17,6 +17,7 @@ import { NixError, type SourcePos } from '../errors/errors.js';
 import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
+import { showIdentifier } from '../syntax/show.js';
 import {
   Builtin, type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
@@ -236,7 +237,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
         const at = set.positions?.get(name);
         checkUtf8(name);
         emit(jsonString(name) + ':');
-        work.push({ v: set.get(name)!, depth: c.depth, copyToStore: c.copyToStore, pos: at, frames: { message: `while evaluating attribute '${name}'`, pos: at, parent: c.frames } });
+        work.push({ v: set.get(name)!, depth: c.depth, copyToStore: c.copyToStore, pos: at, frames: { message: `while evaluating attribute '${showIdentifier(name)}'`, pos: at, parent: c.frames } });
       }
       continue;
     }
