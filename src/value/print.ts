@@ -107,11 +107,10 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     if (Array.isArray(v)) {
       if (v.length === 0) { out.push('[ ]'); continue; }
       if (seen) {
-        // C++ Nix stores lists of one or two elements inside the value that holds them, so
-        // such a list is "the same" only when reached through the same thunk.
-        const key = v.length <= 2 && f.raw instanceof Thunk ? f.raw : v;
-        if (seen.has(key)) { out.push(REPEATED); continue; }
-        seen.add(key);
+        // C++ Nix (printAmbiguous) knows a list by the place holding it: the same thunk or the
+        // same list stored directly (a set, by its attributes, below).
+        if (seen.has(f.raw as object)) { out.push(REPEATED); continue; }
+        seen.add(f.raw as object);
       }
       if (f.depth >= maxDepth) { out.push('[ ... ]'); continue; }
       out.push('[');
