@@ -8,7 +8,7 @@ import { addInt, compareInt, divInt, mulInt, subInt, toBig, normaliseInt, type N
 import { formatFloat } from '../value/float.js';
 import { asInt, forceInt, lazyBuiltin } from './strings-args.js';
 import {
-  Builtin, type BuiltinSpec, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, typeOf,
+  Builtin, type BuiltinSpec, Closure, type EvalState, force, NixAttrs, NixFloat, NixPath, NixString, type Request, typeOf,
   type Value,
 } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
@@ -17,6 +17,12 @@ import { printValue } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString } from './util.js';
 
 type Gen = Generator<Request, Value, Value>;
+
+/** `trace: MESSAGE`: the message is forced to WHNF only, and what is still unevaluated prints as «thunk». */
+function* traceMessage(m0: Value, state: EvalState): Generator<Request, void, Value> {
+  const m = yield* force(m0);
+  state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m));
+}
 
 function isInt(v: Value): v is NixInt {
   return typeof v === 'number' || typeof v === 'bigint';
@@ -170,17 +176,21 @@ export const coreBuiltins: BuiltinSpec[] = [
     return yield* force(b);
   }, { lazy: [0, 1] }),
   defineBuiltin('trace', 2, function* ([m, b], ctx) {
-    // The message is forced to WHNF only: what is still unevaluated prints as «thunk».
-    ctx.state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m));
+    yield* traceMessage(m, ctx.state);
     return yield* force(b);
   }, { lazy: [1] }),
   defineBuiltin('warn', 2, function* ([m, b], ctx) {
     const msg = withContext(expectString, m, 'while evaluating the first argument; the message passed to builtins.warn').s;
     ctx.state.emitLine(formatEvaluationWarning(msg));
+    if (ctx.state.settings.abortOnWarn) {
+      // Not catchable by tryEval, as in C++ Nix: the point is the trace to the warning.
+      throw new NixError('eval', 'aborting to reveal stack trace of warning, as abort-on-warn is set');
+    }
     return yield* force(b);
   }, { lazy: [1] }),
-  // Only shown with --trace-verbose, which nixeval does not have: the identity on its second argument.
-  defineBuiltin('traceVerbose', 2, function* ([, b]) {
+  // `trace` when the trace-verbose setting is on; otherwise the identity on its second argument.
+  defineBuiltin('traceVerbose', 2, function* ([a, b], ctx) {
+    if (ctx.state.settings.traceVerbose) yield* traceMessage(a, ctx.state);
     return yield* force(b);
   }, { lazy: [0, 1] }),
   defineBuiltin('addErrorContext', 2, function* ([c, v]) {

@@ -438,12 +438,17 @@ function derivationCode(): Chunk {
   return derivationChunk;
 }
 
+/** Forces the wrapper's code, compiled on first use: most short evaluations never need it. */
+const derivationLoader = defineBuiltin('derivation', 1, function* () {
+  return yield* force(new Thunk(derivationCode(), [null]));
+});
+
 /**
  * `derivation` (and `builtins.derivation`): the wrapper itself, a lambda as in C++ Nix (so
  * `builtins.functionArgs derivation` is `{ outputs = true; }`), evaluated once per evaluation.
  */
 export function derivationConstant(): [string, Value] {
-  return ['derivation', new Thunk(derivationCode(), [null])];
+  return ['derivation', Thunk.apply(new Builtin(derivationLoader), [null])];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 //
 // Semantics and messages follow C++ Nix 2.36 (src/libexpr/primops.cc, eval.cc).
 
-import { createHash } from 'node:crypto';
+import { createHash } from '../store/hash.js';
 import { NixError } from '../errors/errors.js';
 import {
   Builtin, type BuiltinSpec, force, NixAttrs, NixPath, NixString, type Request, Thunk, type Value, makeString,

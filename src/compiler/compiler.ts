@@ -5,7 +5,7 @@
 
 import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
-import { NixError } from '../errors/errors.js';
+import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { NixFloat, NixPath, StaticPositions } from '../value/values.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
@@ -93,7 +93,10 @@ export function compile(ast: Expr, source: Source, options: CompileOptions): Chu
   try {
     return new Compiler(source, options).compileTop(ast);
   } catch (e) {
-    if (e instanceof RangeError) throw new NixError('parse', 'expression nested too deeply', { source, offset: 0 });
+    if (e instanceof RangeError) {
+      noteJsStackOverflow();
+      throw new NixError('parse', 'expression nested too deeply', { source, offset: 0 });
+    }
     throw e;
   }
 }

@@ -135,6 +135,10 @@ export interface EvalSettings {
   experimentalFeatures?: ReadonlySet<string>;
   /** C++ Nix's max-call-depth, when one is set (see EvaluateOptions.maxCallDepth). */
   maxCallDepth?: number;
+  /** C++ Nix's abort-on-warn: `builtins.warn` fails (uncatchably) after printing its warning. */
+  abortOnWarn?: boolean;
+  /** C++ Nix's trace-verbose: `builtins.traceVerbose` prints as `builtins.trace` does. */
+  traceVerbose?: boolean;
 }
 
 export interface BuiltinSpec {

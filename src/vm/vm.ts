@@ -8,7 +8,7 @@
 // frame below: pushed on the value stack for bytecode, sent into the generator otherwise.
 
 import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
-import { bestMatches, NixError, type SourcePos } from '../errors/errors.js';
+import { bestMatches, NixError, noteJsStackOverflow, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
   Builtin, type BuiltinContext, CallRequest, Closure, NixFloat, NixPath, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, type Request, showType, Thunk, ThunkState,
@@ -238,6 +238,7 @@ export class VM {
     if (err instanceof NixError) return err;
     if (err instanceof IntegerOverflow) return new NixError('eval', err.message);
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      noteJsStackOverflow();
       return new NixError('eval', STACK_OVERFLOW);
     }
     return err;
