@@ -476,7 +476,7 @@ function* toFile(args: Value[], ctx: { state: EvalState; callPos: number }): Gen
   }
   const store = storeState(ctx.state);
   const path = makeTextPath(name, sha256(contents.s), refs, store.storeDir);
-  store.addObject(path, refs);
+  store.addObject(path, refs, { kind: 'text', text: contents.s });
   return new NixString(path, new Set([path]));
 }
 
