@@ -168,10 +168,13 @@ export function reserveList(length: number, perElement = SLOT_BYTES): void {
   reserve(length * perElement);
 }
 
-/** Before building a string of `length` bytes. */
-export function reserveString(length: number): void {
+/**
+ * Before building a string of `length` bytes, of which `added` are new (appending to a string
+ * already paid for reserves only what it adds, so a string built part by part costs its length).
+ */
+export function reserveString(length: number, added = length): void {
   if (length > MAX_STRING_LENGTH) throw tooLarge(`a string of ${length} bytes`, MAX_STRING_LENGTH);
-  reserve(length);
+  reserve(added);
 }
 
 /** Before building an attribute set of `size` attributes. */

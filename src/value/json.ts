@@ -19,7 +19,7 @@ import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
 import {
-  Builtin, type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
+  type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
 
 /** C++ Nix's default `max-call-depth`. */
