@@ -1,7 +1,8 @@
 // A jobset run as a job (`POST /v1/jobs` with `"kind": "jobset"`): its lines kept in order as they
 // come, so that `GET /v1/jobs/:id/results` can give them from any offset, and follow the ones
-// still to come. The lines count against the job store's budget of result bytes; a jobset whose
-// lines alone exceed it stops with `output-limit`.
+// still to come. Each line is counted against the job store's budget of result bytes as it
+// comes (`hold`), so running jobsets cannot together hold more than the store allows; a jobset
+// whose next line does not fit stops with `output-limit`, the lines it has kept readable.
 
 import type { JobsetRequest } from './schemas.js';
 import { type Service } from './service.js';
@@ -14,16 +15,27 @@ export class JobsetJob {
   /** Bytes of the lines held. */
   bytes = 0;
   summary: JobsetSummary | undefined;
+  /** Its lines no longer fit: the rest are dropped. */
+  private stopped = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(svc: Service, body: JobsetRequest, reqId: string, maxBytes: number) {
+  /**
+   * `hold(bytes)` asks the job store to count a line's bytes; it answers with the bytes the store
+   * could not make room for (0 when the line fits).
+   */
+  constructor(svc: Service, body: JobsetRequest, reqId: string, hold: (bytes: number) => number) {
     this.run = startJobset(svc, body, reqId, {
       onLine: (line) => {
-        this.lines.push(line);
-        this.bytes += line.length + 1;
-        if (this.bytes > maxBytes) {
-          this.run.fail({ kind: 'output-limit', message: `the jobset's lines take more than the limit of ${maxBytes} bytes` });
+        if (this.summary !== undefined || this.stopped) return;
+        const bytes = line.length + 1;
+        const over = hold(bytes);
+        if (over > 0) {
+          this.stopped = true;
+          this.run.fail({ kind: 'output-limit', message: `the jobset's lines take more than the job store can hold (${over} bytes past its limit)` });
+          return;
         }
+        this.lines.push(line);
+        this.bytes += bytes;
         this.notify();
       },
     });

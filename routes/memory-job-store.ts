@@ -4,9 +4,11 @@
 // forgotten.
 //
 // What it holds is bounded: at most `maxJobs` jobs, and results of at most `maxResultBytes` in
-// all. Each result is already bounded by its job's output limit (the worker cuts it); when a
-// new result would pass the store's budget, the largest results held are forgotten first, so
-// one client's huge results cannot push out everyone else's small ones before their TTL.
+// all, the lines of running jobsets included (counted as they come). Each result is already
+// bounded by its job's output limit (the worker cuts it); when a new result would pass the
+// store's budget, the largest finished results held are forgotten first, so one client's huge
+// results cannot push out everyone else's small ones before their TTL. A running jobset whose
+// next line finds no room even then stops with `output-limit`.
 
 import { randomUUID } from 'node:crypto';
 import type { EvalJob } from '../workers/evaluate-json.js';
@@ -41,8 +43,8 @@ export interface MemoryJobStoreOptions {
   maxResultBytes?: number;
   /** Called with each finished evaluation (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
-  /** Starts a jobset whose lines may take at most `maxBytes`. */
-  startJobset?: (body: JobsetRequest, reqId: string, maxBytes: number) => JobsetJob;
+  /** Starts a jobset; `hold(bytes)` counts each line against the store's budget (jobset-job.ts). */
+  startJobset?: (body: JobsetRequest, reqId: string, hold: (bytes: number) => number) => JobsetJob;
 }
 
 const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
@@ -76,10 +78,11 @@ export class MemoryJobStore implements JobStore {
   async submitJobset(body: JobsetRequest, reqId: string): Promise<{ id: string; state: JobState }> {
     this.checkRoom();
     const id = randomUUID();
-    const jobset = this.options.startJobset!(body, `${reqId}/job:${id}`, this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
     const rec: JobRecord = {
-      id, createdAt: Date.now(), started: new Float64Array(1), bytes: 0, controller: new AbortController(), done: Promise.resolve(), jobset,
+      id, createdAt: Date.now(), started: new Float64Array(1), bytes: 0, controller: new AbortController(), done: Promise.resolve(),
     };
+    const jobset = this.options.startJobset!(body, `${reqId}/job:${id}`, (bytes) => this.hold(rec, bytes));
+    rec.jobset = jobset;
     rec.done = jobset.run.done.then((summary) => {
       // A cancelled jobset's lines stay readable, so they count too.
       this.finish(rec, rec.finalState ?? summary.state, undefined);
@@ -125,21 +128,37 @@ export class MemoryJobStore implements JobStore {
       rec.outcome = out;
       rec.finishedAt = Date.now();
     }
-    const running = rec.jobset !== undefined && rec.jobset.summary === undefined;
-    if (this.jobs.get(rec.id) !== rec || rec.bytes !== 0 || running) return;
-    rec.bytes = rec.jobset !== undefined ? rec.jobset.bytes : out === undefined ? 0 : outcomeBytes(out);
+    // A jobset's lines were counted as they came.
+    if (this.jobs.get(rec.id) !== rec || rec.bytes !== 0 || rec.jobset !== undefined) return;
+    rec.bytes = out === undefined ? 0 : outcomeBytes(out);
     this.resultBytes += rec.bytes;
     this.makeRoom(rec);
   }
 
+  /** Counts a running jobset's line; answers with the bytes no room could be made for (0: it fits). */
+  private hold(rec: JobRecord, bytes: number): number {
+    if (this.jobs.get(rec.id) !== rec) return bytes;
+    this.resultBytes += bytes;
+    rec.bytes += bytes;
+    this.makeRoom(rec);
+    const over = this.resultBytes - this.budget;
+    if (over <= 0) return 0;
+    this.resultBytes -= bytes;
+    rec.bytes -= bytes;
+    return over;
+  }
+
+  private get budget(): number {
+    return this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+  }
+
   /** While over budget, forgets the finished jobs with the largest results (oldest first among equals). */
   private makeRoom(keep: JobRecord): void {
-    const budget = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
-    if (this.resultBytes <= budget) return;
+    if (this.resultBytes <= this.budget) return;
     const finished = [...this.jobs.values()].filter((r) => r.finalState !== undefined && r !== keep);
     finished.sort((a, b) => b.bytes - a.bytes || (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
     for (const r of finished) {
-      if (this.resultBytes <= budget) break;
+      if (this.resultBytes <= this.budget) break;
       this.forget(r);
     }
   }

@@ -160,7 +160,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     maxJobs: opts.maxJobs ?? 10_000,
     maxResultBytes: opts.maxJobResultBytes,
     onOutcome: (out) => metricsRef?.recordOutcome(out),
-    startJobset: (body, reqId, maxBytes) => new JobsetJob(service, body, reqId, maxBytes),
+    startJobset: (body, reqId, hold) => new JobsetJob(service, body, reqId, hold),
   });
   const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts() }, { defaultMetrics: opts.processMetrics });
   metricsRef = metrics;

@@ -199,3 +199,31 @@ test('a jobset that takes longer than its whole time limit stops, and says so in
   expect(lines).toEqual([{ error: { kind: 'timeout', message: 'the jobset took longer than its time limit of 500 ms' } }]);
   expect(await waitFor(async () => (await busyWorkers()) === 0, 5000)).toBe(true);
 });
+
+test('running jobset jobs together hold no more lines than the job store\'s budget: the one whose lines do not fit stops with output-limit', async () => {
+  // Each line of a quick attribute is about 250 bytes: 8 of them fit in 3,000 bytes, 16 do not.
+  const small = await startServer({ workers: 2, jobWorkers: 2, maxJobResultBytes: 3000, timeoutMs: 10_000 });
+  try {
+    const job = (expr: string) => small.post('/v1/jobs', { kind: 'jobset', expr, limits: { timeoutMs: 20_000 } }).then((r) => r.body.id as string);
+    const get = async (id: string) => (await small.http().get(`/v1/jobs/${id}`)).body;
+    // The first keeps running (its slow attribute) while holding its 8 lines.
+    const first = await job(jobset(8, 1));
+    expect(await waitFor(async () => (await get(first)).progress.done === 8, 10_000)).toBe(true);
+    const second = await job(jobset(8, 0).replace(/"q/g, '"r'));
+    expect(await waitFor(async () => (await get(second)).state !== 'running' && (await get(second)).state !== 'queued', 10_000)).toBe(true);
+    const stopped = await get(second);
+    expect(stopped.error).toMatchObject({ kind: 'output-limit' });
+    expect(stopped.progress.done).toBeLessThan(8);
+    const lines = (await small.http().get(`/v1/jobs/${second}/results`)).text.split('\n').filter((l) => l !== '');
+    expect(JSON.parse(lines.at(-1)!).error.kind).toBe('output-limit');
+    // What both hold is within the budget, and the first is still running, its lines all there.
+    const firstLines = (await small.http().get(`/v1/jobs/${first}/results`)).text;
+    const secondLines = lines.slice(0, -1).join('\n');
+    expect(firstLines.length + secondLines.length).toBeLessThanOrEqual(3000);
+    expect(parseLines(firstLines)).toHaveLength(8);
+    expect((await get(first)).state).toBe('running');
+    await small.http().delete(`/v1/jobs/${first}`);
+  } finally {
+    await small.app.close();
+  }
+});
