@@ -16,19 +16,18 @@
 // alone; the file is re-read just before it is written).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { writeBenchmarkSection } from './report.js';
+import { freePort, HOST, snapshot, startNixeval, stop, waitUntilUp } from './service-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
 const SECTION = '## HTTP load';
-const HOST = '127.0.0.1';
 
 interface Workload {
   name: string;
@@ -73,54 +72,6 @@ function parseOptions(argv: string[]): Options {
 // ---------------------------------------------------------------------------------------
 // Servers
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(port: number, child: ChildProcess, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      const r = await fetch(`http://${HOST}:${port}/health`);
-      if (r.ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server on port ${port} did not come up`);
-}
-
-/**
- * A copy of the compiled service (dist/src, dist/routes, dist/workers, with package.json and
- * a link to node_modules), so that a rebuild of dist/ while the benchmark runs (others work in
- * the same tree) cannot change what is measured.
- */
-function snapshot(dir: string): string {
-  const snap = join(dir, 'nixeval');
-  for (const d of ['src', 'routes', 'workers']) cpSync(join(ROOT, 'dist', d), join(snap, 'dist', d), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'));
-  return join(snap, 'dist', 'src', 'cli.js');
-}
-
-async function startNixeval(cli: string, workers: number): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [cli, 'serve', '--host', HOST, '--port', String(port), '--workers', String(workers), '--rate-limit', '0', '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitUntilUp(port, child);
-  return { port, child };
-}
-
 async function startSpawner(): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--spawn-server', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -164,15 +115,6 @@ function runSpawnServer(port: number): void {
   });
   server.listen(port, HOST);
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => { child.kill('SIGKILL'); }, 10_000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    child.kill('SIGTERM');
-  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -318,7 +260,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     const cli = snapshot(dir);
     for (const server of ['nixeval', 'spawn'] as const) {
-      const { port, child } = server === 'nixeval' ? await startNixeval(cli, o.workers) : await startSpawner();
+      const { port, child } = server === 'nixeval' ? await startNixeval(cli, ['--workers', String(o.workers)]) : await startSpawner();
       try {
         for (const w of WORKLOADS) {
           await check(port, w, expected.get(w.name)!);

@@ -1,0 +1,68 @@
+// Shared by the HTTP benchmarks (load.ts, soak.ts): `nixeval serve` started from a snapshot of
+// the compiled service in a process of its own on 127.0.0.1, waited for, and stopped.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, symlinkSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { ROOT } from './report.js';
+
+export const HOST = '127.0.0.1';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitUntilUp(port: number, child: ChildProcess, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    try {
+      const r = await fetch(`http://${HOST}:${port}/health`);
+      if (r.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server on port ${port} did not come up`);
+}
+
+/**
+ * A copy of the compiled service (dist/src, dist/routes, dist/workers, with package.json and
+ * a link to node_modules), so that a rebuild of dist/ while the benchmark runs (others work in
+ * the same tree) cannot change what is measured. Returns the path of its cli.js.
+ */
+export function snapshot(dir: string): string {
+  const snap = join(dir, 'nixeval');
+  for (const d of ['src', 'routes', 'workers']) cpSync(join(ROOT, 'dist', d), join(snap, 'dist', d), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'));
+  return join(snap, 'dist', 'src', 'cli.js');
+}
+
+/** `nixeval serve` with these flags (rate limiting off, log level warn unless given). */
+export async function startNixeval(cli: string, flags: string[] = [], stderr: 'inherit' | 'pipe' = 'inherit'): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, 'serve', '--host', HOST, '--port', String(port), '--rate-limit', '0', '--log-level', 'warn', ...flags], {
+    stdio: ['ignore', 'ignore', stderr],
+  });
+  await waitUntilUp(port, child, 60_000);
+  return { port, child };
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => { child.kill('SIGKILL'); }, 10_000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
