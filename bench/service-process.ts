@@ -1,8 +1,10 @@
 // Shared by the HTTP benchmarks (load.ts, soak.ts): `nixeval serve` started from a snapshot of
-// the compiled service in a process of its own on 127.0.0.1, waited for, and stopped.
+// the compiled service in a process of its own on 127.0.0.1, waited for, and stopped; and an
+// answer read whole (the reliability suite's client reads them so too).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, symlinkSync } from 'node:fs';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT } from './report.js';
@@ -64,5 +66,37 @@ export async function stop(child: ChildProcess): Promise<void> {
     const t = setTimeout(() => { child.kill('SIGKILL'); }, 10_000);
     child.once('exit', () => { clearTimeout(t); resolve(); });
     child.kill('SIGTERM');
+  });
+}
+
+/** An HTTP answer read whole: its body as text, its size, and as JSON when it is JSON. */
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** Bytes of the body. */
+  bytes: number;
+  body: any;
+  /** Since the request was sent (`t0`). */
+  ms: number;
+}
+
+/** Reads a response to its end; rejects if the connection fails midway. */
+export function readAnswer(res: IncomingMessage, t0: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      const buf = Buffer.concat(chunks);
+      const text = buf.toString('utf8');
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text, bytes: buf.length, body, ms: Date.now() - t0 });
+    });
+    res.on('error', reject);
   });
 }

@@ -18,7 +18,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeBenchmarkSection } from './report.js';
-import { HOST, snapshot, startNixeval, stop } from './service-process.js';
+import { type Answer, HOST, readAnswer, snapshot, startNixeval, stop } from './service-process.js';
 
 const SECTION = '## Soak';
 
@@ -44,14 +44,6 @@ function parseOptions(argv: string[]): Options {
 
 // ---------------------------------------------------------------------------------------
 // The mix
-
-interface Answer {
-  status: number;
-  bytes: number;
-  body: any;
-  text: string;
-  ms: number;
-}
 
 /** One request of a class, and whether its answer is the one the class should get. */
 interface Sent {
@@ -224,20 +216,7 @@ function send(port: number, s: Sent): Promise<Answer | 'aborted' | 'no-answer'> 
       headers: payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {},
       timeout: CLIENT_TIMEOUT_MS,
     }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        const text = buf.toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        done({ status: res.statusCode ?? 0, bytes: buf.length, body, text, ms: Date.now() - t0 });
-      });
-      res.on('error', () => done('no-answer'));
+      readAnswer(res, t0).then(done, () => done('no-answer'));
     });
     req.on('timeout', () => { req.destroy(); done('no-answer'); });
     req.on('error', () => done(settled ? 'aborted' : s.abortAfterMs !== undefined ? 'aborted' : 'no-answer'));
@@ -426,6 +405,10 @@ function report(r: Run, o: Options, loadStart: number[], loadEnd: number[]): str
     + `latency of those answered p50 ${fmt(percentile(goodLat, 50))} ms, **p99 ${fmt(percentile(goodLat, 99))} ms**`,
     `- All requests: ${fmt(sent)} (${fmt(sent / r.elapsedS)}/s), ${pct(sent - shed - unexpected, sent)} answered as their class should be, ${pct(shed, sent)} shed with 503, `
     + `${fmt(unexpected)} answered otherwise or not at all`,
+    '',
+    'Each connection sends its next request as soon as it has an answer, and a 503 comes back at once, so the connections offer far more '
+    + `than ${o.workers} workers can evaluate when about half the requests (the bad ones) each hold a worker for up to their time limit: `
+    + 'the share shed measures that overload. A request is shed at once when its queue is full, or when it could not start within its own time limit.',
     '',
     `- The server's counters at the end: ${Object.entries(r.counters).map(([k, v]) => `\`${k}\` ${fmt(v)}`).join(', ') || 'not read'}`,
     '',

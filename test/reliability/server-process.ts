@@ -7,18 +7,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { type Answer, readAnswer } from '../../bench/service-process.js';
+
+export type { Answer };
 
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
-
-export interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  /** Bytes of the body. */
-  bytes: number;
-  body: any;
-  ms: number;
-}
 
 export interface ServerProcess {
   readonly port: number;
@@ -90,20 +83,7 @@ export async function startServerProcess(env: Record<string, string> = {}, args:
         host: '127.0.0.1', port, path, method, agent: via,
         headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}), ...headers },
       }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const buf = Buffer.concat(chunks);
-          const text = buf.toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, bytes: buf.length, body: parsed, ms: Date.now() - t0 });
-        });
-        res.on('error', reject);
+        readAnswer(res, t0).then(resolve, reject);
       });
       req.on('error', reject);
       if (payload) req.write(payload);
