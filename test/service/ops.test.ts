@@ -54,9 +54,10 @@ describe('with a default server', () => {
 });
 
 test('a full queue sheds load with 503 and Retry-After; /ready says not ready; jobs have a queue of their own', async () => {
-  const s = await startServer({ workers: 1, maxQueue: 1, timeoutMs: 1500, retryAfterSeconds: 2 });
+  const s = await startServer({ workers: 1, maxQueue: 1, timeoutMs: 10_000, retryAfterSeconds: 2 });
   try {
-    const running = send(s.post('/v1/eval', { expr: LOOP, limits: { timeoutMs: 500 } }));
+    // Long enough that the queue is still full when the last request below is sent on a busy machine.
+    const running = send(s.post('/v1/eval', { expr: LOOP, limits: { timeoutMs: 3000 } }));
     await waitFor(async () => (await s.http().get('/ready')).body.busyWorkers === 1);
     const queued = send(s.post('/v1/eval', { expr: '"queued"' }));
     await waitFor(async () => (await s.http().get('/ready')).status === 503);
