@@ -49,6 +49,8 @@ export const ServiceConfig = Type.Object({
   jobTtlMs: int(1, 600_000, 'how long a finished job\'s result is kept, ms', { flag: '--job-ttl-ms', env: 'NIXEVAL_JOB_TTL_MS' }),
   maxJobs: int(1, 10_000, 'jobs held at once (finished ones included); more get 503', { flag: '--max-jobs', env: 'NIXEVAL_MAX_JOBS' }),
   maxJobResultBytes: int(0, 256 * 1024 * 1024, 'bytes of job results held; past it the largest are forgotten first', { flag: '--max-job-result-bytes', env: 'NIXEVAL_MAX_JOB_RESULT_BYTES' }),
+  resultCacheBytes: int(0, 64 * 1024 * 1024, 'bytes of answers to pure evaluations kept to answer the same request again without evaluating; 0 turns the cache off', { flag: '--result-cache-bytes', env: 'NIXEVAL_RESULT_CACHE_BYTES' }),
+  resultCacheTtlMs: int(1, 60_000, 'how long the result cache keeps an answer, ms', { flag: '--result-cache-ttl-ms', env: 'NIXEVAL_RESULT_CACHE_TTL_MS' }),
   maxEventLoopDelayMs: int(0, 1000, 'shed `/v1` requests (503) while the event loop lags more than this, ms; 0 never', { flag: '--max-event-loop-delay-ms', env: 'NIXEVAL_MAX_EVENT_LOOP_DELAY_MS' }),
   shutdownGraceMs: int(0, 30_000, 'on SIGTERM/SIGINT, how long in-flight work may finish, ms', { flag: '--shutdown-grace-ms', env: 'NIXEVAL_SHUTDOWN_GRACE_MS' }),
   logLevel: setting(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info', description: 'pino log level (`silent` for none)' }), { flag: '--log-level', env: 'LOG_LEVEL', arg: 'L' }),

@@ -5,9 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { BatchRequest, BatchResponse, ErrorResponse, EvalFailure, EvalRequest, EvalResult } from './schemas.js';
 import {
-  answerGone, clientGone, evaluateAndReply, HttpError, type Service, sendError, sendJson, toEvalJob,
+  answerGone, clientGone, evaluateAndReply, HttpError, keepAnswer, lookUpAnswer, type Service, sendError, sendJson, toEvalJob,
 } from './service.js';
-import { errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
+import { cachedStats, errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
 import { CancelledError, OverloadedError, type TaskOutcome } from '../workers/pool.js';
 
 const busy = Type.Ref(ErrorResponse, { description: 'The queue of evaluations is full, no worker was free within the request\'s time limit, the server is under pressure, or it is shutting down; see Retry-After.' });
@@ -23,12 +23,19 @@ export async function evalRoutes(app: FastifyInstance, opts: { service: Service 
     schema: {
       summary: 'Evaluate an expression or a file',
       description: 'Evaluates on the worker pool and answers with the value as `nix-instantiate --eval --json` prints it. '
-        + 'An evaluation error, or a limit exceeded (`timeout`, `memory-limit`, `output-limit`), is a 422 with the error\'s kind, message, position and trace.',
+        + 'An evaluation error, or a limit exceeded (`timeout`, `memory-limit`, `output-limit`), is a 422 with the error\'s kind, message, position and trace. '
+        + 'The answer of a pure evaluation (no clock, no file of the server\'s) is kept in the result cache and given again without evaluating (`stats.cached`); '
+        + 'every 200 and 422 carries an `ETag`, the hash of the answer without its `stats`.',
       tags: ['evaluation'],
       operationId: 'evaluate',
+      headers: Type.Object({
+        'if-none-match': Type.Optional(Type.String({ description: 'An ETag of an earlier answer: 304 without a body when the answer has that tag (from the cache, without evaluating).' })),
+        'cache-control': Type.Optional(Type.String({ description: '`no-cache`: evaluate again rather than answer from the result cache.' })),
+      }),
       body: Type.Ref(EvalRequest),
       response: {
         200: Type.Ref(EvalResult, { description: 'The value, with warnings, traces and timings.' }),
+        304: { description: 'Not modified: the answer has the tag `If-None-Match` named.', type: 'null' },
         400: bad,
         413: tooLarge,
         422: Type.Ref(EvalFailure, { description: 'The evaluation failed or exceeded a limit.' }),
@@ -81,6 +88,9 @@ export async function evalRoutes(app: FastifyInstance, opts: { service: Service 
     const signal = clientGone(reply);
     const results = await Promise.all(jobs.map(async (job, i): Promise<string> => {
       if (job instanceof HttpError) return `{"status":${job.statusCode},"error":${JSON.stringify({ kind: job.kind, message: job.message })}}`;
+      // Each item is looked up in the result cache (and kept there) as a request of its own.
+      const { key, hit } = lookUpAnswer(svc, job, req);
+      if (hit !== undefined) return `{"status":${hit.status},${hit.members},"stats":${cachedStats(performance.now() - t0)}}`;
       let out: TaskOutcome;
       try {
         out = await svc.pool.run(job, { reqId: `${req.id}/${i}`, signal });
@@ -90,7 +100,8 @@ export async function evalRoutes(app: FastifyInstance, opts: { service: Service 
         throw e;
       }
       svc.metrics.recordOutcome(out);
-      return `{"status":${outcomeStatus(out)},${outcomeMembers(out, performance.now() - t0)}}`;
+      const { members } = keepAnswer(svc, key, out);
+      return `{"status":${outcomeStatus(out)},${outcomeMembers(out, performance.now() - t0, members)}}`;
     }));
     if (signal.aborted) return answerGone(reply);
     req.outcome = 'ok';

@@ -4,10 +4,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EvalPool } from '../workers/pool.js';
 import type { TaskOutcome } from '../workers/pool.js';
+import type { ResultCache } from './result-cache.js';
 
 export interface GaugeSources {
   pool: EvalPool;
   jobs: () => Promise<Record<string, number>>;
+  results?: ResultCache;
 }
 
 export class ServiceMetrics {
@@ -111,6 +113,28 @@ export class ServiceMetrics {
         this.inc(pool.workersRetired);
       },
     });
+    const { results } = sources;
+    if (results !== undefined) {
+      new Counter({
+        name: 'nixeval_result_cache_lookups_total', help: 'Lookups in the result cache of pure evaluations, by result (hit, miss).', labelNames: ['result'], registers,
+        collect() {
+          this.reset();
+          this.inc({ result: 'hit' }, results.hits);
+          this.inc({ result: 'miss' }, results.misses);
+        },
+      });
+      new Counter({
+        name: 'nixeval_result_cache_evictions_total', help: 'Answers the result cache let go of to stay within its byte budget.', registers,
+        collect() {
+          this.reset();
+          this.inc(results.evictions);
+        },
+      });
+      new Gauge({
+        name: 'nixeval_result_cache_bytes', help: 'Bytes of answers the result cache holds.', registers,
+        collect() { this.set(results.bytes); },
+      });
+    }
     new Gauge({
       name: 'nixeval_jobs', help: 'Asynchronous jobs held, by state.', labelNames: ['state'], registers,
       async collect() {

@@ -21,13 +21,24 @@ function statsOf(out: TaskOutcome, durationMs: number): Record<string, number> {
 }
 
 /**
- * The members of a response for an outcome, as JSON text without the braces. The value is
- * spliced in as the evaluator printed it (not parsed and printed again), so integers keep
- * all their 64 bits and large results are not copied twice.
+ * The members of a response for an outcome, as JSON text without the braces, but its `stats`:
+ * what the evaluation answered, the same each time it is evaluated. The value is spliced in as
+ * the evaluator printed it (not parsed and printed again), so integers keep all their 64 bits
+ * and large results are not copied twice.
  */
-export function outcomeMembers(out: TaskOutcome, durationMs: number): string {
-  const rest = `"warnings":${JSON.stringify(out.warnings)},"traces":${JSON.stringify(out.traces)},"stats":${JSON.stringify(statsOf(out, durationMs))}`;
+export function answerMembers(out: TaskOutcome): string {
+  const rest = `"warnings":${JSON.stringify(out.warnings)},"traces":${JSON.stringify(out.traces)}`;
   return out.ok ? `"value":${out.json},${rest}` : `"error":${JSON.stringify(out.error)},${rest}`;
+}
+
+/** The members of a response for an outcome (answerMembers), with its `stats`. */
+export function outcomeMembers(out: TaskOutcome, durationMs: number, members = answerMembers(out)): string {
+  return `${members},"stats":${JSON.stringify(statsOf(out, durationMs))}`;
+}
+
+/** The `stats` of an answer served from the result cache: nothing was evaluated for it. */
+export function cachedStats(durationMs: number): string {
+  return JSON.stringify({ durationMs: Math.round(durationMs * 1000) / 1000, queueMs: 0, evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0, cached: true });
 }
 
 /** Roughly the bytes an outcome holds: its texts (characters), and a little per entry. */

@@ -108,6 +108,7 @@ export const EvalStats = Type.Object({
   importCacheHits: Type.Integer(),
   importCacheMisses: Type.Integer(),
   worker: Type.Optional(Type.Integer({ description: 'Thread id of the worker.' })),
+  cached: Type.Optional(Type.Boolean({ description: 'The answer came from the result cache: nothing was evaluated for it (timings are the lookup\'s).' })),
 }, { $id: 'EvalStats' });
 
 export const EvalResult = Type.Object({

@@ -29,6 +29,7 @@ import { MemoryJobStore } from './memory-job-store.js';
 import { JobsetJob } from './jobset-job.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { errorJson } from './outcome.js';
+import { ResultCache } from './result-cache.js';
 import { type OpenApiDocument, withExamples } from './examples.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
@@ -75,6 +76,10 @@ export interface ServerOptions {
   maxJobs?: number;
   /** Bytes of job results held at most; past it the largest finished results are forgotten early (default 256 MiB). */
   maxJobResultBytes?: number;
+  /** Bytes of answers the result cache holds (0: no cache). */
+  resultCacheBytes?: number;
+  /** How long the result cache keeps an answer (ms). */
+  resultCacheTtlMs?: number;
   /** On close, how long in-flight work may take to finish (ms, default 30 000). */
   shutdownGraceMs?: number;
   /** After its deadline, how long a task that has not stopped gets before its worker is stopped (ms, default 500). */
@@ -162,12 +167,14 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     onOutcome: (out) => metricsRef?.recordOutcome(out),
     startJobset: (body, reqId, hold) => new JobsetJob(service, body, reqId, hold),
   });
-  const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts() }, { defaultMetrics: opts.processMetrics });
+  const allowedRoots = (opts.allowedRoots ?? []).map((r) => resolvePath(r));
+  const results = new ResultCache({ maxBytes: opts.resultCacheBytes ?? 64 * 1024 * 1024, ttlMs: opts.resultCacheTtlMs ?? 60_000 }, allowedRoots);
+  const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts(), results }, { defaultMetrics: opts.processMetrics });
   metricsRef = metrics;
   const service: Service = {
     config: {
       limits,
-      allowedRoots: (opts.allowedRoots ?? []).map((r) => resolvePath(r)),
+      allowedRoots,
       batchMax: opts.batchMax ?? 100,
       retryAfterSeconds: opts.retryAfterSeconds ?? 1,
       progressIntervalMs: opts.jobsetProgressMs ?? 1000,
@@ -175,6 +182,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     pool,
     jobs,
     metrics,
+    results,
   };
   let closing = false;
   const shutdownGraceMs = opts.shutdownGraceMs ?? 30_000;

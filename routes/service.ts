@@ -9,7 +9,8 @@ import type { ServiceMetrics } from './metrics.js';
 import type { EvalRequest, JobsetRequest } from './schemas.js';
 import type { JobsetSpec } from '../workers/jobset-task.js';
 import type { JobStore } from './job-store.js';
-import { errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
+import { answerMembers, cachedStats, errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
+import { type CachedAnswer, etagOf, matchesTag, type ResultCache } from './result-cache.js';
 
 /** Server maximums (and defaults) of the limits a request may ask for. */
 export interface ServiceLimits {
@@ -38,6 +39,8 @@ export interface Service {
   pool: EvalPool;
   jobs: JobStore;
   metrics: ServiceMetrics;
+  /** Answers of pure evaluations (result-cache.ts). */
+  results: ResultCache;
 }
 
 /** An error the routes answer with a status and an error body. */
@@ -136,10 +139,25 @@ export function answerGone(reply: FastifyReply): FastifyReply {
   return reply.code(499).send();
 }
 
-/** Runs one request's evaluation and answers it. */
+/** The answer with its ETag; 304 (no body) when the client's `If-None-Match` names that tag. */
+function sendTagged(req: FastifyRequest, reply: FastifyReply, status: number, etag: string, text: () => string): FastifyReply {
+  reply.header('etag', etag);
+  if (matchesTag(req.headers['if-none-match'], etag)) return reply.code(304).send();
+  return sendJson(reply, status, text());
+}
+
+/**
+ * Runs one request's evaluation and answers it, from the result cache when it holds the
+ * answer (unless the request says `Cache-Control: no-cache`), keeping it there when it may.
+ */
 export async function evaluateAndReply(svc: Service, req: FastifyRequest, reply: FastifyReply, body: EvalRequest): Promise<FastifyReply> {
   const t0 = performance.now();
   const job = toEvalJob(body, svc.config, svc.config.limits.timeoutMs);
+  const { key, hit } = lookUpAnswer(svc, job, req);
+  if (hit !== undefined) {
+    req.outcome = hit.outcome;
+    return sendTagged(req, reply, hit.status, hit.etag, () => `{${hit.members},"stats":${cachedStats(performance.now() - t0)}}`);
+  }
   let out: TaskOutcome;
   try {
     out = await svc.pool.run(job, { reqId: String(req.id), signal: clientGone(reply) });
@@ -154,7 +172,27 @@ export async function evaluateAndReply(svc: Service, req: FastifyRequest, reply:
   svc.metrics.recordOutcome(out);
   req.outcome = out.ok ? 'ok' : out.error.kind;
   const status = outcomeStatus(out);
-  return sendJson(reply, status, `{${outcomeMembers(out, performance.now() - t0)}}`);
+  const { members, etag } = keepAnswer(svc, key, out);
+  return sendTagged(req, reply, status, etag, () => `{${outcomeMembers(out, performance.now() - t0, members)}}`);
+}
+
+/**
+ * The result cache's key for a job and the answer it holds, if any; a request with
+ * `Cache-Control: no-cache` gets none (its answer is evaluated, and kept, anew).
+ */
+export function lookUpAnswer(svc: Service, job: EvalJob, req: FastifyRequest): { key?: string; hit?: CachedAnswer } {
+  if (!svc.results.enabled) return {};
+  const key = svc.results.keyOf(job);
+  if (/\bno-cache\b/i.test(String(req.headers['cache-control'] ?? ''))) return { key };
+  return { key, hit: svc.results.get(key) };
+}
+
+/** An outcome's answer (but its stats) and its tag, kept in the result cache when it may be. */
+export function keepAnswer(svc: Service, key: string | undefined, out: TaskOutcome): { members: string; etag: string } {
+  const members = answerMembers(out);
+  const etag = etagOf(members);
+  if (key !== undefined) svc.results.offer(key, out, { status: outcomeStatus(out), members, etag, outcome: out.ok ? 'ok' : out.error.kind });
+  return { members, etag };
 }
 
 declare module 'fastify' {

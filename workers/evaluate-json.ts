@@ -19,6 +19,7 @@ import type { Request, Value } from '../src/value/values.js';
 import type { EvalIO } from '../src/io/io.js';
 import { FsIO } from '../src/io/fs-io.js';
 import { MemoryIO } from '../src/io/memory-io.js';
+import { watchPurity, type WatchedIO } from '../src/io/purity.js';
 import { compileCacheStats } from '../src/eval.js';
 import { MessageLog, MIN_MESSAGE_BYTES, OutputBudget } from './bounded-output.js';
 import { onTrim } from './worker-caches.js';
@@ -75,9 +76,10 @@ export interface EvalStats {
   importCacheMisses: number;
 }
 
+/** `pure`: the answer depended only on the request (src/io/purity.ts); absent means not known to. */
 export type EvalOutcome =
-  | { ok: true; json: string; warnings: string[]; traces: string[]; stats: EvalStats }
-  | { ok: false; error: ErrorBody; warnings: string[]; traces: string[]; stats: EvalStats };
+  | { ok: true; json: string; warnings: string[]; traces: string[]; stats: EvalStats; pure?: boolean }
+  | { ok: false; error: ErrorBody; warnings: string[]; traces: string[]; stats: EvalStats; pure?: boolean };
 
 export const bytesToUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
@@ -187,10 +189,13 @@ export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome
   const fail = (error: (budget: OutputBudget) => ErrorBody): EvalOutcome => {
     const budget = new OutputBudget(job.maxOutputBytes);
     const body = error(budget);
-    return { ok: false, error: body, ...messages.output(budget), stats: stats() };
+    return { ok: false, error: body, ...messages.output(budget), stats: stats(), pure: watched?.pure };
   };
+  let watched: WatchedIO | undefined;
   try {
-    const { io, baseDir } = ioFor(job);
+    const { io: given, baseDir } = ioFor(job);
+    watched = watchPurity(given, job.files !== undefined);
+    const io = watched.io;
     ev = new Evaluation({
       strict: job.strict,
       attrPath: job.attrPath,
@@ -224,7 +229,7 @@ export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome
       return yield* toJSON(value, new Set(), true, undefined, undefined, job.maxOutputBytes);
     })()) as string;
     const budget = new OutputBudget(job.maxOutputBytes - text.length);
-    return { ok: true, json: bytesToUtf8(text), ...messages.output(budget), stats: stats() };
+    return { ok: true, json: bytesToUtf8(text), ...messages.output(budget), stats: stats(), pure: watched.pure };
   } catch (e) {
     return fail((budget) => failureBody(e, job, budget));
   } finally {

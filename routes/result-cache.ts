@@ -1,0 +1,120 @@
+// The cache of answers to pure evaluations, in the main thread: a request answered a moment ago
+// is answered again without the hop to a worker. An evaluation is pure when its answer depends
+// only on the request (the worker says so: src/io/purity.ts): no clock, no file of the server's.
+//
+// The key is a hash of what decides the answer: the request normalised (expression or file,
+// attribute path, arguments, posted files, search path, strictness, and the limits that shape a
+// successful answer: the output limit, which cuts messages, and the call depth), the allowed
+// roots (relative paths resolve against the first) and the evaluator's version. The time and
+// memory limits are not in it: they do not change an answer that came within them, and an
+// answer a limit cut short (timeout, memory-limit, output-limit, ...) is never cached.
+// Evaluation errors are cached like values: they are as deterministic.
+//
+// An entry holds the answer without its `stats` (timings differ from one answer to the next)
+// and its ETag, the hash of that text: the same answer always has the same tag.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { LRUCache } from 'lru-cache';
+import type { EvalJob, ErrorKind } from '../workers/evaluate-json.js';
+import type { TaskOutcome } from '../workers/pool.js';
+
+/** An answer kept: its status, its members but `stats`, its tag, and its outcome (for the log). */
+export interface CachedAnswer {
+  status: number;
+  /** The answer's members without the braces and without `stats` (outcome.ts). */
+  members: string;
+  etag: string;
+  /** `ok` or the error's kind. */
+  outcome: string;
+}
+
+export interface ResultCacheOptions {
+  /** Most bytes of answers held (0: no cache). */
+  maxBytes: number;
+  /** How long an answer is kept (ms). */
+  ttlMs: number;
+}
+
+/** Kinds of error that come from a limit or the machinery, not from the program: never cached. */
+const NOT_CACHED: ReadonlySet<ErrorKind> = new Set(['timeout', 'memory-limit', 'output-limit', 'cancelled', 'internal']);
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The tag of an answer's text (a strong ETag). */
+export function etagOf(text: string): string {
+  return `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+}
+
+/** Whether an `If-None-Match` header names this tag (or is `*`). */
+export function matchesTag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
+}
+
+export class ResultCache {
+  private readonly cache: LRUCache<string, CachedAnswer> | undefined;
+  hits = 0;
+  misses = 0;
+  evictions = 0;
+
+  constructor(options: ResultCacheOptions, private readonly allowedRoots: readonly string[]) {
+    if (options.maxBytes <= 0) return;
+    this.cache = new LRUCache<string, CachedAnswer>({
+      maxSize: options.maxBytes,
+      // Strings are counted as characters; the key and the entry's fields as a little more.
+      sizeCalculation: (a, key) => a.members.length + key.length + 256,
+      ttl: options.ttlMs > 0 ? options.ttlMs : undefined,
+      ttlAutopurge: false,
+      dispose: (_v, _k, reason) => {
+        if (reason === 'evict') this.evictions++;
+      },
+    });
+  }
+
+  get enabled(): boolean {
+    return this.cache !== undefined;
+  }
+
+  /** Bytes held (as sizeCalculation counts them). */
+  get bytes(): number {
+    return this.cache?.calculatedSize ?? 0;
+  }
+
+  get entries(): number {
+    return this.cache?.size ?? 0;
+  }
+
+  /** The key of an evaluation: what decides its answer. */
+  keyOf(job: EvalJob): string {
+    const normalised = [
+      VERSION, this.allowedRoots, job.expr ?? null, job.file ?? null, job.attrPath ?? null,
+      sorted(job.args), sorted(job.argstrs), job.strict, job.searchPath ?? null, sorted(job.files),
+      job.maxOutputBytes, job.maxCallDepth ?? null,
+    ];
+    return createHash('sha256').update(JSON.stringify(normalised)).digest('base64url');
+  }
+
+  get(key: string): CachedAnswer | undefined {
+    if (!this.cache) return undefined;
+    const a = this.cache.get(key);
+    if (a === undefined) this.misses++;
+    else this.hits++;
+    return a;
+  }
+
+  /** Keeps an answer if it may be: a pure evaluation's value or evaluation error. */
+  offer(key: string, out: TaskOutcome, answer: CachedAnswer): void {
+    if (!this.cache || out.pure !== true) return;
+    if (!out.ok && NOT_CACHED.has(out.error.kind)) return;
+    this.cache.set(key, answer);
+  }
+}
+
+/** An object's entries in key order, so that the same request gives the same key. */
+function sorted(o: Record<string, string> | undefined): [string, string][] | null {
+  return o === undefined ? null : Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
