@@ -143,6 +143,14 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     done();
   });
 
+  // While shutting down, each response closes its connection: a client's keep-alive
+  // connection would otherwise hold the server open (and a container's stop waiting) until
+  // its idle timeout, long after the in-flight work is done.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.setNotFoundHandler((req, reply) => {
     sendError(reply, 404, 'not-found', `no route ${req.method} ${req.url}`);
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `nixeval` command line: `instantiate` mirrors nix-instantiate's flags, `serve` runs
-// the HTTP service.
+// the HTTP service, `health` asks the local server's /health (the container image's health
+// check).
 //
 // `instantiate` runs in a worker thread with a large stack. Evaluation itself never recurses
 // in JS (the VM has its own frame stack), but parsing and compiling follow the nesting of the
@@ -31,6 +32,17 @@ function instantiateInWorker(args: string[]): Promise<number> {
   });
 }
 
+/** Exit status 0 when the server (or worker) on this host's PORT answers /health in time. */
+async function checkHealth(): Promise<number> {
+  const port = process.env.PORT || '8080';
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+    return r.ok ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -40,11 +52,13 @@ async function main(argv: string[]): Promise<number> {
       const { serve } = await import('./cli/serve.js');
       return serve(rest);
     }
+    case 'health':
+      return checkHealth();
     case '--version':
       process.stdout.write('nixeval 0.1.0\n');
       return 0;
     default:
-      process.stderr.write('usage: nixeval instantiate [nix-instantiate flags] | nixeval serve [flags]\n');
+      process.stderr.write('usage: nixeval instantiate [nix-instantiate flags] | nixeval serve [flags] | nixeval health\n');
       return command === undefined || command === '--help' ? 0 : 1;
   }
 }
