@@ -1,5 +1,7 @@
-// The in-memory job store of the embedded default: asynchronous evaluations submitted, run on
-// the pool, polled and cancelled; a finished job is kept for a TTL and then forgotten.
+// Job stores: what the job routes need from one (JobStore), the JSON of a job whichever store
+// holds it, and the in-memory store of the embedded default (MemoryJobStore): asynchronous
+// evaluations submitted, run on the pool, polled and cancelled; a finished job is kept for a
+// TTL and then forgotten. With REDIS_URL, queue/redis-job-store.ts takes its place.
 
 import { randomUUID } from 'node:crypto';
 import type { EvalJob } from '../workers/evaluate-json.js';
@@ -7,6 +9,75 @@ import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type T
 import { outcomeMembers } from './service.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+type Awaitable<T> = T | Promise<T>;
+
+/** A job store as the routes use it. */
+export interface JobStore {
+  /** Submits an evaluation; throws OverloadedError when no more can be taken now. */
+  submit(job: EvalJob, reqId: string): Awaitable<{ id: string; state: JobState }>;
+  /** The job as JSON text, or undefined when unknown or expired. */
+  getJson(id: string): Awaitable<string | undefined>;
+  /** Cancels an unfinished job or forgets a finished one; the job as it is then, or undefined when unknown. */
+  cancel(id: string): Awaitable<string | undefined>;
+  /** Jobs by state (metrics). */
+  counts(): Awaitable<Record<string, number>>;
+  /** A store shared through a queue says how the queue is (readiness, metrics). */
+  queueStatus?(): Promise<QueueStatus>;
+  /** Refuses new jobs and lets the unfinished ones finish within `graceMs` where this process runs them. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** The shared queue of a Redis-backed store. */
+export interface QueueStatus {
+  /** Whether Redis answers; when not, the other counts are 0. */
+  reachable: boolean;
+  waiting: number;
+  active: number;
+  failed: number;
+  /** Worker processes connected to the queue. */
+  workers: number;
+}
+
+/** What a job's JSON says, whichever store holds it. Times are ms since the epoch. */
+export interface JobView {
+  id: string;
+  state: JobState;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  expiresAt?: number;
+  /** The worker process that ran it (Redis-backed store). */
+  worker?: string;
+  outcome?: TaskOutcome;
+}
+
+/** A job as JSON text: the value of a result is spliced in as the evaluator printed it. */
+export function jobJson(v: JobView): string {
+  const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
+  const head = JSON.stringify({
+    id: v.id,
+    state: v.state,
+    createdAt: iso(v.createdAt),
+    startedAt: iso(v.startedAt),
+    finishedAt: iso(v.finishedAt),
+    expiresAt: iso(v.expiresAt),
+    worker: v.worker,
+  });
+  const out = v.outcome;
+  if (!out) return head;
+  const durationMs = (v.finishedAt ?? Date.now()) - v.createdAt;
+  const body = out.ok ? `"result":{${outcomeMembers(out, durationMs)}}` : `"error":${JSON.stringify(out.error)}`;
+  return `${head.slice(0, -1)},${body}}`;
+}
+
+/** The outcome of a job that did not run to its end (cancelled, or its worker failed). */
+export function failedOutcome(kind: 'cancelled' | 'overloaded' | 'internal', message: string): TaskOutcome {
+  return {
+    ok: false, error: { kind: kind as 'cancelled', message, position: null, trace: [] },
+    warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
+  };
+}
 
 interface JobRecord {
   id: string;
@@ -31,7 +102,7 @@ export interface JobStoreOptions {
   onOutcome?: (out: TaskOutcome) => void;
 }
 
-export class JobStore {
+export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   /** Bytes of the results held. */
   private resultBytes = 0;
@@ -69,10 +140,7 @@ export class JobStore {
         rec.finalState = e instanceof CancelledError ? 'cancelled' : 'failed';
         rec.finishedAt = Date.now();
         const kind = e instanceof CancelledError ? 'cancelled' : e instanceof OverloadedError ? 'overloaded' : 'internal';
-        rec.outcome = {
-          ok: false, error: { kind: kind as 'cancelled', message: (e as Error).message, position: null, trace: [] },
-          warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
-        };
+        rec.outcome = failedOutcome(kind, (e as Error).message);
       },
     );
     this.jobs.set(id, rec);
@@ -90,7 +158,7 @@ export class JobStore {
 
   /** Counts a finished job's result, forgetting the oldest finished jobs while over budget. */
   private account(rec: JobRecord): void {
-    this.resultBytes += JobStore.sizeOf(rec);
+    this.resultBytes += MemoryJobStore.sizeOf(rec);
     const budget = this.options.maxResultBytes ?? 256 * 1024 * 1024;
     if (this.resultBytes <= budget) return;
     for (const [id, r] of this.jobs) {
@@ -101,7 +169,7 @@ export class JobStore {
 
   private forget(id: string, rec: JobRecord): void {
     this.jobs.delete(id);
-    this.resultBytes -= JobStore.sizeOf(rec);
+    this.resultBytes -= MemoryJobStore.sizeOf(rec);
   }
 
   private stateOf(rec: JobRecord): JobState {
@@ -130,20 +198,10 @@ export class JobStore {
   }
 
   private toJson(rec: JobRecord): string {
-    const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
-    const head = JSON.stringify({
-      id: rec.id,
-      state: this.stateOf(rec),
-      createdAt: iso(rec.createdAt),
-      startedAt: iso(rec.started[0]),
-      finishedAt: iso(rec.finishedAt),
-      expiresAt: iso(this.expiresAt(rec)),
+    return jobJson({
+      id: rec.id, state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: rec.started[0],
+      finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), outcome: rec.outcome,
     });
-    const out = rec.outcome;
-    if (!out) return head;
-    const durationMs = (rec.finishedAt ?? Date.now()) - rec.createdAt;
-    const body = out.ok ? `"result":{${outcomeMembers(out, durationMs)}}` : `"error":${JSON.stringify(out.error)}`;
-    return `${head.slice(0, -1)},${body}}`;
   }
 
   /**
@@ -157,10 +215,7 @@ export class JobStore {
     if (rec.finalState === undefined) {
       rec.finalState = 'cancelled';
       rec.finishedAt = Date.now();
-      rec.outcome = {
-        ok: false, error: { kind: 'cancelled', message: 'the job was cancelled', position: null, trace: [] },
-        warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
-      };
+      rec.outcome = failedOutcome('cancelled', 'the job was cancelled');
       rec.controller.abort();
       return this.toJson(rec);
     }

@@ -29,7 +29,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
   }, async (req, reply) => {
     const job = toEvalJob(req.body, svc.config, svc.config.limits.jobTimeoutMs);
     try {
-      const { id, state } = svc.jobs.submit(job, String(req.id));
+      const { id, state } = await svc.jobs.submit(job, String(req.id));
       req.outcome = 'queued';
       const location = `/v1/jobs/${id}`;
       return reply.code(202).header('location', location).send({ id, state, location });
@@ -51,7 +51,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       response: { 200: Type.Ref(Job, { description: 'The job.' }), 404: notFound },
     },
   }, async (req, reply) => {
-    const json = svc.jobs.getJson(req.params.id);
+    const json = await svc.jobs.getJson(req.params.id);
     if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, or expired)`);
     return sendJson(reply, 200, json);
   });
@@ -66,7 +66,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       response: { 200: Type.Ref(Job, { description: 'The job, cancelled (or as it was when forgotten).' }), 404: notFound },
     },
   }, async (req, reply) => {
-    const json = svc.jobs.cancel(req.params.id);
+    const json = await svc.jobs.cancel(req.params.id);
     if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, or expired)`);
     req.outcome = 'cancelled';
     return sendJson(reply, 200, json);

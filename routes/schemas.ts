@@ -101,6 +101,7 @@ export const Job = Type.Object({
   startedAt: Type.Optional(Type.String({ format: 'date-time' })),
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a finished job is forgotten.' })),
+  worker: Type.Optional(Type.String({ description: 'With Redis: the worker process (host:pid) that ran the job.' })),
   result: Type.Optional(Type.Ref(EvalResult)),
   error: Type.Optional(Type.Ref(ErrorDetail)),
 }, { $id: 'Job' });

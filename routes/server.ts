@@ -17,7 +17,7 @@ import { evalRoutes } from './eval.js';
 import { jobRoutes } from './jobs.js';
 import { opsRoutes } from './ops.js';
 import { ServiceMetrics } from './metrics.js';
-import { JobStore } from './jobs-store.js';
+import { type JobStore, MemoryJobStore } from './jobs-store.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
@@ -50,6 +50,11 @@ export interface ServerOptions {
   maxEventLoopDelayMs?: number | false;
   /** Evaluations in one batch (default 100). */
   batchMax?: number;
+  /** Redis (redis://host:port/db): jobs go to a BullMQ queue there, run by `nixeval worker`
+   * processes. Default: none, jobs run on this process's pool. */
+  redisUrl?: string;
+  /** `nixeval worker`: how long a job's lock lasts without renewal (ms, default 30 000). */
+  queueLockMs?: number;
   /** How long finished jobs are kept (ms, default 10 minutes). */
   jobTtlMs?: number;
   /** Jobs held at most (default 10 000). */
@@ -68,6 +73,16 @@ export interface ServerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 
+/** The server's maximums (and defaults) of a request's limits. */
+export function serverLimits(opts: ServerOptions): ServiceLimits {
+  return {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    jobTimeoutMs: opts.jobTimeoutMs ?? 300_000,
+    maxMemoryMb: opts.maxMemoryMb ?? 512,
+    maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
+  };
+}
+
 export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInstance> {
   const logLevel = opts.logLevel ?? 'info';
   const loggerOption: FastifyServerOptions['logger'] = opts.logger ? { level: logLevel } : false;
@@ -85,12 +100,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     return503OnClosing: true,
   });
 
-  const limits: ServiceLimits = {
-    timeoutMs: opts.timeoutMs ?? 10_000,
-    jobTimeoutMs: opts.jobTimeoutMs ?? 300_000,
-    maxMemoryMb: opts.maxMemoryMb ?? 512,
-    maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
-  };
+  const limits = serverLimits(opts);
   const workers = opts.workers ?? availableParallelism();
   const pool = new EvalPool({
     workers,
@@ -100,13 +110,17 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     logLevel: opts.logger ? logLevel : 'silent',
   });
   let metricsRef: ServiceMetrics | undefined;
-  const jobs = new JobStore(pool, {
-    ttlMs: opts.jobTtlMs ?? 10 * 60_000,
-    maxJobs: opts.maxJobs ?? 10_000,
-    maxResultBytes: opts.maxJobResultBytes,
-    onOutcome: (out) => metricsRef?.recordOutcome(out),
-  });
-  const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts() }, { defaultMetrics: opts.processMetrics });
+  const jobTtlMs = opts.jobTtlMs ?? 10 * 60_000;
+  // With Redis, jobs go to the shared queue (and its workers); otherwise they run on this pool.
+  const jobs: JobStore = opts.redisUrl
+    ? new (await import('../queue/redis-job-store.js')).RedisJobStore({ url: opts.redisUrl, ttlMs: jobTtlMs })
+    : new MemoryJobStore(pool, {
+      ttlMs: jobTtlMs,
+      maxJobs: opts.maxJobs ?? 10_000,
+      maxResultBytes: opts.maxJobResultBytes,
+      onOutcome: (out) => metricsRef?.recordOutcome(out),
+    });
+  const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts(), queue: jobs.queueStatus?.bind(jobs) }, { defaultMetrics: opts.processMetrics });
   metricsRef = metrics;
   const service: Service = {
     config: {

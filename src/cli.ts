@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `nixeval` command line: `instantiate` mirrors nix-instantiate's flags, `serve` runs
-// the HTTP service, `health` asks the local server's /health (the container image's health
-// check).
+// the HTTP service, `worker` runs jobs from the Redis queue, `health` asks the local server's
+// /health (the container image's health check).
 //
 // `instantiate` runs in a worker thread with a large stack. Evaluation itself never recurses
 // in JS (the VM has its own frame stack), but parsing and compiling follow the nesting of the
@@ -52,13 +52,17 @@ async function main(argv: string[]): Promise<number> {
       const { serve } = await import('./cli/serve.js');
       return serve(rest);
     }
+    case 'worker': {
+      const { runWorker } = await import('./cli/worker.js');
+      return runWorker(rest);
+    }
     case 'health':
       return checkHealth();
     case '--version':
       process.stdout.write('nixeval 0.1.0\n');
       return 0;
     default:
-      process.stderr.write('usage: nixeval instantiate [nix-instantiate flags] | nixeval serve [flags] | nixeval health\n');
+      process.stderr.write('usage: nixeval instantiate [nix-instantiate flags] | nixeval serve [flags] | nixeval worker [flags] | nixeval health\n');
       return command === undefined || command === '--help' ? 0 : 1;
   }
 }

@@ -47,6 +47,16 @@ export const FLAGS: Record<string, Flag> = {
     },
   },
   '--batch-max': { env: 'NIXEVAL_BATCH_MAX', help: 'evaluations in one batch (default 100)', apply: (o, v) => { o.server.batchMax = int('--batch-max', v, 1); } },
+  '--redis-url': {
+    env: 'REDIS_URL',
+    help: 'Redis (redis://host:port[/db]): jobs go to a queue there, run by `nixeval worker` processes (default: none, jobs run in this process)',
+    apply: (o, v) => { o.server.redisUrl = v; },
+  },
+  '--queue-lock-ms': {
+    env: 'NIXEVAL_QUEUE_LOCK_MS',
+    help: 'worker: how long a job\'s worker may go silent (dead) before the job is given to another, ms (default 30000)',
+    apply: (o, v) => { o.server.queueLockMs = int('--queue-lock-ms', v, 100); },
+  },
   '--job-ttl-ms': { env: 'NIXEVAL_JOB_TTL_MS', help: 'how long finished jobs are kept, ms (default 600000)', apply: (o, v) => { o.server.jobTtlMs = int('--job-ttl-ms', v, 1); } },
   '--shutdown-grace-ms': { env: 'NIXEVAL_SHUTDOWN_GRACE_MS', help: 'on SIGTERM/SIGINT, how long in-flight work may finish, ms (default 30000)', apply: (o, v) => { o.server.shutdownGraceMs = int('--shutdown-grace-ms', v); } },
   '--log-level': { env: 'LOG_LEVEL', help: 'pino log level: fatal, error, warn, info, debug, trace, silent (default info)', apply: (o, v) => { o.server.logLevel = v; } },
