@@ -16,6 +16,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY routes ./routes
 COPY workers ./workers
+COPY queue ./queue
 RUN npx tsc -p tsconfig.json --sourceMap false
 
 # Production dependencies only.

@@ -32,6 +32,7 @@ export class RedisJobStore implements JobStore {
   private readonly sweeper: NodeJS.Timeout;
   private status?: { at: number; value: Promise<QueueStatus> };
   private closing = false;
+  private readonly underWay = new Set<Promise<unknown>>();
 
   constructor(options: RedisJobStoreOptions) {
     this.ttlMs = options.ttlMs;
@@ -43,16 +44,19 @@ export class RedisJobStore implements JobStore {
     this.sweeper.unref();
   }
 
-  /** Runs a Redis operation, answering 503 when Redis is not there. */
-  private async withRedis<T>(f: () => Promise<T>): Promise<T> {
+  /** Runs a request's Redis operations, answering 503 when Redis is not there. Closing waits
+   * for the operations under way, so that requests in flight at shutdown are answered. */
+  private withRedis<T>(f: () => Promise<T>): Promise<T> {
     const unavailable = (): HttpError => new HttpError(503, 'overloaded', 'the job queue (Redis) does not answer; try again later');
-    if (this.redis.status !== 'ready') throw unavailable();
-    try {
-      return await f();
-    } catch (e) {
+    if (this.redis.status !== 'ready') return Promise.reject(unavailable());
+    const op = f().catch((e: unknown) => {
       if (this.redis.status !== 'ready' || /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT/i.test(String((e as Error)?.message))) throw unavailable();
       throw e;
-    }
+    });
+    this.underWay.add(op);
+    const forget = (): void => { this.underWay.delete(op); };
+    op.then(forget, forget);
+    return op;
   }
 
   async submit(job: EvalJob, reqId: string): Promise<{ id: string; state: JobState }> {
@@ -65,10 +69,10 @@ export class RedisJobStore implements JobStore {
 
   /** The job as the routes show it; undefined when unknown or expired. */
   private async view(id: string): Promise<{ view: JobView; job?: Job<QueuedJob, TaskOutcome> } | undefined> {
-    const [markText, job] = await Promise.all([
-      this.redis.get(cancelledKey(id)),
-      Job.fromId<QueuedJob, TaskOutcome>(this.queue, id),
-    ]);
+    // The state before the job's hash: a job read as finished then has its result (completing
+    // writes both at once), whereas a hash read first may predate the completion.
+    const [markText, bullState] = await Promise.all([this.redis.get(cancelledKey(id)), this.queue.getJobState(id)]);
+    const job = await Job.fromId<QueuedJob, TaskOutcome>(this.queue, id);
     if (markText) {
       const mark = JSON.parse(markText) as CancelledMark;
       return {
@@ -77,7 +81,6 @@ export class RedisJobStore implements JobStore {
       };
     }
     if (!job) return undefined;
-    const bullState = await job.getState();
     const view: JobView = { id, state: 'queued', createdAt: job.timestamp, startedAt: job.processedOn, worker: job.processedBy };
     if (bullState === 'active') view.state = 'running';
     else if (bullState === 'completed' || bullState === 'failed') {
@@ -167,10 +170,11 @@ export class RedisJobStore implements JobStore {
     ]).catch(() => {});
   }
 
-  /** Jobs run on the workers, not here: closing only lets go of Redis. */
+  /** Jobs run on the workers, not here: closing answers the requests under way and lets go of Redis. */
   async close(_graceMs: number): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
+    await Promise.allSettled([...this.underWay]);
     await this.queue.close().catch(() => {});
     this.redis.disconnect();
   }
