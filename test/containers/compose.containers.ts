@@ -2,7 +2,8 @@
 // through the API all reach their final state with the right result, both workers take some,
 // and restarting the API container in the middle loses none.
 
-import { freePort, http, podman, run, sleep, waitFor } from './podman.js';
+import { freePort, http, podman, run, sleep, submitJob, waitFor } from './podman.js';
+import { jobOf, type MixJob } from './job-mix.js';
 
 const PROJECT = `nixevalctest${process.pid}`;
 let base: string;
@@ -48,16 +49,7 @@ afterAll(async () => {
 
 interface Submitted {
   id: string;
-  /** What the finished job must say. */
-  expect: { state: string; value?: unknown; message?: string };
-}
-
-/** Job i of the mix: sums of a few thousand numbers, a file under the mounted allowed root, and failures. */
-function jobOf(i: number): { body: object; expect: Submitted['expect'] } {
-  if (i % 10 === 3) return { body: { file: '/srv/nix/default.nix', attrPath: 'total' }, expect: { state: 'succeeded', value: 15 } };
-  if (i % 10 === 7) return { body: { expr: `throw "job ${i}"` }, expect: { state: 'failed', message: `job ${i}` } };
-  const n = 20_000 + (i % 5) * 10_000;
-  return { body: { expr: `builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x * ${i}) ${n})` }, expect: { state: 'succeeded', value: (i * n * (n - 1)) / 2 } };
+  expect: MixJob['expect'];
 }
 
 test('200 jobs through the API reach their final state on both workers, across a restart of the API', async () => {
@@ -66,9 +58,7 @@ test('200 jobs through the API reach their final state on both workers, across a
   for (let start = 0; start < 200; start += 20) {
     const batch = await Promise.all(Array.from({ length: 20 }, async (_, k) => {
       const { body, expect: want } = jobOf(start + k);
-      const r = await http(base, '/v1/jobs', { body });
-      expect(r.status).toBe(202);
-      return { id: r.body.id as string, expect: want };
+      return { id: await submitJob(base, body), expect: want };
     }));
     submitted.push(...batch);
   }

@@ -82,3 +82,13 @@ export async function healthAfterCheck(container: string): Promise<string> {
   await run('podman', ['healthcheck', 'run', container], { timeoutMs: 30_000 });
   return podman(['inspect', container, '--format', '{{.State.Health.Status}}']);
 }
+
+/** POST /v1/jobs, waiting out 503s (a busy machine makes a fresh server shed load for a moment). */
+export async function submitJob(base: string, body: object): Promise<string> {
+  for (let i = 0; ; i++) {
+    const r = await http(base, '/v1/jobs', { body });
+    if (r.status === 202) return r.body.id as string;
+    if (r.status !== 503 || i >= 300) throw new Error(`submission refused: ${r.status} ${JSON.stringify(r.body)}`);
+    await sleep(100);
+  }
+}
