@@ -136,7 +136,7 @@ test('a job whose worker dies is retried once on another worker, then failed wit
   const failed = await poll(again, (b) => FINAL.includes(b.state), 30_000);
   expect(failed.body).toMatchObject({ state: 'failed', error: { kind: 'internal' } });
   expect(failed.body.error.message).toMatch(/stopped .*retried on; the job was given up/);
-});
+}, 180_000);
 
 test('/ready is 503 while Redis does not answer, and jobs are refused with 503; both recover', async () => {
   await redis.stop();

@@ -86,6 +86,9 @@ export class WorkerProcess {
   }
 }
 
-export function startApi(redisUrl: string, opts: ServerOptions = {}): Promise<TestServer> {
-  return startServer({ redisUrl, jobTimeoutMs: 60_000, ...opts });
+/** An API with REDIS_URL, once it is ready (connected to Redis: until then, jobs get 503). */
+export async function startApi(redisUrl: string, opts: ServerOptions = {}): Promise<TestServer> {
+  const api = await startServer({ redisUrl, jobTimeoutMs: 60_000, ...opts });
+  if (!(await waitFor(async () => (await api.http().get('/ready')).status === 200, 20_000, 50))) throw new Error('the API did not reach Redis');
+  return api;
 }
