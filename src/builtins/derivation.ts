@@ -131,7 +131,7 @@ function addContext(into: Set<string>, from: ReadonlySet<string> | undefined): v
 }
 
 function showPos(pos: SourcePos | undefined): string {
-  if (!pos) return '«none»';
+  if (!pos) return utf8ToBytes('«none»');
   const lc = pos.source.lineCol(pos.offset);
   return `${pos.source.origin}:${lc.line}:${lc.column}`;
 }
@@ -452,12 +452,17 @@ function derivationCode(): Chunk {
   return derivationChunk;
 }
 
+/** Forces the wrapper's code, compiled on first use: most short evaluations never need it. */
+const derivationLoader = defineBuiltin('derivation', 1, function* () {
+  return yield* force(new Thunk(derivationCode(), [null]));
+});
+
 /**
  * `derivation` (and `builtins.derivation`): the wrapper itself, a lambda as in C++ Nix (so
  * `builtins.functionArgs derivation` is `{ outputs = true; }`), evaluated once per evaluation.
  */
 export function derivationConstant(): [string, Value] {
-  return ['derivation', new Thunk(derivationCode(), [null])];
+  return ['derivation', Thunk.apply(new Builtin(derivationLoader), [null])];
 }
 
 // ---------------------------------------------------------------------------------------------
