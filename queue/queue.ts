@@ -11,11 +11,20 @@
 //   aborts it (its pool thread is stopped), and a worker that takes a marked job drops it.
 // - A worker that dies (or loses Redis) stops renewing its job's lock; another worker's stall
 //   check puts the job back on the queue once, and fails it on a second stall (STALLED_REASON).
+// - A jobset job runs on one worker (on its pool's threads, as the embedded default runs one on
+//   its own); its lines go to Redis as they come (jobset-lines.ts), where the API reads them from
+//   any offset. A jobset given to another worker after its first died goes on from where it was.
+// - The API bounds the jobs held (queued, running and finished ones) by `--max-jobs`; a job's
+//   result is bounded by the output limit (an evaluation's), or by `--max-job-result-bytes` (a
+//   jobset's lines), so Redis holds at most about their product.
 // Evaluation errors are results (a BullMQ job that completed with a failed outcome); BullMQ's
 // failed state is for jobs that did not run to their end.
 
 import { Redis, type RedisOptions } from 'ioredis';
 import type { EvalJob } from '../workers/evaluate-json.js';
+import type { JobsetJobSpec, JobsetSummary } from '../workers/jobset-runner.js';
+import type { TaskOutcome } from '../workers/pool.js';
+import type { JobKind } from '../routes/job-store.js';
 
 export const QUEUE_NAME = 'nixeval-jobs';
 /** Where the API publishes the ids of the jobs it cancels. */
@@ -31,17 +40,24 @@ export function cancelledKey(id: string): string {
 }
 
 export interface CancelledMark {
+  kind: JobKind;
   createdAt: number;
   startedAt?: number;
   finishedAt: number;
 }
 
 /** A job's data on the queue. */
-export interface QueuedJob {
-  job: EvalJob;
+export type QueuedJob = {
   /** The submitting request's id and the job's, for log lines. */
   reqId: string;
-}
+} & (
+  | { kind: 'eval'; job: EvalJob }
+  /** `ttlMs`: how long the API keeps a finished job; `maxBytes`: most bytes its lines may take. */
+  | { kind: 'jobset'; spec: JobsetJobSpec; ttlMs: number; maxBytes: number }
+);
+
+/** What a job leaves as its result: an evaluation's outcome, or a jobset's summary. */
+export type JobResult = TaskOutcome | JobsetSummary;
 
 /** A connection to the Redis at `url` (redis://[user:password@]host:port[/db]). It reconnects by
  * itself; its errors are reported through readiness, not thrown. */

@@ -1,12 +1,22 @@
 // A worker's side of the job queue (queue.ts): takes jobs from Redis, as many at a time as its
 // pool has threads, runs them on the pool and leaves their outcomes in Redis. Used by
 // `nixeval worker` (src/cli/worker.ts).
+//
+// A jobset job runs here as the embedded default runs one: its attributes spread over this
+// pool's threads, its lines going to Redis as they come (jobset-lines.ts). When it is resumed
+// after its first worker was lost, the lines already in Redis stay as they are: the attributes
+// they are of are not evaluated again (unless `constituents`, whose aggregates need every
+// member: those are evaluated again, and their lines, being there already, are not added).
+// The resumed jobset keeps its first start, so its time limit counts from there.
 
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EvalJob } from '../workers/evaluate-json.js';
+import { type JobsetJobSpec, JobsetRun, type JobsetSummary, stoppedLine } from '../workers/jobset-runner.js';
 import { CancelledError, type EvalPool, type TaskOutcome } from '../workers/pool.js';
-import { CANCEL_CHANNEL, CANCELLED_REASON, cancelledKey, connect, QUEUE_NAME, type QueuedJob } from './queue.js';
+import { jobsetWorkerRoom } from '../routes/service.js';
+import { END_KEY, JobsetLinesStore, LINES_CHANNEL } from './jobset-lines.js';
+import { CANCEL_CHANNEL, CANCELLED_REASON, cancelledKey, connect, type JobResult, QUEUE_NAME, type QueuedJob } from './queue.js';
 
 export interface QueueWorkerOptions {
   url: string;
@@ -22,18 +32,29 @@ export interface QueueWorkerOptions {
   lockMs: number;
   /** Called with each outcome (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
+  /** Called with each jobset line an attribute gave (metrics). */
+  onJobsetLine?: (failed: boolean) => void;
   /** Told about jobs that did not run to their end. */
   onProblem?: (jobId: string, message: string) => void;
 }
 
+type JobsetData = Extract<QueuedJob, { kind: 'jobset' }>;
+
+/** How often a running jobset's attributes waiting and being evaluated are written to Redis (ms). */
+const ACTIVITY_MS = 500;
+/** Lines sent to Redis and not yet answered past which the jobset's walk waits. */
+const MAX_LINES_IN_FLIGHT = 1000;
+
 export class QueueWorker {
   private readonly redis: Redis;
   private readonly subscriber: Redis;
-  private readonly worker: Worker<QueuedJob, TaskOutcome>;
+  private readonly worker: Worker<QueuedJob, JobResult>;
+  private readonly lines: JobsetLinesStore;
 
   constructor(private readonly options: QueueWorkerOptions) {
     this.redis = connect(options.url, { maxRetriesPerRequest: null });
-    this.worker = new Worker<QueuedJob, TaskOutcome>(QUEUE_NAME, (job, _token, signal) => this.process(job, signal), {
+    this.lines = new JobsetLinesStore(this.redis);
+    this.worker = new Worker<QueuedJob, JobResult>(QUEUE_NAME, (job, _token, signal) => this.process(job, signal), {
       connection: this.redis,
       name: options.name,
       concurrency: options.pool.workers,
@@ -44,10 +65,19 @@ export class QueueWorker {
     this.worker.on('error', () => { /* Redis errors: BullMQ reconnects */ });
     this.worker.on('failed', (job, err) => {
       if (job && err.message !== CANCELLED_REASON) options.onProblem?.(String(job.id), err.message);
+      if (job?.data.kind === 'jobset') this.announce(String(job.id));
+    });
+    // A jobset's followers learn at once that it is over.
+    this.worker.on('completed', (job) => {
+      if (job.data.kind === 'jobset') this.announce(String(job.id));
     });
     this.subscriber = connect(options.url, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel, id: string) => { this.worker.cancelJob(id, CANCELLED_REASON); });
     void this.subscriber.subscribe(CANCEL_CHANNEL).catch(() => {});
+  }
+
+  private announce(id: string): void {
+    void this.redis.publish(LINES_CHANNEL, id).catch(() => {});
   }
 
   /** Resolves once the worker is connected and taking jobs. */
@@ -56,11 +86,13 @@ export class QueueWorker {
     while (this.subscriber.status !== 'ready') await new Promise((r) => setTimeout(r, 20));
   }
 
-  private async process(job: Job<QueuedJob, TaskOutcome>, signal?: AbortSignal): Promise<TaskOutcome> {
+  private async process(job: Job<QueuedJob, JobResult>, signal?: AbortSignal): Promise<JobResult> {
     // Cancelled while it waited (and taken before the API could remove it).
     if (await this.redis.exists(cancelledKey(String(job.id)))) throw new UnrecoverableError(CANCELLED_REASON);
+    const data = job.data;
+    if (data.kind === 'jobset') return this.runJobset(String(job.id), data, signal);
     try {
-      const out = await this.options.pool.run(this.onThisMachine(job.data.job), { reqId: job.data.reqId, signal });
+      const out = await this.options.pool.run(this.onThisMachine(data.job), { reqId: data.reqId, signal });
       this.options.onOutcome?.(out);
       return out;
     } catch (e) {
@@ -70,7 +102,7 @@ export class QueueWorker {
   }
 
   /** The job with this machine's allowed roots and maximums. */
-  private onThisMachine(job: EvalJob): EvalJob {
+  private onThisMachine<T extends EvalJob | JobsetJobSpec>(job: T): T {
     const { limits, pool } = this.options;
     return {
       ...job,
@@ -79,6 +111,65 @@ export class QueueWorker {
       maxMemoryMb: Math.min(job.maxMemoryMb, pool.maxMemoryMb),
       maxOutputBytes: Math.min(job.maxOutputBytes, limits.maxOutputBytes),
     };
+  }
+
+  private jobsetOnThisMachine(spec: JobsetJobSpec): JobsetJobSpec {
+    const s = this.onThisMachine(spec);
+    const room = jobsetWorkerRoom(this.options.pool.workerHeapMb, s.maxMemoryMb);
+    // `host` (the whole filesystem) is the command line's alone, never a queued job's.
+    return { ...s, host: undefined, maxWorkerMemoryMb: Math.min(s.maxWorkerMemoryMb ?? room, room), totalTimeoutMs: Math.min(s.totalTimeoutMs, this.options.limits.jobTimeoutMs) };
+  }
+
+  /** Runs (or resumes) a jobset, its lines going to Redis. */
+  private async runJobset(id: string, data: JobsetData, signal?: AbortSignal): Promise<JobsetSummary> {
+    const spec = this.jobsetOnThisMachine(data.spec);
+    const { firstStartedAt, keys, summary: before } = await this.lines.begin(id, Date.now());
+    // An earlier attempt ran it to its end, and was lost before saying so.
+    if (before !== undefined) return this.finishJobset(id, data, before);
+    const expireAt = firstStartedAt + spec.totalTimeoutMs + data.ttlMs;
+    const inFlight = new Set<Promise<void>>();
+    const run = JobsetRun.onPool(this.options.pool, spec, data.reqId, {
+      firstStartedAt,
+      skip: spec.flags.constituents || keys.size === 0 ? undefined : (path) => keys.has(JSON.stringify(path)),
+      onLine: (line, failed, path) => {
+        this.options.onJobsetLine?.(failed);
+        const added = this.lines.add(id, JSON.stringify(path), line, failed ? 'error' : 'derivation', data.maxBytes, expireAt).then((r) => {
+          if (r === 'over-limit') run.fail({ kind: 'output-limit', message: `the jobset's lines take more than the limit of ${data.maxBytes} bytes` });
+          else if (r === 'cancelled') run.cancel();
+        }, (e: unknown) => run.fail({ kind: 'internal', message: `internal error: a line could not be written to Redis: ${(e as Error).message}` }));
+        inFlight.add(added);
+        void added.finally(() => inFlight.delete(added));
+      },
+      // Lines written slowly (Redis far away or busy) hold the walk back.
+      ready: () => (inFlight.size > MAX_LINES_IN_FLIGHT ? Promise.race(inFlight) : undefined),
+    });
+    const cancel = (): void => run.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    const activity = setInterval(() => {
+      const p = run.progress();
+      void this.lines.setActivity(id, p.queued, p.running, expireAt).catch(() => {});
+    }, ACTIVITY_MS);
+    let summary: JobsetSummary;
+    try {
+      summary = await run.done;
+      await Promise.all(inFlight);
+    } finally {
+      clearInterval(activity);
+      signal?.removeEventListener('abort', cancel);
+    }
+    if (summary.state === 'cancelled') throw new UnrecoverableError(CANCELLED_REASON);
+    return this.finishJobset(id, data, summary);
+  }
+
+  /** Records a jobset's end: its summary (with the counts of all its attempts), then its end line. */
+  private async finishJobset(id: string, data: JobsetData, summary: JobsetSummary): Promise<JobsetSummary> {
+    const stored = await this.lines.progress(id);
+    const final = { ...summary, done: stored?.done ?? summary.done, failed: stored?.failed ?? summary.failed };
+    const finishedAt = Date.now();
+    await this.lines.finish(id, finishedAt, data.ttlMs, final);
+    const stopped = stoppedLine(final);
+    if (stopped !== undefined) await this.lines.add(id, END_KEY, stopped, 'end', undefined, finishedAt + data.ttlMs);
+    return final;
   }
 
   /** Takes no more jobs and lets the running ones finish within `graceMs`; past it, they are

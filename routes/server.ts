@@ -15,9 +15,12 @@ import rateLimit from '@fastify/rate-limit';
 import { healthRoutes } from './health.js';
 import { evalRoutes } from './eval.js';
 import { jobRoutes } from './jobs.js';
+import { jobsetRoutes } from './jobsets.js';
 import { opsRoutes } from './ops.js';
 import { ServiceMetrics } from './metrics.js';
-import { type JobStore, MemoryJobStore } from './jobs-store.js';
+import type { JobStore } from './job-store.js';
+import { MemoryJobStore } from './memory-job-store.js';
+import { JobsetJob } from './jobset-job.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
@@ -69,6 +72,8 @@ export interface ServerOptions {
   retryAfterSeconds?: number;
   /** Register prom-client's process metrics (default true). */
   processMetrics?: boolean;
+  /** How often a jobset streamed as server-sent events reports its progress (ms, default 1000). */
+  jobsetProgressMs?: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
@@ -111,14 +116,17 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   });
   let metricsRef: ServiceMetrics | undefined;
   const jobTtlMs = opts.jobTtlMs ?? 10 * 60_000;
+  const maxJobs = opts.maxJobs ?? 10_000;
+  const maxJobResultBytes = opts.maxJobResultBytes ?? 256 * 1024 * 1024;
   // With Redis, jobs go to the shared queue (and its workers); otherwise they run on this pool.
   const jobs: JobStore = opts.redisUrl
-    ? new (await import('../queue/redis-job-store.js')).RedisJobStore({ url: opts.redisUrl, ttlMs: jobTtlMs })
+    ? new (await import('../queue/redis-job-store.js')).RedisJobStore({ url: opts.redisUrl, ttlMs: jobTtlMs, maxJobs, maxJobsetBytes: maxJobResultBytes })
     : new MemoryJobStore(pool, {
       ttlMs: jobTtlMs,
-      maxJobs: opts.maxJobs ?? 10_000,
-      maxResultBytes: opts.maxJobResultBytes,
+      maxJobs,
+      maxResultBytes: maxJobResultBytes,
       onOutcome: (out) => metricsRef?.recordOutcome(out),
+      startJobset: (spec, reqId, maxBytes) => new JobsetJob(service, spec, reqId, maxBytes),
     });
   const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts(), queue: jobs.queueStatus?.bind(jobs) }, { defaultMetrics: opts.processMetrics });
   metricsRef = metrics;
@@ -128,6 +136,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
       allowedRoots: (opts.allowedRoots ?? []).map((r) => resolvePath(r)),
       batchMax: opts.batchMax ?? 100,
       retryAfterSeconds: opts.retryAfterSeconds ?? 1,
+      progressIntervalMs: opts.jobsetProgressMs ?? 1000,
     },
     pool,
     jobs,
@@ -199,6 +208,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
       tags: [
         { name: 'evaluation', description: 'Synchronous evaluation' },
         { name: 'jobs', description: 'Asynchronous evaluation' },
+        { name: 'jobsets', description: 'Jobsets for CI: the derivations of a package set, one line each' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],
     },
@@ -238,6 +248,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   await app.register(opsRoutes, { service, closing: () => closing });
   await app.register(evalRoutes, { service });
   await app.register(jobRoutes, { service });
+  await app.register(jobsetRoutes, { service });
 
   app.addHook('preClose', async () => {
     closing = true;

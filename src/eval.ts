@@ -16,6 +16,8 @@ import {
 } from './io/io.js';
 import { FsIO } from './io/fs-io.js';
 import { NoIO } from './io/no-io.js';
+import { StoreViewIO } from './io/store-view-io.js';
+import { storeState } from './store/state.js';
 import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } from './io/compile-cache.js';
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
@@ -132,7 +134,12 @@ export class Evaluation implements EvalState, IOEvalState {
     if (options.maxCallDepth !== undefined) this.settings.maxCallDepth = options.maxCallDepth;
     this.cwd = options.baseDir ?? process.cwd();
     this.searchPath = (options.searchPath ?? []).filter((e) => e !== '').map(parseSearchPathEntry);
-    this.io = options.io ?? defaultIO(options, this.searchPath, this.cwd);
+    // Store paths this evaluation made read as what they hold (nothing is written to a store).
+    this.io = new StoreViewIO(
+      options.io ?? defaultIO(options, this.searchPath, this.cwd),
+      canonicalisePath(this.settings.storeDir),
+      (p) => storeState(this).contentsOf(p),
+    );
     const strictEnv = this.settings.pure || options.restricted === true;
     const allowed = options.allowedEnv ?? [];
     this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);

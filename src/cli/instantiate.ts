@@ -33,6 +33,8 @@ import { type Env, NixConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { INSTANTIATE_HELP } from './instantiate-help.js';
 import { Logger, type Sink, Verbosity } from './output.js';
+import { writeStoreObjects } from './write-store.js';
+import { storeState } from '../store/state.js';
 
 export interface CliIO {
   stdout: Sink;
@@ -75,8 +77,10 @@ interface Command {
   gcRoot?: string;
   gcWarning: boolean;
   wantsReadWrite: boolean;
-  /** `--readonly-mode` or `--dry-run`: the store is not written (nor is it ever here). */
+  /** `--readonly-mode` or `--dry-run`: the store is not written. */
   readOnly: boolean;
+  /** nixeval's `--write-store`: in read-write mode, write what the evaluation put in the store. */
+  writeStore: boolean;
   autoArgs: AutoArg[];
   /** -I, in order. */
   includes: string[];
@@ -124,7 +128,7 @@ function isStackOverflow(e: unknown): boolean {
 function parseCommandLine(args: string[], io: CliIO, env: Env, config: NixConfig, logger: Logger): Command {
   const cmd: Command = {
     files: [], readStdin: false, fromArgs: false, findFile: false, evalOnly: false, parseOnly: false,
-    output: 'plain', xmlLocation: true, strict: false, attrPaths: [], gcWarning: true, wantsReadWrite: false, readOnly: false,
+    output: 'plain', xmlLocation: true, strict: false, attrPaths: [], gcWarning: true, wantsReadWrite: false, readOnly: false, writeStore: false,
     autoArgs: [], includes: [],
   };
   // The configuration comes first: NIX_ABORT_ON_WARN, the files and NIX_CONFIG, then NIX_PATH,
@@ -213,6 +217,8 @@ function parseCommandLine(args: string[], io: CliIO, env: Env, config: NixConfig
   on('no-location', () => { cmd.xmlLocation = false; });
   on('strict', () => { cmd.strict = true; });
   on('dry-run', () => { cmd.readOnly = true; });
+  // nixeval's own.
+  on('write-store', () => { cmd.writeStore = true; });
 
   const needed = p.parse(args, (word) => {
     if (word === '-') cmd.readStdin = true;
@@ -319,6 +325,8 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
       experimentalFeatures: new Set(config.list('experimental-features')),
       abortOnWarn: config.bool('abort-on-warn'),
       traceVerbose: config.bool('trace-verbose'),
+      allowDirty: config.bool('allow-dirty', true),
+      warnDirty: config.bool('warn-dirty', true),
       storeDir: storeDirOf(config, env),
       ...(typeof system === 'string' && system !== '' ? { currentSystem: system } : {}),
     },
@@ -337,16 +345,26 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     return 0;
   }
   const attrPaths = cmd.attrPaths.length > 0 ? cmd.attrPaths : [''];
-  if (cmd.readStdin) {
-    processExpr(ev, new Source(Source.STDIN, io.readStdin(), cwd), cmd, attrPaths, io);
-  } else if (cmd.files.length === 0 && !cmd.fromArgs) {
-    cmd.files.push('./default.nix');
-  }
-  for (const file of cmd.files) {
-    const source = cmd.fromArgs
-      ? Source.fromUtf8(Source.STRING, file, cwd)
-      : fileSource(ev, resolveExprPath(lookupFileArg(ev, file, cwd, config)));
-    processExpr(ev, source, cmd, attrPaths, io);
+  // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
+  const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
+  try {
+    if (cmd.readStdin) {
+      processExpr(ev, new Source(Source.STDIN, io.readStdin(), cwd), cmd, attrPaths, io);
+    } else if (cmd.files.length === 0 && !cmd.fromArgs) {
+      cmd.files.push('./default.nix');
+    }
+    for (const file of cmd.files) {
+      const source = cmd.fromArgs
+        ? Source.fromUtf8(Source.STRING, file, cwd)
+        : fileSource(ev, resolveExprPath(lookupFileArg(ev, file, cwd, config)));
+      processExpr(ev, source, cmd, attrPaths, io);
+    }
+  } finally {
+    // What was put in the store so far is there, as with C++ Nix, even if evaluation failed.
+    if (cmd.writeStore && readWrite) {
+      const store = storeState(ev);
+      writeStoreObjects(ev.io, store.storeDir, [...store.contents.keys(), ...store.derivations.keys()]);
+    }
   }
   return 0;
 }

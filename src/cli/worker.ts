@@ -34,6 +34,7 @@ export async function runWorker(args: string[]): Promise<number> {
     limits,
     lockMs: s.queueLockMs ?? 30_000,
     onOutcome: (out) => metrics.recordOutcome(out),
+    onJobsetLine: (failed) => metrics.jobsetAttributes.inc({ outcome: failed ? 'error' : 'derivation' }),
     onProblem: (jobId, err) => app.log.warn({ jobId, err }, 'job did not finish'),
   });
   const graceMs = s.shutdownGraceMs ?? 30_000;

@@ -139,6 +139,9 @@ export interface EvalSettings {
   abortOnWarn?: boolean;
   /** C++ Nix's trace-verbose: `builtins.traceVerbose` prints as `builtins.trace` does. */
   traceVerbose?: boolean;
+  /** C++ Nix's allow-dirty and warn-dirty (both default true): fetchGit of a dirty working tree. */
+  allowDirty?: boolean;
+  warnDirty?: boolean;
 }
 
 export interface BuiltinSpec {

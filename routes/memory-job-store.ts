@@ -1,83 +1,14 @@
-// Job stores: what the job routes need from one (JobStore), the JSON of a job whichever store
-// holds it, and the in-memory store of the embedded default (MemoryJobStore): asynchronous
-// evaluations submitted, run on the pool, polled and cancelled; a finished job is kept for a
-// TTL and then forgotten. With REDIS_URL, queue/redis-job-store.ts takes its place.
+// The in-memory job store of the embedded default (job-store.ts says what a store does):
+// asynchronous evaluations submitted, run on the server's pool, polled and cancelled; a finished
+// job is kept for a TTL and then forgotten. A job is an evaluation, or a jobset (jobset-job.ts)
+// whose lines are kept as they come.
 
 import { randomUUID } from 'node:crypto';
 import type { EvalJob } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
-import { outcomeMembers } from './service.js';
-
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-type Awaitable<T> = T | Promise<T>;
-
-/** A job store as the routes use it. */
-export interface JobStore {
-  /** Submits an evaluation; throws OverloadedError when no more can be taken now. */
-  submit(job: EvalJob, reqId: string): Awaitable<{ id: string; state: JobState }>;
-  /** The job as JSON text, or undefined when unknown or expired. */
-  getJson(id: string): Awaitable<string | undefined>;
-  /** Cancels an unfinished job or forgets a finished one; the job as it is then, or undefined when unknown. */
-  cancel(id: string): Awaitable<string | undefined>;
-  /** Jobs by state (metrics). */
-  counts(): Awaitable<Record<string, number>>;
-  /** A store shared through a queue says how the queue is (readiness, metrics). */
-  queueStatus?(): Promise<QueueStatus>;
-  /** Refuses new jobs and lets the unfinished ones finish within `graceMs` where this process runs them. */
-  close(graceMs: number): Promise<void>;
-}
-
-/** The shared queue of a Redis-backed store. */
-export interface QueueStatus {
-  /** Whether Redis answers; when not, the other counts are 0. */
-  reachable: boolean;
-  waiting: number;
-  active: number;
-  failed: number;
-  /** Worker processes connected to the queue. */
-  workers: number;
-}
-
-/** What a job's JSON says, whichever store holds it. Times are ms since the epoch. */
-export interface JobView {
-  id: string;
-  state: JobState;
-  createdAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  expiresAt?: number;
-  /** The worker process that ran it (Redis-backed store). */
-  worker?: string;
-  outcome?: TaskOutcome;
-}
-
-/** A job as JSON text: the value of a result is spliced in as the evaluator printed it. */
-export function jobJson(v: JobView): string {
-  const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
-  const head = JSON.stringify({
-    id: v.id,
-    state: v.state,
-    createdAt: iso(v.createdAt),
-    startedAt: iso(v.startedAt),
-    finishedAt: iso(v.finishedAt),
-    expiresAt: iso(v.expiresAt),
-    worker: v.worker,
-  });
-  const out = v.outcome;
-  if (!out) return head;
-  const durationMs = (v.finishedAt ?? Date.now()) - v.createdAt;
-  const body = out.ok ? `"result":{${outcomeMembers(out, durationMs)}}` : `"error":${JSON.stringify(out.error)}`;
-  return `${head.slice(0, -1)},${body}}`;
-}
-
-/** The outcome of a job that did not run to its end (cancelled, or its worker failed). */
-export function failedOutcome(kind: 'cancelled' | 'overloaded' | 'internal', message: string): TaskOutcome {
-  return {
-    ok: false, error: { kind: kind as 'cancelled', message, position: null, trace: [] },
-    warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
-  };
-}
+import type { JobsetJobSpec } from '../workers/jobset-runner.js';
+import type { JobsetJob } from './jobset-job.js';
+import { failedOutcome, type JobsetLines, type JobState, type JobStore, jobJson } from './job-store.js';
 
 interface JobRecord {
   id: string;
@@ -89,6 +20,8 @@ interface JobRecord {
   outcome?: TaskOutcome;
   controller: AbortController;
   done: Promise<void>;
+  /** For a jobset job: the run and its lines. */
+  jobset?: JobsetJob;
 }
 
 export interface JobStoreOptions {
@@ -100,7 +33,11 @@ export interface JobStoreOptions {
   maxResultBytes?: number;
   /** Called with each finished evaluation (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
+  /** Starts a jobset whose lines may take at most `maxBytes`. */
+  startJobset?: (spec: JobsetJobSpec, reqId: string, maxBytes: number) => JobsetJob;
 }
+
+const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
 export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, JobRecord>();
@@ -114,12 +51,47 @@ export class MemoryJobStore implements JobStore {
     this.sweeper.unref();
   }
 
-  /** Submits an evaluation; throws OverloadedError when the pool or the store is full. */
-  submit(job: EvalJob, reqId: string): { id: string; state: JobState } {
+  /** Throws OverloadedError when no job can be taken now. */
+  private checkRoom(): void {
     if (this.closing) throw new OverloadedError('the server is shutting down');
     this.sweep();
     if (this.jobs.size >= this.options.maxJobs) throw new OverloadedError('too many jobs are held; try again later');
     if (this.pool.saturated) throw new OverloadedError();
+  }
+
+  /** Submits a jobset; throws OverloadedError when the pool or the store is full. */
+  submitJobset(spec: JobsetJobSpec, reqId: string): { id: string; state: JobState } {
+    this.checkRoom();
+    const id = randomUUID();
+    const createdAt = Date.now();
+    const jobset = this.options.startJobset!(spec, `${reqId}/job:${id}`, this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
+    const rec: JobRecord = {
+      id, createdAt, started: new Float64Array(1), controller: new AbortController(), done: Promise.resolve(), jobset,
+    };
+    rec.done = jobset.run.done.then((summary) => {
+      if (rec.finalState !== 'cancelled') {
+        rec.finalState = summary.state;
+        rec.finishedAt = Date.now();
+      }
+      // A cancelled jobset's lines stay readable, so they count too.
+      this.account(rec);
+    });
+    this.jobs.set(id, rec);
+    return { id, state: 'queued' };
+  }
+
+  jobsetLines(id: string, offset: number): JobsetLines | undefined {
+    const jobset = this.live(id)?.jobset;
+    return jobset && { lines: jobset.linesFrom(offset), finished: jobset.summary !== undefined };
+  }
+
+  watchJobset(id: string, onChange: () => void): () => void {
+    return this.live(id)?.jobset?.subscribe(onChange) ?? (() => {});
+  }
+
+  /** Submits an evaluation; throws OverloadedError when the pool or the store is full. */
+  submit(job: EvalJob, reqId: string): { id: string; state: JobState } {
+    this.checkRoom();
     const id = randomUUID();
     const started = new SharedArrayBuffer(TASK_CELL_BYTES);
     const controller = new AbortController();
@@ -148,6 +120,7 @@ export class MemoryJobStore implements JobStore {
   }
 
   private static sizeOf(rec: JobRecord): number {
+    if (rec.jobset !== undefined) return rec.jobset.bytes;
     const out = rec.outcome;
     if (!out) return 0;
     let n = out.ok ? out.json.length : out.error.message.length + (out.error.rendered?.length ?? 0);
@@ -159,7 +132,7 @@ export class MemoryJobStore implements JobStore {
   /** Counts a finished job's result, forgetting the oldest finished jobs while over budget. */
   private account(rec: JobRecord): void {
     this.resultBytes += MemoryJobStore.sizeOf(rec);
-    const budget = this.options.maxResultBytes ?? 256 * 1024 * 1024;
+    const budget = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     if (this.resultBytes <= budget) return;
     for (const [id, r] of this.jobs) {
       if (this.resultBytes <= budget) break;
@@ -173,7 +146,9 @@ export class MemoryJobStore implements JobStore {
   }
 
   private stateOf(rec: JobRecord): JobState {
-    return rec.finalState ?? (rec.started[0] !== 0 ? 'running' : 'queued');
+    if (rec.finalState !== undefined) return rec.finalState;
+    if (rec.jobset !== undefined) return rec.jobset.run.progress().state === 'queued' ? 'queued' : 'running';
+    return rec.started[0] !== 0 ? 'running' : 'queued';
   }
 
   private expiresAt(rec: JobRecord): number | undefined {
@@ -198,9 +173,17 @@ export class MemoryJobStore implements JobStore {
   }
 
   private toJson(rec: JobRecord): string {
+    const jobset = rec.jobset;
+    if (jobset === undefined) {
+      return jobJson({
+        id: rec.id, kind: 'eval', state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: rec.started[0],
+        finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), outcome: rec.outcome,
+      });
+    }
+    const { state: _state, ...progress } = jobset.run.progress();
     return jobJson({
-      id: rec.id, state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: rec.started[0],
-      finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), outcome: rec.outcome,
+      id: rec.id, kind: 'jobset', state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: jobset.run.startedAt,
+      finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), progress, jobsetError: jobset.summary?.error,
     });
   }
 
@@ -212,6 +195,12 @@ export class MemoryJobStore implements JobStore {
   cancel(id: string): string | undefined {
     const rec = this.live(id);
     if (!rec) return undefined;
+    if (rec.finalState === undefined && rec.jobset !== undefined) {
+      rec.finalState = 'cancelled';
+      rec.finishedAt = Date.now();
+      rec.jobset.run.cancel();
+      return this.toJson(rec);
+    }
     if (rec.finalState === undefined) {
       rec.finalState = 'cancelled';
       rec.finishedAt = Date.now();
