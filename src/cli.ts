@@ -18,12 +18,14 @@ Commands:
   eval-jobs     evaluate a jobset's derivations, one JSON line each, as nix-eval-jobs does (nixeval eval-jobs --help)
   serve         run the evaluation service over HTTP (nixeval serve --help)
   worker        run jobs from the Redis queue (REDIS_URL; nixeval worker --help)
-  health        exit 0 when the server on this host's PORT answers /health
+  health        exit 0 when the server (health worker: the worker) on this host's PORT answers /health
 `;
 
-/** Exit status 0 when the server (or worker) on this host's PORT answers /health in time. */
-async function checkHealth(): Promise<number> {
-  const port = process.env.PORT || '8080';
+/** Exit status 0 when the server (or, with `worker`, the worker) on this host's PORT (default:
+ * the command's) answers /health in time. */
+async function checkHealth(args: string[]): Promise<number> {
+  const { DEFAULT_PORT } = await import('./cli/service-flags.js');
+  const port = process.env.PORT || String(DEFAULT_PORT[args[0] === 'worker' ? 'worker' : 'serve']);
   try {
     const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
     return r.ok ? 0 : 1;
@@ -50,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
       return runWorker(rest);
     }
     case 'health':
-      return checkHealth();
+      return checkHealth(rest);
     case '--version':
       process.stdout.write(`nixeval ${NIXEVAL_VERSION}\n`);
       return 0;

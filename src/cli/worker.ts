@@ -1,8 +1,9 @@
 // `nixeval worker`: takes jobs from the Redis queue (REDIS_URL) and runs them on its own pool of
-// evaluation threads (queue/worker.ts); serves /health and /metrics on HOST:PORT. It takes the
-// flags and variables of `serve`; those about HTTP requests do not apply. On SIGTERM or SIGINT
-// it takes no more jobs and lets the running ones finish within the shutdown grace (past it,
-// they stall and other workers take them).
+// evaluation threads (queue/worker.ts); serves /health and /metrics on HOST:PORT (default 8081,
+// beside an API's 8080). Its flags (service-flags.ts) are those of what it does: the queue, its
+// pool, the limits of a job, and its own endpoint. On SIGTERM or SIGINT it takes no more jobs
+// and lets the running ones finish within the shutdown grace (past it, they stall and other
+// workers take them, a jobset going on from where it was).
 
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
@@ -11,14 +12,14 @@ import { ServiceMetrics } from '../../routes/metrics.js';
 import { serverLimits } from '../../routes/server.js';
 import { QueueWorker } from '../../queue/worker.js';
 import { EvalPool } from '../../workers/pool.js';
-import { parseServeArgs, serveUsage } from './serve.js';
+import { parseServiceArgs, serviceUsage } from './service-flags.js';
 
 export async function runWorker(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(serveUsage().replace('nixeval serve', 'nixeval worker'));
+    process.stdout.write(serviceUsage('worker'));
     return 0;
   }
-  const { port, host, server: s } = parseServeArgs(args, process.env);
+  const { port, host, server: s } = parseServiceArgs('worker', args, process.env);
   if (!s.redisUrl) throw new Error('nixeval worker needs REDIS_URL (or --redis-url): the queue it takes jobs from');
   const logLevel = s.logLevel ?? 'info';
   const limits = serverLimits(s);
