@@ -75,6 +75,13 @@ export class WorkerProcess {
     return this.out;
   }
 
+  /** The worker's /metrics (it listens on a port of its choosing, which it logs). */
+  async metrics(): Promise<string> {
+    const port = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(this.out)?.[1];
+    if (port === undefined) throw new Error(`the worker did not say where it listens:\n${this.out}`);
+    return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  }
+
   /** Resolves once the worker takes jobs. */
   async ready(): Promise<void> {
     if (!(await waitFor(async () => /taking jobs from the queue/.test(this.out), 20_000, 50))) throw new Error(`worker did not start:\n${this.out}`);
