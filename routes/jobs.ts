@@ -13,6 +13,13 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
   const svc = opts.service;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const notFound = Type.Ref(ErrorResponse, { description: 'No such job (or it has expired).' });
+  // Streams following a jobset's lines: ended when the server closes (the jobset may go on
+  // elsewhere, on Redis's workers; its follower resumes from the lines it has).
+  const following = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of following) end();
+    done();
+  });
 
   r.post('/v1/jobs', {
     schema: {
@@ -99,6 +106,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
     let changed = false;
     const finish = (): void => {
       stopWatching();
+      following.delete(finish);
       out.end();
     };
     const read = async (): Promise<void> => {
@@ -126,7 +134,11 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       }
     };
     const stopWatching = svc.jobs.watchJobset(id, () => void read());
-    reply.raw.on('close', stopWatching);
+    following.add(finish);
+    reply.raw.on('close', () => {
+      stopWatching();
+      following.delete(finish);
+    });
     if (first.lines.length > 0) out.write(text(first.lines));
     if (first.finished) finish();
     else void read();

@@ -59,8 +59,8 @@ async function submit(body: object, on = api): Promise<string> {
 }
 
 /** GETs a job's lines with follow=true; resolves with the text once the stream ends. */
-function follow(id: string, offset = 0): Promise<{ status: number; text: string }> {
-  const { port } = api.app.server.address() as AddressInfo;
+function follow(id: string, offset = 0, on = api): Promise<{ status: number; text: string }> {
+  const { port } = on.app.server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: `/v1/jobs/${id}/results?offset=${offset}&follow=true` }, (res) => {
       let text = '';
@@ -138,6 +138,20 @@ test('cancelling a running jobset job stops it on its worker; its lines so far s
   expect(await job(id)).toMatchObject({ state: 'cancelled', progress: { done: 3, running: 0 } });
   const lines = parseLines((await api.http().get(`/v1/jobs/${id}/results`)).text);
   expect(lines.map((l) => l.attr).sort()).toEqual(['q01', 'q02', 'q03']);
+}, 60_000);
+
+test('an API that shuts down ends its followers\' streams at once; the jobset goes on on its worker', async () => {
+  const other = await startApi(redis.url, { jobTtlMs: 60_000 });
+  const id = await submit({ expr: jobset(1, 1), limits: { timeoutMs: 60_000 } }, other);
+  await poll(id, (b) => b.progress.done === 1 && b.state === 'running', 30_000);
+  const followed = follow(id, 0, other);
+  await sleep(300);
+  const t0 = Date.now();
+  await other.app.close();
+  expect((await followed).text).toMatch(/"attr":"q01"/);
+  expect(Date.now() - t0).toBeLessThan(5000);
+  expect((await job(id)).state).toBe('running');
+  expect((await api.http().delete(`/v1/jobs/${id}`)).body.state).toBe('cancelled');
 }, 60_000);
 
 test('a worker killed mid-jobset: the next worker goes on, and the lines are C++ Nix\'s, each once, the ones read before still at their offsets', async () => {
