@@ -14,9 +14,10 @@
 // - A jobset job runs on one worker (on its pool's threads, as the embedded default runs one on
 //   its own); its lines go to Redis as they come (jobset-lines.ts), where the API reads them from
 //   any offset. A jobset given to another worker after its first died goes on from where it was.
-// - The API bounds the jobs held (queued, running and finished ones) by `--max-jobs`; a job's
-//   result is bounded by the output limit (an evaluation's), or by `--max-job-result-bytes` (a
-//   jobset's lines), so Redis holds at most about their product.
+// - The API's bounds hold as in the embedded default: the jobs held (queued, running and
+//   finished ones) by `--max-jobs`; a request's limits by the API's maximums (and a worker's
+//   own); the results held, in all, by `--max-job-result-bytes`, past which the oldest finished
+//   jobs are forgotten (held-results.ts), a jobset's lines by the same figure.
 // Evaluation errors are results (a BullMQ job that completed with a failed outcome); BullMQ's
 // failed state is for jobs that did not run to their end.
 
@@ -46,14 +47,18 @@ export interface CancelledMark {
   finishedAt: number;
 }
 
-/** A job's data on the queue. */
+/** A job's data on the queue: the job, and the API's bounds of what it leaves in Redis. */
 export type QueuedJob = {
   /** The submitting request's id and the job's, for log lines. */
   reqId: string;
+  /** How long the job is kept after it finished (ms). */
+  ttlMs: number;
+  /** Most bytes the results of finished jobs take in all (held-results.ts); also the most a
+   * jobset's lines may take. */
+  maxResultBytes: number;
 } & (
   | { kind: 'eval'; job: EvalJob }
-  /** `ttlMs`: how long the API keeps a finished job; `maxBytes`: most bytes its lines may take. */
-  | { kind: 'jobset'; spec: JobsetJobSpec; ttlMs: number; maxBytes: number }
+  | { kind: 'jobset'; spec: JobsetJobSpec }
 );
 
 /** What a job leaves as its result: an evaluation's outcome, or a jobset's summary. */

@@ -12,6 +12,7 @@ import {
   failedOutcome, type JobsetLines, type JobState, type JobStore, type JobView, jobJson, type QueueStatus,
 } from '../routes/job-store.js';
 import { HttpError } from '../routes/service.js';
+import { HeldResults } from './held-results.js';
 import { END_KEY, JobsetLinesStore, LINES_CHANNEL } from './jobset-lines.js';
 import {
   CANCEL_CHANNEL, CANCELLED_REASON, type CancelledMark, cancelledKey, connect, type JobResult, QUEUE_NAME, type QueuedJob, STALLED_REASON,
@@ -23,8 +24,8 @@ export interface RedisJobStoreOptions {
   ttlMs: number;
   /** Most jobs held in Redis (waiting, running and finished); more are refused. */
   maxJobs: number;
-  /** Most bytes a jobset job's lines may take. */
-  maxJobsetBytes: number;
+  /** Most bytes the finished jobs' results take in all (held-results.ts), and a jobset job's lines. */
+  maxResultBytes: number;
 }
 
 /** How long a readiness or metrics answer about the queue is reused (ms). */
@@ -44,6 +45,7 @@ export class RedisJobStore implements JobStore {
   private readonly redis: Redis;
   private readonly queue: Queue<QueuedJob, JobResult>;
   private readonly lines: JobsetLinesStore;
+  private readonly held: HeldResults;
   private readonly sweeper: NodeJS.Timeout;
   private status?: { at: number; value: Promise<QueueStatus> };
   private closing = false;
@@ -58,6 +60,7 @@ export class RedisJobStore implements JobStore {
     this.queue = new Queue<QueuedJob, JobResult>(QUEUE_NAME, { connection: this.redis });
     this.queue.on('error', () => { /* Redis errors: reported by readiness and by the requests they fail */ });
     this.lines = new JobsetLinesStore(this.redis);
+    this.held = new HeldResults(this.redis, this.queue, this.lines);
     this.sweeper = setInterval(() => void this.sweep(), Math.max(1000, Math.min(options.ttlMs, 60_000)));
     this.sweeper.unref();
   }
@@ -78,7 +81,7 @@ export class RedisJobStore implements JobStore {
   }
 
   /** Jobs held in Redis, whatever their state. */
-  private async held(): Promise<number> {
+  private async jobsHeld(): Promise<number> {
     const c = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'paused', 'active', 'completed', 'failed');
     return Object.values(c).reduce((a, b) => a + b, 0);
   }
@@ -86,10 +89,10 @@ export class RedisJobStore implements JobStore {
   private enqueue(data: QueuedJob, id: string): Promise<{ id: string; state: JobState }> {
     if (this.closing) return Promise.reject(new OverloadedError('the server is shutting down'));
     return this.withRedis(async () => {
-      if (await this.held() >= this.options.maxJobs) {
+      if (await this.jobsHeld() >= this.options.maxJobs) {
         // Finished jobs past their TTL may not have been swept yet.
         await this.sweep();
-        if (await this.held() >= this.options.maxJobs) throw new OverloadedError('too many jobs are held; try again later');
+        if (await this.jobsHeld() >= this.options.maxJobs) throw new OverloadedError('too many jobs are held; try again later');
       }
       const keep = { age: Math.ceil(this.options.ttlMs / 1000) };
       await this.queue.add(data.kind, data, { jobId: id, removeOnComplete: keep, removeOnFail: keep });
@@ -99,13 +102,17 @@ export class RedisJobStore implements JobStore {
 
   submit(job: EvalJob, reqId: string): Promise<{ id: string; state: JobState }> {
     const id = randomUUID();
-    return this.enqueue({ kind: 'eval', job, reqId: `${reqId}/job:${id}` }, id);
+    return this.enqueue({ kind: 'eval', job, ...this.bounds(reqId, id) }, id);
   }
 
   submitJobset(spec: JobsetJobSpec, reqId: string): Promise<{ id: string; state: JobState }> {
     const id = randomUUID();
-    const data: QueuedJob = { kind: 'jobset', spec, reqId: `${reqId}/job:${id}`, ttlMs: this.options.ttlMs, maxBytes: this.options.maxJobsetBytes };
-    return this.enqueue(data, id);
+    return this.enqueue({ kind: 'jobset', spec, ...this.bounds(reqId, id) }, id);
+  }
+
+  /** What a queued job carries besides itself: its log id, and this API's bounds of what it leaves. */
+  private bounds(reqId: string, id: string): { reqId: string; ttlMs: number; maxResultBytes: number } {
+    return { reqId: `${reqId}/job:${id}`, ttlMs: this.options.ttlMs, maxResultBytes: this.options.maxResultBytes };
   }
 
   /** The job as the routes show it; undefined when unknown or expired. */
@@ -131,7 +138,7 @@ export class RedisJobStore implements JobStore {
     if (view.finishedAt !== undefined) {
       view.expiresAt = view.finishedAt + this.options.ttlMs;
       if (view.expiresAt <= Date.now()) {
-        await this.forget(id, view.kind, job);
+        await this.held.forget(id);
         return undefined;
       }
     }
@@ -231,7 +238,7 @@ export class RedisJobStore implements JobStore {
       const { view, job } = found;
       if (view.finishedAt !== undefined) {
         // Finished (cancelled included): forget it.
-        await this.forget(id, view.kind, job);
+        await this.held.forget(id);
         return jobJson(view);
       }
       const mark: CancelledMark = { kind: view.kind, createdAt: view.createdAt, startedAt: view.startedAt, finishedAt: Date.now() };
@@ -249,15 +256,6 @@ export class RedisJobStore implements JobStore {
       else await this.jobsetProgress(cancelled);
       return jobJson(cancelled);
     });
-  }
-
-  /** Deletes a job and what it left. */
-  private async forget(id: string, kind: JobView['kind'], job: QueueJob | undefined): Promise<void> {
-    await Promise.all([
-      this.redis.del(cancelledKey(id)),
-      job?.remove().catch(() => {}),
-      kind === 'jobset' ? this.lines.forget(id) : undefined,
-    ]);
   }
 
   counts(): Record<string, number> {

@@ -9,12 +9,14 @@
 // member: those are evaluated again, and their lines, being there already, are not added).
 // The resumed jobset keeps its first start, so its time limit counts from there.
 
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EvalJob } from '../workers/evaluate-json.js';
 import { type JobsetJobSpec, JobsetRun, type JobsetSummary, stoppedLine } from '../workers/jobset-runner.js';
 import { CancelledError, type EvalPool, type TaskOutcome } from '../workers/pool.js';
 import { jobsetWorkerRoom } from '../routes/service.js';
+import { outcomeBytes } from '../routes/job-store.js';
+import { HeldResults } from './held-results.js';
 import { END_KEY, JobsetLinesStore, LINES_CHANNEL } from './jobset-lines.js';
 import { CANCEL_CHANNEL, CANCELLED_REASON, cancelledKey, connect, type JobResult, QUEUE_NAME, type QueuedJob } from './queue.js';
 
@@ -50,10 +52,16 @@ export class QueueWorker {
   private readonly subscriber: Redis;
   private readonly worker: Worker<QueuedJob, JobResult>;
   private readonly lines: JobsetLinesStore;
+  /** For forgetting the finished jobs that results coming in push out (held-results.ts). */
+  private readonly queue: Queue<QueuedJob, JobResult>;
+  private readonly held: HeldResults;
 
   constructor(private readonly options: QueueWorkerOptions) {
     this.redis = connect(options.url, { maxRetriesPerRequest: null });
     this.lines = new JobsetLinesStore(this.redis);
+    this.queue = new Queue<QueuedJob, JobResult>(QUEUE_NAME, { connection: this.redis });
+    this.queue.on('error', () => { /* Redis errors: BullMQ reconnects */ });
+    this.held = new HeldResults(this.redis, this.queue, this.lines);
     this.worker = new Worker<QueuedJob, JobResult>(QUEUE_NAME, (job, _token, signal) => this.process(job, signal), {
       connection: this.redis,
       name: options.name,
@@ -64,20 +72,31 @@ export class QueueWorker {
     });
     this.worker.on('error', () => { /* Redis errors: BullMQ reconnects */ });
     this.worker.on('failed', (job, err) => {
-      if (job && err.message !== CANCELLED_REASON) options.onProblem?.(String(job.id), err.message);
-      if (job?.data.kind === 'jobset') this.announce(String(job.id));
+      if (!job) return;
+      if (err.message !== CANCELLED_REASON) options.onProblem?.(String(job.id), err.message);
+      void this.finished(job);
     });
-    // A jobset's followers learn at once that it is over.
-    this.worker.on('completed', (job) => {
-      if (job.data.kind === 'jobset') this.announce(String(job.id));
-    });
+    this.worker.on('completed', (job) => void this.finished(job));
     this.subscriber = connect(options.url, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel, id: string) => { this.worker.cancelJob(id, CANCELLED_REASON); });
     void this.subscriber.subscribe(CANCEL_CHANNEL).catch(() => {});
   }
 
-  private announce(id: string): void {
-    void this.redis.publish(LINES_CHANNEL, id).catch(() => {});
+  /**
+   * A job is over: a jobset's followers learn it at once, and its result is counted among
+   * those held (a cancelled or failed jobset's lines stay readable, so they count too).
+   */
+  private async finished(job: Job<QueuedJob, JobResult>): Promise<void> {
+    const id = String(job.id);
+    if (job.data.kind === 'jobset') void this.redis.publish(LINES_CHANNEL, id).catch(() => {});
+    try {
+      const bytes = job.data.kind === 'jobset'
+        ? (await this.lines.progress(id))?.bytes ?? 0
+        : job.returnvalue === undefined || job.returnvalue === null ? 0 : outcomeBytes(job.returnvalue as TaskOutcome);
+      await this.held.count(id, bytes, (job.finishedOn ?? Date.now()) + job.data.ttlMs, job.data.maxResultBytes);
+    } catch (e) {
+      this.options.onProblem?.(id, `its result could not be counted among those held: ${(e as Error).message}`);
+    }
   }
 
   /** Resolves once the worker is connected and taking jobs. */
@@ -133,8 +152,8 @@ export class QueueWorker {
       skip: spec.flags.constituents || keys.size === 0 ? undefined : (path) => keys.has(JSON.stringify(path)),
       onLine: (line, failed, path) => {
         this.options.onJobsetLine?.(failed);
-        const added = this.lines.add(id, JSON.stringify(path), line, failed ? 'error' : 'derivation', data.maxBytes, expireAt).then((r) => {
-          if (r === 'over-limit') run.fail({ kind: 'output-limit', message: `the jobset's lines take more than the limit of ${data.maxBytes} bytes` });
+        const added = this.lines.add(id, JSON.stringify(path), line, failed ? 'error' : 'derivation', data.maxResultBytes, expireAt).then((r) => {
+          if (r === 'over-limit') run.fail({ kind: 'output-limit', message: `the jobset's lines take more than the limit of ${data.maxResultBytes} bytes` });
           else if (r === 'cancelled') run.cancel();
         }, (e: unknown) => run.fail({ kind: 'internal', message: `internal error: a line could not be written to Redis: ${(e as Error).message}` }));
         inFlight.add(added);
@@ -183,6 +202,7 @@ export class QueueWorker {
     clearTimeout(timer);
     if (!finished) await this.worker.close(true).catch(() => {});
     this.subscriber.disconnect();
+    await this.queue.close().catch(() => {});
     this.redis.disconnect();
   }
 }

@@ -99,6 +99,14 @@ export function jobJson(v: JobView): string {
   return `${head.slice(0, -1)},${body}}`;
 }
 
+/** What an evaluation's outcome counts for in a store's bound of the results it holds. */
+export function outcomeBytes(out: TaskOutcome): number {
+  let n = out.ok ? out.json.length : out.error.message.length + (out.error.rendered?.length ?? 0);
+  for (const m of out.warnings) n += m.length;
+  for (const m of out.traces) n += m.length;
+  return n;
+}
+
 /** The outcome of a job that did not run to its end (cancelled, or its worker failed). */
 export function failedOutcome(kind: 'cancelled' | 'overloaded' | 'internal', message: string): TaskOutcome {
   return {

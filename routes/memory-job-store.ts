@@ -8,7 +8,7 @@ import type { EvalJob } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
 import type { JobsetJobSpec } from '../workers/jobset-runner.js';
 import type { JobsetJob } from './jobset-job.js';
-import { failedOutcome, type JobsetLines, type JobState, type JobStore, jobJson } from './job-store.js';
+import { failedOutcome, type JobsetLines, type JobState, type JobStore, jobJson, outcomeBytes } from './job-store.js';
 
 interface JobRecord {
   id: string;
@@ -121,12 +121,7 @@ export class MemoryJobStore implements JobStore {
 
   private static sizeOf(rec: JobRecord): number {
     if (rec.jobset !== undefined) return rec.jobset.bytes;
-    const out = rec.outcome;
-    if (!out) return 0;
-    let n = out.ok ? out.json.length : out.error.message.length + (out.error.rendered?.length ?? 0);
-    for (const m of out.warnings) n += m.length;
-    for (const m of out.traces) n += m.length;
-    return n;
+    return rec.outcome === undefined ? 0 : outcomeBytes(rec.outcome);
   }
 
   /** Counts a finished job's result, forgetting the oldest finished jobs while over budget. */

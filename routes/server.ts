@@ -120,7 +120,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   const maxJobResultBytes = opts.maxJobResultBytes ?? 256 * 1024 * 1024;
   // With Redis, jobs go to the shared queue (and its workers); otherwise they run on this pool.
   const jobs: JobStore = opts.redisUrl
-    ? new (await import('../queue/redis-job-store.js')).RedisJobStore({ url: opts.redisUrl, ttlMs: jobTtlMs, maxJobs, maxJobsetBytes: maxJobResultBytes })
+    ? new (await import('../queue/redis-job-store.js')).RedisJobStore({ url: opts.redisUrl, ttlMs: jobTtlMs, maxJobs, maxResultBytes: maxJobResultBytes })
     : new MemoryJobStore(pool, {
       ttlMs: jobTtlMs,
       maxJobs,
