@@ -7,7 +7,7 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { writeBenchmarkSection } from './report.js';
-import { freePort, http, IMAGE, podman, ROOT, run, sleep, submitJob, waitFor } from '../test/containers/podman.js';
+import { composeDown, freePort, http, IMAGE, podman, ROOT, run, sleep, submitJob, waitFor } from '../test/containers/podman.js';
 import { isRight, jobOf } from '../test/containers/job-mix.js';
 
 interface Result {
@@ -79,7 +79,7 @@ async function main(args: string[]): Promise<void> {
     if (!(await ready(1))) throw new Error('the second worker did not leave');
     results.push({ setup: 'Redis + 1 worker container (1 thread)', jobs: n, ...(await runMix(base, n)) });
   } finally {
-    await run('podman-compose', ['-p', project, 'down', '-v', '-t', '5'], { env, timeoutMs: 300_000 });
+    await composeDown(project, env);
   }
 
   const rows = results.map((r) => `| ${r.setup} | ${r.jobs} | ${r.seconds.toFixed(1)} | ${(r.jobs / r.seconds).toFixed(1)} | ${r.wrong} |`);

@@ -2,7 +2,7 @@
 // through the API all reach their final state with the right result, both workers take some,
 // and restarting the API container in the middle loses none.
 
-import { freePort, http, podman, run, sleep, submitJob, waitFor } from './podman.js';
+import { composeDown, freePort, http, podman, run, sleep, submitJob, waitFor } from './podman.js';
 import { jobOf, type MixJob } from './job-mix.js';
 
 const PROJECT = `nixevalctest${process.pid}`;
@@ -44,7 +44,7 @@ afterAll(async () => {
   const logs = await run('podman', ['logs', `${PROJECT}_api_1`]);
   const errors = (logs.stdout + logs.stderr).split('\n').filter((l) => /"level":[56]0/.test(l));
   if (errors.length > 0) process.stdout.write(`API errors:\n${errors.slice(0, 5).join('\n')}\n`);
-  await compose(['down', '-v', '-t', '5']);
+  await composeDown(PROJECT, env);
 });
 
 interface Submitted {

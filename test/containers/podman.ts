@@ -35,6 +35,13 @@ export async function podman(args: string[], timeoutMs?: number): Promise<string
   return r.stdout.trim();
 }
 
+/** Takes a compose project down with its volumes and its network (which podman-compose 1.0
+ * leaves behind, one more CNI bridge each run). */
+export async function composeDown(project: string, env: NodeJS.ProcessEnv): Promise<void> {
+  await run('podman-compose', ['-p', project, 'down', '-v', '-t', '5'], { env, timeoutMs: 300_000 });
+  await run('podman', ['network', 'rm', `${project}_default`]);
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
