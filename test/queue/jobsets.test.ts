@@ -9,20 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { sleep, type TestServer, waitFor } from '../service/helpers.js';
 import { compareWithFixture, fixture, JOBSETS_DIR, parseLines } from '../jobsets/fixture.js';
+import { jobset } from '../jobsets/synthetic.js';
 import { freePort, RedisServer, startApi, WorkerProcess } from './redis.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled'];
-const DRV = 'd = name: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; };';
-/** Runs until its time limit; each step a tail call, so it needs no more memory. */
-const SPIN = '(let spin = n: if n < 0 then null else spin (n + 1); in spin 0)';
-
-/** A jobset of `quick` derivations (q01…) and `slow` attributes (s01…) that run until their limit. */
-function jobset(quick: number, slow: number): string {
-  const attrs: string[] = [];
-  for (let i = 1; i <= quick; i++) attrs.push(`q${String(i).padStart(2, '0')} = d "q${i}";`);
-  for (let i = 1; i <= slow; i++) attrs.push(`s${String(i).padStart(2, '0')} = ${SPIN};`);
-  return `let ${DRV} in { ${attrs.join(' ')} }`;
-}
 
 let redis: RedisServer;
 let api: TestServer;

@@ -7,6 +7,7 @@
 
 import { LOOP, sleep, startServer, type TestServer, waitFor } from '../service/helpers.js';
 import type { ServerOptions } from '../../routes/server.js';
+import { DRV } from '../jobsets/synthetic.js';
 import { freePort, RedisServer, startApi, WorkerProcess } from './redis.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled'];
@@ -118,8 +119,7 @@ describe.each([['embedded', embedded], ['Redis', withRedis]] as const)('%s', (_n
     expect((await s.http().get(`/v1/jobs/${a}`)).status).toBe(404);
     expect((await s.http().get(`/v1/jobs/${b}`)).body.result.value).toHaveLength(60);
     // One derivation's line: about 250 bytes, so with b's result over the bound.
-    const drv = 'derivation { name = "held"; system = "x86_64-linux"; builder = "/bin/sh"; }';
-    const c = await submit(s, { kind: 'jobset', expr: `{ held = ${drv}; }` });
+    const c = await submit(s, { kind: 'jobset', expr: `let ${DRV} in { held = d "held"; }` });
     expect((await finished(s, c)).state).toBe('succeeded');
     const lines = await s.http().get(`/v1/jobs/${c}/results`);
     expect(lines.status).toBe(200);
