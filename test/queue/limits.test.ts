@@ -1,13 +1,13 @@
 // The service's bounds on jobs hold the same with Redis as in the embedded default: each case
 // runs against an embedded server and against an API on Redis with a `nixeval worker` (started
 // with its own, larger, default maximums: the API's bounds travel with the job). A request's
-// limits are capped by the server's maximums, finished jobs are kept for the TTL, the results
+// limits (an evaluation's, a jobset's) are capped by the server's maximums, finished jobs are kept for the TTL, the results
 // held are bounded in bytes (the oldest finished jobs forgotten first, a jobset's lines counting
 // too), and the jobs held in number.
 
 import { LOOP, sleep, startServer, type TestServer, waitFor } from '../service/helpers.js';
 import type { ServerOptions } from '../../routes/server.js';
-import { DRV } from '../jobsets/synthetic.js';
+import { DRV, jobset } from '../jobsets/synthetic.js';
 import { freePort, RedisServer, startApi, WorkerProcess } from './redis.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled'];
@@ -84,8 +84,9 @@ describe.each([['embedded', embedded], ['Redis', withRedis]] as const)('%s', (_n
 
   test('a job\'s limits are capped by the server\'s maximums, and a smaller one asked for is kept', async () => {
     const s = await begin({ jobTimeoutMs: 1500, maxOutputBytes: 1000 });
-    const [loop, large, smaller, deep, plain] = await Promise.all([
+    const [loop, spinning, large, smaller, deep, plain] = await Promise.all([
       submit(s, { expr: LOOP, limits: { timeoutMs: 600_000 } }),
+      submit(s, { kind: 'jobset', expr: jobset(0, 1), limits: { timeoutMs: 600_000, totalTimeoutMs: 600_000 } }),
       submit(s, { expr: 'builtins.genList (x: x) 1000', limits: { maxOutputBytes: 1_000_000 } }),
       submit(s, { expr: 'builtins.genList (x: x) 20', limits: { maxOutputBytes: 10 } }),
       submit(s, { expr: 'let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 1000', limits: { maxCallDepth: 50 } }),
@@ -94,6 +95,10 @@ describe.each([['embedded', embedded], ['Redis', withRedis]] as const)('%s', (_n
     const timedOut = await finished(s, loop);
     expect(timedOut.error.kind).toBe('timeout');
     expect(Date.parse(timedOut.finishedAt) - Date.parse(timedOut.startedAt)).toBeLessThan(15_000);
+    // A jobset's attribute and whole time alike (whichever of the two stops it first).
+    const stopped = await finished(s, spinning);
+    expect(Date.parse(stopped.finishedAt) - Date.parse(stopped.startedAt)).toBeLessThan(15_000);
+    expect((await s.http().get(`/v1/jobs/${spinning}/results`)).text).toMatch(/"kind":"timeout"/);
     expect((await finished(s, large)).error.kind).toBe('output-limit');
     expect((await finished(s, smaller)).error.kind).toBe('output-limit');
     expect((await finished(s, deep)).error.message).toMatch(/max-call-depth exceeded/);
