@@ -7,7 +7,8 @@
 //   nixeval:results:bytes   a hash: each counted job's bytes
 //   nixeval:results:total   the bytes of all counted jobs
 //
-// The worker that finishes a job counts it (and forgets what that pushes out); the API, which
+// The worker that runs a job counts it as it ends, before it shows as finished (and forgets
+// what that pushes out, so that a reader never sees both); the API, which
 // forgets jobs on DELETE and on a read past their TTL, uncounts them. A job that expired
 // unread is uncounted by the next count. Both go through one script each, so that workers and
 // API replicas counting at once never count a job twice nor forget one twice.

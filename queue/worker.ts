@@ -72,28 +72,31 @@ export class QueueWorker {
     });
     this.worker.on('error', () => { /* Redis errors: BullMQ reconnects */ });
     this.worker.on('failed', (job, err) => {
-      if (!job) return;
-      if (err.message !== CANCELLED_REASON) options.onProblem?.(String(job.id), err.message);
-      void this.finished(job);
+      if (job && err.message !== CANCELLED_REASON) options.onProblem?.(String(job.id), err.message);
+      if (job?.data.kind === 'jobset') this.announce(String(job.id));
     });
-    this.worker.on('completed', (job) => void this.finished(job));
+    // A jobset's followers learn at once that it is over.
+    this.worker.on('completed', (job) => {
+      if (job.data.kind === 'jobset') this.announce(String(job.id));
+    });
     this.subscriber = connect(options.url, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel, id: string) => { this.worker.cancelJob(id, CANCELLED_REASON); });
     void this.subscriber.subscribe(CANCEL_CHANNEL).catch(() => {});
   }
 
+  private announce(id: string): void {
+    void this.redis.publish(LINES_CHANNEL, id).catch(() => {});
+  }
+
   /**
-   * A job is over: a jobset's followers learn it at once, and its result is counted among
-   * those held (a cancelled or failed jobset's lines stay readable, so they count too).
+   * Counts a job's result among those held, as the job ends (before it shows as finished, so
+   * that the jobs it pushes out are gone by then). A jobset's lines (`bytes` undefined: as
+   * stored) count, a cancelled one's too: they stay readable.
    */
-  private async finished(job: Job<QueuedJob, JobResult>): Promise<void> {
-    const id = String(job.id);
-    if (job.data.kind === 'jobset') void this.redis.publish(LINES_CHANNEL, id).catch(() => {});
+  private async countResult(id: string, data: QueuedJob, bytes?: number): Promise<void> {
     try {
-      const bytes = job.data.kind === 'jobset'
-        ? (await this.lines.progress(id))?.bytes ?? 0
-        : job.returnvalue === undefined || job.returnvalue === null ? 0 : outcomeBytes(job.returnvalue as TaskOutcome);
-      await this.held.count(id, bytes, (job.finishedOn ?? Date.now()) + job.data.ttlMs, job.data.maxResultBytes);
+      const size = bytes ?? (await this.lines.progress(id))?.bytes ?? 0;
+      await this.held.count(id, size, Date.now() + data.ttlMs, data.maxResultBytes);
     } catch (e) {
       this.options.onProblem?.(id, `its result could not be counted among those held: ${(e as Error).message}`);
     }
@@ -113,6 +116,7 @@ export class QueueWorker {
     try {
       const out = await this.options.pool.run(this.onThisMachine(data.job), { reqId: data.reqId, signal });
       this.options.onOutcome?.(out);
+      await this.countResult(String(job.id), data, outcomeBytes(out));
       return out;
     } catch (e) {
       if (e instanceof CancelledError) throw new UnrecoverableError(CANCELLED_REASON);
@@ -176,11 +180,14 @@ export class QueueWorker {
       clearInterval(activity);
       signal?.removeEventListener('abort', cancel);
     }
-    if (summary.state === 'cancelled') throw new UnrecoverableError(CANCELLED_REASON);
+    if (summary.state === 'cancelled') {
+      await this.countResult(id, data);
+      throw new UnrecoverableError(CANCELLED_REASON);
+    }
     return this.finishJobset(id, data, summary);
   }
 
-  /** Records a jobset's end: its summary (with the counts of all its attempts), then its end line. */
+  /** Records a jobset's end: its summary (with the counts of all its attempts), its end line, and its lines among the results held. */
   private async finishJobset(id: string, data: JobsetData, summary: JobsetSummary): Promise<JobsetSummary> {
     const stored = await this.lines.progress(id);
     const final = { ...summary, done: stored?.done ?? summary.done, failed: stored?.failed ?? summary.failed };
@@ -188,6 +195,7 @@ export class QueueWorker {
     await this.lines.finish(id, finishedAt, data.ttlMs, final);
     const stopped = stoppedLine(final);
     if (stopped !== undefined) await this.lines.add(id, END_KEY, stopped, 'end', undefined, finishedAt + data.ttlMs);
+    await this.countResult(id, data);
     return final;
   }
 

@@ -198,23 +198,23 @@ test('a jobset whose worker dies twice is given up: failed, its lines ending wit
   expect((await follow(id, 1)).text).toBe(`${JSON.stringify({ error: failed.error })}\n`);
 }, 120_000);
 
-test('bounds: the jobs Redis holds (--max-jobs), and the bytes of a jobset job\'s lines (--max-job-result-bytes)', async () => {
+test('bounds: the jobs Redis holds (--max-jobs), and the bytes of a jobset job\'s lines and of all results (--max-job-result-bytes)', async () => {
   await stopWorkers();
   // A second API on the same Redis with small bounds; it counts the jobs the first one put there too.
   await client.flushall();
   const small = await startApi(redis.url, { jobTtlMs: 60_000, maxJobs: 3, maxJobResultBytes: 700 });
   try {
-    const ids = [await submit({ expr: jobset(10, 0) }, small), await submit({ expr: jobset(2, 0) }, small)];
-    ids.push((await small.post('/v1/jobs', { expr: '1' })).body.id);
+    // Run in this order by the one worker below (one thread): the large jobset last.
+    const ids = [await submit({ expr: jobset(2, 0) }, small), (await small.post('/v1/jobs', { expr: '1' })).body.id, await submit({ expr: jobset(10, 0) }, small)];
     const refused = await small.post('/v1/jobs', { expr: '2' });
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({ kind: 'overloaded', message: 'too many jobs are held; try again later' });
 
     const w = worker();
     await w.ready();
-    const big = await poll(ids[0], (b) => FINAL.includes(b.state), 30_000, small);
+    const big = await poll(ids[2], (b) => FINAL.includes(b.state), 30_000, small);
     expect(big).toMatchObject({ state: 'failed', error: { kind: 'output-limit' } });
-    const text = (await small.http().get(`/v1/jobs/${ids[0]}/results`)).text;
+    const text = (await small.http().get(`/v1/jobs/${ids[2]}/results`)).text;
     const lines = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
     // The attributes' lines stay within the bound; the last line says why the jobset stopped.
     expect(lines.length).toBeGreaterThan(1);
@@ -223,9 +223,11 @@ test('bounds: the jobs Redis holds (--max-jobs), and the bytes of a jobset job\'
     expect(attributeBytes).toBeLessThanOrEqual(700);
     expect(lines[lines.length - 1]).toEqual({ error: { kind: 'output-limit', message: 'the jobset\'s lines take more than the limit of 700 bytes' } });
     expect(big.progress.done).toBe(lines.length - 1);
-    expect(await poll(ids[1], (b) => FINAL.includes(b.state), 30_000, small)).toMatchObject({ state: 'succeeded', progress: { done: 2 } });
-    // Forgetting finished jobs makes room.
-    await small.http().delete(`/v1/jobs/${ids[1]}`);
+    // Its lines put the results held over the bound: the oldest finished job was forgotten, its
+    // lines deleted, which was enough (the next one stays), and that made room for more jobs.
+    expect((await small.http().get(`/v1/jobs/${ids[0]}`)).status).toBe(404);
+    expect(await client.exists(`nixeval:jobset:${ids[0]}:lines`)).toBe(0);
+    expect((await small.http().get(`/v1/jobs/${ids[1]}`)).body).toMatchObject({ state: 'succeeded', result: { value: 1 } });
     expect((await small.post('/v1/jobs', { expr: '2' })).status).toBe(202);
   } finally {
     await small.app.close();
