@@ -4,10 +4,9 @@
 // comes (`hold`), so running jobsets cannot together hold more than the store allows; a jobset
 // whose next line does not fit stops with `output-limit`, the lines it has kept readable.
 
-import type { JobsetRequest } from './schemas.js';
 import { type Service } from './service.js';
-import { startJobset, stoppedLine } from './jobsets.js';
-import type { JobsetRun, JobsetSummary } from '../workers/jobset-runner.js';
+import { startJobset } from './jobsets.js';
+import { type JobsetJobSpec, type JobsetRun, type JobsetSummary, stoppedLine } from '../workers/jobset-runner.js';
 
 export class JobsetJob {
   readonly run: JobsetRun;
@@ -23,8 +22,8 @@ export class JobsetJob {
    * `hold(bytes)` asks the job store to count a line's bytes; it answers with the bytes the store
    * could not make room for (0 when the line fits).
    */
-  constructor(svc: Service, body: JobsetRequest, reqId: string, hold: (bytes: number) => number) {
-    this.run = startJobset(svc, body, reqId, {
+  constructor(svc: Service, spec: JobsetJobSpec, reqId: string, hold: (bytes: number) => number) {
+    this.run = startJobset(svc, spec, reqId, {
       onLine: (line) => {
         if (this.summary !== undefined || this.stopped) return;
         const bytes = line.length + 1;

@@ -13,10 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EvalJob } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
-import type { JobState, JobStore } from './job-store.js';
-import { outcomeBytes, outcomeMembers } from './outcome.js';
+import type { JobsetJobSpec } from '../workers/jobset-runner.js';
 import type { JobsetJob } from './jobset-job.js';
-import type { JobsetRequest } from './schemas.js';
+import { failedOutcome, type JobsetLines, type JobState, type JobStore, jobJson } from './job-store.js';
+import { outcomeBytes } from './outcome.js';
 
 interface JobRecord {
   id: string;
@@ -44,16 +44,12 @@ export interface MemoryJobStoreOptions {
   /** Called with each finished evaluation (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
   /** Starts a jobset; `hold(bytes)` counts each line against the store's budget (jobset-job.ts). */
-  startJobset?: (body: JobsetRequest, reqId: string, hold: (bytes: number) => number) => JobsetJob;
+  startJobset?: (spec: JobsetJobSpec, reqId: string, hold: (bytes: number) => number) => JobsetJob;
 }
 
 const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
-
-const NO_STATS = { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 };
-
-function failure(kind: 'cancelled' | 'overloaded' | 'internal', message: string): TaskOutcome {
-  return { ok: false, error: { kind: kind as 'cancelled', message, position: null, trace: [] }, warnings: [], traces: [], stats: NO_STATS, queueMs: 0 };
-}
+/** What a finished evaluation's record holds besides its texts (its object, stats, times). */
+const RECORD_BYTES = 256;
 
 export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, JobRecord>();
@@ -75,13 +71,13 @@ export class MemoryJobStore implements JobStore {
     if (this.pool.saturated('job')) throw new OverloadedError('too many jobs are waiting for a worker; try again later');
   }
 
-  async submitJobset(body: JobsetRequest, reqId: string): Promise<{ id: string; state: JobState }> {
+  async submitJobset(spec: JobsetJobSpec, reqId: string): Promise<{ id: string; state: JobState }> {
     this.checkRoom();
     const id = randomUUID();
     const rec: JobRecord = {
       id, createdAt: Date.now(), started: new Float64Array(1), bytes: 0, controller: new AbortController(), done: Promise.resolve(),
     };
-    const jobset = this.options.startJobset!(body, `${reqId}/job:${id}`, (bytes) => this.hold(rec, bytes));
+    const jobset = this.options.startJobset!(spec, `${reqId}/job:${id}`, (bytes) => this.hold(rec, bytes));
     rec.jobset = jobset;
     rec.done = jobset.run.done.then((summary) => {
       // A cancelled jobset's lines stay readable, so they count too.
@@ -91,8 +87,13 @@ export class MemoryJobStore implements JobStore {
     return { id, state: 'queued' };
   }
 
-  async jobsetOf(id: string): Promise<JobsetJob | undefined> {
-    return this.live(id)?.jobset;
+  jobsetLines(id: string, offset: number): JobsetLines | undefined {
+    const jobset = this.live(id)?.jobset;
+    return jobset && { lines: jobset.linesFrom(offset), finished: jobset.summary !== undefined };
+  }
+
+  watchJobset(id: string, onChange: () => void): () => void {
+    return this.live(id)?.jobset?.subscribe(onChange) ?? (() => {});
   }
 
   async submit(job: EvalJob, reqId: string): Promise<{ id: string; state: JobState }> {
@@ -109,9 +110,9 @@ export class MemoryJobStore implements JobStore {
         this.finish(rec, out.ok ? 'succeeded' : 'failed', out);
       },
       (e) => {
-        if (e instanceof CancelledError) this.finish(rec, 'cancelled', failure('cancelled', 'the job was cancelled'));
-        else if (e instanceof OverloadedError) this.finish(rec, 'failed', failure('overloaded', e.message));
-        else this.finish(rec, 'failed', failure('internal', (e as Error).message));
+        if (e instanceof CancelledError) this.finish(rec, 'cancelled', failedOutcome('cancelled', 'the job was cancelled'));
+        else if (e instanceof OverloadedError) this.finish(rec, 'failed', failedOutcome('overloaded', e.message));
+        else this.finish(rec, 'failed', failedOutcome('internal', (e as Error).message));
       },
     );
     this.jobs.set(id, rec);
@@ -130,7 +131,7 @@ export class MemoryJobStore implements JobStore {
     }
     // A jobset's lines were counted as they came.
     if (this.jobs.get(rec.id) !== rec || rec.bytes !== 0 || rec.jobset !== undefined) return;
-    rec.bytes = out === undefined ? 0 : outcomeBytes(out);
+    rec.bytes = out === undefined ? 0 : RECORD_BYTES + outcomeBytes(out);
     this.resultBytes += rec.bytes;
     this.makeRoom(rec);
   }
@@ -190,33 +191,24 @@ export class MemoryJobStore implements JobStore {
     return rec;
   }
 
-  async get(id: string): Promise<string | undefined> {
+  async getJson(id: string): Promise<string | undefined> {
     const rec = this.live(id);
     return rec && this.toJson(rec);
   }
 
   private toJson(rec: JobRecord): string {
-    const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
     const jobset = rec.jobset;
-    const head = JSON.stringify({
-      id: rec.id,
-      kind: jobset ? 'jobset' : 'eval',
-      state: this.stateOf(rec),
-      createdAt: iso(rec.createdAt),
-      startedAt: iso(jobset?.run.startedAt ?? rec.started[0]),
-      finishedAt: iso(rec.finishedAt),
-      expiresAt: iso(this.expiresAt(rec)),
-    });
-    if (jobset !== undefined) {
-      const { state: _state, ...progress } = jobset.run.progress();
-      const error = jobset.summary?.error;
-      return `${head.slice(0, -1)},"progress":${JSON.stringify(progress)},"results":${JSON.stringify(`/v1/jobs/${rec.id}/results`)}${error ? `,"error":${JSON.stringify(error)}` : ''}}`;
+    if (jobset === undefined) {
+      return jobJson({
+        id: rec.id, kind: 'eval', state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: rec.started[0],
+        finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), outcome: rec.outcome,
+      });
     }
-    const out = rec.outcome;
-    if (!out) return head;
-    const durationMs = (rec.finishedAt ?? Date.now()) - rec.createdAt;
-    const body = out.ok ? `"result":{${outcomeMembers(out, durationMs)}}` : `"error":${JSON.stringify(out.error)}`;
-    return `${head.slice(0, -1)},${body}}`;
+    const { state: _state, ...progress } = jobset.run.progress();
+    return jobJson({
+      id: rec.id, kind: 'jobset', state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: jobset.run.startedAt,
+      finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), progress, jobsetError: jobset.summary?.error,
+    });
   }
 
   async cancel(id: string): Promise<string | undefined> {
@@ -229,7 +221,7 @@ export class MemoryJobStore implements JobStore {
       return this.toJson(rec);
     }
     if (rec.finalState === undefined) {
-      this.finish(rec, 'cancelled', failure('cancelled', 'the job was cancelled'));
+      this.finish(rec, 'cancelled', failedOutcome('cancelled', 'the job was cancelled'));
       rec.controller.abort();
       return this.toJson(rec);
     }

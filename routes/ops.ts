@@ -1,4 +1,5 @@
-// Operations: GET /ready (the pool is up and its queue has room) and GET /metrics (Prometheus).
+// Operations: GET /ready (the pool is up and its queue has room; with Redis, Redis answers)
+// and GET /metrics (Prometheus).
 
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -13,6 +14,13 @@ const Readiness = Type.Object({
   queued: Type.Integer({ description: 'Synchronous evaluations waiting for a worker.' }),
   queuedJobs: Type.Integer({ description: 'Jobs waiting for a worker.' }),
   queueCapacity: Type.Integer({ description: 'Evaluations of each kind that may wait.' }),
+  jobQueue: Type.Optional(Type.Object({
+    reachable: Type.Boolean({ description: 'Whether Redis answers.' }),
+    waiting: Type.Integer(),
+    active: Type.Integer(),
+    failed: Type.Integer(),
+    workers: Type.Integer({ description: 'Worker processes connected.' }),
+  }, { description: 'With Redis: the shared job queue.' })),
 });
 
 export async function opsRoutes(app: FastifyInstance, opts: { service: Service; closing: () => boolean }): Promise<void> {
@@ -21,18 +29,20 @@ export async function opsRoutes(app: FastifyInstance, opts: { service: Service; 
   app.get('/ready', {
     schema: {
       summary: 'Readiness',
-      description: 'Ready when a new `/v1/eval` can start soon: the workers are up, not all of them run jobs, the queue has room and its oldest evaluation has not waited long. 503 otherwise (also while shutting down).',
+      description: 'Ready when a new `/v1/eval` can start soon: the workers are up, not all of them run jobs, the queue has room and its oldest evaluation has not waited long (and, with Redis, Redis answers). 503 otherwise (also while shutting down).',
       tags: ['operations'],
       operationId: 'ready',
       response: { 200: { ...Readiness, description: 'Ready.' }, 503: { ...Readiness, description: 'Not ready; see Retry-After.' } },
     },
   }, async (_req, reply) => {
     const pool = svc.pool;
+    const jobQueue = await svc.jobs.queueStatus?.();
     const base = {
       workers: pool.threads, busyWorkers: pool.busy, jobWorkers: pool.busyWithJobs,
-      queued: pool.queuedOf('sync'), queuedJobs: pool.queuedOf('job'), queueCapacity: pool.maxQueue,
+      queued: pool.queuedOf('sync'), queuedJobs: pool.queuedOf('job'), queueCapacity: pool.maxQueue, jobQueue,
     };
-    const r = opts.closing() ? { ready: false, reason: 'shutting down' } : pool.readiness();
+    let r = opts.closing() ? { ready: false, reason: 'shutting down' } : pool.readiness();
+    if (r.ready && jobQueue && !jobQueue.reachable) r = { ready: false, reason: 'Redis (the job queue) does not answer' };
     if (!r.ready) {
       reply.header('retry-after', String(svc.config.retryAfterSeconds));
       return reply.code(503).send({ status: 'not-ready', reason: r.reason, ...base });
@@ -43,7 +53,7 @@ export async function opsRoutes(app: FastifyInstance, opts: { service: Service; 
   app.get('/metrics', {
     schema: {
       summary: 'Prometheus metrics',
-      description: 'Request counts and latencies, queue depth, busy workers, evaluations and their errors by kind, import-cache lookups, jobs.',
+      description: 'Request counts and latencies, queue depth, busy workers, evaluations and their errors by kind, import-cache lookups, jobs (with Redis: the job queue).',
       tags: ['operations'],
       operationId: 'metrics',
       produces: ['text/plain'],

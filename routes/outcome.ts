@@ -41,9 +41,12 @@ export function cachedStats(durationMs: number): string {
   return JSON.stringify({ durationMs: Math.round(durationMs * 1000) / 1000, queueMs: 0, evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0, cached: true });
 }
 
-/** Roughly the bytes an outcome holds: its texts (characters), and a little per entry. */
+/**
+ * Roughly the bytes an outcome holds: its texts (characters), and a little per entry. What holds
+ * it adds its own overhead (the memory store, a record's; routes/memory-job-store.ts).
+ */
 export function outcomeBytes(out: TaskOutcome): number {
-  let n = 256;
+  let n = 0;
   if (out.ok) n += out.json.length;
   else {
     n += out.error.message.length + (out.error.rendered?.length ?? 0);

@@ -1,28 +1,23 @@
 // `nixeval serve`: the HTTP service (embedded default: one process, a Piscina pool of
-// evaluation workers, an in-memory job store). The settings, their flags and variables are one
-// schema (routes/config.ts); a setting that is not valid is one line on stderr naming what was
-// set, and exit status 2.
+// evaluation workers, an in-memory job store; with REDIS_URL, jobs go to `nixeval worker`
+// processes through Redis). The settings, their flags and variables are one schema
+// (routes/config.ts, read through service-flags.ts); a setting that is not valid is one line on
+// stderr naming what was set, and exit status 2.
 //
 // On SIGTERM or SIGINT the server drains (routes/server.ts) and the process exits within the
 // grace period; a second signal exits at once.
 
 import { buildServer } from '../../routes/server.js';
-import { ConfigError, configHelp, parseConfig, serverOptions, type ServiceConfig } from '../../routes/config.js';
-
-export interface ServeOptions {
-  port: number;
-  host: string;
-  config: Partial<ServiceConfig>;
-}
+import { ConfigError } from '../../routes/config.js';
+import { parseServiceArgs, type ServiceArgs, serviceUsage } from './service-flags.js';
 
 /** The settings from flags and environment; throws ConfigError for one that is not valid. */
-export function parseServeArgs(args: string[], env: Readonly<Record<string, string | undefined>>): ServeOptions {
-  const config = parseConfig(args, env);
-  return { port: config.port ?? 8080, host: config.host ?? '127.0.0.1', config };
+export function parseServeArgs(args: string[], env: Readonly<Record<string, string | undefined>>): ServiceArgs {
+  return parseServiceArgs('serve', args, env);
 }
 
 export function serveUsage(): string {
-  return configHelp();
+  return serviceUsage('serve');
 }
 
 export async function serve(args: string[]): Promise<number> {
@@ -30,7 +25,7 @@ export async function serve(args: string[]): Promise<number> {
     process.stdout.write(serveUsage());
     return 0;
   }
-  let opts: ServeOptions;
+  let opts: ServiceArgs;
   try {
     opts = parseServeArgs(args, process.env);
   } catch (e) {
@@ -38,7 +33,7 @@ export async function serve(args: string[]): Promise<number> {
     process.stderr.write(`nixeval serve: ${e.message}\n`);
     return 2;
   }
-  const app = await buildServer(serverOptions(opts.config));
+  const app = await buildServer(opts.server);
   const graceMs = opts.config.shutdownGraceMs ?? 30_000;
   let closing = false;
   const close = async (signal: string): Promise<void> => {
