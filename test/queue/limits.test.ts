@@ -83,7 +83,9 @@ describe.each([['embedded', embedded], ['Redis', withRedis]] as const)('%s', (_n
   }
 
   test('a job\'s limits are capped by the server\'s maximums, and a smaller one asked for is kept', async () => {
-    const s = await begin({ jobTimeoutMs: 1500, maxOutputBytes: 1000 });
+    // The six run at once: a job waits for a worker at most its own time limit (1.5 s here,
+    // which the loop and the jobset take whole), and this case is about limits, not queueing.
+    const s = await begin({ jobTimeoutMs: 1500, maxOutputBytes: 1000, workers: 7, jobWorkers: 6 });
     const [loop, spinning, large, smaller, deep, plain] = await Promise.all([
       submit(s, { expr: LOOP, limits: { timeoutMs: 600_000 } }),
       submit(s, { kind: 'jobset', expr: jobset(0, 1), limits: { timeoutMs: 600_000, totalTimeoutMs: 600_000 } }),
