@@ -63,7 +63,7 @@ test('the health check turns unhealthy when the server stops answering, and heal
 test('podman stop lets the in-flight evaluation finish, then the server exits 0', async () => {
   // About a second of evaluation on this machine (more under load).
   const slow = http(base, '/v1/eval', { body: { expr: 'builtins.foldl\' (a: b: a + b) 0 (builtins.genList (x: x * 3) 400000)', limits: { timeoutMs: 60_000 } } });
-  expect(await waitFor(async () => /nixeval_pool_busy_workers 1/.test((await http(base, '/metrics')).body), 10_000, 20)).toBe(true);
+  expect(await waitFor(async () => /nixeval_pool_busy_workers\{kind="sync"\} 1/.test((await http(base, '/metrics')).body), 10_000, 20)).toBe(true);
   const t0 = Date.now();
   const stopped = podman(['stop', '-t', '60', NAME], 90_000);
   const answer = await slow;
