@@ -32,7 +32,7 @@ interface BytecodeFrame {
   /** The thunk this frame computes, updated with the result. */
   thunk: Thunk | null;
   /** Arguments still to be applied to the frame's result (`f a b` with f taking one). */
-  pending: Value[] | null;
+  pending: Pending | null;
   lambda: LambdaInfo | null;
   /** Where the lambda was called from (for traces). */
   callPos: SourcePos | undefined;
@@ -50,7 +50,7 @@ interface GeneratorFrame {
   gen: Generator<Request, Value, Value>;
   base: number;
   thunk: Thunk | null;
-  pending: Value[] | null;
+  pending: Pending | null;
   /** Value to send on the next resumption. */
   resume: Value | undefined;
   name: string;
@@ -62,6 +62,19 @@ interface GeneratorFrame {
 }
 
 type Frame = BytecodeFrame | GeneratorFrame;
+
+/**
+ * Arguments to apply to a frame's result once it has one: `f a b` calls f with a, then its
+ * result with b. As in C++ Nix's callFunction, b is applied where the call was written and
+ * outside the call of f (an error there has no "while calling 'f'" frames): `site` is that
+ * call site and `tailCalls` the calls in progress around it. A frame that replaces another
+ * by a tail call inherits the record as it is.
+ */
+interface Pending {
+  args: Value[];
+  site: SourcePos | undefined;
+  tailCalls: TailCallLog | null;
+}
 
 export interface VmOptions {
   /** Global bindings: builtins and constants. */
@@ -249,11 +262,11 @@ export class VM {
   // ---- frames
 
   /** `depth`: for a call, the calls in progress with it; otherwise that of the frame below. */
-  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos, depth = this.topDepth(), tailCalls: TailCallLog | null = null): void {
+  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Pending | null, lambda: LambdaInfo | null, callPos?: SourcePos, depth = this.topDepth(), tailCalls: TailCallLog | null = null): void {
     this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '', depth, tailCalls });
   }
 
-  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined, builtin = false, depth = this.topDepth()): void {
+  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Pending | null, name: string, pos: SourcePos | undefined, builtin = false, depth = this.topDepth()): void {
     this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk, pending, resume: undefined, name, pos, builtin, depth });
   }
 
@@ -278,9 +291,10 @@ export class VM {
    * frames that compute it (their result goes to the current top frame) and returns undefined.
    * `thunk`, if given, is updated with the final result. `callerDepth` is the number of calls
    * in progress where the call is made (by default, at the top frame); `tailCalls`, the record
-   * of a frame the callee replaces.
+   * of a frame the callee replaces, and `pending` (only with a lambda called with one
+   * argument) the arguments that frame still had to apply.
    */
-  callValue(fn: Value, args: Value[], thunk: Thunk | null, pos: SourcePos | undefined, pending: Value[] | null = null, callerDepth = this.topDepth(), tailCalls: TailCallLog | null = null): Value | undefined {
+  callValue(fn: Value, args: Value[], thunk: Thunk | null, pos: SourcePos | undefined, pending: Pending | null = null, callerDepth = this.topDepth(), tailCalls: TailCallLog | null = null): Value | undefined {
     if (callerDepth > this.maxCallDepth) throw new NixError('eval', STACK_OVERFLOW, pos === AT_CALLEE ? undefined : pos);
     const depth = callerDepth + 1;
     for (;;) {
@@ -289,9 +303,10 @@ export class VM {
         const env: Env = new Array(lambda.slots + 1);
         env[0] = fn.env as unknown as Value;
         env[1] = args[0];
-        const rest = args.length > 1 ? (pending ? args.slice(1).concat(pending) : args.slice(1)) : pending;
         // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
-        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos, depth, tailCalls);
+        const callPos = pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos;
+        const rest = args.length > 1 ? { args: args.slice(1), site: callPos, tailCalls } : pending;
+        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, callPos, depth, tailCalls);
         return undefined;
       }
       // Only a lambda can stand for its own call site.
@@ -301,12 +316,10 @@ export class VM {
         const all = fn.args.length === 0 ? args : fn.args.concat(args);
         if (all.length < spec.arity) {
           const partial = new Builtin(spec, all);
-          if (pending) { fn = partial; args = pending; pending = null; continue; }
           return this.finishImmediate(partial, thunk);
         }
         const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity));
-        let extra = all.length > spec.arity ? all.slice(spec.arity) : null;
-        if (pending) { extra = extra ? extra.concat(pending) : pending; pending = null; }
+        const extra: Pending | null = all.length > spec.arity ? { args: all.slice(spec.arity), site: pos, tailCalls: null } : null;
         const ctx = { callPos: pos?.offset ?? -1, state: this.state, callDepth: depth };
         if (needsForcing(callArgs, spec.lazy)) {
           this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
@@ -328,11 +341,11 @@ export class VM {
           this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
           return undefined;
         }
-        if (extra) { fn = r; args = extra; continue; }
+        if (extra) { fn = r; args = extra.args; continue; }
         return this.finishImmediate(r, thunk);
       }
       if (fn instanceof NixAttrs && fn.has('__functor')) {
-        this.pushGenerator(functorGen(fn, args), thunk, pending, '__functor', pos, false, depth);
+        this.pushGenerator(functorGen(fn, args), thunk, null, '__functor', pos, false, depth);
         return undefined;
       }
       throw new NixError('type', `attempt to call something which is not a function but ${showType(fn)}: ${printValue(fn)}`, pos);
@@ -341,8 +354,9 @@ export class VM {
 
   /**
    * A tail call that does not replace the frame: a call of something other than a lambda (a
-   * builtin, a functor), so that an error from it still gets the frame's trace lines, or a
-   * call past max-call-depth, which fails here. The frame then returns the result.
+   * builtin, a functor), so that an error from it still gets the frame's trace lines, a call
+   * with several arguments (applied within this frame's call), or a call past max-call-depth,
+   * which fails here. The frame then returns the result.
    */
   private tailCallInPlace(frame: BytecodeFrame, fn: Value, args: Value[], pos: SourcePos | undefined): void {
     const r = this.callValue(fn, args, null, pos, null, frame.depth);
@@ -364,12 +378,10 @@ export class VM {
   private deliverFinished(f: Frame, v: Value): void {
     // Setting an array's length is slow in V8; the stack is usually back at the base already.
     if (this.stack.length !== f.base) this.stack.length = f.base;
-    if (f.pending) {
-      // The remaining arguments were written at the same call site (`import ./f.nix { }`).
-      const site = f.kind === FrameKind.Generator ? f.pos : f.callPos;
+    const p = f.pending;
+    if (p) {
       // Still the same call for max-call-depth (C++ Nix applies all arguments in one callFunction).
-      // The calls a bytecode frame absorbed are still in progress around the application.
-      const r = this.callValue(v, f.pending, f.thunk, site, null, f.depth - 1, f.kind === FrameKind.Bytecode ? f.tailCalls : null);
+      const r = this.callValue(v, p.args, f.thunk, p.site, null, f.depth - 1, p.tailCalls);
       if (r === undefined) return;
       this.deliver(r);
       return;
@@ -498,9 +510,10 @@ export class VM {
             const n = code[ip++];
             const args = takeTop(stack, n);
             const fn = stack.pop()!;
-            if (fn instanceof Closure && frame.depth <= this.maxCallDepth) {
+            if (n === 1 && fn instanceof Closure && frame.depth <= this.maxCallDepth) {
               // The callee takes this frame's place: its result is this frame's result. The
-              // call this frame stood for is remembered for traces.
+              // call this frame stood for is remembered for traces. (A call with more
+              // arguments keeps the frame: its later arguments are applied inside this call.)
               frames.pop();
               stack.length = frame.base;
               let tailCalls = frame.tailCalls;
@@ -926,7 +939,14 @@ function* strictCallGen(spec: Builtin['spec'], args: Value[], ctx: BuiltinContex
     // context is only for an argument of the wrong type (traceArgument).
     forced[i] = a.state === ThunkState.Done ? a.value! : yield a;
   }
-  const r = spec.impl(forced, ctx);
+  let r: ReturnType<typeof spec.impl>;
+  try {
+    r = spec.impl(forced, ctx);
+  } catch (e) {
+    // The same line as when the arguments needed no forcing (callValue).
+    if (e instanceof NixError) traceArgument(e, spec, forced);
+    throw e;
+  }
   if (isGenerator(r)) return yield* argTraced(r, spec, forced);
   return r;
 }
