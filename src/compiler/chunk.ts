@@ -2,7 +2,7 @@
 // for every code index, the source offset it came from (for error positions).
 
 import type { Source } from '../syntax/source.js';
-import type { AttrPositions } from '../value/values.js';
+import type { AttrPositions, Env, Value } from '../value/values.js';
 
 export const enum Op {
   /** k: push consts[k] */
@@ -113,7 +113,23 @@ export interface Chunk {
   source: Source;
   /** What the chunk computes, for traces and debugging. */
   name: string;
+  /** The lambda whose body this is, or null for a thunk's or a file's code. */
+  lambda: LambdaInfo | null;
+  /**
+   * The chunk translated to a JS function by the compiled tier (src/codegen/): undefined until
+   * it has run often enough to be worth translating, null if it cannot be.
+   */
+  compiled: CompiledCode | null | undefined;
+  /** How many times the chunk started running before it was translated. */
+  runs: number;
 }
+
+/**
+ * A chunk as a JS function of its environment: returns the chunk's value, or TAIL_CALL after
+ * leaving a tail call for its caller to make (see src/codegen/). `units`: the JS stack a call
+ * of it takes, in the compiled tier's units of depth (more for a function with many locals).
+ */
+export type CompiledCode = ((env: Env) => Value | object) & { units: number };
 
 export interface FormalsInfo {
   /** Environment slot of each formal (1-based within the lambda's environment). */

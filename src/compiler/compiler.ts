@@ -64,7 +64,10 @@ class ChunkBuilder {
   }
 
   finish(): Chunk {
-    return { code: this.code, consts: this.consts, positions: this.positions, regions: this.regions, source: this.source, name: this.name };
+    return {
+      code: this.code, consts: this.consts, positions: this.positions, regions: this.regions, source: this.source, name: this.name,
+      lambda: null, compiled: undefined, runs: 0,
+    };
   }
 }
 
@@ -625,7 +628,9 @@ class Compiler {
     const chunk = this.b.finish();
     this.b = saved;
     this.popScope();
-    return { chunk, name: e.name, pos: e.pos, source: this.source, slots: names.length, formals, arg: e.arg };
+    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, slots: names.length, formals, arg: e.arg };
+    chunk.lambda = info;
+    return info;
   }
 }
 
