@@ -28,7 +28,7 @@ type Gen<T = Value> = Generator<Request, T, Value>;
 // ---- the compiled code of a chunk
 
 /** Runs of a chunk before it is translated (NIXEVAL_JIT_THRESHOLD; 0 or 1: at its first run). */
-let hotRuns = thresholdFromEnv();
+let hotRuns = defaultHotRuns();
 
 /** Which chunks may be translated at all (tests: a mix of tiers). */
 let translatable: (chunk: Chunk) => boolean = () => true;
@@ -42,9 +42,12 @@ export function setHotRuns(runs: number, only: (chunk: Chunk) => boolean = () =>
   translatable = only;
 }
 
-function thresholdFromEnv(): number {
+/** The threshold: NIXEVAL_JIT_THRESHOLD, or 16. */
+export function defaultHotRuns(): number {
   const v = Number(process.env.NIXEVAL_JIT_THRESHOLD);
-  return Number.isFinite(v) && v >= 0 ? v : 2;
+  // Translating a chunk costs about what running it a hundred times in the VM does; most
+  // chunks that run a few times run many more (bench/eval.ts, real-code workloads).
+  return Number.isFinite(v) && v >= 0 ? v : 16;
 }
 
 /** The chunk's JS function, translating it once it has run often enough; null meanwhile. */
@@ -99,6 +102,10 @@ export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, 
   let callPos = pos === AT_CALLEE ? lambdaPos(lambda) : pos;
   let env = makeEnv(fn, arg);
   let log = tailCalls;
+  // The first call a tail call replaced, kept here until a record is needed (most chains of
+  // tail calls are one call long, and most end without an error).
+  let replaced: LambdaInfo | null = null;
+  let replacedPos: SourcePos | undefined;
   let units = code.units;
   stack.depth += units;
   try {
@@ -108,17 +115,27 @@ export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, 
       try {
         r = code(env);
       } catch (e) {
+        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
         throw lambdaFailed(e, lambda, callPos, log);
       }
       if (r !== TAIL_CALL) return r as Value;
-      (log ??= new TailCallLog()).add(lambda, callPos);
+      if (log === null && replaced === null) {
+        replaced = lambda;
+        replacedPos = callPos;
+      } else {
+        if (replaced !== null) { log = recordCall(log, replaced, replacedPos); replaced = null; }
+        log = recordCall(log, lambda, callPos);
+      }
       const next = tailCall.fn;
       const nextArg = tailCall.arg;
       callPos = tailCall.pos;
       tailCall.arg = null;
       lambda = next.lambda;
       code = compiledCode(lambda.chunk);
-      if (code === null) return vmCall(next, [nextArg], callPos, log);
+      if (code === null) {
+        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+        return vmCall(next, [nextArg], callPos, log);
+      }
       env = makeEnv(next, nextArg);
       stack.depth += code.units - units;
       units = code.units;
@@ -126,6 +143,12 @@ export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, 
   } finally {
     stack.depth -= units;
   }
+}
+
+function recordCall(log: TailCallLog | null, lambda: LambdaInfo, callPos: SourcePos | undefined): TailCallLog {
+  const l = log ?? new TailCallLog();
+  l.add(lambda, callPos);
+  return l;
 }
 
 function lambdaFailed(err: unknown, lambda: LambdaInfo, callPos: SourcePos | undefined, log: TailCallLog | null): unknown {

@@ -11,10 +11,10 @@ import { compile } from '../../src/compiler/compiler.js';
 import type { Chunk } from '../../src/compiler/chunk.js';
 import { translate } from '../../src/codegen/codegen.js';
 import { stack } from '../../src/codegen/crossing.js';
-import { setHotRuns } from '../../src/codegen/runtime.js';
+import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
 
 beforeAll(() => setHotRuns(0));
-afterAll(() => setHotRuns(2));
+afterAll(() => setHotRuns(defaultHotRuns()));
 
 function outcome(options: EvaluateOptions): string {
   const r = evaluate({ strict: true, baseDir: '/base', ...options });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
 import { stack } from '../../src/codegen/crossing.js';
-import { setHotRuns } from '../../src/codegen/runtime.js';
+import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
 import { program } from './programs.js';
 
 /** What a user sees of an evaluation: the value printed, or the error rendered, and the messages. */
@@ -27,7 +27,7 @@ function withBudget<T>(budget: number, f: () => T): T {
   }
 }
 
-afterAll(() => setHotRuns(2));
+afterAll(() => setHotRuns(defaultHotRuns()));
 
 const RUNS = Number(process.env.NIXEVAL_FUZZ_RUNS ?? 400);
 
