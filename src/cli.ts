@@ -1,63 +1,53 @@
 #!/usr/bin/env node
-// The `nixeval` command line: `instantiate` mirrors nix-instantiate's flags, `serve` runs
-// the HTTP service.
+// The `nixeval` command line: `instantiate` mirrors nix-instantiate (src/cli/instantiate.ts),
+// `eval-jobs` nix-eval-jobs (src/cli/eval-jobs.ts), `serve` runs the HTTP service
+// (src/cli/serve.ts).
 //
-// `instantiate` runs in a worker thread with a large stack. Evaluation itself never recurses
-// in JS (the VM has its own frame stack), but parsing and compiling follow the nesting of the
-// source text, and the main thread's stack (about 1 MB) would end input nested a thousand
-// levels deep. NIXEVAL_STACK_MB sets the worker's stack (default 64).
+// This file loads nothing but the command it runs, so that a short command costs little more
+// than Node's own start: `instantiate` comes from the bundle the build makes when it is up to
+// date (src/cli/load-entry.ts).
 
-import { readFileSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { instantiate } from './cli/instantiate.js';
+import { loadInstantiate } from './cli/load-entry.js';
+import { NIXEVAL_VERSION } from './version.js';
 
-const DEFAULT_STACK_MB = 64;
+const USAGE = `Usage: nixeval COMMAND [FLAGS]
 
-function runInstantiate(args: string[]): number {
-  return instantiate(args, { stdout: process.stdout, stderr: process.stderr, readStdin: () => readFileSync(0, 'latin1') });
-}
-
-function instantiateInWorker(args: string[]): Promise<number> {
-  const stackSizeMb = Number(process.env.NIXEVAL_STACK_MB ?? DEFAULT_STACK_MB);
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), {
-      workerData: { args },
-      resourceLimits: { stackSizeMb: Number.isFinite(stackSizeMb) && stackSizeMb > 0 ? stackSizeMb : DEFAULT_STACK_MB },
-    });
-    let code = 1;
-    worker.on('message', (m: number) => { code = m; });
-    worker.on('error', reject);
-    worker.on('exit', () => resolve(code));
-  });
-}
+Commands:
+  instantiate   evaluate Nix expressions as nix-instantiate does (nixeval instantiate --help)
+  eval-jobs     evaluate a jobset's derivations, one JSON line each, as nix-eval-jobs does (nixeval eval-jobs --help)
+  serve         run the evaluation service over HTTP (nixeval serve --help)
+`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'instantiate':
-      return instantiateInWorker(rest);
+      return (await loadInstantiate()).instantiateMain(rest, new URL('./cli/instantiate-worker.js', import.meta.url));
+    case 'eval-jobs': {
+      const { evalJobs } = await import('./cli/eval-jobs.js');
+      return evalJobs(rest, { stdout: process.stdout, stderr: process.stderr });
+    }
     case 'serve': {
       const { serve } = await import('./cli/serve.js');
       return serve(rest);
     }
     case '--version':
-      process.stdout.write('nixeval 0.1.0\n');
+      process.stdout.write(`nixeval ${NIXEVAL_VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+      process.stdout.write(USAGE);
       return 0;
     default:
-      process.stderr.write('usage: nixeval instantiate [nix-instantiate flags] | nixeval serve [flags]\n');
-      return command === undefined || command === '--help' ? 0 : 1;
+      process.stderr.write(`nixeval: unknown command '${command}'\n${USAGE}`);
+      return 1;
   }
 }
 
-if (isMainThread) {
-  main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (err) => {
-      process.stderr.write(`nixeval: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 2;
-    },
-  );
-} else {
-  const { args } = workerData as { args: string[] };
-  parentPort!.postMessage(runInstantiate(args));
-}
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`nixeval: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -2,9 +2,10 @@
 // error. The CLI and the service's workers both come through here; nothing here knows
 // about HTTP or threads.
 
-import { createHash } from 'node:crypto';
+import { createHash } from './store/hash.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { Source } from './syntax/source.js';
+import { NIX_VERSION } from './version.js';
 import { parse, type ParseOptions } from './syntax/parser.js';
 import { compile } from './compiler/compiler.js';
 import type { Chunk } from './compiler/chunk.js';
@@ -15,6 +16,8 @@ import {
 } from './io/io.js';
 import { FsIO } from './io/fs-io.js';
 import { NoIO } from './io/no-io.js';
+import { StoreViewIO } from './io/store-view-io.js';
+import { storeState } from './store/state.js';
 import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } from './io/compile-cache.js';
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
@@ -43,6 +46,12 @@ export interface EvaluateOptions {
   /** Arguments for a top-level function with formals (`--arg`: expressions; `--argstr`: strings). */
   args?: Record<string, string>;
   argstrs?: Record<string, string>;
+  /**
+   * Automatic arguments in command-line order, after `args` and `argstrs` (a later one of the
+   * same name wins): an expression (UTF-8 text), a string (UTF-8), or bytes (a latin1 string,
+   * as `--arg-from-file` reads them).
+   */
+  autoArgs?: readonly AutoArg[];
   /** Home directory for `~/` paths. */
   home?: string;
   /** Deadline in ms since epoch. */
@@ -63,8 +72,11 @@ export interface EvaluateOptions {
   /** Called every few thousand VM instructions; throw (e.g. a `memory-limit` NixError) to stop. */
   checkLimits?: () => void;
   settings?: Partial<EvalSettings>;
-  /** Receives `trace:` and `warning:` lines. */
-  onMessage?: (line: string) => void;
+  /**
+   * Receives `trace:` lines (level 'error', as C++ Nix logs them) and warnings (level 'warn'),
+   * each possibly several lines long.
+   */
+  onMessage?: (line: string, level: MessageLevel) => void;
   /**
    * How the evaluation reaches files, the environment and the clock. Default: the whole
    * filesystem (as the CLI wants); with `restricted`, only the search path's directories;
@@ -81,13 +93,27 @@ export interface EvaluateOptions {
   allowedEnv?: readonly string[];
 }
 
-/** Global names and their compile-cache fingerprint, per kind of evaluation. */
-const globalScopes = new Map<string, { names: Set<string>; variant: string }>();
+export type MessageLevel = 'error' | 'warn';
+
+export interface AutoArg {
+  name: string;
+  kind: 'expr' | 'string' | 'bytes';
+  value: string;
+}
+
+/** The global names of a kind of evaluation, and their compile-cache fingerprint once needed. */
+interface GlobalScope {
+  names: Set<string>;
+  home: string;
+  variant?: string;
+}
+
+const globalScopes = new Map<string, GlobalScope>();
 
 export const DEFAULT_SETTINGS: EvalSettings = {
   currentSystem: 'x86_64-linux',
   storeDir: '/nix/store',
-  nixVersion: '2.36.0',
+  nixVersion: NIX_VERSION,
   langVersion: 6,
   pure: false,
 };
@@ -104,8 +130,7 @@ export class Evaluation implements EvalState, IOEvalState {
   private readonly imports = new Map<string, Thunk>();
   private readonly allowedEnv: ReadonlySet<string> | '*';
   private readonly home: string | undefined;
-  /** What, besides a file's path and content, the compiled code depends on (compile cache key). */
-  private readonly compileVariant: string;
+  private readonly scope: GlobalScope;
   readonly messages: string[] = [];
 
   constructor(private readonly options: EvaluateOptions) {
@@ -114,7 +139,12 @@ export class Evaluation implements EvalState, IOEvalState {
     if (options.maxCallDepth !== undefined) this.settings.maxCallDepth = options.maxCallDepth;
     this.cwd = options.baseDir ?? process.cwd();
     this.searchPath = (options.searchPath ?? []).filter((e) => e !== '').map(parseSearchPathEntry);
-    this.io = options.io ?? defaultIO(options, this.searchPath, this.cwd);
+    // Store paths this evaluation made read as what they hold (nothing is written to a store).
+    this.io = new StoreViewIO(
+      options.io ?? defaultIO(options, this.searchPath, this.cwd),
+      canonicalisePath(this.settings.storeDir),
+      (p) => storeState(this).contentsOf(p),
+    );
     const strictEnv = this.settings.pure || options.restricted === true;
     const allowed = options.allowedEnv ?? [];
     this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);
@@ -125,19 +155,26 @@ export class Evaluation implements EvalState, IOEvalState {
     const scopeKey = `${this.settings.pure}\0${this.home ?? ''}`;
     let scope = globalScopes.get(scopeKey);
     if (!scope) {
-      const names = new Set(this.globals.keys());
-      const variant = createHash('sha256')
-        .update([...names].sort().join('\0'))
-        .update(`\0home=${this.home ?? ''}`)
-        .digest('hex')
-        .slice(0, 32);
-      scope = { names, variant };
+      scope = { names: new Set(this.globals.keys()), home: this.home ?? '' };
       if (globalScopes.size > 64) globalScopes.clear();
       globalScopes.set(scopeKey, scope);
     }
     this.globalNames = scope.names;
-    this.compileVariant = scope.variant;
+    this.scope = scope;
     this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline, checkLimits: options.checkLimits, maxCallDepth: this.settings.maxCallDepth, tier: options.tier });
+  }
+
+  /**
+   * What, besides a file's path and content, the compiled code depends on (compile cache key).
+   * Computed on first use: an expression that imports nothing never needs it.
+   */
+  private get compileVariant(): string {
+    this.scope.variant ??= createHash('sha256')
+      .update([...this.scope.names].sort().join('\0'))
+      .update(`\0home=${this.scope.home}`)
+      .digest('hex')
+      .slice(0, 32);
+    return this.scope.variant;
   }
 
   envAllowed(name: string): boolean {
@@ -145,20 +182,20 @@ export class Evaluation implements EvalState, IOEvalState {
   }
 
   trace(message: string): void {
-    this.emit(`trace: ${message}`);
+    this.emit(`trace: ${message}`, 'error');
   }
 
   warn(message: string, pos?: SourcePos): void {
-    this.emit(renderWarning(message, pos));
+    this.emit(renderWarning(message, pos), 'warn');
   }
 
   emitLine(line: string): void {
-    this.emit(line);
+    this.emit(line, 'warn');
   }
 
-  private emit(line: string): void {
+  private emit(line: string, level: MessageLevel): void {
     this.messages.push(line);
-    this.options.onMessage?.(line);
+    this.options.onMessage?.(line, level);
   }
 
   /** The AST of a source, with this evaluation's home directory, warnings and lints. */
@@ -259,12 +296,23 @@ export class Evaluation implements EvalState, IOEvalState {
 
   /** The `--arg` (expressions, evaluated lazily) and `--argstr` (UTF-8 strings) values as one set. */
   autoArguments(): NixAttrs {
+    this.autoArgs ??= this.buildAutoArguments();
+    return this.autoArgs;
+  }
+
+  private autoArgs: NixAttrs | undefined;
+
+  private buildAutoArguments(): NixAttrs {
     const map = new Map<string, Value>();
     for (const [k, text] of Object.entries(this.options.args ?? {})) {
       const chunk = this.compileSource(Source.fromUtf8(Source.STRING, text, process.cwd()));
       map.set(k, new Thunk(chunk, [null]));
     }
     for (const [k, s] of Object.entries(this.options.argstrs ?? {})) map.set(k, Buffer.from(s, 'utf8').toString('latin1'));
+    for (const a of this.options.autoArgs ?? []) {
+      if (a.kind === 'expr') map.set(a.name, new Thunk(this.compileSource(Source.fromUtf8(Source.STRING, a.value, this.cwd)), [null]));
+      else map.set(a.name, a.kind === 'string' ? Buffer.from(a.value, 'utf8').toString('latin1') : a.value);
+    }
     return new NixAttrs(map);
   }
 }

@@ -10,6 +10,7 @@ import type { Chunk } from '../compiler/chunk.js';
 import { parse } from '../syntax/parser.js';
 import { Source, utf8ToBytes } from '../syntax/source.js';
 import { canonicalisePath } from '../syntax/paths.js';
+import { showIdentifier } from '../syntax/show.js';
 import { ioState } from '../io/io.js';
 import { coerceToString, type Coerced } from '../value/coerce.js';
 import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
@@ -131,7 +132,7 @@ function addContext(into: Set<string>, from: ReadonlySet<string> | undefined): v
 }
 
 function showPos(pos: SourcePos | undefined): string {
-  if (!pos) return '«none»';
+  if (!pos) return utf8ToBytes('«none»');
   const lc = pos.source.lineCol(pos.offset);
   return `${pos.source.origin}:${lc.line}:${lc.column}`;
 }
@@ -301,7 +302,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
         }
       }
     } catch (e) {
-      if (e instanceof NixError) e.addTrace(`while evaluating attribute '${key}' of derivation '${drvName}'`, attrs.positions?.get(key));
+      if (e instanceof NixError) e.addTrace(`while evaluating attribute '${showIdentifier(key)}' of derivation '${drvName}'`, attrs.positions?.get(key));
       throw e;
     }
   }
@@ -452,12 +453,17 @@ function derivationCode(): Chunk {
   return derivationChunk;
 }
 
+/** Forces the wrapper's code, compiled on first use: most short evaluations never need it. */
+const derivationLoader = defineBuiltin('derivation', 1, function* () {
+  return yield* force(new Thunk(derivationCode(), [null]));
+});
+
 /**
  * `derivation` (and `builtins.derivation`): the wrapper itself, a lambda as in C++ Nix (so
  * `builtins.functionArgs derivation` is `{ outputs = true; }`), evaluated once per evaluation.
  */
 export function derivationConstant(): [string, Value] {
-  return ['derivation', new Thunk(derivationCode(), [null])];
+  return ['derivation', Thunk.apply(new Builtin(derivationLoader), [null])];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,7 +491,7 @@ function* toFile(args: Value[], ctx: { state: EvalState; callPos: number }): Gen
   }
   const store = storeState(ctx.state);
   const path = makeTextPath(name, sha256(contents.s), refs, store.storeDir);
-  store.addObject(path, refs);
+  store.addObject(path, refs, { kind: 'text', text: contents.s });
   return new NixString(path, new Set([path]));
 }
 
@@ -582,7 +588,7 @@ function* pathBuiltin(args: Value[], ctx: { state: EvalState }): Gen {
         break;
       }
       default:
-        throw new NixError('eval', `unsupported argument '${key}' to 'builtins.path'`, attrs.positions?.get(key));
+        throw new NixError('eval', `unsupported argument '${showIdentifier(key)}' to 'builtins.path'`, attrs.positions?.get(key));
     }
   }
   if (path === undefined) throw new NixError('eval', "missing required 'path' attribute in the first argument to 'builtins.path'");

@@ -5,11 +5,14 @@
 //
 // Semantics and messages follow C++ Nix 2.36 (src/libexpr/primops.cc, eval.cc).
 
-import { createHash } from 'node:crypto';
+import { createHash } from '../store/hash.js';
 import { NixError } from '../errors/errors.js';
 import {
-  Builtin, type BuiltinSpec, force, NixAttrs, NixPath, NixString, type Request, Thunk, type Value, makeString,
+  Builtin, type BuiltinContext, type BuiltinSpec, force, NixAttrs, NixPath, NixString, type Request, showType, Thunk, type Value,
+  makeString,
 } from '../value/values.js';
+import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
+import { printHash } from '../store/hash.js';
 import { coercibleAttr, coerceToString, usingAttr } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
@@ -179,20 +182,44 @@ function* fetchUrlLike(builtin: string, arg0: Value): Gen {
   throw noNetwork(builtin, `'${url}'`);
 }
 
-function* fetchTree(arg0: Value): Gen {
+/** A fetcher argument's value, as C++ Nix's fetchTree reads it: a string, a Boolean or a number. */
+type FetchAttr = string | boolean | bigint;
+
+/**
+ * C++ Nix's fetchTree argument: the attributes of a set (paths and strings coerced without
+ * copying, Booleans, non-negative integers), or a URL string.
+ */
+function* fetchArgs(arg: NixAttrs, fetcher: string): Generator<Request, Map<string, FetchAttr>, Value> {
+  const out = new Map<string, FetchAttr>();
+  for (const k of arg.keys()) {
+    const v = yield* force(arg.get(k)!);
+    if (typeof v === 'boolean') {
+      out.set(k, v);
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      if (v < 0) throw new NixError('eval', `negative value given for '${fetcher}' argument '${k}': ${v}`);
+      out.set(k, BigInt(v));
+    } else if (typeof v === 'string' || v instanceof NixString || v instanceof NixPath) {
+      out.set(k, (yield* coerceToString(v, { coerceMore: false, copyToStore: false })).s);
+    } else {
+      throw new NixError('type', `argument '${k}' to '${fetcher}' is ${showType(v)} while a string, Boolean or integer is expected`);
+    }
+  }
+  return out;
+}
+
+function* fetchTree(arg0: Value, ctx: BuiltinContext): Gen {
   const arg = yield* force(arg0);
   if (arg instanceof NixAttrs) {
-    for (const k of arg.keys()) {
-      const v = yield* force(arg.get(k)!);
-      if ((typeof v === 'number' && v < 0) || (typeof v === 'bigint' && v < 0n)) {
-        throw new NixError('eval', `negative value given for 'fetchTree' argument '${k}': ${v}`);
-      }
+    const attrs = yield* fetchArgs(arg, 'fetchTree');
+    const type = attrs.get('type');
+    if (type === undefined) throw new NixError('eval', "argument 'type' is missing in call to 'fetchTree'");
+    if (type === 'git') {
+      if (attrs.has('name')) throw new NixError('eval', "argument 'name' isn\u2019t supported in call to 'fetchTree'");
+      if (!attrs.has('shallow')) attrs.set('shallow', true);
+      return yield* fetchGitTree(attrs, ctx, 'fetchTree');
     }
-    const type = arg.get('type');
-    const url = arg.get('url');
-    const what = url !== undefined ? `'${(yield* coerceToString(url, { coerceMore: false, copyToStore: false })).s}'`
-      : type !== undefined ? `an input of type '${(yield* coerceToString(type, { coerceMore: false, copyToStore: false })).s}'` : 'its input';
-    throw noNetwork('fetchTree', what);
+    const url = attrs.get('url');
+    throw noNetwork('fetchTree', url !== undefined ? `'${url}'` : `an input of type '${type}'`);
   }
   const url = (yield* coerceToString(arg, { coerceMore: false, copyToStore: false })).s;
   const m = /^(?:git\+|tarball\+)?file:(?!\/)(.*)$/.exec(url);
@@ -201,6 +228,117 @@ function* fetchTree(arg0: Value): Gen {
       .addTrace(`while fetching the input '${url}'`);
   }
   throw noNetwork('fetchTree', `'${url}'`);
+}
+
+function* fetchGit(arg0: Value, ctx: BuiltinContext): Gen {
+  const arg = yield* force(arg0);
+  let attrs: Map<string, FetchAttr>;
+  if (arg instanceof NixAttrs) {
+    if (arg.has('type')) throw new NixError('eval', "unexpected argument 'type'");
+    attrs = yield* fetchArgs(arg, 'fetchGit');
+  } else {
+    try {
+      attrs = new Map([['url', (yield* coerceToString(arg, { coerceMore: false, copyToStore: false })).s]]);
+    } catch (e) {
+      throw addTrace(e, "while evaluating the first argument passed to 'fetchGit'");
+    }
+  }
+  return yield* fetchGitTree(attrs, ctx, 'fetchGit');
+}
+
+/** The attributes C++ Nix's git input scheme accepts. */
+const GIT_INPUT_ATTRS = new Set([
+  'type', 'url', 'ref', 'rev', 'shallow', 'submodules', 'lfs', 'exportIgnore', 'lastModified', 'revCount', 'narHash',
+  'allRefs', 'name', 'dirtyRev', 'dirtyShortRev', 'verifyCommit', 'keytype', 'publicKey', 'publicKeys',
+]);
+
+/**
+ * The local path a Git URL names (C++ Nix's fixGitURL): an absolute path, or a file:// or
+ * git+file:// URL. Any other URL would need the network.
+ */
+function localGitPath(url: string, fetcher: string): string {
+  if (url.startsWith('/')) return url;
+  const m = /^(?:git\+)?file:(?:\/\/)?(\/[^?#]*)$/.exec(url);
+  if (m) return decodeURIComponent(m[1]);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || /^[^/]*:/.test(url)) throw noNetwork(fetcher, `'${url}'`);
+  throw new NixError('eval', `'${url}' is not a valid URL`);
+}
+
+function flag(attrs: Map<string, FetchAttr>, name: string, fallback: boolean): boolean {
+  const v = attrs.get(name);
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new NixError('eval', `'${name}' attribute '${v}' is not a Boolean`);
+  return v;
+}
+
+/** fetchGit and fetchTree { type = "git"; }: a local repository's tree (src/fetchers/git.ts). */
+function* fetchGitTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext, fetcher: 'fetchGit' | 'fetchTree'): Gen {
+  for (const k of attrs.keys()) {
+    if (!GIT_INPUT_ATTRS.has(k)) throw new NixError('eval', `input attribute '${k}' not supported by scheme 'git'`);
+  }
+  const url = attrs.get('url');
+  if (typeof url !== 'string') throw new NixError('eval', "attribute 'url' is missing");
+  const str = (name: string): string | undefined => {
+    const v = attrs.get(name);
+    return v === undefined ? undefined : String(v);
+  };
+  const submodules = flag(attrs, 'submodules', false);
+  const st = ioState(ctx.state);
+  const input = {
+    path: canonicalisePath(localGitPath(url, fetcher)),
+    ref: str('ref'),
+    rev: str('rev'),
+    shallow: flag(attrs, 'shallow', false),
+    submodules,
+    // fetchGit leaves out what export-ignore marks, unless it fetches submodules.
+    exportIgnore: flag(attrs, 'exportIgnore', fetcher === 'fetchGit' && !submodules),
+    name: str('name') ?? 'source',
+  };
+  if (st.settings.pure && input.rev === undefined && !attrs.has('narHash')) {
+    throw new NixError('eval', `in pure evaluation mode, '${fetcher}' doesn't fetch unlocked input '${url}'`);
+  }
+  const settings = st.settings;
+  const tree = yield* fetchLocalGit(st, st.io, input, {
+    allowDirty: settings.allowDirty ?? true,
+    warnDirty: settings.warnDirty ?? true,
+    warn: (m) => st.warn(m),
+  });
+  const narHash = printHash(tree.narHash, 'sri');
+  const expected = str('narHash');
+  if (expected !== undefined && expected !== narHash) {
+    throw new NixError('eval', `NAR hash mismatch in input '${url}', expected '${expected}' but got '${narHash}'`);
+  }
+  const out = new Map<string, Value>();
+  out.set('outPath', new NixString(tree.storePath, new Set([tree.storePath])));
+  out.set('narHash', narHash);
+  out.set('submodules', submodules);
+  // fetchGit gives a dirty tree an all-zero revision and count (emptyRevFallback).
+  const rev = tree.rev ?? (fetcher === 'fetchGit' ? NULL_REV : undefined);
+  if (rev !== undefined) {
+    out.set('rev', rev);
+    out.set('shortRev', shortRev(rev));
+  }
+  const revCount = tree.revCount ?? (fetcher === 'fetchGit' ? 0 : undefined);
+  if (revCount instanceof NixError) {
+    const failing = defineBuiltin('revCount', 1, () => { throw revCount; });
+    out.set('revCount', Thunk.apply(new Builtin(failing), [null]));
+  } else if (revCount !== undefined) {
+    out.set('revCount', revCount);
+  }
+  if (tree.dirtyRev !== undefined) {
+    out.set('dirtyRev', `${tree.dirtyRev}-dirty`);
+    out.set('dirtyShortRev', `${shortRev(tree.dirtyRev)}-dirty`);
+  }
+  out.set('lastModified', tree.lastModified);
+  out.set('lastModifiedDate', utcTimestamp(tree.lastModified));
+  return new NixAttrs(out);
+}
+
+/** %Y%m%d%H%M%S in UTC, as C++ Nix's lastModifiedDate. */
+function utcTimestamp(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}`;
 }
 
 function* fetchOther(builtin: string, arg0: Value): Gen {
@@ -226,8 +364,9 @@ export const ioBuiltins: BuiltinSpec[] = [
   }, { doc: 'Evaluates the Nix file at a path (a directory means its default.nix); once per evaluation.' }),
 
   defineBuiltin('scopedImport', 2, function* ([scope0, file], ctx) {
-    const scope = attrsCtx(yield* force(scope0), 'while evaluating the first argument passed to builtins.scopedImport');
+    // The path first, then the scope, as C++ Nix.
     const path = yield* pathOf(file, 'scopedImport');
+    const scope = attrsCtx(yield* force(scope0), 'while evaluating the first argument passed to builtins.scopedImport');
     return yield* ioState(ctx.state).scopedImport(path, scope);
   }, { lazy: [0, 1], doc: 'Like import, with the attributes of a set in scope in the file.' }),
 
@@ -322,8 +461,8 @@ export const ioBuiltins: BuiltinSpec[] = [
 
   defineBuiltin('fetchurl', 1, ([v]) => fetchUrlLike('fetchurl', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
   defineBuiltin('fetchTarball', 1, ([v]) => fetchUrlLike('fetchTarball', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
-  defineBuiltin('fetchGit', 1, ([v]) => fetchOther('fetchGit', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchGit', 1, ([v], ctx) => fetchGit(v, ctx), { lazy: [0], doc: 'A local Git repository\'s tree (never the network).' }),
   defineBuiltin('fetchMercurial', 1, ([v]) => fetchOther('fetchMercurial', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
   defineBuiltin('fetchClosure', 1, ([v]) => fetchOther('fetchClosure', v), { lazy: [0], doc: 'Fails: nixeval never accesses a binary cache.' }),
-  defineBuiltin('fetchTree', 1, ([v]) => fetchTree(v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchTree', 1, ([v], ctx) => fetchTree(v, ctx), { lazy: [0], doc: 'A local Git repository\'s tree (type "git"); other inputs fail: nixeval never accesses the network.' }),
 ];

@@ -1,209 +1,451 @@
-// `nixeval instantiate`: the flags of nix-instantiate, with the same meaning and output.
+// `nixeval instantiate`: nix-instantiate, with its flags, settings, configuration files, output
+// and exit codes (C++ Nix's src/nix/nix-instantiate/nix-instantiate.cc and the argument and
+// settings machinery every legacy command shares, see args.ts and config.ts).
+//
+// For each file (or expression with -E, or stdin with `-`) and each -A path: --parse prints
+// the AST; --eval prints the value (plain, --json, --xml or --raw); otherwise the drvPath of
+// every derivation the value holds. Store paths are computed, never built, and nothing is
+// written to a store; that derivations and sources "are" in the store is kept in memory for
+// the evaluation (see src/store/state.ts).
 
-import { readFileSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { Source } from '../syntax/source.js';
 import type { LintName } from '../syntax/parser.js';
 import { showExpr } from '../syntax/show.js';
-import { NixError } from '../errors/errors.js';
+import { jsStackWasExhausted, NixError } from '../errors/errors.js';
 import { renderError } from '../errors/render.js';
-import { Evaluation } from '../eval.js';
+import { type AutoArg, Evaluation, type MessageLevel } from '../eval.js';
 import { FsIO } from '../io/fs-io.js';
 import { parseNixPath } from '../io/io.js';
+import { findInSearchPath } from '../builtins/io.js';
 import { printValue } from '../value/print.js';
 import { toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
+import { coerceToString } from '../value/coerce.js';
 import { findAlongAttrPath } from '../value/auto-call.js';
 import { getDerivations, type PackageInfo } from '../value/get-derivations.js';
+import { NIX_VERSION, NIXEVAL_VERSION } from '../version.js';
+import { ArgParser } from './args.js';
+import { parseIntWithUnitPrefix } from './settings.js';
+import { type Env, NixConfig } from './config.js';
+import { CliError, UsageError } from './errors.js';
+import { INSTANTIATE_HELP } from './instantiate-help.js';
+import { Logger, type Sink, Verbosity } from './output.js';
+import { writeStoreObjects } from './write-store.js';
+import { storeState } from '../store/state.js';
 
 export interface CliIO {
-  stdout: { write(chunk: Buffer | string): unknown };
-  stderr: { write(chunk: Buffer | string): unknown };
+  stdout: Sink;
+  stderr: Sink;
   readStdin(): string;
-}
-
-interface Options {
-  parseOnly: boolean;
-  eval: boolean;
-  strict: boolean;
-  json: boolean;
-  xml: boolean;
+  /** The environment (default: the process's). */
+  env?: Env;
+  /** The working directory (default: the process's). */
+  cwd?: string;
+  /** Whether stderr is a terminal that shows colours (default false: escapes are filtered out). */
+  colourTerminal?: boolean;
   /**
-   * C++ Nix's show-trace setting: all frames of an error's trace, and not only the first. On
-   * unless `--no-show-trace`: nixeval behaves as nix-instantiate does with `show-trace = true`
-   * in nix.conf, which is how the language tests (tests/functional/lang) run it.
+   * When the JS stack ran out (see noteJsStackOverflow), throw StackExhausted instead of
+   * reporting the error: the caller runs the command again with a larger stack.
    */
-  showTrace: boolean;
-  /** C++ Nix's max-call-depth setting; default none (see VmOptions.maxCallDepth). */
-  maxCallDepth?: number;
-  file?: string;
-  exprs: string[];
+  retryOnStackExhaustion?: boolean;
+}
+
+/** The command failed because this thread's JS stack was too small for it. */
+export class StackExhausted extends Error {}
+
+/** The program name in messages: `nixeval instantiate` stands in for this program. */
+const PROGRAM = 'nix-instantiate';
+
+type OutputKind = 'plain' | 'raw' | 'xml' | 'json';
+
+/** What the command line asked for (the locals of C++ Nix's main_nix_instantiate). */
+interface Command {
+  files: string[];
+  readStdin: boolean;
+  fromArgs: boolean;
+  findFile: boolean;
+  evalOnly: boolean;
+  parseOnly: boolean;
+  output: OutputKind;
+  xmlLocation: boolean;
+  strict: boolean;
   attrPaths: string[];
-  args: Record<string, string>;
-  argstrs: Record<string, string>;
-  searchPath: string[];
-  lints: Partial<Record<LintName, 'warn' | 'fatal'>>;
-  features: Set<string>;
-  /** `--add-root`: no root is ever made (nothing is written), but it silences the warning. */
+  /** `--add-root`: nothing is written, so no root is made; it silences the warning about it. */
   gcRoot?: string;
-  /** Warn that no `--add-root` was given (`--no-gc-warning` turns it off). */
   gcWarning: boolean;
+  wantsReadWrite: boolean;
+  /** `--readonly-mode` or `--dry-run`: the store is not written. */
+  readOnly: boolean;
+  /** nixeval's `--write-store`: in read-write mode, write what the evaluation put in the store. */
+  writeStore: boolean;
+  autoArgs: AutoArg[];
+  /** -I, in order. */
+  includes: string[];
 }
 
-/** Flags nix-instantiate accepts that change nothing here. */
-const IGNORED_FLAGS = new Set(['--no-location', '--read-write-mode', '--readonly-mode', '--impure']);
-/** Flags that take one value we do not use. */
-const IGNORED_WITH_VALUE = new Set<string>();
-/** `--lint-NAME warn|fatal` */
-const LINT_FLAGS = new Map<string, LintName>([
-  ['--lint-url-literals', 'url-literals'],
-  ['--lint-short-path-literals', 'short-path-literals'],
-  ['--lint-absolute-path-literals', 'absolute-path-literals'],
-]);
-
-function parseArgs(args: string[]): Options {
-  const o: Options = {
-    parseOnly: false, eval: false, strict: false, json: false, xml: false, showTrace: true,
-    exprs: [], attrPaths: [], args: {}, argstrs: {}, searchPath: [], lints: {}, features: new Set(),
-    gcWarning: true,
-  };
-  let exprMode = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    switch (a) {
-      case '--parse': o.parseOnly = true; break;
-      case '--eval': o.eval = true; break;
-      case '--strict': o.strict = true; break;
-      case '--json': o.json = true; break;
-      case '--xml': o.xml = true; break;
-      case '--show-trace': o.showTrace = true; break;
-      case '--no-show-trace': o.showTrace = false; break;
-      case '--max-call-depth': o.maxCallDepth = settingInteger('max-call-depth', args[++i]); break;
-      case '-E': case '--expr': exprMode = true; break;
-      case '-A': case '--attr': o.attrPaths.push(args[++i]); break;
-      case '-I': o.searchPath.push(args[++i]); break;
-      case '--arg': o.args[args[i + 1]] = args[i + 2]; i += 2; break;
-      case '--argstr': o.argstrs[args[i + 1]] = args[i + 2]; i += 2; break;
-      case '--add-root': o.gcRoot = args[++i]; break;
-      case '--indirect': break;
-      case '--no-gc-warning': o.gcWarning = false; break;
-      default:
-        if (IGNORED_FLAGS.has(a)) break;
-        if (a === '--extra-experimental-features' || a === '--experimental-features') {
-          for (const f of (args[++i] ?? '').split(/\s+/)) if (f) o.features.add(f);
-          break;
-        }
-        if (LINT_FLAGS.has(a)) {
-          const level = args[++i];
-          if (level === 'warn' || level === 'fatal') o.lints[LINT_FLAGS.get(a)!] = level;
-          break;
-        }
-        if (a === '--option') {
-          setOption(o, args[i + 1], args[i + 2]);
-          i += 2;
-          break;
-        }
-        if (IGNORED_WITH_VALUE.has(a)) { i += 1; break; }
-        if (a.startsWith('-') && a !== '-') throw new NixError('eval', `unrecognised flag '${a}'`);
-        if (exprMode) o.exprs.push(a);
-        else o.file = a;
-    }
-  }
-  return o;
+/** Leaves the command at once with a status (C++ Nix's Exit: --help, --version). */
+class Exit {
+  constructor(readonly status: number) {}
 }
 
-/** `--option NAME VALUE`: the settings nixeval has; others change nothing. */
-function setOption(o: Options, name: string | undefined, value: string | undefined): void {
-  if (name === undefined || value === undefined) throw new NixError('eval', "flag '--option' requires 2 argument(s)");
-  if (name === 'max-call-depth') o.maxCallDepth = settingInteger(name, value);
-  else if (name === 'show-trace') o.showTrace = settingBool(name, value);
-}
-
-function settingInteger(name: string, value: string | undefined): number {
-  if (value === undefined || !/^[0-9]+$/.test(value)) {
-    throw new NixError('eval', `configuration setting '${name}' should be an integer`);
-  }
-  return Number(value);
-}
-
-function settingBool(name: string, value: string): boolean {
-  if (value === 'true' || value === 'yes' || value === '1') return true;
-  if (value === 'false' || value === 'no' || value === '0') return false;
-  throw new NixError('eval', `configuration setting '${name}' should be 'true' or 'false'`);
-}
-
-function writeBytes(stream: CliIO['stdout'], s: string): void {
-  stream.write(Buffer.from(s, 'latin1'));
-}
-
+/** Runs `nix-instantiate ARGS`; returns the exit code. */
 export function instantiate(args: string[], io: CliIO): number {
-  let showTrace = true;
+  const env = io.env ?? process.env;
+  const logger = new Logger(io.stderr, io.colourTerminal ?? false);
+  const config = new NixConfig((m) => logger.warn(m));
+  let showTrace = false;
   try {
-    const opts = parseArgs(args);
-    showTrace = opts.showTrace;
-    return run(opts, io);
+    const cmd = parseCommandLine(args, io, env, config, logger);
+    showTrace = config.bool('show-trace');
+    return run(cmd, io, env, config, logger);
   } catch (e) {
+    if (e instanceof Exit) return e.status;
+    if (io.retryOnStackExhaustion && (jsStackWasExhausted() || isStackOverflow(e))) throw new StackExhausted();
     if (e instanceof NixError) {
-      writeBytes(io.stderr, renderError(e, { showTrace }));
+      logger.log(Verbosity.Error, renderError(e, { showTrace }).replace(/\n$/, ''));
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      logger.log(Verbosity.Error, `error: ${e.message}`);
+      logger.log(Verbosity.Error, `Try '${PROGRAM} --help' for more information.`);
+      return 1;
+    }
+    if (e instanceof CliError) {
+      logger.log(Verbosity.Error, `error: ${e.message}`);
       return 1;
     }
     throw e;
   }
 }
 
-function run(opts: Options, io: CliIO): number {
-  let source: Source;
-  if (opts.exprs.length > 0) {
-    source = Source.fromUtf8(Source.STRING, opts.exprs[0], process.cwd());
-  } else if (opts.file === '-' || (opts.file === undefined && opts.parseOnly)) {
-    source = new Source(Source.STDIN, io.readStdin(), process.cwd());
-  } else {
-    const path = resolve(opts.file ?? 'default.nix');
-    source = new Source(path, readFileSync(path, 'latin1'), dirname(path));
-  }
-  const ev = new Evaluation({
-    maxCallDepth: opts.maxCallDepth,
-    strict: opts.strict || opts.json,
-    args: opts.args,
-    argstrs: opts.argstrs,
-    home: process.env.HOME,
-    lints: opts.lints,
-    settings: { experimentalFeatures: opts.features },
-    onMessage: (line) => writeBytes(io.stderr, line + '\n'),
-    // The user's own command line, like nix-instantiate: the whole filesystem and environment.
-    io: new FsIO({ allowedEnv: '*' }),
-    allowedEnv: ['*'],
-    searchPath: [...opts.searchPath, ...parseNixPath(process.env.NIX_PATH ?? '')],
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+function parseCommandLine(args: string[], io: CliIO, env: Env, config: NixConfig, logger: Logger): Command {
+  const cmd: Command = {
+    files: [], readStdin: false, fromArgs: false, findFile: false, evalOnly: false, parseOnly: false,
+    output: 'plain', xmlLocation: true, strict: false, attrPaths: [], gcWarning: true, wantsReadWrite: false, readOnly: false, writeStore: false,
+    autoArgs: [], includes: [],
+  };
+  // The configuration comes first: NIX_ABORT_ON_WARN, the files and NIX_CONFIG, then NIX_PATH,
+  // which wins over the files' nix-path; the command line comes last and wins over all.
+  const abortOnWarn = env.NIX_ABORT_ON_WARN;
+  if (abortOnWarn === '1' || abortOnWarn === 'yes' || abortOnWarn === 'true') config.set('abort-on-warn', 'true');
+  config.load(env);
+  if (env.NIX_PATH !== undefined) config.set('nix-path', parseNixPath(env.NIX_PATH).join(' '));
+
+  const p = new ArgParser();
+  const on = (name: string, handler: () => void, short?: string): void => {
+    p.flag(name, { arity: 0, handler }, { short });
+  };
+  const withArg = (name: string, handler: (v: string) => void, short?: string, legacy = false): void => {
+    p.flag(name, { arity: 1, handler: ([v]) => handler(v), legacy }, { short });
+  };
+  const ignored = (name: string, arity = 0, short?: string): void => {
+    p.flag(name, { arity, handler: () => {} }, { short });
+  };
+
+  // Every command's flags (libmain/common-args.cc): logging, --option, the settings.
+  on('verbose', () => { logger.verbosity = Math.min(logger.verbosity + 1, Verbosity.Vomit); }, 'v');
+  on('quiet', () => { logger.verbosity = Math.max(logger.verbosity - 1, Verbosity.Error); });
+  on('debug', () => { logger.verbosity = Verbosity.Debug; });
+  p.flag('option', {
+    arity: 2,
+    handler: ([name, value]) => {
+      try {
+        config.set(name, value);
+      } catch (e) {
+        // A value the setting refuses is a warning here, not an error.
+        if (!(e instanceof UsageError)) throw e;
+        logger.warn(e.message);
+      }
+    },
   });
-  if (opts.parseOnly) {
-    // Compiling checks the names, as nix-instantiate --parse reports undefined variables.
-    const ast = ev.parseSource(source);
-    ev.compileAst(ast, source);
-    writeBytes(io.stdout, showExpr(ast) + '\n');
+  withArg('log-format', (f) => {
+    if (!['raw', 'raw-with-logs', 'internal-json', 'bar', 'bar-with-logs'].includes(f)) {
+      throw new CliError(`option 'log-format' has an invalid value '${f}'`);
+    }
+    if (f === 'internal-json') throw new CliError("nixeval does not have the 'internal-json' log format");
+  });
+  p.settingFlags(config);
+  withArg('max-jobs', (v) => { config.set('max-jobs', v); }, 'j');
+  // The legacy commands' flags (libmain/shared.cc): about building, which never happens here.
+  ignored('no-build-output', 0, 'Q');
+  ignored('keep-failed', 0, 'K');
+  ignored('keep-going', 0, 'k');
+  ignored('fallback');
+  ignored('repair');
+  for (const name of ['cores', 'max-silent-time', 'timeout']) {
+    // A number of seconds or cores for builds; `timeout` does not limit evaluation in C++ Nix either.
+    withArg(name, (v) => { config.set(name, parseIntWithUnitPrefix(v).toString()); });
+  }
+  on('readonly-mode', () => { cmd.readOnly = true; });
+  on('no-gc-warning', () => { cmd.gcWarning = false; });
+  withArg('store', (v) => { config.set('store', v); });
+  // Evaluation flags (libcmd/common-eval-args.cc).
+  p.flag('arg', { arity: 2, handler: ([name, expr]) => { cmd.autoArgs.push({ name, kind: 'expr', value: expr }); } });
+  p.flag('argstr', { arity: 2, handler: ([name, s]) => { cmd.autoArgs.push({ name, kind: 'string', value: s }); } });
+  p.flag('arg-from-file', {
+    arity: 2,
+    handler: ([name, path]) => { cmd.autoArgs.push({ name, kind: 'bytes', value: readArgFile(resolve(io.cwd ?? process.cwd(), path)) }); },
+  });
+  withArg('arg-from-stdin', (name) => { cmd.autoArgs.push({ name, kind: 'bytes', value: io.readStdin() }); });
+  withArg('include', (v) => { cmd.includes.push(v); }, 'I');
+  on('impure', () => { config.set('pure-eval', 'false'); });
+  p.flag('override-flake', { arity: 2, handler: () => { throw new CliError('nixeval has no flake registry to override'); } });
+  withArg('eval-store', () => {});
+  // nix-instantiate's own flags.
+  on('help', () => { io.stdout.write(INSTANTIATE_HELP); throw new Exit(0); });
+  on('version', () => { io.stdout.write(`${PROGRAM} (nixeval ${NIXEVAL_VERSION}) ${NIX_VERSION}\n`); throw new Exit(0); });
+  on('expr', () => { cmd.fromArgs = true; }, 'E');
+  on('eval', () => { cmd.evalOnly = true; });
+  on('eval-only', () => { cmd.evalOnly = true; });
+  on('read-write-mode', () => { cmd.wantsReadWrite = true; });
+  on('parse', () => { cmd.parseOnly = cmd.evalOnly = true; });
+  on('parse-only', () => { cmd.parseOnly = cmd.evalOnly = true; });
+  on('find-file', () => { cmd.findFile = true; });
+  withArg('attr', (v) => { cmd.attrPaths.push(v); }, 'A', true);
+  withArg('add-root', (v) => { cmd.gcRoot = v; }, undefined, true);
+  ignored('indirect');
+  on('raw', () => { cmd.output = 'raw'; });
+  on('xml', () => { cmd.output = 'xml'; });
+  on('json', () => { cmd.output = 'json'; });
+  on('no-location', () => { cmd.xmlLocation = false; });
+  on('strict', () => { cmd.strict = true; });
+  on('dry-run', () => { cmd.readOnly = true; });
+  // nixeval's own.
+  on('write-store', () => { cmd.writeStore = true; });
+
+  const needed = p.parse(args, (word) => {
+    if (word === '-') cmd.readStdin = true;
+    else cmd.files.push(word);
+  });
+  config.warnUnknownSettings();
+  for (const f of needed) {
+    if (!config.featureEnabled(f)) throw missingFeature(f);
+  }
+  return cmd;
+}
+
+function missingFeature(f: string): CliError {
+  return new CliError(`experimental Nix feature '${f}' is disabled; add '--extra-experimental-features ${f}' to enable it`);
+}
+
+function readArgFile(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (e) {
+    throw new CliError(`reading file '${path}': ${describeErrno(e)}`);
+  }
+}
+
+function describeErrno(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT': return 'No such file or directory';
+    case 'ENOTDIR': return 'Not a directory';
+    case 'EACCES': return 'Permission denied';
+    case 'EISDIR': return 'Is a directory';
+    case 'ELOOP': return 'Too many levels of symbolic links';
+    case 'ENAMETOOLONG': return 'File name too long';
+    default: return code ?? String(e);
+  }
+}
+
+/** The lint settings nixeval's parser has, from `lint-*` = warn | fatal. */
+function lintsOf(config: NixConfig): Partial<Record<LintName, 'warn' | 'fatal'>> {
+  const lints: Partial<Record<LintName, 'warn' | 'fatal'>> = {};
+  for (const name of ['url-literals', 'short-path-literals', 'absolute-path-literals'] as const) {
+    const v = config.get(`lint-${name}`);
+    if (v === 'warn' || v === 'fatal') lints[name] = v;
+  }
+  return lints;
+}
+
+/** C++ Nix's EvalSettings::getDefaultNixPath: the channels that exist. */
+function defaultNixPath(env: Env, config: NixConfig): string[] {
+  const out: string[] = [];
+  const exists = (p: string): boolean => {
+    try {
+      lstatSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const home = env.HOME ?? '';
+  const defExpr = config.bool('use-xdg-base-directories')
+    ? `${env.XDG_STATE_HOME || `${home}/.local/state`}/nix/defexpr`
+    : `${home}/.nix-defexpr`;
+  if (exists(`${defExpr}/channels`)) out.push(`${defExpr}/channels`);
+  const rootChannels = '/nix/var/nix/profiles/per-user/root/channels';
+  if (exists(`${rootChannels}/nixpkgs`)) out.push(`nixpkgs=${rootChannels}/nixpkgs`);
+  if (exists(rootChannels)) out.push(rootChannels);
+  return out;
+}
+
+/** C++ Nix's isPseudoUrl: what nix-instantiate would download rather than read. */
+function isPseudoUrl(s: string): boolean {
+  if (s.startsWith('channel:')) return true;
+  const i = s.indexOf('://');
+  return i >= 0 && ['http', 'https', 'file', 'channel', 'git', 's3', 'ssh'].includes(s.slice(0, i));
+}
+
+/** The store directory: NIX_STORE_DIR, or a `store=` parameter of the store setting. */
+function storeDirOf(config: NixConfig, env: Env): string {
+  const store = config.get('store');
+  if (typeof store === 'string') {
+    const m = /[?&]store=([^&]*)/.exec(store);
+    if (m) return decodeURIComponent(m[1]);
+  }
+  return env.NIX_STORE_DIR !== undefined && env.NIX_STORE_DIR !== '' ? env.NIX_STORE_DIR : '/nix/store';
+}
+
+function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logger): number {
+  const cwd = io.cwd ?? process.cwd();
+  const pure = config.bool('pure-eval');
+  const restricted = config.bool('restrict-eval');
+  const maxCallDepth = config.get('max-call-depth');
+  const system = config.get('eval-system') || config.get('system');
+  const searchPath = pure ? [] : [
+    ...cmd.includes, ...config.list('nix-path'), ...(restricted ? [] : defaultNixPath(env, config)),
+  ];
+  const ev = new Evaluation({
+    baseDir: cwd,
+    maxCallDepth: typeof maxCallDepth === 'bigint' ? Number(maxCallDepth) : undefined,
+    strict: cmd.strict || cmd.output === 'json',
+    autoArgs: cmd.autoArgs,
+    home: env.HOME,
+    lints: lintsOf(config),
+    settings: {
+      experimentalFeatures: new Set(config.list('experimental-features')),
+      abortOnWarn: config.bool('abort-on-warn'),
+      traceVerbose: config.bool('trace-verbose'),
+      allowDirty: config.bool('allow-dirty', true),
+      warnDirty: config.bool('warn-dirty', true),
+      storeDir: storeDirOf(config, env),
+      ...(typeof system === 'string' && system !== '' ? { currentSystem: system } : {}),
+    },
+    onMessage: (line: string, level: MessageLevel) => logger.log(level === 'error' ? Verbosity.Error : Verbosity.Warn, line),
+    // The user's own command line, like nix-instantiate: the whole filesystem and environment,
+    // unless pure or restricted evaluation is asked for.
+    io: pure || restricted ? undefined : new FsIO({ allowedEnv: '*', env }),
+    pure,
+    restricted,
+    allowedEnv: ['*'],
+    searchPath,
+  });
+
+  if (cmd.findFile) {
+    for (const name of cmd.files) io.stdout.write(Buffer.from(findInSearchPath(ev, ev.searchPath, name) + '\n', 'latin1'));
     return 0;
   }
-  const chunk = ev.compileSource(source);
-  if (!opts.eval) return printDerivations(ev, ev.vm.evalChunk(chunk), opts, io);
-  const root = ev.vm.evalChunk(chunk);
-  // One result per -A path, each printed before the next is evaluated (as nix-instantiate).
-  for (const attrPath of opts.attrPaths.length > 0 ? opts.attrPaths : ['']) {
-    const value = ev.select(root, attrPath);
-    if (opts.json) {
-      writeBytes(io.stdout, ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* toJSON(value, new Set());
-      })()) as string + '\n');
-    } else if (opts.xml) {
-      // The XML document ends with its own newline; nix-instantiate adds none.
-      // Positions of functions are not shown (as with --no-location).
-      writeBytes(io.stdout, ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* printValueAsXML(value, new Set(), { strict: opts.strict, location: false });
-      })()) as string);
-    } else {
-      writeBytes(io.stdout, printValue(value, { trackRepeated: true }) + '\n');
+  const attrPaths = cmd.attrPaths.length > 0 ? cmd.attrPaths : [''];
+  // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
+  const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
+  try {
+    if (cmd.readStdin) {
+      processExpr(ev, new Source(Source.STDIN, io.readStdin(), cwd), cmd, attrPaths, io);
+    } else if (cmd.files.length === 0 && !cmd.fromArgs) {
+      cmd.files.push('./default.nix');
+    }
+    for (const file of cmd.files) {
+      const source = cmd.fromArgs
+        ? Source.fromUtf8(Source.STRING, file, cwd)
+        : fileSource(ev, resolveExprPath(lookupFileArg(ev, file, cwd, config)));
+      processExpr(ev, source, cmd, attrPaths, io);
+    }
+  } finally {
+    // What was put in the store so far is there, as with C++ Nix, even if evaluation failed.
+    if (cmd.writeStore && readWrite) {
+      const store = storeState(ev);
+      writeStoreObjects(ev.io, store.storeDir, [...store.contents.keys(), ...store.derivations.keys()]);
     }
   }
   return 0;
+}
+
+/** C++ Nix's lookupFileArg: `<name>` through the search path, a URL refused, a path made absolute. */
+function lookupFileArg(ev: Evaluation, s: string, cwd: string, config: NixConfig): string {
+  if (isPseudoUrl(s)) throw new CliError(`cannot download '${s}': nixeval never accesses the network`);
+  if (s.startsWith('flake:')) {
+    if (!config.featureEnabled('flakes')) throw missingFeature('flakes');
+    throw new CliError(`cannot fetch '${s}': nixeval never accesses the network`);
+  }
+  if (s.length > 2 && s.startsWith('<') && s.endsWith('>')) return findInSearchPath(ev, ev.searchPath, s.slice(1, -1));
+  return resolve(cwd, s);
+}
+
+/**
+ * C++ Nix's resolveExprPath for a file named on the command line: a final symlink is followed,
+ * a directory means its default.nix; a path that is not there is `getting status of`'s error,
+ * with the directory part resolved as C++ Nix resolves it.
+ */
+function resolveExprPath(path: string): string {
+  let shown = path;
+  try {
+    const dir = realpathSync.native(dirname(path));
+    shown = dir === '/' ? `/${basename(path)}` : `${dir}/${basename(path)}`;
+  } catch {
+    // The directory itself is missing: the error names the path as given.
+  }
+  try {
+    lstatSync(shown);
+  } catch (e) {
+    throw new CliError(`getting status of '${shown}': ${describeErrno(e)}`);
+  }
+  return path;
+}
+
+function fileSource(ev: Evaluation, path: string): Source {
+  const file = ev.resolveExprPath(path);
+  return new Source(file, ev.io.readFile(file), dirname(file));
+}
+
+/** C++ Nix's processExpr: one expression, each -A path in turn, each printed before the next is evaluated. */
+function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: string[], io: CliIO): void {
+  const out = (s: string): void => { io.stdout.write(Buffer.from(s, 'latin1')); };
+  if (cmd.parseOnly) {
+    // Compiling checks the names, as nix-instantiate --parse reports undefined variables.
+    const ast = ev.parseSource(source);
+    ev.compileAst(ast, source);
+    out(showExpr(ast) + '\n');
+    return;
+  }
+  const root = ev.vm.evalChunk(ev.compileSource(source));
+  if (!cmd.evalOnly) {
+    printDerivations(ev, root, cmd, attrPaths, out);
+    return;
+  }
+  for (const attrPath of attrPaths) {
+    const value = ev.select(root, attrPath);
+    if (cmd.output === 'json') {
+      out(ev.vm.run((function* (): Generator<Request, Value, Value> {
+        return yield* toJSON(value, new Set());
+      })()) as string + '\n');
+    } else if (cmd.output === 'xml') {
+      // The XML document ends with its own newline; nix-instantiate adds none.
+      out(ev.vm.run((function* (): Generator<Request, Value, Value> {
+        return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation });
+      })()) as string);
+    } else if (cmd.output === 'raw') {
+      // No newline after a raw string, as nix-instantiate.
+      out(ev.vm.run((function* (): Generator<Request, Value, Value> {
+        try {
+          return (yield* coerceToString(value, { coerceMore: false, copyToStore: true })).s;
+        } catch (e) {
+          if (e instanceof NixError) e.addTrace('while generating the nix-instantiate output');
+          throw e;
+        }
+      })()) as string);
+    } else {
+      out(printValue(value, { trackRepeated: true }) + '\n');
+    }
+  }
 }
 
 /**
@@ -212,11 +454,11 @@ function run(opts: Options, io: CliIO): number {
  * `out`. The drvPaths are computed, never written: as with C++ Nix on a store that cannot
  * make GC roots, `--add-root` only silences the warning about it.
  */
-function printDerivations(ev: Evaluation, root: Value, opts: Options, io: CliIO): number {
+function printDerivations(ev: Evaluation, root: Value, cmd: Command, attrPaths: string[], out: (s: string) => void): void {
   const autoArgs = ev.autoArguments();
   const storeDir = ev.settings.storeDir;
   let warned = false;
-  for (const attrPath of opts.attrPaths.length > 0 ? opts.attrPaths : ['']) {
+  for (const attrPath of attrPaths) {
     let drvs: PackageInfo[] = [];
     ev.vm.run((function* (): Generator<Request, Value, Value> {
       const v = yield* findAlongAttrPath(root, attrPath, autoArgs);
@@ -233,12 +475,11 @@ function printDerivations(ev: Evaluation, root: Value, opts: Options, io: CliIO)
         line = outputName === 'out' ? drvPath : `${drvPath}!${outputName}`;
         return null;
       })());
-      if (opts.gcRoot === undefined && opts.gcWarning && !warned) {
+      if (cmd.gcRoot === undefined && cmd.gcWarning && !warned) {
         ev.warn("you did not specify '--add-root'; the result might be removed by the garbage collector");
         warned = true;
       }
-      writeBytes(io.stdout, line + '\n');
+      out(line + '\n');
     }
   }
-  return 0;
 }

@@ -232,7 +232,7 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
       const spec = fn.spec;
       const all = fn.args.length === 0 ? args : fn.args.concat(args);
       if (all.length < spec.arity) return new Builtin(spec, all);
-      const r = callBuiltin(spec, unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity)), pos);
+      const r = callBuiltin(spec, unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy), pos);
       if (all.length === spec.arity) return r;
       fn = r;
       args = all.slice(spec.arity);

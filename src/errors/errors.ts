@@ -99,6 +99,22 @@ export class ParseError extends NixError {
   }
 }
 
+let jsStackExhausted = false;
+
+/**
+ * Records that the JS stack ran out and the overflow became a Nix error (the parser, the
+ * compiler and the VM turn a RangeError into one): the command line then runs the evaluation
+ * again on a thread with a larger stack (src/cli/instantiate-main.ts).
+ */
+export function noteJsStackOverflow(): void {
+  jsStackExhausted = true;
+}
+
+/** Whether the JS stack ran out in this thread since it started. */
+export function jsStackWasExhausted(): boolean {
+  return jsStackExhausted;
+}
+
 /** Names within edit distance 2 of `query`, closest first, at most five (as C++ Nix). */
 export function bestMatches(candidates: Iterable<string>, query: string): string[] {
   const scored: [number, string][] = [];

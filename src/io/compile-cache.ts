@@ -8,7 +8,7 @@
 // so evaluations share them freely. Evaluated values are not cached here: each evaluation
 // has its own import cache of values (eval.ts), as C++ Nix has.
 
-import { createHash } from 'node:crypto';
+import { createHash } from '../store/hash.js';
 import { LRUCache } from 'lru-cache';
 import type { Chunk } from '../compiler/chunk.js';
 

@@ -295,6 +295,10 @@ export class FsIO extends ResolvingIO implements EvalIO {
     return r.path;
   }
 
+  physicalPath(path: string): string {
+    return this.realpath(path);
+  }
+
   getEnv(name: string): string | undefined {
     if (this.allowedEnv !== '*' && !this.allowedEnv.has(name)) return undefined;
     const v = this.env[name];

@@ -38,6 +38,12 @@ export interface EvalIO {
   isExecutable?(path: string): boolean;
   /** The path with every symlink resolved; an error if it does not exist. */
   realpath(path: string): string;
+  /**
+   * Where the path is on the machine's own filesystem (symlinks resolved, the sandbox checked),
+   * for a tool that must read it there itself (git); undefined when it is not on the real
+   * filesystem. Optional: an IO without it has nothing on disk.
+   */
+  physicalPath?(path: string): string | undefined;
   /** An environment variable, or undefined when unset or not allowed. */
   getEnv(name: string): string | undefined;
   /** Seconds since the epoch. */

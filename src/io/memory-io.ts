@@ -29,13 +29,18 @@ export class MemoryIO extends ResolvingIO implements EvalIO {
     for (const [path, content] of list) this.add(path, content);
   }
 
-  /** Adds a file (and the directories above it). Text is stored as UTF-8. */
-  add(path: string, content: MemoryFile): void {
+  /** Adds a directory (and the directories above it), empty unless it is there already. */
+  addDirectory(path: string): void {
+    this.parentOf(path, true);
+  }
+
+  /** The directory a path is in, made with its parents as needed; with `self`, the path itself. */
+  private parentOf(path: string, self = false): { dir: Node & { kind: 'dir' }; name: string; p: string } {
     const p = canonical(path);
     const parts = p.split('/').filter((s) => s !== '');
-    if (parts.length === 0) throw ioError('cannot add a file at /');
+    if (parts.length === 0 && !self) throw ioError('cannot add a file at /');
     let dir = this.root;
-    for (const name of parts.slice(0, -1)) {
+    for (const name of self ? parts : parts.slice(0, -1)) {
       let next = dir.entries.get(name);
       if (next === undefined) {
         next = { kind: 'dir', entries: new Map() };
@@ -44,13 +49,19 @@ export class MemoryIO extends ResolvingIO implements EvalIO {
       if (next.kind !== 'dir') throw ioError(`cannot add '${p}': '${name}' is not a directory`);
       dir = next;
     }
+    return { dir, name: parts[parts.length - 1] ?? '', p };
+  }
+
+  /** Adds a file (and the directories above it). Text is stored as UTF-8. */
+  add(path: string, content: MemoryFile): void {
+    const { dir, name } = this.parentOf(path);
     const bytesOf = (c: string | Uint8Array): string => (typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c)).toString('latin1');
     const node: Node = typeof content === 'string' || content instanceof Uint8Array
       ? { kind: 'file', bytes: bytesOf(content) }
       : 'executable' in content
         ? { kind: 'file', bytes: bytesOf(content.executable), executable: true }
         : { kind: 'symlink', target: content.symlink };
-    dir.entries.set(parts[parts.length - 1], node);
+    dir.entries.set(name, node);
   }
 
   /** The node at a physical path (no symlinks followed). */

@@ -42,20 +42,39 @@ export function copyPathToStore(state: EvalState, path: string): string {
 export function* addToStore(
   state: EvalState, path: string, name: string, method: FileIngestionMethod, filter: NarFilter | undefined, followRoot: boolean,
 ): Generator<Request, string, Value> {
+  return (yield* addToStoreWithHash(state, path, name, method, filter, followRoot)).path;
+}
+
+/** addToStore, with the hash the path was made from (the NAR hash for `recursive`). */
+export function* addToStoreWithHash(
+  state: EvalState, path: string, name: string, method: FileIngestionMethod, filter: NarFilter | undefined, followRoot: boolean,
+): Generator<Request, { path: string; hash: Hash }, Value> {
   const io = ioState(state).io;
   const store = storeState(state);
   let root = path;
   if (io.lstat(root) === undefined) throw notExist(path);
   if (followRoot) root = io.realpath(root);
   let hash: Hash;
+  let included: Set<string> | undefined;
   if (method === 'recursive') {
-    hash = yield* hashPath(io, root, 'sha256', filter);
+    let recording = filter;
+    if (filter !== undefined) {
+      // What the filter keeps is what the copy holds: remembered so the copy can be read back.
+      const kept = new Set<string>();
+      included = kept;
+      recording = function* (p, type) {
+        const keep = yield* filter(p, type);
+        if (keep) kept.add(p.slice(root === '/' ? 1 : root.length + 1));
+        return keep;
+      };
+    }
+    hash = yield* hashPath(io, root, 'sha256', recording);
   } else {
     const type = io.stat(root);
     if (type !== 'regular') throw new NixError('eval', `file '${path}' has an unsupported type`);
     hash = sha256(io.readFile(root));
   }
   const dst = makeFixedOutputPath(name, method, hash, store.storeDir);
-  store.addObject(dst, new Set());
-  return dst;
+  store.addObject(dst, new Set(), { kind: 'copy', source: root, included });
+  return { path: dst, hash };
 }

@@ -5,8 +5,19 @@
 // Byte strings (one JS char per byte) are what the evaluator hands around; hashing one
 // hashes its bytes.
 
-import { createHash, type Hash as NodeHash } from 'node:crypto';
+import type { Hash as NodeHash } from 'node:crypto';
 import { NixError } from '../errors/errors.js';
+
+let crypto: typeof import('node:crypto') | undefined;
+
+/**
+ * node:crypto's createHash. The module is loaded on first use, not when the evaluator is:
+ * loading it costs a short command line more than the evaluation of a small expression.
+ */
+export function createHash(algo: string): NodeHash {
+  crypto ??= process.getBuiltinModule('node:crypto');
+  return crypto.createHash(algo);
+}
 
 export type HashAlgo = 'md5' | 'sha1' | 'sha256' | 'sha512';
 

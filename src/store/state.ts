@@ -1,12 +1,28 @@
 // What the store knows during one evaluation. Nothing is written anywhere: derivations made
 // by `derivationStrict`, files made by `toFile` and paths "copied" to the store exist only
 // here, for as long as the evaluation lives (keyed by its EvalState), so that later
-// derivations can find their inputs' hashes and closures.
+// derivations can find their inputs' hashes and closures, and so that reading a store path
+// the evaluation made reads what it holds (src/io/store-view-io.ts), as if it had been
+// written.
 
 import { NixError } from '../errors/errors.js';
+import type { EvalIO } from '../io/io.js';
 import type { EvalState } from '../value/values.js';
-import { type Derivation, type DrvHashes, hashDerivationModulo, derivationReferences } from './derivation.js';
+import { type Derivation, type DrvHashes, hashDerivationModulo, derivationReferences, unparseDerivation } from './derivation.js';
 import { isDerivationPath } from './store-path.js';
+
+/** What a store object holds, for reading it back. */
+export type StoreContents =
+  /**
+   * A file or directory of the evaluation's own filesystem, copied as it is (`source` is read
+   * through the evaluation's EvalIO, so the sandbox still applies). With `included`, only the
+   * paths below the root that a filter kept (relative, `a/b`) are there.
+   */
+  | { kind: 'copy'; source: string; included?: ReadonlySet<string> }
+  /** A regular file with these bytes (toFile, a derivation). */
+  | { kind: 'text'; text: string }
+  /** What another EvalIO holds at `path` (a Git commit's files, in memory). */
+  | { kind: 'io'; io: EvalIO; path: string };
 
 export class StoreState {
   /** Derivations by .drv path. */
@@ -17,6 +33,8 @@ export class StoreState {
   readonly references = new Map<string, ReadonlySet<string>>();
   /** Paths already "copied" to the store (C++ Nix's srcToStore), by source path. */
   readonly srcToStore = new Map<string, string>();
+  /** What each store object made in this evaluation holds, by store path. */
+  readonly contents = new Map<string, StoreContents>();
 
   constructor(readonly storeDir: string) {}
 
@@ -27,8 +45,17 @@ export class StoreState {
     this.drvHashes.set(drvPath, hashDerivationModulo(drv, false, (p) => this.drvHashes.get(p)));
   }
 
-  addObject(path: string, references: ReadonlySet<string>): void {
+  addObject(path: string, references: ReadonlySet<string>, contents?: StoreContents): void {
     if (!this.references.has(path)) this.references.set(path, references);
+    if (contents !== undefined && !this.contents.has(path)) this.contents.set(path, contents);
+  }
+
+  /** What a store object made in this evaluation holds (a derivation: its ATerm), if it is one. */
+  contentsOf(path: string): StoreContents | undefined {
+    const c = this.contents.get(path);
+    if (c !== undefined) return c;
+    const drv = this.derivations.get(path);
+    return drv === undefined ? undefined : { kind: 'text', text: unparseDerivation(drv, false) };
   }
 
   readDerivation(drvPath: string): Derivation {

@@ -13,7 +13,7 @@ import type {
 } from './ast.js';
 import { tokenize, type Token, type TokenType } from './lexer.js';
 import { Source, utf8ToBytes } from './source.js';
-import { ParseError, type SourcePos } from '../errors/errors.js';
+import { noteJsStackOverflow, ParseError, type SourcePos } from '../errors/errors.js';
 import { canonicalisePath } from './paths.js';
 import { showAttrPath, showExpr } from './show.js';
 
@@ -73,7 +73,10 @@ export function parse(source: Source, options: ParseOptions = {}): Expr {
     return parser.parseAll();
   } catch (e) {
     // Nesting deeper than the thread's stack allows is the input's problem, not a crash.
-    if (e instanceof RangeError) throw new ParseError('expression nested too deeply', { source, offset: parser.offset() });
+    if (e instanceof RangeError) {
+      noteJsStackOverflow();
+      throw new ParseError('expression nested too deeply', { source, offset: parser.offset() });
+    }
     throw e;
   }
 }

@@ -13,6 +13,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
+import { showIdentifier } from '../syntax/show.js';
 import {
   Builtin, type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
@@ -157,15 +158,7 @@ function addTraces(e: unknown, frames: TraceLink | null): void {
  */
 function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
   if (v instanceof Closure) pos = { source: v.lambda.source, offset: v.lambda.pos };
-  let what: string;
-  if (v instanceof Builtin) {
-    what = v.args.length > 0
-      ? `the partially applied built-in function '${v.spec.name}'`
-      : `the built-in function '${v.spec.name}'`;
-  } else {
-    what = showType(v);
-  }
-  return new NixError('type', `cannot convert ${what} to JSON`, pos);
+  return new NixError('type', `cannot convert ${showType(v)} to JSON`, pos);
 }
 
 function stackOverflow(pos: SourcePos | undefined): NixError {
@@ -288,7 +281,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
         for (let i = keys.length - 1; i >= 0; i--) {
           const name = keys[i];
           const at = v.positions?.get(name);
-          work.push({ v: v.get(name)!, depth, copyToStore: toStore, pos: at, frames: { message: `while evaluating attribute '${name}'`, pos: at, parent: frames } });
+          work.push({ v: v.get(name)!, depth, copyToStore: toStore, pos: at, frames: { message: `while evaluating attribute '${showIdentifier(name)}'`, pos: at, parent: frames } });
           work.push({ key: name });
           if (i > 0) work.push(',');
         }

@@ -12,6 +12,7 @@ import { utf8ToBytes } from '../syntax/source.js';
 // Output is a byte string; these markers are UTF-8.
 const THUNK = utf8ToBytes('«thunk»');
 const REPEATED = utf8ToBytes('«repeated»');
+const UNKNOWN = utf8ToBytes('«unknown»');
 
 export interface PrintOptions {
   /** Track sets and lists already printed and show «repeated» for them (output printing). */
@@ -94,7 +95,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     if (v instanceof Closure) {
       if (!options.describeFunctions) { out.push('<LAMBDA>'); continue; }
       const { line, column } = v.lambda.source.lineCol(v.lambda.pos);
-      const name = v.lambda.name !== undefined ? `${v.lambda.name} ` : '';
+      const name = v.lambda.name !== undefined ? `${showIdentifier(v.lambda.name)} ` : '';
       out.push(utf8ToBytes(`«lambda ${name}@ `) + `${v.lambda.source.origin}:${line}:${column}` + utf8ToBytes('»'));
       continue;
     }
@@ -128,7 +129,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
       stack.push({ kind: 'attrs', set: v, keys: v.keys(), i: 0, depth: f.depth });
       continue;
     }
-    out.push('«unknown»');
+    out.push(UNKNOWN);
   }
   return out.join('');
 }

@@ -5,7 +5,9 @@
 // what makes both tiers give the same values, errors and traces.
 
 import type { Chunk, FormalsInfo, LambdaInfo } from '../compiler/chunk.js';
-import { bestMatches, NixError, type SourcePos } from '../errors/errors.js';
+import { bestMatches, NixError, noteJsStackOverflow, type SourcePos } from '../errors/errors.js';
+import { utf8ToBytes } from '../syntax/source.js';
+import { showIdentifier } from '../syntax/show.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
   type Builtin, CallRequest, type Env, force, LayeredPositions, NixAttrs, type Request, showType, StaticPositions, Thunk,
@@ -48,7 +50,7 @@ export function notAFunction(fn: Value, pos: SourcePos | undefined): NixError {
 
 export function missingAttr(name: string, set: NixAttrs): NixError {
   // No position of its own: the select's "while evaluating the attribute" line has it (C++ Nix 2.36).
-  const e = new NixError('eval', `attribute '${name}' missing`);
+  const e = new NixError('eval', `attribute '${showIdentifier(name)}' missing`);
   e.suggestions = bestMatches(set.keys(), name);
   return e;
 }
@@ -59,6 +61,7 @@ export function toNixError(err: unknown): unknown {
   if (err instanceof IntegerOverflow) return new NixError('eval', err.message);
   // (No regular expression here: this may run with the JS stack all but used up.)
   if (err instanceof RangeError && err.message.includes('call stack')) {
+    noteJsStackOverflow();
     return new NixError('eval', STACK_OVERFLOW);
   }
   return err;
@@ -117,13 +120,13 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     if (v !== undefined) {
       env[f.slot] = v;
       used++;
-    } else if (f.alias !== undefined) {
+    } else if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
       // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
-      env[f.slot] = env[f.alias];
+      env[f.slot] = aliasOf(env, f.alias)!;
     } else if (f.def) {
       env[f.slot] = new Thunk(f.def, env);
     } else {
-      const e = new NixError('eval', `function ${fname} called without required argument '${f.name}'`, { source: lambda.source, offset: lambda.pos });
+      const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(f.name)}'`, { source: lambda.source, offset: lambda.pos });
       e.inFormals = true;
       throw e;
     }
@@ -131,14 +134,21 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
   if (!info.ellipsis && used < arg.size) {
     for (const k of arg.keys()) {
       if (!info.names.has(k)) {
-        const e = new NixError('eval', `function ${fname} called with unexpected argument '${k}'`, { source: lambda.source, offset: lambda.pos });
+        const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(k)}'`, { source: lambda.source, offset: lambda.pos });
         e.inFormals = true;
         e.suggestions = bestMatches(info.names, k);
         throw e;
       }
     }
   }
-  env[1] = arg;
+  // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
+}
+
+/** The binding a formal's default names, or undefined while its scope is being filled. */
+function aliasOf(env: Env, alias: { depth: number; slot: number }): Value | undefined {
+  let e = env;
+  for (let d = alias.depth; d > 0; d--) e = e[0] as unknown as Env;
+  return e[alias.slot];
 }
 
 /**
@@ -151,8 +161,8 @@ export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: 
   if (set.has(key)) {
     const prev = set.positions?.get(key);
     const here = posOf(chunk, at);
-    const where = prev ? showSourcePos(prev) : here ? showSourcePos(here) : '«unknown»';
-    throw new NixError('eval', `dynamic attribute '${key}' already defined at ${where}`, here);
+    const where = prev ? showSourcePos(prev) : here ? showSourcePos(here) : utf8ToBytes('«unknown»');
+    throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, here);
   }
   const target = set === NixAttrs.EMPTY ? new NixAttrs(new Map()) : set;
   target.map.set(key, value);
@@ -174,12 +184,16 @@ export function isGenerator(r: unknown): r is Gen {
   return typeof r === 'object' && r !== null && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function';
 }
 
-/** Replaces evaluated thunks by their values (copying only when there is one). */
-export function unwrapDone(args: Value[]): Value[] {
+/**
+ * Replaces evaluated thunks by their values (copying only when there is one). Lazy
+ * arguments stay as they are: a builtin that takes one may store it or compare it as a
+ * place (`elem`), and an evaluated thunk is not the same place as its value.
+ */
+export function unwrapDone(args: Value[], lazy: readonly number[] | undefined): Value[] {
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a instanceof Thunk && a.state === ThunkState.Done) {
+    if (a instanceof Thunk && a.state === ThunkState.Done && !(lazy && lazy.includes(i))) {
       if (out === args) out = args.slice();
       out[i] = a.value!;
     }

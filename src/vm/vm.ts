@@ -349,7 +349,7 @@ export class VM implements Interpreter {
             const partial = new Builtin(spec, all);
             return this.finishImmediate(partial, thunk);
           }
-          const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity));
+          const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
           const extra: Pending | null = all.length > spec.arity ? { args: all.slice(spec.arity), site: pos, tailCalls: null } : null;
           const ctx = { callPos: pos?.offset ?? -1, state: this.state, callDepth: depth };
           if (needsForcing(callArgs, spec.lazy)) {
@@ -847,6 +847,7 @@ export class VM implements Interpreter {
   }
 
 }
+
 
 /** Removes the top n values of the stack and returns them in order. */
 function takeTop(stack: Value[], n: number): Value[] {

@@ -175,7 +175,7 @@ describe('nix-instantiate without --eval', () => {
   });
 
   test('errors while walking name each attribute they happened in', () => {
-    const r = cli(['-E', '{ a = { recurseForDerivations = true; b = throw "boom"; }; }']);
+    const r = cli(['--show-trace', '-E', '{ a = { recurseForDerivations = true; b = throw "boom"; }; }']);
     expect(r.code).toBe(1);
     const frames = r.stderr.split('\n').filter((l) => l.includes('…'));
     expect(frames).toEqual([

@@ -47,7 +47,7 @@ describe('max-call-depth', () => {
   });
 
   test('(x: x x) (x: x x) as C++ Nix reports it with --max-call-depth 100', () => {
-    const r = cli(['--eval', '--max-call-depth', '100', '-E', '(x: x x) (x: x x)']);
+    const r = cli(['--eval', '--show-trace', '--max-call-depth', '100', '-E', '(x: x x) (x: x x)']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('(197 duplicate frames omitted)');
     expect(r.stderr).toContain(`error: ${OVERFLOW}\n       at «string»:1:14:`);
@@ -56,7 +56,13 @@ describe('max-call-depth', () => {
   test('--option max-call-depth is the same setting', () => {
     expect(cli(['--eval', '--option', 'max-call-depth', '10', '-E', recursion(20)]).stderr).toContain(OVERFLOW);
     expect(cli(['--eval', '--option', 'max-call-depth', '10', '-E', recursion(5)]).stdout).toBe('5\n');
-    expect(cli(['--eval', '--max-call-depth', 'x', '-E', '1']).stderr).toContain("configuration setting 'max-call-depth' should be an integer");
+    expect(cli(['--eval', '--max-call-depth', 'x', '-E', '1']).stderr).toBe(
+      "error: setting 'max-call-depth' has invalid value 'x'\nTry 'nix-instantiate --help' for more information.\n",
+    );
+    // Through --option, a bad value is a warning and the setting keeps its value.
+    expect(cli(['--eval', '--option', 'max-call-depth', 'x', '-E', '1'])).toEqual({
+      code: 0, stdout: '1\n', stderr: "warning: setting 'max-call-depth' has invalid value 'x'\n",
+    });
   });
 
   test('builtins.toJSON counts nesting against the setting, from the depth it is called at', () => {
@@ -72,10 +78,22 @@ describe('max-call-depth', () => {
 describe('--show-trace', () => {
   const expr = 'let f = x: builtins.addErrorContext "in f" (throw "no"); in f 1';
 
-  test('on by default: all frames', () => {
+  test('off by default, as in nix-instantiate: no call frames', () => {
     const r = cli(['--eval', '-E', expr]);
-    expect(r.stderr).toContain('… from call site');
-    expect(r.stderr).toContain("… while calling 'f'");
+    expect(r.stderr).not.toContain('from call site');
+    expect(r.stderr).toContain('… in f');
+  });
+
+  test('--show-trace, --option show-trace true, show-trace = true in nix.conf or NIX_CONFIG: all frames', () => {
+    const runs = [
+      cli(['--eval', '--show-trace', '-E', expr]),
+      cli(['--eval', '--option', 'show-trace', 'true', '-E', expr]),
+      runCli(['--eval', '-E', expr], 'utf8', { env: { NIX_CONFIG: 'show-trace = true' } }),
+    ];
+    for (const r of runs) {
+      expect(r.stderr).toContain('… from call site');
+      expect(r.stderr).toContain("… while calling 'f'");
+    }
   });
 
   test('--no-show-trace and --option show-trace false: no call frames', () => {

@@ -1,0 +1,76 @@
+// The last step of `npm run build`: bundles the compiled `nixeval instantiate`
+// (dist/src/cli/instantiate-main.js and all it imports) into dist/bundle/instantiate.cjs,
+// records its inputs, and makes a V8 code cache by running a small evaluation with it, so
+// that a cold `nixeval instantiate` neither resolves sixty modules nor parses them
+// (src/cli/load-entry.ts says how the bundle is used, and when it is not).
+//
+// Usage: node dist/scripts/bundle.js
+
+import { mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import {
+  BUNDLE_CACHE_FILE, BUNDLE_FILE, BUNDLE_INPUTS_FILE, type BundleInputs, type InstantiateEntry, runCommonJs,
+} from '../src/cli/load-entry.js';
+
+const distDir = fileURLToPath(new URL('../', import.meta.url));
+const entry = join(distDir, 'src', 'cli', 'instantiate-main.js');
+
+/** What the cache is made from: code a typical evaluation runs (parse, compile, VM, common builtins, printing). */
+const WARM_UP_EXPRESSION = `
+  let
+    xs = builtins.genList (i: { name = "n\${toString i}"; value = i * 2; }) 50;
+    set = builtins.listToAttrs xs // { s = builtins.concatStringsSep "," (map (x: x.name) xs); };
+  in {
+    inherit (set) s;
+    sum = builtins.foldl' (a: b: a + b) 0 (builtins.attrValues (removeAttrs set [ "s" ]));
+    m = builtins.match "n([0-9]+)" "n42";
+    j = builtins.fromJSON (builtins.toJSON { a = [ 1 2.5 "x" null true ]; });
+    f = ({ a, b ? 2, ... }@args: a + b) { a = 1; };
+    r = rec { x = 1; y = x + 1; };
+    p = baseNameOf ./.;
+  }
+`;
+
+async function main(): Promise<void> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: BUNDLE_FILE,
+    metafile: true,
+    logLevel: 'warning',
+    // No comments and no blank space: a smaller file to read, and one in ASCII only (esbuild
+    // escapes other characters in code, but not in comments), which the loader reads as latin1.
+    minifyWhitespace: true,
+    legalComments: 'none',
+  });
+  const source = readFileSync(BUNDLE_FILE, 'latin1');
+  if (/[^\x00-\x7f]/.test(source)) throw new Error(`${BUNDLE_FILE} is not ASCII`);
+  const inputs: BundleInputs = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const file = join(process.cwd(), input);
+    const st = statSync(file);
+    inputs[relative(distDir, file)] = [st.size, st.mtimeMs];
+  }
+  writeFileSync(BUNDLE_INPUTS_FILE, JSON.stringify(inputs));
+
+  // Run the bundle as the command line will, then keep what V8 compiled.
+  const { exports, script } = runCommonJs(source, BUNDLE_FILE);
+  const instantiate = (exports as InstantiateEntry).instantiate;
+  const sink = { write: () => {} };
+  for (const args of [['--eval', '--strict', '--json', '-E', WARM_UP_EXPRESSION], ['--eval', '--strict', '-E', WARM_UP_EXPRESSION]]) {
+    const code = instantiate(args, { stdout: sink, stderr: sink, readStdin: () => '', env: { HOME: '/nonexistent', NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' } });
+    if (code !== 0) throw new Error(`the warm-up evaluation failed (${args.join(' ')})`);
+  }
+  mkdirSync(dirname(BUNDLE_CACHE_FILE), { recursive: true });
+  writeFileSync(BUNDLE_CACHE_FILE, script.createCachedData());
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bundle: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});

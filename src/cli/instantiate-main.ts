@@ -1,0 +1,67 @@
+// Where `nixeval instantiate` runs. Evaluation never recurses in JS (the VM has its own frame
+// stack), but parsing and compiling follow the nesting of the source text. The command first
+// runs on the calling thread, whose stack (about 1 MB on the main thread) is plenty for real
+// code and costs nothing to set up; if the JS stack runs out there (the parser, compiler or VM
+// records it, see noteJsStackOverflow), it runs again in a worker thread with a large stack
+// (NIXEVAL_STACK_MB, default 64), which lets 10,000-deep expressions parse. Evaluation is
+// deterministic, so the second run's output is left out up to where the first run's stopped.
+//
+// This module is what the command line loads to run `instantiate`, from the bundle that the
+// build makes (see src/cli/load-entry.ts) or from the compiled files.
+
+import { readFileSync } from 'node:fs';
+import { instantiate, StackExhausted } from './instantiate.js';
+import { FdSink, stderrIsColourTerminal } from './output.js';
+
+export { instantiate };
+
+const DEFAULT_STACK_MB = 64;
+
+/** What a worker needs to run the command again. */
+export interface InstantiateWorkerData {
+  args: string[];
+  /** Standard input, if the first run read it. */
+  stdin?: string;
+  /** Bytes of stdout and stderr the first run wrote, to leave out. */
+  skipStdout: number;
+  skipStderr: number;
+}
+
+/** Runs the command on this thread, and again in a worker (`workerFile`) if the stack ran out. */
+export async function instantiateMain(args: string[], workerFile: URL): Promise<number> {
+  const stdout = new FdSink(1);
+  const stderr = new FdSink(2);
+  let stdin: string | undefined;
+  const readStdin = (): string => (stdin ??= readFileSync(0, 'latin1'));
+  try {
+    return instantiate(args, { stdout, stderr, readStdin, colourTerminal: stderrIsColourTerminal(process.env), retryOnStackExhaustion: true });
+  } catch (e) {
+    if (!(e instanceof StackExhausted)) throw e;
+    return runInWorker(workerFile, { args, stdin, skipStdout: stdout.written, skipStderr: stderr.written });
+  }
+}
+
+/** The second run, in the worker thread. */
+export function instantiateWorker(data: InstantiateWorkerData): number {
+  const readStdin = (): string => data.stdin ?? readFileSync(0, 'latin1');
+  return instantiate(data.args, {
+    stdout: new FdSink(1, data.skipStdout),
+    stderr: new FdSink(2, data.skipStderr),
+    readStdin,
+    colourTerminal: stderrIsColourTerminal(process.env),
+  });
+}
+
+function runInWorker(workerFile: URL, data: InstantiateWorkerData): Promise<number> {
+  const requested = Number(process.env.NIXEVAL_STACK_MB ?? DEFAULT_STACK_MB);
+  const stackSizeMb = Number.isFinite(requested) && requested > 0 ? requested : DEFAULT_STACK_MB;
+  // Loaded only now: most runs never need it.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerFile, { workerData: data, resourceLimits: { stackSizeMb }, stdout: false, stderr: false });
+    let code = 1;
+    worker.on('message', (m: number) => { code = m; });
+    worker.on('error', reject);
+    worker.on('exit', () => resolve(code));
+  });
+}

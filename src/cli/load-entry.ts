@@ -1,0 +1,81 @@
+// Loads the code of `nixeval instantiate` as fast as a cold process can.
+//
+// The build bundles src/cli/instantiate-main.ts and everything it imports into one CommonJS
+// file (scripts/bundle.mjs) with a V8 code cache made by running it once: loading it is one
+// file read and no parsing, where the compiled ES modules cost about 60 module resolutions
+// and a parse of each (about 0.1 s of CPU, more than the rest of a small evaluation).
+//
+// The bundle is used only when it was built from the compiled files as they are now: the
+// build records each input's size and modification time, and any difference (a file
+// recompiled by `tsc` since) means the compiled modules are imported instead. A cache that
+// V8 refuses (another Node version) only costs the parse.
+
+import type { Script } from 'node:vm';
+import type * as InstantiateMain from './instantiate-main.js';
+
+// Node's modules come through getBuiltinModule rather than `import`: importing a built-in
+// module as an ES module builds its whole namespace, and for node:fs that loads the streams.
+const { readFileSync, statSync } = process.getBuiltinModule('node:fs');
+const { dirname, join } = process.getBuiltinModule('node:path');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+
+export type InstantiateEntry = typeof InstantiateMain;
+
+/** dist/, where the bundle lives beside src/. */
+const distDir = fileURLToPath(new URL('../../', import.meta.url));
+export const BUNDLE_FILE = join(distDir, 'bundle', 'instantiate.cjs');
+export const BUNDLE_CACHE_FILE = `${BUNDLE_FILE}.cache`;
+export const BUNDLE_INPUTS_FILE = `${BUNDLE_FILE}.inputs.json`;
+
+/** Each input of the bundle (relative to dist/) with its size and modification time. */
+export type BundleInputs = Record<string, [size: number, mtimeMs: number]>;
+
+export async function loadInstantiate(): Promise<InstantiateEntry> {
+  return loadBundle() ?? import('./instantiate-main.js');
+}
+
+function loadBundle(): InstantiateEntry | undefined {
+  let source: string;
+  let inputs: BundleInputs;
+  try {
+    // esbuild writes ASCII (it escapes other characters), so latin1 reads it as fast as can be.
+    source = readFileSync(BUNDLE_FILE, 'latin1');
+    inputs = JSON.parse(readFileSync(BUNDLE_INPUTS_FILE, 'utf8')) as BundleInputs;
+  } catch {
+    return undefined;
+  }
+  if (!inputsUnchanged(inputs)) return undefined;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(BUNDLE_CACHE_FILE);
+  } catch {
+    cachedData = undefined;
+  }
+  return runCommonJs(source, BUNDLE_FILE, cachedData).exports as InstantiateEntry;
+}
+
+function inputsUnchanged(inputs: BundleInputs): boolean {
+  for (const [file, [size, mtimeMs]] of Object.entries(inputs)) {
+    const st = statSync(join(distDir, file), { throwIfNoEntry: false });
+    if (st === undefined || st.size !== size || st.mtimeMs !== mtimeMs) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs a CommonJS file's source as Node's loader would, with a code cache if given. The bundle
+ * requires nothing but Node's built-in modules, and they are all `require` gives it.
+ */
+export function runCommonJs(source: string, filename: string, cachedData?: Buffer): { exports: unknown; script: Script } {
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+  const script = new (process.getBuiltinModule('node:vm').Script)(wrapped, { filename, cachedData });
+  const fn = script.runInThisContext() as (e: unknown, r: (id: string) => unknown, m: { exports: unknown }, f: string, d: string) => void;
+  const module = { exports: {} as unknown };
+  const require = (id: string): unknown => {
+    const m = process.getBuiltinModule(id);
+    if (m === undefined) throw new Error(`the bundle requires '${id}', which is not a built-in module`);
+    return m;
+  };
+  fn(module.exports, require, module, filename, dirname(filename));
+  return { exports: module.exports, script };
+}
