@@ -313,7 +313,7 @@ export class Evaluation implements EvalState, IOEvalState {
       if (a.kind === 'expr') map.set(a.name, new Thunk(this.compileSource(Source.fromUtf8(Source.STRING, a.value, this.cwd)), [null]));
       else map.set(a.name, a.kind === 'string' ? Buffer.from(a.value, 'utf8').toString('latin1') : a.value);
     }
-    return new NixAttrs(map);
+    return NixAttrs.fromMap(map);
   }
 }
 

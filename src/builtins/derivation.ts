@@ -371,7 +371,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
     const path = (o as { path: string }).path;
     map.set(name, new NixString(path, new Set([`!${name}!${drvPath}`])));
   }
-  return new NixAttrs(map);
+  return NixAttrs.fromMap(map);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@
 // source holds only opcodes' translations, slot numbers and code indices.
 
 import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
-import { ThunkState } from '../value/values.js';
+import { type AttrShape, ThunkState } from '../value/values.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
 
@@ -101,7 +101,7 @@ function analyse(chunk: Chunk): { instrs: Instr[]; targets: Map<number, number[]
         h -= 1; break;
       case Op.Jump: reach(a, h, at); h = -1; break;
       case Op.JumpIfFalse: case Op.JumpIfTrue: h -= 1; reach(a, h, at); break;
-      case Op.Attrs: h += 1 - (chunk.consts[a] as { names: string[] }).names.length; break;
+      case Op.Attrs: h += 1 - (chunk.consts[a] as AttrShape).names.length; break;
       case Op.DynAttr: h -= 2; break;
       case Op.SelectOr: reach(b, h - 1, at); break;
       case Op.SelectDynOr: reach(a, h - 2, at); h -= 1; break;
@@ -150,6 +150,12 @@ function generate(chunk: Chunk): { source: string; locals: number } {
   const usedPositions = new Set<number>();
   const k = (i: number): string => { usedConsts.add(i); return `k${i}`; };
   const p = (at: number): string => { usedPositions.add(at); return `p${at}`; };
+  // An inline cache at a select of a constant name: the shape met last and the name's index in it.
+  const caches: number[] = [];
+  const index = (set: string, name: string, at: number): string => {
+    caches.push(at);
+    return `(${set}.shape === sh${at} ? ix${at} : (sh${at} = ${set}.shape, ix${at} = sh${at}.indexOf(${name})))`;
+  };
   const trackSelected = chunk.regions.some((r) => r.select);
   const opens = new Map<number, { start: number; end: number }[]>();
   for (const b of blocks(targets)) {
@@ -213,8 +219,8 @@ function generate(chunk: Chunk): { source: string; locals: number } {
       case Op.PopEnv: out.push(`env = env[0];`); break;
       case Op.SetLocal: out.push(`env[${a}] = ${top};`); break;
       case Op.Attrs: {
-        const n = (consts[a] as { names: string[] }).names.length;
-        out.push(`${s(h - n)} = attrs(${k(a)}, [${range(h - n, h).join(', ')}]);`);
+        const n = (consts[a] as AttrShape).names.length;
+        out.push(`${s(h - n)} = ${n === 0 ? 'NixAttrs.EMPTY' : `new NixAttrs(${k(a)}, [${range(h - n, h).join(', ')}])`};`);
         break;
       }
       case Op.AttrsFromEnv: out.push(`${s(h)} = attrsFromEnv(${k(a)}, env);`); break;
@@ -223,13 +229,14 @@ function generate(chunk: Chunk): { source: string; locals: number } {
       case Op.ClearSelected: if (trackSelected) out.push(`ss = null;`); break;
       case Op.Select:
       case Op.SelectDyn: {
-        const set = instr.op === Op.Select ? top : s(h - 2);
-        const name = instr.op === Op.Select ? k(a) : 'n';
-        if (instr.op === Op.SelectDyn) out.push(`${setIp} n = attrName(${top});`);
+        const dyn = instr.op === Op.SelectDyn;
+        const set = dyn ? s(h - 2) : top;
+        const name = dyn ? 'n' : k(a);
+        if (dyn) out.push(`${setIp} n = attrName(${top});`);
         out.push(`if (!(${set} instanceof NixAttrs)) { ${setIp} throw typeErrorAt('a set', ${set}, C, ${at}); }`);
-        out.push(`t = ${set}.get(${name}); if (t === undefined) { ${setIp} throw missingAttr(${name}, ${set}); }`);
+        out.push(`i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}; if (i < 0) { ${setIp} throw missingAttr(${name}, ${set}); }`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
-        out.push(`${set} = t;`);
+        out.push(`${set} = ${set}.values[i];`);
         break;
       }
       case Op.SelectOr:
@@ -239,20 +246,20 @@ function generate(chunk: Chunk): { source: string; locals: number } {
         const name = dyn ? 'n' : k(a);
         const target = dyn ? a : b;
         if (dyn) out.push(`${setIp} n = attrName(${top});`);
-        out.push(`t = ${set} instanceof NixAttrs ? ${set}.get(${name}) : undefined; if (t === undefined) break L${target};`);
+        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}) < 0) break L${target};`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
-        out.push(`${set} = t;`);
+        out.push(`${set} = ${set}.values[i];`);
         break;
       }
-      case Op.HasAttr: out.push(`${top} = ${top} instanceof NixAttrs && ${top}.has(${k(a)});`); break;
+      case Op.HasAttr: out.push(`${top} = ${top} instanceof NixAttrs && ${index(top, k(a), at)} >= 0;`); break;
       case Op.HasAttrDyn: out.push(`${setIp} n = attrName(${top}); ${s(h - 2)} = ${s(h - 2)} instanceof NixAttrs && ${s(h - 2)}.has(n);`); break;
       case Op.HasAttrStep:
       case Op.HasAttrStepDyn: {
         const dyn = instr.op === Op.HasAttrStepDyn;
         const set = dyn ? s(h - 2) : top;
         if (dyn) out.push(`${setIp} n = attrName(${top});`);
-        out.push(`t = ${set} instanceof NixAttrs ? ${set}.get(${dyn ? 'n' : k(a)}) : undefined;`);
-        out.push(`if (t === undefined) { ${set} = false; break L${dyn ? a : b}; } ${set} = t;`);
+        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, k(a), at)}) < 0) { ${set} = false; break L${dyn ? a : b}; }`);
+        out.push(`${set} = ${set}.values[i];`);
         break;
       }
       case Op.List: out.push(`${s(h - a)} = [${range(h - a, h).join(', ')}];`); break;
@@ -295,12 +302,13 @@ function generate(chunk: Chunk): { source: string; locals: number } {
     }
   }
   if (targets.has(chunk.code.length)) out.push('}');
-  const locals = ['ip = -1', 't', 'n', ...(trackSelected ? ['ss = null', "sn = ''"] : []), ...range(0, maxHeight + 1)];
+  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''"] : []), ...range(0, maxHeight + 1)];
   const source = [
     `'use strict';`,
     `const { ${Object.keys(HELPER_NAMES).join(', ')} } = R;`,
     ...[...usedConsts].sort((x, y) => x - y).map((i) => `const k${i} = K[${i}];`),
     ...[...usedPositions].sort((x, y) => x - y).map((at) => `const p${at} = posOf(C, ${at});`),
+    ...caches.map((at) => `let sh${at} = null, ix${at} = -1;`),
     `return function compiled(env) {`,
     `let ${locals.join(', ')};`,
     `try {`,
@@ -321,7 +329,7 @@ function range(from: number, to: number): string[] {
 const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
   forceThunk: true, call1: true, callValue: true, tail1: true, fail: true, posOf: true,
-  global: true, withVar: true, attrs: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
+  global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missingAttr: true, typeErrorAt: true, equal: true, add: true, interpolate: true, concatLists: true, update: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
 };

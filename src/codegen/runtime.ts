@@ -10,7 +10,7 @@ import type { Chunk, CompiledCode, LambdaInfo } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, type Env, NixAttrs, NixString, type Request, StaticPositions,
+  AttrShape, Builtin, type BuiltinContext, CallRequest, Closure, type Env, NixAttrs, NixString, type Request,
   Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
@@ -321,24 +321,8 @@ function withVar(env: Env, info: { name: string; depths: number[] }): Value {
   return drive(withLookupGen(env, info.name, info.depths));
 }
 
-interface SetLayout {
-  names: string[];
-  positions: StaticPositions;
-}
-
-function attrs(layout: SetLayout, values: Value[]): NixAttrs {
-  const names = layout.names;
-  if (names.length === 0) return NixAttrs.EMPTY;
-  const map = new Map<string, Value>();
-  for (let i = 0; i < names.length; i++) map.set(names[i], values[i]);
-  return new NixAttrs(map, layout.positions);
-}
-
-function attrsFromEnv(layout: SetLayout, env: Env): NixAttrs {
-  const names = layout.names;
-  const map = new Map<string, Value>();
-  for (let i = 0; i < names.length; i++) map.set(names[i], env[i + 1]);
-  return new NixAttrs(map, layout.positions);
+function attrsFromEnv(shape: AttrShape, env: Env): NixAttrs {
+  return new NixAttrs(shape, env.slice(1, shape.names.length + 1));
 }
 
 function recOverrides(set: NixAttrs, env: Env, names: string[]): Value {
@@ -409,7 +393,7 @@ function checkAttrName(v: Value, chunk: Chunk, at: number): void {
 export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL,
   forceThunk, call1, callValue, tail1, fail, posOf,
-  global, withVar, attrs, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeErrorAt,
+  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeErrorAt,
   equal, add, interpolate, concatLists, update, arith, bindFormals, assertEqual, assertFailed, checkAttrName,
   currentPosition,
 };

@@ -39,9 +39,9 @@ export const enum Op {
   PopEnv,
   /** i: pop into slot i of the current environment */
   SetLocal,
-  /** k: consts[k] = { names, positions }; pops one value per name (in order), pushes the set */
+  /** k: consts[k] = the literal's AttrShape; pops one value per name (in order), pushes the set */
   Attrs,
-  /** k: consts[k] = { names, positions }; pushes a set of the current environment's slots 1.. */
+  /** k: consts[k] = the literal's AttrShape; pushes a set of the current environment's slots 1.. */
   AttrsFromEnv,
   /** k: consts[k] = names; applies the `__overrides` of the rec set on the stack to it and its environment */
   RecOverrides,

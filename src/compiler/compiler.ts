@@ -6,7 +6,7 @@
 import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
-import { NixFloat, NixPath, StaticPositions } from '../value/values.js';
+import { AttrShape, NixFloat, NixPath, StaticPositions } from '../value/values.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
 import { type Chunk, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
 
@@ -587,7 +587,7 @@ class Compiler {
   private compileRecAttrs(attrs: ExprAttrs): void {
     const b = this.b;
     const { names } = this.compileBindings(attrs, attrs.pos);
-    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant({ names, positions: this.positionsOf(attrs) }));
+    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs))));
     if (attrs.attrs.has('__overrides')) b.emit(Op.RecOverrides, attrs.pos, b.constant(names));
     this.compileDynamicAttrs(attrs);
     b.emit(Op.PopEnv, attrs.pos);
@@ -611,7 +611,7 @@ class Compiler {
       const def = attrs.attrs.get(name)!;
       this.compileAttrValue(def.kind, def.e, name, outer, (i) => i + 1);
     }
-    b.emit(Op.Attrs, attrs.pos, b.constant({ names, positions: this.positionsOf(attrs) }));
+    b.emit(Op.Attrs, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs))));
     this.compileDynamicAttrs(attrs);
     if (hasSources) {
       b.emit(Op.PopEnv, attrs.pos);

@@ -33,64 +33,10 @@ export type NixList = Value[];
 /** An environment: slot 0 is the parent, slots 1.. hold the scope's values. */
 export type Env = Value[];
 
-/** Where the attributes of a set were defined, for traces and unsafeGetAttrPos. */
-export interface AttrPositions {
-  get(name: string): AttrPosition | undefined;
-}
-
-export interface AttrPosition {
-  source: Source;
-  offset: number;
-}
-
-/** The positions of a set literal's static attributes (shared by every set it builds). */
-export class StaticPositions implements AttrPositions {
-  constructor(readonly source: Source, readonly offsets: Map<string, number>) {}
-  get(name: string): AttrPosition | undefined {
-    const offset = this.offsets.get(name);
-    return offset === undefined ? undefined : { source: this.source, offset };
-  }
-}
-
-/** Positions of `a // b` or of a set extended by one attribute: the later one wins. */
-export class LayeredPositions implements AttrPositions {
-  constructor(readonly below: AttrPositions | undefined, readonly above: AttrPositions | undefined, readonly aboveHas: (name: string) => boolean) {}
-  get(name: string): AttrPosition | undefined {
-    return this.aboveHas(name) ? this.above?.get(name) : this.below?.get(name);
-  }
-}
-
-export class NixAttrs {
-  private sorted: string[] | undefined;
-
-  constructor(readonly map: Map<string, Value>, public positions?: AttrPositions) {}
-
-  static readonly EMPTY = new NixAttrs(new Map());
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(name: string): Value | undefined {
-    return this.map.get(name);
-  }
-
-  has(name: string): boolean {
-    return this.map.has(name);
-  }
-
-  /** Names in Nix's order: sorted by bytes. */
-  keys(): string[] {
-    if (this.sorted === undefined) {
-      this.sorted = [...this.map.keys()].sort(compareBytes);
-    }
-    return this.sorted;
-  }
-}
-
-export function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export {
+  AttrShape, type AttrPosition, type AttrPositions, compareBytes, LayeredPositions, NixAttrs, StaticPositions, updateAttrs,
+} from './attrs.js';
+import { NixAttrs } from './attrs.js';
 
 export class Closure {
   constructor(readonly lambda: LambdaInfo, readonly env: Env) {}

@@ -10,7 +10,7 @@ import { utf8ToBytes } from '../syntax/source.js';
 import { showIdentifier } from '../syntax/show.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  type Builtin, CallRequest, type Env, force, LayeredPositions, NixAttrs, type Request, showType, StaticPositions, Thunk,
+  type Builtin, CallRequest, type Env, force, NixAttrs, updateAttrs, type Request, showType, StaticPositions, Thunk,
   ThunkState, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -164,18 +164,14 @@ export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: 
     const where = prev ? showSourcePos(prev) : here ? showSourcePos(here) : utf8ToBytes('«unknown»');
     throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, here);
   }
-  const target = set === NixAttrs.EMPTY ? new NixAttrs(new Map()) : set;
-  target.map.set(key, value);
-  const positions = new StaticPositions(chunk.source, new Map([[key, chunk.positions[at]]]));
-  target.positions = new LayeredPositions(target.positions, positions, (n) => n === key);
-  return target;
+  return set.extend(key, value, new StaticPositions(chunk.source, new Map([[key, chunk.positions[at]]])));
 }
 
 /** `__curPos`: the position of the code index as a set { file, line, column }. */
 export function currentPosition(chunk: Chunk, at: number): NixAttrs {
   const p = posOf(chunk, at)!;
   const lc = p.source.lineCol(p.offset);
-  return new NixAttrs(new Map<string, Value>([['column', lc.column], ['file', p.source.origin], ['line', lc.line]]));
+  return NixAttrs.fromMap(new Map<string, Value>([['column', lc.column], ['file', p.source.origin], ['line', lc.line]]));
 }
 
 // ---- calling builtins
@@ -272,13 +268,13 @@ export function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Gen 
     if (e instanceof NixError) e.addTrace('while evaluating the `__overrides` attribute');
     throw e;
   }
-  const map = new Map(set.map);
-  for (const [k, v] of overrides.map) {
-    map.set(k, v);
-    const i = names.indexOf(k);
-    if (i >= 0) env[i + 1] = v;
+  const keys = overrides.keys();
+  for (let j = 0; j < keys.length; j++) {
+    const i = names.indexOf(keys[j]);
+    if (i >= 0) env[i + 1] = overrides.values[j];
   }
-  return new NixAttrs(map);
+  const merged = updateAttrs(set, overrides);
+  return new NixAttrs(merged.shape.unpositioned(), merged.values);
 }
 
 export function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined): Gen {

@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, IntegerOverflow, type NixInt } from '../value/int.js';
 import {
-  force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
+  force, NixAttrs, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -52,7 +52,7 @@ function isDerivation(v: NixAttrs): Gen<boolean> {
 /** A list or set whose elements are being compared pairwise. */
 type EqFrame =
   | { kind: 'list'; a: Value[]; b: Value[]; i: number }
-  | { kind: 'attrs'; a: NixAttrs; b: NixAttrs; keysA: string[]; keysB: string[]; i: number };
+  | { kind: 'attrs'; a: NixAttrs; b: NixAttrs; keysA: readonly string[]; keysB: readonly string[]; i: number };
 
 /**
  * `a == b` with Nix's rules: ints and floats compare numerically, strings ignore their
@@ -257,9 +257,6 @@ export function* concatGen(parts: Value[], forceString: boolean, positions?: Sou
 export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
   if (b.size === 0) return a;
   if (a.size === 0) return b;
-  const map = new Map(a.map);
-  for (const [k, v] of b.map) map.set(k, v);
-  const positions = a.positions || b.positions ? new LayeredPositions(a.positions, b.positions, (n) => b.has(n)) : undefined;
-  return new NixAttrs(map, positions);
+  return updateAttrs(a, b);
 }
 

@@ -12,7 +12,7 @@ import { NixError, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
   Builtin, type BuiltinContext, CallRequest, Closure, NixString, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState,
-  StaticPositions, type Value,
+  AttrShape, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
 import * as ops from './ops.js';
@@ -128,10 +128,6 @@ const RETURN_CHUNK: Chunk = {
   lambda: null, compiled: null, runs: 0,
 };
 
-interface SetLayout {
-  names: string[];
-  positions: StaticPositions;
-}
 
 const ARITH_BUILTIN: Partial<Record<Op, string>> = {
   [Op.Sub]: '__sub', [Op.Mul]: '__mul', [Op.Div]: '__div', [Op.Less]: '__lessThan',
@@ -614,20 +610,14 @@ export class VM implements Interpreter {
             env[code[ip++]] = stack.pop()!;
             break;
           case Op.Attrs: {
-            const { names, positions } = consts[code[ip++]] as SetLayout;
-            const n = names.length;
-            const map = new Map<string, Value>();
-            const start = stack.length - n;
-            for (let i = 0; i < n; i++) map.set(names[i], stack[start + i]);
-            stack.length = start;
-            stack.push(n === 0 ? NixAttrs.EMPTY : new NixAttrs(map, positions));
+            const shape = consts[code[ip++]] as AttrShape;
+            const n = shape.names.length;
+            stack.push(n === 0 ? NixAttrs.EMPTY : new NixAttrs(shape, takeTop(stack, n)));
             break;
           }
           case Op.AttrsFromEnv: {
-            const { names, positions } = consts[code[ip++]] as SetLayout;
-            const map = new Map<string, Value>();
-            for (let i = 0; i < names.length; i++) map.set(names[i], env[i + 1]);
-            stack.push(new NixAttrs(map, positions));
+            const shape = consts[code[ip++]] as AttrShape;
+            stack.push(new NixAttrs(shape, env.slice(1, shape.names.length + 1)));
             break;
           }
           case Op.ClearSelected:
