@@ -479,7 +479,7 @@ function contextElementName(c: string): string {
   return storePathBaseName(c);
 }
 
-function* toFile(args: Value[], ctx: { state: EvalState; callPos: number }): Gen {
+function* toFile(args: Value[], ctx: { state: EvalState }): Gen {
   const name = yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.toFile');
   const contents = yield* forceString(args[1], 'while evaluating the second argument passed to builtins.toFile');
   const refs = new Set<string>();

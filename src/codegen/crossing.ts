@@ -25,12 +25,14 @@
 
 import { isMainThread, resourceLimits } from 'node:worker_threads';
 import type { SourcePos } from '../errors/errors.js';
-import type { EvalState, Thunk, Value } from '../value/values.js';
+import type { BuiltinContext, EvalState, Thunk, Value } from '../value/values.js';
 import type { TailCallLog } from '../vm/tail-calls.js';
 
 /** The VM as the compiled tier sees it. */
 export interface Interpreter {
   readonly state: EvalState;
+  /** What builtins called from compiled code get (the same for every call: no call depth). */
+  readonly builtinContext: BuiltinContext;
   readonly globals: Map<string, Value>;
   /** Calls fn with args on the VM's frame stack and returns the result. */
   runCall(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value;

@@ -10,7 +10,7 @@ import type { Chunk, CompiledCode, LambdaInfo } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  AttrShape, Builtin, type BuiltinContext, CallRequest, Closure, type Env, NixAttrs, NixString, type Request,
+  AttrShape, Builtin, CallRequest, Closure, type Env, NixAttrs, NixString, type Request,
   Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
@@ -79,10 +79,6 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
 
 // ---- calling and forcing
 
-function lambdaPos(lambda: LambdaInfo): SourcePos {
-  return { source: lambda.source, offset: lambda.pos };
-}
-
 function makeEnv(fn: Closure, arg: Value): Env {
   const env: Env = new Array(fn.lambda.slots + 1);
   env[0] = fn.env as unknown as Value;
@@ -99,7 +95,7 @@ export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, 
   let lambda = fn.lambda;
   let code = compiledCode(lambda.chunk);
   if (code === null || stack.depth >= stack.budget) return vmCall(fn, [arg], pos, tailCalls);
-  let callPos = pos === AT_CALLEE ? lambdaPos(lambda) : pos;
+  let callPos = pos === AT_CALLEE ? lambda.at : pos;
   let env = makeEnv(fn, arg);
   let log = tailCalls;
   // The first call a tail call replaced, kept here until a record is needed (most chains of
@@ -159,7 +155,7 @@ function lambdaFailed(err: unknown, lambda: LambdaInfo, callPos: SourcePos | und
 
 /** Forces a thunk that is not evaluated yet; `pos`: where (for infinite recursion). */
 export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
-  if (t.state === ThunkState.Failed) throw (t.error as NixError).copy();
+  if (t.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
   if (t.state === ThunkState.Blackhole) throw infiniteRecursion(t, pos);
   const chunk = t.chunk;
   let code: CompiledCode | null = null;
@@ -175,7 +171,7 @@ export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
       // A tail call of the thunk's code: its frame stood for no call.
       v = r === TAIL_CALL ? callLambda(tailCall.fn, takeTailArg(), tailCall.pos, null) : r as Value;
     } else {
-      v = applyLazily(t.fn!, t.args!);
+      v = applyLazily(t.applied(), t.env!);
     }
     t.complete(v);
     return v;
@@ -221,7 +217,7 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
       const v = callLambda(fn, args[0], pos, null);
       if (args.length === 1) return v;
       // The rest are applied at the call site, outside the call of fn.
-      if (pos === AT_CALLEE) pos = lambdaPos(fn.lambda);
+      if (pos === AT_CALLEE) pos = fn.lambda.at;
       fn = v;
       args = args.slice(1);
       continue;
@@ -245,7 +241,7 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
 
 /** A builtin with all its arguments, as the VM calls one (callValue and strictCallGen). */
 function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
-  const ctx: BuiltinContext = { callPos: pos?.offset ?? -1, state: stack.session!.state };
+  const ctx = stack.session!.builtinContext;
   try {
     let forced = args;
     if (needsForcing(args, spec.lazy)) {

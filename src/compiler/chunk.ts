@@ -2,6 +2,7 @@
 // for every code index, the source offset it came from (for error positions).
 
 import type { Source } from '../syntax/source.js';
+import type { SourcePos } from '../errors/errors.js';
 import type { AttrPositions, Env, Value } from '../value/values.js';
 
 export const enum Op {
@@ -147,6 +148,8 @@ export interface LambdaInfo {
   name: string | undefined;
   pos: number;
   source: Source;
+  /** `pos` in `source`: where a lazily applied lambda shows its call site (made once). */
+  at: SourcePos;
   /** Number of slots in the lambda's environment. */
   slots: number;
   formals: FormalsInfo | null;

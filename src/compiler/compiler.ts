@@ -645,7 +645,7 @@ class Compiler {
     const chunk = this.b.finish();
     this.b = saved;
     this.popScope();
-    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, slots: names.length, formals, arg: e.arg };
+    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, at: { source: this.source, offset: e.pos }, slots: names.length, formals, arg: e.arg };
     chunk.lambda = info;
     return info;
   }

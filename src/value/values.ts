@@ -49,8 +49,6 @@ export class Closure {
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | Generator<Request, Value, Value>;
 
 export interface BuiltinContext {
-  /** Position of the call, for errors. */
-  readonly callPos: number;
   /** The evaluation the call belongs to: its IO, settings and output. */
   readonly state: EvalState;
   /** Calls in progress, this one included (C++ Nix's callDepth, for max-call-depth). */
@@ -109,21 +107,18 @@ export class Builtin {
 /** A thunk is pending (code + env, or a deferred call), under evaluation, or done. */
 export const enum ThunkState { Pending, Blackhole, Done, Failed }
 
+/**
+ * Four fields, as thunks are the most numerous objects: what each holds depends on the state.
+ * Pending: the code and its environment, or for a deferred application `fn args` (no code)
+ * the function in `value` and the arguments in `env`. Done: the value. Failed: the error its
+ * evaluation raised (see failure()), rethrown as a copy when it is forced again.
+ */
 export class Thunk {
   state: ThunkState;
   value: Value | undefined;
-  /** When Failed: the error its evaluation raised, rethrown (as a copy) when forced again. */
-  error: unknown;
-  constructor(
-    public chunk: Chunk | null,
-    public env: Env | null,
-    /** A deferred application `fn arg...` when chunk is null. */
-    public fn: Value | undefined = undefined,
-    public args: Value[] | undefined = undefined,
-  ) {
+  constructor(public chunk: Chunk | null, public env: Env | null) {
     this.state = ThunkState.Pending;
     this.value = undefined;
-    this.error = undefined;
   }
 
   /** Records the value and lets go of what computed it. */
@@ -132,12 +127,32 @@ export class Thunk {
     this.value = value;
     this.chunk = null;
     this.env = null;
-    this.fn = undefined;
-    this.args = undefined;
   }
 
+  /**
+   * Records the error (memoised: forcing the thunk again rethrows it). The code stays: a frame
+   * that catches the error (tryEval) puts the thunk back under evaluation.
+   */
+  fail(error: unknown): void {
+    this.state = ThunkState.Failed;
+    this.value = error as Value;
+  }
+
+  /** The error of a Failed thunk. */
+  failure(): unknown {
+    return this.value;
+  }
+
+  /** A deferred application `fn args`. */
   static apply(fn: Value, args: Value[]): Thunk {
-    return new Thunk(null, null, fn, args);
+    const t = new Thunk(null, args);
+    t.value = fn;
+    return t;
+  }
+
+  /** The function of a pending deferred application. */
+  applied(): Value {
+    return this.value!;
   }
 
   /**

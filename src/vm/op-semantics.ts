@@ -79,12 +79,8 @@ export function infiniteRecursion(t: Thunk, pos: SourcePos | undefined): NixErro
  * adds to it; a timeout (or a JS error) leaves it to be evaluated again.
  */
 export function thunkFailed(t: Thunk, e: unknown): void {
-  if (e instanceof NixError && e.kind !== 'timeout') {
-    t.state = ThunkState.Failed;
-    t.error = e;
-  } else {
-    t.state = ThunkState.Pending;
-  }
+  if (e instanceof NixError && e.kind !== 'timeout') t.fail(e);
+  else t.state = ThunkState.Pending;
 }
 
 /** The trace lines of a frame's error regions around code index `at`, innermost first. */

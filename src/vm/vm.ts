@@ -144,6 +144,7 @@ export class VM implements Interpreter {
   readonly maxCallDepth: number;
   /** Whether hot chunks run as compiled code (src/codegen/). */
   readonly compiledTier: boolean;
+  readonly builtinContext: BuiltinContext;
 
   constructor(options: VmOptions) {
     this.globals = options.globals;
@@ -153,6 +154,7 @@ export class VM implements Interpreter {
     this.maxCallDepth = options.maxCallDepth ?? NO_CALL_DEPTH_LIMIT;
     // C++ Nix's call counting, which max-call-depth needs, is the VM's.
     this.compiledTier = (options.tier ?? defaultTier()) === 'compiled' && options.maxCallDepth === undefined;
+    this.builtinContext = { state: this.state };
   }
 
   /** Calls in progress at the top of the frame stack. */
@@ -257,7 +259,7 @@ export class VM implements Interpreter {
           const r = f.gen.throw(e);
           // The generator handled the error: it resumes as the top frame.
           this.frames.push(f);
-          if (f.thunk) { f.thunk.state = ThunkState.Blackhole; f.thunk.error = undefined; }
+          if (f.thunk) { f.thunk.state = ThunkState.Blackhole; f.thunk.value = undefined; }
           if (r.done) f.gen = doneGen(r.value);
           else this.handleRequest(f, r.value);
           return undefined;
@@ -292,7 +294,7 @@ export class VM implements Interpreter {
    * undefined. `depth`: that of the frame forcing the thunk (forcing is not a call).
    */
   private startThunk(t: Thunk, pos: SourcePos | undefined, depth: number): Value | undefined {
-    if (t.state === ThunkState.Failed) throw (t.error as NixError).copy();
+    if (t.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
     if (t.state === ThunkState.Blackhole) {
       throw infiniteRecursion(t, pos);
     }
@@ -300,7 +302,7 @@ export class VM implements Interpreter {
     if (this.compiledTier && t.chunk !== null && hasRoom() && compiledCode(t.chunk) !== null) return forceThunk(t, pos);
     t.state = ThunkState.Blackhole;
     if (t.chunk) this.pushBytecode(t.chunk, t.env!, t, null, null, undefined, depth);
-    else this.pushGenerator(applyGen(t.fn!, t.args!), t, null, 'apply', undefined, false, depth);
+    else this.pushGenerator(applyGen(t.applied(), t.env!), t, null, 'apply', undefined, false, depth);
     return undefined;
   }
 
@@ -320,7 +322,7 @@ export class VM implements Interpreter {
         if (fn instanceof Closure) {
           const lambda = fn.lambda;
           // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
-          const callPos = pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos;
+          const callPos = pos === AT_CALLEE ? lambda.at : pos;
           if (this.compiledTier && hasRoom() && compiledCode(lambda.chunk) !== null) {
             // The compiled tier runs the call now (see codegen/crossing.ts); then come the
             // arguments left, as from a frame that has finished.
@@ -347,7 +349,7 @@ export class VM implements Interpreter {
           }
           const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
           const extra: Pending | null = all.length > spec.arity ? { args: all.slice(spec.arity), site: pos, tailCalls: null } : null;
-          const ctx = { callPos: pos?.offset ?? -1, state: this.state, callDepth: depth };
+          const ctx = { state: this.state, callDepth: depth };
           if (needsForcing(callArgs, spec.lazy)) {
             this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
             return undefined;
