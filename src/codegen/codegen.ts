@@ -34,9 +34,9 @@ const OPERANDS: Record<Op, number> = {
   [Op.AssertBool]: 0, [Op.Not]: 0, [Op.PushEnv]: 1, [Op.PopEnv]: 0, [Op.SetLocal]: 1, [Op.Attrs]: 1, [Op.AttrsFromEnv]: 1,
   [Op.RecOverrides]: 1, [Op.DynAttr]: 0, [Op.ClearSelected]: 0, [Op.Select]: 1, [Op.SelectOr]: 2, [Op.SelectDyn]: 0,
   [Op.SelectDynOr]: 1, [Op.HasAttr]: 1, [Op.HasAttrDyn]: 0, [Op.HasAttrStep]: 2, [Op.HasAttrStepDyn]: 1, [Op.List]: 1,
-  [Op.Eq]: 0, [Op.Neq]: 0, [Op.Add]: 1, [Op.Sub]: 0, [Op.Mul]: 0, [Op.Div]: 0, [Op.Less]: 0, [Op.Concat]: 0,
-  [Op.Update]: 0, [Op.Interpolate]: 3, [Op.Formals]: 1, [Op.AssertFail]: 1, [Op.AssertEq]: 0, [Op.CheckAttrName]: 0,
-  [Op.CurPos]: 0,
+  [Op.Eq]: 0, [Op.Neq]: 0, [Op.AddPrepare]: 1, [Op.Add]: 1, [Op.Sub]: 0, [Op.Mul]: 0, [Op.Div]: 0, [Op.Less]: 0,
+  [Op.Concat]: 0, [Op.AssertAttrs]: 0, [Op.Update]: 1, [Op.ConcatPart]: 2, [Op.Formals]: 1, [Op.AssertFail]: 1,
+  [Op.AssertEq]: 0, [Op.CheckAttrName]: 1, [Op.CurPos]: 0,
 };
 
 interface Instr {
@@ -91,12 +91,13 @@ function analyse(chunk: Chunk): { instrs: Instr[]; targets: Map<number, number[]
       case Op.AttrsFromEnv: case Op.CurPos:
         h += 1; break;
       case Op.Force: case Op.AssertBool: case Op.Not: case Op.PushEnv: case Op.PopEnv: case Op.RecOverrides:
-      case Op.ClearSelected: case Op.Select: case Op.HasAttr: case Op.CheckAttrName:
+      case Op.ClearSelected: case Op.Select: case Op.HasAttr: case Op.CheckAttrName: case Op.AddPrepare:
+      case Op.AssertAttrs:
         break;
       case Op.Call: h -= a; break;
       case Op.TailCall: case Op.Return: case Op.AssertFail: h = -1; break;
       case Op.Pop: case Op.SetLocal: case Op.SelectDyn: case Op.HasAttrDyn: case Op.Eq: case Op.Neq: case Op.Add:
-      case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: case Op.Concat: case Op.Update: case Op.Formals:
+      case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: case Op.Concat: case Op.Formals:
       case Op.AssertEq:
         h -= 1; break;
       case Op.Jump: reach(a, h, at); h = -1; break;
@@ -108,7 +109,9 @@ function analyse(chunk: Chunk): { instrs: Instr[]; targets: Map<number, number[]
       case Op.HasAttrStep: reach(b, h, at); break;
       case Op.HasAttrStepDyn: h -= 1; reach(a, h, at); break;
       case Op.List: h += 1 - a; break;
-      case Op.Interpolate: h += 1 - a; break;
+      case Op.Update: h += 1 - a; break;
+      // The first part becomes the concatenation; each next one is added to it.
+      case Op.ConcatPart: if (a > 0) h -= 1; break;
       default: throw new Untranslatable(`unknown opcode ${instr.op}`);
     }
     if (h > maxHeight) maxHeight = h;
@@ -265,12 +268,17 @@ function generate(chunk: Chunk): { source: string; locals: number } {
       case Op.List: out.push(`${s(h - a)} = [${range(h - a, h).join(', ')}];`); break;
       case Op.Eq: out.push(`${setIp} ${s(h - 2)} = equal(${s(h - 2)}, ${top});`); break;
       case Op.Neq: out.push(`${setIp} ${s(h - 2)} = !equal(${s(h - 2)}, ${top});`); break;
+      case Op.AddPrepare: out.push(`if (!addsAsIs(${top})) { ${setIp} ${top} = addPrepare(${top}, ${k(a)}); }`); break;
       case Op.Add: {
         const x = s(h - 2);
         out.push(`if (typeof ${x} === 'number' && typeof ${top} === 'number' && Number.isSafeInteger(t = ${x} + ${top})) ${x} = t;`);
-        out.push(`else { ${setIp} ${x} = add(${x}, ${top}, C, ${at}, ${k(a)}); }`);
+        out.push(`else { ${setIp} ${x} = add(${x}, ${top}, ${k(a)}); }`);
         break;
       }
+      case Op.ConcatPart:
+        if (a === 0) out.push(`${setIp} ${top} = concatPart(null, ${top}, 0, ${k(b)});`);
+        else out.push(`${setIp} ${s(h - 2)} = concatPart(${s(h - 2)}, ${top}, ${a}, ${k(b)});`);
+        break;
       case Op.Sub:
       case Op.Mul:
       case Op.Less:
@@ -286,17 +294,23 @@ function generate(chunk: Chunk): { source: string; locals: number } {
         break;
       }
       case Op.Concat: out.push(`${setIp} ${s(h - 2)} = concatLists(${s(h - 2)}, ${top}, ${p(at)});`); break;
-      case Op.Update: out.push(`${setIp} ${s(h - 2)} = update(${s(h - 2)}, ${top}, C, ${at});`); break;
-      case Op.Interpolate:
-        out.push(`${setIp} ${s(h - a)} = interpolate([${range(h - a, h).join(', ')}], ${b === 1}, C, ${at}, ${k(instr.args[2])});`);
+      case Op.AssertAttrs: out.push(`if (!(${top} instanceof NixAttrs)) { ${setIp} throw typeError('a set', ${top}, undefined); }`); break;
+      case Op.Update: {
+        // The leftmost operand is on top; each one to its right overrides it.
+        let acc = top;
+        for (let j = h - 2; j >= h - a; j--) acc = `update(${acc}, ${s(j)})`;
+        out.push(`${s(h - a)} = ${acc};`);
         break;
+      }
       case Op.Formals:
         if (chunk.lambda === null) throw new Untranslatable('formals outside a lambda');
         out.push(`${setIp} bindFormals(${k(a)}, ${top}, env, C.lambda, C, ${at});`);
         break;
       case Op.AssertFail: out.push(`${setIp} throw assertFailed(${k(a)}, ${p(at)});`); break;
       case Op.AssertEq: out.push(`${setIp} ${s(h - 2)} = assertEqual(${s(h - 2)}, ${top}, ${p(at)});`); break;
-      case Op.CheckAttrName: out.push(`${setIp} checkAttrName(${top}, C, ${at});`); break;
+      case Op.CheckAttrName:
+        out.push(`if (typeof ${top} !== 'string') { ${setIp} checkAttrName(${top}, ${a === 1}, C, ${at}); }`);
+        break;
       case Op.CurPos: out.push(`${s(h)} = currentPosition(C, ${at});`); break;
       default: throw new Untranslatable(`unknown opcode ${instr.op}`);
     }
@@ -330,7 +344,8 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
   forceThunk: true, call1: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
-  missingAttr: true, typeErrorAt: true, equal: true, add: true, interpolate: true, concatLists: true, update: true,
+  missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
+  concatPart: true, concatLists: true, update: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
 };
 

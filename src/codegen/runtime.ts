@@ -6,19 +6,18 @@
 // leaves it and adds its error regions (fail); callLambda adds the lines of the call;
 // forceThunk memoises the error in the thunk.
 
-import type { Chunk, CompiledCode, LambdaInfo } from '../compiler/chunk.js';
+import type { Chunk, CompiledCode, ConcatLayout, LambdaInfo } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
-import { IntegerOverflow } from '../value/int.js';
 import {
-  AttrShape, Builtin, CallRequest, Closure, type Env, NixAttrs, NixString, type Request,
+  AttrShape, Builtin, CallRequest, Closure, type Env, NixAttrs, type Request,
   Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
 import {
-  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, concatTypeError, currentPosition, functorGen, infiniteRecursion,
+  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatTypeError, currentPosition, functorGen, infiniteRecursion,
   isGenerator, missingAttr, notAFunction, needsForcing, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
-  traceRegions, typeErrorAt, unwrapDone, withLookupGen,
+  traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from '../vm/op-semantics.js';
 import { stack, tick, vmCall, vmForce } from './crossing.js';
 import { instantiate } from './codegen.js';
@@ -334,23 +333,23 @@ function equal(a: Value, b: Value): boolean {
   return quick !== undefined ? quick : drive(ops.equalGen(a, b));
 }
 
-/** `a + b`; `operandOffsets`: where each operand starts (for errors). */
-function add(a: Value, b: Value, chunk: Chunk, at: number, operandOffsets: number[]): Value {
-  let quick: Value | undefined;
-  try {
-    quick = ops.quickAdd(a, b);
-  } catch (e) {
-    if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, posOf(chunk, at));
-    throw e;
-  }
-  if (quick !== undefined) return quick;
-  const positions = operandOffsets.map((offset) => ({ source: chunk.source, offset }));
-  return drive(ops.concatGen([a, b], false, positions, posOf(chunk, at)));
+/** Op.AddPrepare for a first operand that is coerced before the second is evaluated: the concatenation it starts. */
+function addPrepare(a: Value, layout: ConcatLayout): ops.Concatenation {
+  return drive(ops.concatPartGen(new ops.Concatenation(false, layout.positions, layout.pos), a, 0, false)) as unknown as ops.Concatenation;
 }
 
-function interpolate(parts: Value[], forceString: boolean, chunk: Chunk, at: number, offsets: number[]): Value {
-  const positions = offsets.map((offset) => ({ source: chunk.source, offset }));
-  return drive(ops.concatGen(parts, forceString, positions, posOf(chunk, at)));
+/** `a + b` where the inline number case does not apply; `a` may be the concatenation addPrepare started. */
+function add(a: Value | ops.Concatenation, b: Value, layout: ConcatLayout): Value {
+  const r = ops.addOperands(a, b, layout);
+  return r instanceof ops.Concatenation ? drive(ops.concatPartGen(r, b, 1, true)) : r;
+}
+
+/** Part i of an interpolation, added to the concatenation of the parts before it (null for the first). */
+function concatPart(c: ops.Concatenation | null, v: Value, i: number, layout: ConcatLayout): Value | ops.Concatenation {
+  c ??= new ops.Concatenation(layout.forceString, layout.positions, layout.pos);
+  const last = i === layout.positions.length - 1;
+  if (c.tryAdd(v, i)) return last ? c.result() : c;
+  return drive(ops.concatPartGen(c, v, i, last));
 }
 
 function concatLists(a: Value, b: Value, pos: SourcePos | undefined): Value {
@@ -362,9 +361,7 @@ function concatLists(a: Value, b: Value, pos: SourcePos | undefined): Value {
   return la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb);
 }
 
-function update(a: Value, b: Value, chunk: Chunk, at: number): Value {
-  if (!(a instanceof NixAttrs)) throw typeErrorAt('a set', a, chunk, at);
-  if (!(b instanceof NixAttrs)) throw typeErrorAt('a set', b, chunk, at);
+function update(a: NixAttrs, b: NixAttrs): NixAttrs {
   return ops.update(a, b);
 }
 
@@ -381,16 +378,13 @@ function assertFailed(shown: string, pos: SourcePos | undefined): NixError {
   return new NixError('assert', `assertion '${shown}' failed`, pos);
 }
 
-function checkAttrName(v: Value, chunk: Chunk, at: number): void {
-  if (v !== null && typeof v !== 'string' && !(v instanceof NixString)) throw typeErrorAt('a string', v, chunk, at);
-}
-
 /** What a generated function receives: these, by name (see codegen.ts). */
 export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL,
   forceThunk, call1, callValue, tail1, fail, posOf,
-  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeErrorAt,
-  equal, add, interpolate, concatLists, update, arith, bindFormals, assertEqual, assertFailed, checkAttrName,
+  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
+  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, arith, bindFormals, assertEqual,
+  assertFailed, checkAttrName,
   currentPosition,
 };
 

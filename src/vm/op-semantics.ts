@@ -10,10 +10,11 @@ import { utf8ToBytes } from '../syntax/source.js';
 import { showIdentifier } from '../syntax/show.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  type Builtin, CallRequest, type Env, force, NixAttrs, updateAttrs, type Request, showType, StaticPositions, Thunk,
+  type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, StaticPositions, Thunk,
   ThunkState, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
+import { contextNotAllowed } from '../value/coerce.js';
 import { callFrames, type TailCallLog } from './tail-calls.js';
 import { explainInequality } from './explain-equal.js';
 import * as ops from './ops.js';
@@ -40,8 +41,25 @@ export function showSourcePos(p: SourcePos): string {
   return `${p.source.origin}:${lc.line}:${lc.column}`;
 }
 
+export function typeError(expected: string, v: Value, pos: SourcePos | undefined): NixError {
+  return new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`, pos);
+}
+
 export function typeErrorAt(expected: string, v: Value, chunk: Chunk, at: number): NixError {
-  return new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`, posOf(chunk, at));
+  return typeError(expected, v, posOf(chunk, at));
+}
+
+/**
+ * Op.CheckAttrName: an attribute name is a string that refers to no store path (C++ Nix's
+ * forceStringNoCtx), or null where that means "no attribute" (`nullable`: dynamic attributes).
+ */
+export function checkAttrName(v: Value, nullable: boolean, chunk: Chunk, at: number): void {
+  if (typeof v === 'string' || (v === null && nullable)) return;
+  if (v instanceof NixString) {
+    if (v.context.size === 0) return;
+    throw contextNotAllowed(v.s, v.context);
+  }
+  throw typeErrorAt('a string', v, chunk, at);
 }
 
 export function notAFunction(fn: Value, pos: SourcePos | undefined): NixError {

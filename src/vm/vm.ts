@@ -7,11 +7,10 @@
 // call to make) and receives their results. When a frame finishes, its value goes to the
 // frame below: pushed on the value stack for bytecode, sent into the generator otherwise.
 
-import { type Chunk, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
+import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
-import { IntegerOverflow } from '../value/int.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, NixString, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState,
+  Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState,
   AttrShape, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
@@ -20,9 +19,9 @@ import { TailCallLog } from './tail-calls.js';
 import { enterSession, hasRoom, type Interpreter, leaveSession } from '../codegen/crossing.js';
 import { callLambda, compiledCode, forceThunk } from '../codegen/runtime.js';
 import {
-  addDynamicAttr, applyGen, AT_CALLEE, argTraced, assertEqualGen, bindFormals, concatTypeError, currentPosition, functorGen,
+  addDynamicAttr, applyGen, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, concatTypeError, currentPosition, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
-  traceArgument, traceCall, traceRegions, typeErrorAt, unwrapDone, withLookupGen,
+  traceArgument, traceCall, traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from './op-semantics.js';
 
 const enum FrameKind { Bytecode, Generator }
@@ -721,33 +720,41 @@ export class VM implements Interpreter {
             this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', posOf(chunk, ip - 1));
             continue outer;
           }
-          case Op.Add: {
-            const operandOffsets = code[ip++];
-            const b = stack.pop()!;
-            const a = stack.pop()!;
-            let quick: Value | undefined;
-            try {
-              quick = ops.quickAdd(a, b);
-            } catch (e) {
-              if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, posOf(chunk, ip - 1));
-              throw e;
-            }
-            if (quick !== undefined) { stack.push(quick); break; }
+          case Op.AddPrepare: {
+            const layout = consts[code[ip++]] as ConcatLayout;
+            const a = stack[stack.length - 1];
+            // A string, number or path needs no coercion: `Add` takes it as it is.
+            if (ops.addsAsIs(a)) break;
+            stack.pop();
+            const c = new ops.Concatenation(false, layout.positions, layout.pos);
             frame.ip = ip;
             frame.env = env;
-            const operandPositions = (consts[operandOffsets] as number[]).map((offset) => ({ source: chunk.source, offset }));
-            this.pushGenerator(ops.concatGen([a, b], false, operandPositions, posOf(chunk, ip - 1)), null, null, '+', posOf(chunk, ip - 1));
+            this.pushGenerator(ops.concatPartGen(c, a, 0, false), null, null, '+', layout.pos);
             continue outer;
           }
-          case Op.Interpolate: {
-            const n = code[ip++];
-            const forceString = code[ip++] === 1;
-            const offsets = consts[code[ip++]] as number[];
-            const parts = takeTop(stack, n);
+          case Op.Add: {
+            const layout = consts[code[ip++]] as ConcatLayout;
+            const b = stack.pop()!;
+            const r = ops.addOperands(stack.pop()! as Value | ops.Concatenation, b, layout);
+            if (!(r instanceof ops.Concatenation)) { stack.push(r); break; }
             frame.ip = ip;
             frame.env = env;
-            const positions = offsets.map((offset) => ({ source: chunk.source, offset }));
-            this.pushGenerator(ops.concatGen(parts, forceString, positions, posOf(chunk, ip - 4)), null, null, 'interpolation', posOf(chunk, ip - 4));
+            this.pushGenerator(ops.concatPartGen(r, b, 1, true), null, null, '+', layout.pos);
+            continue outer;
+          }
+          case Op.ConcatPart: {
+            const i = code[ip++];
+            const layout = consts[code[ip++]] as ConcatLayout;
+            const last = i === layout.positions.length - 1;
+            const v = stack.pop()!;
+            const c = i === 0 ? new ops.Concatenation(layout.forceString, layout.positions, layout.pos) : stack.pop() as unknown as ops.Concatenation;
+            if (c.tryAdd(v, i)) {
+              stack.push(last ? c.result() : c as unknown as Value);
+              break;
+            }
+            frame.ip = ip;
+            frame.env = env;
+            this.pushGenerator(ops.concatPartGen(c, v, i, last), null, null, 'interpolation', layout.pos);
             continue outer;
           }
           case Op.Concat: {
@@ -761,12 +768,19 @@ export class VM implements Interpreter {
             stack.push(la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb));
             break;
           }
+          case Op.AssertAttrs: {
+            const v = stack[stack.length - 1];
+            if (!(v instanceof NixAttrs)) throw typeError('a set', v, undefined);
+            break;
+          }
           case Op.Update: {
-            const b = stack.pop()!;
-            const a = stack.pop()!;
-            if (!(a instanceof NixAttrs)) throw typeErrorAt('a set', a, chunk, ip - 1);
-            if (!(b instanceof NixAttrs)) throw typeErrorAt('a set', b, chunk, ip - 1);
-            stack.push(ops.update(a, b));
+            // Operands were checked by AssertAttrs, the leftmost is on top.
+            const n = code[ip++];
+            const top = stack.length - 1;
+            let acc = stack[top] as NixAttrs;
+            for (let j = top - 1; j > top - n; j--) acc = ops.update(acc, stack[j] as NixAttrs);
+            stack.length = top + 1 - n;
+            stack.push(acc);
             break;
           }
           case Op.Formals: {
@@ -788,11 +802,10 @@ export class VM implements Interpreter {
             continue outer;
           }
           case Op.CheckAttrName: {
+            // As C++ Nix's forceStringNoCtx: a string that refers to no store path.
             const v = stack[stack.length - 1];
-            if (v !== null && typeof v !== 'string' && !(v instanceof NixString)) {
-              const e = typeErrorAt('a string', v, chunk, ip - 1);
-              throw e;
-            }
+            const nullable = code[ip++] === 1;
+            checkAttrName(v, nullable, chunk, ip - 2);
             break;
           }
           case Op.CurPos:

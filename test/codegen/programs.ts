@@ -29,6 +29,8 @@ const leaf = fc.oneof(
   { weight: 2, arbitrary: stringLiteral },
   { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'null', '1.5', '[ ]', '{ }', './p', 'builtins.length') },
   { weight: 1, arbitrary: fc.constantFrom('(throw "boom")', '(assert false; 1)', '(abort "stop")') },
+  // Sets that `+` and interpolation coerce (before evaluating the next part), one that fails to.
+  { weight: 1, arbitrary: fc.constantFrom('{ __toString = self: "ts"; }', '{ outPath = "op"; }', '{ __toString = self: throw "ts"; }') },
 );
 
 /** Attribute names, including ones that need quoting. */
@@ -101,6 +103,10 @@ export function program(maxDepth = 4): fc.Arbitrary<string> {
       { weight: 1, arbitrary: fc.tuple(sub, sub).map(([a, b]) => `(assert ${a} == ${b}; 1)`) },
       { weight: 1, arbitrary: fc.tuple(sub, sub).map(([w, b]) => `(with ${w}; ${b})`) },
       { weight: 1, arbitrary: fc.tuple(sub, small).map(([a, b]) => `"s\${${a}}t\${${b}}"`) },
+      { weight: 1, arbitrary: fc.tuple(sub, small, small).map(([a, b, c]) => `"\${${a}}\${${b}}-\${${c}}"`) },
+      // Chains, whose operands are evaluated right to left (`//`) or left to right (`+`).
+      { weight: 1, arbitrary: fc.tuple(small, small, small).map(([a, b, c]) => `(${a} // ${b} // ${c})`) },
+      { weight: 1, arbitrary: fc.tuple(small, small, small).map(([a, b, c]) => `(${a} + ${b} + ${c})`) },
       { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 0, max: BUILTIN_CALLS.length - 1 }), sub, small).map(([i, e, f]) => BUILTIN_CALLS[i](() => e, () => f)) },
       { weight: 1, arbitrary: fc.tuple(sub, fc.integer({ min: 0, max: 30 })).map(([step, k]) => `(let r = n: if n <= 0 then 0 else ${step} + r (n - 1); in r ${k})`) },
       { weight: 1, arbitrary: fc.tuple(sub, fc.integer({ min: 0, max: 30 })).map(([acc, k]) => `(let r = n: s: if n <= 0 then s else r (n - 1) (${acc}); in r ${k} 0)`) },
