@@ -47,8 +47,11 @@ export function compareBytes(a: string, b: string): number {
 
 /** Sets with at most this many names are scanned; larger ones get an index. */
 const SCAN_LIMIT = 8;
-/** Results of `//` and of dynamic attributes kept per shape. */
-const CACHED_RESULTS = 8;
+/**
+ * Results of `//` and of dynamic attributes kept per shape: enough for a loop that adds one of
+ * a few dozen names at each step (`acc // { ${name} = ...; }`) to find its shapes again.
+ */
+const CACHED_RESULTS = 64;
 
 interface MergeResult {
   right: AttrShape;
@@ -60,7 +63,7 @@ interface MergeResult {
 /** The layout of a set: its names in Nix's order and where they were defined. */
 export class AttrShape {
   private index: Map<string, number> | undefined = undefined;
-  private merges: MergeResult[] | undefined = undefined;
+  private merges: Map<AttrShape, MergeResult> | undefined = undefined;
   private extensions: Map<string, AttrShape> | undefined = undefined;
   private withoutPositions: AttrShape | undefined = undefined;
 
@@ -88,10 +91,8 @@ export class AttrShape {
 
   /** The shape of `a // b` for a of this shape and b of `right`, with how to fill its values. */
   merge(right: AttrShape): MergeResult {
-    const merges = this.merges;
-    if (merges !== undefined) {
-      for (let i = 0; i < merges.length; i++) if (merges[i].right === right) return merges[i];
-    }
+    const cached = this.merges?.get(right);
+    if (cached !== undefined) return cached;
     const a = this.names;
     const b = right.names;
     const names: string[] = [];
@@ -105,14 +106,24 @@ export class AttrShape {
     }
     while (i < a.length) { names.push(a[i]); plan.push(i++); }
     while (j < b.length) { names.push(b[j]); plan.push(~j++); }
+    const result = { right, shape: this.overriddenBy(right, names), plan: Int32Array.from(plan) };
+    const cache = this.merges ?? (this.merges = new Map());
+    if (cache.size >= CACHED_RESULTS) cache.clear();
+    cache.set(right, result);
+    return result;
+  }
+
+  /**
+   * The shape of this one overridden by `right`, with `names` (both's, merged). This shape
+   * itself when right adds no name and defines each of its names where this one does (a loop
+   * updating a set with sets of one literal): the set's shape then stays the same at each step.
+   */
+  private overriddenBy(right: AttrShape, names: string[]): AttrShape {
+    if (names.length === this.names.length && right.names.every((n) => sameDefinition(this.positions, right.positions, n))) return this;
     const positions = this.positions === undefined && right.positions === undefined
       ? undefined
       : new LayeredPositions(this.positions, right.positions, (n) => right.indexOf(n) >= 0);
-    const result = { right, shape: new AttrShape(names, positions), plan: Int32Array.from(plan) };
-    const cache = this.merges ?? (this.merges = []);
-    if (cache.length >= CACHED_RESULTS) cache.shift();
-    cache.push(result);
-    return result;
+    return new AttrShape(names, positions);
   }
 
   /** The same names, without positions (as builtins that make a set from another's names give). */
@@ -137,10 +148,11 @@ export class AttrShape {
   }
 }
 
-function sameDefinition(a: AttrPositions | undefined, b: AttrPositions, name: string): boolean {
+/** Whether both define the name at the same place (or neither has a position for it). */
+function sameDefinition(a: AttrPositions | undefined, b: AttrPositions | undefined, name: string): boolean {
   const pa = a?.get(name);
-  const pb = b.get(name);
-  return pa !== undefined && pb !== undefined && pa.source === pb.source && pa.offset === pb.offset;
+  const pb = b?.get(name);
+  return pa === undefined ? pb === undefined : pb !== undefined && pa.source === pb.source && pa.offset === pb.offset;
 }
 
 export class NixAttrs {
