@@ -18,7 +18,17 @@ Commands:
   serve         run the evaluation service over HTTP (nixeval serve --help)
 `;
 
+/**
+ * V8's budget for inlining into one optimised function, lowered from 920 bytes of bytecode:
+ * the compiled tier makes hundreds of small JS functions that call the same runtime helpers,
+ * and inlining those helpers into each made TurboFan's compile time (CPU on its own threads)
+ * a large part of a cold evaluation of real code; measured in BENCHMARKS.md (Evaluation).
+ */
+const INLINING_BUDGET_FLAG = '--max-inlined-bytecode-size-cumulative=300';
+
 async function main(argv: string[]): Promise<number> {
+  // Before any evaluator code is optimised; worker threads share the process's flags.
+  process.getBuiltinModule('node:v8').setFlagsFromString(INLINING_BUDGET_FLAG);
   const [command, ...rest] = argv;
   switch (command) {
     case 'instantiate':
