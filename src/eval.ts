@@ -23,7 +23,7 @@ import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
 import { derivationConstant } from './builtins/derivation.js';
-import { VM } from './vm/vm.js';
+import { type Tier, VM } from './vm/vm.js';
 import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
 import { allBuiltins, buildGlobals, constants } from './builtins/index.js';
@@ -62,6 +62,11 @@ export interface EvaluateOptions {
    * the JS stack (C++ Nix's default is 10000).
    */
   maxCallDepth?: number;
+  /**
+   * Which tiers run the code: 'compiled' (hot code as JS functions, in front of the VM; the
+   * default, or NIXEVAL_TIER) or 'vm' (the frame-stack VM alone). See src/codegen/.
+   */
+  tier?: Tier;
   /** C++ Nix's `--lint-*` settings. */
   lints?: ParseOptions['lints'];
   /** Called every few thousand VM instructions; throw (e.g. a `memory-limit` NixError) to stop. */
@@ -156,7 +161,7 @@ export class Evaluation implements EvalState, IOEvalState {
     }
     this.globalNames = scope.names;
     this.scope = scope;
-    this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline, checkLimits: options.checkLimits, maxCallDepth: this.settings.maxCallDepth });
+    this.vm = new VM({ globals: this.globals, state: this, deadline: options.deadline, checkLimits: options.checkLimits, maxCallDepth: this.settings.maxCallDepth, tier: options.tier });
   }
 
   /**
@@ -308,7 +313,7 @@ export class Evaluation implements EvalState, IOEvalState {
       if (a.kind === 'expr') map.set(a.name, new Thunk(this.compileSource(Source.fromUtf8(Source.STRING, a.value, this.cwd)), [null]));
       else map.set(a.name, a.kind === 'string' ? Buffer.from(a.value, 'utf8').toString('latin1') : a.value);
     }
-    return new NixAttrs(map);
+    return NixAttrs.fromMap(map);
   }
 }
 

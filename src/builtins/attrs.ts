@@ -45,7 +45,7 @@ function* unsafeGetAttrPosGen(args: Value[]): Gen {
   const pos = set.has(name) ? set.positions?.get(name) : undefined;
   if (!pos) return null;
   const { line, column } = pos.source.lineCol(pos.offset);
-  return new NixAttrs(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
+  return NixAttrs.fromMap(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
 }
 
 function* removeAttrsGen(args: Value[]): Gen {
@@ -57,9 +57,13 @@ function* removeAttrsGen(args: Value[]): Gen {
   }
   // Always a new set, as in C++ Nix (it is a different set for «repeated» in output); the
   // attributes keep their positions.
-  const map = new Map<string, Value>();
-  for (const [k, v] of set.map) if (!names.has(k)) map.set(k, v);
-  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map, set.positions);
+  const keys = set.keys();
+  const kept: string[] = [];
+  const values: Value[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (!names.has(keys[i])) { kept.push(keys[i]); values.push(set.values[i]); }
+  }
+  return kept.length === 0 ? NixAttrs.EMPTY : NixAttrs.fromSorted(kept, values, set.positions);
 }
 
 function* listToAttrsGen(args: Value[]): Gen {
@@ -90,23 +94,26 @@ function* listToAttrsGen(args: Value[]): Gen {
     map.set(name, getAttrCtx(set, 'value', 'in a {name=...; value=...;} pair'));
     positions.set(name, set.positions?.get('value'));
   }
-  return new NixAttrs(map, { get: (name) => positions.get(name) });
+  return NixAttrs.fromMap(map, { get: (name) => positions.get(name) });
 }
 
 function* intersectAttrsGen(args: Value[]): Gen {
   const left = attrsCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.intersectAttrs');
   const right = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.intersectAttrs');
-  const map = new Map<string, Value>();
+  // Whichever set is smaller is walked (in order, so the names stay sorted).
+  const names: string[] = [];
+  const values: Value[] = [];
   if (left.size < right.size) {
-    for (const k of left.map.keys()) {
-      const v = right.get(k);
-      if (v !== undefined) map.set(k, v);
+    for (const k of left.keys()) {
+      const i = right.shape.indexOf(k);
+      if (i >= 0) { names.push(k); values.push(right.values[i]); }
     }
   } else {
-    for (const [k, v] of right.map) if (left.has(k)) map.set(k, v);
+    const keys = right.keys();
+    for (let i = 0; i < keys.length; i++) if (left.has(keys[i])) { names.push(keys[i]); values.push(right.values[i]); }
   }
   // The attributes are those of the second set, positions included.
-  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map, right.positions);
+  return names.length === 0 ? NixAttrs.EMPTY : NixAttrs.fromSorted(names, values, right.positions);
 }
 
 function* catAttrsGen(args: Value[]): Gen {
@@ -132,7 +139,7 @@ function functionArgsImpl([f]: Value[]): Value {
   const map = new Map<string, Value>();
   for (const e of formals.entries) map.set(e.name, e.def !== null);
   // Each attribute is at its formal, as C++ Nix's functionArgs (for unsafeGetAttrPos).
-  return new NixAttrs(map, formals.positions);
+  return NixAttrs.fromMap(map, formals.positions);
 }
 
 /** Gives back its argument unforced: `Thunk.apply(IDENTITY, [v])` is v held in a pending thunk. */
@@ -147,9 +154,10 @@ function* mapAttrsGen(args: Value[]): Gen {
   // thunk holds a lambda, do). nixeval passes a lambda literal unthunked: hold it in a
   // pending thunk, shared by all attributes, to keep that difference.
   const f = args[0] instanceof Thunk ? args[0] : Thunk.apply(IDENTITY, [args[0]]);
-  const map = new Map<string, Value>();
-  for (const [k, v] of set.map) map.set(k, Thunk.apply(f, [k, v]));
-  return new NixAttrs(map);
+  const keys = set.keys();
+  const values: Value[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) values[i] = Thunk.apply(f, [keys[i], set.values[i]]);
+  return new NixAttrs(set.shape.unpositioned(), values);
 }
 
 function* zipAttrsWithGen(args: Value[]): Gen {
@@ -161,16 +169,17 @@ function* zipAttrsWithGen(args: Value[]): Gen {
       yield* force(list[i]),
       'while evaluating a value of the list passed as second argument to builtins.zipAttrsWith',
     );
-    for (const [k, v] of set.map) {
-      const g = groups.get(k);
-      if (g) g.push(v);
-      else groups.set(k, [v]);
+    const keys = set.keys();
+    for (let j = 0; j < keys.length; j++) {
+      const g = groups.get(keys[j]);
+      if (g) g.push(set.values[j]);
+      else groups.set(keys[j], [set.values[j]]);
     }
   }
   if (groups.size === 0) return NixAttrs.EMPTY;
   const map = new Map<string, Value>();
   for (const [k, vs] of groups) map.set(k, Thunk.apply(f, [k, vs]));
-  return new NixAttrs(map);
+  return NixAttrs.fromMap(map);
 }
 
 export const attrsBuiltins: BuiltinSpec[] = [

@@ -104,7 +104,7 @@ export function* deepForce(root: Value): Gen {
  * (this decides which error a broken derivation reports). The rest go in sorted order.
  */
 const FIRST_FORCED = ['outPath', 'drvPath', 'type'];
-function forcingOrder(set: NixAttrs): string[] {
+function forcingOrder(set: NixAttrs): readonly string[] {
   const keys = set.keys();
   if (!FIRST_FORCED.some((k) => set.has(k))) return keys;
   return [...FIRST_FORCED.filter((k) => set.has(k)), ...keys.filter((k) => !FIRST_FORCED.includes(k))];

@@ -494,7 +494,7 @@ export function parseJSON(text: string): Value {
     }
     if (last === Tok.EndObject) {
       stack.pop();
-      add(new NixAttrs(top.map));
+      add(NixAttrs.fromMap(top.map));
       skipToStateEvaluation = true;
       continue;
     }
@@ -754,7 +754,7 @@ export function parseTOML(text: string, timestamps: boolean): Value {
     if (typeof x === 'boolean') return x;
     if (x instanceof TomlStamp) {
       if (!timestamps) throw tomlError('Dates and times are not supported');
-      return new NixAttrs(new Map<string, Value>([['_type', 'timestamp'], ['value', x.toString()]]));
+      return NixAttrs.fromMap(new Map<string, Value>([['_type', 'timestamp'], ['value', x.toString()]]));
     }
     throw tomlError(`unsupported TOML value ${String(x)}`);
   };
@@ -791,7 +791,7 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
     let v: Value;
     if (finished) {
       stack.pop();
-      v = f.kind === 'table' ? new NixAttrs(f.map) : f.list;
+      v = f.kind === 'table' ? NixAttrs.fromMap(f.map) : f.list;
       if (stack.length === 0) { done = v; break; }
     } else {
       const sub = open(child);
