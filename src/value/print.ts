@@ -1,7 +1,8 @@
 // Prints values as `nix-instantiate --eval` does, and in the shortened form C++ Nix uses in
 // error messages (at most 10 levels deep, 10 attributes and 10 list items in all, then
 // «N attributes elided»). Iterative over an explicit stack, so data nested to any depth
-// prints without JS recursion. Unevaluated thunks print as «thunk»; a set or list met a
+// prints without JS recursion. Unevaluated thunks print as «thunk» (as <CODE> in the output
+// of nix-instantiate --eval); a set or list met a
 // second time prints as «repeated» when repeats are tracked.
 
 import { formatFloat } from './float.js';
@@ -12,6 +13,7 @@ import { utf8ToBytes } from '../syntax/source.js';
 // Output is a byte string; these markers are UTF-8.
 const THUNK = utf8ToBytes('«thunk»');
 const REPEATED = utf8ToBytes('«repeated»');
+const POTENTIAL_RECURSION = utf8ToBytes('«potential infinite recursion»');
 
 export interface PrintOptions {
   /** Track sets and lists already printed and show «repeated» for them (output printing). */
@@ -24,6 +26,11 @@ export interface PrintOptions {
   maxListItems?: number;
   /** Show functions as C++ Nix does in errors: «lambda f @ file:line:col», «primop map». */
   describeFunctions?: boolean;
+  /**
+   * As C++ Nix's printAmbiguous (the output of nix-instantiate --eval): an unevaluated value
+   * is `<CODE>`, one under evaluation «potential infinite recursion».
+   */
+  ambiguous?: boolean;
 }
 
 /** What C++ Nix prints of a value inside an error message. */
@@ -79,7 +86,10 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     stack.pop();
     let v = f.raw;
     if (v instanceof Thunk) {
-      if (v.state !== ThunkState.Done) { out.push(THUNK); continue; }
+      if (v.state !== ThunkState.Done) {
+        out.push(!options.ambiguous ? THUNK : v.state === ThunkState.Blackhole ? POTENTIAL_RECURSION : '<CODE>');
+        continue;
+      }
       v = v.value!;
     }
     if (v === null) { out.push('null'); continue; }
