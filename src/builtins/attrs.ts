@@ -7,7 +7,9 @@
 // see lists.ts for the shared helpers.
 
 import { NixError } from '../errors/errors.js';
-import { Builtin, type BuiltinSpec, Closure, compareBytes, force, NixAttrs, Thunk, type Value } from '../value/values.js';
+import {
+  type AttrPosition, Builtin, type BuiltinSpec, Closure, compareBytes, force, NixAttrs, Thunk, type Value,
+} from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import {
   attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
@@ -53,10 +55,11 @@ function* removeAttrsGen(args: Value[]): Gen {
   for (let i = 0; i < list.length; i++) {
     names.add(stringNoCtx(yield* force(list[i]), 'while evaluating the values of the second argument passed to builtins.removeAttrs'));
   }
-  // Always a new set, as in C++ Nix (it is a different set for «repeated» in output).
+  // Always a new set, as in C++ Nix (it is a different set for «repeated» in output); the
+  // attributes keep their positions.
   const map = new Map<string, Value>();
   for (const [k, v] of set.map) if (!names.has(k)) map.set(k, v);
-  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map);
+  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map, set.positions);
 }
 
 function* listToAttrsGen(args: Value[]): Gen {
@@ -78,13 +81,16 @@ function* listToAttrsGen(args: Value[]): Gen {
   // Stable: among equal names the earliest element stays first.
   entries.sort((a, b) => compareBytes(a.name, b.name));
   const map = new Map<string, Value>();
+  // Each attribute is where its pair's `value` is (for unsafeGetAttrPos and traces).
+  const positions = new Map<string, AttrPosition | undefined>();
   let prev: string | undefined;
   for (const { name, set } of entries) {
     if (name === prev) continue;
     prev = name;
     map.set(name, getAttrCtx(set, 'value', 'in a {name=...; value=...;} pair'));
+    positions.set(name, set.positions?.get('value'));
   }
-  return new NixAttrs(map);
+  return new NixAttrs(map, { get: (name) => positions.get(name) });
 }
 
 function* intersectAttrsGen(args: Value[]): Gen {
@@ -99,7 +105,8 @@ function* intersectAttrsGen(args: Value[]): Gen {
   } else {
     for (const [k, v] of right.map) if (left.has(k)) map.set(k, v);
   }
-  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map);
+  // The attributes are those of the second set, positions included.
+  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map, right.positions);
 }
 
 function* catAttrsGen(args: Value[]): Gen {

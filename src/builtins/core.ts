@@ -3,7 +3,9 @@
 // toString and typeOf. (`import` is in io.ts with the other builtins that read files.)
 
 import { NixError } from '../errors/errors.js';
-import { addInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
+import { addInt, compareInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
+import { formatFloat } from '../value/float.js';
+import { asInt, forceInt, lazyBuiltin } from './strings-args.js';
 import {
   Builtin, type BuiltinSpec, Closure, type EvalState, force, NixAttrs, NixFloat, NixPath, NixString, type Request, typeOf,
   type Value,
@@ -29,10 +31,13 @@ function isInt(v: Value): v is NixInt {
  * `add`, `sub` and `mul`: integers unless either operand is a float. Their errors name the
  * operation ("while evaluating the first argument of the addition"), as in C++ Nix.
  */
-function arith(name: string, operation: string, intOp: (a: NixInt, b: NixInt) => NixInt, floatOp: (a: number, b: number) => number): BuiltinSpec {
+function arith(
+  name: string, operation: string, intOp: (a: NixInt, b: NixInt) => NixInt, floatOp: (a: number, b: number) => number,
+  floatFirstCtx = `while evaluating the first argument of the ${operation}`,
+): BuiltinSpec {
   const ctx = (i: number) => `while evaluating the ${i === 0 ? 'first' : 'second'} argument of the ${operation}`;
   return defineBuiltin(name, 2, ([a, b]) => {
-    if (a instanceof NixFloat || b instanceof NixFloat) return new NixFloat(floatOp(withContext(expectNumber, a, ctx(0)), withContext(expectNumber, b, ctx(1))));
+    if (a instanceof NixFloat || b instanceof NixFloat) return new NixFloat(floatOp(withContext(expectNumber, a, floatFirstCtx), withContext(expectNumber, b, ctx(1))));
     return intOp(withContext(expectInt, a, ctx(0)), withContext(expectInt, b, ctx(1)));
   });
 }
@@ -114,7 +119,8 @@ function* toStringGen(v: Value): Gen {
 export const coreBuiltins: BuiltinSpec[] = [
   arith('add', 'addition', addInt, (a, b) => a + b),
   arith('sub', 'subtraction', subInt, (a, b) => a - b),
-  arith('mul', 'multiplication', mulInt, (a, b) => a * b),
+  // (C++ Nix's message for a float multiplication's first operand lacks "argument".)
+  arith('mul', 'multiplication', mulInt, (a, b) => a * b, 'while evaluating the first of the multiplication'),
   defineBuiltin('div', 2, ([a, b]) => {
     // The divisor is checked first, as C++ Nix does.
     const bn = withContext(expectNumber, b, 'while evaluating the second operand of the division');
@@ -125,11 +131,11 @@ export const coreBuiltins: BuiltinSpec[] = [
     return divInt(withContext(expectInt, a, 'while evaluating the first operand of the division'), expectInt(b));
   }),
   defineBuiltin('lessThan', 2, ([a, b]) => lessThanGen(a, b)),
-  defineBuiltin('bitAnd', 2, ([a, b]) => normaliseInt(toBig(expectInt(a)) & toBig(expectInt(b)))),
-  defineBuiltin('bitOr', 2, ([a, b]) => normaliseInt(toBig(expectInt(a)) | toBig(expectInt(b)))),
-  defineBuiltin('bitXor', 2, ([a, b]) => normaliseInt(toBig(expectInt(a)) ^ toBig(expectInt(b)))),
-  defineBuiltin('ceil', 1, ([a]) => floatToInt(Math.ceil(expectNumber(a)), 'ceil')),
-  defineBuiltin('floor', 1, ([a]) => floatToInt(Math.floor(expectNumber(a)), 'floor')),
+  bitwise('bitAnd', (a, b) => a & b),
+  bitwise('bitOr', (a, b) => a | b),
+  bitwise('bitXor', (a, b) => a ^ b),
+  defineBuiltin('ceil', 1, ([a]) => roundToInt(a, Math.ceil(expectNumber(a)))),
+  defineBuiltin('floor', 1, ([a]) => roundToInt(a, Math.floor(expectNumber(a)))),
 
   defineBuiltin('typeOf', 1, ([v]) => typeOf(v)),
   defineBuiltin('isNull', 1, ([v]) => v === null),
@@ -152,8 +158,9 @@ export const coreBuiltins: BuiltinSpec[] = [
   }),
   defineBuiltin('tryEval', 1, function* ([v]) {
     try {
-      const r = yield* force(v);
-      return attrsOf([['success', true], ['value', r]]);
+      yield* force(v);
+      // The value is the argument itself (the same place).
+      return attrsOf([['success', true], ['value', v]]);
     } catch (e) {
       if (e instanceof NixError && e.catchable) return attrsOf([['success', false], ['value', false]]);
       throw e;
@@ -172,7 +179,7 @@ export const coreBuiltins: BuiltinSpec[] = [
     return yield* force(b);
   }, { lazy: [1] }),
   defineBuiltin('warn', 2, function* ([m, b], ctx) {
-    const msg = withContext(expectString, m, 'while evaluating the first argument passed to builtins.warn').s;
+    const msg = withContext(expectString, m, 'while evaluating the first argument; the message passed to builtins.warn').s;
     ctx.state.emitLine(formatEvaluationWarning(msg));
     if (ctx.state.settings.abortOnWarn) {
       // Not catchable by tryEval, as in C++ Nix: the point is the trace to the warning.
@@ -190,7 +197,10 @@ export const coreBuiltins: BuiltinSpec[] = [
       return yield* force(v);
     } catch (e) {
       if (e instanceof NixError) {
-        const r = yield* coerceToString(c, { coerceMore: false, copyToStore: false });
+        const r = yield* coerceToString(c, {
+          coerceMore: false, copyToStore: false,
+          errorCtx: { message: 'while evaluating the error message passed to builtins.addErrorContext' },
+        });
         // Shown even where a trace without --show-trace is cut (C++ Nix's TracePrint::Always).
         e.addTrace(r.s, undefined, 'always');
       }
@@ -209,9 +219,37 @@ function formatEvaluationWarning(msg: string): string {
   return `${prefix} ${msg.split('\n').join('\n' + ' '.repeat(prefix.length + 1))}`;
 }
 
-function floatToInt(x: number, _name: string): NixInt {
-  if (Number.isSafeInteger(x)) return x;
-  if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 63) throw new NixError('eval', `integer overflow`);
-  return normaliseInt(BigInt(x));
+/**
+ * `bitAnd` and friends: the first argument is forced and checked before the second is
+ * forced, as C++ Nix's forceInt does one after the other.
+ */
+function bitwise(name: string, op: (a: bigint, b: bigint) => bigint): BuiltinSpec {
+  const ctx = (i: number) => `while evaluating the ${i === 0 ? 'first' : 'second'} argument passed to builtins.${name}`;
+  return lazyBuiltin(name, 2, function* (args) {
+    const a = asInt(args[0]) ?? (yield* forceInt(args[0], ctx(0)));
+    const b = asInt(args[1]) ?? (yield* forceInt(args[1], ctx(1)));
+    return normaliseInt(op(toBig(a), toBig(b)));
+  });
+}
+
+const ISSUE_12899 = 'Due to a bug (see https://github.com/NixOS/nix/issues/12899)';
+
+/**
+ * `ceil` and `floor` of `arg`, already rounded as a double: an integer if in range. An
+ * integer argument goes through a double as in C++ Nix, which refuses what that changes.
+ */
+function roundToInt(arg: Value, rounded: number): NixInt {
+  const isInt = typeof arg === 'number' || typeof arg === 'bigint';
+  if (!(rounded >= -(2 ** 63) && rounded < 2 ** 63)) {
+    if (isInt) {
+      throw new NixError('eval', `${ISSUE_12899} the NixInt argument ${arg} caused undefined behavior in previous Nix versions.\n\tFuture Nix versions might implement the correct behavior.`);
+    }
+    throw new NixError('eval', `NixFloat argument ${formatFloat((arg as NixFloat).value)} is not in the range of NixInt`);
+  }
+  const r = Number.isSafeInteger(rounded) ? rounded : normaliseInt(BigInt(rounded));
+  if (isInt && compareInt(arg, r) !== 0) {
+    throw new NixError('eval', `${ISSUE_12899} a loss of precision occurred in previous Nix versions because the NixInt argument ${arg} was rounded to ${r}.\n\tFuture Nix versions might implement the correct behavior.`);
+  }
+  return r;
 }
 

@@ -131,7 +131,7 @@ function addContext(into: Set<string>, from: ReadonlySet<string> | undefined): v
 }
 
 function showPos(pos: SourcePos | undefined): string {
-  if (!pos) return '«none»';
+  if (!pos) return utf8ToBytes('«none»');
   const lc = pos.source.lineCol(pos.offset);
   return `${pos.source.origin}:${lc.line}:${lc.column}`;
 }

@@ -364,8 +364,9 @@ export const ioBuiltins: BuiltinSpec[] = [
   }, { doc: 'Evaluates the Nix file at a path (a directory means its default.nix); once per evaluation.' }),
 
   defineBuiltin('scopedImport', 2, function* ([scope0, file], ctx) {
-    const scope = attrsCtx(yield* force(scope0), 'while evaluating the first argument passed to builtins.scopedImport');
+    // The path first, then the scope, as C++ Nix.
     const path = yield* pathOf(file, 'scopedImport');
+    const scope = attrsCtx(yield* force(scope0), 'while evaluating the first argument passed to builtins.scopedImport');
     return yield* ioState(ctx.state).scopedImport(path, scope);
   }, { lazy: [0, 1], doc: 'Like import, with the attributes of a set in scope in the file.' }),
 

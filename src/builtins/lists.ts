@@ -15,7 +15,7 @@ import {
   ThunkState, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
-import { equalGen, lessThanGen } from '../vm/ops.js';
+import { equalPlacesGen, lessThanGen } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
 
 export type Gen<T = Value> = Generator<Request, T, Value>;
@@ -190,7 +190,11 @@ function* foldlGen(args: Value[]): Gen {
   // The initial value is passed on unevaluated; only an empty list returns (and forces) it.
   if (list.length === 0) return yield* force(args[1]);
   let acc = args[1];
-  for (let i = 0; i < list.length; i++) acc = yield* callFn(f, [acc, list[i]]);
+  for (let i = 0; i < list.length; i++) {
+    // Each result is a new place, not the place it was taken from (`elem` tells them apart).
+    if (i > 0 && typeof acc === 'object' && acc !== null) acc = Thunk.evaluated(acc);
+    acc = yield* callFn(f, [acc, list[i]]);
+  }
   return acc;
 }
 
@@ -250,11 +254,9 @@ function* elemAtGen(args: Value[]): Gen {
 
 function* elemGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.elem');
-  if (list.length === 0) return false;
-  // C++ Nix's eqValues forces the needle first, then the element.
-  yield* force(args[0]);
+  // The needle and each element are places: `elem f [ f ]` is true for a function f.
   for (let i = 0; i < list.length; i++) {
-    if (yield* equalGen(args[0], list[i])) return true;
+    if (yield* equalPlacesGen(args[0], list[i])) return true;
   }
   return false;
 }
@@ -415,8 +417,9 @@ function* sortGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.sort');
   if (list.length === 0) return list;
   const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.sort');
-  const a: Value[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) a[i] = yield* force(list[i]);
+  // Every element is forced first; the sorted list holds the elements themselves.
+  const a: Value[] = list.slice();
+  for (let i = 0; i < list.length; i++) yield* force(list[i]);
   let less: Less;
   if (isLessThanPrimop(f)) {
     // As C++ Nix: `sort lessThan` compares directly, without calling the primop.
@@ -445,10 +448,11 @@ function* partitionGen(args: Value[]): Gen {
   const right: Value[] = [];
   const wrong: Value[] = [];
   for (let i = 0; i < list.length; i++) {
-    const x = yield* force(list[i]);
-    const r = yield* callFn(f, [x]);
-    if (boolCtx(r, 'while evaluating the return value of the partition function passed to builtins.partition')) right.push(x);
-    else wrong.push(x);
+    // Forced first, as C++ Nix does; the lists hold the elements themselves (the same places).
+    yield* force(list[i]);
+    const r = yield* callFn(f, [list[i]]);
+    if (boolCtx(r, 'while evaluating the return value of the partition function passed to builtins.partition')) right.push(list[i]);
+    else wrong.push(list[i]);
   }
   return new NixAttrs(new Map<string, Value>([['right', right], ['wrong', wrong]]));
 }
@@ -593,6 +597,7 @@ function* genericClosureGen(args: Value[]): Gen {
   const result: Value[] = [];
   const keys = new KeyTracker();
   for (let head = 0; head < queue.length; head++) {
+    // The result holds the elements themselves (the same places), as the operator gets them.
     const e0 = queue[head];
     queue[head] = null;
     let e: NixAttrs;
@@ -609,12 +614,15 @@ function* genericClosureGen(args: Value[]): Gen {
     }
     const key = yield* force(keyV);
     if (!(yield* keys.insert(key, e))) continue;
-    result.push(e);
+    result.push(e0);
 
     try {
-      const r = yield* callFn(op, [e]);
+      const r = yield* callFn(op, [e0]);
       const next = listCtx(r, 'while evaluating the return value of the `operator` passed to builtins.genericClosure');
-      for (let i = 0; i < next.length; i++) queue.push(yield* force(next[i]));
+      for (let i = 0; i < next.length; i++) {
+        yield* force(next[i]);
+        queue.push(next[i]);
+      }
     } catch (err) {
       throw withContext(err, `while calling operator on genericClosure element ${printForError(e)}`);
     }

@@ -176,8 +176,8 @@ function* split(args: Value[]): Gen {
   const v = isPending(args[1]) ? yield args[1] : args[1];
   const s = (asString(v) ?? (yield* forceString(v, 'while evaluating the second argument passed to builtins.split'))).s;
   const matches = withRegex(re, () => regex.searchAll(s));
-  // No match: the string itself, context and all.
-  if (matches.length === 0) return [v];
+  // No match: the argument itself (the same place), context and all.
+  if (matches.length === 0) return [args[1]];
   const out: Value[] = [];
   let prev = 0;
   for (const m of matches) {

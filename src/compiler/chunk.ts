@@ -118,7 +118,7 @@ export interface Chunk {
 export interface FormalsInfo {
   /** Environment slot of each formal (1-based within the lambda's environment). */
   /** In the order C++ Nix binds them: sorted by name. */
-  entries: { name: string; slot: number; def: Chunk | null; alias?: number }[];
+  entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number } }[];
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */
   names: Set<string>;

@@ -17,6 +17,8 @@ interface Scope {
   isWith: boolean;
   /** Bindings whose slots are being filled: a bare variable referring to them needs a thunk. */
   initializing: boolean;
+  /** While initializing: the slots already filled, which a variable may read directly. */
+  filled: Set<number>;
   parent: Scope | null;
 }
 
@@ -63,6 +65,18 @@ class ChunkBuilder {
     this.code[operandIndex] = this.code.length;
   }
 
+  /** Where the code ends now, to undo what is emitted after it (see `reset`). */
+  mark(): { code: number; consts: number; regions: number } {
+    return { code: this.code.length, consts: this.consts.length, regions: this.regions.length };
+  }
+
+  reset(m: { code: number; consts: number; regions: number }): void {
+    this.code.length = m.code;
+    this.positions.length = m.code;
+    this.consts.length = m.consts;
+    this.regions.length = m.regions;
+  }
+
   finish(): Chunk {
     return { code: this.code, consts: this.consts, positions: this.positions, regions: this.regions, source: this.source, name: this.name };
   }
@@ -89,6 +103,8 @@ export function compile(ast: Expr, source: Source, options: CompileOptions): Chu
 class Compiler {
   private b: ChunkBuilder;
   private scope: Scope | null = null;
+  /** How many variables were compiled as thunks because their binding was not filled yet. */
+  private unfilledReads = 0;
 
   constructor(private readonly source: Source, private readonly options: CompileOptions) {
     this.b = new ChunkBuilder(source, '«top»');
@@ -102,7 +118,7 @@ class Compiler {
   // ---- scopes
 
   private pushScope(names: string[], isWith = false): Scope {
-    const s: Scope = { names: new Map(), isWith, initializing: false, parent: this.scope };
+    const s: Scope = { names: new Map(), isWith, initializing: false, filled: new Set(), parent: this.scope };
     names.forEach((n, i) => s.names.set(n, i + 1));
     this.scope = s;
     return s;
@@ -130,19 +146,26 @@ class Compiler {
   /** Compiles `body` into a separate chunk run in the current environment. */
   private subChunk(name: string, body: (c: this) => void): Chunk {
     const saved = this.b;
-    // A nested chunk runs only once forced or called, when the scopes around it have been
-    // filled: there a variable is its binding's value itself, as in C++ Nix, not a thunk
-    // reading it (which would be one more frame, e.g. a position for infinite recursion).
+    this.b = new ChunkBuilder(this.source, name);
+    this.deferred(() => body(this));
+    const chunk = this.b.finish();
+    this.b = saved;
+    return chunk;
+  }
+
+  /**
+   * Compiles code that runs only once forced or called, when the scopes around it have been
+   * filled: there a variable is its binding's value itself, as in C++ Nix, not a thunk
+   * reading it (which would be one more frame, e.g. a position for infinite recursion, and
+   * another place: `let l = [ f ]; f = x: x; in elem f l` is true).
+   */
+  private deferred(body: () => void): void {
     const filling: Scope[] = [];
     for (let s = this.scope; s; s = s.parent) {
       if (s.initializing) { s.initializing = false; filling.push(s); }
     }
-    this.b = new ChunkBuilder(this.source, name);
-    body(this);
-    const chunk = this.b.finish();
-    this.b = saved;
+    body();
     for (const s of filling) s.initializing = true;
-    return chunk;
   }
 
   // ---- expressions
@@ -197,8 +220,15 @@ class Compiler {
   /** Compiles e leaving a value or a thunk of it on the stack, evaluating nothing now. */
   private compileLazy(e: Expr): void {
     if (isCheap(e)) {
+      // A list or set built now, while a `let` or `rec` is filled, cannot hold a binding
+      // not filled yet: C++ Nix builds it later, from a thunk, holding the binding itself.
+      // So does nixeval when the literal needs such a binding.
+      const mark = this.b.mark();
+      const before = this.unfilledReads;
       this.compile(e);
-      return;
+      if (this.unfilledReads === before) return;
+      this.b.reset(mark);
+      this.unfilledReads = before;
     }
     if (e.kind === 'Var') {
       this.compileVarLazy(this.resolveVar(e), e, describe(e));
@@ -213,10 +243,16 @@ class Compiler {
    * filled may not have its value yet, and a `with` lookup evaluates: both become a thunk.
    */
   private compileVarLazy(r: Resolution, v: ExprVar, name: string): void {
-    if (r.kind === 'global' || (r.kind === 'local' && !r.scope.initializing)) {
+    if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled.has(r.slot)))) {
       this.emitVar(r, v);
       return;
     }
+    if (r.kind === 'local') this.unfilledReads++;
+    this.emitVarThunk(r, v, name);
+  }
+
+  /** A thunk that reads a variable when forced. */
+  private emitVarThunk(r: Resolution, v: ExprVar, name: string): void {
     const chunk = this.subChunk(name, (c) => {
       c.emitVar(r, v);
       c.b.emit(Op.Force, v.pos);
@@ -495,22 +531,23 @@ class Compiler {
       this.compileLazy(src);
       b.emit(Op.SetLocal, pos, sourceSlot(i));
     });
-    const filled = new Set<number>();
+    // Filled in order of names (C++ Nix goes by the order its symbols were created). A
+    // variable naming a binding filled already is that binding's very value (`x = y` makes
+    // x the same place as y); one not filled yet is a thunk reading it later.
+    const ownThunks = attrs.attrs.has('__overrides');
     names.forEach((name, i) => {
       const def = attrs.attrs.get(name)!;
-      const v = def.kind === 'plain' && def.e.kind === 'Var' ? def.e : undefined;
-      const alias = v ? scope.names.get(v.name) : undefined;
-      // With `__overrides` every attribute gets its own thunk, as in C++ Nix.
-      if (v && alias !== undefined && filled.has(alias) && !attrs.attrs.has('__overrides')) {
-        // `x = y` where y is already bound here: x is y's very thunk, as in C++ Nix.
-        b.emit(Op.Local, v.pos, 0, alias);
+      if (ownThunks && def.kind === 'plain' && def.e.kind === 'Var') {
+        // With `__overrides` every attribute not inherited is a thunk of its own, as in C++ Nix.
+        this.emitVarThunk(this.resolveVar(def.e), def.e, name);
       } else {
         this.compileAttrValue(def.kind, def.e, name, outer, sourceSlot);
       }
       b.emit(Op.SetLocal, def.pos, i + 1);
-      filled.add(i + 1);
+      scope.filled.add(i + 1);
     });
     scope.initializing = false;
+    scope.filled.clear();
     return { names };
   }
 
@@ -601,6 +638,27 @@ class Compiler {
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
     let formals: FormalsInfo | null = null;
+    this.deferred(() => { formals = this.compileLambdaBody(e, scope); });
+    const chunk = this.b.finish();
+    this.b = saved;
+    this.popScope();
+    return { chunk, name: e.name, pos: e.pos, source: this.source, slots: names.length, formals, arg: e.arg };
+  }
+
+  /**
+   * A default that is a variable bound already when the formal is (a formal bound before it,
+   * or a binding of an enclosing scope) is that binding itself, not a thunk reading it, as
+   * C++ Nix binds it (`{ x ? f }: elem x [ f ]` is true).
+   */
+  private formalAlias(v: ExprVar, scope: Scope, bound: Set<number>, slot: number): { depth: number; slot: number } | undefined {
+    const r = this.resolve(v.name, v.pos, scope);
+    if (r.kind !== 'local') return undefined;
+    if (r.depth === 0 && (!bound.has(r.slot) || r.slot === slot)) return undefined;
+    return { depth: r.depth, slot: r.slot };
+  }
+
+  private compileLambdaBody(e: ExprLambda, scope: Scope): FormalsInfo | null {
+    let formals: FormalsInfo | null = null;
     if (e.formals) {
       const sorted = e.formals.entries.map((f, i) => ({ f, slot: i + 2 })).sort((a, b) => (a.f.name < b.f.name ? -1 : a.f.name > b.f.name ? 1 : 0));
       const bound = new Set<number>([1]);
@@ -609,14 +667,12 @@ class Compiler {
         names: new Set(e.formals.entries.map((f) => f.name)),
         positions: new StaticPositions(this.source, new Map(e.formals.entries.map((f) => [f.name, f.pos]))),
         entries: sorted.map(({ f, slot }) => {
-          // A default that is a variable already bound here aliases it (no thunk).
-          const alias = f.def?.kind === 'Var' ? scope.names.get(f.def.name) : undefined;
           bound.add(slot);
           return {
             name: f.name,
             slot,
             def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
-            alias: alias !== undefined && bound.has(alias) && alias !== slot ? alias : undefined,
+            alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot) : undefined,
           };
         }),
       };
@@ -625,10 +681,7 @@ class Compiler {
       this.b.emit(Op.Formals, e.pos, this.b.constant(formals));
     }
     this.compileTail(e.body);
-    const chunk = this.b.finish();
-    this.b = saved;
-    this.popScope();
-    return { chunk, name: e.name, pos: e.pos, source: this.source, slots: names.length, formals, arg: e.arg };
+    return formals;
   }
 }
 

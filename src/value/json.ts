@@ -157,15 +157,7 @@ function addTraces(e: unknown, frames: TraceLink | null): void {
  */
 function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
   if (v instanceof Closure) pos = { source: v.lambda.source, offset: v.lambda.pos };
-  let what: string;
-  if (v instanceof Builtin) {
-    what = v.args.length > 0
-      ? `the partially applied built-in function '${v.spec.name}'`
-      : `the built-in function '${v.spec.name}'`;
-  } else {
-    what = showType(v);
-  }
-  return new NixError('type', `cannot convert ${what} to JSON`, pos);
+  return new NixError('type', `cannot convert ${showType(v)} to JSON`, pos);
 }
 
 function stackOverflow(pos: SourcePos | undefined): NixError {

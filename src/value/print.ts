@@ -14,6 +14,7 @@ import { utf8ToBytes } from '../syntax/source.js';
 const THUNK = utf8ToBytes('«thunk»');
 const REPEATED = utf8ToBytes('«repeated»');
 const POTENTIAL_RECURSION = utf8ToBytes('«potential infinite recursion»');
+const UNKNOWN = utf8ToBytes('«unknown»');
 
 export interface PrintOptions {
   /** Track sets and lists already printed and show «repeated» for them (output printing). */
@@ -138,7 +139,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
       stack.push({ kind: 'attrs', set: v, keys: v.keys(), i: 0, depth: f.depth });
       continue;
     }
-    out.push('«unknown»');
+    out.push(UNKNOWN);
   }
   return out.join('');
 }

@@ -193,6 +193,16 @@ export class Thunk {
   static apply(fn: Value, args: Value[]): Thunk {
     return new Thunk(null, null, fn, args);
   }
+
+  /**
+   * A new place holding an evaluated value, as C++ Nix stores a call's result in a new
+   * Value: equality does not take it for any other place holding the same value.
+   */
+  static evaluated(value: Value): Thunk {
+    const t = new Thunk(null, null);
+    t.complete(value);
+    return t;
+  }
 }
 
 /** A request from a generator builtin: call `fn` with `args` and send back the result. */
@@ -237,7 +247,10 @@ export function typeOf(v: Value): string {
   return 'thunk';
 }
 
-/** The phrase C++ Nix uses in type errors: "an integer", "a string", ... */
+/**
+ * The phrase C++ Nix uses in type errors: "an integer", "a string with context", "the
+ * built-in function 'map'", ...
+ */
 export function showType(v: Value): string {
   if (v === null) return 'null';
   switch (typeof v) {
@@ -245,13 +258,15 @@ export function showType(v: Value): string {
     case 'number': case 'bigint': return 'an integer';
     case 'string': return 'a string';
   }
-  if (v instanceof NixString) return 'a string';
+  if (v instanceof NixString) return v.context.size > 0 ? 'a string with context' : 'a string';
   if (v instanceof NixFloat) return 'a float';
   if (v instanceof NixPath) return 'a path';
   if (Array.isArray(v)) return 'a list';
   if (v instanceof NixAttrs) return 'a set';
   if (v instanceof Closure) return 'a function';
-  if (v instanceof Builtin) return v.args.length > 0 ? 'a partially applied built-in function' : 'a built-in function';
+  if (v instanceof Builtin) {
+    return v.args.length > 0 ? `the partially applied built-in function '${v.spec.name}'` : `the built-in function '${v.spec.name}'`;
+  }
   return 'a thunk';
 }
 

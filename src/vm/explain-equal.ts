@@ -7,7 +7,7 @@ import {
   Builtin, Closure, force, NixAttrs, NixFloat, NixPath, type Request, showType, type Value, isString, stringOf,
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
-import { equalGen } from './ops.js';
+import { equalPlacesGen } from './ops.js';
 
 interface Step {
   message: string;
@@ -45,7 +45,7 @@ export function* explainInequality(a0: Value, b0: Value, opPos: SourcePos | unde
         fail(`list of size '${a.length}' is not equal to list of size '${b.length}', left hand side is '${printForError(a)}', right hand side is '${printForError(b)}'`);
       }
       let i = 0;
-      while (i < a.length && (yield* equalGen(a[i], b[i]))) i++;
+      while (i < a.length && (yield* equalPlacesGen(a[i], b[i]))) i++;
       steps.push({ message: `while comparing list element ${i}`, pos: opPos });
       a = a[i];
       b = b[i];
@@ -64,7 +64,7 @@ export function* explainInequality(a0: Value, b0: Value, opPos: SourcePos | unde
         fail(`attribute names of attribute set '${printForError(a)}' differs from attribute set '${printForError(b)}'`);
       }
       let k = 0;
-      while (k < ka.length && (yield* equalGen(a.get(ka[k])!, b.get(ka[k])!))) k++;
+      while (k < ka.length && (yield* equalPlacesGen(a.get(ka[k])!, b.get(ka[k])!))) k++;
       const name = ka[k];
       steps.push({ message: `while comparing attribute '${name}'`, pos: opPos });
       steps.push({ message: 'where left hand side is', pos: a.positions?.get(name) });

@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, IntegerOverflow, type NixInt } from '../value/int.js';
 import {
-  Builtin, Closure, force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType,
+  force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -49,61 +49,103 @@ function isDerivation(v: NixAttrs): Gen<boolean> {
   })();
 }
 
+/** A list or set whose elements are being compared pairwise. */
+type EqFrame =
+  | { kind: 'list'; a: Value[]; b: Value[]; i: number }
+  | { kind: 'attrs'; a: NixAttrs; b: NixAttrs; keysA: string[]; keysB: string[]; i: number };
+
 /**
- * Deep equality with Nix's rules: ints and floats compare numerically, strings ignore their
- * context, functions are never equal, derivations compare by outPath, and two references to
- * the very same element of a list or set are equal without being forced.
+ * `a == b` with Nix's rules: ints and floats compare numerically, strings ignore their
+ * context, functions are never equal, derivations compare by outPath. The operands
+ * themselves are compared by value (so `f == f` is false for a function).
  */
-export function* equalGen(a0: Value, b0: Value): Gen<boolean> {
-  // The operands themselves are compared by value (so `f == f` is false for a function);
-  // elements of lists and sets are first compared by identity, as C++ Nix compares the
-  // pointers to them.
-  const work: [Value, Value][] = [];
-  let ra: Value = a0;
-  let rb: Value = b0;
-  for (let first = true; ; first = false) {
-    if (!first) {
-      if (work.length === 0) break;
-      [ra, rb] = work.pop()!;
-      if (ra === rb && typeof ra === 'object' && ra !== null) continue;
-    }
+export function equalGen(a: Value, b: Value): Gen<boolean> {
+  return equalValuesGen(a, b, false);
+}
+
+/**
+ * C++ Nix's eqValues on two places holding values (list elements, attribute values, the
+ * arguments of `elem`): both are forced, then one and the same place is equal to itself
+ * without looking at its value (so `[ f ] == [ f ]` is true for a function f, and a
+ * derivation compared with itself is not asked for its outPath). A place is a thunk, or a
+ * value stored directly (a closure, set, list...): the same thunk, or the same object, is
+ * the same place.
+ */
+export function equalPlacesGen(a: Value, b: Value): Gen<boolean> {
+  return equalValuesGen(a, b, true);
+}
+
+function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean): Gen<boolean> {
+  // Nested lists and sets are walked with an explicit stack, element by element in C++
+  // Nix's order (for sets: name, then value, attribute after attribute), stopping at the
+  // first difference.
+  const frames: EqFrame[] = [];
+  let ra = a0;
+  let rb = b0;
+  let places = placesAtTop;
+  for (;;) {
     const a = yield* force(ra);
     const b = yield* force(rb);
-    const q = quickEqual(a, b);
-    if (q !== undefined) { if (!q) return false; continue; }
-    const na = numericValue(a);
-    const nb = numericValue(b);
-    if (na !== undefined && nb !== undefined) {
-      if (typeof na === 'bigint' || typeof nb === 'bigint') {
-        if (!(isInt(a) && isInt(b) ? compareInt(a, b) === 0 : Number(na) === Number(nb))) return false;
-      } else if (na !== nb) return false;
-      continue;
-    }
-    if (isString(a) && isString(b)) { if (stringOf(a) !== stringOf(b)) return false; continue; }
-    if (a instanceof NixPath && b instanceof NixPath) { if (a.path !== b.path) return false; continue; }
-    if (Array.isArray(a) && Array.isArray(b)) {
-      if (a.length !== b.length) return false;
-      for (let i = a.length - 1; i >= 0; i--) work.push([a[i], b[i]]);
-      continue;
-    }
-    if (a instanceof NixAttrs && b instanceof NixAttrs) {
-      if (a === b) continue;
-      if ((yield* isDerivation(a)) && (yield* isDerivation(b))) {
-        const oa = a.get('outPath');
-        const ob = b.get('outPath');
-        if (oa !== undefined && ob !== undefined) { work.push([oa, ob]); continue; }
+    if (!(places && ra === rb)) {
+      const q = quickEqual(a, b);
+      if (q === false) return false;
+      if (q === undefined) {
+        if (Array.isArray(a) && Array.isArray(b)) {
+          if (a.length !== b.length) return false;
+          if (a.length > 0) frames.push({ kind: 'list', a, b, i: 0 });
+        } else if (a instanceof NixAttrs && b instanceof NixAttrs) {
+          if ((yield* isDerivation(a)) && (yield* isDerivation(b))) {
+            const oa = a.get('outPath');
+            const ob = b.get('outPath');
+            if (oa !== undefined && ob !== undefined) {
+              ra = oa;
+              rb = ob;
+              places = true;
+              continue;
+            }
+          }
+          if (a.size !== b.size) return false;
+          if (a.size > 0) frames.push({ kind: 'attrs', a, b, keysA: a.keys(), keysB: b.keys(), i: 0 });
+        } else if (!equalScalars(a, b)) {
+          return false;
+        }
       }
-      if (a.size !== b.size) return false;
-      const ka = a.keys();
-      const kb = b.keys();
-      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return false;
-      for (let i = ka.length - 1; i >= 0; i--) work.push([a.get(ka[i])!, b.get(ka[i])!]);
-      continue;
     }
-    if (a instanceof Closure || a instanceof Builtin || b instanceof Closure || b instanceof Builtin) return false;
-    return false;
+    // The next pair of elements, if any.
+    for (;;) {
+      const f = frames[frames.length - 1];
+      if (f === undefined) return true;
+      if (f.kind === 'list') {
+        if (f.i === f.a.length) { frames.pop(); continue; }
+        ra = f.a[f.i];
+        rb = f.b[f.i];
+      } else {
+        if (f.i === f.keysA.length) { frames.pop(); continue; }
+        const name = f.keysA[f.i];
+        if (name !== f.keysB[f.i]) return false;
+        ra = f.a.get(name)!;
+        rb = f.b.get(name)!;
+      }
+      f.i++;
+      places = true;
+      break;
+    }
   }
-  return true;
+}
+
+/** Equality of forced values that are neither lists nor sets (functions are never equal). */
+function equalScalars(a: Value, b: Value): boolean {
+  const na = numericValue(a);
+  const nb = numericValue(b);
+  if (na !== undefined && nb !== undefined) {
+    if (typeof na === 'bigint' || typeof nb === 'bigint') {
+      return isInt(a) && isInt(b) ? compareInt(a, b) === 0 : Number(na) === Number(nb);
+    }
+    return na === nb;
+  }
+  if (isString(a) && isString(b)) return stringOf(a) === stringOf(b);
+  if (a instanceof NixPath && b instanceof NixPath) return a.path === b.path;
+  return false;
 }
 
 /** `a < b` for numbers, strings, paths and lists (lexicographically). */
@@ -125,7 +167,7 @@ export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
       // Lexicographic: the first pair of elements that differ decides.
       let i = 0;
       for (; i < a.length && i < b.length; i++) {
-        if (!(yield* equalGen(a[i], b[i]))) break;
+        if (!(yield* equalPlacesGen(a[i], b[i]))) break;
       }
       if (i === a.length) return i < b.length;
       if (i === b.length) return false;
@@ -136,7 +178,8 @@ export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
         throw e;
       }
     }
-    if (showType(a) === showType(b)) {
+    // Same type (all functions are one type), or ints and floats: "incomparable".
+    if (typeOf(a) === typeOf(b)) {
       throw new NixError('type', `cannot compare ${showType(a)} with ${showType(b)}; values of that type are incomparable (values are ${printForError(a)} and ${printForError(b)})`);
     }
     throw new NixError('type', `cannot compare ${showType(a)} with ${showType(b)}; values are ${printForError(a)} and ${printForError(b)}`);

@@ -15,7 +15,7 @@ import {
   type Value,
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
-import { Source } from '../syntax/source.js';
+import { Source, utf8ToBytes } from '../syntax/source.js';
 import * as ops from './ops.js';
 import { explainInequality } from './explain-equal.js';
 import { callFrames, TailCallLog } from './tail-calls.js';
@@ -305,7 +305,7 @@ export class VM {
           if (pending) { fn = partial; args = pending; pending = null; continue; }
           return this.finishImmediate(partial, thunk);
         }
-        const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity));
+        const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
         let extra = all.length > spec.arity ? all.slice(spec.arity) : null;
         if (pending) { extra = extra ? extra.concat(pending) : pending; pending = null; }
         const ctx = { callPos: pos?.offset ?? -1, state: this.state, callDepth: depth };
@@ -811,7 +811,7 @@ export class VM {
 
   private showPos(chunk: Chunk, ip: number): string {
     const p = this.posOf(chunk, ip);
-    if (!p) return '«unknown»';
+    if (!p) return utf8ToBytes('«unknown»');
     const lc = p.source.lineCol(p.offset);
     return `${p.source.origin}:${lc.line}:${lc.column}`;
   }
@@ -836,9 +836,9 @@ export class VM {
       if (v !== undefined) {
         env[f.slot] = v;
         used++;
-      } else if (f.alias !== undefined) {
+      } else if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
         // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
-        env[f.slot] = env[f.alias];
+        env[f.slot] = aliasOf(env, f.alias)!;
       } else if (f.def) {
         env[f.slot] = new Thunk(f.def, env);
       } else {
@@ -857,8 +857,15 @@ export class VM {
         }
       }
     }
-    env[1] = arg;
+    // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
   }
+}
+
+/** The binding a formal's default names, or undefined while its scope is being filled. */
+function aliasOf(env: Env, alias: { depth: number; slot: number }): Value | undefined {
+  let e = env;
+  for (let d = alias.depth; d > 0; d--) e = e[0] as unknown as Env;
+  return e[alias.slot];
 }
 
 /** Removes the top n values of the stack and returns them in order. */
@@ -874,12 +881,16 @@ function isGenerator(r: unknown): r is Generator<Request, Value, Value> {
   return typeof r === 'object' && r !== null && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function';
 }
 
-/** Replaces evaluated thunks by their values (copying only when there is one). */
-function unwrapDone(args: Value[]): Value[] {
+/**
+ * Replaces evaluated thunks by their values (copying only when there is one). Lazy
+ * arguments stay as they are: a builtin that takes one may store it or compare it as a
+ * place (`elem`), and an evaluated thunk is not the same place as its value.
+ */
+function unwrapDone(args: Value[], lazy: readonly number[] | undefined): Value[] {
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a instanceof Thunk && a.state === ThunkState.Done) {
+    if (a instanceof Thunk && a.state === ThunkState.Done && !(lazy && lazy.includes(i))) {
       if (out === args) out = args.slice();
       out[i] = a.value!;
     }

@@ -60,6 +60,11 @@ describe('removeAttrs, intersectAttrs', () => {
     expect(run('builtins.intersectAttrs { a = 1; b = 2; c = 5; } { b = 3; }')).toBe('{ b = 3; }');
     expect(run('builtins.intersectAttrs { } { a = 1; }')).toBe('{ }');
   });
+  test('the attributes keep their positions', () => {
+    expect(run('builtins.unsafeGetAttrPos "a" (builtins.removeAttrs { a = 1; b = 2; } [ "b" ])')).toBe('{ column = 55; file = "«string»"; line = 1; }');
+    expect(run('builtins.unsafeGetAttrPos "a" (builtins.intersectAttrs { a = 1; } { a = 2; b = 3; })')).toBe('{ column = 69; file = "«string»"; line = 1; }');
+    expect(run('builtins.unsafeGetAttrPos "a" (builtins.intersectAttrs { a = 1; b = 1; c = 1; } { a = 2; })')).toBe('{ column = 83; file = "«string»"; line = 1; }');
+  });
   test('errors', () => {
     expect(failure('builtins.removeAttrs "" [ 1 ]')).toEqual({
       message: 'expected a set but found a string: ""',
@@ -83,6 +88,12 @@ describe('listToAttrs', () => {
     // Later duplicates need no value.
     expect(run('builtins.listToAttrs [ { name = "a"; value = 1; } { name = "a"; } ]')).toBe('{ a = 1; }');
     expect(run('builtins.attrNames (builtins.listToAttrs [ { name = "a"; value = throw "x"; } ])')).toBe('[ "a" ]');
+  });
+  test('an attribute is where its value is', () => {
+    expect(run('builtins.unsafeGetAttrPos "x" (builtins.listToAttrs [ { name = "x"; value = 1; } { name = "x"; value = 2; } ])'))
+      .toBe('{ column = 69; file = "«string»"; line = 1; }');
+    expect(run('builtins.unsafeGetAttrPos "x" (builtins.listToAttrs [ (builtins.removeAttrs { name = "x"; value = 1; } [ ]) ])'))
+      .toBe('{ column = 91; file = "«string»"; line = 1; }');
   });
   test('errors', () => {
     expect(failure('builtins.listToAttrs 1').context).toEqual(['while evaluating the argument passed to builtins.listToAttrs']);

@@ -80,6 +80,11 @@ describe("foldl'", () => {
   test('a long list does not grow the JS stack', () => {
     expect(run("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 200000)")).toBe('19999900000');
   });
+  test('the initial value and the elements are passed as they are; each result is a new place', () => {
+    expect(run("let f = x: x; in builtins.foldl' (a: x: builtins.elem a [ f ]) f [ 1 ]")).toBe('true');
+    expect(run("let f = x: x; in builtins.elem f (builtins.foldl' (a: x: [ x ]) null [ f ])")).toBe('true');
+    expect(run("let f = x: x; in builtins.foldl' (a: x: if x == 1 then f else builtins.elem a [ f ]) null [ 1 2 ]")).toBe('false');
+  });
 });
 
 describe('genList', () => {
