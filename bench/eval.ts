@@ -328,13 +328,17 @@ function standing(timed: { name: string; r: number }[], onlyNixeval: string[], r
 
 
 /**
- * Copy the compiled evaluator (dist/src, with package.json and a link to node_modules) into
+ * Copy the compiled evaluator (dist/src and dist/bundle, with package.json and a link to node_modules) into
  * `dir` and measure that copy, so a rebuild of dist/ while the benchmark runs (others work
  * in the same tree) cannot mix two builds into one table.
  */
 function snapshot(dir: string): string {
   const snap = join(dir, 'nixeval');
-  cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true });
+  // With their times, so the bundle the build made (dist/bundle) matches its inputs in the copy.
+  cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true, preserveTimestamps: true });
+  if (existsSync(join(ROOT, 'dist', 'bundle'))) {
+    cpSync(join(ROOT, 'dist', 'bundle'), join(snap, 'dist', 'bundle'), { recursive: true, preserveTimestamps: true });
+  }
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
   return join(snap, 'dist', 'src', 'cli.js');
