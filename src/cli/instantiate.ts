@@ -44,8 +44,11 @@ export interface CliIO {
   env?: Env;
   /** The working directory (default: the process's). */
   cwd?: string;
-  /** Whether stderr is a terminal that shows colours (default false: escapes are filtered out). */
-  colourTerminal?: boolean;
+  /**
+   * Whether stderr is a terminal that shows colours (default false: escapes are filtered out),
+   * or how to find out when a message is first written.
+   */
+  colourTerminal?: boolean | (() => boolean);
   /**
    * When the JS stack ran out (see noteJsStackOverflow), throw StackExhausted instead of
    * reporting the error: the caller runs the command again with a larger stack.
