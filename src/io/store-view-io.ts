@@ -11,7 +11,8 @@
 // copied, resolved in the store's own namespace), as they would be in a real store.
 
 import { canonical, type EvalIO, type FileType, ioError, isUnder, notExist } from './io.js';
-import { walkPath } from './resolve.js';
+import { MAX_SYMLINKS } from './resolve.js';
+import { canonicalisePath } from '../syntax/paths.js';
 import type { StoreContents } from '../store/state.js';
 
 /** Where a path lies inside a store object this evaluation made. */
@@ -71,22 +72,39 @@ export class StoreViewIO implements EvalIO {
     throw ioError(`file '${o.rel}' is not a symbolic link`);
   }
 
-  private lstatAny(path: string): FileType | undefined {
-    const o = this.inObject(path);
-    return o === undefined ? this.base.lstat(path) : this.lstatIn(o);
-  }
-
-  /** Resolves a path that touches a store object; `path` is the result, perhaps outside the store. */
-  private resolve(path: string, followFinal: boolean): { path: string; type: FileType | undefined } {
-    return walkPath(path, followFinal, {
-      lstat: (p) => this.lstatAny(p),
-      readLink: (p) => {
-        const o = this.inObject(p);
-        return o === undefined ? this.base.readLink(p) : this.readLinkIn(o);
-      },
-      // The IO underneath checks what it is asked about.
-      mayLook: () => {},
-    });
+  /**
+   * Resolves a path in a store object: each component below the object's root in turn, a
+   * symlink replaced by its target (resolved against its directory, as in a real store). Once
+   * the path leaves the objects the evaluation made, the rest is the IO underneath's to
+   * resolve (`inside` false), with its own checks.
+   */
+  private resolve(path: string, followFinal: boolean): { path: string; type: FileType | undefined; inside: boolean } {
+    let p = path;
+    for (let links = 0; ;) {
+      const o = this.inObject(p);
+      if (o === undefined) return { path: p, type: undefined, inside: false };
+      const parts = o.rel === '' ? [] : o.rel.split('/');
+      const root = o.rel === '' ? p : p.slice(0, p.length - o.rel.length - 1);
+      let next: string | undefined;
+      let type: FileType | undefined;
+      for (let i = 0; i <= parts.length; i++) {
+        const rel = parts.slice(0, i).join('/');
+        type = this.lstatIn({ contents: o.contents, rel });
+        if (type === undefined) return { path: p, type, inside: true };
+        if (type === 'symlink' && (i < parts.length || followFinal)) {
+          if (++links > MAX_SYMLINKS) throw ioError(`too many symbolic links encountered while traversing the path '${path}'`);
+          const at = rel === '' ? root : `${root}/${rel}`;
+          const target = this.readLinkIn({ contents: o.contents, rel });
+          const base = target.startsWith('/') ? target : `${at.slice(0, at.lastIndexOf('/')) || '/'}/${target}`;
+          const rest = parts.slice(i + 1).join('/');
+          next = canonicalisePath(rest === '' ? base : `${base}/${rest}`);
+          break;
+        }
+        if (i < parts.length && type !== 'directory') return { path: p, type: undefined, inside: true };
+      }
+      if (next === undefined) return { path: p, type, inside: true };
+      p = next;
+    }
   }
 
   // ---- EvalIO
@@ -95,8 +113,8 @@ export class StoreViewIO implements EvalIO {
     const p = canonical(path);
     if (!this.touchesStore(p)) return this.base.readFile(p);
     const r = this.resolve(p, true);
-    const o = this.inObject(r.path);
-    if (o === undefined) return this.base.readFile(r.path);
+    if (!r.inside) return this.base.readFile(r.path);
+    const o = this.inObject(r.path)!;
     if (r.type === undefined) throw notExist(p);
     if (r.type === 'directory') throw ioError(`reading file '${p}': Is a directory`);
     const c = o.contents;
@@ -109,8 +127,8 @@ export class StoreViewIO implements EvalIO {
     const p = canonical(path);
     if (!this.touchesStore(p)) return this.base.readDir(p);
     const r = this.resolve(p, true);
-    const o = this.inObject(r.path);
-    if (o === undefined) return this.base.readDir(r.path);
+    if (!r.inside) return this.base.readDir(r.path);
+    const o = this.inObject(r.path)!;
     if (r.type === undefined) throw notExist(p);
     if (r.type !== 'directory') throw ioError(`'${r.path}' is not a directory`);
     const c = o.contents;
@@ -128,12 +146,16 @@ export class StoreViewIO implements EvalIO {
 
   lstat(path: string): FileType | undefined {
     const p = canonical(path);
-    return this.touchesStore(p) ? this.resolve(p, false).type : this.base.lstat(p);
+    if (!this.touchesStore(p)) return this.base.lstat(p);
+    const r = this.resolve(p, false);
+    return r.inside ? r.type : this.base.lstat(r.path);
   }
 
   stat(path: string): FileType | undefined {
     const p = canonical(path);
-    return this.touchesStore(p) ? this.resolve(p, true).type : this.base.stat(p);
+    if (!this.touchesStore(p)) return this.base.stat(p);
+    const r = this.resolve(p, true);
+    return r.inside ? r.type : this.base.stat(r.path);
   }
 
   pathExists(path: string): boolean {
@@ -144,19 +166,19 @@ export class StoreViewIO implements EvalIO {
     const p = canonical(path);
     if (!this.touchesStore(p)) return this.base.readLink(p);
     const r = this.resolve(p, false);
+    if (!r.inside) return this.base.readLink(r.path);
     if (r.type === undefined) throw notExist(p);
     if (r.type !== 'symlink') throw ioError(`file '${p}' is not a symbolic link`);
-    const o = this.inObject(r.path);
-    return o === undefined ? this.base.readLink(r.path) : this.readLinkIn(o);
+    return this.readLinkIn(this.inObject(r.path)!);
   }
 
   isExecutable(path: string): boolean {
     const p = canonical(path);
     if (!this.touchesStore(p)) return this.base.isExecutable?.(p) ?? false;
     const r = this.resolve(p, true);
-    const o = this.inObject(r.path);
-    if (o === undefined) return this.base.isExecutable?.(r.path) ?? false;
+    if (!r.inside) return this.base.isExecutable?.(r.path) ?? false;
     if (r.type === undefined) throw notExist(p);
+    const o = this.inObject(r.path)!;
     const c = o.contents;
     if (c.kind === 'text') return false;
     if (c.kind === 'io') return c.io.isExecutable?.(sourcePath(c.path, o.rel)) ?? false;
@@ -167,8 +189,9 @@ export class StoreViewIO implements EvalIO {
     const p = canonical(path);
     if (!this.touchesStore(p)) return this.base.realpath(p);
     const r = this.resolve(p, true);
+    if (!r.inside) return this.base.realpath(r.path);
     if (r.type === undefined) throw notExist(p);
-    return this.inObject(r.path) === undefined ? this.base.realpath(r.path) : r.path;
+    return r.path;
   }
 
   physicalPath(path: string): string | undefined {
