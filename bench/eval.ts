@@ -17,19 +17,19 @@
 // alone; the file is re-read just before it is written).
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem, availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workloads, type Workload } from './workloads.js';
 import { median, writeBenchmarkSection } from './report.js';
+import { machine, measure, missingTool, type Sample, snapshot } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILT_CLI = join(ROOT, 'dist', 'src', 'cli.js');
 /** The CLI measured: a copy of dist/src taken at the start (see snapshot()). */
 let CLI = BUILT_CLI;
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
-const TIME = '/usr/bin/time';
 const SECTION = '## Evaluation';
 
 interface Options {
@@ -58,65 +58,11 @@ function parseOptions(argv: string[]): Options {
 
 type Evaluator = 'nixeval' | 'cpp';
 
-interface Sample {
-  ok: boolean;
-  /** stdout, trimmed (the printed value) */
-  out: string;
-  /** the first line of stderr that says what went wrong, when !ok */
-  error: string;
-  cpu: number; // seconds, user + sys
-  rssKiB: number;
-  wall: number; // seconds
-}
-
 function command(ev: Evaluator, file: string): string[] {
   return ev === 'nixeval'
     ? [process.execPath, CLI, 'instantiate', '--eval', '--strict', file]
     : ['nix-instantiate', '--eval', '--strict', file];
 }
-
-function runOnce(ev: Evaluator, file: string, dir: string, timeoutSeconds: number): Sample {
-  const timeFile = join(dir, 'time.out');
-  rmSync(timeFile, { force: true });
-  const r = spawnSync(TIME, ['-f', '%U %S %M %e', '-o', timeFile, ...command(ev, file)], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: timeoutSeconds * 1000,
-    killSignal: 'SIGKILL',
-  });
-  const stdout = (r.stdout ?? '').trim();
-  const stderr = r.stderr ?? '';
-  // GNU time writes "Command exited with non-zero status N" / "Command terminated by
-  // signal N" before the figures; the figures are the last line.
-  const timeLines = existsSync(timeFile) ? readFileSync(timeFile, 'utf8').trim().split('\n') : [];
-  const figures = (timeLines[timeLines.length - 1] ?? '').split(' ').map(Number);
-  const [user, sys, rssKiB, wall] = figures.length === 4 && figures.every(Number.isFinite) ? figures : [NaN, NaN, NaN, NaN];
-  let error = '';
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') error = `timed out after ${timeoutSeconds} s`;
-  else if (r.error) error = String(r.error.message);
-  else if (r.status !== 0) {
-    const signalLine = timeLines.find((l) => l.startsWith('Command terminated by signal'));
-    const errLine = stderr.split('\n').find((l) => l.startsWith('error:')) ?? stderr.split('\n').find((l) => l.trim() !== '');
-    error = (errLine ?? '').trim() || signalLine || `exit status ${r.status}`;
-    if (signalLine && !errLine) error = signalLine.replace('Command terminated by', 'killed by');
-  }
-  return { ok: error === '', out: stdout, error, cpu: user + sys, rssKiB, wall };
-}
-
-/**
- * One measured run. GNU time now and then reports a CPU time the process cannot have used
- * (seen here: 10 s of user time in 0.02 s of wall time); such a sample is taken again.
- */
-function measure(ev: Evaluator, file: string, dir: string, timeoutSeconds: number): Sample {
-  const cores = availableParallelism();
-  let s = runOnce(ev, file, dir, timeoutSeconds);
-  for (let retry = 0; retry < 3 && Number.isFinite(s.cpu) && s.cpu > s.wall * cores + 0.05; retry++) {
-    process.stderr.write(`  (implausible sample from time: cpu ${s.cpu} s in ${s.wall} s wall; running again)\n`);
-    s = runOnce(ev, file, dir, timeoutSeconds);
-  }
-  return s;
-}
-
 
 // ---------------------------------------------------------------------------------------
 // Workloads
@@ -159,7 +105,7 @@ function runWorkload(w: Workload, missing: string[], dir: string, o: Options): R
   process.stderr.write(`${w.name}:`);
   for (let run = 0; run < o.runs; run++) {
     for (const ev of ['nixeval', 'cpp'] as const) {
-      const s = measure(ev, file, dir, o.timeoutSeconds);
+      const s = measure(command(ev, file), { dir, timeoutSeconds: o.timeoutSeconds });
       result.samples[ev].push(s);
       process.stderr.write(` ${ev === 'cpp' ? 'C++' : ev} ${s.ok ? s.cpu.toFixed(2) + ' s' : 'failed'}`);
     }
@@ -228,26 +174,6 @@ function ratio(a: number, b: number): string {
   if (b <= 0) return a <= 0 ? '1.0' : '∞';
   const r = a / b;
   return r >= 10 ? r.toFixed(0) : r.toFixed(1);
-}
-
-function sh(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : '';
-}
-
-function machine(): string[] {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const nproc = sh('nproc', []) || String(availableParallelism());
-  const nix = sh('nix-instantiate', ['--version']) || 'nix-instantiate (version unknown)';
-  const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
-  const busy = loadavg()[1] > Number(nproc) ? ' (above nproc: other work shared the machine, so CPU times carry some contention; the ratios are the figures to compare)' : '';
-  const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) !== '';
-  return [
-    `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    `- Machine: nproc ${nproc} (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}; load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end of the run${busy}`,
-    `- Node ${process.version}; ${nix}; measured with GNU time (\`${TIME} -f '%U %S %M %e'\`)`,
-    `- nixeval at ${commit || 'an unknown commit'}${dirty ? ' with uncommitted changes' : ''}`,
-  ];
 }
 
 function render(results: Result[], o: Options): string {
@@ -327,37 +253,13 @@ function standing(timed: { name: string; r: number }[], onlyNixeval: string[], r
 }
 
 
-/**
- * Copy the compiled evaluator (dist/src and dist/bundle, with package.json and a link to node_modules) into
- * `dir` and measure that copy, so a rebuild of dist/ while the benchmark runs (others work
- * in the same tree) cannot mix two builds into one table.
- */
-function snapshot(dir: string): string {
-  const snap = join(dir, 'nixeval');
-  // With their times, so the bundle the build made (dist/bundle) matches its inputs in the copy.
-  cpSync(join(ROOT, 'dist', 'src'), join(snap, 'dist', 'src'), { recursive: true, preserveTimestamps: true });
-  if (existsSync(join(ROOT, 'dist', 'bundle'))) {
-    cpSync(join(ROOT, 'dist', 'bundle'), join(snap, 'dist', 'bundle'), { recursive: true, preserveTimestamps: true });
-  }
-  cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
-  return join(snap, 'dist', 'src', 'cli.js');
-}
-
 // ---------------------------------------------------------------------------------------
 
 function main(): number {
   const o = parseOptions(process.argv.slice(2));
-  if (!existsSync(BUILT_CLI)) {
-    process.stderr.write(`${BUILT_CLI} is missing: build first (npx tsc -p .)\n`);
-    return 1;
-  }
-  if (!existsSync(TIME)) {
-    process.stderr.write(`${TIME} is missing: install GNU time (apt-get install -y time)\n`);
-    return 1;
-  }
-  if (spawnSync('nix-instantiate', ['--version']).status !== 0) {
-    process.stderr.write('nix-instantiate is not on PATH (apt-get install nix-bin)\n');
+  const missingTools = missingTool();
+  if (missingTools !== undefined) {
+    process.stderr.write(`${missingTools}\n`);
     return 1;
   }
   const all = [STARTUP, ...workloads()].filter((w) => !o.only || o.only.has(w.name));

@@ -1,10 +1,13 @@
 // The in-memory job store of the embedded default: asynchronous evaluations submitted, run on
-// the pool, polled and cancelled; a finished job is kept for a TTL and then forgotten.
+// the pool, polled and cancelled; a finished job is kept for a TTL and then forgotten. A job is
+// an evaluation, or a jobset (jobset-job.ts) whose lines are kept as they come.
 
 import { randomUUID } from 'node:crypto';
 import type { EvalJob } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
 import { outcomeMembers } from './service.js';
+import type { JobsetJob } from './jobset-job.js';
+import type { JobsetRequest } from './schemas.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -18,6 +21,8 @@ interface JobRecord {
   outcome?: TaskOutcome;
   controller: AbortController;
   done: Promise<void>;
+  /** For a jobset job: the run and its lines. */
+  jobset?: JobsetJob;
 }
 
 export interface JobStoreOptions {
@@ -29,7 +34,11 @@ export interface JobStoreOptions {
   maxResultBytes?: number;
   /** Called with each finished evaluation (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
+  /** Starts a jobset whose lines may take at most `maxBytes`. */
+  startJobset?: (body: JobsetRequest, reqId: string, maxBytes: number) => JobsetJob;
 }
+
+const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
 export class JobStore {
   private readonly jobs = new Map<string, JobRecord>();
@@ -43,12 +52,43 @@ export class JobStore {
     this.sweeper.unref();
   }
 
-  /** Submits an evaluation; throws OverloadedError when the pool or the store is full. */
-  submit(job: EvalJob, reqId: string): { id: string; state: JobState } {
+  /** Throws OverloadedError when no job can be taken now. */
+  private checkRoom(): void {
     if (this.closing) throw new OverloadedError('the server is shutting down');
     this.sweep();
     if (this.jobs.size >= this.options.maxJobs) throw new OverloadedError('too many jobs are held; try again later');
     if (this.pool.saturated) throw new OverloadedError();
+  }
+
+  /** Submits a jobset; throws OverloadedError when the pool or the store is full. */
+  submitJobset(body: JobsetRequest, reqId: string): { id: string; state: JobState } {
+    this.checkRoom();
+    const id = randomUUID();
+    const createdAt = Date.now();
+    const jobset = this.options.startJobset!(body, `${reqId}/job:${id}`, this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
+    const rec: JobRecord = {
+      id, createdAt, started: new Float64Array(1), controller: new AbortController(), done: Promise.resolve(), jobset,
+    };
+    rec.done = jobset.run.done.then((summary) => {
+      if (rec.finalState !== 'cancelled') {
+        rec.finalState = summary.state;
+        rec.finishedAt = Date.now();
+      }
+      // A cancelled jobset's lines stay readable, so they count too.
+      this.account(rec);
+    });
+    this.jobs.set(id, rec);
+    return { id, state: 'queued' };
+  }
+
+  /** A jobset job's lines (undefined when the job is unknown, expired, or not a jobset). */
+  jobsetOf(id: string): JobsetJob | undefined {
+    return this.live(id)?.jobset;
+  }
+
+  /** Submits an evaluation; throws OverloadedError when the pool or the store is full. */
+  submit(job: EvalJob, reqId: string): { id: string; state: JobState } {
+    this.checkRoom();
     const id = randomUUID();
     const started = new SharedArrayBuffer(TASK_CELL_BYTES);
     const controller = new AbortController();
@@ -80,6 +120,7 @@ export class JobStore {
   }
 
   private static sizeOf(rec: JobRecord): number {
+    if (rec.jobset !== undefined) return rec.jobset.bytes;
     const out = rec.outcome;
     if (!out) return 0;
     let n = out.ok ? out.json.length : out.error.message.length + (out.error.rendered?.length ?? 0);
@@ -91,7 +132,7 @@ export class JobStore {
   /** Counts a finished job's result, forgetting the oldest finished jobs while over budget. */
   private account(rec: JobRecord): void {
     this.resultBytes += JobStore.sizeOf(rec);
-    const budget = this.options.maxResultBytes ?? 256 * 1024 * 1024;
+    const budget = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     if (this.resultBytes <= budget) return;
     for (const [id, r] of this.jobs) {
       if (this.resultBytes <= budget) break;
@@ -105,7 +146,9 @@ export class JobStore {
   }
 
   private stateOf(rec: JobRecord): JobState {
-    return rec.finalState ?? (rec.started[0] !== 0 ? 'running' : 'queued');
+    if (rec.finalState !== undefined) return rec.finalState;
+    if (rec.jobset !== undefined) return rec.jobset.run.progress().state === 'queued' ? 'queued' : 'running';
+    return rec.started[0] !== 0 ? 'running' : 'queued';
   }
 
   private expiresAt(rec: JobRecord): number | undefined {
@@ -131,14 +174,21 @@ export class JobStore {
 
   private toJson(rec: JobRecord): string {
     const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
+    const jobset = rec.jobset;
     const head = JSON.stringify({
       id: rec.id,
+      kind: jobset ? 'jobset' : 'eval',
       state: this.stateOf(rec),
       createdAt: iso(rec.createdAt),
-      startedAt: iso(rec.started[0]),
+      startedAt: iso(jobset?.run.startedAt ?? rec.started[0]),
       finishedAt: iso(rec.finishedAt),
       expiresAt: iso(this.expiresAt(rec)),
     });
+    if (jobset !== undefined) {
+      const { state: _state, ...progress } = jobset.run.progress();
+      const error = jobset.summary?.error;
+      return `${head.slice(0, -1)},"progress":${JSON.stringify(progress)},"results":${JSON.stringify(`/v1/jobs/${rec.id}/results`)}${error ? `,"error":${JSON.stringify(error)}` : ''}}`;
+    }
     const out = rec.outcome;
     if (!out) return head;
     const durationMs = (rec.finishedAt ?? Date.now()) - rec.createdAt;
@@ -154,6 +204,12 @@ export class JobStore {
   cancel(id: string): string | undefined {
     const rec = this.live(id);
     if (!rec) return undefined;
+    if (rec.finalState === undefined && rec.jobset !== undefined) {
+      rec.finalState = 'cancelled';
+      rec.finishedAt = Date.now();
+      rec.jobset.run.cancel();
+      return this.toJson(rec);
+    }
     if (rec.finalState === undefined) {
       rec.finalState = 'cancelled';
       rec.finishedAt = Date.now();

@@ -1,9 +1,11 @@
-// Asynchronous jobs for long evaluations: POST /v1/jobs, GET /v1/jobs/:id, DELETE /v1/jobs/:id.
+// Asynchronous jobs for long evaluations and jobsets: POST /v1/jobs, GET /v1/jobs/:id,
+// GET /v1/jobs/:id/results (a jobset's lines), DELETE /v1/jobs/:id.
 
-import type { FastifyInstance } from 'fastify';
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ErrorResponse, EvalRequest, Job, JobCreated, JobParams } from './schemas.js';
+import { ErrorResponse, Job, JobCreated, JobParams, JobRequest, JobsetLine } from './schemas.js';
 import { type Service, sendError, sendJson, toEvalJob } from './service.js';
 import { OverloadedError } from '../workers/pool.js';
 
@@ -14,11 +16,12 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
 
   r.post('/v1/jobs', {
     schema: {
-      summary: 'Submit an evaluation as a job',
+      summary: 'Submit an evaluation or a jobset as a job',
       description: 'Queues the evaluation and answers at once with the job\'s id. The job\'s timeout may be as long as the server\'s job maximum. '
-        + 'The result is kept for the server\'s TTL after the job finishes.',
+        + 'The result is kept for the server\'s TTL after the job finishes. With `"kind": "jobset"`, the job is a jobset (as POST /v1/jobsets takes it): '
+        + 'its progress shows in the job, and its lines are read, as they come, from GET /v1/jobs/:id/results.',
       tags: ['jobs'],
-      body: Type.Ref(EvalRequest),
+      body: JobRequest,
       response: {
         202: Type.Ref(JobCreated, { description: 'The job is queued; poll its location.' }),
         400: Type.Ref(ErrorResponse, { description: 'Malformed request.' }),
@@ -27,9 +30,11 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       },
     },
   }, async (req, reply) => {
-    const job = toEvalJob(req.body, svc.config, svc.config.limits.jobTimeoutMs);
+    const body = req.body;
     try {
-      const { id, state } = svc.jobs.submit(job, String(req.id));
+      const { id, state } = body.kind === 'jobset'
+        ? svc.jobs.submitJobset({ ...body, kind: undefined } as Omit<typeof body, 'kind'>, String(req.id))
+        : svc.jobs.submit(toEvalJob({ ...body, kind: undefined } as Omit<typeof body, 'kind'>, svc.config, svc.config.limits.jobTimeoutMs), String(req.id));
       req.outcome = 'queued';
       const location = `/v1/jobs/${id}`;
       return reply.code(202).header('location', location).send({ id, state, location });
@@ -54,6 +59,53 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
     const json = svc.jobs.getJson(req.params.id);
     if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, or expired)`);
     return sendJson(reply, 200, json);
+  });
+
+  r.get('/v1/jobs/:id/results', {
+    schema: {
+      summary: 'Read a jobset job\'s lines',
+      description: 'The lines of a jobset job (`application/x-ndjson`, one per attribute, as POST /v1/jobsets streams them) from `offset` (the number of lines already read) on. '
+        + 'Without `follow`, the lines there are now, and the header `x-next-offset` says where to resume; with `follow=true`, the stream stays open and gives each line as it comes, until the jobset ends. '
+        + 'A jobset that stopped before its end (its time limit, its size limit, a shutdown) ends with a line `{"error": {...}}` without `attr`.',
+      tags: ['jobs'],
+      params: JobParams,
+      // Query strings are not coerced (the server validates without coercion): digits, and true/false.
+      querystring: Type.Object({
+        offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Lines to skip: those already read (default 0).' })),
+        follow: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'Keep the stream open for the lines still to come (default false).' })),
+      }),
+      produces: ['application/x-ndjson'],
+      response: {
+        200: { description: 'The lines from the offset on.', content: { 'application/x-ndjson': { schema: Type.Ref(JobsetLine) } } },
+        404: Type.Ref(ErrorResponse, { description: 'No such jobset job (or it has expired, or it is an evaluation).' }),
+      },
+    },
+  }, async (req, reply) => {
+    const jobset = svc.jobs.jobsetOf(req.params.id);
+    if (jobset === undefined) return sendError(reply, 404, 'not-found', `no jobset job '${req.params.id}' (unknown, expired, or not a jobset)`);
+    const offset = Number(req.query.offset ?? '0');
+    const typed = (reply as FastifyReply).type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-cache');
+    if (req.query.follow !== 'true') {
+      const lines = jobset.linesFrom(offset);
+      typed.header('x-next-offset', String(offset + lines.length));
+      return typed.send(lines.map((l) => `${l}\n`).join(''));
+    }
+    // Following: what is there, then each line as it comes, until the jobset is over.
+    const out = new PassThrough();
+    let next = offset;
+    const flush = (): void => {
+      const lines = jobset.linesFrom(next);
+      next += lines.length;
+      if (lines.length > 0 && !out.destroyed) out.write(lines.map((l) => `${l}\n`).join(''));
+      if (jobset.summary !== undefined) {
+        unsubscribe();
+        out.end();
+      }
+    };
+    const unsubscribe = jobset.subscribe(flush);
+    reply.raw.on('close', unsubscribe);
+    flush();
+    return typed.send(out);
   });
 
   r.delete('/v1/jobs/:id', {

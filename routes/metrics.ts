@@ -20,6 +20,7 @@ export class ServiceMetrics {
   readonly queueWait: Histogram;
   readonly importCache: Counter<'result'>;
   readonly shed: Counter<'reason'>;
+  readonly jobsetAttributes: Counter<'outcome'>;
 
   constructor(sources: GaugeSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -58,6 +59,10 @@ export class ServiceMetrics {
       name: 'nixeval_requests_shed_total', help: 'Requests refused to protect the service, by reason (queue-full, pressure, rate-limit).',
       labelNames: ['reason'], registers,
     });
+    this.jobsetAttributes = new Counter({
+      name: 'nixeval_jobset_attributes_total', help: 'Jobset lines produced, by outcome (derivation, error).',
+      labelNames: ['outcome'], registers,
+    });
     const { pool } = sources;
     new Gauge({
       name: 'nixeval_pool_queue_depth', help: 'Evaluations waiting for a worker.', registers,
@@ -78,6 +83,10 @@ export class ServiceMetrics {
     new Gauge({
       name: 'nixeval_pool_workers_replaced', help: 'Workers stopped (out of memory, overdue, crashed) and replaced since start.', registers,
       collect() { this.set(pool.workersReplaced); },
+    });
+    new Gauge({
+      name: 'nixeval_pool_workers_retired', help: 'Workers replaced since start because their heap grew past a jobset\'s threshold.', registers,
+      collect() { this.set(pool.workersRetired); },
     });
     new Gauge({
       name: 'nixeval_jobs', help: 'Asynchronous jobs held, by state.', labelNames: ['state'], registers,

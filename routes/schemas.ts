@@ -12,18 +12,66 @@ export const Limits = Type.Object({
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
 
-export const EvalRequest = Type.Object({
+/** What an evaluation evaluates: shared by evaluations, jobs and jobsets. */
+const evalInput = {
   expr: Type.Optional(Type.String({ description: 'A Nix expression. Exactly one of `expr` and `file` is given.' })),
   file: Type.Optional(Type.String({ minLength: 1, description: 'A Nix file to evaluate: one of the posted `files`, or a path under the server\'s allowed roots.' })),
   attrPath: Type.Optional(Type.String({ description: 'Attribute path to select, as nix-instantiate -A.' })),
   args: Type.Optional(StringMap('Arguments for a top-level function, as Nix expressions (nix-instantiate --arg).')),
   argstrs: Type.Optional(StringMap('Arguments for a top-level function, as strings (nix-instantiate --argstr).')),
-  strict: Type.Optional(Type.Boolean({ default: true, description: 'Deep-force the result (nix-instantiate --strict). The JSON output forces what it prints in any case.' })),
   searchPath: Type.Optional(Type.Array(Type.String(), { description: 'Search path entries (`prefix=path` or `path`) for `<name>` lookups, in lookup order.' })),
   files: Type.Optional(StringMap('In-memory files the evaluation sees instead of the server\'s filesystem: path (absolute, or relative to /) to UTF-8 content.')),
+};
+
+const evalOptions = {
+  ...evalInput,
+  strict: Type.Optional(Type.Boolean({ default: true, description: 'Deep-force the result (nix-instantiate --strict). The JSON output forces what it prints in any case.' })),
   limits: Type.Optional(Type.Ref(Limits)),
-}, { $id: 'EvalRequest', additionalProperties: false, description: 'An evaluation: exactly one of `expr` and `file`, with its options.' });
+};
+
+export const EvalRequest = Type.Object(evalOptions, { $id: 'EvalRequest', additionalProperties: false, description: 'An evaluation: exactly one of `expr` and `file`, with its options.' });
 export type EvalRequest = Static<typeof EvalRequest>;
+
+export const JobsetLimits = Type.Object({
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Time each attribute may take (default the server\'s evaluation maximum; capped by its job maximum).' })),
+  maxMemoryMb: Type.Optional(Type.Integer({ minimum: 1, description: 'Heap each attribute may grow its worker\'s by, in MiB (capped by the server\'s maximum).' })),
+  maxOutputBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Size of each attribute\'s line (capped by the server\'s maximum).' })),
+  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth, for each attribute. Default: none.' })),
+  totalTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Time the whole jobset may take (default and maximum: the server\'s job maximum).' })),
+  maxWorkerMemoryMb: Type.Optional(Type.Integer({ minimum: 16, description: 'A worker whose heap is past this (MiB) after an attribute is replaced before the next (nix-eval-jobs\' --max-memory-size). Default and maximum: what leaves room for one attribute under the worker\'s heap limit.' })),
+}, { $id: 'JobsetLimits', additionalProperties: false, description: 'Limits of a jobset: of each attribute, of the whole, and of a worker\'s heap between attributes.' });
+
+const jobsetOptions = {
+  ...evalInput,
+  forceRecurse: Type.Optional(Type.Boolean({ description: 'Walk every set, not only those with `recurseForDerivations = true` (nix-eval-jobs --force-recurse).' })),
+  meta: Type.Optional(Type.Boolean({ description: 'Report each derivation\'s `meta` (nix-eval-jobs --meta).' })),
+  showInputDrvs: Type.Optional(Type.Boolean({ description: 'Report each derivation\'s input derivations (nix-eval-jobs --show-input-drvs).' })),
+  constituents: Type.Optional(Type.Boolean({ description: 'Report Hydra aggregate jobs\' constituents, named ones resolved at the end (nix-eval-jobs --constituents).' })),
+  select: Type.Optional(Type.String({ description: 'A Nix function applied to the root; it gives the set to walk (nix-eval-jobs --select).' })),
+  apply: Type.Optional(Type.String({ description: 'A Nix function applied to each derivation; its result (a set) is reported as `extraValue` (nix-eval-jobs --apply).' })),
+  limits: Type.Optional(Type.Ref(JobsetLimits)),
+};
+
+export const JobsetRequest = Type.Object(jobsetOptions, {
+  $id: 'JobsetRequest', additionalProperties: false,
+  description: 'A jobset: the derivations under the value of `expr` or `file` (exactly one), with what to report of each.',
+});
+export type JobsetRequest = Static<typeof JobsetRequest>;
+
+export const EvalJobRequest = Type.Object({
+  kind: Type.Optional(Type.Literal('eval', { description: 'An evaluation (the default).' })),
+  ...evalOptions,
+}, { $id: 'EvalJobRequest', additionalProperties: false, description: 'An evaluation run as a job.' });
+
+export const JobsetJobRequest = Type.Object({
+  kind: Type.Literal('jobset'),
+  ...jobsetOptions,
+}, { $id: 'JobsetJobRequest', additionalProperties: false, description: 'A jobset run as a job: its lines are kept and read with GET /v1/jobs/:id/results.' });
+
+// The jobset comes first: validating against the evaluation fills in its defaults (`strict`),
+// which the jobset would then refuse as unknown.
+export const JobRequest = Type.Union([Type.Ref(JobsetJobRequest), Type.Ref(EvalJobRequest)], { description: 'An evaluation, or (with `"kind": "jobset"`) a jobset.' });
+export type JobRequest = Static<typeof EvalJobRequest> | Static<typeof JobsetJobRequest>;
 
 export const Position = Type.Union([
   Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer() }),
@@ -86,6 +134,36 @@ export const BatchItem = Type.Object({
 
 export const BatchResponse = Type.Object({ results: Type.Array(Type.Ref(BatchItem)) }, { $id: 'BatchResponse' });
 
+export const JobsetProgress = Type.Object({
+  done: Type.Integer({ description: 'Lines out: derivations and errors.' }),
+  failed: Type.Integer({ description: 'Error lines out.' }),
+  queued: Type.Integer({ description: 'Attributes waiting to be evaluated.' }),
+  running: Type.Integer({ description: 'Attributes being evaluated.' }),
+  elapsedMs: Type.Number(),
+}, { $id: 'JobsetProgress', description: 'How far a jobset is.' });
+
+export const JobsetLine = Type.Object({
+  attr: Type.String({ description: 'The attribute path, names joined with dots (a name holding a dot in double quotes).' }),
+  attrPath: Type.Array(Type.String()),
+  drvPath: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  system: Type.Optional(Type.String()),
+  outputs: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Output paths by output name.' })),
+  meta: Type.Optional(Type.Unknown({ description: 'With `meta`: the showable meta attributes, or null.' })),
+  inputDrvs: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()), { description: 'With `showInputDrvs`: input derivations and the outputs used.' })),
+  requiredSystemFeatures: Type.Optional(Type.Array(Type.String())),
+  constituents: Type.Optional(Type.Array(Type.String())),
+  namedConstituents: Type.Optional(Type.Array(Type.String())),
+  globConstituents: Type.Optional(Type.Boolean()),
+  extraValue: Type.Optional(Type.Unknown({ description: 'With `apply`: what the function gave.' })),
+  error: Type.Optional(Type.Ref(ErrorDetail)),
+  stats: Type.Optional(Type.Object({
+    evalMs: Type.Number({ description: 'Time the attribute took in its worker (the first attribute of a worker includes evaluating the root).' }),
+    heapGrowthMb: Type.Number({ description: 'How far it grew the worker\'s heap (sampled).' }),
+    worker: Type.Optional(Type.Integer({ description: 'Thread id of the worker.' })),
+  })),
+}, { $id: 'JobsetLine', description: 'One line of a jobset (application/x-ndjson): a derivation, or an attribute\'s error, in nix-eval-jobs\' shape.' });
+
 export const JobState = Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s)), { $id: 'JobState' });
 
 export const JobCreated = Type.Object({
@@ -101,8 +179,11 @@ export const Job = Type.Object({
   startedAt: Type.Optional(Type.String({ format: 'date-time' })),
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a finished job is forgotten.' })),
+  kind: Type.Union([Type.Literal('eval'), Type.Literal('jobset')]),
   result: Type.Optional(Type.Ref(EvalResult)),
-  error: Type.Optional(Type.Ref(ErrorDetail)),
+  error: Type.Optional(Type.Ref(ErrorDetail, { description: 'An evaluation job\'s error; for a jobset, why it stopped before its end (its attributes\' errors are lines).' })),
+  progress: Type.Optional(Type.Ref(JobsetProgress)),
+  results: Type.Optional(Type.String({ description: 'A jobset\'s lines: GET it (with `offset` to resume).' })),
 }, { $id: 'Job' });
 
 export const JobParams = Type.Object({ id: Type.String({ description: 'The job\'s id, as POST /v1/jobs gave it.' }) });
@@ -111,5 +192,6 @@ export const JobParams = Type.Object({ id: Type.String({ description: 'The job\'
  * them and the OpenAPI document lists them as components. Order: dependencies first. */
 export const sharedSchemas = [
   Limits, EvalRequest, Position, ErrorKind, ErrorDetail, ErrorResponse, EvalStats, EvalResult, EvalFailure,
-  BatchItem, BatchResponse, JobState, JobCreated, Job,
+  BatchItem, BatchResponse, JobsetLimits, JobsetRequest, EvalJobRequest, JobsetJobRequest, JobsetProgress, JobsetLine,
+  JobState, JobCreated, Job,
 ];

@@ -15,9 +15,11 @@ import rateLimit from '@fastify/rate-limit';
 import { healthRoutes } from './health.js';
 import { evalRoutes } from './eval.js';
 import { jobRoutes } from './jobs.js';
+import { jobsetRoutes } from './jobsets.js';
 import { opsRoutes } from './ops.js';
 import { ServiceMetrics } from './metrics.js';
 import { JobStore } from './jobs-store.js';
+import { JobsetJob } from './jobset-job.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
@@ -64,6 +66,8 @@ export interface ServerOptions {
   retryAfterSeconds?: number;
   /** Register prom-client's process metrics (default true). */
   processMetrics?: boolean;
+  /** How often a jobset streamed as server-sent events reports its progress (ms, default 1000). */
+  jobsetProgressMs?: number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
@@ -105,6 +109,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     maxJobs: opts.maxJobs ?? 10_000,
     maxResultBytes: opts.maxJobResultBytes,
     onOutcome: (out) => metricsRef?.recordOutcome(out),
+    startJobset: (body, reqId, maxBytes) => new JobsetJob(service, body, reqId, maxBytes),
   });
   const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts() }, { defaultMetrics: opts.processMetrics });
   metricsRef = metrics;
@@ -114,6 +119,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
       allowedRoots: (opts.allowedRoots ?? []).map((r) => resolvePath(r)),
       batchMax: opts.batchMax ?? 100,
       retryAfterSeconds: opts.retryAfterSeconds ?? 1,
+      progressIntervalMs: opts.jobsetProgressMs ?? 1000,
     },
     pool,
     jobs,
@@ -177,6 +183,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
       tags: [
         { name: 'evaluation', description: 'Synchronous evaluation' },
         { name: 'jobs', description: 'Asynchronous evaluation' },
+        { name: 'jobsets', description: 'Jobsets for CI: the derivations of a package set, one line each' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],
     },
@@ -216,6 +223,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   await app.register(opsRoutes, { service, closing: () => closing });
   await app.register(evalRoutes, { service });
   await app.register(jobRoutes, { service });
+  await app.register(jobsetRoutes, { service });
 
   app.addHook('preClose', async () => {
     closing = true;

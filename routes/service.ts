@@ -6,7 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EvalJob, ErrorBody } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, type TaskOutcome } from '../workers/pool.js';
 import type { ServiceMetrics } from './metrics.js';
-import type { EvalRequest } from './schemas.js';
+import type { EvalRequest, JobsetRequest } from './schemas.js';
+import type { JobsetSpec } from '../workers/jobset-task.js';
 import type { JobStore } from './jobs-store.js';
 
 /** Server maximums (and defaults) of the limits a request may ask for. */
@@ -27,6 +28,8 @@ export interface ServiceConfig {
   batchMax: number;
   /** Seconds a client is told to wait when the service sheds load. */
   retryAfterSeconds: number;
+  /** How often a streamed jobset reports its progress (ms). */
+  progressIntervalMs: number;
 }
 
 export interface Service {
@@ -64,6 +67,41 @@ export function toEvalJob(body: EvalRequest, config: ServiceConfig, timeoutMax: 
     maxMemoryMb: cap(l.maxMemoryMb, config.limits.maxMemoryMb),
     maxOutputBytes: cap(l.maxOutputBytes, config.limits.maxOutputBytes),
     maxCallDepth: l.maxCallDepth,
+  };
+}
+
+/**
+ * The jobset for a request: what to evaluate and report, each attribute's limits capped by the
+ * server's (an attribute may take as long as a job), the whole jobset's time by the server's
+ * job maximum, and the worker heap past which workers are replaced by what leaves room for one
+ * more attribute under the worker's heap limit.
+ */
+export function toJobsetSpec(body: JobsetRequest, config: ServiceConfig, workerHeapMb: number): JobsetSpec & { totalTimeoutMs: number } {
+  if ((body.expr !== undefined) === (body.file !== undefined)) throw new HttpError(400, 'bad-request', 'give exactly one of `expr` and `file`');
+  const l = body.limits ?? {};
+  const cap = (v: number | undefined, dflt: number, max: number): number => Math.min(v ?? dflt, max);
+  const maxMemoryMb = cap(l.maxMemoryMb, config.limits.maxMemoryMb, config.limits.maxMemoryMb);
+  const workerRoom = Math.max(16, workerHeapMb - maxMemoryMb);
+  return {
+    expr: body.expr,
+    file: body.file,
+    attrPath: body.attrPath,
+    select: body.select,
+    apply: body.apply,
+    args: body.args,
+    argstrs: body.argstrs,
+    searchPath: body.searchPath,
+    files: body.files,
+    allowedRoots: config.allowedRoots,
+    flags: {
+      forceRecurse: body.forceRecurse, meta: body.meta, showInputDrvs: body.showInputDrvs, constituents: body.constituents,
+    },
+    timeoutMs: cap(l.timeoutMs, config.limits.timeoutMs, config.limits.jobTimeoutMs),
+    maxMemoryMb,
+    maxOutputBytes: cap(l.maxOutputBytes, config.limits.maxOutputBytes, config.limits.maxOutputBytes),
+    maxCallDepth: l.maxCallDepth,
+    maxWorkerMemoryMb: cap(l.maxWorkerMemoryMb, workerRoom, workerRoom),
+    totalTimeoutMs: cap(l.totalTimeoutMs, config.limits.jobTimeoutMs, config.limits.jobTimeoutMs),
   };
 }
 

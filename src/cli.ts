@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `nixeval` command line: `instantiate` mirrors nix-instantiate (src/cli/instantiate.ts),
-// `serve` runs the HTTP service (src/cli/serve.ts).
+// `eval-jobs` nix-eval-jobs (src/cli/eval-jobs.ts), `serve` runs the HTTP service
+// (src/cli/serve.ts).
 //
 // This file loads nothing but the command it runs, so that a short command costs little more
 // than Node's own start: `instantiate` comes from the bundle the build makes when it is up to
@@ -13,6 +14,7 @@ const USAGE = `Usage: nixeval COMMAND [FLAGS]
 
 Commands:
   instantiate   evaluate Nix expressions as nix-instantiate does (nixeval instantiate --help)
+  eval-jobs     evaluate a jobset's derivations, one JSON line each, as nix-eval-jobs does (nixeval eval-jobs --help)
   serve         run the evaluation service over HTTP (nixeval serve --help)
 `;
 
@@ -21,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'instantiate':
       return (await loadInstantiate()).instantiateMain(rest, new URL('./cli/instantiate-worker.js', import.meta.url));
+    case 'eval-jobs': {
+      const { evalJobs } = await import('./cli/eval-jobs.js');
+      return evalJobs(rest, { stdout: process.stdout, stderr: process.stderr });
+    }
     case 'serve': {
       const { serve } = await import('./cli/serve.js');
       return serve(rest);

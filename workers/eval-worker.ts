@@ -10,6 +10,9 @@ import { threadId, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
 
+/** Piscina's `jobsetBatch` task: a batch of a jobset's attributes. */
+export { jobsetBatch } from './jobset-task.js';
+
 export interface EvalTask extends EvalJob {
   /** The HTTP request (or job) this evaluation belongs to, for log lines. */
   reqId: string;
@@ -19,6 +22,8 @@ export interface EvalTask extends EvalJob {
 
 export interface WorkerData {
   logLevel?: string;
+  /** The pool's retirement list (shared-memory.ts). */
+  retirement?: SharedArrayBuffer;
 }
 
 const data = (workerData ?? {}) as WorkerData;

@@ -78,7 +78,7 @@ export type EvalOutcome =
   | { ok: true; json: string; warnings: string[]; traces: string[]; stats: EvalStats }
   | { ok: false; error: ErrorBody; warnings: string[]; traces: string[]; stats: EvalStats };
 
-const bytesToUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
+export const bytesToUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
 function position(pos: SourcePos | undefined): Position | null {
   if (!pos) return null;
@@ -118,14 +118,14 @@ function isEngineSizeError(e: unknown): boolean {
 }
 
 /** Thrown from the VM's periodic limit check when the heap has grown past the limit. */
-class MemoryLimitExceeded extends Error {}
+export class MemoryLimitExceeded extends Error {}
 
 /**
  * The VM calls `check` with its deadline check every few thousand instructions: an evaluation
  * that grows the heap by more than its limit stops there with `memory-limit`, long before
  * V8's own limit for the worker (which terminates the worker, or at worst the process).
  */
-class Limits {
+export class Limits {
   private readonly heapCeiling: number;
   peakHeapBytes = 0;
 
@@ -156,7 +156,7 @@ function fsIOFor(roots: string[]): FsIO {
 }
 
 /** The IO an evaluation gets: the posted files, or the server's allowed roots (read-only). */
-function ioFor(job: EvalJob): { io: EvalIO; baseDir: string } {
+export function ioFor(job: Pick<EvalJob, 'files' | 'allowedRoots'>): { io: EvalIO; baseDir: string } {
   if (job.files !== undefined) {
     const files: Record<string, string> = {};
     for (const [path, text] of Object.entries(job.files)) files[posix.resolve('/', path)] = text;
@@ -235,12 +235,15 @@ export function evaluateToJson(job: EvalJob): EvalOutcome {
     }
     return { ok: true, json: bytesToUtf8(text), warnings, traces, stats: stats() };
   } catch (e) {
-    if (e instanceof NixError) return fail(nixErrorBody(e));
-    if (e instanceof MemoryLimitExceeded) {
-      return fail(errorBody('memory-limit', `evaluation used more than its memory limit of ${job.maxMemoryMb} MiB`));
-    }
-    if (e instanceof EvalTimeout) return fail(errorBody('timeout', `evaluation timed out after ${job.timeoutMs} ms`));
-    if (isEngineSizeError(e)) return fail(errorBody('memory-limit', `evaluation ran out of memory: ${(e as Error).message}`));
-    return fail(errorBody('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`));
+    return fail(failureBody(e, job));
   }
+}
+
+/** What an evaluation that threw reports: its Nix error, the limit it reached, or an internal error. */
+export function failureBody(e: unknown, limits: Pick<EvalJob, 'timeoutMs' | 'maxMemoryMb'>): ErrorBody {
+  if (e instanceof NixError) return nixErrorBody(e);
+  if (e instanceof MemoryLimitExceeded) return errorBody('memory-limit', `evaluation used more than its memory limit of ${limits.maxMemoryMb} MiB`);
+  if (e instanceof EvalTimeout) return errorBody('timeout', `evaluation timed out after ${limits.timeoutMs} ms`);
+  if (isEngineSizeError(e)) return errorBody('memory-limit', `evaluation ran out of memory: ${(e as Error).message}`);
+  return errorBody('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`);
 }

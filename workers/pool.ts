@@ -13,11 +13,17 @@
 //   past its limit — a builtin allocating a huge array at once — which is why the check
 //   during evaluation keeps well below it.)
 // - A worker that dies for any other reason fails only its own task (`internal`).
+// - A worker may ask to be replaced once its task is done (a jobset's worker whose heap grew
+//   past the jobset's threshold): it gets no more tasks, and is stopped and replaced.
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { EvalTask, WorkerData } from './eval-worker.js';
-import { errorBody, type EvalJob, type EvalOutcome } from './evaluate-json.js';
+import { errorBody, type ErrorBody, type EvalJob, type EvalOutcome } from './evaluate-json.js';
+import type { JobsetBatchResult, JobsetBatchTask } from './jobset-task.js';
+import { CELL_DONE, CELL_START, CELL_THREAD, clearRetirement, isRetiring, newRetirementList, TASK_CELL_BYTES } from './shared-memory.js';
+
+export { CELL_DONE, CELL_START, CELL_THREAD, TASK_CELL_BYTES };
 
 export interface PoolOptions {
   /** Worker threads. */
@@ -63,12 +69,6 @@ export interface RunOptions {
 const WORKER_FILE = new URL('./eval-worker.js', import.meta.url).href;
 const NO_REQUIRE_ESM = '--no-experimental-require-module';
 
-/** Layout of a task's shared cell (Float64Array): set by the worker. */
-export const CELL_START = 0; // start time, ms since epoch (0: still queued)
-export const CELL_THREAD = 1; // the worker's threadId
-export const CELL_DONE = 2; // 1 once the evaluation has returned
-export const TASK_CELL_BYTES = 3 * 8;
-
 /** How often overdue tasks are looked for. */
 const SWEEP_MS = 50;
 
@@ -98,6 +98,10 @@ export class EvalPool {
   private readonly sweeper: NodeJS.Timeout;
   /** Workers lost (out of memory, overdue, crashed) and replaced. */
   workersReplaced = 0;
+  /** Workers replaced because they asked to be (their heap grew past a jobset's threshold). */
+  workersRetired = 0;
+  /** Threads that asked to be replaced after their task (shared-memory.ts). */
+  private readonly retiring: Int32Array;
 
   constructor(options: PoolOptions = {}) {
     this.workers = Math.max(1, options.workers ?? availableParallelism());
@@ -105,7 +109,9 @@ export class EvalPool {
     this.maxMemoryMb = Math.max(16, options.maxMemoryMb ?? 512);
     this.workerHeapMb = Math.max(2 * this.maxMemoryMb, this.maxMemoryMb + 256);
     this.graceMs = options.graceMs ?? 500;
-    const workerData: WorkerData = { logLevel: options.logLevel ?? 'info' };
+    const retirement = newRetirementList();
+    this.retiring = new Int32Array(retirement);
+    const workerData: WorkerData = { logLevel: options.logLevel ?? 'info', retirement };
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: this.workers,
@@ -120,8 +126,11 @@ export class EvalPool {
       execArgv: [...process.execArgv, ...(process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) ? [NO_REQUIRE_ESM] : [])],
       // Measured on 2 cores: 'sync' costs the main thread less per task than 'async' or 'disabled'.
       atomics: 'sync',
+      // The first idle worker that has not asked to be replaced (one task per worker).
+      loadBalancer: (_task, workers) => workers.find((w) => w.currentUsage === 0 && !isRetiring(this.retiring, w.id)) ?? null,
     });
     this.piscina.on('error', () => { /* a worker's error is its task's failure, handled there */ });
+    this.piscina.on('workerDestroy', (w: { id: number }) => clearRetirement(this.retiring, w.id));
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -162,13 +171,39 @@ export class EvalPool {
   /** Runs one evaluation. Resolves with its outcome (limits included); rejects only with
    * OverloadedError or CancelledError. */
   async run(job: EvalJob, opts: RunOptions): Promise<TaskOutcome> {
-    if (this.closed) throw new OverloadedError('the server is shutting down');
-    if (this.wouldOverflow(1)) throw new OverloadedError();
     const cell = opts.started ?? new SharedArrayBuffer(TASK_CELL_BYTES);
     const state = new Float64Array(cell);
     const task: EvalTask = { ...job, reqId: opts.reqId, started: cell };
     const submitted = Date.now();
-    const watched: Watched = { state, limitMs: job.timeoutMs + this.graceMs, timedOut: false };
+    const r = await this.execute<EvalOutcome & { worker: number }>(undefined, task, job.timeoutMs, opts.signal);
+    const startedAt = state[CELL_START];
+    if (r.ok) return { ...r.value, queueMs: Math.max(0, startedAt - submitted) };
+    return {
+      ok: false, error: r.error, warnings: [], traces: [],
+      queueMs: startedAt === 0 ? Date.now() - submitted : Math.max(0, startedAt - submitted),
+      stats: { evalMs: startedAt === 0 ? 0 : Date.now() - startedAt, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 },
+    };
+  }
+
+  /**
+   * Evaluates a batch of a jobset's attributes (jobset-task.ts), each within `timeoutMs`.
+   * When the worker is lost, resolves with the error and the task's cell tells which item was
+   * running. Rejects only with OverloadedError or CancelledError.
+   */
+  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
+    return this.execute<JobsetBatchResult>('jobsetBatch', task, timeoutMs, signal);
+  }
+
+  /**
+   * Runs a task on a worker (`name`: the export of eval-worker.ts, default the evaluation),
+   * with the backstop timer (the task's `started` cell counts from when its evaluation, or its
+   * current item, started) and cancellation. A lost worker is the task's error.
+   */
+  private async execute<T>(name: string | undefined, task: { started: SharedArrayBuffer }, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+    if (this.closed) throw new OverloadedError('the server is shutting down');
+    if (this.wouldOverflow(1)) throw new OverloadedError();
+    const state = new Float64Array(task.started);
+    const watched: Watched = { state, limitMs: timeoutMs + this.graceMs, timedOut: false };
     this.watch.add(watched);
     // Only a cancellable task (a job) needs an abort signal; an overdue one has its worker
     // terminated by the sweeper.
@@ -178,41 +213,45 @@ export class EvalPool {
       cancelled = true;
       ac!.abort(new CancelledError());
     };
-    if (opts.signal) {
+    if (signal) {
       ac = new AbortController();
-      if (opts.signal.aborted) onCancel();
-      else opts.signal.addEventListener('abort', onCancel, { once: true });
+      if (signal.aborted) onCancel();
+      else signal.addEventListener('abort', onCancel, { once: true });
     }
     this.inFlight++;
     try {
-      const out = (await this.piscina.run(task, ac ? { signal: ac.signal } : undefined)) as EvalOutcome & { worker: number };
-      return { ...out, queueMs: Math.max(0, state[0] - submitted) };
+      const options = ac || name ? { signal: ac?.signal, name } : undefined;
+      return { ok: true, value: (await this.piscina.run(task, options)) as T };
     } catch (e) {
-      const startedAt = state[0];
-      const queueMs = startedAt === 0 ? Date.now() - submitted : Math.max(0, startedAt - submitted);
-      const fail = (error: ReturnType<typeof errorBody>): TaskOutcome => ({
-        ok: false, error, warnings: [], traces: [], queueMs,
-        stats: { evalMs: startedAt === 0 ? 0 : Date.now() - startedAt, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 },
-      });
       if (cancelled) throw new CancelledError();
       if (watched.timedOut) {
         this.workersReplaced++;
-        return fail(errorBody('timeout', `evaluation timed out after ${job.timeoutMs} ms (the worker did not stop and was replaced)`));
+        return { ok: false, error: errorBody('timeout', `evaluation timed out after ${timeoutMs} ms (the worker did not stop and was replaced)`) };
       }
       if (isOutOfMemory(e)) {
         this.workersReplaced++;
-        return fail(errorBody('memory-limit', `evaluation ran out of memory (the worker's heap limit is ${this.workerHeapMb} MiB); the worker was replaced`));
+        return { ok: false, error: errorBody('memory-limit', `evaluation ran out of memory (the worker's heap limit is ${this.workerHeapMb} MiB); the worker was replaced`) };
       }
       const msg = (e as Error)?.message ?? String(e);
       if (/queue is at limit|no task queue available/i.test(msg)) throw new OverloadedError();
       if (this.closed || /pool is closed|queue is being terminated/i.test(msg)) throw new OverloadedError('the server is shutting down');
       this.workersReplaced++;
-      return fail(errorBody('internal', `the worker running the evaluation failed: ${msg}`));
+      return { ok: false, error: errorBody('internal', `the worker running the evaluation failed: ${msg}`) };
     } finally {
       this.inFlight--;
       this.watch.delete(watched);
-      opts.signal?.removeEventListener('abort', onCancel);
+      signal?.removeEventListener('abort', onCancel);
+      this.retireIfAsked(state[CELL_THREAD]);
     }
+  }
+
+  /** Stops a worker that asked to be replaced (it is idle: the balancer gives it no task). */
+  private retireIfAsked(threadId: number): void {
+    if (threadId === 0 || !isRetiring(this.retiring, threadId)) return;
+    const worker = this.piscina.threads.find((t) => t.threadId === threadId);
+    if (!worker) return;
+    this.workersRetired++;
+    void worker.terminate();
   }
 
   /** The backstop: terminates the worker of every task that is past its deadline and grace. */

@@ -3,6 +3,7 @@
 // toString and typeOf. (`import` is in io.ts with the other builtins that read files.)
 
 import { NixError } from '../errors/errors.js';
+import { showIdentifier } from '../syntax/show.js';
 import { addInt, compareInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
 import { formatFloat } from '../value/float.js';
 import { asInt, forceInt, lazyBuiltin } from './strings-args.js';
@@ -77,7 +78,7 @@ export function* deepForce(root: Value): Gen {
     } catch (e) {
       if (e instanceof NixError) {
         for (let it: DeepItem | null = item; it && it.parent; it = it.parent) {
-          if (it.set) e.addTrace(`while evaluating the attribute '${it.name}'`, it.set.positions?.get(it.name));
+          if (it.set) e.addTrace(`while evaluating the attribute '${showIdentifier(it.name)}'`, it.set.positions?.get(it.name));
           else e.addTrace(`while evaluating list element at index ${it.index}`);
         }
       }

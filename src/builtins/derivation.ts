@@ -10,6 +10,7 @@ import type { Chunk } from '../compiler/chunk.js';
 import { parse } from '../syntax/parser.js';
 import { Source, utf8ToBytes } from '../syntax/source.js';
 import { canonicalisePath } from '../syntax/paths.js';
+import { showIdentifier } from '../syntax/show.js';
 import { ioState } from '../io/io.js';
 import { coerceToString, type Coerced } from '../value/coerce.js';
 import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
@@ -301,7 +302,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
         }
       }
     } catch (e) {
-      if (e instanceof NixError) e.addTrace(`while evaluating attribute '${key}' of derivation '${drvName}'`, attrs.positions?.get(key));
+      if (e instanceof NixError) e.addTrace(`while evaluating attribute '${showIdentifier(key)}' of derivation '${drvName}'`, attrs.positions?.get(key));
       throw e;
     }
   }
@@ -587,7 +588,7 @@ function* pathBuiltin(args: Value[], ctx: { state: EvalState }): Gen {
         break;
       }
       default:
-        throw new NixError('eval', `unsupported argument '${key}' to 'builtins.path'`, attrs.positions?.get(key));
+        throw new NixError('eval', `unsupported argument '${showIdentifier(key)}' to 'builtins.path'`, attrs.positions?.get(key));
     }
   }
   if (path === undefined) throw new NixError('eval', "missing required 'path' attribute in the first argument to 'builtins.path'");

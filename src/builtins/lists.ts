@@ -15,6 +15,7 @@ import {
   ThunkState, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
+import { showIdentifier } from '../syntax/show.js';
 import { equalPlacesGen, lessThanGen } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
 
@@ -153,7 +154,7 @@ export function sameList(l: Value[]): Value[] {
 /** `attribute 'x' missing` with its context line, as C++ Nix's EvalState::getAttr. */
 export function getAttrCtx(set: NixAttrs, name: string, ctx: string): Value {
   const v = set.get(name);
-  if (v === undefined) throw new NixError('type', `attribute '${name}' missing`).addTrace(ctx);
+  if (v === undefined) throw new NixError('type', `attribute '${showIdentifier(name)}' missing`).addTrace(ctx);
   return v;
 }
 

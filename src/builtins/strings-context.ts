@@ -3,6 +3,7 @@
 // a derivation with all its outputs (deep), "!out!/nix/store/x.drv" for one output (built).
 
 import { NixError } from '../errors/errors.js';
+import { showIdentifier } from '../syntax/show.js';
 import { type BuiltinSpec, makeString, NixAttrs, type Value } from '../value/values.js';
 import { attrsOf, defineBuiltin } from './util.js';
 import { NIX32_CHARS } from './strings-hash.js';
@@ -133,7 +134,8 @@ export const contextBuiltins: BuiltinSpec[] = [
     const context = new Set<string>(orig.context ?? []);
     const storeDir = ctx.state.settings.storeDir;
     for (const name of attrs.keys()) {
-      if (!isStorePath(name, storeDir)) throw evalError(`context key '${name}' is not a store path`);
+      // Names are shown as C++ Nix shows a symbol: quoted unless an identifier.
+      if (!isStorePath(name, storeDir)) throw evalError(`context key '${showIdentifier(name)}' is not a store path`);
       const value = yield* forceAttrs(attrs.get(name)!, 'while evaluating the value of a string context');
       const path = value.get('path');
       if (path !== undefined && (yield* forceBool(path, 'while evaluating the `path` attribute of a string context'))) {
@@ -141,14 +143,14 @@ export const contextBuiltins: BuiltinSpec[] = [
       }
       const all = value.get('allOutputs');
       if (all !== undefined && (yield* forceBool(all, 'while evaluating the `allOutputs` attribute of a string context'))) {
-        if (!isDerivation(name)) throw evalError(`tried to add all-outputs context of ${name}, which is not a derivation, to a string`);
+        if (!isDerivation(name)) throw evalError(`tried to add all-outputs context of ${showIdentifier(name)}, which is not a derivation, to a string`);
         context.add('=' + name);
       }
       const outputs = value.get('outputs');
       if (outputs !== undefined) {
         const list = yield* forceList(outputs, 'while evaluating the `outputs` attribute of a string context');
         if (list.length > 0 && !isDerivation(name)) {
-          throw evalError(`tried to add derivation output context of ${name}, which is not a derivation, to a string`);
+          throw evalError(`tried to add derivation output context of ${showIdentifier(name)}, which is not a derivation, to a string`);
         }
         for (const o of list) {
           const out = yield* forceStringNoCtx(o, 'while evaluating an output name within a string context');

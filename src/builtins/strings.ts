@@ -17,6 +17,7 @@
 // where it drops it (match, split, hashString, ...).
 
 import { NixError } from '../errors/errors.js';
+import { showIdentifier } from '../syntax/show.js';
 import type { NixInt } from '../value/int.js';
 import { type BuiltinSpec, force, makeString, NixPath, NixString, type Value } from '../value/values.js';
 import { attrsOf, defineBuiltin } from './util.js';
@@ -201,7 +202,7 @@ function* convertHash(args: Value[], warn: (m: string) => void): Gen {
   const attrs = yield* forceAttrs(args[0], 'while evaluating the first argument passed to builtins.convertHash');
   const getAttr = (name: string, frame: string): Value => {
     const v = attrs.get(name);
-    if (v === undefined) throw withFrame(new NixError('type', `attribute '${name}' missing`), frame);
+    if (v === undefined) throw withFrame(new NixError('type', `attribute '${showIdentifier(name)}' missing`), frame);
     return v;
   };
   const hashAttr = getAttr('hash', "while locating the attribute 'hash'");

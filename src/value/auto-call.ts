@@ -93,17 +93,8 @@ export function* findAlongAttrPath(root: Value, attrPath: string, autoArgs: NixA
     v = yield* autoCallFunction(v, autoArgs);
     const index = listIndex(name);
     if (index === undefined) {
-      if (!(v instanceof NixAttrs)) {
-        throw new NixError('type', `the expression selected by the selection path '${attrPath}' should be a set but is ${showType(v)}`);
-      }
-      if (name === '') throw new NixError('eval', `empty attribute name in selection path '${attrPath}'`);
-      const next = v.get(name);
-      if (next === undefined) {
-        const e = new NixError('eval', `attribute '${name}' in selection path '${attrPath}' not found`);
-        e.suggestions = bestMatches(v.keys(), name);
-        throw e;
-      }
-      v = yield* force(next);
+      if (name === '' && v instanceof NixAttrs) throw new NixError('eval', `empty attribute name in selection path '${attrPath}'`);
+      v = yield* selectAttr(v, name, attrPath);
     } else {
       if (!Array.isArray(v)) {
         throw new NixError('type', `the expression selected by the selection path '${attrPath}' should be a list but is ${showType(v)}`);
@@ -113,4 +104,30 @@ export function* findAlongAttrPath(root: Value, attrPath: string, autoArgs: NixA
     }
   }
   return v;
+}
+
+/**
+ * findAlongAttrPath for a path given as attribute names (a jobset's attributes, which may
+ * hold dots or be digits): each name selects an attribute. `attrPath` is the path as
+ * errors show it.
+ */
+export function* findAlongAttrNames(root: Value, names: readonly string[], autoArgs: NixAttrs, attrPath: string): Generator<Request, Value, Value> {
+  let v = yield* force(root);
+  for (const name of names) {
+    v = yield* selectAttr(yield* autoCallFunction(v, autoArgs), name, attrPath);
+  }
+  return v;
+}
+
+function* selectAttr(v: Value, name: string, attrPath: string): Generator<Request, Value, Value> {
+  if (!(v instanceof NixAttrs)) {
+    throw new NixError('type', `the expression selected by the selection path '${attrPath}' should be a set but is ${showType(v)}`);
+  }
+  const next = v.get(name);
+  if (next === undefined) {
+    const e = new NixError('eval', `attribute '${name}' in selection path '${attrPath}' not found`);
+    e.suggestions = bestMatches(v.keys(), name);
+    throw e;
+  }
+  return yield* force(next);
 }

@@ -19,14 +19,14 @@
 // derivation it takes; everything else is read on demand through PackageInfo.
 
 import { NixError, type SourcePos } from '../errors/errors.js';
-import { forceStringNoCtx } from '../builtins/strings-args.js';
+import { forceAttrs, forceList, forceStringNoCtx } from '../builtins/strings-args.js';
 import { isStorePathBaseName, DRV_EXTENSION } from '../store/store-path.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { autoCallFunction } from './auto-call.js';
 import { coerceToString } from './coerce.js';
 import { MAX_CALL_DEPTH } from './json.js';
 import { printForError } from './print.js';
-import { force, isString, NixAttrs, type Request, showType, stringOf, type Value } from './values.js';
+import { force, isString, NixAttrs, NixFloat, type Request, showType, stringOf, type Value } from './values.js';
 
 type Gen<T> = Generator<Request, T, Value>;
 
@@ -68,20 +68,22 @@ export class PackageInfo {
         this.drvPath = null;
       } else {
         const pos: SourcePos | undefined = this.attrs.positions?.get('drvPath');
-        const { s } = yield* coerceToString(v, {
-          coerceMore: false, copyToStore: false, errorCtx: { message: DRV_PATH_CONTEXT, pos },
-        });
-        const base = storePathBaseNameOf(s, this.storeDir);
-        if (base === undefined) {
-          throw new NixError('eval', `path '${s}' is not in the Nix store`).addTrace(DRV_PATH_CONTEXT, pos);
+        const path = yield* this.coerceToStorePath(v, DRV_PATH_CONTEXT, pos);
+        if (!path.endsWith(DRV_EXTENSION)) {
+          throw new NixError('eval', `store path '${path.slice(this.storeDir.length + 1)}' is not a valid derivation path`).addTrace(DRV_PATH_CONTEXT, pos);
         }
-        if (!base.endsWith(DRV_EXTENSION)) {
-          throw new NixError('eval', `store path '${base}' is not a valid derivation path`).addTrace(DRV_PATH_CONTEXT, pos);
-        }
-        this.drvPath = `${this.storeDir}/${base}`;
+        this.drvPath = path;
       }
     }
     return this.drvPath ?? undefined;
+  }
+
+  /** C++ Nix's coerceToStorePath: a string (no copying, no `toString` coercions) naming a store path. */
+  private *coerceToStorePath(v: Value, context: string, pos: SourcePos | undefined): Gen<string> {
+    const { s } = yield* coerceToString(v, { coerceMore: false, copyToStore: false, errorCtx: { message: context, pos } });
+    const base = storePathBaseNameOf(s, this.storeDir);
+    if (base === undefined) throw new NixError('eval', `path '${s}' is not in the Nix store`).addTrace(context, pos);
+    return `${this.storeDir}/${base}`;
   }
 
   /** queryDrvPath, where a derivation without `drvPath` is an error. */
@@ -99,6 +101,86 @@ export class PackageInfo {
     }
     return this.outputName;
   }
+
+  /** The `system` attribute (a string without context), or "unknown" when there is none. */
+  *querySystem(): Gen<string> {
+    const v = this.attrs.get('system');
+    if (v === undefined) return 'unknown';
+    return yield* forceStringNoCtx(v, "while evaluating the 'system' attribute of a derivation");
+  }
+
+  /**
+   * The outputs and their paths, by name in sorted order: each name of the `outputs` list
+   * whose attribute is a set with an `outPath` (others are skipped, as in C++ Nix), or
+   * `out` with the derivation's own `outPath` when there is no `outputs` list.
+   */
+  *queryOutputs(): Gen<Map<string, string>> {
+    const found = new Map<string, string>();
+    const list = this.attrs.get('outputs');
+    if (list === undefined) {
+      const outPath = this.attrs.get('outPath');
+      if (outPath === undefined) throw new NixError('eval', 'CA derivations are not yet supported');
+      found.set('out', yield* this.coerceToStorePath(outPath, 'while evaluating the output path of a derivation', this.attrs.positions?.get('outPath')));
+    } else {
+      const listPos = this.attrs.positions?.get('outputs');
+      for (const elem of yield* forceList(list, "while evaluating the 'outputs' attribute of a derivation")) {
+        const name = yield* forceStringNoCtx(elem, 'while evaluating the name of an output of a derivation');
+        const out = this.attrs.get(name);
+        if (out === undefined) continue;
+        const outAttrs = yield* forceAttrs(out, 'while evaluating an output of a derivation');
+        const outPath = outAttrs.get('outPath');
+        if (outPath === undefined) continue;
+        const path = yield* this.coerceToStorePath(outPath, 'while evaluating an output path of a derivation', outAttrs.positions?.get('outPath') ?? listPos);
+        // A name listed twice keeps its first path.
+        if (!found.has(name)) found.set(name, path);
+      }
+    }
+    return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** The `meta` set, or undefined when there is none. */
+  private *getMeta(): Gen<NixAttrs | undefined> {
+    const v = this.attrs.get('meta');
+    if (v === undefined) return undefined;
+    return yield* forceAttrs(v, "while evaluating the 'meta' attribute of a derivation");
+  }
+
+  /**
+   * The `meta` attributes that tools can show, in sorted order: those whose value is made
+   * only of integers, floats, Booleans, strings, lists and sets that are not derivations (no
+   * `outPath`); others are left out, as nix-env and nix-eval-jobs leave them out.
+   */
+  *queryMeta(): Gen<Map<string, Value>> {
+    const shown = new Map<string, Value>();
+    const meta = yield* this.getMeta();
+    if (meta === undefined) return shown;
+    for (const name of meta.keys()) {
+      const v = meta.get(name)!;
+      if (yield* isShowableMeta(v)) shown.set(name, v);
+    }
+    return shown;
+  }
+}
+
+/**
+ * C++ Nix's checkMeta, over an explicit stack: whether a meta value holds only numbers,
+ * Booleans, strings, and lists and sets of those (a set with `outPath` does not qualify).
+ */
+function* isShowableMeta(v0: Value): Gen<boolean> {
+  const todo: Value[] = [v0];
+  while (todo.length > 0) {
+    const v = yield* force(todo.pop()!);
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) todo.push(v[i]);
+    } else if (v instanceof NixAttrs) {
+      if (v.has('outPath')) return false;
+      const names = v.keys();
+      for (let i = names.length - 1; i >= 0; i--) todo.push(v.get(names[i])!);
+    } else if (!(typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' || v instanceof NixFloat || isString(v))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -234,6 +316,18 @@ export function* getDerivations(root: Value, autoArgs: NixAttrs, options: GetDer
     }
   }
   return found;
+}
+
+/**
+ * C++ Nix's getDerivation of one value: the value (forced) as a derivation, its name read,
+ * or undefined when it is not a derivation.
+ */
+export function* getDerivation(v0: Value, storeDir: string): Gen<PackageInfo | undefined> {
+  const v = yield* force(v0);
+  if (!(v instanceof NixAttrs) || !(yield* isDerivation(v))) return undefined;
+  const drv = new PackageInfo('', v, storeDir);
+  yield* drv.queryName();
+  return drv;
 }
 
 /** Whether a set is a derivation: its `type`, forced, is the string "derivation". */

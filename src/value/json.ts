@@ -13,6 +13,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
+import { showIdentifier } from '../syntax/show.js';
 import {
   Builtin, type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
@@ -280,7 +281,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
         for (let i = keys.length - 1; i >= 0; i--) {
           const name = keys[i];
           const at = v.positions?.get(name);
-          work.push({ v: v.get(name)!, depth, copyToStore: toStore, pos: at, frames: { message: `while evaluating attribute '${name}'`, pos: at, parent: frames } });
+          work.push({ v: v.get(name)!, depth, copyToStore: toStore, pos: at, frames: { message: `while evaluating attribute '${showIdentifier(name)}'`, pos: at, parent: frames } });
           work.push({ key: name });
           if (i > 0) work.push(',');
         }

@@ -105,7 +105,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     if (v instanceof Closure) {
       if (!options.describeFunctions) { out.push('<LAMBDA>'); continue; }
       const { line, column } = v.lambda.source.lineCol(v.lambda.pos);
-      const name = v.lambda.name !== undefined ? `${v.lambda.name} ` : '';
+      const name = v.lambda.name !== undefined ? `${showIdentifier(v.lambda.name)} ` : '';
       out.push(utf8ToBytes(`«lambda ${name}@ `) + `${v.lambda.source.origin}:${line}:${column}` + utf8ToBytes('»'));
       continue;
     }

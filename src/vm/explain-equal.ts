@@ -8,6 +8,7 @@ import {
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
 import { equalPlacesGen } from './ops.js';
+import { showIdentifier } from '../syntax/show.js';
 
 interface Step {
   message: string;
@@ -58,15 +59,24 @@ export function* explainInequality(a0: Value, b0: Value, opPos: SourcePos | unde
         b = b.get('outPath') ?? null;
         continue;
       }
-      const ka = a.keys();
-      const kb = b.keys();
-      if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) {
+      if (a.size !== b.size) {
         fail(`attribute names of attribute set '${printForError(a)}' differs from attribute set '${printForError(b)}'`);
       }
+      // Attribute by attribute, as `==` went: the first name that differs, or the first value.
+      const ka = a.keys();
+      const kb = b.keys();
       let k = 0;
-      while (k < ka.length && (yield* equalPlacesGen(a.get(ka[k])!, b.get(ka[k])!))) k++;
+      for (; k < ka.length; k++) {
+        if (ka[k] !== kb[k]) {
+          if (!b.has(ka[k])) {
+            fail(`attribute name '${showIdentifier(ka[k])}' is contained in '${printForError(a)}', but not in '${printForError(b)}'`);
+          }
+          fail(`attribute name '${showIdentifier(kb[k])}' is missing in '${printForError(a)}', but is contained in '${printForError(b)}'`);
+        }
+        if (!(yield* equalPlacesGen(a.get(ka[k])!, b.get(ka[k])!))) break;
+      }
       const name = ka[k];
-      steps.push({ message: `while comparing attribute '${name}'`, pos: opPos });
+      steps.push({ message: `while comparing attribute '${showIdentifier(name)}'`, pos: opPos });
       steps.push({ message: 'where left hand side is', pos: a.positions?.get(name) });
       steps.push({ message: 'where right hand side is', pos: b.positions?.get(name) });
       a = a.get(name)!;

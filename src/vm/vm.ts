@@ -16,6 +16,7 @@ import {
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
 import { Source, utf8ToBytes } from '../syntax/source.js';
+import { showIdentifier } from '../syntax/show.js';
 import * as ops from './ops.js';
 import { explainInequality } from './explain-equal.js';
 import { callFrames, TailCallLog } from './tail-calls.js';
@@ -595,7 +596,7 @@ export class VM {
             if (set.has(key)) {
               const prev = set.positions?.get(key);
               const where = prev ? showSourcePos(prev) : this.showPos(chunk, ip - 1);
-              throw new NixError('eval', `dynamic attribute '${key}' already defined at ${where}`, this.posOf(chunk, ip - 1));
+              throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, this.posOf(chunk, ip - 1));
             }
             // The set was built by this very expression and is not shared yet.
             const target = set === NixAttrs.EMPTY ? new NixAttrs(new Map()) : set;
@@ -822,7 +823,7 @@ export class VM {
 
   private missingAttr(name: string, set: NixAttrs): NixError {
     // No position of its own: the select's "while evaluating the attribute" line has it (C++ Nix 2.36).
-    const e = new NixError('eval', `attribute '${name}' missing`);
+    const e = new NixError('eval', `attribute '${showIdentifier(name)}' missing`);
     e.suggestions = bestMatches(set.keys(), name);
     return e;
   }
@@ -842,7 +843,7 @@ export class VM {
       } else if (f.def) {
         env[f.slot] = new Thunk(f.def, env);
       } else {
-        const e = new NixError('eval', `function ${fname} called without required argument '${f.name}'`, { source: lambda.source, offset: lambda.pos });
+        const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(f.name)}'`, { source: lambda.source, offset: lambda.pos });
         e.inFormals = true;
         throw e;
       }
@@ -850,7 +851,7 @@ export class VM {
     if (!info.ellipsis && used < arg.size) {
       for (const k of arg.keys()) {
         if (!info.names.has(k)) {
-          const e = new NixError('eval', `function ${fname} called with unexpected argument '${k}'`, { source: lambda.source, offset: lambda.pos });
+          const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(k)}'`, { source: lambda.source, offset: lambda.pos });
           e.inFormals = true;
           e.suggestions = bestMatches(info.names, k);
           throw e;

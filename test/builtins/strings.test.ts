@@ -438,11 +438,12 @@ describe('string context', () => {
   test('appendContext errors', () => {
     expect(failure('builtins.appendContext "a" { foo = { }; }').message).toBe("context key 'foo' is not a store path");
     expect(failure('builtins.appendContext "a" { "/nix/store/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-foo" = { }; }').message)
-      .toBe("context key '/nix/store/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-foo' is not a store path");
+      .toBe("context key '\"/nix/store/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-foo\"' is not a store path");
+    // The name is a symbol, which C++ Nix prints quoted when it is not an identifier.
     expect(failure(`builtins.appendContext "a" { "${SRC}" = { allOutputs = true; }; }`).message)
-      .toBe(`tried to add all-outputs context of ${SRC}, which is not a derivation, to a string`);
+      .toBe(`tried to add all-outputs context of "${SRC}", which is not a derivation, to a string`);
     expect(failure(`builtins.appendContext "a" { "${SRC}" = { outputs = [ "out" ]; }; }`).message)
-      .toBe(`tried to add derivation output context of ${SRC}, which is not a derivation, to a string`);
+      .toBe(`tried to add derivation output context of "${SRC}", which is not a derivation, to a string`);
     expect(failure(`builtins.appendContext "a" { "${SRC}" = { path = 1; }; }`)).toEqual({
       message: 'expected a Boolean but found an integer: 1',
       context: ['while evaluating the `path` attribute of a string context'],

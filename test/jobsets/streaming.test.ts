@@ -1,0 +1,200 @@
+// Jobsets as a service: lines streamed as they are produced (NDJSON and server-sent events with
+// progress), jobs of kind jobset (progress, results read from an offset, cancel), a client that
+// goes away stopping its jobset, workers replaced past a heap threshold, and an attribute that
+// costs its worker reported as that attribute's error.
+
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sleep, startServer, type TestServer, waitFor } from '../service/helpers.js';
+import { parseLines } from './fixture.js';
+
+let s: TestServer;
+
+beforeAll(async () => {
+  s = await startServer({ workers: 2, timeoutMs: 10_000, jobTimeoutMs: 120_000, jobTtlMs: 60_000, jobsetProgressMs: 200 });
+});
+
+afterAll(async () => {
+  await s.app.close();
+});
+
+const DRV = 'd = name: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; };';
+/** Runs until its time limit; each step a tail call, so it needs no more memory. */
+const SPIN = '(let spin = n: if n < 0 then null else spin (n + 1); in spin 0)';
+
+/** A jobset of `quick` derivations (q01…) and `slow` attributes (s01…) that run until their limit. */
+function jobset(quick: number, slow: number): string {
+  const attrs: string[] = [];
+  for (let i = 1; i <= quick; i++) attrs.push(`q${String(i).padStart(2, '0')} = d "q${i}";`);
+  for (let i = 1; i <= slow; i++) attrs.push(`s${String(i).padStart(2, '0')} = ${SPIN};`);
+  return `let ${DRV} in { ${attrs.join(' ')} }`;
+}
+
+interface Chunk { at: number; text: string }
+
+/** POSTs a jobset over a raw connection; resolves with each chunk and when it came. */
+function stream(body: unknown, accept = 'application/x-ndjson', onChunk?: (c: Chunk, abort: () => void) => void): Promise<{ status: number; chunks: Chunk[]; end: number }> {
+  const { port } = s.app.server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const chunks: Chunk[] = [];
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/jobsets', headers: { 'content-type': 'application/json', accept } }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => {
+        const c = { at: Date.now(), text };
+        chunks.push(c);
+        onChunk?.(c, () => {
+          req.destroy();
+          resolve({ status: res.statusCode!, chunks, end: Date.now() });
+        });
+      });
+      res.on('end', () => resolve({ status: res.statusCode!, chunks, end: Date.now() }));
+      res.on('error', () => resolve({ status: res.statusCode!, chunks, end: Date.now() }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+async function busyWorkers(): Promise<number> {
+  return (await s.http().get('/ready')).body.busyWorkers as number;
+}
+
+test('NDJSON: the first line arrives long before the jobset ends', async () => {
+  const t0 = Date.now();
+  const r = await stream({ expr: jobset(1, 1), limits: { timeoutMs: 1500 } });
+  expect(r.status).toBe(200);
+  const first = r.chunks[0];
+  expect(parseLines(first.text)[0].attr).toBe('q01');
+  expect(r.end - first.at).toBeGreaterThan(1000);
+  expect(r.end - t0).toBeGreaterThanOrEqual(1500);
+  const lines = parseLines(r.chunks.map((c) => c.text).join(''));
+  expect(lines.map((l) => l.attr)).toEqual(['q01', 's01']);
+  expect(lines[1].error!.kind).toBe('timeout');
+});
+
+test('server-sent events: attributes, progress every interval, and the end', async () => {
+  const r = await stream({ expr: jobset(3, 1), limits: { timeoutMs: 1200 } }, 'text/event-stream');
+  expect(r.status).toBe(200);
+  const events = r.chunks.map((c) => c.text).join('').split('\n\n').filter((e) => e !== '').map((e) => {
+    const [, name] = /^event: (.*)$/m.exec(e)!;
+    const [, data] = /^data: (.*)$/m.exec(e)!;
+    return { name, data: JSON.parse(data) };
+  });
+  const attributes = events.filter((e) => e.name === 'attribute').map((e) => e.data.attr);
+  expect(attributes.sort()).toEqual(['q01', 'q02', 'q03', 's01']);
+  const progress = events.filter((e) => e.name === 'progress').map((e) => e.data);
+  expect(progress.length).toBeGreaterThanOrEqual(3);
+  // While the slow attribute runs: three done, one running.
+  expect(progress.some((p) => p.state === 'running' && p.done === 3 && p.running === 1 && p.queued === 0)).toBe(true);
+  for (let i = 1; i < progress.length; i++) expect(progress[i].done).toBeGreaterThanOrEqual(progress[i - 1].done);
+  const end = events[events.length - 1];
+  expect(end.name).toBe('end');
+  expect(end.data).toMatchObject({ state: 'succeeded', done: 4, failed: 1 });
+});
+
+test('a client that goes away stops its jobset: the workers are free again at once', async () => {
+  const t0 = Date.now();
+  await stream({ expr: jobset(1, 6), limits: { timeoutMs: 30_000 } }, undefined, (c, abort) => {
+    if (c.text.includes('"q01"')) setTimeout(abort, 300);
+  });
+  // The slow attributes would hold both workers for 30 s each.
+  expect(await waitFor(async () => (await busyWorkers()) === 0, 5000)).toBe(true);
+  expect(Date.now() - t0).toBeLessThan(10_000);
+  const next = await s.post('/v1/eval', { expr: '1 + 1' });
+  expect(next.body.value).toBe(2);
+});
+
+test('a jobset job: progress, lines read from an offset (and followed), and cancel, which stops the work', async () => {
+  const created = await s.post('/v1/jobs', { kind: 'jobset', expr: jobset(4, 4), limits: { timeoutMs: 30_000 } });
+  expect(created.status).toBe(202);
+  const id = created.body.id as string;
+  let job: any;
+  await waitFor(async () => {
+    job = (await s.http().get(`/v1/jobs/${id}`)).body;
+    return job.progress.done === 4 && job.progress.running === 2;
+  }, 10_000);
+  expect(job).toMatchObject({ kind: 'jobset', state: 'running', results: `/v1/jobs/${id}/results` });
+  expect(job.progress).toMatchObject({ done: 4, failed: 0, running: 2, queued: 2 });
+
+  const all = await s.http().get(`/v1/jobs/${id}/results`);
+  expect(all.headers['content-type']).toMatch(/^application\/x-ndjson/);
+  expect(all.headers['x-next-offset']).toBe('4');
+  const attrs = parseLines(all.text).map((l) => l.attr);
+  expect(attrs.sort()).toEqual(['q01', 'q02', 'q03', 'q04']);
+  const rest = await s.http().get(`/v1/jobs/${id}/results?offset=3`);
+  expect(parseLines(rest.text).map((l) => l.attr)).toEqual(parseLines(all.text).slice(3).map((l) => l.attr));
+  expect(rest.headers['x-next-offset']).toBe('4');
+
+  // Following: the stream stays open until the job ends (here: is cancelled).
+  const followed = s.http().get(`/v1/jobs/${id}/results?offset=4&follow=true`).then((r) => r);
+  await sleep(300);
+  const del = await s.http().delete(`/v1/jobs/${id}`);
+  expect(del.status).toBe(200);
+  expect(del.body.state).toBe('cancelled');
+  expect((await followed).text).toBe('');
+  expect(await waitFor(async () => (await busyWorkers()) === 0, 5000)).toBe(true);
+  await sleep(300);
+  const after = (await s.http().get(`/v1/jobs/${id}`)).body;
+  expect(after.state).toBe('cancelled');
+  expect(after.progress.done).toBe(4);
+});
+
+test('a job\'s results: an evaluation job has none, an unknown job is 404', async () => {
+  const created = await s.post('/v1/jobs', { expr: '1' });
+  expect((await s.http().get(`/v1/jobs/${created.body.id}/results`)).status).toBe(404);
+  expect((await s.http().get('/v1/jobs/nope/results')).status).toBe(404);
+  expect((await s.http().get(`/v1/jobs/${created.body.id}/results?offset=x`)).status).toBe(400);
+});
+
+test('workers whose heap is past the threshold are replaced between attributes, and the lines are the same', async () => {
+  // A worker keeps a list of 30,000 strings once it has evaluated an attribute: its heap is
+  // past 16 MiB (a fresh worker's is about 9).
+  const expr = jobset(4, 0).replace('builder = "/bin/sh";', 'builder = "/bin/sh"; big = builtins.deepSeq big 1;')
+    .replace('let ', 'let big = builtins.genList (i: "x${toString i}") 30000; ');
+  const plain = parseLines((await s.post('/v1/jobsets', { expr })).text);
+  const before = Number(/nixeval_pool_workers_retired (\d+)/.exec((await s.http().get('/metrics')).text)![1]);
+  const replaced = parseLines((await s.post('/v1/jobsets', { expr, limits: { maxWorkerMemoryMb: 16 } })).text);
+  const strip = (ls: typeof plain) => ls.map(({ stats: _stats, ...rest }) => rest).sort((a, b) => (a.attr < b.attr ? -1 : 1));
+  expect(strip(replaced)).toEqual(strip(plain));
+  expect(replaced.length).toBe(4);
+  // Every worker is past 16 MiB after its first attribute, so each attribute runs on a new one.
+  expect(new Set(replaced.map((l) => l.stats!.worker)).size).toBe(4);
+  const after = Number(/nixeval_pool_workers_retired (\d+)/.exec((await s.http().get('/metrics')).text)![1]);
+  expect(after).toBeGreaterThan(before);
+});
+
+test('an attribute that costs its worker is that attribute\'s error; the others (in its batch too) are reported once', async () => {
+  // replaceStrings here runs for tens of seconds inside one builtin call, where the VM cannot
+  // stop it: the pool's backstop terminates the worker.
+  const patterns = 'builtins.genList (i: "a${toString i}") 5000';
+  const killer = `builtins.replaceStrings (${patterns}) (builtins.genList (i: "") 5000) "${'a'.repeat(100000)}"`;
+  const attrs: string[] = [];
+  for (let i = 1; i <= 40; i++) attrs.push(`p${String(i).padStart(2, '0')} = d "p${i}";`);
+  const expr = `let ${DRV} in { ${attrs.join(' ')} p20x = ${killer}; }`;
+  const r = await s.post('/v1/jobsets', { expr, limits: { timeoutMs: 1500 } });
+  const lines = parseLines(r.text);
+  const failed = lines.filter((l) => l.error !== undefined);
+  expect(failed.map((l) => l.attr)).toEqual(['p20x']);
+  expect(failed[0].error!.kind).toBe('timeout');
+  expect(failed[0].error!.message).toMatch(/the worker did not stop and was replaced/);
+  const ok = lines.filter((l) => l.error === undefined).map((l) => l.attr).sort();
+  expect(ok).toEqual(attrs.map((a) => a.slice(0, 3)).sort());
+});
+
+test('the root\'s error is the one line (attr ""); a root that is no set gives no line', async () => {
+  const bad = parseLines((await s.post('/v1/jobsets', { expr: '{ a = 1' })).text);
+  expect(bad.length).toBe(1);
+  expect(bad[0]).toMatchObject({ attr: '', attrPath: [], error: { kind: 'parse' } });
+  const none = await s.post('/v1/jobsets', { expr: '[ 1 2 ]' });
+  expect(none.status).toBe(200);
+  expect(none.text).toBe('');
+  const both = await s.post('/v1/jobsets', { expr: '1', file: 'x.nix' });
+  expect(both.status).toBe(400);
+});
+
+test('a jobset that takes longer than its whole time limit stops, and says so in its last line', async () => {
+  const r = await s.post('/v1/jobsets', { expr: jobset(0, 2), limits: { timeoutMs: 20_000, totalTimeoutMs: 500 } });
+  const lines = r.text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  expect(lines).toEqual([{ error: { kind: 'timeout', message: 'the jobset took longer than its time limit of 500 ms' } }]);
+  expect(await waitFor(async () => (await busyWorkers()) === 0, 5000)).toBe(true);
+});

@@ -1,0 +1,322 @@
+// A jobset's walk on the main thread (nix-eval-jobs' collector): which attributes are still to
+// evaluate, handing them out in batches, and turning results into lines.
+//
+// The walk starts at the root (the empty path). A result is a derivation's line, an error line,
+// or the names of a set to walk, which become attributes to evaluate; attributes are handed out
+// smallest path first (so that with one worker the lines come in the order nix-eval-jobs gives
+// with one worker), a few siblings per batch, as many batches at once as the executor runs in
+// parallel. With `constituents`, aggregates that name their members wait until every other
+// line is out (src/jobset/constituents.ts).
+//
+// Where attributes are evaluated is behind AttributeExecutor: the worker pool (PoolExecutor,
+// below); other machines, or a cache of attribute results, can stand in its place.
+
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { type DerivationFields, attrPathText } from '../src/jobset/attribute.js';
+import { type FinishedJob, resolveAggregates } from '../src/jobset/constituents.js';
+import { type AttributeStats, formatLine } from '../src/jobset/line.js';
+import { bytesToUtf8, type ErrorBody, errorBody } from './evaluate-json.js';
+import type { AttributeResult, JobsetSpec } from './jobset-task.js';
+import { CancelledError, type EvalPool, OverloadedError } from './pool.js';
+import { CELL_ITEM, CELL_START, CELL_THREAD, TASK_CELL_BYTES } from './shared-memory.js';
+
+/** Where a jobset's attributes are evaluated. */
+export interface AttributeExecutor {
+  /** How many batches it usefully runs at once. */
+  readonly parallelism: number;
+  /**
+   * Evaluates a batch of attribute paths (names as byte strings). Resolves with a result per
+   * path, in order, `undefined` for a path it did not evaluate (it is handed out again). Rejects
+   * with OverloadedError (try again later) or CancelledError (the signal was aborted).
+   */
+  evaluate(paths: string[][], signal: AbortSignal): Promise<(AttributeResult | undefined)[]>;
+  /** Whether it can take no more work at all (shutting down). */
+  readonly closed: boolean;
+}
+
+/** Runs a jobset's batches on the worker pool; each worker keeps the jobset's evaluation between batches. */
+export class PoolExecutor implements AttributeExecutor {
+  private readonly id = randomUUID();
+  private readonly spec: SharedArrayBuffer;
+
+  constructor(private readonly pool: EvalPool, private readonly jobset: JobsetSpec, private readonly reqId: string) {
+    const bytes = Buffer.from(JSON.stringify(jobset), 'utf8');
+    this.spec = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(this.spec).set(bytes);
+  }
+
+  get parallelism(): number {
+    return this.pool.workers;
+  }
+
+  get closed(): boolean {
+    return this.pool.isClosed;
+  }
+
+  async evaluate(paths: string[][], signal: AbortSignal): Promise<(AttributeResult | undefined)[]> {
+    const started = new SharedArrayBuffer(TASK_CELL_BYTES);
+    const r = await this.pool.runJobsetBatch({ jobset: this.id, spec: this.spec, paths, reqId: this.reqId, started }, this.jobset.timeoutMs, signal);
+    if (r.ok) return paths.map((_, i) => r.value.results[i]);
+    // The worker was lost: the attribute it was evaluating is the one that cost it. What it
+    // had evaluated before in the batch was lost with it, and is evaluated again.
+    const cell = new Float64Array(started);
+    const lost = cell[CELL_ITEM];
+    const stats: AttributeStats = { evalMs: cell[CELL_START] === 0 ? 0 : Date.now() - cell[CELL_START], heapGrowthMb: 0 };
+    if (cell[CELL_THREAD] !== 0) stats.worker = cell[CELL_THREAD];
+    return paths.map((_, i) => (i === lost ? { kind: 'error', error: r.error, stats, messages: [] } : undefined));
+  }
+}
+
+export type JobsetState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface JobsetProgress {
+  state: JobsetState;
+  /** Lines out (derivations and errors). */
+  done: number;
+  /** Error lines out. */
+  failed: number;
+  /** Attributes waiting to be evaluated. */
+  queued: number;
+  /** Attributes being evaluated. */
+  running: number;
+  elapsedMs: number;
+}
+
+export interface JobsetRunOptions {
+  executor: AttributeExecutor;
+  /** Resolve Hydra's named constituents at the end (nix-eval-jobs --constituents). */
+  constituents?: boolean;
+  storeDir?: string;
+  /** Most time the whole jobset may take (ms). */
+  totalTimeoutMs?: number;
+  /** Each line as it is produced, with whether it is an error. */
+  onLine(line: string, failed: boolean): void;
+  /** Warnings and traces an attribute printed. */
+  onMessages?(attr: string, messages: string[]): void;
+  /** Called before each batch is handed out: a slow consumer of lines makes the walk wait. */
+  ready?(): Promise<void> | undefined;
+}
+
+/** Attribute paths compared as nix-eval-jobs' sorted set of paths compares them. */
+function comparePaths(a: string[], b: string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** A min-heap of attribute paths. */
+class PathQueue {
+  private readonly heap: string[][] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(p: string[]): void {
+    const h = this.heap;
+    h.push(p);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (comparePaths(h[parent], h[i]) <= 0) break;
+      [h[parent], h[i]] = [h[i], h[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): string[] | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && comparePaths(h[l], h[m]) < 0) m = l;
+        if (r < h.length && comparePaths(h[r], h[m]) < 0) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i], h[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** Most attributes in one batch; fewer when little is queued, so the work spreads over the workers. */
+const MAX_BATCH = 16;
+/** How long to wait before handing out work again when the pool's queue is full. */
+const RETRY_MS = 100;
+
+export interface JobsetSummary {
+  state: Exclude<JobsetState, 'queued' | 'running'>;
+  done: number;
+  failed: number;
+  elapsedMs: number;
+  /** Why the jobset stopped before its end (not an attribute's error). */
+  error?: JobsetError;
+}
+
+/** Why a jobset stopped before its end: a limit, a shutdown, or an internal error. */
+export interface JobsetError {
+  kind: 'timeout' | 'output-limit' | 'overloaded' | 'internal';
+  message: string;
+}
+
+/** One run of a jobset: started at once, finished when `done` resolves. */
+export class JobsetRun {
+  readonly done: Promise<JobsetSummary>;
+  private readonly todo = new PathQueue();
+  private running = 0;
+  private lines = 0;
+  private failures = 0;
+  /** When the first attribute was handed out (ms since epoch). */
+  startedAt: number | undefined;
+  private finished: JobsetSummary | undefined;
+  private readonly t0 = Date.now();
+  private readonly controller = new AbortController();
+  /** Finished jobs by attr, for constituents; aggregates held back until the end. */
+  private readonly jobs = new Map<string, FinishedJob & { stats?: AttributeStats; path: string[] }>();
+  private stopReason: { state: 'failed' | 'cancelled'; error?: JobsetError } | undefined;
+  private readonly aborted: Promise<void>;
+
+  constructor(private readonly opts: JobsetRunOptions) {
+    this.todo.push([]);
+    // Every batch in flight listens for the abort.
+    setMaxListeners(0, this.controller.signal);
+    this.aborted = new Promise((resolve) => this.controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+    this.done = this.walk();
+  }
+
+  progress(): JobsetProgress {
+    return {
+      state: this.finished?.state ?? (this.startedAt !== undefined ? 'running' : 'queued'),
+      done: this.lines,
+      failed: this.failures,
+      queued: this.todo.size,
+      running: this.running,
+      elapsedMs: (this.finished ? this.t0 + this.finished.elapsedMs : Date.now()) - this.t0,
+    };
+  }
+
+  /** Stops the walk: attributes being evaluated are cancelled (their workers replaced), none more start. */
+  cancel(): void {
+    this.stop({ state: 'cancelled' });
+  }
+
+  /** Stops the walk as cancel does, the jobset failing with `error` (a limit of its consumer). */
+  fail(error: JobsetError): void {
+    this.stop({ state: 'failed', error });
+  }
+
+  private stop(reason: NonNullable<JobsetRun['stopReason']>): void {
+    if (this.stopReason !== undefined || this.finished !== undefined) return;
+    this.stopReason = reason;
+    this.controller.abort();
+  }
+
+  private emit(path: string[], fields: DerivationFields | undefined, error: ErrorBody | undefined, stats: AttributeStats | undefined, keepNamed = false): void {
+    this.lines++;
+    if (error !== undefined) this.failures++;
+    this.opts.onLine(formatLine({ attrPath: path.map(bytesToUtf8), fields, error, stats, keepNamedConstituents: keepNamed }), error !== undefined);
+  }
+
+  private take(path: string[], r: AttributeResult): void {
+    const attr = bytesToUtf8(attrPathText(path));
+    if (r.messages.length > 0) this.opts.onMessages?.(attr, r.messages);
+    switch (r.kind) {
+      case 'attrs':
+        for (const name of r.names) this.todo.push([...path, name]);
+        return;
+      case 'error':
+        if (this.opts.constituents) this.jobs.set(attr, { error: r.error.message, path, stats: r.stats });
+        this.emit(path, undefined, r.error, r.stats);
+        return;
+      case 'derivation': {
+        if (!this.opts.constituents) {
+          this.emit(path, r.fields, undefined, r.stats);
+          return;
+        }
+        this.jobs.set(attr, { fields: r.fields, path, stats: r.stats });
+        // An aggregate that names its members waits for them all.
+        if ((r.fields.constituents?.namedConstituents.length ?? 0) === 0) this.emit(path, r.fields, undefined, r.stats);
+      }
+    }
+  }
+
+  private nextBatch(): string[][] {
+    const parallelism = Math.max(1, this.opts.executor.parallelism);
+    const size = Math.max(1, Math.min(MAX_BATCH, Math.floor(this.todo.size / (parallelism * 4))));
+    const batch: string[][] = [];
+    while (batch.length < size && this.todo.size > 0) batch.push(this.todo.pop()!);
+    return batch;
+  }
+
+  private async runBatch(batch: string[][]): Promise<void> {
+    this.running += batch.length;
+    try {
+      const results = await this.opts.executor.evaluate(batch, this.controller.signal);
+      batch.forEach((path, i) => {
+        const r = results[i];
+        if (r === undefined) this.todo.push(path);
+        else this.take(path, r);
+      });
+    } catch (e) {
+      if (e instanceof CancelledError || this.controller.signal.aborted) return;
+      for (const path of batch) this.todo.push(path);
+      if (e instanceof OverloadedError) {
+        if (this.opts.executor.closed) this.fail({ kind: 'overloaded', message: e.message });
+        else await Promise.race([new Promise((r) => setTimeout(r, RETRY_MS)), this.aborted]);
+        return;
+      }
+      this.fail({ kind: 'internal', message: `internal error: ${e instanceof Error ? e.message : String(e)}` });
+    } finally {
+      this.running -= batch.length;
+    }
+  }
+
+  private async walk(): Promise<JobsetSummary> {
+    const timer = this.opts.totalTimeoutMs === undefined ? undefined : setTimeout(() => {
+      this.fail({ kind: 'timeout', message: `the jobset took longer than its time limit of ${this.opts.totalTimeoutMs} ms` });
+    }, this.opts.totalTimeoutMs);
+    const inFlight = new Set<Promise<void>>();
+    try {
+      while (this.stopReason === undefined && (this.todo.size > 0 || inFlight.size > 0)) {
+        while (this.stopReason === undefined && this.todo.size > 0 && inFlight.size < Math.max(1, this.opts.executor.parallelism)) {
+          const wait = this.opts.ready?.();
+          if (wait !== undefined) await Promise.race([wait, this.aborted]);
+          if (this.stopReason !== undefined || this.todo.size === 0) break;
+          this.startedAt ??= Date.now();
+          const p: Promise<void> = this.runBatch(this.nextBatch()).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+        }
+        if (inFlight.size > 0) await Promise.race([...inFlight, this.aborted]);
+      }
+      await Promise.all(inFlight);
+      if (this.stopReason === undefined && this.opts.constituents) this.finishAggregates();
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    const reason = this.stopReason;
+    this.finished = {
+      state: reason?.state ?? 'succeeded', done: this.lines, failed: this.failures, elapsedMs: Date.now() - this.t0,
+    };
+    if (reason?.error !== undefined) this.finished.error = reason.error;
+    return this.finished;
+  }
+
+  private finishAggregates(): void {
+    for (const agg of resolveAggregates(this.jobs, this.opts.storeDir ?? '/nix/store')) {
+      const job = this.jobs.get(agg.attr)!;
+      const error = agg.error === undefined ? undefined : errorBody('eval', agg.error);
+      this.emit(job.path, agg.fields, error, job.stats, agg.keepNamed);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// What the worker pool and its threads share without messages (SharedArrayBuffers), so that
+// the main thread can know it while a worker is busy:
+// - a task's cell (Float64Array): when its evaluation started, on which thread, whether it
+//   has finished, and which item of a batch is running. The pool tells queued from running
+//   work by it, and stops a worker that runs past its deadline; a jobset knows which of its
+//   attributes was running when a worker died.
+// - the pool's retirement list (Int32Array): threads that asked to be replaced once their task
+//   is done (their heap grew past a threshold). The pool gives them no more work and stops them;
+//   Piscina starts new ones.
+
+/** Layout of a task's cell (indices of a Float64Array), written by the worker. */
+export const CELL_START = 0; // start of the evaluation (or of the batch's current item), ms since epoch; 0 while queued
+export const CELL_THREAD = 1; // the worker's threadId
+export const CELL_DONE = 2; // 1 once the task has returned
+export const CELL_ITEM = 3; // index of the batch item being evaluated
+export const TASK_CELL_BYTES = 4 * 8;
+
+const RETIREMENT_SLOTS = 64;
+
+export function newRetirementList(): SharedArrayBuffer {
+  return new SharedArrayBuffer(RETIREMENT_SLOTS * 4);
+}
+
+/** Worker side: asks to be replaced after the current task. False if the list is full. */
+export function askRetirement(list: SharedArrayBuffer, threadId: number): boolean {
+  const slots = new Int32Array(list);
+  for (let i = 0; i < slots.length; i++) {
+    const v = Atomics.load(slots, i);
+    if (v === threadId) return true;
+    if (v === 0 && Atomics.compareExchange(slots, i, 0, threadId) === 0) return true;
+  }
+  return false;
+}
+
+export function isRetiring(slots: Int32Array, threadId: number): boolean {
+  for (let i = 0; i < slots.length; i++) if (Atomics.load(slots, i) === threadId) return true;
+  return false;
+}
+
+/** Forgets a thread that is gone. */
+export function clearRetirement(slots: Int32Array, threadId: number): void {
+  for (let i = 0; i < slots.length; i++) Atomics.compareExchange(slots, i, threadId, 0);
+}
