@@ -107,55 +107,55 @@ export class StoreViewIO implements EvalIO {
     }
   }
 
+  /**
+   * Where a path leads: into a store object the evaluation made (`at`, with its type there,
+   * undefined when it is not there), or elsewhere (`base`: the path for the IO underneath).
+   */
+  private locate(path: string, followFinal: boolean): { base: string } | { at: InObject; type: FileType | undefined; given: string; resolved: string } {
+    const p = canonical(path);
+    if (!this.touchesStore(p)) return { base: p };
+    const r = this.resolve(p, followFinal);
+    if (!r.inside) return { base: r.path };
+    return { at: this.inObject(r.path)!, type: r.type, given: p, resolved: r.path };
+  }
+
   // ---- EvalIO
 
   readFile(path: string): string {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.readFile(p);
-    const r = this.resolve(p, true);
-    if (!r.inside) return this.base.readFile(r.path);
-    const o = this.inObject(r.path)!;
-    if (r.type === undefined) throw notExist(p);
-    if (r.type === 'directory') throw ioError(`reading file '${p}': Is a directory`);
-    const c = o.contents;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.readFile(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    if (l.type === 'directory') throw ioError(`reading file '${l.given}': Is a directory`);
+    const c = l.at.contents;
     if (c.kind === 'text') return c.text;
-    if (c.kind === 'io') return c.io.readFile(sourcePath(c.path, o.rel));
-    return this.base.readFile(sourcePath(c.source, o.rel));
+    if (c.kind === 'io') return c.io.readFile(sourcePath(c.path, l.at.rel));
+    return this.base.readFile(sourcePath(c.source, l.at.rel));
   }
 
   readDir(path: string): Map<string, FileType> {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.readDir(p);
-    const r = this.resolve(p, true);
-    if (!r.inside) return this.base.readDir(r.path);
-    const o = this.inObject(r.path)!;
-    if (r.type === undefined) throw notExist(p);
-    if (r.type !== 'directory') throw ioError(`'${r.path}' is not a directory`);
-    const c = o.contents;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.readDir(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    if (l.type !== 'directory') throw ioError(`'${l.given}' is not a directory`);
+    const { contents: c, rel } = l.at;
+    if (c.kind === 'io') return c.io.readDir(sourcePath(c.path, rel));
     const out = new Map<string, FileType>();
-    if (c.kind === 'io') {
-      return c.io.readDir(sourcePath(c.path, o.rel));
-    } else if (c.kind === 'copy') {
-      for (const [name, t] of this.base.readDir(sourcePath(c.source, o.rel))) {
-        const rel = o.rel === '' ? name : `${o.rel}/${name}`;
-        if (c.included === undefined || c.included.has(rel)) out.set(name, t);
+    if (c.kind === 'copy') {
+      for (const [name, t] of this.base.readDir(sourcePath(c.source, rel))) {
+        if (c.included === undefined || c.included.has(rel === '' ? name : `${rel}/${name}`)) out.set(name, t);
       }
     }
     return out;
   }
 
   lstat(path: string): FileType | undefined {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.lstat(p);
-    const r = this.resolve(p, false);
-    return r.inside ? r.type : this.base.lstat(r.path);
+    const l = this.locate(path, false);
+    return 'base' in l ? this.base.lstat(l.base) : l.type;
   }
 
   stat(path: string): FileType | undefined {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.stat(p);
-    const r = this.resolve(p, true);
-    return r.inside ? r.type : this.base.stat(r.path);
+    const l = this.locate(path, true);
+    return 'base' in l ? this.base.stat(l.base) : l.type;
   }
 
   pathExists(path: string): boolean {
@@ -163,35 +163,28 @@ export class StoreViewIO implements EvalIO {
   }
 
   readLink(path: string): string {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.readLink(p);
-    const r = this.resolve(p, false);
-    if (!r.inside) return this.base.readLink(r.path);
-    if (r.type === undefined) throw notExist(p);
-    if (r.type !== 'symlink') throw ioError(`file '${p}' is not a symbolic link`);
-    return this.readLinkIn(this.inObject(r.path)!);
+    const l = this.locate(path, false);
+    if ('base' in l) return this.base.readLink(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    if (l.type !== 'symlink') throw ioError(`file '${l.given}' is not a symbolic link`);
+    return this.readLinkIn(l.at);
   }
 
   isExecutable(path: string): boolean {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.isExecutable?.(p) ?? false;
-    const r = this.resolve(p, true);
-    if (!r.inside) return this.base.isExecutable?.(r.path) ?? false;
-    if (r.type === undefined) throw notExist(p);
-    const o = this.inObject(r.path)!;
-    const c = o.contents;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.isExecutable?.(l.base) ?? false;
+    if (l.type === undefined) throw notExist(l.given);
+    const c = l.at.contents;
     if (c.kind === 'text') return false;
-    if (c.kind === 'io') return c.io.isExecutable?.(sourcePath(c.path, o.rel)) ?? false;
-    return this.base.isExecutable?.(sourcePath(c.source, o.rel)) ?? false;
+    if (c.kind === 'io') return c.io.isExecutable?.(sourcePath(c.path, l.at.rel)) ?? false;
+    return this.base.isExecutable?.(sourcePath(c.source, l.at.rel)) ?? false;
   }
 
   realpath(path: string): string {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.realpath(p);
-    const r = this.resolve(p, true);
-    if (!r.inside) return this.base.realpath(r.path);
-    if (r.type === undefined) throw notExist(p);
-    return r.path;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.realpath(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    return l.resolved;
   }
 
   physicalPath(path: string): string | undefined {
