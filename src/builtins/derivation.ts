@@ -12,7 +12,7 @@ import { Source, utf8ToBytes } from '../syntax/source.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { showIdentifier } from '../syntax/show.js';
 import { ioState } from '../io/io.js';
-import { coerceToString, type Coerced } from '../value/coerce.js';
+import { coerceToString, type Coerced, contextNotAllowed } from '../value/coerce.js';
 import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
 import { printForError } from '../value/print.js';
 import {
@@ -72,25 +72,10 @@ function* forceString(v0: Value, frame: string): Gen<Coerced> {
   throw typeMismatch('a string', v, frame);
 }
 
-/** The context element C++ Nix names first: its context set is ordered by kind, then path. */
-function firstContextElement(context: ReadonlySet<string>): string {
-  const key = (c: string): string => {
-    if (c[0] === '=') return '1' + storePathBaseName(c.slice(1));
-    if (c[0] === '!') {
-      const i = c.indexOf('!', 1);
-      return '2' + storePathBaseName(c.slice(i + 1)) + '\0' + c.slice(1, i);
-    }
-    return '0' + storePathBaseName(c);
-  };
-  let best: string | undefined;
-  for (const c of context) if (best === undefined || key(c) < key(best)) best = c;
-  return best!;
-}
-
 function* forceStringNoCtx(v0: Value, frame: string): Gen<string> {
   const r = yield* forceString(v0, frame);
   if (r.context !== undefined && r.context.size > 0) {
-    const e = new NixError('eval', `the string '${r.s}' is not allowed to refer to a store path (such as '${firstContextElement(r.context)}')`);
+    const e = contextNotAllowed(r.s, r.context);
     if (frame !== '') e.addTrace(frame);
     throw e;
   }

@@ -8,6 +8,7 @@ import { NixError } from '../errors/errors.js';
 import { utf8ToBytes } from '../syntax/source.js';
 import { jsonCallDepth, toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
+import { contextNotAllowed } from '../value/coerce.js';
 import {
   type BuiltinContext, type BuiltinSpec, makeString, NixAttrs, NixFloat, NixString, type Request, type Value,
 } from '../value/values.js';
@@ -24,11 +25,7 @@ const NUL_SYMBOL = utf8ToBytes('\u2400'); // ␀
 function stringNoContext(v: Value): string {
   if (typeof v === 'string') return v;
   if (v instanceof NixString) {
-    if (v.context.size > 0) {
-      const c = [...v.context][0];
-      const path = c.startsWith('=') ? c.slice(1) : c.startsWith('!') ? c.slice(c.indexOf('!', 1) + 1) : c;
-      throw new NixError('eval', `the string '${v.s}' is not allowed to refer to a store path (such as '${path}')`);
-    }
+    if (v.context.size > 0) throw contextNotAllowed(v.s, v.context);
     return v.s;
   }
   throw typeError('a string', v);

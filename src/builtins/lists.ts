@@ -15,6 +15,7 @@ import {
   ThunkState, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
+import { contextNotAllowed } from '../value/coerce.js';
 import { showIdentifier } from '../syntax/show.js';
 import { equalPlacesGen, lessThanGen } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
@@ -105,50 +106,11 @@ export function stringNoCtx(v: Value, ctx: string, pos?: SourcePos): string {
   if (typeof v === 'string') return v;
   if (v instanceof NixString) {
     if (v.context.size === 0) return v.s;
-    throw new NixError(
-      'eval',
-      `the string '${v.s}' is not allowed to refer to a store path (such as '${firstContextElement(v.context)}')`,
-    ).addTrace(ctx, pos);
+    throw contextNotAllowed(v.s, v.context).addTrace(ctx, pos);
   }
   const e = typeError('a string', v).addTrace(ctx, pos);
   e.pos = pos;
   throw e;
-}
-
-/**
- * The element C++ Nix names first from a string's context: its context is a set ordered
- * by kind (plain paths, then `=drv` deep references, then `!out!drv` outputs), then path.
- */
-function firstContextElement(context: ReadonlySet<string>): string {
-  const kind = (c: string): number => (c.startsWith('=') ? 1 : c.startsWith('!') ? 2 : 0);
-  const parts = (c: string): [string, string] => {
-    if (c.startsWith('=')) return [c.slice(1), ''];
-    if (c.startsWith('!')) {
-      const i = c.indexOf('!', 1);
-      return [c.slice(i + 1), c.slice(1, i)];
-    }
-    return [c, ''];
-  };
-  let best: string | undefined;
-  for (const c of context) {
-    if (best === undefined) { best = c; continue; }
-    const kc = kind(c);
-    const kb = kind(best);
-    if (kc !== kb) { if (kc < kb) best = c; continue; }
-    const [pc, oc] = parts(c);
-    const [pb, ob] = parts(best);
-    if (pc < pb || (pc === pb && oc < ob)) best = c;
-  }
-  return best ?? '';
-}
-
-/**
- * A list C++ Nix would return as a copy of its argument's value (`v = *args[1]`): the same
- * elements. Lists of one or two elements live inside the value in C++ Nix, so a copy of one
- * is a distinct list (which matters for «repeated» in printed output); longer ones share.
- */
-export function sameList(l: Value[]): Value[] {
-  return l.length > 0 && l.length <= 2 ? l.slice() : l;
 }
 
 /** `attribute 'x' missing` with its context line, as C++ Nix's EvalState::getAttr. */
@@ -182,7 +144,7 @@ function* filterGen(args: Value[]): Gen {
     const r = yield* callFn(f, [list[i]]);
     if (boolCtx(r, 'while evaluating the return value of the filtering function passed to builtins.filter')) out.push(list[i]);
   }
-  return out.length === list.length ? sameList(list) : out;
+  return out.length === list.length ? list : out;
 }
 
 function* foldlGen(args: Value[]): Gen {
@@ -272,7 +234,7 @@ function concatForced(lists: Value[][]): Value[] {
     len += l.length;
     if (l.length > 0) nonEmpty = l;
   }
-  if (nonEmpty && len === nonEmpty.length) return sameList(nonEmpty);
+  if (nonEmpty && len === nonEmpty.length) return nonEmpty;
   const out: Value[] = new Array(len);
   let k = 0;
   for (const l of lists) for (let i = 0; i < l.length; i++) out[k++] = l[i];

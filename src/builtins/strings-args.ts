@@ -7,7 +7,7 @@ import { type NixInt } from '../value/int.js';
 import {
   type BuiltinSpec, force, NixAttrs, NixString, type Request, showType, Thunk, ThunkState, type Value,
 } from '../value/values.js';
-import { coerceToString, type Coerced, type CoerceOptions } from '../value/coerce.js';
+import { coerceToString, type Coerced, type CoerceOptions, contextNotAllowed } from '../value/coerce.js';
 import { printForError } from '../value/print.js';
 import { defineBuiltin } from './util.js';
 
@@ -117,38 +117,11 @@ export function* forceString(v0: Value, frame: string): Gen<Coerced> {
   throw typeMismatch('a string', v, frame);
 }
 
-/** The context element C++ Nix names first (its set is ordered by kind, then store path). */
-function firstContextElement(context: ReadonlySet<string>): string {
-  const rank = (c: string): number => (c[0] === '=' ? 1 : c[0] === '!' ? 2 : 0);
-  const key = (c: string): [number, string, string] => {
-    if (c[0] === '=') return [1, baseName(c.slice(1)), ''];
-    if (c[0] === '!') {
-      const i = c.indexOf('!', 1);
-      return [2, baseName(c.slice(i + 1)), c.slice(1, i)];
-    }
-    return [rank(c), baseName(c), ''];
-  };
-  let best: string | undefined;
-  let bestKey: [number, string, string] | undefined;
-  for (const c of context) {
-    const k = key(c);
-    if (bestKey === undefined || k[0] < bestKey[0] || (k[0] === bestKey[0] && (k[1] < bestKey[1] || (k[1] === bestKey[1] && k[2] < bestKey[2])))) {
-      best = c;
-      bestKey = k;
-    }
-  }
-  return best!;
-}
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
 /** `forceStringNoCtx`: a string that must not refer to store paths. */
 export function* forceStringNoCtx(v0: Value, frame: string): Gen<string> {
   const r = yield* forceString(v0, frame);
   if (r.context !== undefined && r.context.size > 0) {
-    throw withFrame(new NixError('eval', `the string '${r.s}' is not allowed to refer to a store path (such as '${firstContextElement(r.context)}')`), frame);
+    throw withFrame(contextNotAllowed(r.s, r.context), frame);
   }
   return r.s;
 }

@@ -450,7 +450,7 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
         }
       })()) as string);
     } else {
-      out(printValue(value, { trackRepeated: true, ambiguous: true }) + '\n');
+      out(printValue(value, { trackRepeated: true }) + '\n');
     }
   }
 }

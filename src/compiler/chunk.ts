@@ -3,6 +3,7 @@
 
 import type { Source } from '../syntax/source.js';
 import type { AttrPositions } from '../value/values.js';
+import type { SourcePos } from '../errors/errors.js';
 
 export const enum Op {
   /** k: push consts[k] */
@@ -69,23 +70,35 @@ export const enum Op {
   List,
   Eq,
   Neq,
-  /** k: pop b, pop a, push a + b; consts[k] = the operands' source offsets (for errors) */
+  /**
+   * k: the first operand of `a + b` on top: unless it is a string, number or path, start a
+   * concatenation with it now (coercing it), before b is evaluated. consts[k] = ConcatLayout
+   */
+  AddPrepare,
+  /** k: pop b, pop a (a value or a started concatenation), push a + b; consts[k] = ConcatLayout */
   Add,
   Sub,
   Mul,
   Div,
   Less,
   Concat,
+  /** check that the value on top is a set ("expected a set", without a position of its own) */
+  AssertAttrs,
+  /** n: pop n sets, the leftmost operand on top; push leftmost // ... // rightmost */
   Update,
-  /** n forceString: concatenate n string-coercible parts */
-  Interpolate,
+  /**
+   * i k: part i of an interpolation (or an interpolated path) on top: add it to the
+   * concatenation below it (part 0 starts one); the last part leaves the result.
+   * consts[k] = ConcatLayout
+   */
+  ConcatPart,
   /** k: consts[k] = formals info; binds the lambda's formals from its argument */
   Formals,
   /** k: assertion failed; consts[k] is the shown condition */
   AssertFail,
   /** pop b, pop a; push true if a == b, else fail explaining the difference */
   AssertEq,
-  /** check that the value on top is a string usable as an attribute name (or null) */
+  /** nullable: check that the value on top is a string without context (or null if nullable = 1) */
   CheckAttrName,
   /** push the current position as a set { file, line, column } */
   CurPos,
@@ -113,6 +126,13 @@ export interface Chunk {
   source: Source;
   /** What the chunk computes, for traces and debugging. */
   name: string;
+}
+
+/** What `+` and interpolation need for errors: where each part and the whole expression are. */
+export interface ConcatLayout {
+  forceString: boolean;
+  positions: SourcePos[];
+  pos: SourcePos;
 }
 
 export interface FormalsInfo {

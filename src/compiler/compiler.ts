@@ -8,7 +8,8 @@ import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { NixFloat, NixPath, StaticPositions } from '../value/values.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
-import { type Chunk, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
+import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
+import type { SourcePos } from '../errors/errors.js';
 
 /** One runtime environment level. */
 interface Scope {
@@ -312,6 +313,7 @@ class Compiler {
             }
           } else {
             this.compileForced(n.expr);
+            b.region('while evaluating an attribute name', n.expr.pos, () => b.emit(Op.CheckAttrName, n.expr.pos, 0));
             if (last) b.emit(Op.HasAttrDyn, e.pos);
             else {
               jumps.push(b.emit(Op.HasAttrStepDyn, e.pos, 0) + 1);
@@ -383,16 +385,28 @@ class Compiler {
       case 'BinOp':
         this.compileBinOp(e.op, e.l, e.r, e.pos);
         return;
-      case 'ConcatStrings':
+      case 'ConcatStrings': {
+        // Each part is added (coerced) before the next is evaluated, as in C++ Nix.
+        const at = (offset: number): SourcePos => ({ source: this.source, offset });
+        const positions = e.positions.map(at);
+        if (e.parts.length === 2 && !e.forceString) {
+          // Errors of `a + b` point at b, the operand being added (where its text starts, as
+          // in C++ Nix); the positions of both operands go along for "while evaluating a path segment".
+          const layout = b.constant({ forceString: false, positions, pos: at(e.positions[1]) } satisfies ConcatLayout);
+          this.operand("in an operand of '+'", e.parts[0]);
+          b.emit(Op.AddPrepare, e.positions[0], layout);
+          this.operand("in an operand of '+'", e.parts[1]);
+          b.emit(Op.Add, e.positions[1], layout);
+          return;
+        }
+        const layout = b.constant({ forceString: e.forceString, positions, pos: at(e.pos) } satisfies ConcatLayout);
         e.parts.forEach((p, i) => {
           if (e.forceString) b.region('while evaluating a path segment', e.positions[i], () => this.compileForced(p));
           else this.operand("in an operand of '+'", p);
+          b.emit(Op.ConcatPart, e.pos, i, layout);
         });
-        // Errors of `a + b` point at b, the operand being added (where its text starts, as in
-        // C++ Nix); the offsets of both operands go along for "while evaluating a path segment".
-        if (e.parts.length === 2 && !e.forceString) b.emit(Op.Add, e.positions[1], b.constant(e.positions));
-        else b.emit(Op.Interpolate, e.pos, e.parts.length, e.forceString ? 1 : 0, b.constant(e.positions));
         return;
+      }
     }
   }
 
@@ -425,11 +439,20 @@ class Compiler {
         b.patch(end + 1);
         return;
       }
-      case '//':
-        this.operand("in the left operand of '//'", l);
-        this.operand("in the right operand of '//'", r);
-        b.emit(Op.Update, pos);
+      case '//': {
+        // A chain `a // b // c` is evaluated right to left, each operand checked to be a set
+        // as soon as it is (C++ Nix's evalForUpdate); the sets are then merged left to right.
+        const operands = updateOperands(l, r);
+        for (let i = operands.length - 1; i >= 0; i--) {
+          const { e, message } = operands[i];
+          b.region(message, e.pos, () => {
+            this.compileForced(e);
+            b.emit(Op.AssertAttrs, e.pos);
+          });
+        }
+        b.emit(Op.Update, pos, operands.length);
         return;
+      }
       case '++':
         this.operand("in the left operand of '++'", l);
         this.operand("in the right operand of '++'", r);
@@ -495,7 +518,7 @@ class Compiler {
         } else {
           b.region('while evaluating an attribute name', n.expr.pos, () => {
             this.compileForced(n.expr);
-            b.emit(Op.CheckAttrName, n.expr.pos);
+            b.emit(Op.CheckAttrName, n.expr.pos, 0);
           });
           if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
           else b.emit(Op.SelectDyn, pos);
@@ -544,7 +567,8 @@ class Compiler {
         this.compileAttrValue(def.kind, def.e, name, outer, sourceSlot);
       }
       b.emit(Op.SetLocal, def.pos, i + 1);
-      scope.filled.add(i + 1);
+      // `__overrides` may replace a binding once all are filled: nothing reads one before.
+      if (!ownThunks) scope.filled.add(i + 1);
     });
     scope.initializing = false;
     scope.filled.clear();
@@ -625,6 +649,7 @@ class Compiler {
   private compileDynamicAttrs(attrs: ExprAttrs): void {
     for (const d of attrs.dynamic) {
       this.compileForced(d.name);
+      this.b.region('while evaluating the name of a dynamic attribute', d.pos, () => this.b.emit(Op.CheckAttrName, d.pos, 1));
       this.compileLazy(d.value);
       this.b.emit(Op.DynAttr, d.pos);
     }
@@ -683,6 +708,27 @@ class Compiler {
     this.compileTail(e.body);
     return formals;
   }
+}
+
+/**
+ * The operands of a chain of `//`, left to right, each with the trace line of the operator
+ * it is directly an operand of. Iterative: a chain may be as long as a file.
+ */
+function updateOperands(l: Expr, r: Expr): { e: Expr; message: string }[] {
+  const out: { e: Expr; message: string }[] = [];
+  const LEFT = "in the left operand of '//'";
+  const RIGHT = "in the right operand of '//'";
+  const todo: { e: Expr; message: string }[] = [{ e: r, message: RIGHT }, { e: l, message: LEFT }];
+  while (todo.length > 0) {
+    const item = todo.pop()!;
+    const e = item.e;
+    if (e.kind === 'BinOp' && e.op === '//') {
+      todo.push({ e: e.r, message: RIGHT }, { e: e.l, message: LEFT });
+    } else {
+      out.push(item);
+    }
+  }
+  return out;
 }
 
 const ARITH_OPS: Record<string, Op> = { __sub: Op.Sub, __mul: Op.Mul, __div: Op.Div, __lessThan: Op.Less };

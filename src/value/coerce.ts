@@ -119,6 +119,35 @@ export function* usingAttr<T>(set: NixAttrs, attr: '__toString' | 'outPath', gen
   }
 }
 
+/**
+ * C++ Nix's forceStringNoCtx refusing a string with a context: it names the first element
+ * of the context (a set ordered by kind, plain paths first, then `=drv` deep references,
+ * then `!out!drv` outputs, each by store path), shown as a derived path.
+ */
+export function contextNotAllowed(s: string, context: ReadonlySet<string>): NixError {
+  const key = (c: string): string => {
+    if (c[0] === '=') return '1' + baseName(c.slice(1));
+    if (c[0] === '!') {
+      const i = c.indexOf('!', 1);
+      return '2' + baseName(c.slice(i + 1)) + '\0' + c.slice(1, i);
+    }
+    return '0' + baseName(c);
+  };
+  let first: string | undefined;
+  for (const c of context) if (first === undefined || key(c) < key(first)) first = c;
+  let shown = first ?? '';
+  if (shown[0] === '=') shown = `${shown.slice(1)} (deep)`;
+  else if (shown[0] === '!') {
+    const i = shown.indexOf('!', 1);
+    shown = `${shown.slice(i + 1)}^${shown.slice(1, i)}`;
+  }
+  return new NixError('eval', `the string '${s}' is not allowed to refer to a store path (such as '${shown}')`);
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
 function cannotCoerce(v: Value, opts: CoerceOptions): NixError {
   const e = new NixError('type', `cannot coerce ${showType(v)} to a string: ${printForError(v)}`);
   if (opts.errorCtx) e.addTrace(opts.errorCtx.message, opts.errorCtx.pos);

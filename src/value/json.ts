@@ -15,7 +15,7 @@ import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
 import { showIdentifier } from '../syntax/show.js';
 import {
-  Builtin, type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
+  type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
 
 /** C++ Nix's default `max-call-depth`. */

@@ -1,9 +1,8 @@
 // Prints values as `nix-instantiate --eval` does, and in the shortened form C++ Nix uses in
 // error messages (at most 10 levels deep, 10 attributes and 10 list items in all, then
 // «N attributes elided»). Iterative over an explicit stack, so data nested to any depth
-// prints without JS recursion. Unevaluated thunks print as «thunk» (as <CODE> in the output
-// of nix-instantiate --eval); a set or list met a
-// second time prints as «repeated» when repeats are tracked.
+// prints without JS recursion. Unevaluated thunks print as «thunk» (<CODE> in output); a
+// set or list met a second time prints as «repeated» when repeats are tracked.
 
 import { formatFloat } from './float.js';
 import { Builtin, Closure, NixAttrs, NixFloat, NixPath, NixString, Thunk, ThunkState, type Value } from './values.js';
@@ -12,12 +11,15 @@ import { utf8ToBytes } from '../syntax/source.js';
 
 // Output is a byte string; these markers are UTF-8.
 const THUNK = utf8ToBytes('«thunk»');
+const BLACKHOLE = utf8ToBytes('«potential infinite recursion»');
 const REPEATED = utf8ToBytes('«repeated»');
-const POTENTIAL_RECURSION = utf8ToBytes('«potential infinite recursion»');
 const UNKNOWN = utf8ToBytes('«unknown»');
 
 export interface PrintOptions {
-  /** Track sets and lists already printed and show «repeated» for them (output printing). */
+  /**
+   * Output printing, as C++ Nix's printAmbiguous (nix-instantiate's result): sets and lists
+   * already printed show as «repeated», unevaluated values as <CODE>.
+   */
   trackRepeated?: boolean;
   /** Below this depth sets and lists print as `{ ... }` / `[ ... ]`. */
   maxDepth?: number;
@@ -27,11 +29,6 @@ export interface PrintOptions {
   maxListItems?: number;
   /** Show functions as C++ Nix does in errors: «lambda f @ file:line:col», «primop map». */
   describeFunctions?: boolean;
-  /**
-   * As C++ Nix's printAmbiguous (the output of nix-instantiate --eval): an unevaluated value
-   * is `<CODE>`, one under evaluation «potential infinite recursion».
-   */
-  ambiguous?: boolean;
 }
 
 /** What C++ Nix prints of a value inside an error message. */
@@ -88,7 +85,9 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     let v = f.raw;
     if (v instanceof Thunk) {
       if (v.state !== ThunkState.Done) {
-        out.push(!options.ambiguous ? THUNK : v.state === ThunkState.Blackhole ? POTENTIAL_RECURSION : '<CODE>');
+        // Under evaluation: its value may well exist once that ends, so not «infinite recursion».
+        if (v.state === ThunkState.Blackhole) out.push(BLACKHOLE);
+        else out.push(seen ? '<CODE>' : THUNK);
         continue;
       }
       v = v.value!;
@@ -117,11 +116,10 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     if (Array.isArray(v)) {
       if (v.length === 0) { out.push('[ ]'); continue; }
       if (seen) {
-        // C++ Nix stores lists of one or two elements inside the value that holds them, so
-        // such a list is "the same" only when reached through the same thunk.
-        const key = v.length <= 2 && f.raw instanceof Thunk ? f.raw : v;
-        if (seen.has(key)) { out.push(REPEATED); continue; }
-        seen.add(key);
+        // C++ Nix (printAmbiguous) knows a list by the place holding it: the same thunk or the
+        // same list stored directly (a set, by its attributes, below).
+        if (seen.has(f.raw as object)) { out.push(REPEATED); continue; }
+        seen.add(f.raw as object);
       }
       if (f.depth >= maxDepth) { out.push('[ ... ]'); continue; }
       out.push('[');

@@ -201,56 +201,104 @@ export function quickAdd(a: Value, b: Value): Value | undefined {
 }
 
 /**
- * `a + b` in general and string interpolation (`forceString`): the first operand decides
- * whether this is arithmetic, path concatenation or string concatenation. `positions` are
- * where the operands start and `pos` where the whole expression is: as in C++ Nix, an
- * operand that cannot be added is an error at that operand, one that cannot be coerced is
- * "while evaluating a path segment" at that operand (the error itself has no position).
+ * `a + b` and string interpolation, part by part as C++ Nix's ExprConcatStrings: the first
+ * part decides whether this is arithmetic, path concatenation or string concatenation, and
+ * each part is added (coerced, when it is not already a string) as soon as it is evaluated,
+ * before the next one is. `positions` are where the parts start and `pos` where the whole
+ * expression is: as in C++ Nix, a part that cannot be added is an error at that part, one
+ * that cannot be coerced is "while evaluating a path segment" there (the error itself has no
+ * position). Lives on the VM's value stack between the parts (see Op.ConcatPart).
  */
-export function* concatGen(parts: Value[], forceString: boolean, positions?: SourcePos[], pos?: SourcePos): Gen {
-  const first = yield* force(parts[0]);
-  if (!forceString && (isInt(first) || first instanceof NixFloat)) {
-    let acc: Value = first;
-    for (let i = 1; i < parts.length; i++) {
-      const p = yield* force(parts[i]);
-      let r: Value | undefined;
-      try {
-        r = quickAdd(acc, p);
-      } catch (e) {
-        if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, positions?.[i]);
-        throw e;
-      }
-      if (r === undefined) {
-        throw new NixError('type', `cannot add ${showType(p)} to ${acc instanceof NixFloat ? 'a float' : 'an integer'}`, positions?.[i]);
-      }
-      acc = r;
-    }
-    return acc;
+export class Concatenation {
+  private kind: 'int' | 'float' | 'path' | 'string' | undefined;
+  private int: NixInt = 0;
+  private float = 0;
+  private s = '';
+  private context: Set<string> | undefined;
+  /** Paths are copied to the store only when the first part is a string (C++ Nix's firstType). */
+  private copyToStore: boolean;
+
+  constructor(forceString: boolean, private readonly positions: readonly SourcePos[] | undefined, private readonly pos: SourcePos | undefined) {
+    this.kind = forceString ? 'string' : undefined;
+    this.copyToStore = forceString;
   }
-  // A path stays a path: its parts are not copied to the store, and the result is canonical.
-  const toPath = !forceString && first instanceof NixPath;
-  let s = '';
-  let context: Set<string> | undefined;
-  for (let i = 0; i < parts.length; i++) {
-    const p = i === 0 ? first : yield* force(parts[i]);
-    if (typeof p === 'string') { s += p; continue; }
+
+  /** Adds part i if that needs no evaluation; false if it must be coerced (see `add`). */
+  tryAdd(v: Value, i: number): boolean {
+    if (this.kind === undefined) {
+      this.kind = isInt(v) ? 'int' : v instanceof NixFloat ? 'float' : v instanceof NixPath ? 'path' : 'string';
+      this.copyToStore = isString(v);
+    }
+    switch (this.kind) {
+      case 'int':
+        if (isInt(v)) {
+          try {
+            this.int = addInt(this.int, v);
+          } catch (e) {
+            if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, this.positions?.[i]);
+            throw e;
+          }
+          return true;
+        }
+        if (v instanceof NixFloat) {
+          this.kind = 'float';
+          this.float = Number(this.int) + v.value;
+          return true;
+        }
+        throw new NixError('type', `cannot add ${showType(v)} to an integer`, this.positions?.[i]);
+      case 'float':
+        if (isInt(v)) { this.float += Number(v); return true; }
+        if (v instanceof NixFloat) { this.float += v.value; return true; }
+        throw new NixError('type', `cannot add ${showType(v)} to a float`, this.positions?.[i]);
+      default:
+        if (typeof v === 'string') { this.s += v; return true; }
+        if (v instanceof NixString) { this.s += v.s; this.addContext(v.context); return true; }
+        if (v instanceof NixPath && !this.copyToStore) { this.s += v.path; return true; }
+        return false;
+    }
+  }
+
+  /** Adds part i, coercing it to a string if need be. */
+  *add(v: Value, i: number): Gen<Concatenation> {
+    if (this.tryAdd(v, i)) return this;
     // Only the coercion's own failure is "while evaluating a path segment" (C++ Nix's errorCtx);
     // errors from `__toString` or `outPath` carry their own frames.
-    const r: Coerced = yield* coerceToString(p, {
-      coerceMore: false, copyToStore: !toPath,
-      errorCtx: { message: 'while evaluating a path segment', pos: positions?.[i] },
+    const r: Coerced = yield* coerceToString(v, {
+      coerceMore: false, copyToStore: this.copyToStore,
+      errorCtx: { message: 'while evaluating a path segment', pos: this.positions?.[i] },
     });
-    s += r.s;
-    if (r.context && r.context.size > 0) {
-      context ??= new Set();
-      for (const c of r.context) context.add(c);
+    this.s += r.s;
+    this.addContext(r.context);
+    return this;
+  }
+
+  private addContext(context: ReadonlySet<string> | undefined): void {
+    if (context === undefined || context.size === 0) return;
+    this.context ??= new Set();
+    for (const c of context) this.context.add(c);
+  }
+
+  /** The value once every part is added. A path stays a path, canonical, and without context. */
+  result(): Value {
+    switch (this.kind) {
+      case 'int': return this.int;
+      case 'float': return new NixFloat(this.float);
+      case 'path':
+        if (this.context) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', this.pos);
+        return new NixPath(canonicalisePath(this.s));
+      default:
+        return makeString(this.s, this.context);
     }
   }
-  if (toPath) {
-    if (context) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', pos);
-    return new NixPath(canonicalisePath(s));
-  }
-  return makeString(s, context);
+}
+
+/**
+ * Adds part i to a concatenation through the VM (when it needs coercing), then finishes it if
+ * `last`; otherwise the concatenation itself goes back on the value stack for the next part.
+ */
+export function* concatPartGen(c: Concatenation, v: Value, i: number, last: boolean): Gen {
+  yield* c.add(v, i);
+  return last ? c.result() : c as unknown as Value;
 }
 
 /** `a // b`: b's attributes override a's. */

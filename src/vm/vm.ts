@@ -7,14 +7,15 @@
 // call to make) and receives their results. When a frame finishes, its value goes to the
 // frame below: pushed on the value stack for bytecode, sent into the generator otherwise.
 
-import { type Chunk, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
+import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
 import { bestMatches, NixError, noteJsStackOverflow, type SourcePos } from '../errors/errors.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, type Request, showType, Thunk, ThunkState,
+  Builtin, type BuiltinContext, CallRequest, Closure, NixFloat, NixPath, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, type Request, showType, Thunk, ThunkState,
   type Value,
 } from '../value/values.js';
 import { printForError, printValue } from '../value/print.js';
+import { contextNotAllowed } from '../value/coerce.js';
 import { Source, utf8ToBytes } from '../syntax/source.js';
 import { showIdentifier } from '../syntax/show.js';
 import * as ops from './ops.js';
@@ -688,33 +689,56 @@ export class VM {
             this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', this.posOf(chunk, ip - 1));
             continue outer;
           }
-          case Op.Add: {
-            const operandOffsets = code[ip++];
-            const b = stack.pop()!;
-            const a = stack.pop()!;
-            let quick: Value | undefined;
-            try {
-              quick = ops.quickAdd(a, b);
-            } catch (e) {
-              if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, this.posOf(chunk, ip - 1));
-              throw e;
-            }
-            if (quick !== undefined) { stack.push(quick); break; }
+          case Op.AddPrepare: {
+            const layout = consts[code[ip++]] as ConcatLayout;
+            const a = stack[stack.length - 1];
+            // A string, number or path needs no coercion: `Add` takes it as it is.
+            if (typeof a === 'string' || typeof a === 'number' || typeof a === 'bigint' || a instanceof NixString || a instanceof NixFloat || a instanceof NixPath) break;
+            stack.pop();
+            const c = new ops.Concatenation(false, layout.positions, layout.pos);
             frame.ip = ip;
             frame.env = env;
-            const operandPositions = (consts[operandOffsets] as number[]).map((offset) => ({ source: chunk.source, offset }));
-            this.pushGenerator(ops.concatGen([a, b], false, operandPositions, this.posOf(chunk, ip - 1)), null, null, '+', this.posOf(chunk, ip - 1));
+            this.pushGenerator(ops.concatPartGen(c, a, 0, false), null, null, '+', layout.pos);
             continue outer;
           }
-          case Op.Interpolate: {
-            const n = code[ip++];
-            const forceString = code[ip++] === 1;
-            const offsets = consts[code[ip++]] as number[];
-            const parts = takeTop(stack, n);
+          case Op.Add: {
+            const layout = consts[code[ip++]] as ConcatLayout;
+            const b = stack.pop()!;
+            const a = stack.pop()! as Value | ops.Concatenation;
+            let c: ops.Concatenation;
+            if (a instanceof ops.Concatenation) {
+              c = a;
+            } else {
+              let quick: Value | undefined;
+              try {
+                quick = ops.quickAdd(a, b);
+              } catch (e) {
+                if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, layout.pos);
+                throw e;
+              }
+              if (quick !== undefined) { stack.push(quick); break; }
+              c = new ops.Concatenation(false, layout.positions, layout.pos);
+              c.tryAdd(a, 0);
+            }
+            if (c.tryAdd(b, 1)) { stack.push(c.result()); break; }
             frame.ip = ip;
             frame.env = env;
-            const positions = offsets.map((offset) => ({ source: chunk.source, offset }));
-            this.pushGenerator(ops.concatGen(parts, forceString, positions, this.posOf(chunk, ip - 4)), null, null, 'interpolation', this.posOf(chunk, ip - 4));
+            this.pushGenerator(ops.concatPartGen(c, b, 1, true), null, null, '+', layout.pos);
+            continue outer;
+          }
+          case Op.ConcatPart: {
+            const i = code[ip++];
+            const layout = consts[code[ip++]] as ConcatLayout;
+            const last = i === layout.positions.length - 1;
+            const v = stack.pop()!;
+            const c = i === 0 ? new ops.Concatenation(layout.forceString, layout.positions, layout.pos) : stack.pop() as unknown as ops.Concatenation;
+            if (c.tryAdd(v, i)) {
+              stack.push(last ? c.result() : c as unknown as Value);
+              break;
+            }
+            frame.ip = ip;
+            frame.env = env;
+            this.pushGenerator(ops.concatPartGen(c, v, i, last), null, null, 'interpolation', layout.pos);
             continue outer;
           }
           case Op.Concat: {
@@ -730,12 +754,19 @@ export class VM {
             stack.push(la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb));
             break;
           }
+          case Op.AssertAttrs: {
+            const v = stack[stack.length - 1];
+            if (!(v instanceof NixAttrs)) throw new NixError('type', `expected a set but found ${showType(v)}: ${printValue(v)}`);
+            break;
+          }
           case Op.Update: {
-            const b = stack.pop()!;
-            const a = stack.pop()!;
-            if (!(a instanceof NixAttrs)) throw this.typeError('a set', a, chunk, ip - 1);
-            if (!(b instanceof NixAttrs)) throw this.typeError('a set', b, chunk, ip - 1);
-            stack.push(ops.update(a, b));
+            // Operands were checked by AssertAttrs, the leftmost is on top.
+            const n = code[ip++];
+            const top = stack.length - 1;
+            let acc = stack[top] as NixAttrs;
+            for (let j = top - 1; j > top - n; j--) acc = ops.update(acc, stack[j] as NixAttrs);
+            stack.length = top + 1 - n;
+            stack.push(acc);
             break;
           }
           case Op.Formals: {
@@ -757,12 +788,15 @@ export class VM {
             continue outer;
           }
           case Op.CheckAttrName: {
+            // As C++ Nix's forceStringNoCtx: a string that refers to no store path.
             const v = stack[stack.length - 1];
-            if (v !== null && typeof v !== 'string' && !(v instanceof NixString)) {
-              const e = this.typeError('a string', v, chunk, ip - 1);
-              throw e;
+            const nullable = code[ip++] === 1;
+            if (typeof v === 'string' || (v === null && nullable)) break;
+            if (v instanceof NixString) {
+              if (v.context.size === 0) break;
+              throw contextNotAllowed(v.s, v.context);
             }
-            break;
+            throw this.typeError('a string', v, chunk, ip - 2);
           }
           case Op.CurPos: {
             const p = this.posOf(chunk, ip - 1)!;

@@ -233,9 +233,16 @@ describe('match', () => {
       context: ['while evaluating the second argument passed to builtins.match'],
     });
     expect(failure(`builtins.match ${withCtx('a', outCtx)} "a"`)).toEqual({
-      message: `the string 'a' is not allowed to refer to a store path (such as '!out!${DRV}')`,
+      message: `the string 'a' is not allowed to refer to a store path (such as '${DRV}^out')`,
       context: ['while evaluating the first argument passed to builtins.match'],
     });
+    // The first element of the context (plain paths, then whole derivations, then outputs), as
+    // a derived path.
+    const all = `"${SRC}" = { path = true; }; "${DRV}" = { allOutputs = true; outputs = [ "out" ]; };`;
+    expect(failure(`builtins.match ${withCtx('a', all)} "a"`).message)
+      .toBe(`the string 'a' is not allowed to refer to a store path (such as '${SRC}')`);
+    expect(failure(`builtins.match ${withCtx('a', `"${DRV}" = { allOutputs = true; outputs = [ "out" ]; };`)} "a"`).message)
+      .toBe(`the string 'a' is not allowed to refer to a store path (such as '${DRV} (deep)')`);
   });
   test('the string may have context; the groups do not', () => {
     expect(run(`builtins.hasContext (builtins.head (builtins.match "(a)" ${withCtx('a', outCtx)}))`)).toBe('false');

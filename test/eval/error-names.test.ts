@@ -32,3 +32,25 @@ describe('names in messages', () => {
     expect(failure(expr).context).toContain(line);
   });
 });
+
+describe('attribute names are strings without context', () => {
+  const ctx = '(builtins.appendContext "a" { "/nix/store/00000000000000000000000000000000-src" = { path = true; }; })';
+  const refused = "the string 'a' is not allowed to refer to a store path (such as '/nix/store/00000000000000000000000000000000-src')";
+  test.each([
+    [`{ \${${ctx}} = 1; }`, 'while evaluating the name of a dynamic attribute'],
+    [`{ }.\${${ctx}} or 1`, 'while evaluating an attribute name'],
+    [`{ } ? \${${ctx}}`, 'while evaluating an attribute name'],
+  ])('%s', (expr, line) => {
+    const f = failure(expr);
+    expect(f.message).toBe(refused);
+    expect(f.context[0]).toBe(line);
+  });
+  test('the name of a dynamic attribute may be null; a selected or tested one may not', () => {
+    expect(failure('{ a = 1; }.${null} or 2')).toEqual({
+      message: 'expected a string but found null: null',
+      context: ['while evaluating an attribute name', "while evaluating the attribute '\"${null}\"'"],
+    });
+    expect(failure('{ a = 1; } ? ${null}')).toEqual({ message: 'expected a string but found null: null', context: ['while evaluating an attribute name'] });
+    expect(failure('{ ${1} = 1; }')).toEqual({ message: 'expected a string but found an integer: 1', context: ['while evaluating the name of a dynamic attribute'] });
+  });
+});

@@ -1,0 +1,41 @@
+// Printing values (src/value/print.ts): nix-instantiate's output form (C++ Nix's
+// printAmbiguous) and the form of values inside messages (ValuePrinter).
+
+import { evaluate } from '../../src/eval.js';
+import { printValue } from '../../src/value/print.js';
+import { bytesToUtf8, utf8ToBytes } from '../../src/syntax/source.js';
+import type { Value } from '../../src/value/values.js';
+
+/** The result printed as `nix-instantiate --eval` (not --strict) prints it. */
+function output(expr: string): string {
+  const r = evaluate({ expr, strict: false });
+  if (!r.ok) throw new Error(r.rendered);
+  return bytesToUtf8(printValue(r.value, { trackRepeated: true }));
+}
+
+function traces(expr: string): string[] {
+  const lines: string[] = [];
+  evaluate({ expr, strict: true, onMessage: (l) => lines.push(bytesToUtf8(l)) });
+  return lines;
+}
+
+describe('output', () => {
+  test('what is not evaluated prints as <CODE>', () => {
+    expect(output('{ a = 1; b = 2 + 2; }')).toBe('{ a = 1; b = <CODE>; }');
+    expect(output('[ (1 + 1) "x" ]')).toBe('[ <CODE> "x" ]');
+  });
+  test('a list or set reached again through the same place prints as «repeated»', () => {
+    expect(output('let l = [ 1 2 3 ]; s = { a = 1; }; in [ l l s s ]')).toBe('[ [ 1 2 3 ] «repeated» { a = 1; } «repeated» ]');
+  });
+});
+
+describe('values in messages', () => {
+  test('unevaluated values print as «thunk», values under evaluation as «potential infinite recursion»', () => {
+    expect(traces('builtins.trace [ (1 + 1) ] 1')).toEqual(['trace: [ «thunk» ]']);
+    expect(traces('let x = { a = builtins.trace x 1; }; in x.a')).toEqual(['trace: { a = «potential infinite recursion»; }']);
+  });
+  test('markers are UTF-8 bytes, as all output', () => {
+    expect(printValue(undefined as unknown as Value)).toBe(utf8ToBytes('«unknown»'));
+    expect(printValue([{} as unknown as Value])).toBe(`[ ${utf8ToBytes('«unknown»')} ]`);
+  });
+});
