@@ -126,6 +126,12 @@ export interface Chunk {
   source: Source;
   /** What the chunk computes, for traces and debugging. */
   name: string;
+  /**
+   * On the chunk of a whole source: the names it holds, in the order written, which
+   * evaluating it interns (see value/symbols.ts). Kept with the compiled code, since a cached
+   * file is not parsed again.
+   */
+  names?: readonly string[];
 }
 
 /** What `+` and interpolation need for errors: where each part and the whole expression are. */
@@ -137,7 +143,11 @@ export interface ConcatLayout {
 
 export interface FormalsInfo {
   /** Environment slot of each formal (1-based within the lambda's environment). */
-  /** In the order C++ Nix binds them: sorted by name. */
+  /**
+   * Sorted by name. C++ Nix binds them in symbol order (value/symbols.ts), which only shows in
+   * which missing argument is reported (the VM picks it by symbol) and in a default that is
+   * another formal (alias: bound to its value itself once it is bound).
+   */
   entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number } }[];
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */

@@ -14,6 +14,7 @@
 import type { NixInt } from './int.js';
 import type { Chunk, LambdaInfo } from '../compiler/chunk.js';
 import type { Source } from '../syntax/source.js';
+import { symbolTable } from './symbols.js';
 
 export class NixFloat {
   constructor(readonly value: number) {}
@@ -62,6 +63,7 @@ export class LayeredPositions implements AttrPositions {
 
 export class NixAttrs {
   private sorted: string[] | undefined;
+  private bySymbol: { generation: number; keys: string[] } | undefined;
 
   constructor(readonly map: Map<string, Value>, public positions?: AttrPositions) {}
 
@@ -85,6 +87,17 @@ export class NixAttrs {
       this.sorted = [...this.map.keys()].sort(compareBytes);
     }
     return this.sorted;
+  }
+
+  /**
+   * Names in the order C++ Nix keeps them: by symbol (see symbols.ts). Deep forcing and `==`
+   * walk a set in this order.
+   */
+  symbolKeys(): string[] {
+    if (this.map.size < 2) return this.keys();
+    const table = symbolTable();
+    if (this.bySymbol?.generation !== table.generation) this.bySymbol = { generation: table.generation, keys: table.order(this.keys()) };
+    return this.bySymbol.keys;
   }
 }
 

@@ -18,6 +18,7 @@ import { printForError, printValue } from '../value/print.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import { Source, utf8ToBytes } from '../syntax/source.js';
 import { showIdentifier } from '../syntax/show.js';
+import { SymbolTable, useSymbolTable } from '../value/symbols.js';
 import * as ops from './ops.js';
 import { explainInequality } from './explain-equal.js';
 import { callFrames, TailCallLog } from './tail-calls.js';
@@ -122,6 +123,8 @@ export class VM {
   private readonly embedderCheck: (() => void) | undefined;
   private budget = 0;
   readonly maxCallDepth: number;
+  /** This evaluation's symbol table: the order C++ Nix walks sets in (value/symbols.ts). */
+  readonly symbols = new SymbolTable();
 
   constructor(options: VmOptions) {
     this.globals = options.globals;
@@ -139,6 +142,7 @@ export class VM {
 
   /** Runs a generator to completion on the frame stack and returns its result. */
   run(gen: Generator<Request, Value, Value>, name = '«top»'): Value {
+    useSymbolTable(this.symbols);
     const bottom = this.frames.length;
     this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name, pos: undefined, builtin: false, depth: this.topDepth() });
     return this.loop(bottom);
@@ -866,6 +870,7 @@ export class VM {
     if (!(arg instanceof NixAttrs)) throw this.typeError('a set', arg, chunk, ip);
     const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
     let used = 0;
+    let missing: string[] | undefined;
     for (const f of info.entries) {
       const v = arg.get(f.name);
       if (v !== undefined) {
@@ -877,20 +882,22 @@ export class VM {
       } else if (f.def) {
         env[f.slot] = new Thunk(f.def, env);
       } else {
-        const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(f.name)}'`, { source: lambda.source, offset: lambda.pos });
-        e.inFormals = true;
-        throw e;
+        (missing ??= []).push(f.name);
       }
     }
+    // C++ Nix checks formals, and then the argument's names, in symbol order (value/symbols.ts).
+    if (missing !== undefined) {
+      const name = this.symbols.first(missing)!;
+      const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+      e.inFormals = true;
+      throw e;
+    }
     if (!info.ellipsis && used < arg.size) {
-      for (const k of arg.keys()) {
-        if (!info.names.has(k)) {
-          const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(k)}'`, { source: lambda.source, offset: lambda.pos });
-          e.inFormals = true;
-          e.suggestions = bestMatches(info.names, k);
-          throw e;
-        }
-      }
+      const name = this.symbols.first(arg.keys().filter((k) => !info.names.has(k)))!;
+      const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+      e.inFormals = true;
+      e.suggestions = bestMatches(info.names, name);
+      throw e;
     }
     // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
   }
