@@ -6,13 +6,20 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, Job, JobCreated, JobParams, JobRequest, JobsetLine } from './schemas.js';
-import { type Service, sendError, sendJson, toEvalJob } from './service.js';
+import { type Service, sendError, sendJson, toEvalJob, toJobsetSpec } from './service.js';
 import { OverloadedError } from '../workers/pool.js';
 
 export async function jobRoutes(app: FastifyInstance, opts: { service: Service }): Promise<void> {
   const svc = opts.service;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const notFound = Type.Ref(ErrorResponse, { description: 'No such job (or it has expired).' });
+  // Streams following a jobset's lines: ended when the server closes (the jobset may go on
+  // elsewhere, on Redis's workers; its follower resumes from the lines it has).
+  const following = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of following) end();
+    done();
+  });
 
   r.post('/v1/jobs', {
     schema: {
@@ -30,11 +37,11 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       },
     },
   }, async (req, reply) => {
-    const body = req.body;
+    const { kind, ...body } = req.body;
     try {
-      const { id, state } = body.kind === 'jobset'
-        ? svc.jobs.submitJobset({ ...body, kind: undefined } as Omit<typeof body, 'kind'>, String(req.id))
-        : svc.jobs.submit(toEvalJob({ ...body, kind: undefined } as Omit<typeof body, 'kind'>, svc.config, svc.config.limits.jobTimeoutMs), String(req.id));
+      const { id, state } = kind === 'jobset'
+        ? await svc.jobs.submitJobset(toJobsetSpec(body, svc.config, svc.pool.workerHeapMb), String(req.id))
+        : await svc.jobs.submit(toEvalJob(body, svc.config, svc.config.limits.jobTimeoutMs), String(req.id));
       req.outcome = 'queued';
       const location = `/v1/jobs/${id}`;
       return reply.code(202).header('location', location).send({ id, state, location });
@@ -56,7 +63,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       response: { 200: Type.Ref(Job, { description: 'The job.' }), 404: notFound },
     },
   }, async (req, reply) => {
-    const json = svc.jobs.getJson(req.params.id);
+    const json = await svc.jobs.getJson(req.params.id);
     if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, or expired)`);
     return sendJson(reply, 200, json);
   });
@@ -81,30 +88,60 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       },
     },
   }, async (req, reply) => {
-    const jobset = svc.jobs.jobsetOf(req.params.id);
-    if (jobset === undefined) return sendError(reply, 404, 'not-found', `no jobset job '${req.params.id}' (unknown, expired, or not a jobset)`);
+    const { id } = req.params;
     const offset = Number(req.query.offset ?? '0');
+    const first = await svc.jobs.jobsetLines(id, offset);
+    if (first === undefined) return sendError(reply, 404, 'not-found', `no jobset job '${id}' (unknown, expired, or not a jobset)`);
     const typed = (reply as FastifyReply).type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-cache');
+    const text = (lines: string[]): string => lines.map((l) => `${l}\n`).join('');
     if (req.query.follow !== 'true') {
-      const lines = jobset.linesFrom(offset);
-      typed.header('x-next-offset', String(offset + lines.length));
-      return typed.send(lines.map((l) => `${l}\n`).join(''));
+      typed.header('x-next-offset', String(offset + first.lines.length));
+      return typed.send(text(first.lines));
     }
-    // Following: what is there, then each line as it comes, until the jobset is over.
+    // Following: what is there, then the lines as they come, until the jobset is over. Reads do
+    // not overlap: a change during a read makes another read after it.
     const out = new PassThrough();
-    let next = offset;
-    const flush = (): void => {
-      const lines = jobset.linesFrom(next);
-      next += lines.length;
-      if (lines.length > 0 && !out.destroyed) out.write(lines.map((l) => `${l}\n`).join(''));
-      if (jobset.summary !== undefined) {
-        unsubscribe();
-        out.end();
+    let next = offset + first.lines.length;
+    let reading = false;
+    let changed = false;
+    const finish = (): void => {
+      stopWatching();
+      following.delete(finish);
+      out.end();
+    };
+    const read = async (): Promise<void> => {
+      if (reading) {
+        changed = true;
+        return;
+      }
+      reading = true;
+      try {
+        do {
+          changed = false;
+          const got = await svc.jobs.jobsetLines(id, next);
+          if (out.destroyed) return;
+          if (got === undefined) return finish();
+          next += got.lines.length;
+          if (got.lines.length > 0) out.write(text(got.lines));
+          if (got.finished) return finish();
+        } while (changed);
+      } catch (e) {
+        // The store stopped answering (Redis went away): the client resumes from what it has.
+        req.log.warn({ err: e }, 'following a jobset\'s lines stopped');
+        finish();
+      } finally {
+        reading = false;
       }
     };
-    const unsubscribe = jobset.subscribe(flush);
-    reply.raw.on('close', unsubscribe);
-    flush();
+    const stopWatching = svc.jobs.watchJobset(id, () => void read());
+    following.add(finish);
+    reply.raw.on('close', () => {
+      stopWatching();
+      following.delete(finish);
+    });
+    if (first.lines.length > 0) out.write(text(first.lines));
+    if (first.finished) finish();
+    else void read();
     return typed.send(out);
   });
 
@@ -118,7 +155,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { service: Service }
       response: { 200: Type.Ref(Job, { description: 'The job, cancelled (or as it was when forgotten).' }), 404: notFound },
     },
   }, async (req, reply) => {
-    const json = svc.jobs.cancel(req.params.id);
+    const json = await svc.jobs.cancel(req.params.id);
     if (json === undefined) return sendError(reply, 404, 'not-found', `no job '${req.params.id}' (unknown, or expired)`);
     req.outcome = 'cancelled';
     return sendJson(reply, 200, json);

@@ -3,10 +3,9 @@
 // still to come. The lines count against the job store's budget of result bytes; a jobset whose
 // lines alone exceed it stops with `output-limit`.
 
-import type { JobsetRequest } from './schemas.js';
 import { type Service } from './service.js';
-import { startJobset, stoppedLine } from './jobsets.js';
-import type { JobsetRun, JobsetSummary } from '../workers/jobset-runner.js';
+import { startJobset } from './jobsets.js';
+import { type JobsetJobSpec, type JobsetRun, type JobsetSummary, stoppedLine } from '../workers/jobset-runner.js';
 
 export class JobsetJob {
   readonly run: JobsetRun;
@@ -16,8 +15,8 @@ export class JobsetJob {
   summary: JobsetSummary | undefined;
   private readonly listeners = new Set<() => void>();
 
-  constructor(svc: Service, body: JobsetRequest, reqId: string, maxBytes: number) {
-    this.run = startJobset(svc, body, reqId, {
+  constructor(svc: Service, spec: JobsetJobSpec, reqId: string, maxBytes: number) {
+    this.run = startJobset(svc, spec, reqId, {
       onLine: (line) => {
         this.lines.push(line);
         this.bytes += line.length + 1;

@@ -10,26 +10,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, JobsetLine, JobsetRequest } from './schemas.js';
 import { type Service, sendError, toJobsetSpec } from './service.js';
-import { JobsetRun, type JobsetSummary, PoolExecutor } from '../workers/jobset-runner.js';
+import { type JobsetJobSpec, JobsetRun, stoppedLine } from '../workers/jobset-runner.js';
 
 /** Starts a jobset on the service's pool. */
-export function startJobset(svc: Service, body: JobsetRequest, reqId: string, sink: { onLine(line: string, failed: boolean): void; ready?(): Promise<void> | undefined }): JobsetRun {
-  const spec = toJobsetSpec(body, svc.config, svc.pool.workerHeapMb);
-  return new JobsetRun({
-    executor: new PoolExecutor(svc.pool, spec, reqId),
-    constituents: spec.flags.constituents,
-    totalTimeoutMs: spec.totalTimeoutMs,
+export function startJobset(svc: Service, spec: JobsetJobSpec, reqId: string, sink: { onLine(line: string, failed: boolean): void; ready?(): Promise<void> | undefined }): JobsetRun {
+  return JobsetRun.onPool(svc.pool, spec, reqId, {
     onLine: (line, failed) => {
       svc.metrics.jobsetAttributes.inc({ outcome: failed ? 'error' : 'derivation' });
       sink.onLine(line, failed);
     },
     ready: sink.ready,
   });
-}
-
-/** How a jobset that stopped before its end says so at the end of an NDJSON stream. */
-export function stoppedLine(summary: JobsetSummary): string | undefined {
-  return summary.error === undefined ? undefined : JSON.stringify({ error: summary.error });
 }
 
 export async function jobsetRoutes(app: FastifyInstance, opts: { service: Service }): Promise<void> {
@@ -70,7 +61,7 @@ export async function jobsetRoutes(app: FastifyInstance, opts: { service: Servic
     const write = (text: string): void => {
       if (!out.destroyed && !out.writableEnded) out.write(text);
     };
-    const run = startJobset(svc, req.body, String(req.id), {
+    const run = startJobset(svc, toJobsetSpec(req.body, svc.config, svc.pool.workerHeapMb), String(req.id), {
       onLine: (line) => write(sse ? `event: attribute\ndata: ${line}\n\n` : `${line}\n`),
       // A client that reads slowly holds the walk back instead of the lines piling up here.
       ready: () => (out.writableNeedDrain ? once(out, 'drain').then(() => undefined, () => undefined) : undefined),

@@ -1,13 +1,16 @@
 // Prometheus metrics (prom-client), one registry per server so that several servers (tests)
-// can live in one process. Pool and job gauges are read when scraped.
+// can live in one process. Pool, job and queue gauges are read when scraped.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EvalPool } from '../workers/pool.js';
 import type { TaskOutcome } from '../workers/pool.js';
+import type { QueueStatus } from './job-store.js';
 
 export interface GaugeSources {
   pool: EvalPool;
-  jobs: () => Record<string, number>;
+  jobs: () => Record<string, number> | Promise<Record<string, number>>;
+  /** The shared job queue, when jobs go to Redis. */
+  queue?: () => Promise<QueueStatus>;
 }
 
 export class ServiceMetrics {
@@ -90,10 +93,28 @@ export class ServiceMetrics {
     });
     new Gauge({
       name: 'nixeval_jobs', help: 'Asynchronous jobs held, by state.', labelNames: ['state'], registers,
-      collect() {
-        for (const [state, n] of Object.entries(sources.jobs())) this.set({ state }, n);
+      async collect() {
+        for (const [state, n] of Object.entries(await sources.jobs())) this.set({ state }, n);
       },
     });
+    const { queue } = sources;
+    if (queue) {
+      new Gauge({
+        name: 'nixeval_queue_up', help: 'Whether Redis, which holds the job queue, answers (1) or not (0).', registers,
+        async collect() { this.set((await queue()).reachable ? 1 : 0); },
+      });
+      new Gauge({
+        name: 'nixeval_queue_jobs', help: 'Jobs in the Redis queue, by state (waiting, active, failed).', labelNames: ['state'], registers,
+        async collect() {
+          const q = await queue();
+          for (const state of ['waiting', 'active', 'failed'] as const) this.set({ state }, q[state]);
+        },
+      });
+      new Gauge({
+        name: 'nixeval_queue_workers', help: 'Worker processes connected to the job queue.', registers,
+        async collect() { this.set((await queue()).workers); },
+      });
+    }
   }
 
   /** Counts a finished evaluation. */

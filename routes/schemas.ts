@@ -180,6 +180,7 @@ export const Job = Type.Object({
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a finished job is forgotten.' })),
   kind: Type.Union([Type.Literal('eval'), Type.Literal('jobset')]),
+  worker: Type.Optional(Type.String({ description: 'With Redis: the worker process (host:pid) that ran the job.' })),
   result: Type.Optional(Type.Ref(EvalResult)),
   error: Type.Optional(Type.Ref(ErrorDetail, { description: 'An evaluation job\'s error; for a jobset, why it stopped before its end (its attributes\' errors are lines).' })),
   progress: Type.Optional(Type.Ref(JobsetProgress)),

@@ -18,7 +18,8 @@ import { jobRoutes } from './jobs.js';
 import { jobsetRoutes } from './jobsets.js';
 import { opsRoutes } from './ops.js';
 import { ServiceMetrics } from './metrics.js';
-import { JobStore } from './jobs-store.js';
+import type { JobStore } from './job-store.js';
+import { MemoryJobStore } from './memory-job-store.js';
 import { JobsetJob } from './jobset-job.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { EvalPool } from '../workers/pool.js';
@@ -52,6 +53,11 @@ export interface ServerOptions {
   maxEventLoopDelayMs?: number | false;
   /** Evaluations in one batch (default 100). */
   batchMax?: number;
+  /** Redis (redis://host:port/db): jobs go to a BullMQ queue there, run by `nixeval worker`
+   * processes. Default: none, jobs run on this process's pool. */
+  redisUrl?: string;
+  /** `nixeval worker`: how long a job's lock lasts without renewal (ms, default 30 000). */
+  queueLockMs?: number;
   /** How long finished jobs are kept (ms, default 10 minutes). */
   jobTtlMs?: number;
   /** Jobs held at most (default 10 000). */
@@ -72,6 +78,16 @@ export interface ServerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 
+/** The server's maximums (and defaults) of a request's limits. */
+export function serverLimits(opts: ServerOptions): ServiceLimits {
+  return {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    jobTimeoutMs: opts.jobTimeoutMs ?? 300_000,
+    maxMemoryMb: opts.maxMemoryMb ?? 512,
+    maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
+  };
+}
+
 export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInstance> {
   const logLevel = opts.logLevel ?? 'info';
   const loggerOption: FastifyServerOptions['logger'] = opts.logger ? { level: logLevel } : false;
@@ -89,12 +105,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     return503OnClosing: true,
   });
 
-  const limits: ServiceLimits = {
-    timeoutMs: opts.timeoutMs ?? 10_000,
-    jobTimeoutMs: opts.jobTimeoutMs ?? 300_000,
-    maxMemoryMb: opts.maxMemoryMb ?? 512,
-    maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
-  };
+  const limits = serverLimits(opts);
   const workers = opts.workers ?? availableParallelism();
   const pool = new EvalPool({
     workers,
@@ -104,14 +115,20 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     logLevel: opts.logger ? logLevel : 'silent',
   });
   let metricsRef: ServiceMetrics | undefined;
-  const jobs = new JobStore(pool, {
-    ttlMs: opts.jobTtlMs ?? 10 * 60_000,
-    maxJobs: opts.maxJobs ?? 10_000,
-    maxResultBytes: opts.maxJobResultBytes,
-    onOutcome: (out) => metricsRef?.recordOutcome(out),
-    startJobset: (body, reqId, maxBytes) => new JobsetJob(service, body, reqId, maxBytes),
-  });
-  const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts() }, { defaultMetrics: opts.processMetrics });
+  const jobTtlMs = opts.jobTtlMs ?? 10 * 60_000;
+  const maxJobs = opts.maxJobs ?? 10_000;
+  const maxJobResultBytes = opts.maxJobResultBytes ?? 256 * 1024 * 1024;
+  // With Redis, jobs go to the shared queue (and its workers); otherwise they run on this pool.
+  const jobs: JobStore = opts.redisUrl
+    ? new (await import('../queue/redis-job-store.js')).RedisJobStore({ url: opts.redisUrl, ttlMs: jobTtlMs, maxJobs, maxResultBytes: maxJobResultBytes })
+    : new MemoryJobStore(pool, {
+      ttlMs: jobTtlMs,
+      maxJobs,
+      maxResultBytes: maxJobResultBytes,
+      onOutcome: (out) => metricsRef?.recordOutcome(out),
+      startJobset: (spec, reqId, maxBytes) => new JobsetJob(service, spec, reqId, maxBytes),
+    });
+  const metrics = new ServiceMetrics({ pool, jobs: () => jobs.counts(), queue: jobs.queueStatus?.bind(jobs) }, { defaultMetrics: opts.processMetrics });
   metricsRef = metrics;
   const service: Service = {
     config: {
@@ -147,6 +164,14 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
       outcome: req.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error'),
     }, 'request');
     done();
+  });
+
+  // While shutting down, each response closes its connection: a client's keep-alive
+  // connection would otherwise hold the server open (and a container's stop waiting) until
+  // its idle timeout, long after the in-flight work is done.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.setNotFoundHandler((req, reply) => {

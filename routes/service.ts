@@ -7,8 +7,8 @@ import type { EvalJob, ErrorBody } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, type TaskOutcome } from '../workers/pool.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { EvalRequest, JobsetRequest } from './schemas.js';
-import type { JobsetSpec } from '../workers/jobset-task.js';
-import type { JobStore } from './jobs-store.js';
+import type { JobsetJobSpec } from '../workers/jobset-runner.js';
+import type { JobStore } from './job-store.js';
 
 /** Server maximums (and defaults) of the limits a request may ask for. */
 export interface ServiceLimits {
@@ -76,12 +76,12 @@ export function toEvalJob(body: EvalRequest, config: ServiceConfig, timeoutMax: 
  * job maximum, and the worker heap past which workers are replaced by what leaves room for one
  * more attribute under the worker's heap limit.
  */
-export function toJobsetSpec(body: JobsetRequest, config: ServiceConfig, workerHeapMb: number): JobsetSpec & { totalTimeoutMs: number } {
+export function toJobsetSpec(body: JobsetRequest, config: ServiceConfig, workerHeapMb: number): JobsetJobSpec {
   if ((body.expr !== undefined) === (body.file !== undefined)) throw new HttpError(400, 'bad-request', 'give exactly one of `expr` and `file`');
   const l = body.limits ?? {};
   const cap = (v: number | undefined, dflt: number, max: number): number => Math.min(v ?? dflt, max);
   const maxMemoryMb = cap(l.maxMemoryMb, config.limits.maxMemoryMb, config.limits.maxMemoryMb);
-  const workerRoom = Math.max(16, workerHeapMb - maxMemoryMb);
+  const workerRoom = jobsetWorkerRoom(workerHeapMb, maxMemoryMb);
   return {
     expr: body.expr,
     file: body.file,
@@ -103,6 +103,11 @@ export function toJobsetSpec(body: JobsetRequest, config: ServiceConfig, workerH
     maxWorkerMemoryMb: cap(l.maxWorkerMemoryMb, workerRoom, workerRoom),
     totalTimeoutMs: cap(l.totalTimeoutMs, config.limits.jobTimeoutMs, config.limits.jobTimeoutMs),
   };
+}
+
+/** The most heap (MiB) a jobset's worker may keep between attributes: room for one more under its limit. */
+export function jobsetWorkerRoom(workerHeapMb: number, maxMemoryMb: number): number {
+  return Math.max(16, workerHeapMb - maxMemoryMb);
 }
 
 /** The HTTP status of an evaluation outcome. */

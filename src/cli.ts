@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `nixeval` command line: `instantiate` mirrors nix-instantiate (src/cli/instantiate.ts),
 // `eval-jobs` nix-eval-jobs (src/cli/eval-jobs.ts), `serve` runs the HTTP service
-// (src/cli/serve.ts).
+// (src/cli/serve.ts), `worker` runs jobs from the Redis queue (src/cli/worker.ts), `health`
+// asks the local server's /health (the container image's check).
 //
 // This file loads nothing but the command it runs, so that a short command costs little more
 // than Node's own start: `instantiate` comes from the bundle the build makes when it is up to
@@ -16,7 +17,22 @@ Commands:
   instantiate   evaluate Nix expressions as nix-instantiate does (nixeval instantiate --help)
   eval-jobs     evaluate a jobset's derivations, one JSON line each, as nix-eval-jobs does (nixeval eval-jobs --help)
   serve         run the evaluation service over HTTP (nixeval serve --help)
+  worker        run jobs from the Redis queue (REDIS_URL; nixeval worker --help)
+  health        exit 0 when the server (health worker: the worker) on this host's PORT answers /health
 `;
+
+/** Exit status 0 when the server (or, with `worker`, the worker) on this host's PORT (default:
+ * the command's) answers /health in time. */
+async function checkHealth(args: string[]): Promise<number> {
+  const { DEFAULT_PORT } = await import('./cli/service-flags.js');
+  const port = process.env.PORT || String(DEFAULT_PORT[args[0] === 'worker' ? 'worker' : 'serve']);
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
+    return r.ok ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,6 +47,12 @@ async function main(argv: string[]): Promise<number> {
       const { serve } = await import('./cli/serve.js');
       return serve(rest);
     }
+    case 'worker': {
+      const { runWorker } = await import('./cli/worker.js');
+      return runWorker(rest);
+    }
+    case 'health':
+      return checkHealth(rest);
     case '--version':
       process.stdout.write(`nixeval ${NIXEVAL_VERSION}\n`);
       return 0;

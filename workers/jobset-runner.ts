@@ -83,15 +83,27 @@ export interface JobsetProgress {
   elapsedMs: number;
 }
 
+/** A jobset to run as a whole: its workers' spec, and the most time the whole may take. */
+export interface JobsetJobSpec extends JobsetSpec {
+  totalTimeoutMs: number;
+}
+
 export interface JobsetRunOptions {
   executor: AttributeExecutor;
   /** Resolve Hydra's named constituents at the end (nix-eval-jobs --constituents). */
   constituents?: boolean;
   storeDir?: string;
-  /** Most time the whole jobset may take (ms). */
+  /** Most time the whole jobset may take (ms), counted from `firstStartedAt`. */
   totalTimeoutMs?: number;
-  /** Each line as it is produced, with whether it is an error. */
-  onLine(line: string, failed: boolean): void;
+  /** When the jobset first started (ms since epoch; default now): a jobset resumed elsewhere keeps its time limit and elapsed time. */
+  firstStartedAt?: number;
+  /**
+   * Attributes not to evaluate (their lines are out already: a jobset resumed after its worker
+   * was lost). Not with `constituents`, whose aggregates need every member evaluated.
+   */
+  skip?(attrPath: string[]): boolean;
+  /** Each line as it is produced, with whether it is an error and its attribute's path (byte strings). */
+  onLine(line: string, failed: boolean, attrPath: string[]): void;
   /** Warnings and traces an attribute printed. */
   onMessages?(attr: string, messages: string[]): void;
   /** Called before each batch is handed out: a slow consumer of lines makes the walk wait. */
@@ -170,6 +182,11 @@ export interface JobsetError {
   message: string;
 }
 
+/** How a jobset that stopped before its end says so at the end of its lines. */
+export function stoppedLine(summary: JobsetSummary): string | undefined {
+  return summary.error === undefined ? undefined : JSON.stringify({ error: summary.error });
+}
+
 /** One run of a jobset: started at once, finished when `done` resolves. */
 export class JobsetRun {
   readonly done: Promise<JobsetSummary>;
@@ -180,7 +197,7 @@ export class JobsetRun {
   /** When the first attribute was handed out (ms since epoch). */
   startedAt: number | undefined;
   private finished: JobsetSummary | undefined;
-  private readonly t0 = Date.now();
+  private readonly t0: number;
   private readonly controller = new AbortController();
   /** Finished jobs by attr, for constituents; aggregates held back until the end. */
   private readonly jobs = new Map<string, FinishedJob & { stats?: AttributeStats; path: string[] }>();
@@ -188,11 +205,20 @@ export class JobsetRun {
   private readonly aborted: Promise<void>;
 
   constructor(private readonly opts: JobsetRunOptions) {
-    this.todo.push([]);
+    this.t0 = opts.firstStartedAt ?? Date.now();
+    this.enqueue([]);
     // Every batch in flight listens for the abort.
     setMaxListeners(0, this.controller.signal);
     this.aborted = new Promise((resolve) => this.controller.signal.addEventListener('abort', () => resolve(), { once: true }));
     this.done = this.walk();
+  }
+
+  /** A jobset run on a pool's workers. */
+  static onPool(pool: EvalPool, spec: JobsetJobSpec, reqId: string, options: Omit<JobsetRunOptions, 'executor' | 'constituents' | 'totalTimeoutMs'>): JobsetRun {
+    const { totalTimeoutMs, ...workerSpec } = spec;
+    return new JobsetRun({
+      ...options, executor: new PoolExecutor(pool, workerSpec, reqId), constituents: spec.flags.constituents, totalTimeoutMs,
+    });
   }
 
   progress(): JobsetProgress {
@@ -225,7 +251,7 @@ export class JobsetRun {
   private emit(path: string[], fields: DerivationFields | undefined, error: ErrorBody | undefined, stats: AttributeStats | undefined, keepNamed = false): void {
     this.lines++;
     if (error !== undefined) this.failures++;
-    this.opts.onLine(formatLine({ attrPath: path.map(bytesToUtf8), fields, error, stats, keepNamedConstituents: keepNamed }), error !== undefined);
+    this.opts.onLine(formatLine({ attrPath: path.map(bytesToUtf8), fields, error, stats, keepNamedConstituents: keepNamed }), error !== undefined, path);
   }
 
   private take(path: string[], r: AttributeResult): void {
@@ -233,7 +259,7 @@ export class JobsetRun {
     if (r.messages.length > 0) this.opts.onMessages?.(attr, r.messages);
     switch (r.kind) {
       case 'attrs':
-        for (const name of r.names) this.todo.push([...path, name]);
+        for (const name of r.names) this.enqueue([...path, name]);
         return;
       case 'error':
         if (this.opts.constituents) this.jobs.set(attr, { error: r.error.message, path, stats: r.stats });
@@ -249,6 +275,10 @@ export class JobsetRun {
         if ((r.fields.constituents?.namedConstituents.length ?? 0) === 0) this.emit(path, r.fields, undefined, r.stats);
       }
     }
+  }
+
+  private enqueue(path: string[]): void {
+    if (this.opts.skip?.(path) !== true) this.todo.push(path);
   }
 
   private nextBatch(): string[][] {
@@ -285,7 +315,7 @@ export class JobsetRun {
   private async walk(): Promise<JobsetSummary> {
     const timer = this.opts.totalTimeoutMs === undefined ? undefined : setTimeout(() => {
       this.fail({ kind: 'timeout', message: `the jobset took longer than its time limit of ${this.opts.totalTimeoutMs} ms` });
-    }, this.opts.totalTimeoutMs);
+    }, Math.max(0, this.t0 + this.opts.totalTimeoutMs - Date.now()));
     const inFlight = new Set<Promise<void>>();
     try {
       while (this.stopReason === undefined && (this.todo.size > 0 || inFlight.size > 0)) {

@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sleep, startServer, type TestServer, waitFor } from '../service/helpers.js';
 import { parseLines } from './fixture.js';
+import { DRV, jobset } from './synthetic.js';
 
 let s: TestServer;
 
@@ -18,17 +19,6 @@ afterAll(async () => {
   await s.app.close();
 });
 
-const DRV = 'd = name: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; };';
-/** Runs until its time limit; each step a tail call, so it needs no more memory. */
-const SPIN = '(let spin = n: if n < 0 then null else spin (n + 1); in spin 0)';
-
-/** A jobset of `quick` derivations (q01…) and `slow` attributes (s01…) that run until their limit. */
-function jobset(quick: number, slow: number): string {
-  const attrs: string[] = [];
-  for (let i = 1; i <= quick; i++) attrs.push(`q${String(i).padStart(2, '0')} = d "q${i}";`);
-  for (let i = 1; i <= slow; i++) attrs.push(`s${String(i).padStart(2, '0')} = ${SPIN};`);
-  return `let ${DRV} in { ${attrs.join(' ')} }`;
-}
 
 interface Chunk { at: number; text: string }
 

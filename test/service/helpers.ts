@@ -20,6 +20,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   return { app, http, post: (path, body) => http().post(path).send(body as object) };
 }
 
+/** Resolves once the server has taken its next request: routed, so past the check that refuses
+ * requests arriving while it closes (Fastify's listener runs before this one). */
+export function nextRequest(s: TestServer): Promise<void> {
+  return new Promise((resolve) => s.app.server.once('request', () => resolve()));
+}
+
 /** Sends a supertest request now (a supertest Test is only sent once awaited). */
 export function send(t: request.Test): Promise<request.Response> {
   return t.then((r) => r);

@@ -2,7 +2,9 @@
 // rate limiting, graceful shutdown.
 
 import { readFileSync } from 'node:fs';
-import { LOOP, send, sleep, startServer, type TestServer, waitFor } from './helpers.js';
+import { Agent, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LOOP, nextRequest, send, sleep, startServer, type TestServer, waitFor } from './helpers.js';
 import { OPENAPI_FILE } from '../../routes/openapi.js';
 
 describe('with a default server', () => {
@@ -101,10 +103,11 @@ test('rate limiting per client answers 429 with Retry-After, on /v1 routes only'
 test('graceful shutdown: in-flight work finishes, new work is refused', async () => {
   const s = await startServer({ workers: 1, timeoutMs: 5000 });
   const slow = 'builtins.length (builtins.genList (x: x * x) 300000)';
+  const received = nextRequest(s);
   const inFlight = send(s.post('/v1/eval', { expr: `builtins.seq (${slow}) "done"` }));
+  await received;
   const job = await s.post('/v1/jobs', { expr: slow });
   expect(job.status).toBe(202);
-  await sleep(30);
   const closed = s.app.close();
   await sleep(10);
   // New requests are refused once closing starts.
@@ -114,6 +117,30 @@ test('graceful shutdown: in-flight work finishes, new work is refused', async ()
   expect(r.status).toBe(200);
   expect(r.body.value).toBe('done');
   await closed;
+});
+
+test('graceful shutdown: a keep-alive connection is closed once its in-flight request is answered', async () => {
+  const s = await startServer({ workers: 1, timeoutMs: 5000 });
+  const { port } = s.app.server.address() as AddressInfo;
+  const agent = new Agent({ keepAlive: true });
+  const received = nextRequest(s);
+  const answered = new Promise<{ status: number; connection: string | undefined; socketClosed: Promise<void> }>((resolve, reject) => {
+    const req = httpRequest({ port, host: '127.0.0.1', path: '/v1/eval', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      const socketClosed = new Promise<void>((done) => res.socket.once('close', () => done()));
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, socketClosed }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ expr: 'builtins.length (builtins.genList (x: x * x) 300000)' }));
+  });
+  await received;
+  const closed = s.app.close();
+  const r = await answered;
+  expect(r.status).toBe(200);
+  expect(r.connection).toBe('close');
+  await r.socketClosed;
+  await closed;
+  agent.destroy();
 });
 
 test('an overloaded process (event loop lagging) sheds /v1 work with 503 and Retry-After, and keeps answering /health', async () => {

@@ -1,15 +1,14 @@
-// The in-memory job store of the embedded default: asynchronous evaluations submitted, run on
-// the pool, polled and cancelled; a finished job is kept for a TTL and then forgotten. A job is
-// an evaluation, or a jobset (jobset-job.ts) whose lines are kept as they come.
+// The in-memory job store of the embedded default (job-store.ts says what a store does):
+// asynchronous evaluations submitted, run on the server's pool, polled and cancelled; a finished
+// job is kept for a TTL and then forgotten. A job is an evaluation, or a jobset (jobset-job.ts)
+// whose lines are kept as they come.
 
 import { randomUUID } from 'node:crypto';
 import type { EvalJob } from '../workers/evaluate-json.js';
 import { CancelledError, type EvalPool, OverloadedError, TASK_CELL_BYTES, type TaskOutcome } from '../workers/pool.js';
-import { outcomeMembers } from './service.js';
+import type { JobsetJobSpec } from '../workers/jobset-runner.js';
 import type { JobsetJob } from './jobset-job.js';
-import type { JobsetRequest } from './schemas.js';
-
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+import { failedOutcome, type JobsetLines, type JobState, type JobStore, jobJson, outcomeBytes } from './job-store.js';
 
 interface JobRecord {
   id: string;
@@ -35,12 +34,12 @@ export interface JobStoreOptions {
   /** Called with each finished evaluation (metrics). */
   onOutcome?: (out: TaskOutcome) => void;
   /** Starts a jobset whose lines may take at most `maxBytes`. */
-  startJobset?: (body: JobsetRequest, reqId: string, maxBytes: number) => JobsetJob;
+  startJobset?: (spec: JobsetJobSpec, reqId: string, maxBytes: number) => JobsetJob;
 }
 
 const DEFAULT_MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
-export class JobStore {
+export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   /** Bytes of the results held. */
   private resultBytes = 0;
@@ -61,11 +60,11 @@ export class JobStore {
   }
 
   /** Submits a jobset; throws OverloadedError when the pool or the store is full. */
-  submitJobset(body: JobsetRequest, reqId: string): { id: string; state: JobState } {
+  submitJobset(spec: JobsetJobSpec, reqId: string): { id: string; state: JobState } {
     this.checkRoom();
     const id = randomUUID();
     const createdAt = Date.now();
-    const jobset = this.options.startJobset!(body, `${reqId}/job:${id}`, this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
+    const jobset = this.options.startJobset!(spec, `${reqId}/job:${id}`, this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
     const rec: JobRecord = {
       id, createdAt, started: new Float64Array(1), controller: new AbortController(), done: Promise.resolve(), jobset,
     };
@@ -81,9 +80,13 @@ export class JobStore {
     return { id, state: 'queued' };
   }
 
-  /** A jobset job's lines (undefined when the job is unknown, expired, or not a jobset). */
-  jobsetOf(id: string): JobsetJob | undefined {
-    return this.live(id)?.jobset;
+  jobsetLines(id: string, offset: number): JobsetLines | undefined {
+    const jobset = this.live(id)?.jobset;
+    return jobset && { lines: jobset.linesFrom(offset), finished: jobset.summary !== undefined };
+  }
+
+  watchJobset(id: string, onChange: () => void): () => void {
+    return this.live(id)?.jobset?.subscribe(onChange) ?? (() => {});
   }
 
   /** Submits an evaluation; throws OverloadedError when the pool or the store is full. */
@@ -109,10 +112,7 @@ export class JobStore {
         rec.finalState = e instanceof CancelledError ? 'cancelled' : 'failed';
         rec.finishedAt = Date.now();
         const kind = e instanceof CancelledError ? 'cancelled' : e instanceof OverloadedError ? 'overloaded' : 'internal';
-        rec.outcome = {
-          ok: false, error: { kind: kind as 'cancelled', message: (e as Error).message, position: null, trace: [] },
-          warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
-        };
+        rec.outcome = failedOutcome(kind, (e as Error).message);
       },
     );
     this.jobs.set(id, rec);
@@ -121,17 +121,12 @@ export class JobStore {
 
   private static sizeOf(rec: JobRecord): number {
     if (rec.jobset !== undefined) return rec.jobset.bytes;
-    const out = rec.outcome;
-    if (!out) return 0;
-    let n = out.ok ? out.json.length : out.error.message.length + (out.error.rendered?.length ?? 0);
-    for (const m of out.warnings) n += m.length;
-    for (const m of out.traces) n += m.length;
-    return n;
+    return rec.outcome === undefined ? 0 : outcomeBytes(rec.outcome);
   }
 
   /** Counts a finished job's result, forgetting the oldest finished jobs while over budget. */
   private account(rec: JobRecord): void {
-    this.resultBytes += JobStore.sizeOf(rec);
+    this.resultBytes += MemoryJobStore.sizeOf(rec);
     const budget = this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     if (this.resultBytes <= budget) return;
     for (const [id, r] of this.jobs) {
@@ -142,7 +137,7 @@ export class JobStore {
 
   private forget(id: string, rec: JobRecord): void {
     this.jobs.delete(id);
-    this.resultBytes -= JobStore.sizeOf(rec);
+    this.resultBytes -= MemoryJobStore.sizeOf(rec);
   }
 
   private stateOf(rec: JobRecord): JobState {
@@ -173,27 +168,18 @@ export class JobStore {
   }
 
   private toJson(rec: JobRecord): string {
-    const iso = (t: number | undefined): string | undefined => (t === undefined || t === 0 ? undefined : new Date(t).toISOString());
     const jobset = rec.jobset;
-    const head = JSON.stringify({
-      id: rec.id,
-      kind: jobset ? 'jobset' : 'eval',
-      state: this.stateOf(rec),
-      createdAt: iso(rec.createdAt),
-      startedAt: iso(jobset?.run.startedAt ?? rec.started[0]),
-      finishedAt: iso(rec.finishedAt),
-      expiresAt: iso(this.expiresAt(rec)),
-    });
-    if (jobset !== undefined) {
-      const { state: _state, ...progress } = jobset.run.progress();
-      const error = jobset.summary?.error;
-      return `${head.slice(0, -1)},"progress":${JSON.stringify(progress)},"results":${JSON.stringify(`/v1/jobs/${rec.id}/results`)}${error ? `,"error":${JSON.stringify(error)}` : ''}}`;
+    if (jobset === undefined) {
+      return jobJson({
+        id: rec.id, kind: 'eval', state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: rec.started[0],
+        finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), outcome: rec.outcome,
+      });
     }
-    const out = rec.outcome;
-    if (!out) return head;
-    const durationMs = (rec.finishedAt ?? Date.now()) - rec.createdAt;
-    const body = out.ok ? `"result":{${outcomeMembers(out, durationMs)}}` : `"error":${JSON.stringify(out.error)}`;
-    return `${head.slice(0, -1)},${body}}`;
+    const { state: _state, ...progress } = jobset.run.progress();
+    return jobJson({
+      id: rec.id, kind: 'jobset', state: this.stateOf(rec), createdAt: rec.createdAt, startedAt: jobset.run.startedAt,
+      finishedAt: rec.finishedAt, expiresAt: this.expiresAt(rec), progress, jobsetError: jobset.summary?.error,
+    });
   }
 
   /**
@@ -213,10 +199,7 @@ export class JobStore {
     if (rec.finalState === undefined) {
       rec.finalState = 'cancelled';
       rec.finishedAt = Date.now();
-      rec.outcome = {
-        ok: false, error: { kind: 'cancelled', message: 'the job was cancelled', position: null, trace: [] },
-        warnings: [], traces: [], stats: { evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0 }, queueMs: 0,
-      };
+      rec.outcome = failedOutcome('cancelled', 'the job was cancelled');
       rec.controller.abort();
       return this.toJson(rec);
     }
