@@ -104,15 +104,17 @@ export function missingTool(): string | undefined {
 }
 
 /**
- * Copies the compiled program (dist/src, dist/workers and the bundle of `instantiate`, with
- * package.json and a link to node_modules) into `dir` and returns its cli.js, so that a
- * rebuild of dist/ while the benchmark runs (others work in the same tree) cannot mix two
- * builds into one table.
+ * Copies the compiled program (dist/src, dist/workers and the bundle in dist/bundle, with
+ * package.json and a link to node_modules) into `dir` and returns its cli.js, so that a rebuild
+ * of dist/ while the benchmark runs (others work in the same tree) cannot mix two builds into
+ * one table. Times are kept, so the bundle still matches its inputs in the copy.
  */
 export function snapshot(dir: string): string {
   const snap = join(dir, 'nixeval');
   for (const part of ['src', 'workers', 'bundle']) {
-    if (existsSync(join(ROOT, 'dist', part))) cpSync(join(ROOT, 'dist', part), join(snap, 'dist', part), { recursive: true });
+    if (existsSync(join(ROOT, 'dist', part))) {
+      cpSync(join(ROOT, 'dist', part), join(snap, 'dist', part), { recursive: true, preserveTimestamps: true });
+    }
   }
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');

@@ -198,10 +198,13 @@ export class Evaluation implements EvalState, IOEvalState {
     this.options.onMessage?.(line, level);
   }
 
-  /** The AST of a source, with this evaluation's home directory, warnings and lints. */
-  parseSource(source: Source): Expr {
+  /**
+   * The AST of a source, with this evaluation's home directory, warnings and lints. Its names
+   * go to `names` if given, in the order they are written.
+   */
+  parseSource(source: Source, names?: string[]): Expr {
     countParse();
-    return parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints });
+    return parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints, names });
   }
 
   /** Compiles an AST with this evaluation's global names (undefined variables are errors). */
@@ -209,8 +212,13 @@ export class Evaluation implements EvalState, IOEvalState {
     return compile(ast, source, { globals: this.globalNames });
   }
 
+  /** Compiles a source, interning its names as C++ Nix's parser does (value/symbols.ts). */
   compileSource(source: Source): Chunk {
-    return this.compileAst(this.parseSource(source), source);
+    const names: string[] = [];
+    const chunk = this.compileAst(this.parseSource(source, names), source);
+    chunk.names = names;
+    this.vm.symbols.internAll(names);
+    return chunk;
   }
 
   /**
@@ -226,11 +234,17 @@ export class Evaluation implements EvalState, IOEvalState {
     const variant = scope ? `${this.compileVariant}\0scope=${scope.join('\0')}` : this.compileVariant;
     const key = compileKey(file, text, variant);
     const cached = getCompiled(key);
-    if (cached) return cached;
+    if (cached) {
+      this.vm.symbols.internAll(cached.names ?? []);
+      return cached;
+    }
     const source = new Source(file, text, dirname(file));
-    let ast = this.parseSource(source);
+    const names: string[] = [];
+    let ast = this.parseSource(source, names);
     if (scope) ast = wrapInScope(ast, scope);
     const chunk = this.compileAst(ast, source);
+    chunk.names = names;
+    this.vm.symbols.internAll(names);
     putCompiled(key, chunk);
     return chunk;
   }

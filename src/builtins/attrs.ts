@@ -8,9 +8,10 @@
 
 import { NixError } from '../errors/errors.js';
 import {
-  type AttrPosition, Builtin, type BuiltinSpec, Closure, compareBytes, force, NixAttrs, Thunk, type Value,
+  type AttrPosition, Builtin, type BuiltinSpec, Closure, force, NixAttrs, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
+import { symbolTable } from '../value/symbols.js';
 import {
   attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
 } from './lists.js';
@@ -68,9 +69,10 @@ function* removeAttrsGen(args: Value[]): Gen {
 
 function* listToAttrsGen(args: Value[]): Gen {
   const list = listCtx(args[0], 'while evaluating the argument passed to builtins.listToAttrs');
-  // First every element and its name, then (in order of names, the first occurrence of
-  // each) the values: the order in which C++ Nix 2.36 reports errors.
-  const entries: { name: string; set: NixAttrs }[] = new Array(list.length);
+  // First every element and its name (interned as it is met), then (in symbol order, the
+  // first occurrence of each name) the values: the order in which C++ Nix reports errors.
+  const symbols = symbolTable();
+  const entries: { name: string; id: number; set: NixAttrs }[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const set = attrsCtx(yield* force(list[i]), 'while evaluating an element of the list passed to builtins.listToAttrs');
     const nameV = getAttrCtx(set, 'name', 'in a {name=...; value=...;} pair');
@@ -79,11 +81,11 @@ function* listToAttrsGen(args: Value[]): Gen {
       'while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs',
       set.positions?.get('name'),
     );
-    entries[i] = { name, set };
+    entries[i] = { name, id: symbols.id(name), set };
   }
   if (entries.length === 0) return NixAttrs.EMPTY;
   // Stable: among equal names the earliest element stays first.
-  entries.sort((a, b) => compareBytes(a.name, b.name));
+  entries.sort((a, b) => a.id - b.id);
   const map = new Map<string, Value>();
   // Each attribute is where its pair's `value` is (for unsafeGetAttrPos and traces).
   const positions = new Map<string, AttrPosition | undefined>();

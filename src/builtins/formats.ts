@@ -12,6 +12,7 @@ import { contextNotAllowed } from '../value/coerce.js';
 import {
   type BuiltinContext, type BuiltinSpec, makeString, NixAttrs, NixFloat, NixString, type Request, type Value,
 } from '../value/values.js';
+import { symbolTable } from '../value/symbols.js';
 import { normaliseInt, type NixInt } from '../value/int.js';
 import { defineBuiltin, typeError } from './util.js';
 
@@ -408,12 +409,17 @@ export function parseJSON(text: string): Value {
 
   const stack: JsonContainer[] = [];
   let result: Value = null;
-  // Hands a finished value to the container being built (or makes it the result).
+  const symbols = symbolTable();
+  // Hands a finished value to the container being built (or makes it the result). A name is
+  // interned as its value is added, as C++ Nix's JSON reader does (value/symbols.ts).
   const add = (v: Value): void => {
     const top = stack[stack.length - 1];
     if (top === undefined) result = v;
     else if ('list' in top) top.list.push(v);
-    else top.map.set(top.key, v);
+    else {
+      symbols.id(top.key);
+      top.map.set(top.key, v);
+    }
   };
   const key = (): void => {
     forceNoNullByte(lexer.buffer);

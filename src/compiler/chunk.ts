@@ -135,6 +135,12 @@ export interface Chunk {
   compiled: CompiledCode | null | undefined;
   /** How many times the chunk started running before it was translated. */
   runs: number;
+  /**
+   * On the chunk of a whole source: the names it holds, in the order written, which
+   * evaluating it interns (see value/symbols.ts). Kept with the compiled code, since a cached
+   * file is not parsed again.
+   */
+  names?: readonly string[];
 }
 
 /**
@@ -153,7 +159,11 @@ export interface ConcatLayout {
 
 export interface FormalsInfo {
   /** Environment slot of each formal (1-based within the lambda's environment). */
-  /** In the order C++ Nix binds them: sorted by name. */
+  /**
+   * Sorted by name. C++ Nix binds them in symbol order (value/symbols.ts), which only shows in
+   * which missing argument is reported (the VM picks it by symbol) and in a default that is
+   * another formal (alias: bound to its value itself once it is bound).
+   */
   entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number } }[];
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */

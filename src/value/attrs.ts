@@ -13,6 +13,7 @@
 
 import type { Source } from '../syntax/source.js';
 import type { Value } from './values.js';
+import { symbolTable } from './symbols.js';
 
 /** Where the attributes of a set were defined, for traces and unsafeGetAttrPos. */
 export interface AttrPositions {
@@ -66,11 +67,23 @@ export class AttrShape {
   private merges: Map<AttrShape, MergeResult> | undefined = undefined;
   private extensions: Map<string, AttrShape> | undefined = undefined;
   private withoutPositions: AttrShape | undefined = undefined;
+  private bySymbol: { generation: number; names: readonly string[] } | undefined = undefined;
 
   /** `names` must be sorted by bytes, without repeats. */
   constructor(readonly names: readonly string[], readonly positions: AttrPositions | undefined) {}
 
   static readonly EMPTY = new AttrShape([], undefined);
+
+  /**
+   * The names in the order C++ Nix keeps them: by symbol, in the table of the evaluation that
+   * runs (see symbols.ts). Deep forcing and `==` walk a set in this order.
+   */
+  symbolOrder(): readonly string[] {
+    if (this.names.length < 2) return this.names;
+    const table = symbolTable();
+    if (this.bySymbol?.generation !== table.generation) this.bySymbol = { generation: table.generation, names: table.order(this.names) };
+    return this.bySymbol.names;
+  }
 
   /** Where the name is in the values of a set of this shape, or -1. */
   indexOf(name: string): number {
@@ -195,6 +208,11 @@ export class NixAttrs {
   /** Names in Nix's order: sorted by bytes. Shared with other sets: never to be changed. */
   keys(): readonly string[] {
     return this.shape.names;
+  }
+
+  /** Names in C++ Nix's symbol order (see AttrShape.symbolOrder). */
+  symbolKeys(): readonly string[] {
+    return this.shape.symbolOrder();
   }
 
   /** The set with one more attribute (whose name it does not have yet). */

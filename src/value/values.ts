@@ -14,6 +14,7 @@
 import type { NixInt } from './int.js';
 import type { Chunk, LambdaInfo } from '../compiler/chunk.js';
 import type { Source } from '../syntax/source.js';
+import { symbolTable } from './symbols.js';
 
 export class NixFloat {
   constructor(readonly value: number) {}

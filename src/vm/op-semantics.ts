@@ -14,6 +14,7 @@ import {
   ThunkState, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
+import { symbolTable } from '../value/symbols.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import { callFrames, type TailCallLog } from './tail-calls.js';
 import { explainInequality } from './explain-equal.js';
@@ -129,6 +130,7 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
   if (!(arg instanceof NixAttrs)) throw typeErrorAt('a set', arg, chunk, at);
   const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
   let used = 0;
+  let missing: string[] | undefined;
   for (const f of info.entries) {
     const v = arg.get(f.name);
     if (v !== undefined) {
@@ -140,20 +142,22 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     } else if (f.def) {
       env[f.slot] = new Thunk(f.def, env);
     } else {
-      const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(f.name)}'`, { source: lambda.source, offset: lambda.pos });
-      e.inFormals = true;
-      throw e;
+      (missing ??= []).push(f.name);
     }
   }
+  // C++ Nix checks formals, and then the argument's names, in symbol order (value/symbols.ts).
+  if (missing !== undefined) {
+    const name = symbolTable().first(missing)!;
+    const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+    e.inFormals = true;
+    throw e;
+  }
   if (!info.ellipsis && used < arg.size) {
-    for (const k of arg.keys()) {
-      if (!info.names.has(k)) {
-        const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(k)}'`, { source: lambda.source, offset: lambda.pos });
-        e.inFormals = true;
-        e.suggestions = bestMatches(info.names, k);
-        throw e;
-      }
-    }
+    const name = symbolTable().first(arg.keys().filter((k) => !info.names.has(k)))!;
+    const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+    e.inFormals = true;
+    e.suggestions = bestMatches(info.names, name);
+    throw e;
   }
   // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
 }

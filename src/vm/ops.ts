@@ -106,7 +106,7 @@ function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean): Gen<boolea
             }
           }
           if (a.size !== b.size) return false;
-          if (a.size > 0) frames.push({ kind: 'attrs', a, b, keysA: a.keys(), keysB: b.keys(), i: 0 });
+          if (a.size > 0) frames.push({ kind: 'attrs', a, b, keysA: a.symbolKeys(), keysB: b.symbolKeys(), i: 0 });
         } else if (!equalScalars(a, b)) {
           return false;
         }

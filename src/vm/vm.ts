@@ -14,6 +14,7 @@ import {
   AttrShape, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
+import { SymbolTable, useSymbolTable } from '../value/symbols.js';
 import * as ops from './ops.js';
 import { TailCallLog } from './tail-calls.js';
 import { enterSession, hasRoom, type Interpreter, leaveSession } from '../codegen/crossing.js';
@@ -144,6 +145,8 @@ export class VM implements Interpreter {
   /** Whether hot chunks run as compiled code (src/codegen/). */
   readonly compiledTier: boolean;
   readonly builtinContext: BuiltinContext;
+  /** This evaluation's symbol table: the order C++ Nix walks sets in (value/symbols.ts). */
+  readonly symbols = new SymbolTable();
 
   constructor(options: VmOptions) {
     this.globals = options.globals;
@@ -164,6 +167,7 @@ export class VM implements Interpreter {
 
   /** Runs a generator to completion on the frame stack and returns its result. */
   run(gen: Generator<Request, Value, Value>, name = '«top»'): Value {
+    useSymbolTable(this.symbols);
     const bottom = this.frames.length;
     this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name, pos: undefined, builtin: false, depth: this.topDepth() });
     return this.loop(bottom);
