@@ -4,7 +4,7 @@
 // RSS. Also: what the machine was, and a copy of the build to measure.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './report.js';
@@ -104,14 +104,41 @@ export function missingTool(): string | undefined {
 }
 
 /**
- * Copies the compiled program (dist/src and dist/workers, with package.json and a link to
- * node_modules) into `dir` and returns its cli.js, so that a rebuild of dist/ while the
- * benchmark runs (others work in the same tree) cannot mix two builds into one table.
+ * Copies the compiled program (dist/src, dist/workers and the bundle in dist/bundle, with
+ * package.json and a link to node_modules) into `dir` and returns its cli.js, so that a rebuild
+ * of dist/ while the benchmark runs (others work in the same tree) cannot mix two builds into
+ * one table. Times are kept, so the bundle still matches its inputs in the copy.
  */
 export function snapshot(dir: string): string {
   const snap = join(dir, 'nixeval');
-  for (const part of ['src', 'workers']) cpSync(join(ROOT, 'dist', part), join(snap, 'dist', part), { recursive: true });
+  for (const part of ['src', 'workers', 'bundle']) {
+    if (existsSync(join(ROOT, 'dist', part))) {
+      cpSync(join(ROOT, 'dist', part), join(snap, 'dist', part), { recursive: true, preserveTimestamps: true });
+    }
+  }
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
+  recordCopiedInputs(join(snap, 'dist'));
   return join(snap, 'dist', 'src', 'cli.js');
+}
+
+/**
+ * The bundle is used only while its inputs are as the build recorded them (size and
+ * modification time, src/cli/load-entry.ts): a bundle that matched the tree copied still
+ * matches the copy, whose files have new times, so its record is made again from the copy.
+ */
+function recordCopiedInputs(dist: string): void {
+  const file = join(dist, 'bundle', 'instantiate.cjs.inputs.json');
+  if (!existsSync(file)) return;
+  const inputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, [number, number]>;
+  for (const [name, [size, mtimeMs]] of Object.entries(inputs)) {
+    const original = statSync(join(ROOT, 'dist', name), { throwIfNoEntry: false });
+    // A bundle already out of date in the tree stays out of date in the copy.
+    if (original === undefined || original.size !== size || original.mtimeMs !== mtimeMs) return;
+  }
+  for (const name of Object.keys(inputs)) {
+    const copy = statSync(join(dist, name));
+    inputs[name] = [copy.size, copy.mtimeMs];
+  }
+  writeFileSync(file, JSON.stringify(inputs));
 }

@@ -2,10 +2,16 @@
 // with `instantiate --eval --strict` by nixeval and by C++ Nix (see bench/eval.ts).
 //
 // Sizes are chosen so C++ Nix 2.8 takes roughly 0.2–2 s of CPU on each (bar `deep`, which
-// it cannot finish). Loops are written as divide-and-conquer recursion (depth log n) where
+// it cannot finish). The `lib-` workloads run nixpkgs' lib (read where it is, not copied):
+// its systems test suite and its module system, fixed points, strings and lists at the
+// scale of a small package set. Loops are written as divide-and-conquer recursion (depth log n) where
 // they do not mean to test depth: C++ Nix recurses natively and overflows its stack at a
 // few tens of thousands of nested calls. Results are kept small (a number, a few strings)
 // so printing the result costs next to nothing.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './report.js';
 
 export interface Workload {
   /** Short name, used in the table and for the generated file (`<name>.nix`). */
@@ -14,9 +20,24 @@ export interface Workload {
   description: string;
   /** Builtins (`builtins.<name>`) the workload needs; it is skipped if nixeval lacks one. */
   requires: string[];
+  /** Files or directories the workload reads; it is skipped where one is missing. */
+  reads?: string[];
   /** The Nix source. */
   source: string;
 }
+
+/**
+ * nixpkgs' lib, read where it is (../shared/nixpkgs-lib, or NIXPKGS_LIB): the real-code
+ * workloads import it and its test suites.
+ */
+const NIXPKGS_LIB = process.env.NIXPKGS_LIB ?? join(ROOT, '..', 'shared', 'nixpkgs-lib', 'lib');
+
+/** A Nix string literal of a path (any byte the path has, quoted as Nix wants). */
+function nixString(s: string): string {
+  return `"${s.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+const LIB = `import ${nixString(NIXPKGS_LIB)}`;
 
 /** Shared helpers, in plain Nix: `range lo hi f` sums `f i` over lo <= i < hi by halving. */
 const PRELUDE = `
@@ -224,6 +245,163 @@ in sumRange (r: f (${n} + r)) 0 ${rounds}
   };
 }
 
+// ---- real code: nixpkgs lib
+
+function libSystems(): Workload {
+  const extras = ['{ }', '{ useLLVM = true; }', '{ isStatic = true; }', '{ linker = "gold"; }', '{ useAndroidPrebuilt = false; }',
+    '{ rust.rustcTarget = "custom"; }', '{ isStatic = true; useLLVM = true; }', '{ linker = "lld"; }'];
+  return {
+    name: 'lib-systems',
+    description: `nixpkgs lib: its own test suite \`lib/tests/systems.nix\`, then \`lib.systems.elaborate\` of every system in \`lib.systems.doubles.all\` in ${extras.length} variants, each described by a string of a dozen of its attributes, de-duplicated with \`lib.unique\`, and matched against every predicate of \`lib.systems.inspect\``,
+    requires: [],
+    reads: [NIXPKGS_LIB],
+    source: `let
+  lib = ${LIB};
+  tests = import ${nixString(join(NIXPKGS_LIB, 'tests', 'systems.nix'))};
+  variants = d: map (extra: { system = d; } // extra) [ ${extras.join(' ')} ];
+  elaborated = lib.concatMap (d: map lib.systems.elaborate (variants d)) lib.systems.doubles.all;
+  str = x: if x == null then "-" else toString x;
+  describe = e: "\${e.config} \${e.parsed.cpu.name} \${toString e.parsed.cpu.bits} \${e.parsed.kernel.name} \${str (e.linuxArch or null)} \${str (e.qemuArch or null)} \${lib.boolToString e.isStatic} \${str (e.rust.rustcTarget or null)} \${lib.systems.parse.tripleFromSystem e.parsed}";
+  predicates = lib.attrValues lib.systems.inspect.predicates;
+  holding = e: lib.length (lib.filter (p: p e.parsed) predicates);
+in {
+  inherit tests;
+  count = lib.length elaborated;
+  described = lib.length (lib.unique (map describe elaborated));
+  predicates = lib.foldl' (n: e: n + holding e) 0 elaborated;
+}
+`,
+  };
+}
+
+function libModules(): Workload {
+  const n = 400;
+  return {
+    name: 'lib-modules',
+    description: `nixpkgs lib: \`lib.evalModules\` over ${n} modules, each declaring a service's options (bool, port, str, list of str, attrs of submodules) and setting others' with \`mkIf\`, \`mkMerge\`, \`mkDefault\`, some depending on \`config\`; every option of every service read`,
+    requires: [],
+    reads: [NIXPKGS_LIB],
+    source: `let
+  lib = ${LIB};
+  inherit (lib) mkOption types mkIf mkDefault mkMerge;
+  n = ${n};
+  name = i: "s\${toString i}";
+  mod = i: { config, ... }: {
+    options.services.\${name i} = {
+      enable = mkOption { type = types.bool; default = false; description = "Whether to enable service \${toString i}."; };
+      port = mkOption { type = types.port; default = 1000 + i; };
+      user = mkOption { type = types.str; default = "user-\${toString i}"; };
+      tags = mkOption { type = types.listOf types.str; default = [ ]; };
+      settings = mkOption {
+        type = types.attrsOf (types.submodule {
+          options.value = mkOption { type = types.int; default = 0; };
+          options.label = mkOption { type = types.str; default = "x"; };
+        });
+        default = { };
+      };
+    };
+    config = mkMerge [
+      { services.\${name i}.tags = [ "t\${toString (lib.mod i 7)}" ]; }
+      (mkIf (lib.mod i 3 == 0) { services.\${name i}.enable = true; })
+      { services.\${name (lib.mod (i + 1) n)}.settings."from\${toString i}" = { value = i; }; }
+      (mkIf config.services.\${name i}.enable { services.\${name (lib.mod (i + 7) n)}.tags = [ "enabled-by-\${toString i}" ]; })
+      { services.\${name (lib.mod (i + 13) n)}.user = mkDefault "default-\${toString i}"; }
+    ];
+  };
+  services = lib.attrValues (lib.evalModules { modules = map mod (lib.range 0 (n - 1)); }).config.services;
+in {
+  enabled = lib.length (lib.filter (s: s.enable) services);
+  ports = lib.foldl' (a: s: a + s.port) 0 services;
+  tags = lib.length (lib.concatMap (s: s.tags) services);
+  users = lib.length (lib.unique (map (s: s.user) services));
+  settings = lib.foldl' (a: s: a + lib.foldl' (b: v: b + v.value) 0 (lib.attrValues s.settings)) 0 services;
+}
+`,
+  };
+}
+
+function libFix(): Workload {
+  const n = 2500;
+  const overlays = 10;
+  const packages: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const deps = [...new Set(i === 0 ? [] : i === 1 ? [0] : [i - 1, Math.floor(i / 2)])].sort((a, b) => a - b).map((d) => `p${d}`);
+    const depth = deps.length === 0 ? '0' : `1 + lib.foldl' lib.max 0 (map (d: d.depth) [ ${deps.join(' ')} ])`;
+    packages.push(`    p${i} = self.callPackage ({ lib, ${[...deps, 'extra ? 0'].join(', ')} }: { name = "p${i}"; version = "1.${i % 10}"; deps = [ ${deps.join(' ')} ]; depth = ${depth} + extra; }) { };`);
+  }
+  return {
+    name: 'lib-fix',
+    description: `nixpkgs lib: a package set of ${n} packages made with \`lib.makeExtensible\` and \`lib.callPackageWith\` (each package a function of two others), extended by ${overlays} overlays composed with \`lib.composeManyExtensions\` that \`.override\` every ${overlays}th package; every package's depth, version and name read`,
+    requires: [],
+    reads: [NIXPKGS_LIB],
+    source: `let
+  lib = ${LIB};
+  base = self: {
+    callPackage = lib.callPackageWith (self // { inherit lib; });
+${packages.join('\n')}
+  };
+  overlay = k: final: prev: lib.listToAttrs (map (j: let i = j * ${overlays} + k; name = "p\${toString i}"; in lib.nameValuePair name (prev.\${name}.override { extra = k; })) (lib.range 0 ${Math.floor(n / overlays) - 2}));
+  pkgs = (lib.makeExtensible base).extend (lib.composeManyExtensions (map overlay (lib.range 1 ${overlays})));
+  names = lib.genList (i: "p\${toString i}") ${n};
+in {
+  depth = lib.foldl' (a: n: a + pkgs.\${n}.depth) 0 names;
+  versions = lib.length (lib.unique (map (n: pkgs.\${n}.version) names));
+  last = pkgs.p${n - 1}.name;
+}
+`,
+  };
+}
+
+function libStringsLists(): Workload {
+  const n = 20000;
+  return {
+    name: 'lib-strings-lists',
+    description: `nixpkgs lib: \`lib.strings\` and \`lib.lists\` over ${n} numbers and words: splitString, toUpper, escapeShellArg, replaceStrings, hasPrefix/hasSuffix, fixedWidthString, foldl'/foldr, partition, sort, zipListsWith, imap1, flatten, groupBy, unique, count, range, listToAttrs, mapAttrs, filterAttrs`,
+    requires: [],
+    reads: [NIXPKGS_LIB],
+    source: `let
+  lib = ${LIB};
+  n = ${n};
+  nums = lib.range 1 n;
+  words = map (i: "word\${toString i}") nums;
+  text = lib.concatStringsSep " " words;
+  split = lib.splitString " " text;
+  upper = map lib.toUpper split;
+  attrs = lib.listToAttrs (map (w: lib.nameValuePair w (lib.stringLength w)) (lib.take 5000 words));
+in {
+  split = lib.length split;
+  escaped = lib.stringLength (lib.concatMapStringsSep "," lib.escapeShellArg (lib.take 5000 upper));
+  replaced = lib.stringLength (lib.replaceStrings [ "word1" "word2" " " ] [ "W1" "W2" "_" ] text);
+  prefixed = lib.length (lib.filter (lib.hasPrefix "word1") words);
+  suffixed = lib.length (lib.filter (lib.hasSuffix "99") words);
+  padded = lib.stringLength (lib.concatMapStrings (w: lib.fixedWidthString 12 "." w) (lib.take 5000 words));
+  sum = lib.foldl' (a: b: a + b) 0 nums;
+  sumr = lib.foldr (a: b: a + b) 0 (lib.take 5000 nums);
+  parts = lib.length (lib.partition (x: lib.mod x 3 == 0) nums).right;
+  sorted = lib.head (lib.sort (a: b: a > b) (lib.take 5000 (lib.reverseList nums)));
+  zipped = lib.foldl' (a: b: a + b) 0 (lib.zipListsWith (a: b: a * b) nums (lib.reverseList nums));
+  indexed = lib.foldl' (a: b: a + b) 0 (lib.imap1 (i: x: i + x) nums);
+  flat = lib.length (lib.flatten (map (x: [ x [ x ] ]) (lib.take 5000 nums)));
+  groups = lib.mapAttrs (k: v: lib.length v) (lib.groupBy (x: toString (lib.mod x 10)) nums);
+  unique = lib.length (lib.unique (map (x: lib.mod x 500) (lib.take 5000 nums)));
+  counted = lib.count (x: lib.mod x 7 == 0) nums;
+  ranges = lib.length (lib.concatMap (i: lib.range 0 (lib.mod i 20)) (lib.take 2000 nums));
+  attrsSum = lib.foldl' (a: b: a + b) 0 (lib.attrValues (lib.mapAttrs (k: v: v * 2) attrs));
+  filtered = lib.length (lib.attrNames (lib.filterAttrs (k: v: v > 7) attrs));
+}
+`,
+  };
+}
+
 export function workloads(): Workload[] {
-  return [calls(), attrs(), lists(), listsConcat(), strings(), overlays(), deep(), deepRepeated()];
+  return [
+    calls(), attrs(), lists(), listsConcat(), strings(), overlays(), deep(), deepRepeated(),
+    libSystems(), libModules(), libFix(), libStringsLists(),
+  ];
+}
+
+/** Why a workload cannot run here (a file it reads is missing), or undefined. */
+export function missingInput(w: Workload): string | undefined {
+  const missing = (w.reads ?? []).find((f) => !existsSync(f));
+  return missing === undefined ? undefined : `${missing} is missing`;
 }

@@ -4,17 +4,16 @@
 // that a cold `nixeval instantiate` neither resolves sixty modules nor parses them
 // (src/cli/load-entry.ts says how the bundle is used, and when it is not).
 //
-// Usage: node dist/scripts/bundle.js
+// Usage: node dist/scripts/bundle.js [DIST]   (DIST: the build's directory, default dist/)
 
 import { mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import {
-  BUNDLE_CACHE_FILE, BUNDLE_FILE, BUNDLE_INPUTS_FILE, type BundleInputs, type InstantiateEntry, runCommonJs,
-} from '../src/cli/load-entry.js';
+import { bundleFiles, type BundleInputs, type InstantiateEntry, runCommonJs } from '../src/cli/load-entry.js';
 
-const distDir = fileURLToPath(new URL('../', import.meta.url));
+const distDir = resolve(process.argv[2] ?? fileURLToPath(new URL('../', import.meta.url)));
+const { bundle: BUNDLE_FILE, cache: BUNDLE_CACHE_FILE, inputs: BUNDLE_INPUTS_FILE } = bundleFiles(distDir);
 const entry = join(distDir, 'src', 'cli', 'instantiate-main.js');
 
 /** What the cache is made from: code a typical evaluation runs (parse, compile, VM, common builtins, printing). */
@@ -52,9 +51,9 @@ async function main(): Promise<void> {
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`${BUNDLE_FILE} is not ASCII`);
   const inputs: BundleInputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    const file = join(process.cwd(), input);
+    const file = resolve(input);
     const st = statSync(file);
-    inputs[relative(distDir, file)] = [st.size, st.mtimeMs];
+    inputs[relative(distDir, file)] = [st.size, Math.trunc(st.mtimeMs)];
   }
   writeFileSync(BUNDLE_INPUTS_FILE, JSON.stringify(inputs));
 

@@ -23,7 +23,7 @@ import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
 import { derivationConstant } from './builtins/derivation.js';
-import { VM } from './vm/vm.js';
+import { type Tier, VM } from './vm/vm.js';
 import { EvalLimits } from './limits/limits.js';
 import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
@@ -63,6 +63,11 @@ export interface EvaluateOptions {
    * the JS stack (C++ Nix's default is 10000).
    */
   maxCallDepth?: number;
+  /**
+   * Which tiers run the code: 'compiled' (hot code as JS functions, in front of the VM; the
+   * default, or NIXEVAL_TIER) or 'vm' (the frame-stack VM alone). See src/codegen/.
+   */
+  tier?: Tier;
   /** C++ Nix's `--lint-*` settings. */
   lints?: ParseOptions['lints'];
   /** How far the evaluation may grow the JS heap (MiB); checked before every large allocation
@@ -171,7 +176,7 @@ export class Evaluation implements EvalState, IOEvalState {
       check: options.checkLimits,
       collectGarbage: options.collectGarbage,
     });
-    this.vm = new VM({ globals: this.globals, state: this, limits: this.limits, maxCallDepth: this.settings.maxCallDepth });
+    this.vm = new VM({ globals: this.globals, state: this, limits: this.limits, maxCallDepth: this.settings.maxCallDepth, tier: options.tier });
   }
 
   /**
@@ -209,10 +214,13 @@ export class Evaluation implements EvalState, IOEvalState {
     else this.messages.push(line);
   }
 
-  /** The AST of a source, with this evaluation's home directory, warnings and lints. */
-  parseSource(source: Source): Expr {
+  /**
+   * The AST of a source, with this evaluation's home directory, warnings and lints. Its names
+   * go to `names` if given, in the order they are written.
+   */
+  parseSource(source: Source, names?: string[]): Expr {
     countParse();
-    return parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints });
+    return parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints, names });
   }
 
   /** Compiles an AST with this evaluation's global names (undefined variables are errors). */
@@ -220,8 +228,13 @@ export class Evaluation implements EvalState, IOEvalState {
     return compile(ast, source, { globals: this.globalNames });
   }
 
+  /** Compiles a source, interning its names as C++ Nix's parser does (value/symbols.ts). */
   compileSource(source: Source): Chunk {
-    return this.compileAst(this.parseSource(source), source);
+    const names: string[] = [];
+    const chunk = this.compileAst(this.parseSource(source, names), source);
+    chunk.names = names;
+    this.vm.symbols.internAll(names);
+    return chunk;
   }
 
   /**
@@ -237,11 +250,17 @@ export class Evaluation implements EvalState, IOEvalState {
     const variant = scope ? `${this.compileVariant}\0scope=${scope.join('\0')}` : this.compileVariant;
     const key = compileKey(file, text, variant);
     const cached = getCompiled(key);
-    if (cached) return cached;
+    if (cached) {
+      this.vm.symbols.internAll(cached.names ?? []);
+      return cached;
+    }
     const source = new Source(file, text, dirname(file));
-    let ast = this.parseSource(source);
+    const names: string[] = [];
+    let ast = this.parseSource(source, names);
     if (scope) ast = wrapInScope(ast, scope);
     const chunk = this.compileAst(ast, source);
+    chunk.names = names;
+    this.vm.symbols.internAll(names);
     putCompiled(key, chunk);
     return chunk;
   }
@@ -325,7 +344,7 @@ export class Evaluation implements EvalState, IOEvalState {
       if (a.kind === 'expr') map.set(a.name, new Thunk(this.compileSource(Source.fromUtf8(Source.STRING, a.value, this.cwd)), [null]));
       else map.set(a.name, a.kind === 'string' ? Buffer.from(a.value, 'utf8').toString('latin1') : a.value);
     }
-    return new NixAttrs(map);
+    return NixAttrs.fromMap(map);
   }
 }
 

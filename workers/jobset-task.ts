@@ -223,7 +223,7 @@ function evaluatePath(s: JobsetState, path: string[], cell: Float64Array): Attri
       begin();
     }
     const outcome: AttributeOutcome = run(s.ev, evaluateAttribute(ctx, path));
-    if (outcome.kind === 'attrs') return { kind: 'attrs', names: outcome.names, stats: stats(), messages: s.messages };
+    if (outcome.kind === 'attrs') return { kind: 'attrs', names: [...outcome.names], stats: stats(), messages: s.messages };
     const fields = utf8Fields(outcome.fields);
     const size = fieldsSize(fields);
     if (size > s.spec.maxOutputBytes) {

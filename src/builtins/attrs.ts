@@ -8,10 +8,11 @@
 
 import { NixError } from '../errors/errors.js';
 import {
-  type AttrPosition, Builtin, type BuiltinSpec, Closure, compareBytes, force, NixAttrs, Thunk, type Value,
+  type AttrPosition, Builtin, type BuiltinSpec, Closure, force, NixAttrs, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
+import { symbolTable } from '../value/symbols.js';
 import {
   attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
 } from './lists.js';
@@ -50,7 +51,7 @@ function* unsafeGetAttrPosGen(args: Value[]): Gen {
   const pos = set.has(name) ? set.positions?.get(name) : undefined;
   if (!pos) return null;
   const { line, column } = pos.source.lineCol(pos.offset);
-  return new NixAttrs(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
+  return NixAttrs.fromMap(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
 }
 
 function* removeAttrsGen(args: Value[]): Gen {
@@ -63,18 +64,23 @@ function* removeAttrsGen(args: Value[]): Gen {
   // Always a new set, as in C++ Nix (it is a different set for «repeated» in output); the
   // attributes keep their positions.
   reserveAttrs(set.size);
-  const map = new Map<string, Value>();
-  for (const [k, v] of set.map) if (!names.has(k)) map.set(k, v);
-  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map, set.positions);
+  const keys = set.keys();
+  const kept: string[] = [];
+  const values: Value[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (!names.has(keys[i])) { kept.push(keys[i]); values.push(set.values[i]); }
+  }
+  return kept.length === 0 ? NixAttrs.EMPTY : NixAttrs.fromSorted(kept, values, set.positions);
 }
 
 function* listToAttrsGen(args: Value[]): Gen {
   const list = listCtx(args[0], 'while evaluating the argument passed to builtins.listToAttrs');
   reserveList(list.length, OBJECT_BYTES);
   reserveAttrs(list.length);
-  // First every element and its name, then (in order of names, the first occurrence of
-  // each) the values: the order in which C++ Nix 2.36 reports errors.
-  const entries: { name: string; set: NixAttrs }[] = new Array(list.length);
+  // First every element and its name (interned as it is met), then (in symbol order, the
+  // first occurrence of each name) the values: the order in which C++ Nix reports errors.
+  const symbols = symbolTable();
+  const entries: { name: string; id: number; set: NixAttrs }[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const set = attrsCtx(yield* force(list[i]), 'while evaluating an element of the list passed to builtins.listToAttrs');
     const nameV = getAttrCtx(set, 'name', 'in a {name=...; value=...;} pair');
@@ -83,11 +89,11 @@ function* listToAttrsGen(args: Value[]): Gen {
       'while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs',
       set.positions?.get('name'),
     );
-    entries[i] = { name, set };
+    entries[i] = { name, id: symbols.id(name), set };
   }
   if (entries.length === 0) return NixAttrs.EMPTY;
   // Stable: among equal names the earliest element stays first.
-  entries.sort((a, b) => compareBytes(a.name, b.name));
+  entries.sort((a, b) => a.id - b.id);
   const map = new Map<string, Value>();
   // Each attribute is where its pair's `value` is (for unsafeGetAttrPos and traces).
   const positions = new Map<string, AttrPosition | undefined>();
@@ -98,24 +104,27 @@ function* listToAttrsGen(args: Value[]): Gen {
     map.set(name, getAttrCtx(set, 'value', 'in a {name=...; value=...;} pair'));
     positions.set(name, set.positions?.get('value'));
   }
-  return new NixAttrs(map, { get: (name) => positions.get(name) });
+  return NixAttrs.fromMap(map, { get: (name) => positions.get(name) });
 }
 
 function* intersectAttrsGen(args: Value[]): Gen {
   const left = attrsCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.intersectAttrs');
   const right = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.intersectAttrs');
   reserveAttrs(Math.min(left.size, right.size));
-  const map = new Map<string, Value>();
+  // Whichever set is smaller is walked (in order, so the names stay sorted).
+  const names: string[] = [];
+  const values: Value[] = [];
   if (left.size < right.size) {
-    for (const k of left.map.keys()) {
-      const v = right.get(k);
-      if (v !== undefined) map.set(k, v);
+    for (const k of left.keys()) {
+      const i = right.shape.indexOf(k);
+      if (i >= 0) { names.push(k); values.push(right.values[i]); }
     }
   } else {
-    for (const [k, v] of right.map) if (left.has(k)) map.set(k, v);
+    const keys = right.keys();
+    for (let i = 0; i < keys.length; i++) if (left.has(keys[i])) { names.push(keys[i]); values.push(right.values[i]); }
   }
   // The attributes are those of the second set, positions included.
-  return map.size === 0 ? NixAttrs.EMPTY : new NixAttrs(map, right.positions);
+  return names.length === 0 ? NixAttrs.EMPTY : NixAttrs.fromSorted(names, values, right.positions);
 }
 
 function* catAttrsGen(args: Value[]): Gen {
@@ -142,7 +151,7 @@ function functionArgsImpl([f]: Value[]): Value {
   const map = new Map<string, Value>();
   for (const e of formals.entries) map.set(e.name, e.def !== null);
   // Each attribute is at its formal, as C++ Nix's functionArgs (for unsafeGetAttrPos).
-  return new NixAttrs(map, formals.positions);
+  return NixAttrs.fromMap(map, formals.positions);
 }
 
 /** Gives back its argument unforced: `Thunk.apply(IDENTITY, [v])` is v held in a pending thunk. */
@@ -159,12 +168,13 @@ function* mapAttrsGen(args: Value[]): Gen {
   const f = args[0] instanceof Thunk ? args[0] : Thunk.apply(IDENTITY, [args[0]]);
   reserveAttrs(set.size);
   reserve(set.size * THUNK_BYTES);
-  const map = new Map<string, Value>();
-  for (const [k, v] of set.map) {
+  const keys = set.keys();
+  const values: Value[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
     tick();
-    map.set(k, Thunk.apply(f, [k, v]));
+    values[i] = Thunk.apply(f, [keys[i], set.values[i]]);
   }
-  return new NixAttrs(map);
+  return new NixAttrs(set.shape.unpositioned(), values);
 }
 
 function* zipAttrsWithGen(args: Value[]): Gen {
@@ -177,16 +187,17 @@ function* zipAttrsWithGen(args: Value[]): Gen {
       'while evaluating a value of the list passed as second argument to builtins.zipAttrsWith',
     );
     reserveAttrs(set.size);
-    for (const [k, v] of set.map) {
-      const g = groups.get(k);
-      if (g) g.push(v);
-      else groups.set(k, [v]);
+    const keys = set.keys();
+    for (let j = 0; j < keys.length; j++) {
+      const g = groups.get(keys[j]);
+      if (g) g.push(set.values[j]);
+      else groups.set(keys[j], [set.values[j]]);
     }
   }
   if (groups.size === 0) return NixAttrs.EMPTY;
   const map = new Map<string, Value>();
   for (const [k, vs] of groups) map.set(k, Thunk.apply(f, [k, vs]));
-  return new NixAttrs(map);
+  return NixAttrs.fromMap(map);
 }
 
 export const attrsBuiltins: BuiltinSpec[] = [

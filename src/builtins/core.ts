@@ -94,24 +94,12 @@ export function* deepForce(root: Value): Gen {
     } else if (v instanceof NixAttrs) {
       if (seen.has(v)) continue;
       seen.add(v);
-      const keys = forcingOrder(v);
+      const keys = v.symbolKeys();
       reserveList(keys.length, OBJECT_BYTES);
       for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i], index: -1 });
     }
   }
   return yield* force(root);
-}
-
-/**
- * C++ Nix walks a set in the order its names were first interned, which starts with the names
- * the evaluator itself creates: `outPath`, `drvPath` and `type` are forced before the others
- * (this decides which error a broken derivation reports). The rest go in sorted order.
- */
-const FIRST_FORCED = ['outPath', 'drvPath', 'type'];
-function forcingOrder(set: NixAttrs): string[] {
-  const keys = set.keys();
-  if (!FIRST_FORCED.some((k) => set.has(k))) return keys;
-  return [...FIRST_FORCED.filter((k) => set.has(k)), ...keys.filter((k) => !FIRST_FORCED.includes(k))];
 }
 
 function* toStringGen(v: Value): Gen {

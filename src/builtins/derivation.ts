@@ -356,7 +356,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
     const path = (o as { path: string }).path;
     map.set(name, new NixString(path, new Set([`!${name}!${drvPath}`])));
   }
-  return new NixAttrs(map);
+  return NixAttrs.fromMap(map);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,7 +464,7 @@ function contextElementName(c: string): string {
   return storePathBaseName(c);
 }
 
-function* toFile(args: Value[], ctx: { state: EvalState; callPos: number }): Gen {
+function* toFile(args: Value[], ctx: { state: EvalState }): Gen {
   const name = yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.toFile');
   const contents = yield* forceString(args[1], 'while evaluating the second argument passed to builtins.toFile');
   const refs = new Set<string>();

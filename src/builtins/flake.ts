@@ -984,7 +984,7 @@ function* parseFlakeRefBuiltin(arg: Value, warn: Warn): Gen {
   } catch (e) {
     throw toNixError(e);
   }
-  return new NixAttrs(new Map([...attrs].map(([k, v]) => [k, attrToValue(v)])));
+  return NixAttrs.fromMap(new Map([...attrs].map(([k, v]) => [k, attrToValue(v)])));
 }
 
 function* flakeRefToStringBuiltin(arg: Value, warn: Warn): Gen {

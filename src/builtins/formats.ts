@@ -12,6 +12,7 @@ import { contextNotAllowed } from '../value/coerce.js';
 import {
   type BuiltinContext, type BuiltinSpec, makeString, NixAttrs, NixFloat, NixString, type Request, type Value,
 } from '../value/values.js';
+import { symbolTable } from '../value/symbols.js';
 import { normaliseInt, type NixInt } from '../value/int.js';
 import { defineBuiltin, typeError } from './util.js';
 import { OBJECT_BYTES, reserve, SLOT_BYTES, tick } from '../limits/limits.js';
@@ -409,7 +410,9 @@ export function parseJSON(text: string): Value {
 
   const stack: JsonContainer[] = [];
   let result: Value = null;
-  // Hands a finished value to the container being built (or makes it the result).
+  const symbols = symbolTable();
+  // Hands a finished value to the container being built (or makes it the result). A name is
+  // interned as its value is added, as C++ Nix's JSON reader does (value/symbols.ts).
   const add = (v: Value): void => {
     // A value costs a slot in its container and, mostly, a small object of its own.
     tick();
@@ -417,7 +420,10 @@ export function parseJSON(text: string): Value {
     const top = stack[stack.length - 1];
     if (top === undefined) result = v;
     else if ('list' in top) top.list.push(v);
-    else top.map.set(top.key, v);
+    else {
+      symbols.id(top.key);
+      top.map.set(top.key, v);
+    }
   };
   const key = (): void => {
     forceNoNullByte(lexer.buffer);
@@ -498,7 +504,7 @@ export function parseJSON(text: string): Value {
     }
     if (last === Tok.EndObject) {
       stack.pop();
-      add(new NixAttrs(top.map));
+      add(NixAttrs.fromMap(top.map));
       skipToStateEvaluation = true;
       continue;
     }
@@ -761,7 +767,7 @@ export function parseTOML(text: string, timestamps: boolean): Value {
     if (typeof x === 'boolean') return x;
     if (x instanceof TomlStamp) {
       if (!timestamps) throw tomlError('Dates and times are not supported');
-      return new NixAttrs(new Map<string, Value>([['_type', 'timestamp'], ['value', x.toString()]]));
+      return NixAttrs.fromMap(new Map<string, Value>([['_type', 'timestamp'], ['value', x.toString()]]));
     }
     throw tomlError(`unsupported TOML value ${String(x)}`);
   };
@@ -799,7 +805,7 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
     let v: Value;
     if (finished) {
       stack.pop();
-      v = f.kind === 'table' ? new NixAttrs(f.map) : f.list;
+      v = f.kind === 'table' ? NixAttrs.fromMap(f.map) : f.list;
       if (stack.length === 0) { done = v; break; }
     } else {
       const sub = open(child);

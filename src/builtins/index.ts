@@ -44,7 +44,7 @@ export function buildGlobals(specs: BuiltinSpec[], consts: [string, Value][]): M
   const builtinsMap = new Map<string, Value>();
   for (const s of specs) builtinsMap.set(s.name, builtinValue(s));
   for (const [n, v] of consts) builtinsMap.set(n, v);
-  const builtinsSet = new NixAttrs(builtinsMap);
+  const builtinsSet = NixAttrs.fromMap(builtinsMap);
   builtinsMap.set('builtins', builtinsSet);
   const globals = new Map<string, Value>();
   for (const [n, v] of builtinsMap) {

@@ -84,7 +84,7 @@ function* pathOf(v: Value, builtin: string): Gen<string> {
 
 /** The value of `__nixPath`: `[ { path; prefix; } ... ]`, paths as given. */
 export function nixPathValue(entries: readonly SearchPathEntry[]): Value[] {
-  return entries.map((e) => new NixAttrs(new Map<string, Value>([['path', e.path], ['prefix', e.prefix]])));
+  return entries.map((e) => NixAttrs.fromMap(new Map<string, Value>([['path', e.path], ['prefix', e.prefix]])));
 }
 
 /** C++ Nix's LookupPath::Prefix::suffixIfPotentialMatch. */
@@ -331,7 +331,7 @@ function* fetchGitTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext, fetch
   }
   out.set('lastModified', tree.lastModified);
   out.set('lastModifiedDate', utcTimestamp(tree.lastModified));
-  return new NixAttrs(out);
+  return NixAttrs.fromMap(out);
 }
 
 /** %Y%m%d%H%M%S in UTC, as C++ Nix's lastModifiedDate. */
@@ -390,7 +390,7 @@ export const ioBuiltins: BuiltinSpec[] = [
     const entries = ioState(ctx.state).io.readDir(path);
     const map = new Map<string, Value>();
     for (const [name, t] of entries) map.set(name, t);
-    return new NixAttrs(map);
+    return NixAttrs.fromMap(map);
   }, { doc: 'The entries of a directory and their types.' }),
 
   defineBuiltin('pathExists', 1, function* ([v0], ctx) {

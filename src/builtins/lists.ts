@@ -426,7 +426,7 @@ function* partitionGen(args: Value[]): Gen {
     if (boolCtx(r, 'while evaluating the return value of the partition function passed to builtins.partition')) right.push(list[i]);
     else wrong.push(list[i]);
   }
-  return new NixAttrs(new Map<string, Value>([['right', right], ['wrong', wrong]]));
+  return NixAttrs.fromMap(new Map<string, Value>([['right', right], ['wrong', wrong]]));
 }
 
 function* groupByGen(args: Value[]): Gen {
@@ -441,7 +441,7 @@ function* groupByGen(args: Value[]): Gen {
     if (g) g.push(list[i]);
     else groups.set(name, [list[i]]);
   }
-  return groups.size === 0 ? NixAttrs.EMPTY : new NixAttrs(groups);
+  return groups.size === 0 ? NixAttrs.EMPTY : NixAttrs.fromMap(groups);
 }
 
 // ---- genericClosure

@@ -66,7 +66,7 @@ export function isPath(v: Value): v is NixPath {
 }
 
 export function attrsOf(entries: [string, Value][]): NixAttrs {
-  return new NixAttrs(new Map(entries));
+  return NixAttrs.fromMap(new Map(entries));
 }
 
 export function evalError(message: string): NixError {

@@ -21,8 +21,9 @@ export interface Flag {
   /** The experimental feature the flag needs, checked once the whole command line is read. */
   experimentalFeature?: string;
   /**
-   * How a missing argument is reported: C++ Nix's own flag machinery says how many were given;
-   * the flags a legacy command parses itself (`-A`, `--add-root`) use getArg's wording.
+   * One of the flags the legacy command parses itself (nix-instantiate's `--eval`, `-A`, ...),
+   * rather than C++ Nix's flag machinery: a missing argument is reported in getArg's words,
+   * and the flag still works after `--` (where the command's parser sees each word alone).
    */
   legacy?: boolean;
 }
@@ -78,6 +79,11 @@ export class ArgParser {
     return this;
   }
 
+  private lookup(w: string): Flag | undefined {
+    if (w.startsWith('--')) return this.long.get(w.slice(2)) ?? this.fallback(w.slice(2));
+    return w.length === 2 ? this.short.get(w[1]) : undefined;
+  }
+
   /** Flags found by name when they are not registered (the settings). */
   private fallback: (longName: string) => Flag | undefined = () => undefined;
 
@@ -94,9 +100,15 @@ export class ArgParser {
       if (!dashDash && w === '--') {
         dashDash = true;
         i++;
+      } else if (dashDash && w.startsWith('-') && w !== '-') {
+        // Only the command's own parser sees what follows `--`, one word at a time.
+        const flag = this.lookup(w);
+        if (flag === undefined || !flag.legacy) throw new UsageError(`unexpected argument '${w}'`);
+        if (flag.arity > 0) throw new UsageError(`'${w}' requires an argument`);
+        flag.handler([]);
+        i++;
       } else if (!dashDash && w.startsWith('-') && w !== '-') {
-        const flag = w.startsWith('--') ? this.long.get(w.slice(2)) ?? this.fallback(w.slice(2))
-          : w.length === 2 ? this.short.get(w[1]) : undefined;
+        const flag = this.lookup(w);
         if (flag === undefined) throw new UsageError(`unrecognised flag '${w}'`);
         const args = words.slice(i + 1, i + 1 + flag.arity);
         if (args.length < flag.arity) {

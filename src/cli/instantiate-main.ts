@@ -34,7 +34,7 @@ export async function instantiateMain(args: string[], workerFile: URL): Promise<
   let stdin: string | undefined;
   const readStdin = (): string => (stdin ??= readFileSync(0, 'latin1'));
   try {
-    return instantiate(args, { stdout, stderr, readStdin, colourTerminal: stderrIsColourTerminal(process.env), retryOnStackExhaustion: true });
+    return instantiate(args, { stdout, stderr, readStdin, colourTerminal: () => stderrIsColourTerminal(process.env), retryOnStackExhaustion: true });
   } catch (e) {
     if (!(e instanceof StackExhausted)) throw e;
     return runInWorker(workerFile, { args, stdin, skipStdout: stdout.written, skipStderr: stderr.written });
@@ -48,7 +48,7 @@ export function instantiateWorker(data: InstantiateWorkerData): number {
     stdout: new FdSink(1, data.skipStdout),
     stderr: new FdSink(2, data.skipStderr),
     readStdin,
-    colourTerminal: stderrIsColourTerminal(process.env),
+    colourTerminal: () => stderrIsColourTerminal(process.env),
   });
 }
 

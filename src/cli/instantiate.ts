@@ -44,8 +44,11 @@ export interface CliIO {
   env?: Env;
   /** The working directory (default: the process's). */
   cwd?: string;
-  /** Whether stderr is a terminal that shows colours (default false: escapes are filtered out). */
-  colourTerminal?: boolean;
+  /**
+   * Whether stderr is a terminal that shows colours (default false: escapes are filtered out),
+   * or how to find out when a message is first written.
+   */
+  colourTerminal?: boolean | (() => boolean);
   /**
    * When the JS stack ran out (see noteJsStackOverflow), throw StackExhausted instead of
    * reporting the error: the caller runs the command again with a larger stack.
@@ -145,6 +148,10 @@ function parseCommandLine(args: string[], io: CliIO, env: Env, config: NixConfig
   const withArg = (name: string, handler: (v: string) => void, short?: string, legacy = false): void => {
     p.flag(name, { arity: 1, handler: ([v]) => handler(v), legacy }, { short });
   };
+  /** A flag nix-instantiate parses itself (see Flag.legacy). */
+  const own = (name: string, handler: () => void, short?: string): void => {
+    p.flag(name, { arity: 0, handler, legacy: true }, { short });
+  };
   const ignored = (name: string, arity = 0, short?: string): void => {
     p.flag(name, { arity, handler: () => {} }, { short });
   };
@@ -199,26 +206,26 @@ function parseCommandLine(args: string[], io: CliIO, env: Env, config: NixConfig
   p.flag('override-flake', { arity: 2, handler: () => { throw new CliError('nixeval has no flake registry to override'); } });
   withArg('eval-store', () => {});
   // nix-instantiate's own flags.
-  on('help', () => { io.stdout.write(INSTANTIATE_HELP); throw new Exit(0); });
-  on('version', () => { io.stdout.write(`${PROGRAM} (nixeval ${NIXEVAL_VERSION}) ${NIX_VERSION}\n`); throw new Exit(0); });
-  on('expr', () => { cmd.fromArgs = true; }, 'E');
-  on('eval', () => { cmd.evalOnly = true; });
-  on('eval-only', () => { cmd.evalOnly = true; });
-  on('read-write-mode', () => { cmd.wantsReadWrite = true; });
-  on('parse', () => { cmd.parseOnly = cmd.evalOnly = true; });
-  on('parse-only', () => { cmd.parseOnly = cmd.evalOnly = true; });
-  on('find-file', () => { cmd.findFile = true; });
+  own('help', () => { io.stdout.write(INSTANTIATE_HELP); throw new Exit(0); });
+  own('version', () => { io.stdout.write(`${PROGRAM} (nixeval ${NIXEVAL_VERSION}) ${NIX_VERSION}\n`); throw new Exit(0); });
+  own('expr', () => { cmd.fromArgs = true; }, 'E');
+  own('eval', () => { cmd.evalOnly = true; });
+  own('eval-only', () => { cmd.evalOnly = true; });
+  own('read-write-mode', () => { cmd.wantsReadWrite = true; });
+  own('parse', () => { cmd.parseOnly = cmd.evalOnly = true; });
+  own('parse-only', () => { cmd.parseOnly = cmd.evalOnly = true; });
+  own('find-file', () => { cmd.findFile = true; });
   withArg('attr', (v) => { cmd.attrPaths.push(v); }, 'A', true);
   withArg('add-root', (v) => { cmd.gcRoot = v; }, undefined, true);
-  ignored('indirect');
-  on('raw', () => { cmd.output = 'raw'; });
-  on('xml', () => { cmd.output = 'xml'; });
-  on('json', () => { cmd.output = 'json'; });
-  on('no-location', () => { cmd.xmlLocation = false; });
-  on('strict', () => { cmd.strict = true; });
-  on('dry-run', () => { cmd.readOnly = true; });
+  own('indirect', () => {});
+  own('raw', () => { cmd.output = 'raw'; });
+  own('xml', () => { cmd.output = 'xml'; });
+  own('json', () => { cmd.output = 'json'; });
+  own('no-location', () => { cmd.xmlLocation = false; });
+  own('strict', () => { cmd.strict = true; });
+  own('dry-run', () => { cmd.readOnly = true; });
   // nixeval's own.
-  on('write-store', () => { cmd.writeStore = true; });
+  own('write-store', () => { cmd.writeStore = true; });
 
   const needed = p.parse(args, (word) => {
     if (word === '-') cmd.readStdin = true;

@@ -70,11 +70,13 @@ export function stderrIsColourTerminal(env: Readonly<Record<string, string | und
 export class Logger {
   verbosity: Verbosity = Verbosity.Info;
 
-  constructor(private readonly sink: Sink, private readonly tty: boolean) {}
+  /** `tty`: whether stderr shows colours, or how to find out (asked once, when a message is written). */
+  constructor(private readonly sink: Sink, private tty: boolean | (() => boolean)) {}
 
   /** Writes a message (a byte string, possibly several lines) if `level` is shown. */
   log(level: Verbosity, message: string): void {
     if (level > this.verbosity) return;
+    if (typeof this.tty === 'function') this.tty = this.tty();
     this.sink.write(Buffer.from(filterANSIEscapes(message, !this.tty) + '\n', 'latin1'));
   }
 

@@ -2,8 +2,8 @@
 // for every code index, the source offset it came from (for error positions).
 
 import type { Source } from '../syntax/source.js';
-import type { AttrPositions } from '../value/values.js';
 import type { SourcePos } from '../errors/errors.js';
+import type { AttrPositions, Env, Value } from '../value/values.js';
 
 export const enum Op {
   /** k: push consts[k] */
@@ -40,9 +40,9 @@ export const enum Op {
   PopEnv,
   /** i: pop into slot i of the current environment */
   SetLocal,
-  /** k: consts[k] = { names, positions }; pops one value per name (in order), pushes the set */
+  /** k: consts[k] = the literal's AttrShape; pops one value per name (in order), pushes the set */
   Attrs,
-  /** k: consts[k] = { names, positions }; pushes a set of the current environment's slots 1.. */
+  /** k: consts[k] = the literal's AttrShape; pushes a set of the current environment's slots 1.. */
   AttrsFromEnv,
   /** k: consts[k] = names; applies the `__overrides` of the rec set on the stack to it and its environment */
   RecOverrides,
@@ -126,7 +126,29 @@ export interface Chunk {
   source: Source;
   /** What the chunk computes, for traces and debugging. */
   name: string;
+  /** The lambda whose body this is, or null for a thunk's or a file's code. */
+  lambda: LambdaInfo | null;
+  /**
+   * The chunk translated to a JS function by the compiled tier (src/codegen/): undefined until
+   * it has run often enough to be worth translating, null if it cannot be.
+   */
+  compiled: CompiledCode | null | undefined;
+  /** How many times the chunk started running before it was translated. */
+  runs: number;
+  /**
+   * On the chunk of a whole source: the names it holds, in the order written, which
+   * evaluating it interns (see value/symbols.ts). Kept with the compiled code, since a cached
+   * file is not parsed again.
+   */
+  names?: readonly string[];
 }
+
+/**
+ * A chunk as a JS function of its environment: returns the chunk's value, or TAIL_CALL after
+ * leaving a tail call for its caller to make (see src/codegen/). `units`: the JS stack a call
+ * of it takes, in the compiled tier's units of depth (more for a function with many locals).
+ */
+export type CompiledCode = ((env: Env) => Value | object) & { units: number };
 
 /** What `+` and interpolation need for errors: where each part and the whole expression are. */
 export interface ConcatLayout {
@@ -137,7 +159,11 @@ export interface ConcatLayout {
 
 export interface FormalsInfo {
   /** Environment slot of each formal (1-based within the lambda's environment). */
-  /** In the order C++ Nix binds them: sorted by name. */
+  /**
+   * Sorted by name. C++ Nix binds them in symbol order (value/symbols.ts), which only shows in
+   * which missing argument is reported (the VM picks it by symbol) and in a default that is
+   * another formal (alias: bound to its value itself once it is bound).
+   */
   entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number } }[];
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */
@@ -151,6 +177,8 @@ export interface LambdaInfo {
   name: string | undefined;
   pos: number;
   source: Source;
+  /** `pos` in `source`: where a lazily applied lambda shows its call site (made once). */
+  at: SourcePos;
   /** Number of slots in the lambda's environment. */
   slots: number;
   formals: FormalsInfo | null;

@@ -6,7 +6,7 @@
 import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
-import { NixFloat, NixPath, StaticPositions } from '../value/values.js';
+import { AttrShape, NixFloat, NixPath, StaticPositions } from '../value/values.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
 import type { SourcePos } from '../errors/errors.js';
@@ -79,7 +79,10 @@ class ChunkBuilder {
   }
 
   finish(): Chunk {
-    return { code: this.code, consts: this.consts, positions: this.positions, regions: this.regions, source: this.source, name: this.name };
+    return {
+      code: this.code, consts: this.consts, positions: this.positions, regions: this.regions, source: this.source, name: this.name,
+      lambda: null, compiled: undefined, runs: 0,
+    };
   }
 }
 
@@ -608,7 +611,7 @@ class Compiler {
   private compileRecAttrs(attrs: ExprAttrs): void {
     const b = this.b;
     const { names } = this.compileBindings(attrs, attrs.pos);
-    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant({ names, positions: this.positionsOf(attrs) }));
+    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs))));
     if (attrs.attrs.has('__overrides')) b.emit(Op.RecOverrides, attrs.pos, b.constant(names));
     this.compileDynamicAttrs(attrs);
     b.emit(Op.PopEnv, attrs.pos);
@@ -632,7 +635,7 @@ class Compiler {
       const def = attrs.attrs.get(name)!;
       this.compileAttrValue(def.kind, def.e, name, outer, (i) => i + 1);
     }
-    b.emit(Op.Attrs, attrs.pos, b.constant({ names, positions: this.positionsOf(attrs) }));
+    b.emit(Op.Attrs, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs))));
     this.compileDynamicAttrs(attrs);
     if (hasSources) {
       b.emit(Op.PopEnv, attrs.pos);
@@ -667,7 +670,9 @@ class Compiler {
     const chunk = this.b.finish();
     this.b = saved;
     this.popScope();
-    return { chunk, name: e.name, pos: e.pos, source: this.source, slots: names.length, formals, arg: e.arg };
+    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, at: { source: this.source, offset: e.pos }, slots: names.length, formals, arg: e.arg };
+    chunk.lambda = info;
+    return info;
   }
 
   /**

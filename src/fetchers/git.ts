@@ -74,11 +74,11 @@ const GIT_ENV: Record<string, string> = {
 const GIT_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.allow=never', '-c', 'core.quotePath=false'];
 
 /** Runs git in a repository; its stdout as a byte string. */
-function git(dir: string, args: string[], input?: string): string {
+function git(dir: string, args: string[], input?: string, env: Record<string, string> = {}): string {
   const { execFileSync } = process.getBuiltinModule('node:child_process');
   try {
     return execFileSync('git', [...GIT_CONFIG, '-C', dir, ...args], {
-      env: GIT_ENV,
+      env: { ...GIT_ENV, ...env },
       input: input === undefined ? undefined : Buffer.from(input, 'latin1'),
       maxBuffer: 1 << 30,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -173,16 +173,18 @@ function workdirFiles(dir: string, input: GitInput, prefix = ''): { allowed: Set
 
 /**
  * The paths (files and the directories above them) that `export-ignore` marks in the
- * attributes of the index, as C++ Nix's GitExportIgnoreSourceAccessor asks libgit2.
+ * attributes of the index (or of `indexFile`), as C++ Nix's GitExportIgnoreSourceAccessor
+ * asks libgit2.
  */
-function exportIgnored(dir: string, files: ReadonlySet<string>): string[] {
+function exportIgnored(dir: string, files: ReadonlySet<string>, indexFile?: string): string[] {
   const candidates = new Set<string>();
   for (const f of files) {
     candidates.add(f);
     for (let i = f.indexOf('/'); i >= 0; i = f.indexOf('/', i + 1)) candidates.add(f.slice(0, i));
   }
   if (candidates.size === 0) return [];
-  const out = nulSeparated(git(dir, ['check-attr', '--cached', '-z', '--stdin', 'export-ignore'], [...candidates].join('\0') + '\0'));
+  const env: Record<string, string> = indexFile === undefined ? {} : { GIT_INDEX_FILE: indexFile };
+  const out = nulSeparated(git(dir, ['check-attr', '--cached', '-z', '--stdin', 'export-ignore'], [...candidates].join('\0') + '\0', env));
   const ignored = new Set<string>();
   for (let i = 0; i + 2 < out.length; i += 3) if (out[i + 2] === 'set') ignored.add(out[i]);
   // A directory that is ignored takes everything below it along.
@@ -248,6 +250,19 @@ function* fetchCommit(state: EvalState, dir: string, input: GitInput): Generator
       continue;
     }
     blobs.push({ path, mode, id });
+  }
+  if (input.exportIgnore && blobs.some((b) => b.path === '.gitattributes' || b.path.endsWith('/.gitattributes'))) {
+    // The commit's own attributes: read through an index of the commit, made aside.
+    const { mkdtempSync, rmSync } = process.getBuiltinModule('node:fs');
+    const tmp = mkdtempSync(`${process.getBuiltinModule('node:os').tmpdir()}/nixeval-git-`);
+    try {
+      const index = `${tmp}/index`;
+      git(dir, ['read-tree', rev], undefined, { GIT_INDEX_FILE: index });
+      const ignored = new Set(exportIgnored(dir, new Set(blobs.map((b) => b.path)), index));
+      blobs.splice(0, blobs.length, ...blobs.filter((b) => !ignored.has(b.path)));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }
   const contents = readBlobs(dir, blobs.map((b) => b.id));
   files.addDirectory('/tree');

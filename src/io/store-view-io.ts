@@ -11,7 +11,8 @@
 // copied, resolved in the store's own namespace), as they would be in a real store.
 
 import { canonical, type EvalIO, type FileType, ioError, isUnder, notExist } from './io.js';
-import { walkPath } from './resolve.js';
+import { MAX_SYMLINKS } from './resolve.js';
+import { canonicalisePath } from '../syntax/paths.js';
 import type { StoreContents } from '../store/state.js';
 
 /** Where a path lies inside a store object this evaluation made. */
@@ -71,69 +72,90 @@ export class StoreViewIO implements EvalIO {
     throw ioError(`file '${o.rel}' is not a symbolic link`);
   }
 
-  private lstatAny(path: string): FileType | undefined {
-    const o = this.inObject(path);
-    return o === undefined ? this.base.lstat(path) : this.lstatIn(o);
+  /**
+   * Resolves a path in a store object: each component below the object's root in turn, a
+   * symlink replaced by its target (resolved against its directory, as in a real store). Once
+   * the path leaves the objects the evaluation made, the rest is the IO underneath's to
+   * resolve (`inside` false), with its own checks.
+   */
+  private resolve(path: string, followFinal: boolean): { path: string; type: FileType | undefined; inside: boolean } {
+    let p = path;
+    for (let links = 0; ;) {
+      const o = this.inObject(p);
+      if (o === undefined) return { path: p, type: undefined, inside: false };
+      const parts = o.rel === '' ? [] : o.rel.split('/');
+      const root = o.rel === '' ? p : p.slice(0, p.length - o.rel.length - 1);
+      let next: string | undefined;
+      let type: FileType | undefined;
+      for (let i = 0; i <= parts.length; i++) {
+        const rel = parts.slice(0, i).join('/');
+        type = this.lstatIn({ contents: o.contents, rel });
+        if (type === undefined) return { path: p, type, inside: true };
+        if (type === 'symlink' && (i < parts.length || followFinal)) {
+          if (++links > MAX_SYMLINKS) throw ioError(`too many symbolic links encountered while traversing the path '${path}'`);
+          const at = rel === '' ? root : `${root}/${rel}`;
+          const target = this.readLinkIn({ contents: o.contents, rel });
+          const base = target.startsWith('/') ? target : `${at.slice(0, at.lastIndexOf('/')) || '/'}/${target}`;
+          const rest = parts.slice(i + 1).join('/');
+          next = canonicalisePath(rest === '' ? base : `${base}/${rest}`);
+          break;
+        }
+        if (i < parts.length && type !== 'directory') return { path: p, type: undefined, inside: true };
+      }
+      if (next === undefined) return { path: p, type, inside: true };
+      p = next;
+    }
   }
 
-  /** Resolves a path that touches a store object; `path` is the result, perhaps outside the store. */
-  private resolve(path: string, followFinal: boolean): { path: string; type: FileType | undefined } {
-    return walkPath(path, followFinal, {
-      lstat: (p) => this.lstatAny(p),
-      readLink: (p) => {
-        const o = this.inObject(p);
-        return o === undefined ? this.base.readLink(p) : this.readLinkIn(o);
-      },
-      // The IO underneath checks what it is asked about.
-      mayLook: () => {},
-    });
+  /**
+   * Where a path leads: into a store object the evaluation made (`at`, with its type there,
+   * undefined when it is not there), or elsewhere (`base`: the path for the IO underneath).
+   */
+  private locate(path: string, followFinal: boolean): { base: string } | { at: InObject; type: FileType | undefined; given: string; resolved: string } {
+    const p = canonical(path);
+    if (!this.touchesStore(p)) return { base: p };
+    const r = this.resolve(p, followFinal);
+    if (!r.inside) return { base: r.path };
+    return { at: this.inObject(r.path)!, type: r.type, given: p, resolved: r.path };
   }
 
   // ---- EvalIO
 
   readFile(path: string): string {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.readFile(p);
-    const r = this.resolve(p, true);
-    const o = this.inObject(r.path);
-    if (o === undefined) return this.base.readFile(r.path);
-    if (r.type === undefined) throw notExist(p);
-    if (r.type === 'directory') throw ioError(`reading file '${p}': Is a directory`);
-    const c = o.contents;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.readFile(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    if (l.type === 'directory') throw ioError(`reading file '${l.given}': Is a directory`);
+    const c = l.at.contents;
     if (c.kind === 'text') return c.text;
-    if (c.kind === 'io') return c.io.readFile(sourcePath(c.path, o.rel));
-    return this.base.readFile(sourcePath(c.source, o.rel));
+    if (c.kind === 'io') return c.io.readFile(sourcePath(c.path, l.at.rel));
+    return this.base.readFile(sourcePath(c.source, l.at.rel));
   }
 
   readDir(path: string): Map<string, FileType> {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.readDir(p);
-    const r = this.resolve(p, true);
-    const o = this.inObject(r.path);
-    if (o === undefined) return this.base.readDir(r.path);
-    if (r.type === undefined) throw notExist(p);
-    if (r.type !== 'directory') throw ioError(`'${r.path}' is not a directory`);
-    const c = o.contents;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.readDir(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    if (l.type !== 'directory') throw ioError(`'${l.given}' is not a directory`);
+    const { contents: c, rel } = l.at;
+    if (c.kind === 'io') return c.io.readDir(sourcePath(c.path, rel));
     const out = new Map<string, FileType>();
-    if (c.kind === 'io') {
-      return c.io.readDir(sourcePath(c.path, o.rel));
-    } else if (c.kind === 'copy') {
-      for (const [name, t] of this.base.readDir(sourcePath(c.source, o.rel))) {
-        const rel = o.rel === '' ? name : `${o.rel}/${name}`;
-        if (c.included === undefined || c.included.has(rel)) out.set(name, t);
+    if (c.kind === 'copy') {
+      for (const [name, t] of this.base.readDir(sourcePath(c.source, rel))) {
+        if (c.included === undefined || c.included.has(rel === '' ? name : `${rel}/${name}`)) out.set(name, t);
       }
     }
     return out;
   }
 
   lstat(path: string): FileType | undefined {
-    const p = canonical(path);
-    return this.touchesStore(p) ? this.resolve(p, false).type : this.base.lstat(p);
+    const l = this.locate(path, false);
+    return 'base' in l ? this.base.lstat(l.base) : l.type;
   }
 
   stat(path: string): FileType | undefined {
-    const p = canonical(path);
-    return this.touchesStore(p) ? this.resolve(p, true).type : this.base.stat(p);
+    const l = this.locate(path, true);
+    return 'base' in l ? this.base.stat(l.base) : l.type;
   }
 
   pathExists(path: string): boolean {
@@ -141,34 +163,28 @@ export class StoreViewIO implements EvalIO {
   }
 
   readLink(path: string): string {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.readLink(p);
-    const r = this.resolve(p, false);
-    if (r.type === undefined) throw notExist(p);
-    if (r.type !== 'symlink') throw ioError(`file '${p}' is not a symbolic link`);
-    const o = this.inObject(r.path);
-    return o === undefined ? this.base.readLink(r.path) : this.readLinkIn(o);
+    const l = this.locate(path, false);
+    if ('base' in l) return this.base.readLink(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    if (l.type !== 'symlink') throw ioError(`file '${l.given}' is not a symbolic link`);
+    return this.readLinkIn(l.at);
   }
 
   isExecutable(path: string): boolean {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.isExecutable?.(p) ?? false;
-    const r = this.resolve(p, true);
-    const o = this.inObject(r.path);
-    if (o === undefined) return this.base.isExecutable?.(r.path) ?? false;
-    if (r.type === undefined) throw notExist(p);
-    const c = o.contents;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.isExecutable?.(l.base) ?? false;
+    if (l.type === undefined) throw notExist(l.given);
+    const c = l.at.contents;
     if (c.kind === 'text') return false;
-    if (c.kind === 'io') return c.io.isExecutable?.(sourcePath(c.path, o.rel)) ?? false;
-    return this.base.isExecutable?.(sourcePath(c.source, o.rel)) ?? false;
+    if (c.kind === 'io') return c.io.isExecutable?.(sourcePath(c.path, l.at.rel)) ?? false;
+    return this.base.isExecutable?.(sourcePath(c.source, l.at.rel)) ?? false;
   }
 
   realpath(path: string): string {
-    const p = canonical(path);
-    if (!this.touchesStore(p)) return this.base.realpath(p);
-    const r = this.resolve(p, true);
-    if (r.type === undefined) throw notExist(p);
-    return this.inObject(r.path) === undefined ? this.base.realpath(r.path) : r.path;
+    const l = this.locate(path, true);
+    if ('base' in l) return this.base.realpath(l.base);
+    if (l.type === undefined) throw notExist(l.given);
+    return l.resolved;
   }
 
   physicalPath(path: string): string | undefined {

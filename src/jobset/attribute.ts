@@ -92,7 +92,7 @@ export interface DerivationFields {
 export type AttributeOutcome =
   | { kind: 'derivation'; fields: DerivationFields }
   /** The attributes to walk next (none for a value that is not walked). */
-  | { kind: 'attrs'; names: string[] };
+  | { kind: 'attrs'; names: readonly string[] };
 
 /**
  * An attribute path as nix-eval-jobs prints it in `attr`: the names joined with dots, a name
@@ -140,7 +140,7 @@ export function* evaluateAttribute(ctx: AttributeContext, path: readonly string[
  * otherwise. The root is walked unless its `recurseForDerivations` says false; a nested set
  * only when it says true; any set with forceRecurse.
  */
-function* attributesToWalk(v: NixAttrs, isRoot: boolean, forceRecurse: boolean): Gen<string[]> {
+function* attributesToWalk(v: NixAttrs, isRoot: boolean, forceRecurse: boolean): Gen<readonly string[]> {
   let walk = forceRecurse || isRoot;
   const flag = v.get('recurseForDerivations');
   if (!forceRecurse && flag !== undefined) walk = yield* forceBool(flag, 'while evaluating recurseForDerivations');

@@ -24,6 +24,11 @@ export interface ParseOptions {
   warn?: (message: string, pos?: SourcePos) => void;
   /** Lints of C++ Nix's `--lint-*` flags: off (absent), a warning, or an error. */
   lints?: Partial<Record<LintName, 'warn' | 'fatal'>>;
+  /**
+   * Receives the names the source holds (identifiers, and strings used as attribute names),
+   * each once, in the order they are written: the order C++ Nix's parser interns them.
+   */
+  names?: string[];
 }
 
 export type LintName = 'url-literals' | 'short-path-literals' | 'absolute-path-literals';
@@ -70,7 +75,9 @@ const SIMPLE_START = new Set<TokenType>([
 export function parse(source: Source, options: ParseOptions = {}): Expr {
   const parser = new Parser(source, options);
   try {
-    return parser.parseAll();
+    const ast = parser.parseAll();
+    if (options.names) parser.collectNames(options.names);
+    return ast;
   } catch (e) {
     // Nesting deeper than the thread's stack allows is the input's problem, not a crash.
     if (e instanceof RangeError) {
@@ -87,6 +94,8 @@ class Parser {
   private depth = 0;
   /** `f or` calls (the deprecated use of `or` as a variable), with the source they span. */
   private readonly cursedOr = new Map<Expr, number>();
+  /** Strings used as attribute names (identifiers are in the tokens), where they are written. */
+  private readonly stringNames: { pos: number; name: string }[] = [];
 
   constructor(private readonly source: Source, private readonly options: ParseOptions) {
     this.toks = tokenize(source.text);
@@ -101,6 +110,21 @@ class Parser {
     const e = this.parseExpr();
     this.expect('eof', ['end of file']);
     return e;
+  }
+
+  /** Appends the names of the source not yet in `out`, in the order they are written. */
+  collectNames(out: string[]): void {
+    const seen = new Set(out);
+    const add = (n: string): void => { if (!seen.has(n)) { seen.add(n); out.push(n); } };
+    // A name inside `${ }` is pushed before the one the `${ }` makes.
+    this.stringNames.sort((a, b) => a.pos - b.pos);
+    let k = 0;
+    for (const t of this.toks) {
+      if (t.type !== 'id') continue;
+      while (k < this.stringNames.length && this.stringNames[k].pos < t.start) add(this.stringNames[k++].name);
+      add(t.value as string);
+    }
+    while (k < this.stringNames.length) add(this.stringNames[k++].name);
   }
 
   // ---- token helpers
@@ -674,15 +698,22 @@ class Parser {
     if (t.type === 'or') { this.next(); return { name: 'or', pos: t.start }; }
     if (t.type === '"') {
       const e = this.parseString();
-      return e.kind === 'String' ? { name: e.value, pos: t.start } : { expr: e, pos: t.start };
+      return this.staticOrDynamic(e, t.start);
     }
     if (t.type === '${') {
       this.next();
       const e = this.parseExpr();
       this.expect('}', ["'}'"]);
-      return e.kind === 'String' ? { name: e.value, pos: t.start } : { expr: e, pos: t.start };
+      return this.staticOrDynamic(e, t.start);
     }
     this.unexpected(t, expected);
+  }
+
+  /** A string attribute name is static when it is a constant, as in C++ Nix. */
+  private staticOrDynamic(e: Expr, pos: number): AttrName {
+    if (e.kind !== 'String') return { expr: e, pos };
+    this.stringNames.push({ pos, name: e.value });
+    return { name: e.value, pos };
   }
 
   private parseAttrPath(expected: string[]): AttrName[] {

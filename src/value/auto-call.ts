@@ -34,7 +34,7 @@ export function* autoCallFunction(v0: Value, autoArgs: NixAttrs): Generator<Requ
       if (a !== undefined) map.set(f.name, a);
       else if (f.def === null) throw missingArgument(f.name, formals.positions.get(f.name));
     }
-    args = new NixAttrs(map);
+    args = NixAttrs.fromMap(map);
   }
   return yield* force(yield new CallRequest(v, [args]));
 }

@@ -152,7 +152,7 @@ interface ValueWork {
 /** A list or set being written: the element or attribute to write next. */
 interface Cursor {
   items: Value[] | NixAttrs;
-  keys: string[] | null;
+  keys: readonly string[] | null;
   i: number;
   depth: number;
   copyToStore: boolean;

@@ -37,7 +37,7 @@ export const ERROR_PRINT: PrintOptions = { maxDepth: 10, maxAttrs: 10, maxListIt
 
 type Frame =
   | { kind: 'value'; raw: Value; depth: number }
-  | { kind: 'attrs'; set: NixAttrs; keys: string[]; i: number; depth: number }
+  | { kind: 'attrs'; set: NixAttrs; keys: readonly string[]; i: number; depth: number }
   | { kind: 'list'; list: Value[]; i: number; depth: number; raw: Value };
 
 function elided(n: number, one: string, many: string): string {

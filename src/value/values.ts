@@ -14,6 +14,7 @@
 import type { NixInt } from './int.js';
 import type { Chunk, LambdaInfo } from '../compiler/chunk.js';
 import type { Source } from '../syntax/source.js';
+import { symbolTable } from './symbols.js';
 
 export class NixFloat {
   constructor(readonly value: number) {}
@@ -33,64 +34,10 @@ export type NixList = Value[];
 /** An environment: slot 0 is the parent, slots 1.. hold the scope's values. */
 export type Env = Value[];
 
-/** Where the attributes of a set were defined, for traces and unsafeGetAttrPos. */
-export interface AttrPositions {
-  get(name: string): AttrPosition | undefined;
-}
-
-export interface AttrPosition {
-  source: Source;
-  offset: number;
-}
-
-/** The positions of a set literal's static attributes (shared by every set it builds). */
-export class StaticPositions implements AttrPositions {
-  constructor(readonly source: Source, readonly offsets: Map<string, number>) {}
-  get(name: string): AttrPosition | undefined {
-    const offset = this.offsets.get(name);
-    return offset === undefined ? undefined : { source: this.source, offset };
-  }
-}
-
-/** Positions of `a // b` or of a set extended by one attribute: the later one wins. */
-export class LayeredPositions implements AttrPositions {
-  constructor(readonly below: AttrPositions | undefined, readonly above: AttrPositions | undefined, readonly aboveHas: (name: string) => boolean) {}
-  get(name: string): AttrPosition | undefined {
-    return this.aboveHas(name) ? this.above?.get(name) : this.below?.get(name);
-  }
-}
-
-export class NixAttrs {
-  private sorted: string[] | undefined;
-
-  constructor(readonly map: Map<string, Value>, public positions?: AttrPositions) {}
-
-  static readonly EMPTY = new NixAttrs(new Map());
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(name: string): Value | undefined {
-    return this.map.get(name);
-  }
-
-  has(name: string): boolean {
-    return this.map.has(name);
-  }
-
-  /** Names in Nix's order: sorted by bytes. */
-  keys(): string[] {
-    if (this.sorted === undefined) {
-      this.sorted = [...this.map.keys()].sort(compareBytes);
-    }
-    return this.sorted;
-  }
-}
-
-export function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export {
+  AttrShape, type AttrPosition, type AttrPositions, compareBytes, LayeredPositions, NixAttrs, StaticPositions, updateAttrs,
+} from './attrs.js';
+import { NixAttrs } from './attrs.js';
 
 export class Closure {
   constructor(readonly lambda: LambdaInfo, readonly env: Env) {}
@@ -103,8 +50,6 @@ export class Closure {
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | Generator<Request, Value, Value>;
 
 export interface BuiltinContext {
-  /** Position of the call, for errors. */
-  readonly callPos: number;
   /** The evaluation the call belongs to: its IO, settings and output. */
   readonly state: EvalState;
   /** Calls in progress, this one included (C++ Nix's callDepth, for max-call-depth). */
@@ -163,21 +108,18 @@ export class Builtin {
 /** A thunk is pending (code + env, or a deferred call), under evaluation, or done. */
 export const enum ThunkState { Pending, Blackhole, Done, Failed }
 
+/**
+ * Four fields, as thunks are the most numerous objects: what each holds depends on the state.
+ * Pending: the code and its environment, or for a deferred application `fn args` (no code)
+ * the function in `value` and the arguments in `env`. Done: the value. Failed: the error its
+ * evaluation raised (see failure()), rethrown as a copy when it is forced again.
+ */
 export class Thunk {
   state: ThunkState;
   value: Value | undefined;
-  /** When Failed: the error its evaluation raised, rethrown (as a copy) when forced again. */
-  error: unknown;
-  constructor(
-    public chunk: Chunk | null,
-    public env: Env | null,
-    /** A deferred application `fn arg...` when chunk is null. */
-    public fn: Value | undefined = undefined,
-    public args: Value[] | undefined = undefined,
-  ) {
+  constructor(public chunk: Chunk | null, public env: Env | null) {
     this.state = ThunkState.Pending;
     this.value = undefined;
-    this.error = undefined;
   }
 
   /** Records the value and lets go of what computed it. */
@@ -186,12 +128,32 @@ export class Thunk {
     this.value = value;
     this.chunk = null;
     this.env = null;
-    this.fn = undefined;
-    this.args = undefined;
   }
 
+  /**
+   * Records the error (memoised: forcing the thunk again rethrows it). The code stays: a frame
+   * that catches the error (tryEval) puts the thunk back under evaluation.
+   */
+  fail(error: unknown): void {
+    this.state = ThunkState.Failed;
+    this.value = error as Value;
+  }
+
+  /** The error of a Failed thunk. */
+  failure(): unknown {
+    return this.value;
+  }
+
+  /** A deferred application `fn args`. */
   static apply(fn: Value, args: Value[]): Thunk {
-    return new Thunk(null, null, fn, args);
+    const t = new Thunk(null, args);
+    t.value = fn;
+    return t;
+  }
+
+  /** The function of a pending deferred application. */
+  applied(): Value {
+    return this.value!;
   }
 
   /**

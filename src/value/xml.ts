@@ -6,6 +6,7 @@
 // to any depth prints without JS recursion.
 
 import { formatFloat } from './float.js';
+import type { Source } from '../syntax/source.js';
 import {
   Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, ThunkState,
   type Value,
@@ -15,7 +16,7 @@ import { OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } f
 export interface XmlOptions {
   /** Force values while printing (toXML, `--strict`); otherwise unevaluated thunks print as `<unevaluated />`. */
   strict: boolean;
-  /** Show the source position of functions (`column`, `line`, `path`); C++ Nix's CLI without `--no-location`. */
+  /** Show the source position of attributes and functions (`column`, `line`, `path`); C++ Nix's CLI without `--no-location`. */
   location: boolean;
 }
 
@@ -47,6 +48,14 @@ function attrsText(attrs: [string, string][]): string {
   let out = '';
   for (const [k, v] of attrs) out += ` ${k}="${xmlEscape(v)}"`;
   return out;
+}
+
+/** C++ Nix's posToXML: `path` (only for a file), `line` and `column`. */
+function positionAttrs(source: Source, offset: number): [string, string][] {
+  const lc = source.lineCol(offset);
+  const attrs: [string, string][] = [['line', String(lc.line)], ['column', String(lc.column)]];
+  if (source.origin.startsWith('/')) attrs.push(['path', source.origin]);
+  return attrs;
 }
 
 function indent(depth: number): string {
@@ -96,7 +105,10 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
       for (let i = keys.length - 1; i >= 0; i--) {
         work.push(closeElement(w.depth, 'attr'));
         work.push({ kind: 'value', v: w.set.get(keys[i])!, depth: w.depth + 1 });
-        work.push(openElement(w.depth, 'attr', [['name', keys[i]]]));
+        const attrs: [string, string][] = [['name', keys[i]]];
+        const pos = options.location ? w.set.positions?.get(keys[i]) : undefined;
+        if (pos !== undefined) attrs.push(...positionAttrs(pos.source, pos.offset));
+        work.push(openElement(w.depth, 'attr', attrs));
       }
       continue;
     }
@@ -152,11 +164,7 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
     if (v instanceof Closure) {
       const lambda = v.lambda;
       const attrs: [string, string][] = [];
-      if (options.location) {
-        const lc = lambda.source.lineCol(lambda.pos);
-        if (lambda.source.origin.startsWith('/')) attrs.push(['path', lambda.source.origin]);
-        attrs.push(['line', String(lc.line)], ['column', String(lc.column)]);
-      }
+      if (options.location) attrs.push(...positionAttrs(lambda.source, lambda.pos));
       emit(openElement(depth, 'function', attrs));
       const formals = lambda.formals;
       if (formals) {

@@ -63,8 +63,8 @@ export function* explainInequality(a0: Value, b0: Value, opPos: SourcePos | unde
         fail(`attribute names of attribute set '${printForError(a)}' differs from attribute set '${printForError(b)}'`);
       }
       // Attribute by attribute, as `==` went: the first name that differs, or the first value.
-      const ka = a.keys();
-      const kb = b.keys();
+      const ka = a.symbolKeys();
+      const kb = b.symbolKeys();
       let k = 0;
       for (; k < ka.length; k++) {
         if (ka[k] !== kb[k]) {

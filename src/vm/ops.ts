@@ -5,13 +5,14 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, IntegerOverflow, type NixInt } from '../value/int.js';
 import {
-  force, LayeredPositions, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
+  force, NixAttrs, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
 import { type Coerced, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { reserveAttrs, reserveString, tick } from '../limits/limits.js';
+import type { ConcatLayout } from '../compiler/chunk.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -53,7 +54,7 @@ function isDerivation(v: NixAttrs): Gen<boolean> {
 /** A list or set whose elements are being compared pairwise. */
 type EqFrame =
   | { kind: 'list'; a: Value[]; b: Value[]; i: number }
-  | { kind: 'attrs'; a: NixAttrs; b: NixAttrs; keysA: string[]; keysB: string[]; i: number };
+  | { kind: 'attrs'; a: NixAttrs; b: NixAttrs; keysA: readonly string[]; keysB: readonly string[]; i: number };
 
 /**
  * `a == b` with Nix's rules: ints and floats compare numerically, strings ignore their
@@ -107,7 +108,7 @@ function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean): Gen<boolea
             }
           }
           if (a.size !== b.size) return false;
-          if (a.size > 0) frames.push({ kind: 'attrs', a, b, keysA: a.keys(), keysB: b.keys(), i: 0 });
+          if (a.size > 0) frames.push({ kind: 'attrs', a, b, keysA: a.symbolKeys(), keysB: b.symbolKeys(), i: 0 });
         } else if (!equalScalars(a, b)) {
           return false;
         }
@@ -214,6 +215,11 @@ export function quickAdd(a: Value, b: Value): Value | undefined {
  * that cannot be coerced is "while evaluating a path segment" there (the error itself has no
  * position). Lives on the VM's value stack between the parts (see Op.ConcatPart).
  */
+/** Whether `+` takes its first operand as it is (a string, number or path) rather than coercing it at once (Op.AddPrepare). */
+export function addsAsIs(a: Value): boolean {
+  return typeof a === 'string' || typeof a === 'number' || typeof a === 'bigint' || a instanceof NixString || a instanceof NixFloat || a instanceof NixPath;
+}
+
 export class Concatenation {
   private kind: 'int' | 'float' | 'path' | 'string' | undefined;
   private int: NixInt = 0;
@@ -304,6 +310,30 @@ export class Concatenation {
 }
 
 /**
+ * Op.Add as far as it goes without evaluation: `a` is the first operand, or the concatenation
+ * Op.AddPrepare started with it. Returns the sum, or the concatenation `b` is still to be
+ * added to by coercing it (`concatPartGen(c, b, 1, true)`).
+ */
+export function addOperands(a: Value | Concatenation, b: Value, layout: ConcatLayout): Value | Concatenation {
+  let c: Concatenation;
+  if (a instanceof Concatenation) {
+    c = a;
+  } else {
+    let quick: Value | undefined;
+    try {
+      quick = quickAdd(a, b);
+    } catch (e) {
+      if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, layout.pos);
+      throw e;
+    }
+    if (quick !== undefined) return quick;
+    c = new Concatenation(false, layout.positions, layout.pos);
+    c.tryAdd(a, 0);
+  }
+  return c.tryAdd(b, 1) ? c.result() : c;
+}
+
+/**
  * Adds part i to a concatenation through the VM (when it needs coercing), then finishes it if
  * `last`; otherwise the concatenation itself goes back on the value stack for the next part.
  */
@@ -317,9 +347,6 @@ export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
   if (b.size === 0) return a;
   if (a.size === 0) return b;
   reserveAttrs(a.size + b.size);
-  const map = new Map(a.map);
-  for (const [k, v] of b.map) map.set(k, v);
-  const positions = a.positions || b.positions ? new LayeredPositions(a.positions, b.positions, (n) => b.has(n)) : undefined;
-  return new NixAttrs(map, positions);
+  return updateAttrs(a, b);
 }
 

@@ -8,20 +8,23 @@
 // frame below: pushed on the value stack for bytecode, sent into the generator otherwise.
 
 import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
-import { bestMatches, NixError, noteJsStackOverflow, type SourcePos } from '../errors/errors.js';
-import { IntegerOverflow } from '../value/int.js';
+import { NixError, type SourcePos } from '../errors/errors.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, NixFloat, NixPath, NixString, type Env, type EvalState, LayeredPositions, StaticPositions, force, NixAttrs, type Request, showType, Thunk, ThunkState,
-  type Value,
+  Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState,
+  AttrShape, type Value,
 } from '../value/values.js';
-import { printForError, printValue } from '../value/print.js';
-import { contextNotAllowed } from '../value/coerce.js';
-import { Source, utf8ToBytes } from '../syntax/source.js';
-import { showIdentifier } from '../syntax/show.js';
+import { Source } from '../syntax/source.js';
+import { SymbolTable, useSymbolTable } from '../value/symbols.js';
 import * as ops from './ops.js';
-import { explainInequality } from './explain-equal.js';
-import { callFrames, TailCallLog } from './tail-calls.js';
-import { activate, engineLimitError, EvalLimits, reserveList } from '../limits/limits.js';
+import { TailCallLog } from './tail-calls.js';
+import { enterSession, hasRoom, type Interpreter, leaveSession } from '../codegen/crossing.js';
+import { callLambda, compiledCode, forceThunk } from '../codegen/runtime.js';
+import {
+  addDynamicAttr, applyGen, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, concatTypeError, currentPosition, functorGen,
+  infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
+  traceArgument, traceCall, traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
+} from './op-semantics.js';
+import { activate, EvalLimits, reserveList } from '../limits/limits.js';
 
 export { EvalTimeout } from '../limits/limits.js';
 
@@ -37,7 +40,7 @@ interface BytecodeFrame {
   /** The thunk this frame computes, updated with the result. */
   thunk: Thunk | null;
   /** Arguments still to be applied to the frame's result (`f a b` with f taking one). */
-  pending: Value[] | null;
+  pending: Pending | null;
   lambda: LambdaInfo | null;
   /** Where the lambda was called from (for traces). */
   callPos: SourcePos | undefined;
@@ -55,7 +58,7 @@ interface GeneratorFrame {
   gen: Generator<Request, Value, Value>;
   base: number;
   thunk: Thunk | null;
-  pending: Value[] | null;
+  pending: Pending | null;
   /** Value to send on the next resumption. */
   resume: Value | undefined;
   name: string;
@@ -67,6 +70,19 @@ interface GeneratorFrame {
 }
 
 type Frame = BytecodeFrame | GeneratorFrame;
+
+/**
+ * Arguments to apply to a frame's result once it has one: `f a b` calls f with a, then its
+ * result with b. As in C++ Nix's callFunction, b is applied where the call was written and
+ * outside the call of f (an error there has no "while calling 'f'" frames): `site` is that
+ * call site and `tailCalls` the calls in progress around it. A frame that replaces another
+ * by a tail call inherits the record as it is.
+ */
+interface Pending {
+  args: Value[];
+  site: SourcePos | undefined;
+  tailCalls: TailCallLog | null;
+}
 
 export interface VmOptions {
   /** Global bindings: builtins and constants. */
@@ -81,14 +97,21 @@ export interface VmOptions {
    * in JS, so depth costs only memory). Tail calls count as calls, as they do in C++ Nix.
    */
   maxCallDepth?: number;
+  /**
+   * Which tiers run the code: 'compiled' (hot chunks as JS functions, the default) or 'vm'
+   * (the frame-stack VM alone). NIXEVAL_TIER sets the default. With maxCallDepth, the VM alone.
+   */
+  tier?: Tier;
 }
 
-const INFINITE_RECURSION = 'infinite recursion encountered';
+export type Tier = 'compiled' | 'vm';
 
-/** Marks a call whose trace shows the callee's own position as the call site. */
-const AT_CALLEE: SourcePos = { source: null as unknown as SourcePos['source'], offset: -1 };
+function defaultTier(): Tier {
+  return process.env.NIXEVAL_TIER === 'vm' ? 'vm' : 'compiled';
+}
 
-const STACK_OVERFLOW = 'stack overflow; max-call-depth exceeded';
+
+
 /**
  * The max-call-depth that means none: beyond any depth memory allows, and a small integer
  * (unlike Infinity), which keeps the comparisons on the call path integer ones.
@@ -102,31 +125,36 @@ const NO_CALL_DEPTH_LIMIT = 2 ** 30 - 1;
  */
 const RETURN_CHUNK: Chunk = {
   code: [Op.Return], consts: [], positions: [-1], regions: [], source: new Source('«return»', '', '/'), name: 'return',
+  lambda: null, compiled: null, runs: 0,
 };
 
-interface SetLayout {
-  names: string[];
-  positions: StaticPositions;
-}
 
 const ARITH_BUILTIN: Partial<Record<Op, string>> = {
   [Op.Sub]: '__sub', [Op.Mul]: '__mul', [Op.Div]: '__div', [Op.Less]: '__lessThan',
 };
 
-export class VM {
+export class VM implements Interpreter {
   private readonly frames: Frame[] = [];
   private readonly stack: Value[] = [];
-  private readonly globals: Map<string, Value>;
-  private readonly state: EvalState;
+  readonly globals: Map<string, Value>;
+  readonly state: EvalState;
   readonly limits: EvalLimits;
   private budget = 0;
   readonly maxCallDepth: number;
+  /** Whether hot chunks run as compiled code (src/codegen/). */
+  readonly compiledTier: boolean;
+  readonly builtinContext: BuiltinContext;
+  /** This evaluation's symbol table: the order C++ Nix walks sets in (value/symbols.ts). */
+  readonly symbols = new SymbolTable();
 
   constructor(options: VmOptions) {
     this.globals = options.globals;
     this.state = options.state;
     this.limits = options.limits ?? new EvalLimits();
     this.maxCallDepth = options.maxCallDepth ?? NO_CALL_DEPTH_LIMIT;
+    // C++ Nix's call counting, which max-call-depth needs, is the VM's.
+    this.compiledTier = (options.tier ?? defaultTier()) === 'compiled' && options.maxCallDepth === undefined;
+    this.builtinContext = { state: this.state };
   }
 
   /** Calls in progress at the top of the frame stack. */
@@ -137,9 +165,50 @@ export class VM {
 
   /** Runs a generator to completion on the frame stack and returns its result. */
   run(gen: Generator<Request, Value, Value>, name = '«top»'): Value {
+    useSymbolTable(this.symbols);
     const bottom = this.frames.length;
     this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name, pos: undefined, builtin: false, depth: this.topDepth() });
     return this.loop(bottom);
+  }
+
+  /**
+   * A computation started by the compiled tier (crossing.ts): calls fn with args on the frame
+   * stack, at its current height, and returns the result.
+   */
+  runCall(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
+    const bottom = this.pushReceiver();
+    let r: Value | undefined;
+    try {
+      r = this.callValue(fn, args, null, pos, null, this.topDepth(), tailCalls);
+    } catch (e) {
+      this.frames.length = bottom;
+      throw e;
+    }
+    if (r !== undefined) { this.frames.length = bottom; return r; }
+    return this.loop(bottom);
+  }
+
+  /** As runCall, forcing a thunk. */
+  runThunk(t: Thunk): Value {
+    const bottom = this.pushReceiver();
+    let r: Value | undefined;
+    try {
+      r = this.startThunk(t, undefined, this.topDepth());
+    } catch (e) {
+      this.frames.length = bottom;
+      throw e;
+    }
+    if (r !== undefined) { this.frames.length = bottom; return r; }
+    return this.loop(bottom);
+  }
+
+  /** A frame that receives the value of the frames pushed above it and ends the loop with it. */
+  private pushReceiver(): number {
+    const bottom = this.frames.length;
+    const gen = receiveGen();
+    gen.next(null);
+    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name: '«receive»', pos: undefined, builtin: false, depth: this.topDepth() });
+    return bottom;
   }
 
   /** Evaluates a compiled top-level chunk to WHNF. */
@@ -149,6 +218,15 @@ export class VM {
   }
 
   private loop(bottom: number): Value {
+    const session = enterSession(this);
+    try {
+      return this.runLoop(bottom);
+    } finally {
+      leaveSession(session);
+    }
+  }
+
+  private runLoop(bottom: number): Value {
     const frames = this.frames;
     const outerLimits = activate(this.limits);
     try {
@@ -175,106 +253,61 @@ export class VM {
    * undefined if execution can continue.
    */
   private unwind(err: unknown, bottom: number): unknown {
-    let e = this.toNixError(err);
+    let e = toNixError(err);
     while (this.frames.length > bottom) {
       const f = this.frames.pop()!;
       this.stack.length = f.base;
-      if (f.thunk && f.thunk.state === ThunkState.Blackhole) {
-        // Errors are memoised (as since Nix 2.34): forcing the thunk again rethrows a copy of
-        // this very error, including the trace lines the rest of this unwinding adds to it.
-        if (e instanceof NixError && e.kind !== 'timeout') {
-          f.thunk.state = ThunkState.Failed;
-          f.thunk.error = e;
-        } else {
-          f.thunk.state = ThunkState.Pending;
-        }
-      }
+      if (f.thunk && f.thunk.state === ThunkState.Blackhole) thunkFailed(f.thunk, e);
       if (f.kind === FrameKind.Generator) {
         try {
           const r = f.gen.throw(e);
           // The generator handled the error: it resumes as the top frame.
           this.frames.push(f);
-          if (f.thunk) { f.thunk.state = ThunkState.Blackhole; f.thunk.error = undefined; }
+          if (f.thunk) { f.thunk.state = ThunkState.Blackhole; f.thunk.value = undefined; }
           if (r.done) f.gen = doneGen(r.value);
           else this.handleRequest(f, r.value);
           return undefined;
         } catch (e2) {
-          e = this.toNixError(e2);
+          e = toNixError(e2);
         }
         if (e instanceof NixError && f.builtin) e.addTrace(`while calling the '${f.name}' builtin`, f.pos);
       } else if (e instanceof NixError) {
-        this.traceBytecodeFrame(e, f);
+        traceRegions(e, f.chunk, f.ip - 1, f.selSet, f.selName);
+        if (f.lambda) traceCall(e, f.lambda, f.callPos, f.tailCalls);
+        else f.tailCalls?.addFramesTo(e.trace);
       }
       if (e instanceof NixError && f.thunk && e.blackhole === f.thunk) e.addTrace('entering the infinite recursion');
     }
     return e;
   }
 
-  /** The trace lines a bytecode frame contributes: its error regions, then the call. */
-  private traceBytecodeFrame(e: NixError, f: BytecodeFrame): void {
-    const at = f.ip - 1;
-    for (const r of f.chunk.regions) {
-      if (r.start > at || at >= r.end) continue;
-      if (r.select) {
-        const def = f.selSet?.positions?.get(f.selName);
-        if (def) e.addTrace(`from the definition of '${f.selName}'`, def);
-        e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
-        continue;
-      }
-      e.addTrace(r.message, { source: f.chunk.source, offset: r.pos });
-    }
-    if (f.lambda) {
-      if (!e.inFormals) {
-        e.trace.push(...callFrames(f.lambda, f.callPos));
-      } else if (f.callPos) {
-        // The arguments did not match: C++ Nix reports the call site whether or not it shows traces.
-        e.addTrace('from call site', f.callPos);
-      }
-      e.inFormals = false;
-    }
-    f.tailCalls?.addFramesTo(e.trace);
-  }
-
-  private toNixError(err: unknown): unknown {
-    if (err instanceof NixError) return err;
-    if (err instanceof IntegerOverflow) return new NixError('eval', err.message);
-    if (err instanceof RangeError && /call stack/i.test(err.message)) {
-      noteJsStackOverflow();
-      return new NixError('eval', STACK_OVERFLOW);
-    }
-    return engineLimitError(err) ?? err;
-  }
-
-  private posOf(chunk: Chunk, ip: number): SourcePos | undefined {
-    const off = chunk.positions[Math.max(0, ip)];
-    return off === undefined || off < 0 ? undefined : { source: chunk.source, offset: off };
-  }
-
   // ---- frames
 
   /** `depth`: for a call, the calls in progress with it; otherwise that of the frame below. */
-  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Value[] | null, lambda: LambdaInfo | null, callPos?: SourcePos, depth = this.topDepth(), tailCalls: TailCallLog | null = null): void {
+  private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Pending | null, lambda: LambdaInfo | null, callPos?: SourcePos, depth = this.topDepth(), tailCalls: TailCallLog | null = null): void {
     this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '', depth, tailCalls });
   }
 
-  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Value[] | null, name: string, pos: SourcePos | undefined, builtin = false, depth = this.topDepth()): void {
+  private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Pending | null, name: string, pos: SourcePos | undefined, builtin = false, depth = this.topDepth()): void {
     this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk, pending, resume: undefined, name, pos, builtin, depth });
   }
 
   /**
-   * Starts evaluating a pending thunk; its result will be delivered to the current top frame.
-   * `depth`: that of the frame forcing the thunk (forcing is not a call).
+   * Starts evaluating a pending thunk: returns its value if it is available at once, otherwise
+   * pushes the frame that computes it (its result goes to the current top frame) and returns
+   * undefined. `depth`: that of the frame forcing the thunk (forcing is not a call).
    */
-  private startThunk(t: Thunk, pos: SourcePos | undefined, depth: number): void {
-    if (t.state === ThunkState.Failed) throw (t.error as NixError).copy();
+  private startThunk(t: Thunk, pos: SourcePos | undefined, depth: number): Value | undefined {
+    if (t.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
     if (t.state === ThunkState.Blackhole) {
-      const e = new NixError('infinite-recursion', INFINITE_RECURSION, pos);
-      e.blackhole = t;
-      throw e;
+      throw infiniteRecursion(t, pos);
     }
+    // The compiled tier runs the thunk's code now (see codegen/crossing.ts).
+    if (this.compiledTier && t.chunk !== null && hasRoom() && compiledCode(t.chunk) !== null) return forceThunk(t, pos);
     t.state = ThunkState.Blackhole;
     if (t.chunk) this.pushBytecode(t.chunk, t.env!, t, null, null, undefined, depth);
-    else this.pushGenerator(applyGen(t.fn!, t.args!), t, null, 'apply', undefined, false, depth);
+    else this.pushGenerator(applyGen(t.applied(), t.env!), t, null, 'apply', undefined, false, depth);
+    return undefined;
   }
 
   /**
@@ -282,71 +315,89 @@ export class VM {
    * frames that compute it (their result goes to the current top frame) and returns undefined.
    * `thunk`, if given, is updated with the final result. `callerDepth` is the number of calls
    * in progress where the call is made (by default, at the top frame); `tailCalls`, the record
-   * of a frame the callee replaces.
+   * of a frame the callee replaces, and `pending` (only with a lambda called with one
+   * argument) the arguments that frame still had to apply.
    */
-  callValue(fn: Value, args: Value[], thunk: Thunk | null, pos: SourcePos | undefined, pending: Value[] | null = null, callerDepth = this.topDepth(), tailCalls: TailCallLog | null = null): Value | undefined {
+  callValue(fn: Value, args: Value[], thunk: Thunk | null, pos: SourcePos | undefined, pending: Pending | null = null, callerDepth = this.topDepth(), tailCalls: TailCallLog | null = null): Value | undefined {
     if (callerDepth > this.maxCallDepth) throw new NixError('eval', STACK_OVERFLOW, pos === AT_CALLEE ? undefined : pos);
     const depth = callerDepth + 1;
-    for (;;) {
-      if (fn instanceof Closure) {
-        const lambda = fn.lambda;
-        const env: Env = new Array(lambda.slots + 1);
-        env[0] = fn.env as unknown as Value;
-        env[1] = args[0];
-        const rest = args.length > 1 ? (pending ? args.slice(1).concat(pending) : args.slice(1)) : pending;
-        // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
-        this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, pos === AT_CALLEE ? { source: lambda.source, offset: lambda.pos } : pos, depth, tailCalls);
-        return undefined;
-      }
-      // Only a lambda can stand for its own call site.
-      if (pos === AT_CALLEE) pos = undefined;
-      if (fn instanceof Builtin) {
-        const spec = fn.spec;
-        const all = fn.args.length === 0 ? args : fn.args.concat(args);
-        if (all.length < spec.arity) {
-          const partial = new Builtin(spec, all);
-          if (pending) { fn = partial; args = pending; pending = null; continue; }
-          return this.finishImmediate(partial, thunk);
-        }
-        const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
-        let extra = all.length > spec.arity ? all.slice(spec.arity) : null;
-        if (pending) { extra = extra ? extra.concat(pending) : pending; pending = null; }
-        const ctx = { callPos: pos?.offset ?? -1, state: this.state, callDepth: depth };
-        if (needsForcing(callArgs, spec.lazy)) {
-          this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
-          return undefined;
-        }
-        let r: ReturnType<typeof spec.impl>;
-        try {
-          r = spec.impl(callArgs, ctx);
-        } catch (err) {
-          // An integer overflow in the builtin is its error too, traced as such.
-          const e = this.toNixError(err);
-          if (e instanceof NixError) {
-            traceArgument(e, spec, callArgs);
-            if (!spec.noCallTrace) e.addTrace(`while calling the '${spec.name}' builtin`, pos);
+    try {
+      for (;;) {
+        if (fn instanceof Closure) {
+          const lambda = fn.lambda;
+          // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
+          const callPos = pos === AT_CALLEE ? lambda.at : pos;
+          if (this.compiledTier && hasRoom() && compiledCode(lambda.chunk) !== null) {
+            // The compiled tier runs the call now (see codegen/crossing.ts); then come the
+            // arguments left, as from a frame that has finished.
+            const v = callLambda(fn, args[0], callPos, tailCalls);
+            if (args.length > 1) { fn = v; args = args.slice(1); pos = callPos; continue; }
+            if (pending) { fn = v; args = pending.args; pos = pending.site; tailCalls = pending.tailCalls; pending = null; continue; }
+            return this.finishImmediate(v, thunk);
           }
-          throw e;
-        }
-        if (isGenerator(r)) {
-          this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
+          const env: Env = new Array(lambda.slots + 1);
+          env[0] = fn.env as unknown as Value;
+          env[1] = args[0];
+          const rest = args.length > 1 ? { args: args.slice(1), site: callPos, tailCalls } : pending;
+          this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, callPos, depth, tailCalls);
           return undefined;
         }
-        if (extra) { fn = r; args = extra; continue; }
-        return this.finishImmediate(r, thunk);
+        // Only a lambda can stand for its own call site.
+        if (pos === AT_CALLEE) pos = undefined;
+        if (fn instanceof Builtin) {
+          const spec = fn.spec;
+          const all = fn.args.length === 0 ? args : fn.args.concat(args);
+          if (all.length < spec.arity) {
+            const partial = new Builtin(spec, all);
+            return this.finishImmediate(partial, thunk);
+          }
+          const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
+          const extra: Pending | null = all.length > spec.arity ? { args: all.slice(spec.arity), site: pos, tailCalls: null } : null;
+          const ctx = { state: this.state, callDepth: depth };
+          if (needsForcing(callArgs, spec.lazy)) {
+            this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
+            return undefined;
+          }
+          let r: ReturnType<typeof spec.impl>;
+          try {
+            r = spec.impl(callArgs, ctx);
+          } catch (err) {
+            // An integer overflow in the builtin is its error too, traced as such.
+            const e = toNixError(err);
+            if (e instanceof NixError) {
+              traceArgument(e, spec, callArgs);
+              if (!spec.noCallTrace) e.addTrace(`while calling the '${spec.name}' builtin`, pos);
+            }
+            throw e;
+          }
+          if (isGenerator(r)) {
+            this.pushGenerator(argTraced(r, spec, callArgs), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
+            return undefined;
+          }
+          if (extra) { fn = r; args = extra.args; continue; }
+          return this.finishImmediate(r, thunk);
+        }
+        if (fn instanceof NixAttrs && fn.has('__functor')) {
+          this.pushGenerator(functorGen(fn, args), thunk, null, '__functor', pos, false, depth);
+          return undefined;
+        }
+        throw notAFunction(fn, pos);
       }
-      if (fn instanceof NixAttrs && fn.has('__functor')) {
-        this.pushGenerator(functorGen(fn, args), thunk, pending, '__functor', pos, false, depth);
-        return undefined;
-      }
-      throw new NixError('type', `attempt to call something which is not a function but ${showType(fn)}: ${printValue(fn)}`, pos);
+    } catch (err) {
+      // The thunk's own frame is gone (or never came): its error is memoised here.
+      if (thunk === null || thunk.state !== ThunkState.Blackhole) throw err;
+      const e = toNixError(err);
+      thunkFailed(thunk, e);
+      if (e instanceof NixError && e.blackhole === thunk) e.addTrace('entering the infinite recursion');
+      throw e;
     }
   }
 
   /**
    * A tail call that does not replace the frame: a call of something other than a lambda (a
-   * builtin, a functor), so that an error from it still gets the frame's trace lines, or a
-   * call past max-call-depth, which fails here. The frame then returns the result.
+   * builtin, a functor), so that an error from it still gets the frame's trace lines, a call
+   * with several arguments (applied within this frame's call), or a call past max-call-depth,
+   * which fails here. The frame then returns the result.
    */
   private tailCallInPlace(frame: BytecodeFrame, fn: Value, args: Value[], pos: SourcePos | undefined): void {
     const r = this.callValue(fn, args, null, pos, null, frame.depth);
@@ -368,12 +419,10 @@ export class VM {
   private deliverFinished(f: Frame, v: Value): void {
     // Setting an array's length is slow in V8; the stack is usually back at the base already.
     if (this.stack.length !== f.base) this.stack.length = f.base;
-    if (f.pending) {
-      // The remaining arguments were written at the same call site (`import ./f.nix { }`).
-      const site = f.kind === FrameKind.Generator ? f.pos : f.callPos;
+    const p = f.pending;
+    if (p) {
       // Still the same call for max-call-depth (C++ Nix applies all arguments in one callFunction).
-      // The calls a bytecode frame absorbed are still in progress around the application.
-      const r = this.callValue(v, f.pending, f.thunk, site, null, f.depth - 1, f.kind === FrameKind.Bytecode ? f.tailCalls : null);
+      const r = this.callValue(v, p.args, f.thunk, p.site, null, f.depth - 1, p.tailCalls);
       if (r === undefined) return;
       this.deliver(r);
       return;
@@ -393,7 +442,8 @@ export class VM {
   private handleRequest(f: GeneratorFrame, req: Request): void {
     if (req instanceof Thunk) {
       if (req.state === ThunkState.Done) { f.resume = req.value; return; }
-      this.startThunk(req, undefined, f.depth);
+      const r = this.startThunk(req, undefined, f.depth);
+      if (r !== undefined) f.resume = r;
       return;
     }
     if (req instanceof CallRequest) {
@@ -466,7 +516,7 @@ export class VM {
             const info = consts[code[ip++]] as { name: string; depths: number[] };
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(withLookupGen(env, info.name, info.depths), null, null, 'with', this.posOf(chunk, ip - 2));
+            this.pushGenerator(withLookupGen(env, info.name, info.depths), null, null, 'with', posOf(chunk, ip - 2));
             continue outer;
           }
           case Op.Force: {
@@ -478,8 +528,9 @@ export class VM {
                 stack.pop();
                 frame.ip = ip;
                 frame.env = env;
-                this.startThunk(v, this.posOf(chunk, ip - 1), frame.depth);
-                continue outer;
+                const r = this.startThunk(v, posOf(chunk, ip - 1), frame.depth);
+                if (r === undefined) continue outer;
+                stack.push(r);
               }
             }
             break;
@@ -496,7 +547,7 @@ export class VM {
             const fn = stack.pop()!;
             frame.ip = ip;
             frame.env = env;
-            const r = this.callValue(fn, args, null, this.posOf(chunk, ip - 2), null, frame.depth);
+            const r = this.callValue(fn, args, null, posOf(chunk, ip - 2), null, frame.depth);
             if (r !== undefined) { stack.push(r); break; }
             continue outer;
           }
@@ -504,19 +555,22 @@ export class VM {
             const n = code[ip++];
             const args = takeTop(stack, n);
             const fn = stack.pop()!;
-            if (fn instanceof Closure && frame.depth <= this.maxCallDepth) {
+            if (n === 1 && fn instanceof Closure && frame.depth <= this.maxCallDepth) {
               // The callee takes this frame's place: its result is this frame's result. The
-              // call this frame stood for is remembered for traces.
+              // call this frame stood for is remembered for traces. (A call with more
+              // arguments keeps the frame: its later arguments are applied inside this call.)
               frames.pop();
               stack.length = frame.base;
               let tailCalls = frame.tailCalls;
               if (frame.lambda !== null) (tailCalls ??= new TailCallLog()).add(frame.lambda, frame.callPos);
-              this.callValue(fn, args, frame.thunk, this.posOf(chunk, ip - 2), frame.pending, frame.depth, tailCalls);
+              const r = this.callValue(fn, args, frame.thunk, posOf(chunk, ip - 2), frame.pending, frame.depth, tailCalls);
+              // The compiled tier may have made the call at once (finishing the frame's thunk and pending arguments).
+              if (r !== undefined) this.deliver(r);
               continue outer;
             }
             frame.ip = ip;
             frame.env = env;
-            this.tailCallInPlace(frame, fn, args, this.posOf(chunk, ip - 2));
+            this.tailCallInPlace(frame, fn, args, posOf(chunk, ip - 2));
             continue outer;
           }
           case Op.Return: {
@@ -534,19 +588,19 @@ export class VM {
           case Op.JumpIfFalse:
           case Op.JumpIfTrue: {
             const v = stack.pop()!;
-            if (typeof v !== 'boolean') throw this.typeError('a Boolean', v, chunk, ip - 1);
+            if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
             const target = code[ip++];
             if (v === (op === Op.JumpIfTrue)) ip = target;
             break;
           }
           case Op.AssertBool: {
             const v = stack[stack.length - 1];
-            if (typeof v !== 'boolean') throw this.typeError('a Boolean', v, chunk, ip - 1);
+            if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
             break;
           }
           case Op.Not: {
             const v = stack.pop()!;
-            if (typeof v !== 'boolean') throw this.typeError('a Boolean', v, chunk, ip - 1);
+            if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
             stack.push(!v);
             break;
           }
@@ -564,20 +618,14 @@ export class VM {
             env[code[ip++]] = stack.pop()!;
             break;
           case Op.Attrs: {
-            const { names, positions } = consts[code[ip++]] as SetLayout;
-            const n = names.length;
-            const map = new Map<string, Value>();
-            const start = stack.length - n;
-            for (let i = 0; i < n; i++) map.set(names[i], stack[start + i]);
-            stack.length = start;
-            stack.push(n === 0 ? NixAttrs.EMPTY : new NixAttrs(map, positions));
+            const shape = consts[code[ip++]] as AttrShape;
+            const n = shape.names.length;
+            stack.push(n === 0 ? NixAttrs.EMPTY : new NixAttrs(shape, takeTop(stack, n)));
             break;
           }
           case Op.AttrsFromEnv: {
-            const { names, positions } = consts[code[ip++]] as SetLayout;
-            const map = new Map<string, Value>();
-            for (let i = 0; i < names.length; i++) map.set(names[i], env[i + 1]);
-            stack.push(new NixAttrs(map, positions));
+            const shape = consts[code[ip++]] as AttrShape;
+            stack.push(new NixAttrs(shape, env.slice(1, shape.names.length + 1)));
             break;
           }
           case Op.ClearSelected:
@@ -588,26 +636,13 @@ export class VM {
             const set = stack.pop() as NixAttrs;
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(recOverridesGen(set, env, names), null, null, '__overrides', this.posOf(chunk, ip - 2));
+            this.pushGenerator(recOverridesGen(set, env, names), null, null, '__overrides', posOf(chunk, ip - 2));
             continue outer;
           }
           case Op.DynAttr: {
             const value = stack.pop()!;
             const name = stack.pop()!;
-            const set = stack[stack.length - 1] as NixAttrs;
-            if (name === null) break;
-            const key = ops.attrName(name, 'while evaluating the name of a dynamic attribute');
-            if (set.has(key)) {
-              const prev = set.positions?.get(key);
-              const where = prev ? showSourcePos(prev) : this.showPos(chunk, ip - 1);
-              throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, this.posOf(chunk, ip - 1));
-            }
-            // The set was built by this very expression and is not shared yet.
-            const target = set === NixAttrs.EMPTY ? new NixAttrs(new Map()) : set;
-            target.map.set(key, value);
-            const here = new StaticPositions(chunk.source, new Map([[key, chunk.positions[ip - 1]]]));
-            target.positions = new LayeredPositions(target.positions, here, (n) => n === key);
-            stack[stack.length - 1] = target;
+            stack[stack.length - 1] = addDynamicAttr(stack[stack.length - 1] as NixAttrs, name, value, chunk, ip - 1);
             break;
           }
           case Op.Select:
@@ -618,9 +653,9 @@ export class VM {
               ? consts[code[ip++]] as string
               : ops.attrName(stack.pop()!, 'while evaluating an attribute name');
             const set = stack[stack.length - 1];
-            if (!(set instanceof NixAttrs)) throw this.typeError('a set', set, chunk, at);
+            if (!(set instanceof NixAttrs)) throw typeErrorAt('a set', set, chunk, at);
             const v = set.get(name);
-            if (v === undefined) throw this.missingAttr(name, set);
+            if (v === undefined) throw missingAttr(name, set);
             frame.selSet = set;
             frame.selName = name;
             stack[stack.length - 1] = v;
@@ -689,14 +724,14 @@ export class VM {
             }
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', this.posOf(chunk, ip - 1));
+            this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', posOf(chunk, ip - 1));
             continue outer;
           }
           case Op.AddPrepare: {
             const layout = consts[code[ip++]] as ConcatLayout;
             const a = stack[stack.length - 1];
             // A string, number or path needs no coercion: `Add` takes it as it is.
-            if (typeof a === 'string' || typeof a === 'number' || typeof a === 'bigint' || a instanceof NixString || a instanceof NixFloat || a instanceof NixPath) break;
+            if (ops.addsAsIs(a)) break;
             stack.pop();
             const c = new ops.Concatenation(false, layout.positions, layout.pos);
             frame.ip = ip;
@@ -707,26 +742,11 @@ export class VM {
           case Op.Add: {
             const layout = consts[code[ip++]] as ConcatLayout;
             const b = stack.pop()!;
-            const a = stack.pop()! as Value | ops.Concatenation;
-            let c: ops.Concatenation;
-            if (a instanceof ops.Concatenation) {
-              c = a;
-            } else {
-              let quick: Value | undefined;
-              try {
-                quick = ops.quickAdd(a, b);
-              } catch (e) {
-                if (e instanceof IntegerOverflow) throw new NixError('eval', e.message, layout.pos);
-                throw e;
-              }
-              if (quick !== undefined) { stack.push(quick); break; }
-              c = new ops.Concatenation(false, layout.positions, layout.pos);
-              c.tryAdd(a, 0);
-            }
-            if (c.tryAdd(b, 1)) { stack.push(c.result()); break; }
+            const r = ops.addOperands(stack.pop()! as Value | ops.Concatenation, b, layout);
+            if (!(r instanceof ops.Concatenation)) { stack.push(r); break; }
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(ops.concatPartGen(c, b, 1, true), null, null, '+', layout.pos);
+            this.pushGenerator(ops.concatPartGen(r, b, 1, true), null, null, '+', layout.pos);
             continue outer;
           }
           case Op.ConcatPart: {
@@ -748,9 +768,7 @@ export class VM {
             const b = stack.pop()!;
             const a = stack.pop()!;
             for (const l of [a, b]) {
-              if (Array.isArray(l)) continue;
-              const e = new NixError('type', `expected a list but found ${showType(l)}: ${printForError(l)}`);
-              throw e.addTrace('while evaluating one of the elements to concatenate', this.posOf(chunk, ip - 1));
+              if (!Array.isArray(l)) throw concatTypeError(l).addTrace('while evaluating one of the elements to concatenate', posOf(chunk, ip - 1));
             }
             const la = a as Value[];
             const lb = b as Value[];
@@ -760,7 +778,7 @@ export class VM {
           }
           case Op.AssertAttrs: {
             const v = stack[stack.length - 1];
-            if (!(v instanceof NixAttrs)) throw new NixError('type', `expected a set but found ${showType(v)}: ${printValue(v)}`);
+            if (!(v instanceof NixAttrs)) throw typeError('a set', v, undefined);
             break;
           }
           case Op.Update: {
@@ -776,38 +794,31 @@ export class VM {
           case Op.Formals: {
             const info = consts[code[ip++]] as FormalsInfo;
             const arg = stack.pop()!;
-            this.bindFormals(info, arg, env, frame.lambda!, chunk, ip - 2);
+            bindFormals(info, arg, env, frame.lambda!, chunk, ip - 2);
             break;
           }
           case Op.AssertFail: {
             const shown = consts[code[ip++]] as string;
-            throw new NixError('assert', `assertion '${shown}' failed`, this.posOf(chunk, ip - 2));
+            throw new NixError('assert', `assertion '${shown}' failed`, posOf(chunk, ip - 2));
           }
           case Op.AssertEq: {
             const b = stack.pop()!;
             const a = stack.pop()!;
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(assertEqualGen(a, b, this.posOf(chunk, ip - 1)), null, null, 'assert', this.posOf(chunk, ip - 1));
+            this.pushGenerator(assertEqualGen(a, b, posOf(chunk, ip - 1)), null, null, 'assert', posOf(chunk, ip - 1));
             continue outer;
           }
           case Op.CheckAttrName: {
             // As C++ Nix's forceStringNoCtx: a string that refers to no store path.
             const v = stack[stack.length - 1];
             const nullable = code[ip++] === 1;
-            if (typeof v === 'string' || (v === null && nullable)) break;
-            if (v instanceof NixString) {
-              if (v.context.size === 0) break;
-              throw contextNotAllowed(v.s, v.context);
-            }
-            throw this.typeError('a string', v, chunk, ip - 2);
-          }
-          case Op.CurPos: {
-            const p = this.posOf(chunk, ip - 1)!;
-            const lc = p.source.lineCol(p.offset);
-            stack.push(new NixAttrs(new Map<string, Value>([['column', lc.column], ['file', p.source.origin], ['line', lc.line]])));
+            checkAttrName(v, nullable, chunk, ip - 2);
             break;
           }
+          case Op.CurPos:
+            stack.push(currentPosition(chunk, ip - 1));
+            break;
           case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: {
             // `a - b` and friends: numbers inline, anything else through the builtin. They are
             // calls in C++ Nix, so past max-call-depth they too go to the builtin, which fails.
@@ -823,7 +834,7 @@ export class VM {
             frame.ip = ip;
             frame.env = env;
             const fn = this.globals.get(ARITH_BUILTIN[op]!)!;
-            const r = this.callValue(fn, [a, b], null, this.posOf(chunk, ip - 1), null, frame.depth);
+            const r = this.callValue(fn, [a, b], null, posOf(chunk, ip - 1), null, frame.depth);
             if (r !== undefined) { stack.push(r); break; }
             continue outer;
           }
@@ -842,69 +853,13 @@ export class VM {
     }
   }
 
-  private checkLimits(): void {
+  checkLimits(): void {
     this.budget = 10000;
     this.limits.check();
   }
 
-  private showPos(chunk: Chunk, ip: number): string {
-    const p = this.posOf(chunk, ip);
-    if (!p) return utf8ToBytes('«unknown»');
-    const lc = p.source.lineCol(p.offset);
-    return `${p.source.origin}:${lc.line}:${lc.column}`;
-  }
-
-  private typeError(expected: string, v: Value, chunk: Chunk, ip: number): NixError {
-    return new NixError('type', `expected ${expected} but found ${showType(v)}: ${printValue(v)}`, this.posOf(chunk, ip));
-  }
-
-  private missingAttr(name: string, set: NixAttrs): NixError {
-    // No position of its own: the select's "while evaluating the attribute" line has it (C++ Nix 2.36).
-    const e = new NixError('eval', `attribute '${showIdentifier(name)}' missing`);
-    e.suggestions = bestMatches(set.keys(), name);
-    return e;
-  }
-
-  private bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: LambdaInfo, chunk: Chunk, ip: number): void {
-    if (!(arg instanceof NixAttrs)) throw this.typeError('a set', arg, chunk, ip);
-    const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
-    let used = 0;
-    for (const f of info.entries) {
-      const v = arg.get(f.name);
-      if (v !== undefined) {
-        env[f.slot] = v;
-        used++;
-      } else if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
-        // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
-        env[f.slot] = aliasOf(env, f.alias)!;
-      } else if (f.def) {
-        env[f.slot] = new Thunk(f.def, env);
-      } else {
-        const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(f.name)}'`, { source: lambda.source, offset: lambda.pos });
-        e.inFormals = true;
-        throw e;
-      }
-    }
-    if (!info.ellipsis && used < arg.size) {
-      for (const k of arg.keys()) {
-        if (!info.names.has(k)) {
-          const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(k)}'`, { source: lambda.source, offset: lambda.pos });
-          e.inFormals = true;
-          e.suggestions = bestMatches(info.names, k);
-          throw e;
-        }
-      }
-    }
-    // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
-  }
 }
 
-/** The binding a formal's default names, or undefined while its scope is being filled. */
-function aliasOf(env: Env, alias: { depth: number; slot: number }): Value | undefined {
-  let e = env;
-  for (let d = alias.depth; d > 0; d--) e = e[0] as unknown as Env;
-  return e[alias.slot];
-}
 
 /** Removes the top n values of the stack and returns them in order. */
 function takeTop(stack: Value[], n: number): Value[] {
@@ -915,56 +870,12 @@ function takeTop(stack: Value[], n: number): Value[] {
   return out;
 }
 
-function isGenerator(r: unknown): r is Generator<Request, Value, Value> {
-  return typeof r === 'object' && r !== null && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function';
-}
 
-/**
- * Replaces evaluated thunks by their values (copying only when there is one). Lazy
- * arguments stay as they are: a builtin that takes one may store it or compare it as a
- * place (`elem`), and an evaluated thunk is not the same place as its value.
- */
-function unwrapDone(args: Value[], lazy: readonly number[] | undefined): Value[] {
-  let out = args;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a instanceof Thunk && a.state === ThunkState.Done && !(lazy && lazy.includes(i))) {
-      if (out === args) out = args.slice();
-      out[i] = a.value!;
-    }
-  }
-  return out;
-}
 
-function needsForcing(args: readonly Value[], lazy: readonly number[] | undefined): boolean {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a instanceof Thunk && a.state !== ThunkState.Done && !(lazy && lazy.includes(i))) return true;
-  }
-  return false;
-}
 
-const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
 
-function argumentContext(spec: Builtin['spec'], i: number): string {
-  return `while evaluating the ${ORDINALS[i] ?? `${i + 1}th`} argument passed to builtins.${spec.name}`;
-}
 
-/** A type error about one of the arguments gets the line saying which argument it was. */
-function traceArgument(e: NixError, spec: Builtin['spec'], args: Value[]): void {
-  if (e.kind !== 'type' || e.value === undefined || e.trace.length > 0) return;
-  const i = args.indexOf(e.value as Value);
-  if (i >= 0) e.addTrace(argumentContext(spec, i));
-}
 
-function* argTraced(gen: Generator<Request, Value, Value>, spec: Builtin['spec'], args: Value[]): Generator<Request, Value, Value> {
-  try {
-    return yield* gen;
-  } catch (e) {
-    if (e instanceof NixError) traceArgument(e, spec, args);
-    throw e;
-  }
-}
 
 function* strictCallGen(spec: Builtin['spec'], args: Value[], ctx: BuiltinContext): Generator<Request, Value, Value> {
   const forced = args.slice();
@@ -976,9 +887,20 @@ function* strictCallGen(spec: Builtin['spec'], args: Value[], ctx: BuiltinContex
     // context is only for an argument of the wrong type (traceArgument).
     forced[i] = a.state === ThunkState.Done ? a.value! : yield a;
   }
-  const r = spec.impl(forced, ctx);
+  let r: ReturnType<typeof spec.impl>;
+  try {
+    r = spec.impl(forced, ctx);
+  } catch (e) {
+    // The same line as when the arguments needed no forcing (callValue).
+    if (e instanceof NixError) traceArgument(e, spec, forced);
+    throw e;
+  }
   if (isGenerator(r)) return yield* argTraced(r, spec, forced);
   return r;
+}
+
+function* receiveGen(): Generator<Request, Value, Value> {
+  return yield null as unknown as Request;
 }
 
 function* doneGen(v: Value): Generator<Request, Value, Value> {
@@ -989,72 +911,10 @@ function* forceGen(t: Thunk): Generator<Request, Value, Value> {
   return yield t;
 }
 
-function* applyGen(fn: Value, args: Value[]): Generator<Request, Value, Value> {
-  // C++ Nix takes the call site of a lazy application from the function as it is when the
-  // application is forced (Value::determinePos): an evaluated lambda stands for its own call
-  // site, a function still unevaluated (mapAttrs never forces it) gives none.
-  const evaluated = !(fn instanceof Thunk) || fn.state === ThunkState.Done;
-  const f = yield* force(fn);
-  return yield new CallRequest(f, args, evaluated);
-}
 
-function* functorGen(set: NixAttrs, args: Value[]): Generator<Request, Value, Value> {
-  const functor = yield* force(set.get('__functor')!);
-  const g = yield new CallRequest(functor, [set]);
-  return yield new CallRequest(g, args);
-}
 
-function* notGen(g: Generator<Request, Value, Value>): Generator<Request, Value, Value> {
-  return !(yield* g);
-}
 
-/**
- * `rec { __overrides = { a = ...; }; ... }`: the overriding values replace the attributes
- * both in the resulting set and in the environment the other attributes see.
- */
-function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Generator<Request, Value, Value> {
-  let overrides: Value;
-  try {
-    overrides = yield* force(set.get('__overrides')!);
-    if (!(overrides instanceof NixAttrs)) {
-      throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printValue(overrides)}`);
-    }
-  } catch (e) {
-    if (e instanceof NixError) e.addTrace('while evaluating the `__overrides` attribute');
-    throw e;
-  }
-  const map = new Map(set.map);
-  for (const [k, v] of overrides.map) {
-    map.set(k, v);
-    const i = names.indexOf(k);
-    if (i >= 0) env[i + 1] = v;
-  }
-  return new NixAttrs(map);
-}
 
-function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined): Generator<Request, Value, Value> {
-  if (yield* ops.equalGen(a, b)) return true;
-  return yield* explainInequality(a, b, pos);
-}
 
-function showSourcePos(p: SourcePos): string {
-  const lc = p.source.lineCol(p.offset);
-  return `${p.source.origin}:${lc.line}:${lc.column}`;
-}
 
-function* withLookupGen(env: Env, name: string, depths: number[]): Generator<Request, Value, Value> {
-  for (const d of depths) {
-    let e = env;
-    for (let i = 0; i < d; i++) e = e[0] as unknown as Env;
-    const set = yield* force(e[1]);
-    // Keep the forced set so later lookups need not force it again.
-    e[1] = set;
-    if (!(set instanceof NixAttrs)) {
-      throw new NixError('type', `expected a set but found ${showType(set)}: ${printValue(set)}`);
-    }
-    const v = set.get(name);
-    if (v !== undefined) return yield* force(v);
-  }
-  throw new NixError('undefined-variable', `undefined variable '${name}'`);
-}
 

@@ -188,7 +188,7 @@ const NIX_CONF = 'show-trace = true\nexperimental-features = nix-command flakes\
  * the command sets it), and NODE_OPTIONS, which belongs to whoever runs the runner (jest, a
  * debugger) and not to the program under test.
  */
-function testEnv(plan: Plan, ws: Workspace, home: string): NodeJS.ProcessEnv {
+function testEnv(plan: Plan, ws: Workspace, home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^_?NIX_/.test(k) || k.startsWith('XDG_') || k === 'NODE_OPTIONS') continue;
@@ -209,6 +209,7 @@ function testEnv(plan: Plan, ws: Workspace, home: string): NodeJS.ProcessEnv {
     PWD: ws.work,
   });
   for (const [k, v] of plan.env) env[k] = v;
+  Object.assign(env, extra);
   return env;
 }
 
@@ -297,7 +298,7 @@ interface Outcome {
  * to stdout and stderr, exactly like the shell's `> out 2>&1`, so the order in which the two
  * streams were written is kept.
  */
-function execute(plan: Plan, ws: Workspace, testDir: string, timeoutMs: number): Promise<Outcome> {
+function execute(plan: Plan, ws: Workspace, testDir: string, timeoutMs: number, extraEnv?: Record<string, string>): Promise<Outcome> {
   const [cmd, ...pre] = instantiateCommand();
   const outPath = join(testDir, 'stdout');
   const errPath = join(testDir, 'stderr');
@@ -324,7 +325,7 @@ function execute(plan: Plan, ws: Workspace, testDir: string, timeoutMs: number):
     };
     const child = spawn(cmd, [...pre, ...plan.args], {
       cwd: ws.work,
-      env: testEnv(plan, ws, home),
+      env: testEnv(plan, ws, home, extraEnv),
       stdio: [inFd ?? 'ignore', outFd, errFd],
     });
     const timer = setTimeout(() => {
@@ -469,7 +470,7 @@ function judge(corpus: string, test: TestCase, o: Outcome, work: string, timeout
  * for this test alone; runTests shares one between all its tests.
  */
 export async function runTest(
-  corpus: string, test: TestCase, timeoutMs: number = TIMEOUT_MS, workspace?: Workspace,
+  corpus: string, test: TestCase, timeoutMs: number = TIMEOUT_MS, workspace?: Workspace, extraEnv?: Record<string, string>,
 ): Promise<TestResult> {
   const base = { name: test.name, kind: test.kind };
   if (test.disabled) return { ...base, pass: false, reason: 'disabled (.exp-disabled): not run' };
@@ -477,7 +478,7 @@ export async function runTest(
   // Each test's own HOME and captured output, outside the working directory.
   const testDir = mkdtempSync(join(ws.root, 'test-'));
   try {
-    const outcome = await execute(planTest(corpus, test), ws, testDir, timeoutMs);
+    const outcome = await execute(planTest(corpus, test), ws, testDir, timeoutMs, extraEnv);
     const problems = judge(corpus, test, outcome, ws.work, timeoutMs);
     return { ...base, pass: problems.length === 0, reason: problems.join('; ') };
   } finally {
@@ -498,6 +499,8 @@ export interface RunOptions {
   onResult?: (r: TestResult) => void;
   /** Told what was done to the copy of the corpus (see Workspace.notes). */
   onNote?: (note: string) => void;
+  /** Variables added to each test's environment (e.g. NIXEVAL_TIER, to run one tier). */
+  env?: Record<string, string>;
 }
 
 /** Runs the tests, a few at a time; the results are in the order of `tests`. */
@@ -512,7 +515,7 @@ export async function runTests(corpus: string, tests: TestCase[], opts: RunOptio
       const t = tests[i];
       const r = opts.deadline !== undefined && Date.now() > opts.deadline
         ? { name: t.name, kind: t.kind, pass: false, reason: 'not run: time budget of the run exhausted' }
-        : await runTest(corpus, t, opts.timeoutMs, ws);
+        : await runTest(corpus, t, opts.timeoutMs, ws, opts.env);
       results[i] = r;
       opts.onResult?.(r);
     }

@@ -15,7 +15,10 @@ describe('names in messages', () => {
     ['let f = { "a b" = x: x; }; in f."a b" { } { }', "attempt to call something which is not a function but a set: { }"],
     ['{ "a b" = 1; ${"a" + " b"} = 2; }', "dynamic attribute '\"a b\"' already defined at «string»:1:3"],
     ['assert { a = 1; } == { b = 1; }; 1', "attribute name 'a' is contained in '{ a = 1; }', but not in '{ b = 1; }'"],
-    ['assert { b = 1; c = 1; } == { a = 1; b = 1; }; 1', "attribute name 'a' is missing in '{ b = 1; c = 1; }', but is contained in '{ a = 1; b = 1; }'"],
+    // Compared in symbol order (b, c, a: as first written), as C++ Nix compares: c meets a.
+    ['assert { b = 1; c = 1; } == { a = 1; b = 1; }; 1', "attribute name 'c' is contained in '{ b = 1; c = 1; }', but not in '{ a = 1; b = 1; }'"],
+    ['assert { a = 1; b = 1; } == { b = 1; c = 1; }; 1', "attribute name 'a' is contained in '{ a = 1; b = 1; }', but not in '{ b = 1; c = 1; }'"],
+    ['let y = { a = 1; c = 1; }; in assert { b = 1; c = 1; } == y; 1', "attribute name 'a' is missing in '{ b = 1; c = 1; }', but is contained in '{ a = 1; c = 1; }'"],
     ['assert { "x y" = 1; z = 1; } == { "x y" = 1; "z z" = 1; }; 1', "attribute name 'z' is contained in '{ \"x y\" = 1; z = 1; }', but not in '{ \"x y\" = 1; \"z z\" = 1; }'"],
     ['builtins.toString { "a b" = x: x; }."a b"', 'cannot coerce a function to a string: «lambda "a b" @ «string»:1:29»'],
     ['builtins.appendContext "" { "/tmp/x" = { }; }', "context key '\"/tmp/x\"' is not a store path"],

@@ -87,6 +87,15 @@ describe('builtin calls', () => {
     expect(fail('9223372036854775807 * 2').trace).toEqual(["while calling the 'mul' builtin @ 1:21"]);
   });
 
+  test('a later argument is applied at the call site, outside the call of the function', () => {
+    // C++ Nix's callFunction applies 2 to what `f 1` returned after f's call has ended.
+    const f = fail('let h = y: throw "boom"; g = x: h; f = a: g a; in (f 1) 2');
+    expect(f.trace).toEqual(["while calling the 'throw' builtin @ 1:12", "while calling 'h' @ 1:9", 'from call site @ 1:52']);
+    // With several arguments in a tail call, the later ones are applied inside the caller's call.
+    const k = fail('let h = y: throw "boom"; g = x: h; f = a: g a 2; in f 1');
+    expect(k.trace.slice(1)).toEqual(["while calling 'h' @ 1:9", 'from call site @ 1:43', "while calling 'f' @ 1:40", 'from call site @ 1:53']);
+  });
+
   test('a lambda called by a builtin has no call site', () => {
     expect(fail('builtins.filter (x: x.a) [ 1 ]').trace).toContain('while calling anonymous lambda @ 1:18');
     expect(fail('builtins.filter (x: x.a) [ 1 ]').trace).not.toContain('from call site');

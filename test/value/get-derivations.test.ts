@@ -70,7 +70,7 @@ describe('getDerivations', () => {
   });
 
   test('auto-arguments reach the functions it calls', () => {
-    const args = new NixAttrs(new Map<string, Value>([['n', 'a']]));
+    const args = NixAttrs.fromMap(new Map<string, Value>([['n', 'a']]));
     expect(walk('[ ({ n }: derivation { name = n; system = "x86_64-linux"; builder = "/bin/sh"; }) ]', {}, args))
       .toEqual([{ attrPath: '0', name: 'a', drvPath: A_DRV }]);
   });

@@ -1,0 +1,375 @@
+// The compiled tier: each chunk of bytecode, once it has run a few times, is translated to a
+// JS function (generated source through `new Function`), kept with the chunk, so the compile
+// cache hands it to every later evaluation in the worker. Running that function instead of
+// interpreting the chunk removes the dispatch and the value stack: forcing a thunk and
+// calling a function become direct JS calls. crossing.ts says how a computation moves
+// between this tier and the frame-stack VM, which stays the guarantee that no Nix program
+// overflows the JS stack; runtime.ts holds what generated code calls.
+//
+// Why from the bytecode and not from the AST: the compiler (src/compiler/) is the one source
+// of the language's semantics (scope resolution, what is lazy, error regions, positions), and
+// both tiers run its output, so every fix there holds for both. The bytecode is structured:
+// jumps go forward only and the stack depth at each instruction is known statically, so
+// stack slots become JS locals (s0, s1, ...) and jumps become `break`s out of labelled
+// blocks. Each instruction becomes the few statements the VM's case for it performs, with
+// the VM's helpers where it has them.
+//
+// Errors and traces are built on the error path only: generated code keeps `ip`, the index of
+// the instruction running (set before anything that can fail), and its catch adds the trace
+// lines of the error regions around it, as the VM does for a frame.
+//
+// Generated code never contains user text: constants (strings, attribute names, numbers,
+// positions) are read from the chunk's constant table, which the function receives; the
+// source holds only opcodes' translations, slot numbers and code indices.
+
+import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
+import { type AttrShape, ThunkState } from '../value/values.js';
+import type { Helpers } from './runtime.js';
+import { BYTES_PER_UNIT } from './crossing.js';
+
+/** Operands of each opcode (after the opcode itself). */
+const OPERANDS: Record<Op, number> = {
+  [Op.Const]: 1, [Op.Local]: 2, [Op.Global]: 1, [Op.WithVar]: 1, [Op.Force]: 0, [Op.Thunk]: 1, [Op.Closure]: 1,
+  [Op.Call]: 1, [Op.TailCall]: 1, [Op.Return]: 0, [Op.Pop]: 0, [Op.Jump]: 1, [Op.JumpIfFalse]: 1, [Op.JumpIfTrue]: 1,
+  [Op.AssertBool]: 0, [Op.Not]: 0, [Op.PushEnv]: 1, [Op.PopEnv]: 0, [Op.SetLocal]: 1, [Op.Attrs]: 1, [Op.AttrsFromEnv]: 1,
+  [Op.RecOverrides]: 1, [Op.DynAttr]: 0, [Op.ClearSelected]: 0, [Op.Select]: 1, [Op.SelectOr]: 2, [Op.SelectDyn]: 0,
+  [Op.SelectDynOr]: 1, [Op.HasAttr]: 1, [Op.HasAttrDyn]: 0, [Op.HasAttrStep]: 2, [Op.HasAttrStepDyn]: 1, [Op.List]: 1,
+  [Op.Eq]: 0, [Op.Neq]: 0, [Op.AddPrepare]: 1, [Op.Add]: 1, [Op.Sub]: 0, [Op.Mul]: 0, [Op.Div]: 0, [Op.Less]: 0,
+  [Op.Concat]: 0, [Op.AssertAttrs]: 0, [Op.Update]: 1, [Op.ConcatPart]: 2, [Op.Formals]: 1, [Op.AssertFail]: 1,
+  [Op.AssertEq]: 0, [Op.CheckAttrName]: 1, [Op.CurPos]: 0,
+};
+
+interface Instr {
+  at: number;
+  op: Op;
+  args: number[];
+  /** Stack height before the instruction; -1 if no path reaches it. */
+  height: number;
+}
+
+/** The chunk cannot be translated (it then runs in the VM). */
+class Untranslatable extends Error {}
+
+/** Decodes the chunk and computes the stack height before each instruction. */
+function analyse(chunk: Chunk): { instrs: Instr[]; targets: Map<number, number[]>; maxHeight: number } {
+  const code = chunk.code;
+  const instrs: Instr[] = [];
+  const byAt = new Map<number, Instr>();
+  for (let at = 0; at < code.length;) {
+    const op = code[at] as Op;
+    const n = OPERANDS[op];
+    if (n === undefined) throw new Untranslatable(`unknown opcode ${op}`);
+    const instr = { at, op, args: code.slice(at + 1, at + 1 + n), height: -1 };
+    instrs.push(instr);
+    byAt.set(at, instr);
+    at += 1 + n;
+  }
+  /** Jump sources by target. */
+  const targets = new Map<number, number[]>();
+  const heightAt = new Map<number, number>();
+  const reach = (target: number, height: number, from: number): void => {
+    const known = heightAt.get(target);
+    if (known !== undefined && known !== height) throw new Untranslatable('stack heights differ at a jump target');
+    if (target <= from) throw new Untranslatable('backward jump');
+    heightAt.set(target, height);
+    let sources = targets.get(target);
+    if (!sources) targets.set(target, sources = []);
+    sources.push(from);
+  };
+  let maxHeight = 0;
+  let h = 0;
+  for (const instr of instrs) {
+    const joined = heightAt.get(instr.at);
+    if (h < 0) h = joined ?? -1;
+    else if (joined !== undefined && joined !== h) throw new Untranslatable('stack heights differ at a jump target');
+    instr.height = h;
+    if (h < 0) continue;
+    const [a, b] = instr.args;
+    const at = instr.at;
+    switch (instr.op) {
+      case Op.Const: case Op.Local: case Op.Global: case Op.WithVar: case Op.Thunk: case Op.Closure:
+      case Op.AttrsFromEnv: case Op.CurPos:
+        h += 1; break;
+      case Op.Force: case Op.AssertBool: case Op.Not: case Op.PushEnv: case Op.PopEnv: case Op.RecOverrides:
+      case Op.ClearSelected: case Op.Select: case Op.HasAttr: case Op.CheckAttrName: case Op.AddPrepare:
+      case Op.AssertAttrs:
+        break;
+      case Op.Call: h -= a; break;
+      case Op.TailCall: case Op.Return: case Op.AssertFail: h = -1; break;
+      case Op.Pop: case Op.SetLocal: case Op.SelectDyn: case Op.HasAttrDyn: case Op.Eq: case Op.Neq: case Op.Add:
+      case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: case Op.Concat: case Op.Formals:
+      case Op.AssertEq:
+        h -= 1; break;
+      case Op.Jump: reach(a, h, at); h = -1; break;
+      case Op.JumpIfFalse: case Op.JumpIfTrue: h -= 1; reach(a, h, at); break;
+      case Op.Attrs: h += 1 - (chunk.consts[a] as AttrShape).names.length; break;
+      case Op.DynAttr: h -= 2; break;
+      case Op.SelectOr: reach(b, h - 1, at); break;
+      case Op.SelectDynOr: reach(a, h - 2, at); h -= 1; break;
+      case Op.HasAttrStep: reach(b, h, at); break;
+      case Op.HasAttrStepDyn: h -= 1; reach(a, h, at); break;
+      case Op.List: h += 1 - a; break;
+      case Op.Update: h += 1 - a; break;
+      // The first part becomes the concatenation; each next one is added to it.
+      case Op.ConcatPart: if (a > 0) h -= 1; break;
+      default: throw new Untranslatable(`unknown opcode ${instr.op}`);
+    }
+    if (h > maxHeight) maxHeight = h;
+    if (h < -1) throw new Untranslatable('stack underflow');
+  }
+  for (const t of targets.keys()) if (!byAt.has(t)) throw new Untranslatable('jump into an instruction');
+  return { instrs, targets, maxHeight };
+}
+
+/**
+ * Labelled blocks for the jumps: a jump to T is `break LT` from inside a block that ends at T.
+ * Each block starts at its first jump source and is widened until blocks nest.
+ */
+function blocks(targets: Map<number, number[]>): { start: number; end: number }[] {
+  const bs = [...targets].map(([end, sources]) => ({ start: Math.min(...sources), end }));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const a of bs) {
+      for (const b of bs) {
+        // b starts inside a and ends after it: widen b to start where a does.
+        if (a.start < b.start && b.start < a.end && a.end < b.end) { b.start = a.start; changed = true; }
+      }
+    }
+  }
+  return bs;
+}
+
+const s = (i: number): string => `s${i}`;
+
+/** The body of the factory `(K, R, C) => function (env) {...}` for a chunk. */
+export function translate(chunk: Chunk): string {
+  return generate(chunk).source;
+}
+
+function generate(chunk: Chunk): { source: string; locals: number } {
+  const { instrs, targets, maxHeight } = analyse(chunk);
+  const consts = chunk.consts;
+  const usedConsts = new Set<number>();
+  const usedPositions = new Set<number>();
+  const k = (i: number): string => { usedConsts.add(i); return `k${i}`; };
+  const p = (at: number): string => { usedPositions.add(at); return `p${at}`; };
+  // An inline cache at a select of a constant name: the shape met last and the name's index in it.
+  const caches: number[] = [];
+  const index = (set: string, name: string, at: number): string => {
+    caches.push(at);
+    return `(${set}.shape === sh${at} ? ix${at} : (sh${at} = ${set}.shape, ix${at} = sh${at}.indexOf(${name})))`;
+  };
+  const trackSelected = chunk.regions.some((r) => r.select);
+  const opens = new Map<number, { start: number; end: number }[]>();
+  for (const b of blocks(targets)) {
+    let list = opens.get(b.start);
+    if (!list) opens.set(b.start, list = []);
+    list.push(b);
+  }
+  const out: string[] = [];
+  for (const instr of instrs) {
+    const at = instr.at;
+    // Blocks ending here close (one per target), then blocks starting here open, outermost first.
+    if (targets.has(at)) out.push(`}`);
+    const starting = opens.get(at);
+    if (starting) for (const b of starting.sort((x, y) => y.end - x.end)) out.push(`L${b.end}: {`);
+    const h = instr.height;
+    if (h < 0) continue;
+    const [a, b] = instr.args;
+    const top = s(h - 1);
+    const setIp = `ip = ${at};`;
+    switch (instr.op) {
+      case Op.Const: out.push(`${s(h)} = ${k(a)};`); break;
+      case Op.Local: out.push(`${s(h)} = env${'[0]'.repeat(a)}[${b}];`); break;
+      case Op.Global: {
+        // true, false and null are the same constants in every evaluation.
+        const name = consts[a];
+        out.push(`${s(h)} = ${name === 'true' ? 'true' : name === 'false' ? 'false' : name === 'null' ? 'null' : `global(${k(a)})`};`);
+        break;
+      }
+      case Op.WithVar: out.push(`${setIp} ${s(h)} = withVar(env, ${k(a)});`); break;
+      case Op.Force:
+        out.push(`if (${top} instanceof Thunk) ${top} = ${top}.state === ${ThunkState.Done} ? ${top}.value : (${setIp.slice(0, -1)}, forceThunk(${top}, ${p(at)}));`);
+        break;
+      case Op.Thunk: out.push(`${s(h)} = new Thunk(${k(a)}, env);`); break;
+      case Op.Closure: out.push(`${s(h)} = new Closure(${k(a)}, env);`); break;
+      case Op.Call:
+        out.push(a === 1
+          ? `${setIp} ${s(h - 2)} = call1(${s(h - 2)}, ${top}, ${p(at)});`
+          : `${setIp} ${s(h - a - 1)} = callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
+        break;
+      case Op.TailCall:
+        out.push(a === 1
+          ? `${setIp} return tail1(${s(h - 2)}, ${top}, ${p(at)});`
+          : `${setIp} return callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
+        break;
+      case Op.Return: out.push(`return ${top};`); break;
+      case Op.Pop: break;
+      case Op.Jump: out.push(`break L${a};`); break;
+      case Op.JumpIfFalse:
+      case Op.JumpIfTrue:
+        out.push(`if (typeof ${top} !== 'boolean') { ${setIp} throw typeErrorAt('a Boolean', ${top}, C, ${at}); }`);
+        out.push(`if (${instr.op === Op.JumpIfFalse ? '!' : ''}${top}) break L${a};`);
+        break;
+      case Op.AssertBool:
+        out.push(`if (typeof ${top} !== 'boolean') { ${setIp} throw typeErrorAt('a Boolean', ${top}, C, ${at}); }`);
+        break;
+      case Op.Not:
+        out.push(`if (typeof ${top} !== 'boolean') { ${setIp} throw typeErrorAt('a Boolean', ${top}, C, ${at}); }`);
+        out.push(`${top} = !${top};`);
+        break;
+      case Op.PushEnv: out.push(`env = [env${', undefined'.repeat(a)}];`); break;
+      case Op.PopEnv: out.push(`env = env[0];`); break;
+      case Op.SetLocal: out.push(`env[${a}] = ${top};`); break;
+      case Op.Attrs: {
+        const n = (consts[a] as AttrShape).names.length;
+        out.push(`${s(h - n)} = ${n === 0 ? 'NixAttrs.EMPTY' : `new NixAttrs(${k(a)}, [${range(h - n, h).join(', ')}])`};`);
+        break;
+      }
+      case Op.AttrsFromEnv: out.push(`${s(h)} = attrsFromEnv(${k(a)}, env);`); break;
+      case Op.RecOverrides: out.push(`${setIp} ${top} = recOverrides(${top}, env, ${k(a)});`); break;
+      case Op.DynAttr: out.push(`${setIp} ${s(h - 3)} = addDynamicAttr(${s(h - 3)}, ${s(h - 2)}, ${top}, C, ${at});`); break;
+      case Op.ClearSelected: if (trackSelected) out.push(`ss = null;`); break;
+      case Op.Select:
+      case Op.SelectDyn: {
+        const dyn = instr.op === Op.SelectDyn;
+        const set = dyn ? s(h - 2) : top;
+        const name = dyn ? 'n' : k(a);
+        if (dyn) out.push(`${setIp} n = attrName(${top});`);
+        out.push(`if (!(${set} instanceof NixAttrs)) { ${setIp} throw typeErrorAt('a set', ${set}, C, ${at}); }`);
+        out.push(`i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}; if (i < 0) { ${setIp} throw missingAttr(${name}, ${set}); }`);
+        if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
+        out.push(`${set} = ${set}.values[i];`);
+        break;
+      }
+      case Op.SelectOr:
+      case Op.SelectDynOr: {
+        const dyn = instr.op === Op.SelectDynOr;
+        const set = dyn ? s(h - 2) : top;
+        const name = dyn ? 'n' : k(a);
+        const target = dyn ? a : b;
+        if (dyn) out.push(`${setIp} n = attrName(${top});`);
+        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}) < 0) break L${target};`);
+        if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
+        out.push(`${set} = ${set}.values[i];`);
+        break;
+      }
+      case Op.HasAttr: out.push(`${top} = ${top} instanceof NixAttrs && ${index(top, k(a), at)} >= 0;`); break;
+      case Op.HasAttrDyn: out.push(`${setIp} n = attrName(${top}); ${s(h - 2)} = ${s(h - 2)} instanceof NixAttrs && ${s(h - 2)}.has(n);`); break;
+      case Op.HasAttrStep:
+      case Op.HasAttrStepDyn: {
+        const dyn = instr.op === Op.HasAttrStepDyn;
+        const set = dyn ? s(h - 2) : top;
+        if (dyn) out.push(`${setIp} n = attrName(${top});`);
+        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, k(a), at)}) < 0) { ${set} = false; break L${dyn ? a : b}; }`);
+        out.push(`${set} = ${set}.values[i];`);
+        break;
+      }
+      case Op.List: out.push(`${s(h - a)} = [${range(h - a, h).join(', ')}];`); break;
+      case Op.Eq: out.push(`${setIp} ${s(h - 2)} = equal(${s(h - 2)}, ${top});`); break;
+      case Op.Neq: out.push(`${setIp} ${s(h - 2)} = !equal(${s(h - 2)}, ${top});`); break;
+      case Op.AddPrepare: out.push(`if (!addsAsIs(${top})) { ${setIp} ${top} = addPrepare(${top}, ${k(a)}); }`); break;
+      case Op.Add: {
+        const x = s(h - 2);
+        out.push(`if (typeof ${x} === 'number' && typeof ${top} === 'number' && Number.isSafeInteger(t = ${x} + ${top})) ${x} = t;`);
+        out.push(`else { ${setIp} ${x} = add(${x}, ${top}, ${k(a)}); }`);
+        break;
+      }
+      case Op.ConcatPart:
+        if (a === 0) out.push(`${setIp} ${top} = concatPart(null, ${top}, 0, ${k(b)});`);
+        else out.push(`${setIp} ${s(h - 2)} = concatPart(${s(h - 2)}, ${top}, ${a}, ${k(b)});`);
+        break;
+      case Op.Sub:
+      case Op.Mul:
+      case Op.Less:
+      case Op.Div: {
+        const x = s(h - 2);
+        const builtin = { [Op.Sub]: '__sub', [Op.Mul]: '__mul', [Op.Less]: '__lessThan', [Op.Div]: '__div' }[instr.op];
+        const slow = `{ ${setIp} ${x} = arith('${builtin}', ${x}, ${top}, ${p(at)}); }`;
+        const numbers = `typeof ${x} === 'number' && typeof ${top} === 'number'`;
+        if (instr.op === Op.Sub) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} - ${top})) ${x} = t; else ${slow}`);
+        else if (instr.op === Op.Mul) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} * ${top})) ${x} = t === 0 ? 0 : t; else ${slow}`);
+        else if (instr.op === Op.Less) out.push(`if (${numbers}) ${x} = ${x} < ${top}; else ${slow}`);
+        else out.push(slow);
+        break;
+      }
+      case Op.Concat: out.push(`${setIp} ${s(h - 2)} = concatLists(${s(h - 2)}, ${top}, ${p(at)});`); break;
+      case Op.AssertAttrs: out.push(`if (!(${top} instanceof NixAttrs)) { ${setIp} throw typeError('a set', ${top}, undefined); }`); break;
+      case Op.Update: {
+        // The leftmost operand is on top; each one to its right overrides it.
+        let acc = top;
+        for (let j = h - 2; j >= h - a; j--) acc = `update(${acc}, ${s(j)})`;
+        out.push(`${s(h - a)} = ${acc};`);
+        break;
+      }
+      case Op.Formals:
+        if (chunk.lambda === null) throw new Untranslatable('formals outside a lambda');
+        out.push(`${setIp} bindFormals(${k(a)}, ${top}, env, C.lambda, C, ${at});`);
+        break;
+      case Op.AssertFail: out.push(`${setIp} throw assertFailed(${k(a)}, ${p(at)});`); break;
+      case Op.AssertEq: out.push(`${setIp} ${s(h - 2)} = assertEqual(${s(h - 2)}, ${top}, ${p(at)});`); break;
+      case Op.CheckAttrName:
+        out.push(`if (typeof ${top} !== 'string') { ${setIp} checkAttrName(${top}, ${a === 1}, C, ${at}); }`);
+        break;
+      case Op.CurPos: out.push(`${s(h)} = currentPosition(C, ${at});`); break;
+      default: throw new Untranslatable(`unknown opcode ${instr.op}`);
+    }
+  }
+  if (targets.has(chunk.code.length)) out.push('}');
+  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''"] : []), ...range(0, maxHeight + 1)];
+  const source = [
+    `'use strict';`,
+    `const { ${Object.keys(HELPER_NAMES).join(', ')} } = R;`,
+    ...[...usedConsts].sort((x, y) => x - y).map((i) => `const k${i} = K[${i}];`),
+    ...[...usedPositions].sort((x, y) => x - y).map((at) => `const p${at} = posOf(C, ${at});`),
+    ...caches.map((at) => `let sh${at} = null, ix${at} = -1;`),
+    `return function compiled(env) {`,
+    `let ${locals.join(', ')};`,
+    `try {`,
+    ...out,
+    `} catch (e) { throw fail(e, C, ip, ${trackSelected ? 'ss, sn' : "null, ''"}); }`,
+    `};`,
+  ].join('\n');
+  return { source, locals: locals.length };
+}
+
+function range(from: number, to: number): string[] {
+  const r: string[] = [];
+  for (let i = from; i < to; i++) r.push(s(i));
+  return r;
+}
+
+/** The helpers generated code may name (keys of runtime.ts's `helpers`). */
+const HELPER_NAMES: Record<keyof Helpers, true> = {
+  Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
+  forceThunk: true, call1: true, callValue: true, tail1: true, fail: true, posOf: true,
+  global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
+  missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
+  concatPart: true, concatLists: true, update: true,
+  arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
+};
+
+/**
+ * The chunk's JS function, or null if it cannot be translated or V8 refuses the source (code
+ * nested too deeply for its parser): the chunk then runs in the VM.
+ */
+export function instantiate(chunk: Chunk, helpers: Helpers): CompiledCode | null {
+  let generated: { source: string; locals: number };
+  try {
+    generated = generate(chunk);
+  } catch (e) {
+    if (e instanceof Untranslatable) return null;
+    throw e;
+  }
+  try {
+    const factory = new Function('K', 'R', 'C', generated.source) as (k: unknown[], r: Helpers, c: Chunk) => CompiledCode;
+    const code = factory(chunk.consts, helpers, chunk);
+    // A frame holds its locals (8 bytes each, and temporaries): a function with many takes
+    // more than one unit of the budget.
+    code.units = 1 + Math.floor((generated.locals * 10) / BYTES_PER_UNIT);
+    return code;
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}

@@ -1,0 +1,124 @@
+// How a computation crosses between the two tiers.
+//
+// The frame-stack VM (src/vm/) never recurses in JS: it is what lets any Nix program run
+// however deep it goes. The compiled tier (this folder) runs a chunk as a JS function that
+// forces and calls by direct JS calls, so its depth is the JS stack's. Both share thunks,
+// closures and environments, so a computation moves from one to the other at any call or
+// force:
+//
+// - Compiled code calls a lambda or forces a thunk directly (runtime.ts: callLambda,
+//   forceThunk) while `stack.depth`, the activations of compiled code in progress, is under
+//   `stack.budget`, and the callee's chunk has a JS function. Otherwise the callee runs in
+//   the VM: vmCall and vmForce push its frame and run the VM's loop at the current height
+//   (VM.runCall, VM.runThunk) and return its value.
+// - The VM, on a call or force whose chunk has a JS function, runs it directly when there is
+//   room (depth < budget), as one step of its loop (VM.callValue, VM.startThunk).
+// - A nested run of the VM counts as VM_UNITS activations. So while the depth is at the
+//   budget, the VM runs everything itself and never enters compiled code: the JS stack stays
+//   bounded (budget activations, plus one VM loop) however deep the Nix computation goes, and
+//   once the nested run returns, compiled code carries on with its value. Errors cross the
+//   same way, each tier adding the trace lines of its own frames.
+//
+// The budget comes from the JS stack the thread has (a worker's stackSizeMb, or V8's
+// default), at a cost per activation measured on the deepest kind of recursion (see
+// bench/stack-depth.ts), with half the stack left for the VM, builtins and the parser.
+
+import { isMainThread, resourceLimits } from 'node:worker_threads';
+import type { SourcePos } from '../errors/errors.js';
+import type { BuiltinContext, EvalState, Thunk, Value } from '../value/values.js';
+import type { TailCallLog } from '../vm/tail-calls.js';
+
+/** The VM as the compiled tier sees it. */
+export interface Interpreter {
+  readonly state: EvalState;
+  /** What builtins called from compiled code get (the same for every call: no call depth). */
+  readonly builtinContext: BuiltinContext;
+  readonly globals: Map<string, Value>;
+  /** Calls fn with args on the VM's frame stack and returns the result. */
+  runCall(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value;
+  /** Forces a thunk (pending, not blackholed) on the VM's frame stack and returns its value. */
+  runThunk(t: Thunk): Value;
+  /** The deadline and the embedder's limits (memory, cancellation): throws to stop. */
+  checkLimits(): void;
+}
+
+/**
+ * Bytes of JS stack one activation of compiled code may take, at most: bench/stack-depth.ts
+ * measures up to 599 for the kinds of recursion it tries, in V8's interpreter (whose frames
+ * are the largest). A function with many locals counts as several activations.
+ */
+export const BYTES_PER_UNIT = 640;
+/** What one nested run of the VM costs, in activations. */
+export const VM_UNITS = 8;
+/** Compiled calls and forces between two checks of the deadline and limits. */
+export const TICKS_BETWEEN_CHECKS = 10000;
+
+/** The JS stack this thread has, in bytes. */
+export function jsStackBytes(): number {
+  if (!isMainThread && resourceLimits.stackSizeMb !== undefined) return resourceLimits.stackSizeMb * 1024 * 1024;
+  // The main thread: V8's --stack-size (in KiB), 984 KiB unless set.
+  const flag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].find((a) => a.startsWith('--stack-size='));
+  const kib = flag ? Number(flag.slice('--stack-size='.length)) : NaN;
+  return (Number.isFinite(kib) && kib > 0 ? kib : 984) * 1024;
+}
+
+/** Activations of compiled code the thread's stack allows: half of it, the rest left for everything else. */
+export function budgetFor(stackBytes: number): number {
+  return Math.max(0, Math.floor(stackBytes / 2 / BYTES_PER_UNIT) - VM_UNITS);
+}
+
+/**
+ * The activations of compiled code in progress and how many the stack allows. One per thread
+ * (evaluations on a thread run one after another); `session` is the VM running now.
+ */
+export const stack = {
+  depth: 0,
+  budget: budgetFor(jsStackBytes()),
+  /** Countdown to the next check of limits. */
+  ticks: TICKS_BETWEEN_CHECKS,
+  session: null as Interpreter | null,
+};
+
+/** Whether compiled code may run one more activation now. */
+export function hasRoom(): boolean {
+  return stack.depth < stack.budget;
+}
+
+/** Makes `vm` the VM compiled code falls back to; returns the one before, for leaveSession. */
+export function enterSession(vm: Interpreter): Interpreter | null {
+  const prev = stack.session;
+  stack.session = vm;
+  return prev;
+}
+
+export function leaveSession(prev: Interpreter | null): void {
+  stack.session = prev;
+}
+
+/** Counts one compiled activation towards the next check of the deadline and limits. */
+export function tick(): void {
+  if (--stack.ticks < 0) {
+    stack.ticks = TICKS_BETWEEN_CHECKS;
+    stack.session!.checkLimits();
+  }
+}
+
+/** Runs the call in the VM, nested at the current height. */
+export function vmCall(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
+  stack.depth += VM_UNITS;
+  try {
+    return stack.session!.runCall(fn, args, pos, tailCalls);
+  } finally {
+    stack.depth -= VM_UNITS;
+  }
+}
+
+/** Forces the thunk in the VM, nested at the current height. */
+export function vmForce(t: Thunk): Value {
+  stack.depth += VM_UNITS;
+  try {
+    return stack.session!.runThunk(t);
+  } finally {
+    stack.depth -= VM_UNITS;
+  }
+}

@@ -1,0 +1,391 @@
+// What generated code calls: forcing thunks, calling lambdas, builtins and functors, driving a
+// builtin's generator without the VM, and the helpers of the opcodes that do more than move
+// values. Each mirrors what the VM does for the same opcode or request (src/vm/vm.ts), with
+// the shared parts in src/vm/op-semantics.ts, so both tiers give the same values, errors and
+// traces. Trace lines are added on the error path only: a generated function catches what
+// leaves it and adds its error regions (fail); callLambda adds the lines of the call;
+// forceThunk memoises the error in the thunk.
+
+import type { Chunk, CompiledCode, ConcatLayout, LambdaInfo } from '../compiler/chunk.js';
+import { NixError, type SourcePos } from '../errors/errors.js';
+import {
+  AttrShape, Builtin, CallRequest, Closure, type Env, NixAttrs, type Request,
+  Thunk, ThunkState, type Value,
+} from '../value/values.js';
+import * as ops from '../vm/ops.js';
+import { TailCallLog } from '../vm/tail-calls.js';
+import {
+  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatTypeError, currentPosition, functorGen, infiniteRecursion,
+  isGenerator, missingAttr, notAFunction, needsForcing, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
+  traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
+} from '../vm/op-semantics.js';
+import { stack, tick, vmCall, vmForce } from './crossing.js';
+import { instantiate } from './codegen.js';
+
+type Gen<T = Value> = Generator<Request, T, Value>;
+
+// ---- the compiled code of a chunk
+
+/** Runs of a chunk before it is translated (NIXEVAL_JIT_THRESHOLD; 0 or 1: at its first run). */
+let hotRuns = defaultHotRuns();
+
+/** Which chunks may be translated at all (tests: a mix of tiers). */
+let translatable: (chunk: Chunk) => boolean = () => true;
+
+/**
+ * For tests and benchmarks: how soon chunks are translated (see NIXEVAL_JIT_THRESHOLD), and
+ * optionally which ones may be (the others always run in the VM).
+ */
+export function setHotRuns(runs: number, only: (chunk: Chunk) => boolean = () => true): void {
+  hotRuns = runs;
+  translatable = only;
+}
+
+/** The threshold: NIXEVAL_JIT_THRESHOLD, or 16. */
+export function defaultHotRuns(): number {
+  const v = Number(process.env.NIXEVAL_JIT_THRESHOLD);
+  // Translating a chunk costs about what running it a hundred times in the VM does; most
+  // chunks that run a few times run many more (bench/eval.ts, real-code workloads).
+  return Number.isFinite(v) && v >= 0 ? v : 16;
+}
+
+/** The chunk's JS function, translating it once it has run often enough; null meanwhile. */
+export function compiledCode(chunk: Chunk): CompiledCode | null {
+  const c = chunk.compiled;
+  if (c !== undefined) return c;
+  if (++chunk.runs < hotRuns) return null;
+  return (chunk.compiled = translatable(chunk) ? instantiate(chunk, helpers) : null);
+}
+
+// ---- tail calls
+
+/** What generated code returns after leaving a tail call in `tailCall` for its invoker. */
+export const TAIL_CALL: object = Object.freeze({ tailCall: true });
+
+/** The tail call left by generated code: a lambda called with one argument. */
+export const tailCall = { fn: null as unknown as Closure, arg: null as Value, pos: undefined as SourcePos | undefined };
+
+/** A call in tail position: a lambda is left to the invoker (so loops of tail calls do not grow the JS stack). */
+function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | object {
+  if (fn instanceof Closure) {
+    tailCall.fn = fn;
+    tailCall.arg = arg;
+    tailCall.pos = pos;
+    return TAIL_CALL;
+  }
+  return callValue(fn, [arg], pos);
+}
+
+// ---- calling and forcing
+
+function makeEnv(fn: Closure, arg: Value): Env {
+  const env: Env = new Array(fn.lambda.slots + 1);
+  env[0] = fn.env as unknown as Value;
+  env[1] = arg;
+  return env;
+}
+
+/**
+ * Calls a lambda with one argument, in compiled code while there is room and it has some,
+ * else in the VM. `tailCalls`: the calls the activation stands for before it (as a VM frame's
+ * record, see tail-calls.ts). The tail calls its code leaves are made here, in a loop.
+ */
+export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
+  let lambda = fn.lambda;
+  let code = compiledCode(lambda.chunk);
+  if (code === null || stack.depth >= stack.budget) return vmCall(fn, [arg], pos, tailCalls);
+  let callPos = pos === AT_CALLEE ? lambda.at : pos;
+  let env = makeEnv(fn, arg);
+  let log = tailCalls;
+  // The first call a tail call replaced, kept here until a record is needed (most chains of
+  // tail calls are one call long, and most end without an error).
+  let replaced: LambdaInfo | null = null;
+  let replacedPos: SourcePos | undefined;
+  let units = code.units;
+  stack.depth += units;
+  try {
+    for (;;) {
+      tick();
+      let r: Value | object;
+      try {
+        r = code(env);
+      } catch (e) {
+        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+        throw lambdaFailed(e, lambda, callPos, log);
+      }
+      if (r !== TAIL_CALL) return r as Value;
+      if (log === null && replaced === null) {
+        replaced = lambda;
+        replacedPos = callPos;
+      } else {
+        if (replaced !== null) { log = recordCall(log, replaced, replacedPos); replaced = null; }
+        log = recordCall(log, lambda, callPos);
+      }
+      const next = tailCall.fn;
+      const nextArg = tailCall.arg;
+      callPos = tailCall.pos;
+      tailCall.arg = null;
+      lambda = next.lambda;
+      code = compiledCode(lambda.chunk);
+      if (code === null) {
+        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+        return vmCall(next, [nextArg], callPos, log);
+      }
+      env = makeEnv(next, nextArg);
+      stack.depth += code.units - units;
+      units = code.units;
+    }
+  } finally {
+    stack.depth -= units;
+  }
+}
+
+function recordCall(log: TailCallLog | null, lambda: LambdaInfo, callPos: SourcePos | undefined): TailCallLog {
+  const l = log ?? new TailCallLog();
+  l.add(lambda, callPos);
+  return l;
+}
+
+function lambdaFailed(err: unknown, lambda: LambdaInfo, callPos: SourcePos | undefined, log: TailCallLog | null): unknown {
+  const e = toNixError(err);
+  if (e instanceof NixError) traceCall(e, lambda, callPos, log);
+  return e;
+}
+
+/** Forces a thunk that is not evaluated yet; `pos`: where (for infinite recursion). */
+export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
+  if (t.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
+  if (t.state === ThunkState.Blackhole) throw infiniteRecursion(t, pos);
+  const chunk = t.chunk;
+  let code: CompiledCode | null = null;
+  if (stack.depth >= stack.budget || (chunk !== null && (code = compiledCode(chunk)) === null)) return vmForce(t);
+  t.state = ThunkState.Blackhole;
+  const units = code !== null ? code.units : 1;
+  stack.depth += units;
+  try {
+    tick();
+    let v: Value;
+    if (code !== null) {
+      const r = code(t.env!);
+      // A tail call of the thunk's code: its frame stood for no call.
+      v = r === TAIL_CALL ? callLambda(tailCall.fn, takeTailArg(), tailCall.pos, null) : r as Value;
+    } else {
+      v = applyLazily(t.applied(), t.env!);
+    }
+    t.complete(v);
+    return v;
+  } catch (err) {
+    const e = toNixError(err);
+    thunkFailed(t, e);
+    if (e instanceof NixError && e.blackhole === t) e.addTrace('entering the infinite recursion');
+    throw e;
+  } finally {
+    stack.depth -= units;
+  }
+}
+
+function takeTailArg(): Value {
+  const a = tailCall.arg;
+  tailCall.arg = null;
+  return a;
+}
+
+/** A value in WHNF. */
+export function force(v: Value, pos: SourcePos | undefined): Value {
+  if (!(v instanceof Thunk)) return v;
+  return v.state === ThunkState.Done ? v.value! : forceThunk(v, pos);
+}
+
+/** A lazy application `fn args`, as the VM's applyGen. */
+function applyLazily(fn: Value, args: Value[]): Value {
+  const evaluated = !(fn instanceof Thunk) || fn.state === ThunkState.Done;
+  const f = force(fn, undefined);
+  return callValue(f, args, evaluated ? AT_CALLEE : undefined);
+}
+
+/** Calls fn with one argument. */
+export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value {
+  if (fn instanceof Closure) return callLambda(fn, arg, pos, null);
+  return callValue(fn, [arg], pos);
+}
+
+/** Calls fn with args (the VM's callValue): arguments a lambda does not take are applied to its result. */
+export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined): Value {
+  for (;;) {
+    if (fn instanceof Closure) {
+      const v = callLambda(fn, args[0], pos, null);
+      if (args.length === 1) return v;
+      // The rest are applied at the call site, outside the call of fn.
+      if (pos === AT_CALLEE) pos = fn.lambda.at;
+      fn = v;
+      args = args.slice(1);
+      continue;
+    }
+    // Only a lambda can stand for its own call site.
+    if (pos === AT_CALLEE) pos = undefined;
+    if (fn instanceof Builtin) {
+      const spec = fn.spec;
+      const all = fn.args.length === 0 ? args : fn.args.concat(args);
+      if (all.length < spec.arity) return new Builtin(spec, all);
+      const r = callBuiltin(spec, unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy), pos);
+      if (all.length === spec.arity) return r;
+      fn = r;
+      args = all.slice(spec.arity);
+      continue;
+    }
+    if (fn instanceof NixAttrs && fn.has('__functor')) return drive(functorGen(fn, args));
+    throw notAFunction(fn, pos);
+  }
+}
+
+/** A builtin with all its arguments, as the VM calls one (callValue and strictCallGen). */
+function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
+  const ctx = stack.session!.builtinContext;
+  try {
+    let forced = args;
+    if (needsForcing(args, spec.lazy)) {
+      forced = args.slice();
+      for (let i = 0; i < forced.length; i++) {
+        if (spec.lazy && spec.lazy.includes(i)) continue;
+        forced[i] = force(forced[i], undefined);
+      }
+    }
+    let r: ReturnType<typeof spec.impl>;
+    try {
+      r = spec.impl(forced, ctx);
+      if (isGenerator(r)) r = drive(r);
+    } catch (err) {
+      const e = toNixError(err);
+      if (e instanceof NixError) traceArgument(e, spec, forced);
+      throw e;
+    }
+    return r;
+  } catch (err) {
+    const e = toNixError(err);
+    if (e instanceof NixError && !spec.noCallTrace) e.addTrace(`while calling the '${spec.name}' builtin`, pos);
+    throw e;
+  }
+}
+
+/**
+ * Runs a generator (a builtin's, or one of the opcodes') to its end without the VM: each
+ * thunk it yields is forced and each call made here, and the result or the error sent back.
+ */
+export function drive<T>(gen: Gen<T>): T {
+  // The generator and this loop are JS frames between the activations they lead to: they count as one.
+  stack.depth++;
+  try {
+    let r = gen.next(undefined as unknown as Value);
+    for (;;) {
+      if (r.done) return r.value;
+      const req = r.value;
+      let v: Value;
+      try {
+        if (req instanceof Thunk) v = req.state === ThunkState.Done ? req.value! : forceThunk(req, undefined);
+        else if (req instanceof CallRequest) v = callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : undefined);
+        else throw new Error('generator yielded something that is not a request');
+      } catch (err) {
+        r = gen.throw(toNixError(err));
+        continue;
+      }
+      r = gen.next(v);
+    }
+  } finally {
+    stack.depth--;
+  }
+}
+
+// ---- the error path of generated code
+
+/** An error leaving a generated function: the trace lines of its regions around code index `at`. */
+function fail(err: unknown, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string): unknown {
+  const e = toNixError(err);
+  if (e instanceof NixError) traceRegions(e, chunk, at, selSet, selName);
+  return e;
+}
+
+// ---- opcodes
+
+function global(name: string): Value {
+  const v = stack.session!.globals.get(name);
+  if (v === undefined) throw new NixError('undefined-variable', `undefined variable '${name}'`);
+  return v;
+}
+
+function withVar(env: Env, info: { name: string; depths: number[] }): Value {
+  return drive(withLookupGen(env, info.name, info.depths));
+}
+
+function attrsFromEnv(shape: AttrShape, env: Env): NixAttrs {
+  return new NixAttrs(shape, env.slice(1, shape.names.length + 1));
+}
+
+function recOverrides(set: NixAttrs, env: Env, names: string[]): Value {
+  return drive(recOverridesGen(set, env, names));
+}
+
+function attrName(v: Value): string {
+  return ops.attrName(v, 'while evaluating an attribute name');
+}
+
+function equal(a: Value, b: Value): boolean {
+  const quick = ops.quickEqual(a, b);
+  return quick !== undefined ? quick : drive(ops.equalGen(a, b));
+}
+
+/** Op.AddPrepare for a first operand that is coerced before the second is evaluated: the concatenation it starts. */
+function addPrepare(a: Value, layout: ConcatLayout): ops.Concatenation {
+  return drive(ops.concatPartGen(new ops.Concatenation(false, layout.positions, layout.pos), a, 0, false)) as unknown as ops.Concatenation;
+}
+
+/** `a + b` where the inline number case does not apply; `a` may be the concatenation addPrepare started. */
+function add(a: Value | ops.Concatenation, b: Value, layout: ConcatLayout): Value {
+  const r = ops.addOperands(a, b, layout);
+  return r instanceof ops.Concatenation ? drive(ops.concatPartGen(r, b, 1, true)) : r;
+}
+
+/** Part i of an interpolation, added to the concatenation of the parts before it (null for the first). */
+function concatPart(c: ops.Concatenation | null, v: Value, i: number, layout: ConcatLayout): Value | ops.Concatenation {
+  c ??= new ops.Concatenation(layout.forceString, layout.positions, layout.pos);
+  const last = i === layout.positions.length - 1;
+  if (c.tryAdd(v, i)) return last ? c.result() : c;
+  return drive(ops.concatPartGen(c, v, i, last));
+}
+
+function concatLists(a: Value, b: Value, pos: SourcePos | undefined): Value {
+  for (const l of [a, b]) {
+    if (!Array.isArray(l)) throw concatTypeError(l).addTrace('while evaluating one of the elements to concatenate', pos);
+  }
+  const la = a as Value[];
+  const lb = b as Value[];
+  return la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb);
+}
+
+function update(a: NixAttrs, b: NixAttrs): NixAttrs {
+  return ops.update(a, b);
+}
+
+/** `a - b`, `a * b`, `a / b`, `a < b` where the inline number case does not apply: the builtin. */
+function arith(builtin: string, a: Value, b: Value, pos: SourcePos | undefined): Value {
+  return callValue(global(builtin), [a, b], pos);
+}
+
+function assertEqual(a: Value, b: Value, pos: SourcePos | undefined): Value {
+  return drive(assertEqualGen(a, b, pos));
+}
+
+function assertFailed(shown: string, pos: SourcePos | undefined): NixError {
+  return new NixError('assert', `assertion '${shown}' failed`, pos);
+}
+
+/** What a generated function receives: these, by name (see codegen.ts). */
+export const helpers = {
+  Thunk, Closure, NixAttrs, TAIL_CALL,
+  forceThunk, call1, callValue, tail1, fail, posOf,
+  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
+  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, arith, bindFormals, assertEqual,
+  assertFailed, checkAttrName,
+  currentPosition,
+};
+
+export type Helpers = typeof helpers;

@@ -1,0 +1,240 @@
+// Attribute sets. A set is its shape, shared, and its values, its own:
+//
+// - AttrShape: the names, sorted by bytes (Nix's order), where they were defined, and an index
+//   for sets too large to scan. Every set a literal builds shares the literal's shape (made
+//   once, at compile time), and so does every set `a // b` makes from sets of the same shapes
+//   (the result shape and the plan of the merge are cached on the left shape), and every set
+//   one dynamic attribute extends from the same shape with the same name. Positions live in
+//   the shape, not in each set.
+// - NixAttrs: a shape and a parallel array of values.
+//
+// Lookup is a scan of the names for small sets, the index for large ones; generated code keeps
+// an inline cache of (shape, index) at each select of a constant name (src/codegen/).
+
+import type { Source } from '../syntax/source.js';
+import type { Value } from './values.js';
+import { symbolTable } from './symbols.js';
+
+/** Where the attributes of a set were defined, for traces and unsafeGetAttrPos. */
+export interface AttrPositions {
+  get(name: string): AttrPosition | undefined;
+}
+
+export interface AttrPosition {
+  source: Source;
+  offset: number;
+}
+
+/** The positions of a set literal's static attributes (shared by every set it builds). */
+export class StaticPositions implements AttrPositions {
+  constructor(readonly source: Source, readonly offsets: Map<string, number>) {}
+  get(name: string): AttrPosition | undefined {
+    const offset = this.offsets.get(name);
+    return offset === undefined ? undefined : { source: this.source, offset };
+  }
+}
+
+/** Positions of `a // b` or of a set extended by one attribute: the later one wins. */
+export class LayeredPositions implements AttrPositions {
+  constructor(readonly below: AttrPositions | undefined, readonly above: AttrPositions | undefined, readonly aboveHas: (name: string) => boolean) {}
+  get(name: string): AttrPosition | undefined {
+    return this.aboveHas(name) ? this.above?.get(name) : this.below?.get(name);
+  }
+}
+
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sets with at most this many names are scanned; larger ones get an index. */
+const SCAN_LIMIT = 8;
+/**
+ * Results of `//` and of dynamic attributes kept per shape: enough for a loop that adds one of
+ * a few dozen names at each step (`acc // { ${name} = ...; }`) to find its shapes again.
+ */
+const CACHED_RESULTS = 64;
+
+interface MergeResult {
+  right: AttrShape;
+  shape: AttrShape;
+  /** For each name of the result: its index in the left values (>= 0) or ~index in the right ones. */
+  plan: Int32Array;
+}
+
+/** The layout of a set: its names in Nix's order and where they were defined. */
+export class AttrShape {
+  private index: Map<string, number> | undefined = undefined;
+  private merges: Map<AttrShape, MergeResult> | undefined = undefined;
+  private extensions: Map<string, AttrShape> | undefined = undefined;
+  private withoutPositions: AttrShape | undefined = undefined;
+  private bySymbol: { generation: number; names: readonly string[] } | undefined = undefined;
+
+  /** `names` must be sorted by bytes, without repeats. */
+  constructor(readonly names: readonly string[], readonly positions: AttrPositions | undefined) {}
+
+  static readonly EMPTY = new AttrShape([], undefined);
+
+  /**
+   * The names in the order C++ Nix keeps them: by symbol, in the table of the evaluation that
+   * runs (see symbols.ts). Deep forcing and `==` walk a set in this order.
+   */
+  symbolOrder(): readonly string[] {
+    if (this.names.length < 2) return this.names;
+    const table = symbolTable();
+    if (this.bySymbol?.generation !== table.generation) this.bySymbol = { generation: table.generation, names: table.order(this.names) };
+    return this.bySymbol.names;
+  }
+
+  /** Where the name is in the values of a set of this shape, or -1. */
+  indexOf(name: string): number {
+    const names = this.names;
+    if (names.length <= SCAN_LIMIT) {
+      for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
+      return -1;
+    }
+    let index = this.index;
+    if (index === undefined) {
+      index = new Map();
+      for (let i = 0; i < names.length; i++) index.set(names[i], i);
+      this.index = index;
+    }
+    const i = index.get(name);
+    return i === undefined ? -1 : i;
+  }
+
+  /** The shape of `a // b` for a of this shape and b of `right`, with how to fill its values. */
+  merge(right: AttrShape): MergeResult {
+    const cached = this.merges?.get(right);
+    if (cached !== undefined) return cached;
+    const a = this.names;
+    const b = right.names;
+    const names: string[] = [];
+    const plan: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] < b[j]) { names.push(a[i]); plan.push(i++); }
+      else if (a[i] > b[j]) { names.push(b[j]); plan.push(~j++); }
+      else { names.push(b[j]); plan.push(~j++); i++; }
+    }
+    while (i < a.length) { names.push(a[i]); plan.push(i++); }
+    while (j < b.length) { names.push(b[j]); plan.push(~j++); }
+    const result = { right, shape: this.overriddenBy(right, names), plan: Int32Array.from(plan) };
+    const cache = this.merges ?? (this.merges = new Map());
+    if (cache.size >= CACHED_RESULTS) cache.clear();
+    cache.set(right, result);
+    return result;
+  }
+
+  /**
+   * The shape of this one overridden by `right`, with `names` (both's, merged). This shape
+   * itself when right adds no name and defines each of its names where this one does (a loop
+   * updating a set with sets of one literal): the set's shape then stays the same at each step.
+   */
+  private overriddenBy(right: AttrShape, names: string[]): AttrShape {
+    if (names.length === this.names.length && right.names.every((n) => sameDefinition(this.positions, right.positions, n))) return this;
+    const positions = this.positions === undefined && right.positions === undefined
+      ? undefined
+      : new LayeredPositions(this.positions, right.positions, (n) => right.indexOf(n) >= 0);
+    return new AttrShape(names, positions);
+  }
+
+  /** The same names, without positions (as builtins that make a set from another's names give). */
+  unpositioned(): AttrShape {
+    if (this.positions === undefined) return this;
+    return (this.withoutPositions ??= new AttrShape(this.names, undefined));
+  }
+
+  /** The shape with one more name (not in this one), defined at `positions`. */
+  extend(name: string, positions: AttrPositions): AttrShape {
+    const cached = this.extensions?.get(name);
+    if (cached !== undefined && cached.positions instanceof LayeredPositions && sameDefinition(cached.positions.above, positions, name)) return cached;
+    const names = this.names.slice();
+    let i = names.length;
+    while (i > 0 && names[i - 1] > name) i--;
+    names.splice(i, 0, name);
+    const shape = new AttrShape(names, new LayeredPositions(this.positions, positions, (n) => n === name));
+    const extensions = this.extensions ?? (this.extensions = new Map());
+    if (extensions.size >= CACHED_RESULTS) extensions.clear();
+    extensions.set(name, shape);
+    return shape;
+  }
+}
+
+/** Whether both define the name at the same place (or neither has a position for it). */
+function sameDefinition(a: AttrPositions | undefined, b: AttrPositions | undefined, name: string): boolean {
+  const pa = a?.get(name);
+  const pb = b?.get(name);
+  return pa === undefined ? pb === undefined : pb !== undefined && pa.source === pb.source && pa.offset === pb.offset;
+}
+
+export class NixAttrs {
+  constructor(readonly shape: AttrShape, readonly values: Value[]) {}
+
+  static readonly EMPTY = new NixAttrs(AttrShape.EMPTY, []);
+
+  /** A set of the entries of a map (in any order), with the given positions. */
+  static fromMap(map: ReadonlyMap<string, Value>, positions?: AttrPositions): NixAttrs {
+    if (map.size === 0 && positions === undefined) return NixAttrs.EMPTY;
+    const names = [...map.keys()].sort(compareBytes);
+    const values: Value[] = new Array(names.length);
+    for (let i = 0; i < names.length; i++) values[i] = map.get(names[i])!;
+    return new NixAttrs(new AttrShape(names, positions), values);
+  }
+
+  /** A set of names already sorted by bytes (without repeats) and their values. */
+  static fromSorted(names: readonly string[], values: Value[], positions?: AttrPositions): NixAttrs {
+    if (names.length === 0 && positions === undefined) return NixAttrs.EMPTY;
+    return new NixAttrs(new AttrShape(names, positions), values);
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  get positions(): AttrPositions | undefined {
+    return this.shape.positions;
+  }
+
+  get(name: string): Value | undefined {
+    const i = this.shape.indexOf(name);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(name: string): boolean {
+    return this.shape.indexOf(name) >= 0;
+  }
+
+  /** Names in Nix's order: sorted by bytes. Shared with other sets: never to be changed. */
+  keys(): readonly string[] {
+    return this.shape.names;
+  }
+
+  /** Names in C++ Nix's symbol order (see AttrShape.symbolOrder). */
+  symbolKeys(): readonly string[] {
+    return this.shape.symbolOrder();
+  }
+
+  /** The set with one more attribute (whose name it does not have yet). */
+  extend(name: string, value: Value, positions: AttrPositions): NixAttrs {
+    const shape = this.shape.extend(name, positions);
+    const values = this.values.slice();
+    values.splice(shape.indexOf(name), 0, value);
+    return new NixAttrs(shape, values);
+  }
+}
+
+/** `a // b`: b's attributes override a's. */
+export function updateAttrs(a: NixAttrs, b: NixAttrs): NixAttrs {
+  if (b.values.length === 0) return a;
+  if (a.values.length === 0) return b;
+  const { shape, plan } = a.shape.merge(b.shape);
+  const av = a.values;
+  const bv = b.values;
+  const values: Value[] = new Array(plan.length);
+  for (let k = 0; k < plan.length; k++) {
+    const p = plan[k];
+    values[k] = p >= 0 ? av[p] : bv[~p];
+  }
+  return new NixAttrs(shape, values);
+}

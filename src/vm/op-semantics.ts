@@ -1,0 +1,324 @@
+// What the opcodes do beyond moving values, shared by the two tiers (the frame-stack VM and
+// the compiled tier in src/codegen/): the errors they raise and where, binding a lambda's
+// formals, dynamic attributes, the trace lines a frame adds to an error passing through it,
+// how a builtin is called, and the small generators some opcodes run. Keeping one copy is
+// what makes both tiers give the same values, errors and traces.
+
+import type { Chunk, FormalsInfo, LambdaInfo } from '../compiler/chunk.js';
+import { bestMatches, NixError, noteJsStackOverflow, type SourcePos } from '../errors/errors.js';
+import { utf8ToBytes } from '../syntax/source.js';
+import { showIdentifier } from '../syntax/show.js';
+import { IntegerOverflow } from '../value/int.js';
+import {
+  type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, StaticPositions, Thunk,
+  ThunkState, type Value,
+} from '../value/values.js';
+import { printForError } from '../value/print.js';
+import { symbolTable } from '../value/symbols.js';
+import { contextNotAllowed } from '../value/coerce.js';
+import { callFrames, type TailCallLog } from './tail-calls.js';
+import { engineLimitError } from '../limits/limits.js';
+import { explainInequality } from './explain-equal.js';
+import * as ops from './ops.js';
+
+type Gen<T = Value> = Generator<Request, T, Value>;
+
+export const INFINITE_RECURSION = 'infinite recursion encountered';
+export const STACK_OVERFLOW = 'stack overflow; max-call-depth exceeded';
+
+/**
+ * Marks a call whose trace shows the callee's own position as the call site: a lazy
+ * application of a lambda (see applyGen).
+ */
+export const AT_CALLEE: SourcePos = { source: null as unknown as SourcePos['source'], offset: -1 };
+
+/** Where the instruction at code index `at` of a chunk comes from. */
+export function posOf(chunk: Chunk, at: number): SourcePos | undefined {
+  const off = chunk.positions[Math.max(0, at)];
+  return off === undefined || off < 0 ? undefined : { source: chunk.source, offset: off };
+}
+
+export function showSourcePos(p: SourcePos): string {
+  const lc = p.source.lineCol(p.offset);
+  return `${p.source.origin}:${lc.line}:${lc.column}`;
+}
+
+export function typeError(expected: string, v: Value, pos: SourcePos | undefined): NixError {
+  return new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`, pos);
+}
+
+export function typeErrorAt(expected: string, v: Value, chunk: Chunk, at: number): NixError {
+  return typeError(expected, v, posOf(chunk, at));
+}
+
+/**
+ * Op.CheckAttrName: an attribute name is a string that refers to no store path (C++ Nix's
+ * forceStringNoCtx), or null where that means "no attribute" (`nullable`: dynamic attributes).
+ */
+export function checkAttrName(v: Value, nullable: boolean, chunk: Chunk, at: number): void {
+  if (typeof v === 'string' || (v === null && nullable)) return;
+  if (v instanceof NixString) {
+    if (v.context.size === 0) return;
+    throw contextNotAllowed(v.s, v.context);
+  }
+  throw typeErrorAt('a string', v, chunk, at);
+}
+
+export function notAFunction(fn: Value, pos: SourcePos | undefined): NixError {
+  return new NixError('type', `attempt to call something which is not a function but ${showType(fn)}: ${printForError(fn)}`, pos);
+}
+
+export function missingAttr(name: string, set: NixAttrs): NixError {
+  // No position of its own: the select's "while evaluating the attribute" line has it (C++ Nix 2.36).
+  const e = new NixError('eval', `attribute '${showIdentifier(name)}' missing`);
+  e.suggestions = bestMatches(set.keys(), name);
+  return e;
+}
+
+/** What JS throws that is a Nix error in disguise (integer overflow, a JS stack overflow). */
+export function toNixError(err: unknown): unknown {
+  if (err instanceof NixError) return err;
+  if (err instanceof IntegerOverflow) return new NixError('eval', err.message);
+  // (No regular expression here: this may run with the JS stack all but used up.)
+  if (err instanceof RangeError && err.message.includes('call stack')) {
+    noteJsStackOverflow();
+    return new NixError('eval', STACK_OVERFLOW);
+  }
+  return engineLimitError(err) ?? err;
+}
+
+export function infiniteRecursion(t: Thunk, pos: SourcePos | undefined): NixError {
+  const e = new NixError('infinite-recursion', INFINITE_RECURSION, pos);
+  e.blackhole = t;
+  return e;
+}
+
+/**
+ * A thunk whose evaluation raised `e`: errors are memoised (as since Nix 2.34), so forcing it
+ * again rethrows a copy of this very error, with the trace lines the rest of the unwinding
+ * adds to it; a timeout (or a JS error) leaves it to be evaluated again.
+ */
+export function thunkFailed(t: Thunk, e: unknown): void {
+  if (e instanceof NixError && e.kind !== 'timeout') t.fail(e);
+  else t.state = ThunkState.Pending;
+}
+
+/** The trace lines of a frame's error regions around code index `at`, innermost first. */
+export function traceRegions(e: NixError, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string): void {
+  for (const r of chunk.regions) {
+    if (r.start > at || at >= r.end) continue;
+    if (r.select) {
+      const def = selSet?.positions?.get(selName);
+      if (def) e.addTrace(`from the definition of '${selName}'`, def);
+    }
+    e.addTrace(r.message, { source: chunk.source, offset: r.pos });
+  }
+}
+
+/** The trace lines of a lambda's call: "while calling" and "from call site", then the calls its frame replaced. */
+export function traceCall(e: NixError, lambda: LambdaInfo, callPos: SourcePos | undefined, tailCalls: TailCallLog | null): void {
+  if (!e.inFormals) {
+    e.trace.push(...callFrames(lambda, callPos));
+  } else if (callPos) {
+    // The arguments did not match: C++ Nix reports the call site whether or not it shows traces.
+    e.addTrace('from call site', callPos);
+  }
+  e.inFormals = false;
+  tailCalls?.addFramesTo(e.trace);
+}
+
+export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: LambdaInfo, chunk: Chunk, at: number): void {
+  if (!(arg instanceof NixAttrs)) throw typeErrorAt('a set', arg, chunk, at);
+  const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
+  let used = 0;
+  let missing: string[] | undefined;
+  for (const f of info.entries) {
+    const v = arg.get(f.name);
+    if (v !== undefined) {
+      env[f.slot] = v;
+      used++;
+    } else if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
+      // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
+      env[f.slot] = aliasOf(env, f.alias)!;
+    } else if (f.def) {
+      env[f.slot] = new Thunk(f.def, env);
+    } else {
+      (missing ??= []).push(f.name);
+    }
+  }
+  // C++ Nix checks formals, and then the argument's names, in symbol order (value/symbols.ts).
+  if (missing !== undefined) {
+    const name = symbolTable().first(missing)!;
+    const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+    e.inFormals = true;
+    throw e;
+  }
+  if (!info.ellipsis && used < arg.size) {
+    const name = symbolTable().first(arg.keys().filter((k) => !info.names.has(k)))!;
+    const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+    e.inFormals = true;
+    e.suggestions = bestMatches(info.names, name);
+    throw e;
+  }
+  // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
+}
+
+/** The binding a formal's default names, or undefined while its scope is being filled. */
+function aliasOf(env: Env, alias: { depth: number; slot: number }): Value | undefined {
+  let e = env;
+  for (let d = alias.depth; d > 0; d--) e = e[0] as unknown as Env;
+  return e[alias.slot];
+}
+
+/**
+ * `{ ${name} = value; }` on a set this very expression built and nobody shares yet: the set
+ * with the attribute added (a null name adds nothing).
+ */
+export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: Chunk, at: number): NixAttrs {
+  if (name === null) return set;
+  const key = ops.attrName(name, 'while evaluating the name of a dynamic attribute');
+  if (set.has(key)) {
+    const prev = set.positions?.get(key);
+    const here = posOf(chunk, at);
+    const where = prev ? showSourcePos(prev) : here ? showSourcePos(here) : utf8ToBytes('«unknown»');
+    throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, here);
+  }
+  return set.extend(key, value, new StaticPositions(chunk.source, new Map([[key, chunk.positions[at]]])));
+}
+
+/** `__curPos`: the position of the code index as a set { file, line, column }. */
+export function currentPosition(chunk: Chunk, at: number): NixAttrs {
+  const p = posOf(chunk, at)!;
+  const lc = p.source.lineCol(p.offset);
+  return NixAttrs.fromMap(new Map<string, Value>([['column', lc.column], ['file', p.source.origin], ['line', lc.line]]));
+}
+
+// ---- calling builtins
+
+export function isGenerator(r: unknown): r is Gen {
+  return typeof r === 'object' && r !== null && typeof (r as Generator).next === 'function' && typeof (r as Generator).throw === 'function';
+}
+
+/**
+ * Replaces evaluated thunks by their values (copying only when there is one). Lazy
+ * arguments stay as they are: a builtin that takes one may store it or compare it as a
+ * place (`elem`), and an evaluated thunk is not the same place as its value.
+ */
+export function unwrapDone(args: Value[], lazy: readonly number[] | undefined): Value[] {
+  let out = args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof Thunk && a.state === ThunkState.Done && !(lazy && lazy.includes(i))) {
+      if (out === args) out = args.slice();
+      out[i] = a.value!;
+    }
+  }
+  return out;
+}
+
+/** Whether some argument the builtin wants forced is still a thunk. */
+export function needsForcing(args: readonly Value[], lazy: readonly number[] | undefined): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof Thunk && a.state !== ThunkState.Done && !(lazy && lazy.includes(i))) return true;
+  }
+  return false;
+}
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
+
+function argumentContext(spec: Builtin['spec'], i: number): string {
+  return `while evaluating the ${ORDINALS[i] ?? `${i + 1}th`} argument passed to builtins.${spec.name}`;
+}
+
+/** A type error about one of the arguments gets the line saying which argument it was. */
+export function traceArgument(e: NixError, spec: Builtin['spec'], args: Value[]): void {
+  if (e.kind !== 'type' || e.value === undefined || e.trace.length > 0) return;
+  const i = args.indexOf(e.value as Value);
+  if (i >= 0) e.addTrace(argumentContext(spec, i));
+}
+
+export function* argTraced(gen: Gen, spec: Builtin['spec'], args: Value[]): Gen {
+  try {
+    return yield* gen;
+  } catch (e) {
+    if (e instanceof NixError) traceArgument(e, spec, args);
+    throw e;
+  }
+}
+
+// ---- generators some opcodes run
+
+/**
+ * A lazy application `fn args` (the elements of `map`, ...). C++ Nix takes the call site of a
+ * lazy application from the function as it is when the application is forced
+ * (Value::determinePos): an evaluated lambda stands for its own call site, a function still
+ * unevaluated (mapAttrs never forces it) gives none.
+ */
+export function* applyGen(fn: Value, args: Value[]): Gen {
+  const evaluated = !(fn instanceof Thunk) || fn.state === ThunkState.Done;
+  const f = yield* force(fn);
+  return yield new CallRequest(f, args, evaluated);
+}
+
+/** Calling a set with `__functor`: the functor with the set, then the result with the arguments. */
+export function* functorGen(set: NixAttrs, args: Value[]): Gen {
+  const functor = yield* force(set.get('__functor')!);
+  const g = yield new CallRequest(functor, [set]);
+  return yield new CallRequest(g, args);
+}
+
+export function* notGen(g: Gen<boolean>): Gen {
+  return !(yield* g);
+}
+
+/**
+ * `rec { __overrides = { a = ...; }; ... }`: the overriding values replace the attributes
+ * both in the resulting set and in the environment the other attributes see.
+ */
+export function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Gen {
+  let overrides: Value;
+  try {
+    overrides = yield* force(set.get('__overrides')!);
+    if (!(overrides instanceof NixAttrs)) {
+      throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printForError(overrides)}`);
+    }
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace('while evaluating the `__overrides` attribute');
+    throw e;
+  }
+  const keys = overrides.keys();
+  for (let j = 0; j < keys.length; j++) {
+    const i = names.indexOf(keys[j]);
+    if (i >= 0) env[i + 1] = overrides.values[j];
+  }
+  const merged = updateAttrs(set, overrides);
+  return new NixAttrs(merged.shape.unpositioned(), merged.values);
+}
+
+export function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined): Gen {
+  if (yield* ops.equalGen(a, b)) return true;
+  return yield* explainInequality(a, b, pos);
+}
+
+/** A variable found only through `with`: the innermost `with` whose set has it. */
+export function* withLookupGen(env: Env, name: string, depths: number[]): Gen {
+  for (const d of depths) {
+    let e = env;
+    for (let i = 0; i < d; i++) e = e[0] as unknown as Env;
+    const set = yield* force(e[1]);
+    // Keep the forced set so later lookups need not force it again.
+    e[1] = set;
+    if (!(set instanceof NixAttrs)) {
+      throw new NixError('type', `expected a set but found ${showType(set)}: ${printForError(set)}`);
+    }
+    const v = set.get(name);
+    if (v !== undefined) return yield* force(v);
+  }
+  throw new NixError('undefined-variable', `undefined variable '${name}'`);
+}
+
+/** `a ++ b` with an operand that is not a list (the operator's trace line comes with it). */
+export function concatTypeError(l: Value): NixError {
+  return new NixError('type', `expected a list but found ${showType(l)}: ${printForError(l)}`);
+}

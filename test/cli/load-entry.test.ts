@@ -1,0 +1,55 @@
+// The bundle of `nixeval instantiate` (scripts/bundle.ts, src/cli/load-entry.ts): used while it
+// matches the compiled files it was built from, with or without its code cache, and not
+// once one of them changed.
+
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleFiles, loadBundle } from '../../src/cli/load-entry.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('the instantiate bundle', () => {
+  let dist: string;
+  let tmp: string;
+  beforeAll(() => {
+    // A bundle made as the build makes it, of a copy of the compiled files.
+    tmp = mkdtempSync(join(tmpdir(), 'nixeval-bundle-'));
+    dist = join(tmp, 'dist');
+    cpSync(join(root, 'dist', 'src'), join(dist, 'src'), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+    execFileSync(process.execPath, [join(root, 'dist', 'scripts', 'bundle.js'), dist], { cwd: tmp, stdio: 'pipe' });
+  }, 60_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const evaluate = (entry: NonNullable<ReturnType<typeof loadBundle>>): string => {
+    let out = '';
+    const sink = { write: (c: Buffer | string) => { out += c.toString(); } };
+    entry.instantiate(['--eval', '-E', '1 + 1'], { stdout: sink, stderr: sink, readStdin: () => '', env: { NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' } });
+    return out;
+  };
+
+  test('a bundle built from the files as they are is loaded and runs', () => {
+    const entry = loadBundle(dist);
+    expect(entry).toBeDefined();
+    expect(evaluate(entry!)).toBe('2\n');
+  });
+
+  test('a code cache V8 refuses only costs the parse', () => {
+    writeFileSync(bundleFiles(dist).cache, 'not a code cache');
+    const entry = loadBundle(dist);
+    expect(entry).toBeDefined();
+    expect(evaluate(entry!)).toBe('2\n');
+  });
+
+  test('once an input changed (a rebuild), the bundle is not used', () => {
+    const input = join(dist, 'src', 'eval.js');
+    const t = statSync(input).mtime;
+    utimesSync(input, t, new Date(t.getTime() + 5000));
+    expect(loadBundle(dist)).toBeUndefined();
+    rmSync(bundleFiles(dist).inputs);
+    expect(loadBundle(dist)).toBeUndefined();
+  });
+});

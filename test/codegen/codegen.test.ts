@@ -1,0 +1,153 @@
+// The compiled tier's own guarantees: generated code carries no user text, computations that
+// cross between the tiers (past the depth budget) give the VM's values and traces, long loops
+// of tail calls stay in compiled code, and the deadline stops a runaway loop in compiled code.
+
+import { evaluate, type EvaluateOptions } from '../../src/eval.js';
+import { EvalTimeout } from '../../src/vm/vm.js';
+import { printValue } from '../../src/value/print.js';
+import { Source } from '../../src/syntax/source.js';
+import { parse } from '../../src/syntax/parser.js';
+import { compile } from '../../src/compiler/compiler.js';
+import type { Chunk } from '../../src/compiler/chunk.js';
+import { translate } from '../../src/codegen/codegen.js';
+import { stack } from '../../src/codegen/crossing.js';
+import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
+
+beforeAll(() => setHotRuns(0));
+afterAll(() => setHotRuns(defaultHotRuns()));
+
+function outcome(options: EvaluateOptions): string {
+  const r = evaluate({ strict: true, baseDir: '/base', ...options });
+  return r.ok ? `value: ${printValue(r.value, { trackRepeated: true })}` : `error: ${r.rendered}`;
+}
+
+function bothTiers(expr: string): { vm: string; compiled: string } {
+  return { vm: outcome({ expr, tier: 'vm' }), compiled: outcome({ expr, tier: 'compiled' }) };
+}
+
+function withBudget<T>(budget: number, f: () => T): T {
+  const saved = stack.budget;
+  stack.budget = budget;
+  try {
+    return f();
+  } finally {
+    stack.budget = saved;
+  }
+}
+
+/** Every chunk of a compiled program. */
+function chunksOf(root: Chunk): Chunk[] {
+  const out: Chunk[] = [];
+  const todo = [root];
+  while (todo.length > 0) {
+    const c = todo.pop()!;
+    if (out.includes(c)) continue;
+    out.push(c);
+    for (const k of c.consts) {
+      if (k === null || typeof k !== 'object') continue;
+      if ('code' in k) todo.push(k as Chunk);
+      if ('chunk' in k) todo.push((k as { chunk: Chunk }).chunk);
+      for (const e of (k as { formals?: { entries: { def: Chunk | null }[] } | null }).formals?.entries ?? []) if (e.def) todo.push(e.def);
+    }
+  }
+  return out;
+}
+
+describe('generated code carries no user text', () => {
+  // Strings and attribute names that would break out of, or change, JS source if they were
+  // pasted into it: quotes, backslashes, backticks, `${`, the end of a comment, the
+  // characters JS counts as line ends. (NUL cannot be in Nix source text: it is added to the
+  // constants after compiling.)
+  const nasty = ["'", '"', '\\', '`', '${', '*/', '\u2028', '\u2029', '\n'];
+  const nixString = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$\{/g, '\\${').replace(/\n/g, '\\n')}"`;
+  const bindings = nasty.map((s, i) => `${nixString(`k${i}${s}x`)} = ${nixString(`v${i}${s}y`)};`).join(' ');
+  const text = `let set = { ${bindings} }; f = { ${nasty.slice(0, 3).map((_, i) => `a${i} ? ${nixString(nasty[i])}`).join(', ')} }: a0 + a1 + a2;
+    in [ set (builtins.attrNames set) (f { }) set.${nixString('k4${x')} 12345 678.5 ]`;
+
+  test('constants are read from the chunk, never written into the source', () => {
+    const source = new Source('/base/nasty.nix', text, '/base');
+    const root = compile(parse(source), source, { globals: new Set(['builtins']) });
+    // Text the generated source may contain in quotes: type names of its errors, builtin names.
+    const allowed = new Set(["'use strict'", "'boolean'", "'number'", "'a Boolean'", "'a set'", "''", "'__sub'", "'__mul'", "'__lessThan'", "'__div'"]);
+    for (const chunk of chunksOf(root)) {
+      chunk.consts = chunk.consts.map((k) => (typeof k === 'string' ? `${k}\u0000` : k));
+      const js = translate(chunk);
+      expect(js).not.toContain('\u0000');
+      for (const s of nasty) {
+        if (s === "'" || s === '\n') continue;
+        expect(js).not.toContain(s);
+      }
+      for (const literal of js.match(/'[^']*'|"[^"]*"|`[^`]*`/g) ?? []) expect(allowed).toContain(literal);
+      for (const number of ['12345', '678.5']) expect(js).not.toContain(number);
+    }
+  });
+
+  test('and both tiers give the same value for it', () => {
+    const src = { origin: '/base/nasty.nix', text, baseDir: '/base' };
+    expect(outcome({ source: src, tier: 'compiled' })).toBe(outcome({ source: src, tier: 'vm' }));
+    expect(outcome({ source: src, tier: 'compiled' })).toContain('12345');
+  });
+});
+
+describe('crossing between the tiers', () => {
+  test('a recursion deeper than the budget: the same value and the same trace as the VM', () => {
+    const ok = 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 3000';
+    const fails = 'let f = x: if x == 0 then throw "bottom" else 1 + f (x - 1); in f 300';
+    for (const budget of [3, 40, 1000]) {
+      withBudget(budget, () => {
+        const a = bothTiers(ok);
+        expect(a.compiled).toBe(a.vm);
+        expect(a.vm).toBe('value: 3000');
+        const b = bothTiers(fails);
+        expect(b.compiled).toBe(b.vm);
+        expect(b.vm).toContain('error: bottom');
+      });
+    }
+  });
+
+  test('a tree recursion going past the budget and back many times, with data built on the way', () => {
+    const expr = `let t = n: if n == 0 then { leaf = 1; } else { l = t (n - 1); r = t (n - 1); s = (t (n - 1)).s or 0 + 1; };
+      size = x: if x ? leaf then 1 else size x.l + size x.r; in [ (size (t 9)) (builtins.toJSON (t 3)) ]`;
+    withBudget(5, () => {
+      const r = bothTiers(expr);
+      expect(r.compiled).toBe(r.vm);
+      expect(r.vm).toContain('512');
+    });
+  });
+
+  test('infinite recursion and memoised errors are the same in both tiers, across the budget', () => {
+    for (const expr of [
+      'let x = 1 + y; y = 2 + x; in x',
+      'let f = n: if n == 0 then g else 1 + f (n - 1); g = f 10; in g',
+      'let e = throw "once"; in [ (builtins.tryEval e) (builtins.tryEval e) e ]',
+    ]) {
+      for (const budget of [2, 1000]) {
+        withBudget(budget, () => {
+          const r = bothTiers(expr);
+          expect(r.compiled).toBe(r.vm);
+        });
+      }
+    }
+  });
+});
+
+describe('tail calls', () => {
+  test('a long loop of tail calls: its value, and the same compact trace as in the VM', () => {
+    withBudget(50, () => {
+      expect(outcome({ expr: 'let f = n: if n == 0 then "done" else f (n - 1); in f 200000', tier: 'compiled' })).toBe('value: "done"');
+      const r = bothTiers('let f = n: if n == 0 then throw "x" else g (n - 1); g = n: f n; in f 100000');
+      expect(r.compiled).toBe(r.vm);
+      expect(r.vm).toContain('duplicate frames omitted');
+    });
+  });
+});
+
+describe('limits', () => {
+  test('the deadline stops a runaway loop in compiled code', () => {
+    for (const expr of ['let f = x: f (x + 1); in f 0', 'let f = x: builtins.seq (f (x + 1)) 1; in f 0']) {
+      const t0 = Date.now();
+      expect(() => evaluate({ expr, tier: 'compiled', deadline: Date.now() + 300 })).toThrow(EvalTimeout);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    }
+  });
+});

@@ -1,0 +1,49 @@
+// The compiled tier against the frame-stack VM: random programs (programs.ts) must give the
+// same value, or the same rendered error with its trace, and the same messages, in both. The
+// compiled tier runs with every chunk translated at its first run, and once more with a tiny
+// depth budget, so that computations cross between the tiers every few calls.
+
+import fc from 'fast-check';
+import { evaluate, type EvaluateOptions } from '../../src/eval.js';
+import { printValue } from '../../src/value/print.js';
+import { stack } from '../../src/codegen/crossing.js';
+import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
+import { program } from './programs.js';
+
+/** What a user sees of an evaluation: the value printed, or the error rendered, and the messages. */
+function outcome(expr: string, options: Partial<EvaluateOptions>): string {
+  const r = evaluate({ expr, strict: true, baseDir: '/base', ...options });
+  const shown = r.ok ? `value: ${printValue(r.value, { trackRepeated: true })}` : `error: ${r.rendered}`;
+  return `${shown}\nmessages: ${r.messages.join('\n')}`;
+}
+
+function withBudget<T>(budget: number, f: () => T): T {
+  const saved = stack.budget;
+  stack.budget = budget;
+  try {
+    return f();
+  } finally {
+    stack.budget = saved;
+  }
+}
+
+afterAll(() => setHotRuns(defaultHotRuns()));
+
+const RUNS = Number(process.env.NIXEVAL_FUZZ_RUNS ?? 400);
+
+/** Every other chunk translated, the others left to the VM, so calls cross between tiers everywhere. */
+function everyOther(): (chunk: unknown) => boolean {
+  let n = 0;
+  return () => n++ % 2 === 0;
+}
+
+test('random programs: the compiled tier gives what the VM gives', () => {
+  fc.assert(fc.property(program(), (expr) => {
+    const vm = outcome(expr, { tier: 'vm' });
+    setHotRuns(0);
+    expect(outcome(expr, { tier: 'compiled' })).toBe(vm);
+    expect(withBudget(3, () => outcome(expr, { tier: 'compiled' }))).toBe(vm);
+    setHotRuns(0, everyOther());
+    expect(outcome(expr, { tier: 'compiled' })).toBe(vm);
+  }), { numRuns: RUNS });
+});

@@ -1,0 +1,70 @@
+// C++ Nix keeps sets and formals in symbol order: the order in which its symbol table first
+// met each name (src/value/symbols.ts). Which of two failing attributes reports its error
+// follows that order in deep forcing, `==` and argument checks. The expectations follow
+// C++ Nix's sources (eval.cc: callFunction, forceValueDeep, eqValues; primops.cc:
+// listToAttrs); C++ Nix 2.8 gives the same for those that do not involve derivation.nix.
+
+import { evaluate } from '../../src/eval.js';
+import { MemoryIO } from '../../src/io/memory-io.js';
+import { failure, run } from '../builtins/helpers.js';
+
+describe('the first error of two goes by where the names were first written', () => {
+  test.each([
+    // formals: the first missing argument, then the first unexpected one
+    ['({ b, a }: 1) { }', "function 'anonymous lambda' called without required argument 'b'"],
+    ['({ zz, yy }: 1) { ww = 1; vv = 2; }', "function 'anonymous lambda' called without required argument 'zz'"],
+    ['({ a }: 1) { c = 1; b = 2; a = 1; }', "function 'anonymous lambda' called with unexpected argument 'c'"],
+    ['let b = 1; in ({ a }: 1) { c = 1; b = 2; a = 1; }', "function 'anonymous lambda' called with unexpected argument 'b'"],
+    // deep forcing (deepSeq, --strict): sets, rec sets, a lambda's whole argument
+    ['builtins.deepSeq { b = throw "b"; a = throw "a"; } 1', 'b'],
+    ['{ b = throw "b"; a = throw "a"; }', 'b'],
+    ['rec { b = throw "b"; a = throw "a"; }', 'b'],
+    ['({ x ? 1, ... }@args: args) { b = throw "b"; a = throw "a"; }', 'b'],
+    ['let a = 1; in { b = throw "b"; a = throw "a"; }', 'a'],
+    // ==
+    ['{ b = throw "b"; a = throw "a"; } == { b = 1; a = 1; }', 'b'],
+    ['let a = 1; in { b = throw "b"; a = throw "a"; } == { b = 1; a = 1; }', 'a'],
+  ])('%s', (expr, message) => {
+    expect(failure(expr).message).toBe(message);
+  });
+
+  test('the evaluator\'s own names come first: outPath, drvPath, type, ..., then the builtins\', then derivation.nix\'s', () => {
+    expect(failure('{ zzz = throw "zzz"; type = throw "type"; outPath = throw "outPath"; }').message).toBe('outPath');
+    expect(failure('{ b = throw "b"; toString = throw "t"; }').message).toBe('t');
+    expect(failure('{ abc = throw "abc"; map = throw "map"; }').message).toBe('map');
+    // typeOf (as __typeOf) registers before map; fetchGit before fromTOML.
+    expect(failure('{ map = throw "map"; typeOf = throw "typeOf"; }').message).toBe('typeOf');
+    expect(failure('{ fromTOML = throw "f"; fetchGit = throw "g"; }').message).toBe('g');
+    expect(failure('{ x = throw "x"; all = throw "all"; }').message).toBe('all');
+  });
+
+  test('a name made at run time is interned when it is made', () => {
+    // listToAttrs interns in list order, then takes each name's value in that order.
+    expect(failure('builtins.listToAttrs [ { name = "b"; value = throw "b"; } { name = "a"; value = throw "a"; } ]').message).toBe('b');
+    expect(failure('builtins.listToAttrs [ { name = "b"; } { name = "a"; } ]').message).toBe("attribute 'value' missing");
+    // fromJSON interns a name as its value is read.
+    expect(failure('builtins.fromJSON "{\\"b\\": 1, \\"a\\": 2}" // { a = throw "a"; b = throw "b"; }').message).toBe('a');
+    expect(failure('builtins.mapAttrs (n: v: throw n) (builtins.fromJSON "{\\"d\\": 1, \\"c\\": 2}")').message).toBe('d');
+    expect(failure('builtins.mapAttrs (n: v: throw n) (builtins.listToAttrs [ { name = "d"; value = 1; } { name = "c"; value = 1; } ])').message).toBe('d');
+  });
+
+  test('an imported file interns its names when it is imported, also when its compiled code is cached', () => {
+    const io = new MemoryIO({ '/p/f.nix': '{ q = throw "q"; p = throw "p"; }', '/p/g.nix': '{ p = 1; q = 1; }' });
+    // g is imported (and its names interned) first: p before q.
+    const expr = 'let g = import /p/g.nix; f = import /p/f.nix; in builtins.seq g f';
+    for (let i = 0; i < 2; i++) {
+      const r = evaluate({ expr, strict: true, io });
+      expect(r.ok ? 'ok' : r.error.message).toBe('p');
+    }
+    const r = evaluate({ expr: 'import /p/f.nix', strict: true, io });
+    expect(r.ok ? 'ok' : r.error.message).toBe('q');
+  });
+
+  test('printing, attrNames, attrValues and toJSON still go by name', () => {
+    expect(run('{ b = 1; a = 2; }')).toBe('{ a = 2; b = 1; }');
+    expect(run('builtins.attrNames { b = 1; a = 2; }')).toBe('[ "a" "b" ]');
+    expect(run('builtins.attrValues { b = 1; a = 2; }')).toBe('[ 2 1 ]');
+    expect(failure('builtins.toJSON { b = throw "b"; a = throw "a"; }').message).toBe('a');
+    expect(failure('builtins.attrValues { b = throw "b"; a = throw "a"; }').message).toBe('a');
+  });
+});
