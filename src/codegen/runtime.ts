@@ -15,7 +15,7 @@ import {
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
 import {
-  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatTypeError, currentPosition, functorGen, infiniteRecursion,
+  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorGen, infiniteRecursion,
   isGenerator, missingAttr, notAFunction, needsForcing, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
   traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from '../vm/op-semantics.js';
@@ -350,15 +350,6 @@ function concatPart(c: ops.Concatenation | null, v: Value, i: number, layout: Co
   const last = i === layout.positions.length - 1;
   if (c.tryAdd(v, i)) return last ? c.result() : c;
   return drive(ops.concatPartGen(c, v, i, last));
-}
-
-function concatLists(a: Value, b: Value, pos: SourcePos | undefined): Value {
-  for (const l of [a, b]) {
-    if (!Array.isArray(l)) throw concatTypeError(l).addTrace('while evaluating one of the elements to concatenate', pos);
-  }
-  const la = a as Value[];
-  const lb = b as Value[];
-  return la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb);
 }
 
 function update(a: NixAttrs, b: NixAttrs): NixAttrs {

@@ -17,7 +17,7 @@ import { printForError } from '../value/print.js';
 import { symbolTable } from '../value/symbols.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import { callFrames, type TailCallLog } from './tail-calls.js';
-import { engineLimitError } from '../limits/limits.js';
+import { engineLimitError, reserveList } from '../limits/limits.js';
 import { explainInequality } from './explain-equal.js';
 import * as ops from './ops.js';
 
@@ -321,4 +321,20 @@ export function* withLookupGen(env: Env, name: string, depths: number[]): Gen {
 /** `a ++ b` with an operand that is not a list (the operator's trace line comes with it). */
 export function concatTypeError(l: Value): NixError {
   return new NixError('type', `expected a list but found ${showType(l)}: ${printForError(l)}`);
+}
+
+/**
+ * `a ++ b` for both tiers: a list of both lists' elements, charged to the memory budget before
+ * it is made (a chain of `++` doubles its size at each step).
+ */
+export function concatLists(a: Value, b: Value, pos: SourcePos | undefined): Value {
+  for (const l of [a, b]) {
+    if (!Array.isArray(l)) throw concatTypeError(l).addTrace('while evaluating one of the elements to concatenate', pos);
+  }
+  const la = a as Value[];
+  const lb = b as Value[];
+  if (la.length === 0) return lb;
+  if (lb.length === 0) return la;
+  reserveList(la.length + lb.length);
+  return la.concat(lb);
 }

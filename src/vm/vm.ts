@@ -20,11 +20,11 @@ import { TailCallLog } from './tail-calls.js';
 import { enterSession, hasRoom, type Interpreter, leaveSession } from '../codegen/crossing.js';
 import { callLambda, compiledCode, forceThunk } from '../codegen/runtime.js';
 import {
-  addDynamicAttr, applyGen, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, concatTypeError, currentPosition, functorGen,
+  addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
   traceArgument, traceCall, traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from './op-semantics.js';
-import { activate, EvalLimits, reserveList } from '../limits/limits.js';
+import { activate, EvalLimits } from '../limits/limits.js';
 
 export { EvalTimeout } from '../limits/limits.js';
 
@@ -766,14 +766,7 @@ export class VM implements Interpreter {
           }
           case Op.Concat: {
             const b = stack.pop()!;
-            const a = stack.pop()!;
-            for (const l of [a, b]) {
-              if (!Array.isArray(l)) throw concatTypeError(l).addTrace('while evaluating one of the elements to concatenate', posOf(chunk, ip - 1));
-            }
-            const la = a as Value[];
-            const lb = b as Value[];
-            if (la.length !== 0 && lb.length !== 0) reserveList(la.length + lb.length);
-            stack.push(la.length === 0 ? lb : lb.length === 0 ? la : la.concat(lb));
+            stack.push(concatLists(stack.pop()!, b, posOf(chunk, ip - 1)));
             break;
           }
           case Op.AssertAttrs: {
