@@ -34,8 +34,13 @@ export function isHashAlgo(s: string): s is HashAlgo {
 
 /** The hash of a byte string. */
 export function hashBytes(algo: HashAlgo, s: string | Uint8Array): Hash {
-  const h = createHash(algo);
-  h.update(typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
+  crypto ??= process.getBuiltinModule('node:crypto');
+  const data = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
+  // The one-shot crypto.hash (Node 20.12) skips the Hash object that createHash makes; every
+  // derivation hashes its ATerm three times and its store path strings twice.
+  if (typeof crypto.hash === 'function') return { algo, bytes: new Uint8Array(crypto.hash(algo, data, 'buffer')) };
+  const h = crypto.createHash(algo);
+  h.update(data);
   return { algo, bytes: new Uint8Array(h.digest()) };
 }
 
