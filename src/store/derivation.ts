@@ -64,8 +64,15 @@ function quote(s: string): string {
   return out + s.slice(start) + '"';
 }
 
-function list(items: string[]): string {
-  return '[' + items.join(',') + ']';
+/** An ATerm list of quoted strings. */
+function quotedList(items: Iterable<string>): string {
+  let s = '[';
+  let first = true;
+  for (const item of items) {
+    s += first ? quote(item) : ',' + quote(item);
+    first = false;
+  }
+  return s + ']';
 }
 
 /** `hashAlgo` field of a fixed output: `r:sha256` (recursive) or `sha256` (flat). */
@@ -79,39 +86,43 @@ export function outputHashAlgoField(method: FileIngestionMethod, algo: string): 
  * the hex hashes of the inputs modulo).
  */
 export function unparseDerivation(drv: Derivation, maskOutputs: boolean, inputsModulo?: Map<string, Set<string>>): string {
-  let s = 'Derive(';
-  const outs: string[] = [];
+  // Built by concatenation, without intermediate arrays: every derivation is unparsed three
+  // times (masked and unmasked hash modulo, the .drv path).
+  let s = 'Derive([';
+  let first = true;
   for (const name of [...drv.outputs.keys()].sort(byKey)) {
     const o = drv.outputs.get(name)!;
+    s += (first ? '(' : ',(') + quote(name);
+    first = false;
     switch (o.kind) {
       case 'inputAddressed':
-        outs.push(`(${quote(name)},${quote(maskOutputs ? '' : o.path)},"","")`);
+        s += ',' + quote(maskOutputs ? '' : o.path) + ',"","")';
         break;
       case 'fixed':
-        outs.push(`(${quote(name)},${quote(maskOutputs ? '' : o.path)},${quote(outputHashAlgoField(o.method, o.hash.algo))},${quote(base16Encode(o.hash.bytes))})`);
+        s += ',' + quote(maskOutputs ? '' : o.path) + ',' + quote(outputHashAlgoField(o.method, o.hash.algo)) + ',' + quote(base16Encode(o.hash.bytes)) + ')';
         break;
       case 'deferred':
-        outs.push(`(${quote(name)},"","","")`);
+        s += ',"","","")';
         break;
     }
   }
-  s += list(outs) + ',';
+  s += '],[';
   const inputs = inputsModulo ?? drv.inputDrvs;
-  const ins: string[] = [];
+  first = true;
   for (const key of [...inputs.keys()].sort(byKey)) {
-    ins.push(`(${quote(key)},${list([...inputs.get(key)!].sort(byKey).map(quote))})`);
+    s += (first ? '(' : ',(') + quote(key) + ',' + quotedList([...inputs.get(key)!].sort(byKey)) + ')';
+    first = false;
   }
-  s += list(ins) + ',';
-  s += list([...drv.inputSrcs].sort(byKey).map(quote)) + ',';
+  s += '],' + quotedList([...drv.inputSrcs].sort(byKey)) + ',';
   s += quote(drv.platform) + ',' + quote(drv.builder) + ',';
-  s += list(drv.args.map(quote)) + ',';
-  const env: string[] = [];
+  s += quotedList(drv.args) + ',[';
+  first = true;
   for (const key of [...drv.env.keys()].sort(byKey)) {
     const value = maskOutputs && drv.outputs.has(key) ? '' : drv.env.get(key)!;
-    env.push(`(${quote(key)},${quote(value)})`);
+    s += (first ? '(' : ',(') + quote(key) + ',' + quote(value) + ')';
+    first = false;
   }
-  s += list(env) + ')';
-  return s;
+  return s + '])';
 }
 
 /** What hashDerivationModulo gives for each output of a derivation. */

@@ -32,10 +32,22 @@ export function isHashAlgo(s: string): s is HashAlgo {
   return s === 'md5' || s === 'sha1' || s === 'sha256' || s === 'sha512';
 }
 
+const NOT_ASCII = /[^\x00-\x7f]/;
+
 /** The hash of a byte string. */
 export function hashBytes(algo: HashAlgo, s: string | Uint8Array): Hash {
-  const h = createHash(algo);
-  h.update(typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
+  crypto ??= process.getBuiltinModule('node:crypto');
+  // The one-shot crypto.hash (Node 20.12) skips the Hash object that createHash makes; every
+  // derivation hashes its ATerm three times and its store path strings twice. It encodes a
+  // string as UTF-8, which is its bytes when it is ASCII (as ATerms and store paths mostly
+  // are): then no Buffer is made here.
+  if (typeof crypto.hash === 'function') {
+    const data = typeof s !== 'string' ? s : NOT_ASCII.test(s) ? Buffer.from(s, 'latin1') : s;
+    return { algo, bytes: new Uint8Array(crypto.hash(algo, data, 'buffer')) };
+  }
+  const data = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
+  const h = crypto.createHash(algo);
+  h.update(data);
   return { algo, bytes: new Uint8Array(h.digest()) };
 }
 
