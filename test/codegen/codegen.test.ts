@@ -10,7 +10,7 @@ import { parse } from '../../src/syntax/parser.js';
 import { compile } from '../../src/compiler/compiler.js';
 import type { Chunk } from '../../src/compiler/chunk.js';
 import { translate } from '../../src/codegen/codegen.js';
-import { stack } from '../../src/codegen/crossing.js';
+import { withBudget } from './budget.js';
 import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
 
 beforeAll(() => setHotRuns(0));
@@ -23,16 +23,6 @@ function outcome(options: EvaluateOptions): string {
 
 function bothTiers(expr: string): { vm: string; compiled: string } {
   return { vm: outcome({ expr, tier: 'vm' }), compiled: outcome({ expr, tier: 'compiled' }) };
-}
-
-function withBudget<T>(budget: number, f: () => T): T {
-  const saved = stack.budget;
-  stack.budget = budget;
-  try {
-    return f();
-  } finally {
-    stack.budget = saved;
-  }
 }
 
 /** Every chunk of a compiled program. */

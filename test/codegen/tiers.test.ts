@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
-import { stack } from '../../src/codegen/crossing.js';
+import { withBudget } from './budget.js';
 import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
 import { program } from './programs.js';
 
@@ -15,16 +15,6 @@ function outcome(expr: string, options: Partial<EvaluateOptions>): string {
   const r = evaluate({ expr, strict: true, baseDir: '/base', ...options });
   const shown = r.ok ? `value: ${printValue(r.value, { trackRepeated: true })}` : `error: ${r.rendered}`;
   return `${shown}\nmessages: ${r.messages.join('\n')}`;
-}
-
-function withBudget<T>(budget: number, f: () => T): T {
-  const saved = stack.budget;
-  stack.budget = budget;
-  try {
-    return f();
-  } finally {
-    stack.budget = saved;
-  }
 }
 
 afterAll(() => setHotRuns(defaultHotRuns()));
