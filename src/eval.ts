@@ -216,24 +216,32 @@ export class Evaluation implements EvalState, IOEvalState {
 
   /**
    * The AST of a source, with this evaluation's home directory, warnings and lints. Its names
-   * go to `names` if given, in the order they are written.
+   * go to `names` if given, in the order C++ Nix's parser interns them.
    */
   parseSource(source: Source, names?: string[]): Expr {
     countParse();
-    return parse(source, { home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints, names });
+    const symbols = this.vm.symbols;
+    return parse(source, {
+      home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints, names, symbolId: (n) => symbols.known(n),
+    });
   }
 
-  /** Compiles an AST with this evaluation's global names (undefined variables are errors). */
+  /**
+   * Compiles an AST with this evaluation's global names (undefined variables are errors) and
+   * symbol order (its names must be interned already).
+   */
   compileAst(ast: Expr, source: Source): Chunk {
-    return compile(ast, source, { globals: this.globalNames });
+    const symbols = this.vm.symbols;
+    return compile(ast, source, { globals: this.globalNames, symbolId: (n) => symbols.id(n) });
   }
 
   /** Compiles a source, interning its names as C++ Nix's parser does (value/symbols.ts). */
   compileSource(source: Source): Chunk {
     const names: string[] = [];
-    const chunk = this.compileAst(this.parseSource(source, names), source);
-    chunk.names = names;
+    const ast = this.parseSource(source, names);
     this.vm.symbols.internAll(names);
+    const chunk = this.compileAst(ast, source);
+    chunk.names = names;
     return chunk;
   }
 
@@ -252,15 +260,16 @@ export class Evaluation implements EvalState, IOEvalState {
     const cached = getCompiled(key);
     if (cached) {
       this.vm.symbols.internAll(cached.names ?? []);
-      return cached;
+      // Code compiled under another symbol order may fill its bindings in another order.
+      if (this.vm.symbols.holds(cached.symbolOrderFacts ?? [])) return cached;
     }
     const source = new Source(file, text, dirname(file));
     const names: string[] = [];
     let ast = this.parseSource(source, names);
     if (scope) ast = wrapInScope(ast, scope);
+    this.vm.symbols.internAll(names);
     const chunk = this.compileAst(ast, source);
     chunk.names = names;
-    this.vm.symbols.internAll(names);
     putCompiled(key, chunk);
     return chunk;
   }

@@ -364,7 +364,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
 // (src/libexpr/primops/derivation.nix, served as «nix-internal»/derivation-internal.nix; the
 // line numbers matter, they show in traces).
 
-const DERIVATION_NIX = `# This is the implementation of the ‘derivation’ builtin function.
+export const DERIVATION_NIX = `# This is the implementation of the ‘derivation’ builtin function.
 # It's actually a wrapper around the ‘derivationStrict’ primop.
 # Note that the following comment will be shown in :doc in the repl, but not in the manual.
 

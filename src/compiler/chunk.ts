@@ -136,11 +136,18 @@ export interface Chunk {
   /** How many times the chunk started running before it was translated. */
   runs: number;
   /**
-   * On the chunk of a whole source: the names it holds, in the order written, which
-   * evaluating it interns (see value/symbols.ts). Kept with the compiled code, since a cached
-   * file is not parsed again.
+   * On the chunk of a whole source: the names it holds, in the order C++ Nix's parser interns
+   * them, which evaluating it interns (see value/symbols.ts). Kept with the compiled code,
+   * since a cached file is not parsed again.
    */
   names?: readonly string[];
+  /**
+   * On the chunk of a whole source: pairs of names (flattened: a0, b0, a1, b1, ...) whose
+   * symbol order the code relies on, each `a` before its `b`. A `let`, `rec` or formals fill
+   * their bindings in symbol order, and a binding that names another is that very value only
+   * if the other is filled first. Cached code is reused only where these still hold.
+   */
+  symbolOrderFacts?: readonly string[];
 }
 
 /**

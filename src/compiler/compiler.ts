@@ -20,6 +20,8 @@ interface Scope {
   initializing: boolean;
   /** While initializing: the slots already filled, which a variable may read directly. */
   filled: Set<number>;
+  /** While initializing: the name of the binding being filled. */
+  filling?: string;
   parent: Scope | null;
 }
 
@@ -89,12 +91,20 @@ class ChunkBuilder {
 export interface CompileOptions {
   /** Names bound in the global environment (builtins and constants). */
   globals: ReadonlySet<string>;
+  /**
+   * A name's place in C++ Nix's symbol order (value/symbols.ts), the order in which a `let`,
+   * a `rec` set and formals fill their bindings. Without it, the order of the names.
+   */
+  symbolId?: (name: string) => number;
 }
 
 /** Compiles a whole file or expression into a chunk that evaluates it (to WHNF). */
 export function compile(ast: Expr, source: Source, options: CompileOptions): Chunk {
   try {
-    return new Compiler(source, options).compileTop(ast);
+    const compiler = new Compiler(source, options);
+    const chunk = compiler.compileTop(ast);
+    if (compiler.orderFacts.length > 0) chunk.symbolOrderFacts = compiler.orderFacts;
+    return chunk;
   } catch (e) {
     if (e instanceof RangeError) {
       noteJsStackOverflow();
@@ -109,6 +119,8 @@ class Compiler {
   private scope: Scope | null = null;
   /** How many variables were compiled as thunks because their binding was not filled yet. */
   private unfilledReads = 0;
+  /** Pairs of names whose symbol order the code relies on (Chunk.symbolOrderFacts). */
+  readonly orderFacts: string[] = [];
 
   constructor(private readonly source: Source, private readonly options: CompileOptions) {
     this.b = new ChunkBuilder(source, '«top»');
@@ -247,6 +259,11 @@ class Compiler {
    * filled may not have its value yet, and a `with` lookup evaluates: both become a thunk.
    */
   private compileVarLazy(r: Resolution, v: ExprVar, name: string): void {
+    if (r.kind === 'local' && r.scope.initializing && r.scope.filling !== undefined && r.scope.filling !== v.name) {
+      // Whether the binding named is filled already depends on the symbol order of the two.
+      if (r.scope.filled.has(r.slot)) this.orderFacts.push(v.name, r.scope.filling);
+      else this.orderFacts.push(r.scope.filling, v.name);
+    }
     if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled.has(r.slot)))) {
       this.emitVar(r, v);
       return;
@@ -539,6 +556,15 @@ class Compiler {
     }
   }
 
+  /** The indexes of `names` in C++ Nix's symbol order. */
+  private symbolOrder(names: readonly string[]): number[] {
+    const order = names.map((_, i) => i);
+    const id = this.options.symbolId;
+    if (id === undefined) return order;
+    const ids = names.map(id);
+    return order.sort((a, b) => ids[a] - ids[b]);
+  }
+
   /** Static names in order, then the slots of `inherit (e)` sources. */
   private bindingLayout(attrs: ExprAttrs): { names: string[]; sourceSlot: (i: number) => number } {
     const names = [...attrs.attrs.keys()].sort();
@@ -557,12 +583,14 @@ class Compiler {
       this.compileLazy(src);
       b.emit(Op.SetLocal, pos, sourceSlot(i));
     });
-    // Filled in order of names (C++ Nix goes by the order its symbols were created). A
-    // variable naming a binding filled already is that binding's very value (`x = y` makes
-    // x the same place as y); one not filled yet is a thunk reading it later.
+    // Filled in symbol order, as C++ Nix does. A variable naming a binding filled already is
+    // that binding's very value (`x = y` makes x the same place as y); one not filled yet is
+    // a thunk reading it later.
     const ownThunks = attrs.attrs.has('__overrides');
-    names.forEach((name, i) => {
+    for (const i of this.symbolOrder(names)) {
+      const name = names[i];
       const def = attrs.attrs.get(name)!;
+      scope.filling = name;
       if (ownThunks && def.kind === 'plain' && def.e.kind === 'Var') {
         // With `__overrides` every attribute not inherited is a thunk of its own, as in C++ Nix.
         this.emitVarThunk(this.resolveVar(def.e), def.e, name);
@@ -572,8 +600,9 @@ class Compiler {
       b.emit(Op.SetLocal, def.pos, i + 1);
       // `__overrides` may replace a binding once all are filled: nothing reads one before.
       if (!ownThunks) scope.filled.add(i + 1);
-    });
+    }
     scope.initializing = false;
+    scope.filling = undefined;
     scope.filled.clear();
     return { names };
   }
@@ -680,9 +709,14 @@ class Compiler {
    * or a binding of an enclosing scope) is that binding itself, not a thunk reading it, as
    * C++ Nix binds it (`{ x ? f }: elem x [ f ]` is true).
    */
-  private formalAlias(v: ExprVar, scope: Scope, bound: Set<number>, slot: number): { depth: number; slot: number } | undefined {
+  private formalAlias(v: ExprVar, scope: Scope, bound: Set<number>, slot: number, name: string): { depth: number; slot: number } | undefined {
     const r = this.resolve(v.name, v.pos, scope);
     if (r.kind !== 'local') return undefined;
+    if (r.depth === 0 && r.slot !== 1 && r.slot !== slot) {
+      // Another formal: bound first or not, by the symbol order of the two.
+      if (bound.has(r.slot)) this.orderFacts.push(v.name, name);
+      else this.orderFacts.push(name, v.name);
+    }
     if (r.depth === 0 && (!bound.has(r.slot) || r.slot === slot)) return undefined;
     return { depth: r.depth, slot: r.slot };
   }
@@ -690,7 +724,9 @@ class Compiler {
   private compileLambdaBody(e: ExprLambda, scope: Scope): FormalsInfo | null {
     let formals: FormalsInfo | null = null;
     if (e.formals) {
-      const sorted = e.formals.entries.map((f, i) => ({ f, slot: i + 2 })).sort((a, b) => (a.f.name < b.f.name ? -1 : a.f.name > b.f.name ? 1 : 0));
+      // Bound in symbol order, as C++ Nix keeps formals.
+      const entries = e.formals.entries;
+      const sorted = this.symbolOrder(entries.map((f) => f.name)).map((i) => ({ f: entries[i], slot: i + 2 }));
       const bound = new Set<number>([1]);
       formals = {
         ellipsis: e.formals.ellipsis,
@@ -702,7 +738,7 @@ class Compiler {
             name: f.name,
             slot,
             def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
-            alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot) : undefined,
+            alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot, f.name) : undefined,
           };
         }),
       };

@@ -26,12 +26,24 @@ export interface ParseOptions {
   lints?: Partial<Record<LintName, 'warn' | 'fatal'>>;
   /**
    * Receives the names the source holds (identifiers, and strings used as attribute names),
-   * each once, in the order they are written: the order C++ Nix's parser interns them.
+   * each once, in the order C++ Nix's parser interns them: as its grammar reduces, so a
+   * lambda's argument (`x: body`, `x@{ ... }: body`) comes after the names of its body and a
+   * formal with a default (`{ x ? e }`) after the names of `e`.
    */
   names?: string[];
+  /**
+   * The number C++ Nix's symbol table gave a name interned before this source (undefined
+   * for a name it has not met). The parser orders by it where C++ Nix's parser does: which
+   * duplicate formal it reports, and in which order the sets of `a.b = ...; a = { ... };`
+   * are merged. Names first met in this source come after all of those, as they are reduced.
+   */
+  symbolId?: (name: string) => number | undefined;
 }
 
 export type LintName = 'url-literals' | 'short-path-literals' | 'absolute-path-literals';
+
+/** Ranks names first met in the source being parsed after every name met before it. */
+const FIRST_NEW_SYMBOL = 2 ** 40;
 
 /** Maximum syntactic nesting; deeper input gets a clear error instead of a stack overflow. */
 export const MAX_NESTING = 20000;
@@ -94,8 +106,8 @@ class Parser {
   private depth = 0;
   /** `f or` calls (the deprecated use of `or` as a variable), with the source they span. */
   private readonly cursedOr = new Map<Expr, number>();
-  /** Strings used as attribute names (identifiers are in the tokens), where they are written. */
-  private readonly stringNames: { pos: number; name: string }[] = [];
+  /** The names of the source, each once, in the order C++ Nix's parser interns them. */
+  private readonly interned = new Map<string, number>();
 
   constructor(private readonly source: Source, private readonly options: ParseOptions) {
     this.toks = tokenize(source.text);
@@ -112,19 +124,20 @@ class Parser {
     return e;
   }
 
-  /** Appends the names of the source not yet in `out`, in the order they are written. */
+  /** Appends the names of the source not yet in `out`, in the order C++ Nix interns them. */
   collectNames(out: string[]): void {
     const seen = new Set(out);
-    const add = (n: string): void => { if (!seen.has(n)) { seen.add(n); out.push(n); } };
-    // A name inside `${ }` is pushed before the one the `${ }` makes.
-    this.stringNames.sort((a, b) => a.pos - b.pos);
-    let k = 0;
-    for (const t of this.toks) {
-      if (t.type !== 'id') continue;
-      while (k < this.stringNames.length && this.stringNames[k].pos < t.start) add(this.stringNames[k++].name);
-      add(t.value as string);
-    }
-    while (k < this.stringNames.length) add(this.stringNames[k++].name);
+    for (const n of this.interned.keys()) if (!seen.has(n)) { seen.add(n); out.push(n); }
+  }
+
+  /** A name C++ Nix's parser interns at this point of its reductions. */
+  private intern(name: string): void {
+    if (!this.interned.has(name)) this.interned.set(name, this.interned.size);
+  }
+
+  /** Where a name interned already stands in C++ Nix's symbol order. */
+  private symbolRank(name: string): number {
+    return this.options.symbolId?.(name) ?? FIRST_NEW_SYMBOL + this.interned.get(name)!;
   }
 
   // ---- token helpers
@@ -185,10 +198,12 @@ class Parser {
     for (;;) {
       const t = this.peek();
       const t1 = this.peekType(1);
+      // Each head is finished once its body is parsed, as bison reduces it: the argument's
+      // name is interned then, and the formals checked (so an error in the body comes first).
       if (t.type === 'id' && t1 === ':') {
         this.next(); this.next();
         const name = t.value as string;
-        wrappers.push((b) => ({ kind: 'Lambda', pos: t.start, arg: name, body: b }));
+        wrappers.push((b) => { this.intern(name); return { kind: 'Lambda', pos: t.start, arg: name, body: b }; });
         continue;
       }
       if (t.type === 'id' && t1 === '@') {
@@ -197,8 +212,11 @@ class Parser {
         const formals = this.parseFormals();
         this.expect(':', ["':'"]);
         const arg = t.value as string;
-        this.checkFormals(formals, arg, t.start);
-        wrappers.push((b) => ({ kind: 'Lambda', pos: t.start, arg, formals, body: b }));
+        wrappers.push((b) => {
+          this.intern(arg);
+          this.checkFormals(formals, arg, t.start);
+          return { kind: 'Lambda', pos: t.start, arg, formals, body: b };
+        });
         continue;
       }
       if (t.type === '{' && this.isFormalsAhead()) {
@@ -213,9 +231,12 @@ class Parser {
         } else {
           this.expect(':', ["':'", "'@'"]);
         }
-        // Reported at the lambda, as C++ Nix's validateFormals(CUR_POS) does.
-        this.checkFormals(formals, arg, t.start);
-        wrappers.push((b) => ({ kind: 'Lambda', pos: t.start, arg, formals, body: b }));
+        wrappers.push((b) => {
+          if (arg !== undefined) this.intern(arg);
+          // Reported at the lambda, as C++ Nix's validateFormals(CUR_POS) does.
+          this.checkFormals(formals, arg, t.start);
+          return { kind: 'Lambda', pos: t.start, arg, formals, body: b };
+        });
         continue;
       }
       if (t.type === 'assert') {
@@ -236,8 +257,10 @@ class Parser {
         this.next();
         const attrs = this.parseBinds(t.start);
         this.expect('in', ["'in'", "'inherit'"]);
-        if (attrs.dynamic.length > 0) this.error('dynamic attributes not allowed in let', t.start);
-        wrappers.push((b) => ({ kind: 'Let', pos: t.start, attrs, body: b }));
+        wrappers.push((b) => {
+          if (attrs.dynamic.length > 0) this.error('dynamic attributes not allowed in let', t.start);
+          return { kind: 'Let', pos: t.start, attrs, body: b };
+        });
         continue;
       }
       body = this.parseIf();
@@ -279,6 +302,7 @@ class Parser {
         this.next();
         formal.def = this.parseExpr();
       }
+      this.intern(formal.name);
       entries.push(formal);
       const t = this.peek();
       if (t.type === '}') { this.next(); break; }
@@ -297,17 +321,21 @@ class Parser {
     return { entries, ellipsis };
   }
 
-  /** Duplicate formals, reported at the first duplicate in name order as C++ Nix does. */
+  /**
+   * Duplicate formals, as C++ Nix's validateFormals: of the names written twice, the first
+   * in symbol order, at its second place.
+   */
   private checkFormals(formals: Formals, arg: string | undefined, argPos: number): void {
-    const sorted = [...formals.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.pos - b.pos));
-    let dup: Formal | undefined;
-    for (let k = 0; k + 1 < sorted.length; k++) {
-      if (sorted[k].name === sorted[k + 1].name) {
-        const cand = sorted[k + 1];
-        if (!dup || cand.name < dup.name || (cand.name === dup.name && cand.pos < dup.pos)) dup = cand;
+    const ranked = formals.entries.map((f) => ({ f, rank: this.symbolRank(f.name) }));
+    ranked.sort((a, b) => a.rank - b.rank || a.f.pos - b.f.pos);
+    let dup: { f: Formal; rank: number } | undefined;
+    for (let k = 0; k + 1 < ranked.length; k++) {
+      if (ranked[k].rank === ranked[k + 1].rank) {
+        const cand = ranked[k + 1];
+        if (!dup || cand.rank < dup.rank || (cand.rank === dup.rank && cand.f.pos < dup.f.pos)) dup = cand;
       }
     }
-    if (dup) this.error(`duplicate formal function argument '${dup.name}'`, dup.pos);
+    if (dup) this.error(`duplicate formal function argument '${dup.f.name}'`, dup.f.pos);
     if (arg !== undefined && formals.entries.some((f) => f.name === arg)) {
       this.error(`duplicate formal function argument '${arg}'`, argPos);
     }
@@ -503,6 +531,7 @@ class Parser {
       case 'id':
         this.next();
         if (t.value === '__curPos') return { kind: 'CurPos', pos: t.start };
+        this.intern(t.value as string);
         return { kind: 'Var', pos: t.start, name: t.value as string };
       case 'int':
         this.next();
@@ -694,8 +723,8 @@ class Parser {
   /** One element of an attribute path: `name`, `or`, `"string"` or `${expr}`. */
   private parseAttrName(expected: string[]): AttrName {
     const t = this.peek();
-    if (t.type === 'id') { this.next(); return { name: t.value as string, pos: t.start }; }
-    if (t.type === 'or') { this.next(); return { name: 'or', pos: t.start }; }
+    if (t.type === 'id') { this.next(); this.intern(t.value as string); return { name: t.value as string, pos: t.start }; }
+    if (t.type === 'or') { this.next(); this.intern('or'); return { name: 'or', pos: t.start }; }
     if (t.type === '"') {
       const e = this.parseString();
       return this.staticOrDynamic(e, t.start);
@@ -712,7 +741,7 @@ class Parser {
   /** A string attribute name is static when it is a constant, as in C++ Nix. */
   private staticOrDynamic(e: Expr, pos: number): AttrName {
     if (e.kind !== 'String') return { expr: e, pos };
-    this.stringNames.push({ pos, name: e.value });
+    this.intern(e.value);
     return { name: e.value, pos };
   }
 
@@ -819,9 +848,11 @@ class Parser {
     const ae = def.e;
     const je = existing.e;
     if (ae.kind === 'Attrs' && je.kind === 'Attrs' && def.kind === 'plain' && existing.kind === 'plain') {
-      // Merging `x.a = 1; x = { b = 2; };`: the second set's attributes join the first.
+      // Merging `x.a = 1; x = { b = 2; };`: the second set's attributes join the first, in
+      // symbol order as C++ Nix keeps them (the first duplicate in that order is reported).
       const shift = je.inheritFrom.length;
-      for (const [n, d] of ae.attrs) {
+      const merged = [...ae.attrs].sort(([a], [b]) => this.symbolRank(a) - this.symbolRank(b));
+      for (const [n, d] of merged) {
         if (d.kind === 'inheritedFrom') {
           const sel = d.e as { e: { index: number } };
           sel.e.index += shift;

@@ -1,8 +1,8 @@
 // The order of C++ Nix's symbol table. C++ Nix keeps an attribute set, and a function's
 // formals, sorted by symbol: the number its symbol table gave the name when the evaluator
 // first met it. The evaluator's own names come first (outPath, drvPath, type, ..., then the
-// builtins' names, then derivation.nix's), then every name a file holds, in the order it is
-// written, when the file is parsed. Sets print, list and serialise sorted by name, but a few
+// builtins' names, then derivation.nix's), then every name a file holds, in the order its
+// parser interns them (syntax/parser.ts), when the file is parsed. Sets print, list and serialise sorted by name, but a few
 // operations walk them in symbol order, and that decides which of two failing attributes
 // reports its error: deep forcing (deepSeq, --strict), `==`, and a call's missing or
 // unexpected argument.
@@ -49,10 +49,13 @@ const BASE_ENV_NAMES = [
   'fetchGit', 'fromTOML', 'derivation',
 ];
 
-/** The names of derivation.nix, which createBaseEnv parses last, in the order they are written. */
-const DERIVATION_NIX_NAMES = [
-  'drvAttrs', 'outputs', 'strict', 'derivationStrict', 'commonAttrs', 'builtins', 'listToAttrs', 'outputsList',
-  'all', 'map', 'x', 'value', 'outputToAttrListElement', 'outputName', 'name', 'outPath', 'drvPath', 'type', 'head',
+/**
+ * The names of derivation.nix, which createBaseEnv parses last, in the order its parser
+ * interns them (syntax/parser.ts: a lambda's argument after its body).
+ */
+export const DERIVATION_NIX_NAMES = [
+  'outputs', 'strict', 'derivationStrict', 'drvAttrs', 'commonAttrs', 'builtins', 'listToAttrs', 'outputsList',
+  'all', 'map', 'x', 'value', 'outputToAttrListElement', 'name', 'outputName', 'outPath', 'drvPath', 'type', 'head',
 ];
 
 function startNames(): Map<string, number> {
@@ -79,6 +82,17 @@ export class SymbolTable {
   internAll(names: readonly string[]): void {
     const ids = this.ids;
     for (const n of names) if (!ids.has(n)) ids.set(n, ids.size);
+  }
+
+  /** A name's number if the table has met it (nothing is interned). */
+  known(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  /** Whether each pair of names (flattened: a0, b0, a1, b1, ...) has its `a` before its `b`. */
+  holds(pairs: readonly string[]): boolean {
+    for (let i = 0; i + 1 < pairs.length; i += 2) if (this.id(pairs[i]) > this.id(pairs[i + 1])) return false;
+    return true;
   }
 
   /** A name's number, interning it if it is new (a name made at run time). */

@@ -60,6 +60,40 @@ describe('the first error of two goes by where the names were first written', ()
     expect(r.ok ? 'ok' : r.error.message).toBe('q');
   });
 
+  test('a let, a rec set and formals fill their bindings in symbol order: `a = b` is b itself only if b is filled first', () => {
+    // b is interned first, so filled first, and a is the very value of b (a lambda is equal
+    // to itself only as the same place, C++ Nix's ExprVar::maybeThunk).
+    expect(run('let b = x: x; a = b; in [ a ] == [ b ]')).toBe('true');
+    expect(run('let a = x: x; b = a; in [ a ] == [ b ]')).toBe('true');
+    expect(run('(rec { b = x: x; a = b; c = [ a ] == [ b ]; }).c')).toBe('true');
+    // The expression interns a before b: a is filled first and is a thunk reading b.
+    expect(run('let f = s: [ s.a s.b ]; in let b = x: x; a = b; in [ a ] == [ b ]')).toBe('false');
+    // Formals: b is interned first (as a's default is parsed before the formal a).
+    expect(run('({ a ? b, b ? x: x }: [ a ] == [ b ]) { }')).toBe('true');
+    expect(run('({ b ? a, a ? x: x }: [ a ] == [ b ]) { }')).toBe('true');
+  });
+
+  test('a default naming a formal bound later is a thunk: infinite recursion is found where C++ Nix finds it', () => {
+    // b is bound first (interned first), its default `a` a thunk; a is that same thunk, so
+    // forcing b evaluates `a` (1:15), which is b's thunk again.
+    const r = evaluate({ expr: '({ a ? b, b ? a }: b) { }', strict: true });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toBe('infinite recursion encountered');
+    expect(r.error.pos?.offset).toBe(14);
+  });
+
+  test('cached code of a file is reused only under the symbol order it was compiled for', () => {
+    const io = new MemoryIO({ '/p/alias.nix': 'let b = x: x; a = b; in [ a ] == [ b ]' });
+    const alone = evaluate({ expr: 'import /p/alias.nix', strict: true, io });
+    expect(alone.ok && alone.value).toBe(true);
+    // Here a is interned before the file is read: a is filled first and is not b itself.
+    const after = evaluate({ expr: 'let a = 1; b = 2; in builtins.seq [ a b ] (import /p/alias.nix)', strict: true, io });
+    expect(after.ok && after.value).toBe(false);
+    const again = evaluate({ expr: 'import /p/alias.nix', strict: true, io });
+    expect(again.ok && again.value).toBe(true);
+  });
+
   test('printing, attrNames, attrValues and toJSON still go by name', () => {
     expect(run('{ b = 1; a = 2; }')).toBe('{ a = 2; b = 1; }');
     expect(run('builtins.attrNames { b = 1; a = 2; }')).toBe('[ "a" "b" ]');

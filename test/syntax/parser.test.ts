@@ -584,6 +584,69 @@ describe('syntax errors', () => {
   });
 });
 
+// C++ Nix's parser interns names as bison reduces (parser.y), and orders formals and the sets
+// it merges by symbol number: which duplicate it reports follows that order, not the names'.
+describe('symbol order in the parser', () => {
+  function namesOf(text: string): string[] {
+    const names: string[] = [];
+    parse(new Source(ORIGIN, text, BASE), { home: HOME, names });
+    return names;
+  }
+
+  test('names are interned as bison reduces: a lambda\'s argument after its body, a formal after its default', () => {
+    expect(namesOf('a: b: c')).toEqual(['c', 'b', 'a']);
+    expect(namesOf('x: y: x')).toEqual(['x', 'y']);
+    expect(namesOf('{ x ? y, y }: z')).toEqual(['y', 'x', 'z']);
+    expect(namesOf('args@{ a }: b')).toEqual(['a', 'b', 'args']);
+    expect(namesOf('{ a }@args: b')).toEqual(['a', 'b', 'args']);
+    expect(namesOf('let f = zz: yy; in { inherit (f) q; "s" = r.t; ${u} = 1; }')).toEqual(['f', 'yy', 'zz', 'q', 's', 'r', 't', 'u']);
+  });
+
+  test.each([
+    // Of the names written twice, the first in symbol order, at its second place.
+    ['{ a, b, b, a }: 1', 'a', '1:12'],
+    ['{ b, a, a, b }: 1', 'b', '1:12'],
+    // `a` is interned first, by b's default.
+    ['{ b ? a, a, b, a }: 1', 'a', '1:16'],
+    ['{ zz, yy, zz, yy, zz }: 1', 'zz', '1:11'],
+  ])('%j reports its duplicate formal by symbol order', (input, name, pos) => {
+    const e = parseError(input);
+    expect(e.message).toBe(`duplicate formal function argument '${name}'`);
+    expect(where(e)).toBe(pos);
+  });
+
+  test('names met before the source (the evaluator\'s, other files\') come first', () => {
+    const known = new Map([['name', 5]]);
+    const e = (() => {
+      try {
+        parse(new Source(ORIGIN, '{ zzz, name, zzz, name }: 1', BASE), { symbolId: (n) => known.get(n) });
+      } catch (err) {
+        return err as ParseError;
+      }
+      throw new Error('parsed');
+    })();
+    expect(e.message).toBe("duplicate formal function argument 'name'");
+    expect(where(e)).toBe('1:19');
+  });
+
+  test('a merged set joins in symbol order: the first duplicate in that order is reported', () => {
+    const first = parseError('{ a.c = 1; a.b = 2; a = { b = 3; c = 4; }; }');
+    expect(first.message).toBe(`attribute 'a.c' already defined at ${ORIGIN}:1:3`);
+    expect(where(first)).toBe('1:34');
+    const second = parseError('{ a.b = 1; a.c = 2; a = { c = 3; b = 4; }; }');
+    expect(second.message).toBe(`attribute 'a.b' already defined at ${ORIGIN}:1:3`);
+    expect(where(second)).toBe('1:34');
+  });
+
+  test('formals and a let are checked once their body is parsed, as bison reduces them', () => {
+    expect(parseError('{ a, a }: (').message).toBe('syntax error, unexpected end of file');
+    expect(parseError('{ a, a }: { b = 1; b = 2; }').message).toBe(`attribute 'b' already defined at ${ORIGIN}:1:13`);
+    expect(parseError('let ${a} = 1; in { b = 1; b = 2; }').message).toBe(`attribute 'b' already defined at ${ORIGIN}:1:20`);
+    expect(parseError('let ${a} = 1; in (').message).toBe('syntax error, unexpected end of file');
+    expect(parseError('let ${a} = 1; in 1').message).toBe('dynamic attributes not allowed in let');
+  });
+});
+
 describe('has-attr chains', () => {
   test('`a ? b ? c` parses left-nested: `?` takes an attribute path, so bison never sees a conflict', () => {
     expect(show('a: b: c: a ? b ? c')).toBe('(a: (b: (c: ((((a) ? b)) ? c))))');
