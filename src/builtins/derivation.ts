@@ -20,6 +20,7 @@ import {
   showType, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
+import { symbolTable } from '../value/symbols.js';
 import { type HashAlgo, newHashAllowEmpty, parseHashAlgoOpt, sha256 } from '../store/hash.js';
 import {
   badNameReason, DRV_EXTENSION, type FileIngestionMethod, hashPlaceholder, isDerivationPath, isInStore, isStorePath,
@@ -33,11 +34,12 @@ import type { NarFilter } from '../store/nar.js';
 type Gen<T = Value> = Generator<Request, T, Value>;
 
 // ---------------------------------------------------------------------------------------------
-// Forcing with C++ Nix's error frames (the frame goes on type errors; an empty frame adds none)
+// Forcing with C++ Nix's error frames (the frame goes on type errors; an empty frame adds none),
+// at the position C++ Nix gives the frame when there is one (an attribute's, for an argument set)
 
-function typeMismatch(expected: string, v: Value, frame: string): NixError {
+function typeMismatch(expected: string, v: Value, frame: string, pos?: SourcePos): NixError {
   const e = new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`);
-  if (frame !== '') e.addTrace(frame);
+  if (frame !== '') e.addTrace(frame, pos);
   return e;
 }
 
@@ -53,30 +55,30 @@ function* forceList(v0: Value, frame: string): Gen<Value[]> {
   throw typeMismatch('a list', v, frame);
 }
 
-function* forceBool(v0: Value, frame: string): Gen<boolean> {
+function* forceBool(v0: Value, frame: string, pos?: SourcePos): Gen<boolean> {
   const v = yield* force(v0);
   if (typeof v === 'boolean') return v;
-  throw typeMismatch('a Boolean', v, frame);
+  throw typeMismatch('a Boolean', v, frame, pos);
 }
 
-function* forceFunction(v0: Value, frame: string): Gen {
+function* forceFunction(v0: Value, frame: string, pos?: SourcePos): Gen {
   const v = yield* force(v0);
   if (v instanceof Closure || v instanceof Builtin || (v instanceof NixAttrs && v.has('__functor'))) return v;
-  throw typeMismatch('a function', v, frame);
+  throw typeMismatch('a function', v, frame, pos);
 }
 
-function* forceString(v0: Value, frame: string): Gen<Coerced> {
+function* forceString(v0: Value, frame: string, pos?: SourcePos): Gen<Coerced> {
   const v = yield* force(v0);
   if (typeof v === 'string') return { s: v, context: undefined };
   if (v instanceof NixString) return { s: v.s, context: v.context };
-  throw typeMismatch('a string', v, frame);
+  throw typeMismatch('a string', v, frame, pos);
 }
 
-function* forceStringNoCtx(v0: Value, frame: string): Gen<string> {
-  const r = yield* forceString(v0, frame);
+function* forceStringNoCtx(v0: Value, frame: string, pos?: SourcePos): Gen<string> {
+  const r = yield* forceString(v0, frame, pos);
   if (r.context !== undefined && r.context.size > 0) {
     const e = contextNotAllowed(r.s, r.context);
-    if (frame !== '') e.addTrace(frame);
+    if (frame !== '') e.addTrace(frame, pos);
     throw e;
   }
   return r.s;
@@ -552,23 +554,25 @@ function* pathBuiltin(args: Value[], ctx: { state: EvalState }): Gen {
   let filterFn: Value | undefined;
   let method: FileIngestionMethod = 'recursive';
   let expected: { hash: ReturnType<typeof newHashAllowEmpty> } | undefined;
-  for (const key of attrs.keys()) {
+  // In symbol order, as C++ Nix walks the set, each frame at its attribute.
+  for (const key of symbolTable().order(attrs.keys())) {
     const v = attrs.get(key)!;
+    const at = attrs.positions?.get(key);
     switch (key) {
       case 'path':
         path = (yield* coerceToPath(v, "while evaluating the 'path' attribute passed to 'builtins.path'")).path;
         break;
       case 'name':
-        name = yield* forceStringNoCtx(v, 'while evaluating the `name` attribute passed to builtins.path');
+        name = yield* forceStringNoCtx(v, 'while evaluating the `name` attribute passed to builtins.path', at);
         break;
       case 'filter':
-        filterFn = yield* forceFunction(v, 'while evaluating the `filter` parameter passed to builtins.path');
+        filterFn = yield* forceFunction(v, 'while evaluating the `filter` parameter passed to builtins.path', at);
         break;
       case 'recursive':
-        method = (yield* forceBool(v, 'while evaluating the `recursive` attribute passed to builtins.path')) ? 'recursive' : 'flat';
+        method = (yield* forceBool(v, 'while evaluating the `recursive` attribute passed to builtins.path', at)) ? 'recursive' : 'flat';
         break;
       case 'sha256': {
-        const s = yield* forceStringNoCtx(v, 'while evaluating the `sha256` attribute passed to builtins.path');
+        const s = yield* forceStringNoCtx(v, 'while evaluating the `sha256` attribute passed to builtins.path', at);
         expected = { hash: newHashAllowEmpty(s, 'sha256', (m) => ctx.state.warn(m)) };
         break;
       }

@@ -12,7 +12,8 @@ import {
   makeString,
 } from '../value/values.js';
 import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
-import { printHash } from '../store/hash.js';
+import { newHashAllowEmpty, printHash } from '../store/hash.js';
+import { symbolTable } from '../value/symbols.js';
 import { coercibleAttr, coerceToString, usingAttr } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
@@ -156,14 +157,25 @@ function baseNameOfUrl(url: string): string {
 }
 
 /** fetchurl / fetchTarball: the argument is checked as C++ Nix checks it, then refused. */
-function* fetchUrlLike(builtin: string, arg0: Value): Gen {
+function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => void): Gen {
   const arg = yield* force(arg0);
-  let url: string;
+  let url: string | undefined;
   let name: string | undefined;
   if (arg instanceof NixAttrs) {
-    url = stringNoCtx(yield* force(getAttrCtx(arg, 'url', `while evaluating the argument passed to builtins.${builtin}`)), `while evaluating the url we should fetch`);
-    const n = arg.get('name');
-    if (n !== undefined) name = stringNoCtx(yield* force(n), 'while evaluating the name of the content we should fetch');
+    // In symbol order, as C++ Nix's fetch walks the set, each frame at its attribute.
+    for (const n of symbolTable().order(arg.keys())) {
+      const at = arg.positions?.get(n);
+      if (n === 'url') {
+        url = stringNoCtx(yield* force(arg.get(n)!), 'while evaluating the url we should fetch', at);
+      } else if (n === 'sha256') {
+        newHashAllowEmpty(stringNoCtx(yield* force(arg.get(n)!), 'while evaluating the sha256 of the content we should fetch', at), 'sha256', warn);
+      } else if (n === 'name') {
+        name = stringNoCtx(yield* force(arg.get(n)!), 'while evaluating the name of the content we should fetch', at);
+      } else {
+        throw new NixError('eval', `unsupported argument '${n}' to '${builtin}'`);
+      }
+    }
+    if (url === undefined) throw new NixError('eval', "'url' argument required");
     const bad = badStorePathName(name ?? baseNameOfUrl(url));
     if (bad !== undefined && builtin === 'fetchurl') {
       const advice = name === undefined
@@ -459,8 +471,8 @@ export const ioBuiltins: BuiltinSpec[] = [
     return makeString(path, context);
   }, { doc: 'An absolute path string, canonicalised (deprecated).' }),
 
-  defineBuiltin('fetchurl', 1, ([v]) => fetchUrlLike('fetchurl', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
-  defineBuiltin('fetchTarball', 1, ([v]) => fetchUrlLike('fetchTarball', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchurl', 1, ([v], ctx) => fetchUrlLike('fetchurl', v, (m) => ctx.state.warn(m)), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchTarball', 1, ([v], ctx) => fetchUrlLike('fetchTarball', v, (m) => ctx.state.warn(m)), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
   defineBuiltin('fetchGit', 1, ([v], ctx) => fetchGit(v, ctx), { lazy: [0], doc: 'A local Git repository\'s tree (never the network).' }),
   defineBuiltin('fetchMercurial', 1, ([v]) => fetchOther('fetchMercurial', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
   defineBuiltin('fetchClosure', 1, ([v]) => fetchOther('fetchClosure', v), { lazy: [0], doc: 'Fails: nixeval never accesses a binary cache.' }),

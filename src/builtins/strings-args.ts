@@ -2,7 +2,7 @@
 // their lazy arguments in C++ Nix's order, and the forcing/coercion helpers that add C++
 // Nix's "while evaluating the first argument passed to builtins.x" frames to type errors.
 
-import { NixError } from '../errors/errors.js';
+import { NixError, type SourcePos } from '../errors/errors.js';
 import { type NixInt } from '../value/int.js';
 import {
   type BuiltinSpec, force, NixAttrs, NixString, type Request, showType, Thunk, ThunkState, type Value,
@@ -101,27 +101,29 @@ export function asList(v: Value): Value[] | undefined {
 // ---------------------------------------------------------------------------------------------
 // Forcing arguments, with C++ Nix's error frames
 
-export function withFrame(e: NixError, frame: string): NixError {
-  return e.addTrace(frame);
+// Each takes the position C++ Nix gives the frame (its `pos` argument), when there is one.
+
+export function withFrame(e: NixError, frame: string, pos?: SourcePos): NixError {
+  return e.addTrace(frame, pos);
 }
 
-export function typeMismatch(expected: string, v: Value, frame: string): NixError {
-  return withFrame(new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`), frame);
+export function typeMismatch(expected: string, v: Value, frame: string, pos?: SourcePos): NixError {
+  return withFrame(new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`), frame, pos);
 }
 
 /** `forceString`: a string (no coercion), its bytes and context. */
-export function* forceString(v0: Value, frame: string): Gen<Coerced> {
+export function* forceString(v0: Value, frame: string, pos?: SourcePos): Gen<Coerced> {
   const v = yield* force(v0);
   if (typeof v === 'string') return { s: v, context: undefined };
   if (v instanceof NixString) return { s: v.s, context: v.context };
-  throw typeMismatch('a string', v, frame);
+  throw typeMismatch('a string', v, frame, pos);
 }
 
 /** `forceStringNoCtx`: a string that must not refer to store paths. */
-export function* forceStringNoCtx(v0: Value, frame: string): Gen<string> {
-  const r = yield* forceString(v0, frame);
+export function* forceStringNoCtx(v0: Value, frame: string, pos?: SourcePos): Gen<string> {
+  const r = yield* forceString(v0, frame, pos);
   if (r.context !== undefined && r.context.size > 0) {
-    throw withFrame(contextNotAllowed(r.s, r.context), frame);
+    throw withFrame(contextNotAllowed(r.s, r.context), frame, pos);
   }
   return r.s;
 }
@@ -132,22 +134,22 @@ export function* forceInt(v0: Value, frame: string): Gen<NixInt> {
   throw typeMismatch('an integer', v, frame);
 }
 
-export function* forceBool(v0: Value, frame: string): Gen<boolean> {
+export function* forceBool(v0: Value, frame: string, pos?: SourcePos): Gen<boolean> {
   const v = yield* force(v0);
   if (typeof v === 'boolean') return v;
-  throw typeMismatch('a Boolean', v, frame);
+  throw typeMismatch('a Boolean', v, frame, pos);
 }
 
-export function* forceList(v0: Value, frame: string): Gen<Value[]> {
+export function* forceList(v0: Value, frame: string, pos?: SourcePos): Gen<Value[]> {
   const v = yield* force(v0);
   if (Array.isArray(v)) return v;
-  throw typeMismatch('a list', v, frame);
+  throw typeMismatch('a list', v, frame, pos);
 }
 
-export function* forceAttrs(v0: Value, frame: string): Gen<NixAttrs> {
+export function* forceAttrs(v0: Value, frame: string, pos?: SourcePos): Gen<NixAttrs> {
   const v = yield* force(v0);
   if (v instanceof NixAttrs) return v;
-  throw typeMismatch('a set', v, frame);
+  throw typeMismatch('a set', v, frame, pos);
 }
 
 export const COERCE: CoerceOptions = { coerceMore: false, copyToStore: true };

@@ -5,6 +5,7 @@
 import { NixError } from '../errors/errors.js';
 import { showIdentifier } from '../syntax/show.js';
 import { type BuiltinSpec, makeString, NixAttrs, type Value } from '../value/values.js';
+import { symbolTable } from '../value/symbols.js';
 import { attrsOf, defineBuiltin } from './util.js';
 import { NIX32_CHARS } from './strings-hash.js';
 import {
@@ -133,27 +134,32 @@ export const contextBuiltins: BuiltinSpec[] = [
     const attrs: NixAttrs = yield* forceAttrs(args[1], 'while evaluating the second argument passed to builtins.appendContext');
     const context = new Set<string>(orig.context ?? []);
     const storeDir = ctx.state.settings.storeDir;
-    for (const name of attrs.keys()) {
+    // In symbol order, as C++ Nix walks a set; errors are at the attribute they are about.
+    for (const name of symbolTable().order(attrs.keys())) {
+      const at = attrs.positions?.get(name);
       // Names are shown as C++ Nix shows a symbol: quoted unless an identifier.
-      if (!isStorePath(name, storeDir)) throw evalError(`context key '${showIdentifier(name)}' is not a store path`);
-      const value = yield* forceAttrs(attrs.get(name)!, 'while evaluating the value of a string context');
+      if (!isStorePath(name, storeDir)) throw new NixError('eval', `context key '${showIdentifier(name)}' is not a store path`, at);
+      const value = yield* forceAttrs(attrs.get(name)!, 'while evaluating the value of a string context', at);
       const path = value.get('path');
-      if (path !== undefined && (yield* forceBool(path, 'while evaluating the `path` attribute of a string context'))) {
+      if (path !== undefined && (yield* forceBool(path, 'while evaluating the `path` attribute of a string context', value.positions?.get('path')))) {
         context.add(name);
       }
       const all = value.get('allOutputs');
-      if (all !== undefined && (yield* forceBool(all, 'while evaluating the `allOutputs` attribute of a string context'))) {
-        if (!isDerivation(name)) throw evalError(`tried to add all-outputs context of ${showIdentifier(name)}, which is not a derivation, to a string`);
+      if (all !== undefined && (yield* forceBool(all, 'while evaluating the `allOutputs` attribute of a string context', value.positions?.get('allOutputs')))) {
+        if (!isDerivation(name)) {
+          throw new NixError('eval', `tried to add all-outputs context of ${showIdentifier(name)}, which is not a derivation, to a string`, at);
+        }
         context.add('=' + name);
       }
       const outputs = value.get('outputs');
       if (outputs !== undefined) {
-        const list = yield* forceList(outputs, 'while evaluating the `outputs` attribute of a string context');
+        const outputsAt = value.positions?.get('outputs');
+        const list = yield* forceList(outputs, 'while evaluating the `outputs` attribute of a string context', outputsAt);
         if (list.length > 0 && !isDerivation(name)) {
-          throw evalError(`tried to add derivation output context of ${showIdentifier(name)}, which is not a derivation, to a string`);
+          throw new NixError('eval', `tried to add derivation output context of ${showIdentifier(name)}, which is not a derivation, to a string`, at);
         }
         for (const o of list) {
-          const out = yield* forceStringNoCtx(o, 'while evaluating an output name within a string context');
+          const out = yield* forceStringNoCtx(o, 'while evaluating an output name within a string context', outputsAt);
           context.add(`!${out}!${name}`);
         }
       }

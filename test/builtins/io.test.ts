@@ -1,6 +1,7 @@
 // The file builtins' argument handling (src/builtins/io.ts) that needs no file: what is
 // forced first, as C++ Nix's primops force it.
 
+import { evaluate } from '../../src/eval.js';
 import { run } from './helpers.js';
 
 describe('scopedImport', () => {
@@ -9,3 +10,37 @@ describe('scopedImport', () => {
     expect(run('builtins.scopedImport (throw "scope") 1')).toBe("error: cannot coerce an integer to a string: 1");
   });
 });
+
+// C++ Nix's fetch (primops/fetchTree.cc) walks the argument set in symbol order: `name` (an
+// evaluator name) before `url` and `sha256`; each value's frame is at its attribute.
+describe('fetchurl and fetchTarball arguments', () => {
+  test('every attribute is checked in symbol order, an unknown one refused, url required', () => {
+    expect(run('builtins.fetchurl { url = 1; name = 2; }')).toBe('error: expected a string but found an integer: 2');
+    expect(run('builtins.fetchurl { name = "a"; }')).toBe("error: 'url' argument required");
+    expect(run('builtins.fetchTarball { url = "http://example.org/a"; foo = 1; }')).toBe("error: unsupported argument 'foo' to 'fetchTarball'");
+    expect(run('builtins.fetchurl { url = "http://example.org/a"; sha256 = "zz"; }')).toBe("error: hash 'zz' has wrong length for hash algorithm 'sha256'");
+  });
+
+  test('a value of the wrong type is traced at its attribute', () => {
+    const r = failureAt('builtins.fetchurl {\n  url = 1;\n}');
+    expect(r).toEqual({ frame: 'while evaluating the url we should fetch', line: 2, column: 3 });
+  });
+});
+
+describe('builtins.path arguments', () => {
+  test('attributes are checked in symbol order (name first), each traced at its attribute', () => {
+    expect(run('builtins.path { path = ./.; recursive = 1; name = 2; }')).toBe('error: expected a string but found an integer: 2');
+    expect(failureAt('builtins.path {\n  path = ./.;\n  recursive = 1;\n}')).toEqual({
+      frame: 'while evaluating the `recursive` attribute passed to builtins.path', line: 3, column: 3,
+    });
+  });
+});
+
+/** The last frame of an error (the builtin's own), with its position. */
+function failureAt(expr: string): { frame: string; line?: number; column?: number } {
+  const r = evaluate({ expr, strict: true });
+  if (r.ok) throw new Error(`expected an error from ${expr}`);
+  const t = r.error.trace.find((f) => f.message.startsWith('while evaluating'))!;
+  const lc = t.pos ? t.pos.source.lineCol(t.pos.offset) : undefined;
+  return { frame: t.message, line: lc?.line, column: lc?.column };
+}

@@ -459,6 +459,32 @@ describe('string context', () => {
     expect(failure('builtins.appendContext 1 { }').context).toEqual(['while evaluating the first argument passed to builtins.appendContext']);
     expect(failure('builtins.appendContext "a" 1').context).toEqual(['while evaluating the second argument passed to builtins.appendContext']);
   });
+  test('appendContext errors point at the attribute they are about, and its keys are checked in symbol order', () => {
+    const where = (expr: string): { message: string; at: string | undefined; frames: (string | undefined)[] } => {
+      const r = evaluate({ expr, strict: true });
+      if (r.ok) throw new Error(`expected an error from ${expr}`);
+      const col = (p: { source: { lineCol(o: number): { line: number; column: number } }; offset: number } | undefined): string | undefined => {
+        if (!p) return undefined;
+        const lc = p.source.lineCol(p.offset);
+        return `${lc.line}:${lc.column}`;
+      };
+      return {
+        message: r.error.message,
+        at: col(r.error.pos),
+        frames: r.error.trace.filter((t) => t.message.includes('string context')).map((t) => col(t.pos)),
+      };
+    };
+    // Key errors (C++ Nix's `.atPos(i.pos)`) are at the key.
+    expect(where('builtins.appendContext "a" { foo = { }; }')).toMatchObject({ message: "context key 'foo' is not a store path", at: '1:30' });
+    expect(where(`builtins.appendContext "a" {\n  "${SRC}" = { allOutputs = true; };\n}`).at).toBe('2:3');
+    expect(where(`builtins.appendContext "a" {\n  "${SRC}" = { outputs = [ "out" ]; };\n}`).at).toBe('2:3');
+    // Type errors of the values carry their frame at the attribute.
+    expect(where(`builtins.appendContext "a" { "${SRC}" = 1; }`).frames).toEqual(['1:30']);
+    expect(where(`builtins.appendContext "a" { "${SRC}" = {\n path = 1; }; }`).frames).toEqual(['2:2']);
+    expect(where(`builtins.appendContext "a" { "${DRV}" = {\n outputs = [ 1 ]; }; }`).frames).toEqual(['2:2']);
+    // zz is interned before aa: C++ Nix meets it first.
+    expect(failure('builtins.appendContext "a" { zz = 1; aa = 2; }').message).toBe("context key 'zz' is not a store path");
+  });
   test('unsafeDiscardOutputDependency and addDrvOutputDependencies', () => {
     expect(run(`builtins.getContext (builtins.unsafeDiscardOutputDependency ${withCtx('a', deep)})`)).toBe(`{ "${DRV}" = { path = true; }; }`);
     expect(run(`builtins.getContext (builtins.unsafeDiscardOutputDependency ${withCtx('a', outCtx)})`)).toBe(`{ "${DRV}" = { outputs = [ "out" ]; }; }`);
