@@ -13,6 +13,7 @@ import {
   type BuiltinContext, type BuiltinSpec, makeString, NixAttrs, NixFloat, NixString, type Request, type Value,
 } from '../value/values.js';
 import { symbolTable } from '../value/symbols.js';
+import { unorderedMapOrder } from './unordered-map-order.js';
 import { normaliseInt, type NixInt } from '../value/int.js';
 import { defineBuiltin, typeError } from './util.js';
 import { OBJECT_BYTES, reserve, SLOT_BYTES, tick } from '../limits/limits.js';
@@ -767,6 +768,7 @@ export function parseTOML(text: string, timestamps: boolean): Value {
     if (typeof x === 'boolean') return x;
     if (x instanceof TomlStamp) {
       if (!timestamps) throw tomlError('Dates and times are not supported');
+      symbolTable().id('_type');
       return NixAttrs.fromMap(new Map<string, Value>([['_type', 'timestamp'], ['value', x.toString()]]));
     }
     throw tomlError(`unsupported TOML value ${String(x)}`);
@@ -781,7 +783,9 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
     if (Array.isArray(x)) return { kind: 'array', arr: x, i: 0, list: [] };
     if (x !== null && typeof x === 'object' && !(x instanceof TomlStamp)) {
       const obj = x as Record<string, unknown>;
-      return { kind: 'table', obj, keys: Object.keys(obj), i: 0, map: new Map() };
+      // In the order toml11's table (a std::unordered_map) hands out its keys, each interned
+      // as it is met, before the value under it, as C++ Nix's fromTOML does.
+      return { kind: 'table', obj, keys: unorderedMapOrder(Object.keys(obj), (k) => Buffer.from(k, 'utf8')), i: 0, map: new Map() };
     }
     return undefined;
   };
@@ -798,6 +802,7 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
         const k = utf8ToBytes(f.keys[f.i]);
         const m = nullByteMessage(k);
         if (m !== undefined) throw tomlError(`error: ${m}`);
+        symbolTable().id(k);
         child = f.obj[f.keys[f.i]];
       }
     } else if (f.i >= f.arr.length) finished = true;

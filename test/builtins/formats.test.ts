@@ -6,6 +6,7 @@ import { printValue } from '../../src/value/print.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
 import { NixString } from '../../src/value/values.js';
 import { runCli } from '../cli/run-cli.js';
+import { unorderedMapOrder } from '../../src/builtins/unordered-map-order.js';
 
 function run(expr: string, options: Partial<EvaluateOptions> = {}): string {
   const r = evaluate({ expr, strict: true, baseDir: '/base', ...options });
@@ -318,5 +319,33 @@ describe('nix-instantiate --eval --xml', () => {
     const r = cli(['--eval', '--xml', '-E', '{ a = 1 + 1; }']);
     // With its place, as C++ Nix's posToXML: line and column (a path only for a file).
     expect(r.stdout).toContain('<attr column="3" line="1" name="a">\n      <unevaluated />\n    </attr>');
+  });
+});
+
+// C++ Nix's fromTOML interns each key as it walks toml11's tables, which are libstdc++
+// std::unordered_maps: their iteration order decides the keys' symbol order. The orders below
+// are what g++ 12's std::unordered_map<std::string, int> gives for these insertions.
+describe('fromTOML key order', () => {
+  test.each([
+    [['b', 'a', 'c'], ['c', 'a', 'b']],
+    [['bb', 'aa', 'cc', 'dd'], ['dd', 'cc', 'aa', 'bb']],
+    [['é', 'ñame', 'abcdefghij', 'x'], ['x', 'abcdefghij', 'ñame', 'é']],
+    // 14 keys and more: the map grows from 13 buckets to 29 and relinks its nodes.
+    [Array.from({ length: 15 }, (_, i) => `k${i + 1}`), 'k15 k2 k14 k12 k5 k9 k1 k6 k3 k4 k7 k8 k10 k11 k13'.split(' ')],
+    [Array.from({ length: 40 }, (_, i) => `key${i + 1}`),
+      ('key39 key35 key33 key40 key36 key32 key30 key11 key12 key28 key9 key25 key16 key8 key5 key31 key20 key4 key3 key6 ' +
+       'key10 key38 key13 key1 key15 key18 key2 key14 key17 key19 key37 key34 key21 key22 key23 key24 key26 key7 key27 key29').split(' ')],
+  ])('std::unordered_map of %j iterates as libstdc++\'s', (keys, order) => {
+    expect(unorderedMapOrder(keys, (k) => Buffer.from(k, 'utf8'))).toEqual(order);
+  });
+
+  test('the keys are interned in that order, each before the table under it', () => {
+    const deep = (names: string): string => `builtins.listToAttrs (map (n: { name = n; value = throw n; }) [ ${names} ])`;
+    // bb, aa, cc, dd iterate as dd, cc, aa, bb: dd is the first name of the set forced.
+    const r1 = evaluate({ expr: `let t = builtins.fromTOML "bb=1\\naa=2\\ncc=3\\ndd=4"; in builtins.seq t (${deep('"aa" "bb" "cc" "dd"')})`, strict: true });
+    expect(r1.ok ? 'ok' : r1.error.message).toBe('dd');
+    // A nested table's keys come right after the key holding it.
+    const r2 = evaluate({ expr: `let t = builtins.fromTOML "[bb]\\nqq=1\\n[aa]\\npp=1"; in builtins.seq t (${deep('"pp" "qq"')})`, strict: true });
+    expect(r2.ok ? 'ok' : r2.error.message).toBe(unorderedMapOrder(['bb', 'aa'], (k) => Buffer.from(k))[0] === 'aa' ? 'pp' : 'qq');
   });
 });
