@@ -20,7 +20,7 @@ import { FsIO } from '../io/fs-io.js';
 import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
 import { printValue } from '../value/print.js';
-import { toJSON } from '../value/json.js';
+import { MAX_CALL_DEPTH, toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
@@ -430,14 +430,17 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
   }
   for (const attrPath of attrPaths) {
     const value = ev.select(root, attrPath);
+    // As nix-instantiate's printValueAsJSON, nesting counts against max-call-depth from the
+    // top (call depth 0), so a cyclic value ends with C++ Nix's stack overflow error.
+    const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* toJSON(value, new Set());
+        return yield* toJSON(value, new Set(), true, 0, maxDepth);
       })()) as string + '\n');
     } else if (cmd.output === 'xml') {
       // The XML document ends with its own newline; nix-instantiate adds none.
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation });
+        return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth });
       })()) as string);
     } else if (cmd.output === 'raw') {
       // No newline after a raw string, as nix-instantiate.

@@ -183,7 +183,8 @@ function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
   return new NixError('type', `cannot convert ${showType(v)} to JSON`, pos);
 }
 
-function stackOverflow(pos: SourcePos | undefined): NixError {
+/** C++ Nix's StackOverflowError: past max-call-depth. */
+export function stackOverflow(pos: SourcePos | undefined): NixError {
   return new NixError('eval', 'stack overflow; max-call-depth exceeded', pos);
 }
 

@@ -6,6 +6,7 @@
 // to any depth prints without JS recursion.
 
 import { formatFloat } from './float.js';
+import { stackOverflow } from './json.js';
 import type { Source } from '../syntax/source.js';
 import {
   Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, ThunkState,
@@ -18,6 +19,12 @@ export interface XmlOptions {
   strict: boolean;
   /** Show the source position of attributes and functions (`column`, `line`, `path`); C++ Nix's CLI without `--no-location`. */
   location: boolean;
+  /**
+   * Elements nested deeper than this are an error ("stack overflow; max-call-depth exceeded"),
+   * so that a cyclic value (`let x = { inherit x; }; in x`) ends early and clearly. C++ Nix
+   * recurses until its stack gives out. Default: no limit.
+   */
+  maxDepth?: number;
 }
 
 const HEADER = "<?xml version='1.0' encoding='utf-8'?>\n";
@@ -113,6 +120,7 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
       continue;
     }
     const depth = w.depth;
+    if (options.maxDepth !== undefined && depth > options.maxDepth) throw stackOverflow(undefined);
     let v = w.v;
     if (v instanceof Thunk) {
       if (options.strict) v = yield* force(v);

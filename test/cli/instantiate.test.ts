@@ -261,3 +261,32 @@ describe('nix-instantiate --eval and automatic arguments', () => {
     expect(cli(['--eval', '-E', '{ a, ... }: a', '--arg', 'b', '1']).stderr).toMatch(/called without required argument 'a'/);
   });
 });
+
+// C++ Nix's printValueAsJSON counts each level against max-call-depth from the top: a cyclic
+// value ends with its stack overflow error, not with output growing until a time limit.
+describe('nix-instantiate --eval of a cyclic value', () => {
+  const CYCLE = 'let x = { inherit x; }; in x';
+
+  test('plain output shows the repetition', () => {
+    expect(cli(['--eval', '-E', CYCLE])).toMatchObject({ code: 0, stdout: '{ x = «repeated»; }\n' });
+  });
+
+  test.each([[['--json']], [['--json', '--strict']]])('%j fails at max-call-depth, at the attribute', (flags) => {
+    const r = cli(['--eval', ...flags, '-E', CYCLE]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("… while evaluating attribute 'x'");
+    expect(r.stderr).toMatch(/error: stack overflow; max-call-depth exceeded\n\s+at «string»:1:19:/);
+  });
+
+  test('the depth is max-call-depth: a value nested one level less prints', () => {
+    const nest = (n: number): string => `builtins.foldl' (acc: _: { a = acc; }) 1 (builtins.genList (i: i) ${n})`;
+    expect(cli(['--eval', '--json', '--option', 'max-call-depth', '20', '-E', nest(20)]).code).toBe(0);
+    expect(cli(['--eval', '--json', '--option', 'max-call-depth', '20', '-E', nest(21)]).stderr).toContain('stack overflow; max-call-depth exceeded');
+  });
+
+  test('--xml ends with the same error instead of recursing without end', () => {
+    const r = cli(['--eval', '--xml', '-E', CYCLE]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('stack overflow; max-call-depth exceeded');
+  });
+});

@@ -64,6 +64,16 @@ describe('values', () => {
 });
 
 describe('evaluation errors are 422 with kind, message, position and trace', () => {
+  test('a cyclic value ends at max-call-depth, as nix-instantiate --json, strict or not', async () => {
+    for (const strict of [true, false]) {
+      // (With the default depth of 10000 this server's output limit of 4096 bytes comes first.)
+      const res = await s.post('/v1/eval', { expr: 'let x = { inherit x; }; in x', strict, limits: { maxCallDepth: 100 } });
+      expect(res.status).toBe(422);
+      expect(res.body.error.message).toBe('stack overflow; max-call-depth exceeded');
+      expect(res.body.error.position).toEqual({ file: '«string»', line: 1, column: 19 });
+    }
+  });
+
   test('throw', async () => {
     const res = await s.post('/v1/eval', { expr: 'let f = x: throw "no ${x}"; in f "way"' });
     expect(res.status).toBe(422);
