@@ -238,8 +238,11 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
   }
 }
 
-/** A builtin with all its arguments, as the VM calls one (callValue and strictCallGen). */
-function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
+/**
+ * A builtin with all its arguments, as the VM calls one (callValue and strictCallGen); the
+ * VM calls builtins that have a direct version here too, while there is room.
+ */
+export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
   const ctx = stack.session!.builtinContext;
   try {
     let forced = args;
