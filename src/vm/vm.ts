@@ -353,9 +353,10 @@ export class VM implements Interpreter {
           }
           const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
           const extra: Pending | null = all.length > spec.arity ? { args: all.slice(spec.arity), site: pos, tailCalls: null } : null;
-          if (this.compiledTier && spec.direct !== undefined && hasRoom()) {
-            // The compiled tier runs a builtin that has a plain-function version now, as it
-            // runs a lambda's JS function (see codegen/crossing.ts), without generators.
+          if (this.compiledTier && hasRoom()) {
+            // The compiled tier runs the builtin now, as it runs a lambda's JS function (see
+            // codegen/crossing.ts): its direct version if it has one, else its generator
+            // driven there, without a frame of the VM.
             const r = callBuiltin(spec, callArgs, pos);
             if (extra) { fn = r; args = extra.args; continue; }
             return this.finishImmediate(r, thunk);
