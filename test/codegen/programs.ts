@@ -91,8 +91,12 @@ const BUILTIN_CALLS: ((e: () => string, f: () => string) => string)[] = [
 
 const BINARY_OPS = ['+', '-', '*', '/', '==', '!=', '<', '<=', '>', '>=', '&&', '||', '->', '//', '++'];
 
-/** A program: an expression of bounded size with every pool name bound around it. */
-export function program(maxDepth = 4): fc.Arbitrary<string> {
+/**
+ * A program: an expression of bounded size with every pool name bound around it. With
+ * `builtinAtTop`, the expression is a call of one of BUILTIN_CALLS whose function argument is
+ * most often a function (so each builtin's own work, not only its type checks, is compared).
+ */
+export function program(maxDepth = 4, builtinAtTop = false): fc.Arbitrary<string> {
   const expr = fc.memo((n: number): fc.Arbitrary<string> => {
     if (n <= 1) return leaf;
     const sub = expr(n - 1);
@@ -138,7 +142,17 @@ export function program(maxDepth = 4): fc.Arbitrary<string> {
     );
   });
   const binding = (x: string) => fc.tuple(expr(maxDepth - 1)).map(([e]) => `${x} = ${e};`);
-  return fc.tuple(...NAMES.map(binding), expr(maxDepth)).map((parts) => `let ${parts.slice(0, -1).join(' ')} in ${parts[parts.length - 1]}`);
+  const body = (n: number) => expr(Math.max(1, n));
+  const fn = fc.oneof(
+    { weight: 1, arbitrary: body(maxDepth - 2) },
+    { weight: 3, arbitrary: fc.tuple(name, body(maxDepth - 2)).map(([x, b]) => `(${x}: ${b})`) },
+    { weight: 2, arbitrary: fc.tuple(name, name, body(maxDepth - 2)).map(([x, y, b]) => `(${x}: ${y}: ${b})`) },
+    { weight: 1, arbitrary: fc.constantFrom('(x: x)', '(x: true)', '(a: b: a)', 'builtins.lessThan', '(x: builtins.isInt x)', '(x: [ x x ])', '(x: "k")') },
+  );
+  const top = builtinAtTop
+    ? fc.tuple(fc.integer({ min: 0, max: BUILTIN_CALLS.length - 1 }), body(maxDepth - 1), fn).map(([i, e, f]) => BUILTIN_CALLS[i](() => e, () => f))
+    : expr(maxDepth);
+  return fc.tuple(...NAMES.map(binding), top).map((parts) => `let ${parts.slice(0, -1).join(' ')} in ${parts[parts.length - 1]}`);
 }
 
 function attrSet(rec: boolean): (pairs: [string, string][]) => string {
