@@ -58,7 +58,10 @@ export class PoolExecutor implements AttributeExecutor {
   async evaluate(paths: string[][], signal: AbortSignal): Promise<(AttributeResult | undefined)[]> {
     const started = new SharedArrayBuffer(TASK_CELL_BYTES);
     const r = await this.pool.runJobsetBatch({ jobset: this.id, spec: this.spec, paths, reqId: this.reqId, started }, this.jobset.timeoutMs, signal);
-    if (r.ok) return paths.map((_, i) => r.value.results[i]);
+    if (r.ok) {
+      const results = JSON.parse(r.value.results) as AttributeResult[];
+      return paths.map((_, i) => results[i]);
+    }
     // The worker was lost: the attribute it was evaluating is the one that cost it. What it
     // had evaluated before in the batch was lost with it, and is evaluated again.
     const cell = new Float64Array(started);

@@ -79,8 +79,12 @@ export type AttributeResult =
   | { kind: 'error'; error: ErrorBody; stats: AttributeStats; messages: string[] };
 
 export interface JobsetBatchResult {
-  /** One per path, in order; fewer than the paths when the worker stopped early (to be replaced). */
-  results: AttributeResult[];
+  /**
+   * The AttributeResults as JSON: one per path, in order; fewer than the paths when the worker
+   * stopped early (to be replaced). One string, because posting it to the main thread is a
+   * copy, where the structured clone of the objects cost as much as hashing the derivations.
+   */
+  results: string;
 }
 
 /** A jobset as one worker holds it. */
@@ -264,5 +268,5 @@ export function jobsetBatch(task: JobsetBatchTask): JobsetBatchResult {
     s.cell = undefined;
     cell[CELL_DONE] = 1;
   }
-  return { results };
+  return { results: JSON.stringify(results) };
 }

@@ -8,7 +8,7 @@
 
 import { NixError } from '../errors/errors.js';
 import {
-  type AttrPosition, Builtin, type BuiltinSpec, Closure, force, NixAttrs, Thunk, type Value,
+  type AttrPosition, Builtin, type BuiltinContext, type BuiltinSpec, Closure, type DirectEval, force, NixAttrs, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
@@ -33,16 +33,37 @@ function attrValuesImpl([s]: Value[]): Value {
   return out;
 }
 
+// As in lists.ts, a builtin that forces has a generator (`fooGen`, for the VM) and a plain
+// function (`fooDirect`, for the compiled tier) that differ only in how they force and call.
+
+const GETATTR_NAME = 'while evaluating the first argument passed to builtins.getAttr';
+const GETATTR_SET = 'while evaluating the second argument passed to builtins.getAttr';
+const GETATTR_MISSING = 'in the attribute set under consideration';
+
 function* getAttrGen(args: Value[]): Gen {
-  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.getAttr');
-  const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.getAttr');
-  return yield* force(getAttrCtx(set, name, 'in the attribute set under consideration'));
+  const name = stringNoCtx(yield* force(args[0]), GETATTR_NAME);
+  const set = attrsCtx(yield* force(args[1]), GETATTR_SET);
+  return yield* force(getAttrCtx(set, name, GETATTR_MISSING));
 }
 
+function getAttrDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const name = stringNoCtx(ev.force(args[0]), GETATTR_NAME);
+  const set = attrsCtx(ev.force(args[1]), GETATTR_SET);
+  return ev.force(getAttrCtx(set, name, GETATTR_MISSING));
+}
+
+const HASATTR_NAME = 'while evaluating the first argument passed to builtins.hasAttr';
+const HASATTR_SET = 'while evaluating the second argument passed to builtins.hasAttr';
+
 function* hasAttrGen(args: Value[]): Gen {
-  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.hasAttr');
-  const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.hasAttr');
+  const name = stringNoCtx(yield* force(args[0]), HASATTR_NAME);
+  const set = attrsCtx(yield* force(args[1]), HASATTR_SET);
   return set.has(name);
+}
+
+function hasAttrDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const name = stringNoCtx(ev.force(args[0]), HASATTR_NAME);
+  return attrsCtx(ev.force(args[1]), HASATTR_SET).has(name);
 }
 
 function* unsafeGetAttrPosGen(args: Value[]): Gen {
@@ -54,13 +75,27 @@ function* unsafeGetAttrPosGen(args: Value[]): Gen {
   return NixAttrs.fromMap(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
 }
 
+const REMOVEATTRS_SET = 'while evaluating the first argument passed to builtins.removeAttrs';
+const REMOVEATTRS_LIST = 'while evaluating the second argument passed to builtins.removeAttrs';
+const REMOVEATTRS_NAME = 'while evaluating the values of the second argument passed to builtins.removeAttrs';
+
 function* removeAttrsGen(args: Value[]): Gen {
-  const set = attrsCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.removeAttrs');
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.removeAttrs');
+  const set = attrsCtx(yield* force(args[0]), REMOVEATTRS_SET);
+  const list = listCtx(yield* force(args[1]), REMOVEATTRS_LIST);
   const names = new Set<string>();
-  for (let i = 0; i < list.length; i++) {
-    names.add(stringNoCtx(yield* force(list[i]), 'while evaluating the values of the second argument passed to builtins.removeAttrs'));
-  }
+  for (let i = 0; i < list.length; i++) names.add(stringNoCtx(yield* force(list[i]), REMOVEATTRS_NAME));
+  return withoutNames(set, names);
+}
+
+function removeAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const set = attrsCtx(ev.force(args[0]), REMOVEATTRS_SET);
+  const list = listCtx(ev.force(args[1]), REMOVEATTRS_LIST);
+  const names = new Set<string>();
+  for (let i = 0; i < list.length; i++) names.add(stringNoCtx(ev.force(list[i]), REMOVEATTRS_NAME));
+  return withoutNames(set, names);
+}
+
+function withoutNames(set: NixAttrs, names: Set<string>): NixAttrs {
   // Always a new set, as in C++ Nix (it is a different set for «repeated» in output); the
   // attributes keep their positions.
   reserveAttrs(set.size);
@@ -73,24 +108,50 @@ function* removeAttrsGen(args: Value[]): Gen {
   return kept.length === 0 ? NixAttrs.EMPTY : NixAttrs.fromSorted(kept, values, set.positions);
 }
 
-function* listToAttrsGen(args: Value[]): Gen {
-  const list = listCtx(args[0], 'while evaluating the argument passed to builtins.listToAttrs');
+const LISTTOATTRS_LIST = 'while evaluating the argument passed to builtins.listToAttrs';
+const LISTTOATTRS_ELEMENT = 'while evaluating an element of the list passed to builtins.listToAttrs';
+const LISTTOATTRS_PAIR = 'in a {name=...; value=...;} pair';
+const LISTTOATTRS_NAME = 'while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs';
+
+interface NamedPair { name: string; id: number; set: NixAttrs }
+
+/** The list, with room reserved for what listToAttrs builds of it. */
+function pairList(v: Value): Value[] {
+  const list = listCtx(v, LISTTOATTRS_LIST);
   reserveList(list.length, OBJECT_BYTES);
   reserveAttrs(list.length);
-  // First every element and its name (interned as it is met), then (in symbol order, the
-  // first occurrence of each name) the values: the order in which C++ Nix reports errors.
-  const symbols = symbolTable();
-  const entries: { name: string; id: number; set: NixAttrs }[] = new Array(list.length);
+  return list;
+}
+
+// First every element and its name (interned as it is met), then (in symbol order, the
+// first occurrence of each name) the values: the order in which C++ Nix reports errors.
+
+function* listToAttrsGen(args: Value[]): Gen {
+  const list = pairList(args[0]);
+  const entries: NamedPair[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
-    const set = attrsCtx(yield* force(list[i]), 'while evaluating an element of the list passed to builtins.listToAttrs');
-    const nameV = getAttrCtx(set, 'name', 'in a {name=...; value=...;} pair');
-    const name = stringNoCtx(
-      yield* force(nameV),
-      'while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs',
-      set.positions?.get('name'),
-    );
-    entries[i] = { name, id: symbols.id(name), set };
+    const set = attrsCtx(yield* force(list[i]), LISTTOATTRS_ELEMENT);
+    entries[i] = namedPair(set, yield* force(getAttrCtx(set, 'name', LISTTOATTRS_PAIR)));
   }
+  return attrsOfPairs(entries);
+}
+
+function listToAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const list = pairList(args[0]);
+  const entries: NamedPair[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const set = attrsCtx(ev.force(list[i]), LISTTOATTRS_ELEMENT);
+    entries[i] = namedPair(set, ev.force(getAttrCtx(set, 'name', LISTTOATTRS_PAIR)));
+  }
+  return attrsOfPairs(entries);
+}
+
+function namedPair(set: NixAttrs, nameV: Value): NamedPair {
+  const name = stringNoCtx(nameV, LISTTOATTRS_NAME, set.positions?.get('name'));
+  return { name, id: symbolTable().id(name), set };
+}
+
+function attrsOfPairs(entries: NamedPair[]): NixAttrs {
   if (entries.length === 0) return NixAttrs.EMPTY;
   // Stable: among equal names the earliest element stays first.
   entries.sort((a, b) => a.id - b.id);
@@ -101,15 +162,26 @@ function* listToAttrsGen(args: Value[]): Gen {
   for (const { name, set } of entries) {
     if (name === prev) continue;
     prev = name;
-    map.set(name, getAttrCtx(set, 'value', 'in a {name=...; value=...;} pair'));
+    map.set(name, getAttrCtx(set, 'value', LISTTOATTRS_PAIR));
     positions.set(name, set.positions?.get('value'));
   }
   return NixAttrs.fromMap(map, { get: (name) => positions.get(name) });
 }
 
+const INTERSECTATTRS_LEFT = 'while evaluating the first argument passed to builtins.intersectAttrs';
+const INTERSECTATTRS_RIGHT = 'while evaluating the second argument passed to builtins.intersectAttrs';
+
 function* intersectAttrsGen(args: Value[]): Gen {
-  const left = attrsCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.intersectAttrs');
-  const right = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.intersectAttrs');
+  const left = attrsCtx(yield* force(args[0]), INTERSECTATTRS_LEFT);
+  return intersection(left, attrsCtx(yield* force(args[1]), INTERSECTATTRS_RIGHT));
+}
+
+function intersectAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const left = attrsCtx(ev.force(args[0]), INTERSECTATTRS_LEFT);
+  return intersection(left, attrsCtx(ev.force(args[1]), INTERSECTATTRS_RIGHT));
+}
+
+function intersection(left: NixAttrs, right: NixAttrs): NixAttrs {
   reserveAttrs(Math.min(left.size, right.size));
   // Whichever set is smaller is walked (in order, so the names stay sorted).
   const names: string[] = [];
@@ -127,17 +199,29 @@ function* intersectAttrsGen(args: Value[]): Gen {
   return names.length === 0 ? NixAttrs.EMPTY : NixAttrs.fromSorted(names, values, right.positions);
 }
 
+const CATATTRS_NAME = 'while evaluating the first argument passed to builtins.catAttrs';
+const CATATTRS_LIST = 'while evaluating the second argument passed to builtins.catAttrs';
+const CATATTRS_ELEMENT = 'while evaluating an element in the list passed as second argument to builtins.catAttrs';
+
 function* catAttrsGen(args: Value[]): Gen {
-  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.catAttrs');
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.catAttrs');
+  const name = stringNoCtx(yield* force(args[0]), CATATTRS_NAME);
+  const list = listCtx(yield* force(args[1]), CATATTRS_LIST);
   reserveList(list.length);
   const out: Value[] = [];
   for (let i = 0; i < list.length; i++) {
-    const set = attrsCtx(
-      yield* force(list[i]),
-      'while evaluating an element in the list passed as second argument to builtins.catAttrs',
-    );
-    const v = set.get(name);
+    const v = attrsCtx(yield* force(list[i]), CATATTRS_ELEMENT).get(name);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+function catAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const name = stringNoCtx(ev.force(args[0]), CATATTRS_NAME);
+  const list = listCtx(ev.force(args[1]), CATATTRS_LIST);
+  reserveList(list.length);
+  const out: Value[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const v = attrsCtx(ev.force(list[i]), CATATTRS_ELEMENT).get(name);
     if (v !== undefined) out.push(v);
   }
   return out;
@@ -157,15 +241,25 @@ function functionArgsImpl([f]: Value[]): Value {
 /** Gives back its argument unforced: `Thunk.apply(IDENTITY, [v])` is v held in a pending thunk. */
 const IDENTITY = new Builtin(defineBuiltin('identity', 1, ([v]) => v, { lazy: [0], noCallTrace: true }));
 
+const MAPATTRS_SET = 'while evaluating the second argument passed to builtins.mapAttrs';
+
 function* mapAttrsGen(args: Value[]): Gen {
-  const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.mapAttrs');
+  return mappedAttrs(args[0], attrsCtx(yield* force(args[1]), MAPATTRS_SET));
+}
+
+function mapAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  return mappedAttrs(args[0], attrsCtx(ev.force(args[1]), MAPATTRS_SET));
+}
+
+/** `mapAttrs fn set`: the lazy applications. */
+function mappedAttrs(fn: Value, set: NixAttrs): NixAttrs {
   if (set.size === 0) return NixAttrs.EMPTY;
   // The function is not forced: each attribute is the lazy application `f name value`.
   // In C++ Nix the function is then still the unevaluated argument thunk when the first
   // attribute is forced, so that call has no call site in traces (only later ones, once the
   // thunk holds a lambda, do). nixeval passes a lambda literal unthunked: hold it in a
   // pending thunk, shared by all attributes, to keep that difference.
-  const f = args[0] instanceof Thunk ? args[0] : Thunk.apply(IDENTITY, [args[0]]);
+  const f = fn instanceof Thunk ? fn : Thunk.apply(IDENTITY, [fn]);
   reserveAttrs(set.size);
   reserve(set.size * THUNK_BYTES);
   const keys = set.keys();
@@ -177,23 +271,39 @@ function* mapAttrsGen(args: Value[]): Gen {
   return new NixAttrs(set.shape.unpositioned(), values);
 }
 
+const ZIPATTRSWITH_FN = 'while evaluating the first argument passed to builtins.zipAttrsWith';
+const ZIPATTRSWITH_LIST = 'while evaluating the second argument passed to builtins.zipAttrsWith';
+const ZIPATTRSWITH_ELEMENT = 'while evaluating a value of the list passed as second argument to builtins.zipAttrsWith';
+
 function* zipAttrsWithGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.zipAttrsWith');
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.zipAttrsWith');
+  const f = functionCtx(yield* force(args[0]), ZIPATTRSWITH_FN);
+  const list = listCtx(yield* force(args[1]), ZIPATTRSWITH_LIST);
   const groups = new Map<string, Value[]>();
-  for (let i = 0; i < list.length; i++) {
-    const set = attrsCtx(
-      yield* force(list[i]),
-      'while evaluating a value of the list passed as second argument to builtins.zipAttrsWith',
-    );
-    reserveAttrs(set.size);
-    const keys = set.keys();
-    for (let j = 0; j < keys.length; j++) {
-      const g = groups.get(keys[j]);
-      if (g) g.push(set.values[j]);
-      else groups.set(keys[j], [set.values[j]]);
-    }
+  for (let i = 0; i < list.length; i++) addGroups(groups, attrsCtx(yield* force(list[i]), ZIPATTRSWITH_ELEMENT));
+  return zipped(f, groups);
+}
+
+function zipAttrsWithDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const f = functionCtx(ev.force(args[0]), ZIPATTRSWITH_FN);
+  const list = listCtx(ev.force(args[1]), ZIPATTRSWITH_LIST);
+  const groups = new Map<string, Value[]>();
+  for (let i = 0; i < list.length; i++) addGroups(groups, attrsCtx(ev.force(list[i]), ZIPATTRSWITH_ELEMENT));
+  return zipped(f, groups);
+}
+
+/** Adds each attribute's value to the group of its name. */
+function addGroups(groups: Map<string, Value[]>, set: NixAttrs): void {
+  reserveAttrs(set.size);
+  const keys = set.keys();
+  for (let j = 0; j < keys.length; j++) {
+    const g = groups.get(keys[j]);
+    if (g) g.push(set.values[j]);
+    else groups.set(keys[j], [set.values[j]]);
   }
+}
+
+/** `zipAttrsWith f`'s result: the lazy application of f to each name and its group. */
+function zipped(f: Value, groups: Map<string, Value[]>): NixAttrs {
   if (groups.size === 0) return NixAttrs.EMPTY;
   const map = new Map<string, Value>();
   for (const [k, vs] of groups) map.set(k, Thunk.apply(f, [k, vs]));
@@ -203,14 +313,14 @@ function* zipAttrsWithGen(args: Value[]): Gen {
 export const attrsBuiltins: BuiltinSpec[] = [
   defineBuiltin('attrNames', 1, attrNamesImpl),
   defineBuiltin('attrValues', 1, attrValuesImpl),
-  defineBuiltin('getAttr', 2, (args) => drive(getAttrGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('hasAttr', 2, (args) => drive(hasAttrGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('getAttr', 2, (args) => drive(getAttrGen(args)), { lazy: [0, 1], direct: getAttrDirect }),
+  defineBuiltin('hasAttr', 2, (args) => drive(hasAttrGen(args)), { lazy: [0, 1], direct: hasAttrDirect }),
   defineBuiltin('unsafeGetAttrPos', 2, (args) => drive(unsafeGetAttrPosGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('removeAttrs', 2, (args) => drive(removeAttrsGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('listToAttrs', 1, (args) => drive(listToAttrsGen(args))),
-  defineBuiltin('intersectAttrs', 2, (args) => drive(intersectAttrsGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('catAttrs', 2, (args) => drive(catAttrsGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('removeAttrs', 2, (args) => drive(removeAttrsGen(args)), { lazy: [0, 1], direct: removeAttrsDirect }),
+  defineBuiltin('listToAttrs', 1, (args) => drive(listToAttrsGen(args)), { direct: listToAttrsDirect }),
+  defineBuiltin('intersectAttrs', 2, (args) => drive(intersectAttrsGen(args)), { lazy: [0, 1], direct: intersectAttrsDirect }),
+  defineBuiltin('catAttrs', 2, (args) => drive(catAttrsGen(args)), { lazy: [0, 1], direct: catAttrsDirect }),
   defineBuiltin('functionArgs', 1, functionArgsImpl),
-  defineBuiltin('mapAttrs', 2, (args) => drive(mapAttrsGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('zipAttrsWith', 2, (args) => drive(zipAttrsWithGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('mapAttrs', 2, (args) => drive(mapAttrsGen(args)), { lazy: [0, 1], direct: mapAttrsDirect }),
+  defineBuiltin('zipAttrsWith', 2, (args) => drive(zipAttrsWithGen(args)), { lazy: [0, 1], direct: zipAttrsWithDirect }),
 ];

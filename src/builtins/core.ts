@@ -152,21 +152,41 @@ export const coreBuiltins: BuiltinSpec[] = [
   defineBuiltin('tryEval', 1, function* ([v]) {
     try {
       yield* force(v);
-      // The value is the argument itself (the same place).
-      return attrsOf([['success', true], ['value', v]]);
     } catch (e) {
-      if (e instanceof NixError && e.catchable) return attrsOf([['success', false], ['value', false]]);
-      throw e;
+      return tryEvalFailed(e);
     }
-  }, { lazy: [0] }),
+    return tryEvalSucceeded(v);
+  }, {
+    lazy: [0],
+    direct: ([v], _ctx, ev) => {
+      try {
+        ev.force(v);
+      } catch (e) {
+        return tryEvalFailed(e);
+      }
+      return tryEvalSucceeded(v);
+    },
+  }),
   defineBuiltin('seq', 2, function* ([a, b]) {
     yield* force(a);
     return yield* force(b);
-  }, { lazy: [0, 1] }),
+  }, {
+    lazy: [0, 1],
+    direct: ([a, b], _ctx, ev) => {
+      ev.force(a);
+      return ev.force(b);
+    },
+  }),
   defineBuiltin('deepSeq', 2, function* ([a, b]) {
     yield* deepForce(a);
     return yield* force(b);
-  }, { lazy: [0, 1] }),
+  }, {
+    lazy: [0, 1],
+    direct: ([a, b], _ctx, ev) => {
+      ev.drive(deepForce(a));
+      return ev.force(b);
+    },
+  }),
   defineBuiltin('trace', 2, function* ([m, b], ctx) {
     yield* traceMessage(m, ctx.state);
     return yield* force(b);
@@ -202,8 +222,21 @@ export const coreBuiltins: BuiltinSpec[] = [
   }, { lazy: [0, 1], noCallTrace: true }),
   // `break` pauses in C++ Nix's debugger; without one it is the identity.
   defineBuiltin('break', 1, ([v]) => v),
-  defineBuiltin('toString', 1, ([v]) => toStringGen(v)),
+  defineBuiltin('toString', 1, ([v]) => toStringGen(v), {
+    direct: ([v], _ctx, ev) => (typeof v === 'string' ? v : ev.drive(toStringGen(v))),
+  }),
 ];
+
+/** tryEval's value when its argument evaluates: the argument itself (the same place). */
+function tryEvalSucceeded(v: Value): Value {
+  return attrsOf([['success', true], ['value', v]]);
+}
+
+/** tryEval's value when its argument fails: a catchable error is caught, others go on. */
+function tryEvalFailed(e: unknown): Value {
+  if (e instanceof NixError && e.catchable) return attrsOf([['success', false], ['value', false]]);
+  throw e;
+}
 
 /** `evaluation warning: ` with later lines aligned under the first, as C++ Nix prints it. */
 function formatEvaluationWarning(msg: string): string {

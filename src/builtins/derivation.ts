@@ -26,7 +26,7 @@ import {
   badNameReason, DRV_EXTENSION, type FileIngestionMethod, hashPlaceholder, isDerivationPath, isInStore, isStorePath,
   makeFixedOutputPath, makeTextPath, storePathBaseName, toStorePath,
 } from '../store/store-path.js';
-import { type Derivation, derivationPath, fillInOutputPaths } from '../store/derivation.js';
+import { type Derivation, writeDerivation } from '../store/derivation.js';
 import { storeState } from '../store/state.js';
 import { addToStore } from '../store/add-path.js';
 import type { NarFilter } from '../store/nar.js';
@@ -346,11 +346,10 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
       drv.env.set(o, '');
       drv.outputs.set(o, { kind: 'deferred' });
     }
-    fillInOutputPaths(drv, (p) => store.drvHashes.get(p), storeDir);
   }
 
-  const drvPath = derivationPath(drv, storeDir);
-  store.addDerivation(drvPath, drv);
+  const { drvPath, hashes } = writeDerivation(drv, (p) => store.drvHashes.get(p), storeDir);
+  store.addDerivation(drvPath, drv, hashes);
 
   const map = new Map<string, Value>();
   map.set('drvPath', new NixString(drvPath, new Set(['=' + drvPath])));

@@ -11,13 +11,13 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import type { NixInt } from '../value/int.js';
 import {
-  Builtin, type BuiltinSpec, CallRequest, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
+  Builtin, type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type DirectEval, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
   ThunkState, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import { showIdentifier } from '../syntax/show.js';
-import { equalPlacesGen, lessThanGen } from '../vm/ops.js';
+import { equalPlacesGen, lessThanGen, quickEqual } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
 import { reserveList, SLOT_BYTES, THUNK_BYTES, tick } from '../limits/limits.js';
 
@@ -125,12 +125,19 @@ function lambdaPos(f: Value): SourcePos | undefined {
   return f instanceof Closure ? { source: f.lambda.source, offset: f.lambda.pos } : undefined;
 }
 
+// Each builtin that forces or calls has two versions: a generator for the VM (`fooGen`) and
+// a plain function for the compiled tier (`fooDirect`, BuiltinSpec.direct), which forces and
+// calls through a DirectEval. They differ only there: the messages, the checks and the work
+// between the forces are the shared constants and functions beside them, so the two cannot
+// drift apart (and test/codegen's fuzzer compares them).
+
 // ---- map, filter, folds
 
-function* mapGen(args: Value[]): Gen {
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.map');
-  if (list.length === 0) return list;
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.map');
+const MAP_FN = 'while evaluating the first argument passed to builtins.map';
+const MAP_LIST = 'while evaluating the second argument passed to builtins.map';
+
+/** `map f list`: the lazy applications. */
+function mapped(f: Value, list: Value[]): Value[] {
   reserveList(list.length, THUNK_BYTES);
   const out: Value[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
@@ -140,51 +147,117 @@ function* mapGen(args: Value[]): Gen {
   return out;
 }
 
-function* filterGen(args: Value[]): Gen {
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.filter');
+function* mapGen(args: Value[]): Gen {
+  const list = listCtx(yield* force(args[1]), MAP_LIST);
   if (list.length === 0) return list;
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.filter');
+  return mapped(functionCtx(yield* force(args[0]), MAP_FN), list);
+}
+
+function mapDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const list = listCtx(ev.force(args[1]), MAP_LIST);
+  if (list.length === 0) return list;
+  return mapped(functionCtx(ev.force(args[0]), MAP_FN), list);
+}
+
+const FILTER_FN = 'while evaluating the first argument passed to builtins.filter';
+const FILTER_LIST = 'while evaluating the second argument passed to builtins.filter';
+const FILTER_RESULT = 'while evaluating the return value of the filtering function passed to builtins.filter';
+
+function* filterGen(args: Value[]): Gen {
+  const list = listCtx(yield* force(args[1]), FILTER_LIST);
+  if (list.length === 0) return list;
+  const f = functionCtx(yield* force(args[0]), FILTER_FN);
   reserveList(list.length);
   const out: Value[] = [];
   for (let i = 0; i < list.length; i++) {
-    const r = yield* callFn(f, [list[i]]);
-    if (boolCtx(r, 'while evaluating the return value of the filtering function passed to builtins.filter')) out.push(list[i]);
+    if (boolCtx(yield* callFn(f, [list[i]]), FILTER_RESULT)) out.push(list[i]);
   }
   return out.length === list.length ? list : out;
 }
 
+function filterDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const list = listCtx(ev.force(args[1]), FILTER_LIST);
+  if (list.length === 0) return list;
+  const f = functionCtx(ev.force(args[0]), FILTER_FN);
+  reserveList(list.length);
+  const out: Value[] = [];
+  for (let i = 0; i < list.length; i++) {
+    if (boolCtx(ev.call1(f, list[i]), FILTER_RESULT)) out.push(list[i]);
+  }
+  return out.length === list.length ? list : out;
+}
+
+const FOLDL_FN = 'while evaluating the first argument passed to builtins.foldlStrict';
+const FOLDL_LIST = 'while evaluating the third argument passed to builtins.foldlStrict';
+
+/** Each result is a new place, not the place it was taken from (`elem` tells them apart). */
+function accumulator(acc: Value, i: number): Value {
+  return i > 0 && typeof acc === 'object' && acc !== null ? Thunk.evaluated(acc) : acc;
+}
+
 function* foldlGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.foldlStrict');
-  const list = listCtx(yield* force(args[2]), 'while evaluating the third argument passed to builtins.foldlStrict');
+  const f = functionCtx(yield* force(args[0]), FOLDL_FN);
+  const list = listCtx(yield* force(args[2]), FOLDL_LIST);
   // The initial value is passed on unevaluated; only an empty list returns (and forces) it.
   if (list.length === 0) return yield* force(args[1]);
   let acc = args[1];
-  for (let i = 0; i < list.length; i++) {
-    // Each result is a new place, not the place it was taken from (`elem` tells them apart).
-    if (i > 0 && typeof acc === 'object' && acc !== null) acc = Thunk.evaluated(acc);
-    acc = yield* callFn(f, [acc, list[i]]);
-  }
+  for (let i = 0; i < list.length; i++) acc = yield* callFn(f, [accumulator(acc, i), list[i]]);
   return acc;
 }
 
-function* anyAllGen(args: Value[], any: boolean): Gen {
+function foldlDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const f = functionCtx(ev.force(args[0]), FOLDL_FN);
+  const list = listCtx(ev.force(args[2]), FOLDL_LIST);
+  if (list.length === 0) return ev.force(args[1]);
+  let acc = args[1];
+  for (let i = 0; i < list.length; i++) acc = ev.call2(f, accumulator(acc, i), list[i]);
+  return acc;
+}
+
+/** The messages of `any` (any = true) or `all`. */
+function anyAllContexts(any: boolean): { fn: string; list: string; result: string } {
   const name = any ? 'any' : 'all';
-  const f = functionCtx(yield* force(args[0]), `while evaluating the first argument passed to builtins.${name}`);
-  const list = listCtx(yield* force(args[1]), `while evaluating the second argument passed to builtins.${name}`);
-  const ctx = `while evaluating the return value of the function passed to builtins.${name}`;
+  return {
+    fn: `while evaluating the first argument passed to builtins.${name}`,
+    list: `while evaluating the second argument passed to builtins.${name}`,
+    result: `while evaluating the return value of the function passed to builtins.${name}`,
+  };
+}
+const ANY = anyAllContexts(true);
+const ALL = anyAllContexts(false);
+
+function* anyAllGen(args: Value[], any: boolean): Gen {
+  const ctx = any ? ANY : ALL;
+  const f = functionCtx(yield* force(args[0]), ctx.fn);
+  const list = listCtx(yield* force(args[1]), ctx.list);
   for (let i = 0; i < list.length; i++) {
-    if (boolCtx(yield* callFn(f, [list[i]]), ctx) === any) return any;
+    if (boolCtx(yield* callFn(f, [list[i]]), ctx.result) === any) return any;
   }
   return !any;
 }
 
-function* genListGen(args: Value[]): Gen {
-  const n = intCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.genList');
+function anyAllDirect(args: Value[], ev: DirectEval, any: boolean): Value {
+  const ctx = any ? ANY : ALL;
+  const f = functionCtx(ev.force(args[0]), ctx.fn);
+  const list = listCtx(ev.force(args[1]), ctx.list);
+  for (let i = 0; i < list.length; i++) {
+    if (boolCtx(ev.call1(f, list[i]), ctx.result) === any) return any;
+  }
+  return !any;
+}
+
+const GENLIST_FN = 'while evaluating the first argument passed to builtins.genList';
+const GENLIST_LENGTH = 'while evaluating the second argument passed to builtins.genList';
+
+/** The length asked of genList, checked. */
+function listLength(n: NixInt): number {
   // JS arrays stop at 2^32 - 1 elements; C++ Nix would run out of memory long before.
   if (n < 0 || n > 0xffffffff) throw new NixError('eval', `cannot create list of size ${n}`);
-  // C++ Nix checks the function even for an empty list.
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.genList');
-  const len = Number(n);
+  return Number(n);
+}
+
+/** `genList f len`: the lazy applications. */
+function generated(f: Value, len: number): Value[] {
   reserveList(len, THUNK_BYTES);
   const out: Value[] = new Array(len);
   for (let i = 0; i < len; i++) {
@@ -194,12 +267,32 @@ function* genListGen(args: Value[]): Gen {
   return out;
 }
 
+function* genListGen(args: Value[]): Gen {
+  const len = listLength(intCtx(yield* force(args[1]), GENLIST_LENGTH));
+  // C++ Nix checks the function even for an empty list.
+  return generated(functionCtx(yield* force(args[0]), GENLIST_FN), len);
+}
+
+function genListDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const len = listLength(intCtx(ev.force(args[1]), GENLIST_LENGTH));
+  return generated(functionCtx(ev.force(args[0]), GENLIST_FN), len);
+}
+
 // ---- element access
 
-function headImpl([l]: Value[]): Value | Gen {
+/** The first element, unforced. */
+function first(l: Value): Value {
   const list = listCtx(l, "while evaluating the first argument passed to 'builtins.head'");
   if (list.length === 0) throw new NixError('eval', "'builtins.head' called on an empty list");
-  return forced(list[0]);
+  return list[0];
+}
+
+function headImpl([l]: Value[]): Value | Gen {
+  return forced(first(l));
+}
+
+function headDirect([l]: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  return ev.force(first(l));
 }
 
 function tailImpl([l]: Value[]): Value {
@@ -209,21 +302,50 @@ function tailImpl([l]: Value[]): Value {
   return list.slice(1);
 }
 
-function* elemAtGen(args: Value[]): Gen {
-  const n = intCtx(yield* force(args[1]), "while evaluating the second argument passed to 'builtins.elemAt'");
-  const list = listCtx(yield* force(args[0]), "while evaluating the first argument passed to 'builtins.elemAt'");
+const ELEMAT_LIST = "while evaluating the first argument passed to 'builtins.elemAt'";
+const ELEMAT_INDEX = "while evaluating the second argument passed to 'builtins.elemAt'";
+
+/** The element at n, unforced, or the error of an index out of bounds. */
+function elementAt(list: Value[], n: NixInt): Value {
   if (n < 0 || n >= list.length) {
     throw new NixError('eval', `'builtins.elemAt' called with index ${n} on a list of size ${list.length}`);
   }
-  return yield* force(list[Number(n)]);
+  return list[Number(n)];
 }
 
+function* elemAtGen(args: Value[]): Gen {
+  const n = intCtx(yield* force(args[1]), ELEMAT_INDEX);
+  return yield* force(elementAt(listCtx(yield* force(args[0]), ELEMAT_LIST), n));
+}
+
+function elemAtDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const n = intCtx(ev.force(args[1]), ELEMAT_INDEX);
+  return ev.force(elementAt(listCtx(ev.force(args[0]), ELEMAT_LIST), n));
+}
+
+const ELEM_LIST = 'while evaluating the second argument passed to builtins.elem';
+
 function* elemGen(args: Value[]): Gen {
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.elem');
+  const list = listCtx(yield* force(args[1]), ELEM_LIST);
   // The needle and each element are places: `elem f [ f ]` is true for a function f.
   for (let i = 0; i < list.length; i++) {
     tick();
     if (yield* equalPlacesGen(args[0], list[i])) return true;
+  }
+  return false;
+}
+
+function elemDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const list = listCtx(ev.force(args[1]), ELEM_LIST);
+  for (let i = 0; i < list.length; i++) {
+    tick();
+    // equalPlacesGen's first step (force both, the same place, simple values) without a
+    // generator; lists, sets and the rest go to it.
+    const a = ev.force(args[0]);
+    const b = ev.force(list[i]);
+    if (args[0] === list[i]) return true;
+    const quick = quickEqual(a, b);
+    if (quick !== undefined ? quick : ev.drive(equalPlacesGen(args[0], list[i]))) return true;
   }
   return false;
 }
@@ -246,25 +368,31 @@ function concatForced(lists: Value[][]): Value[] {
   return out;
 }
 
+const CONCATLISTS_LIST = 'while evaluating the first argument passed to builtins.concatLists';
+const CONCATLISTS_ELEMENT = 'while evaluating a value of the list passed to builtins.concatLists';
+
 function* concatListsGen(args: Value[]): Gen {
-  const outer = listCtx(args[0], 'while evaluating the first argument passed to builtins.concatLists');
+  const outer = listCtx(args[0], CONCATLISTS_LIST);
   const lists: Value[][] = new Array(outer.length);
-  for (let i = 0; i < outer.length; i++) {
-    lists[i] = listCtx(yield* force(outer[i]), 'while evaluating a value of the list passed to builtins.concatLists');
-  }
+  for (let i = 0; i < outer.length; i++) lists[i] = listCtx(yield* force(outer[i]), CONCATLISTS_ELEMENT);
   return concatForced(lists);
 }
 
-function* concatMapGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.concatMap');
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.concatMap');
-  const lists: Value[][] = new Array(list.length);
+function concatListsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const outer = listCtx(args[0], CONCATLISTS_LIST);
+  const lists: Value[][] = new Array(outer.length);
+  for (let i = 0; i < outer.length; i++) lists[i] = listCtx(ev.force(outer[i]), CONCATLISTS_ELEMENT);
+  return concatForced(lists);
+}
+
+const CONCATMAP_FN = 'while evaluating the first argument passed to builtins.concatMap';
+const CONCATMAP_LIST = 'while evaluating the second argument passed to builtins.concatMap';
+const CONCATMAP_RESULT = 'while evaluating the return value of the function passed to builtins.concatMap';
+
+/** The lists concatMap's function returned, joined (always a new list). */
+function joined(lists: Value[][]): Value[] {
   let len = 0;
-  for (let i = 0; i < list.length; i++) {
-    const r = yield* callFn(f, [list[i]]);
-    lists[i] = listCtx(r, 'while evaluating the return value of the function passed to builtins.concatMap', lambdaPos(f));
-    len += lists[i].length;
-  }
+  for (const l of lists) len += l.length;
   reserveList(len);
   const out: Value[] = new Array(len);
   let k = 0;
@@ -272,6 +400,21 @@ function* concatMapGen(args: Value[]): Gen {
   return out;
 }
 
+function* concatMapGen(args: Value[]): Gen {
+  const f = functionCtx(yield* force(args[0]), CONCATMAP_FN);
+  const list = listCtx(yield* force(args[1]), CONCATMAP_LIST);
+  const lists: Value[][] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) lists[i] = listCtx(yield* callFn(f, [list[i]]), CONCATMAP_RESULT, lambdaPos(f));
+  return joined(lists);
+}
+
+function concatMapDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const f = functionCtx(ev.force(args[0]), CONCATMAP_FN);
+  const list = listCtx(ev.force(args[1]), CONCATMAP_LIST);
+  const lists: Value[][] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) lists[i] = listCtx(ev.call1(f, list[i]), CONCATMAP_RESULT, lambdaPos(f));
+  return joined(lists);
+}
 // ---- sort: C++ Nix's peeksort (src/libutil/include/nix/util/sort.hh), so that the
 // comparator sees the same calls in the same order (traces, errors) as in C++ Nix.
 
@@ -382,68 +525,128 @@ function isLessThanPrimop(f: Value): boolean {
   return f instanceof Builtin && f.spec.name === 'lessThan' && f.args.length === 0;
 }
 
-function* sortGen(args: Value[]): Gen {
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.sort');
-  if (list.length === 0) return list;
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.sort');
+const SORT_FN = 'while evaluating the first argument passed to builtins.sort';
+const SORT_LIST = 'while evaluating the second argument passed to builtins.sort';
+const SORT_ORDER = 'while evaluating the ordering function passed to builtins.sort';
+const SORT_RESULT = 'while evaluating the return value of the sorting function passed to builtins.sort';
+
+/** `sort lessThan` compares directly, without calling the primop, as C++ Nix does. */
+function* primopLess(x: Value, y: Value): Gen<boolean> {
+  try {
+    return yield* lessThanGen(x, y);
+  } catch (e) {
+    throw withContext(e, SORT_ORDER);
+  }
+}
+
+/** The sorted copy of `list` (whose elements are forced) with `less`. */
+function* sorted(list: Value[], less: Less): Gen {
+  yield* peeksort(list, less);
+  return list;
+}
+
+/** The copy to sort, its elements forced first with `forceAll` (the sorted list holds the elements themselves). */
+function sortCopy(list: Value[]): Value[] {
   // The sorted copy and the merge buffer.
   reserveList(2 * list.length);
-  // Every element is forced first; the sorted list holds the elements themselves.
-  const a: Value[] = list.slice();
+  return list.slice();
+}
+
+function* sortGen(args: Value[]): Gen {
+  const list = listCtx(yield* force(args[1]), SORT_LIST);
+  if (list.length === 0) return list;
+  const f = functionCtx(yield* force(args[0]), SORT_FN);
+  const a = sortCopy(list);
   for (let i = 0; i < list.length; i++) yield* force(list[i]);
-  let less: Less;
-  if (isLessThanPrimop(f)) {
-    // As C++ Nix: `sort lessThan` compares directly, without calling the primop.
-    less = function* (x, y) {
-      try {
-        return yield* lessThanGen(x, y);
-      } catch (e) {
-        throw withContext(e, 'while evaluating the ordering function passed to builtins.sort');
-      }
-    };
-  } else {
-    less = function* (x, y) {
-      const r = yield* callFn(f, [x, y]);
-      return boolCtx(r, 'while evaluating the return value of the sorting function passed to builtins.sort');
-    };
-  }
-  yield* peeksort(a, less);
-  return a;
+  const less: Less = isLessThanPrimop(f) ? primopLess : function* (x, y) {
+    return boolCtx(yield* callFn(f, [x, y]), SORT_RESULT);
+  };
+  return yield* sorted(a, less);
+}
+
+function sortDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const list = listCtx(ev.force(args[1]), SORT_LIST);
+  if (list.length === 0) return list;
+  const f = functionCtx(ev.force(args[0]), SORT_FN);
+  const a = sortCopy(list);
+  for (let i = 0; i < list.length; i++) ev.force(list[i]);
+  // The sort itself is the VM's generator, its comparisons made here: it never yields.
+  const less: Less = isLessThanPrimop(f) ? primopLess : function* (x, y) {
+    return boolCtx(ev.call2(f, x, y), SORT_RESULT);
+  };
+  return ev.drive(sorted(a, less));
 }
 
 // ---- partition, groupBy
 
+const PARTITION_FN = 'while evaluating the first argument passed to builtins.partition';
+const PARTITION_LIST = 'while evaluating the second argument passed to builtins.partition';
+const PARTITION_RESULT = 'while evaluating the return value of the partition function passed to builtins.partition';
+
+function partitioned(right: Value[], wrong: Value[]): NixAttrs {
+  return NixAttrs.fromMap(new Map<string, Value>([['right', right], ['wrong', wrong]]));
+}
+
 function* partitionGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.partition');
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.partition');
+  const f = functionCtx(yield* force(args[0]), PARTITION_FN);
+  const list = listCtx(yield* force(args[1]), PARTITION_LIST);
   reserveList(list.length);
   const right: Value[] = [];
   const wrong: Value[] = [];
   for (let i = 0; i < list.length; i++) {
     // Forced first, as C++ Nix does; the lists hold the elements themselves (the same places).
     yield* force(list[i]);
-    const r = yield* callFn(f, [list[i]]);
-    if (boolCtx(r, 'while evaluating the return value of the partition function passed to builtins.partition')) right.push(list[i]);
+    if (boolCtx(yield* callFn(f, [list[i]]), PARTITION_RESULT)) right.push(list[i]);
     else wrong.push(list[i]);
   }
-  return NixAttrs.fromMap(new Map<string, Value>([['right', right], ['wrong', wrong]]));
+  return partitioned(right, wrong);
 }
 
-function* groupByGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.groupBy');
-  const list = listCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.groupBy');
+function partitionDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const f = functionCtx(ev.force(args[0]), PARTITION_FN);
+  const list = listCtx(ev.force(args[1]), PARTITION_LIST);
   reserveList(list.length);
-  const groups = new Map<string, Value>();
+  const right: Value[] = [];
+  const wrong: Value[] = [];
   for (let i = 0; i < list.length; i++) {
-    const r = yield* callFn(f, [list[i]]);
-    const name = stringNoCtx(r, 'while evaluating the return value of the grouping function passed to builtins.groupBy');
-    const g = groups.get(name) as Value[] | undefined;
-    if (g) g.push(list[i]);
-    else groups.set(name, [list[i]]);
+    ev.force(list[i]);
+    if (boolCtx(ev.call1(f, list[i]), PARTITION_RESULT)) right.push(list[i]);
+    else wrong.push(list[i]);
   }
+  return partitioned(right, wrong);
+}
+
+const GROUPBY_FN = 'while evaluating the first argument passed to builtins.groupBy';
+const GROUPBY_LIST = 'while evaluating the second argument passed to builtins.groupBy';
+const GROUPBY_RESULT = 'while evaluating the return value of the grouping function passed to builtins.groupBy';
+
+function addToGroup(groups: Map<string, Value>, name: string, v: Value): void {
+  const g = groups.get(name) as Value[] | undefined;
+  if (g) g.push(v);
+  else groups.set(name, [v]);
+}
+
+function grouped(groups: Map<string, Value>): NixAttrs {
   return groups.size === 0 ? NixAttrs.EMPTY : NixAttrs.fromMap(groups);
 }
 
+function* groupByGen(args: Value[]): Gen {
+  const f = functionCtx(yield* force(args[0]), GROUPBY_FN);
+  const list = listCtx(yield* force(args[1]), GROUPBY_LIST);
+  reserveList(list.length);
+  const groups = new Map<string, Value>();
+  for (let i = 0; i < list.length; i++) addToGroup(groups, stringNoCtx(yield* callFn(f, [list[i]]), GROUPBY_RESULT), list[i]);
+  return grouped(groups);
+}
+
+function groupByDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const f = functionCtx(ev.force(args[0]), GROUPBY_FN);
+  const list = listCtx(ev.force(args[1]), GROUPBY_LIST);
+  reserveList(list.length);
+  const groups = new Map<string, Value>();
+  for (let i = 0; i < list.length; i++) addToGroup(groups, stringNoCtx(ev.call1(f, list[i]), GROUPBY_RESULT), list[i]);
+  return grouped(groups);
+}
 // ---- genericClosure
 
 /**
@@ -452,6 +655,12 @@ function* groupByGen(args: Value[]): Gen {
  * with floats) go to an ordered set compared like `<`. A key of another type than a hashed
  * set's is compared with the first key, which fails with C++ Nix's error.
  */
+function keyKind(key: Value): 'string' | 'path' | 'int' | 'other' {
+  return typeof key === 'string' || key instanceof NixString ? 'string'
+    : key instanceof NixPath ? 'path'
+      : typeof key === 'number' || typeof key === 'bigint' ? 'int' : 'other';
+}
+
 class KeyTracker {
   private mode: 'none' | 'string' | 'path' | 'int' | 'fallback' = 'none';
   private readonly strings = new Set<string>();
@@ -461,46 +670,44 @@ class KeyTracker {
   private firstKey: Value = null;
   private firstElem: Value = null;
 
+  /**
+   * Records the key when that needs no comparison (the first key, or a key of a hashed set's
+   * type): whether it is new. Undefined when only insert() can tell.
+   */
+  tryInsert(key: Value, elem: Value): boolean | undefined {
+    const kind = keyKind(key);
+    if (this.mode === 'none') {
+      this.firstKey = key;
+      this.firstElem = elem;
+      this.mode = kind === 'other' ? 'fallback' : kind;
+    }
+    if (kind !== this.mode) return undefined;
+    if (kind === 'int') {
+      const n = key as NixInt;
+      if (this.ints.has(n)) return false;
+      this.ints.set(n, elem);
+      return true;
+    }
+    const s = key instanceof NixPath ? key.path : typeof key === 'string' ? key : (key as NixString).s;
+    if (this.strings.has(s)) return false;
+    this.strings.add(s);
+    return true;
+  }
+
   /** Whether the key is new (and now recorded). */
   *insert(key: Value, elem: Value): Gen<boolean> {
-    const kind = typeof key === 'string' || key instanceof NixString ? 'string'
-      : key instanceof NixPath ? 'path'
-        : typeof key === 'number' || typeof key === 'bigint' ? 'int' : 'other';
-    switch (this.mode) {
-      case 'none':
-        this.firstKey = key;
-        this.firstElem = elem;
-        if (kind === 'string' || kind === 'path' || kind === 'int') this.mode = kind;
-        else this.mode = 'fallback';
-        return yield* this.insert(key, elem);
-      case 'string':
-      case 'path': {
-        if (kind !== this.mode) return yield* this.compareError(key, elem);
-        const s = key instanceof NixPath ? key.path : typeof key === 'string' ? key : (key as NixString).s;
-        if (this.strings.has(s)) return false;
-        this.strings.add(s);
-        return true;
-      }
-      case 'int': {
-        if (kind === 'int') {
-          const n = key as NixInt;
-          if (this.ints.has(n)) return false;
-          this.ints.set(n, elem);
-          return true;
-        }
-        if (key instanceof NixFloat) {
-          // Integers and floats compare with each other: move to the ordered set.
-          const entries = [...this.ints.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-          this.sorted = entries.map(([k, e]) => ({ key: k, elem: e }));
-          this.ints.clear();
-          this.mode = 'fallback';
-          return yield* this.insertFallback(key, elem);
-        }
-        return yield* this.compareError(key, elem);
-      }
-      case 'fallback':
-        return yield* this.insertFallback(key, elem);
+    const known = this.tryInsert(key, elem);
+    if (known !== undefined) return known;
+    if (this.mode === 'fallback') return yield* this.insertFallback(key, elem);
+    if (this.mode === 'int' && key instanceof NixFloat) {
+      // Integers and floats compare with each other: move to the ordered set.
+      const entries = [...this.ints.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+      this.sorted = entries.map(([k, e]) => ({ key: k, elem: e }));
+      this.ints.clear();
+      this.mode = 'fallback';
+      return yield* this.insertFallback(key, elem);
     }
+    return yield* this.compareError(key, elem);
   }
 
   private *compareError(key: Value, elem: Value): Gen<boolean> {
@@ -554,82 +761,144 @@ class KeyTracker {
   }
 }
 
-function* genericClosureGen(args: Value[]): Gen {
-  const arg = attrsCtx(args[0], 'while evaluating the first argument passed to builtins.genericClosure');
-  const startSetV = getAttrCtx(arg, 'startSet', 'in the attrset passed as argument to builtins.genericClosure');
-  const startSet = listCtx(
-    yield* force(startSetV),
-    "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure",
-  );
-  if (startSet.length === 0) return startSet;
-  const opV = getAttrCtx(arg, 'operator', 'in the attrset passed as argument to builtins.genericClosure');
-  const op = functionCtx(
-    yield* force(opV),
-    "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure",
-  );
+const CLOSURE_ARG = 'while evaluating the first argument passed to builtins.genericClosure';
+const CLOSURE_ATTR = 'in the attrset passed as argument to builtins.genericClosure';
+const CLOSURE_START = "while evaluating the 'startSet' attribute passed as argument to builtins.genericClosure";
+const CLOSURE_OP = "while evaluating the 'operator' attribute passed as argument to builtins.genericClosure";
+const CLOSURE_RESULT = 'while evaluating the return value of the `operator` passed to builtins.genericClosure';
 
-  const queue: Value[] = startSet.slice();
-  const result: Value[] = [];
-  const keys = new KeyTracker();
-  for (let head = 0; head < queue.length; head++) {
-    // The result holds the elements themselves (the same places), as the operator gets them.
-    const e0 = queue[head];
-    queue[head] = null;
-    let e: NixAttrs;
-    let keyV: Value;
-    try {
-      const ev = yield* force(e0);
-      if (!(ev instanceof NixAttrs)) throw typeError('a set', ev);
-      e = ev;
-      const k = e.get('key');
-      if (k === undefined) throw new NixError('type', "attribute 'key' missing");
-      keyV = k;
-    } catch (err) {
-      throw withContext(err, `in genericClosure element ${printForError(e0)}`);
-    }
-    const key = yield* force(keyV);
-    if (!(yield* keys.insert(key, e))) continue;
-    result.push(e0);
+/** The work list of genericClosure: the elements still to visit, and those kept. */
+class ClosureWalk {
+  readonly queue: Value[];
+  readonly result: Value[] = [];
+  readonly keys = new KeyTracker();
+  head = 0;
+  constructor(startSet: Value[]) {
+    this.queue = startSet.slice();
+  }
 
-    try {
-      const r = yield* callFn(op, [e0]);
-      const next = listCtx(r, 'while evaluating the return value of the `operator` passed to builtins.genericClosure');
-      // Each new element costs a queue slot, and when its key is new a result slot and a key.
-      reserveList(next.length, 3 * SLOT_BYTES);
-      for (let i = 0; i < next.length; i++) {
-        yield* force(next[i]);
-        queue.push(next[i]);
-      }
-    } catch (err) {
-      throw withContext(err, `while calling operator on genericClosure element ${printForError(e)}`);
-    }
+  /** The next element to visit (unforced), or undefined at the end. */
+  next(): Value | undefined {
     // Let processed entries be collected on long runs.
-    if (head > 4096 && head * 2 > queue.length) {
-      queue.splice(0, head + 1);
-      head = -1;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.head === this.queue.length) return undefined;
+    const e0 = this.queue[this.head];
+    this.queue[this.head++] = null;
+    return e0;
+  }
+
+  /** The forced element as a set, and its key (unforced). */
+  element(e0: Value, forced: Value): { e: NixAttrs; keyV: Value } {
+    try {
+      if (!(forced instanceof NixAttrs)) throw typeError('a set', forced);
+      const keyV = forced.get('key');
+      if (keyV === undefined) throw new NixError('type', "attribute 'key' missing");
+      return { e: forced, keyV };
+    } catch (err) {
+      throw elementFailed(err, e0);
     }
   }
-  return result;
+
+  /** The operator's result: its elements go to the queue once forced (by the caller). */
+  successors(r: Value): Value[] {
+    const next = listCtx(r, CLOSURE_RESULT);
+    // Each new element costs a queue slot, and when its key is new a result slot and a key.
+    reserveList(next.length, 3 * SLOT_BYTES);
+    return next;
+  }
+}
+
+function elementFailed(err: unknown, e0: Value): unknown {
+  return withContext(err, `in genericClosure element ${printForError(e0)}`);
+}
+
+function operatorFailed(err: unknown, e: NixAttrs): unknown {
+  return withContext(err, `while calling operator on genericClosure element ${printForError(e)}`);
+}
+
+// The result holds the elements themselves (the same places), as the operator gets them.
+
+function* genericClosureGen(args: Value[]): Gen {
+  const arg = attrsCtx(args[0], CLOSURE_ARG);
+  const startSet = listCtx(yield* force(getAttrCtx(arg, 'startSet', CLOSURE_ATTR)), CLOSURE_START);
+  if (startSet.length === 0) return startSet;
+  const op = functionCtx(yield* force(getAttrCtx(arg, 'operator', CLOSURE_ATTR)), CLOSURE_OP);
+  const c = new ClosureWalk(startSet);
+  for (let e0 = c.next(); e0 !== undefined; e0 = c.next()) {
+    let forced: Value;
+    try {
+      forced = yield* force(e0);
+    } catch (err) {
+      throw elementFailed(err, e0);
+    }
+    const { e, keyV } = c.element(e0, forced);
+    const key = yield* force(keyV);
+    if (!(c.keys.tryInsert(key, e) ?? (yield* c.keys.insert(key, e)))) continue;
+    c.result.push(e0);
+    try {
+      const next = c.successors(yield* callFn(op, [e0]));
+      for (let i = 0; i < next.length; i++) {
+        yield* force(next[i]);
+        c.queue.push(next[i]);
+      }
+    } catch (err) {
+      throw operatorFailed(err, e);
+    }
+  }
+  return c.result;
+}
+
+function genericClosureDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const arg = attrsCtx(args[0], CLOSURE_ARG);
+  const startSet = listCtx(ev.force(getAttrCtx(arg, 'startSet', CLOSURE_ATTR)), CLOSURE_START);
+  if (startSet.length === 0) return startSet;
+  const op = functionCtx(ev.force(getAttrCtx(arg, 'operator', CLOSURE_ATTR)), CLOSURE_OP);
+  const c = new ClosureWalk(startSet);
+  for (let e0 = c.next(); e0 !== undefined; e0 = c.next()) {
+    let forced: Value;
+    try {
+      forced = ev.force(e0);
+    } catch (err) {
+      throw elementFailed(err, e0);
+    }
+    const { e, keyV } = c.element(e0, forced);
+    const key = ev.force(keyV);
+    if (!(c.keys.tryInsert(key, e) ?? ev.drive(c.keys.insert(key, e)))) continue;
+    c.result.push(e0);
+    try {
+      const next = c.successors(ev.call1(op, e0));
+      for (let i = 0; i < next.length; i++) {
+        ev.force(next[i]);
+        c.queue.push(next[i]);
+      }
+    } catch (err) {
+      throw operatorFailed(err, e);
+    }
+  }
+  return c.result;
 }
 
 // ---- the registry
 
 export const listsBuiltins: BuiltinSpec[] = [
-  defineBuiltin('map', 2, (args) => drive(mapGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('filter', 2, (args) => drive(filterGen(args)), { lazy: [0, 1] }),
-  defineBuiltin("foldl'", 3, (args) => drive(foldlGen(args)), { lazy: [0, 1, 2] }),
-  defineBuiltin('genList', 2, (args) => drive(genListGen(args)), { lazy: [0, 1] }),
+  defineBuiltin('map', 2, (args) => drive(mapGen(args)), { lazy: [0, 1], direct: mapDirect }),
+  defineBuiltin('filter', 2, (args) => drive(filterGen(args)), { lazy: [0, 1], direct: filterDirect }),
+  defineBuiltin("foldl'", 3, (args) => drive(foldlGen(args)), { lazy: [0, 1, 2], direct: foldlDirect }),
+  defineBuiltin('genList', 2, (args) => drive(genListGen(args)), { lazy: [0, 1], direct: genListDirect }),
   defineBuiltin('length', 1, ([l]) => listCtx(l, 'while evaluating the first argument passed to builtins.length').length),
-  defineBuiltin('head', 1, headImpl),
+  defineBuiltin('head', 1, headImpl, { direct: headDirect }),
   defineBuiltin('tail', 1, tailImpl),
-  defineBuiltin('elem', 2, (args) => drive(elemGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('elemAt', 2, (args) => drive(elemAtGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('concatLists', 1, (args) => drive(concatListsGen(args))),
-  defineBuiltin('concatMap', 2, (args) => drive(concatMapGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('sort', 2, (args) => drive(sortGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('partition', 2, (args) => drive(partitionGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('groupBy', 2, (args) => drive(groupByGen(args)), { lazy: [0, 1] }),
-  defineBuiltin('all', 2, (args) => drive(anyAllGen(args, false)), { lazy: [0, 1] }),
-  defineBuiltin('any', 2, (args) => drive(anyAllGen(args, true)), { lazy: [0, 1] }),
-  defineBuiltin('genericClosure', 1, (args) => drive(genericClosureGen(args))),
+  defineBuiltin('elem', 2, (args) => drive(elemGen(args)), { lazy: [0, 1], direct: elemDirect }),
+  defineBuiltin('elemAt', 2, (args) => drive(elemAtGen(args)), { lazy: [0, 1], direct: elemAtDirect }),
+  defineBuiltin('concatLists', 1, (args) => drive(concatListsGen(args)), { direct: concatListsDirect }),
+  defineBuiltin('concatMap', 2, (args) => drive(concatMapGen(args)), { lazy: [0, 1], direct: concatMapDirect }),
+  defineBuiltin('sort', 2, (args) => drive(sortGen(args)), { lazy: [0, 1], direct: sortDirect }),
+  defineBuiltin('partition', 2, (args) => drive(partitionGen(args)), { lazy: [0, 1], direct: partitionDirect }),
+  defineBuiltin('groupBy', 2, (args) => drive(groupByGen(args)), { lazy: [0, 1], direct: groupByDirect }),
+  defineBuiltin('all', 2, (args) => drive(anyAllGen(args, false)), { lazy: [0, 1], direct: (args, _ctx, ev) => anyAllDirect(args, ev, false) }),
+  defineBuiltin('any', 2, (args) => drive(anyAllGen(args, true)), { lazy: [0, 1], direct: (args, _ctx, ev) => anyAllDirect(args, ev, true) }),
+  defineBuiltin('genericClosure', 1, (args) => drive(genericClosureGen(args)), { direct: genericClosureDirect }),
 ];

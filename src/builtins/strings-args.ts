@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { type NixInt } from '../value/int.js';
 import {
-  type BuiltinSpec, force, NixAttrs, NixString, type Request, showType, Thunk, ThunkState, type Value,
+  type BuiltinSpec, type DirectImpl, force, NixAttrs, NixString, type Request, showType, Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import { coerceToString, type Coerced, type CoerceOptions, contextNotAllowed } from '../value/coerce.js';
 import { printForError } from '../value/print.js';
@@ -46,7 +46,9 @@ function* resume(g: Gen, first: Request): Gen {
 /**
  * A builtin whose arguments are all lazy and whose body is a generator. `fast`, if given,
  * handles the common case (arguments already values of the right types) without a generator,
- * and returns undefined to leave the rest to `body`.
+ * and returns undefined to leave the rest to `body`. In the compiled tier the body is driven
+ * there and then (the requests answered directly), without the generator that hands the
+ * rest of it to the VM.
  */
 export function lazyBuiltin(
   name: string, arity: number, body: (args: Value[]) => Gen, fast?: (args: Value[]) => Value | undefined,
@@ -58,7 +60,13 @@ export function lazyBuiltin(
       const r = fast(args);
       return r !== undefined ? r : run(body(args));
     };
-  return defineBuiltin(name, arity, impl, { lazy });
+  const direct: DirectImpl = fast === undefined
+    ? (args, _ctx, ev) => ev.drive(body(args))
+    : (args, _ctx, ev) => {
+      const r = fast(args);
+      return r !== undefined ? r : ev.drive(body(args));
+    };
+  return defineBuiltin(name, arity, impl, { lazy, direct });
 }
 
 // ---------------------------------------------------------------------------------------------

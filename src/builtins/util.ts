@@ -4,12 +4,21 @@
 import { NixError } from '../errors/errors.js';
 import type { NixInt } from '../value/int.js';
 import {
-  Builtin, type BuiltinImpl, type BuiltinSpec, Closure, NixAttrs, NixFloat, NixPath, NixString, showType, type Value,
+  Builtin, type BuiltinImpl, type BuiltinSpec, Closure, type DirectImpl, NixAttrs, NixFloat, NixPath, NixString, showType, type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
 
-export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: { lazy?: number[]; doc?: string; noCallTrace?: boolean } = {}): BuiltinSpec {
-  return { name, arity, impl, lazy: opts.lazy, doc: opts.doc, noCallTrace: opts.noCallTrace };
+export interface BuiltinOptions {
+  /** Arguments the builtin forces itself (see BuiltinSpec.lazy). */
+  lazy?: number[];
+  doc?: string;
+  noCallTrace?: boolean;
+  /** Its plain-function version for the compiled tier (see BuiltinSpec.direct). */
+  direct?: DirectImpl;
+}
+
+export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: BuiltinOptions = {}): BuiltinSpec {
+  return { name, arity, impl, lazy: opts.lazy, doc: opts.doc, noCallTrace: opts.noCallTrace, direct: opts.direct };
 }
 
 export function typeError(expected: string, v: Value): NixError {

@@ -9,7 +9,7 @@
 import type { Chunk, CompiledCode, ConcatLayout, LambdaInfo } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
-  AttrShape, Builtin, CallRequest, Closure, type Env, NixAttrs, type Request,
+  AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, type Request,
   Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
@@ -238,8 +238,11 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
   }
 }
 
-/** A builtin with all its arguments, as the VM calls one (callValue and strictCallGen). */
-function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
+/**
+ * A builtin with all its arguments, as the VM calls one (callValue and strictCallGen); the
+ * VM calls builtins that have a direct version here too, while there is room.
+ */
+export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
   const ctx = stack.session!.builtinContext;
   try {
     let forced = args;
@@ -252,8 +255,18 @@ function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | unde
     }
     let r: ReturnType<typeof spec.impl>;
     try {
-      r = spec.impl(forced, ctx);
-      if (isGenerator(r)) r = drive(r);
+      if (spec.direct !== undefined) {
+        // The builtin's own JS frames count as one activation, as a driven generator's do.
+        stack.depth++;
+        try {
+          r = spec.direct(forced, ctx, directEval);
+        } finally {
+          stack.depth--;
+        }
+      } else {
+        r = spec.impl(forced, ctx);
+        if (isGenerator(r)) r = drive(r);
+      }
     } catch (err) {
       const e = toNixError(err);
       if (e instanceof NixError) traceArgument(e, spec, forced);
@@ -266,6 +279,34 @@ function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | unde
     throw e;
   }
 }
+
+/** What direct builtins force and call with (BuiltinSpec.direct): what a driven generator's requests get. */
+const directEval: DirectEval = {
+  force(v) {
+    if (!(v instanceof Thunk)) return v;
+    if (v.state === ThunkState.Done) return v.value!;
+    try {
+      return forceThunk(v, undefined);
+    } catch (err) {
+      throw toNixError(err);
+    }
+  },
+  call1(fn, a) {
+    try {
+      return force(call1(fn, a, undefined), undefined);
+    } catch (err) {
+      throw toNixError(err);
+    }
+  },
+  call2(fn, a, b) {
+    try {
+      return force(callValue(fn, [a, b], undefined), undefined);
+    } catch (err) {
+      throw toNixError(err);
+    }
+  },
+  drive,
+};
 
 /**
  * Runs a generator (a builtin's, or one of the opcodes') to its end without the VM: each

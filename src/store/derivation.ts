@@ -86,14 +86,32 @@ export function outputHashAlgoField(method: FileIngestionMethod, algo: string): 
  * the hex hashes of the inputs modulo).
  */
 export function unparseDerivation(drv: Derivation, maskOutputs: boolean, inputsModulo?: Map<string, Set<string>>): string {
-  // Built by concatenation, without intermediate arrays: every derivation is unparsed three
-  // times (masked and unmasked hash modulo, the .drv path).
-  let s = 'Derive([';
-  let first = true;
-  for (const name of [...drv.outputs.keys()].sort(byKey)) {
+  const order = sortedKeys(drv);
+  return aterm(outputsText(drv, order, maskOutputs), inputsText(inputsModulo ?? drv.inputDrvs), middleText(drv), envText(drv, order, maskOutputs));
+}
+
+// The ATerm is built by concatenation, in parts: the parts that the three unparses of an
+// input-addressed derivation have in common (see writeDerivation) are made once.
+
+/** The names a derivation's ATerm lists in order: its outputs and its environment's keys. */
+interface SortedKeys {
+  outputs: string[];
+  env: string[];
+}
+
+function sortedKeys(drv: Derivation): SortedKeys {
+  return { outputs: [...drv.outputs.keys()].sort(byKey), env: [...drv.env.keys()].sort(byKey) };
+}
+
+function aterm(outputs: string, inputs: string, middle: string, env: string): string {
+  return 'Derive([' + outputs + '],[' + inputs + '],' + middle + ',[' + env + '])';
+}
+
+function outputsText(drv: Derivation, order: SortedKeys, maskOutputs: boolean): string {
+  let s = '';
+  for (const name of order.outputs) {
     const o = drv.outputs.get(name)!;
-    s += (first ? '(' : ',(') + quote(name);
-    first = false;
+    s += (s === '' ? '(' : ',(') + quote(name);
     switch (o.kind) {
       case 'inputAddressed':
         s += ',' + quote(maskOutputs ? '' : o.path) + ',"","")';
@@ -106,23 +124,31 @@ export function unparseDerivation(drv: Derivation, maskOutputs: boolean, inputsM
         break;
     }
   }
-  s += '],[';
-  const inputs = inputsModulo ?? drv.inputDrvs;
-  first = true;
+  return s;
+}
+
+function inputsText(inputs: Map<string, Set<string>>): string {
+  let s = '';
   for (const key of [...inputs.keys()].sort(byKey)) {
-    s += (first ? '(' : ',(') + quote(key) + ',' + quotedList([...inputs.get(key)!].sort(byKey)) + ')';
-    first = false;
+    s += (s === '' ? '(' : ',(') + quote(key) + ',' + quotedList([...inputs.get(key)!].sort(byKey)) + ')';
   }
-  s += '],' + quotedList([...drv.inputSrcs].sort(byKey)) + ',';
-  s += quote(drv.platform) + ',' + quote(drv.builder) + ',';
-  s += quotedList(drv.args) + ',[';
-  first = true;
-  for (const key of [...drv.env.keys()].sort(byKey)) {
+  return s;
+}
+
+/** Input sources, platform, builder and arguments. */
+function middleText(drv: Derivation): string {
+  return quotedList([...drv.inputSrcs].sort(byKey)) + ',' + quote(drv.platform) + ',' + quote(drv.builder) + ',' + quotedList(drv.args);
+}
+
+function envText(drv: Derivation, order: SortedKeys, maskOutputs: boolean): string {
+  let s = '';
+  let first = true;
+  for (const key of order.env) {
     const value = maskOutputs && drv.outputs.has(key) ? '' : drv.env.get(key)!;
     s += (first ? '(' : ',(') + quote(key) + ',' + quote(value) + ')';
     first = false;
   }
-  return s + '])';
+  return s;
 }
 
 /** What hashDerivationModulo gives for each output of a derivation. */
@@ -142,11 +168,25 @@ export function isFixedOutput(drv: Derivation): boolean {
  * derivation replaced by its own hash modulo (inputs must already be known).
  */
 export function hashDerivationModulo(drv: Derivation, maskOutputs: boolean, lookup: DrvHashLookup): DrvHashes {
-  if (isFixedOutput(drv)) {
-    const o = drv.outputs.get('out') as Extract<DerivationOutput, { kind: 'fixed' }>;
-    const h = sha256(`fixed:out:${outputHashAlgoField(o.method, o.hash.algo)}:${base16Encode(o.hash.bytes)}:${o.path}`);
-    return new Map([['out', h]]);
-  }
+  if (isFixedOutput(drv)) return fixedOutputHashes(drv);
+  return hashesOf(drv, sha256(unparseDerivation(drv, maskOutputs, inputsModulo(drv, lookup))));
+}
+
+function fixedOutputHashes(drv: Derivation): DrvHashes {
+  const o = drv.outputs.get('out') as Extract<DerivationOutput, { kind: 'fixed' }>;
+  const h = sha256(`fixed:out:${outputHashAlgoField(o.method, o.hash.algo)}:${base16Encode(o.hash.bytes)}:${o.path}`);
+  return new Map([['out', h]]);
+}
+
+/** The same hash for every output. */
+function hashesOf(drv: Derivation, h: Hash): DrvHashes {
+  const out: DrvHashes = new Map();
+  for (const name of drv.outputs.keys()) out.set(name, h);
+  return out;
+}
+
+/** The input derivations replaced by the hex of their hashes modulo (inputs must already be known). */
+function inputsModulo(drv: Derivation, lookup: DrvHashLookup): Map<string, Set<string>> {
   const inputs = new Map<string, Set<string>>();
   for (const [drvPath, outputs] of drv.inputDrvs) {
     const hashes = lookup(drvPath);
@@ -162,10 +202,27 @@ export function hashDerivationModulo(drv: Derivation, maskOutputs: boolean, look
       set.add(output);
     }
   }
-  const h = sha256(unparseDerivation(drv, maskOutputs, inputs));
-  const out: DrvHashes = new Map();
-  for (const name of drv.outputs.keys()) out.set(name, h);
-  return out;
+  return inputs;
+}
+
+/**
+ * What writing a derivation computes (C++ Nix's derivationStrict after the checks): the
+ * output paths of an input-addressed one whose outputs are deferred and whose output
+ * environment variables are empty (fillInOutputPaths, from the masked hash modulo), the
+ * path of the .drv file, and its hashes modulo (unmasked, for the derivations that depend
+ * on it). The three unparses share their inputs modulo and their sorted parts.
+ */
+export function writeDerivation(drv: Derivation, lookup: DrvHashLookup, storeDir: string): { drvPath: string; hashes: DrvHashes } {
+  if (isFixedOutput(drv)) return { drvPath: derivationPath(drv, storeDir), hashes: fixedOutputHashes(drv) };
+  const order = sortedKeys(drv);
+  const modulo = inputsText(inputsModulo(drv, lookup));
+  const middle = middleText(drv);
+  const masked = sha256(aterm(outputsText(drv, order, true), modulo, middle, envText(drv, order, true)));
+  for (const name of order.outputs) setOutputPath(drv, name, masked, storeDir);
+  const outputs = outputsText(drv, order, false);
+  const env = envText(drv, order, false);
+  const drvPath = makeTextPath(drv.name + '.drv', sha256(aterm(outputs, inputsText(drv.inputDrvs), middle, env)), derivationReferences(drv), storeDir);
+  return { drvPath, hashes: hashesOf(drv, sha256(aterm(outputs, modulo, middle, env))) };
 }
 
 /**
@@ -173,12 +230,13 @@ export function hashDerivationModulo(drv: Derivation, maskOutputs: boolean, look
  * whose output environment variables are empty (C++ Nix's fillInOutputPaths).
  */
 export function fillInOutputPaths(drv: Derivation, lookup: DrvHashLookup, storeDir: string): void {
-  const hashes = hashDerivationModulo(drv, true, lookup);
-  for (const [name, h] of hashes) {
-    const path = makeOutputPath(name, h, drv.name, storeDir);
-    drv.env.set(name, path);
-    drv.outputs.set(name, { kind: 'inputAddressed', path });
-  }
+  for (const [name, h] of hashDerivationModulo(drv, true, lookup)) setOutputPath(drv, name, h, storeDir);
+}
+
+function setOutputPath(drv: Derivation, name: string, h: Hash, storeDir: string): void {
+  const path = makeOutputPath(name, h, drv.name, storeDir);
+  drv.env.set(name, path);
+  drv.outputs.set(name, { kind: 'inputAddressed', path });
 }
 
 /** The path of a fixed output. */

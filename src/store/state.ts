@@ -38,11 +38,11 @@ export class StoreState {
 
   constructor(readonly storeDir: string) {}
 
-  /** Records a derivation written (not really) at `drvPath`. */
-  addDerivation(drvPath: string, drv: Derivation): void {
+  /** Records a derivation written (not really) at `drvPath`, with its hashes modulo if they are known (writeDerivation). */
+  addDerivation(drvPath: string, drv: Derivation, hashes?: DrvHashes): void {
     this.derivations.set(drvPath, drv);
     this.references.set(drvPath, derivationReferences(drv));
-    this.drvHashes.set(drvPath, hashDerivationModulo(drv, false, (p) => this.drvHashes.get(p)));
+    this.drvHashes.set(drvPath, hashes ?? hashDerivationModulo(drv, false, (p) => this.drvHashes.get(p)));
   }
 
   addObject(path: string, references: ReadonlySet<string>, contents?: StoreContents): void {

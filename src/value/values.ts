@@ -49,6 +49,25 @@ export class Closure {
  */
 export type BuiltinImpl = (args: Value[], ctx: BuiltinContext) => Value | Generator<Request, Value, Value>;
 
+/**
+ * How a builtin's direct implementation (BuiltinSpec.direct) forces and calls: the compiled
+ * tier's own force and call, which run the callee in the VM past the depth budget, so a
+ * direct builtin never overflows the JS stack.
+ */
+export interface DirectEval {
+  /** The value in WHNF. */
+  force(v: Value): Value;
+  /** `fn a`, in WHNF (as a generator's CallRequest, then forced). */
+  call1(fn: Value, a: Value): Value;
+  /** `fn a b`, in WHNF. */
+  call2(fn: Value, a: Value, b: Value): Value;
+  /** Runs a generator to its end, answering its requests (for the parts both versions share). */
+  drive<T>(gen: Generator<Request, T, Value>): T;
+}
+
+/** A builtin as a plain function: its arguments as `impl` gets them, forcing and calling through `ev`. */
+export type DirectImpl = (args: Value[], ctx: BuiltinContext, ev: DirectEval) => Value;
+
 export interface BuiltinContext {
   /** The evaluation the call belongs to: its IO, settings and output. */
   readonly state: EvalState;
@@ -99,6 +118,11 @@ export interface BuiltinSpec {
   doc?: string;
   /** Errors leaving it get no "while calling the '...' builtin" line (addErrorContext). */
   noCallTrace?: boolean;
+  /**
+   * The same builtin without a generator, for the compiled tier: the same forcing order,
+   * errors and traces as `impl` (the fuzzer of test/codegen compares them).
+   */
+  direct?: DirectImpl;
 }
 
 export class Builtin {

@@ -18,7 +18,7 @@ import { SymbolTable, useSymbolTable } from '../value/symbols.js';
 import * as ops from './ops.js';
 import { TailCallLog } from './tail-calls.js';
 import { enterSession, hasRoom, type Interpreter, leaveSession } from '../codegen/crossing.js';
-import { callLambda, compiledCode, forceThunk } from '../codegen/runtime.js';
+import { callBuiltin, callLambda, compiledCode, forceThunk } from '../codegen/runtime.js';
 import {
   addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
@@ -353,6 +353,14 @@ export class VM implements Interpreter {
           }
           const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
           const extra: Pending | null = all.length > spec.arity ? { args: all.slice(spec.arity), site: pos, tailCalls: null } : null;
+          if (this.compiledTier && hasRoom()) {
+            // The compiled tier runs the builtin now, as it runs a lambda's JS function (see
+            // codegen/crossing.ts): its direct version if it has one, else its generator
+            // driven there, without a frame of the VM.
+            const r = callBuiltin(spec, callArgs, pos);
+            if (extra) { fn = r; args = extra.args; continue; }
+            return this.finishImmediate(r, thunk);
+          }
           const ctx = { state: this.state, callDepth: depth };
           if (needsForcing(callArgs, spec.lazy)) {
             this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);

@@ -67,12 +67,36 @@ const BUILTIN_CALLS: ((e: () => string, f: () => string) => string)[] = [
   (e) => `(builtins.replaceStrings ${e()} ${e()} ${e()})`,
   (e) => `(builtins.substring 0 2 ${e()})`,
   (e) => `(builtins.unsafeGetAttrPos "x" ${e()})`,
+  (e, f) => `(builtins.any ${f()} ${e()})`,
+  (e) => `(builtins.elem ${e()} ${e()})`,
+  (e) => `(builtins.concatLists ${e()})`,
+  (e, f) => `(builtins.partition ${f()} ${e()})`,
+  (e, f) => `(builtins.groupBy ${f()} ${e()})`,
+  (e) => `(builtins.catAttrs ${e()} ${e()})`,
+  (e) => `(builtins.intersectAttrs ${e()} ${e()})`,
+  (e, f) => `(builtins.zipAttrsWith ${f()} ${e()})`,
+  (e) => `(builtins.sort builtins.lessThan ${e()})`,
+  (e) => `(builtins.listToAttrs [ { name = ${e()}; value = ${e()}; } ${e()} ])`,
+  (e, f) => `(builtins.genList ${f()} 3)`,
+  (e, f) => `(builtins.foldl' ${f()} 0 [ 1 ${e()} ])`,
+  (e, f) => `(builtins.filter ${f()} [ 1 ${e()} "s" ])`,
+  (e, f) => `(builtins.map ${f()} [ ${e()} 2 ])`,
+  (e) => `(builtins.elemAt [ ${e()} 2 ] ${e()})`,
+  (e) => `(builtins.stringLength ${e()})`,
+  (e) => `(builtins.seq ${e()} ${e()})`,
+  (e, f) => `(builtins.genericClosure { startSet = [ { key = ${e()}; } ${e()} ]; operator = ${f()}; })`,
+  (e) => `(builtins.genericClosure { startSet = [ { key = 1; } { key = ${e()}; } ]; operator = x: [ { key = 2; } ${e()} ]; })`,
+  (e) => `(builtins.tryEval (builtins.deepSeq ${e()} ${e()}))`,
 ];
 
 const BINARY_OPS = ['+', '-', '*', '/', '==', '!=', '<', '<=', '>', '>=', '&&', '||', '->', '//', '++'];
 
-/** A program: an expression of bounded size with every pool name bound around it. */
-export function program(maxDepth = 4): fc.Arbitrary<string> {
+/**
+ * A program: an expression of bounded size with every pool name bound around it. With
+ * `builtinAtTop`, the expression is a call of one of BUILTIN_CALLS whose function argument is
+ * most often a function (so each builtin's own work, not only its type checks, is compared).
+ */
+export function program(maxDepth = 4, builtinAtTop = false): fc.Arbitrary<string> {
   const expr = fc.memo((n: number): fc.Arbitrary<string> => {
     if (n <= 1) return leaf;
     const sub = expr(n - 1);
@@ -118,7 +142,17 @@ export function program(maxDepth = 4): fc.Arbitrary<string> {
     );
   });
   const binding = (x: string) => fc.tuple(expr(maxDepth - 1)).map(([e]) => `${x} = ${e};`);
-  return fc.tuple(...NAMES.map(binding), expr(maxDepth)).map((parts) => `let ${parts.slice(0, -1).join(' ')} in ${parts[parts.length - 1]}`);
+  const body = (n: number) => expr(Math.max(1, n));
+  const fn = fc.oneof(
+    { weight: 1, arbitrary: body(maxDepth - 2) },
+    { weight: 3, arbitrary: fc.tuple(name, body(maxDepth - 2)).map(([x, b]) => `(${x}: ${b})`) },
+    { weight: 2, arbitrary: fc.tuple(name, name, body(maxDepth - 2)).map(([x, y, b]) => `(${x}: ${y}: ${b})`) },
+    { weight: 1, arbitrary: fc.constantFrom('(x: x)', '(x: true)', '(a: b: a)', 'builtins.lessThan', '(x: builtins.isInt x)', '(x: [ x x ])', '(x: "k")') },
+  );
+  const top = builtinAtTop
+    ? fc.tuple(fc.integer({ min: 0, max: BUILTIN_CALLS.length - 1 }), body(maxDepth - 1), fn).map(([i, e, f]) => BUILTIN_CALLS[i](() => e, () => f))
+    : expr(maxDepth);
+  return fc.tuple(...NAMES.map(binding), top).map((parts) => `let ${parts.slice(0, -1).join(' ')} in ${parts[parts.length - 1]}`);
 }
 
 function attrSet(rec: boolean): (pairs: [string, string][]) => string {

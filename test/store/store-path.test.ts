@@ -10,7 +10,9 @@ import {
   toStorePath,
 } from '../../src/store/store-path.js';
 import { hashPathSync, narBytes } from '../../src/store/nar.js';
-import { derivationPath, type Derivation, fillInOutputPaths, hashDerivationModulo, unparseDerivation } from '../../src/store/derivation.js';
+import {
+  derivationPath, type Derivation, fillInOutputPaths, hashDerivationModulo, unparseDerivation, writeDerivation,
+} from '../../src/store/derivation.js';
 import { MemoryIO } from '../../src/io/memory-io.js';
 import { NixError } from '../../src/errors/errors.js';
 
@@ -205,6 +207,29 @@ describe('derivations', () => {
     const drv = simple();
     drv.env.set('s', 'q" b\\ n\n r\r t\t');
     expect(unparseDerivation(drv, true)).toContain('("s","q\\" b\\\\ n\\n r\\r t\\t")');
+  });
+
+  test('writeDerivation gives what filling in, the drv path and the hash modulo give one by one', () => {
+    const hashes = new Map([['/nix/store/11111111111111111111111111111111-dep.drv', new Map([['out', sha256('dep out')], ['dev', sha256('dep dev')]])]]);
+    const make = (): Derivation => {
+      const drv = simple();
+      drv.outputs.set('dev', { kind: 'deferred' });
+      drv.env.set('dev', '');
+      drv.env.set('q', 'a "quoted"\n value');
+      drv.inputDrvs.set('/nix/store/11111111111111111111111111111111-dep.drv', new Set(['out', 'dev']));
+      drv.inputSrcs.add('/nix/store/22222222222222222222222222222222-src');
+      drv.args.push('-c', 'echo');
+      return drv;
+    };
+    const lookup = (p: string) => hashes.get(p);
+    const apart = make();
+    fillInOutputPaths(apart, lookup, STORE);
+    const together = make();
+    const written = writeDerivation(together, lookup, STORE);
+    expect(together).toEqual(apart);
+    expect(written.drvPath).toBe(derivationPath(apart, STORE));
+    expect(written.hashes).toEqual(hashDerivationModulo(apart, false, lookup));
+    expect(written.hashes).not.toEqual(hashDerivationModulo(apart, true, lookup));
   });
 
   test('an unknown input derivation is not valid', () => {
