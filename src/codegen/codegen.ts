@@ -196,12 +196,16 @@ function generate(chunk: Chunk): { source: string; locals: number } {
       case Op.Call:
         out.push(a === 1
           ? `${setIp} ${s(h - 2)} = call1(${s(h - 2)}, ${top}, ${p(at)});`
-          : `${setIp} ${s(h - a - 1)} = callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
+          : a === 2
+            ? `${setIp} ${s(h - 3)} = call2(${s(h - 3)}, ${s(h - 2)}, ${top}, ${p(at)});`
+            : `${setIp} ${s(h - a - 1)} = callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
         break;
       case Op.TailCall:
         out.push(a === 1
           ? `${setIp} return tail1(${s(h - 2)}, ${top}, ${p(at)});`
-          : `${setIp} return callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
+          : a === 2
+            ? `${setIp} return call2(${s(h - 3)}, ${s(h - 2)}, ${top}, ${p(at)});`
+            : `${setIp} return callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
         break;
       case Op.Return: out.push(`return ${top};`); break;
       case Op.Pop: break;
@@ -342,7 +346,7 @@ function range(from: number, to: number): string[] {
 /** The helpers generated code may name (keys of runtime.ts's `helpers`). */
 const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
-  forceThunk: true, call1: true, callValue: true, tail1: true, fail: true, posOf: true,
+  forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true,
