@@ -9,7 +9,7 @@
 import type { Chunk, CompiledCode, ConcatLayout, LambdaInfo } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
-  AttrShape, Builtin, CallRequest, Closure, type Env, NixAttrs, type Request,
+  AttrShape, Builtin, CallRequest, Closure, type Env, NixAttrs, newEnv, type Request,
   Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
@@ -79,10 +79,7 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
 // ---- calling and forcing
 
 function makeEnv(fn: Closure, arg: Value): Env {
-  const env: Env = new Array(fn.lambda.slots + 1);
-  env[0] = fn.env as unknown as Value;
-  env[1] = arg;
-  return env;
+  return newEnv(fn.env, arg, fn.lambda.slots);
 }
 
 /**
