@@ -321,16 +321,19 @@ function generate(chunk: Chunk): { source: string; locals: number } {
   }
   if (targets.has(chunk.code.length)) out.push('}');
   const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''"] : []), ...range(0, maxHeight + 1)];
+  // Only the helpers the body names are taken from R (a smaller source to parse, fewer loads).
+  const body = out.join('\n');
+  const usedHelpers = HELPERS.filter((h) => h.pattern.test(body) || h.name === 'fail' || (h.name === 'posOf' && usedPositions.size > 0)).map((h) => h.name);
   const source = [
     `'use strict';`,
-    `const { ${Object.keys(HELPER_NAMES).join(', ')} } = R;`,
+    `const { ${usedHelpers.join(', ')} } = R;`,
     ...[...usedConsts].sort((x, y) => x - y).map((i) => `const k${i} = K[${i}];`),
     ...[...usedPositions].sort((x, y) => x - y).map((at) => `const p${at} = posOf(C, ${at});`),
     ...caches.map((at) => `let sh${at} = null, ix${at} = -1;`),
     `return function compiled(env) {`,
     `let ${locals.join(', ')};`,
     `try {`,
-    ...out,
+    body,
     `} catch (e) { throw fail(e, C, ip, ${trackSelected ? 'ss, sn' : "null, ''"}); }`,
     `};`,
   ].join('\n');
@@ -352,6 +355,8 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   concatPart: true, concatLists: true, update: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
 };
+
+const HELPERS = Object.keys(HELPER_NAMES).map((name) => ({ name, pattern: new RegExp(`\\b${name}\\b`) }));
 
 /**
  * The chunk's JS function, or null if it cannot be translated or V8 refuses the source (code
