@@ -196,12 +196,16 @@ function generate(chunk: Chunk): { source: string; locals: number } {
       case Op.Call:
         out.push(a === 1
           ? `${setIp} ${s(h - 2)} = call1(${s(h - 2)}, ${top}, ${p(at)});`
-          : `${setIp} ${s(h - a - 1)} = callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
+          : a === 2
+            ? `${setIp} ${s(h - 3)} = call2(${s(h - 3)}, ${s(h - 2)}, ${top}, ${p(at)});`
+            : `${setIp} ${s(h - a - 1)} = callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
         break;
       case Op.TailCall:
         out.push(a === 1
           ? `${setIp} return tail1(${s(h - 2)}, ${top}, ${p(at)});`
-          : `${setIp} return callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
+          : a === 2
+            ? `${setIp} return call2(${s(h - 3)}, ${s(h - 2)}, ${top}, ${p(at)});`
+            : `${setIp} return callValue(${s(h - a - 1)}, [${range(h - a, h).join(', ')}], ${p(at)});`);
         break;
       case Op.Return: out.push(`return ${top};`); break;
       case Op.Pop: break;
@@ -317,16 +321,19 @@ function generate(chunk: Chunk): { source: string; locals: number } {
   }
   if (targets.has(chunk.code.length)) out.push('}');
   const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''"] : []), ...range(0, maxHeight + 1)];
+  // Only the helpers the body names are taken from R (a smaller source to parse, fewer loads).
+  const body = out.join('\n');
+  const usedHelpers = HELPERS.filter((h) => h.pattern.test(body) || h.name === 'fail' || (h.name === 'posOf' && usedPositions.size > 0)).map((h) => h.name);
   const source = [
     `'use strict';`,
-    `const { ${Object.keys(HELPER_NAMES).join(', ')} } = R;`,
+    `const { ${usedHelpers.join(', ')} } = R;`,
     ...[...usedConsts].sort((x, y) => x - y).map((i) => `const k${i} = K[${i}];`),
     ...[...usedPositions].sort((x, y) => x - y).map((at) => `const p${at} = posOf(C, ${at});`),
     ...caches.map((at) => `let sh${at} = null, ix${at} = -1;`),
     `return function compiled(env) {`,
     `let ${locals.join(', ')};`,
     `try {`,
-    ...out,
+    body,
     `} catch (e) { throw fail(e, C, ip, ${trackSelected ? 'ss, sn' : "null, ''"}); }`,
     `};`,
   ].join('\n');
@@ -342,12 +349,14 @@ function range(from: number, to: number): string[] {
 /** The helpers generated code may name (keys of runtime.ts's `helpers`). */
 const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
-  forceThunk: true, call1: true, callValue: true, tail1: true, fail: true, posOf: true,
+  forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
 };
+
+const HELPERS = Object.keys(HELPER_NAMES).map((name) => ({ name, pattern: new RegExp(`\\b${name}\\b`) }));
 
 /**
  * The chunk's JS function, or null if it cannot be translated or V8 refuses the source (code

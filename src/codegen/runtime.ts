@@ -9,7 +9,7 @@
 import type { Chunk, CompiledCode, ConcatLayout, LambdaInfo } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
-  AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, type Request,
+  AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, newEnv, type Request,
   Thunk, ThunkState, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
@@ -79,10 +79,7 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
 // ---- calling and forcing
 
 function makeEnv(fn: Closure, arg: Value): Env {
-  const env: Env = new Array(fn.lambda.slots + 1);
-  env[0] = fn.env as unknown as Value;
-  env[1] = arg;
-  return env;
+  return newEnv(fn.env, arg, fn.lambda.slots);
 }
 
 /**
@@ -209,20 +206,32 @@ export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value 
   return callValue(fn, [arg], pos);
 }
 
+/** Calls fn with two arguments (as callValue does, without an array for a lambda). */
+export function call2(fn: Value, a: Value, b: Value, pos: SourcePos | undefined): Value {
+  if (!(fn instanceof Closure)) return callValue(fn, [a, b], pos);
+  const v = callLambda(fn, a, pos, null);
+  return call1(v, b, pos === AT_CALLEE ? fn.lambda.at : pos);
+}
+
 /** Calls fn with args (the VM's callValue): arguments a lambda does not take are applied to its result. */
 export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined): Value {
+  // args[first..] are the arguments still to apply.
+  let first = 0;
   for (;;) {
     if (fn instanceof Closure) {
-      const v = callLambda(fn, args[0], pos, null);
-      if (args.length === 1) return v;
+      const v = callLambda(fn, args[first], pos, null);
+      if (++first === args.length) return v;
       // The rest are applied at the call site, outside the call of fn.
       if (pos === AT_CALLEE) pos = fn.lambda.at;
       fn = v;
-      args = args.slice(1);
       continue;
     }
     // Only a lambda can stand for its own call site.
     if (pos === AT_CALLEE) pos = undefined;
+    if (first > 0) {
+      args = args.slice(first);
+      first = 0;
+    }
     if (fn instanceof Builtin) {
       const spec = fn.spec;
       const all = fn.args.length === 0 ? args : fn.args.concat(args);
@@ -413,7 +422,7 @@ function assertFailed(shown: string, pos: SourcePos | undefined): NixError {
 /** What a generated function receives: these, by name (see codegen.ts). */
 export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL,
-  forceThunk, call1, callValue, tail1, fail, posOf,
+  forceThunk, call1, call2, callValue, tail1, fail, posOf,
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,

@@ -19,6 +19,8 @@ import type { SourcePos, TraceFrame } from '../errors/errors.js';
 
 /** Frames of a row of repeated calls kept as calls; a longer row is only counted. */
 const REPEATED_FRAMES_KEPT = 5;
+/** Entries a TailCallLog scans to tell a known call before it makes an index of them. */
+const SCANNED_ENTRIES = 8;
 /** Size of TailCallLog's cache of known calls (a power of two). */
 const RECENT_SLOTS = 16;
 
@@ -40,15 +42,19 @@ export class TailCallLog {
   private readonly entries: Entry[] = [];
   /** The last entry (kept apart: it is what most calls look at). */
   private last: Entry | undefined = undefined;
-  /** Every call site of each function the record holds, to tell a repeated call. */
-  private readonly known = new Map<LambdaInfo, (SourcePos | undefined)[]>();
+  /**
+   * Every call site of each function the record holds, to tell a repeated call; null while the
+   * record is short and has counted nothing, when its entries are all its calls and a scan of
+   * them tells (most records are a chain of two or three calls: they allocate no index).
+   */
+  private known: Map<LambdaInfo, (SourcePos | undefined)[]> | null = null;
   /**
    * Calls known to be in the record, by call site offset: in a loop the same few calls come
    * again and again, and this finds them without a lookup in `known` (a loop of tail calls
-   * must not get much slower for being recorded).
+   * must not get much slower for being recorded). Made with `known`.
    */
-  private readonly recentLambda: (LambdaInfo | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
-  private readonly recentPos: (SourcePos | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
+  private recentLambda: (LambdaInfo | undefined)[] | null = null;
+  private recentPos: (SourcePos | undefined)[] | null = null;
 
   /**
    * Records that the frame stood for a call of `lambda` from `callPos` before it was reused.
@@ -63,9 +69,9 @@ export class TailCallLog {
           last.times++;
           return;
         }
-      } else if (last.lambda === null) {
+      } else if (last.lambda === null && this.recentLambda !== null) {
         const slot = callPos === undefined ? 0 : callPos.offset & (RECENT_SLOTS - 1);
-        if (this.recentLambda[slot] === lambda && samePos(this.recentPos[slot], callPos)) {
+        if (this.recentLambda[slot] === lambda && samePos(this.recentPos![slot], callPos)) {
           last.times += callPos === undefined ? 1 : 2;
           return;
         }
@@ -94,6 +100,8 @@ export class TailCallLog {
       frames += entries[first].times * frameCount(entries[first].callPos);
     }
     if (frames > REPEATED_FRAMES_KEPT) {
+      // The entries dropped stay known: the index must hold them before they go.
+      this.index();
       entries.length = first;
       this.push({ lambda: null, callPos: undefined, times: frames, repeated: true });
     }
@@ -106,16 +114,41 @@ export class TailCallLog {
 
   /** Whether the call is in the record already; if not, it is remembered as being so from now on. */
   private isKnown(lambda: LambdaInfo, callPos: SourcePos | undefined): boolean {
+    if (this.known === null) {
+      if (this.entries.length < SCANNED_ENTRIES) {
+        // Every call so far is an entry (the caller pushes this one if it is new).
+        for (const entry of this.entries) if (entry.lambda === lambda && samePos(entry.callPos, callPos)) return true;
+        return false;
+      }
+      this.index();
+    }
+    const recentLambda = this.recentLambda!;
+    const recentPos = this.recentPos!;
     const slot = callPos === undefined ? 0 : callPos.offset & (RECENT_SLOTS - 1);
-    const known = this.recentLambda[slot] === lambda && samePos(this.recentPos[slot], callPos);
-    this.recentLambda[slot] = lambda;
-    this.recentPos[slot] = callPos;
+    const known = recentLambda[slot] === lambda && samePos(recentPos[slot], callPos);
+    recentLambda[slot] = lambda;
+    recentPos[slot] = callPos;
     if (known) return true;
-    let sites = this.known.get(lambda);
-    if (sites === undefined) this.known.set(lambda, sites = []);
+    let sites = this.known!.get(lambda);
+    if (sites === undefined) this.known!.set(lambda, sites = []);
     for (const site of sites) if (samePos(site, callPos)) return true;
     sites.push(callPos);
     return false;
+  }
+
+  /** Makes the index of known calls from the entries, if there is none yet (they are then all the calls made). */
+  private index(): void {
+    if (this.known !== null) return;
+    const known = new Map<LambdaInfo, (SourcePos | undefined)[]>();
+    for (const { lambda, callPos } of this.entries) {
+      if (lambda === null) continue;
+      let sites = known.get(lambda);
+      if (sites === undefined) known.set(lambda, sites = []);
+      if (!sites.some((site) => samePos(site, callPos))) sites.push(callPos);
+    }
+    this.known = known;
+    this.recentLambda = new Array(RECENT_SLOTS).fill(undefined);
+    this.recentPos = new Array(RECENT_SLOTS).fill(undefined);
   }
 
   /**

@@ -11,7 +11,7 @@ import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } 
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
   Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState,
-  AttrShape, type Value,
+  AttrShape, newEnv, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
 import { SymbolTable, useSymbolTable } from '../value/symbols.js';
@@ -335,9 +335,7 @@ export class VM implements Interpreter {
             if (pending) { fn = v; args = pending.args; pos = pending.site; tailCalls = pending.tailCalls; pending = null; continue; }
             return this.finishImmediate(v, thunk);
           }
-          const env: Env = new Array(lambda.slots + 1);
-          env[0] = fn.env as unknown as Value;
-          env[1] = args[0];
+          const env = newEnv(fn.env, args[0], lambda.slots);
           const rest = args.length > 1 ? { args: args.slice(1), site: callPos, tailCalls } : pending;
           this.pushBytecode(lambda.chunk, env, thunk, rest, lambda, callPos, depth, tailCalls);
           return undefined;
@@ -614,9 +612,7 @@ export class VM implements Interpreter {
           }
           case Op.PushEnv: {
             const n = code[ip++];
-            const e: Env = new Array(n + 1);
-            e[0] = env as unknown as Value;
-            env = e;
+            env = newEnv(env, undefined, n);
             break;
           }
           case Op.PopEnv:

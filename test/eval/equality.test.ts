@@ -87,6 +87,18 @@ describe('what equality forces', () => {
     // Derivations compare by outPath, which is a place too.
     ['let o = x: x; in { type = "derivation"; outPath = o; a = 1; } == { type = "derivation"; outPath = o; a = 2; }', 'true'],
     ['{ type = "derivation"; outPath = "a"; } == { type = "derivation"; b = throw "x"; }', 'false'],
+    // Sizes and kinds decide before anything inside is forced, but a left set's `type` is
+    // forced first (is it a derivation?), whatever the right one is.
+    ['{ type = throw "x"; a = 1; } == { }', 'error: x'],
+    ['{ a = 1; } == { type = throw "x"; b = 1; c = 2; }', 'false'],
+    ['{ type = "derivation"; outPath = "a"; x = 1; } == { type = "derivation"; outPath = "a"; }', 'true'],
+    ['[ (throw "x") ] == [ 1 2 ]', 'false'],
+    ['[ (throw "x") ] == { a = throw "y"; }', 'false'],
+    ['[ [ ] { } ] == [ [ ] { } ]', 'true'],
+    ['[ 1 "1" ] == [ 1.0 "1" ]', 'true'],
+    ['[ "a" ] == [ ./a ]', 'false'],
+    ['null == { }', 'false'],
+    ['(x: x) == 1', 'false'],
   ])('%s', (expr, expected) => {
     expect(run(expr)).toBe(expected);
   });
