@@ -10,7 +10,7 @@ import { mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { bundleFiles, type BundleInputs, type InstantiateEntry, runCommonJs } from '../src/cli/load-entry.js';
+import { bundleFiles, type BundleInputs, type InstantiateEntry, runCommonJs, setCommandLineV8Flags } from '../src/cli/load-entry.js';
 
 const distDir = resolve(process.argv[2] ?? fileURLToPath(new URL('../', import.meta.url)));
 const { bundle: BUNDLE_FILE, cache: BUNDLE_CACHE_FILE, inputs: BUNDLE_INPUTS_FILE } = bundleFiles(distDir);
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   }
   writeFileSync(BUNDLE_INPUTS_FILE, JSON.stringify(inputs));
 
-  // Run the bundle as the command line will, then keep what V8 compiled.
+  // Run the bundle as the command line will (under its V8 flags, without which V8 would
+  // refuse the cache), then keep what V8 compiled.
+  setCommandLineV8Flags();
   const { exports, script } = runCommonJs(source, BUNDLE_FILE);
   const instantiate = (exports as InstantiateEntry).instantiate;
   const sink = { write: () => {} };

@@ -8,8 +8,7 @@
 // than Node's own start: `instantiate` comes from the bundle the build makes when it is up to
 // date (src/cli/load-entry.ts).
 
-import { setFlagsFromString } from 'node:v8';
-import { loadInstantiate } from './cli/load-entry.js';
+import { loadInstantiate, setCommandLineV8Flags } from './cli/load-entry.js';
 import { NIXEVAL_VERSION } from './version.js';
 
 const USAGE = `Usage: nixeval COMMAND [FLAGS]
@@ -35,17 +34,9 @@ async function checkHealth(args: string[]): Promise<number> {
   }
 }
 
-/**
- * V8's budget for inlining into one optimised function, lowered from 920 bytes of bytecode:
- * the compiled tier makes hundreds of small JS functions that call the same runtime helpers,
- * and inlining those helpers into each made TurboFan's compile time (CPU on its own threads)
- * a large part of a cold evaluation of real code; measured in BENCHMARKS.md (Evaluation).
- */
-const INLINING_BUDGET_FLAG = '--max-inlined-bytecode-size-cumulative=300';
-
 async function main(argv: string[]): Promise<number> {
   // Before any evaluator code is optimised; worker threads share the process's flags.
-  setFlagsFromString(INLINING_BUDGET_FLAG);
+  setCommandLineV8Flags();
   const [command, ...rest] = argv;
   switch (command) {
     case 'instantiate':

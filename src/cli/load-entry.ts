@@ -8,8 +8,9 @@
 // The bundle is used only when it was built from the compiled files as they are now: the
 // build records each input's size and modification time (its own, npm packages' too), and
 // any difference (a file recompiled by `tsc` since) means the compiled modules are imported
-// instead. A cache that
-// V8 refuses (another Node version) only costs the parse.
+// instead. A cache that V8 refuses only costs the parse; V8 refuses one made by another Node
+// version or under other V8 flags, so the command line and the build both set the flags here
+// (setCommandLineV8Flags) before they compile the bundle.
 
 import type { Script } from 'node:vm';
 import type * as InstantiateMain from './instantiate-main.js';
@@ -21,6 +22,22 @@ const { dirname, join } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 export type InstantiateEntry = typeof InstantiateMain;
+
+/**
+ * V8's budget for inlining into one optimised function, lowered from 920 bytes of bytecode:
+ * the compiled tier makes hundreds of small JS functions that call the same runtime helpers,
+ * and inlining those helpers into each made TurboFan's compile time (CPU on its own threads)
+ * a large part of a cold evaluation of real code; measured in BENCHMARKS.md (Evaluation).
+ */
+const INLINING_BUDGET_FLAG = '--max-inlined-bytecode-size-cumulative=300';
+
+/**
+ * Sets the command line's V8 flags (worker threads share them). V8 accepts a code cache only
+ * under the flags it was made with, so the build sets them too before it makes the bundle's.
+ */
+export function setCommandLineV8Flags(): void {
+  process.getBuiltinModule('node:v8').setFlagsFromString(INLINING_BUDGET_FLAG);
+}
 
 /** dist/, where the bundle lives beside src/. */
 const distDir = fileURLToPath(new URL('../../', import.meta.url));

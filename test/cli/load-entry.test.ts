@@ -37,6 +37,21 @@ describe('the instantiate bundle', () => {
     expect(evaluate(entry!)).toBe('2\n');
   });
 
+  test("V8 accepts the build's code cache under the command line's V8 flags", () => {
+    // In a process of its own, as the command line: its flags set first, then the bundle
+    // compiled with the cache (V8 refuses a cache made under other flags, silently).
+    const loader = join(dist, 'src', 'cli', 'load-entry.js');
+    const program = `
+      const { bundleFiles, runCommonJs, setCommandLineV8Flags } = await import(${JSON.stringify(loader)});
+      const { readFileSync } = await import('node:fs');
+      setCommandLineV8Flags();
+      const files = bundleFiles(${JSON.stringify(dist)});
+      const { script } = runCommonJs(readFileSync(files.bundle, 'latin1'), files.bundle, readFileSync(files.cache));
+      process.stdout.write(String(script.cachedDataRejected));
+    `;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' })).toBe('false');
+  });
+
   test('a code cache V8 refuses only costs the parse', () => {
     writeFileSync(bundleFiles(dist).cache, 'not a code cache');
     const entry = loadBundle(dist);
