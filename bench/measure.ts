@@ -97,7 +97,7 @@ export function machine(): string[] {
 
 /** Why the benchmark cannot run here (no build, no GNU time, no C++ Nix), or undefined. */
 export function missingTool(): string | undefined {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) return 'dist/src/cli.js is missing: build first (npm run build)';
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli.cjs'))) return 'dist/src/cli.cjs is missing: build first (npm run build)';
   if (!existsSync(TIME)) return `${TIME} is missing: install GNU time (apt-get install -y time)`;
   if (spawnSync('nix-instantiate', ['--version']).status !== 0) return 'nix-instantiate is not on PATH (apt-get install nix-bin)';
   return undefined;
@@ -105,7 +105,7 @@ export function missingTool(): string | undefined {
 
 /**
  * Copies the compiled program (dist/src, dist/workers and the bundle in dist/bundle, with
- * package.json and a link to node_modules) into `dir` and returns its cli.js, so that a rebuild
+ * package.json and a link to node_modules) into `dir` and returns its cli.cjs, so that a rebuild
  * of dist/ while the benchmark runs (others work in the same tree) cannot mix two builds into
  * one table. Times are kept, so the bundle still matches its inputs in the copy.
  */
@@ -119,12 +119,12 @@ export function snapshot(dir: string): string {
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
   recordCopiedInputs(join(snap, 'dist'));
-  return join(snap, 'dist', 'src', 'cli.js');
+  return join(snap, 'dist', 'src', 'cli.cjs');
 }
 
 /**
  * The bundle is used only while its inputs are as the build recorded them (size and
- * modification time, src/cli/load-entry.ts): a bundle that matched the tree copied still
+ * modification time, src/cli/load-entry.cts): a bundle that matched the tree copied still
  * matches the copy, whose files have new times, so its record is made again from the copy.
  */
 function recordCopiedInputs(dist: string): void {

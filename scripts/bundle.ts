@@ -2,7 +2,7 @@
 // (dist/src/cli/instantiate-main.js and all it imports) into dist/bundle/instantiate.cjs,
 // records its inputs, and makes a V8 code cache by running a small evaluation with it, so
 // that a cold `nixeval instantiate` neither resolves sixty modules nor parses them
-// (src/cli/load-entry.ts says how the bundle is used, and when it is not).
+// (src/cli/load-entry.cts says how the bundle is used, and when it is not).
 //
 // Usage: node dist/scripts/bundle.js [DIST]   (DIST: the build's directory, default dist/)
 
@@ -10,7 +10,7 @@ import { mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { bundleFiles, type BundleInputs, type InstantiateEntry, runCommonJs, setCommandLineV8Flags } from '../src/cli/load-entry.js';
+import { bundleFiles, type BundleInputs, type InstantiateEntry, runCommonJs, setCommandLineV8Flags } from '../src/cli/load-entry.cjs';
 
 const distDir = resolve(process.argv[2] ?? fileURLToPath(new URL('../', import.meta.url)));
 const { bundle: BUNDLE_FILE, cache: BUNDLE_CACHE_FILE, inputs: BUNDLE_INPUTS_FILE } = bundleFiles(distDir);
@@ -51,9 +51,13 @@ async function main(): Promise<void> {
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`${BUNDLE_FILE} is not ASCII`);
   const inputs: BundleInputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    const file = resolve(input);
-    const st = statSync(file);
-    inputs[relative(distDir, file)] = [st.size, Math.trunc(st.mtimeMs)];
+    const file = relative(distDir, resolve(input));
+    // npm packages are left out: the bundle holds its own copy of the ones it uses, which
+    // stays right when node_modules is installed again (the image's comes from another stage,
+    // with other times); what a rebuild changes is the project's own files, under dist/.
+    if (file.startsWith('..')) continue;
+    const st = statSync(join(distDir, file));
+    inputs[file] = [st.size, Math.trunc(st.mtimeMs)];
   }
   writeFileSync(BUNDLE_INPUTS_FILE, JSON.stringify(inputs));
 

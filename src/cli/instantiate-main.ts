@@ -7,7 +7,7 @@
 // deterministic, so the second run's output is left out up to where the first run's stopped.
 //
 // This module is what the command line loads to run `instantiate`, from the bundle that the
-// build makes (see src/cli/load-entry.ts) or from the compiled files.
+// build makes (see src/cli/load-entry.cts) or from the compiled files.
 
 import { readFileSync } from 'node:fs';
 import { instantiate, StackExhausted } from './instantiate.js';
@@ -27,8 +27,8 @@ export interface InstantiateWorkerData {
   skipStderr: number;
 }
 
-/** Runs the command on this thread, and again in a worker (`workerFile`) if the stack ran out. */
-export async function instantiateMain(args: string[], workerFile: URL): Promise<number> {
+/** Runs the command on this thread, and again in a worker (`workerFile`, a path) if the stack ran out. */
+export async function instantiateMain(args: string[], workerFile: string): Promise<number> {
   const stdout = new FdSink(1);
   const stderr = new FdSink(2);
   let stdin: string | undefined;
@@ -52,7 +52,7 @@ export function instantiateWorker(data: InstantiateWorkerData): number {
   });
 }
 
-function runInWorker(workerFile: URL, data: InstantiateWorkerData): Promise<number> {
+function runInWorker(workerFile: string, data: InstantiateWorkerData): Promise<number> {
   const requested = Number(process.env.NIXEVAL_STACK_MB ?? DEFAULT_STACK_MB);
   const stackSizeMb = Number.isFinite(requested) && requested > 0 ? requested : DEFAULT_STACK_MB;
   // Loaded only now: most runs never need it.

@@ -1,4 +1,4 @@
-// The bundle of `nixeval instantiate` (scripts/bundle.ts, src/cli/load-entry.ts): used while it
+// The bundle of `nixeval instantiate` (scripts/bundle.ts, src/cli/load-entry.cts): used while it
 // matches the compiled files it was built from, with or without its code cache, and not
 // once one of them changed.
 
@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleFiles, loadBundle } from '../../src/cli/load-entry.js';
+import { bundleFiles, loadBundle } from '../../src/cli/load-entry.cjs';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -40,7 +40,7 @@ describe('the instantiate bundle', () => {
   test("V8 accepts the build's code cache under the command line's V8 flags", () => {
     // In a process of its own, as the command line: its flags set first, then the bundle
     // compiled with the cache (V8 refuses a cache made under other flags, silently).
-    const loader = join(dist, 'src', 'cli', 'load-entry.js');
+    const loader = join(dist, 'src', 'cli', 'load-entry.cjs');
     const program = `
       const { bundleFiles, runCommonJs, setCommandLineV8Flags } = await import(${JSON.stringify(loader)});
       const { readFileSync } = await import('node:fs');

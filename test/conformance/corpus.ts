@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot: string = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The evaluator's command line, run in place of `nix-instantiate`. */
-export const cliPath: string = join(repoRoot, 'dist', 'src', 'cli.js');
+export const cliPath: string = join(repoRoot, 'dist', 'src', 'cli.cjs');
 
 /** Where the list of tests known to pass is checked in (the source tree, not dist/). */
 export const passingListPath: string = join(repoRoot, 'test', 'conformance', 'passing.txt');

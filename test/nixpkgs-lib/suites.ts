@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root: compiled files live in dist/test/nixpkgs-lib/, three levels down. */
 export const repoRoot: string = fileURLToPath(new URL('../../../', import.meta.url));
-export const cliPath: string = join(repoRoot, 'dist', 'src', 'cli.js');
+export const cliPath: string = join(repoRoot, 'dist', 'src', 'cli.cjs');
 export const defaultLibDir: string = resolve(repoRoot, '..', 'shared', 'nixpkgs-lib');
 
 /** The folder holding nixpkgs' lib/, or undefined when it is absent (the suites are then skipped). */

@@ -1,25 +1,29 @@
 // Loads the code of `nixeval instantiate` as fast as a cold process can.
 //
 // The build bundles src/cli/instantiate-main.ts and everything it imports into one CommonJS
-// file (scripts/bundle.mjs) with a V8 code cache made by running it once: loading it is one
+// file (scripts/bundle.ts) with a V8 code cache made by running it once: loading it is one
 // file read and no parsing, where the compiled ES modules cost about 60 module resolutions
 // and a parse of each (about 0.1 s of CPU, more than the rest of a small evaluation).
 //
 // The bundle is used only when it was built from the compiled files as they are now: the
-// build records each input's size and modification time (its own, npm packages' too), and
-// any difference (a file recompiled by `tsc` since) means the compiled modules are imported
-// instead. A cache that V8 refuses only costs the parse; V8 refuses one made by another Node
-// version or under other V8 flags, so the command line and the build both set the flags here
-// (setCommandLineV8Flags) before they compile the bundle.
+// build records the size and modification time of each of the project's compiled files it
+// holds (not of npm packages: it holds its own copy of those), and any difference (a file
+// recompiled by `tsc` since) means the compiled modules are imported instead. A cache that V8
+// refuses only costs the parse; V8 refuses one made by another Node version or under other V8
+// flags, so the command line and the build both set the flags here (setCommandLineV8Flags)
+// before they compile the bundle.
+//
+// A CommonJS module, as the command line's entry (src/cli.cts) is: Node starts a CommonJS
+// entry without its ES module loader, so `nixeval instantiate` runs without a single ES
+// module when the bundle is there.
 
 import type { Script } from 'node:vm';
-import type * as InstantiateMain from './instantiate-main.js';
+import type * as InstantiateMain from './instantiate-main.js' with { 'resolution-mode': 'import' };
 
-// Node's modules come through getBuiltinModule rather than `import`: importing a built-in
-// module as an ES module builds its whole namespace, and for node:fs that loads the streams.
+// Node's modules come through getBuiltinModule: only the functions needed, from modules Node
+// has loaded for itself at start.
 const { readFileSync, statSync } = process.getBuiltinModule('node:fs');
 const { dirname, join } = process.getBuiltinModule('node:path');
-const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 export type InstantiateEntry = typeof InstantiateMain;
 
@@ -40,7 +44,7 @@ export function setCommandLineV8Flags(): void {
 }
 
 /** dist/, where the bundle lives beside src/. */
-const distDir = fileURLToPath(new URL('../../', import.meta.url));
+const distDir = join(__dirname, '..', '..');
 
 /** The bundle's files under a dist/ directory. */
 export function bundleFiles(dist: string): { bundle: string; cache: string; inputs: string } {
