@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     // escapes other characters in code, but not in comments), which the loader reads as latin1.
     minifyWhitespace: true,
     legalComments: 'none',
+    // The global `performance`, loaded only if used (src/cli/lazy-performance.ts says why).
+    inject: [join(distDir, 'src', 'cli', 'lazy-performance.js')],
   });
   const source = readFileSync(BUNDLE_FILE, 'latin1');
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`${BUNDLE_FILE} is not ASCII`);

@@ -52,6 +52,25 @@ describe('the instantiate bundle', () => {
     expect(execFileSync(process.execPath, ['--input-type=module', '-e', program], { encoding: 'utf8' })).toBe('false');
   });
 
+  test("loading the bundle and evaluating loads none of Node's modules that cost a start-up dearly", () => {
+    // node:worker_threads and perf_hooks (the global `performance`) cost about 4 ms of CPU each
+    // to load; the bundle needs neither on the main thread (crossing.ts, lazy-performance.ts).
+    const loader = join(dist, 'src', 'cli', 'load-entry.cjs');
+    const program = `
+      const { loadBundle } = require(${JSON.stringify(loader)});
+      const before = new Set(process.moduleLoadList);
+      const sink = { write: () => {} };
+      const code = loadBundle(${JSON.stringify(dist)}).instantiate(['--eval', '--strict', '-E', 'builtins.match "a(b)" "ab"'],
+        { stdout: sink, stderr: sink, readStdin: () => '', env: { NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' } });
+      const loaded = process.moduleLoadList.filter((m) => !before.has(m));
+      process.stdout.write(JSON.stringify({ code, loaded }));
+    `;
+    const { code, loaded } = JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' })) as { code: number; loaded: string[] };
+    expect(code).toBe(0);
+    expect(loaded).not.toContain('NativeModule worker_threads');
+    expect(loaded).not.toContain('NativeModule perf_hooks');
+  });
+
   test('a code cache V8 refuses only costs the parse', () => {
     writeFileSync(bundleFiles(dist).cache, 'not a code cache');
     const entry = loadBundle(dist);
