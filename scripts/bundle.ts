@@ -6,7 +6,8 @@
 //
 // Usage: node dist/scripts/bundle.js [DIST]   (DIST: the build's directory, default dist/)
 
-import { mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -30,6 +31,13 @@ const WARM_UP_EXPRESSION = `
     r = rec { x = 1; y = x + 1; };
     p = baseNameOf ./.;
   }
+`;
+
+/** The configuration file of the warm-up: settings that change nothing in its evaluation. */
+const WARM_UP_CONFIG = `# comment
+sandbox = false
+max-jobs = 1
+experimental-features = nix-command flakes
 `;
 
 async function main(): Promise<void> {
@@ -69,9 +77,18 @@ async function main(): Promise<void> {
   const { exports, script } = runCommonJs(source, BUNDLE_FILE);
   const instantiate = (exports as InstantiateEntry).instantiate;
   const sink = { write: () => {} };
-  for (const args of [['--eval', '--strict', '--json', '-E', WARM_UP_EXPRESSION], ['--eval', '--strict', '-E', WARM_UP_EXPRESSION]]) {
-    const code = instantiate(args, { stdout: sink, stderr: sink, readStdin: () => '', env: { HOME: '/nonexistent', NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' } });
-    if (code !== 0) throw new Error(`the warm-up evaluation failed (${args.join(' ')})`);
+  // A configuration file as most machines have one (/etc/nix/nix.conf), so that reading it
+  // is in the cache too.
+  const confDir = mkdtempSync(join(tmpdir(), 'nixeval-bundle-'));
+  try {
+    writeFileSync(join(confDir, 'nix.conf'), WARM_UP_CONFIG);
+    const env = { HOME: '/nonexistent', NIX_CONF_DIR: confDir, NIX_USER_CONF_FILES: '' };
+    for (const args of [['--eval', '--strict', '--json', '-E', WARM_UP_EXPRESSION], ['--eval', '--strict', '-E', WARM_UP_EXPRESSION]]) {
+      const code = instantiate(args, { stdout: sink, stderr: sink, readStdin: () => '', env });
+      if (code !== 0) throw new Error(`the warm-up evaluation failed (${args.join(' ')})`);
+    }
+  } finally {
+    rmSync(confDir, { recursive: true, force: true });
   }
   mkdirSync(dirname(BUNDLE_CACHE_FILE), { recursive: true });
   writeFileSync(BUNDLE_CACHE_FILE, script.createCachedData());
