@@ -4,10 +4,11 @@
 // RSS. Also: what the machine was, and a copy of the build to measure.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './report.js';
+import { bundleFiles, type BundleInputs, inputStamp, inputsUnchanged } from '../src/cli/load-entry.cjs';
 
 export const TIME = '/usr/bin/time';
 
@@ -128,17 +129,11 @@ export function snapshot(dir: string): string {
  * matches the copy, whose files have new times, so its record is made again from the copy.
  */
 function recordCopiedInputs(dist: string): void {
-  const file = join(dist, 'bundle', 'instantiate.cjs.inputs.json');
+  const file = bundleFiles(dist).inputs;
   if (!existsSync(file)) return;
-  const inputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, [number, number]>;
-  for (const [name, [size, mtimeMs]] of Object.entries(inputs)) {
-    const original = statSync(join(ROOT, 'dist', name), { throwIfNoEntry: false });
-    // A bundle already out of date in the tree stays out of date in the copy.
-    if (original === undefined || original.size !== size || original.mtimeMs !== mtimeMs) return;
-  }
-  for (const name of Object.keys(inputs)) {
-    const copy = statSync(join(dist, name));
-    inputs[name] = [copy.size, copy.mtimeMs];
-  }
+  const inputs = JSON.parse(readFileSync(file, 'utf8')) as BundleInputs;
+  // A bundle already out of date in the tree stays out of date in the copy.
+  if (!inputsUnchanged(join(ROOT, 'dist'), inputs)) return;
+  for (const name of Object.keys(inputs)) inputs[name] = inputStamp(join(dist, name));
   writeFileSync(file, JSON.stringify(inputs));
 }

@@ -6,12 +6,12 @@
 //
 // Usage: node dist/scripts/bundle.js [DIST]   (DIST: the build's directory, default dist/)
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { bundleFiles, type BundleInputs, type InstantiateEntry, runCommonJs, setCommandLineV8Flags } from '../src/cli/load-entry.cjs';
+import { bundleFiles, type BundleInputs, type InstantiateEntry, inputStamp, runCommonJs, setCommandLineV8Flags } from '../src/cli/load-entry.cjs';
 
 const distDir = resolve(process.argv[2] ?? fileURLToPath(new URL('../', import.meta.url)));
 const { bundle: BUNDLE_FILE, cache: BUNDLE_CACHE_FILE, inputs: BUNDLE_INPUTS_FILE } = bundleFiles(distDir);
@@ -66,8 +66,7 @@ async function main(): Promise<void> {
     // stays right when node_modules is installed again (the image's comes from another stage,
     // with other times); what a rebuild changes is the project's own files, under dist/.
     if (file.startsWith('..')) continue;
-    const st = statSync(join(distDir, file));
-    inputs[file] = [st.size, Math.trunc(st.mtimeMs)];
+    inputs[file] = inputStamp(join(distDir, file));
   }
   writeFileSync(BUNDLE_INPUTS_FILE, JSON.stringify(inputs));
 

@@ -85,7 +85,14 @@ export function loadBundle(dist: string): InstantiateEntry | undefined {
   return runCommonJs(source, files.bundle, cachedData).exports as InstantiateEntry;
 }
 
-function inputsUnchanged(dist: string, inputs: BundleInputs): boolean {
+/** What the record holds for a file: its size and its modification time in whole milliseconds. */
+export function inputStamp(file: string): [size: number, mtimeMs: number] {
+  const st = statSync(file);
+  return [st.size, Math.trunc(st.mtimeMs)];
+}
+
+/** Whether every input under `dist` is as recorded. */
+export function inputsUnchanged(dist: string, inputs: BundleInputs): boolean {
   for (const [file, [size, mtimeMs]] of Object.entries(inputs)) {
     const st = statSync(join(dist, file), { throwIfNoEntry: false });
     if (st === undefined || st.size !== size || Math.abs(st.mtimeMs - mtimeMs) >= 1) return false;
