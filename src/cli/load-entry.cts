@@ -55,7 +55,8 @@ export function bundleFiles(dist: string): { bundle: string; cache: string; inpu
 /**
  * Each input of the bundle (relative to dist/) with its size and modification time in whole
  * milliseconds, compared to within a millisecond (a copy that keeps times, as the
- * benchmark's snapshot, keeps them only that precisely).
+ * benchmark's snapshot, keeps them only that precisely), or to the second when the file's
+ * time is a whole second (an image layer keeps whole seconds only).
  */
 export type BundleInputs = Record<string, [size: number, mtimeMs: number]>;
 
@@ -95,9 +96,14 @@ export function inputStamp(file: string): [size: number, mtimeMs: number] {
 export function inputsUnchanged(dist: string, inputs: BundleInputs): boolean {
   for (const [file, [size, mtimeMs]] of Object.entries(inputs)) {
     const st = statSync(join(dist, file), { throwIfNoEntry: false });
-    if (st === undefined || st.size !== size || Math.abs(st.mtimeMs - mtimeMs) >= 1) return false;
+    if (st === undefined || st.size !== size || !sameTime(st.mtimeMs, mtimeMs)) return false;
   }
   return true;
+}
+
+function sameTime(fileMs: number, recordedMs: number): boolean {
+  if (Math.abs(fileMs - recordedMs) < 1) return true;
+  return fileMs % 1000 === 0 && fileMs === Math.floor(recordedMs / 1000) * 1000;
 }
 
 /**

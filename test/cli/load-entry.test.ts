@@ -3,7 +3,7 @@
 // once one of them changed.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,21 @@ describe('the instantiate bundle', () => {
     const entry = loadBundle(dist);
     expect(entry).toBeDefined();
     expect(evaluate(entry!)).toBe('2\n');
+  });
+
+  test('a copy that kept whole seconds of the times only (an image layer) still uses the bundle', () => {
+    const copy = join(tmp, 'seconds');
+    cpSync(dist, copy, { recursive: true });
+    for (const name of Object.keys(JSON.parse(readFileSync(bundleFiles(copy).inputs, 'utf8')) as Record<string, unknown>)) {
+      const seconds = Math.floor(statSync(join(dist, name)).mtimeMs / 1000);
+      utimesSync(join(copy, name), seconds, seconds);
+    }
+    expect(loadBundle(copy)).toBeDefined();
+    // Another second is another build.
+    const input = join(copy, 'src', 'eval.js');
+    const t = statSync(input).mtimeMs / 1000;
+    utimesSync(input, t + 1, t + 1);
+    expect(loadBundle(copy)).toBeUndefined();
   });
 
   test('once an input changed (a rebuild), the bundle is not used', () => {
