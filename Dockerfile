@@ -7,7 +7,9 @@
 # writes nothing to its filesystem (it runs with --read-only), and `node` itself is PID 1, so
 # SIGTERM reaches the server, which then finishes in-flight work before it exits.
 
-# Build: every dependency, then the compiler, over the sources only (no tests, no benchmarks).
+# Build: every dependency, then the compiler, over the sources only (no tests, no benchmarks),
+# then the bundle of `nixeval instantiate` with its code cache (scripts/bundle.ts, as
+# `npm run build` makes it; made with this image's Node, which the code cache must match).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,7 +19,8 @@ COPY src ./src
 COPY routes ./routes
 COPY workers ./workers
 COPY queue ./queue
-RUN npx tsc -p tsconfig.json --sourceMap false
+COPY scripts ./scripts
+RUN npx tsc -p tsconfig.json --sourceMap false && node dist/scripts/bundle.js
 
 # Production dependencies only.
 FROM node:20-bookworm-slim AS deps
@@ -37,6 +40,6 @@ COPY package.json ./
 USER 1000:1000
 EXPOSE 8080
 # Liveness of the server (and of a worker, which serves /health on the same port).
-HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 CMD ["node", "dist/src/cli.js", "health"]
-ENTRYPOINT ["node", "dist/src/cli.js"]
+HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 CMD ["node", "dist/src/cli.cjs", "health"]
+ENTRYPOINT ["node", "dist/src/cli.cjs"]
 CMD ["serve"]

@@ -4,7 +4,7 @@
 //   (--only implies --no-write: the section is printed, BENCHMARKS.md is left alone)
 //
 // Each workload of bench/workloads.ts is written to a temporary directory and evaluated
-// with `node dist/src/cli.js instantiate --eval --strict FILE` and with
+// with `node dist/src/cli.cjs instantiate --eval --strict FILE` and with
 // `nix-instantiate --eval --strict FILE`, each in its own process under GNU time
 // (`/usr/bin/time -f '%U %S %M %e'`), so both are measured the same way: CPU time is
 // user + system of the process (start-up included), memory is its peak RSS. Runs of the
@@ -26,7 +26,7 @@ import { median, writeBenchmarkSection } from './report.js';
 import { machine, measure, missingTool, type Sample, snapshot } from './measure.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BUILT_CLI = join(ROOT, 'dist', 'src', 'cli.js');
+const BUILT_CLI = join(ROOT, 'dist', 'src', 'cli.cjs');
 /** The CLI measured: a copy of dist/src taken at the start (see snapshot()). */
 let CLI = BUILT_CLI;
 const BENCHMARKS = join(ROOT, 'BENCHMARKS.md');
@@ -181,7 +181,7 @@ function render(results: Result[], o: Options): string {
   L.push(SECTION, '');
   L.push(
     `\`npm run build && npm run bench:eval\` (bench/eval.ts; the workloads are in bench/workloads.ts). ` +
-      `Each workload is a .nix file evaluated with \`node dist/src/cli.js instantiate --eval --strict FILE\` (a copy of dist/src taken when the run starts) and with ` +
+      `Each workload is a .nix file evaluated with \`node dist/src/cli.cjs instantiate --eval --strict FILE\` (a copy of dist/src taken when the run starts) and with ` +
       `\`nix-instantiate --eval --strict FILE\`, ${o.runs === 1 ? 'one run' : `${o.runs} runs`} each (alternating)${o.runs === 1 ? '' : ', median shown'}. ` +
       `CPU is user + system time of the process, start-up included; memory is peak RSS; both from GNU time. ` +
       `Ratio is nixeval / C++ Nix (lower is better; the aim is at most 1.0). ` +

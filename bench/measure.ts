@@ -4,10 +4,11 @@
 // RSS. Also: what the machine was, and a copy of the build to measure.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './report.js';
+import { bundleFiles, type BundleInputs, inputStamp, inputsUnchanged } from '../src/cli/load-entry.cjs';
 
 export const TIME = '/usr/bin/time';
 
@@ -97,7 +98,7 @@ export function machine(): string[] {
 
 /** Why the benchmark cannot run here (no build, no GNU time, no C++ Nix), or undefined. */
 export function missingTool(): string | undefined {
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) return 'dist/src/cli.js is missing: build first (npm run build)';
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli.cjs'))) return 'dist/src/cli.cjs is missing: build first (npm run build)';
   if (!existsSync(TIME)) return `${TIME} is missing: install GNU time (apt-get install -y time)`;
   if (spawnSync('nix-instantiate', ['--version']).status !== 0) return 'nix-instantiate is not on PATH (apt-get install nix-bin)';
   return undefined;
@@ -105,7 +106,7 @@ export function missingTool(): string | undefined {
 
 /**
  * Copies the compiled program (dist/src, dist/workers and the bundle in dist/bundle, with
- * package.json and a link to node_modules) into `dir` and returns its cli.js, so that a rebuild
+ * package.json and a link to node_modules) into `dir` and returns its cli.cjs, so that a rebuild
  * of dist/ while the benchmark runs (others work in the same tree) cannot mix two builds into
  * one table. Times are kept, so the bundle still matches its inputs in the copy.
  */
@@ -119,26 +120,20 @@ export function snapshot(dir: string): string {
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'), 'dir');
   recordCopiedInputs(join(snap, 'dist'));
-  return join(snap, 'dist', 'src', 'cli.js');
+  return join(snap, 'dist', 'src', 'cli.cjs');
 }
 
 /**
  * The bundle is used only while its inputs are as the build recorded them (size and
- * modification time, src/cli/load-entry.ts): a bundle that matched the tree copied still
+ * modification time, src/cli/load-entry.cts): a bundle that matched the tree copied still
  * matches the copy, whose files have new times, so its record is made again from the copy.
  */
 function recordCopiedInputs(dist: string): void {
-  const file = join(dist, 'bundle', 'instantiate.cjs.inputs.json');
+  const file = bundleFiles(dist).inputs;
   if (!existsSync(file)) return;
-  const inputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, [number, number]>;
-  for (const [name, [size, mtimeMs]] of Object.entries(inputs)) {
-    const original = statSync(join(ROOT, 'dist', name), { throwIfNoEntry: false });
-    // A bundle already out of date in the tree stays out of date in the copy.
-    if (original === undefined || original.size !== size || original.mtimeMs !== mtimeMs) return;
-  }
-  for (const name of Object.keys(inputs)) {
-    const copy = statSync(join(dist, name));
-    inputs[name] = [copy.size, copy.mtimeMs];
-  }
+  const inputs = JSON.parse(readFileSync(file, 'utf8')) as BundleInputs;
+  // A bundle already out of date in the tree stays out of date in the copy.
+  if (!inputsUnchanged(join(ROOT, 'dist'), inputs)) return;
+  for (const name of Object.keys(inputs)) inputs[name] = inputStamp(join(dist, name));
   writeFileSync(file, JSON.stringify(inputs));
 }

@@ -40,14 +40,14 @@ export async function waitUntilUp(port: number, child: ChildProcess, ms = 20_000
 /**
  * A copy of the compiled service (dist/src, dist/routes, dist/workers, with package.json and
  * a link to node_modules), so that a rebuild of dist/ while the benchmark runs (others work in
- * the same tree) cannot change what is measured. Returns the path of its cli.js.
+ * the same tree) cannot change what is measured. Returns the path of its cli.cjs.
  */
 export function snapshot(dir: string): string {
   const snap = join(dir, 'nixeval');
   for (const d of ['src', 'routes', 'workers']) cpSync(join(ROOT, 'dist', d), join(snap, 'dist', d), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(snap, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(snap, 'node_modules'));
-  return join(snap, 'dist', 'src', 'cli.js');
+  return join(snap, 'dist', 'src', 'cli.cjs');
 }
 
 /** `nixeval serve` with these flags (rate limiting off, log level warn unless given). */

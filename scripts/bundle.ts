@@ -2,15 +2,16 @@
 // (dist/src/cli/instantiate-main.js and all it imports) into dist/bundle/instantiate.cjs,
 // records its inputs, and makes a V8 code cache by running a small evaluation with it, so
 // that a cold `nixeval instantiate` neither resolves sixty modules nor parses them
-// (src/cli/load-entry.ts says how the bundle is used, and when it is not).
+// (src/cli/load-entry.cts says how the bundle is used, and when it is not).
 //
 // Usage: node dist/scripts/bundle.js [DIST]   (DIST: the build's directory, default dist/)
 
-import { mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { bundleFiles, type BundleInputs, type InstantiateEntry, runCommonJs } from '../src/cli/load-entry.js';
+import { bundleFiles, type BundleInputs, type InstantiateEntry, inputStamp, runCommonJs, setCommandLineV8Flags } from '../src/cli/load-entry.cjs';
 
 const distDir = resolve(process.argv[2] ?? fileURLToPath(new URL('../', import.meta.url)));
 const { bundle: BUNDLE_FILE, cache: BUNDLE_CACHE_FILE, inputs: BUNDLE_INPUTS_FILE } = bundleFiles(distDir);
@@ -32,6 +33,13 @@ const WARM_UP_EXPRESSION = `
   }
 `;
 
+/** The configuration file of the warm-up: settings that change nothing in its evaluation. */
+const WARM_UP_CONFIG = `# comment
+sandbox = false
+max-jobs = 1
+experimental-features = nix-command flakes
+`;
+
 async function main(): Promise<void> {
   const result = await build({
     entryPoints: [entry],
@@ -46,24 +54,40 @@ async function main(): Promise<void> {
     // escapes other characters in code, but not in comments), which the loader reads as latin1.
     minifyWhitespace: true,
     legalComments: 'none',
+    // The global `performance`, loaded only if used (src/cli/lazy-performance.ts says why).
+    inject: [join(distDir, 'src', 'cli', 'lazy-performance.js')],
   });
   const source = readFileSync(BUNDLE_FILE, 'latin1');
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`${BUNDLE_FILE} is not ASCII`);
   const inputs: BundleInputs = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    const file = resolve(input);
-    const st = statSync(file);
-    inputs[relative(distDir, file)] = [st.size, Math.trunc(st.mtimeMs)];
+    const file = relative(distDir, resolve(input));
+    // npm packages are left out: the bundle holds its own copy of the ones it uses, which
+    // stays right when node_modules is installed again (the image's comes from another stage,
+    // with other times); what a rebuild changes is the project's own files, under dist/.
+    if (file.startsWith('..')) continue;
+    inputs[file] = inputStamp(join(distDir, file));
   }
   writeFileSync(BUNDLE_INPUTS_FILE, JSON.stringify(inputs));
 
-  // Run the bundle as the command line will, then keep what V8 compiled.
+  // Run the bundle as the command line will (under its V8 flags, without which V8 would
+  // refuse the cache), then keep what V8 compiled.
+  setCommandLineV8Flags();
   const { exports, script } = runCommonJs(source, BUNDLE_FILE);
   const instantiate = (exports as InstantiateEntry).instantiate;
   const sink = { write: () => {} };
-  for (const args of [['--eval', '--strict', '--json', '-E', WARM_UP_EXPRESSION], ['--eval', '--strict', '-E', WARM_UP_EXPRESSION]]) {
-    const code = instantiate(args, { stdout: sink, stderr: sink, readStdin: () => '', env: { HOME: '/nonexistent', NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' } });
-    if (code !== 0) throw new Error(`the warm-up evaluation failed (${args.join(' ')})`);
+  // A configuration file as most machines have one (/etc/nix/nix.conf), so that reading it
+  // is in the cache too.
+  const confDir = mkdtempSync(join(tmpdir(), 'nixeval-bundle-'));
+  try {
+    writeFileSync(join(confDir, 'nix.conf'), WARM_UP_CONFIG);
+    const env = { HOME: '/nonexistent', NIX_CONF_DIR: confDir, NIX_USER_CONF_FILES: '' };
+    for (const args of [['--eval', '--strict', '--json', '-E', WARM_UP_EXPRESSION], ['--eval', '--strict', '-E', WARM_UP_EXPRESSION]]) {
+      const code = instantiate(args, { stdout: sink, stderr: sink, readStdin: () => '', env });
+      if (code !== 0) throw new Error(`the warm-up evaluation failed (${args.join(' ')})`);
+    }
+  } finally {
+    rmSync(confDir, { recursive: true, force: true });
   }
   mkdirSync(dirname(BUNDLE_CACHE_FILE), { recursive: true });
   writeFileSync(BUNDLE_CACHE_FILE, script.createCachedData());

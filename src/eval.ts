@@ -392,6 +392,12 @@ export function parserCalls(): number {
 
 export { compileCacheStats };
 
+/**
+ * A worker thread that evaluates calls this with its resourceLimits.stackSizeMb, so that the
+ * compiled tier goes as deep as the thread's stack allows (src/codegen/crossing.ts).
+ */
+export { useWorkerStack } from './codegen/crossing.js';
+
 export interface EvalSuccess {
   ok: true;
   value: Value;

@@ -7,8 +7,9 @@
 // through it that its task was cancelled (checked with the evaluation's deadline). Log lines
 // carry the request's id.
 
-import { threadId, workerData } from 'node:worker_threads';
+import { resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
+import { useWorkerStack } from '../src/eval.js';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
 import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD } from './shared-memory.js';
 import { garbageCollector, trims, trimWorkerHeap } from './worker-caches.js';
@@ -30,6 +31,8 @@ export interface WorkerData {
 }
 
 const data = (workerData ?? {}) as WorkerData;
+// The compiled tier goes as deep as this thread's stack (the pool's stackSizeMb) allows.
+useWorkerStack(resourceLimits.stackSizeMb);
 const log = pino(
   { level: data.logLevel ?? 'info', base: { pid: process.pid, worker: threadId } },
   destination({ dest: 1, sync: true }),

@@ -7,9 +7,10 @@
 // deterministic, so the second run's output is left out up to where the first run's stopped.
 //
 // This module is what the command line loads to run `instantiate`, from the bundle that the
-// build makes (see src/cli/load-entry.ts) or from the compiled files.
+// build makes (see src/cli/load-entry.cts) or from the compiled files.
 
 import { readFileSync } from 'node:fs';
+import { useWorkerStack } from '../eval.js';
 import { instantiate, StackExhausted } from './instantiate.js';
 import { FdSink, stderrIsColourTerminal } from './output.js';
 
@@ -25,10 +26,12 @@ export interface InstantiateWorkerData {
   /** Bytes of stdout and stderr the first run wrote, to leave out. */
   skipStdout: number;
   skipStderr: number;
+  /** The worker's stack (resourceLimits.stackSizeMb), which the compiled tier is told. */
+  stackSizeMb: number;
 }
 
-/** Runs the command on this thread, and again in a worker (`workerFile`) if the stack ran out. */
-export async function instantiateMain(args: string[], workerFile: URL): Promise<number> {
+/** Runs the command on this thread, and again in a worker (`workerFile`, a path) if the stack ran out. */
+export async function instantiateMain(args: string[], workerFile: string): Promise<number> {
   const stdout = new FdSink(1);
   const stderr = new FdSink(2);
   let stdin: string | undefined;
@@ -37,12 +40,13 @@ export async function instantiateMain(args: string[], workerFile: URL): Promise<
     return instantiate(args, { stdout, stderr, readStdin, colourTerminal: () => stderrIsColourTerminal(process.env), retryOnStackExhaustion: true });
   } catch (e) {
     if (!(e instanceof StackExhausted)) throw e;
-    return runInWorker(workerFile, { args, stdin, skipStdout: stdout.written, skipStderr: stderr.written });
+    return runInWorker(workerFile, { args, stdin, skipStdout: stdout.written, skipStderr: stderr.written, stackSizeMb: workerStackMb() });
   }
 }
 
 /** The second run, in the worker thread. */
 export function instantiateWorker(data: InstantiateWorkerData): number {
+  useWorkerStack(data.stackSizeMb);
   const readStdin = (): string => data.stdin ?? readFileSync(0, 'latin1');
   return instantiate(data.args, {
     stdout: new FdSink(1, data.skipStdout),
@@ -52,13 +56,17 @@ export function instantiateWorker(data: InstantiateWorkerData): number {
   });
 }
 
-function runInWorker(workerFile: URL, data: InstantiateWorkerData): Promise<number> {
+/** The worker's stack: NIXEVAL_STACK_MB, or DEFAULT_STACK_MB. */
+function workerStackMb(): number {
   const requested = Number(process.env.NIXEVAL_STACK_MB ?? DEFAULT_STACK_MB);
-  const stackSizeMb = Number.isFinite(requested) && requested > 0 ? requested : DEFAULT_STACK_MB;
+  return Number.isFinite(requested) && requested > 0 ? requested : DEFAULT_STACK_MB;
+}
+
+function runInWorker(workerFile: string, data: InstantiateWorkerData): Promise<number> {
   // Loaded only now: most runs never need it.
   const { Worker } = process.getBuiltinModule('node:worker_threads');
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerFile, { workerData: data, resourceLimits: { stackSizeMb }, stdout: false, stderr: false });
+    const worker = new Worker(workerFile, { workerData: data, resourceLimits: { stackSizeMb: data.stackSizeMb }, stdout: false, stderr: false });
     let code = 1;
     worker.on('message', (m: number) => { code = m; });
     worker.on('error', reject);

@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InstantiateWorkerData } from './instantiate-main.js';
-import { loadInstantiate } from './load-entry.js';
+import { loadInstantiate } from './load-entry.cjs';
 
 const entry = await loadInstantiate();
 parentPort!.postMessage(entry.instantiateWorker(workerData as InstantiateWorkerData));

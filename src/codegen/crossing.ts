@@ -19,11 +19,13 @@
 //   once the nested run returns, compiled code carries on with its value. Errors cross the
 //   same way, each tier adding the trace lines of its own frames.
 //
-// The budget comes from the JS stack the thread has (a worker's stackSizeMb, or V8's
-// default), at a cost per activation measured on the deepest kind of recursion (see
-// bench/stack-depth.ts), with half the stack left for the VM, builtins and the parser.
+// The budget comes from the JS stack the thread has (V8's default or --stack-size on the main
+// thread; a worker's stackSizeMb, which the code that runs the worker passes to
+// useWorkerStack: this module does not load node:worker_threads, whose loading costs a cold
+// command line about 4 ms of CPU), at a cost per activation measured on the deepest kind of
+// recursion (see bench/stack-depth.ts), with half the stack left for the VM, builtins and the
+// parser. Until told, a worker has the main thread's budget, the smaller one.
 
-import { isMainThread, resourceLimits } from 'node:worker_threads';
 import type { SourcePos } from '../errors/errors.js';
 import type { BuiltinContext, EvalState, Thunk, Value } from '../value/values.js';
 import type { TailCallLog } from '../vm/tail-calls.js';
@@ -53,10 +55,8 @@ export const VM_UNITS = 8;
 /** Compiled calls and forces between two checks of the deadline and limits. */
 export const TICKS_BETWEEN_CHECKS = 10000;
 
-/** The JS stack this thread has, in bytes. */
-export function jsStackBytes(): number {
-  if (!isMainThread && resourceLimits.stackSizeMb !== undefined) return resourceLimits.stackSizeMb * 1024 * 1024;
-  // The main thread: V8's --stack-size (in KiB), 984 KiB unless set.
+/** The JS stack of the main thread, in bytes: V8's --stack-size (in KiB), 984 KiB unless set. */
+export function mainThreadStackBytes(): number {
   const flag = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].find((a) => a.startsWith('--stack-size='));
   const kib = flag ? Number(flag.slice('--stack-size='.length)) : NaN;
   return (Number.isFinite(kib) && kib > 0 ? kib : 984) * 1024;
@@ -73,11 +73,16 @@ export function budgetFor(stackBytes: number): number {
  */
 export const stack = {
   depth: 0,
-  budget: budgetFor(jsStackBytes()),
+  budget: budgetFor(mainThreadStackBytes()),
   /** Countdown to the next check of limits. */
   ticks: TICKS_BETWEEN_CHECKS,
   session: null as Interpreter | null,
 };
+
+/** Sets the budget for the worker thread this runs in, from its resourceLimits.stackSizeMb (if set). */
+export function useWorkerStack(stackSizeMb: number | undefined): void {
+  if (stackSizeMb !== undefined) stack.budget = budgetFor(stackSizeMb * 1024 * 1024);
+}
 
 /** Whether compiled code may run one more activation now. */
 export function hasRoom(): boolean {

@@ -276,7 +276,7 @@ describe('configuration files', () => {
 });
 
 describe('the real command', () => {
-  const cli = join(fileURLToPath(new URL('../../../', import.meta.url)), 'dist', 'src', 'cli.js');
+  const cli = join(fileURLToPath(new URL('../../../', import.meta.url)), 'dist', 'src', 'cli.cjs');
 
   function spawnCli(args: string[], onStdout?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((done) => {

@@ -30,7 +30,7 @@ test('runs as a non-root user on a read-only root filesystem', async () => {
   expect(write.code).not.toBe(0);
   expect(write.stderr).toMatch(/Read-only file system/);
   // node is PID 1: it receives the runtime's SIGTERM itself.
-  expect(await podman(['exec', NAME, 'cat', '/proc/1/cmdline'])).toMatch(/^node\0dist\/src\/cli\.js\0serve/);
+  expect(await podman(['exec', NAME, 'cat', '/proc/1/cmdline'])).toMatch(/^node\0dist\/src\/cli\.cjs\0serve/);
 });
 
 test('answers /v1/eval, reading the mounted allowed root', async () => {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const cli = join(root, 'dist', 'src', 'cli.js');
+const cli = join(root, 'dist', 'src', 'cli.cjs');
 
 function evalSmallStack(expr: string, ...flags: string[]): { stdout: string; stderr: string; status: number | null } {
   const r = spawnSync(process.execPath, [cli, 'instantiate', '--eval', ...flags, '-E', expr], { encoding: 'utf8', env: { ...process.env, NIXEVAL_STACK_MB: '1' }, maxBuffer: 1 << 26 });

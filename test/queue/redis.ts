@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer, type TestServer, waitFor } from '../service/helpers.js';
 import type { ServerOptions } from '../../routes/server.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import { type Answer, readAnswer } from '../../bench/service-process.js';
 
 export type { Answer };
 
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 
 export interface ServerProcess {
   readonly port: number;

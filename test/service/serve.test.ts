@@ -8,7 +8,7 @@ import { parseServeArgs, serveUsage } from '../../src/cli/serve.js';
 import { configTable, serverOptions } from '../../routes/config.js';
 import { parseServiceArgs, serviceUsage } from '../../src/cli/service-flags.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli.cjs', import.meta.url));
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
 
 test('defaults', () => {

@@ -1,29 +1,50 @@
 // Loads the code of `nixeval instantiate` as fast as a cold process can.
 //
 // The build bundles src/cli/instantiate-main.ts and everything it imports into one CommonJS
-// file (scripts/bundle.mjs) with a V8 code cache made by running it once: loading it is one
+// file (scripts/bundle.ts) with a V8 code cache made by running it once: loading it is one
 // file read and no parsing, where the compiled ES modules cost about 60 module resolutions
 // and a parse of each (about 0.1 s of CPU, more than the rest of a small evaluation).
 //
 // The bundle is used only when it was built from the compiled files as they are now: the
-// build records each input's size and modification time (its own, npm packages' too), and
-// any difference (a file recompiled by `tsc` since) means the compiled modules are imported
-// instead. A cache that
-// V8 refuses (another Node version) only costs the parse.
+// build records the size and modification time of each of the project's compiled files it
+// holds (not of npm packages: it holds its own copy of those), and any difference (a file
+// recompiled by `tsc` since) means the compiled modules are imported instead. A cache that V8
+// refuses only costs the parse; V8 refuses one made by another Node version or under other V8
+// flags, so the command line and the build both set the flags here (setCommandLineV8Flags)
+// before they compile the bundle.
+//
+// A CommonJS module, as the command line's entry (src/cli.cts) is: Node starts a CommonJS
+// entry without its ES module loader, so `nixeval instantiate` runs without a single ES
+// module when the bundle is there.
 
 import type { Script } from 'node:vm';
-import type * as InstantiateMain from './instantiate-main.js';
+import type * as InstantiateMain from './instantiate-main.js' with { 'resolution-mode': 'import' };
 
-// Node's modules come through getBuiltinModule rather than `import`: importing a built-in
-// module as an ES module builds its whole namespace, and for node:fs that loads the streams.
+// Node's modules come through getBuiltinModule: only the functions needed, from modules Node
+// has loaded for itself at start.
 const { readFileSync, statSync } = process.getBuiltinModule('node:fs');
 const { dirname, join } = process.getBuiltinModule('node:path');
-const { fileURLToPath } = process.getBuiltinModule('node:url');
 
 export type InstantiateEntry = typeof InstantiateMain;
 
+/**
+ * V8's budget for inlining into one optimised function, lowered from 920 bytes of bytecode:
+ * the compiled tier makes hundreds of small JS functions that call the same runtime helpers,
+ * and inlining those helpers into each made TurboFan's compile time (CPU on its own threads)
+ * a large part of a cold evaluation of real code; measured in BENCHMARKS.md (Evaluation).
+ */
+const INLINING_BUDGET_FLAG = '--max-inlined-bytecode-size-cumulative=300';
+
+/**
+ * Sets the command line's V8 flags (worker threads share them). V8 accepts a code cache only
+ * under the flags it was made with, so the build sets them too before it makes the bundle's.
+ */
+export function setCommandLineV8Flags(): void {
+  process.getBuiltinModule('node:v8').setFlagsFromString(INLINING_BUDGET_FLAG);
+}
+
 /** dist/, where the bundle lives beside src/. */
-const distDir = fileURLToPath(new URL('../../', import.meta.url));
+const distDir = join(__dirname, '..', '..');
 
 /** The bundle's files under a dist/ directory. */
 export function bundleFiles(dist: string): { bundle: string; cache: string; inputs: string } {
@@ -34,7 +55,8 @@ export function bundleFiles(dist: string): { bundle: string; cache: string; inpu
 /**
  * Each input of the bundle (relative to dist/) with its size and modification time in whole
  * milliseconds, compared to within a millisecond (a copy that keeps times, as the
- * benchmark's snapshot, keeps them only that precisely).
+ * benchmark's snapshot, keeps them only that precisely), or to the second when the file's
+ * time is a whole second (an image layer keeps whole seconds only).
  */
 export type BundleInputs = Record<string, [size: number, mtimeMs: number]>;
 
@@ -64,12 +86,24 @@ export function loadBundle(dist: string): InstantiateEntry | undefined {
   return runCommonJs(source, files.bundle, cachedData).exports as InstantiateEntry;
 }
 
-function inputsUnchanged(dist: string, inputs: BundleInputs): boolean {
+/** What the record holds for a file: its size and its modification time in whole milliseconds. */
+export function inputStamp(file: string): [size: number, mtimeMs: number] {
+  const st = statSync(file);
+  return [st.size, Math.trunc(st.mtimeMs)];
+}
+
+/** Whether every input under `dist` is as recorded. */
+export function inputsUnchanged(dist: string, inputs: BundleInputs): boolean {
   for (const [file, [size, mtimeMs]] of Object.entries(inputs)) {
     const st = statSync(join(dist, file), { throwIfNoEntry: false });
-    if (st === undefined || st.size !== size || Math.abs(st.mtimeMs - mtimeMs) >= 1) return false;
+    if (st === undefined || st.size !== size || !sameTime(st.mtimeMs, mtimeMs)) return false;
   }
   return true;
+}
+
+function sameTime(fileMs: number, recordedMs: number): boolean {
+  if (Math.abs(fileMs - recordedMs) < 1) return true;
+  return fileMs % 1000 === 0 && fileMs === Math.floor(recordedMs / 1000) * 1000;
 }
 
 /**

@@ -1,0 +1,24 @@
+// The command line's entries: dist/src/cli.cjs (the package's bin, a CommonJS module so that
+// Node starts it without its ES module loader) and dist/src/cli.js, the name it had before,
+// which runs it. Both run every command, including those that are ES modules.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const run = (entry: string, args: string[]): string =>
+  execFileSync(process.execPath, [join(root, entry), ...args], { encoding: 'utf8', env: { ...process.env, NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' } });
+
+test("the package's bin is the CommonJS entry", () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  expect(pkg.bin.nixeval).toBe('dist/src/cli.cjs');
+});
+
+test.each(['dist/src/cli.cjs', 'dist/src/cli.js'])('%s runs instantiate and the ES module commands', (entry) => {
+  expect(run(entry, ['instantiate', '--eval', '--strict', '--json', '-E', '{ a = 1 + 1; }'])).toBe('{"a":2}\n');
+  // eval-jobs is an ES module imported when run; its --help is printed without evaluating.
+  expect(run(entry, ['eval-jobs', '--help'])).toMatch(/^usage: nixeval eval-jobs/);
+  expect(run(entry, ['--version'])).toMatch(/^nixeval \d+\.\d+\.\d+\n$/);
+});
