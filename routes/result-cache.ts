@@ -13,7 +13,7 @@
 // An entry holds the answer without its `stats` (timings differ from one answer to the next)
 // and its ETag, the hash of that text: the same answer always has the same tag.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import type { EvalJob, ErrorKind } from '../workers/evaluate-json.js';
@@ -43,7 +43,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 /** The tag of an answer's text (a strong ETag). */
 export function etagOf(text: string): string {
-  return `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+  return `"${hash('sha256', text, 'base64url').slice(0, 27)}"`;
 }
 
 /** Whether an `If-None-Match` header names this tag (or is `*`). */
@@ -95,7 +95,7 @@ export class ResultCache {
       sorted(job.args), sorted(job.argstrs), job.strict, job.searchPath ?? null, sorted(job.files),
       job.maxOutputBytes, job.maxCallDepth ?? null,
     ];
-    return createHash('sha256').update(JSON.stringify(normalised)).digest('base64url');
+    return hash('sha256', JSON.stringify(normalised), 'base64url');
   }
 
   get(key: string): CachedAnswer | undefined {

@@ -31,6 +31,7 @@ import { JobsetJob } from './jobset-job.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { errorJson } from './outcome.js';
 import { ResultCache } from './result-cache.js';
+import { type RequestLogger, requestLogger } from './request-logger.js';
 import { type OpenApiDocument, withExamples } from './examples.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
@@ -140,6 +141,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     logger: loggerOption,
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     requestIdHeader: false,
     genReqId: (req) => {
@@ -224,10 +226,9 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
 
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    const labels = { method: req.method, route, status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    req.log.info({
+    metrics.recordRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    // The line's fields are only gathered when it is written.
+    if ((req.log as RequestLogger).isLevelEnabled('info')) req.log.info({
       method: req.method, url: req.url, route, statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
       outcome: req.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error'),
