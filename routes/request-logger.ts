@@ -15,7 +15,7 @@ export class RequestLogger {
   constructor(private readonly parent: PinoLike, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions) {}
 
   get level(): string {
-    return this.parent.level;
+    return (this.made ?? this.parent).level;
   }
 
   set level(level: string) {
