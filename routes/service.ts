@@ -207,8 +207,13 @@ export async function evaluateAndReply(svc: Service, req: FastifyRequest, reply:
 export function lookUpAnswer(svc: Service, job: EvalJob, req: FastifyRequest): { key?: string; hit?: CachedAnswer } {
   if (!svc.results.enabled) return {};
   const key = svc.results.keyOf(job);
-  if (/\bno-cache\b/i.test(String(req.headers['cache-control'] ?? ''))) return { key };
+  if (wantsFresh(req)) return { key };
   return { key, hit: svc.results.get(key) };
+}
+
+/** Whether the request says `Cache-Control: no-cache`: evaluate, rather than answer from the result cache. */
+export function wantsFresh(req: FastifyRequest): boolean {
+  return /\bno-cache\b/i.test(String(req.headers['cache-control'] ?? ''));
 }
 
 /** An outcome's answer (but its stats) and its tag, kept in the result cache when it may be. */

@@ -13,7 +13,9 @@ let s: TestServer;
 
 beforeAll(async () => {
   // A server given to jobsets: both workers may run them (by default one is kept for /v1/eval).
-  s = await startServer({ workers: 2, jobWorkers: 2, timeoutMs: 10_000, jobTimeoutMs: 120_000, jobTtlMs: 60_000, jobsetProgressMs: 200 });
+  // No result cache: these tests run the same jobsets again to see how they run, not to get
+  // their lines (test/service/result-cache.test.ts tests jobsets answered from the cache).
+  s = await startServer({ workers: 2, jobWorkers: 2, timeoutMs: 10_000, jobTimeoutMs: 120_000, jobTtlMs: 60_000, jobsetProgressMs: 200, resultCacheBytes: 0 });
 });
 
 afterAll(async () => {
