@@ -73,6 +73,9 @@ export async function jobsetRoutes(app: FastifyInstance, opts: { service: Servic
     }, wantsFresh(req));
     const progress = (): void => write(`event: progress\ndata: ${JSON.stringify(run.progress())}\n\n`);
     const timer = sse ? setInterval(progress, svc.config.progressIntervalMs) : undefined;
+    // The answer starts at once, whether or not a worker is free: a jobset that waits behind
+    // others is seen to be taken (events: its progress, `queued`), not a silent connection.
+    if (sse) progress();
     let finished = false;
     reply.raw.on('close', () => {
       if (!finished) run.cancel();
@@ -90,7 +93,12 @@ export async function jobsetRoutes(app: FastifyInstance, opts: { service: Servic
       }
       out.end();
     });
-    // A stream is sent as it is, not serialised by the response schema.
+    // A stream is sent as it is, not serialised by the response schema. Node sends a stream's
+    // status and headers with its first bytes; NDJSON has none until a line is done, so they
+    // are sent once Fastify has set them.
+    setImmediate(() => {
+      if (!reply.raw.headersSent && !reply.raw.destroyed && reply.raw.hasHeader('content-type')) reply.raw.flushHeaders();
+    });
     return (reply as FastifyReply)
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no')
