@@ -50,7 +50,7 @@ function builtinValue(spec: BuiltinSpec): Builtin {
  */
 interface GlobalsTemplate {
   shape: AttrShape;
-  /** The values of `builtins`, the constants' slots holding those of the first evaluation. */
+  /** The values of `builtins`, the constants' slots empty (an evaluation fills them). */
   values: Value[];
   /** For each constant, in the order given: its index in `builtins`. */
   slots: number[];
@@ -69,7 +69,6 @@ function globalsTemplate(specs: BuiltinSpec[], consts: [string, Value][]): Globa
   const byName = new Map<string, Value>();
   for (const s of specs) byName.set(s.name, builtinValue(s));
   for (const [n, v] of consts) byName.set(n, v);
-  byName.set('builtins', null);
   const set = NixAttrs.fromMap(byName);
   const globals = new Map<string, Value>();
   for (const s of specs) {
@@ -78,6 +77,8 @@ function globalsTemplate(specs: BuiltinSpec[], consts: [string, Value][]): Globa
     if (UNPREFIXED.has(s.name)) globals.set(s.name, builtinValue(s));
   }
   t = { shape: set.shape, values: set.values, slots: consts.map(([n]) => set.shape.indexOf(n)), globals };
+  // Not the first evaluation's constants: its clock and `derivation` would keep it alive.
+  for (const i of t.slots) t.values[i] = null;
   if (bySpecs.size > 16) bySpecs.clear();
   bySpecs.set(key, t);
   return t;
@@ -87,7 +88,6 @@ export function buildGlobals(specs: BuiltinSpec[], consts: [string, Value][]): M
   const t = globalsTemplate(specs, consts);
   const values = t.values.slice();
   const builtinsSet = new NixAttrs(t.shape, values);
-  values[t.shape.indexOf('builtins')] = builtinsSet;
   const globals = new Map(t.globals);
   const bind = (n: string, v: Value): void => {
     if (n !== 'true' && n !== 'false' && n !== 'null') globals.set(`__${n}`, v);
