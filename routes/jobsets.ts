@@ -9,18 +9,21 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse, JobsetLine, JobsetRequest } from './schemas.js';
-import { type Service, sendError, toJobsetSpec } from './service.js';
+import { type Service, sendError, toJobsetSpec, wantsFresh } from './service.js';
 import { type JobsetJobSpec, JobsetRun, stoppedLine } from '../workers/jobset-runner.js';
 
-/** Starts a jobset on the service's pool. */
-export function startJobset(svc: Service, spec: JobsetJobSpec, reqId: string, sink: { onLine(line: string, failed: boolean): void; ready?(): Promise<void> | undefined }): JobsetRun {
+/**
+ * Starts a jobset on the service's pool, its attributes looked up in the result cache (unless
+ * `noCache`) and kept there.
+ */
+export function startJobset(svc: Service, spec: JobsetJobSpec, reqId: string, sink: { onLine(line: string, failed: boolean): void; ready?(): Promise<void> | undefined }, noCache = false): JobsetRun {
   return JobsetRun.onPool(svc.pool, spec, reqId, {
     onLine: (line, failed) => {
       svc.metrics.jobsetAttributes.inc({ outcome: failed ? 'error' : 'derivation' });
       sink.onLine(line, failed);
     },
     ready: sink.ready,
-  });
+  }, svc.results.attributes(spec, !noCache));
 }
 
 export async function jobsetRoutes(app: FastifyInstance, opts: { service: Service }): Promise<void> {
@@ -67,9 +70,12 @@ export async function jobsetRoutes(app: FastifyInstance, opts: { service: Servic
       onLine: (line) => write(sse ? `event: attribute\ndata: ${line}\n\n` : `${line}\n`),
       // A client that reads slowly holds the walk back instead of the lines piling up here.
       ready: () => (out.writableNeedDrain ? once(out, 'drain').then(() => undefined, () => undefined) : undefined),
-    });
+    }, wantsFresh(req));
     const progress = (): void => write(`event: progress\ndata: ${JSON.stringify(run.progress())}\n\n`);
     const timer = sse ? setInterval(progress, svc.config.progressIntervalMs) : undefined;
+    // The answer starts at once, whether or not a worker is free: a jobset that waits behind
+    // others is seen to be taken (events: its progress, `queued`), not a silent connection.
+    if (sse) progress();
     let finished = false;
     reply.raw.on('close', () => {
       if (!finished) run.cancel();
@@ -87,7 +93,12 @@ export async function jobsetRoutes(app: FastifyInstance, opts: { service: Servic
       }
       out.end();
     });
-    // A stream is sent as it is, not serialised by the response schema.
+    // A stream is sent as it is, not serialised by the response schema. Node sends a stream's
+    // status and headers with its first bytes; NDJSON has none until a line is done, so they
+    // are sent once Fastify has set them.
+    setImmediate(() => {
+      if (!reply.raw.headersSent && !reply.raw.destroyed && reply.raw.hasHeader('content-type')) reply.raw.flushHeaders();
+    });
     return (reply as FastifyReply)
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no')

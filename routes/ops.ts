@@ -23,13 +23,13 @@ const Readiness = Type.Object({
   }, { description: 'With Redis: the shared job queue.' })),
 });
 
-export async function opsRoutes(app: FastifyInstance, opts: { service: Service; closing: () => boolean }): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, opts: { service: Service; closing: () => boolean; pressure?: () => string | undefined }): Promise<void> {
   const svc = opts.service;
 
   app.get('/ready', {
     schema: {
       summary: 'Readiness',
-      description: 'Ready when a new `/v1/eval` can start soon: the workers are up, not all of them run jobs, the queue has room and its oldest evaluation has not waited long (and, with Redis, Redis answers). 503 otherwise (also while shutting down).',
+      description: 'Ready when a new `/v1/eval` can start soon: the workers are up, not all of them run jobs, the queue has room, its oldest evaluation has not waited long and the event loop does not lag (and, with Redis, Redis answers). 503 otherwise (also while shutting down).',
       tags: ['operations'],
       operationId: 'ready',
       response: { 200: { ...Readiness, description: 'Ready.' }, 503: { ...Readiness, description: 'Not ready; see Retry-After.' } },
@@ -43,6 +43,8 @@ export async function opsRoutes(app: FastifyInstance, opts: { service: Service; 
     };
     let r = opts.closing() ? { ready: false, reason: 'shutting down' } : pool.readiness();
     if (r.ready && jobQueue && !jobQueue.reachable) r = { ready: false, reason: 'Redis (the job queue) does not answer' };
+    const lag = r.ready ? opts.pressure?.() : undefined;
+    if (lag !== undefined) r = { ready: false, reason: `${lag}: /v1 work is shed` };
     if (!r.ready) {
       reply.header('retry-after', String(svc.config.retryAfterSeconds));
       return reply.code(503).send({ status: 'not-ready', reason: r.reason, ...base });

@@ -10,14 +10,15 @@ export function outcomeStatus(out: TaskOutcome): number {
   return out.error.kind === 'internal' ? 500 : 422;
 }
 
-function statsOf(out: TaskOutcome, durationMs: number): Record<string, number> {
-  const s: Record<string, number> = {
-    durationMs: Math.round(durationMs * 1000) / 1000,
-    queueMs: out.queueMs,
-    ...out.stats,
-  };
-  if (out.worker !== undefined) s.worker = out.worker;
-  return s;
+/** A figure of the stats as JSON (one missing, from an older record, is 0). */
+const figure = (n: number | undefined): string => (Number.isFinite(n) ? String(n) : '0');
+
+/** An outcome's `stats` as JSON text, written out (the answer of every evaluation has one). */
+function statsJson(out: TaskOutcome, durationMs: number): string {
+  const s = out.stats;
+  const worker = out.worker === undefined ? '' : `,"worker":${out.worker}`;
+  return `{"durationMs":${figure(Math.round(durationMs * 1000) / 1000)},"queueMs":${figure(out.queueMs)},"evalMs":${figure(s.evalMs)},`
+    + `"heapGrowthMb":${figure(s.heapGrowthMb)},"importCacheHits":${figure(s.importCacheHits)},"importCacheMisses":${figure(s.importCacheMisses)}${worker}}`;
 }
 
 /**
@@ -33,12 +34,12 @@ export function answerMembers(out: TaskOutcome): string {
 
 /** The members of a response for an outcome (answerMembers), with its `stats`. */
 export function outcomeMembers(out: TaskOutcome, durationMs: number, members = answerMembers(out)): string {
-  return `${members},"stats":${JSON.stringify(statsOf(out, durationMs))}`;
+  return `${members},"stats":${statsJson(out, durationMs)}`;
 }
 
 /** The `stats` of an answer served from the result cache: nothing was evaluated for it. */
 export function cachedStats(durationMs: number): string {
-  return JSON.stringify({ durationMs: Math.round(durationMs * 1000) / 1000, queueMs: 0, evalMs: 0, heapGrowthMb: 0, importCacheHits: 0, importCacheMisses: 0, cached: true });
+  return `{"durationMs":${Math.round(durationMs * 1000) / 1000},"queueMs":0,"evalMs":0,"heapGrowthMb":0,"importCacheHits":0,"importCacheMisses":0,"cached":true}`;
 }
 
 /**

@@ -12,12 +12,17 @@
 //
 // An entry holds the answer without its `stats` (timings differ from one answer to the next)
 // and its ETag, the hash of that text: the same answer always has the same tag.
+//
+// Batches look up and keep each item as a request of its own (eval.ts), and jobsets each
+// attribute's result (`attributes`), in the same cache and byte budget.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { LRUCache } from 'lru-cache';
 import type { EvalJob, ErrorKind } from '../workers/evaluate-json.js';
 import type { TaskOutcome } from '../workers/pool.js';
+import type { AttributeCache, JobsetJobSpec } from '../workers/jobset-runner.js';
+import type { AttributeResult } from '../workers/jobset-task.js';
 
 /** An answer kept: its status, its members but `stats`, its tag, and its outcome (for the log). */
 export interface CachedAnswer {
@@ -28,6 +33,13 @@ export interface CachedAnswer {
   /** `ok` or the error's kind. */
   outcome: string;
 }
+
+/** A jobset attribute's result kept: its JSON without `stats` and `pure`. */
+interface CachedAttribute {
+  attribute: string;
+}
+
+type Entry = CachedAnswer | CachedAttribute;
 
 export interface ResultCacheOptions {
   /** Most bytes of answers held (0: no cache). */
@@ -43,7 +55,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 /** The tag of an answer's text (a strong ETag). */
 export function etagOf(text: string): string {
-  return `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+  return `"${hash('sha256', text, 'base64url').slice(0, 27)}"`;
 }
 
 /** Whether an `If-None-Match` header names this tag (or is `*`). */
@@ -56,17 +68,17 @@ export function matchesTag(header: string | undefined, etag: string): boolean {
 }
 
 export class ResultCache {
-  private readonly cache: LRUCache<string, CachedAnswer> | undefined;
+  private readonly cache: LRUCache<string, Entry> | undefined;
   hits = 0;
   misses = 0;
   evictions = 0;
 
   constructor(options: ResultCacheOptions, private readonly allowedRoots: readonly string[]) {
     if (options.maxBytes <= 0) return;
-    this.cache = new LRUCache<string, CachedAnswer>({
+    this.cache = new LRUCache<string, Entry>({
       maxSize: options.maxBytes,
       // Strings are counted as characters; the key and the entry's fields as a little more.
-      sizeCalculation: (a, key) => a.members.length + key.length + 256,
+      sizeCalculation: (a, key) => ('members' in a ? a.members.length : a.attribute.length) + key.length + 256,
       ttl: options.ttlMs > 0 ? options.ttlMs : undefined,
       ttlAutopurge: false,
       dispose: (_v, _k, reason) => {
@@ -95,15 +107,53 @@ export class ResultCache {
       sorted(job.args), sorted(job.argstrs), job.strict, job.searchPath ?? null, sorted(job.files),
       job.maxOutputBytes, job.maxCallDepth ?? null,
     ];
-    return createHash('sha256').update(JSON.stringify(normalised)).digest('base64url');
+    return hash('sha256', JSON.stringify(normalised), 'base64url');
   }
 
   get(key: string): CachedAnswer | undefined {
+    const a = this.lookUp(key);
+    return a !== undefined && 'members' in a ? a : undefined;
+  }
+
+  private lookUp(key: string): Entry | undefined {
     if (!this.cache) return undefined;
     const a = this.cache.get(key);
     if (a === undefined) this.misses++;
     else this.hits++;
     return a;
+  }
+
+  /**
+   * The cache of a jobset's attributes: an attribute's result is kept, keyed by what decides
+   * the jobset's results (the request but its limits, as for an evaluation) and its path, when
+   * the jobset's evaluation was pure up to the end of that attribute (jobset-task.ts). So a CI
+   * that asks for the same jobset again gets the lines again without evaluating them.
+   * `lookUp` false (`Cache-Control: no-cache`): results are evaluated, and kept, anew.
+   */
+  attributes(spec: JobsetJobSpec, lookUp = true): AttributeCache | undefined {
+    if (!this.cache) return undefined;
+    const jobset = JSON.stringify([
+      'jobset', VERSION, this.allowedRoots, spec.expr ?? null, spec.file ?? null, spec.attrPath ?? null, spec.select ?? null,
+      spec.apply ?? null, sorted(spec.args), sorted(spec.argstrs), spec.searchPath ?? null, sorted(spec.files),
+      spec.flags, spec.maxOutputBytes, spec.maxCallDepth ?? null,
+    ]);
+    const keyOf = (path: string[]): string => hash('sha256', `${jobset}${JSON.stringify(path)}`, 'base64url');
+    return {
+      get: (path) => {
+        if (!lookUp) return undefined;
+        const a = this.lookUp(keyOf(path));
+        if (a === undefined || !('attribute' in a)) return undefined;
+        const result = JSON.parse(a.attribute) as AttributeResult;
+        result.stats = { evalMs: 0, heapGrowthMb: 0, cached: true };
+        return result;
+      },
+      offer: (path, result) => {
+        if (result.pure !== true) return;
+        if (result.kind === 'error' && NOT_CACHED.has(result.error.kind)) return;
+        const { stats: _stats, pure: _pure, ...kept } = result;
+        this.cache!.set(keyOf(path), { attribute: JSON.stringify(kept) });
+      },
+    };
   }
 
   /** Keeps an answer if it may be: a pure evaluation's value or evaluation error. */

@@ -168,6 +168,7 @@ export const JobsetLine = Type.Object({
     evalMs: Type.Number({ description: 'Time the attribute took in its worker (the first attribute of a worker includes evaluating the root).' }),
     heapGrowthMb: Type.Number({ description: 'How far it grew the worker\'s heap (sampled).' }),
     worker: Type.Optional(Type.Integer({ description: 'Thread id of the worker.' })),
+    cached: Type.Optional(Type.Boolean({ description: 'The line came from the result cache (an earlier run of the same pure jobset): nothing was evaluated for it.' })),
   })),
 }, { $id: 'JobsetLine', description: 'One line of a jobset (application/x-ndjson): a derivation, or an attribute\'s error, in nix-eval-jobs\' shape.' });
 

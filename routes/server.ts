@@ -16,7 +16,6 @@ import type { Server } from 'node:http';
 import Fastify, { type FastifyError, type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import underPressure from '@fastify/under-pressure';
 import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
 import { healthRoutes } from './health.js';
@@ -31,6 +30,8 @@ import { JobsetJob } from './jobset-job.js';
 import { HttpError, type Service, type ServiceLimits, sendError } from './service.js';
 import { errorJson } from './outcome.js';
 import { ResultCache } from './result-cache.js';
+import { EventLoopPressure } from './pressure.js';
+import { type RequestLogger, requestLogger } from './request-logger.js';
 import { type OpenApiDocument, withExamples } from './examples.js';
 import { EvalPool } from '../workers/pool.js';
 import { sharedSchemas } from './schemas.js';
@@ -140,6 +141,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     logger: loggerOption,
     // One line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     requestIdHeader: false,
     genReqId: (req) => {
@@ -206,9 +208,19 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
 
   app.decorateRequest('outcome', undefined);
 
+  const maxLag = opts.maxEventLoopDelayMs ?? 1000;
+  const pressure = maxLag === false || maxLag <= 0 ? undefined : new EventLoopPressure(maxLag);
+
   // Callback-style hooks: no promise per request.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    // Under pressure only the work is shed; health, readiness and metrics keep answering.
+    const lag = pressure?.reason;
+    if (lag !== undefined && !closing && req.url.startsWith('/v1/')) {
+      metrics.shed.inc({ reason: 'pressure' });
+      sendError(reply, 503, 'overloaded', `the server is under pressure (${lag}); try again later`, service.config.retryAfterSeconds);
+      return;
+    }
     if (closing) {
       // Draining: every answer ends its connection, and no new work is taken (polling a
       // job, health and readiness still answer).
@@ -224,10 +236,9 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
 
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    const labels = { method: req.method, route, status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    req.log.info({
+    metrics.recordRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    // The line's fields are only gathered when it is written.
+    if ((req.log as RequestLogger).isLevelEnabled('info')) req.log.info({
       method: req.method, url: req.url, route, statusCode: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
       outcome: req.outcome ?? (reply.statusCode < 400 ? 'ok' : 'error'),
@@ -295,22 +306,6 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     });
   }
 
-  if (opts.maxEventLoopDelayMs !== false) {
-    await app.register(underPressure, {
-      maxEventLoopDelay: opts.maxEventLoopDelayMs ?? 1000,
-      retryAfter: service.config.retryAfterSeconds,
-      // Only the work is shed; health, readiness and metrics keep answering.
-      pressureHandler: (req, reply, type) => {
-        if (!req.url.startsWith('/v1/')) return undefined;
-        metrics.shed.inc({ reason: 'pressure' });
-        reply.code(503).header('retry-after', String(service.config.retryAfterSeconds)).type('application/json; charset=utf-8');
-        req.outcome = 'overloaded';
-        // under-pressure sends what the handler returns (its types say void).
-        return { error: { kind: 'overloaded', message: `the server is under pressure (${type}); try again later` } } as unknown as void;
-      },
-    });
-  }
-
   if (opts.rateLimit !== false) {
     const rl = opts.rateLimit ?? { max: 6000, timeWindowMs: 60_000 };
     await app.register(rateLimit, {
@@ -325,7 +320,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   }
 
   await app.register(healthRoutes);
-  await app.register(opsRoutes, { service, closing: () => closing });
+  await app.register(opsRoutes, { service, closing: () => closing, pressure: () => pressure?.reason });
   await app.register(evalRoutes, { service });
   await app.register(jobRoutes, { service });
   await app.register(jobsetRoutes, { service });
@@ -358,11 +353,14 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
   let graceEnds: number | undefined;
   const graceLeft = (): number => Math.max(0, (graceEnds ??= Date.now() + shutdownGraceMs) - Date.now());
   app.addHook('onClose', async () => {
+    pressure?.stop();
     // In-flight work finishes (within what is left of the grace period); new work is refused.
     await jobs.close(graceLeft());
     await pool.close(graceLeft());
   });
 
   await app.ready();
+  // Lag is measured from now: starting up is not pressure (pressure.ts).
+  pressure?.start();
   return app;
 }

@@ -20,7 +20,7 @@ import type { EvalIO } from '../src/io/io.js';
 import { FsIO } from '../src/io/fs-io.js';
 import { MemoryIO } from '../src/io/memory-io.js';
 import { watchPurity, type WatchedIO } from '../src/io/purity.js';
-import { compileCacheStats } from '../src/eval.js';
+import { compileCacheCounters } from '../src/io/compile-cache.js';
 import { MessageLog, MIN_MESSAGE_BYTES, OutputBudget } from './bounded-output.js';
 import { onTrim } from './worker-caches.js';
 
@@ -170,19 +170,19 @@ export function ioFor(job: Pick<EvalJob, 'files' | 'allowedRoots'>): { io: EvalI
 /** Evaluates one request; never throws for anything the evaluation does. */
 export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome {
   const t0 = performance.now();
-  const cache0 = compileCacheStats();
+  const hits0 = compileCacheCounters.hits;
+  const misses0 = compileCacheCounters.misses;
   const messages = new MessageLog(job.maxOutputBytes);
   const cancelled = hooks.cancelled;
   let ev: Evaluation | undefined;
   let previousLimits: EvalLimits | undefined;
   const stats = (): EvalStats => {
-    const c = compileCacheStats();
     const limits = ev?.limits;
     return {
       evalMs: Math.round((performance.now() - t0) * 1000) / 1000,
       heapGrowthMb: limits ? Math.round(Math.max(0, limits.peakHeapBytes - limits.baseHeapBytes) / 1024 / 10.24) / 100 : 0,
-      importCacheHits: c.hits - cache0.hits,
-      importCacheMisses: c.misses - cache0.misses,
+      importCacheHits: compileCacheCounters.hits - hits0,
+      importCacheMisses: compileCacheCounters.misses - misses0,
     };
   };
   /** A failure: its error first in the output limit, then the messages that fit beside it. */

@@ -72,6 +72,41 @@ export class PoolExecutor implements AttributeExecutor {
   }
 }
 
+/** Results of attributes kept between runs of the same jobset (the service's result cache). */
+export interface AttributeCache {
+  get(path: string[]): AttributeResult | undefined;
+  /** Keeps a result if it may be (pure, and not cut short by a limit). */
+  offer(path: string[], result: AttributeResult): void;
+}
+
+/** An executor whose results are looked up in a cache first, and offered to it after. */
+export class CachedExecutor implements AttributeExecutor {
+  constructor(private readonly inner: AttributeExecutor, private readonly cache: AttributeCache) {}
+
+  get parallelism(): number {
+    return this.inner.parallelism;
+  }
+
+  get closed(): boolean {
+    return this.inner.closed;
+  }
+
+  async evaluate(paths: string[][], signal: AbortSignal): Promise<(AttributeResult | undefined)[]> {
+    const results = paths.map((p) => this.cache.get(p));
+    const missing = paths.filter((_, i) => results[i] === undefined);
+    if (missing.length === 0) return results;
+    const evaluated = await this.inner.evaluate(missing, signal);
+    let j = 0;
+    for (let i = 0; i < paths.length; i++) {
+      if (results[i] !== undefined) continue;
+      const r = evaluated[j++];
+      results[i] = r;
+      if (r !== undefined) this.cache.offer(paths[i], r);
+    }
+    return results;
+  }
+}
+
 export type JobsetState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobsetProgress {
@@ -218,10 +253,12 @@ export class JobsetRun {
   }
 
   /** A jobset run on a pool's workers. */
-  static onPool(pool: EvalPool, spec: JobsetJobSpec, reqId: string, options: Omit<JobsetRunOptions, 'executor' | 'constituents' | 'totalTimeoutMs'>): JobsetRun {
+  /** A jobset on the worker pool; with `cache`, attributes it holds are not evaluated again. */
+  static onPool(pool: EvalPool, spec: JobsetJobSpec, reqId: string, options: Omit<JobsetRunOptions, 'executor' | 'constituents' | 'totalTimeoutMs'>, cache?: AttributeCache): JobsetRun {
     const { totalTimeoutMs, ...workerSpec } = spec;
+    const onPool = new PoolExecutor(pool, workerSpec, reqId);
     return new JobsetRun({
-      ...options, executor: new PoolExecutor(pool, workerSpec, reqId), constituents: spec.flags.constituents, totalTimeoutMs,
+      ...options, executor: cache ? new CachedExecutor(onPool, cache) : onPool, constituents: spec.flags.constituents, totalTimeoutMs,
     });
   }
 

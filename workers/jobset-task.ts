@@ -27,6 +27,7 @@ import { bytesToUtf8, Cancelled, type ErrorBody, errorBody, failureBody, ioFor }
 import { askRetirement, CELL_CANCEL, CELL_DONE, CELL_ITEM, CELL_START, CELL_THREAD } from './shared-memory.js';
 import { garbageCollector } from './worker-caches.js';
 import { activate } from '../src/limits/limits.js';
+import { watchPurity, type WatchedIO } from '../src/io/purity.js';
 
 /** A jobset as its workers see it: what to evaluate, what to report, and the limits of each attribute. */
 export interface JobsetSpec {
@@ -72,11 +73,16 @@ export interface JobsetBatchTask {
   started: SharedArrayBuffer;
 }
 
+/**
+ * `pure`: the result depended only on the request (src/io/purity.ts): nothing the jobset's
+ * evaluation did up to the end of this attribute, which may have forced what it uses, looked at
+ * the clock or the server's files. Absent: not known to.
+ */
 export type AttributeResult =
-  | { kind: 'derivation'; fields: DerivationFields; stats: AttributeStats; messages: string[] }
+  | { kind: 'derivation'; fields: DerivationFields; stats: AttributeStats; messages: string[]; pure?: boolean }
   /** Names (byte strings) of the attributes to walk next. */
-  | { kind: 'attrs'; names: string[]; stats: AttributeStats; messages: string[] }
-  | { kind: 'error'; error: ErrorBody; stats: AttributeStats; messages: string[] };
+  | { kind: 'attrs'; names: string[]; stats: AttributeStats; messages: string[]; pure?: boolean }
+  | { kind: 'error'; error: ErrorBody; stats: AttributeStats; messages: string[]; pure?: boolean };
 
 export interface JobsetBatchResult {
   /**
@@ -97,6 +103,8 @@ interface JobsetState {
   messages: string[];
   /** Bytes of the attribute's messages so far (kept up to its output limit). */
   messageBytes: number;
+  /** What the evaluation has read that a request does not decide (none for the command line). */
+  purity?: WatchedIO;
   lastUsed: number;
 }
 
@@ -132,7 +140,9 @@ function newState(spec: JobsetSpec): JobsetState {
   const state: JobsetState = {
     spec, ev: undefined as unknown as Evaluation, cell: undefined, messages: [], messageBytes: 0, lastUsed: 0,
   };
-  const { io, baseDir } = spec.host ? { io: new FsIO({ allowedEnv: '*' }), baseDir: process.cwd() } : ioFor(spec);
+  const { io: given, baseDir } = spec.host ? { io: new FsIO({ allowedEnv: '*' }), baseDir: process.cwd() } : ioFor(spec);
+  if (!spec.host) state.purity = watchPurity(given, spec.files !== undefined);
+  const io = state.purity?.io ?? given;
   state.ev = new Evaluation({
     args: spec.args,
     argstrs: spec.argstrs,
@@ -205,6 +215,12 @@ function fieldsSize(f: DerivationFields): number {
 }
 
 function evaluatePath(s: JobsetState, path: string[], cell: Float64Array): AttributeResult {
+  const result = evaluatePathOnce(s, path, cell);
+  result.pure = s.purity?.pure;
+  return result;
+}
+
+function evaluatePathOnce(s: JobsetState, path: string[], cell: Float64Array): AttributeResult {
   const t0 = performance.now();
   s.messages = [];
   s.messageBytes = 0;

@@ -78,12 +78,22 @@ export type TaskOutcome = EvalOutcome & { worker?: number; queueMs: number };
 /** Which capacity a task uses. */
 export type TaskKind = 'sync' | 'job';
 
+/**
+ * What the pool needs of a cancellation: an AbortSignal has it, and so has the lighter one a
+ * synchronous request uses (routes/service.ts), which is made for every request.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface RunOptions {
   reqId: string;
   /** Default 'sync'. */
   kind?: TaskKind;
   /** Aborting it cancels the task (queued or running). */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** The task's shared cell (TASK_CELL_BYTES): the worker sets the start time (ms since epoch,
    * index CELL_START of a Float64Array) when the task runs, so the caller may tell queued
    * from running. */
@@ -267,7 +277,7 @@ export class EvalPool {
    * job. When the worker is lost, resolves with the error and the task's cell tells which item
    * was running. Rejects only with OverloadedError or CancelledError.
    */
-  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
+  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: CancelSignal): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
     return this.execute<JobsetBatchResult>('job', 'jobsetBatch', task, timeoutMs, signal);
   }
 
@@ -277,7 +287,7 @@ export class EvalPool {
    * (the task's cell counts from when its evaluation, or its current item, started) and
    * cancellation. A lost worker is the task's error.
    */
-  private async execute<T>(kind: TaskKind, name: string | undefined, task: { started: SharedArrayBuffer }, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+  private async execute<T>(kind: TaskKind, name: string | undefined, task: { started: SharedArrayBuffer }, timeoutMs: number, signal?: CancelSignal): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
     if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
     if (signal?.aborted) throw new CancelledError();
     const state = new Float64Array(task.started);
@@ -341,7 +351,7 @@ export class EvalPool {
   }
 
   /** Resolves once a worker is the task's (counted as running); rejects as `run` says. */
-  private admit(kind: TaskKind, startBy: number, signal: AbortSignal | undefined): Promise<void> {
+  private admit(kind: TaskKind, startBy: number, signal: CancelSignal | undefined): Promise<void> {
     if (this.queues[kind].length === 0 && this.canStart(kind)) {
       this.running[kind]++;
       return Promise.resolve();

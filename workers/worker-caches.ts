@@ -44,8 +44,16 @@ export function garbageCollector(): () => void {
 /** Counts of trims, for the worker's log. */
 export const trims = { collected: 0, cleared: 0 };
 
-/** Garbage a task may leave behind before the worker collects it (a small one leaves little). */
-const SLACK_BYTES = 32 * MiB;
+/**
+ * Garbage tasks may leave behind before the worker collects it. Not less: a forced collection
+ * also throws away the optimised code that embedded objects of past evaluations (V8 deopts it,
+ * "weak objects"), and the worker then compiles the evaluator's hot functions again. At 32 MiB
+ * small evaluations crossed it every ~2,000 tasks, and the recompiling cost more CPU per task
+ * than the evaluation itself. V8 collects this garbage on its own schedule anyway; what the
+ * next evaluation may use is counted from the heap it starts with, and its budget collects
+ * before it fails (src/limits), so leftovers never cut its memory short.
+ */
+const SLACK_BYTES = 128 * MiB;
 /** The heap in use after the last collection. */
 let settled = 0;
 

@@ -2,6 +2,7 @@
 // (`builtins.x`, the `__x` aliases, and the names Nix binds without a prefix).
 
 import { Builtin, type BuiltinSpec, NixAttrs, type EvalSettings, type Value } from '../value/values.js';
+import type { AttrShape } from '../value/attrs.js';
 import { coreBuiltins } from './core.js';
 import { attrsBuiltins } from './attrs.js';
 import { listsBuiltins } from './lists.js';
@@ -40,17 +41,63 @@ function builtinValue(spec: BuiltinSpec): Builtin {
   return b;
 }
 
-export function buildGlobals(specs: BuiltinSpec[], consts: [string, Value][]): Map<string, Value> {
-  const builtinsMap = new Map<string, Value>();
-  for (const s of specs) builtinsMap.set(s.name, builtinValue(s));
-  for (const [n, v] of consts) builtinsMap.set(n, v);
-  const builtinsSet = NixAttrs.fromMap(builtinsMap);
-  builtinsMap.set('builtins', builtinsSet);
+/**
+ * What buildGlobals makes that is the same for every evaluation with the same builtins and the
+ * same constant names: the names of `builtins` sorted (its shape, shared as every literal's
+ * shape is), the builtins' values in it, and the global names. An evaluation then only copies
+ * them and puts in its own constants (its clock, its `derivation`, its search path), so that
+ * the service's small evaluations do not each sort and index a set of 170 names.
+ */
+interface GlobalsTemplate {
+  shape: AttrShape;
+  /** The values of `builtins`, the constants' slots empty (an evaluation fills them). */
+  values: Value[];
+  /** For each constant, in the order given: its index in `builtins`. */
+  slots: number[];
+  /** The global names of the builtins (not of the constants, nor `builtins` itself). */
+  globals: Map<string, Value>;
+}
+
+const templates = new WeakMap<BuiltinSpec[], Map<string, GlobalsTemplate>>();
+
+function globalsTemplate(specs: BuiltinSpec[], consts: [string, Value][]): GlobalsTemplate {
+  let bySpecs = templates.get(specs);
+  if (!bySpecs) templates.set(specs, (bySpecs = new Map()));
+  const key = consts.map(([n]) => n).join('\0');
+  let t = bySpecs.get(key);
+  if (t) return t;
+  const byName = new Map<string, Value>();
+  for (const s of specs) byName.set(s.name, builtinValue(s));
+  for (const [n, v] of consts) byName.set(n, v);
+  const set = NixAttrs.fromMap(byName);
   const globals = new Map<string, Value>();
-  for (const [n, v] of builtinsMap) {
+  for (const s of specs) {
+    if (byName.get(s.name) !== builtinValue(s)) continue; // a constant of the same name wins
+    globals.set(`__${s.name}`, builtinValue(s));
+    if (UNPREFIXED.has(s.name)) globals.set(s.name, builtinValue(s));
+  }
+  t = { shape: set.shape, values: set.values, slots: consts.map(([n]) => set.shape.indexOf(n)), globals };
+  // Not the first evaluation's constants: its clock and `derivation` would keep it alive.
+  for (const i of t.slots) t.values[i] = null;
+  if (bySpecs.size > 16) bySpecs.clear();
+  bySpecs.set(key, t);
+  return t;
+}
+
+export function buildGlobals(specs: BuiltinSpec[], consts: [string, Value][]): Map<string, Value> {
+  const t = globalsTemplate(specs, consts);
+  const values = t.values.slice();
+  const builtinsSet = new NixAttrs(t.shape, values);
+  const globals = new Map(t.globals);
+  const bind = (n: string, v: Value): void => {
     if (n !== 'true' && n !== 'false' && n !== 'null') globals.set(`__${n}`, v);
     if (UNPREFIXED.has(n)) globals.set(n, v);
+  };
+  for (let i = 0; i < consts.length; i++) {
+    const [n, v] = consts[i];
+    values[t.slots[i]] = v;
+    bind(n, v);
   }
-  globals.set('builtins', builtinsSet);
+  bind('builtins', builtinsSet);
   return globals;
 }

@@ -57,6 +57,9 @@ export function resetCompileCacheCounters(): void {
   counters.misses = 0;
 }
 
+/** The counters alone, live (no copy): what an evaluation reads before and after it runs. */
+export const compileCacheCounters: Readonly<typeof counters> = counters;
+
 export function compileCacheStats(): CompileCacheStats {
   return { ...counters, bytes: cache?.calculatedSize ?? 0, entries: cache?.size ?? 0, maxBytes };
 }

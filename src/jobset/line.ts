@@ -20,6 +20,8 @@ export interface AttributeStats {
   heapGrowthMb: number;
   /** Thread id of the worker that evaluated it. */
   worker?: number;
+  /** The result came from the service's result cache: nothing was evaluated for it. */
+  cached?: boolean;
 }
 
 export interface AttributeLine {

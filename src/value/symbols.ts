@@ -73,7 +73,11 @@ function startNames(): Map<string, number> {
 const START = startNames();
 
 export class SymbolTable {
-  private readonly ids = new Map<string, number>(START);
+  /**
+   * The names met beyond START, numbered after it. START itself is shared and never copied:
+   * copying it cost a small evaluation more than its whole run.
+   */
+  private readonly ids = new Map<string, number>();
   private static generations = 0;
   /** Tells tables apart, so that an order computed under another table is not reused. */
   readonly generation = ++SymbolTable.generations;
@@ -81,7 +85,7 @@ export class SymbolTable {
   /** Interns names in the order given (a file's names as it is parsed). */
   internAll(names: readonly string[]): void {
     const ids = this.ids;
-    for (const n of names) if (!ids.has(n)) ids.set(n, ids.size);
+    for (const n of names) if (!START.has(n) && !ids.has(n)) ids.set(n, START.size + ids.size);
   }
 
   /** A name's number if the table has met it (nothing is interned). */
@@ -97,8 +101,8 @@ export class SymbolTable {
 
   /** A name's number, interning it if it is new (a name made at run time). */
   id(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) this.ids.set(name, (id = this.ids.size));
+    let id = START.get(name) ?? this.ids.get(name);
+    if (id === undefined) this.ids.set(name, (id = START.size + this.ids.size));
     return id;
   }
 
@@ -114,7 +118,7 @@ export class SymbolTable {
     let best: string | undefined;
     let bestId = Infinity;
     for (const n of names) {
-      const id = this.ids.get(n) ?? Infinity;
+      const id = START.get(n) ?? this.ids.get(n) ?? Infinity;
       if (best === undefined || id < bestId || (id === bestId && n < best)) { best = n; bestId = id; }
     }
     return best;

@@ -13,7 +13,9 @@ let s: TestServer;
 
 beforeAll(async () => {
   // A server given to jobsets: both workers may run them (by default one is kept for /v1/eval).
-  s = await startServer({ workers: 2, jobWorkers: 2, timeoutMs: 10_000, jobTimeoutMs: 120_000, jobTtlMs: 60_000, jobsetProgressMs: 200 });
+  // No result cache: these tests run the same jobsets again to see how they run, not to get
+  // their lines (test/service/result-cache.test.ts tests jobsets answered from the cache).
+  s = await startServer({ workers: 2, jobWorkers: 2, timeoutMs: 10_000, jobTimeoutMs: 120_000, jobTtlMs: 60_000, jobsetProgressMs: 200, resultCacheBytes: 0 });
 });
 
 afterAll(async () => {
@@ -61,6 +63,30 @@ test('NDJSON: the first line arrives long before the jobset ends', async () => {
   const lines = parseLines(r.chunks.map((c) => c.text).join(''));
   expect(lines.map((l) => l.attr)).toEqual(['q01', 's01']);
   expect(lines[1].error!.kind).toBe('timeout');
+});
+
+test('a jobset waiting for a worker behind another answers at once: NDJSON its status and headers, events its progress', async () => {
+  const { port } = s.app.server.address() as AddressInfo;
+  // Two slow attributes hold both job workers for 6 s.
+  const holding = stream({ expr: jobset(0, 2), limits: { timeoutMs: 6000 } });
+  expect(await waitFor(async () => (await busyWorkers()) === 2, 3000)).toBe(true);
+  const t0 = Date.now();
+  const head = await new Promise<{ status: number; type: string; at: number }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/jobsets', headers: { 'content-type': 'application/json' } }, (res) => {
+      resolve({ status: res.statusCode!, type: String(res.headers['content-type']), at: Date.now() });
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ expr: jobset(1, 0) }));
+  });
+  expect(head.status).toBe(200);
+  expect(head.type).toMatch(/^application\/x-ndjson/);
+  expect(head.at - t0).toBeLessThan(2000);
+  const events = await stream({ expr: jobset(1, 0) }, 'text/event-stream', (c, abort) => abort());
+  const first = events.chunks[0];
+  expect(first.text).toMatch(/^event: progress\ndata: \{"state":"(queued|running)","done":0,/);
+  expect(first.at - t0).toBeLessThan(4000);
+  await holding;
 });
 
 test('server-sent events: attributes, progress every interval, and the end', async () => {

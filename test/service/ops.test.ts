@@ -162,6 +162,10 @@ test('an overloaded process (event loop lagging) sheds /v1 work with 503 and Ret
     expect(shed?.body.error.kind).toBe('overloaded');
     expect(shed?.headers['retry-after']).toBe('1');
     expect((await s.http().get('/health')).status).toBe(200);
+    // Readiness says so (a balancer stops sending work), with the reason.
+    const ready = await s.http().get('/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.reason).toMatch(/event loop lags/);
     // Once the lag is gone, work is accepted again.
     expect(await waitFor(async () => (await s.post('/v1/eval', { expr: '1' })).status === 200, 5000, 50)).toBe(true);
   } finally {

@@ -92,6 +92,47 @@ test('a file of the server\'s is read again each time: the answer follows the fi
   expect((await s.post('/v1/eval', { expr: 'builtins.pathExists ./x.nix' })).body.stats.cached).toBeUndefined();
 });
 
+/** A jobset's NDJSON lines (the attributes' in attribute order), each as text without its stats, and their stats. */
+async function jobsetLines(body: unknown, headers: Record<string, string> = {}): Promise<{ texts: string[]; stats: any[] }> {
+  const r = await s.http().post('/v1/jobsets').set(headers).send(body as object);
+  expect(r.status).toBe(200);
+  const lines = r.text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  lines.sort((a, b) => (a.attr < b.attr ? -1 : a.attr > b.attr ? 1 : 0));
+  return { texts: lines.map((l) => withoutStats(JSON.stringify(l))), stats: lines.map((l) => l.stats) };
+}
+
+const DRV = 'd = name: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; };';
+
+test('a jobset\'s attributes are kept one by one: the same lines again, from the cache, but what a limit cut short', async () => {
+  const body = {
+    expr: `let ${DRV} in { a = d "a"; b = d "b"; bad = throw "no"; slow = let f = x: f x; in f 1; }`,
+    limits: { timeoutMs: 300 },
+  };
+  const first = await jobsetLines(body);
+  const hits = await metric('nixeval_result_cache_lookups_total{result="hit"}');
+  const second = await jobsetLines(body);
+  expect(first.texts.map((t) => JSON.parse(t).attr)).toEqual(['a', 'b', 'bad', 'slow']);
+  expect(JSON.parse(first.texts[3]).error.kind).toBe('timeout');
+  // Byte for byte the same lines, but their stats.
+  expect(second.texts).toEqual(first.texts);
+  expect(first.stats.map((x) => x.cached)).toEqual([undefined, undefined, undefined, undefined]);
+  expect(second.stats.map((x) => x.cached)).toEqual([true, true, true, undefined]);
+  // The root's names and the three attributes.
+  expect(await metric('nixeval_result_cache_lookups_total{result="hit"}')).toBe(hits + 4);
+  // Cache-Control: no-cache evaluates them again.
+  const fresh = await jobsetLines(body, { 'cache-control': 'no-cache' });
+  expect(fresh.texts).toEqual(first.texts);
+  expect(fresh.stats.map((x) => x.cached)).toEqual([undefined, undefined, undefined, undefined]);
+});
+
+test('a jobset that looks at the clock is not kept, from the attribute that looked on', async () => {
+  const body = { expr: `let ${DRV} in { a = d "a"; b = d "b\${toString builtins.currentTime}"; c = d "c"; }` };
+  await jobsetLines(body);
+  const second = await jobsetLines(body);
+  // The attributes are evaluated in order on one worker: \`a\` before the clock was read.
+  expect(second.stats.map((x) => x.cached)).toEqual([true, undefined, undefined]);
+});
+
 test('builtins.currentTime is never cached', async () => {
   await s.post('/v1/eval', { expr: 'builtins.currentTime' });
   const again = await s.post('/v1/eval', { expr: 'builtins.currentTime' });
