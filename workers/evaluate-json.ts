@@ -14,7 +14,7 @@ import { NixError, type SourcePos } from '../src/errors/errors.js';
 import { renderError, shownTrace } from '../src/errors/render.js';
 import { Source } from '../src/syntax/source.js';
 import { activate, engineLimitError, type EvalLimits, EvalTimeout } from '../src/limits/limits.js';
-import { MAX_CALL_DEPTH, OutputTooLarge, toJSON } from '../src/value/json.js';
+import { OutputTooLarge, toJSON } from '../src/value/json.js';
 import type { Request, Value } from '../src/value/values.js';
 import type { EvalIO } from '../src/io/io.js';
 import { FsIO } from '../src/io/fs-io.js';
@@ -226,9 +226,9 @@ export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome
     const value = ev.run(chunk);
     // The value's JSON comes first in the output limit; warnings and traces get what is left.
     const text = ev.vm.run((function* (): Generator<Request, Value, Value> {
-      // Nesting counts against max-call-depth as in nix-instantiate --json: a cyclic value
-      // ends early with C++ Nix's stack overflow error.
-      return yield* toJSON(value, new Set(), true, 0, ev.settings.maxCallDepth ?? MAX_CALL_DEPTH, job.maxOutputBytes);
+      // No depth limit (deep data prints, where C++ Nix's stack overflows); a cyclic value ends
+      // at once with the error C++ Nix reaches at max-call-depth.
+      return yield* toJSON(value, new Set(), true, undefined, undefined, job.maxOutputBytes);
     })()) as string;
     const budget = new OutputBudget(job.maxOutputBytes - text.length);
     return { ok: true, json: bytesToUtf8(text), ...messages.output(budget), stats: stats(), pure: watched.pure };

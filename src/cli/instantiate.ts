@@ -430,12 +430,12 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
   }
   for (const attrPath of attrPaths) {
     const value = ev.select(root, attrPath);
-    // As nix-instantiate's printValueAsJSON, nesting counts against max-call-depth from the
-    // top (call depth 0), so a cyclic value ends with C++ Nix's stack overflow error.
+    // XML output counts nesting against max-call-depth, so a cyclic value ends (C++ Nix's never
+    // does). JSON output has no depth limit (deep data prints) and stops at a cycle instead.
     const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* toJSON(value, new Set(), true, 0, maxDepth);
+        return yield* toJSON(value, new Set());
       })()) as string + '\n');
     } else if (cmd.output === 'xml') {
       // The XML document ends with its own newline; nix-instantiate adds none.

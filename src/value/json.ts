@@ -192,7 +192,9 @@ export function stackOverflow(pos: SourcePos | undefined): NixError {
  * The JSON text of a value; the context of the strings in it is added to `context`.
  * With `callDepth` (the call depth the serialisation starts at: 1 inside `builtins.toJSON`),
  * nesting counts against C++ Nix's max-call-depth as printValueAsJSON's recursion does;
- * without it, depth is bounded by memory only. Past `maxBytes` of text, OutputTooLarge.
+ * without it, depth is bounded by memory only, and a value that contains itself (a cycle, whose
+ * text would never end) fails at once with the error C++ Nix reaches at max-call-depth. Past
+ * `maxBytes` of text, OutputTooLarge.
  */
 export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number, maxCallDepth = MAX_CALL_DEPTH, maxBytes = Infinity): Generator<Request, string, Value> {
   const out: string[] = [];
@@ -212,6 +214,8 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
     emit(jsonString(str));
   };
   const limit = callDepth === undefined ? Infinity : maxCallDepth;
+  // Without a depth limit, the lists and sets being written: one met again inside itself is a cycle.
+  const open = callDepth === undefined ? new Set<object>() : null;
   const work: Work[] = [{ v: root, depth: callDepth ?? 0, copyToStore, pos: undefined, frames: null }];
   // dump() runs after the value is built: an invalid string is reported only if evaluation succeeds.
   let utf8Error: string | undefined;
@@ -225,7 +229,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
       // The next element or attribute of a list or set, or its end.
       const c = w;
       const n = c.keys === null ? (c.items as Value[]).length : c.keys.length;
-      if (c.i === n) { emit(c.keys === null ? ']' : '}'); continue; }
+      if (c.i === n) { emit(c.keys === null ? ']' : '}'); open?.delete(c.items); continue; }
       const i = c.i++;
       work.push(c);
       if (i > 0) emit(',');
@@ -315,6 +319,10 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
         checkUtf8(s);
         emitString(s);
         continue;
+      }
+      if (open !== null && (Array.isArray(v) || v instanceof NixAttrs)) {
+        if (open.has(v)) throw stackOverflow(pos);
+        open.add(v);
       }
       if (Array.isArray(v)) {
         emit('[');
