@@ -56,6 +56,8 @@ interface GlobalsTemplate {
   slots: number[];
   /** The global names of the builtins (not of the constants, nor `builtins` itself). */
   globals: Map<string, Value>;
+  /** The index of `builtins` in itself: C++ Nix binds it as a constant, so `builtins.builtins` is the set. */
+  self: number;
 }
 
 const templates = new WeakMap<BuiltinSpec[], Map<string, GlobalsTemplate>>();
@@ -69,6 +71,7 @@ function globalsTemplate(specs: BuiltinSpec[], consts: [string, Value][]): Globa
   const byName = new Map<string, Value>();
   for (const s of specs) byName.set(s.name, builtinValue(s));
   for (const [n, v] of consts) byName.set(n, v);
+  byName.set('builtins', null);
   const set = NixAttrs.fromMap(byName);
   const globals = new Map<string, Value>();
   for (const s of specs) {
@@ -76,7 +79,7 @@ function globalsTemplate(specs: BuiltinSpec[], consts: [string, Value][]): Globa
     globals.set(`__${s.name}`, builtinValue(s));
     if (UNPREFIXED.has(s.name)) globals.set(s.name, builtinValue(s));
   }
-  t = { shape: set.shape, values: set.values, slots: consts.map(([n]) => set.shape.indexOf(n)), globals };
+  t = { shape: set.shape, values: set.values, slots: consts.map(([n]) => set.shape.indexOf(n)), globals, self: set.shape.indexOf('builtins') };
   // Not the first evaluation's constants: its clock and `derivation` would keep it alive.
   for (const i of t.slots) t.values[i] = null;
   if (bySpecs.size > 16) bySpecs.clear();
@@ -88,6 +91,7 @@ export function buildGlobals(specs: BuiltinSpec[], consts: [string, Value][]): M
   const t = globalsTemplate(specs, consts);
   const values = t.values.slice();
   const builtinsSet = new NixAttrs(t.shape, values);
+  values[t.self] = builtinsSet;
   const globals = new Map(t.globals);
   const bind = (n: string, v: Value): void => {
     if (n !== 'true' && n !== 'false' && n !== 'null') globals.set(`__${n}`, v);

@@ -72,3 +72,12 @@ describe('warn and addErrorContext', () => {
     });
   });
 });
+
+describe('the builtins set', () => {
+  test('holds itself, as C++ Nix binds `builtins` as one of its constants', () => {
+    expect(run('builtins ? builtins')).toBe('true');
+    expect(run('builtins.builtins.builtins.length [ 1 2 ]')).toBe('2');
+    expect(run('builtins.builtins == builtins')).toBe('true');
+    expect(run('builtins.elem "builtins" (builtins.attrNames builtins)')).toBe('true');
+  });
+});
