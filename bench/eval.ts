@@ -105,7 +105,7 @@ function runWorkload(w: Workload, missing: string[], dir: string, o: Options): R
   process.stderr.write(`${w.name}:`);
   for (let run = 0; run < o.runs; run++) {
     for (const ev of ['nixeval', 'cpp'] as const) {
-      const s = measure(command(ev, file), { dir, timeoutSeconds: o.timeoutSeconds });
+      const s = measure(command(ev, file), { dir, timeoutSeconds: o.timeoutSeconds, env: BENCH_ENV });
       result.samples[ev].push(s);
       process.stderr.write(` ${ev === 'cpp' ? 'C++' : ev} ${s.ok ? s.cpu.toFixed(2) + ' s' : 'failed'}`);
     }
@@ -169,6 +169,14 @@ function mib(x: number): string {
   return Number.isFinite(x) ? x.toFixed(0) : '—';
 }
 
+/**
+ * Both evaluators run without NODE_EXTRA_CA_CERTS: where it is set (as on the machine these
+ * figures come from), Node 20 reads and parses the CA file as it starts, about 0.08 s of CPU
+ * per process before any of nixeval's code runs (nodejs/node#40524), and nixeval makes no TLS
+ * connection. BENCHMARKS.md's Start-up subsection gives the figures with it.
+ */
+const BENCH_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'));
+
 function ratio(a: number, b: number): string {
   if (!Number.isFinite(a) || !Number.isFinite(b)) return '—';
   if (b <= 0) return a <= 0 ? '1.0' : '∞';
@@ -185,7 +193,8 @@ function render(results: Result[], o: Options): string {
       `\`nix-instantiate --eval --strict FILE\`, ${o.runs === 1 ? 'one run' : `${o.runs} runs`} each (alternating)${o.runs === 1 ? '' : ', median shown'}. ` +
       `CPU is user + system time of the process, start-up included; memory is peak RSS; both from GNU time. ` +
       `Ratio is nixeval / C++ Nix (lower is better; the aim is at most 1.0). ` +
-      `Both evaluators must print the same result for a workload to be timed.`,
+      `Both evaluators must print the same result for a workload to be timed. ` +
+      `Both run without NODE_EXTRA_CA_CERTS (with it, Node 20 parses a CA file at start: about 0.08 s more per process, see Start-up below).`,
   );
   L.push('');
   L.push(...machine());
