@@ -291,7 +291,7 @@ export class EvalPool {
     if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
     if (signal?.aborted) throw new CancelledError();
     const state = new Float64Array(task.started);
-    await this.admit(kind, Date.now() + timeoutMs, signal);
+    await this.admit(kind, timeoutMs, signal);
     // A worker is ours (counted in `running`).
     const watched: Running = { state, limitMs: timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0 };
     this.watch.add(watched);
@@ -350,8 +350,11 @@ export class EvalPool {
     return kind === 'sync' || this.running.job < this.maxJobWorkers;
   }
 
-  /** Resolves once a worker is the task's (counted as running); rejects as `run` says. */
-  private admit(kind: TaskKind, startBy: number, signal: CancelSignal | undefined): Promise<void> {
+  /**
+   * Resolves once a worker is the task's (counted as running), waiting at most `timeoutMs`;
+   * rejects as `run` says.
+   */
+  private admit(kind: TaskKind, timeoutMs: number, signal: CancelSignal | undefined): Promise<void> {
     if (this.queues[kind].length === 0 && this.canStart(kind)) {
       this.running[kind]++;
       return Promise.resolve();
@@ -366,10 +369,12 @@ export class EvalPool {
           reject(new CancelledError());
         }
       };
+      // One reading of the clock: the refusal names the limit the request gave, not a difference of two readings.
+      const enqueuedAt = Date.now();
       const waiting: Waiting = {
         kind,
-        enqueuedAt: Date.now(),
-        startBy,
+        enqueuedAt,
+        startBy: enqueuedAt + timeoutMs,
         start: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
