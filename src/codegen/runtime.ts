@@ -293,9 +293,8 @@ export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos
 const directEval: DirectEval = {
   force(v) {
     if (!(v instanceof Thunk)) return v;
-    if (v.state === ThunkState.Done) return v.value!;
     try {
-      return forceThunk(v, undefined);
+      return force(v, undefined);
     } catch (err) {
       throw toNixError(err);
     }
@@ -309,7 +308,7 @@ const directEval: DirectEval = {
   },
   call2(fn, a, b) {
     try {
-      return force(callValue(fn, [a, b], undefined), undefined);
+      return force(call2(fn, a, b, undefined), undefined);
     } catch (err) {
       throw toNixError(err);
     }
