@@ -3,6 +3,7 @@
 // letting in-flight work finish.
 
 import { freePort, healthAfterCheck, http, IMAGE, podman, ROOT, run, sleep, waitFor } from './podman.js';
+import { SLOW_EXPR, SLOW_VALUE } from '../service/slow-evaluation.js';
 
 const NAME = `nixeval-image-test-${process.pid}`;
 let base: string;
@@ -61,13 +62,12 @@ test('the health check turns unhealthy when the server stops answering, and heal
 });
 
 test('podman stop lets the in-flight evaluation finish, then the server exits 0', async () => {
-  // About a second of evaluation on this machine (more under load).
-  const slow = http(base, '/v1/eval', { body: { expr: 'builtins.foldl\' (a: b: a + b) 0 (builtins.genList (x: x * 3) 400000)', limits: { timeoutMs: 60_000 } } });
+  const slow = http(base, '/v1/eval', { body: { expr: SLOW_EXPR, limits: { timeoutMs: 60_000 } } });
   expect(await waitFor(async () => /nixeval_pool_busy_workers\{kind="sync"\} 1/.test((await http(base, '/metrics')).body), 10_000, 20)).toBe(true);
   const t0 = Date.now();
   const stopped = podman(['stop', '-t', '60', NAME], 90_000);
   const answer = await slow;
-  expect(answer).toMatchObject({ status: 200, body: { value: 239999400000 } });
+  expect(answer).toMatchObject({ status: 200, body: { value: SLOW_VALUE } });
   await stopped;
   expect(Date.now() - t0).toBeLessThan(60_000); // it exited by itself, not killed at the timeout
   expect(await podman(['inspect', NAME, '--format', '{{.State.ExitCode}}'])).toBe('0');

@@ -4,10 +4,8 @@
 
 import { LOOP, sleep, type TestServer, waitFor } from '../service/helpers.js';
 import { freePort, RedisServer, startApi, WorkerProcess } from './redis.js';
+import { SLOW_EXPR, SLOW_VALUE } from '../service/slow-evaluation.js';
 
-// About a second of evaluation (more on a loaded machine).
-const SLOW = 'builtins.foldl\' (a: b: a + b) 0 (builtins.genList (x: x * 3) 400000)';
-const SLOW_VALUE = 239999400000;
 const FINAL = ['succeeded', 'failed', 'cancelled'];
 
 let redis: RedisServer;
@@ -116,7 +114,7 @@ test('a job whose worker dies is retried once on another worker, then failed wit
   // Retried once: the job finishes on the second worker.
   const first = worker(lock);
   await first.ready();
-  const id = await submit({ expr: SLOW, limits: { timeoutMs: 60_000 } });
+  const id = await submit({ expr: SLOW_EXPR, limits: { timeoutMs: 60_000 } });
   expect((await poll(id, (b) => b.state === 'running')).body.worker).toBe(first.name);
   await first.stop('SIGKILL');
   const second = worker(lock);
@@ -124,7 +122,7 @@ test('a job whose worker dies is retried once on another worker, then failed wit
   expect((await poll(id, (b) => FINAL.includes(b.state), 60_000)).body).toMatchObject({ state: 'succeeded', worker: second.name, result: { value: SLOW_VALUE } });
 
   // Its worker dies twice: failed.
-  const again = await submit({ expr: SLOW, limits: { timeoutMs: 60_000 } });
+  const again = await submit({ expr: SLOW_EXPR, limits: { timeoutMs: 60_000 } });
   expect((await poll(again, (b) => b.state === 'running')).body.worker).toBe(second.name);
   await second.stop('SIGKILL');
   const third = worker(lock);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOOP, nextRequest, send, sleep, startServer, type TestServer, waitFor } from './helpers.js';
+import { SLOW_EXPR } from './slow-evaluation.js';
 import { OPENAPI_FILE } from '../../routes/openapi.js';
 
 describe('with a default server', () => {
@@ -106,11 +107,10 @@ test('rate limiting per client answers 429 with Retry-After, on /v1 routes only'
 
 test('graceful shutdown: in-flight work finishes, new work is refused', async () => {
   const s = await startServer({ workers: 1, timeoutMs: 5000 });
-  const slow = 'builtins.length (builtins.genList (x: x * x) 300000)';
   const received = nextRequest(s);
-  const inFlight = send(s.post('/v1/eval', { expr: `builtins.seq (${slow}) "done"` }));
+  const inFlight = send(s.post('/v1/eval', { expr: `builtins.seq (${SLOW_EXPR}) "done"`, limits: { timeoutMs: 60_000 } }));
   await received;
-  const job = await s.post('/v1/jobs', { expr: slow });
+  const job = await s.post('/v1/jobs', { expr: SLOW_EXPR });
   expect(job.status).toBe(202);
   const closed = s.app.close();
   await sleep(10);
