@@ -1,7 +1,8 @@
 // The Nix lexer. It mirrors the states of C++ Nix's flex scanner (default, string,
 // indented string, path) so that the token stream, and with it every syntax error, is the
-// same. The whole input is tokenised up front; a lexical error becomes an `error` token that
-// the parser raises only when it reaches it, as flex would only fail when asked for it.
+// same. Tokens are made as the parser asks for them (it looks at most three ahead), so they
+// die young instead of all living as long as the parse; a lexical error becomes an `error`
+// token that the parser raises only when it reaches it, as flex would only fail when asked.
 
 import { tick } from '../limits/limits.js';
 
@@ -39,30 +40,61 @@ const enum Mode { Default, String, IndString, InPath, InPathSlash }
 
 const INT64_MAX = 9223372036854775807n;
 
-function isIdStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+// Character classes as bits of a table indexed by byte: one load per character, no call
+// (the lexer runs cold, in V8's interpreter, on every file a worker reads the first time).
+const ID_START = 1; // [a-zA-Z_]
+const ID_CHAR = 2; // [a-zA-Z0-9_'-]
+const DIGIT = 4; // [0-9]
+const PATH_CHAR = 8; // [a-zA-Z0-9._\-+]
+const SCHEME_CHAR = 16; // [a-zA-Z0-9+\-.]: the characters of a URI's scheme after its first
+const URI_CHAR = 32; // URI characters after the scheme's colon: [a-zA-Z0-9%/?:@&=+$,\-_.!~*']
+const LETTER = 64; // [a-zA-Z]
+
+const CLASSES = ((): Uint8Array => {
+  const table = new Uint8Array(256);
+  const add = (chars: string, bit: number): void => {
+    for (let i = 0; i < chars.length; i++) table[chars.charCodeAt(i)] |= bit;
+  };
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const digits = '0123456789';
+  add(letters, ID_START | ID_CHAR | PATH_CHAR | SCHEME_CHAR | URI_CHAR | LETTER);
+  add(digits, ID_CHAR | DIGIT | PATH_CHAR | SCHEME_CHAR | URI_CHAR);
+  add('_', ID_START | ID_CHAR | PATH_CHAR | URI_CHAR);
+  add("'", ID_CHAR | URI_CHAR);
+  add('-', ID_CHAR | PATH_CHAR | SCHEME_CHAR | URI_CHAR);
+  add('.', PATH_CHAR | SCHEME_CHAR | URI_CHAR);
+  add('+', PATH_CHAR | SCHEME_CHAR | URI_CHAR);
+  add('%/?:@&=$,!~*', URI_CHAR);
+  return table;
+})();
+
+/** Whether byte `c` (NaN past the end of the text: in no class) is in the class `bit`. */
+function isIn(c: number, bit: number): boolean {
+  return (CLASSES[c] & bit) !== 0;
 }
-function isIdChar(c: number): boolean {
-  return isIdStart(c) || (c >= 48 && c <= 57) || c === 39 || c === 45;
+function isIdStart(c: number): boolean {
+  return isIn(c, ID_START);
 }
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return isIn(c, DIGIT);
 }
-/** [a-zA-Z0-9._\-+] */
 function isPathChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 46 || c === 95 || c === 45 || c === 43;
-}
-/** URI characters after the scheme's colon: [a-zA-Z0-9%/?:@&=+$,\-_.!~*'] */
-function isUriChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || "%/?:@&=+$,-_.!~*'".includes(String.fromCharCode(c));
+  return isIn(c, PATH_CHAR);
 }
 
+/** The whole token stream of a text, through its first `eof` (for tests and tools). */
 export function tokenize(text: string): Token[] {
-  return new Lexer(text).run();
+  const lexer = new Lexer(text);
+  const tokens: Token[] = [];
+  for (;;) {
+    const tok = lexer.next();
+    tokens.push(tok);
+    if (tok.type === 'eof') return tokens;
+  }
 }
 
 /**
- * The end of the run of characters satisfying `test` that contains `from`, remembered: every
+ * The end of the run of characters of a class that contains `from`, remembered: every
  * token starting inside a run looks for its end (a path or URI is the longest match), and
  * `a.b.c...`, `1+1+...` or `---...` are one long run of path characters, so without it each
  * token would scan to the end of the run again and lexing would take quadratic time.
@@ -70,68 +102,84 @@ export function tokenize(text: string): Token[] {
 class RunEnds {
   private from = -1;
   private end = -1;
-  constructor(private readonly text: string, private readonly test: (c: number) => boolean) {}
+  constructor(private readonly text: string, private readonly bit: number) {}
 
   endOf(p: number): number {
     if (p >= this.from && p <= this.end) return this.end;
     let q = p;
     const t = this.text;
-    while (q < t.length && this.test(t.charCodeAt(q))) q++;
+    const bit = this.bit;
+    while ((CLASSES[t.charCodeAt(q)] & bit) !== 0) q++;
     this.from = p;
     this.end = q;
     return q;
   }
 }
 
-/** [a-zA-Z0-9+\-.]: the characters of a URI's scheme after its first. */
-function isSchemeChar(d: number): boolean {
-  return (d >= 97 && d <= 122) || (d >= 65 && d <= 90) || isDigit(d) || d === 43 || d === 45 || d === 46;
-}
-
-class Lexer {
+/** The token stream of one text, made on demand: `next()` gives the tokens in order, then `eof` for ever. */
+export class Lexer {
   private pos = 0;
   private readonly pathRuns: RunEnds;
   private readonly schemeRuns: RunEnds;
-  private readonly tokens: Token[] = [];
+  /** Tokens made but not yet given out (a step of the lexer may make two). */
+  private readonly queue: Token[] = [];
+  private head = 0;
+  /** The first `eof` made: every later `next()` gives it again. */
+  private eof: Token | undefined;
+  /** Where the last token made starts. */
+  private lastStart = 0;
+  /** Set by matchPath: whether the path it matched is followed by `${`. */
+  private pathInterpolated = false;
   private readonly modes: Mode[] = [Mode.Default];
   /** Depth of Default states pushed by `{` / `${`; a `}` at depth 0 never pops (flex's INITIAL). */
   constructor(private readonly text: string) {
-    this.pathRuns = new RunEnds(text, isPathChar);
-    this.schemeRuns = new RunEnds(text, isSchemeChar);
+    this.pathRuns = new RunEnds(text, PATH_CHAR);
+    this.schemeRuns = new RunEnds(text, SCHEME_CHAR);
   }
 
-  run(): Token[] {
-    const t = this.text;
-    while (true) {
-      // A large file takes a while: the evaluation's deadline applies to lexing it too.
-      tick();
-      const mode = this.modes[this.modes.length - 1];
-      if (mode === Mode.String) { this.lexString(); continue; }
-      if (mode === Mode.IndString) { this.lexIndString(); continue; }
-      if (mode === Mode.InPath || mode === Mode.InPathSlash) { this.lexInPath(mode); continue; }
-      if (!this.skipSpaceAndComments()) {
-        // An unterminated /* comment: flex matches neither rule, falls to single-char '/'.
-      }
-      if (this.pos >= t.length) {
-        this.push('eof', this.pos, this.pos);
-        return this.tokens;
-      }
-      this.lexDefault();
-      const last = this.tokens[this.tokens.length - 1];
-      if (last.type === 'eof') return this.tokens;
+  next(): Token {
+    const queue = this.queue;
+    while (this.head === queue.length) {
+      if (this.eof !== undefined) return this.eof;
+      queue.length = 0;
+      this.head = 0;
+      this.step();
     }
+    return queue[this.head++];
+  }
+
+  /** Makes the next token (or two). */
+  private step(): void {
+    // A large file takes a while: the evaluation's deadline applies to lexing it too.
+    tick();
+    const mode = this.modes[this.modes.length - 1];
+    if (mode === Mode.String) { this.lexString(); return; }
+    if (mode === Mode.IndString) { this.lexIndString(); return; }
+    if (mode === Mode.InPath || mode === Mode.InPathSlash) { this.lexInPath(mode); return; }
+    // An unterminated /* comment: flex matches neither rule, falls to single-char '/'.
+    this.skipSpaceAndComments();
+    if (this.pos >= this.text.length) {
+      this.push('eof', this.pos, this.pos);
+      return;
+    }
+    this.lexDefault();
   }
 
   private push(type: TokenType, start: number, end: number, value?: unknown): Token {
-    if ((type === 'str' || type === 'indstr') && typeof value === 'string' && value.includes('\0')) {
-      // Nix strings are C strings: a NUL byte cannot be in one.
-      const shown = value.replace(/\0/g, NUL_SYMBOL);
-      value = `input string '${shown}' cannot be represented as Nix string because it contains null bytes`;
-      type = 'error';
-    }
     const tok: Token = { type, start, end, value };
-    this.tokens.push(tok);
+    this.queue.push(tok);
+    this.lastStart = start;
+    if (type === 'eof' && this.eof === undefined) this.eof = tok;
     return tok;
+  }
+
+  /** A string literal's piece: Nix strings are C strings, so a NUL byte in one is an error. */
+  private pushString(type: 'str' | 'indstr', start: number, end: number, value: string): Token {
+    if (value.includes('\0')) {
+      const shown = value.replace(/\0/g, NUL_SYMBOL);
+      return this.push('error', start, end, `input string '${shown}' cannot be represented as Nix string because it contains null bytes`);
+    }
+    return this.push(type, start, end, value);
   }
 
   private pushMode(m: Mode): void {
@@ -144,23 +192,24 @@ class Lexer {
   /** Skips whitespace and comments; returns false at an unterminated block comment. */
   private skipSpaceAndComments(): boolean {
     const t = this.text;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === 32 || c === 9 || c === 10 || c === 13) { this.pos++; continue; }
+    let p = this.pos;
+    while (p < t.length) {
+      const c = t.charCodeAt(p);
+      if (c === 32 || c === 9 || c === 10 || c === 13) { p++; continue; }
       if (c === 35) { // '#' to end of line
-        let p = this.pos + 1;
+        p++;
         while (p < t.length && t.charCodeAt(p) !== 10 && t.charCodeAt(p) !== 13) p++;
-        this.pos = p;
         continue;
       }
-      if (c === 47 && t.charCodeAt(this.pos + 1) === 42) { // '/*'
-        const close = t.indexOf('*/', this.pos + 2);
-        if (close < 0) return false;
-        this.pos = close + 2;
+      if (c === 47 && t.charCodeAt(p + 1) === 42) { // '/*'
+        const close = t.indexOf('*/', p + 2);
+        if (close < 0) { this.pos = p; return false; }
+        p = close + 2;
         continue;
       }
       break;
     }
+    this.pos = p;
     return true;
   }
 
@@ -168,28 +217,144 @@ class Lexer {
     const t = this.text;
     const start = this.pos;
     const c = t.charCodeAt(start);
+    const cls = CLASSES[c];
 
-    // Longest match among ID, INT, FLOAT, PATH, HPATH, SPATH, URI and the operators, with
-    // flex's rule order breaking ties (keywords and operators first).
+    // The common tokens first, where no longer match is possible: an identifier or integer
+    // not followed by a character that could make it a path or URI, and the punctuation that
+    // no path or URI starts with.
+    if ((cls & ID_START) !== 0) {
+      let p = start + 1;
+      while ((CLASSES[t.charCodeAt(p)] & ID_CHAR) !== 0) p++;
+      const d = t.charCodeAt(p);
+      if (d !== 46 && d !== 43 && d !== 47 && d !== 58) { // not '.', '+', '/', ':'
+        this.pos = p;
+        this.pushWord(start, p);
+        return;
+      }
+    } else if ((cls & DIGIT) !== 0) {
+      let p = start + 1;
+      while ((CLASSES[t.charCodeAt(p)] & DIGIT) !== 0) p++;
+      const d = t.charCodeAt(p);
+      if ((CLASSES[d] & PATH_CHAR) === 0 && d !== 47 && p - start <= 15) {
+        // Below 10^15, a safe integer: no BigInt needed (most literals).
+        this.pos = p;
+        this.push('int', start, p, Number(t.slice(start, p)));
+        return;
+      }
+    } else if ((cls & PATH_CHAR) === 0 && c !== 47 && c !== 126) { // not a path char, '/' or '~'
+      this.lexPunctuation(start, c);
+      return;
+    }
+    this.lexLongest(start, c);
+  }
+
+  /** An identifier or keyword from start to end. */
+  private pushWord(start: number, end: number): void {
+    const word = this.text.slice(start, end);
+    // Keywords are 2 to 7 lower-case letters.
+    const kw = end - start <= 7 && end - start >= 2 ? KEYWORDS.get(word) : undefined;
+    if (kw === undefined) this.push('id', start, end, word);
+    else this.push(kw, start, end);
+  }
+
+  /** Operators and punctuation: tokens that no path, URI, identifier or number starts with. */
+  private lexPunctuation(start: number, c: number): void {
+    const t = this.text;
+    const d = t.charCodeAt(start + 1);
+    let two: TokenType | undefined;
+    switch (c) {
+      case 61: if (d === 61) two = '=='; break; // '='
+      case 33: if (d === 61) two = '!='; break; // '!'
+      case 60: // '<'
+        if (d === 61) two = '<=';
+        else if (d === 124) two = '<|';
+        else {
+          const sp = this.matchSearchPath(start);
+          if (sp > 0) {
+            this.pos = start + sp;
+            this.push('spath', start, this.pos, t.slice(start, this.pos));
+            return;
+          }
+        }
+        break;
+      case 62: if (d === 61) two = '>='; break; // '>'
+      case 38: if (d === 38) two = '&&'; break; // '&'
+      case 124: // '|'
+        if (d === 124) two = '||';
+        else if (d === 62) two = '|>';
+        break;
+      case 36: // '$'
+        if (d === 123) {
+          this.pos = start + 2;
+          this.push('${', start, this.pos);
+          this.pushMode(Mode.Default);
+          return;
+        }
+        break;
+      case 39: // "'"
+        if (d === 39) {
+          // ''(\ *\n)?
+          let p = start + 2;
+          while (t.charCodeAt(p) === 32) p++;
+          if (t.charCodeAt(p) === 10) p++;
+          else p = start + 2;
+          this.pos = p;
+          this.push('indOpen', start, p);
+          this.pushMode(Mode.IndString);
+          return;
+        }
+        break;
+      case 123: // '{'
+        this.pos = start + 1;
+        this.push('{', start, this.pos);
+        this.pushMode(Mode.Default);
+        return;
+      case 125: // '}'
+        this.pos = start + 1;
+        this.push('}', start, this.pos);
+        this.popMode();
+        return;
+      case 34: // '"'
+        this.pos = start + 1;
+        this.push('"', start, this.pos);
+        this.pushMode(Mode.String);
+        return;
+    }
+    if (two !== undefined) {
+      this.pos = start + 2;
+      this.push(two, start, this.pos);
+      return;
+    }
+    const ch = t[start];
+    this.pos = start + 1;
+    this.push(PUNCT.has(ch) ? (ch as TokenType) : 'invalid', start, this.pos);
+  }
+
+  /**
+   * Longest match among ID, INT, FLOAT, PATH, HPATH, URI and the operators starting with a
+   * path character, '/' or '~', with flex's rule order breaking ties (keywords and operators
+   * first).
+   */
+  private lexLongest(start: number, c: number): void {
+    const t = this.text;
     const pathLen = this.matchPath(start);
+    const pathInterpolated = this.pathInterpolated;
     const uriLen = this.matchUri(start);
 
     if (isIdStart(c)) {
       let p = start + 1;
-      while (p < t.length && isIdChar(t.charCodeAt(p))) p++;
+      while ((CLASSES[t.charCodeAt(p)] & ID_CHAR) !== 0) p++;
       const idLen = p - start;
-      if (idLen >= pathLen.len && idLen >= uriLen) {
-        const word = t.slice(start, p);
-        const kw = KEYWORDS.get(word);
+      if (idLen >= pathLen && idLen >= uriLen) {
         this.pos = p;
-        this.push(kw ?? 'id', start, p, kw ? undefined : word);
+        this.pushWord(start, p);
         return;
       }
     }
 
     if (isDigit(c) || (c === 46 && isDigit(t.charCodeAt(start + 1)))) {
       const numLen = this.lexNumberLength(start);
-      if (numLen.len > 0 && numLen.len >= pathLen.len && numLen.len >= uriLen) {
+      if (numLen.len > 0 && numLen.len >= pathLen && numLen.len >= uriLen) {
         const end = start + numLen.len;
         const s = t.slice(start, end);
         this.pos = end;
@@ -200,7 +365,6 @@ class Lexer {
           if (!Number.isFinite(v) || underflow) this.push('error', start, end, `invalid float '${s}'`);
           else this.push('float', start, end, v);
         } else if (s.length <= 15) {
-          // Below 10^15, a safe integer: no BigInt needed (most literals).
           this.push('int', start, end, Number(s));
         } else {
           const big = BigInt(s);
@@ -211,81 +375,36 @@ class Lexer {
       }
     }
 
-    if (uriLen > 0 && uriLen >= pathLen.len) {
+    if (uriLen > 0 && uriLen >= pathLen) {
       this.pos = start + uriLen;
       this.push('uri', start, this.pos, t.slice(start, this.pos));
       return;
     }
 
-    if (pathLen.len > 0) {
-      const end = start + pathLen.len;
+    if (pathLen > 0) {
+      const end = start + pathLen;
       const text = t.slice(start, end);
       this.pos = end;
-      if (pathLen.interpolated) {
-        // PATH_SEG${ or ~/${: the path's first segment, then its interpolations.
-        this.push(text.startsWith('~') ? 'hpath' : 'path', start, end, text);
-        this.pushMode(Mode.InPathSlash);
-      } else {
-        this.push(text.startsWith('~') ? 'hpath' : 'path', start, end, text);
-        this.pushMode(text.endsWith('/') ? Mode.InPathSlash : Mode.InPath);
-      }
+      this.push(c === 126 ? 'hpath' : 'path', start, end, text);
+      // PATH_SEG${ or ~/${: the path's first segment, then its interpolations.
+      this.pushMode(pathInterpolated || t.charCodeAt(end - 1) === 47 ? Mode.InPathSlash : Mode.InPath);
       return;
     }
 
-    if (c === 60) { // '<': SPATH
-      const sp = this.matchSearchPath(start);
-      if (sp > 0) {
-        this.pos = start + sp;
-        this.push('spath', start, this.pos, t.slice(start, this.pos));
-        return;
-      }
+    // What is left starts with '.', '-', '+', '/' or '~' (operators) or is invalid.
+    const d = t.charCodeAt(start + 1);
+    let two: TokenType | undefined;
+    if (c === 45 && d === 62) two = '->';
+    else if (c === 47 && d === 47) two = '//';
+    else if (c === 43 && d === 43) two = '++';
+    if (two !== undefined) {
+      this.pos = start + 2;
+      this.push(two, start, this.pos);
+      return;
     }
-
-    const two = t.slice(start, start + 2);
-    switch (two) {
-      case '==': case '!=': case '<=': case '>=': case '&&': case '||': case '->': case '//': case '++':
-      case '<|': case '|>':
-        this.pos = start + 2;
-        this.push(two as TokenType, start, this.pos);
-        return;
-      case '${':
-        this.pos = start + 2;
-        this.push('${', start, this.pos);
-        this.pushMode(Mode.Default);
-        return;
-      case "''": {
-        // ''(\ *\n)?
-        let p = start + 2;
-        while (t.charCodeAt(p) === 32) p++;
-        if (t.charCodeAt(p) === 10) p++;
-        else p = start + 2;
-        this.pos = p;
-        this.push('indOpen', start, p);
-        this.pushMode(Mode.IndString);
-        return;
-      }
-    }
-    if (t.startsWith('...', start)) {
+    if (c === 46 && d === 46 && t.charCodeAt(start + 2) === 46) {
       this.pos = start + 3;
       this.push('...', start, this.pos);
-      return;
-    }
-    if (c === 123) { // '{'
-      this.pos++;
-      this.push('{', start, this.pos);
-      this.pushMode(Mode.Default);
-      return;
-    }
-    if (c === 125) { // '}'
-      this.pos++;
-      this.push('}', start, this.pos);
-      this.popMode();
-      return;
-    }
-    if (c === 34) { // '"'
-      this.pos++;
-      this.push('"', start, this.pos);
-      this.pushMode(Mode.String);
       return;
     }
     const ch = t[start];
@@ -333,25 +452,29 @@ class Lexer {
   /**
    * PATH = {PATH_CHAR}*(/{PATH_CHAR}+)+/?, HPATH = ~(/{PATH_CHAR}+)+/?, and the
    * interpolation starts PATH_SEG\$\{ = {PATH_CHAR}*\/\$\{ and HPATH_START\$\{ = ~\/\$\{.
-   * Returns the length of the path token (without the `${`).
+   * Returns the length of the path token (without the `${`), and sets `pathInterpolated`.
    */
-  private matchPath(start: number): { len: number; interpolated: boolean } {
+  private matchPath(start: number): number {
+    this.pathInterpolated = false;
     const t = this.text;
     let p = start;
     if (t.charCodeAt(p) === 126) { // '~'
       p++;
-      if (t.charCodeAt(p) !== 47) return { len: 0, interpolated: false };
-      if (t.startsWith('${', p + 1)) return { len: p + 1 - start, interpolated: true };
+      if (t.charCodeAt(p) !== 47) return 0;
+      if (t.startsWith('${', p + 1)) {
+        this.pathInterpolated = true;
+        return p + 1 - start;
+      }
     } else {
       p = this.pathRuns.endOf(p);
-      if (t.charCodeAt(p) !== 47) return { len: 0, interpolated: false };
+      if (t.charCodeAt(p) !== 47) return 0;
     }
     // p is at a '/'; now (/{PATH_CHAR}+)+/?
     let segs = 0;
     let end = p;
     while (t.charCodeAt(end) === 47) {
       let q = end + 1;
-      while (isPathChar(t.charCodeAt(q))) q++;
+      while ((CLASSES[t.charCodeAt(q)] & PATH_CHAR) !== 0) q++;
       if (q === end + 1) break;
       segs++;
       end = q;
@@ -369,22 +492,25 @@ class Lexer {
       if (t.charCodeAt(q) === 47 && t.startsWith('${', q + 1)) {
         const segLen = q + 1 - start;
         // flex: PATH_SEG\$\{ matches segLen+2 chars, longer than PATH only if PATH <= segLen+1
-        if (segLen + 2 > len) return { len: segLen, interpolated: true };
+        if (segLen + 2 > len) {
+          this.pathInterpolated = true;
+          return segLen;
+        }
       }
     }
-    return { len, interpolated: false };
+    return len;
   }
 
   /** URI = [a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+ */
   private matchUri(start: number): number {
     const t = this.text;
     const c = t.charCodeAt(start);
-    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return 0;
+    if ((CLASSES[c] & LETTER) === 0) return 0;
     let p = this.schemeRuns.endOf(start + 1);
     if (t.charCodeAt(p) !== 58) return 0;
     p++;
     const bodyStart = p;
-    while (p < t.length && isUriChar(t.charCodeAt(p))) p++;
+    while ((CLASSES[t.charCodeAt(p)] & URI_CHAR) !== 0) p++;
     return p > bodyStart ? p - start : 0;
   }
 
@@ -469,7 +595,7 @@ class Lexer {
     if (run < p) out += t.slice(run, p);
     if (p > start) {
       this.pos = p;
-      this.push('str', start, p, out);
+      this.pushString('str', start, p, out);
       return;
     }
     // Only '$', '\' or '$\' remain before the end of input: flex returns end of file with
@@ -539,8 +665,8 @@ class Lexer {
   }
 
   private pushInd(start: number, value: string, hasIndentation: boolean): void {
-    const tok = this.push('indstr', start, this.pos, value);
-    tok.hasIndentation = hasIndentation;
+    const tok = this.pushString('indstr', start, this.pos, value);
+    if (tok.type === 'indstr') tok.hasIndentation = hasIndentation;
   }
 
   private lexInPath(mode: Mode): void {
@@ -564,13 +690,13 @@ class Lexer {
       this.popMode();
       this.pushMode(t.charCodeAt(p - 1) === 47 ? Mode.InPathSlash : Mode.InPath);
       this.pos = p;
-      this.push('str', start, p, t.slice(start, p));
+      this.pushString('str', start, p, t.slice(start, p));
       return;
     }
     this.popMode();
     if (mode === Mode.InPathSlash) {
       // At the end of the input flex's location is still the path's own.
-      const at = start >= t.length ? this.tokens[this.tokens.length - 1].start : start;
+      const at = start >= t.length ? this.lastStart : start;
       this.push('error', at, at, 'path has a trailing slash');
       this.pos = t.length;
       this.push('eof', t.length, t.length);

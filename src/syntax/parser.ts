@@ -11,7 +11,7 @@
 import type {
   AttrDef, AttrName, BinOp, Expr, ExprAttrs, ExprLambda, Formal, Formals,
 } from './ast.js';
-import { tokenize, type Token, type TokenType } from './lexer.js';
+import { Lexer, type Token, type TokenType } from './lexer.js';
 import { Source, utf8ToBytes } from './source.js';
 import { noteJsStackOverflow, ParseError, type SourcePos } from '../errors/errors.js';
 import { canonicalisePath } from './paths.js';
@@ -101,8 +101,11 @@ export function parse(source: Source, options: ParseOptions = {}): Expr {
 }
 
 class Parser {
-  private readonly toks: Token[];
-  private i = 0;
+  private readonly lexer: Lexer;
+  /** The current token and the two after it, once looked at (the parser looks no further). */
+  private tok: Token;
+  private ahead1: Token | undefined;
+  private ahead2: Token | undefined;
   private depth = 0;
   /** `f or` calls (the deprecated use of `or` as a variable), with the source they span. */
   private readonly cursedOr = new Map<Expr, number>();
@@ -110,12 +113,13 @@ class Parser {
   private readonly interned = new Map<string, number>();
 
   constructor(private readonly source: Source, private readonly options: ParseOptions) {
-    this.toks = tokenize(source.text);
+    this.lexer = new Lexer(source.text);
+    this.tok = this.lexer.next();
   }
 
   /** Where the parser is, for errors. */
   offset(): number {
-    return this.toks[this.i].start;
+    return this.tok.start;
   }
 
   parseAll(): Expr {
@@ -143,16 +147,23 @@ class Parser {
   // ---- token helpers
 
   private peek(): Token {
-    const t = this.toks[this.i];
+    const t = this.tok;
     if (t.type === 'error') throw new ParseError(String(t.value), { source: this.source, offset: t.start });
     return t;
   }
-  private peekType(k = 0): TokenType {
-    return this.toks[Math.min(this.i + k, this.toks.length - 1)].type;
+  /** The type of the current token (k = 0) or of one of the two after it (eof for ever at the end). */
+  private peekType(k: 0 | 1 | 2 = 0): TokenType {
+    if (k === 0) return this.tok.type;
+    this.ahead1 ??= this.lexer.next();
+    if (k === 1) return this.ahead1.type;
+    this.ahead2 ??= this.lexer.next();
+    return this.ahead2.type;
   }
   private next(): Token {
     const t = this.peek();
-    if (this.i < this.toks.length - 1) this.i++;
+    this.tok = this.ahead1 ?? this.lexer.next();
+    this.ahead1 = this.ahead2;
+    this.ahead2 = undefined;
     return t;
   }
   private expect(type: TokenType, expected: string[]): Token {
