@@ -51,10 +51,21 @@ class ChunkBuilder {
     this.regions.push({ start, end: this.code.length, message: `while evaluating the attribute '${path}'`, pos, select: true });
   }
 
-  emit(op: Op, pos: number, ...operands: number[]): number {
-    const at = this.code.length;
-    this.code.push(op, ...operands);
-    for (let i = 0; i <= operands.length; i++) this.positions.push(pos);
+  /** Appends an instruction with up to two operands; returns where it starts. */
+  emit(op: Op, pos: number, a?: number, b?: number): number {
+    const code = this.code;
+    const positions = this.positions;
+    const at = code.length;
+    code.push(op);
+    positions.push(pos);
+    if (a !== undefined) {
+      code.push(a);
+      positions.push(pos);
+      if (b !== undefined) {
+        code.push(b);
+        positions.push(pos);
+      }
+    }
     return at;
   }
 
@@ -81,9 +92,12 @@ class ChunkBuilder {
   }
 
   finish(): Chunk {
+    // Copies of exactly their length: an array grown by push keeps room for more (17 slots
+    // after the first push), and a file's chunks are many and small (lib-fix.nix: 17,500,
+    // whose spare room was half of their memory).
     return {
-      code: this.code, consts: this.consts, positions: this.positions, regions: this.regions, source: this.source, name: this.name,
-      lambda: null, compiled: undefined, runs: 0,
+      code: this.code.slice(), consts: this.consts.slice(), positions: this.positions.slice(), regions: this.regions.slice(),
+      source: this.source, name: this.name, lambda: null, compiled: undefined, runs: 0,
     };
   }
 }

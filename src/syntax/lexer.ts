@@ -121,9 +121,9 @@ export class Lexer {
   private pos = 0;
   private readonly pathRuns: RunEnds;
   private readonly schemeRuns: RunEnds;
-  /** Tokens made but not yet given out (a step of the lexer may make two). */
-  private readonly queue: Token[] = [];
-  private head = 0;
+  /** The token the current step made first, and a second one if it made two. */
+  private made: Token | undefined;
+  private pending: Token | undefined;
   /** The first `eof` made: every later `next()` gives it again. */
   private eof: Token | undefined;
   /** Where the last token made starts. */
@@ -138,14 +138,15 @@ export class Lexer {
   }
 
   next(): Token {
-    const queue = this.queue;
-    while (this.head === queue.length) {
-      if (this.eof !== undefined) return this.eof;
-      queue.length = 0;
-      this.head = 0;
-      this.step();
+    const pending = this.pending;
+    if (pending !== undefined) {
+      this.pending = undefined;
+      return pending;
     }
-    return queue[this.head++];
+    if (this.eof !== undefined) return this.eof;
+    this.made = undefined;
+    this.step();
+    return this.made!;
   }
 
   /** Makes the next token (or two). */
@@ -167,7 +168,8 @@ export class Lexer {
 
   private push(type: TokenType, start: number, end: number, value?: unknown): Token {
     const tok: Token = { type, start, end, value };
-    this.queue.push(tok);
+    if (this.made === undefined) this.made = tok;
+    else this.pending = tok;
     this.lastStart = start;
     if (type === 'eof' && this.eof === undefined) this.eof = tok;
     return tok;

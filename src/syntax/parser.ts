@@ -204,7 +204,8 @@ class Parser {
   private parseFunction(): Expr {
     // Prefixes (lambda heads, assert, with, let) are collected and applied innermost-first,
     // so a long chain like `a: b: c: ...` does not recurse.
-    const wrappers: ((body: Expr) => Expr)[] = [];
+    // Made only for a head: most expressions have none (parseExpr runs for each of them).
+    let wrappers: ((body: Expr) => Expr)[] | undefined;
     let body: Expr;
     for (;;) {
       const t = this.peek();
@@ -214,7 +215,7 @@ class Parser {
       if (t.type === 'id' && t1 === ':') {
         this.next(); this.next();
         const name = t.value as string;
-        wrappers.push((b) => { this.intern(name); return { kind: 'Lambda', pos: t.start, arg: name, body: b }; });
+        (wrappers ??= []).push((b) => { this.intern(name); return { kind: 'Lambda', pos: t.start, arg: name, body: b }; });
         continue;
       }
       if (t.type === 'id' && t1 === '@') {
@@ -223,7 +224,7 @@ class Parser {
         const formals = this.parseFormals();
         this.expect(':', ["':'"]);
         const arg = t.value as string;
-        wrappers.push((b) => {
+        (wrappers ??= []).push((b) => {
           this.intern(arg);
           this.checkFormals(formals, arg, t.start);
           return { kind: 'Lambda', pos: t.start, arg, formals, body: b };
@@ -242,7 +243,7 @@ class Parser {
         } else {
           this.expect(':', ["':'", "'@'"]);
         }
-        wrappers.push((b) => {
+        (wrappers ??= []).push((b) => {
           if (arg !== undefined) this.intern(arg);
           // Reported at the lambda, as C++ Nix's validateFormals(CUR_POS) does.
           this.checkFormals(formals, arg, t.start);
@@ -254,21 +255,21 @@ class Parser {
         this.next();
         const cond = this.parseExpr();
         this.expect(';', ["';'"]);
-        wrappers.push((b) => ({ kind: 'Assert', pos: t.start, cond, body: b }));
+        (wrappers ??= []).push((b) => ({ kind: 'Assert', pos: t.start, cond, body: b }));
         continue;
       }
       if (t.type === 'with') {
         this.next();
         const env = this.parseExpr();
         this.expect(';', ["';'"]);
-        wrappers.push((b) => ({ kind: 'With', pos: t.start, env, body: b }));
+        (wrappers ??= []).push((b) => ({ kind: 'With', pos: t.start, env, body: b }));
         continue;
       }
       if (t.type === 'let' && t1 !== '{') {
         this.next();
         const attrs = this.parseBinds(t.start);
         this.expect('in', ["'in'", "'inherit'"]);
-        wrappers.push((b) => {
+        (wrappers ??= []).push((b) => {
           if (attrs.dynamic.length > 0) this.error('dynamic attributes not allowed in let', t.start);
           return { kind: 'Let', pos: t.start, attrs, body: b };
         });
@@ -277,7 +278,7 @@ class Parser {
       body = this.parseIf();
       break;
     }
-    for (let k = wrappers.length - 1; k >= 0; k--) body = wrappers[k](body);
+    if (wrappers !== undefined) for (let k = wrappers.length - 1; k >= 0; k--) body = wrappers[k](body);
     return body;
   }
 
@@ -397,6 +398,11 @@ class Parser {
   }
 
   private parseOpRest(first: Expr, firstStart: number, minPrec: number): Expr {
+    // Most operands are followed by no operator: nothing to set up for them. (An error token
+    // or a pipe operator goes the long way, which reports it here.)
+    const next = this.tok.type;
+    const nextInfo = BINARY[next];
+    if ((nextInfo === undefined || nextInfo[0] < minPrec) && next !== '|>' && next !== '<|' && next !== 'error') return first;
     // Shunting-yard: operands and operators; reduce while the stacked operator binds tighter.
     // `starts` holds where each operand's text begins (at its opening parenthesis, if any):
     // C++ Nix positions the operands of `+` there.
@@ -480,7 +486,7 @@ class Parser {
     const start = this.peek().start;
     let fn = this.parseSelect();
     // At the head of an application `f or` keeps its meaning: no warning (resetCursedOr).
-    this.cursedOr.delete(fn);
+    if (this.cursedOr.size > 0) this.cursedOr.delete(fn);
     while (SIMPLE_START.has(this.peekType())) {
       const arg = this.warnIfCursedOr(this.parseSelect());
       if (fn.kind === 'Call') fn.args.push(arg);
