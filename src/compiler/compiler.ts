@@ -41,14 +41,20 @@ class ChunkBuilder {
   region(message: string, pos: number, body: () => void): void {
     const start = this.code.length;
     body();
+    this.closeRegion(start, message, pos);
+  }
+
+  /**
+   * Ends a region that started at code index `start` (`region` without a closure, for the
+   * operands of every operator: the compiler runs cold, where each closure costs).
+   */
+  closeRegion(start: number, message: string, pos: number): void {
     this.regions.push({ start, end: this.code.length, message, pos });
   }
 
   /** A region whose trace also names where the last selected attribute was defined. */
-  selectRegion(path: string, pos: number, body: () => void): void {
-    const start = this.code.length;
-    body();
-    this.regions.push({ start, end: this.code.length, message: `while evaluating the attribute '${path}'`, pos, select: true });
+  closeSelectRegion(start: number, path: AttrName[], pos: number): void {
+    this.regions.push(new SelectRegion(start, this.code.length, pos, path));
   }
 
   /** Appends an instruction with up to two operands; returns where it starts. */
@@ -99,6 +105,19 @@ class ChunkBuilder {
       code: this.code.slice(), consts: this.consts.slice(), positions: this.positions.slice(), regions: this.regions.slice(),
       source: this.source, name: this.name, lambda: null, compiled: undefined, runs: 0,
     };
+  }
+}
+
+/**
+ * The region of an attribute path's selection. Its trace line names the path, shown only
+ * when an error needs it: most selections never fail, and a file has many.
+ */
+class SelectRegion implements ErrorRegion {
+  readonly select = true;
+  constructor(readonly start: number, readonly end: number, readonly pos: number, private readonly path: AttrName[]) {}
+
+  get message(): string {
+    return `while evaluating the attribute '${showAttrPath(this.path, showExpr)}'`;
   }
 }
 
@@ -497,7 +516,9 @@ class Compiler {
 
   /** An operand evaluated to WHNF, its errors traced with `message` at its position. */
   private operand(message: string, e: Expr): void {
-    this.b.region(message, e.pos, () => this.compileForced(e));
+    const start = this.b.code.length;
+    this.compileForced(e);
+    this.b.closeRegion(start, message, e.pos);
   }
 
   /**
@@ -505,10 +526,10 @@ class Compiler {
    * value of another type is an error at the operand, inside the operand's trace line.
    */
   private boolOperand(message: string, e: Expr): void {
-    this.b.region(message, e.pos, () => {
-      this.compileForced(e);
-      this.b.emit(Op.AssertBool, e.pos);
-    });
+    const start = this.b.code.length;
+    this.compileForced(e);
+    this.b.emit(Op.AssertBool, e.pos);
+    this.b.closeRegion(start, message, e.pos);
   }
 
   private compileAssertHead(cond: Expr, pos: number): void {
@@ -537,30 +558,32 @@ class Compiler {
 
   private compileSelect(target: Expr, path: AttrName[], def: Expr | undefined, pos: number): void {
     const b = this.b;
-    b.region('while selecting an attribute', pos, () => this.compileForced(target));
+    const targetStart = b.code.length;
+    this.compileForced(target);
+    b.closeRegion(targetStart, 'while selecting an attribute', pos);
     const jumps: number[] = [];
     // Errors past the target read "while evaluating the attribute 'a.b'" and, once an
     // attribute was found, "from the definition of" it (the VM adds that from the frame).
-    b.selectRegion(showAttrPath(path, showExpr), pos, () => {
-      b.emit(Op.ClearSelected, pos);
-      path.forEach((n, i) => {
-        const last = i === path.length - 1;
-        if ('name' in n) {
-          const k = b.constant(n.name);
-          if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
-          else b.emit(Op.Select, pos, k);
-        } else {
-          b.region('while evaluating an attribute name', n.expr.pos, () => {
-            this.compileForced(n.expr);
-            b.emit(Op.CheckAttrName, n.expr.pos, 0);
-          });
-          if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
-          else b.emit(Op.SelectDyn, pos);
-        }
-        if (!last) b.region('while selecting an attribute', pos, () => b.emit(Op.Force, pos));
-        else b.emit(Op.Force, pos);
-      });
-    });
+    const pathStart = b.code.length;
+    b.emit(Op.ClearSelected, pos);
+    for (let i = 0; i < path.length; i++) {
+      const n = path[i];
+      if ('name' in n) {
+        const k = b.constant(n.name);
+        if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
+        else b.emit(Op.Select, pos, k);
+      } else {
+        const nameStart = b.code.length;
+        this.compileForced(n.expr);
+        b.emit(Op.CheckAttrName, n.expr.pos, 0);
+        b.closeRegion(nameStart, 'while evaluating an attribute name', n.expr.pos);
+        if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
+        else b.emit(Op.SelectDyn, pos);
+      }
+      const force = b.emit(Op.Force, pos);
+      if (i < path.length - 1) b.closeRegion(force, 'while selecting an attribute', pos);
+    }
+    b.closeSelectRegion(pathStart, path, pos);
     if (def) {
       const end = b.emit(Op.Jump, pos, 0);
       for (const j of jumps) b.patch(j);
