@@ -3,10 +3,11 @@
 // exists, a lookup through the enclosing `with` scopes. Values needed later are wrapped in
 // thunks; literals, variables and lambdas never are.
 
-import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar } from '../syntax/ast.js';
+import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar, Formal } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
-import { AttrShape, NixFloat, NixPath, StaticPositions } from '../value/values.js';
+import { AttrShape, NixFloat, NixPath } from '../value/values.js';
+import { SortedPositions } from '../value/attrs.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
 import type { SourcePos } from '../errors/errors.js';
@@ -102,10 +103,23 @@ class ChunkBuilder {
     // after the first push), and a file's chunks are many and small (lib-fix.nix: 17,500,
     // whose spare room was half of their memory).
     return {
-      code: this.code.slice(), consts: this.consts.slice(), positions: this.positions.slice(), regions: this.regions.slice(),
+      code: this.code.slice(), consts: exactCopy(this.consts), positions: this.positions.slice(), regions: exactCopy(this.regions),
       source: this.source, name: this.name, lambda: null, compiled: undefined, runs: 0,
     };
   }
+}
+
+/** Where each formal is written, for `builtins.functionArgs`'s positions. */
+function formalPositions(source: Source, formals: Formal[]): SortedPositions {
+  const sorted = formals.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return new SortedPositions(source, sorted.map((f) => f.name), sorted.map((f) => f.pos));
+}
+
+/** Shared by the chunks with no constants or no error regions (most thunks have none of the latter). */
+const NONE: never[] = [];
+
+function exactCopy<T>(items: T[]): T[] {
+  return items.length === 0 ? NONE : items.slice();
 }
 
 /**
@@ -393,7 +407,7 @@ class Compiler {
         if (op !== undefined) {
           // The operator stands for a builtin call: errors read as coming from that call. Those
           // of the operands are traced here; the VM traces those of the call itself.
-          b.region(`while calling the '${(e.fn as ExprVar).name.slice(2)}' builtin`, e.pos, () => {
+          b.region(ARITH_CALL_MESSAGES[(e.fn as ExprVar).name], e.pos, () => {
             this.compileForced(e.args[0]);
             this.compileForced(e.args[1]);
           });
@@ -476,16 +490,16 @@ class Compiler {
     switch (op) {
       case '==':
       case '!=':
-        this.operand(`in the left operand of '${op}'`, l);
-        this.operand(`in the right operand of '${op}'`, r);
+        this.operand(LEFT_OPERAND[op], l);
+        this.operand(RIGHT_OPERAND[op], r);
         b.emit(op === '==' ? Op.Eq : Op.Neq, pos);
         return;
       case '&&':
       case '||':
       case '->': {
-        this.boolOperand(`in the left operand of '${op}'`, l);
+        this.boolOperand(LEFT_OPERAND[op], l);
         const j = b.emit(op === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, pos, 0);
-        this.boolOperand(`in the right operand of '${op}'`, r);
+        this.boolOperand(RIGHT_OPERAND[op], r);
         const end = b.emit(Op.Jump, pos, 0);
         b.patch(j + 1);
         b.emit(Op.Const, pos, b.constant(op !== '&&'));
@@ -677,7 +691,7 @@ class Compiler {
   private compileRecAttrs(attrs: ExprAttrs): void {
     const b = this.b;
     const { names } = this.compileBindings(attrs, attrs.pos);
-    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs))));
+    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs, names))));
     if (attrs.attrs.has('__overrides')) b.emit(Op.RecOverrides, attrs.pos, b.constant(names));
     this.compileDynamicAttrs(attrs);
     b.emit(Op.PopEnv, attrs.pos);
@@ -701,7 +715,7 @@ class Compiler {
       const def = attrs.attrs.get(name)!;
       this.compileAttrValue(def.kind, def.e, name, outer, (i) => i + 1);
     }
-    b.emit(Op.Attrs, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs))));
+    b.emit(Op.Attrs, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs, names))));
     this.compileDynamicAttrs(attrs);
     if (hasSources) {
       b.emit(Op.PopEnv, attrs.pos);
@@ -709,10 +723,11 @@ class Compiler {
     }
   }
 
-  private positionsOf(attrs: ExprAttrs): StaticPositions {
-    const offsets = new Map<string, number>();
-    for (const [n, d] of attrs.attrs) offsets.set(n, d.pos);
-    return new StaticPositions(this.source, offsets);
+  /** The positions of a literal's static attributes, `names` sorted by bytes. */
+  private positionsOf(attrs: ExprAttrs, names: string[]): SortedPositions {
+    const offsets = new Array<number>(names.length);
+    for (let i = 0; i < names.length; i++) offsets[i] = attrs.attrs.get(names[i])!.pos;
+    return new SortedPositions(this.source, names, offsets);
   }
 
   private compileDynamicAttrs(attrs: ExprAttrs): void {
@@ -768,7 +783,7 @@ class Compiler {
       formals = {
         ellipsis: e.formals.ellipsis,
         names: new Set(e.formals.entries.map((f) => f.name)),
-        positions: new StaticPositions(this.source, new Map(e.formals.entries.map((f) => [f.name, f.pos]))),
+        positions: formalPositions(this.source, entries),
         entries: sorted.map(({ f, slot }) => {
           bound.add(slot);
           return {
@@ -810,6 +825,14 @@ function updateOperands(l: Expr, r: Expr): { e: Expr; message: string }[] {
 }
 
 const ARITH_OPS: Record<string, Op> = { __sub: Op.Sub, __mul: Op.Mul, __div: Op.Div, __lessThan: Op.Less };
+
+// Trace lines made once, not at every operator of every file (each would be a string of its own).
+const ARITH_CALL_MESSAGES: Record<string, string> = Object.fromEntries(
+  Object.keys(ARITH_OPS).map((name) => [name, `while calling the '${name.slice(2)}' builtin`]),
+);
+const BINARY_OPS = ['==', '!=', '&&', '||', '->'];
+const LEFT_OPERAND: Record<string, string> = Object.fromEntries(BINARY_OPS.map((op) => [op, `in the left operand of '${op}'`]));
+const RIGHT_OPERAND: Record<string, string> = Object.fromEntries(BINARY_OPS.map((op) => [op, `in the right operand of '${op}'`]));
 
 /** Expressions whose compiled code leaves a value that is already in WHNF. */
 function isWhnf(e: Expr): boolean {

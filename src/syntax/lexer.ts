@@ -131,6 +131,8 @@ export class Lexer {
   /** Set by matchPath: whether the path it matched is followed by `${`. */
   private pathInterpolated = false;
   private readonly modes: Mode[] = [Mode.Default];
+  /** The identifiers met so far, each the one string the tokens of that name carry. */
+  private readonly names = new Map<string, string>();
   /** Depth of Default states pushed by `{` / `${`; a `}` at depth 0 never pops (flex's INITIAL). */
   constructor(private readonly text: string) {
     this.pathRuns = new RunEnds(text, PATH_CHAR);
@@ -255,8 +257,15 @@ export class Lexer {
     const word = this.text.slice(start, end);
     // Keywords are 2 to 7 lower-case letters.
     const kw = end - start <= 7 && end - start >= 2 ? KEYWORDS.get(word) : undefined;
-    if (kw === undefined) this.push('id', start, end, word);
-    else this.push(kw, start, end);
+    if (kw !== undefined) {
+      this.push(kw, start, end);
+      return;
+    }
+    // One string per name: the tree and the compiled code hold names by the thousand (the
+    // same few, mostly), and a string looked up once keeps its hash for every Map after.
+    let name = this.names.get(word);
+    if (name === undefined) this.names.set(word, (name = word));
+    this.push('id', start, end, name);
   }
 
   /** Operators and punctuation: tokens that no path, URI, identifier or number starts with. */
