@@ -9,7 +9,7 @@ import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { AttrShape, NixFloat, NixPath } from '../value/values.js';
 import { SortedPositions } from '../value/attrs.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
-import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
+import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, sourceBytes } from './chunk.js';
 import type { SourcePos } from '../errors/errors.js';
 
 /** One runtime environment level. */
@@ -151,6 +151,7 @@ export function compile(ast: Expr, source: Source, options: CompileOptions): Chu
     const compiler = new Compiler(source, options);
     const chunk = compiler.compileTop(ast);
     if (compiler.orderFacts.length > 0) chunk.symbolOrderFacts = compiler.orderFacts;
+    chunk.estimatedBytes = compiler.chunkBytes + sourceBytes(source.text);
     return chunk;
   } catch (e) {
     if (e instanceof RangeError) {
@@ -168,6 +169,8 @@ class Compiler {
   private unfilledReads = 0;
   /** Pairs of names whose symbol order the code relies on (Chunk.symbolOrderFacts). */
   readonly orderFacts: string[] = [];
+  /** The estimated memory of the chunks made so far (Chunk.estimatedBytes). */
+  chunkBytes = 0;
 
   constructor(private readonly source: Source, private readonly options: CompileOptions) {
     this.b = new ChunkBuilder(source, '«top»');
@@ -175,7 +178,14 @@ class Compiler {
 
   compileTop(ast: Expr): Chunk {
     this.compileTail(ast);
-    return this.b.finish();
+    return this.finishChunk();
+  }
+
+  /** The chunk the current builder made, counted in `chunkBytes`. */
+  private finishChunk(): Chunk {
+    const chunk = this.b.finish();
+    this.chunkBytes += ownBytes(chunk);
+    return chunk;
   }
 
   // ---- scopes
@@ -211,7 +221,7 @@ class Compiler {
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, name);
     this.deferred(() => body(this));
-    const chunk = this.b.finish();
+    const chunk = this.finishChunk();
     this.b = saved;
     return chunk;
   }
@@ -288,10 +298,13 @@ class Compiler {
       // So does nixeval when the literal needs such a binding.
       const mark = this.b.mark();
       const before = this.unfilledReads;
+      const bytesBefore = this.chunkBytes;
       this.compile(e);
       if (this.unfilledReads === before) return;
+      // The chunks made for the literal are dropped with its code.
       this.b.reset(mark);
       this.unfilledReads = before;
+      this.chunkBytes = bytesBefore;
     }
     if (e.kind === 'Var') {
       this.compileVarLazy(this.resolveVar(e), e, describe(e));
@@ -748,7 +761,7 @@ class Compiler {
     this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
     let formals: FormalsInfo | null = null;
     this.deferred(() => { formals = this.compileLambdaBody(e, scope); });
-    const chunk = this.b.finish();
+    const chunk = this.finishChunk();
     this.b = saved;
     this.popScope();
     const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, at: { source: this.source, offset: e.pos }, slots: names.length, formals, arg: e.arg };

@@ -10,7 +10,7 @@
 
 import { createHash } from '../store/hash.js';
 import { LRUCache } from 'lru-cache';
-import type { Chunk } from '../compiler/chunk.js';
+import { type Chunk, ownBytes, sourceBytes } from '../compiler/chunk.js';
 
 export const DEFAULT_COMPILE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -92,9 +92,12 @@ export function putCompiled(key: string, chunk: Chunk): void {
 /**
  * A rough estimate of the memory a compiled file holds: its source text (kept for error
  * positions) and, for every chunk in it, the code and position arrays and the constants.
+ * The compiler counts it as it goes (Chunk.estimatedBytes); this walk gives the same for code
+ * compiled without it.
  */
 export function estimateChunkBytes(root: Chunk): number {
-  let bytes = root.source.text.length + 256;
+  if (root.estimatedBytes !== undefined) return root.estimatedBytes;
+  let bytes = sourceBytes(root.source.text);
   const chunks: Chunk[] = [root];
   const seen = new Set<Chunk>();
   const addChunk = (c: unknown): void => {
@@ -104,12 +107,9 @@ export function estimateChunkBytes(root: Chunk): number {
     const c = chunks.pop()!;
     if (seen.has(c)) continue;
     seen.add(c);
-    bytes += 96 + 8 * (c.code.length + c.positions.length + c.consts.length);
+    bytes += ownBytes(c);
     for (const k of c.consts) {
-      if (typeof k === 'string') { bytes += 16 + k.length; continue; }
-      if (typeof k !== 'object' || k === null) continue;
-      bytes += 32;
-      if (Array.isArray(k)) { bytes += 8 * k.length; continue; }
+      if (typeof k !== 'object' || k === null || Array.isArray(k)) continue;
       addChunk(k);
       // A lambda's code, and its formals' default values.
       const lambda = k as { chunk?: unknown; formals?: { entries?: { def?: unknown }[] } | null; entries?: { def?: unknown }[] };
