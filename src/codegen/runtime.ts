@@ -242,8 +242,22 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
       args = all.slice(spec.arity);
       continue;
     }
-    if (fn instanceof NixAttrs && fn.has('__functor')) return drive(functorGen(fn, args));
+    if (fn instanceof NixAttrs && fn.has('__functor')) return callFunctor(fn, args);
     throw notAFunction(fn, pos);
+  }
+}
+
+/** Calls a set with `__functor`: what driving functorGen (op-semantics.ts) does, without its generator. */
+function callFunctor(set: NixAttrs, args: Value[]): Value {
+  // Counted as the driven generator's frames would be.
+  stack.depth++;
+  try {
+    const functor = force(set.get('__functor')!, undefined);
+    return callValue(callValue(functor, [set], undefined), args, undefined);
+  } catch (err) {
+    throw toNixError(err);
+  } finally {
+    stack.depth--;
   }
 }
 
@@ -379,7 +393,24 @@ function attrName(v: Value): string {
 
 function equal(a: Value, b: Value): boolean {
   const quick = ops.quickEqual(a, b);
-  return quick !== undefined ? quick : drive(ops.equalGen(a, b));
+  return quick !== undefined ? quick : equalValues(a, b, false);
+}
+
+/** ops.equalGen (places: equalPlacesGen) as driven, without its generator. */
+export function equalValues(a: Value, b: Value, places: boolean): boolean {
+  // Counted as the driven generator's frames would be.
+  stack.depth++;
+  try {
+    return ops.equalValues(a, b, places, forceForEquality);
+  } catch (err) {
+    throw toNixError(err);
+  } finally {
+    stack.depth--;
+  }
+}
+
+function forceForEquality(t: Thunk): unknown {
+  return forceThunk(t, undefined);
 }
 
 /** Op.AddPrepare for a first operand that is coerced before the second is evaluated: the concatenation it starts. */
