@@ -78,62 +78,76 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
 
 // ---- calling and forcing
 
-function makeEnv(fn: Closure, arg: Value): Env {
-  return newEnv(fn.env, arg, fn.lambda.slots);
-}
-
 /**
  * Calls a lambda with one argument, in compiled code while there is room and it has some,
  * else in the VM. `tailCalls`: the calls the activation stands for before it (as a VM frame's
- * record, see tail-calls.ts). The tail calls its code leaves are made here, in a loop.
+ * record, see tail-calls.ts). A tail call its code leaves is made by tailCallsAfter.
  */
 export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
-  let lambda = fn.lambda;
-  let code = compiledCode(lambda.chunk);
+  const lambda = fn.lambda;
+  const chunk = lambda.chunk;
+  const code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
   if (code === null || stack.depth >= stack.budget) return vmCall(fn, [arg], pos, tailCalls);
-  let callPos = pos === AT_CALLEE ? lambda.at : pos;
-  let env = makeEnv(fn, arg);
+  const env = newEnv(fn.env, arg, lambda.slots);
+  const units = code.units;
+  stack.depth += units;
+  let r: Value | object;
+  try {
+    tick();
+    r = code(env);
+  } catch (e) {
+    throw lambdaFailed(e, lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
+  } finally {
+    stack.depth -= units;
+  }
+  return r !== TAIL_CALL ? r as Value : tailCallsAfter(lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
+}
+
+/**
+ * The tail calls left by a call of `first` (at `firstPos`, after the calls `tailCalls`), made
+ * one after another in a loop, each replacing the one before as a VM frame's record says.
+ */
+function tailCallsAfter(first: LambdaInfo, firstPos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
   let log = tailCalls;
   // The first call a tail call replaced, kept here until a record is needed (most chains of
   // tail calls are one call long, and most end without an error).
   let replaced: LambdaInfo | null = null;
   let replacedPos: SourcePos | undefined;
-  let units = code.units;
-  stack.depth += units;
-  try {
-    for (;;) {
-      tick();
-      let r: Value | object;
-      try {
-        r = code(env);
-      } catch (e) {
-        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
-        throw lambdaFailed(e, lambda, callPos, log);
-      }
-      if (r !== TAIL_CALL) return r as Value;
-      if (log === null && replaced === null) {
-        replaced = lambda;
-        replacedPos = callPos;
-      } else {
-        if (replaced !== null) { log = recordCall(log, replaced, replacedPos); replaced = null; }
-        log = recordCall(log, lambda, callPos);
-      }
-      const next = tailCall.fn;
-      const nextArg = tailCall.arg;
-      callPos = tailCall.pos;
-      tailCall.arg = null;
-      lambda = next.lambda;
-      code = compiledCode(lambda.chunk);
-      if (code === null) {
-        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
-        return vmCall(next, [nextArg], callPos, log);
-      }
-      env = makeEnv(next, nextArg);
-      stack.depth += code.units - units;
-      units = code.units;
+  let lambda = first;
+  let callPos = firstPos;
+  for (;;) {
+    // The call of `lambda` left a tail call: it is replaced.
+    if (log === null && replaced === null) {
+      replaced = lambda;
+      replacedPos = callPos;
+    } else {
+      if (replaced !== null) { log = recordCall(log, replaced, replacedPos); replaced = null; }
+      log = recordCall(log, lambda, callPos);
     }
-  } finally {
-    stack.depth -= units;
+    const next = tailCall.fn;
+    const nextArg = tailCall.arg;
+    callPos = tailCall.pos;
+    tailCall.arg = null;
+    lambda = next.lambda;
+    const code = compiledCode(lambda.chunk);
+    if (code === null) {
+      if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+      return vmCall(next, [nextArg], callPos, log);
+    }
+    const env = newEnv(next.env, nextArg, lambda.slots);
+    const units = code.units;
+    stack.depth += units;
+    let r: Value | object;
+    try {
+      tick();
+      r = code(env);
+    } catch (e) {
+      if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+      throw lambdaFailed(e, lambda, callPos, log);
+    } finally {
+      stack.depth -= units;
+    }
+    if (r !== TAIL_CALL) return r as Value;
   }
 }
 
