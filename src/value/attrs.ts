@@ -65,6 +65,8 @@ interface MergeResult {
 /** The layout of a set: its names in Nix's order and where they were defined. */
 export class AttrShape {
   private index: Map<string, number> | undefined = undefined;
+  /** The result of the first `//` with this shape on the left, and (in `merges`) of the others. */
+  private lastMerge: MergeResult | undefined = undefined;
   private merges: Map<AttrShape, MergeResult> | undefined = undefined;
   private extensions: Map<string, AttrShape> | undefined = undefined;
   private withoutPositions: AttrShape | undefined = undefined;
@@ -122,6 +124,8 @@ export class AttrShape {
 
   /** The shape of `a // b` for a of this shape and b of `right`, with how to fill its values. */
   merge(right: AttrShape): MergeResult {
+    const last = this.lastMerge;
+    if (last !== undefined && last.right === right) return last;
     const cached = this.merges?.get(right);
     if (cached !== undefined) return cached;
     const a = this.names;
@@ -142,9 +146,15 @@ export class AttrShape {
     while (j < b.length) { names.push(b[j]); plan[k++] = ~j++; }
     if (k < plan.length) plan = plan.slice(0, k);
     const result = { right, shape: this.overriddenBy(right, names), plan };
-    const cache = this.merges ?? (this.merges = new Map());
-    if (cache.size >= CACHED_RESULTS) cache.clear();
-    cache.set(right, result);
+    // Most shapes are the left side of one merge only (the halves of a large set merged by
+    // divide and conquer): the map of results is made for a shape's second right side.
+    if (last === undefined) {
+      this.lastMerge = result;
+    } else {
+      const cache = this.merges ?? (this.merges = new Map());
+      if (cache.size >= CACHED_RESULTS) cache.clear();
+      cache.set(right, result);
+    }
     return result;
   }
 
