@@ -169,7 +169,11 @@ export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
   if (t.state === ThunkState.Blackhole) throw infiniteRecursion(t, pos);
   const chunk = t.chunk;
   let code: CompiledCode | null = null;
-  if (stack.depth >= stack.budget || (chunk !== null && (code = compiledCode(chunk)) === null)) return vmForce(t);
+  if (stack.depth >= stack.budget) return vmForce(t);
+  if (chunk !== null) {
+    code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
+    if (code === null) return vmForce(t);
+  }
   t.state = ThunkState.Blackhole;
   const units = code !== null ? code.units : 1;
   stack.depth += units;
