@@ -68,6 +68,7 @@ const BUILTIN_CALLS: ((e: () => string, f: () => string) => string)[] = [
   (e) => `(builtins.toJSON ${e()})`,
   (e) => `(builtins.replaceStrings ${e()} ${e()} ${e()})`,
   (e) => `(builtins.substring 0 2 ${e()})`,
+  (e) => `(builtins.substring ${e()} ${e()} ${e()})`,
   (e) => `(builtins.unsafeGetAttrPos "x" ${e()})`,
   (e, f) => `(builtins.any ${f()} ${e()})`,
   (e) => `(builtins.elem ${e()} ${e()})`,
