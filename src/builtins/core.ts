@@ -102,6 +102,19 @@ export function* deepForce(root: Value): Gen {
   return yield* force(root);
 }
 
+/**
+ * toString of a value it turns into text as it is (strings, integers, booleans, null: most
+ * calls), without the generator of coerceToString; undefined for the others.
+ */
+function toStringQuick(v: Value): Value | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (v instanceof NixString) return v.context.size > 0 ? v : v.s;
+  if (v === true) return '1';
+  if (v === false || v === null) return '';
+  return undefined;
+}
+
 function* toStringGen(v: Value): Gen {
   const r = yield* coerceToString(v, {
     coerceMore: true, copyToStore: false, errorCtx: { message: 'while evaluating the first argument passed to builtins.toString' },
@@ -209,23 +222,37 @@ export const coreBuiltins: BuiltinSpec[] = [
     try {
       return yield* force(v);
     } catch (e) {
-      if (e instanceof NixError) {
-        const r = yield* coerceToString(c, {
-          coerceMore: false, copyToStore: false,
-          errorCtx: { message: 'while evaluating the error message passed to builtins.addErrorContext' },
-        });
-        // Shown even where a trace without --show-trace is cut (C++ Nix's TracePrint::Always).
-        e.addTrace(r.s, undefined, 'always');
-      }
+      if (e instanceof NixError) yield* addErrorContextTo(e, c);
       throw e;
     }
-  }, { lazy: [0, 1], noCallTrace: true }),
+  }, {
+    lazy: [0, 1],
+    noCallTrace: true,
+    direct: ([c, v], _ctx, ev) => {
+      try {
+        return ev.force(v);
+      } catch (e) {
+        if (e instanceof NixError) ev.drive(addErrorContextTo(e, c));
+        throw e;
+      }
+    },
+  }),
   // `break` pauses in C++ Nix's debugger; without one it is the identity.
   defineBuiltin('break', 1, ([v]) => v),
-  defineBuiltin('toString', 1, ([v]) => toStringGen(v), {
-    direct: ([v], _ctx, ev) => (typeof v === 'string' ? v : ev.drive(toStringGen(v))),
+  defineBuiltin('toString', 1, ([v]) => toStringQuick(v) ?? toStringGen(v), {
+    direct: ([v], _ctx, ev) => toStringQuick(v) ?? ev.drive(toStringGen(v)),
   }),
 ];
+
+/** addErrorContext's line on an error leaving its value: the message `c`, coerced. */
+function* addErrorContextTo(e: NixError, c: Value): Generator<Request, void, Value> {
+  const r = yield* coerceToString(c, {
+    coerceMore: false, copyToStore: false,
+    errorCtx: { message: 'while evaluating the error message passed to builtins.addErrorContext' },
+  });
+  // Shown even where a trace without --show-trace is cut (C++ Nix's TracePrint::Always).
+  e.addTrace(r.s, undefined, 'always');
+}
 
 /** tryEval's value when its argument evaluates: the argument itself (the same place). */
 function tryEvalSucceeded(v: Value): Value {

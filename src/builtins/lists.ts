@@ -17,7 +17,7 @@ import {
 import { printForError } from '../value/print.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import { showIdentifier } from '../syntax/show.js';
-import { equalPlacesGen, lessThanGen, quickEqual } from '../vm/ops.js';
+import { equalPlacesGen, equalValues, lessThanGen, quickEqual } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
 import { reserveList, SLOT_BYTES, THUNK_BYTES, tick } from '../limits/limits.js';
 
@@ -339,13 +339,13 @@ function elemDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value 
   const list = listCtx(ev.force(args[1]), ELEM_LIST);
   for (let i = 0; i < list.length; i++) {
     tick();
-    // equalPlacesGen's first step (force both, the same place, simple values) without a
-    // generator; lists, sets and the rest go to it.
+    // equalPlacesGen's first step (force both, the same place, simple values) inline; lists,
+    // sets and the rest go to its version without a generator.
     const a = ev.force(args[0]);
     const b = ev.force(list[i]);
     if (args[0] === list[i]) return true;
     const quick = quickEqual(a, b);
-    if (quick !== undefined ? quick : ev.drive(equalPlacesGen(args[0], list[i]))) return true;
+    if (quick !== undefined ? quick : equalValues(args[0], list[i], true, ev.force)) return true;
   }
   return false;
 }

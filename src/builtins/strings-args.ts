@@ -48,10 +48,12 @@ function* resume(g: Gen, first: Request): Gen {
  * handles the common case (arguments already values of the right types) without a generator,
  * and returns undefined to leave the rest to `body`. In the compiled tier the body is driven
  * there and then (the requests answered directly), without the generator that hands the
- * rest of it to the VM.
+ * rest of it to the VM. `direct`, if given, is the compiled tier's version instead (forcing as
+ * `body` does).
  */
 export function lazyBuiltin(
   name: string, arity: number, body: (args: Value[]) => Gen, fast?: (args: Value[]) => Value | undefined,
+  direct?: DirectImpl,
 ): BuiltinSpec {
   const lazy = Array.from({ length: arity }, (_, i) => i);
   const impl = fast === undefined
@@ -60,7 +62,7 @@ export function lazyBuiltin(
       const r = fast(args);
       return r !== undefined ? r : run(body(args));
     };
-  const direct: DirectImpl = fast === undefined
+  direct ??= fast === undefined
     ? (args, _ctx, ev) => ev.drive(body(args))
     : (args, _ctx, ev) => {
       const r = fast(args);

@@ -19,7 +19,7 @@
 import { NixError } from '../errors/errors.js';
 import { showIdentifier } from '../syntax/show.js';
 import type { NixInt } from '../value/int.js';
-import { type BuiltinSpec, force, makeString, NixPath, NixString, type Value } from '../value/values.js';
+import { type BuiltinContext, type BuiltinSpec, type DirectEval, force, makeString, NixPath, NixString, type Value } from '../value/values.js';
 import { attrsOf, defineBuiltin } from './util.js';
 import {
   asInt, asList, asPlainString, asString, coerceArg, COERCE_NO_COPY, evalError, forceAttrs, forceInt, forceList,
@@ -65,6 +65,24 @@ function substringFast(args: Value[]): Value | undefined {
   if (typeof s === 'string') return substringOf(start, len, s, undefined);
   if (s instanceof NixString) return len === 0 ? makeString('', s.context) : substringOf(start, len, s.s, s.context);
   return undefined;
+}
+
+/**
+ * substring in the compiled tier: the arguments forced in the body's order (start, length,
+ * string) while each is what the common case needs; anything else is left to the body,
+ * which finds the ones forced so far already evaluated.
+ */
+function substringDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const start = ev.force(args[0]);
+  if (typeof start === 'number' && start >= 0) {
+    const len = ev.force(args[1]);
+    // (A length of 0 does not force the string the same way.)
+    if (typeof len === 'number' && len !== 0) {
+      const r = substringFast([start, len, ev.force(args[2])]);
+      if (r !== undefined) return r;
+    }
+  }
+  return ev.drive(substring(args));
 }
 
 function* replaceStrings(args: Value[]): Gen {
@@ -266,7 +284,7 @@ export const stringsBuiltins: BuiltinSpec[] = [
     const v = args[0];
     return typeof v === 'string' ? v.length : v instanceof NixString ? v.s.length : undefined;
   }),
-  lazyBuiltin('substring', 3, substring, substringFast),
+  lazyBuiltin('substring', 3, substring, substringFast, substringDirect),
   lazyBuiltin('replaceStrings', 3, replaceStrings),
   lazyBuiltin('concatStringsSep', 2, concatStringsSep),
   lazyBuiltin('match', 2, match),

@@ -78,62 +78,76 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
 
 // ---- calling and forcing
 
-function makeEnv(fn: Closure, arg: Value): Env {
-  return newEnv(fn.env, arg, fn.lambda.slots);
-}
-
 /**
  * Calls a lambda with one argument, in compiled code while there is room and it has some,
  * else in the VM. `tailCalls`: the calls the activation stands for before it (as a VM frame's
- * record, see tail-calls.ts). The tail calls its code leaves are made here, in a loop.
+ * record, see tail-calls.ts). A tail call its code leaves is made by tailCallsAfter.
  */
 export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
-  let lambda = fn.lambda;
-  let code = compiledCode(lambda.chunk);
+  const lambda = fn.lambda;
+  const chunk = lambda.chunk;
+  const code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
   if (code === null || stack.depth >= stack.budget) return vmCall(fn, [arg], pos, tailCalls);
-  let callPos = pos === AT_CALLEE ? lambda.at : pos;
-  let env = makeEnv(fn, arg);
+  const env = newEnv(fn.env, arg, lambda.slots);
+  const units = code.units;
+  stack.depth += units;
+  let r: Value | object;
+  try {
+    tick();
+    r = code(env);
+  } catch (e) {
+    throw lambdaFailed(e, lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
+  } finally {
+    stack.depth -= units;
+  }
+  return r !== TAIL_CALL ? r as Value : tailCallsAfter(lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
+}
+
+/**
+ * The tail calls left by a call of `first` (at `firstPos`, after the calls `tailCalls`), made
+ * one after another in a loop, each replacing the one before as a VM frame's record says.
+ */
+function tailCallsAfter(first: LambdaInfo, firstPos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
   let log = tailCalls;
   // The first call a tail call replaced, kept here until a record is needed (most chains of
   // tail calls are one call long, and most end without an error).
   let replaced: LambdaInfo | null = null;
   let replacedPos: SourcePos | undefined;
-  let units = code.units;
-  stack.depth += units;
-  try {
-    for (;;) {
-      tick();
-      let r: Value | object;
-      try {
-        r = code(env);
-      } catch (e) {
-        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
-        throw lambdaFailed(e, lambda, callPos, log);
-      }
-      if (r !== TAIL_CALL) return r as Value;
-      if (log === null && replaced === null) {
-        replaced = lambda;
-        replacedPos = callPos;
-      } else {
-        if (replaced !== null) { log = recordCall(log, replaced, replacedPos); replaced = null; }
-        log = recordCall(log, lambda, callPos);
-      }
-      const next = tailCall.fn;
-      const nextArg = tailCall.arg;
-      callPos = tailCall.pos;
-      tailCall.arg = null;
-      lambda = next.lambda;
-      code = compiledCode(lambda.chunk);
-      if (code === null) {
-        if (replaced !== null) log = recordCall(log, replaced, replacedPos);
-        return vmCall(next, [nextArg], callPos, log);
-      }
-      env = makeEnv(next, nextArg);
-      stack.depth += code.units - units;
-      units = code.units;
+  let lambda = first;
+  let callPos = firstPos;
+  for (;;) {
+    // The call of `lambda` left a tail call: it is replaced.
+    if (log === null && replaced === null) {
+      replaced = lambda;
+      replacedPos = callPos;
+    } else {
+      if (replaced !== null) { log = recordCall(log, replaced, replacedPos); replaced = null; }
+      log = recordCall(log, lambda, callPos);
     }
-  } finally {
-    stack.depth -= units;
+    const next = tailCall.fn;
+    const nextArg = tailCall.arg;
+    callPos = tailCall.pos;
+    tailCall.arg = null;
+    lambda = next.lambda;
+    const code = compiledCode(lambda.chunk);
+    if (code === null) {
+      if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+      return vmCall(next, [nextArg], callPos, log);
+    }
+    const env = newEnv(next.env, nextArg, lambda.slots);
+    const units = code.units;
+    stack.depth += units;
+    let r: Value | object;
+    try {
+      tick();
+      r = code(env);
+    } catch (e) {
+      if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+      throw lambdaFailed(e, lambda, callPos, log);
+    } finally {
+      stack.depth -= units;
+    }
+    if (r !== TAIL_CALL) return r as Value;
   }
 }
 
@@ -155,7 +169,11 @@ export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
   if (t.state === ThunkState.Blackhole) throw infiniteRecursion(t, pos);
   const chunk = t.chunk;
   let code: CompiledCode | null = null;
-  if (stack.depth >= stack.budget || (chunk !== null && (code = compiledCode(chunk)) === null)) return vmForce(t);
+  if (stack.depth >= stack.budget) return vmForce(t);
+  if (chunk !== null) {
+    code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
+    if (code === null) return vmForce(t);
+  }
   t.state = ThunkState.Blackhole;
   const units = code !== null ? code.units : 1;
   stack.depth += units;
@@ -242,8 +260,22 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
       args = all.slice(spec.arity);
       continue;
     }
-    if (fn instanceof NixAttrs && fn.has('__functor')) return drive(functorGen(fn, args));
+    if (fn instanceof NixAttrs && fn.has('__functor')) return callFunctor(fn, args);
     throw notAFunction(fn, pos);
+  }
+}
+
+/** Calls a set with `__functor`: what driving functorGen (op-semantics.ts) does, without its generator. */
+function callFunctor(set: NixAttrs, args: Value[]): Value {
+  // Counted as the driven generator's frames would be.
+  stack.depth++;
+  try {
+    const functor = force(set.get('__functor')!, undefined);
+    return callValue(callValue(functor, [set], undefined), args, undefined);
+  } catch (err) {
+    throw toNixError(err);
+  } finally {
+    stack.depth--;
   }
 }
 
@@ -379,7 +411,24 @@ function attrName(v: Value): string {
 
 function equal(a: Value, b: Value): boolean {
   const quick = ops.quickEqual(a, b);
-  return quick !== undefined ? quick : drive(ops.equalGen(a, b));
+  return quick !== undefined ? quick : equalValues(a, b, false);
+}
+
+/** ops.equalGen (places: equalPlacesGen) as driven, without its generator. */
+export function equalValues(a: Value, b: Value, places: boolean): boolean {
+  // Counted as the driven generator's frames would be.
+  stack.depth++;
+  try {
+    return ops.equalValues(a, b, places, forceForEquality);
+  } catch (err) {
+    throw toNixError(err);
+  } finally {
+    stack.depth--;
+  }
+}
+
+function forceForEquality(t: Thunk): unknown {
+  return forceThunk(t, undefined);
 }
 
 /** Op.AddPrepare for a first operand that is coerced before the second is evaluated: the concatenation it starts. */

@@ -8,8 +8,9 @@
 //   the shape, not in each set.
 // - NixAttrs: a shape and a parallel array of values.
 //
-// Lookup is a scan of the names for small sets, the index for large ones; generated code keeps
-// an inline cache of (shape, index) at each select of a constant name (src/codegen/).
+// Lookup is a scan of the names for small sets; for large ones a binary search, or an index once
+// the shape has been looked up often; generated code keeps an inline cache of (shape, index) at
+// each select of a constant name (src/codegen/).
 
 import type { Source } from '../syntax/source.js';
 import type { Value } from './values.js';
@@ -85,10 +86,14 @@ interface MergeResult {
 /** The layout of a set: its names in Nix's order and where they were defined. */
 export class AttrShape {
   private index: Map<string, number> | undefined = undefined;
+  /** The result of the first `//` with this shape on the left, and (in `merges`) of the others. */
+  private lastMerge: MergeResult | undefined = undefined;
   private merges: Map<AttrShape, MergeResult> | undefined = undefined;
   private extensions: Map<string, AttrShape> | undefined = undefined;
   private withoutPositions: AttrShape | undefined = undefined;
   private bySymbol: { generation: number; names: readonly string[] } | undefined = undefined;
+  /** Lookups by name before the index is built (see indexOf). */
+  private lookups = 0;
 
   /** `names` must be sorted by bytes, without repeats. */
   constructor(readonly names: readonly string[], readonly positions: AttrPositions | undefined) {}
@@ -113,37 +118,64 @@ export class AttrShape {
       for (let i = 0; i < names.length; i++) if (names[i] === name) return i;
       return -1;
     }
-    let index = this.index;
-    if (index === undefined) {
-      index = new Map();
-      for (let i = 0; i < names.length; i++) index.set(names[i], i);
-      this.index = index;
+    const index = this.index;
+    if (index !== undefined) {
+      const i = index.get(name);
+      return i === undefined ? -1 : i;
     }
-    const i = index.get(name);
-    return i === undefined ? -1 : i;
+    // A binary search of the sorted names until the shape has been looked up often enough to
+    // pay for an index (a map of every name): most large shapes are intermediate results of
+    // `//` looked up a few times, if at all (the fixed point of a package set).
+    if (++this.lookups > names.length >> 2) {
+      const built = new Map<string, number>();
+      for (let i = 0; i < names.length; i++) built.set(names[i], i);
+      this.index = built;
+    }
+    let lo = 0;
+    let hi = names.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const n = names[mid];
+      if (n === name) return mid;
+      if (n < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   /** The shape of `a // b` for a of this shape and b of `right`, with how to fill its values. */
   merge(right: AttrShape): MergeResult {
+    const last = this.lastMerge;
+    if (last !== undefined && last.right === right) return last;
     const cached = this.merges?.get(right);
     if (cached !== undefined) return cached;
     const a = this.names;
     const b = right.names;
     const names: string[] = [];
-    const plan: number[] = [];
+    // At most both's names (exactly that when they have none in common, as the halves of a
+    // large set merged by divide and conquer).
+    let plan = new Int32Array(a.length + b.length);
+    let k = 0;
     let i = 0;
     let j = 0;
     while (i < a.length && j < b.length) {
-      if (a[i] < b[j]) { names.push(a[i]); plan.push(i++); }
-      else if (a[i] > b[j]) { names.push(b[j]); plan.push(~j++); }
-      else { names.push(b[j]); plan.push(~j++); i++; }
+      if (a[i] < b[j]) { names.push(a[i]); plan[k++] = i++; }
+      else if (a[i] > b[j]) { names.push(b[j]); plan[k++] = ~j++; }
+      else { names.push(b[j]); plan[k++] = ~j++; i++; }
     }
-    while (i < a.length) { names.push(a[i]); plan.push(i++); }
-    while (j < b.length) { names.push(b[j]); plan.push(~j++); }
-    const result = { right, shape: this.overriddenBy(right, names), plan: Int32Array.from(plan) };
-    const cache = this.merges ?? (this.merges = new Map());
-    if (cache.size >= CACHED_RESULTS) cache.clear();
-    cache.set(right, result);
+    while (i < a.length) { names.push(a[i]); plan[k++] = i++; }
+    while (j < b.length) { names.push(b[j]); plan[k++] = ~j++; }
+    if (k < plan.length) plan = plan.slice(0, k);
+    const result = { right, shape: this.overriddenBy(right, names), plan };
+    // Most shapes are the left side of one merge only (the halves of a large set merged by
+    // divide and conquer): the map of results is made for a shape's second right side.
+    if (last === undefined) {
+      this.lastMerge = result;
+    } else {
+      const cache = this.merges ?? (this.merges = new Map());
+      if (cache.size >= CACHED_RESULTS) cache.clear();
+      cache.set(right, result);
+    }
     return result;
   }
 
@@ -239,8 +271,12 @@ export class NixAttrs {
   /** The set with one more attribute (whose name it does not have yet). */
   extend(name: string, value: Value, positions: AttrPositions): NixAttrs {
     const shape = this.shape.extend(name, positions);
+    // The values moved up by one from the new name's place (one copy, no splice).
     const values = this.values.slice();
-    values.splice(shape.indexOf(name), 0, value);
+    values.push(value);
+    const at = shape.indexOf(name);
+    for (let i = values.length - 1; i > at; i--) values[i] = values[i - 1];
+    values[at] = value;
     return new NixAttrs(shape, values);
   }
 }

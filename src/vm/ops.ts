@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, IntegerOverflow, type NixInt } from '../value/int.js';
 import {
-  force, NixAttrs, Thunk, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
+  force, NixAttrs, Thunk, ThunkState, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -61,15 +61,6 @@ function numericValue(v: Value): number | bigint | undefined {
   return undefined;
 }
 
-function isDerivation(v: NixAttrs): Gen<boolean> {
-  return (function* () {
-    const t = v.get('type');
-    if (t === undefined) return false;
-    const tv = yield* force(t);
-    return isString(tv) && stringOf(tv) === 'derivation';
-  })();
-}
-
 /** A list or set whose elements are being compared pairwise. */
 type EqFrame =
   | { kind: 'list'; a: Value[]; b: Value[]; i: number }
@@ -97,62 +88,114 @@ export function equalPlacesGen(a: Value, b: Value): Gen<boolean> {
 }
 
 function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean): Gen<boolean> {
+  const walk = new EqualityWalk(a0, b0, placesAtTop);
+  for (;;) {
+    const r = walk.step();
+    if (typeof r === 'boolean') return r;
+    yield r;
+  }
+}
+
+/**
+ * equalGen or equalPlacesGen without a generator: `forceThunk` forces each thunk the
+ * comparison needs (and throws what forcing it throws).
+ */
+export function equalValues(a: Value, b: Value, places: boolean, forceThunk: (t: Thunk) => unknown): boolean {
+  const walk = new EqualityWalk(a, b, places);
+  for (;;) {
+    const r = walk.step();
+    if (typeof r === 'boolean') return r;
+    forceThunk(r);
+  }
+}
+
+/** The value of a place, or the thunk still to force for it (pending, under evaluation or failed). */
+function whnf(v: Value): Value {
+  return v instanceof Thunk && v.state === ThunkState.Done ? v.value! : v;
+}
+
+/**
+ * The comparison of equalValuesGen as steps: each step goes on until it has the answer or
+ * meets a thunk to force, which it returns; once that thunk is forced, the next step takes
+ * up where this one stopped (the same pair, now with its value). So the generator version
+ * and the direct one force the same thunks in the same order.
+ */
+class EqualityWalk {
   // Nested lists and sets are walked with an explicit stack, element by element in C++
   // Nix's order (for sets: name, then value, attribute after attribute), stopping at the
   // first difference.
-  const frames: EqFrame[] = [];
-  let ra = a0;
-  let rb = b0;
-  let places = placesAtTop;
-  for (;;) {
-    tick();
-    const a = yield* force(ra);
-    const b = yield* force(rb);
-    if (!(places && ra === rb)) {
-      const q = quickEqual(a, b);
-      if (q === false) return false;
-      if (q === undefined) {
-        if (Array.isArray(a) && Array.isArray(b)) {
-          if (a.length !== b.length) return false;
-          if (a.length > 0) frames.push({ kind: 'list', a, b, i: 0 });
-        } else if (a instanceof NixAttrs && b instanceof NixAttrs) {
-          if ((yield* isDerivation(a)) && (yield* isDerivation(b))) {
-            const oa = a.get('outPath');
-            const ob = b.get('outPath');
-            if (oa !== undefined && ob !== undefined) {
-              ra = oa;
-              rb = ob;
-              places = true;
-              continue;
+  private readonly frames: EqFrame[] = [];
+
+  constructor(private ra: Value, private rb: Value, private places: boolean) {}
+
+  step(): boolean | Thunk {
+    for (;;) {
+      tick();
+      const a = whnf(this.ra);
+      if (a instanceof Thunk) return a;
+      const b = whnf(this.rb);
+      if (b instanceof Thunk) return b;
+      if (!(this.places && this.ra === this.rb)) {
+        const q = quickEqual(a, b);
+        if (q === false) return false;
+        if (q === undefined) {
+          if (Array.isArray(a) && Array.isArray(b)) {
+            if (a.length !== b.length) return false;
+            if (a.length > 0) this.frames.push({ kind: 'list', a, b, i: 0 });
+          } else if (a instanceof NixAttrs && b instanceof NixAttrs) {
+            // Derivations compare by outPath: `type` is forced on the left, then (if that is
+            // a derivation) on the right.
+            const da = isDerivation(a);
+            if (da instanceof Thunk) return da;
+            const db = da ? isDerivation(b) : false;
+            if (db instanceof Thunk) return db;
+            if (da && db) {
+              const oa = a.get('outPath');
+              const ob = b.get('outPath');
+              if (oa !== undefined && ob !== undefined) {
+                this.ra = oa;
+                this.rb = ob;
+                this.places = true;
+                continue;
+              }
             }
+            if (a.size !== b.size) return false;
+            if (a.size > 0) this.frames.push({ kind: 'attrs', a, b, keysA: a.symbolKeys(), keysB: b.symbolKeys(), i: 0 });
+          } else if (!equalScalars(a, b)) {
+            return false;
           }
-          if (a.size !== b.size) return false;
-          if (a.size > 0) frames.push({ kind: 'attrs', a, b, keysA: a.symbolKeys(), keysB: b.symbolKeys(), i: 0 });
-        } else if (!equalScalars(a, b)) {
-          return false;
         }
       }
-    }
-    // The next pair of elements, if any.
-    for (;;) {
-      const f = frames[frames.length - 1];
-      if (f === undefined) return true;
-      if (f.kind === 'list') {
-        if (f.i === f.a.length) { frames.pop(); continue; }
-        ra = f.a[f.i];
-        rb = f.b[f.i];
-      } else {
-        if (f.i === f.keysA.length) { frames.pop(); continue; }
-        const name = f.keysA[f.i];
-        if (name !== f.keysB[f.i]) return false;
-        ra = f.a.get(name)!;
-        rb = f.b.get(name)!;
+      // The next pair of elements, if any.
+      for (;;) {
+        const f = this.frames[this.frames.length - 1];
+        if (f === undefined) return true;
+        if (f.kind === 'list') {
+          if (f.i === f.a.length) { this.frames.pop(); continue; }
+          this.ra = f.a[f.i];
+          this.rb = f.b[f.i];
+        } else {
+          if (f.i === f.keysA.length) { this.frames.pop(); continue; }
+          const name = f.keysA[f.i];
+          if (name !== f.keysB[f.i]) return false;
+          this.ra = f.a.get(name)!;
+          this.rb = f.b.get(name)!;
+        }
+        f.i++;
+        this.places = true;
+        break;
       }
-      f.i++;
-      places = true;
-      break;
     }
   }
+}
+
+/** Whether the set is a derivation (its `type` is "derivation"), or the thunk of `type` to force first. */
+function isDerivation(v: NixAttrs): boolean | Thunk {
+  const t = v.get('type');
+  if (t === undefined) return false;
+  const tv = whnf(t);
+  if (tv instanceof Thunk) return tv;
+  return isString(tv) && stringOf(tv) === 'derivation';
 }
 
 /** Equality of forced values that are neither lists nor sets (functions are never equal). */

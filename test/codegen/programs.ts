@@ -31,6 +31,8 @@ const leaf = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('(throw "boom")', '(assert false; 1)', '(abort "stop")') },
   // Sets that `+` and interpolation coerce (before evaluating the next part), one that fails to.
   { weight: 1, arbitrary: fc.constantFrom('{ __toString = self: "ts"; }', '{ outPath = "op"; }', '{ __toString = self: throw "ts"; }') },
+  // Sets that `==` and `elem` compare by outPath (derivations), or whose `type` fails when forced.
+  { weight: 1, arbitrary: fc.constantFrom('{ type = "derivation"; outPath = "op"; x = 1; }', '{ type = "derivation"; outPath = throw "op"; }', '{ type = throw "t"; }') },
 );
 
 /** Attribute names, including ones that need quoting. */
@@ -66,6 +68,7 @@ const BUILTIN_CALLS: ((e: () => string, f: () => string) => string)[] = [
   (e) => `(builtins.toJSON ${e()})`,
   (e) => `(builtins.replaceStrings ${e()} ${e()} ${e()})`,
   (e) => `(builtins.substring 0 2 ${e()})`,
+  (e) => `(builtins.substring ${e()} ${e()} ${e()})`,
   (e) => `(builtins.unsafeGetAttrPos "x" ${e()})`,
   (e, f) => `(builtins.any ${f()} ${e()})`,
   (e) => `(builtins.elem ${e()} ${e()})`,

@@ -49,3 +49,34 @@ describe('a loop of // over sets of one literal', () => {
       .toBe('[ 2 5 2 ]');
   });
 });
+
+describe('lookup in a large set', () => {
+  // Names that sort around each other by bytes: prefixes, digits against letters, UTF-8.
+  const names = ['a', 'a0', 'a10', 'a2', 'aa', 'b', 'B', '_', 'z', 'é', 'x y', '"q"', 'é0', 'ab', 'a1'];
+  const absent = ['', 'a00', 'a3', 'c', 'A', 'zz', 'é1', '~', 'x'];
+
+  const newShape = () => NixAttrs.fromMap(new Map(names.map((n, i) => [n, i]))).shape;
+
+  test('finds every name and none other by binary search (the first lookups of a shape)', () => {
+    for (const n of names) {
+      const shape = newShape();
+      expect(shape.names[shape.indexOf(n)]).toBe(n);
+    }
+    for (const n of absent) expect(newShape().indexOf(n)).toBe(-1);
+  });
+
+  test('and once the shape has built its index (see AttrShape.indexOf)', () => {
+    const shape = newShape();
+    for (let round = 0; round < 4; round++) {
+      for (const n of names) expect(shape.names[shape.indexOf(n)]).toBe(n);
+      for (const n of absent) expect(shape.indexOf(n)).toBe(-1);
+    }
+  });
+
+  test('in Nix: selects, `?` and // on sets of thousands of names', () => {
+    expect(output(`let
+      big = n: builtins.listToAttrs (builtins.genList (i: { name = "p\${toString i}"; value = i; }) n);
+      s = big 3000 // { p7 = "seven"; extra = 1; };
+    in [ s.p0 s.p7 s.p2999 (s ? p3000) (s ? extra) (builtins.length (builtins.attrNames s)) ]`)).toBe('[ 0 "seven" 2999 false true 3001 ]');
+  });
+});
