@@ -126,6 +126,8 @@ interface Waiting {
   startBy: number;
   start: () => void;
   refuse: (e: Error) => void;
+  /** Whose work it is (queuePosition finds it by this). */
+  owner?: object;
 }
 
 function isOutOfMemory(e: unknown): boolean {
@@ -229,6 +231,15 @@ export class EvalPool {
     return this.closed;
   }
 
+  /**
+   * Where the first task `owner` has waiting for a worker stands in the queue of its kind
+   * (1: the next to start when a worker is free for that kind); undefined when none waits.
+   */
+  queuePosition(owner: object, kind: TaskKind = 'job'): number | undefined {
+    const i = this.queues[kind].findIndex((w) => w.owner === owner);
+    return i < 0 ? undefined : i + 1;
+  }
+
   /** Whether `n` more synchronous tasks would overflow their queue. */
   wouldOverflow(n = 1, kind: TaskKind = 'sync'): boolean {
     const free = kind === 'sync' ? this.workers - this.busy : Math.min(this.workers - this.busy, this.maxJobWorkers - this.running.job);
@@ -275,10 +286,11 @@ export class EvalPool {
   /**
    * Evaluates a batch of a jobset's attributes (jobset-task.ts), each within `timeoutMs`, as a
    * job. When the worker is lost, resolves with the error and the task's cell tells which item
-   * was running. Rejects only with OverloadedError or CancelledError.
+   * was running. Rejects only with OverloadedError or CancelledError. `owner` names whose work
+   * it is while it waits (queuePosition).
    */
-  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: CancelSignal): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
-    return this.execute<JobsetBatchResult>('job', 'jobsetBatch', task, timeoutMs, signal);
+  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: CancelSignal, owner?: object): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
+    return this.execute<JobsetBatchResult>('job', 'jobsetBatch', task, timeoutMs, signal, owner);
   }
 
   /**
@@ -287,11 +299,11 @@ export class EvalPool {
    * (the task's cell counts from when its evaluation, or its current item, started) and
    * cancellation. A lost worker is the task's error.
    */
-  private async execute<T>(kind: TaskKind, name: string | undefined, task: { started: SharedArrayBuffer }, timeoutMs: number, signal?: CancelSignal): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+  private async execute<T>(kind: TaskKind, name: string | undefined, task: { started: SharedArrayBuffer }, timeoutMs: number, signal?: CancelSignal, owner?: object): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
     if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
     if (signal?.aborted) throw new CancelledError();
     const state = new Float64Array(task.started);
-    await this.admit(kind, timeoutMs, signal);
+    await this.admit(kind, timeoutMs, signal, owner);
     // A worker is ours (counted in `running`).
     const watched: Running = { state, limitMs: timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0 };
     this.watch.add(watched);
@@ -354,7 +366,7 @@ export class EvalPool {
    * Resolves once a worker is the task's (counted as running), waiting at most `timeoutMs`;
    * rejects as `run` says.
    */
-  private admit(kind: TaskKind, timeoutMs: number, signal: CancelSignal | undefined): Promise<void> {
+  private admit(kind: TaskKind, timeoutMs: number, signal: CancelSignal | undefined, owner: object | undefined): Promise<void> {
     if (this.queues[kind].length === 0 && this.canStart(kind)) {
       this.running[kind]++;
       return Promise.resolve();
@@ -373,6 +385,7 @@ export class EvalPool {
       const enqueuedAt = Date.now();
       const waiting: Waiting = {
         kind,
+        owner,
         enqueuedAt,
         startBy: enqueuedAt + timeoutMs,
         start: () => {
