@@ -5,6 +5,9 @@
 // result cache; the workloads sent with `Cache-Control: no-cache` are evaluated each time.
 //
 //   npm run build && npm run bench:load [-- --duration S] [--runs N] [--connections N] [--workers N] [--no-write]
+//                                        [--only WORKLOAD,...] [--servers nixeval,spawn,bare]
+//
+// `--only` and `--servers` keep a subset (a quick look while working; it writes nothing).
 //
 // The servers listen on 127.0.0.1 only and run in their own processes; autocannon runs in
 // this one. Each workload gets a warm-up (not counted) and then `duration` seconds of load
@@ -65,6 +68,9 @@ interface Options {
   connections: number;
   workers: number;
   write: boolean;
+  /** Workloads and servers to run (all by default; a subset writes nothing). */
+  only?: string[];
+  servers?: ServerKind[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -77,8 +83,11 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--workers') o.workers = Math.max(1, Number(argv[++i]));
     else if (a === '--warmup') o.warmup = Math.max(0, Number(argv[++i]));
     else if (a === '--no-write') o.write = false;
-    else throw new Error(`unknown option ${a} (options: --duration S, --runs N, --connections N, --workers N, --warmup S, --no-write)`);
+    else if (a === '--only') o.only = argv[++i].split(',');
+    else if (a === '--servers') o.servers = argv[++i].split(',') as ServerKind[];
+    else throw new Error(`unknown option ${a} (options: --duration S, --runs N, --connections N, --workers N, --warmup S, --no-write, --only W,..., --servers S,...)`);
   }
+  if (o.only !== undefined || o.servers !== undefined) o.write = false;
   return o;
 }
 
@@ -307,7 +316,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const o = parseOptions(argv);
   const loadStart = loadavg();
-  const expected = new Map(WORKLOADS.map((w) => [w.name, cppValue(w)]));
+  const expected = new Map(WORKLOADS.filter((w) => o.only?.includes(w.name) ?? true).map((w) => [w.name, cppValue(w)]));
   const starters: Record<ServerKind, () => Promise<{ port: number; child: ChildProcess }>> = {
     nixeval: () => startNixeval(cli, ['--workers', String(o.workers)]),
     spawn: () => startHelperServer('--spawn-server'),
@@ -317,10 +326,12 @@ async function main(argv: string[]): Promise<void> {
   const cli = snapshot(dir);
   const rows: Row[] = [];
   try {
-    for (const server of ['nixeval', 'spawn', 'bare'] as const) {
+    for (const server of (['nixeval', 'spawn', 'bare'] as const).filter((s) => o.servers?.includes(s) ?? true)) {
+      const workloads = WORKLOADS.filter((x) => x.servers.includes(server) && (o.only?.includes(x.name) ?? true));
+      if (workloads.length === 0) continue;
       const { port, child } = await starters[server]();
       try {
-        for (const w of WORKLOADS.filter((x) => x.servers.includes(server))) {
+        for (const w of workloads) {
           await check(port, w, expected.get(w.name)!);
           if (o.warmup > 0) await load(port, w, o.warmup, o.connections);
           let f: Figures | undefined;

@@ -145,8 +145,9 @@ export const JobsetProgress = Type.Object({
   done: Type.Integer({ description: 'Lines out: derivations and errors.' }),
   failed: Type.Integer({ description: 'Error lines out.' }),
   queued: Type.Integer({ description: 'Attributes waiting to be evaluated.' }),
-  running: Type.Integer({ description: 'Attributes being evaluated.' }),
+  running: Type.Integer({ description: 'Attributes being evaluated, or waiting in batches for a worker.' }),
   elapsedMs: Type.Number(),
+  position: Type.Optional(Type.Integer({ minimum: 1, description: 'While the jobset is queued (no batch of it has begun on a worker): the place of its first batch in the queue of jobs waiting for a worker, 1 being the next.' })),
 }, { $id: 'JobsetProgress', description: 'How far a jobset is.' });
 
 export const JobsetLine = Type.Object({

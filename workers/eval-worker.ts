@@ -11,7 +11,7 @@ import { resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
 import { useWorkerStack } from '../src/eval.js';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
-import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD } from './shared-memory.js';
+import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf } from './shared-memory.js';
 import { garbageCollector, trims, trimWorkerHeap } from './worker-caches.js';
 
 /** Piscina's `jobsetBatch` task: a batch of a jobset's attributes. */
@@ -20,14 +20,18 @@ export { jobsetBatch } from './jobset-task.js';
 export interface EvalTask extends EvalJob {
   /** The HTTP request (or job) this evaluation belongs to, for log lines. */
   reqId: string;
-  /** The task's shared cell (shared-memory.ts). */
-  started: SharedArrayBuffer;
+  /** The task's shared cell (shared-memory.ts): a buffer of its own, or else `cell`. */
+  started?: SharedArrayBuffer;
+  /** Its slot in the pool's table of cells (WorkerData.cells). */
+  cell?: number;
 }
 
 export interface WorkerData {
   logLevel?: string;
   /** The pool's retirement list (shared-memory.ts). */
   retirement?: SharedArrayBuffer;
+  /** The pool's table of task cells (shared-memory.ts). */
+  cells?: SharedArrayBuffer;
 }
 
 const data = (workerData ?? {}) as WorkerData;
@@ -44,7 +48,7 @@ const hooks = { collectGarbage: garbageCollector() };
 const debug = (): boolean => log.isLevelEnabled('debug');
 
 export default function run(task: EvalTask): EvalOutcome & { worker: number } {
-  const cell = new Float64Array(task.started);
+  const cell = task.started !== undefined ? new Float64Array(task.started) : cellOf(data.cells!, task.cell!);
   cell[CELL_THREAD] = threadId; // before CELL_START: once started, the thread is known
   cell[CELL_START] = Date.now();
   const { reqId } = task;

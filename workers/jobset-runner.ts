@@ -33,12 +33,22 @@ export interface AttributeExecutor {
   evaluate(paths: string[][], signal: AbortSignal): Promise<(AttributeResult | undefined)[]>;
   /** Whether it can take no more work at all (shutting down). */
   readonly closed: boolean;
+  /**
+   * When the first batch handed to it began (ms since epoch); undefined while every batch
+   * waits for a worker. Without it, a batch is taken to begin when it is handed out.
+   */
+  began?(): number | undefined;
+  /** While nothing has begun: the place of its first waiting batch in the queue for workers (1: next), if known. */
+  queuePosition?(): number | undefined;
 }
 
 /** Runs a jobset's batches on the worker pool; each worker keeps the jobset's evaluation between batches. */
 export class PoolExecutor implements AttributeExecutor {
   private readonly id = randomUUID();
   private readonly spec: SharedArrayBuffer;
+  /** The cells of batches handed to the pool and not yet back. */
+  private readonly inFlight = new Set<Float64Array>();
+  private firstBegan: number | undefined;
 
   constructor(private readonly pool: EvalPool, private readonly jobset: JobsetSpec, private readonly reqId: string) {
     const bytes = Buffer.from(JSON.stringify(jobset), 'utf8');
@@ -55,16 +65,38 @@ export class PoolExecutor implements AttributeExecutor {
     return this.pool.isClosed;
   }
 
+  began(): number | undefined {
+    if (this.firstBegan === undefined) for (const cell of this.inFlight) this.noteBegun(cell);
+    return this.firstBegan;
+  }
+
+  queuePosition(): number | undefined {
+    return this.began() === undefined ? this.pool.queuePosition(this) : undefined;
+  }
+
+  /** A batch's cell says when it began on its worker (0: not yet). */
+  private noteBegun(cell: Float64Array): void {
+    const at = cell[CELL_START];
+    if (at !== 0 && (this.firstBegan === undefined || at < this.firstBegan)) this.firstBegan = at;
+  }
+
   async evaluate(paths: string[][], signal: AbortSignal): Promise<(AttributeResult | undefined)[]> {
     const started = new SharedArrayBuffer(TASK_CELL_BYTES);
-    const r = await this.pool.runJobsetBatch({ jobset: this.id, spec: this.spec, paths, reqId: this.reqId, started }, this.jobset.timeoutMs, signal);
+    const cell = new Float64Array(started);
+    this.inFlight.add(cell);
+    let r: Awaited<ReturnType<EvalPool['runJobsetBatch']>>;
+    try {
+      r = await this.pool.runJobsetBatch({ jobset: this.id, spec: this.spec, paths, reqId: this.reqId, started }, this.jobset.timeoutMs, signal, this);
+    } finally {
+      this.inFlight.delete(cell);
+      this.noteBegun(cell);
+    }
     if (r.ok) {
       const results = JSON.parse(r.value.results) as AttributeResult[];
       return paths.map((_, i) => results[i]);
     }
     // The worker was lost: the attribute it was evaluating is the one that cost it. What it
     // had evaluated before in the batch was lost with it, and is evaluated again.
-    const cell = new Float64Array(started);
     const lost = cell[CELL_ITEM];
     const stats: AttributeStats = { evalMs: cell[CELL_START] === 0 ? 0 : Date.now() - cell[CELL_START], heapGrowthMb: 0 };
     if (cell[CELL_THREAD] !== 0) stats.worker = cell[CELL_THREAD];
@@ -89,6 +121,14 @@ export class CachedExecutor implements AttributeExecutor {
 
   get closed(): boolean {
     return this.inner.closed;
+  }
+
+  began(): number | undefined {
+    return this.inner.began?.();
+  }
+
+  queuePosition(): number | undefined {
+    return this.inner.queuePosition?.();
   }
 
   async evaluate(paths: string[][], signal: AbortSignal): Promise<(AttributeResult | undefined)[]> {
@@ -120,6 +160,8 @@ export interface JobsetProgress {
   /** Attributes being evaluated. */
   running: number;
   elapsedMs: number;
+  /** While queued: the place of its first batch in the queue for workers (1: next), when known. */
+  position?: number;
 }
 
 /** A jobset to run as a whole: its workers' spec, and the most time the whole may take. */
@@ -233,8 +275,11 @@ export class JobsetRun {
   private running = 0;
   private lines = 0;
   private failures = 0;
-  /** When the first attribute was handed out (ms since epoch). */
-  startedAt: number | undefined;
+  /** When the first batch was handed out (ms since epoch). */
+  private handedOutAt: number | undefined;
+  /** When a batch first had a result. */
+  private firstResultAt: number | undefined;
+  private begunAt: number | undefined;
   private finished: JobsetSummary | undefined;
   private readonly t0: number;
   private readonly controller = new AbortController();
@@ -262,15 +307,32 @@ export class JobsetRun {
     });
   }
 
+  /**
+   * When its work began (ms since epoch): its first batch's start on a worker, as the executor
+   * tells it (or, if it cannot, the first hand-out); undefined while every batch handed out still
+   * waits for a worker.
+   */
+  get startedAt(): number | undefined {
+    if (this.begunAt === undefined && this.handedOutAt !== undefined) {
+      const executor = this.opts.executor;
+      this.begunAt = executor.began === undefined ? this.handedOutAt : executor.began() ?? this.firstResultAt;
+    }
+    return this.begunAt;
+  }
+
   progress(): JobsetProgress {
-    return {
-      state: this.finished?.state ?? (this.startedAt !== undefined ? 'running' : 'queued'),
+    const queued = this.finished === undefined && this.startedAt === undefined;
+    const p: JobsetProgress = {
+      state: this.finished?.state ?? (queued ? 'queued' : 'running'),
       done: this.lines,
       failed: this.failures,
       queued: this.todo.size,
       running: this.running,
       elapsedMs: (this.finished ? this.t0 + this.finished.elapsedMs : Date.now()) - this.t0,
     };
+    const position = queued ? this.opts.executor.queuePosition?.() : undefined;
+    if (position !== undefined) p.position = position;
+    return p;
   }
 
   /** Stops the walk: attributes being evaluated are cancelled (their workers replaced), none more start. */
@@ -334,6 +396,7 @@ export class JobsetRun {
     this.running += batch.length;
     try {
       const results = await this.opts.executor.evaluate(batch, this.controller.signal);
+      this.firstResultAt ??= Date.now();
       batch.forEach((path, i) => {
         const r = results[i];
         if (r === undefined) this.todo.push(path);
@@ -364,7 +427,7 @@ export class JobsetRun {
           const wait = this.opts.ready?.();
           if (wait !== undefined) await Promise.race([wait, this.aborted]);
           if (this.stopReason !== undefined || this.todo.size === 0) break;
-          this.startedAt ??= Date.now();
+          this.handedOutAt ??= Date.now();
           const p: Promise<void> = this.runBatch(this.nextBatch()).finally(() => inFlight.delete(p));
           inFlight.add(p);
         }

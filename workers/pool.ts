@@ -26,12 +26,13 @@
 // use the jobs' share of the workers).
 
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EvalTask, WorkerData } from './eval-worker.js';
 import { errorBody, type ErrorBody, type EvalJob, type EvalOutcome } from './evaluate-json.js';
 import type { JobsetBatchResult, JobsetBatchTask } from './jobset-task.js';
 import {
-  CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, clearRetirement, isRetiring, newRetirementList, TASK_CELL_BYTES,
+  CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf, clearRetirement, isRetiring, newCellTable, newRetirementList, TASK_CELL_BYTES,
 } from './shared-memory.js';
 import { WORKER_CACHE_MB } from './worker-caches.js';
 
@@ -126,6 +127,8 @@ interface Waiting {
   startBy: number;
   start: () => void;
   refuse: (e: Error) => void;
+  /** Whose work it is (queuePosition finds it by this). */
+  owner?: object;
 }
 
 function isOutOfMemory(e: unknown): boolean {
@@ -162,6 +165,9 @@ export class EvalPool {
   workersRetired = 0;
   /** Threads that asked to be replaced after their task (shared-memory.ts). */
   private readonly retiring: Int32Array;
+  /** The table of evaluations' cells, and its slots not in use. */
+  private readonly cells: SharedArrayBuffer;
+  private readonly freeCells: number[];
 
   constructor(options: PoolOptions = {}) {
     this.workers = Math.max(1, options.workers ?? availableParallelism());
@@ -175,9 +181,17 @@ export class EvalPool {
     this.readyMaxWaitMs = options.readyMaxWaitMs ?? 1000;
     const retirement = newRetirementList();
     this.retiring = new Int32Array(retirement);
-    const workerData: WorkerData = { logLevel: options.logLevel ?? 'info', retirement };
+    // Evaluations hold a cell from their admission to their end: at most one per worker, and
+    // a few more while a lost worker is replaced. Past that, a task gets a buffer of its own.
+    const slots = this.workers * 4;
+    this.cells = newCellTable(slots);
+    this.freeCells = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+    const workerData: WorkerData = { logLevel: options.logLevel ?? 'info', retirement, cells: this.cells };
     this.piscina = new Piscina({
-      filename: WORKER_FILE,
+      // A path: Piscina turns a file: URL into one for every task.
+      filename: fileURLToPath(WORKER_FILE),
+      // Piscina's own histograms of run and wait times: nothing reads them (metrics.ts has its own).
+      recordTiming: false,
       minThreads: this.workers,
       maxThreads: this.workers,
       // Tasks wait in this pool's queues; Piscina's holds at most those whose worker is restarting.
@@ -229,6 +243,15 @@ export class EvalPool {
     return this.closed;
   }
 
+  /**
+   * Where the first task `owner` has waiting for a worker stands in the queue of its kind
+   * (1: the next to start when a worker is free for that kind); undefined when none waits.
+   */
+  queuePosition(owner: object, kind: TaskKind = 'job'): number | undefined {
+    const i = this.queues[kind].findIndex((w) => w.owner === owner);
+    return i < 0 ? undefined : i + 1;
+  }
+
   /** Whether `n` more synchronous tasks would overflow their queue. */
   wouldOverflow(n = 1, kind: TaskKind = 'sync'): boolean {
     const free = kind === 'sync' ? this.workers - this.busy : Math.min(this.workers - this.busy, this.maxJobWorkers - this.running.job);
@@ -258,11 +281,26 @@ export class EvalPool {
    * OverloadedError (refused, or not started within its time limit) or CancelledError.
    */
   async run(job: EvalJob, opts: RunOptions): Promise<TaskOutcome> {
-    const cell = opts.started ?? new SharedArrayBuffer(TASK_CELL_BYTES);
-    const state = new Float64Array(cell);
-    const task: EvalTask = { ...job, reqId: opts.reqId, started: cell };
+    const slot = opts.started === undefined ? this.freeCells.pop() : undefined;
+    let state: Float64Array;
+    let task: EvalTask;
+    if (slot === undefined) {
+      const started = opts.started ?? new SharedArrayBuffer(TASK_CELL_BYTES);
+      state = new Float64Array(started);
+      task = { ...job, reqId: opts.reqId, started };
+    } else {
+      state = cellOf(this.cells, slot);
+      state.fill(0);
+      task = { ...job, reqId: opts.reqId, cell: slot };
+    }
     const submitted = Date.now();
-    const r = await this.execute<EvalOutcome & { worker: number }>(opts.kind ?? 'sync', undefined, task, job.timeoutMs, opts.signal);
+    let r: { ok: true; value: EvalOutcome & { worker: number } } | { ok: false; error: ErrorBody };
+    try {
+      r = await this.execute<EvalOutcome & { worker: number }>(opts.kind ?? 'sync', undefined, task, state, job.timeoutMs, opts.signal);
+    } finally {
+      // The task is over (its worker returned, or is gone): nothing writes the cell any more.
+      if (slot !== undefined) this.freeCells.push(slot);
+    }
     const startedAt = state[CELL_START];
     if (r.ok) return { ...r.value, queueMs: Math.max(0, startedAt - submitted) };
     return {
@@ -275,10 +313,11 @@ export class EvalPool {
   /**
    * Evaluates a batch of a jobset's attributes (jobset-task.ts), each within `timeoutMs`, as a
    * job. When the worker is lost, resolves with the error and the task's cell tells which item
-   * was running. Rejects only with OverloadedError or CancelledError.
+   * was running. Rejects only with OverloadedError or CancelledError. `owner` names whose work
+   * it is while it waits (queuePosition).
    */
-  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: CancelSignal): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
-    return this.execute<JobsetBatchResult>('job', 'jobsetBatch', task, timeoutMs, signal);
+  async runJobsetBatch(task: JobsetBatchTask, timeoutMs: number, signal?: CancelSignal, owner?: object): Promise<{ ok: true; value: JobsetBatchResult } | { ok: false; error: ErrorBody }> {
+    return this.execute<JobsetBatchResult>('job', 'jobsetBatch', task, new Float64Array(task.started), timeoutMs, signal, owner);
   }
 
   /**
@@ -287,11 +326,10 @@ export class EvalPool {
    * (the task's cell counts from when its evaluation, or its current item, started) and
    * cancellation. A lost worker is the task's error.
    */
-  private async execute<T>(kind: TaskKind, name: string | undefined, task: { started: SharedArrayBuffer }, timeoutMs: number, signal?: CancelSignal): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+  private async execute<T>(kind: TaskKind, name: string | undefined, task: object, state: Float64Array, timeoutMs: number, signal?: CancelSignal, owner?: object): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
     if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
     if (signal?.aborted) throw new CancelledError();
-    const state = new Float64Array(task.started);
-    await this.admit(kind, timeoutMs, signal);
+    await this.admit(kind, timeoutMs, signal, owner);
     // A worker is ours (counted in `running`).
     const watched: Running = { state, limitMs: timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0 };
     this.watch.add(watched);
@@ -354,7 +392,7 @@ export class EvalPool {
    * Resolves once a worker is the task's (counted as running), waiting at most `timeoutMs`;
    * rejects as `run` says.
    */
-  private admit(kind: TaskKind, timeoutMs: number, signal: CancelSignal | undefined): Promise<void> {
+  private admit(kind: TaskKind, timeoutMs: number, signal: CancelSignal | undefined, owner: object | undefined): Promise<void> {
     if (this.queues[kind].length === 0 && this.canStart(kind)) {
       this.running[kind]++;
       return Promise.resolve();
@@ -373,6 +411,7 @@ export class EvalPool {
       const enqueuedAt = Date.now();
       const waiting: Waiting = {
         kind,
+        owner,
         enqueuedAt,
         startBy: enqueuedAt + timeoutMs,
         start: () => {

@@ -1,7 +1,10 @@
 // What the worker pool and its threads share without messages (SharedArrayBuffers), so that
 // the main thread can know it while a worker is busy:
 // - a task's cell (Float64Array): when its evaluation started, on which thread, whether it
-//   has finished, and which item of a batch is running. The pool tells queued from running
+//   has finished, and which item of a batch is running. An evaluation's cell is a slot of the
+//   pool's table of cells (one SharedArrayBuffer for the pool's life: a buffer of its own per
+//   task cost the main thread its allocation and its transfer in every message); a caller that
+//   reads the cell after the task (a job, a jobset's batch) gives a buffer of its own. The pool tells queued from running
 //   work by it, and stops a worker that runs past its deadline; a jobset knows which of its
 //   attributes was running when a worker died; and the pool tells the worker through it that
 //   its task was cancelled.
@@ -15,7 +18,18 @@ export const CELL_THREAD = 1; // the worker's threadId
 export const CELL_DONE = 2; // 1 once the task has returned
 export const CELL_ITEM = 3; // index of the batch item being evaluated
 export const CELL_CANCEL = 4; // 1: stop (the evaluation checks it with its deadline); written by the pool
-export const TASK_CELL_BYTES = 5 * 8;
+export const CELL_FIELDS = 5;
+export const TASK_CELL_BYTES = CELL_FIELDS * 8;
+
+/** A table of `slots` task cells. */
+export function newCellTable(slots: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(slots * TASK_CELL_BYTES);
+}
+
+/** Slot `slot` of a table of cells. */
+export function cellOf(table: SharedArrayBuffer, slot: number): Float64Array {
+  return new Float64Array(table, slot * TASK_CELL_BYTES, CELL_FIELDS);
+}
 
 const RETIREMENT_SLOTS = 64;
 

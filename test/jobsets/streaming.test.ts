@@ -84,9 +84,33 @@ test('a jobset waiting for a worker behind another answers at once: NDJSON its s
   expect(head.at - t0).toBeLessThan(2000);
   const events = await stream({ expr: jobset(1, 0) }, 'text/event-stream', (c, abort) => abort());
   const first = events.chunks[0];
-  expect(first.text).toMatch(/^event: progress\ndata: \{"state":"(queued|running)","done":0,/);
+  // Nothing of it has begun on a worker: it is queued, not running.
+  expect(first.text).toMatch(/^event: progress\ndata: \{"state":"queued","done":0,/);
   expect(first.at - t0).toBeLessThan(4000);
   await holding;
+});
+
+test('a jobset job waiting for a worker is queued, with its place in the queue, until its first batch begins', async () => {
+  // Two slow attributes hold both job workers for 2 s.
+  const holding = stream({ expr: jobset(0, 2), limits: { timeoutMs: 2000 } });
+  expect(await waitFor(async () => (await busyWorkers()) === 2, 3000)).toBe(true);
+  const first = (await s.post('/v1/jobs', { kind: 'jobset', expr: jobset(2, 0) })).body.id as string;
+  const second = (await s.post('/v1/jobs', { kind: 'jobset', expr: jobset(1, 0) })).body.id as string;
+  const get = async (id: string): Promise<any> => (await s.http().get(`/v1/jobs/${id}`)).body;
+  // Each hands its first batch (the root) to the pool, where it waits behind the slow ones.
+  expect(await waitFor(async () => (await get(second)).progress.position !== undefined, 2000)).toBe(true);
+  const a = await get(first);
+  const b = await get(second);
+  expect(a).toMatchObject({ state: 'queued', progress: { done: 0, position: 1 } });
+  expect(b).toMatchObject({ state: 'queued', progress: { done: 0, position: 2 } });
+  expect(a.startedAt).toBeUndefined();
+  await holding;
+  expect(await waitFor(async () => (await get(first)).state === 'succeeded' && (await get(second)).state === 'succeeded', 10_000)).toBe(true);
+  const done = await get(first);
+  expect(done).toMatchObject({ state: 'succeeded', progress: { done: 2 } });
+  expect(done.progress.position).toBeUndefined();
+  // It began when a worker was free: after it was created, and not before the slow ones ended.
+  expect(Date.parse(done.startedAt)).toBeGreaterThan(Date.parse(done.createdAt) + 1000);
 });
 
 test('server-sent events: attributes, progress every interval, and the end', async () => {
