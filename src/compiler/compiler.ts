@@ -6,7 +6,7 @@
 import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
-import { AttrShape, NixFloat, NixPath, StaticPositions } from '../value/values.js';
+import { AttrShape, NixFloat, NixPath, StaticPositions, type Value } from '../value/values.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op } from './chunk.js';
 import type { SourcePos } from '../errors/errors.js';
@@ -242,7 +242,10 @@ class Compiler {
       const mark = this.b.mark();
       const before = this.unfilledReads;
       this.compile(e);
-      if (this.unfilledReads === before) return;
+      if (this.unfilledReads === before) {
+        if (makesThunkInCpp(e)) this.b.emit(Op.Unforced, e.pos);
+        return;
+      }
       this.b.reset(mark);
       this.unfilledReads = before;
     }
@@ -297,17 +300,8 @@ class Compiler {
   private compile(e: Expr): void {
     const b = this.b;
     switch (e.kind) {
-      case 'Int':
-        b.emit(Op.Const, e.pos, b.constant(e.value));
-        return;
-      case 'Float':
-        b.emit(Op.Const, e.pos, b.constant(new NixFloat(e.value)));
-        return;
-      case 'String':
-        b.emit(Op.Const, e.pos, b.constant(e.value));
-        return;
-      case 'Path':
-        b.emit(Op.Const, e.pos, b.constant(new NixPath(e.value)));
+      case 'Int': case 'Float': case 'String': case 'Path':
+        b.emit(Op.Const, e.pos, b.constant(literalValue(e)!));
         return;
       case 'Var':
         this.emitVar(this.resolveVar(e), e);
@@ -738,6 +732,9 @@ class Compiler {
             name: f.name,
             slot,
             def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
+            // A number, string or path default is that constant itself, as C++ Nix binds it
+            // (no thunk: output shows it, not <CODE>).
+            literal: f.def ? literalValue(f.def) : undefined,
             alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot, f.name) : undefined,
           };
         }),
@@ -800,6 +797,32 @@ function isCheap(e: Expr): boolean {
       return true;
     default:
       return false;
+  }
+}
+
+/**
+ * Whether C++ Nix makes a thunk for the literal e in a lazy place (Expr::maybeThunk): all but
+ * numbers, plain strings, paths and the empty list. nixeval builds the cheap ones at once but
+ * marks them unforced, so that output shows them as C++ Nix does until they are forced.
+ */
+function makesThunkInCpp(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Int': case 'Float': case 'String': case 'Path':
+      return false;
+    case 'List':
+      return e.elems.length > 0;
+    default:
+      return true;
+  }
+}
+
+/** The value of a number, string or path literal. */
+function literalValue(e: Expr): Value | undefined {
+  switch (e.kind) {
+    case 'Int': case 'String': return e.value;
+    case 'Float': return new NixFloat(e.value);
+    case 'Path': return new NixPath(e.value);
+    default: return undefined;
   }
 }
 

@@ -140,6 +140,8 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     } else if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
       // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
       env[f.slot] = aliasOf(env, f.alias)!;
+    } else if (f.literal !== undefined) {
+      env[f.slot] = f.literal;
     } else if (f.def) {
       env[f.slot] = new Thunk(f.def, env);
     } else {
