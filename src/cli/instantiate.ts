@@ -324,7 +324,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   const ev = new Evaluation({
     baseDir: cwd,
     maxCallDepth: typeof maxCallDepth === 'bigint' ? Number(maxCallDepth) : undefined,
-    strict: cmd.strict || cmd.output === 'json',
+    // Only the plain output deep-forces first: JSON and XML force as they print (when --strict),
+    // and --raw coerces the value as it is, as nix-instantiate does.
+    strict: cmd.strict && cmd.output === 'plain',
     autoArgs: cmd.autoArgs,
     home: env.HOME,
     lints: lintsOf(config),
@@ -435,7 +437,7 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
     const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* toJSON(value, new Set());
+        return yield* toJSON(value, new Set(), true, undefined, undefined, undefined, cmd.strict);
       })()) as string + '\n');
     } else if (cmd.output === 'xml') {
       // The XML document ends with its own newline; nix-instantiate adds none.
