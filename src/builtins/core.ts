@@ -141,12 +141,14 @@ export const coreBuiltins: BuiltinSpec[] = [
   defineBuiltin('isAttrs', 1, ([v]) => v instanceof NixAttrs),
   defineBuiltin('isFunction', 1, ([v]) => v instanceof Closure || v instanceof Builtin),
 
+  // The message is coerced as C++ Nix's coerceToString does by default: a path is copied to
+  // the store (`throw ./f` says /nix/store/…-f). "builtin.throw" is C++ Nix's spelling.
   defineBuiltin('throw', 1, function* ([v]) {
-    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: true, errorCtx: { message: 'while evaluating the error message passed to builtin.throw' } });
     throw new NixError('throw', r.s);
   }),
   defineBuiltin('abort', 1, function* ([v]) {
-    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: true, errorCtx: { message: 'while evaluating the error message passed to builtins.abort' } });
     throw new NixError('abort', `evaluation aborted with the following error message: '${r.s}'`);
   }),
   defineBuiltin('tryEval', 1, function* ([v]) {
