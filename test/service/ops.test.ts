@@ -106,7 +106,7 @@ test('rate limiting per client answers 429 with Retry-After, on /v1 routes only'
 });
 
 test('graceful shutdown: in-flight work finishes, new work is refused', async () => {
-  const s = await startServer({ workers: 1, timeoutMs: 5000 });
+  const s = await startServer({ workers: 1, timeoutMs: 60_000 });
   const received = nextRequest(s);
   const inFlight = send(s.post('/v1/eval', { expr: `builtins.seq (${SLOW_EXPR}) "done"`, limits: { timeoutMs: 60_000 } }));
   await received;
@@ -124,7 +124,7 @@ test('graceful shutdown: in-flight work finishes, new work is refused', async ()
 });
 
 test('graceful shutdown: a keep-alive connection is closed once its in-flight request is answered', async () => {
-  const s = await startServer({ workers: 1, timeoutMs: 5000 });
+  const s = await startServer({ workers: 1, timeoutMs: 60_000 });
   const { port } = s.app.server.address() as AddressInfo;
   const agent = new Agent({ keepAlive: true });
   const received = nextRequest(s);
@@ -135,7 +135,7 @@ test('graceful shutdown: a keep-alive connection is closed once its in-flight re
       res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, socketClosed }));
     });
     req.on('error', reject);
-    req.end(JSON.stringify({ expr: 'builtins.length (builtins.genList (x: x * x) 300000)' }));
+    req.end(JSON.stringify({ expr: SLOW_EXPR, limits: { timeoutMs: 60_000 } }));
   });
   await received;
   const closed = s.app.close();
