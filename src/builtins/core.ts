@@ -13,7 +13,7 @@ import {
 } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
 import { lessThanGen } from '../vm/ops.js';
-import { printValue } from '../value/print.js';
+import { printValue, TRACE_PRINT } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 
@@ -22,7 +22,7 @@ type Gen = Generator<Request, Value, Value>;
 /** `trace: MESSAGE`: the message is forced to WHNF only, and what is still unevaluated prints as «thunk». */
 function* traceMessage(m0: Value, state: EvalState): Generator<Request, void, Value> {
   const m = yield* force(m0);
-  state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m));
+  state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m, TRACE_PRINT));
 }
 
 function isInt(v: Value): v is NixInt {

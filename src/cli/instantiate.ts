@@ -19,7 +19,7 @@ import { type AutoArg, Evaluation, type MessageLevel } from '../eval.js';
 import { FsIO } from '../io/fs-io.js';
 import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
-import { printValue } from '../value/print.js';
+import { OUTPUT_PRINT, printValue } from '../value/print.js';
 import { MAX_CALL_DEPTH, toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
@@ -455,7 +455,7 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
         }
       })()) as string);
     } else {
-      out(printValue(value, { trackRepeated: true }) + '\n');
+      out(printValue(value, OUTPUT_PRINT) + '\n');
     }
   }
 }

@@ -2,7 +2,7 @@
 // printAmbiguous) and the form of values inside messages (ValuePrinter).
 
 import { evaluate } from '../../src/eval.js';
-import { printValue } from '../../src/value/print.js';
+import { OUTPUT_PRINT, printValue } from '../../src/value/print.js';
 import { bytesToUtf8, utf8ToBytes } from '../../src/syntax/source.js';
 import type { Value } from '../../src/value/values.js';
 
@@ -10,7 +10,7 @@ import type { Value } from '../../src/value/values.js';
 function output(expr: string): string {
   const r = evaluate({ expr, strict: false });
   if (!r.ok) throw new Error(r.rendered);
-  return bytesToUtf8(printValue(r.value, { trackRepeated: true }));
+  return bytesToUtf8(printValue(r.value, OUTPUT_PRINT));
 }
 
 function traces(expr: string): string[] {
@@ -46,6 +46,11 @@ describe('values in messages', () => {
   test('unevaluated values print as «thunk», values under evaluation as «potential infinite recursion»', () => {
     expect(traces('builtins.trace [ (1 + 1) ] 1')).toEqual(['trace: [ «thunk» ]']);
     expect(traces('let x = { a = builtins.trace x 1; }; in x.a')).toEqual(['trace: { a = «potential infinite recursion»; }']);
+  });
+  test('trace shows functions as messages do, and a set or list met again as «repeated»', () => {
+    expect(traces('builtins.trace [ map (map (x: x)) ] 1')).toEqual(['trace: [ «primop map» «thunk» ]']);
+    expect(traces('let f = x: x; in builtins.seq f (builtins.trace [ f builtins.head ] 1)')).toEqual(['trace: [ «lambda f @ «string»:1:9» «thunk» ]']);
+    expect(traces('let l = [ 1 ]; in builtins.seq l (builtins.trace [ l l ] 1)')).toEqual(['trace: [ [ 1 ] «repeated» ]']);
   });
   test('markers are UTF-8 bytes, as all output', () => {
     expect(printValue(undefined as unknown as Value)).toBe(utf8ToBytes('«unknown»'));
