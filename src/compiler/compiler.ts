@@ -198,8 +198,7 @@ class Compiler {
         return;
       }
       case 'If': {
-        this.compileForced(e.cond);
-        const jf = b.emit(Op.JumpIfFalse, e.pos, 0);
+        const jf = this.compileCondition(e.cond);
         this.compileTail(e.then);
         b.patch(jf + 1);
         this.compileTail(e.else);
@@ -379,8 +378,7 @@ class Compiler {
         this.popScope();
         return;
       case 'If': {
-        this.compileForced(e.cond);
-        const jf = b.emit(Op.JumpIfFalse, e.pos, 0);
+        const jf = this.compileCondition(e.cond);
         this.compile(e.then);
         const j = b.emit(Op.Jump, e.pos, 0);
         b.patch(jf + 1);
@@ -489,6 +487,20 @@ class Compiler {
       this.compileForced(e);
       this.b.emit(Op.AssertBool, e.pos);
     });
+  }
+
+  /**
+   * An `if` condition and the jump past its `then` branch (returned, to be patched): as C++
+   * Nix's evalBool, a value that is no Boolean is an error at the condition, and every error
+   * in it has the line "while evaluating a branch condition".
+   */
+  private compileCondition(cond: Expr): number {
+    let jf = 0;
+    this.b.region('while evaluating a branch condition', cond.pos, () => {
+      this.compileForced(cond);
+      jf = this.b.emit(Op.JumpIfFalse, cond.pos, 0);
+    });
+    return jf;
   }
 
   private compileAssertHead(cond: Expr, pos: number): void {

@@ -128,7 +128,13 @@ export function traceCall(e: NixError, lambda: LambdaInfo, callPos: SourcePos | 
 }
 
 export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: LambdaInfo, chunk: Chunk, at: number): void {
-  if (!(arg instanceof NixAttrs)) throw typeErrorAt('a set', arg, chunk, at);
+  if (!(arg instanceof NixAttrs)) {
+    // C++ Nix's forceAttrs before the call proper: the error has no position of its own, its
+    // line is at the lambda, and the call shows only as "from call site".
+    const e = typeError('a set', arg, undefined).addTrace('while evaluating the value passed for the lambda argument', posOf(chunk, at));
+    e.inFormals = true;
+    throw e;
+  }
   const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
   let used = 0;
   let missing: string[] | undefined;

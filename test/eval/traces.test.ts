@@ -177,3 +177,27 @@ describe('infinite recursion', () => {
     expect(f.at).toBeUndefined();
   });
 });
+
+// eval.cc: ExprIf::eval is evalBool(cond, "while evaluating a branch condition"); callFunction
+// forces a formals lambda's argument with forceAttrs(arg, lambda.pos, "while evaluating the
+// value passed for the lambda argument") before the call, adding only "from call site".
+describe('conditions and lambda arguments', () => {
+  test('an if condition: any error in it has the branch-condition line, a non-Boolean is an error at it', () => {
+    expect(fail('let x = 1; in if x then 1 else 2')).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:18', trace: ['while evaluating a branch condition @ 1:18'],
+    });
+    expect(fail('let x = throw "t"; in if x then 1 else 2').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:9", 'while evaluating a branch condition @ 1:26',
+    ]);
+    // The branches are not part of it.
+    expect(fail('if true then throw "t" else 2').trace).toEqual(["while calling the 'throw' builtin @ 1:14"]);
+  });
+
+  test('a formals lambda given no set: the error has no position, its line is at the lambda', () => {
+    expect(fail('let f = { a }: a; in f 1')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      at: undefined,
+      trace: ['while evaluating the value passed for the lambda argument @ 1:9', 'from call site @ 1:22'],
+    });
+  });
+});
