@@ -503,19 +503,27 @@ class Compiler {
     return jf;
   }
 
+  /**
+   * As C++ Nix's ExprAssert: the condition is evaluated with evalBool ("in the condition of the
+   * assert statement", a non-Boolean an error at the condition); a failing `a == b` explains
+   * how a and b differ "while evaluating the condition of the assertion".
+   */
   private compileAssertHead(cond: Expr, pos: number): void {
     const b = this.b;
-    b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => {
-      if (cond.kind === 'BinOp' && cond.op === '==') {
-        // A failing `assert a == b` explains how a and b differ.
+    let j = 0;
+    if (cond.kind === 'BinOp' && cond.op === '==') {
+      b.region('in the condition of the assert statement', cond.pos, () => {
         this.compileForced(cond.l);
         this.compileForced(cond.r);
-        b.emit(Op.AssertEq, cond.pos);
-      } else {
+      });
+      b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => b.emit(Op.AssertEq, cond.pos));
+      j = b.emit(Op.JumpIfTrue, pos, 0);
+    } else {
+      b.region('in the condition of the assert statement', cond.pos, () => {
         this.compileForced(cond);
-      }
-    });
-    const j = b.emit(Op.JumpIfTrue, pos, 0);
+        j = b.emit(Op.JumpIfTrue, cond.pos, 0);
+      });
+    }
     b.emit(Op.AssertFail, pos, b.constant(showExpr(cond)));
     b.patch(j + 1);
   }

@@ -193,6 +193,21 @@ describe('conditions and lambda arguments', () => {
     expect(fail('if true then throw "t" else 2').trace).toEqual(["while calling the 'throw' builtin @ 1:14"]);
   });
 
+  test('an assert condition: evaluated as evalBool does; only a failing == is explained under the assertion', () => {
+    expect(fail('let x = 1; in assert x; 1')).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:22', trace: ['in the condition of the assert statement @ 1:22'],
+    });
+    expect(fail('let x = throw "t"; in assert x == 1; 1').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:9", 'in the condition of the assert statement @ 1:32',
+    ]);
+    expect(fail('assert 1 == 2; 1')).toEqual({
+      message: "an integer with value '1' is not equal to an integer with value '2'",
+      at: undefined,
+      trace: ["while evaluating the condition of the assertion '(1 == 2)' @ 1:1"],
+    });
+    expect(fail('let x = false; in assert x; 1')).toEqual({ message: "assertion 'x' failed", at: '1:19', trace: [] });
+  });
+
   test('a formals lambda given no set: the error has no position, its line is at the lambda', () => {
     expect(fail('let f = { a }: a; in f 1')).toEqual({
       message: 'expected a set but found an integer: 1',
