@@ -362,8 +362,8 @@ function global(name: string): Value {
   return v;
 }
 
-function withVar(env: Env, info: { name: string; depths: number[] }): Value {
-  return drive(withLookupGen(env, info.name, info.depths));
+function withVar(env: Env, info: { name: string; depths: number[]; withAt: SourcePos[]; at: SourcePos }): Value {
+  return drive(withLookupGen(env, info.name, info.depths, info.withAt, info.at));
 }
 
 function attrsFromEnv(shape: AttrShape, env: Env): NixAttrs {

@@ -16,6 +16,8 @@ interface Scope {
   names: Map<string, number>;
   /** A `with` scope: slot 1 holds the set whose attributes are in scope. */
   isWith: boolean;
+  /** A `with` scope: where its `with` is (the line of an error about its set). */
+  withPos?: number;
   /** Bindings whose slots are being filled: a bare variable referring to them needs a thunk. */
   initializing: boolean;
   /** While initializing: the slots already filled, which a variable may read directly. */
@@ -28,7 +30,7 @@ interface Scope {
 type Resolution =
   | { kind: 'local'; depth: number; slot: number; scope: Scope }
   | { kind: 'global' }
-  | { kind: 'with'; depths: number[] };
+  | { kind: 'with'; depths: number[]; positions: number[] };
 
 class ChunkBuilder {
   readonly code: number[] = [];
@@ -146,14 +148,15 @@ class Compiler {
 
   private resolve(name: string, pos: number, from: Scope | null = this.scope, extraDepth = 0): Resolution {
     const withDepths: number[] = [];
+    const withPositions: number[] = [];
     let depth = extraDepth;
     for (let s = from; s; s = s.parent, depth++) {
-      if (s.isWith) { withDepths.push(depth); continue; }
+      if (s.isWith) { withDepths.push(depth); withPositions.push(s.withPos!); continue; }
       const slot = s.names.get(name);
       if (slot !== undefined) return { kind: 'local', depth, slot, scope: s };
     }
     if (this.options.globals.has(name)) return { kind: 'global' };
-    if (withDepths.length > 0) return { kind: 'with', depths: withDepths };
+    if (withDepths.length > 0) return { kind: 'with', depths: withDepths, positions: withPositions };
     throw new NixError('undefined-variable', `undefined variable '${name}'`, { source: this.source, offset: pos });
   }
 
@@ -292,7 +295,10 @@ class Compiler {
     const b = this.b;
     if (r.kind === 'local') b.emit(Op.Local, e.pos, r.depth, r.slot);
     else if (r.kind === 'global') b.emit(Op.Global, e.pos, b.constant(e.name));
-    else b.emit(Op.WithVar, e.pos, b.constant({ name: e.name, depths: r.depths }));
+    else {
+      const withAt = r.positions.map((offset): SourcePos => ({ source: this.source, offset }));
+      b.emit(Op.WithVar, e.pos, b.constant({ name: e.name, depths: r.depths, withAt, at: { source: this.source, offset: e.pos } }));
+    }
   }
 
   /** Compiles e leaving its value (possibly an unforced thunk) on the stack. */
@@ -532,7 +538,7 @@ class Compiler {
     this.compileLazy(env);
     this.b.emit(Op.PushEnv, pos, 1);
     this.b.emit(Op.SetLocal, pos, 1);
-    this.pushScope([], true);
+    this.pushScope([], true).withPos = pos;
   }
 
   private compileSelect(target: Expr, path: AttrName[], def: Expr | undefined, pos: number): void {

@@ -309,21 +309,27 @@ export function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined):
   return yield* explainInequality(a, b, pos);
 }
 
-/** A variable found only through `with`: the innermost `with` whose set has it. */
-export function* withLookupGen(env: Env, name: string, depths: number[]): Gen {
-  for (const d of depths) {
+/**
+ * A variable found only through `with`: the innermost `with` whose set has it. `withAt`: where
+ * each `with` is, for the line C++ Nix's forceAttrs gives a `with` whose value is no set; `at`:
+ * the variable, where it is undefined if no set has it.
+ */
+export function* withLookupGen(env: Env, name: string, depths: number[], withAt: readonly SourcePos[], at: SourcePos): Gen {
+  for (let k = 0; k < depths.length; k++) {
+    const d = depths[k];
     let e = env;
     for (let i = 0; i < d; i++) e = e[0] as unknown as Env;
     const set = yield* force(e[1]);
     // Keep the forced set so later lookups need not force it again.
     e[1] = set;
     if (!(set instanceof NixAttrs)) {
-      throw new NixError('type', `expected a set but found ${showType(set)}: ${printForError(set)}`);
+      throw new NixError('type', `expected a set but found ${showType(set)}: ${printForError(set)}`)
+        .addTrace('while evaluating the first subexpression of a with expression', withAt[k]);
     }
     const v = set.get(name);
     if (v !== undefined) return yield* force(v);
   }
-  throw new NixError('undefined-variable', `undefined variable '${name}'`);
+  throw new NixError('undefined-variable', `undefined variable '${name}'`, at);
 }
 
 /** `a ++ b` with an operand that is not a list (the operator's trace line comes with it). */

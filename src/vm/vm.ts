@@ -520,10 +520,10 @@ export class VM implements Interpreter {
             break;
           }
           case Op.WithVar: {
-            const info = consts[code[ip++]] as { name: string; depths: number[] };
+            const info = consts[code[ip++]] as { name: string; depths: number[]; withAt: SourcePos[]; at: SourcePos };
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(withLookupGen(env, info.name, info.depths), null, null, 'with', posOf(chunk, ip - 2));
+            this.pushGenerator(withLookupGen(env, info.name, info.depths, info.withAt, info.at), null, null, 'with', posOf(chunk, ip - 2));
             continue outer;
           }
           case Op.Force: {

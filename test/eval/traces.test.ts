@@ -208,6 +208,13 @@ describe('conditions and lambda arguments', () => {
     expect(fail('let x = false; in assert x; 1')).toEqual({ message: "assertion 'x' failed", at: '1:19', trace: [] });
   });
 
+  test('with: a value that is no set has the line of its `with`; a name no set has is undefined at the variable', () => {
+    expect(fail('let x = 1; in with { }; with x; y')).toEqual({
+      message: 'expected a set but found an integer: 1', at: undefined, trace: ['while evaluating the first subexpression of a with expression @ 1:25'],
+    });
+    expect(fail('with { }; let f = x: y; in f 1')).toMatchObject({ message: "undefined variable 'y'", at: '1:22' });
+  });
+
   test('a formals lambda given no set: the error has no position, its line is at the lambda', () => {
     expect(fail('let f = { a }: a; in f 1')).toEqual({
       message: 'expected a set but found an integer: 1',
