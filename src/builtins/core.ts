@@ -13,7 +13,7 @@ import {
 } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
 import { lessThanGen } from '../vm/ops.js';
-import { printValue } from '../value/print.js';
+import { printValue, TRACE_PRINT } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 
@@ -22,7 +22,7 @@ type Gen = Generator<Request, Value, Value>;
 /** `trace: MESSAGE`: the message is forced to WHNF only, and what is still unevaluated prints as «thunk». */
 function* traceMessage(m0: Value, state: EvalState): Generator<Request, void, Value> {
   const m = yield* force(m0);
-  state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m));
+  state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m, TRACE_PRINT));
 }
 
 function isInt(v: Value): v is NixInt {
@@ -154,12 +154,14 @@ export const coreBuiltins: BuiltinSpec[] = [
   defineBuiltin('isAttrs', 1, ([v]) => v instanceof NixAttrs),
   defineBuiltin('isFunction', 1, ([v]) => v instanceof Closure || v instanceof Builtin),
 
+  // The message is coerced as C++ Nix's coerceToString does by default: a path is copied to
+  // the store (`throw ./f` says /nix/store/…-f). "builtin.throw" is C++ Nix's spelling.
   defineBuiltin('throw', 1, function* ([v]) {
-    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: true, errorCtx: { message: 'while evaluating the error message passed to builtin.throw' } });
     throw new NixError('throw', r.s);
   }),
   defineBuiltin('abort', 1, function* ([v]) {
-    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: false });
+    const r = yield* coerceToString(v, { coerceMore: false, copyToStore: true, errorCtx: { message: 'while evaluating the error message passed to builtins.abort' } });
     throw new NixError('abort', `evaluation aborted with the following error message: '${r.s}'`);
   }),
   defineBuiltin('tryEval', 1, function* ([v]) {

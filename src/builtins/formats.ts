@@ -14,6 +14,8 @@ import {
 } from '../value/values.js';
 import { symbolTable } from '../value/symbols.js';
 import { unorderedMapOrder } from './unordered-map-order.js';
+import { NEGATIVE_NAN } from '../value/float.js';
+import { randomUUID } from 'node:crypto';
 import { normaliseInt, type NixInt } from '../value/int.js';
 import { defineBuiltin, typeError } from './util.js';
 import { OBJECT_BYTES, reserve, SLOT_BYTES, tick } from '../limits/limits.js';
@@ -24,14 +26,17 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const NUL_SYMBOL = utf8ToBytes('\u2400'); // ␀
 
-/** A string argument that must not carry a context (C++ Nix's forceStringNoCtx). */
-function stringNoContext(v: Value): string {
+/**
+ * A string argument that must not carry a context (C++ Nix's forceStringNoCtx): either error
+ * gets the line `frame`, without a position (primops are called without one).
+ */
+function stringNoContext(v: Value, frame: string): string {
   if (typeof v === 'string') return v;
   if (v instanceof NixString) {
-    if (v.context.size > 0) throw contextNotAllowed(v.s, v.context);
+    if (v.context.size > 0) throw contextNotAllowed(v.s, v.context).addTrace(frame);
     return v.s;
   }
-  throw typeError('a string', v);
+  throw typeError('a string', v).addTrace(frame);
 }
 
 /** Nix strings cannot hold NUL bytes; JSON and TOML strings can. */
@@ -643,9 +648,9 @@ function isTomlWordByte(c: number): boolean {
  * What toml11 (reading TOML 1.0) rejects in a document smol-toml (reading TOML 1.1) has
  * accepted, as toml11's error block for the first such place: an integer beyond int64 (toml11
  * reads integers into int64), the `\e` and `\xHH` escapes, and newlines or a trailing comma
- * in an inline table.
+ * in an inline table. The offsets of the `-nan` values go to `negativeNaNs`.
  */
-function toml10Problem(source: string): string | undefined {
+function toml10Problem(source: string, negativeNaNs: number[]): string | undefined {
   const n = source.length;
   let i = 0;
   let prev = 0; // last significant byte before the current token
@@ -704,6 +709,7 @@ function toml10Problem(source: string): string | undefined {
     const isValue = prev === 0x3d || prev === 0x5b || prev === 0x2c; // after `=`, `[` or `,`
     prev = source.charCodeAt(i - 1);
     if (!isValue) continue;
+    if (word === '-nan') negativeNaNs.push(start);
     let m: RegExpExecArray | null;
     if ((m = /^([+-]?)([0-9][0-9_]*)$/.exec(word))) {
       const v = BigInt(m[1] + m[2].replaceAll('_', ''));
@@ -724,6 +730,9 @@ function toml10Problem(source: string): string | undefined {
 function tomlError(message: string): NixError {
   return new NixError('eval', `while parsing TOML: ${message}`);
 }
+
+/** Stands for a `-nan` value in a re-read document: a NUL makes it no Nix string, the nonce no TOML text's. */
+const NEGATIVE_NAN_MARK = `\0-nan ${randomUUID()}`;
 
 /** builtins.fromTOML: TOML text (a UTF-8 byte string) to a Nix value. */
 export function parseTOML(text: string, timestamps: boolean): Value {
@@ -747,11 +756,24 @@ export function parseTOML(text: string, timestamps: boolean): Value {
     }
     throw e;
   }
-  const problem = toml10Problem(text);
+  const negativeNaNs: number[] = [];
+  const problem = toml10Problem(text, negativeNaNs);
   if (problem !== undefined) throw tomlError(problem);
+  if (negativeNaNs.length > 0) {
+    // smol-toml reads `-nan` as NaN without its sign, which C++ Nix prints (`-nan`): read the
+    // document again with each `-nan` value replaced by a string no TOML text can hold.
+    let marked = '';
+    let from = 0;
+    for (const at of negativeNaNs) {
+      marked += text.slice(from, at) + JSON.stringify(NEGATIVE_NAN_MARK);
+      from = at + '-nan'.length;
+    }
+    doc = parseTomlText(Buffer.from(marked + text.slice(from), 'latin1').toString('utf8'));
+  }
 
   // Convert, iteratively. Arrays and tables become lists and sets; strings become byte strings.
   const convertLeaf = (x: unknown): Value => {
+    if (x === NEGATIVE_NAN_MARK) return new NixFloat(NEGATIVE_NAN);
     if (typeof x === 'string') {
       const s = utf8ToBytes(x);
       const m = nullByteMessage(s);
@@ -846,9 +868,9 @@ export const formatsBuiltins: BuiltinSpec[] = [
     return makeString(s, context);
   }, { doc: 'The JSON text of a value (strings keep their context).' }),
 
-  defineBuiltin('fromJSON', 1, ([v]) => parseJSON(stringNoContext(v)), { doc: 'The Nix value of a JSON text.' }),
+  defineBuiltin('fromJSON', 1, ([v]) => parseJSON(stringNoContext(v, 'while evaluating the first argument passed to builtins.fromJSON')), { doc: 'The Nix value of a JSON text.' }),
 
-  defineBuiltin('fromTOML', 1, ([v], ctx) => parseTOML(stringNoContext(v), featureEnabled(ctx, 'parse-toml-timestamps')), {
+  defineBuiltin('fromTOML', 1, ([v], ctx) => parseTOML(stringNoContext(v, 'while evaluating the argument passed to builtins.fromTOML'), featureEnabled(ctx, 'parse-toml-timestamps')), {
     doc: 'The Nix value of a TOML document.',
   }),
 

@@ -19,7 +19,7 @@ import { type AutoArg, Evaluation, type MessageLevel } from '../eval.js';
 import { FsIO } from '../io/fs-io.js';
 import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
-import { printValue } from '../value/print.js';
+import { OUTPUT_PRINT, printValue } from '../value/print.js';
 import { MAX_CALL_DEPTH, toJSON } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
@@ -324,7 +324,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   const ev = new Evaluation({
     baseDir: cwd,
     maxCallDepth: typeof maxCallDepth === 'bigint' ? Number(maxCallDepth) : undefined,
-    strict: cmd.strict || cmd.output === 'json',
+    // Only the plain output deep-forces first: JSON and XML force as they print (when --strict),
+    // and --raw coerces the value as it is, as nix-instantiate does.
+    strict: cmd.strict && cmd.output === 'plain',
     autoArgs: cmd.autoArgs,
     home: env.HOME,
     lints: lintsOf(config),
@@ -435,7 +437,7 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
     const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* toJSON(value, new Set());
+        return yield* toJSON(value, new Set(), true, undefined, undefined, undefined, cmd.strict);
       })()) as string + '\n');
     } else if (cmd.output === 'xml') {
       // The XML document ends with its own newline; nix-instantiate adds none.
@@ -453,7 +455,7 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
         }
       })()) as string);
     } else {
-      out(printValue(value, { trackRepeated: true }) + '\n');
+      out(printValue(value, OUTPUT_PRINT) + '\n');
     }
   }
 }

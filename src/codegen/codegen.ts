@@ -36,7 +36,7 @@ const OPERANDS: Record<Op, number> = {
   [Op.SelectDynOr]: 1, [Op.HasAttr]: 1, [Op.HasAttrDyn]: 0, [Op.HasAttrStep]: 2, [Op.HasAttrStepDyn]: 1, [Op.List]: 1,
   [Op.Eq]: 0, [Op.Neq]: 0, [Op.AddPrepare]: 1, [Op.Add]: 1, [Op.Sub]: 0, [Op.Mul]: 0, [Op.Div]: 0, [Op.Less]: 0,
   [Op.Concat]: 0, [Op.AssertAttrs]: 0, [Op.Update]: 1, [Op.ConcatPart]: 2, [Op.Formals]: 1, [Op.AssertFail]: 1,
-  [Op.AssertEq]: 0, [Op.CheckAttrName]: 1, [Op.CurPos]: 0,
+  [Op.AssertEq]: 0, [Op.CheckAttrName]: 1, [Op.CurPos]: 0, [Op.Unforced]: 0,
 };
 
 interface Instr {
@@ -92,7 +92,7 @@ function analyse(chunk: Chunk): { instrs: Instr[]; targets: Map<number, number[]
         h += 1; break;
       case Op.Force: case Op.AssertBool: case Op.Not: case Op.PushEnv: case Op.PopEnv: case Op.RecOverrides:
       case Op.ClearSelected: case Op.Select: case Op.HasAttr: case Op.CheckAttrName: case Op.AddPrepare:
-      case Op.AssertAttrs:
+      case Op.AssertAttrs: case Op.Unforced:
         break;
       case Op.Call: h -= a; break;
       case Op.TailCall: case Op.Return: case Op.AssertFail: h = -1; break;
@@ -316,6 +316,7 @@ function generate(chunk: Chunk): { source: string; locals: number } {
         out.push(`if (typeof ${top} !== 'string') { ${setIp} checkAttrName(${top}, ${a === 1}, C, ${at}); }`);
         break;
       case Op.CurPos: out.push(`${s(h)} = currentPosition(C, ${at});`); break;
+      case Op.Unforced: out.push(`${top} = Thunk.unforced(${top});`); break;
       default: throw new Untranslatable(`unknown opcode ${instr.op}`);
     }
   }

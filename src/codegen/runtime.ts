@@ -10,7 +10,7 @@ import type { Chunk, CompiledCode, ConcatLayout, LambdaInfo } from '../compiler/
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
   AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, newEnv, type Request,
-  Thunk, ThunkState, type Value,
+  Thunk, ThunkState, forceUnforced, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
@@ -165,6 +165,7 @@ function lambdaFailed(err: unknown, lambda: LambdaInfo, callPos: SourcePos | und
 
 /** Forces a thunk that is not evaluated yet; `pos`: where (for infinite recursion). */
 export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
+  if (t.state === ThunkState.Unforced) return forceUnforced(t);
   if (t.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
   if (t.state === ThunkState.Blackhole) throw infiniteRecursion(t, pos);
   const chunk = t.chunk;
@@ -393,8 +394,8 @@ function global(name: string): Value {
   return v;
 }
 
-function withVar(env: Env, info: { name: string; depths: number[] }): Value {
-  return drive(withLookupGen(env, info.name, info.depths));
+function withVar(env: Env, info: { name: string; depths: number[]; withAt: SourcePos[]; at: SourcePos }): Value {
+  return drive(withLookupGen(env, info.name, info.depths, info.withAt, info.at));
 }
 
 function attrsFromEnv(shape: AttrShape, env: Env): NixAttrs {

@@ -102,6 +102,11 @@ export const enum Op {
   CheckAttrName,
   /** push the current position as a set { file, line, column } */
   CurPos,
+  /**
+   * wrap the value on top, just built from a literal in a lazy place, as a thunk not yet
+   * forced (Thunk.unforced): C++ Nix makes a thunk there, and its output shows it as <CODE>
+   */
+  Unforced,
 }
 
 /**
@@ -196,7 +201,7 @@ export interface FormalsInfo {
    * which missing argument is reported (the VM picks it by symbol) and in a default that is
    * another formal (alias: bound to its value itself once it is bound).
    */
-  entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number } }[];
+  entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number }; literal?: Value }[];
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */
   names: Set<string>;

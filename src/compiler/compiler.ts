@@ -6,7 +6,7 @@
 import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar, Formal } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
-import { AttrShape, NixFloat, NixPath } from '../value/values.js';
+import { AttrShape, NixFloat, NixPath, type Value } from '../value/values.js';
 import { SortedPositions } from '../value/attrs.js';
 import { showExpr, showAttrPath } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, sourceBytes } from './chunk.js';
@@ -17,6 +17,8 @@ interface Scope {
   names: Map<string, number>;
   /** A `with` scope: slot 1 holds the set whose attributes are in scope. */
   isWith: boolean;
+  /** A `with` scope: where its `with` is (the line of an error about its set). */
+  withPos?: number;
   /** Bindings whose slots are being filled: a bare variable referring to them needs a thunk. */
   initializing: boolean;
   /** While initializing: the slots already filled, which a variable may read directly. */
@@ -29,7 +31,7 @@ interface Scope {
 type Resolution =
   | { kind: 'local'; depth: number; slot: number; scope: Scope }
   | { kind: 'global' }
-  | { kind: 'with'; depths: number[] };
+  | { kind: 'with'; depths: number[]; positions: number[] };
 
 class ChunkBuilder {
   readonly code: number[] = [];
@@ -203,14 +205,15 @@ class Compiler {
 
   private resolve(name: string, pos: number, from: Scope | null = this.scope, extraDepth = 0): Resolution {
     const withDepths: number[] = [];
+    const withPositions: number[] = [];
     let depth = extraDepth;
     for (let s = from; s; s = s.parent, depth++) {
-      if (s.isWith) { withDepths.push(depth); continue; }
+      if (s.isWith) { withDepths.push(depth); withPositions.push(s.withPos!); continue; }
       const slot = s.names.get(name);
       if (slot !== undefined) return { kind: 'local', depth, slot, scope: s };
     }
     if (this.options.globals.has(name)) return { kind: 'global' };
-    if (withDepths.length > 0) return { kind: 'with', depths: withDepths };
+    if (withDepths.length > 0) return { kind: 'with', depths: withDepths, positions: withPositions };
     throw new NixError('undefined-variable', `undefined variable '${name}'`, { source: this.source, offset: pos });
   }
 
@@ -255,8 +258,7 @@ class Compiler {
         return;
       }
       case 'If': {
-        this.compileForced(e.cond);
-        const jf = b.emit(Op.JumpIfFalse, e.pos, 0);
+        const jf = this.compileCondition(e.cond);
         this.compileTail(e.then);
         b.patch(jf + 1);
         this.compileTail(e.else);
@@ -300,7 +302,10 @@ class Compiler {
       const before = this.unfilledReads;
       const bytesBefore = this.chunkBytes;
       this.compile(e);
-      if (this.unfilledReads === before) return;
+      if (this.unfilledReads === before) {
+        if (makesThunkInCpp(e)) this.b.emit(Op.Unforced, e.pos);
+        return;
+      }
       // The chunks made for the literal are dropped with its code.
       this.b.reset(mark);
       this.unfilledReads = before;
@@ -350,24 +355,18 @@ class Compiler {
     const b = this.b;
     if (r.kind === 'local') b.emit(Op.Local, e.pos, r.depth, r.slot);
     else if (r.kind === 'global') b.emit(Op.Global, e.pos, b.constant(e.name));
-    else b.emit(Op.WithVar, e.pos, b.constant({ name: e.name, depths: r.depths }));
+    else {
+      const withAt = r.positions.map((offset): SourcePos => ({ source: this.source, offset }));
+      b.emit(Op.WithVar, e.pos, b.constant({ name: e.name, depths: r.depths, withAt, at: { source: this.source, offset: e.pos } }));
+    }
   }
 
   /** Compiles e leaving its value (possibly an unforced thunk) on the stack. */
   private compile(e: Expr): void {
     const b = this.b;
     switch (e.kind) {
-      case 'Int':
-        b.emit(Op.Const, e.pos, b.constant(e.value));
-        return;
-      case 'Float':
-        b.emit(Op.Const, e.pos, b.constant(new NixFloat(e.value)));
-        return;
-      case 'String':
-        b.emit(Op.Const, e.pos, b.constant(e.value));
-        return;
-      case 'Path':
-        b.emit(Op.Const, e.pos, b.constant(new NixPath(e.value)));
+      case 'Int': case 'Float': case 'String': case 'Path':
+        b.emit(Op.Const, e.pos, b.constant(literalValue(e)!));
         return;
       case 'Var':
         this.emitVar(this.resolveVar(e), e);
@@ -445,8 +444,7 @@ class Compiler {
         this.popScope();
         return;
       case 'If': {
-        this.compileForced(e.cond);
-        const jf = b.emit(Op.JumpIfFalse, e.pos, 0);
+        const jf = this.compileCondition(e.cond);
         this.compile(e.then);
         const j = b.emit(Op.Jump, e.pos, 0);
         b.patch(jf + 1);
@@ -559,19 +557,41 @@ class Compiler {
     this.b.closeRegion(start, message, e.pos);
   }
 
+  /**
+   * An `if` condition and the jump past its `then` branch (returned, to be patched): as C++
+   * Nix's evalBool, a value that is no Boolean is an error at the condition, and every error
+   * in it has the line "while evaluating a branch condition".
+   */
+  private compileCondition(cond: Expr): number {
+    let jf = 0;
+    this.b.region('while evaluating a branch condition', cond.pos, () => {
+      this.compileForced(cond);
+      jf = this.b.emit(Op.JumpIfFalse, cond.pos, 0);
+    });
+    return jf;
+  }
+
+  /**
+   * As C++ Nix's ExprAssert: the condition is evaluated with evalBool ("in the condition of the
+   * assert statement", a non-Boolean an error at the condition); a failing `a == b` explains
+   * how a and b differ "while evaluating the condition of the assertion".
+   */
   private compileAssertHead(cond: Expr, pos: number): void {
     const b = this.b;
-    b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => {
-      if (cond.kind === 'BinOp' && cond.op === '==') {
-        // A failing `assert a == b` explains how a and b differ.
+    let j = 0;
+    if (cond.kind === 'BinOp' && cond.op === '==') {
+      b.region('in the condition of the assert statement', cond.pos, () => {
         this.compileForced(cond.l);
         this.compileForced(cond.r);
-        b.emit(Op.AssertEq, cond.pos);
-      } else {
+      });
+      b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => b.emit(Op.AssertEq, cond.pos));
+      j = b.emit(Op.JumpIfTrue, pos, 0);
+    } else {
+      b.region('in the condition of the assert statement', cond.pos, () => {
         this.compileForced(cond);
-      }
-    });
-    const j = b.emit(Op.JumpIfTrue, pos, 0);
+        j = b.emit(Op.JumpIfTrue, cond.pos, 0);
+      });
+    }
     b.emit(Op.AssertFail, pos, b.constant(showExpr(cond)));
     b.patch(j + 1);
   }
@@ -580,7 +600,7 @@ class Compiler {
     this.compileLazy(env);
     this.b.emit(Op.PushEnv, pos, 1);
     this.b.emit(Op.SetLocal, pos, 1);
-    this.pushScope([], true);
+    this.pushScope([], true).withPos = pos;
   }
 
   private compileSelect(target: Expr, path: AttrName[], def: Expr | undefined, pos: number): void {
@@ -803,6 +823,9 @@ class Compiler {
             name: f.name,
             slot,
             def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
+            // A number, string or path default is that constant itself, as C++ Nix binds it
+            // (no thunk: output shows it, not <CODE>).
+            literal: f.def ? literalValue(f.def) : undefined,
             alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot, f.name) : undefined,
           };
         }),
@@ -873,6 +896,32 @@ function isCheap(e: Expr): boolean {
       return true;
     default:
       return false;
+  }
+}
+
+/**
+ * Whether C++ Nix makes a thunk for the literal e in a lazy place (Expr::maybeThunk): all but
+ * numbers, plain strings, paths and the empty list. nixeval builds the cheap ones at once but
+ * marks them unforced, so that output shows them as C++ Nix does until they are forced.
+ */
+function makesThunkInCpp(e: Expr): boolean {
+  switch (e.kind) {
+    case 'Int': case 'Float': case 'String': case 'Path':
+      return false;
+    case 'List':
+      return e.elems.length > 0;
+    default:
+      return true;
+  }
+}
+
+/** The value of a number, string or path literal. */
+function literalValue(e: Expr): Value | undefined {
+  switch (e.kind) {
+    case 'Int': case 'String': return e.value;
+    case 'Float': return new NixFloat(e.value);
+    case 'Path': return new NixPath(e.value);
+    default: return undefined;
   }
 }
 

@@ -19,7 +19,8 @@ import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
 import {
-  type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
+  type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
+  type Value,
 } from './values.js';
 
 /** C++ Nix's default `max-call-depth`. */
@@ -180,7 +181,9 @@ function addTraces(e: unknown, frames: TraceLink | null): void {
  */
 function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
   if (v instanceof Closure) pos = { source: v.lambda.source, offset: v.lambda.pos };
-  return new NixError('type', `cannot convert ${showType(v)} to JSON`, pos);
+  // A thunk whose evaluation failed is C++ Nix's nFailed, "an error".
+  const type = v instanceof Thunk && v.state === ThunkState.Failed ? 'an error' : showType(v);
+  return new NixError('type', `cannot convert ${type} to JSON`, pos);
 }
 
 /** C++ Nix's StackOverflowError: past max-call-depth. */
@@ -194,9 +197,11 @@ export function stackOverflow(pos: SourcePos | undefined): NixError {
  * nesting counts against C++ Nix's max-call-depth as printValueAsJSON's recursion does;
  * without it, depth is bounded by memory only, and a value that contains itself (a cycle, whose
  * text would never end) fails at once with the error C++ Nix reaches at max-call-depth. Past
- * `maxBytes` of text, OutputTooLarge.
+ * `maxBytes` of text, OutputTooLarge. Not `strict` (nix-instantiate --eval --json without
+ * --strict): a value not evaluated yet is an error, as in C++ Nix since 2.2x (2.8 printed the
+ * text up to it, then failed), and the sets peeled on the way are still forced.
  */
-export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number, maxCallDepth = MAX_CALL_DEPTH, maxBytes = Infinity): Generator<Request, string, Value> {
+export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number, maxCallDepth = MAX_CALL_DEPTH, maxBytes = Infinity, strict = true): Generator<Request, string, Value> {
   const out: string[] = [];
   let size = 0;
   const emit = (text: string): void => {
@@ -250,6 +255,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
     try {
       if (depth > limit) throw stackOverflow(pos);
       depth++;
+      if (!strict && w.v instanceof Thunk && w.v.state !== ThunkState.Done) throw cannotConvert(w.v, pos);
       let v: Value = yield* force(w.v);
       let toStore = w.copyToStore;
       if (v instanceof NixAttrs) {

@@ -17,11 +17,13 @@ const REPEATED = utf8ToBytes('«repeated»');
 const UNKNOWN = utf8ToBytes('«unknown»');
 
 export interface PrintOptions {
-  /**
-   * Output printing, as C++ Nix's printAmbiguous (nix-instantiate's result): sets and lists
-   * already printed show as «repeated», unevaluated values as <CODE>.
-   */
+  /** Sets and lists already printed show as «repeated». */
   trackRepeated?: boolean;
+  /**
+   * Output printing, as C++ Nix's printAmbiguous (nix-instantiate's result): unevaluated
+   * values show as <CODE> rather than «thunk».
+   */
+  ambiguous?: boolean;
   /** Below this depth sets and lists print as `{ ... }` / `[ ... ]`. */
   maxDepth?: number;
   /** Attributes printed in all before the rest are elided. */
@@ -34,6 +36,12 @@ export interface PrintOptions {
 
 /** What C++ Nix prints of a value inside an error message. */
 export const ERROR_PRINT: PrintOptions = { maxDepth: 10, maxAttrs: 10, maxListItems: 10, describeFunctions: true };
+
+/** What nix-instantiate --eval prints (printAmbiguous). */
+export const OUTPUT_PRINT: PrintOptions = { trackRepeated: true, ambiguous: true };
+
+/** What builtins.trace prints of a value that is not a string (C++ Nix's ValuePrinter, default options). */
+export const TRACE_PRINT: PrintOptions = { trackRepeated: true, describeFunctions: true };
 
 type Frame =
   | { kind: 'value'; raw: Value; depth: number }
@@ -97,7 +105,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
       if (v.state !== ThunkState.Done) {
         // Under evaluation: its value may well exist once that ends, so not «infinite recursion».
         if (v.state === ThunkState.Blackhole) emit(BLACKHOLE);
-        else emit(seen ? '<CODE>' : THUNK);
+        else emit(options.ambiguous ? '<CODE>' : THUNK);
         continue;
       }
       v = v.value!;

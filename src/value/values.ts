@@ -153,13 +153,16 @@ export class Builtin {
 }
 
 /** A thunk is pending (code + env, or a deferred call), under evaluation, or done. */
-export const enum ThunkState { Pending, Blackhole, Done, Failed }
+export const enum ThunkState { Pending, Blackhole, Done, Failed, Unforced }
 
 /**
  * Four fields, as thunks are the most numerous objects: what each holds depends on the state.
  * Pending: the code and its environment, or for a deferred application `fn args` (no code)
  * the function in `value` and the arguments in `env`. Done: the value. Failed: the error its
- * evaluation raised (see failure()), rethrown as a copy when it is forced again.
+ * evaluation raised (see failure()), rethrown as a copy when it is forced again. Unforced: a
+ * value built at once from a literal (list, set, function) where C++ Nix would have made a
+ * thunk; forcing it only makes it Done, so that printing shows it unevaluated (<CODE>) until
+ * something has forced it, as C++ Nix's does.
  */
 export class Thunk {
   state: ThunkState;
@@ -189,6 +192,14 @@ export class Thunk {
   /** The error of a Failed thunk. */
   failure(): unknown {
     return this.value;
+  }
+
+  /** A literal's value, built at once, that counts as not yet forced (see ThunkState.Unforced). */
+  static unforced(value: Value): Thunk {
+    const t = new Thunk(null, null);
+    t.state = ThunkState.Unforced;
+    t.value = value;
+    return t;
   }
 
   /** A deferred application `fn args`. */
@@ -230,6 +241,12 @@ export type Request = Thunk | CallRequest;
 export type Value =
   | null | boolean | NixInt | string
   | NixFloat | NixString | NixPath | NixList | NixAttrs | Closure | Builtin | Thunk;
+
+/** Forces a thunk in state Unforced: its value was built already. */
+export function forceUnforced(t: Thunk): Value {
+  t.state = ThunkState.Done;
+  return t.value!;
+}
 
 /** Forces a value from inside a generator: `const v = yield* force(x)`. */
 export function* force(v: Value): Generator<Request, Value, Value> {

@@ -128,7 +128,13 @@ export function traceCall(e: NixError, lambda: LambdaInfo, callPos: SourcePos | 
 }
 
 export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: LambdaInfo, chunk: Chunk, at: number): void {
-  if (!(arg instanceof NixAttrs)) throw typeErrorAt('a set', arg, chunk, at);
+  if (!(arg instanceof NixAttrs)) {
+    // C++ Nix's forceAttrs before the call proper: the error has no position of its own, its
+    // line is at the lambda, and the call shows only as "from call site".
+    const e = typeError('a set', arg, undefined).addTrace('while evaluating the value passed for the lambda argument', posOf(chunk, at));
+    e.inFormals = true;
+    throw e;
+  }
   const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
   let used = 0;
   let missing: string[] | undefined;
@@ -140,6 +146,8 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     } else if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
       // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
       env[f.slot] = aliasOf(env, f.alias)!;
+    } else if (f.literal !== undefined) {
+      env[f.slot] = f.literal;
     } else if (f.def) {
       env[f.slot] = new Thunk(f.def, env);
     } else {
@@ -301,21 +309,27 @@ export function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined):
   return yield* explainInequality(a, b, pos);
 }
 
-/** A variable found only through `with`: the innermost `with` whose set has it. */
-export function* withLookupGen(env: Env, name: string, depths: number[]): Gen {
-  for (const d of depths) {
+/**
+ * A variable found only through `with`: the innermost `with` whose set has it. `withAt`: where
+ * each `with` is, for the line C++ Nix's forceAttrs gives a `with` whose value is no set; `at`:
+ * the variable, where it is undefined if no set has it.
+ */
+export function* withLookupGen(env: Env, name: string, depths: number[], withAt: readonly SourcePos[], at: SourcePos): Gen {
+  for (let k = 0; k < depths.length; k++) {
+    const d = depths[k];
     let e = env;
     for (let i = 0; i < d; i++) e = e[0] as unknown as Env;
     const set = yield* force(e[1]);
     // Keep the forced set so later lookups need not force it again.
     e[1] = set;
     if (!(set instanceof NixAttrs)) {
-      throw new NixError('type', `expected a set but found ${showType(set)}: ${printForError(set)}`);
+      throw new NixError('type', `expected a set but found ${showType(set)}: ${printForError(set)}`)
+        .addTrace('while evaluating the first subexpression of a with expression', withAt[k]);
     }
     const v = set.get(name);
     if (v !== undefined) return yield* force(v);
   }
-  throw new NixError('undefined-variable', `undefined variable '${name}'`);
+  throw new NixError('undefined-variable', `undefined variable '${name}'`, at);
 }
 
 /** `a ++ b` with an operand that is not a list (the operator's trace line comes with it). */

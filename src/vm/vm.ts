@@ -10,7 +10,7 @@
 import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState,
+  Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState, forceUnforced,
   AttrShape, newEnv, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
@@ -298,6 +298,7 @@ export class VM implements Interpreter {
    * undefined. `depth`: that of the frame forcing the thunk (forcing is not a call).
    */
   private startThunk(t: Thunk, pos: SourcePos | undefined, depth: number): Value | undefined {
+    if (t.state === ThunkState.Unforced) return forceUnforced(t);
     if (t.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
     if (t.state === ThunkState.Blackhole) {
       throw infiniteRecursion(t, pos);
@@ -519,10 +520,10 @@ export class VM implements Interpreter {
             break;
           }
           case Op.WithVar: {
-            const info = consts[code[ip++]] as { name: string; depths: number[] };
+            const info = consts[code[ip++]] as { name: string; depths: number[]; withAt: SourcePos[]; at: SourcePos };
             frame.ip = ip;
             frame.env = env;
-            this.pushGenerator(withLookupGen(env, info.name, info.depths), null, null, 'with', posOf(chunk, ip - 2));
+            this.pushGenerator(withLookupGen(env, info.name, info.depths, info.withAt, info.at), null, null, 'with', posOf(chunk, ip - 2));
             continue outer;
           }
           case Op.Force: {
@@ -815,6 +816,9 @@ export class VM implements Interpreter {
           }
           case Op.CurPos:
             stack.push(currentPosition(chunk, ip - 1));
+            break;
+          case Op.Unforced:
+            stack[stack.length - 1] = Thunk.unforced(stack[stack.length - 1]);
             break;
           case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: {
             // `a - b` and friends: numbers inline, anything else through the builtin. They are

@@ -60,6 +60,24 @@ describe('tryEval', () => {
   });
 });
 
+describe('throw and abort', () => {
+  test('the message is coerced as coerceToString does by default: a path goes to the store', () => {
+    const r = failure('throw ./package.json');
+    expect(r.message).toMatch(/^\/nix\/store\/[0-9a-z]{32}-package\.json$/);
+    expect(failure('abort ./package.json').message).toMatch(/^evaluation aborted with the following error message: '\/nix\/store\/[0-9a-z]{32}-package\.json'$/);
+  });
+  test('a message that is no string gets the line about the message', () => {
+    expect(failure('throw 1')).toEqual({
+      message: 'cannot coerce an integer to a string: 1',
+      context: ['while evaluating the error message passed to builtin.throw'],
+    });
+    expect(failure('abort { }')).toEqual({
+      message: 'cannot coerce a set to a string: { }',
+      context: ['while evaluating the error message passed to builtins.abort'],
+    });
+  });
+});
+
 describe('warn and addErrorContext', () => {
   test('a message of the wrong type', () => {
     expect(failure('builtins.warn 1 2')).toEqual({

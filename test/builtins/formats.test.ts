@@ -213,6 +213,24 @@ describe('fromTOML', () => {
     expect(error(`builtins.fromTOML ${arg}`).split('\n')[0]).toBe(`while parsing TOML: [error] ${title}`);
   });
 
+  test('-nan keeps its sign, as toml11 reads it and printf prints it; a key `-nan` is a key', () => {
+    expect(run('builtins.fromTOML "a = -nan\\nb = nan\\nc = +nan\\nd = [ -nan, 1.0 ]\\ne = { f = -nan }\\n-nan = -nan"'))
+      .toBe('{ "-nan" = -nan; a = -nan; b = nan; c = nan; d = [ -nan 1 ]; e = { f = -nan; }; }');
+    expect(run('toString (builtins.fromTOML "a = -nan").a')).toBe('"-nan"');
+    // A string that only looks like one stays a string.
+    expect(run('builtins.fromTOML "a = \\"-nan\\"\\nb = -nan"')).toBe('{ a = "-nan"; b = -nan; }');
+    // nlohmann::json writes any NaN as null.
+    expect(run('builtins.toJSON (builtins.fromTOML "a = -nan")')).toBe('"{\\"a\\":null}"');
+  });
+
+  test('its argument is a string without context, with the line C++ Nix gives', () => {
+    expect(error('builtins.fromTOML "${builtins.toFile "a" "b"}"')).toMatch(/^the string '\/nix\/store\/.*-a' is not allowed to refer to a store path/);
+    const r = evaluate({ expr: 'builtins.fromTOML 1', strict: true });
+    expect(!r.ok && r.error.trace.map((t) => t.message)).toContain('while evaluating the argument passed to builtins.fromTOML');
+    const j = evaluate({ expr: 'builtins.fromJSON "${builtins.toFile "a" "b"}"', strict: true });
+    expect(!j.ok && j.error.trace.map((t) => t.message)).toContain('while evaluating the first argument passed to builtins.fromJSON');
+  });
+
   test('TOML 1.1-looking text inside strings and comments is fine', () => {
     expect(run('builtins.fromTOML "a = [1,\\n2,\\n]\\nb = { c = [1,\\n2] } # { x,\\nd = \\"q\\\\\\\\e { ,}\\""'))
       .toBe('{ a = [ 1 2 ]; b = { c = [ 1 2 ]; }; d = "q\\\\e { ,}"; }');

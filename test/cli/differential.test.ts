@@ -90,9 +90,12 @@ describe('output', () => {
     ].join('\n'));
     expect(run(['--eval', '--xml', 'f.nix', '-E']).code).toBe(1);
     writeFileSync(join(dir, 'xml.nix'), '{\n  f = x: x;\n}\n');
+    // Not --strict: the function literal is a thunk not forced yet.
     expect(run(['--eval', '--xml', 'xml.nix']).stdout).toContain(
+      `<attr column="3" line="2" name="f" path="${dir}/xml.nix">\n      <unevaluated />`);
+    expect(run(['--eval', '--xml', '--strict', 'xml.nix']).stdout).toContain(
       `<attr column="3" line="2" name="f" path="${dir}/xml.nix">\n      <function column="7" line="2" path="${dir}/xml.nix">`);
-    expect(run(['--eval', '--xml', '--no-location', 'xml.nix']).stdout).toContain('<attr name="f">\n      <function>');
+    expect(run(['--eval', '--xml', '--strict', '--no-location', 'xml.nix']).stdout).toContain('<attr name="f">\n      <function>');
     // --raw is newer than 2.8: the string as it is, without a newline [source].
     expect(run(['--eval', '--raw', '-E', '"a\\nb"'])).toEqual({ code: 0, stdout: 'a\nb', stderr: '' });
     expect(run(['--parse', '-E', '1+2'])).toEqual({ code: 0, stdout: '(1 + 2)\n', stderr: '' });

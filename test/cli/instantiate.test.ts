@@ -292,3 +292,30 @@ describe('nix-instantiate --eval of a cyclic value', () => {
     expect(r.stderr).toContain('stack overflow; max-call-depth exceeded');
   });
 });
+
+// nix-instantiate.cc: only the plain output deep-forces for --strict; --json and --xml force as
+// they print (when --strict), --raw coerces the value as it is. Without --strict, --json meets
+// the values not forced yet and fails on the first ("cannot convert a thunk to JSON", current
+// C++ Nix; 2.8 printed the text up to it first).
+describe('--strict with --json, --xml and --raw', () => {
+  test('--json without --strict fails at the first value not evaluated, at its attribute', () => {
+    const r = cli(['--eval', '--json', '-E', '{ a = 1; b = [ 2 ]; }']);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toContain("… while evaluating attribute 'b'\n         at «string»:1:10:");
+    expect(r.stderr).toContain('error: cannot convert a thunk to JSON\n       at «string»:1:10:');
+    expect(cli(['--eval', '--json', '-E', '[ 1 (1 + 1) ]']).stderr).toContain('… while evaluating list element at index 1\n\n       error: cannot convert a thunk to JSON');
+    // What evaluation forced already prints.
+    expect(cli(['--eval', '--json', '-E', 'let x = [ 1 ]; in builtins.seq x { inherit x; }']).stdout).toBe('{"x":[1]}\n');
+  });
+
+  test('--strict --json forces each value as it prints it, so the first failure in print order wins', () => {
+    const r = cli(['--eval', '--strict', '--json', '-E', '{ a = [ (x: x) ]; b = throw "y"; }']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: cannot convert a function to JSON');
+    expect(cli(['--eval', '--strict', '--json', '-E', '{ a = throw "x"; }']).stderr).toContain("… while evaluating attribute 'a'");
+  });
+
+  test('--strict --raw does not force what the string does not need', () => {
+    expect(cli(['--eval', '--strict', '--raw', '-E', '{ outPath = "a"; b = throw "x"; }'])).toMatchObject({ code: 0, stdout: 'a' });
+  });
+});

@@ -34,7 +34,7 @@ test('printing a list nested 100,000 deep', () => {
 });
 
 test('JSON of a set nested 100,000 deep', () => {
-  const r = evalSmallStack('let mk = n: if n == 0 then 1 else { a = mk (n - 1); }; in mk 100000', '--json');
+  const r = evalSmallStack('let mk = n: if n == 0 then 1 else { a = mk (n - 1); }; in mk 100000', '--strict', '--json');
   expect(r.status).toBe(0);
   expect(r.stdout).toBe('{"a":'.repeat(100000) + '1' + '}'.repeat(100000) + '\n');
 });

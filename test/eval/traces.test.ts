@@ -177,3 +177,49 @@ describe('infinite recursion', () => {
     expect(f.at).toBeUndefined();
   });
 });
+
+// eval.cc: ExprIf::eval is evalBool(cond, "while evaluating a branch condition"); callFunction
+// forces a formals lambda's argument with forceAttrs(arg, lambda.pos, "while evaluating the
+// value passed for the lambda argument") before the call, adding only "from call site".
+describe('conditions and lambda arguments', () => {
+  test('an if condition: any error in it has the branch-condition line, a non-Boolean is an error at it', () => {
+    expect(fail('let x = 1; in if x then 1 else 2')).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:18', trace: ['while evaluating a branch condition @ 1:18'],
+    });
+    expect(fail('let x = throw "t"; in if x then 1 else 2').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:9", 'while evaluating a branch condition @ 1:26',
+    ]);
+    // The branches are not part of it.
+    expect(fail('if true then throw "t" else 2').trace).toEqual(["while calling the 'throw' builtin @ 1:14"]);
+  });
+
+  test('an assert condition: evaluated as evalBool does; only a failing == is explained under the assertion', () => {
+    expect(fail('let x = 1; in assert x; 1')).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:22', trace: ['in the condition of the assert statement @ 1:22'],
+    });
+    expect(fail('let x = throw "t"; in assert x == 1; 1').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:9", 'in the condition of the assert statement @ 1:32',
+    ]);
+    expect(fail('assert 1 == 2; 1')).toEqual({
+      message: "an integer with value '1' is not equal to an integer with value '2'",
+      at: undefined,
+      trace: ["while evaluating the condition of the assertion '(1 == 2)' @ 1:1"],
+    });
+    expect(fail('let x = false; in assert x; 1')).toEqual({ message: "assertion 'x' failed", at: '1:19', trace: [] });
+  });
+
+  test('with: a value that is no set has the line of its `with`; a name no set has is undefined at the variable', () => {
+    expect(fail('let x = 1; in with { }; with x; y')).toEqual({
+      message: 'expected a set but found an integer: 1', at: undefined, trace: ['while evaluating the first subexpression of a with expression @ 1:25'],
+    });
+    expect(fail('with { }; let f = x: y; in f 1')).toMatchObject({ message: "undefined variable 'y'", at: '1:22' });
+  });
+
+  test('a formals lambda given no set: the error has no position, its line is at the lambda', () => {
+    expect(fail('let f = { a }: a; in f 1')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      at: undefined,
+      trace: ['while evaluating the value passed for the lambda argument @ 1:9', 'from call site @ 1:22'],
+    });
+  });
+});

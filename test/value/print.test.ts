@@ -2,7 +2,7 @@
 // printAmbiguous) and the form of values inside messages (ValuePrinter).
 
 import { evaluate } from '../../src/eval.js';
-import { printValue } from '../../src/value/print.js';
+import { OUTPUT_PRINT, printValue } from '../../src/value/print.js';
 import { bytesToUtf8, utf8ToBytes } from '../../src/syntax/source.js';
 import type { Value } from '../../src/value/values.js';
 
@@ -10,7 +10,7 @@ import type { Value } from '../../src/value/values.js';
 function output(expr: string): string {
   const r = evaluate({ expr, strict: false });
   if (!r.ok) throw new Error(r.rendered);
-  return bytesToUtf8(printValue(r.value, { trackRepeated: true }));
+  return bytesToUtf8(printValue(r.value, OUTPUT_PRINT));
 }
 
 function traces(expr: string): string[] {
@@ -24,8 +24,21 @@ describe('output', () => {
     expect(output('{ a = 1; b = 2 + 2; }')).toBe('{ a = 1; b = <CODE>; }');
     expect(output('[ (1 + 1) "x" ]')).toBe('[ <CODE> "x" ]');
   });
+  test('a literal that C++ Nix makes a thunk for prints as <CODE> until it is forced', () => {
+    // Expr::maybeThunk: numbers, plain strings and paths are values at once, and (since Nix
+    // 2.2x, where 2.8 printed <CODE>) so is the empty list; lists, sets, functions and
+    // __curPos are thunks.
+    expect(output('[ [ 1 ] { } (x: x) __curPos [ ] 1 1.5 "s" /a ]')).toBe('[ <CODE> <CODE> <CODE> <CODE> [ ] 1 1.5 "s" /a ]');
+    expect(output('let l = [ 1 2 3 ]; s = { a = 1; }; in [ l l s s ]')).toBe('[ <CODE> <CODE> <CODE> <CODE> ]');
+    // Forcing a binding shows its value wherever it is held; an element not forced stays <CODE>.
+    expect(output('let f = x: x; l = [ [ 1 ] ]; in builtins.seq (f (builtins.head l)) [ f l ]')).toBe('[ <LAMBDA> [ [ 1 ] ] ]');
+    expect(output('let l = [ [ 1 ] [ 2 ] ]; in builtins.seq (builtins.head l) l')).toBe('[ [ 1 ] <CODE> ]');
+    // A default that is a constant is bound as that constant.
+    expect(output('({ a ? 1, b ? "s", c ? [ 1 ], d ? { } }: { inherit a b c d; }) { }')).toBe('{ a = 1; b = "s"; c = <CODE>; d = <CODE>; }');
+  });
   test('a list or set reached again through the same place prints as «repeated»', () => {
-    expect(output('let l = [ 1 2 3 ]; s = { a = 1; }; in [ l l s s ]')).toBe('[ [ 1 2 3 ] «repeated» { a = 1; } «repeated» ]');
+    expect(output('let l = [ 1 2 3 ]; s = { a = 1; }; in builtins.seq l (builtins.seq s [ l l s s ])'))
+      .toBe('[ [ 1 2 3 ] «repeated» { a = 1; } «repeated» ]');
   });
 });
 
@@ -33,6 +46,11 @@ describe('values in messages', () => {
   test('unevaluated values print as «thunk», values under evaluation as «potential infinite recursion»', () => {
     expect(traces('builtins.trace [ (1 + 1) ] 1')).toEqual(['trace: [ «thunk» ]']);
     expect(traces('let x = { a = builtins.trace x 1; }; in x.a')).toEqual(['trace: { a = «potential infinite recursion»; }']);
+  });
+  test('trace shows functions as messages do, and a set or list met again as «repeated»', () => {
+    expect(traces('builtins.trace [ map (map (x: x)) ] 1')).toEqual(['trace: [ «primop map» «thunk» ]']);
+    expect(traces('let f = x: x; in builtins.seq f (builtins.trace [ f builtins.head ] 1)')).toEqual(['trace: [ «lambda f @ «string»:1:9» «thunk» ]']);
+    expect(traces('let l = [ 1 ]; in builtins.seq l (builtins.trace [ l l ] 1)')).toEqual(['trace: [ [ 1 ] «repeated» ]']);
   });
   test('markers are UTF-8 bytes, as all output', () => {
     expect(printValue(undefined as unknown as Value)).toBe(utf8ToBytes('«unknown»'));
