@@ -1,8 +1,9 @@
 // The Nix lexer. It mirrors the states of C++ Nix's flex scanner (default, string,
 // indented string, path) so that the token stream, and with it every syntax error, is the
-// same. Tokens are made as the parser asks for them (it looks at most three ahead), so they
-// die young instead of all living as long as the parse; a lexical error becomes an `error`
-// token that the parser raises only when it reaches it, as flex would only fail when asked.
+// same. Tokens are made as the parser asks for them (it looks at most two past the current
+// one), so they die young instead of all living as long as the parse; a lexical error
+// becomes an `error` token that the parser raises only when it reaches it, as flex would
+// only fail when asked.
 
 import { tick } from '../limits/limits.js';
 
