@@ -15,7 +15,7 @@ import {
 import { symbolTable } from '../value/symbols.js';
 import { unorderedMapOrder } from './unordered-map-order.js';
 import { NEGATIVE_NAN } from '../value/float.js';
-import { randomUUID } from 'node:crypto';
+import { markedToml, NEGATIVE_NAN_MARK, unmarkKey } from './toml-marks.js';
 import { normaliseInt, type NixInt } from '../value/int.js';
 import { defineBuiltin, typeError } from './util.js';
 import { OBJECT_BYTES, reserve, SLOT_BYTES, tick } from '../limits/limits.js';
@@ -648,9 +648,9 @@ function isTomlWordByte(c: number): boolean {
  * What toml11 (reading TOML 1.0) rejects in a document smol-toml (reading TOML 1.1) has
  * accepted, as toml11's error block for the first such place: an integer beyond int64 (toml11
  * reads integers into int64), the `\e` and `\xHH` escapes, and newlines or a trailing comma
- * in an inline table. The offsets of the `-nan` values go to `negativeNaNs`.
+ * in an inline table.
  */
-function toml10Problem(source: string, negativeNaNs: number[]): string | undefined {
+function toml10Problem(source: string): string | undefined {
   const n = source.length;
   let i = 0;
   let prev = 0; // last significant byte before the current token
@@ -709,7 +709,6 @@ function toml10Problem(source: string, negativeNaNs: number[]): string | undefin
     const isValue = prev === 0x3d || prev === 0x5b || prev === 0x2c; // after `=`, `[` or `,`
     prev = source.charCodeAt(i - 1);
     if (!isValue) continue;
-    if (word === '-nan') negativeNaNs.push(start);
     let m: RegExpExecArray | null;
     if ((m = /^([+-]?)([0-9][0-9_]*)$/.exec(word))) {
       const v = BigInt(m[1] + m[2].replaceAll('_', ''));
@@ -730,9 +729,6 @@ function toml10Problem(source: string, negativeNaNs: number[]): string | undefin
 function tomlError(message: string): NixError {
   return new NixError('eval', `while parsing TOML: ${message}`);
 }
-
-/** Stands for a `-nan` value in a re-read document: a NUL makes it no Nix string, the nonce no TOML text's. */
-const NEGATIVE_NAN_MARK = `\0-nan ${randomUUID()}`;
 
 /** builtins.fromTOML: TOML text (a UTF-8 byte string) to a Nix value. */
 export function parseTOML(text: string, timestamps: boolean): Value {
@@ -756,20 +752,11 @@ export function parseTOML(text: string, timestamps: boolean): Value {
     }
     throw e;
   }
-  const negativeNaNs: number[] = [];
-  const problem = toml10Problem(text, negativeNaNs);
+  const problem = toml10Problem(text);
   if (problem !== undefined) throw tomlError(problem);
-  if (negativeNaNs.length > 0) {
-    // smol-toml reads `-nan` as NaN without its sign, which C++ Nix prints (`-nan`): read the
-    // document again with each `-nan` value replaced by a string no TOML text can hold.
-    let marked = '';
-    let from = 0;
-    for (const at of negativeNaNs) {
-      marked += text.slice(from, at) + JSON.stringify(NEGATIVE_NAN_MARK);
-      from = at + '-nan'.length;
-    }
-    doc = parseTomlText(Buffer.from(marked + text.slice(from), 'latin1').toString('utf8'));
-  }
+  // Read again with marks where smol-toml loses what toml11 keeps (toml-marks.ts).
+  const marked = markedToml(text);
+  if (marked !== undefined) doc = parseTomlText(Buffer.from(marked, 'latin1').toString('utf8'));
 
   // Convert, iteratively. Arrays and tables become lists and sets; strings become byte strings.
   const convertLeaf = (x: unknown): Value => {
@@ -806,8 +793,9 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
     if (x !== null && typeof x === 'object' && !(x instanceof TomlStamp)) {
       const obj = x as Record<string, unknown>;
       // In the order toml11's table (a std::unordered_map) hands out its keys, each interned
-      // as it is met, before the value under it, as C++ Nix's fromTOML does.
-      return { kind: 'table', obj, keys: unorderedMapOrder(Object.keys(obj), (k) => Buffer.from(k, 'utf8')), i: 0, map: new Map() };
+      // as it is met, before the value under it, as C++ Nix's fromTOML does. The keys are in
+      // the order written (marked ones unmarked when named).
+      return { kind: 'table', obj, keys: unorderedMapOrder(Object.keys(obj), (k) => Buffer.from(unmarkKey(k), 'utf8')), i: 0, map: new Map() };
     }
     return undefined;
   };
@@ -821,7 +809,7 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
     if (f.kind === 'table') {
       if (f.i >= f.keys.length) finished = true;
       else {
-        const k = utf8ToBytes(f.keys[f.i]);
+        const k = utf8ToBytes(unmarkKey(f.keys[f.i]));
         const m = nullByteMessage(k);
         if (m !== undefined) throw tomlError(`error: ${m}`);
         symbolTable().id(k);
@@ -840,7 +828,7 @@ function convertTree(root: Record<string, unknown>, leaf: (x: unknown) => Value)
       v = leaf(child);
     }
     const parent = stack[stack.length - 1];
-    if (parent.kind === 'table') parent.map.set(utf8ToBytes(parent.keys[parent.i]), v);
+    if (parent.kind === 'table') parent.map.set(utf8ToBytes(unmarkKey(parent.keys[parent.i])), v);
     else parent.list.push(v);
     parent.i++;
   }

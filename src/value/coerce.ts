@@ -9,7 +9,7 @@ import {
   Builtin, type BuiltinSpec, CallRequest, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, type Value,
 } from './values.js';
 import { copyPathToStore as storeCopyPathToStore } from '../store/add-path.js';
-import { printForError, printValue } from './print.js';
+import { printForError } from './print.js';
 import { reserveString, tick } from '../limits/limits.js';
 
 export interface CoerceOptions {
@@ -74,7 +74,7 @@ export function* callToString(set: NixAttrs, toString: Value): Generator<Request
   try {
     const f = yield* force(toString);
     if (!(f instanceof Closure || f instanceof Builtin || (f instanceof NixAttrs && f.has('__functor')))) {
-      throw new NixError('type', `attempt to call something which is not a function but ${showType(f)}: ${printValue(f)}`, pos);
+      throw new NixError('type', `attempt to call something which is not a function but ${showType(f)}: ${printForError(f)}`, pos);
     }
     return yield* force(yield new CallRequest(f, [set]));
   } catch (e) {

@@ -223,6 +223,18 @@ describe('fromTOML', () => {
     expect(run('builtins.toJSON (builtins.fromTOML "a = -nan")')).toBe('"{\\"a\\":null}"');
   });
 
+  // The keys are interned in the order toml11's unordered_map hands them out, which depends on
+  // the order they were written, integer-like keys included: deep-forcing a set of those names
+  // whose values all fail reports the first interned (C++ Nix's answers).
+  test.each([
+    ['zzq = 1\\n\\"7\\" = 2', ['zzq', '7'], '7'],
+    ['a1x = 1\\n12 = 2\\nq9 = 3\\n5 = 4\\nmm = 5', ['a1x', '12', 'q9', '5', 'mm'], '5'],
+    ['xq = { rr = 1, 44 = 2, pp = 3 }', ['rr', '44', 'pp', 'xq'], 'xq'],
+  ])('keys of %s are interned in toml11 order', (doc, names, first) => {
+    const set = `builtins.listToAttrs (map (n: { name = n; value = throw n; }) [ ${names.map((n) => `"${n}"`).join(' ')} ])`;
+    expect(error(`builtins.seq (builtins.fromTOML "${doc}") (builtins.deepSeq (${set}) 1)`)).toBe(first);
+  });
+
   test('its argument is a string without context, with the line C++ Nix gives', () => {
     expect(error('builtins.fromTOML "${builtins.toFile "a" "b"}"')).toMatch(/^the string '\/nix\/store\/.*-a' is not allowed to refer to a store path/);
     const r = evaluate({ expr: 'builtins.fromTOML 1', strict: true });

@@ -71,6 +71,9 @@ describe('`+` and string coercion', () => {
     expect(f.message).toBe('attempt to call something which is not a function but an integer: 1');
     expect(f.at).toBe('1:12');
     expect(f.trace[0]).toBe('while calling the `__toString` attribute @ 1:12');
+    // The value shows as in any error message: functions described, nesting cut short.
+    expect(Buffer.from(fail('toString { __toString = { f = map; }; }').message, 'latin1').toString('utf8'))
+      .toBe('attempt to call something which is not a function but a set: { f = «primop map»; }');
   });
 });
 
