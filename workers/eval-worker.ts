@@ -11,7 +11,7 @@ import { resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
 import { useWorkerStack } from '../src/eval.js';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
-import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf } from './shared-memory.js';
+import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf, claimOf, claimTask } from './shared-memory.js';
 import { garbageCollector, trims, trimWorkerHeap } from './worker-caches.js';
 
 /** Piscina's `jobsetBatch` task: a batch of a jobset's attributes. */
@@ -47,8 +47,12 @@ const hooks = { collectGarbage: garbageCollector() };
 /** The log's debug lines are built only when they are written (at the service's usual levels, never). */
 const debug = (): boolean => log.isLevelEnabled('debug');
 
-export default function run(task: EvalTask): EvalOutcome & { worker: number } {
+/** What a task the pool took back before this worker started it answers (the pool no longer waits for it). */
+const REVOKED = { revoked: true } as const;
+
+export default function run(task: EvalTask): (EvalOutcome & { worker: number }) | typeof REVOKED {
   const cell = task.started !== undefined ? new Float64Array(task.started) : cellOf(data.cells!, task.cell!);
+  if (!claimTask(claimOf(cell))) return REVOKED;
   cell[CELL_THREAD] = threadId; // before CELL_START: once started, the thread is known
   cell[CELL_START] = Date.now();
   const { reqId } = task;

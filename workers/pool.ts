@@ -5,6 +5,12 @@
 //   are given a worker oldest first, but jobs never hold more than `maxJobWorkers` workers
 //   (by default all but one), so a few long jobs cannot keep `/v1/eval` waiting. Piscina is
 //   only handed a task when a worker is free, so nothing waits where it cannot be seen.
+// - Prefetch: while every worker is busy with evaluations (no job running or waiting), one more
+//   evaluation may be given to a busy worker, where it waits in the worker's port and starts
+//   the moment the task before it ends, without a round trip through the main thread. If
+//   another worker becomes free first, or the task waits past its start limit, is cancelled, or
+//   its worker is lost, the pool takes it back (its cell's claim: shared-memory.ts) and runs it
+//   elsewhere, refuses it or cancels it, as if it had waited in the queue.
 // - Waiting: a task that has not started within its own time limit leaves the queue with
 //   OverloadedError (503 for a request); one whose owner goes away (its client disconnected,
 //   its job was cancelled) leaves it with CancelledError.
@@ -32,7 +38,7 @@ import type { EvalTask, WorkerData } from './eval-worker.js';
 import { errorBody, type ErrorBody, type EvalJob, type EvalOutcome } from './evaluate-json.js';
 import type { JobsetBatchResult, JobsetBatchTask } from './jobset-task.js';
 import {
-  CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf, clearRetirement, isRetiring, newCellTable, newRetirementList, TASK_CELL_BYTES,
+  CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf, claimOf, clearRetirement, isRetiring, newCellTable, newRetirementList, revokeTask, TASK_CELL_BYTES,
 } from './shared-memory.js';
 import { WORKER_CACHE_MB } from './worker-caches.js';
 
@@ -110,6 +116,19 @@ const SWEEP_MS = 50;
 /** A task given to a worker. */
 interface Running {
   state: Float64Array;
+  /** The thread the balancer gave it to (0: not known), and whether that thread was busy then. */
+  thread: number;
+  prefetched: boolean;
+  /** When it was submitted, and past when (ms since epoch) it is refused if prefetched and not yet started. */
+  enqueuedAt: number;
+  /** When it was given to its worker. */
+  postedAt: number;
+  startBy: number;
+  /**
+   * Set while a prefetched task may be taken back: takes it back (false if its worker has
+   * started it), to run again elsewhere or to fail with `e`.
+   */
+  takeBack?: (e?: Error) => boolean;
   /** How long it may run (its time limit and the grace) before its worker is stopped. */
   limitMs: number;
   timedOut: boolean;
@@ -129,6 +148,11 @@ interface Waiting {
   refuse: (e: Error) => void;
   /** Whose work it is (queuePosition finds it by this). */
   owner?: object;
+}
+
+/** A prefetched task taken back before it started: to run elsewhere, or to end with `error`. */
+class TakenBack {
+  constructor(readonly error?: Error) {}
 }
 
 function isOutOfMemory(e: unknown): boolean {
@@ -163,11 +187,18 @@ export class EvalPool {
   cancelled = { queued: 0, running: 0 };
   /** Workers replaced because they asked to be (their heap grew past a jobset's threshold). */
   workersRetired = 0;
+  /** Evaluations given to a busy worker (prefetched), and those of them taken back before they started. */
+  prefetches = { given: 0, takenBack: 0 };
   /** Threads that asked to be replaced after their task (shared-memory.ts). */
   private readonly retiring: Int32Array;
   /** The table of evaluations' cells, and its slots not in use. */
   private readonly cells: SharedArrayBuffer;
   private readonly freeCells: number[];
+  /** While a task is given to Piscina: the task, for the balancer to note where it went, and whether it may go to a busy worker. */
+  private placing: Running | undefined;
+  private prefetching = false;
+  /** Tasks taken back from a worker that has not answered them yet, by thread. */
+  private readonly takenBack = new Map<number, number>();
 
   constructor(options: PoolOptions = {}) {
     this.workers = Math.max(1, options.workers ?? availableParallelism());
@@ -192,6 +223,8 @@ export class EvalPool {
       filename: fileURLToPath(WORKER_FILE),
       // Piscina's own histograms of run and wait times: nothing reads them (metrics.ts has its own).
       recordTiming: false,
+      // The running task and a prefetched one, and prefetched ones taken back that the worker has not yet answered.
+      concurrentTasksPerWorker: 4,
       minThreads: this.workers,
       maxThreads: this.workers,
       // Tasks wait in this pool's queues; Piscina's holds at most those whose worker is restarting.
@@ -205,8 +238,22 @@ export class EvalPool {
       execArgv: [...process.execArgv, ...(process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) ? [NO_REQUIRE_ESM] : [])],
       // Measured on 2 cores: 'sync' costs the main thread less per task than 'async' or 'disabled'.
       atomics: 'sync',
-      // The first idle worker that has not asked to be replaced (one task per worker).
-      loadBalancer: (_task, workers) => workers.find((w) => w.currentUsage === 0 && !isRetiring(this.retiring, w.id)) ?? null,
+      // The first idle worker that has not asked to be replaced; when prefetching, else a busy one.
+      loadBalancer: (_task, workers) => {
+        let chosen: (typeof workers)[number] | null = null;
+        for (const w of workers) {
+          // Tasks taken back still count in Piscina until their worker has answered them.
+          const usage = w.currentUsage - (this.takenBack.get(w.id) ?? 0);
+          if (usage > 1 || (usage === 1 && (chosen !== null || !this.prefetching)) || isRetiring(this.retiring, w.id)) continue;
+          chosen = w;
+          if (usage === 0) break;
+        }
+        if (chosen !== null && this.placing !== undefined) {
+          this.placing.thread = chosen.id;
+          this.placing.prefetched = chosen.currentUsage - (this.takenBack.get(chosen.id) ?? 0) > 0;
+        }
+        return chosen;
+      },
     });
     this.piscina.on('error', () => { /* a worker's error is its task's failure, handled there */ });
     this.piscina.on('workerDestroy', (w: { id: number }) => clearRetirement(this.retiring, w.id));
@@ -216,16 +263,26 @@ export class EvalPool {
 
   /** Tasks waiting for a worker. */
   get queued(): number {
-    return this.queues.sync.length + this.queues.job.length;
+    return this.queuedOf('sync') + this.queues.job.length;
   }
 
-  /** Tasks of one kind waiting for a worker. */
+  /** Tasks of one kind waiting for a worker (evaluations prefetched by a busy worker included). */
   queuedOf(kind: TaskKind): number {
-    return this.queues[kind].length;
+    return this.queues[kind].length + (kind === 'sync' ? this.prefetched : 0);
+  }
+
+  /** Evaluations given to busy workers (only evaluations are, and only while no job runs). */
+  private get prefetched(): number {
+    return Math.max(0, this.posted - this.workers);
   }
 
   /** Workers running a task. */
   get busy(): number {
+    return Math.min(this.workers, this.posted);
+  }
+
+  /** Tasks given to workers (prefetched ones included). */
+  private get posted(): number {
     return this.running.sync + this.running.job;
   }
 
@@ -255,7 +312,7 @@ export class EvalPool {
   /** Whether `n` more synchronous tasks would overflow their queue. */
   wouldOverflow(n = 1, kind: TaskKind = 'sync'): boolean {
     const free = kind === 'sync' ? this.workers - this.busy : Math.min(this.workers - this.busy, this.maxJobWorkers - this.running.job);
-    return this.queues[kind].length + n - Math.max(0, free) > this.maxQueue;
+    return this.queuedOf(kind) + n - Math.max(0, free) > this.maxQueue;
   }
 
   /** Whether a task of this kind would be refused now. */
@@ -281,27 +338,21 @@ export class EvalPool {
    * OverloadedError (refused, or not started within its time limit) or CancelledError.
    */
   async run(job: EvalJob, opts: RunOptions): Promise<TaskOutcome> {
-    const slot = opts.started === undefined ? this.freeCells.pop() : undefined;
-    let state: Float64Array;
-    let task: EvalTask;
-    if (slot === undefined) {
-      const started = opts.started ?? new SharedArrayBuffer(TASK_CELL_BYTES);
-      state = new Float64Array(started);
-      task = { ...job, reqId: opts.reqId, started };
-    } else {
-      state = cellOf(this.cells, slot);
-      state.fill(0);
-      task = { ...job, reqId: opts.reqId, cell: slot };
-    }
+    const task: EvalTask = { ...job, reqId: opts.reqId, started: opts.started };
+    // A synchronous evaluation whose cell is the pool's may be prefetched, and moved.
+    const movable = opts.started === undefined && (opts.kind ?? 'sync') === 'sync';
+    const state = this.giveCell(task);
     const submitted = Date.now();
     let r: { ok: true; value: EvalOutcome & { worker: number } } | { ok: false; error: ErrorBody };
+    let cell = state;
     try {
-      r = await this.execute<EvalOutcome & { worker: number }>(opts.kind ?? 'sync', undefined, task, state, job.timeoutMs, opts.signal);
+      r = await this.execute<EvalOutcome & { worker: number }>(opts.kind ?? 'sync', undefined, task, state, job.timeoutMs, opts.signal, undefined, movable);
     } finally {
-      // The task is over (its worker returned, or is gone): nothing writes the cell any more.
-      if (slot !== undefined) this.freeCells.push(slot);
+      // The task is over (its worker returned, or is gone): nothing writes its cell any more.
+      cell = this.cellOfTask(task);
+      this.returnCell(task);
     }
-    const startedAt = state[CELL_START];
+    const startedAt = cell[CELL_START];
     if (r.ok) return { ...r.value, queueMs: Math.max(0, startedAt - submitted) };
     return {
       ok: false, error: r.error, warnings: [], traces: [],
@@ -320,33 +371,67 @@ export class EvalPool {
     return this.execute<JobsetBatchResult>('job', 'jobsetBatch', task, new Float64Array(task.started), timeoutMs, signal, owner);
   }
 
+  /** A cell for an evaluation: a slot of the pool's table, or a buffer of its own (the caller's, or when the table is full). */
+  private giveCell(task: EvalTask): Float64Array {
+    if (task.started === undefined) {
+      const slot = this.freeCells.pop();
+      if (slot !== undefined) {
+        const cell = cellOf(this.cells, slot);
+        cell.fill(0);
+        claimOf(cell)[0] = 0;
+        task.cell = slot;
+        return cell;
+      }
+      task.started = new SharedArrayBuffer(TASK_CELL_BYTES);
+    }
+    return new Float64Array(task.started);
+  }
+
+  private cellOfTask(task: EvalTask): Float64Array {
+    return task.cell !== undefined ? cellOf(this.cells, task.cell) : new Float64Array(task.started!);
+  }
+
+  /** Gives an evaluation's slot back to the table, once nothing writes it any more. */
+  private returnCell(task: EvalTask): void {
+    if (task.cell !== undefined) this.freeCells.push(task.cell);
+  }
+
   /**
    * Runs a task on a worker (`name`: the export of eval-worker.ts, default the evaluation)
    * once the fair queue gives it one (waiting at most `timeoutMs`), with the backstop timer
    * (the task's cell counts from when its evaluation, or its current item, started) and
-   * cancellation. A lost worker is the task's error.
+   * cancellation. A lost worker is the task's error. A `movable` evaluation may be prefetched
+   * by a busy worker and taken back (see the top of this file).
    */
-  private async execute<T>(kind: TaskKind, name: string | undefined, task: object, state: Float64Array, timeoutMs: number, signal?: CancelSignal, owner?: object): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
+  private async execute<T>(kind: TaskKind, name: string | undefined, task: object, state: Float64Array, timeoutMs: number, signal?: CancelSignal, owner?: object, movable = false): Promise<{ ok: true; value: T } | { ok: false; error: ErrorBody }> {
     if (this.closed) throw new OverloadedError('the server is shutting down', 'shutdown');
     if (signal?.aborted) throw new CancelledError();
+    const enqueuedAt = Date.now();
     await this.admit(kind, timeoutMs, signal, owner);
     // A worker is ours (counted in `running`).
-    const watched: Running = { state, limitMs: timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0 };
+    const watched: Running = {
+      state, thread: 0, prefetched: false, enqueuedAt, postedAt: 0, startBy: enqueuedAt + timeoutMs, limitMs: timeoutMs + this.graceMs, timedOut: false, terminated: false, cancelledAt: 0,
+    };
     this.watch.add(watched);
     const onCancel = (): void => {
-      state[CELL_CANCEL] = 1;
+      if (watched.takeBack?.(new CancelledError())) {
+        this.cancelled.queued++;
+        return;
+      }
+      watched.state[CELL_CANCEL] = 1;
       watched.cancelledAt = Date.now();
     };
     signal?.addEventListener('abort', onCancel, { once: true });
     try {
-      const value = (await this.piscina.run(task, name === undefined ? undefined : { name })) as T;
+      const value = (movable ? await this.runMovable(task as EvalTask, watched) : await this.post(task, name, watched, false)) as T;
       if (signal?.aborted) {
         this.cancelled.running++;
         throw new CancelledError();
       }
       return { ok: true, value };
     } catch (e) {
-      if (e instanceof CancelledError) throw e;
+      // Cancelled, or (prefetched and taken back) not started within its limit.
+      if (e instanceof CancelledError || e instanceof OverloadedError) throw e;
       if (watched.cancelledAt !== 0) {
         this.workersReplaced++;
         this.cancelled.running++;
@@ -367,10 +452,92 @@ export class EvalPool {
     } finally {
       this.watch.delete(watched);
       signal?.removeEventListener('abort', onCancel);
-      this.retireIfAsked(state[CELL_THREAD]);
+      this.retireIfAsked(watched.state[CELL_THREAD]);
       this.running[kind]--;
       this.dispatch();
     }
+  }
+
+  /** Gives a task to Piscina; the balancer notes on `watched` where it went. */
+  private post(task: object, name: string | undefined, watched: Running, prefetch: boolean): Promise<unknown> {
+    watched.postedAt = Date.now();
+    this.placing = watched;
+    this.prefetching = prefetch;
+    try {
+      return this.piscina.run(task, name === undefined ? undefined : { name });
+    } finally {
+      this.placing = undefined;
+      this.prefetching = false;
+    }
+  }
+
+  /**
+   * Runs an evaluation that may be prefetched by a busy worker (when every worker is busy with
+   * evaluations) and, while it has not started, taken back: to run on a worker that became
+   * free, or when its worker is lost, or to end with `takeBack`'s error.
+   */
+  private async runMovable(task: EvalTask, watched: Running): Promise<unknown> {
+    for (;;) {
+      const prefetch = this.running.job === 0 && this.queues.job.length === 0;
+      const attempt = this.post(task, undefined, watched, prefetch);
+      if (!watched.prefetched) return attempt;
+      this.prefetches.given++;
+      const claim = claimOf(watched.state);
+      let takenBack: ((t: TakenBack) => void) | undefined;
+      const back = new Promise<TakenBack>((resolve) => { takenBack = resolve; });
+      watched.takeBack = (e) => {
+        if (!revokeTask(claim)) return false;
+        takenBack!(new TakenBack(e));
+        return true;
+      };
+      let outcome: unknown;
+      try {
+        outcome = await Promise.race([attempt, back]);
+      } catch (e) {
+        // Its worker was lost before it started it: it runs elsewhere.
+        if (!revokeTask(claim)) throw e;
+        outcome = new TakenBack();
+      } finally {
+        watched.takeBack = undefined;
+      }
+      if (!(outcome instanceof TakenBack)) return outcome;
+      this.prefetches.takenBack++;
+      // The old cell stays the worker's until it has answered the attempt (it reads the claim).
+      const old = { ...task };
+      const thread = watched.thread;
+      this.takenBack.set(thread, (this.takenBack.get(thread) ?? 0) + 1);
+      const answered = (): void => {
+        this.returnCell(old);
+        const n = (this.takenBack.get(thread) ?? 1) - 1;
+        if (n > 0) this.takenBack.set(thread, n);
+        else this.takenBack.delete(thread);
+      };
+      void attempt.then(answered, answered);
+      task.cell = undefined;
+      task.started = undefined;
+      watched.state = this.giveCell(task);
+      watched.prefetched = false;
+      watched.thread = 0;
+      if (outcome.error !== undefined) throw outcome.error;
+    }
+  }
+
+  /**
+   * When a worker has nothing to do while an evaluation prefetched by a busy one has waited
+   * there a sweep's interval without starting (the task before it is a long one), that
+   * evaluation is taken back and given to it, the oldest first. (Behind a short task, it starts
+   * long before: moving it would cost more than it saves.)
+   */
+  private moveWaitingPrefetched(now: number): void {
+    let waiting: Running | undefined;
+    const occupied = new Set<number>();
+    for (const w of this.watch) {
+      occupied.add(w.thread);
+      if (waiting === undefined && w.takeBack !== undefined && w.state[CELL_START] === 0 && now - w.postedAt >= SWEEP_MS) waiting = w;
+    }
+    if (waiting === undefined) return;
+    const idle = this.piscina.threads.some((t) => !occupied.has(t.threadId) && !isRetiring(this.retiring, t.threadId));
+    if (idle) waiting.takeBack!();
   }
 
   /** Stops a worker that asked to be replaced (it is idle: the balancer gives it no task). */
@@ -382,9 +549,15 @@ export class EvalPool {
     void worker.terminate();
   }
 
-  /** Whether a task of this kind may take a free worker now. */
+  /**
+   * Whether a task of this kind may take a free worker now; an evaluation may also be
+   * prefetched by a busy worker (one each) while no job runs or waits, within the queue's bound.
+   */
   private canStart(kind: TaskKind): boolean {
-    if (this.busy >= this.workers) return false;
+    if (this.posted >= this.workers) {
+      return kind === 'sync' && this.posted < 2 * this.workers && this.prefetched < this.maxQueue
+        && this.running.job === 0 && this.queues.job.length === 0;
+    }
     return kind === 'sync' || this.running.job < this.maxJobWorkers;
   }
 
@@ -397,7 +570,7 @@ export class EvalPool {
       this.running[kind]++;
       return Promise.resolve();
     }
-    if (this.queues[kind].length >= this.maxQueue) {
+    if (this.queuedOf(kind) >= this.maxQueue) {
       throw new OverloadedError(kind === 'job' ? 'too many jobs are waiting for a worker; try again later' : undefined);
     }
     return new Promise<void>((resolve, reject) => {
@@ -455,6 +628,7 @@ export class EvalPool {
    */
   private sweep(): void {
     const now = Date.now();
+    if (this.watch.size > 0) this.moveWaitingPrefetched(now);
     for (const kind of ['sync', 'job'] as const) {
       const q = this.queues[kind];
       for (let i = 0; i < q.length;) {
@@ -466,6 +640,7 @@ export class EvalPool {
     }
     for (const w of this.watch) {
       const start = w.state[CELL_START];
+      if (start === 0 && now >= w.startBy && w.takeBack?.(new OverloadedError(`the evaluation could not start within its time limit of ${w.startBy - w.enqueuedAt} ms: every worker was busy; try again later`, 'queue-timeout'))) continue;
       if (start === 0 || w.terminated || w.state[CELL_DONE] !== 0) continue;
       const overdue = now - start >= w.limitMs;
       const stuck = w.cancelledAt !== 0 && now - w.cancelledAt >= this.graceMs;

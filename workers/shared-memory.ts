@@ -19,7 +19,11 @@ export const CELL_DONE = 2; // 1 once the task has returned
 export const CELL_ITEM = 3; // index of the batch item being evaluated
 export const CELL_CANCEL = 4; // 1: stop (the evaluation checks it with its deadline); written by the pool
 export const CELL_FIELDS = 5;
-export const TASK_CELL_BYTES = CELL_FIELDS * 8;
+/** After the fields, an Int32 the worker and the pool race for (claimTask, revokeTask). */
+const CLAIM_OFFSET = CELL_FIELDS * 8;
+export const TASK_CELL_BYTES = CLAIM_OFFSET + 8;
+const CLAIMED = 1;
+const REVOKED = 2;
 
 /** A table of `slots` task cells. */
 export function newCellTable(slots: number): SharedArrayBuffer {
@@ -29,6 +33,25 @@ export function newCellTable(slots: number): SharedArrayBuffer {
 /** Slot `slot` of a table of cells. */
 export function cellOf(table: SharedArrayBuffer, slot: number): Float64Array {
   return new Float64Array(table, slot * TASK_CELL_BYTES, CELL_FIELDS);
+}
+
+/**
+ * A task given to a worker while that worker is busy waits in its port and may be taken back
+ * (the pool moves it to a worker that became free, or gives up on it); its claim decides, once,
+ * who has it: the worker as it starts it (claimTask), or the pool (revokeTask).
+ */
+export function claimOf(cell: Float64Array): Int32Array {
+  return new Int32Array(cell.buffer, cell.byteOffset + CLAIM_OFFSET, 1);
+}
+
+/** Worker side: whether the task is this worker's to run (false: the pool took it back). */
+export function claimTask(claim: Int32Array): boolean {
+  return Atomics.compareExchange(claim, 0, 0, CLAIMED) === 0;
+}
+
+/** Pool side: whether the task was taken back before any worker started it. */
+export function revokeTask(claim: Int32Array): boolean {
+  return Atomics.compareExchange(claim, 0, 0, REVOKED) === 0;
 }
 
 const RETIREMENT_SLOTS = 64;
