@@ -227,8 +227,9 @@ export class EvalPool {
       concurrentTasksPerWorker: 4,
       minThreads: this.workers,
       maxThreads: this.workers,
-      // Tasks wait in this pool's queues; Piscina's holds at most those whose worker is restarting.
-      maxQueue: this.workers,
+      // Tasks wait in this pool's queues; Piscina's holds only those whose worker is restarting,
+      // and prefetched evaluations taken back while no worker is idle: at most two per worker.
+      maxQueue: this.workers * 2,
       idleTimeout: 0,
       resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb, stackSizeMb: options.stackSizeMb ?? 64 },
       workerData,
