@@ -6,6 +6,11 @@
 //   nixeval:jobset:ID:lines  a list: the lines, in the order they were added
 //   nixeval:jobset:ID:keys   a set: what each line is of (its attribute path, or END_KEY)
 //
+// The hash's queued and running are written with each line, by the same script that counts it
+// done, and between lines every ACTIVITY_MS (queue/worker.ts): the API reads all the counts in
+// one HGETALL, so they always add up as they did at one moment on the worker; written apart,
+// a line's `done` read with the last activity's `running` counted its attribute twice.
+//
 // A line is added by one script, atomically, only when its attribute has no line yet, when
 // the lines stay within the job's byte bound, and while the job is not cancelled. So a jobset
 // resumed on another worker after its first one died (or run twice at once, when a worker lost
@@ -48,12 +53,19 @@ redis.call('RPUSH', KEYS[1], ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'bytes', size)
 if ARGV[3] ~= 'end' then redis.call('HINCRBY', KEYS[3], 'done', 1) end
 if ARGV[3] == 'error' then redis.call('HINCRBY', KEYS[3], 'failed', 1) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], 'queued', ARGV[7], 'running', ARGV[8]) end
 for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], ARGV[5]) end
 redis.call('PUBLISH', '${LINES_CHANNEL}', ARGV[6])
 return 1
 `;
 
-type AppendCommand = (k1: string, k2: string, k3: string, k4: string, key: string, line: string, kind: LineKind, maxBytes: string, expireAt: number, id: string) => Promise<number>;
+type AppendCommand = (k1: string, k2: string, k3: string, k4: string, key: string, line: string, kind: LineKind, maxBytes: string, expireAt: number, id: string, queued: string, running: string) => Promise<number>;
+
+/** The attributes of a jobset waiting and being evaluated. */
+export interface Activity {
+  queued: number;
+  running: number;
+}
 
 /** A jobset job's progress as stored. */
 export interface StoredProgress {
@@ -80,10 +92,14 @@ export class JobsetLinesStore {
   /**
    * Adds a line (`key`: what it is of) unless one of the same key is there, the lines would
    * take more than `maxBytes` (undefined: no bound), or the job is cancelled. Its keys then
-   * expire at `expireAt` (ms since epoch).
+   * expire at `expireAt` (ms since epoch). `activity`, the jobset's as the line came out, is
+   * recorded with it.
    */
-  async add(id: string, key: string, line: string, kind: LineKind, maxBytes: number | undefined, expireAt: number): Promise<Added> {
-    const r = await this.append(linesKey(id), keysKey(id), hashKey(id), cancelledKey(id), key, line, kind, maxBytes === undefined ? '' : String(maxBytes), expireAt, id);
+  async add(id: string, key: string, line: string, kind: LineKind, maxBytes: number | undefined, expireAt: number, activity?: Activity): Promise<Added> {
+    const r = await this.append(
+      linesKey(id), keysKey(id), hashKey(id), cancelledKey(id), key, line, kind, maxBytes === undefined ? '' : String(maxBytes), expireAt, id,
+      activity === undefined ? '' : String(activity.queued), activity === undefined ? '' : String(activity.running),
+    );
     return r === 1 ? 'added' : r === 0 ? 'duplicate' : r === -1 ? 'over-limit' : 'cancelled';
   }
 

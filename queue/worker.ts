@@ -156,7 +156,9 @@ export class QueueWorker {
       skip: spec.flags.constituents || keys.size === 0 ? undefined : (path) => keys.has(JSON.stringify(path)),
       onLine: (line, failed, path) => {
         this.options.onJobsetLine?.(failed);
-        const added = this.lines.add(id, JSON.stringify(path), line, failed ? 'error' : 'derivation', data.maxResultBytes, expireAt).then((r) => {
+        // The activity as this line comes out is recorded with it (queue/jobset-lines.ts).
+        const { queued, running } = run.progress();
+        const added = this.lines.add(id, JSON.stringify(path), line, failed ? 'error' : 'derivation', data.maxResultBytes, expireAt, { queued, running }).then((r) => {
           if (r === 'over-limit') run.fail({ kind: 'output-limit', message: `the jobset's lines take more than the limit of ${data.maxResultBytes} bytes` });
           else if (r === 'cancelled') run.cancel();
         }, (e: unknown) => run.fail({ kind: 'internal', message: `internal error: a line could not be written to Redis: ${(e as Error).message}` }));
@@ -168,6 +170,9 @@ export class QueueWorker {
     });
     const cancel = (): void => run.cancel();
     signal?.addEventListener('abort', cancel, { once: true });
+    // Between lines (an attribute handed out, a set walked), the activity is recorded every
+    // ACTIVITY_MS. It goes on the lines' connection, so Redis counts every line the run had
+    // counted before it is applied, and the counts read together still add up.
     const activity = setInterval(() => {
       const p = run.progress();
       void this.lines.setActivity(id, p.queued, p.running, expireAt).catch(() => {});

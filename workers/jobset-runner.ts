@@ -183,7 +183,10 @@ export interface JobsetRunOptions {
    * was lost). Not with `constituents`, whose aggregates need every member evaluated.
    */
   skip?(attrPath: string[]): boolean;
-  /** Each line as it is produced, with whether it is an error and its attribute's path (byte strings). */
+  /**
+   * Each line as it is produced, with whether it is an error and its attribute's path (byte
+   * strings). progress() read here counts the line done, and its attribute no longer running.
+   */
   onLine(line: string, failed: boolean, attrPath: string[]): void;
   /** Warnings and traces an attribute printed. */
   onMessages?(attr: string, messages: string[]): void;
@@ -393,11 +396,16 @@ export class JobsetRun {
   }
 
   private async runBatch(batch: string[][]): Promise<void> {
-    this.running += batch.length;
+    // Each attribute leaves `running` before its result is taken, so that the progress read
+    // when its line goes out (onLine) counts it in `done` alone: the counts add up at every line.
+    let outstanding = batch.length;
+    this.running += outstanding;
     try {
       const results = await this.opts.executor.evaluate(batch, this.controller.signal);
       this.firstResultAt ??= Date.now();
       batch.forEach((path, i) => {
+        this.running--;
+        outstanding--;
         const r = results[i];
         if (r === undefined) this.todo.push(path);
         else this.take(path, r);
@@ -412,7 +420,7 @@ export class JobsetRun {
       }
       this.fail({ kind: 'internal', message: `internal error: ${e instanceof Error ? e.message : String(e)}` });
     } finally {
-      this.running -= batch.length;
+      this.running -= outstanding;
     }
   }
 
