@@ -148,7 +148,7 @@ export const JobsetProgress = Type.Object({
   running: Type.Integer({ description: 'Attributes being evaluated, or waiting in batches for a worker.' }),
   elapsedMs: Type.Number(),
   position: Type.Optional(Type.Integer({ minimum: 1, description: 'While the jobset is queued (no batch of it has begun on a worker): the place of its first batch in the queue of jobs waiting for a worker, 1 being the next.' })),
-}, { $id: 'JobsetProgress', description: 'How far a jobset is.' });
+}, { $id: 'JobsetProgress', description: 'How far a jobset is. The counts are of one moment: an attribute is counted in at most one of done, queued and running.' });
 
 export const JobsetLine = Type.Object({
   attr: Type.String({ description: 'The attribute path, names joined with dots (a name holding a dot in double quotes).' }),
