@@ -393,7 +393,7 @@ class Compiler {
             }
           } else {
             this.compileForced(n.expr);
-            b.region('while evaluating an attribute name', n.expr.pos, () => b.emit(Op.CheckAttrName, n.expr.pos, 0));
+            this.checkAttrName(n.expr);
             if (last) b.emit(Op.HasAttrDyn, e.pos);
             else {
               jumps.push(b.emit(Op.HasAttrStepDyn, e.pos, 0) + 1);
@@ -605,6 +605,15 @@ class Compiler {
     b.patch(j + 1);
   }
 
+  /**
+   * The check of a computed name in an attribute path (C++ Nix's getName): only an error of the
+   * name's value, not of its evaluation, has the line "while evaluating an attribute name".
+   */
+  private checkAttrName(name: Expr): void {
+    const pos = errorPos(name);
+    this.b.region('while evaluating an attribute name', pos, () => this.b.emit(Op.CheckAttrName, pos, 0));
+  }
+
   private compileWithHead(env: Expr, pos: number): void {
     this.compileLazy(env);
     this.b.emit(Op.PushEnv, pos, 1);
@@ -629,10 +638,8 @@ class Compiler {
         if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
         else b.emit(Op.Select, pos, k);
       } else {
-        const nameStart = b.code.length;
         this.compileForced(n.expr);
-        b.emit(Op.CheckAttrName, n.expr.pos, 0);
-        b.closeRegion(nameStart, 'while evaluating an attribute name', n.expr.pos);
+        this.checkAttrName(n.expr);
         if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
         else b.emit(Op.SelectDyn, pos);
       }

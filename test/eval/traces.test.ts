@@ -271,4 +271,12 @@ describe('operands without a position', () => {
     expect(fail('(let x = throw "t"; in x) == 1').trace).toEqual(["while calling the 'throw' builtin @ 1:10", "in the left operand of '=='"]);
     expect(fail('(throw "t").a').trace).toEqual(["while calling the 'throw' builtin @ 1:2", 'while selecting an attribute @ 1:2']);
   });
+
+  test('a computed attribute name: only an error of its value has the attribute-name line, at the name', () => {
+    expect(fail('{ a = 1; } ? ${1}')).toEqual({
+      message: 'expected a string but found an integer: 1', at: undefined, trace: ['while evaluating an attribute name'],
+    });
+    expect(fail('let x = 1; in { a = 1; }.${x}')).toMatchObject({ at: '1:28', trace: ['while evaluating an attribute name @ 1:28', expect.anything()] });
+    expect(fail('{ a = 1; }.${throw "t"}').trace).not.toContain('while evaluating an attribute name @ 1:14');
+  });
 });
