@@ -120,6 +120,13 @@ export interface ErrorRegion {
   pos: number;
   /** An attribute selection: the VM adds where the selected attribute was defined. */
   select?: boolean;
+  /**
+   * The forcing of a lambda's argument before its formals are bound: no line of its own, and
+   * the call shows only as "from call site" (C++ Nix forces it before the call proper).
+   */
+  argument?: boolean;
+  /** Set: the region traces only failed assertions (true) or only other errors (false). */
+  assertion?: boolean;
 }
 
 export interface Chunk {

@@ -4,6 +4,7 @@
 // thunks; literals, variables and lambdas never are.
 
 import type { AttrName, Expr, ExprAttrs, ExprLambda, ExprVar, Formal } from '../syntax/ast.js';
+import { errorPos, NO_POS } from '../syntax/ast.js';
 import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { AttrShape, NixFloat, NixPath, type Value } from '../value/values.js';
@@ -392,7 +393,7 @@ class Compiler {
             }
           } else {
             this.compileForced(n.expr);
-            b.region('while evaluating an attribute name', n.expr.pos, () => b.emit(Op.CheckAttrName, n.expr.pos, 0));
+            this.checkAttrName(n.expr);
             if (last) b.emit(Op.HasAttrDyn, e.pos);
             else {
               jumps.push(b.emit(Op.HasAttrStepDyn, e.pos, 0) + 1);
@@ -523,7 +524,7 @@ class Compiler {
         const operands = updateOperands(l, r);
         for (let i = operands.length - 1; i >= 0; i--) {
           const { e, message } = operands[i];
-          b.region(message, e.pos, () => {
+          b.region(message, errorPos(e), () => {
             this.compileForced(e);
             b.emit(Op.AssertAttrs, e.pos);
           });
@@ -543,7 +544,7 @@ class Compiler {
   private operand(message: string, e: Expr): void {
     const start = this.b.code.length;
     this.compileForced(e);
-    this.b.closeRegion(start, message, e.pos);
+    this.b.closeRegion(start, message, errorPos(e));
   }
 
   /**
@@ -552,9 +553,10 @@ class Compiler {
    */
   private boolOperand(message: string, e: Expr): void {
     const start = this.b.code.length;
+    const pos = errorPos(e);
     this.compileForced(e);
-    this.b.emit(Op.AssertBool, e.pos);
-    this.b.closeRegion(start, message, e.pos);
+    this.b.emit(Op.AssertBool, pos);
+    this.b.closeRegion(start, message, pos);
   }
 
   /**
@@ -564,9 +566,10 @@ class Compiler {
    */
   private compileCondition(cond: Expr): number {
     let jf = 0;
-    this.b.region('while evaluating a branch condition', cond.pos, () => {
+    const pos = errorPos(cond);
+    this.b.region('while evaluating a branch condition', pos, () => {
       this.compileForced(cond);
-      jf = this.b.emit(Op.JumpIfFalse, cond.pos, 0);
+      jf = this.b.emit(Op.JumpIfFalse, pos, 0);
     });
     return jf;
   }
@@ -580,20 +583,35 @@ class Compiler {
     const b = this.b;
     let j = 0;
     if (cond.kind === 'BinOp' && cond.op === '==') {
-      b.region('in the condition of the assert statement', cond.pos, () => {
-        this.compileForced(cond.l);
-        this.compileForced(cond.r);
-      });
-      b.region(`while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, () => b.emit(Op.AssertEq, cond.pos));
+      // An error of the comparison itself is in the condition, as those of its operands; only
+      // the explanation of a failed one is "while evaluating the condition of the assertion".
+      const start = b.code.length;
+      this.operand(LEFT_OPERAND['=='], cond.l);
+      this.operand(RIGHT_OPERAND['=='], cond.r);
+      b.closeRegion(start, 'in the condition of the assert statement', cond.pos);
+      const compare = b.code.length;
+      b.emit(Op.AssertEq, cond.pos);
+      b.regions.push({ start: compare, end: b.code.length, message: `while evaluating the condition of the assertion '${showExpr(cond)}'`, pos, assertion: true });
+      b.regions.push({ start: compare, end: b.code.length, message: 'in the condition of the assert statement', pos: cond.pos, assertion: false });
       j = b.emit(Op.JumpIfTrue, pos, 0);
     } else {
-      b.region('in the condition of the assert statement', cond.pos, () => {
+      const condPos = errorPos(cond);
+      b.region('in the condition of the assert statement', condPos, () => {
         this.compileForced(cond);
-        j = b.emit(Op.JumpIfTrue, cond.pos, 0);
+        j = b.emit(Op.JumpIfTrue, condPos, 0);
       });
     }
     b.emit(Op.AssertFail, pos, b.constant(showExpr(cond)));
     b.patch(j + 1);
+  }
+
+  /**
+   * The check of a computed name in an attribute path (C++ Nix's getName): only an error of the
+   * name's value, not of its evaluation, has the line "while evaluating an attribute name".
+   */
+  private checkAttrName(name: Expr): void {
+    const pos = errorPos(name);
+    this.b.region('while evaluating an attribute name', pos, () => this.b.emit(Op.CheckAttrName, pos, 0));
   }
 
   private compileWithHead(env: Expr, pos: number): void {
@@ -607,7 +625,7 @@ class Compiler {
     const b = this.b;
     const targetStart = b.code.length;
     this.compileForced(target);
-    b.closeRegion(targetStart, 'while selecting an attribute', pos);
+    b.closeRegion(targetStart, 'while selecting an attribute', errorPos(target));
     const jumps: number[] = [];
     // Errors past the target read "while evaluating the attribute 'a.b'" and, once an
     // attribute was found, "from the definition of" it (the VM adds that from the frame).
@@ -620,10 +638,8 @@ class Compiler {
         if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
         else b.emit(Op.Select, pos, k);
       } else {
-        const nameStart = b.code.length;
         this.compileForced(n.expr);
-        b.emit(Op.CheckAttrName, n.expr.pos, 0);
-        b.closeRegion(nameStart, 'while evaluating an attribute name', n.expr.pos);
+        this.checkAttrName(n.expr);
         if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
         else b.emit(Op.SelectDyn, pos);
       }
@@ -830,8 +846,10 @@ class Compiler {
           };
         }),
       };
+      const start = this.b.code.length;
       this.b.emit(Op.Local, e.pos, 0, 1);
       this.b.emit(Op.Force, e.pos);
+      this.b.regions.push({ start, end: this.b.code.length, message: '', pos: NO_POS, argument: true });
       this.b.emit(Op.Formals, e.pos, this.b.constant(formals));
     }
     this.compileTail(e.body);

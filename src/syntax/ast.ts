@@ -8,6 +8,28 @@ export type Expr =
   | ExprSelect | ExprHasAttr | ExprAttrs | ExprList | ExprLambda | ExprCall | ExprLet
   | ExprWith | ExprIf | ExprAssert | ExprNot | ExprBinOp | ExprConcatStrings | ExprInheritFrom;
 
+/** The position of an expression that has none, as C++ Nix's noPos. */
+export const NO_POS = -1;
+
+/**
+ * Where C++ Nix's Expr::getPos puts an expression, the position of the errors and trace lines
+ * it takes from an operand (conditions, operands of `!`, `&&`, `==`, `++`, `+`, `//`, `?`, the
+ * target of a selection): literals and `let` have none, a list is where its first element is,
+ * `!e` and `e ? a` are where e is.
+ */
+export function errorPos(e: Expr): number {
+  switch (e.kind) {
+    case 'Int': case 'Float': case 'String': case 'Path': case 'Let':
+      return NO_POS;
+    case 'List':
+      return e.elems.length === 0 ? NO_POS : errorPos(e.elems[0]);
+    case 'Not': case 'HasAttr':
+      return errorPos(e.e);
+    default:
+      return e.pos;
+  }
+}
+
 export interface ExprInt { kind: 'Int'; pos: number; value: NixInt }
 export interface ExprFloat { kind: 'Float'; pos: number; value: number }
 export interface ExprString { kind: 'String'; pos: number; value: string }

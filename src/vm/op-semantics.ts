@@ -8,6 +8,7 @@ import type { Chunk, FormalsInfo, LambdaInfo } from '../compiler/chunk.js';
 import { bestMatches, NixError, noteJsStackOverflow, type SourcePos } from '../errors/errors.js';
 import { utf8ToBytes } from '../syntax/source.js';
 import { showIdentifier } from '../syntax/show.js';
+import { NO_POS } from '../syntax/ast.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
   type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, StaticPositions, Thunk,
@@ -107,11 +108,16 @@ export function thunkFailed(t: Thunk, e: unknown): void {
 export function traceRegions(e: NixError, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string): void {
   for (const r of chunk.regions) {
     if (r.start > at || at >= r.end) continue;
+    if (r.assertion !== undefined && r.assertion !== (e.kind === 'assert')) continue;
+    if (r.argument) {
+      e.inFormals = true;
+      continue;
+    }
     if (r.select) {
       const def = selSet?.positions?.get(selName);
       if (def) e.addTrace(`from the definition of '${selName}'`, def);
     }
-    e.addTrace(r.message, { source: chunk.source, offset: r.pos });
+    e.addTrace(r.message, r.pos === NO_POS ? undefined : { source: chunk.source, offset: r.pos });
   }
 }
 

@@ -37,6 +37,13 @@ function sameInBothTiers(expr: string): void {
   expect(outcome(expr, { tier: 'compiled' })).toBe(vm);
 }
 
+test('errors at operands without a position, in assert conditions and in formals arguments: as in the VM', () => {
+  for (const expr of [
+    'if 1 then 2 else 3', '!"a"', 'assert [ ]; 1', '1 // { }', '(let x = throw "t"; in x) == 1',
+    'assert { a = throw "t"; } == { a = 1; }; 1', 'assert 1 == 2; 1', 'let f = { a }: a; in f (throw "t")', '{ a = 1; }.${1}', '{ a = 1; }.${throw "t"}',
+  ]) sameInBothTiers(expr);
+});
+
 test('random programs: the compiled tier gives what the VM gives', () => {
   fc.assert(fc.property(program(), sameInBothTiers), { numRuns: RUNS });
 });

@@ -124,15 +124,15 @@ describe('lazy applications', () => {
 
 describe('Boolean operands', () => {
   test('a non-Boolean operand is an error at that operand, inside its trace line', () => {
-    expect(fail('true && 1')).toEqual({
+    expect(fail('let x = 1; in true && x')).toEqual({
       message: 'expected a Boolean but found an integer: 1',
-      at: '1:9',
-      trace: ["in the right operand of '&&' @ 1:9"],
+      at: '1:23',
+      trace: ["in the right operand of '&&' @ 1:23"],
     });
-    expect(fail('!"x"')).toEqual({
+    expect(fail('let x = "x"; in !x')).toEqual({
       message: 'expected a Boolean but found a string: "x"',
-      at: '1:2',
-      trace: ["in the argument of '!' @ 1:2"],
+      at: '1:18',
+      trace: ["in the argument of '!' @ 1:18"],
     });
   });
 });
@@ -201,7 +201,11 @@ describe('conditions and lambda arguments', () => {
       message: 'expected a Boolean but found an integer: 1', at: '1:22', trace: ['in the condition of the assert statement @ 1:22'],
     });
     expect(fail('let x = throw "t"; in assert x == 1; 1').trace).toEqual([
-      "while calling the 'throw' builtin @ 1:9", 'in the condition of the assert statement @ 1:32',
+      "while calling the 'throw' builtin @ 1:9", "in the left operand of '==' @ 1:30", 'in the condition of the assert statement @ 1:32',
+    ]);
+    // The comparison itself failing is in the condition too, not "while evaluating the condition of the assertion".
+    expect(fail('assert { a = throw "t"; } == { a = 1; }; 1').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:14", 'in the condition of the assert statement @ 1:27',
     ]);
     expect(fail('assert 1 == 2; 1')).toEqual({
       message: "an integer with value '1' is not equal to an integer with value '2'",
@@ -218,11 +222,61 @@ describe('conditions and lambda arguments', () => {
     expect(fail('with { }; let f = x: y; in f 1')).toMatchObject({ message: "undefined variable 'y'", at: '1:22' });
   });
 
+  test('an error forcing a formals lambda\'s argument: the call shows only as its call site', () => {
+    expect(fail('let f = { a }: a; in f (throw "t")').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:25", 'from call site @ 1:22',
+    ]);
+    // Once the formals are bound, the body's errors have the lambda's "while calling" line.
+    expect(fail('let f = { a }: throw a; in f { a = "t"; }').trace).toContain("while calling 'f' @ 1:9");
+  });
+
   test('a formals lambda given no set: the error has no position, its line is at the lambda', () => {
     expect(fail('let f = { a }: a; in f 1')).toEqual({
       message: 'expected a set but found an integer: 1',
       at: undefined,
       trace: ['while evaluating the value passed for the lambda argument @ 1:9', 'from call site @ 1:22'],
     });
+  });
+});
+
+// C++ Nix's Expr::getPos gives number, string and path literals and `let` no position, a list
+// that of its first element, `!e` and `e ? a` that of e: errors and trace lines taken from such
+// an operand have none.
+describe('operands without a position', () => {
+  test('a literal condition or Boolean operand: the error and its line have no position', () => {
+    expect(fail('if 1 then 2 else 3')).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: undefined, trace: ['while evaluating a branch condition'],
+    });
+    expect(fail('!1')).toEqual({ message: 'expected a Boolean but found an integer: 1', at: undefined, trace: ["in the argument of '!'"] });
+    expect(fail('assert "a"; 1')).toEqual({
+      message: 'expected a Boolean but found a string: "a"', at: undefined, trace: ['in the condition of the assert statement'],
+    });
+    expect(fail('true && ./a').trace).toEqual(["in the right operand of '&&'"]);
+    expect(fail('if (let x = 1; in x) then 1 else 2').at).toBeUndefined();
+  });
+
+  test('a list is where its first element is; `!e` and `e ? a` where e is', () => {
+    expect(fail('if [ 1.5 ] then 1 else 2').at).toBeUndefined();
+    expect(fail('let x = 1; in if [ x ] then 1 else 2').at).toBe('1:20');
+    expect(fail('let x = 1; in if !x then 1 else 2')).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:19', trace: ["in the argument of '!' @ 1:19", 'while evaluating a branch condition @ 1:19'],
+    });
+    expect(fail('let x = 1; in !!x').trace).toEqual(["in the argument of '!' @ 1:17", "in the argument of '!' @ 1:17"]);
+  });
+
+  test('operands of ==, ++, //, + and the target of a selection', () => {
+    expect(fail('1 // { }')).toEqual({ message: 'expected a set but found an integer: 1', at: undefined, trace: ["in the left operand of '//'"] });
+    expect(fail('{ } // [ throw "t" ]').trace).toEqual(["in the right operand of '//' @ 1:10"]);
+    expect(fail('[ ] ++ (let x = throw "t"; in x)').trace).toEqual(["while calling the 'throw' builtin @ 1:17", "in the right operand of '++'"]);
+    expect(fail('(let x = throw "t"; in x) == 1').trace).toEqual(["while calling the 'throw' builtin @ 1:10", "in the left operand of '=='"]);
+    expect(fail('(throw "t").a').trace).toEqual(["while calling the 'throw' builtin @ 1:2", 'while selecting an attribute @ 1:2']);
+  });
+
+  test('a computed attribute name: only an error of its value has the attribute-name line, at the name', () => {
+    expect(fail('{ a = 1; } ? ${1}')).toEqual({
+      message: 'expected a string but found an integer: 1', at: undefined, trace: ['while evaluating an attribute name'],
+    });
+    expect(fail('let x = 1; in { a = 1; }.${x}')).toMatchObject({ at: '1:28', trace: ['while evaluating an attribute name @ 1:28', expect.anything()] });
+    expect(fail('{ a = 1; }.${throw "t"}').trace).not.toContain('while evaluating an attribute name @ 1:14');
   });
 });
