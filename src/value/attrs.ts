@@ -42,18 +42,23 @@ export class StaticPositions implements AttrPositions {
 export class SortedPositions implements AttrPositions {
   constructor(readonly source: Source, private readonly names: readonly string[], private readonly offsets: readonly number[]) {}
   get(name: string): AttrPosition | undefined {
-    const names = this.names;
-    let lo = 0;
-    let hi = names.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const n = names[mid];
-      if (n === name) return { source: this.source, offset: this.offsets[mid] };
-      if (n < name) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    const i = indexInSorted(this.names, name);
+    return i < 0 ? undefined : { source: this.source, offset: this.offsets[i] };
   }
+}
+
+/** Where `name` is in `names` (sorted by compareBytes), by binary search, or -1. */
+function indexInSorted(names: readonly string[], name: string): number {
+  let lo = 0;
+  let hi = names.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const n = names[mid];
+    if (n === name) return mid;
+    if (n < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /** Positions of `a // b` or of a set extended by one attribute: the later one wins. */
@@ -131,16 +136,7 @@ export class AttrShape {
       for (let i = 0; i < names.length; i++) built.set(names[i], i);
       this.index = built;
     }
-    let lo = 0;
-    let hi = names.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const n = names[mid];
-      if (n === name) return mid;
-      if (n < name) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return indexInSorted(names, name);
   }
 
   /** The shape of `a // b` for a of this shape and b of `right`, with how to fill its values. */
