@@ -440,10 +440,16 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
         return yield* toJSON(value, new Set(), true, undefined, undefined, undefined, cmd.strict);
       })()) as string + '\n');
     } else if (cmd.output === 'xml') {
-      // The XML document ends with its own newline; nix-instantiate adds none.
-      out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth });
-      })()) as string);
+      // The XML document ends with its own newline; nix-instantiate adds none. When printing
+      // fails, what was printed, its open elements closed, still goes out before the error.
+      const document: string[] = [];
+      try {
+        ev.vm.run((function* (): Generator<Request, Value, Value> {
+          return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth }, document);
+        })());
+      } finally {
+        out(document.join(''));
+      }
     } else if (cmd.output === 'raw') {
       // No newline after a raw string, as nix-instantiate.
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {

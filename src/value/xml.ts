@@ -81,17 +81,27 @@ function closeElement(depth: number, name: string): string {
   return `${indent(depth)}</${name}>\n`;
 }
 
+/** What is left to print: a value, the attributes of a set, an element to open, the innermost open one to close, or an empty element. */
 type Work =
   | { kind: 'value'; v: Value; depth: number }
   | { kind: 'attrs'; set: NixAttrs; depth: number }
+  | { kind: 'open'; depth: number; name: string; attrs: [string, string][] }
+  | { kind: 'close' }
   | string;
+
+const CLOSE: Work = { kind: 'close' };
 
 /**
  * The XML document of a value, with the string context of the strings it shows added to
- * `context`. The text ends with a newline after `</expr>`.
+ * `context`. The text ends with a newline after `</expr>`. The document is built in `out`:
+ * when printing fails, `out` holds what was printed before the error with every open element
+ * closed, as C++ Nix's XMLWriter leaves it (nix-instantiate --xml shows that partial document
+ * before the error).
  */
-export function* printValueAsXML(root: Value, context: Set<string>, options: XmlOptions): Generator<Request, string, Value> {
-  const out: string[] = [HEADER, '<expr>\n'];
+export function* printValueAsXML(
+  root: Value, context: Set<string>, options: XmlOptions, out: string[] = [],
+): Generator<Request, string, Value> {
+  out.push(HEADER, '<expr>\n');
   let size = HEADER.length + 7;
   const emit = (text: string): void => {
     size += text.length;
@@ -99,23 +109,46 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
     reserve(text.length + SLOT_BYTES);
     out.push(text);
   };
+  // The closing tags of the elements opened and not yet closed, innermost last.
+  const openTags: string[] = ['</expr>\n'];
+  const open = (depth: number, name: string, attrs: [string, string][] = []): void => {
+    emit(openElement(depth, name, attrs));
+    openTags.push(closeElement(depth, name));
+  };
   const drvsSeen = new Set<string>();
-  const work: Work[] = ['</expr>\n', { kind: 'value', v: root, depth: 1 }];
+  const work: Work[] = [CLOSE, { kind: 'value', v: root, depth: 1 }];
+  try {
+    yield* printWork(work, options, context, drvsSeen, emit, open, () => emit(openTags.pop()!));
+  } catch (e) {
+    while (openTags.length > 0) out.push(openTags.pop()!);
+    throw e;
+  }
+  reserveString(size);
+  return out.join('');
+}
+
+function* printWork(
+  work: Work[], options: XmlOptions, context: Set<string>, drvsSeen: Set<string>,
+  emit: (text: string) => void, open: (depth: number, name: string, attrs?: [string, string][]) => void,
+  close: () => void,
+): Generator<Request, void, Value> {
   while (work.length > 0) {
     tick();
     const w = work.pop()!;
     if (typeof w === 'string') { emit(w); continue; }
+    if (w.kind === 'close') { close(); continue; }
+    if (w.kind === 'open') { open(w.depth, w.name, w.attrs); continue; }
     if (w.kind === 'attrs') {
       // The attributes of a set, each as <attr name="...">value</attr>, in sorted order.
       const keys = w.set.keys();
       reserveList(3 * keys.length, OBJECT_BYTES);
       for (let i = keys.length - 1; i >= 0; i--) {
-        work.push(closeElement(w.depth, 'attr'));
+        work.push(CLOSE);
         work.push({ kind: 'value', v: w.set.get(keys[i])!, depth: w.depth + 1 });
         const attrs: [string, string][] = [['name', keys[i]]];
         const pos = options.location ? w.set.positions?.get(keys[i]) : undefined;
         if (pos !== undefined) attrs.push(...positionAttrs(pos.source, pos.offset));
-        work.push(openElement(w.depth, 'attr', attrs));
+        work.push({ kind: 'open', depth: w.depth, name: 'attr', attrs });
       }
       continue;
     }
@@ -141,8 +174,8 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
     if (v instanceof NixFloat) { emit(emptyElement(depth, 'float', [['value', formatFloat(v.value)]])); continue; }
     if (v instanceof NixPath) { emit(emptyElement(depth, 'path', [['value', v.path]])); continue; }
     if (Array.isArray(v)) {
-      emit(openElement(depth, 'list'));
-      work.push(closeElement(depth, 'list'));
+      open(depth, 'list');
+      work.push(CLOSE);
       reserveList(v.length, OBJECT_BYTES);
       for (let i = v.length - 1; i >= 0; i--) work.push({ kind: 'value', v: v[i], depth: depth + 1 });
       continue;
@@ -154,8 +187,8 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
         if (drvPath !== undefined) attrs.push(['drvPath', drvPath]);
         const outPath = yield* stringAttr(v, 'outPath', options.strict);
         if (outPath !== undefined) attrs.push(['outPath', outPath]);
-        emit(openElement(depth, 'derivation', attrs));
-        work.push(closeElement(depth, 'derivation'));
+        open(depth, 'derivation', attrs);
+        work.push(CLOSE);
         if (drvPath !== undefined && drvPath !== '' && !drvsSeen.has(drvPath)) {
           drvsSeen.add(drvPath);
           work.push({ kind: 'attrs', set: v, depth: depth + 1 });
@@ -164,8 +197,8 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
         }
         continue;
       }
-      emit(openElement(depth, 'attrs'));
-      work.push(closeElement(depth, 'attrs'));
+      open(depth, 'attrs');
+      work.push(CLOSE);
       work.push({ kind: 'attrs', set: v, depth: depth + 1 });
       continue;
     }
@@ -196,8 +229,6 @@ export function* printValueAsXML(root: Value, context: Set<string>, options: Xml
     }
     emit(emptyElement(depth, 'unevaluated'));
   }
-  reserveString(size);
-  return out.join('');
 }
 
 /** Whether a set is a derivation: its `type` attribute (forced) is the string "derivation". */

@@ -315,6 +315,25 @@ describe('--strict with --json, --xml and --raw', () => {
     expect(cli(['--eval', '--strict', '--json', '-E', '{ a = throw "x"; }']).stderr).toContain("… while evaluating attribute 'a'");
   });
 
+  // C++ Nix's XMLWriter writes each element as it goes and closes the open ones while the
+  // error unwinds: the document up to the failure, well formed, comes out before the error.
+  test('--xml that fails part way prints the document so far, its open elements closed', () => {
+    const r = cli(['--eval', '--xml', '--strict', '--no-location', '-E', '{ a = 1; b = [ 2 { c = throw "no"; d = 4; } ]; e = 5; }']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe([
+      "<?xml version='1.0' encoding='utf-8'?>", '<expr>', '  <attrs>',
+      '    <attr name="a">', '      <int value="1" />', '    </attr>',
+      '    <attr name="b">', '      <list>', '        <int value="2" />', '        <attrs>',
+      '          <attr name="c">', '          </attr>', '        </attrs>', '      </list>', '    </attr>',
+      '  </attrs>', '</expr>', ''].join('\n'));
+    expect(r.stderr).toContain('error: no');
+    // A derivation's drvPath is forced before its element opens: the failure leaves none open.
+    const d = cli(['--eval', '--xml', '--strict', '--no-location', '-E', '[ 1 { type = "derivation"; drvPath = throw "p"; } ]']);
+    expect(d.stdout).toBe("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n  <list>\n    <int value=\"1\" />\n  </list>\n</expr>\n");
+    // The root is forced before the document starts.
+    expect(cli(['--eval', '--xml', '-E', 'throw "r"'])).toMatchObject({ code: 1, stdout: '' });
+  });
+
   test('--strict --raw does not force what the string does not need', () => {
     expect(cli(['--eval', '--strict', '--raw', '-E', '{ outPath = "a"; b = throw "x"; }'])).toMatchObject({ code: 0, stdout: 'a' });
   });
