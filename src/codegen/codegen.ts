@@ -233,13 +233,13 @@ function generate(chunk: Chunk): { source: string; locals: number } {
       case Op.AttrsFromEnv: out.push(`${s(h)} = attrsFromEnv(${k(a)}, env);`); break;
       case Op.RecOverrides: out.push(`${setIp} ${top} = recOverrides(${top}, env, ${k(a)});`); break;
       case Op.DynAttr: out.push(`${setIp} ${s(h - 3)} = addDynamicAttr(${s(h - 3)}, ${s(h - 2)}, ${top}, C, ${at});`); break;
-      case Op.ClearSelected: if (trackSelected) out.push(`ss = null;`); break;
+      case Op.ClearSelected: if (trackSelected) out.push(`ss = null; sd = null;`); break;
       case Op.Select:
       case Op.SelectDyn: {
         const dyn = instr.op === Op.SelectDyn;
         const set = dyn ? s(h - 2) : top;
         const name = dyn ? 'n' : k(a);
-        if (dyn) out.push(`${setIp} n = attrName(${top});`);
+        if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' (sd ??= []).push(n);' : ''}`);
         out.push(`if (!(${set} instanceof NixAttrs)) { ${setIp} throw typeErrorAt('a set', ${set}, C, ${at}); }`);
         out.push(`i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}; if (i < 0) { ${setIp} throw missingAttr(${name}, ${set}); }`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
@@ -252,7 +252,7 @@ function generate(chunk: Chunk): { source: string; locals: number } {
         const set = dyn ? s(h - 2) : top;
         const name = dyn ? 'n' : k(a);
         const target = dyn ? a : b;
-        if (dyn) out.push(`${setIp} n = attrName(${top});`);
+        if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' (sd ??= []).push(n);' : ''}`);
         out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}) < 0) break L${target};`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
         out.push(`${set} = ${set}.values[i];`);
@@ -321,7 +321,7 @@ function generate(chunk: Chunk): { source: string; locals: number } {
     }
   }
   if (targets.has(chunk.code.length)) out.push('}');
-  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''"] : []), ...range(0, maxHeight + 1)];
+  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''", 'sd = null'] : []), ...range(0, maxHeight + 1)];
   // Only the helpers the body names are taken from R (a smaller source to parse, fewer loads).
   const body = out.join('\n');
   const usedHelpers = HELPERS.filter((h) => h.pattern.test(body) || h.name === 'fail' || (h.name === 'posOf' && usedPositions.size > 0)).map((h) => h.name);
@@ -335,7 +335,7 @@ function generate(chunk: Chunk): { source: string; locals: number } {
     `let ${locals.join(', ')};`,
     `try {`,
     body,
-    `} catch (e) { throw fail(e, C, ip, ${trackSelected ? 'ss, sn' : "null, ''"}); }`,
+    `} catch (e) { throw fail(e, C, ip, ${trackSelected ? 'ss, sn, sd' : "null, '', null"}); }`,
     `};`,
   ].join('\n');
   return { source, locals: locals.length };

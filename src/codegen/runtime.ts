@@ -380,9 +380,9 @@ export function drive<T>(gen: Gen<T>): T {
 // ---- the error path of generated code
 
 /** An error leaving a generated function: the trace lines of its regions around code index `at`. */
-function fail(err: unknown, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string): unknown {
+function fail(err: unknown, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string, selDynamic: string[] | null): unknown {
   const e = toNixError(err);
-  if (e instanceof NixError) traceRegions(e, chunk, at, selSet, selName);
+  if (e instanceof NixError) traceRegions(e, chunk, at, selSet, selName, selDynamic);
   return e;
 }
 

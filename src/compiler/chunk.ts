@@ -113,13 +113,30 @@ export const enum Op {
  * A stretch of code whose errors get a trace line, as C++ Nix adds "in the left operand of
  * '&&'" to errors raised while evaluating that operand. Innermost regions come first.
  */
+/** What the trace of an attribute selection (`a.b.${c}`) needs of the path's code. */
+export interface SelectTrace {
+  /** How many attributes of the path were found before the error at code index `at`. */
+  found(at: number): number;
+  /**
+   * The first `count` names of the path as C++ Nix's showAttrSelectionPath shows them: each
+   * computed name by its value (`dynamicNames`, those evaluated so far, in order), or as
+   * `"${expr}"` when it was not evaluated.
+   */
+  show(count: number, dynamicNames: readonly string[] | null): string;
+  /** The number of names in the path. */
+  readonly length: number;
+}
+
 export interface ErrorRegion {
   start: number;
   end: number;
   message: string;
   pos: number;
-  /** An attribute selection: the VM adds where the selected attribute was defined. */
-  select?: boolean;
+  /**
+   * An attribute selection: its line names the path, with the computed names evaluated so far,
+   * and the VM adds where the last attribute found was defined.
+   */
+  select?: SelectTrace;
   /**
    * The forcing of a lambda's argument before its formals are bound: no line of its own, and
    * the call shows only as "from call site" (C++ Nix forces it before the call proper).

@@ -9,8 +9,8 @@ import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { AttrShape, NixFloat, NixPath, type Value } from '../value/values.js';
 import { SortedPositions } from '../value/attrs.js';
-import { showExpr, showAttrPath } from '../syntax/show.js';
-import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, sourceBytes } from './chunk.js';
+import { showExpr, showIdentifier } from '../syntax/show.js';
+import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, type SelectTrace, sourceBytes } from './chunk.js';
 import type { SourcePos } from '../errors/errors.js';
 
 /** One runtime environment level. */
@@ -56,9 +56,12 @@ class ChunkBuilder {
     this.regions.push({ start, end: this.code.length, message, pos });
   }
 
-  /** A region whose trace also names where the last selected attribute was defined. */
-  closeSelectRegion(start: number, path: AttrName[], pos: number): void {
-    this.regions.push(new SelectRegion(start, this.code.length, pos, path));
+  /**
+   * A region whose trace also names where the last selected attribute was defined; `ends`
+   * holds, for each name of the path, the code index just past the instruction selecting it.
+   */
+  closeSelectRegion(start: number, path: AttrName[], pos: number, ends: number[]): void {
+    this.regions.push(new SelectRegion(start, this.code.length, pos, path, ends));
   }
 
   /** Appends an instruction with up to two operands; returns where it starts. */
@@ -129,12 +132,34 @@ function exactCopy<T>(items: T[]): T[] {
  * The region of an attribute path's selection. Its trace line names the path, shown only
  * when an error needs it: most selections never fail, and a file has many.
  */
-class SelectRegion implements ErrorRegion {
-  readonly select = true;
-  constructor(readonly start: number, readonly end: number, readonly pos: number, private readonly path: AttrName[]) {}
+class SelectRegion implements ErrorRegion, SelectTrace {
+  readonly select = this;
+  constructor(
+    readonly start: number, readonly end: number, readonly pos: number,
+    private readonly path: AttrName[], private readonly ends: number[],
+  ) {}
+
+  get length(): number {
+    return this.path.length;
+  }
 
   get message(): string {
-    return `while evaluating the attribute '${showAttrPath(this.path, showExpr)}'`;
+    return `while evaluating the attribute '${this.show(this.path.length, null)}'`;
+  }
+
+  found(at: number): number {
+    let n = 0;
+    while (n < this.ends.length && this.ends[n] <= at) n++;
+    return n;
+  }
+
+  show(count: number, dynamicNames: readonly string[] | null): string {
+    let dynamic = 0;
+    return this.path.slice(0, count).map((n) => {
+      if ('name' in n) return showIdentifier(n.name);
+      const value = dynamicNames?.[dynamic++];
+      return value !== undefined ? showIdentifier(value) : `"\${${showExpr(n.expr)}}"`;
+    }).join('.');
   }
 }
 
@@ -614,6 +639,24 @@ class Compiler {
     this.b.region('while evaluating an attribute name', pos, () => this.b.emit(Op.CheckAttrName, pos, 0));
   }
 
+  /**
+   * A computed name of a select's path, forced. The frame keeps what the select found so far
+   * for its trace, so a select inside the name (`pkgs.${dep.name}`) runs in a frame of its
+   * own, as a thunk forced at once, rather than overwrite that.
+   */
+  private compileSelectedName(e: Expr): void {
+    const mark = this.b.mark();
+    const before = this.unfilledReads;
+    const bytesBefore = this.chunkBytes;
+    this.compileForced(e);
+    if (!this.b.regions.slice(mark.regions).some((r) => r.select)) return;
+    this.b.reset(mark);
+    this.unfilledReads = before;
+    this.chunkBytes = bytesBefore;
+    this.compileLazy(e);
+    this.b.emit(Op.Force, e.pos);
+  }
+
   private compileWithHead(env: Expr, pos: number): void {
     this.compileLazy(env);
     this.b.emit(Op.PushEnv, pos, 1);
@@ -630,6 +673,7 @@ class Compiler {
     // Errors past the target read "while evaluating the attribute 'a.b'" and, once an
     // attribute was found, "from the definition of" it (the VM adds that from the frame).
     const pathStart = b.code.length;
+    const ends: number[] = [];
     b.emit(Op.ClearSelected, pos);
     for (let i = 0; i < path.length; i++) {
       const n = path[i];
@@ -638,15 +682,16 @@ class Compiler {
         if (def) jumps.push(b.emit(Op.SelectOr, pos, k, 0) + 2);
         else b.emit(Op.Select, pos, k);
       } else {
-        this.compileForced(n.expr);
+        this.compileSelectedName(n.expr);
         this.checkAttrName(n.expr);
         if (def) jumps.push(b.emit(Op.SelectDynOr, pos, 0) + 1);
         else b.emit(Op.SelectDyn, pos);
       }
+      ends.push(b.code.length);
       const force = b.emit(Op.Force, pos);
       if (i < path.length - 1) b.closeRegion(force, 'while selecting an attribute', pos);
     }
-    b.closeSelectRegion(pathStart, path, pos);
+    b.closeSelectRegion(pathStart, path, pos, ends);
     if (def) {
       const end = b.emit(Op.Jump, pos, 0);
       for (const j of jumps) b.patch(j);

@@ -105,7 +105,9 @@ export function thunkFailed(t: Thunk, e: unknown): void {
 }
 
 /** The trace lines of a frame's error regions around code index `at`, innermost first. */
-export function traceRegions(e: NixError, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string): void {
+export function traceRegions(
+  e: NixError, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string, selDynamic: readonly string[] | null,
+): void {
   for (const r of chunk.regions) {
     if (r.start > at || at >= r.end) continue;
     if (r.assertion !== undefined && r.assertion !== (e.kind === 'assert')) continue;
@@ -113,11 +115,17 @@ export function traceRegions(e: NixError, chunk: Chunk, at: number, selSet: NixA
       e.inFormals = true;
       continue;
     }
+    const pos = r.pos === NO_POS ? undefined : { source: chunk.source, offset: r.pos };
     if (r.select) {
-      const def = selSet?.positions?.get(selName);
-      if (def) e.addTrace(`from the definition of '${selName}'`, def);
+      // C++ Nix's ExprSelect: where the last attribute found was defined, named by the path up
+      // to it, then the whole path (computed names by their values where known).
+      const found = r.select.found(at);
+      const def = found > 0 ? selSet?.positions?.get(selName) : undefined;
+      if (def) e.addTrace(`from the definition of '${r.select.show(found, selDynamic)}'`, def);
+      e.addTrace(`while evaluating the attribute '${r.select.show(r.select.length, selDynamic)}'`, pos);
+      continue;
     }
-    e.addTrace(r.message, r.pos === NO_POS ? undefined : { source: chunk.source, offset: r.pos });
+    e.addTrace(r.message, pos);
   }
 }
 

@@ -47,6 +47,8 @@ interface BytecodeFrame {
   /** The set and name of the attribute last selected, for "from the definition of". */
   selSet: NixAttrs | null;
   selName: string;
+  /** The computed names of the select in progress evaluated so far, for its trace. */
+  selDynamic: string[] | null;
   /** Calls in progress (as C++ Nix counts them for max-call-depth), this frame's included. */
   depth: number;
   /** The calls this frame stood for before tail calls reused it (for traces), or null. */
@@ -272,7 +274,7 @@ export class VM implements Interpreter {
         }
         if (e instanceof NixError && f.builtin) e.addTrace(`while calling the '${f.name}' builtin`, f.pos);
       } else if (e instanceof NixError) {
-        traceRegions(e, f.chunk, f.ip - 1, f.selSet, f.selName);
+        traceRegions(e, f.chunk, f.ip - 1, f.selSet, f.selName, f.selDynamic);
         if (f.lambda) traceCall(e, f.lambda, f.callPos, f.tailCalls);
         else f.tailCalls?.addFramesTo(e.trace);
       }
@@ -285,7 +287,7 @@ export class VM implements Interpreter {
 
   /** `depth`: for a call, the calls in progress with it; otherwise that of the frame below. */
   private pushBytecode(chunk: Chunk, env: Env, thunk: Thunk | null, pending: Pending | null, lambda: LambdaInfo | null, callPos?: SourcePos, depth = this.topDepth(), tailCalls: TailCallLog | null = null): void {
-    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '', depth, tailCalls });
+    this.frames.push({ kind: FrameKind.Bytecode, chunk, ip: 0, env, base: this.stack.length, thunk, pending, lambda, callPos, selSet: null, selName: '', selDynamic: null, depth, tailCalls });
   }
 
   private pushGenerator(gen: Generator<Request, Value, Value>, thunk: Thunk | null, pending: Pending | null, name: string, pos: SourcePos | undefined, builtin = false, depth = this.topDepth()): void {
@@ -635,6 +637,7 @@ export class VM implements Interpreter {
           }
           case Op.ClearSelected:
             frame.selSet = null;
+            frame.selDynamic = null;
             break;
           case Op.RecOverrides: {
             const names = consts[code[ip++]] as string[];
@@ -654,9 +657,9 @@ export class VM implements Interpreter {
           case Op.SelectDyn: {
             // The name is a constant, or (Dyn) a forced value on top of the set.
             const at = ip - 1;
-            const name = op === Op.Select
-              ? consts[code[ip++]] as string
-              : ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+            let name: string;
+            if (op === Op.Select) name = consts[code[ip++]] as string;
+            else (frame.selDynamic ??= []).push(name = ops.attrName(stack.pop()!, 'while evaluating an attribute name'));
             const set = stack[stack.length - 1];
             if (!(set instanceof NixAttrs)) throw typeErrorAt('a set', set, chunk, at);
             const v = set.get(name);
@@ -676,6 +679,7 @@ export class VM implements Interpreter {
             } else {
               target = code[ip++];
               name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+              (frame.selDynamic ??= []).push(name);
             }
             const set = stack.pop()!;
             const v = set instanceof NixAttrs ? set.get(name) : undefined;
@@ -706,6 +710,7 @@ export class VM implements Interpreter {
             } else {
               target = code[ip++];
               name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+              (frame.selDynamic ??= []).push(name);
             }
             const set = stack[stack.length - 1];
             const v = set instanceof NixAttrs ? set.get(name) : undefined;

@@ -5,6 +5,7 @@
 import { evaluate } from '../../src/eval.js';
 import type { SourcePos } from '../../src/errors/errors.js';
 import { printValue } from '../../src/value/print.js';
+import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
 
 interface Failure {
   message: string;
@@ -143,6 +144,34 @@ describe('attribute selection', () => {
     expect(f.message).toBe("attribute 'a' missing");
     expect(f.at).toBeUndefined();
     expect(f.trace).toEqual(["while evaluating the attribute 'a' @ 1:1"]);
+  });
+
+  // ExprSelect::eval: the path shown with computed names evaluated (showAttrSelectionPath), and
+  // "from the definition of" the path up to the last attribute found, only once one was found.
+  test.each(['vm', 'compiled'] as const)('the path shows computed names by value, the definition the path found (%s tier)', (tier) => {
+    const trace = (expr: string): string[] => {
+      if (tier === 'compiled') setHotRuns(0);
+      try {
+        const r = evaluate({ expr, strict: true, baseDir: '/base', tier });
+        if (r.ok) throw new Error(`expected an error from ${expr}`);
+        return r.error.trace.map((t) => t.message);
+      } finally {
+        setHotRuns(defaultHotRuns());
+      }
+    };
+    // A select inside the computed name leaves the outer select's record alone.
+    expect(trace('let dep = { name = "numpy"; }; pkgs = { numba = 1; }; in pkgs.${dep.name}'))
+      .toEqual(["while evaluating the attribute 'numpy'"]);
+    expect(trace('let k = "b"; x = { a.b = { }; }; in x.a.${k}.c'))
+      .toEqual(["from the definition of 'a.b'", "while evaluating the attribute 'a.b.c'"]);
+    expect(trace('let x = { a.b.c = throw "t"; }; in x.a.b.c').slice(-2))
+      .toEqual(["from the definition of 'a.b.c'", "while evaluating the attribute 'a.b.c'"]);
+    // Names that are no identifiers are quoted; a name not evaluated shows as its expression.
+    expect(trace('let x = { "a b" = { }; k = "a b"; }; in x.${x.k}.${toString 1}'))
+      .toEqual(["from the definition of '\"a b\"'", "while evaluating the attribute '\"a b\".\"1\"'"]);
+    expect(trace('let x = { a = { }; }; in x.${"a"}.${throw "t"}').slice(-2))
+      .toEqual(["from the definition of 'a'", "while evaluating the attribute 'a.\"${(throw \"t\")}\"'"]);
+    expect(trace('let x = { a = 1; }; in x.${x.b or "b"} or (throw "d")')).toEqual(["while calling the 'throw' builtin"]);
   });
 
   test('functionArgs attributes are at the formals', () => {
