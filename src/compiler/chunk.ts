@@ -142,7 +142,7 @@ export interface ErrorRegion {
    * the call shows only as "from call site" (C++ Nix forces it before the call proper).
    */
   argument?: boolean;
-  /** Set: the region traces only failed assertions (true) or only other errors (false). */
+  /** Set: the region traces only the explanation of its failed `assert a == b` (true) or only other errors (false). */
   assertion?: boolean;
 }
 

@@ -60,6 +60,11 @@ export class NixError extends Error {
   suggestions: string[] = [];
   /** For infinite recursion: the thunk found under evaluation. */
   blackhole?: object;
+  /**
+   * The explanation of a failed `assert a == b` (how a and b differ), until the assert it
+   * explains has added its line: an assertion failing inside a or b is not explained by it.
+   */
+  explainsAssertion = false;
   /** A line printed after everything else, unindented (C++ Nix's usage hint). */
   footer?: string;
 

@@ -29,6 +29,7 @@ export function* explainInequality(a0: Value, b0: Value, opPos: SourcePos | unde
     b = yield* force(b);
     const fail = (message: string): never => {
       const e = new NixError('assert', message);
+      e.explainsAssertion = true;
       for (let i = steps.length - 1; i >= 0; i--) e.addTrace(steps[i].message, steps[i].pos);
       throw e;
     };

@@ -108,9 +108,10 @@ export function thunkFailed(t: Thunk, e: unknown): void {
 export function traceRegions(
   e: NixError, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string, selDynamic: readonly string[] | null,
 ): void {
+  const explanation = e.explainsAssertion;
   for (const r of chunk.regions) {
     if (r.start > at || at >= r.end) continue;
-    if (r.assertion !== undefined && r.assertion !== (e.kind === 'assert')) continue;
+    if (r.assertion !== undefined && r.assertion !== explanation) continue;
     if (r.argument) {
       e.inFormals = true;
       continue;
@@ -127,6 +128,8 @@ export function traceRegions(
     }
     e.addTrace(r.message, pos);
   }
+  // The assert that failed explained itself; outer ones see an error in their condition.
+  if (explanation && chunk.regions.some((r) => r.assertion === true && r.start <= at && at < r.end)) e.explainsAssertion = false;
 }
 
 /** The trace lines of a lambda's call: "while calling" and "from call site", then the calls its frame replaced. */

@@ -244,6 +244,20 @@ describe('conditions and lambda arguments', () => {
     expect(fail('let x = false; in assert x; 1')).toEqual({ message: "assertion 'x' failed", at: '1:19', trace: [] });
   });
 
+  // ExprAssert::eval: only the explanation of its own comparison is under "while evaluating the
+  // condition of the assertion"; an assertion failing while `==` forces a value is an error of
+  // evalBool, "in the condition of the assert statement" of the outer assert.
+  test('an assertion failing inside the values an assert compares is not explained by that assert', () => {
+    expect(fail('let v = { a = assert 1 == 2; 1; }; in assert v == { a = 1; }; 1')).toEqual({
+      message: "an integer with value '1' is not equal to an integer with value '2'",
+      at: undefined,
+      trace: ["while evaluating the condition of the assertion '(1 == 2)' @ 1:15", 'in the condition of the assert statement @ 1:48'],
+    });
+    expect(fail('let v = [ (assert false; 1) ]; in assert v == [ 1 ]; 1').trace).toEqual(['in the condition of the assert statement @ 1:44']);
+    // Its own explanation still is, inside a value compared by another assert.
+    expect(fail('let v = { a = assert 1 == 2; 1; }; in assert v == { a = 1; }; 1').trace).toHaveLength(2);
+  });
+
   test('with: a value that is no set has the line of its `with`; a name no set has is undefined at the variable', () => {
     expect(fail('let x = 1; in with { }; with x; y')).toEqual({
       message: 'expected a set but found an integer: 1', at: undefined, trace: ['while evaluating the first subexpression of a with expression @ 1:25'],
