@@ -27,7 +27,7 @@ import { type Tier, VM } from './vm/vm.js';
 import { EvalLimits } from './limits/limits.js';
 import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
-import { allBuiltins, buildGlobals, constants } from './builtins/index.js';
+import { buildGlobals, builtinsFor, constants, featuresKey } from './builtins/index.js';
 import { deepForce } from './builtins/core.js';
 import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest } from './value/values.js';
 
@@ -158,10 +158,11 @@ export class Evaluation implements EvalState, IOEvalState {
     const allowed = options.allowedEnv ?? [];
     this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);
     this.home = this.settings.pure ? undefined : options.home;
-    this.globals = buildGlobals(allBuiltins, [...constants(this.settings), ...ioConstants(this), derivationConstant()]);
+    const builtinSpecs = builtinsFor(this.settings.experimentalFeatures);
+    this.globals = buildGlobals(builtinSpecs, [...constants(this.settings), ...ioConstants(this), derivationConstant()]);
     // The names in scope depend only on which constants exist (pure or not): computing them
     // and their fingerprint once per kind keeps the cost of a small evaluation low.
-    const scopeKey = `${this.settings.pure}\0${this.home ?? ''}`;
+    const scopeKey = `${this.settings.pure}\0${this.home ?? ''}\0${featuresKey(builtinSpecs)}`;
     let scope = globalScopes.get(scopeKey);
     if (!scope) {
       scope = { names: new Set(this.globals.keys()), home: this.home ?? '' };

@@ -14,6 +14,32 @@ import { flakeBuiltins } from './flake.js';
 
 export const allBuiltins: BuiltinSpec[] = [...coreBuiltins, ...attrsBuiltins, ...listsBuiltins, ...stringsBuiltins, ...formatsBuiltins, ...ioBuiltins, ...derivationBuiltins, ...flakeBuiltins];
 
+const byFeatures = new Map<string, BuiltinSpec[]>();
+const featureKeys = new WeakMap<BuiltinSpec[], string>();
+
+/** Which builtins of experimental features `specs` (from builtinsFor) holds, as a string. */
+export function featuresKey(specs: BuiltinSpec[]): string {
+  return featureKeys.get(specs) ?? 'all';
+}
+
+/**
+ * The builtins an evaluation has: as C++ Nix registers a builtin of an experimental feature only
+ * when the feature is on, those of features not in `features` are left out (neither
+ * `builtins.fetchTree` nor `fetchTree` exist). Without a list of features, all of them.
+ * The same array for the same features, so that the globals made from it are shared.
+ */
+export function builtinsFor(features: ReadonlySet<string> | undefined): BuiltinSpec[] {
+  if (features === undefined) return allBuiltins;
+  const wanted = allBuiltins.filter((s) => s.experimentalFeature === undefined || features.has(s.experimentalFeature));
+  const key = wanted.filter((s) => s.experimentalFeature !== undefined).map((s) => s.name).join('\0');
+  let specs = byFeatures.get(key);
+  if (!specs) {
+    byFeatures.set(key, (specs = wanted));
+    featureKeys.set(specs, key);
+  }
+  return specs;
+}
+
 /** Builtins and constants that are in scope without the `builtins.` prefix. */
 const UNPREFIXED = new Set([
   'abort', 'baseNameOf', 'break', 'derivation', 'derivationStrict', 'dirOf', 'fetchGit', 'fetchMercurial',

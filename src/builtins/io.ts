@@ -12,6 +12,7 @@ import {
   makeString,
 } from '../value/values.js';
 import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
+import { fetchLocalPath } from '../fetchers/path.js';
 import { newHashAllowEmpty, printHash } from '../store/hash.js';
 import { symbolTable } from '../value/symbols.js';
 import { coercibleAttr, coerceToString, usingAttr } from '../value/coerce.js';
@@ -225,11 +226,10 @@ function* fetchTree(arg0: Value, ctx: BuiltinContext): Gen {
     const attrs = yield* fetchArgs(arg, 'fetchTree');
     const type = attrs.get('type');
     if (type === undefined) throw new NixError('eval', "argument 'type' is missing in call to 'fetchTree'");
-    if (type === 'git') {
-      if (attrs.has('name')) throw new NixError('eval', "argument 'name' isn\u2019t supported in call to 'fetchTree'");
-      if (!attrs.has('shallow')) attrs.set('shallow', true);
-      return yield* fetchGitTree(attrs, ctx, 'fetchTree');
-    }
+    if (type === 'git' && !attrs.has('shallow')) attrs.set('shallow', true);
+    if (attrs.has('name')) throw new NixError('eval', "argument 'name' isn\u2019t supported in call to 'fetchTree'");
+    if (type === 'git') return yield* fetchGitTree(attrs, ctx, 'fetchTree');
+    if (type === 'path') return yield* fetchPathTree(attrs, ctx);
     const url = attrs.get('url');
     throw noNetwork('fetchTree', url !== undefined ? `'${url}'` : `an input of type '${type}'`);
   }
@@ -240,6 +240,66 @@ function* fetchTree(arg0: Value, ctx: BuiltinContext): Gen {
       .addTrace(`while fetching the input '${url}'`);
   }
   throw noNetwork('fetchTree', `'${url}'`);
+}
+
+/** The attributes C++ Nix's path input scheme accepts. */
+const PATH_INPUT_ATTRS = new Set(['type', 'path', 'rev', 'revCount', 'lastModified', 'narHash', '__final']);
+
+/** C++ Nix's percentEncode: bytes other than the unreserved ones and `keep` as %XX. */
+function percentEncode(s: string, keep: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (/[A-Za-z0-9\-._~]/.test(c) || keep.includes(c)) out += c;
+    else out += `%${s.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** An input as C++ Nix's Input::to_string shows it: its URL, the other attributes as the query. */
+function inputUrl(scheme: string, location: string, attrs: Map<string, FetchAttr>, leftOut: string[]): string {
+  const query = [...attrs.keys()].filter((k) => !leftOut.includes(k)).sort()
+    .map((k) => `${percentEncode(k, ':@/?')}=${percentEncode(String(attrs.get(k)), ':@/?')}`);
+  const path = location.split('/').map((segment) => percentEncode(segment, ':@')).join('/');
+  return `${scheme}:${path}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}
+
+/** fetchTree { type = "path"; path = "/abs"; }: a local tree (src/fetchers/path.ts). */
+function* fetchPathTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext): Gen {
+  for (const k of attrs.keys()) {
+    if (!PATH_INPUT_ATTRS.has(k)) throw new NixError('eval', `input attribute '${k}' not supported by scheme 'path'`);
+  }
+  const path = attrs.get('path');
+  if (path === undefined) throw new NixError('eval', "input attribute 'path' is missing");
+  if (typeof path !== 'string') throw new NixError('eval', "input attribute 'path' is not a string");
+  const url = inputUrl('path', path, attrs, ['type', 'path', '__final']);
+  if (!path.startsWith('/')) throw new NixError('eval', `cannot fetch input '${url}' because it uses a relative path`);
+  const st = ioState(ctx.state);
+  if (st.settings.pure && !attrs.has('narHash')) {
+    throw new NixError('eval', `in pure evaluation mode, 'fetchTree' doesn't fetch unlocked input '${url}'`);
+  }
+  const tree = yield* fetchLocalPath(ctx.state, st.io, canonicalisePath(path));
+  const narHash = printHash(tree.narHash, 'sri');
+  const expected = attrs.get('narHash');
+  if (expected !== undefined && expected !== narHash) {
+    throw new NixError('eval', `NAR hash mismatch in input '${url}', expected '${expected}' but got '${narHash}'`);
+  }
+  const out = new Map<string, Value>();
+  out.set('outPath', new NixString(tree.storePath, new Set([tree.storePath])));
+  out.set('narHash', narHash);
+  const rev = attrs.get('rev');
+  if (rev !== undefined) {
+    out.set('rev', String(rev));
+    out.set('shortRev', shortRev(String(rev)));
+  }
+  const revCount = attrs.get('revCount');
+  if (revCount !== undefined) out.set('revCount', revCount);
+  // C++ Nix trusts a lastModified the input gives.
+  const lastModified = attrs.get('lastModified');
+  const seconds = typeof lastModified === 'bigint' ? Number(lastModified) : tree.lastModified;
+  out.set('lastModified', typeof lastModified === 'bigint' ? lastModified : seconds);
+  out.set('lastModifiedDate', utcTimestamp(seconds));
+  return NixAttrs.fromMap(out);
 }
 
 function* fetchGit(arg0: Value, ctx: BuiltinContext): Gen {
@@ -475,6 +535,11 @@ export const ioBuiltins: BuiltinSpec[] = [
   defineBuiltin('fetchTarball', 1, ([v], ctx) => fetchUrlLike('fetchTarball', v, (m) => ctx.state.warn(m)), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
   defineBuiltin('fetchGit', 1, ([v], ctx) => fetchGit(v, ctx), { lazy: [0], doc: 'A local Git repository\'s tree (never the network).' }),
   defineBuiltin('fetchMercurial', 1, ([v]) => fetchOther('fetchMercurial', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
-  defineBuiltin('fetchClosure', 1, ([v]) => fetchOther('fetchClosure', v), { lazy: [0], doc: 'Fails: nixeval never accesses a binary cache.' }),
-  defineBuiltin('fetchTree', 1, ([v], ctx) => fetchTree(v, ctx), { lazy: [0], doc: 'A local Git repository\'s tree (type "git"); other inputs fail: nixeval never accesses the network.' }),
+  defineBuiltin('fetchClosure', 1, ([v]) => fetchOther('fetchClosure', v), {
+    lazy: [0], doc: 'Fails: nixeval never accesses a binary cache.', experimentalFeature: 'fetch-closure',
+  }),
+  defineBuiltin('fetchTree', 1, ([v], ctx) => fetchTree(v, ctx), {
+    lazy: [0], doc: 'A local Git repository\'s tree (type "git") or a local path (type "path"); other inputs fail: nixeval never accesses the network.',
+    experimentalFeature: 'fetch-tree',
+  }),
 ];

@@ -15,10 +15,15 @@ export interface BuiltinOptions {
   noCallTrace?: boolean;
   /** Its plain-function version for the compiled tier (see BuiltinSpec.direct). */
   direct?: DirectImpl;
+  /** See BuiltinSpec.experimentalFeature. */
+  experimentalFeature?: string;
 }
 
 export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: BuiltinOptions = {}): BuiltinSpec {
-  return { name, arity, impl, lazy: opts.lazy, doc: opts.doc, noCallTrace: opts.noCallTrace, direct: opts.direct };
+  return {
+    name, arity, impl, lazy: opts.lazy, doc: opts.doc, noCallTrace: opts.noCallTrace, direct: opts.direct,
+    experimentalFeature: opts.experimentalFeature,
+  };
 }
 
 export function typeError(expected: string, v: Value): NixError {

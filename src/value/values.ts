@@ -146,6 +146,8 @@ export interface BuiltinSpec {
    * errors and traces as `impl` (the fuzzer of test/codegen compares them).
    */
   direct?: DirectImpl;
+  /** The experimental feature without which C++ Nix does not register it (`fetch-tree`). */
+  experimentalFeature?: string;
 }
 
 export class Builtin {
