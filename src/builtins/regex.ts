@@ -1200,6 +1200,8 @@ export class Regex {
   private jsMatch: RegExp | null;
   private readonly first: Uint8Array;
   private readonly nullable: boolean;
+  /** The bytes every match is, when the pattern is a plain non-empty string without groups. */
+  private readonly literal: string | null;
   /** Capture groups, without the whole match. */
   readonly groups: number;
   /** The compiled NFA (for tests that run it with another executor). */
@@ -1214,6 +1216,7 @@ export class Regex {
     this.first = r.first;
     this.nullable = r.nullable;
     this.jsMatch = native && r.jsMatch !== null && isDeterministic(this.program) ? tryRegExp(r.jsMatch, '') : null;
+    this.literal = native ? literalOf(this.program) : null;
   }
 
   /** Whether whole-string matches run as a native JS RegExp (for tests). */
@@ -1246,6 +1249,16 @@ export class Regex {
     // Never natively: a backtracking engine tries every start again (`a*b` in a long run of
     // `a` takes quadratic time), where outcomes found from one start serve all later ones here.
     const out: RegexMatch[] = [];
+    const lit = this.literal;
+    if (lit !== null) {
+      // Every match is the literal: the leftmost occurrences, one after the other.
+      for (let i = s.indexOf(lit); i >= 0; i = s.indexOf(lit, i + lit.length)) {
+        tick();
+        reserve(OBJECT_BYTES * 2);
+        out.push({ start: i, end: i + lit.length, groups: [] });
+      }
+      return out;
+    }
     this.exec.reset(s, false);
     try {
       const end = s.length;
@@ -1307,6 +1320,33 @@ export class Regex {
     for (let k = 1; k <= this.groups; k++) groups.push(m[k] ?? null);
     return { start: m.index, end: m.index + m[0].length, groups };
   }
+}
+
+/**
+ * The string a program matches when it is a chain of single bytes from start to accept (no
+ * choice, no group but the whole match's), or null. Such a pattern's matches are the
+ * occurrences of that string, which a plain search finds.
+ */
+function literalOf(program: RegexProgram): string | null {
+  const { op, next, arg, start, subCount } = program;
+  if (subCount !== 1) return null;
+  let lit = '';
+  for (let i = start, steps = 0; i >= 0 && steps <= op.length; i = next[i], steps++) {
+    switch (op[i]) {
+      case Op.Accept:
+        return lit === '' ? null : lit;
+      case Op.MatchChar:
+        lit += String.fromCharCode(arg[i]);
+        break;
+      case Op.Dummy:
+      case Op.SubBegin:
+      case Op.SubEnd:
+        break;
+      default:
+        return null;
+    }
+  }
+  return null;
 }
 
 /**
