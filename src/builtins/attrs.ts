@@ -19,9 +19,10 @@ import {
 
 function attrNamesImpl([s]: Value[]): Value {
   const set = attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames');
-  // The sorted names (kept by the set) and the list.
-  reserveList(2 * set.size);
-  return set.keys().slice();
+  // The sorted names the set keeps are the list: no value is ever changed in place, and a
+  // list is a value like a set's names (lib's matchAttrs asks for a pattern's names each time).
+  reserveList(set.size);
+  return set.keys() as Value[];
 }
 
 function attrValuesImpl([s]: Value[]): Value {

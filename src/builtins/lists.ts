@@ -337,6 +337,19 @@ function* elemGen(args: Value[]): Gen {
 
 function elemDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
   const list = listCtx(ev.force(args[1]), ELEM_LIST);
+  if (list.length === 0) return false;
+  const needle = ev.force(args[0]);
+  if (typeof needle === 'number' || typeof needle === 'string') {
+    // (lib's unique.) A number or a string without context equals an element of the same
+    // type by ===; quickEqual decides every other forced element against it.
+    for (let i = 0; i < list.length; i++) {
+      if ((i & 63) === 0) tick(64);
+      let e = list[i];
+      if (e instanceof Thunk) e = e.state === ThunkState.Done ? e.value! : ev.force(e);
+      if (e === needle || (typeof e !== typeof needle && quickEqual(needle, e))) return true;
+    }
+    return false;
+  }
   for (let i = 0; i < list.length; i++) {
     tick();
     // equalPlacesGen's first step (force both, the same place, simple values) inline; lists,

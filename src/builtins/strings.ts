@@ -93,38 +93,62 @@ function substringDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): V
 }
 
 /**
- * The patterns of a `replaceStrings` call, ready to search: for each first byte, the patterns
- * that start with it, in list order (the first in the list that matches wins). Made once per
- * `from` list (lib's toUpper and escape functions pass the same list every time) once all its
- * elements are strings; a list's elements never change once forced.
+ * The patterns of a `replaceStrings` call, ready to search (the first in the list that
+ * matches at a place wins). A long list gets, for each first byte, the patterns that start
+ * with it, in list order, made once per list (lib's toUpper and escape functions pass the
+ * same list every time) once all its elements are strings: a list's elements never change
+ * once forced. A short list is searched as it is.
  */
 interface ReplacePlan {
   readonly pats: readonly string[];
-  /** Indexes into `pats` by first byte; undefined where no pattern starts with it. */
-  readonly byFirst: readonly (readonly number[] | undefined)[];
+  /** Indexes into `pats` by first byte (undefined where no pattern starts with it), or null
+   * for a short list. */
+  readonly byFirst: readonly (readonly number[] | undefined)[] | null;
   /** The first empty pattern, or -1: an empty pattern matches at every place. */
   readonly empty: number;
 }
 
+/** Lists of at most this many patterns are searched without an index. */
+const SHORT_PATTERN_LIST = 4;
+
 const replacePlans = new WeakMap<Value[], ReplacePlan>();
 
 function replacePlan(from: Value[], pats: readonly string[]): ReplacePlan {
+  const empty = pats.indexOf('');
+  if (pats.length <= SHORT_PATTERN_LIST) return { pats, byFirst: null, empty };
   let plan = replacePlans.get(from);
   if (plan === undefined) {
     const byFirst: (number[] | undefined)[] = new Array(256).fill(undefined);
-    let empty = -1;
     for (let i = 0; i < pats.length; i++) {
       const p = pats[i];
-      if (p === '') {
-        if (empty < 0) empty = i;
-      } else {
-        (byFirst[p.charCodeAt(0)] ??= []).push(i);
-      }
+      if (p !== '') (byFirst[p.charCodeAt(0)] ??= []).push(i);
     }
     plan = { pats, byFirst, empty };
     replacePlans.set(from, plan);
   }
   return plan;
+}
+
+/** The index of the first pattern of the plan that matches `s` at `p` (< s.length), or -1. */
+function patternAt(plan: ReplacePlan, s: string, p: number): number {
+  const { pats, byFirst, empty } = plan;
+  const c = s.charCodeAt(p);
+  if (byFirst === null) {
+    for (let i = 0; i < pats.length; i++) {
+      const pat = pats[i];
+      if (pat === '' || (pat.charCodeAt(0) === c && s.startsWith(pat, p))) return i;
+    }
+    return -1;
+  }
+  const cands = byFirst[c];
+  if (cands !== undefined) {
+    for (const i of cands) {
+      // An empty pattern earlier in the list wins over any pattern after it.
+      if (empty >= 0 && empty < i) break;
+      if (s.startsWith(pats[i], p)) return i;
+    }
+  }
+  return empty;
 }
 
 /** The patterns of `from`, each already a string; undefined if one is not (yet). */
@@ -147,29 +171,23 @@ function replaceAll(
   plan: ReplacePlan, s: string, inputContext: ReadonlySet<string> | undefined,
   replacement: (i: number) => Coerced | undefined,
 ): Value | undefined {
-  const { pats, byFirst, empty } = plan;
+  const { pats, empty } = plan;
+  // One pattern that is not empty: from one occurrence to the next.
+  const only = pats.length === 1 && empty < 0 ? pats[0] : undefined;
   let context = unionContext(undefined, inputContext);
   const reps: (string | undefined)[] = new Array(pats.length).fill(undefined);
   let out = '';
   let replaced = false;
   let copied = 0; // s[copied..p) is still to be copied to the output
   for (let p = 0; p <= s.length;) {
-    let found = empty;
-    if (p < s.length) {
-      const cands = byFirst[s.charCodeAt(p)];
-      if (cands !== undefined) {
-        for (const i of cands) {
-          // An empty pattern earlier in the list wins over any pattern after it.
-          if (empty >= 0 && empty < i) break;
-          if (s.startsWith(pats[i], p)) {
-            found = i;
-            break;
-          }
-        }
-      }
-    }
+    const found = p < s.length ? patternAt(plan, s, p) : empty;
     if (found < 0) {
-      p++;
+      if (only === undefined) {
+        p++;
+      } else {
+        const next = s.indexOf(only, p + 1);
+        p = next < 0 ? s.length + 1 : next;
+      }
       continue;
     }
     let rep = reps[found];

@@ -151,6 +151,16 @@ describe('elem', () => {
     expect(run('builtins.elem (throw "x") [ ]')).toBe('false');
     expect(run('builtins.elem 1 [ 1 (throw "x") ]')).toBe('true');
   });
+  test('a number or string needle against elements of every type', () => {
+    expect(run('builtins.elem 1 [ "1" [ 1 ] { } null 1.0 ]')).toBe('true');
+    expect(run('builtins.elem "c" [ "a" 1 null [ ] ]')).toBe('false');
+    expect(run('let big = 9007199254740993; in [ (builtins.elem big [ 9007199254740992 big ]) (builtins.elem 9007199254740992 [ big ]) ]'))
+      .toBe('[ true false ]');
+    // A string with context equals the same bytes without.
+    const s = 'builtins.appendContext "a" { "/nix/store/ffffffffffffffffffffffffffffffff-foo.drv" = { outputs = [ "out" ]; }; }';
+    expect(run(`[ (builtins.elem "a" [ (${s}) ]) (builtins.elem (${s}) [ "b" "a" ]) ]`)).toBe('[ true true ]');
+    expect(run('builtins.elem "x" (builtins.genList (i: builtins.substring i 1 "abcx") 4)')).toBe('true');
+  });
   test('errors', () => {
     expect(failure('builtins.elem 1 "foo"')).toEqual({
       message: 'expected a list but found a string: "foo"',
