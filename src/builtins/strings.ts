@@ -310,9 +310,9 @@ function joinStrings(sep: Coerced, parts: readonly Coerced[]): Value {
     context = unionContext(context, r.context);
   }
   reserveString(length);
-  let out = '';
-  for (let i = 0; i < parts.length; i++) out = i === 0 ? parts[i].s : out + sep.s + parts[i].s;
-  return makeString(out, context);
+  const strings: string[] = new Array(parts.length);
+  for (let i = 0; i < parts.length; i++) strings[i] = parts[i].s;
+  return makeString(strings.join(sep.s), context);
 }
 
 /**
