@@ -1194,12 +1194,25 @@ export interface RegexMatch {
   groups: (string | null)[];
 }
 
+/** Inputs of at most this many bytes have their whole-string match remembered (Regex.memo), */
+const MEMO_INPUT_LENGTH = 128;
+/** up to this many per regex (then it starts again). */
+const MEMO_ENTRIES = 64;
+const MEMO_NO_MATCH = Symbol('no match');
+
 export class Regex {
   private readonly exec: RegexExecutor;
   /** Equivalent JS RegExps, when there are. */
   private jsMatch: RegExp | null;
   private readonly first: Uint8Array;
   private readonly nullable: boolean;
+  /**
+   * Whole-string matches the linear executor found, by input (short inputs only): a pattern
+   * that does not run natively is often asked about the same few strings again (lib's
+   * `(.*)e?abi.*` over the kernel and ABI names of every system). The groups are shared:
+   * a list is never changed once made.
+   */
+  private memo: Map<string, RegexMatch | typeof MEMO_NO_MATCH> | undefined = undefined;
   /** The bytes every match is, when the pattern is a plain non-empty string without groups. */
   private readonly literal: string | null;
   /** Capture groups, without the whole match. */
@@ -1235,13 +1248,22 @@ export class Regex {
         if (!(e instanceof RangeError)) throw e;
       }
     }
+    const memo = s.length <= MEMO_INPUT_LENGTH ? (this.memo ??= new Map()) : undefined;
+    const known = memo?.get(s);
+    if (known !== undefined) return known === MEMO_NO_MATCH ? null : known;
     this.exec.reset(s, true);
+    let m: RegexMatch | null;
     try {
       const r = this.exec.run(0, 0);
-      return r === null ? null : this.fromOffsets(s, r);
+      m = r === null ? null : this.fromOffsets(s, r);
     } finally {
       this.exec.release();
     }
+    if (memo !== undefined) {
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(s, m ?? MEMO_NO_MATCH);
+    }
+    return m;
   }
 
   /** The matches `std::regex_iterator` walks through, left to right. */
@@ -1416,7 +1438,9 @@ const cache = new LRUCache<string, Regex | RegexError>({
   maxSize: REGEX_CACHE_BYTES,
   // The pattern, the NFA (the program and the executor's copy, a byte table per bracket), and
   // the outcome pages a regex keeps between inputs (one per table, usually).
-  sizeCalculation: (r, pattern) => 64 + 2 * pattern.length + (r instanceof Regex ? r.program.op.length * 96 + 2 * 8 * PAGE_SIZE : 0),
+  // The remembered matches (Regex.memo) are bounded by MEMO_ENTRIES short inputs.
+  sizeCalculation: (r, pattern) => 64 + 2 * pattern.length
+    + (r instanceof Regex ? r.program.op.length * 96 + 2 * 8 * PAGE_SIZE + MEMO_ENTRIES * (MEMO_INPUT_LENGTH + 64) : 0),
 });
 
 /** The compiled regex for a pattern; throws RegexError for patterns libstdc++ rejects. */
