@@ -19,18 +19,17 @@ import {
 
 function attrNamesImpl([s]: Value[]): Value {
   const set = attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames');
-  // The sorted names (kept by the set) and the list.
-  reserveList(2 * set.size);
-  return set.keys().slice();
+  // The sorted names the set keeps are the list: no value is ever changed in place, and a
+  // list is a value like a set's names (lib's matchAttrs asks for a pattern's names each time).
+  reserveList(set.size);
+  return set.keys() as Value[];
 }
 
 function attrValuesImpl([s]: Value[]): Value {
   const set = attrsCtx(s, 'while evaluating the argument passed to builtins.attrValues');
-  reserveList(2 * set.size);
-  const keys = set.keys();
-  const out: Value[] = new Array(keys.length);
-  for (let i = 0; i < keys.length; i++) out[i] = set.get(keys[i])!;
-  return out;
+  reserveList(set.size);
+  // The values are in the order of the sorted names (copied: the set's array is its own).
+  return set.values.slice();
 }
 
 // As in lists.ts, a builtin that forces has a generator (`fooGen`, for the VM) and a plain

@@ -337,6 +337,19 @@ function* elemGen(args: Value[]): Gen {
 
 function elemDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
   const list = listCtx(ev.force(args[1]), ELEM_LIST);
+  if (list.length === 0) return false;
+  const needle = ev.force(args[0]);
+  if (typeof needle === 'number' || typeof needle === 'string') {
+    // (lib's unique.) A number or a string without context equals an element of the same
+    // type by ===; quickEqual decides every other forced element against it.
+    for (let i = 0; i < list.length; i++) {
+      if ((i & 63) === 0) tick(64);
+      let e = list[i];
+      if (e instanceof Thunk) e = e.state === ThunkState.Done ? e.value! : ev.force(e);
+      if (e === needle || (typeof e !== typeof needle && quickEqual(needle, e))) return true;
+    }
+    return false;
+  }
   for (let i = 0; i < list.length; i++) {
     tick();
     // equalPlacesGen's first step (force both, the same place, simple values) inline; lists,
@@ -539,6 +552,28 @@ function* primopLess(x: Value, y: Value): Gen<boolean> {
   }
 }
 
+/** A forced element's value. */
+function forcedValue(v: Value): Value {
+  return v instanceof Thunk ? v.value! : v;
+}
+
+/**
+ * `sort lessThan` of integers, or of strings without context, sorted in place without the
+ * comparator: none of its comparisons can fail or be seen, so any stable sort gives C++
+ * Nix's order (byte order for strings: one JS char is one byte). False, untouched, otherwise.
+ */
+function sortedPlainly(a: Value[]): boolean {
+  const kind = typeof forcedValue(a[0]);
+  if (kind !== 'number' && kind !== 'string') return false;
+  for (let i = 1; i < a.length; i++) if (typeof forcedValue(a[i]) !== kind) return false;
+  a.sort((x, y) => {
+    const p = forcedValue(x) as number | string;
+    const q = forcedValue(y) as number | string;
+    return p < q ? -1 : q < p ? 1 : 0;
+  });
+  return true;
+}
+
 /** The sorted copy of `list` (whose elements are forced) with `less`. */
 function* sorted(list: Value[], less: Less): Gen {
   yield* peeksort(list, less);
@@ -558,6 +593,7 @@ function* sortGen(args: Value[]): Gen {
   const f = functionCtx(yield* force(args[0]), SORT_FN);
   const a = sortCopy(list);
   for (let i = 0; i < list.length; i++) yield* force(list[i]);
+  if (isLessThanPrimop(f) && sortedPlainly(a)) return a;
   const less: Less = isLessThanPrimop(f) ? primopLess : function* (x, y) {
     return boolCtx(yield* callFn(f, [x, y]), SORT_RESULT);
   };
@@ -570,6 +606,7 @@ function sortDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value 
   const f = functionCtx(ev.force(args[0]), SORT_FN);
   const a = sortCopy(list);
   for (let i = 0; i < list.length; i++) ev.force(list[i]);
+  if (isLessThanPrimop(f) && sortedPlainly(a)) return a;
   // The sort itself is the VM's generator, its comparisons made here: it never yields.
   const less: Less = isLessThanPrimop(f) ? primopLess : function* (x, y) {
     return boolCtx(ev.call2(f, x, y), SORT_RESULT);

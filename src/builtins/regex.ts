@@ -1194,12 +1194,27 @@ export interface RegexMatch {
   groups: (string | null)[];
 }
 
+/** Inputs of at most this many bytes have their whole-string match remembered (Regex.memo), */
+const MEMO_INPUT_LENGTH = 128;
+/** up to this many per regex (then it starts again). */
+const MEMO_ENTRIES = 64;
+const MEMO_NO_MATCH = Symbol('no match');
+
 export class Regex {
   private readonly exec: RegexExecutor;
   /** Equivalent JS RegExps, when there are. */
   private jsMatch: RegExp | null;
   private readonly first: Uint8Array;
   private readonly nullable: boolean;
+  /**
+   * Whole-string matches the linear executor found, by input (short inputs only): a pattern
+   * that does not run natively is often asked about the same few strings again (lib's
+   * `(.*)e?abi.*` over the kernel and ABI names of every system). The groups are shared:
+   * a list is never changed once made.
+   */
+  private memo: Map<string, RegexMatch | typeof MEMO_NO_MATCH> | undefined = undefined;
+  /** The bytes every match is, when the pattern is a plain non-empty string without groups. */
+  private readonly literal: string | null;
   /** Capture groups, without the whole match. */
   readonly groups: number;
   /** The compiled NFA (for tests that run it with another executor). */
@@ -1214,6 +1229,7 @@ export class Regex {
     this.first = r.first;
     this.nullable = r.nullable;
     this.jsMatch = native && r.jsMatch !== null && isDeterministic(this.program) ? tryRegExp(r.jsMatch, '') : null;
+    this.literal = native ? literalOf(this.program) : null;
   }
 
   /** Whether whole-string matches run as a native JS RegExp (for tests). */
@@ -1232,13 +1248,22 @@ export class Regex {
         if (!(e instanceof RangeError)) throw e;
       }
     }
+    const memo = s.length <= MEMO_INPUT_LENGTH ? (this.memo ??= new Map()) : undefined;
+    const known = memo?.get(s);
+    if (known !== undefined) return known === MEMO_NO_MATCH ? null : known;
     this.exec.reset(s, true);
+    let m: RegexMatch | null;
     try {
       const r = this.exec.run(0, 0);
-      return r === null ? null : this.fromOffsets(s, r);
+      m = r === null ? null : this.fromOffsets(s, r);
     } finally {
       this.exec.release();
     }
+    if (memo !== undefined) {
+      if (memo.size >= MEMO_ENTRIES) memo.clear();
+      memo.set(s, m ?? MEMO_NO_MATCH);
+    }
+    return m;
   }
 
   /** The matches `std::regex_iterator` walks through, left to right. */
@@ -1246,6 +1271,16 @@ export class Regex {
     // Never natively: a backtracking engine tries every start again (`a*b` in a long run of
     // `a` takes quadratic time), where outcomes found from one start serve all later ones here.
     const out: RegexMatch[] = [];
+    const lit = this.literal;
+    if (lit !== null) {
+      // Every match is the literal: the leftmost occurrences, one after the other.
+      for (let i = s.indexOf(lit); i >= 0; i = s.indexOf(lit, i + lit.length)) {
+        tick();
+        reserve(OBJECT_BYTES * 2);
+        out.push({ start: i, end: i + lit.length, groups: [] });
+      }
+      return out;
+    }
     this.exec.reset(s, false);
     try {
       const end = s.length;
@@ -1307,6 +1342,33 @@ export class Regex {
     for (let k = 1; k <= this.groups; k++) groups.push(m[k] ?? null);
     return { start: m.index, end: m.index + m[0].length, groups };
   }
+}
+
+/**
+ * The string a program matches when it is a chain of single bytes from start to accept (no
+ * choice, no group but the whole match's), or null. Such a pattern's matches are the
+ * occurrences of that string, which a plain search finds.
+ */
+function literalOf(program: RegexProgram): string | null {
+  const { op, next, arg, start, subCount } = program;
+  if (subCount !== 1) return null;
+  let lit = '';
+  for (let i = start, steps = 0; i >= 0 && steps <= op.length; i = next[i], steps++) {
+    switch (op[i]) {
+      case Op.Accept:
+        return lit === '' ? null : lit;
+      case Op.MatchChar:
+        lit += String.fromCharCode(arg[i]);
+        break;
+      case Op.Dummy:
+      case Op.SubBegin:
+      case Op.SubEnd:
+        break;
+      default:
+        return null;
+    }
+  }
+  return null;
 }
 
 /**
@@ -1376,7 +1438,9 @@ const cache = new LRUCache<string, Regex | RegexError>({
   maxSize: REGEX_CACHE_BYTES,
   // The pattern, the NFA (the program and the executor's copy, a byte table per bracket), and
   // the outcome pages a regex keeps between inputs (one per table, usually).
-  sizeCalculation: (r, pattern) => 64 + 2 * pattern.length + (r instanceof Regex ? r.program.op.length * 96 + 2 * 8 * PAGE_SIZE : 0),
+  // The remembered matches (Regex.memo) are bounded by MEMO_ENTRIES short inputs.
+  sizeCalculation: (r, pattern) => 64 + 2 * pattern.length
+    + (r instanceof Regex ? r.program.op.length * 96 + 2 * 8 * PAGE_SIZE + MEMO_ENTRIES * (MEMO_INPUT_LENGTH + 64) : 0),
 });
 
 /** The compiled regex for a pattern; throws RegexError for patterns libstdc++ rejects. */

@@ -49,7 +49,7 @@ function* resume(g: Gen, first: Request): Gen {
  * and returns undefined to leave the rest to `body`. In the compiled tier the body is driven
  * there and then (the requests answered directly), without the generator that hands the
  * rest of it to the VM. `direct`, if given, is the compiled tier's version instead (forcing as
- * `body` does).
+ * `body` does); a body of one argument must force it before anything else.
  */
 export function lazyBuiltin(
   name: string, arity: number, body: (args: Value[]) => Gen, fast?: (args: Value[]) => Value | undefined,
@@ -62,6 +62,15 @@ export function lazyBuiltin(
       const r = fast(args);
       return r !== undefined ? r : run(body(args));
     };
+  if (direct === undefined && arity === 1) {
+    // Every body of one argument forces it first, and most need nothing more: no generator
+    // when the forced value is what the common case takes.
+    direct = (args, _ctx, ev) => {
+      const forced = [ev.force(args[0])];
+      const r = fast?.(forced);
+      return r !== undefined ? r : ev.drive(body(forced));
+    };
+  }
   direct ??= fast === undefined
     ? (args, _ctx, ev) => ev.drive(body(args))
     : (args, _ctx, ev) => {

@@ -25,11 +25,12 @@ import {
   asInt, asList, asPlainString, asString, coerceArg, COERCE_NO_COPY, evalError, forceAttrs, forceInt, forceList,
   forceString, forceStringNoCtx, type Gen, isPending, lazyBuiltin, run, unionContext, withFrame,
 } from './strings-args.js';
+import type { Coerced } from '../value/coerce.js';
 import { compileRegex, RegexError, type Regex } from './regex.js';
 import { compareVersions, parseDrvName, splitVersion } from './strings-version.js';
 import { hashString, parseAnyHash, parseHashAlgo, parseHashFormat, printHash, type HashAlgo } from './strings-hash.js';
 import { contextBuiltins } from './strings-context.js';
-import { OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
+import { MAX_STRING_LENGTH, OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
 
 // ---------------------------------------------------------------------------------------------
 // The builtins
@@ -76,13 +77,146 @@ function substringDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): V
   const start = ev.force(args[0]);
   if (typeof start === 'number' && start >= 0) {
     const len = ev.force(args[1]);
-    // (A length of 0 does not force the string the same way.)
-    if (typeof len === 'number' && len !== 0) {
-      const r = substringFast([start, len, ev.force(args[2])]);
-      if (r !== undefined) return r;
+    if (typeof len === 'number') {
+      // A length of 0 (lib's addContextFrom) keeps only the string's context.
+      const s = ev.force(args[2]);
+      if (len === 0) {
+        if (typeof s === 'string') return '';
+        if (s instanceof NixString) return makeString('', s.context);
+      } else {
+        const r = substringFast([start, len, s]);
+        if (r !== undefined) return r;
+      }
     }
   }
   return ev.drive(substring(args));
+}
+
+/**
+ * The patterns of a `replaceStrings` call, ready to search (the first in the list that
+ * matches at a place wins). A long list gets, for each first byte, the patterns that start
+ * with it, in list order, made once per list (lib's toUpper and escape functions pass the
+ * same list every time) once all its elements are strings: a list's elements never change
+ * once forced. A short list is searched as it is.
+ */
+interface ReplacePlan {
+  readonly pats: readonly string[];
+  /** Indexes into `pats` by first byte (undefined where no pattern starts with it), or null
+   * for a short list. */
+  readonly byFirst: readonly (readonly number[] | undefined)[] | null;
+  /** The first empty pattern, or -1: an empty pattern matches at every place. */
+  readonly empty: number;
+}
+
+/** Lists of at most this many patterns are searched without an index. */
+const SHORT_PATTERN_LIST = 4;
+
+const replacePlans = new WeakMap<Value[], ReplacePlan>();
+
+function replacePlan(from: Value[], pats: readonly string[]): ReplacePlan {
+  const empty = pats.indexOf('');
+  if (pats.length <= SHORT_PATTERN_LIST) return { pats, byFirst: null, empty };
+  let plan = replacePlans.get(from);
+  if (plan === undefined) {
+    const byFirst: (number[] | undefined)[] = new Array(256).fill(undefined);
+    for (let i = 0; i < pats.length; i++) {
+      const p = pats[i];
+      if (p !== '') (byFirst[p.charCodeAt(0)] ??= []).push(i);
+    }
+    plan = { pats, byFirst, empty };
+    replacePlans.set(from, plan);
+  }
+  return plan;
+}
+
+/** The index of the first pattern of the plan that matches `s` at `p` (< s.length), or -1. */
+function patternAt(plan: ReplacePlan, s: string, p: number): number {
+  const { pats, byFirst, empty } = plan;
+  const c = s.charCodeAt(p);
+  if (byFirst === null) {
+    for (let i = 0; i < pats.length; i++) {
+      const pat = pats[i];
+      if (pat === '' || (pat.charCodeAt(0) === c && s.startsWith(pat, p))) return i;
+    }
+    return -1;
+  }
+  const cands = byFirst[c];
+  if (cands !== undefined) {
+    for (const i of cands) {
+      // An empty pattern earlier in the list wins over any pattern after it.
+      if (empty >= 0 && empty < i) break;
+      if (s.startsWith(pats[i], p)) return i;
+    }
+  }
+  return empty;
+}
+
+/** The patterns of `from`, each already a string; undefined if one is not (yet). */
+function patternsOf(from: Value[]): string[] | undefined {
+  const pats: string[] = [];
+  for (const e of from) {
+    const r = asString(e);
+    if (r === undefined) return undefined;
+    pats.push(r.s);
+  }
+  return pats;
+}
+
+/**
+ * The replacement of every match of the plan's patterns in `s`, or undefined when
+ * `replacement` cannot give one of the replacements it needs (left to the generator body,
+ * which reports the error). Replacements are asked for once each, in the order of first use.
+ */
+function replaceAll(
+  plan: ReplacePlan, s: string, inputContext: ReadonlySet<string> | undefined,
+  replacement: (i: number) => Coerced | undefined,
+): Value | undefined {
+  const { pats, empty } = plan;
+  // One pattern that is not empty: from one occurrence to the next.
+  const only = pats.length === 1 && empty < 0 ? pats[0] : undefined;
+  let context = unionContext(undefined, inputContext);
+  const reps: (string | undefined)[] = new Array(pats.length).fill(undefined);
+  let out = '';
+  let replaced = false;
+  let copied = 0; // s[copied..p) is still to be copied to the output
+  for (let p = 0; p <= s.length;) {
+    const found = p < s.length ? patternAt(plan, s, p) : empty;
+    if (found < 0) {
+      if (only === undefined) {
+        p++;
+      } else {
+        const next = s.indexOf(only, p + 1);
+        p = next < 0 ? s.length + 1 : next;
+      }
+      continue;
+    }
+    let rep = reps[found];
+    if (rep === undefined) {
+      const r = replacement(found);
+      if (r === undefined) return undefined;
+      rep = reps[found] = r.s;
+      context = unionContext(context, r.context);
+    }
+    tick();
+    reserve(2 * (SLOT_BYTES + OBJECT_BYTES));
+    replaced = true;
+    // (Checked before the engine's own limit would throw.)
+    if (out.length + (p - copied) + rep.length + 1 > MAX_STRING_LENGTH) reserveString(out.length + (p - copied) + rep.length + 1);
+    if (p > copied) out += s.slice(copied, p);
+    out += rep;
+    const pat = pats[found];
+    if (pat === '') {
+      if (p < s.length) out += s[p];
+      p++;
+    } else {
+      p += pat.length;
+    }
+    copied = Math.min(p, s.length);
+  }
+  if (!replaced) out = s;
+  else if (copied < s.length) out += s.slice(copied);
+  reserveString(out.length);
+  return makeString(out, context);
 }
 
 function* replaceStrings(args: Value[]): Gen {
@@ -100,59 +234,56 @@ function* replaceStrings(args: Value[]): Gen {
   }
   const input = asString(args[2]) ?? asString(isPending(args[2]) ? yield args[2] : args[2])
     ?? (yield* forceString(args[2], 'while evaluating the third argument passed to builtins.replaceStrings'));
-  const s = input.s;
-  let context = unionContext(undefined, input.context);
-  const cache = new Map<number, string>();
-  // Which patterns can start with a given byte (an empty pattern matches anywhere).
-  const hasEmpty = pats.some((p) => p === '');
-  const firsts = new Uint8Array(256);
-  for (const p of pats) if (p !== '') firsts[p.charCodeAt(0)] = 1;
-  const parts: string[] = [];
-  let length = 0; // of the output so far
-  let copied = 0; // s[copied..p) is still to be copied to the output
-  for (let p = 0; p <= s.length;) {
-    if (!hasEmpty && (p === s.length || !firsts[s.charCodeAt(p)])) {
-      p++;
-      continue;
-    }
-    let found = -1;
-    for (let i = 0; i < pats.length; i++) {
-      if (s.startsWith(pats[i], p)) {
-        found = i;
-        break;
+  // Each replacement forced when first needed, then the search run again with all it forced:
+  // the generator cannot yield from inside replaceAll's callback.
+  for (;;) {
+    let missing = -1;
+    const r = replaceAll(replacePlan(from, pats), input.s, input.context, (i) => {
+      const v = asString(to[i]);
+      if (v === undefined) missing = i;
+      return v;
+    });
+    if (r !== undefined) return r;
+    const t = to[missing];
+    if (isPending(t)) yield t;
+    else yield* forceString(t, 'while evaluating one of the replacement strings passed to builtins.replaceStrings');
+  }
+}
+
+/** replaceStrings on arguments that are already values of the right types. */
+function replaceStringsFast(args: Value[]): Value | undefined {
+  const from = asList(args[0]);
+  const to = asList(args[1]);
+  if (from === undefined || to === undefined || from.length !== to.length) return undefined;
+  const pats = replacePlans.get(from)?.pats ?? patternsOf(from);
+  const input = asString(args[2]);
+  if (pats === undefined || input === undefined) return undefined;
+  return replaceAll(replacePlan(from, pats), input.s, input.context, (i) => asString(to[i]));
+}
+
+/**
+ * replaceStrings in the compiled tier: the arguments, the patterns and the replacements
+ * forced in the body's order while each is of the right type; anything else is left to the
+ * body, which finds the ones forced so far already evaluated.
+ */
+function replaceStringsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const from = ev.force(args[0]);
+  if (Array.isArray(from)) {
+    const to = ev.force(args[1]);
+    if (Array.isArray(to) && from.length === to.length) {
+      let pats = replacePlans.get(from)?.pats;
+      if (pats === undefined) {
+        for (const e of from) if (asString(ev.force(e)) === undefined) return ev.drive(replaceStrings(args));
+        pats = patternsOf(from)!;
+      }
+      const input = asString(ev.force(args[2]));
+      if (input !== undefined) {
+        const r = replaceAll(replacePlan(from, pats), input.s, input.context, (i) => asString(ev.force(to[i])));
+        if (r !== undefined) return r;
       }
     }
-    if (found < 0) {
-      p++;
-      continue;
-    }
-    let rep = cache.get(found);
-    if (rep === undefined) {
-      const t = to[found];
-      const r = asString(t) ?? asString(isPending(t) ? yield t : t)
-        ?? (yield* forceString(t, 'while evaluating one of the replacement strings passed to builtins.replaceStrings'));
-      rep = r.s;
-      cache.set(found, rep);
-      context = unionContext(context, r.context);
-    }
-    tick();
-    // At most three parts (each a slice or a shared string) for this match.
-    reserve(3 * (SLOT_BYTES + OBJECT_BYTES));
-    length += p - copied + rep.length;
-    if (p > copied) parts.push(s.slice(copied, p));
-    parts.push(rep);
-    const pat = pats[found];
-    if (pat === '') {
-      if (p < s.length) { parts.push(s[p]); length++; }
-      p++;
-    } else {
-      p += pat.length;
-    }
-    copied = Math.min(p, s.length);
   }
-  if (copied < s.length) parts.push(s.slice(copied));
-  reserveString(length + s.length - copied);
-  return makeString(parts.join(''), context);
+  return ev.drive(replaceStrings(args));
 }
 
 function* concatStringsSep(args: Value[]): Gen {
@@ -160,20 +291,52 @@ function* concatStringsSep(args: Value[]): Gen {
     ?? (yield* forceString(args[0], 'while evaluating the first argument (the separator string) passed to builtins.concatStringsSep'));
   const list = asList(args[1]) ?? asList(isPending(args[1]) ? yield args[1] : args[1])
     ?? (yield* forceList(args[1], 'while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep'));
-  let context = unionContext(undefined, sep.context);
   reserveList(list.length);
-  const parts: string[] = [];
-  let length = 0;
+  const parts: Coerced[] = [];
   for (const e of list) {
     tick();
-    const r = asString(e) ?? asString(isPending(e) ? yield e : e)
-      ?? (yield* coerceArg(e, 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep'));
-    parts.push(r.s);
+    parts.push(asString(e) ?? asString(isPending(e) ? yield e : e)
+      ?? (yield* coerceArg(e, 'while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep')));
+  }
+  return joinStrings(sep, parts);
+}
+
+/** The strings joined by the separator, with the union of all their contexts. */
+function joinStrings(sep: Coerced, parts: readonly Coerced[]): Value {
+  let context = unionContext(undefined, sep.context);
+  let length = Math.max(0, parts.length - 1) * sep.s.length;
+  for (const r of parts) {
     length += r.s.length;
     context = unionContext(context, r.context);
   }
-  reserveString(length + Math.max(0, list.length - 1) * sep.s.length);
-  return makeString(parts.join(sep.s), context);
+  reserveString(length);
+  const strings: string[] = new Array(parts.length);
+  for (let i = 0; i < parts.length; i++) strings[i] = parts[i].s;
+  return makeString(strings.join(sep.s), context);
+}
+
+/**
+ * concatStringsSep in the compiled tier: the separator, the list and its elements forced in
+ * the body's order while each is a string; anything else (an element to coerce, an error) is
+ * left to the body, which finds the ones forced so far already evaluated.
+ */
+function concatStringsSepDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+  const sep = asString(ev.force(args[0]));
+  if (sep !== undefined) {
+    const list = ev.force(args[1]);
+    if (Array.isArray(list)) {
+      reserveList(list.length);
+      const parts: Coerced[] = [];
+      for (const e of list) {
+        tick();
+        const r = asString(ev.force(e));
+        if (r === undefined) return ev.drive(concatStringsSep(args));
+        parts.push(r);
+      }
+      return joinStrings(sep, parts);
+    }
+  }
+  return ev.drive(concatStringsSep(args));
 }
 
 /** Compiles or runs a regex; what libstdc++ would refuse is C++ Nix's error. */
@@ -196,6 +359,10 @@ function* match(args: Value[]): Gen {
   const regex = regexFor(re);
   const s = (asString(args[1]) ?? asString(isPending(args[1]) ? yield args[1] : args[1])
     ?? (yield* forceString(args[1], 'while evaluating the second argument passed to builtins.match'))).s;
+  return matchOf(re, regex, s);
+}
+
+function matchOf(re: string, regex: Regex, s: string): Value {
   const m = withRegex(re, () => regex.match(s));
   return m === null ? null : m.groups;
 }
@@ -206,9 +373,14 @@ function* split(args: Value[]): Gen {
   const regex = regexFor(re);
   const v = isPending(args[1]) ? yield args[1] : args[1];
   const s = (asString(v) ?? (yield* forceString(v, 'while evaluating the second argument passed to builtins.split'))).s;
+  return splitOf(re, regex, s, args[1]);
+}
+
+/** The pieces of `s` between the matches, and the matches' groups; `arg` is `s` as given. */
+function splitOf(re: string, regex: Regex, s: string, arg: Value): Value {
   const matches = withRegex(re, () => regex.searchAll(s));
   // No match: the argument itself (the same place), context and all.
-  if (matches.length === 0) return [args[1]];
+  if (matches.length === 0) return [arg];
   reserveList(2 * matches.length + 1, SLOT_BYTES + OBJECT_BYTES);
   const out: Value[] = [];
   let prev = 0;
@@ -219,6 +391,23 @@ function* split(args: Value[]): Gen {
   }
   out.push(s.slice(prev));
   return out;
+}
+
+/**
+ * `match` and `split` in the compiled tier: the pattern, then the string, forced as the body
+ * forces them while each is a string as the common case needs; anything else is left to the
+ * body, which finds the ones forced so far already evaluated.
+ */
+function regexDirect(body: (args: Value[]) => Gen, tail: (re: string, regex: Regex, s: string, arg: Value) => Value) {
+  return (args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value => {
+    const re = asPlainString(ev.force(args[0]));
+    if (re !== undefined) {
+      const regex = regexFor(re);
+      const s = asString(ev.force(args[1]));
+      if (s !== undefined) return tail(re, regex, s.s, args[1]);
+    }
+    return ev.drive(body(args));
+  };
 }
 
 function* hashStringBuiltin(args: Value[]): Gen {
@@ -285,10 +474,10 @@ export const stringsBuiltins: BuiltinSpec[] = [
     return typeof v === 'string' ? v.length : v instanceof NixString ? v.s.length : undefined;
   }),
   lazyBuiltin('substring', 3, substring, substringFast, substringDirect),
-  lazyBuiltin('replaceStrings', 3, replaceStrings),
-  lazyBuiltin('concatStringsSep', 2, concatStringsSep),
-  lazyBuiltin('match', 2, match),
-  lazyBuiltin('split', 2, split),
+  lazyBuiltin('replaceStrings', 3, replaceStrings, replaceStringsFast, replaceStringsDirect),
+  lazyBuiltin('concatStringsSep', 2, concatStringsSep, undefined, concatStringsSepDirect),
+  lazyBuiltin('match', 2, match, undefined, regexDirect(match, matchOf)),
+  lazyBuiltin('split', 2, split, undefined, regexDirect(split, splitOf)),
   lazyBuiltin('parseDrvName', 1, function* (args) {
     const r = parseDrvName(asPlainString(args[0]) ?? asPlainString(isPending(args[0]) ? yield args[0] : args[0])
       ?? (yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.parseDrvName')));
@@ -309,6 +498,9 @@ export const stringsBuiltins: BuiltinSpec[] = [
     const r = asString(args[0]) ?? asString(isPending(args[0]) ? yield args[0] : args[0])
       ?? (yield* coerceArg(args[0], 'while evaluating the first argument passed to builtins.baseNameOf', COERCE_NO_COPY));
     return makeString(legacyBaseNameOf(r.s), r.context);
+  }, (args) => {
+    const r = asString(args[0]);
+    return r === undefined ? undefined : makeString(legacyBaseNameOf(r.s), r.context);
   }),
   lazyBuiltin('dirOf', 1, dirOf),
   lazyBuiltin('hashString', 2, hashStringBuiltin),

@@ -151,6 +151,16 @@ describe('elem', () => {
     expect(run('builtins.elem (throw "x") [ ]')).toBe('false');
     expect(run('builtins.elem 1 [ 1 (throw "x") ]')).toBe('true');
   });
+  test('a number or string needle against elements of every type', () => {
+    expect(run('builtins.elem 1 [ "1" [ 1 ] { } null 1.0 ]')).toBe('true');
+    expect(run('builtins.elem "c" [ "a" 1 null [ ] ]')).toBe('false');
+    expect(run('let big = 9007199254740993; in [ (builtins.elem big [ 9007199254740992 big ]) (builtins.elem 9007199254740992 [ big ]) ]'))
+      .toBe('[ true false ]');
+    // A string with context equals the same bytes without.
+    const s = 'builtins.appendContext "a" { "/nix/store/ffffffffffffffffffffffffffffffff-foo.drv" = { outputs = [ "out" ]; }; }';
+    expect(run(`[ (builtins.elem "a" [ (${s}) ]) (builtins.elem (${s}) [ "b" "a" ]) ]`)).toBe('[ true true ]');
+    expect(run('builtins.elem "x" (builtins.genList (i: builtins.substring i 1 "abcx") 4)')).toBe('true');
+  });
   test('errors', () => {
     expect(failure('builtins.elem 1 "foo"')).toEqual({
       message: 'expected a list but found a string: "foo"',
@@ -196,6 +206,13 @@ describe('sort', () => {
     expect(run('builtins.sort (a: b: a < b) [ 1 ]')).toBe('[ 1 ]');
     expect(run('builtins.sort (a: b: a < b) [ 1 1.5 0.5 2 ]')).toBe('[ 0.5 1 1.5 2 ]');
     expect(run('builtins.sort builtins.lessThan [ [ 1 2 ] [ 1 ] [ 0 5 ] ]')).toBe('[ [ 0 5 ] [ 1 ] [ 1 2 ] ]');
+  });
+  test('lessThan over integers or plain strings (sorted without calling it) and over the rest', () => {
+    expect(run('builtins.sort builtins.lessThan [ "b" "a" "ab" "" "B" "\\n" "é" "z" ]')).toBe('[ "" "\\n" "B" "a" "ab" "b" "z" "é" ]');
+    expect(run('builtins.sort builtins.lessThan [ 3 (-1) 2 0 (-5) 3 ]')).toBe('[ -5 -1 0 2 3 3 ]');
+    expect(run('builtins.sort builtins.lessThan (map (x: builtins.substring 0 2 x) [ "zz" "aa" "mm" ])')).toBe('[ "aa" "mm" "zz" ]');
+    expect(run('builtins.sort builtins.lessThan [ 2 1.5 1 ]')).toBe('[ 1 1.5 2 ]');
+    expect(run('builtins.sort builtins.lessThan [ 9007199254740993 9007199254740992 1 ]')).toBe('[ 1 9007199254740992 9007199254740993 ]');
   });
   test('stable', () => {
     expect(run('map (x: x.v) (builtins.sort (a: b: a.k < b.k) [ { k = 1; v = "a"; } { k = 0; v = "b"; } { k = 1; v = "c"; } { k = 0; v = "d"; } ])'))

@@ -113,6 +113,22 @@ describe('native JS RegExps', () => {
   });
 });
 
+describe('shortcuts', () => {
+  test('whole-string matches remembered by input give the answers found afresh', () => {
+    const re = compileRegex('(.*)e?abi.*');
+    expect(re.native).toBe(false);
+    const inputs = ['gnueabi', 'linux', 'eabihf', 'abi', '', 'musleabi', 'x'.repeat(200) + 'abi'];
+    for (let round = 0; round < 3; round++) {
+      for (const s of inputs) expect([s, re.match(s)]).toEqual([s, compileRegexEmulated('(.*)e?abi.*').match(s)]);
+    }
+  });
+  test('a plain string is split where it occurs, left to right', () => {
+    for (const [p, s] of [[' ', 'a b  c '], ['ab', 'abababa'], ['\\.', 'a.b..c'], ['x', 'abc'], ['aa', 'aaaaa']] as const) {
+      expect([p, s, compileRegex(p).searchAll(s)]).toEqual([p, s, compileRegexEmulated(p).searchAll(s)]);
+    }
+  });
+});
+
 describe('adversarial patterns finish', () => {
   // libstdc++ (and so C++ Nix) takes exponential time on these, or overflows its stack.
   // bench/regex.ts measures how the time grows; here the answers must come at all.

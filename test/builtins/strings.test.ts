@@ -143,6 +143,21 @@ describe('replaceStrings', () => {
       context: ['while evaluating the third argument passed to builtins.replaceStrings'],
     });
   });
+  test('the replacement first needed is the first forced, wherever it is in the list', () => {
+    expect(failure('builtins.replaceStrings [ "a" "b" ] [ (throw "A") (throw "B") ] "xba"').message).toBe('B');
+    expect(failure('builtins.replaceStrings [ "a" "b" ] [ "1" (builtins.seq 0 2) ] "ab"')).toEqual({
+      message: 'expected a string but found an integer: 2',
+      context: ['while evaluating one of the replacement strings passed to builtins.replaceStrings'],
+    });
+  });
+  test('one list of patterns over many strings, and the same patterns in another list', () => {
+    // (The patterns of a list are prepared once and kept with the list.)
+    expect(run('let f = builtins.replaceStrings [ "a" "ab" "" ] [ "1" "2" "-" ]; in map f [ "ab" "ba" "" "cab" ]'))
+      .toBe('[ "1-b-" "-b1-" "-" "-c1-b-" ]');
+    expect(run('let p = [ "a" "b" ]; in [ (builtins.replaceStrings p [ "1" "2" ] "ab") (builtins.replaceStrings p [ "3" "4" ] "ab") ]'))
+      .toBe('[ "12" "34" ]');
+    expect(run('builtins.replaceStrings [ "ab" "a" "b" ] [ "1" "2" "3" ] "aababba"')).toBe('"21132"');
+  });
 });
 
 describe('concatStringsSep', () => {
