@@ -332,11 +332,23 @@ export class EvalPool {
     if (this.threads === 0) return { ready: false, reason: 'no worker is up' };
     if (this.running.job >= this.workers) return { ready: false, reason: 'every worker is running a job' };
     if (this.wouldOverflow(1)) return { ready: false, reason: 'the evaluation queue is full' };
-    const oldest = this.queues.sync[0];
-    if (oldest && Date.now() - oldest.enqueuedAt > this.readyMaxWaitMs) {
+    const oldest = this.oldestWaitingSince();
+    if (oldest !== undefined && Date.now() - oldest > this.readyMaxWaitMs) {
       return { ready: false, reason: `evaluations have waited more than ${this.readyMaxWaitMs} ms for a worker` };
     }
     return { ready: true };
+  }
+
+  /**
+   * When the evaluation that has waited longest for a worker was submitted: one in the queue,
+   * or one prefetched by a busy worker that has not started it yet (it waits as much).
+   */
+  private oldestWaitingSince(): number | undefined {
+    let oldest = this.queues.sync[0]?.enqueuedAt;
+    for (const w of this.watch) {
+      if (w.takeBack !== undefined && w.state[CELL_START] === 0 && (oldest === undefined || w.enqueuedAt < oldest)) oldest = w.enqueuedAt;
+    }
+    return oldest;
   }
 
   /**
