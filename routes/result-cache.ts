@@ -13,7 +13,7 @@
 // Evaluation errors are cached like values: they are as deterministic.
 //
 // An entry holds the answer without its `stats` (timings differ from one answer to the next)
-// and its ETag, the hash of that text: the same answer always has the same tag.
+// and its ETag, the hash of that text (outcome.ts): the same answer always has the same tag.
 //
 // Batches look up and keep each item as a request of its own (eval.ts), and jobsets each
 // attribute's result (`attributes`), in the same cache and byte budget.
@@ -57,11 +57,6 @@ const NOT_CACHED: ReadonlySet<ErrorKind> = new Set(['timeout', 'memory-limit', '
 const VERBATIM_KEY_CHARS = 1024;
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** The tag of an answer's text (a strong ETag). */
-export function etagOf(text: string): string {
-  return `"${hash('sha256', text, 'base64url').slice(0, 27)}"`;
-}
 
 /** Whether an `If-None-Match` header names this tag (or is `*`). */
 export function matchesTag(header: string | undefined, etag: string): boolean {

@@ -13,6 +13,7 @@ import { useWorkerStack } from '../src/eval.js';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
 import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf, claimOf, claimTask } from './shared-memory.js';
 import { garbageCollector, trims, trimWorkerHeap } from './worker-caches.js';
+import { answerMembers, etagOf } from '../routes/outcome.js';
 
 /** Piscina's `jobsetBatch` task: a batch of a jobset's attributes. */
 export { jobsetBatch } from './jobset-task.js';
@@ -66,7 +67,7 @@ function cellOfTask(task: EvalTask): { cell: Float64Array; claim: Int32Array } {
   return c;
 }
 
-export default function run(task: EvalTask): (EvalOutcome & { worker: number }) | typeof REVOKED {
+export default function run(task: EvalTask): (EvalOutcome & { worker: number; etag: string }) | typeof REVOKED {
   const { cell, claim } = cellOfTask(task);
   if (!claimTask(claim)) return REVOKED;
   cell[CELL_THREAD] = threadId; // before CELL_START: once started, the thread is known
@@ -85,5 +86,6 @@ export default function run(task: EvalTask): (EvalOutcome & { worker: number }) 
   const cleared = trims.cleared;
   trimWorkerHeap();
   if (trims.cleared !== cleared) log.info({ reqId }, 'worker heap over its bound after a task: caches cleared');
-  return Object.assign(out, { worker: threadId });
+  // Tagged here rather than on the main thread, which every request goes through.
+  return Object.assign(out, { worker: threadId, etag: etagOf(answerMembers(out)) });
 }

@@ -80,7 +80,8 @@ export class CancelledError extends Error {
   }
 }
 
-export type TaskOutcome = EvalOutcome & { worker?: number; queueMs: number };
+/** `etag`: the tag of its answer (routes/outcome.ts), when its worker made it. */
+export type TaskOutcome = EvalOutcome & { worker?: number; queueMs: number; etag?: string };
 
 /** Which capacity a task uses. */
 export type TaskKind = 'sync' | 'job';
@@ -362,10 +363,10 @@ export class EvalPool {
     const movable = opts.started === undefined && (opts.kind ?? 'sync') === 'sync';
     const state = this.giveCell(task);
     const submitted = Date.now();
-    let r: { ok: true; value: EvalOutcome & { worker: number } } | { ok: false; error: ErrorBody };
+    let r: { ok: true; value: EvalOutcome & { worker: number; etag: string } } | { ok: false; error: ErrorBody };
     let cell = state;
     try {
-      r = await this.execute<EvalOutcome & { worker: number }>(opts.kind ?? 'sync', undefined, task, state, job.timeoutMs, opts.signal, undefined, movable);
+      r = await this.execute<EvalOutcome & { worker: number; etag: string }>(opts.kind ?? 'sync', undefined, task, state, job.timeoutMs, opts.signal, undefined, movable);
     } finally {
       // The task is over (its worker returned, or is gone): nothing writes its cell any more.
       cell = this.cellOfTask(task);
