@@ -1,7 +1,8 @@
 // Prometheus metrics (prom-client), one registry per server so that several servers (tests)
 // can live in one process. Pool, job and queue gauges are read when scraped.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { type HistogramSeries, TallyHistogram } from './tallies.js';
 import type { EvalPool } from '../workers/pool.js';
 import type { TaskOutcome } from '../workers/pool.js';
 import type { QueueStatus } from './job-store.js';
@@ -18,11 +19,11 @@ export interface GaugeSources {
 export class ServiceMetrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
-  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly httpDuration: TallyHistogram;
   readonly evaluations: Counter<'outcome'>;
   readonly evalErrors: Counter<'kind'>;
-  readonly evalDuration: Histogram<'outcome'>;
-  readonly queueWait: Histogram;
+  readonly evalDuration: TallyHistogram;
+  readonly queueWait: HistogramSeries;
   readonly importCache: Counter<'result'>;
   readonly shed: Counter<'reason'>;
   readonly jobsetAttributes: Counter<'outcome'>;
@@ -31,32 +32,41 @@ export class ServiceMetrics {
     const registers = [this.registry];
     // Node's process metrics under their standard names (process_*, nodejs_*), as stock dashboards expect.
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.httpDuration = new TallyHistogram(
+      'nixeval_http_request_duration_seconds', 'Time to answer HTTP requests, by route and status.', ['method', 'route', 'status'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+    );
+    const { httpDuration } = this;
+    // Each count is its histogram's: counted once, on the path of every request.
     this.httpRequests = new Counter({
       name: 'nixeval_http_requests_total', help: 'HTTP requests answered, by route and status.',
       labelNames: ['method', 'route', 'status'], registers,
+      collect() {
+        this.reset();
+        for (const s of httpDuration.all()) this.inc(s.labels, s.count);
+      },
     });
-    this.httpDuration = new Histogram({
-      name: 'nixeval_http_request_duration_seconds', help: 'Time to answer HTTP requests, by route and status.',
-      labelNames: ['method', 'route', 'status'], registers,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    });
+    this.evalDuration = new TallyHistogram(
+      'nixeval_evaluation_duration_seconds', 'Time evaluating in a worker, by outcome.', ['outcome'],
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers,
+    );
+    const { evalDuration } = this;
     this.evaluations = new Counter({
       name: 'nixeval_evaluations_total', help: 'Evaluations finished, by outcome (ok or the error kind).',
       labelNames: ['outcome'], registers,
+      collect() {
+        this.reset();
+        for (const s of evalDuration.all()) this.inc(s.labels, s.count);
+      },
     });
     this.evalErrors = new Counter({
       name: 'nixeval_evaluation_errors_total', help: 'Evaluations that ended in an error, by kind.',
       labelNames: ['kind'], registers,
     });
-    this.evalDuration = new Histogram({
-      name: 'nixeval_evaluation_duration_seconds', help: 'Time evaluating in a worker, by outcome.',
-      labelNames: ['outcome'], registers,
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    });
-    this.queueWait = new Histogram({
-      name: 'nixeval_queue_wait_seconds', help: 'Time evaluations waited for a worker.', registers,
-      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
-    });
+    this.queueWait = new TallyHistogram(
+      'nixeval_queue_wait_seconds', 'Time evaluations waited for a worker.', [],
+      [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10], registers,
+    ).labels({});
     this.importCache = new Counter({
       name: 'nixeval_import_cache_lookups_total', help: 'Lookups in the workers\' cache of compiled files, by result (hit, miss).',
       labelNames: ['result'], registers,
@@ -165,36 +175,33 @@ export class ServiceMetrics {
   }
 
   /**
-   * The metrics of one set of labels, looked up once: prom-client hashes the labels of every
-   * `inc` and `observe`, which on the path of every request cost more than the counting.
+   * The series of one set of labels, looked up once by a key made of them (a Map lookup
+   * rather than the labels object, sorted and joined, of every observation).
    */
-  private readonly children = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<string> }>();
-  private readonly outcomes = new Map<string, { evaluations: Counter.Internal; duration: Histogram.Internal<string> }>();
+  private readonly requestSeries = new Map<string, HistogramSeries>();
+  private readonly outcomeSeries = new Map<string, HistogramSeries>();
 
   /** Counts an HTTP request answered. */
   recordRequest(method: string, route: string, status: number, seconds: number): void {
     const key = `${method} ${status} ${route}`;
-    let c = this.children.get(key);
-    if (c === undefined) {
-      const labels = { method, route, status: String(status) };
-      c = { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-      this.children.set(key, c);
+    let s = this.requestSeries.get(key);
+    if (s === undefined) {
+      s = this.httpDuration.labels({ method, route, status: String(status) });
+      this.requestSeries.set(key, s);
     }
-    c.requests.inc();
-    c.duration.observe(seconds);
+    s.observe(seconds);
   }
 
   /** Counts a finished evaluation. */
   recordOutcome(out: TaskOutcome): void {
     const outcome = out.ok ? 'ok' : out.error.kind;
-    let c = this.outcomes.get(outcome);
-    if (c === undefined) {
-      c = { evaluations: this.evaluations.labels({ outcome }), duration: this.evalDuration.labels({ outcome }) };
-      this.outcomes.set(outcome, c);
+    let s = this.outcomeSeries.get(outcome);
+    if (s === undefined) {
+      s = this.evalDuration.labels({ outcome });
+      this.outcomeSeries.set(outcome, s);
     }
-    c.evaluations.inc();
+    s.observe(out.stats.evalMs / 1000);
     if (!out.ok) this.evalErrors.inc({ kind: out.error.kind });
-    c.duration.observe(out.stats.evalMs / 1000);
     this.queueWait.observe(out.queueMs / 1000);
     if (out.stats.importCacheHits) this.importCache.inc({ result: 'hit' }, out.stats.importCacheHits);
     if (out.stats.importCacheMisses) this.importCache.inc({ result: 'miss' }, out.stats.importCacheMisses);

@@ -1,7 +1,11 @@
 // An evaluation's outcome as the API answers it: its HTTP status, its members as JSON text,
-// and its size (what a job store holds). Both the synchronous routes and the job stores use
-// these, so they live apart from either.
+// their tag (the ETag), and its size (what a job store holds). Both the synchronous routes and
+// the job stores use these, so they live apart from either; the worker that evaluated an
+// outcome tags it (eval-worker.ts), so the main thread, which every request goes through,
+// does not hash it.
 
+import { hash } from 'node:crypto';
+import type { EvalOutcome } from '../workers/evaluate-json.js';
 import type { TaskOutcome } from '../workers/pool.js';
 
 /** The HTTP status of an evaluation outcome. */
@@ -27,9 +31,19 @@ function statsJson(out: TaskOutcome, durationMs: number): string {
  * the evaluator printed it (not parsed and printed again), so integers keep all their 64 bits
  * and large results are not copied twice.
  */
-export function answerMembers(out: TaskOutcome): string {
+export function answerMembers(out: EvalOutcome): string {
   const rest = `"warnings":${JSON.stringify(out.warnings)},"traces":${JSON.stringify(out.traces)}`;
   return out.ok ? `"value":${out.json},${rest}` : `"error":${JSON.stringify(out.error)},${rest}`;
+}
+
+/** The tag of an answer's text (a strong ETag). */
+export function etagOf(text: string): string {
+  return `"${hash('sha256', text, 'base64url').slice(0, 27)}"`;
+}
+
+/** The tag of an outcome's answer (answerMembers): its worker's, or made now. */
+export function answerTag(out: TaskOutcome, members: string): string {
+  return out.etag ?? etagOf(members);
 }
 
 /** The members of a response for an outcome (answerMembers), with its `stats`. */

@@ -2,16 +2,18 @@
 // is answered again without the hop to a worker. An evaluation is pure when its answer depends
 // only on the request (the worker says so: src/io/purity.ts): no clock, no file of the server's.
 //
-// The key is a hash of what decides the answer: the request normalised (expression or file,
-// attribute path, arguments, posted files, search path, strictness, and the limits that shape a
-// successful answer: the output limit, which cuts messages, and the call depth), the allowed
-// roots (relative paths resolve against the first) and the evaluator's version. The time and
+// The key is what decides the answer: the request normalised (expression or file, attribute
+// path, arguments, posted files, search path, strictness, and the limits that shape a successful
+// answer: the output limit, which cuts messages, and the call depth), the allowed roots
+// (relative paths resolve against the first) and the evaluator's version, as JSON text. A short
+// key is that text itself (the map compares it whole, so no two requests share an entry; no
+// hash on the path of every request), a long one its SHA-256. The time and
 // memory limits are not in it: they do not change an answer that came within them, and an
 // answer a limit cut short (timeout, memory-limit, output-limit, ...) is never cached.
 // Evaluation errors are cached like values: they are as deterministic.
 //
 // An entry holds the answer without its `stats` (timings differ from one answer to the next)
-// and its ETag, the hash of that text: the same answer always has the same tag.
+// and its ETag, the hash of that text (outcome.ts): the same answer always has the same tag.
 //
 // Batches look up and keep each item as a request of its own (eval.ts), and jobsets each
 // attribute's result (`attributes`), in the same cache and byte budget.
@@ -51,12 +53,10 @@ export interface ResultCacheOptions {
 /** Kinds of error that come from a limit or the machinery, not from the program: never cached. */
 const NOT_CACHED: ReadonlySet<ErrorKind> = new Set(['timeout', 'memory-limit', 'output-limit', 'cancelled', 'internal']);
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** Keys up to this long are kept as they are, longer ones as their hash (a request may be as long as the body limit). */
+const VERBATIM_KEY_CHARS = 1024;
 
-/** The tag of an answer's text (a strong ETag). */
-export function etagOf(text: string): string {
-  return `"${hash('sha256', text, 'base64url').slice(0, 27)}"`;
-}
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Whether an `If-None-Match` header names this tag (or is `*`). */
 export function matchesTag(header: string | undefined, etag: string): boolean {
@@ -73,7 +73,11 @@ export class ResultCache {
   misses = 0;
   evictions = 0;
 
+  /** What every key starts with: the evaluator's version and the allowed roots. */
+  private readonly keyPrefix: string;
+
   constructor(options: ResultCacheOptions, private readonly allowedRoots: readonly string[]) {
+    this.keyPrefix = JSON.stringify([VERSION, allowedRoots]);
     if (options.maxBytes <= 0) return;
     this.cache = new LRUCache<string, Entry>({
       maxSize: options.maxBytes,
@@ -102,12 +106,12 @@ export class ResultCache {
 
   /** The key of an evaluation: what decides its answer. */
   keyOf(job: EvalJob): string {
-    const normalised = [
-      VERSION, this.allowedRoots, job.expr ?? null, job.file ?? null, job.attrPath ?? null,
+    const normalised = this.keyPrefix + JSON.stringify([
+      job.expr ?? null, job.file ?? null, job.attrPath ?? null,
       sorted(job.args), sorted(job.argstrs), job.strict, job.searchPath ?? null, sorted(job.files),
       job.maxOutputBytes, job.maxCallDepth ?? null,
-    ];
-    return hash('sha256', JSON.stringify(normalised), 'base64url');
+    ]);
+    return normalised.length <= VERBATIM_KEY_CHARS ? normalised : `#${hash('sha256', normalised, 'base64url')}`;
   }
 
   get(key: string): CachedAnswer | undefined {
@@ -137,7 +141,9 @@ export class ResultCache {
       spec.apply ?? null, sorted(spec.args), sorted(spec.argstrs), spec.searchPath ?? null, sorted(spec.files),
       spec.flags, spec.maxOutputBytes, spec.maxCallDepth ?? null,
     ]);
-    const keyOf = (path: string[]): string => hash('sha256', `${jobset}${JSON.stringify(path)}`, 'base64url');
+    // The jobset's part is hashed once; each attribute's key adds its path.
+    const digest = `jobset:${hash('sha256', jobset, 'base64url')}`;
+    const keyOf = (path: string[]): string => digest + JSON.stringify(path);
     return {
       get: (path) => {
         if (!lookUp) return undefined;

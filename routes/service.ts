@@ -9,8 +9,8 @@ import type { ServiceMetrics } from './metrics.js';
 import type { EvalRequest, JobsetRequest } from './schemas.js';
 import type { JobsetJobSpec } from '../workers/jobset-runner.js';
 import type { JobStore } from './job-store.js';
-import { answerMembers, cachedStats, errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
-import { type CachedAnswer, etagOf, matchesTag, type ResultCache } from './result-cache.js';
+import { answerMembers, answerTag, cachedStats, errorJson, outcomeMembers, outcomeStatus } from './outcome.js';
+import { type CachedAnswer, matchesTag, type ResultCache } from './result-cache.js';
 
 /** Server maximums (and defaults) of the limits a request may ask for. */
 export interface ServiceLimits {
@@ -219,7 +219,7 @@ export function wantsFresh(req: FastifyRequest): boolean {
 /** An outcome's answer (but its stats) and its tag, kept in the result cache when it may be. */
 export function keepAnswer(svc: Service, key: string | undefined, out: TaskOutcome): { members: string; etag: string } {
   const members = answerMembers(out);
-  const etag = etagOf(members);
+  const etag = answerTag(out, members);
   if (key !== undefined) svc.results.offer(key, out, { status: outcomeStatus(out), members, etag, outcome: out.ok ? 'ok' : out.error.kind });
   return { members, etag };
 }

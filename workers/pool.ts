@@ -80,7 +80,8 @@ export class CancelledError extends Error {
   }
 }
 
-export type TaskOutcome = EvalOutcome & { worker?: number; queueMs: number };
+/** `etag`: the tag of its answer (routes/outcome.ts), when its worker made it. */
+export type TaskOutcome = EvalOutcome & { worker?: number; queueMs: number; etag?: string };
 
 /** Which capacity a task uses. */
 export type TaskKind = 'sync' | 'job';
@@ -194,6 +195,9 @@ export class EvalPool {
   /** The table of evaluations' cells, and its slots not in use. */
   private readonly cells: SharedArrayBuffer;
   private readonly freeCells: number[];
+  /** Each slot's view, made once: a typed array on a SharedArrayBuffer costs a few µs to make. */
+  private readonly cellViews: Float64Array[];
+  private readonly claimViews: Int32Array[];
   /** While a task is given to Piscina: the task, for the balancer to note where it went, and whether it may go to a busy worker. */
   private placing: Running | undefined;
   private prefetching = false;
@@ -217,6 +221,8 @@ export class EvalPool {
     const slots = this.workers * 4;
     this.cells = newCellTable(slots);
     this.freeCells = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+    this.cellViews = Array.from({ length: slots }, (_, i) => cellOf(this.cells, i));
+    this.claimViews = this.cellViews.map(claimOf);
     const workerData: WorkerData = { logLevel: options.logLevel ?? 'info', retirement, cells: this.cells };
     this.piscina = new Piscina({
       // A path: Piscina turns a file: URL into one for every task.
@@ -327,11 +333,23 @@ export class EvalPool {
     if (this.threads === 0) return { ready: false, reason: 'no worker is up' };
     if (this.running.job >= this.workers) return { ready: false, reason: 'every worker is running a job' };
     if (this.wouldOverflow(1)) return { ready: false, reason: 'the evaluation queue is full' };
-    const oldest = this.queues.sync[0];
-    if (oldest && Date.now() - oldest.enqueuedAt > this.readyMaxWaitMs) {
+    const oldest = this.oldestWaitingSince();
+    if (oldest !== undefined && Date.now() - oldest > this.readyMaxWaitMs) {
       return { ready: false, reason: `evaluations have waited more than ${this.readyMaxWaitMs} ms for a worker` };
     }
     return { ready: true };
+  }
+
+  /**
+   * When the evaluation that has waited longest for a worker was submitted: one in the queue,
+   * or one prefetched by a busy worker that has not started it yet (it waits as much).
+   */
+  private oldestWaitingSince(): number | undefined {
+    let oldest = this.queues.sync[0]?.enqueuedAt;
+    for (const w of this.watch) {
+      if (w.takeBack !== undefined && w.state[CELL_START] === 0 && (oldest === undefined || w.enqueuedAt < oldest)) oldest = w.enqueuedAt;
+    }
+    return oldest;
   }
 
   /**
@@ -339,22 +357,23 @@ export class EvalPool {
    * OverloadedError (refused, or not started within its time limit) or CancelledError.
    */
   async run(job: EvalJob, opts: RunOptions): Promise<TaskOutcome> {
-    const task: EvalTask = { ...job, reqId: opts.reqId, started: opts.started };
+    // Not `{ ...job, reqId }`: V8 makes a new map for every object spread into and extended (µs each).
+    const task: EvalTask = Object.assign({ reqId: opts.reqId, started: opts.started, cell: undefined }, job);
     // A synchronous evaluation whose cell is the pool's may be prefetched, and moved.
     const movable = opts.started === undefined && (opts.kind ?? 'sync') === 'sync';
     const state = this.giveCell(task);
     const submitted = Date.now();
-    let r: { ok: true; value: EvalOutcome & { worker: number } } | { ok: false; error: ErrorBody };
+    let r: { ok: true; value: EvalOutcome & { worker: number; etag: string } } | { ok: false; error: ErrorBody };
     let cell = state;
     try {
-      r = await this.execute<EvalOutcome & { worker: number }>(opts.kind ?? 'sync', undefined, task, state, job.timeoutMs, opts.signal, undefined, movable);
+      r = await this.execute<EvalOutcome & { worker: number; etag: string }>(opts.kind ?? 'sync', undefined, task, state, job.timeoutMs, opts.signal, undefined, movable);
     } finally {
       // The task is over (its worker returned, or is gone): nothing writes its cell any more.
       cell = this.cellOfTask(task);
       this.returnCell(task);
     }
     const startedAt = cell[CELL_START];
-    if (r.ok) return { ...r.value, queueMs: Math.max(0, startedAt - submitted) };
+    if (r.ok) return Object.assign(r.value, { queueMs: Math.max(0, startedAt - submitted) });
     return {
       ok: false, error: r.error, warnings: [], traces: [],
       queueMs: startedAt === 0 ? Date.now() - submitted : Math.max(0, startedAt - submitted),
@@ -377,9 +396,9 @@ export class EvalPool {
     if (task.started === undefined) {
       const slot = this.freeCells.pop();
       if (slot !== undefined) {
-        const cell = cellOf(this.cells, slot);
+        const cell = this.cellViews[slot];
         cell.fill(0);
-        claimOf(cell)[0] = 0;
+        this.claimViews[slot][0] = 0;
         task.cell = slot;
         return cell;
       }
@@ -389,7 +408,7 @@ export class EvalPool {
   }
 
   private cellOfTask(task: EvalTask): Float64Array {
-    return task.cell !== undefined ? cellOf(this.cells, task.cell) : new Float64Array(task.started!);
+    return task.cell !== undefined ? this.cellViews[task.cell] : new Float64Array(task.started!);
   }
 
   /** Gives an evaluation's slot back to the table, once nothing writes it any more. */
@@ -483,7 +502,7 @@ export class EvalPool {
       const attempt = this.post(task, undefined, watched, prefetch);
       if (!watched.prefetched) return attempt;
       this.prefetches.given++;
-      const claim = claimOf(watched.state);
+      const claim = task.cell !== undefined ? this.claimViews[task.cell] : claimOf(watched.state);
       let takenBack: ((t: TakenBack) => void) | undefined;
       const back = new Promise<TakenBack>((resolve) => { takenBack = resolve; });
       watched.takeBack = (e) => {

@@ -1,7 +1,7 @@
 // Evaluations prefetched by a busy worker (workers/pool.ts): one that waits behind a long
 // evaluation is taken back and run elsewhere when another worker is free, when its worker is
 // lost, or not at all when it is cancelled or waits past its start limit; none is answered
-// with its worker's failure.
+// with its worker's failure; /ready counts the time it waits.
 
 import { CancelledError, EvalPool, OverloadedError } from '../../workers/pool.js';
 import type { EvalJob } from '../../workers/evaluate-json.js';
@@ -90,6 +90,26 @@ test('a prefetched evaluation that is cancelled, or waits past its start limit, 
     // Both ended while the long evaluation still ran, in front of them on their worker.
     expect(longEnded).toBe(0);
     expect((await long).ok).toBe(true);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('readiness sees an evaluation prefetched by a busy worker that has waited too long', async () => {
+  const pool = new EvalPool({ workers: 1, readyMaxWaitMs: 200, logLevel: 'silent' });
+  try {
+    const base = await warm(pool);
+    const long = pool.run(job(SLOW_EXPR), { reqId: 'long' });
+    const next = pool.run(job('"next"'), { reqId: 'next' });
+    await prefetched(pool, base.given + 1);
+    // Nothing waits in the queue: the evaluation behind the long one waits on its worker.
+    expect(pool.queuedOf('sync')).toBe(1);
+    expect(pool.readiness().ready).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(pool.readiness()).toEqual({ ready: false, reason: 'evaluations have waited more than 200 ms for a worker' });
+    expect((await long).ok).toBe(true);
+    expect((await next).ok).toBe(true);
+    expect(pool.readiness()).toEqual({ ready: true });
   } finally {
     await pool.close();
   }
