@@ -466,6 +466,12 @@ export class VM implements Interpreter {
 
   // ---- the run loop
 
+  // The loop's switch finishes the common case of each frequent operation inline; every other
+  // operation, and every case an inline arm does not finish (an error, a dynamic name, a value
+  // that needs a generator), leaves it through `break slow` with the instruction not started
+  // (ip just past the opcode, the stack untouched) and runs whole in `slowOp`. So the loop has
+  // one call site for all of them: its type feedback is there from the first of them, and one
+  // reached late (after TurboFan optimised the loop) does not deoptimise it.
   private execute(bottom: number): Value {
     const frames = this.frames;
     const stack = this.stack;
@@ -478,7 +484,7 @@ export class VM implements Interpreter {
         if (--this.budget < 0) this.checkLimits();
         const resume = frame.resume;
         frame.resume = undefined;
-        const r = frame.gen.next(resume as Value);
+        const r = generatorNext.call(frame.gen, resume as Value);
         if (r.done) {
           frames.pop();
           if (frames.length === bottom) {
@@ -501,8 +507,11 @@ export class VM implements Interpreter {
       let budget = this.budget;
       try {
       for (;;) {
-        if (--budget < 0) { this.checkLimits(); budget = this.budget; }
-        const op = code[ip++] as Op;
+        const op = code[ip] as Op;
+        slow: {
+        // The limits are checked in slowOp too, ip still at the opcode.
+        if (--budget < 0) break slow;
+        ip++;
         switch (op) {
           case Op.Const:
             stack.push(consts[code[ip++]] as Value);
@@ -515,18 +524,11 @@ export class VM implements Interpreter {
             break;
           }
           case Op.Global: {
-            const name = consts[code[ip++]] as string;
-            const v = this.globals.get(name);
-            if (v === undefined) throw new NixError('undefined-variable', `undefined variable '${name}'`);
+            const v = this.globals.get(consts[code[ip]] as string);
+            if (v === undefined) break slow;
+            ip++;
             stack.push(v);
             break;
-          }
-          case Op.WithVar: {
-            const info = consts[code[ip++]] as { name: string; depths: number[]; withAt: SourcePos[]; at: SourcePos };
-            frame.ip = ip;
-            frame.env = env;
-            this.pushGenerator(withLookupGen(env, info.name, info.depths, info.withAt, info.at), null, null, 'with', posOf(chunk, ip - 2));
-            continue outer;
           }
           case Op.Force: {
             const v = stack[stack.length - 1];
@@ -561,25 +563,21 @@ export class VM implements Interpreter {
             continue outer;
           }
           case Op.TailCall: {
-            const n = code[ip++];
-            const args = takeTop(stack, n);
-            const fn = stack.pop()!;
-            if (n === 1 && fn instanceof Closure && frame.depth <= this.maxCallDepth) {
-              // The callee takes this frame's place: its result is this frame's result. The
-              // call this frame stood for is remembered for traces. (A call with more
-              // arguments keeps the frame: its later arguments are applied inside this call.)
-              frames.pop();
-              stack.length = frame.base;
-              let tailCalls = frame.tailCalls;
-              if (frame.lambda !== null) (tailCalls ??= new TailCallLog()).add(frame.lambda, frame.callPos);
-              const r = this.callValue(fn, args, frame.thunk, posOf(chunk, ip - 2), frame.pending, frame.depth, tailCalls);
-              // The compiled tier may have made the call at once (finishing the frame's thunk and pending arguments).
-              if (r !== undefined) this.deliver(r);
-              continue outer;
-            }
-            frame.ip = ip;
-            frame.env = env;
-            this.tailCallInPlace(frame, fn, args, posOf(chunk, ip - 2));
+            // One argument to a closure: the callee takes this frame's place, its result is this
+            // frame's result, and the call this frame stood for is remembered for traces. (A call
+            // with more arguments keeps the frame: its later arguments are applied inside it.)
+            const fn = stack[stack.length - 2];
+            if (code[ip] !== 1 || !(fn instanceof Closure) || frame.depth > this.maxCallDepth) break slow;
+            ip++;
+            const args = takeTop(stack, 1);
+            stack.pop();
+            frames.pop();
+            stack.length = frame.base;
+            let tailCalls = frame.tailCalls;
+            if (frame.lambda !== null) (tailCalls ??= new TailCallLog()).add(frame.lambda, frame.callPos);
+            const r = this.callValue(fn, args, frame.thunk, posOf(chunk, ip - 2), frame.pending, frame.depth, tailCalls);
+            // The compiled tier may have made the call at once (finishing the frame's thunk and pending arguments).
+            if (r !== undefined) this.deliver(r);
             continue outer;
           }
           case Op.Return: {
@@ -588,29 +586,16 @@ export class VM implements Interpreter {
             this.deliverFinished(frame, v);
             continue outer;
           }
-          case Op.Pop:
-            stack.pop();
-            break;
           case Op.Jump:
             ip = code[ip];
             break;
           case Op.JumpIfFalse:
           case Op.JumpIfTrue: {
-            const v = stack.pop()!;
-            if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
+            const v = stack[stack.length - 1];
+            if (typeof v !== 'boolean') break slow;
+            stack.pop();
             const target = code[ip++];
             if (v === (op === Op.JumpIfTrue)) ip = target;
-            break;
-          }
-          case Op.AssertBool: {
-            const v = stack[stack.length - 1];
-            if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
-            break;
-          }
-          case Op.Not: {
-            const v = stack.pop()!;
-            if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
-            stack.push(!v);
             break;
           }
           case Op.PushEnv: {
@@ -630,57 +615,21 @@ export class VM implements Interpreter {
             stack.push(n === 0 ? NixAttrs.EMPTY : new NixAttrs(shape, takeTop(stack, n)));
             break;
           }
-          case Op.AttrsFromEnv: {
-            const shape = consts[code[ip++]] as AttrShape;
-            stack.push(new NixAttrs(shape, env.slice(1, shape.names.length + 1)));
-            break;
-          }
-          case Op.ClearSelected:
-            frame.selSet = null;
-            frame.selDynamic = null;
-            break;
-          case Op.RecOverrides: {
-            const names = consts[code[ip++]] as string[];
-            const set = stack.pop() as NixAttrs;
-            frame.ip = ip;
-            frame.env = env;
-            this.pushGenerator(recOverridesGen(set, env, names), null, null, '__overrides', posOf(chunk, ip - 2));
-            continue outer;
-          }
-          case Op.DynAttr: {
-            const value = stack.pop()!;
-            const name = stack.pop()!;
-            stack[stack.length - 1] = addDynamicAttr(stack[stack.length - 1] as NixAttrs, name, value, chunk, ip - 1);
-            break;
-          }
-          case Op.Select:
-          case Op.SelectDyn: {
-            // The name is a constant, or (Dyn) a forced value on top of the set.
-            const at = ip - 1;
-            let name: string;
-            if (op === Op.Select) name = consts[code[ip++]] as string;
-            else (frame.selDynamic ??= []).push(name = ops.attrName(stack.pop()!, 'while evaluating an attribute name'));
+          case Op.Select: {
             const set = stack[stack.length - 1];
-            if (!(set instanceof NixAttrs)) throw typeErrorAt('a set', set, chunk, at);
+            if (!(set instanceof NixAttrs)) break slow;
+            const name = consts[code[ip]] as string;
             const v = set.get(name);
-            if (v === undefined) throw missingAttr(name, set);
+            if (v === undefined) break slow;
+            ip++;
             frame.selSet = set;
             frame.selName = name;
             stack[stack.length - 1] = v;
             break;
           }
-          case Op.SelectOr:
-          case Op.SelectDynOr: {
-            let name: string;
-            let target: number;
-            if (op === Op.SelectOr) {
-              name = consts[code[ip++]] as string;
-              target = code[ip++];
-            } else {
-              target = code[ip++];
-              name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
-              (frame.selDynamic ??= []).push(name);
-            }
+          case Op.SelectOr: {
+            const name = consts[code[ip++]] as string;
+            const target = code[ip++];
             const set = stack.pop()!;
             const v = set instanceof NixAttrs ? set.get(name) : undefined;
             if (v === undefined) ip = target;
@@ -691,107 +640,18 @@ export class VM implements Interpreter {
             }
             break;
           }
-          case Op.HasAttr:
-          case Op.HasAttrDyn: {
-            const name = op === Op.HasAttr
-              ? consts[code[ip++]] as string
-              : ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+          case Op.HasAttr: {
+            const name = consts[code[ip++]] as string;
             const set = stack[stack.length - 1];
             stack[stack.length - 1] = set instanceof NixAttrs && set.has(name);
             break;
           }
-          case Op.HasAttrStep:
-          case Op.HasAttrStepDyn: {
-            let name: string;
-            let target: number;
-            if (op === Op.HasAttrStep) {
-              name = consts[code[ip++]] as string;
-              target = code[ip++];
-            } else {
-              target = code[ip++];
-              name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
-              (frame.selDynamic ??= []).push(name);
-            }
-            const set = stack[stack.length - 1];
-            const v = set instanceof NixAttrs ? set.get(name) : undefined;
-            if (v === undefined) { stack[stack.length - 1] = false; ip = target; }
-            else stack[stack.length - 1] = v;
-            break;
-          }
-          case Op.List: {
-            const n = code[ip++];
-            stack.push(n === 0 ? [] : takeTop(stack, n));
-            break;
-          }
           case Op.Eq:
           case Op.Neq: {
-            const b = stack.pop()!;
-            const a = stack.pop()!;
-            const quick = ops.quickEqual(a, b);
-            if (quick !== undefined) {
-              stack.push(op === Op.Eq ? quick : !quick);
-              break;
-            }
-            frame.ip = ip;
-            frame.env = env;
-            this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', posOf(chunk, ip - 1));
-            continue outer;
-          }
-          case Op.AddPrepare: {
-            const layout = consts[code[ip++]] as ConcatLayout;
-            const a = stack[stack.length - 1];
-            // A string, number or path needs no coercion: `Add` takes it as it is.
-            if (ops.addsAsIs(a)) break;
+            const quick = ops.quickEqual(stack[stack.length - 2], stack[stack.length - 1]);
+            if (quick === undefined) break slow;
             stack.pop();
-            const c = new ops.Concatenation(false, layout.positions, layout.pos);
-            frame.ip = ip;
-            frame.env = env;
-            this.pushGenerator(ops.concatPartGen(c, a, 0, false), null, null, '+', layout.pos);
-            continue outer;
-          }
-          case Op.Add: {
-            const layout = consts[code[ip++]] as ConcatLayout;
-            const b = stack.pop()!;
-            const r = ops.addOperands(stack.pop()! as Value | ops.Concatenation, b, layout);
-            if (!(r instanceof ops.Concatenation)) { stack.push(r); break; }
-            frame.ip = ip;
-            frame.env = env;
-            this.pushGenerator(ops.concatPartGen(r, b, 1, true), null, null, '+', layout.pos);
-            continue outer;
-          }
-          case Op.ConcatPart: {
-            const i = code[ip++];
-            const layout = consts[code[ip++]] as ConcatLayout;
-            const last = i === layout.positions.length - 1;
-            const v = stack.pop()!;
-            const c = i === 0 ? new ops.Concatenation(layout.forceString, layout.positions, layout.pos) : stack.pop() as unknown as ops.Concatenation;
-            if (c.tryAdd(v, i)) {
-              stack.push(last ? c.result() : c as unknown as Value);
-              break;
-            }
-            frame.ip = ip;
-            frame.env = env;
-            this.pushGenerator(ops.concatPartGen(c, v, i, last), null, null, 'interpolation', layout.pos);
-            continue outer;
-          }
-          case Op.Concat: {
-            const b = stack.pop()!;
-            stack.push(concatLists(stack.pop()!, b, posOf(chunk, ip - 1)));
-            break;
-          }
-          case Op.AssertAttrs: {
-            const v = stack[stack.length - 1];
-            if (!(v instanceof NixAttrs)) throw typeError('a set', v, undefined);
-            break;
-          }
-          case Op.Update: {
-            // Operands were checked by AssertAttrs, the leftmost is on top.
-            const n = code[ip++];
-            const top = stack.length - 1;
-            let acc = stack[top] as NixAttrs;
-            for (let j = top - 1; j > top - n; j--) acc = ops.update(acc, stack[j] as NixAttrs);
-            stack.length = top + 1 - n;
-            stack.push(acc);
+            stack[stack.length - 1] = op === Op.Eq ? quick : !quick;
             break;
           }
           case Op.Formals: {
@@ -800,53 +660,17 @@ export class VM implements Interpreter {
             bindFormals(info, arg, env, frame.lambda!, chunk, ip - 2);
             break;
           }
-          case Op.AssertFail: {
-            const shown = consts[code[ip++]] as string;
-            throw new NixError('assert', `assertion '${shown}' failed`, posOf(chunk, ip - 2));
-          }
-          case Op.AssertEq: {
-            const b = stack.pop()!;
-            const a = stack.pop()!;
-            frame.ip = ip;
-            frame.env = env;
-            this.pushGenerator(assertEqualGen(a, b, posOf(chunk, ip - 1)), null, null, 'assert', posOf(chunk, ip - 1));
-            continue outer;
-          }
-          case Op.CheckAttrName: {
-            // As C++ Nix's forceStringNoCtx: a string that refers to no store path.
-            const v = stack[stack.length - 1];
-            const nullable = code[ip++] === 1;
-            checkAttrName(v, nullable, chunk, ip - 2);
-            break;
-          }
-          case Op.CurPos:
-            stack.push(currentPosition(chunk, ip - 1));
-            break;
-          case Op.Unforced:
-            stack[stack.length - 1] = Thunk.unforced(stack[stack.length - 1]);
-            break;
-          case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: {
-            // `a - b` and friends: numbers inline, anything else through the builtin. They are
-            // calls in C++ Nix, so past max-call-depth they too go to the builtin, which fails.
-            const b = stack.pop()!;
-            const a = stack.pop()!;
-            if (typeof a === 'number' && typeof b === 'number' && frame.depth <= this.maxCallDepth) {
-              let r: Value | undefined;
-              if (op === Op.Sub) { const x = a - b; if (Number.isSafeInteger(x)) r = x; }
-              else if (op === Op.Mul) { const x = a * b; if (Number.isSafeInteger(x)) r = x === 0 ? 0 : x; }
-              else if (op === Op.Less) r = a < b;
-              if (r !== undefined) { stack.push(r); break; }
-            }
-            frame.ip = ip;
-            frame.env = env;
-            const fn = this.globals.get(ARITH_BUILTIN[op]!)!;
-            const r = this.callValue(fn, [a, b], null, posOf(chunk, ip - 1), null, frame.depth);
-            if (r !== undefined) { stack.push(r); break; }
-            continue outer;
-          }
           default:
-            throw new Error(`unknown opcode ${op}`);
+            break slow;
         }
+        continue;
+        }
+        frame.ip = ip;
+        frame.env = env;
+        this.budget = budget;
+        ip = this.slowOp(frame, op, ip);
+        budget = this.budget;
+        if (ip < 0) continue outer;
       }
       } catch (e) {
         // Where this frame stood, for the error's position and trace.
@@ -859,6 +683,252 @@ export class VM implements Interpreter {
     }
   }
 
+  /**
+   * Runs one instruction whole, from `ip` just past its opcode, for `execute` (the frame's ip and
+   * env saved): returns where the frame goes on, or -1 when it pushed a frame to run first (the
+   * frame's ip saved again past the instruction).
+   */
+  private slowOp(frame: BytecodeFrame, op: Op, ip: number): number {
+    // The instruction budget ran out: ip is at the opcode, which runs next.
+    if (this.budget < 0) { this.checkLimits(); return ip; }
+    const stack = this.stack;
+    const chunk = frame.chunk;
+    const code = chunk.code;
+    const consts = chunk.consts;
+    const env = frame.env;
+    switch (op) {
+      case Op.Global: {
+        const name = consts[code[ip++]] as string;
+        const v = this.globals.get(name);
+        if (v === undefined) throw new NixError('undefined-variable', `undefined variable '${name}'`);
+        stack.push(v);
+        return ip;
+      }
+      case Op.WithVar: {
+        const info = consts[code[ip++]] as { name: string; depths: number[]; withAt: SourcePos[]; at: SourcePos };
+        frame.ip = ip;
+        this.pushGenerator(withLookupGen(env, info.name, info.depths, info.withAt, info.at), null, null, 'with', posOf(chunk, ip - 2));
+        return -1;
+      }
+      case Op.TailCall: {
+        // What execute's inline case leaves: a call that keeps the frame.
+        const n = code[ip++];
+        const args = takeTop(stack, n);
+        const fn = stack.pop()!;
+        frame.ip = ip;
+        this.tailCallInPlace(frame, fn, args, posOf(chunk, ip - 2));
+        return -1;
+      }
+      case Op.JumpIfFalse:
+      case Op.JumpIfTrue: {
+        const v = stack.pop()!;
+        if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
+        const target = code[ip++];
+        return v === (op === Op.JumpIfTrue) ? target : ip;
+      }
+      case Op.Pop:
+        stack.pop();
+        return ip;
+      case Op.List: {
+        const n = code[ip++];
+        stack.push(n === 0 ? [] : takeTop(stack, n));
+        return ip;
+      }
+      case Op.AssertBool: {
+        const v = stack[stack.length - 1];
+        if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
+        return ip;
+      }
+      case Op.Not: {
+        const v = stack.pop()!;
+        if (typeof v !== 'boolean') throw typeErrorAt('a Boolean', v, chunk, ip - 1);
+        stack.push(!v);
+        return ip;
+      }
+      case Op.AttrsFromEnv: {
+        const shape = consts[code[ip++]] as AttrShape;
+        stack.push(new NixAttrs(shape, env.slice(1, shape.names.length + 1)));
+        return ip;
+      }
+      case Op.ClearSelected:
+        frame.selSet = null;
+        frame.selDynamic = null;
+        return ip;
+      case Op.RecOverrides: {
+        const names = consts[code[ip++]] as string[];
+        const set = stack.pop() as NixAttrs;
+        frame.ip = ip;
+        this.pushGenerator(recOverridesGen(set, env, names), null, null, '__overrides', posOf(chunk, ip - 2));
+        return -1;
+      }
+      case Op.DynAttr: {
+        const value = stack.pop()!;
+        const name = stack.pop()!;
+        stack[stack.length - 1] = addDynamicAttr(stack[stack.length - 1] as NixAttrs, name, value, chunk, ip - 1);
+        return ip;
+      }
+      case Op.Select:
+      case Op.SelectDyn: {
+        // The name is a constant, or (Dyn) a forced value on top of the set.
+        const at = ip - 1;
+        let name: string;
+        if (op === Op.Select) name = consts[code[ip++]] as string;
+        else (frame.selDynamic ??= []).push(name = ops.attrName(stack.pop()!, 'while evaluating an attribute name'));
+        const set = stack[stack.length - 1];
+        if (!(set instanceof NixAttrs)) throw typeErrorAt('a set', set, chunk, at);
+        const v = set.get(name);
+        if (v === undefined) throw missingAttr(name, set);
+        frame.selSet = set;
+        frame.selName = name;
+        stack[stack.length - 1] = v;
+        return ip;
+      }
+      case Op.SelectDynOr: {
+        const target = code[ip++];
+        const name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+        (frame.selDynamic ??= []).push(name);
+        const set = stack.pop()!;
+        const v = set instanceof NixAttrs ? set.get(name) : undefined;
+        if (v === undefined) return target;
+        frame.selSet = set as NixAttrs;
+        frame.selName = name;
+        stack.push(v);
+        return ip;
+      }
+      case Op.HasAttrDyn: {
+        const name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+        const set = stack[stack.length - 1];
+        stack[stack.length - 1] = set instanceof NixAttrs && set.has(name);
+        return ip;
+      }
+      case Op.HasAttrStep:
+      case Op.HasAttrStepDyn: {
+        let name: string;
+        let target: number;
+        if (op === Op.HasAttrStep) {
+          name = consts[code[ip++]] as string;
+          target = code[ip++];
+        } else {
+          target = code[ip++];
+          name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
+          (frame.selDynamic ??= []).push(name);
+        }
+        const set = stack[stack.length - 1];
+        const v = set instanceof NixAttrs ? set.get(name) : undefined;
+        if (v === undefined) { stack[stack.length - 1] = false; return target; }
+        stack[stack.length - 1] = v;
+        return ip;
+      }
+      case Op.Eq:
+      case Op.Neq: {
+        const b = stack.pop()!;
+        const a = stack.pop()!;
+        const quick = ops.quickEqual(a, b);
+        if (quick !== undefined) {
+          stack.push(op === Op.Eq ? quick : !quick);
+          return ip;
+        }
+        this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', posOf(chunk, ip - 1));
+        return -1;
+      }
+      case Op.AddPrepare: {
+        const layout = consts[code[ip++]] as ConcatLayout;
+        const a = stack[stack.length - 1];
+        if (ops.addsAsIs(a)) return ip;
+        stack.pop();
+        const c = new ops.Concatenation(false, layout.positions, layout.pos);
+        frame.ip = ip;
+        this.pushGenerator(ops.concatPartGen(c, a, 0, false), null, null, '+', layout.pos);
+        return -1;
+      }
+      case Op.Add: {
+        const layout = consts[code[ip++]] as ConcatLayout;
+        const b = stack.pop()!;
+        const r = ops.addOperands(stack.pop()! as Value | ops.Concatenation, b, layout);
+        if (!(r instanceof ops.Concatenation)) { stack.push(r); return ip; }
+        frame.ip = ip;
+        this.pushGenerator(ops.concatPartGen(r, b, 1, true), null, null, '+', layout.pos);
+        return -1;
+      }
+      case Op.ConcatPart: {
+        const i = code[ip++];
+        const layout = consts[code[ip++]] as ConcatLayout;
+        const last = i === layout.positions.length - 1;
+        const v = stack.pop()!;
+        const c = i === 0 ? new ops.Concatenation(layout.forceString, layout.positions, layout.pos) : stack.pop() as unknown as ops.Concatenation;
+        if (c.tryAdd(v, i)) {
+          stack.push(last ? c.result() : c as unknown as Value);
+          return ip;
+        }
+        frame.ip = ip;
+        this.pushGenerator(ops.concatPartGen(c, v, i, last), null, null, 'interpolation', layout.pos);
+        return -1;
+      }
+      case Op.Concat: {
+        const b = stack.pop()!;
+        stack.push(concatLists(stack.pop()!, b, posOf(chunk, ip - 1)));
+        return ip;
+      }
+      case Op.AssertAttrs: {
+        const v = stack[stack.length - 1];
+        if (!(v instanceof NixAttrs)) throw typeError('a set', v, undefined);
+        return ip;
+      }
+      case Op.Update: {
+        // Operands were checked by AssertAttrs, the leftmost is on top.
+        const n = code[ip++];
+        const top = stack.length - 1;
+        let acc = stack[top] as NixAttrs;
+        for (let j = top - 1; j > top - n; j--) acc = ops.update(acc, stack[j] as NixAttrs);
+        stack.length = top + 1 - n;
+        stack.push(acc);
+        return ip;
+      }
+      case Op.AssertFail: {
+        const shown = consts[code[ip++]] as string;
+        throw new NixError('assert', `assertion '${shown}' failed`, posOf(chunk, ip - 2));
+      }
+      case Op.AssertEq: {
+        const b = stack.pop()!;
+        const a = stack.pop()!;
+        this.pushGenerator(assertEqualGen(a, b, posOf(chunk, ip - 1)), null, null, 'assert', posOf(chunk, ip - 1));
+        return -1;
+      }
+      case Op.CheckAttrName: {
+        // As C++ Nix's forceStringNoCtx: a string that refers to no store path.
+        const v = stack[stack.length - 1];
+        const nullable = code[ip++] === 1;
+        checkAttrName(v, nullable, chunk, ip - 2);
+        return ip;
+      }
+      case Op.CurPos:
+        stack.push(currentPosition(chunk, ip - 1));
+        return ip;
+      case Op.Unforced:
+        stack[stack.length - 1] = Thunk.unforced(stack[stack.length - 1]);
+        return ip;
+      case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: {
+        // `a - b` and friends: numbers inline, anything else through the builtin. They are
+        // calls in C++ Nix, so past max-call-depth they too go to the builtin, which fails.
+        const b = stack.pop()!;
+        const a = stack.pop()!;
+        if (typeof a === 'number' && typeof b === 'number' && frame.depth <= this.maxCallDepth) {
+          let r: Value | undefined;
+          if (op === Op.Sub) { const x = a - b; if (Number.isSafeInteger(x)) r = x; }
+          else if (op === Op.Mul) { const x = a * b; if (Number.isSafeInteger(x)) r = x === 0 ? 0 : x; }
+          else if (op === Op.Less) r = a < b;
+          if (r !== undefined) { stack.push(r); return ip; }
+        }
+        const fn = this.globals.get(ARITH_BUILTIN[op]!)!;
+        const r = this.callValue(fn, [a, b], null, posOf(chunk, ip - 1), null, frame.depth);
+        if (r !== undefined) { stack.push(r); return ip; }
+        return -1;
+      }
+      default:
+        throw new Error(`unknown opcode ${op}`);
+    }
+  }
+
   checkLimits(): void {
     this.budget = 10000;
     this.limits.check();
@@ -866,6 +936,13 @@ export class VM implements Interpreter {
 
 }
 
+
+/**
+ * The `next` every generator object inherits (%GeneratorPrototype%.next). Each generator
+ * function's objects have a map of their own, so `gen.next` is a property load that sees a new
+ * map with each new kind of builtin and deoptimises execute; calling this one function needs none.
+ */
+const generatorNext = (Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as Generator<Request, Value, Value>).next;
 
 /** Removes the top n values of the stack and returns them in order. */
 function takeTop(stack: Value[], n: number): Value[] {
