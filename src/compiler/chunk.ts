@@ -3,7 +3,7 @@
 
 import type { Source } from '../syntax/source.js';
 import type { SourcePos } from '../errors/errors.js';
-import type { AttrPositions, Env, Value } from '../value/values.js';
+import type { AttrPositions, AttrShape, Env, Value } from '../value/values.js';
 
 export const enum Op {
   /** k: push consts[k] */
@@ -214,6 +214,12 @@ export interface FormalsInfo {
   names: Set<string>;
   /** Where each formal is written: the positions of `builtins.functionArgs`'s attributes. */
   positions: AttrPositions;
+  /**
+   * bindFormals's inline cache: the shape of the last argument set it bound without an error,
+   * and for each entry the index of its name in that shape (-1: absent, so the default).
+   */
+  boundShape: AttrShape | null;
+  boundIndexes: Int32Array | null;
 }
 
 export interface LambdaInfo {
