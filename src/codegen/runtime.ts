@@ -88,13 +88,12 @@ export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, 
   const chunk = lambda.chunk;
   const code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
   if (code === null || stack.depth >= stack.budget) return vmCall(fn, [arg], pos, tailCalls);
-  const env = newEnv(fn.env, arg, lambda.slots);
   const units = code.units;
   stack.depth += units;
   let r: Value | object;
   try {
     tick();
-    r = code(env);
+    r = code.envless ? code(fn.env, arg) : code(newEnv(fn.env, arg, lambda.slots));
   } catch (e) {
     throw lambdaFailed(e, lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
   } finally {
@@ -134,13 +133,12 @@ function tailCallsAfter(first: LambdaInfo, firstPos: SourcePos | undefined, tail
       if (replaced !== null) log = recordCall(log, replaced, replacedPos);
       return vmCall(next, [nextArg], callPos, log);
     }
-    const env = newEnv(next.env, nextArg, lambda.slots);
     const units = code.units;
     stack.depth += units;
     let r: Value | object;
     try {
       tick();
-      r = code(env);
+      r = code.envless ? code(next.env, nextArg) : code(newEnv(next.env, nextArg, lambda.slots));
     } catch (e) {
       if (replaced !== null) log = recordCall(log, replaced, replacedPos);
       throw lambdaFailed(e, lambda, callPos, log);

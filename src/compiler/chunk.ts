@@ -191,8 +191,10 @@ export function sourceBytes(text: string): number {
  * A chunk as a JS function of its environment: returns the chunk's value, or TAIL_CALL after
  * leaving a tail call for its caller to make (see src/codegen/). `units`: the JS stack a call
  * of it takes, in the compiled tier's units of depth (more for a function with many locals).
+ * `envless`: a lambda's body that needs no environment of its own, called with the closure's
+ * environment and the argument instead (`code(up, arg)`).
  */
-export type CompiledCode = ((env: Env) => Value | object) & { units: number };
+export type CompiledCode = ((env: Env, arg?: Value) => Value | object) & { units: number; envless: boolean };
 
 /** What `+` and interpolation need for errors: where each part and the whole expression are. */
 export interface ConcatLayout {
