@@ -259,6 +259,15 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
   let first = 0;
   for (;;) {
     if (fn instanceof Closure) {
+      const inner = first + 1 < args.length ? curriedBody(fn.lambda) : null;
+      if (inner !== null) {
+        // Two arguments to a curried lambda: as call2 makes that call.
+        if (pos === AT_CALLEE) pos = fn.lambda.at;
+        const v = enterLambda(inner, newEnv(fn.env, args[first], fn.lambda.slots), args[first + 1], pos, null, null);
+        if ((first += 2) === args.length) return v;
+        fn = v;
+        continue;
+      }
       const v = callLambda(fn, args[first], pos, null);
       if (++first === args.length) return v;
       // The rest are applied at the call site, outside the call of fn.
