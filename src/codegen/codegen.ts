@@ -163,6 +163,20 @@ function envless(chunk: Chunk, instrs: Instr[]): boolean {
     && instrs.every((i) => i.height < 0 || (!USES_ENV.has(i.op) && !(i.op === Op.Local && i.args[0] === 0 && i.args[1] !== 1)));
 }
 
+/**
+ * For a thunk's chunk that only selects constant names from a variable (`x.a`, `x.a.b`):
+ * the variable's depth and slot and the constants of the names; else null.
+ */
+function selectOfVariable(chunk: Chunk): [number, number, number[]] | null {
+  const c = chunk.code;
+  if (c.length < 9 || c[0] !== Op.Local || c[3] !== Op.Force || c[4] !== Op.ClearSelected || c[c.length - 1] !== Op.Return) return null;
+  const names: number[] = [];
+  let at = 5;
+  for (; at + 3 < c.length && c[at] === Op.Select && c[at + 2] === Op.Force; at += 3) names.push(c[at + 1]);
+  if (at !== c.length - 1 || names.length === 0) return null;
+  return [c[1], c[2], names];
+}
+
 function generate(chunk: Chunk): { source: string; locals: number; envless: boolean } {
   const { instrs, targets, maxHeight } = analyse(chunk);
   const noEnv = envless(chunk, instrs);
@@ -172,8 +186,8 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
   const k = (i: number): string => { usedConsts.add(i); return `k${i}`; };
   const p = (at: number): string => { usedPositions.add(at); return `p${at}`; };
   // An inline cache at a select of a constant name: the shape met last and the name's index in it.
-  const caches: number[] = [];
-  const index = (set: string, name: string, at: number): string => {
+  const caches: (number | string)[] = [];
+  const index = (set: string, name: string, at: number | string): string => {
     caches.push(at);
     return `(${set}.shape === sh${at} ? ix${at} : (sh${at} = ${set}.shape, ix${at} = sh${at}.indexOf(${name})))`;
   };
@@ -214,7 +228,22 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
       case Op.Force:
         out.push(`if (${top} instanceof Thunk) ${top} = ${top}.state === ${ThunkState.Done} ? ${top}.value : (${setIp.slice(0, -1)}, forceThunk(${top}, ${p(at)}));`);
         break;
-      case Op.Thunk: out.push(`${s(h)} = new Thunk(${k(a)}, env);`); break;
+      case Op.Thunk: {
+        const path = selectOfVariable(consts[a] as Chunk);
+        if (path === null) {
+          out.push(`${s(h)} = new Thunk(${k(a)}, env);`);
+          break;
+        }
+        // `x.a.b` whose value is there already (x and each attribute evaluated): that value,
+        // as a thunk not yet forced, instead of a thunk holding the environment; else the thunk.
+        const [depth, slot, names] = path;
+        out.push(`t = env${'[0]'.repeat(depth)}[${slot}]; if (t instanceof Thunk) t = t.state === ${ThunkState.Done} ? t.value : undefined;`);
+        names.forEach((name, j) => {
+          out.push(`if (t instanceof NixAttrs && (i = ${index('t', `${k(a)}.consts[${name}]`, `${at}_${j}`)}) >= 0) { t = t.values[i]; if (t instanceof Thunk) t = t.state === ${ThunkState.Done} ? t.value : undefined; } else t = undefined;`);
+        });
+        out.push(`${s(h)} = t !== undefined ? Thunk.unforced(t) : new Thunk(${k(a)}, env);`);
+        break;
+      }
       case Op.Closure: out.push(`${s(h)} = new Closure(${k(a)}, env);`); break;
       case Op.Call:
         out.push(a === 1
