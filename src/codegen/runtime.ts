@@ -6,7 +6,7 @@
 // leaves it and adds its error regions (fail); callLambda adds the lines of the call;
 // forceThunk memoises the error in the thunk.
 
-import type { Chunk, CompiledCode, ConcatLayout, LambdaInfo } from '../compiler/chunk.js';
+import { type Chunk, type CompiledCode, type ConcatLayout, type LambdaInfo, Op } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
   AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, newEnv, type Request,
@@ -84,17 +84,23 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
  * record, see tail-calls.ts). A tail call its code leaves is made by tailCallsAfter.
  */
 export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
-  const lambda = fn.lambda;
+  return enterLambda(fn.lambda, fn.env, arg, pos, tailCalls, fn);
+}
+
+/**
+ * callLambda of the closure of `lambda` in `up`; `fn`: that closure if there is one (a call
+ * that needs it, in the VM, makes it otherwise).
+ */
+function enterLambda(lambda: LambdaInfo, up: Env, arg: Value, pos: SourcePos | undefined, tailCalls: TailCallLog | null, fn: Closure | null): Value {
   const chunk = lambda.chunk;
   const code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
-  if (code === null || stack.depth >= stack.budget) return vmCall(fn, [arg], pos, tailCalls);
-  const env = newEnv(fn.env, arg, lambda.slots);
+  if (code === null || stack.depth >= stack.budget) return vmCall(fn ?? new Closure(lambda, up), [arg], pos, tailCalls);
   const units = code.units;
   stack.depth += units;
   let r: Value | object;
   try {
     tick();
-    r = code(env);
+    r = code.envless ? code(up, arg) : code(newEnv(up, arg, lambda.slots));
   } catch (e) {
     throw lambdaFailed(e, lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
   } finally {
@@ -134,13 +140,12 @@ function tailCallsAfter(first: LambdaInfo, firstPos: SourcePos | undefined, tail
       if (replaced !== null) log = recordCall(log, replaced, replacedPos);
       return vmCall(next, [nextArg], callPos, log);
     }
-    const env = newEnv(next.env, nextArg, lambda.slots);
     const units = code.units;
     stack.depth += units;
     let r: Value | object;
     try {
       tick();
-      r = code(env);
+      r = code.envless ? code(next.env, nextArg) : code(newEnv(next.env, nextArg, lambda.slots));
     } catch (e) {
       if (replaced !== null) log = recordCall(log, replaced, replacedPos);
       throw lambdaFailed(e, lambda, callPos, log);
@@ -228,8 +233,24 @@ export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value 
 /** Calls fn with two arguments (as callValue does, without an array for a lambda). */
 export function call2(fn: Value, a: Value, b: Value, pos: SourcePos | undefined): Value {
   if (!(fn instanceof Closure)) return callValue(fn, [a, b], pos);
+  const lambda = fn.lambda;
+  const inner = curriedBody(lambda);
+  if (inner !== null) return enterLambda(inner, newEnv(fn.env, a, lambda.slots), b, pos === AT_CALLEE ? lambda.at : pos, null, null);
   const v = callLambda(fn, a, pos, null);
-  return call1(v, b, pos === AT_CALLEE ? fn.lambda.at : pos);
+  return call1(v, b, pos === AT_CALLEE ? lambda.at : pos);
+}
+
+/**
+ * The inner lambda of `x: y: ...` (a lambda without formals whose body is a lambda), or null.
+ * Called with two arguments, the outer one's call can only make the inner closure: the
+ * inner lambda is entered at once in the outer one's environment, without that closure or
+ * a call of the outer one's code (which cannot fail, nor appear in a trace once returned).
+ */
+function curriedBody(lambda: LambdaInfo): LambdaInfo | null {
+  const code = lambda.chunk.code;
+  return code.length === 3 && code[0] === Op.Closure && code[2] === Op.Return && lambda.formals === null
+    ? lambda.chunk.consts[code[1]] as LambdaInfo
+    : null;
 }
 
 /** Calls fn with args (the VM's callValue): arguments a lambda does not take are applied to its result. */
@@ -238,6 +259,15 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
   let first = 0;
   for (;;) {
     if (fn instanceof Closure) {
+      const inner = first + 1 < args.length ? curriedBody(fn.lambda) : null;
+      if (inner !== null) {
+        // Two arguments to a curried lambda: as call2 makes that call.
+        if (pos === AT_CALLEE) pos = fn.lambda.at;
+        const v = enterLambda(inner, newEnv(fn.env, args[first], fn.lambda.slots), args[first + 1], pos, null, null);
+        if ((first += 2) === args.length) return v;
+        fn = v;
+        continue;
+      }
       const v = callLambda(fn, args[first], pos, null);
       if (++first === args.length) return v;
       // The rest are applied at the call site, outside the call of fn.

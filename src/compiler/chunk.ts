@@ -3,7 +3,7 @@
 
 import type { Source } from '../syntax/source.js';
 import type { SourcePos } from '../errors/errors.js';
-import type { AttrPositions, Env, Value } from '../value/values.js';
+import type { AttrPositions, AttrShape, Env, Value } from '../value/values.js';
 
 export const enum Op {
   /** k: push consts[k] */
@@ -208,8 +208,10 @@ export function sourceBytes(text: string): number {
  * A chunk as a JS function of its environment: returns the chunk's value, or TAIL_CALL after
  * leaving a tail call for its caller to make (see src/codegen/). `units`: the JS stack a call
  * of it takes, in the compiled tier's units of depth (more for a function with many locals).
+ * `envless`: a lambda's body that needs no environment of its own, called with the closure's
+ * environment and the argument instead (`code(up, arg)`).
  */
-export type CompiledCode = ((env: Env) => Value | object) & { units: number };
+export type CompiledCode = ((env: Env, arg?: Value) => Value | object) & { units: number; envless: boolean };
 
 /** What `+` and interpolation need for errors: where each part and the whole expression are. */
 export interface ConcatLayout {
@@ -231,6 +233,12 @@ export interface FormalsInfo {
   names: Set<string>;
   /** Where each formal is written: the positions of `builtins.functionArgs`'s attributes. */
   positions: AttrPositions;
+  /**
+   * bindFormals's inline cache: the shape of the last argument set it bound without an error,
+   * and for each entry the index of its name in that shape (-1: absent, so the default).
+   */
+  boundShape: AttrShape | null;
+  boundIndexes: Int32Array | null;
 }
 
 export interface LambdaInfo {

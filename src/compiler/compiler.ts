@@ -890,6 +890,8 @@ class Compiler {
             alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot, f.name) : undefined,
           };
         }),
+        boundShape: null,
+        boundIndexes: null,
       };
       const start = this.b.code.length;
       this.b.emit(Op.Local, e.pos, 0, 1);

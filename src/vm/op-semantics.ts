@@ -152,21 +152,32 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     e.inFormals = true;
     throw e;
   }
-  const fname = `'${lambda.name ?? 'anonymous lambda'}'`;
+  // Most call sites pass sets of one literal, so of one shape: where each formal is in it,
+  // and that no formal is missing and no name unexpected, hold for every set of that shape.
+  if (arg.shape === info.boundShape) {
+    const indexes = info.boundIndexes!;
+    const values = arg.values;
+    const entries = info.entries;
+    for (let j = 0; j < entries.length; j++) {
+      const i = indexes[j];
+      if (i >= 0) env[entries[j].slot] = values[i];
+      else bindDefault(entries[j], env);
+    }
+    return;
+  }
+  const entries = info.entries;
+  const indexes = new Int32Array(entries.length);
   let used = 0;
   let missing: string[] | undefined;
-  for (const f of info.entries) {
-    const v = arg.get(f.name);
-    if (v !== undefined) {
-      env[f.slot] = v;
+  for (let j = 0; j < entries.length; j++) {
+    const f = entries[j];
+    const i = arg.shape.indexOf(f.name);
+    indexes[j] = i;
+    if (i >= 0) {
+      env[f.slot] = arg.values[i];
       used++;
-    } else if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
-      // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
-      env[f.slot] = aliasOf(env, f.alias)!;
-    } else if (f.literal !== undefined) {
-      env[f.slot] = f.literal;
-    } else if (f.def) {
-      env[f.slot] = new Thunk(f.def, env);
+    } else if (f.def !== null) {
+      bindDefault(f, env);
     } else {
       (missing ??= []).push(f.name);
     }
@@ -174,18 +185,36 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
   // C++ Nix checks formals, and then the argument's names, in symbol order (value/symbols.ts).
   if (missing !== undefined) {
     const name = symbolTable().first(missing)!;
-    const e = new NixError('eval', `function ${fname} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+    const e = new NixError('eval', `function ${lambdaName(lambda)} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
     e.inFormals = true;
     throw e;
   }
   if (!info.ellipsis && used < arg.size) {
     const name = symbolTable().first(arg.keys().filter((k) => !info.names.has(k)))!;
-    const e = new NixError('eval', `function ${fname} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
+    const e = new NixError('eval', `function ${lambdaName(lambda)} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
     e.inFormals = true;
     e.suggestions = bestMatches(info.names, name);
     throw e;
   }
+  info.boundShape = arg.shape;
+  info.boundIndexes = indexes;
   // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
+}
+
+function lambdaName(lambda: LambdaInfo): string {
+  return `'${lambda.name ?? 'anonymous lambda'}'`;
+}
+
+/** A formal the argument does not have, which has a default: binds the default. */
+function bindDefault(f: FormalsInfo['entries'][number], env: Env): void {
+  if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
+    // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
+    env[f.slot] = aliasOf(env, f.alias)!;
+  } else if (f.literal !== undefined) {
+    env[f.slot] = f.literal;
+  } else {
+    env[f.slot] = new Thunk(f.def!, env);
+  }
 }
 
 /** The binding a formal's default names, or undefined while its scope is being filled. */
