@@ -53,8 +53,19 @@ export const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
 /** Steps between two checks of the deadline by `tick`. */
 const TICKS = 4096;
-/** What the heap keeps free below V8's own limit, for what the evaluation does not reserve. */
-const ENGINE_MARGIN_BYTES = 64 * 1024 * 1024;
+/**
+ * How much of V8's heap an evaluation may fill. V8 aborts the process ("ineffective
+ * mark-compacts near heap limit") once its old generation is past about 80 % of its maximum and
+ * collecting no longer frees much, and `heap_size_limit` counts the young generation too (three
+ * semi-spaces of 16 MiB by default). A fixed margin of 64 MiB below `heap_size_limit` let an
+ * infinite recursion in the CLI abort Node instead of failing with a memory error.
+ */
+const YOUNG_GENERATION_BYTES = 48 * 1024 * 1024;
+const OLD_GENERATION_SHARE = 0.75;
+
+function engineCeiling(heapSizeLimit: number): number {
+  return (heapSizeLimit - YOUNG_GENERATION_BYTES) * OLD_GENERATION_SHARE;
+}
 
 const MiB = 1024 * 1024;
 
@@ -100,7 +111,7 @@ export class EvalLimits {
     this.baseHeapBytes = heap.used_heap_size;
     this.peakHeapBytes = this.baseHeapBytes;
     // Never past V8's own limit: there V8 aborts the process rather than throw.
-    this.ceiling = Math.min(heap.heap_size_limit - ENGINE_MARGIN_BYTES, this.baseHeapBytes + (maxMemoryBytes ?? Infinity));
+    this.ceiling = Math.min(engineCeiling(heap.heap_size_limit), this.baseHeapBytes + (maxMemoryBytes ?? Infinity));
     this.headroom = this.ceiling - this.baseHeapBytes;
     this.collectMayHelp = true;
     this.ticks = TICKS;

@@ -2,7 +2,7 @@
 // Node starts it without its ES module loader) and dist/src/cli.js, the name it had before,
 // which runs it. Both run every command, including those that are ES modules.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,3 +22,18 @@ test.each(['dist/src/cli.cjs', 'dist/src/cli.js'])('%s runs instantiate and the 
   expect(run(entry, ['eval-jobs', '--help'])).toMatch(/^usage: nixeval eval-jobs/);
   expect(run(entry, ['--version'])).toMatch(/^nixeval \d+\.\d+\.\d+\n$/);
 });
+
+// V8 aborts the whole process when its heap is full; the evaluation's memory budget must stop
+// first with an error. Unbounded recursion and an unbounded structure printed with --strict
+// fill the heap with frames and values that no builtin reserves; a small heap keeps it quick.
+test.each([
+  ['a non-tail recursion without end', 'let f = n: 1 + f (n + 1); in f 0'],
+  ['an endless nesting of sets forced by --strict', 'let f = n: { a = f (n + 1); }; in f 1'],
+])('%s ends with a memory error, not an abort of the process', (_what, expr) => {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=192', join(root, 'dist/src/cli.cjs'), 'instantiate', '--eval', '--strict', '-E', expr],
+    { encoding: 'utf8', env: { ...process.env, NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' } });
+  expect(r.signal).toBeNull();
+  expect(r.stderr).not.toMatch(/FATAL ERROR/);
+  expect(r.stderr).toMatch(/^ *error: evaluation used more than the memory the JS heap allows \(\d+ MiB\)$/m);
+  expect(r.status).toBe(1);
+}, 120_000);
