@@ -23,7 +23,7 @@
 // source holds only opcodes' translations, slot numbers and code indices.
 
 import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
-import { type AttrShape, ThunkState } from '../value/values.js';
+import { type AttrShape } from '../value/values.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
 
@@ -226,7 +226,7 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
       }
       case Op.WithVar: out.push(`${setIp} ${s(h)} = withVar(env, ${k(a)});`); break;
       case Op.Force:
-        out.push(`if (${top} instanceof Thunk) ${top} = ${top}.state === ${ThunkState.Done} ? ${top}.value : (${setIp.slice(0, -1)}, forceThunk(${top}, ${p(at)}));`);
+        out.push(`if (${top} instanceof Thunk) ${top} = ${top}.code === null ? ${top}.value : (${setIp.slice(0, -1)}, forceThunk(${top}, ${p(at)}));`);
         break;
       case Op.Thunk: {
         const path = selectOfVariable(consts[a] as Chunk);
@@ -237,9 +237,9 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
         // `x.a.b` whose value is there already (x and each attribute evaluated): that value,
         // as a thunk not yet forced, instead of a thunk holding the environment; else the thunk.
         const [depth, slot, names] = path;
-        out.push(`t = env${'[0]'.repeat(depth)}[${slot}]; if (t instanceof Thunk) t = t.state === ${ThunkState.Done} ? t.value : undefined;`);
+        out.push(`t = env${'[0]'.repeat(depth)}[${slot}]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined;`);
         names.forEach((name, j) => {
-          out.push(`if (t instanceof NixAttrs && (i = ${index('t', `${k(a)}.consts[${name}]`, `${at}_${j}`)}) >= 0) { t = t.values[i]; if (t instanceof Thunk) t = t.state === ${ThunkState.Done} ? t.value : undefined; } else t = undefined;`);
+          out.push(`if (t instanceof NixAttrs && (i = ${index('t', `${k(a)}.consts[${name}]`, `${at}_${j}`)}) >= 0) { t = t.values[i]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined; } else t = undefined;`);
         });
         out.push(`${s(h)} = t !== undefined ? Thunk.unforced(t) : new Thunk(${k(a)}, env);`);
         break;
