@@ -388,7 +388,8 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
   const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''", 'sd = null'] : []), ...range(0, maxHeight + 1)];
   // Only the helpers the body names are taken from R (a smaller source to parse, fewer loads).
   const body = out.join('\n');
-  const usedHelpers = HELPERS.filter((h) => h.pattern.test(body) || h.name === 'fail' || (h.name === 'posOf' && usedPositions.size > 0)).map((h) => h.name);
+  const named = new Set(body.match(HELPER_PATTERN));
+  const usedHelpers = HELPERS.filter((name) => named.has(name) || name === 'fail' || (name === 'posOf' && usedPositions.size > 0));
   const source = [
     `'use strict';`,
     `const { ${usedHelpers.join(', ')} } = R;`,
@@ -422,7 +423,9 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   promote: true,
 };
 
-const HELPERS = Object.keys(HELPER_NAMES).map((name) => ({ name, pattern: new RegExp(`\\b${name}\\b`) }));
+const HELPERS = Object.keys(HELPER_NAMES);
+/** Every helper's name as a word: one scan of a body finds the ones it names. */
+const HELPER_PATTERN = new RegExp(`\\b(?:${HELPERS.join('|')})\\b`, 'g');
 
 /**
  * The chunk's JS function, or null if it cannot be translated or V8 refuses the source (code
