@@ -20,6 +20,7 @@ import {
   traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from '../vm/op-semantics.js';
 import { stack, tick, vmCall, vmForce } from './crossing.js';
+import { count, Counter, counts, STATS_ON } from '../value/stats.js';
 import { instantiate } from './codegen.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
@@ -316,6 +317,7 @@ function callFunctor(set: NixAttrs, args: Value[]): Value {
  */
 export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
   const ctx = stack.session!.builtinContext;
+  if (STATS_ON) count(Counter.PrimOpCalls);
   try {
     let forced = args;
     if (needsForcing(args, spec.lazy)) {
@@ -505,7 +507,7 @@ export const helpers = {
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
-  currentPosition,
+  currentPosition, counts,
 };
 
 export type Helpers = typeof helpers;

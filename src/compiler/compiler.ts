@@ -9,6 +9,7 @@ import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { AttrShape, NixFloat, NixPath, type Value } from '../value/values.js';
 import { SortedPositions } from '../value/attrs.js';
+import { Counter, STATS_ON } from '../value/stats.js';
 import { showExpr, showIdentifier } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, type SelectTrace, sourceBytes } from './chunk.js';
 import type { SourcePos } from '../errors/errors.js';
@@ -270,6 +271,25 @@ class Compiler {
     for (const s of filling) s.initializing = true;
   }
 
+  // ---- statistics (NIX_SHOW_STATS)
+
+  /** Counts n of `counter` when this code runs, if the process counts (value/stats.ts). */
+  private count(counter: Counter, n: number, pos: number): void {
+    if (STATS_ON) this.b.emit(Op.Count, pos, counter, n);
+  }
+
+  /** A thunk of `chunk` in the current environment. */
+  private emitThunk(chunk: Chunk, pos: number): void {
+    this.count(Counter.Thunks, 1, pos);
+    this.b.emit(Op.Thunk, pos, this.b.constant(chunk));
+  }
+
+  /** A new environment of n slots under the current one. */
+  private emitPushEnv(n: number, pos: number): void {
+    this.count(Counter.Envs, n, pos);
+    this.b.emit(Op.PushEnv, pos, n);
+  }
+
   // ---- expressions
 
   /** Compiles e so that its WHNF value is returned from the current chunk. */
@@ -329,7 +349,12 @@ class Compiler {
       const bytesBefore = this.chunkBytes;
       this.compile(e);
       if (this.unfilledReads === before) {
-        if (makesThunkInCpp(e)) this.b.emit(Op.Unforced, e.pos);
+        if (makesThunkInCpp(e)) {
+          this.count(Counter.Thunks, 1, e.pos);
+          this.b.emit(Op.Unforced, e.pos);
+        } else {
+          this.count(Counter.Avoided, 1, e.pos);
+        }
         return;
       }
       // The chunks made for the literal are dropped with its code.
@@ -342,7 +367,7 @@ class Compiler {
       return;
     }
     const chunk = this.subChunk(describe(e), (c) => c.compileTail(e));
-    this.b.emit(Op.Thunk, e.pos, this.b.constant(chunk));
+    this.emitThunk(chunk, e.pos);
   }
 
   /**
@@ -356,6 +381,7 @@ class Compiler {
       else this.orderFacts.push(r.scope.filling, v.name);
     }
     if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled.has(r.slot)))) {
+      this.count(Counter.Avoided, 1, v.pos);
       this.emitVar(r, v);
       return;
     }
@@ -370,7 +396,7 @@ class Compiler {
       c.b.emit(Op.Force, v.pos);
       c.b.emit(Op.Return, v.pos);
     });
-    this.b.emit(Op.Thunk, v.pos, this.b.constant(chunk));
+    this.emitThunk(chunk, v.pos);
   }
 
   private resolveVar(e: ExprVar): Resolution {
@@ -435,6 +461,7 @@ class Compiler {
         return;
       case 'List':
         for (const x of e.elems) this.compileLazy(x);
+        if (e.elems.length > 0) this.count(Counter.ListElements, e.elems.length, e.pos);
         b.emit(Op.List, e.pos, e.elems.length);
         return;
       case 'Lambda':
@@ -659,7 +686,7 @@ class Compiler {
 
   private compileWithHead(env: Expr, pos: number): void {
     this.compileLazy(env);
-    this.b.emit(Op.PushEnv, pos, 1);
+    this.emitPushEnv(1, pos);
     this.b.emit(Op.SetLocal, pos, 1);
     this.pushScope([], true).withPos = pos;
   }
@@ -670,6 +697,7 @@ class Compiler {
     this.compileForced(target);
     b.closeRegion(targetStart, 'while selecting an attribute', errorPos(target));
     const jumps: number[] = [];
+    this.count(Counter.Lookups, path.length, pos);
     // Errors past the target read "while evaluating the attribute 'a.b'" and, once an
     // attribute was found, "from the definition of" it (the VM adds that from the frame).
     const pathStart = b.code.length;
@@ -721,7 +749,7 @@ class Compiler {
     const b = this.b;
     const { names, sourceSlot } = this.bindingLayout(attrs);
     const outer = this.scope;
-    b.emit(Op.PushEnv, pos, names.length + attrs.inheritFrom.length);
+    this.emitPushEnv(names.length + attrs.inheritFrom.length, pos);
     const scope = this.pushScope(names);
     scope.initializing = true;
     attrs.inheritFrom.forEach((src, i) => {
@@ -776,7 +804,7 @@ class Compiler {
         c.b.emit(Op.Force, sel.pos);
         c.b.emit(Op.Return, sel.pos);
       });
-      b.emit(Op.Thunk, sel.pos, b.constant(chunk));
+      this.emitThunk(chunk, sel.pos);
       return;
     }
     this.compileLazy(e);
@@ -801,7 +829,7 @@ class Compiler {
       // `inherit (e)` sources get an anonymous scope so that e is evaluated once. They are
       // compiled in the enclosing scope, before the new environment exists.
       for (const src of attrs.inheritFrom) this.compileLazy(src);
-      b.emit(Op.PushEnv, attrs.pos, attrs.inheritFrom.length);
+      this.emitPushEnv(attrs.inheritFrom.length, attrs.pos);
       for (let i = attrs.inheritFrom.length; i >= 1; i--) b.emit(Op.SetLocal, attrs.pos, i);
       this.pushScope([]);
     }
@@ -841,7 +869,12 @@ class Compiler {
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
     let formals: FormalsInfo | null = null;
-    this.deferred(() => { formals = this.compileLambdaBody(e, scope); });
+    this.deferred(() => {
+      // The call and its environment (which the compiled tier may do without: see codegen).
+      this.count(Counter.FunctionCalls, 1, e.pos);
+      this.count(Counter.Envs, names.length, e.pos);
+      formals = this.compileLambdaBody(e, scope);
+    });
     const chunk = this.finishChunk();
     this.b = saved;
     this.popScope();

@@ -13,6 +13,7 @@ import { type Coerced, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { reserveAttrs, reserveString, tick } from '../limits/limits.js';
 import type { ConcatLayout } from '../compiler/chunk.js';
+import { count, Counter, STATS_ON } from '../value/stats.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -406,9 +407,16 @@ export function* concatPartGen(c: Concatenation, v: Value, i: number, last: bool
 
 /** `a // b`: b's attributes override a's. */
 export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
+  if (STATS_ON) countUpdate(a, b);
   if (b.size === 0) return a;
   if (a.size === 0) return b;
   reserveAttrs(a.size + b.size);
   return updateAttrs(a, b);
 }
 
+
+/** A `//` for the statistics: C++ Nix copies nothing when either side is empty, else the merged set's values. */
+function countUpdate(a: NixAttrs, b: NixAttrs): void {
+  count(Counter.OpUpdates);
+  if (a.size > 0 && b.size > 0) count(Counter.OpUpdateValuesCopied, a.shape.merge(b.shape).shape.names.length);
+}

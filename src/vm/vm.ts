@@ -25,6 +25,7 @@ import {
   traceArgument, traceCall, traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from './op-semantics.js';
 import { activate, EvalLimits } from '../limits/limits.js';
+import { count, Counter, counts, STATS_ON } from '../value/stats.js';
 
 export { EvalTimeout } from '../limits/limits.js';
 
@@ -363,6 +364,7 @@ export class VM implements Interpreter {
             return this.finishImmediate(r, thunk);
           }
           const ctx = { state: this.state, callDepth: depth };
+          if (STATS_ON) count(Counter.PrimOpCalls);
           if (needsForcing(callArgs, spec.lazy)) {
             this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
             return undefined;
@@ -907,6 +909,13 @@ export class VM implements Interpreter {
       case Op.Unforced:
         stack[stack.length - 1] = Thunk.unforced(stack[stack.length - 1]);
         return ip;
+      case Op.Count: {
+        // Statistics (value/stats.ts): only code compiled with NIX_SHOW_STATS holds these.
+        const counter = code[ip++] as Counter;
+        const n = code[ip++];
+        if (counter === Counter.Envs) { counts[Counter.Envs] += 1; counts[Counter.EnvElements] += n; } else counts[counter] += n;
+        return ip;
+      }
       case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: {
         // `a - b` and friends: numbers inline, anything else through the builtin. They are
         // calls in C++ Nix, so past max-call-depth they too go to the builtin, which fails.
@@ -917,7 +926,12 @@ export class VM implements Interpreter {
           if (op === Op.Sub) { const x = a - b; if (Number.isSafeInteger(x)) r = x; }
           else if (op === Op.Mul) { const x = a * b; if (Number.isSafeInteger(x)) r = x === 0 ? 0 : x; }
           else if (op === Op.Less) r = a < b;
-          if (r !== undefined) { stack.push(r); return ip; }
+          if (r !== undefined) {
+            // A builtin call in C++ Nix's statistics (the builtin counts itself otherwise).
+            if (STATS_ON) count(Counter.PrimOpCalls);
+            stack.push(r);
+            return ip;
+          }
         }
         const fn = this.globals.get(ARITH_BUILTIN[op]!)!;
         const r = this.callValue(fn, [a, b], null, posOf(chunk, ip - 1), null, frame.depth);
