@@ -355,10 +355,10 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
       case Op.Concat: out.push(`${setIp} ${s(h - 2)} = concatLists(${s(h - 2)}, ${top}, ${p(at)});`); break;
       case Op.AssertAttrs: out.push(`if (!(${top} instanceof NixAttrs)) { ${setIp} throw typeError('a set', ${top}, undefined); }`); break;
       case Op.Update: {
-        // The leftmost operand is on top; each one to its right overrides it.
-        let acc = top;
-        for (let j = h - 2; j >= h - a; j--) acc = `update(${acc}, ${s(j)})`;
-        out.push(`${s(h - a)} = ${acc};`);
+        // The leftmost operand is on top; each one to its right overrides it. A longer chain
+        // makes one set (ops.updateChain).
+        if (a === 2) out.push(`${s(h - 2)} = update(${top}, ${s(h - 2)});`);
+        else out.push(`${s(h - a)} = updateChain([${range(h - a, h).reverse().join(', ')}]);`);
         break;
       }
       case Op.Formals:
@@ -413,7 +413,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
-  concatPart: true, concatLists: true, update: true,
+  concatPart: true, concatLists: true, update: true, updateChain: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
   counts: true,
 };

@@ -880,10 +880,17 @@ export class VM implements Interpreter {
         // Operands were checked by AssertAttrs, the leftmost is on top.
         const n = code[ip++];
         const top = stack.length - 1;
-        let acc = stack[top] as NixAttrs;
-        for (let j = top - 1; j > top - n; j--) acc = ops.update(acc, stack[j] as NixAttrs);
+        let result: NixAttrs;
+        if (n === 2) {
+          result = ops.update(stack[top] as NixAttrs, stack[top - 1] as NixAttrs);
+        } else {
+          // A longer chain makes one set (leftmost first).
+          const sets: NixAttrs[] = [];
+          for (let j = top; j > top - n; j--) sets.push(stack[j] as NixAttrs);
+          result = ops.updateChain(sets);
+        }
         stack.length = top + 1 - n;
-        stack.push(acc);
+        stack.push(result);
         return ip;
       }
       case Op.AssertFail: {

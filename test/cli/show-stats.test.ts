@@ -68,6 +68,10 @@ describe.each(Object.keys(TIERS))('NIX_SHOW_STATS (%s tier)', (tier) => {
     expect(s.nrLookups).toBe(1);
     // An empty side copies nothing.
     expect(stats('({ a = 1; } // { }).a', tier).stats).toMatchObject({ nrOpUpdates: 1, nrOpUpdateValuesCopied: 0 });
+    // A chain makes one set: its values are copied once (C++ Nix 2.8 copies b // c, then a // that).
+    const chain = stats('({ a = 1; b = 2; } // { b = 3; } // { c = 4; }).c', tier).stats;
+    expect(chain).toMatchObject({ nrOpUpdates: 2, nrOpUpdateValuesCopied: 3 });
+    expect(chain.sets.number - stats('1', tier).stats.sets.number).toBe(4);
   });
 
   test('`++` counts a concatenation and the elements of the lists made', () => {
