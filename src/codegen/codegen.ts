@@ -358,6 +358,7 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
         // The leftmost operand is on top; each one to its right overrides it. A longer chain
         // makes one set (ops.updateChain).
         if (a === 2) out.push(`${s(h - 2)} = update(${top}, ${s(h - 2)});`);
+        else if (a === 3) out.push(`${s(h - 3)} = update3(${top}, ${s(h - 2)}, ${s(h - 3)});`);
         else out.push(`${s(h - a)} = updateChain([${range(h - a, h).reverse().join(', ')}]);`);
         break;
       }
@@ -413,7 +414,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
-  concatPart: true, concatLists: true, update: true, updateChain: true,
+  concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
   counts: true,
 };

@@ -505,7 +505,7 @@ export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL,
   forceThunk, call1, call2, callValue, tail1, fail, posOf,
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
-  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
+  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
   currentPosition, counts,
 };

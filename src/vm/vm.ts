@@ -883,6 +883,8 @@ export class VM implements Interpreter {
         let result: NixAttrs;
         if (n === 2) {
           result = ops.update(stack[top] as NixAttrs, stack[top - 1] as NixAttrs);
+        } else if (n === 3) {
+          result = ops.update3(stack[top] as NixAttrs, stack[top - 1] as NixAttrs, stack[top - 2] as NixAttrs);
         } else {
           // A longer chain makes one set (leftmost first).
           const sets: NixAttrs[] = [];
