@@ -100,6 +100,17 @@ describe.each(Object.keys(TIERS))('NIX_SHOW_STATS (%s tier)', (tier) => {
     expect(s.nrAvoided).toBe(4);
   });
 
+  test('a list or set literal whose elements need thunks is one thunk, as in C++ Nix', () => {
+    // f, l and s are thunks; l's element and s's attributes are never made (C++ Nix 2.8 counts the same).
+    const base = stats('1', tier).stats;
+    const { stats: s } = stats('let f = x: x; l = [ (f 1) ]; s = { a = f 2; b = 3; }; in 1', tier);
+    expect(s.nrThunks).toBe(3);
+    expect(s.list.elements).toBe(0);
+    expect(s.sets.number).toBe(base.sets.number);
+    // Forced, they are what they were.
+    expect(stats('let f = x: x; l = [ (f 1) ]; s = { a = f 2; b = 3; }; in [ l s ]', tier).stdout).toBe('[ [ 1 ] { a = 2; b = 3; } ]');
+  });
+
   test('sets made and `with` lookups are counted', () => {
     const base = stats('1', tier).stats;
     const { stats: s } = stats('with { a = 1; b = 2; }; a + b', tier);
