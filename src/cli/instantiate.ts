@@ -34,6 +34,7 @@ import { CliError, UsageError } from './errors.js';
 import { INSTANTIATE_HELP } from './instantiate-help.js';
 import { Logger, type Sink, Verbosity } from './output.js';
 import { writeStoreObjects } from './write-store.js';
+import { startStats, writeStats } from './show-stats.js';
 import { storeState } from '../store/state.js';
 
 export interface CliIO {
@@ -103,7 +104,10 @@ export function instantiate(args: string[], io: CliIO): number {
   try {
     const cmd = parseCommandLine(args, io, env, config, logger);
     showTrace = config.bool('show-trace');
-    return run(cmd, io, env, config, logger);
+    const stats = startStats();
+    const status = run(cmd, io, env, config, logger);
+    if (stats !== null) writeStats(stats, io.stderr, env.NIX_SHOW_STATS_PATH);
+    return status;
   } catch (e) {
     if (e instanceof Exit) return e.status;
     if (io.retryOnStackExhaustion && (jsStackWasExhausted() || isStackOverflow(e))) throw new StackExhausted();

@@ -26,6 +26,7 @@ import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
 import { type AttrShape } from '../value/values.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
+import { Counter, STATS_ON } from '../value/stats.js';
 
 /** Operands of each opcode (after the opcode itself). */
 const OPERANDS: Record<Op, number> = {
@@ -36,7 +37,7 @@ const OPERANDS: Record<Op, number> = {
   [Op.SelectDynOr]: 1, [Op.HasAttr]: 1, [Op.HasAttrDyn]: 0, [Op.HasAttrStep]: 2, [Op.HasAttrStepDyn]: 1, [Op.List]: 1,
   [Op.Eq]: 0, [Op.Neq]: 0, [Op.AddPrepare]: 1, [Op.Add]: 1, [Op.Sub]: 0, [Op.Mul]: 0, [Op.Div]: 0, [Op.Less]: 0,
   [Op.Concat]: 0, [Op.AssertAttrs]: 0, [Op.Update]: 1, [Op.ConcatPart]: 2, [Op.Formals]: 1, [Op.AssertFail]: 1,
-  [Op.AssertEq]: 0, [Op.CheckAttrName]: 1, [Op.CurPos]: 0, [Op.Unforced]: 0,
+  [Op.AssertEq]: 0, [Op.CheckAttrName]: 1, [Op.CurPos]: 0, [Op.Unforced]: 0, [Op.Count]: 2,
 };
 
 interface Instr {
@@ -92,7 +93,7 @@ function analyse(chunk: Chunk): { instrs: Instr[]; targets: Map<number, number[]
         h += 1; break;
       case Op.Force: case Op.AssertBool: case Op.Not: case Op.PushEnv: case Op.PopEnv: case Op.RecOverrides:
       case Op.ClearSelected: case Op.Select: case Op.HasAttr: case Op.CheckAttrName: case Op.AddPrepare:
-      case Op.AssertAttrs: case Op.Unforced:
+      case Op.AssertAttrs: case Op.Unforced: case Op.Count:
         break;
       case Op.Call: h -= a; break;
       case Op.TailCall: case Op.Return: case Op.AssertFail: h = -1; break;
@@ -355,19 +356,22 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         const builtin = { [Op.Sub]: '__sub', [Op.Mul]: '__mul', [Op.Less]: '__lessThan', [Op.Div]: '__div' }[instr.op];
         const slow = `{ ${setIp} ${x} = arith('${builtin}', ${x}, ${top}, ${p(at)}); }`;
         const numbers = `typeof ${x} === 'number' && typeof ${top} === 'number'`;
-        if (instr.op === Op.Sub) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} - ${top})) ${x} = t; else ${slow}`);
-        else if (instr.op === Op.Mul) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} * ${top})) ${x} = t === 0 ? 0 : t; else ${slow}`);
-        else if (instr.op === Op.Less) out.push(`if (${numbers}) ${x} = ${x} < ${top}; else ${slow}`);
+        // With NIX_SHOW_STATS the inline case counts the builtin call C++ Nix makes (the builtin counts itself).
+        const counted = STATS_ON ? ` counts[${Counter.PrimOpCalls}] += 1;` : '';
+        if (instr.op === Op.Sub) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} - ${top})) { ${x} = t;${counted} } else ${slow}`);
+        else if (instr.op === Op.Mul) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} * ${top})) { ${x} = t === 0 ? 0 : t;${counted} } else ${slow}`);
+        else if (instr.op === Op.Less) out.push(`if (${numbers}) { ${x} = ${x} < ${top};${counted} } else ${slow}`);
         else out.push(slow);
         break;
       }
       case Op.Concat: out.push(`${setIp} ${s(h - 2)} = concatLists(${s(h - 2)}, ${top}, ${p(at)});`); break;
       case Op.AssertAttrs: out.push(`if (!(${top} instanceof NixAttrs)) { ${setIp} throw typeError('a set', ${top}, undefined); }`); break;
       case Op.Update: {
-        // The leftmost operand is on top; each one to its right overrides it.
-        let acc = top;
-        for (let j = h - 2; j >= h - a; j--) acc = `update(${acc}, ${s(j)})`;
-        out.push(`${s(h - a)} = ${acc};`);
+        // The leftmost operand is on top; each one to its right overrides it. A longer chain
+        // makes one set (ops.updateChain).
+        if (a === 2) out.push(`${s(h - 2)} = update(${top}, ${s(h - 2)});`);
+        else if (a === 3) out.push(`${s(h - 3)} = update3(${top}, ${s(h - 2)}, ${s(h - 3)});`);
+        else out.push(`${s(h - a)} = updateChain([${range(h - a, h).reverse().join(', ')}]);`);
         break;
       }
       case Op.Formals:
@@ -381,6 +385,11 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         break;
       case Op.CurPos: out.push(`${s(h)} = currentPosition(C, ${at});`); break;
       case Op.Unforced: out.push(`${top} = Thunk.unforced(${top});`); break;
+      case Op.Count:
+        // Statistics (only in code compiled with NIX_SHOW_STATS): an envless lambda makes no environment.
+        if (a !== Counter.Envs) out.push(`counts[${a}] += ${b};`);
+        else if (!noEnv) out.push(`counts[${Counter.Envs}] += 1; counts[${Counter.EnvElements}] += ${b};`);
+        break;
       default: throw new Untranslatable(`unknown opcode ${instr.op}`);
     }
   }
@@ -418,9 +427,9 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
-  concatPart: true, concatLists: true, update: true,
+  concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
-  promote: true,
+  counts: true, promote: true,
 };
 
 const HELPERS = Object.keys(HELPER_NAMES);

@@ -20,6 +20,7 @@ import {
   traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from '../vm/op-semantics.js';
 import { stack, tick, vmCall, vmForce } from './crossing.js';
+import { count, Counter, counts, STATS_ON } from '../value/stats.js';
 import { instantiate } from './codegen.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
@@ -353,6 +354,7 @@ function callFunctor(set: NixAttrs, args: Value[]): Value {
  */
 export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
   const ctx = stack.session!.builtinContext;
+  if (STATS_ON) count(Counter.PrimOpCalls);
   try {
     let forced = args;
     if (needsForcing(args, spec.lazy)) {
@@ -540,9 +542,9 @@ export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL,
   forceThunk, call1, call2, callValue, tail1, fail, posOf,
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
-  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, arith, bindFormals, assertEqual,
+  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
-  currentPosition, promote,
+  currentPosition, counts, promote,
 };
 
 export type Helpers = typeof helpers;

@@ -107,6 +107,11 @@ export const enum Op {
    * forced (Thunk.unforced): C++ Nix makes a thunk there, and its output shows it as <CODE>
    */
   Unforced,
+  /**
+   * k n: adds n to evaluation statistic k (value/stats.ts Counter); emitted only when the
+   * process counts (NIX_SHOW_STATS), so code otherwise never holds one
+   */
+  Count,
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { AttrShape, NixFloat, NixPath, type Value } from '../value/values.js';
 import { SortedPositions } from '../value/attrs.js';
+import { Counter, STATS_ON } from '../value/stats.js';
 import { showExpr, showIdentifier } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, type SelectTrace, sourceBytes } from './chunk.js';
 import type { SourcePos } from '../errors/errors.js';
@@ -39,6 +40,8 @@ class ChunkBuilder {
   readonly consts: unknown[] = [];
   readonly positions: number[] = [];
   readonly regions: ErrorRegion[] = [];
+  /** Thunks this chunk's code makes (Op.Thunk emitted), code dropped by `reset` included. */
+  thunks = 0;
   constructor(readonly source: Source, readonly name: string) {}
 
   /** Code emitted by `body` gets `message` (at `pos`) in the trace of its errors. */
@@ -270,6 +273,26 @@ class Compiler {
     for (const s of filling) s.initializing = true;
   }
 
+  // ---- statistics (NIX_SHOW_STATS)
+
+  /** Counts n of `counter` when this code runs, if the process counts (value/stats.ts). */
+  private count(counter: Counter, n: number, pos: number): void {
+    if (STATS_ON) this.b.emit(Op.Count, pos, counter, n);
+  }
+
+  /** A thunk of `chunk` in the current environment. */
+  private emitThunk(chunk: Chunk, pos: number): void {
+    this.count(Counter.Thunks, 1, pos);
+    this.b.thunks++;
+    this.b.emit(Op.Thunk, pos, this.b.constant(chunk));
+  }
+
+  /** A new environment of n slots under the current one. */
+  private emitPushEnv(n: number, pos: number): void {
+    this.count(Counter.Envs, n, pos);
+    this.b.emit(Op.PushEnv, pos, n);
+  }
+
   // ---- expressions
 
   /** Compiles e so that its WHNF value is returned from the current chunk. */
@@ -324,12 +347,22 @@ class Compiler {
       // A list or set built now, while a `let` or `rec` is filled, cannot hold a binding
       // not filled yet: C++ Nix builds it later, from a thunk, holding the binding itself.
       // So does nixeval when the literal needs such a binding.
+      // A literal whose elements or attributes need thunks of their own is a thunk too, as in
+      // C++ Nix: built at once it would make them all, and in a lazy place it is often never
+      // used (a package's `deps = [ a.name b.name ]`: 45,000 lists and 90,000 element thunks
+      // made, 8 lists used, in bench:eval's overlays).
       const mark = this.b.mark();
       const before = this.unfilledReads;
       const bytesBefore = this.chunkBytes;
+      const thunksBefore = this.b.thunks;
       this.compile(e);
-      if (this.unfilledReads === before) {
-        if (makesThunkInCpp(e)) this.b.emit(Op.Unforced, e.pos);
+      if (this.unfilledReads === before && this.b.thunks === thunksBefore) {
+        if (makesThunkInCpp(e)) {
+          this.count(Counter.Thunks, 1, e.pos);
+          this.b.emit(Op.Unforced, e.pos);
+        } else {
+          this.count(Counter.Avoided, 1, e.pos);
+        }
         return;
       }
       // The chunks made for the literal are dropped with its code.
@@ -342,7 +375,7 @@ class Compiler {
       return;
     }
     const chunk = this.subChunk(describe(e), (c) => c.compileTail(e));
-    this.b.emit(Op.Thunk, e.pos, this.b.constant(chunk));
+    this.emitThunk(chunk, e.pos);
   }
 
   /**
@@ -356,6 +389,7 @@ class Compiler {
       else this.orderFacts.push(r.scope.filling, v.name);
     }
     if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled.has(r.slot)))) {
+      this.count(Counter.Avoided, 1, v.pos);
       this.emitVar(r, v);
       return;
     }
@@ -370,7 +404,7 @@ class Compiler {
       c.b.emit(Op.Force, v.pos);
       c.b.emit(Op.Return, v.pos);
     });
-    this.b.emit(Op.Thunk, v.pos, this.b.constant(chunk));
+    this.emitThunk(chunk, v.pos);
   }
 
   private resolveVar(e: ExprVar): Resolution {
@@ -435,6 +469,7 @@ class Compiler {
         return;
       case 'List':
         for (const x of e.elems) this.compileLazy(x);
+        if (e.elems.length > 0) this.count(Counter.ListElements, e.elems.length, e.pos);
         b.emit(Op.List, e.pos, e.elems.length);
         return;
       case 'Lambda':
@@ -659,7 +694,7 @@ class Compiler {
 
   private compileWithHead(env: Expr, pos: number): void {
     this.compileLazy(env);
-    this.b.emit(Op.PushEnv, pos, 1);
+    this.emitPushEnv(1, pos);
     this.b.emit(Op.SetLocal, pos, 1);
     this.pushScope([], true).withPos = pos;
   }
@@ -670,6 +705,7 @@ class Compiler {
     this.compileForced(target);
     b.closeRegion(targetStart, 'while selecting an attribute', errorPos(target));
     const jumps: number[] = [];
+    this.count(Counter.Lookups, path.length, pos);
     // Errors past the target read "while evaluating the attribute 'a.b'" and, once an
     // attribute was found, "from the definition of" it (the VM adds that from the frame).
     const pathStart = b.code.length;
@@ -721,7 +757,7 @@ class Compiler {
     const b = this.b;
     const { names, sourceSlot } = this.bindingLayout(attrs);
     const outer = this.scope;
-    b.emit(Op.PushEnv, pos, names.length + attrs.inheritFrom.length);
+    this.emitPushEnv(names.length + attrs.inheritFrom.length, pos);
     const scope = this.pushScope(names);
     scope.initializing = true;
     attrs.inheritFrom.forEach((src, i) => {
@@ -776,7 +812,7 @@ class Compiler {
         c.b.emit(Op.Force, sel.pos);
         c.b.emit(Op.Return, sel.pos);
       });
-      b.emit(Op.Thunk, sel.pos, b.constant(chunk));
+      this.emitThunk(chunk, sel.pos);
       return;
     }
     this.compileLazy(e);
@@ -801,7 +837,7 @@ class Compiler {
       // `inherit (e)` sources get an anonymous scope so that e is evaluated once. They are
       // compiled in the enclosing scope, before the new environment exists.
       for (const src of attrs.inheritFrom) this.compileLazy(src);
-      b.emit(Op.PushEnv, attrs.pos, attrs.inheritFrom.length);
+      this.emitPushEnv(attrs.inheritFrom.length, attrs.pos);
       for (let i = attrs.inheritFrom.length; i >= 1; i--) b.emit(Op.SetLocal, attrs.pos, i);
       this.pushScope([]);
     }
@@ -841,7 +877,12 @@ class Compiler {
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
     let formals: FormalsInfo | null = null;
-    this.deferred(() => { formals = this.compileLambdaBody(e, scope); });
+    this.deferred(() => {
+      // The call and its environment (which the compiled tier may do without: see codegen).
+      this.count(Counter.FunctionCalls, 1, e.pos);
+      this.count(Counter.Envs, names.length, e.pos);
+      formals = this.compileLambdaBody(e, scope);
+    });
     const chunk = this.finishChunk();
     this.b = saved;
     this.popScope();

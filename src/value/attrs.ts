@@ -15,6 +15,7 @@
 import type { Source } from '../syntax/source.js';
 import type { Value } from './values.js';
 import { symbolTable } from './symbols.js';
+import { count, Counter, STATS_ON } from './stats.js';
 
 /** Where the attributes of a set were defined, for traces and unsafeGetAttrPos. */
 export interface AttrPositions {
@@ -229,7 +230,9 @@ function sameDefinition(a: AttrPositions | undefined, b: AttrPositions | undefin
 }
 
 export class NixAttrs {
-  constructor(readonly shape: AttrShape, readonly values: Value[]) {}
+  constructor(readonly shape: AttrShape, readonly values: Value[]) {
+    if (STATS_ON) { count(Counter.Sets); count(Counter.SetElements, values.length); }
+  }
 
   static readonly EMPTY = new NixAttrs(AttrShape.EMPTY, []);
 

@@ -113,6 +113,14 @@ export class SymbolTable {
     return keyed.map((k) => k.n);
   }
 
+  /** How many names the table holds and their bytes (NIX_SHOW_STATS's `symbols`). */
+  stats(): { number: number; bytes: number } {
+    let bytes = 0;
+    for (const n of START.keys()) bytes += n.length;
+    for (const n of this.ids.keys()) bytes += n.length;
+    return { number: START.size + this.ids.size, bytes };
+  }
+
   /** The name of `names` that comes first in symbol order (undefined if there is none). */
   first(names: Iterable<string>): string | undefined {
     let best: string | undefined;

@@ -20,6 +20,7 @@ import { contextNotAllowed } from '../value/coerce.js';
 import { callFrames, type TailCallLog } from './tail-calls.js';
 import { engineLimitError, reserveList } from '../limits/limits.js';
 import { explainInequality } from './explain-equal.js';
+import { count, Counter, STATS_ON } from '../value/stats.js';
 import * as ops from './ops.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
@@ -361,6 +362,7 @@ export function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined):
  * the variable, where it is undefined if no set has it.
  */
 export function* withLookupGen(env: Env, name: string, depths: number[], withAt: readonly SourcePos[], at: SourcePos): Gen {
+  if (STATS_ON) count(Counter.WithLookups);
   for (let k = 0; k < depths.length; k++) {
     const d = depths[k];
     let e = env;
@@ -393,6 +395,7 @@ export function concatLists(a: Value, b: Value, pos: SourcePos | undefined): Val
   }
   const la = a as Value[];
   const lb = b as Value[];
+  if (STATS_ON) { count(Counter.ListConcats); count(Counter.ListElements, la.length + lb.length); }
   if (la.length === 0) return lb;
   if (lb.length === 0) return la;
   reserveList(la.length + lb.length);

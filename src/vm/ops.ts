@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, IntegerOverflow, type NixInt } from '../value/int.js';
 import {
-  force, NixAttrs, Thunk, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
+  type AttrShape, force, NixAttrs, Thunk, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -13,6 +13,7 @@ import { type Coerced, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { reserveAttrs, reserveString, tick } from '../limits/limits.js';
 import type { ConcatLayout } from '../compiler/chunk.js';
+import { count, Counter, STATS_ON } from '../value/stats.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -406,9 +407,108 @@ export function* concatPartGen(c: Concatenation, v: Value, i: number, last: bool
 
 /** `a // b`: b's attributes override a's. */
 export function update(a: NixAttrs, b: NixAttrs): NixAttrs {
+  if (STATS_ON) countUpdate(a, b);
   if (b.size === 0) return a;
   if (a.size === 0) return b;
   reserveAttrs(a.size + b.size);
   return updateAttrs(a, b);
 }
 
+/**
+ * A chain `s0 // s1 // ... // sn` (`sets` leftmost first, each a set): the same set as `update`
+ * applied left to right, but made once, as C++ Nix's update queue merges a chain, instead of
+ * one set (and a copy of all that came before) per operator. The shapes are merged pairwise as
+ * `update` merges them (AttrShape.merge caches them), so the result has the very shape the
+ * pairwise merges give; only the values arrays in between are not made. Each step is charged to
+ * the memory budget as `update` charges it, so limits fail where they did.
+ */
+export function updateChain(sets: readonly NixAttrs[]): NixAttrs {
+  if (sets.length === 3) return update3(sets[0], sets[1], sets[2]);
+  if (STATS_ON) countChain(sets);
+  // Empty operands change nothing: with fewer than two others, the result is one of them.
+  let first = -1;
+  let others = 0;
+  for (let i = 0; i < sets.length; i++) {
+    if (sets[i].size === 0) continue;
+    if (first < 0) first = i;
+    else others++;
+  }
+  if (first < 0) return sets[0];
+  if (others === 0) return sets[first];
+  let shape = sets[first].shape;
+  // For each merge, its plan (where each value of its result comes from) and its right side's values.
+  const plans: Int32Array[] = [];
+  const rights: Value[][] = [];
+  for (let i = first + 1; i < sets.length; i++) {
+    const b = sets[i];
+    if (b.size === 0) continue;
+    reserveAttrs(shape.names.length + b.size);
+    const merged = shape.merge(b.shape);
+    plans.push(merged.plan);
+    rights.push(b.values);
+    shape = merged.shape;
+  }
+  const base = sets[first].values;
+  const n = shape.names.length;
+  const values: Value[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    // Back through the merges to the operand that gave the value.
+    let p = k;
+    let level = plans.length - 1;
+    for (; level >= 0; level--) {
+      const q = plans[level][p];
+      if (q < 0) { p = ~q; break; }
+      p = q;
+    }
+    values[k] = level < 0 ? base[p] : rights[level][p];
+  }
+  return new NixAttrs(shape, values);
+}
+
+/**
+ * `a // b // c` as updateChain makes it, without its arrays (the most common chain: small sets,
+ * where an array of operands and one of plans would cost more than the set they save).
+ */
+export function update3(a: NixAttrs, b: NixAttrs, c: NixAttrs): NixAttrs {
+  if (a.size === 0 || b.size === 0 || c.size === 0) {
+    if (STATS_ON) count(Counter.OpUpdates);
+    return a.size === 0 ? update(b, c) : b.size === 0 ? update(a, c) : update(a, b);
+  }
+  if (STATS_ON) countChain([a, b, c]);
+  reserveAttrs(a.size + b.size);
+  const ab = a.shape.merge(b.shape);
+  reserveAttrs(ab.shape.names.length + c.size);
+  const abc = ab.shape.merge(c.shape);
+  const first = ab.plan;
+  const second = abc.plan;
+  const av = a.values;
+  const bv = b.values;
+  const cv = c.values;
+  const values: Value[] = new Array(second.length);
+  for (let k = 0; k < second.length; k++) {
+    const q = second[k];
+    if (q < 0) { values[k] = cv[~q]; continue; }
+    const p = first[q];
+    values[k] = p >= 0 ? av[p] : bv[~p];
+  }
+  return new NixAttrs(abc.shape, values);
+}
+
+/** A `//` for the statistics: C++ Nix copies nothing when either side is empty, else the merged set's values. */
+function countUpdate(a: NixAttrs, b: NixAttrs): void {
+  count(Counter.OpUpdates);
+  if (a.size > 0 && b.size > 0) count(Counter.OpUpdateValuesCopied, a.shape.merge(b.shape).shape.names.length);
+}
+
+/** A chain of `//` for the statistics: each operator, and the values of the one set made. */
+function countChain(sets: readonly NixAttrs[]): void {
+  count(Counter.OpUpdates, sets.length - 1);
+  let shape: AttrShape | null = null;
+  let nonEmpty = 0;
+  for (const s of sets) {
+    if (s.size === 0) continue;
+    nonEmpty++;
+    shape = shape === null ? s.shape : shape.merge(s.shape).shape;
+  }
+  if (nonEmpty > 1) count(Counter.OpUpdateValuesCopied, shape!.names.length);
+}

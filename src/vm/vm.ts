@@ -25,6 +25,7 @@ import {
   traceArgument, traceCall, traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
 } from './op-semantics.js';
 import { activate, EvalLimits } from '../limits/limits.js';
+import { count, Counter, counts, STATS_ON } from '../value/stats.js';
 
 export { EvalTimeout } from '../limits/limits.js';
 
@@ -368,6 +369,7 @@ export class VM implements Interpreter {
             return this.finishImmediate(r, thunk);
           }
           const ctx = { state: this.state, callDepth: depth };
+          if (STATS_ON) count(Counter.PrimOpCalls);
           if (needsForcing(callArgs, spec.lazy)) {
             this.pushGenerator(strictCallGen(spec, callArgs, ctx), thunk, extra, spec.name, pos, !spec.noCallTrace, depth);
             return undefined;
@@ -883,10 +885,19 @@ export class VM implements Interpreter {
         // Operands were checked by AssertAttrs, the leftmost is on top.
         const n = code[ip++];
         const top = stack.length - 1;
-        let acc = stack[top] as NixAttrs;
-        for (let j = top - 1; j > top - n; j--) acc = ops.update(acc, stack[j] as NixAttrs);
+        let result: NixAttrs;
+        if (n === 2) {
+          result = ops.update(stack[top] as NixAttrs, stack[top - 1] as NixAttrs);
+        } else if (n === 3) {
+          result = ops.update3(stack[top] as NixAttrs, stack[top - 1] as NixAttrs, stack[top - 2] as NixAttrs);
+        } else {
+          // A longer chain makes one set (leftmost first).
+          const sets: NixAttrs[] = [];
+          for (let j = top; j > top - n; j--) sets.push(stack[j] as NixAttrs);
+          result = ops.updateChain(sets);
+        }
         stack.length = top + 1 - n;
-        stack.push(acc);
+        stack.push(result);
         return ip;
       }
       case Op.AssertFail: {
@@ -912,6 +923,13 @@ export class VM implements Interpreter {
       case Op.Unforced:
         stack[stack.length - 1] = Thunk.unforced(stack[stack.length - 1]);
         return ip;
+      case Op.Count: {
+        // Statistics (value/stats.ts): only code compiled with NIX_SHOW_STATS holds these.
+        const counter = code[ip++] as Counter;
+        const n = code[ip++];
+        if (counter === Counter.Envs) { counts[Counter.Envs] += 1; counts[Counter.EnvElements] += n; } else counts[counter] += n;
+        return ip;
+      }
       case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: {
         // `a - b` and friends: numbers inline, anything else through the builtin. They are
         // calls in C++ Nix, so past max-call-depth they too go to the builtin, which fails.
@@ -922,7 +940,12 @@ export class VM implements Interpreter {
           if (op === Op.Sub) { const x = a - b; if (Number.isSafeInteger(x)) r = x; }
           else if (op === Op.Mul) { const x = a * b; if (Number.isSafeInteger(x)) r = x === 0 ? 0 : x; }
           else if (op === Op.Less) r = a < b;
-          if (r !== undefined) { stack.push(r); return ip; }
+          if (r !== undefined) {
+            // A builtin call in C++ Nix's statistics (the builtin counts itself otherwise).
+            if (STATS_ON) count(Counter.PrimOpCalls);
+            stack.push(r);
+            return ip;
+          }
         }
         const fn = this.globals.get(ARITH_BUILTIN[op]!)!;
         const r = this.callValue(fn, [a, b], null, posOf(chunk, ip - 1), null, frame.depth);
