@@ -437,7 +437,7 @@ export function updateChain(sets: readonly NixAttrs[]): NixAttrs {
   if (others === 0) return sets[first];
   let shape = sets[first].shape;
   // For each merge, its plan (where each value of its result comes from) and its right side's values.
-  const plans: Int32Array[] = [];
+  const plans: (readonly number[])[] = [];
   const rights: Value[][] = [];
   for (let i = first + 1; i < sets.length; i++) {
     const b = sets[i];
