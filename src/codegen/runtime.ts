@@ -227,7 +227,7 @@ function applyLazily(fn: Value, args: Value[]): Value {
 
 /** Calls fn with one argument. */
 export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value {
-  if (fn instanceof Closure) return callLambda(fn, arg, pos, null);
+  if (fn instanceof Closure) return enterLambda(fn.lambda, fn.env, arg, pos, null, fn);
   if (fn instanceof Builtin) return applyBuiltin1(fn, arg, pos);
   return callValue(fn, [arg], pos);
 }
@@ -241,7 +241,7 @@ export function call2(fn: Value, a: Value, b: Value, pos: SourcePos | undefined)
   const lambda = fn.lambda;
   const inner = curriedBody(lambda);
   if (inner !== null) return enterLambda(inner, newEnv(fn.env, a, lambda.slots), b, pos === AT_CALLEE ? lambda.at : pos, null, null);
-  const v = callLambda(fn, a, pos, null);
+  const v = enterLambda(lambda, fn.env, a, pos, null, fn);
   return call1(v, b, pos === AT_CALLEE ? lambda.at : pos);
 }
 
@@ -273,7 +273,7 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
         fn = v;
         continue;
       }
-      const v = callLambda(fn, args[first], pos, null);
+      const v = enterLambda(fn.lambda, fn.env, args[first], pos, null, fn);
       if (++first === args.length) return v;
       // The rest are applied at the call site, outside the call of fn.
       if (pos === AT_CALLEE) pos = fn.lambda.at;
