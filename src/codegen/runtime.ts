@@ -29,16 +29,24 @@ type Gen<T = Value> = Generator<Request, T, Value>;
 /** Runs of a chunk before it is translated (NIXEVAL_JIT_THRESHOLD; 0 or 1: at its first run). */
 let hotRuns = defaultHotRuns();
 
+/**
+ * Runs of a translated chunk's cold function before it is replaced by its hot version
+ * (NIXEVAL_HOT_CALLS; 0: the hot version at once). See codegen.ts's `instantiate`.
+ */
+let coldRuns = defaultColdRuns();
+
 /** Which chunks may be translated at all (tests: a mix of tiers). */
 let translatable: (chunk: Chunk) => boolean = () => true;
 
 /**
  * For tests and benchmarks: how soon chunks are translated (see NIXEVAL_JIT_THRESHOLD), and
- * optionally which ones may be (the others always run in the VM).
+ * optionally which ones may be (the others always run in the VM); `cold`: how long their
+ * cold version runs (see NIXEVAL_HOT_CALLS).
  */
-export function setHotRuns(runs: number, only: (chunk: Chunk) => boolean = () => true): void {
+export function setHotRuns(runs: number, only: (chunk: Chunk) => boolean = () => true, cold = defaultColdRuns()): void {
   hotRuns = runs;
   translatable = only;
+  coldRuns = cold;
 }
 
 /** The threshold: NIXEVAL_JIT_THRESHOLD, or 16. */
@@ -49,12 +57,26 @@ export function defaultHotRuns(): number {
   return Number.isFinite(v) && v >= 0 ? v : 16;
 }
 
+/** NIXEVAL_HOT_CALLS, or 5,000 (measured in BENCHMARKS.md, "Cold runs (coldjit helper)"). */
+export function defaultColdRuns(): number {
+  const v = Number(process.env.NIXEVAL_HOT_CALLS);
+  return Number.isFinite(v) && v >= 0 ? v : 5000;
+}
+
 /** The chunk's JS function, translating it once it has run often enough; null meanwhile. */
 export function compiledCode(chunk: Chunk): CompiledCode | null {
   const c = chunk.compiled;
   if (c !== undefined) return c;
   if (++chunk.runs < hotRuns) return null;
-  return (chunk.compiled = translatable(chunk) ? instantiate(chunk, helpers) : null);
+  return (chunk.compiled = translatable(chunk) ? instantiate(chunk, helpers, coldRuns > 0 ? chunk.runs + coldRuns : null) : null);
+}
+
+/**
+ * What a cold function calls at its last counted run: the chunk's hot version replaces it for
+ * the calls to come (the runs in progress finish in the cold one, which computes the same).
+ */
+function promote(chunk: Chunk): void {
+  chunk.compiled = instantiate(chunk, helpers, null) ?? chunk.compiled;
 }
 
 // ---- tail calls
@@ -544,7 +566,7 @@ export const helpers = {
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
-  currentPosition,
+  currentPosition, promote,
 };
 
 export type Helpers = typeof helpers;
