@@ -16,8 +16,8 @@ import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
 import {
   addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorGen, infiniteRecursion,
-  isGenerator, missingAttr, notAFunction, needsForcing, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
-  traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
+  isGenerator, missingAttr, notAFunction, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
+  traceRegions, typeError, typeErrorAt, withLookupGen,
 } from '../vm/op-semantics.js';
 import { stack, tick, vmCall, vmForce } from './crossing.js';
 import { count, Counter, counts, STATS_ON } from '../value/stats.js';
@@ -96,6 +96,7 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
     tailCall.pos = pos;
     return TAIL_CALL;
   }
+  if (fn instanceof Builtin) return applyBuiltin1(fn, arg, pos);
   return callValue(fn, [arg], pos);
 }
 
@@ -264,17 +265,21 @@ function applyLazily(t: Thunk): Value {
 
 /** Calls fn with one argument. */
 export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value {
-  if (fn instanceof Closure) return callLambda(fn, arg, pos, null);
+  if (fn instanceof Closure) return enterLambda(fn.lambda, fn.env, arg, pos, null, fn);
+  if (fn instanceof Builtin) return applyBuiltin1(fn, arg, pos);
   return callValue(fn, [arg], pos);
 }
 
 /** Calls fn with two arguments (as callValue does, without an array for a lambda). */
 export function call2(fn: Value, a: Value, b: Value, pos: SourcePos | undefined): Value {
-  if (!(fn instanceof Closure)) return callValue(fn, [a, b], pos);
+  if (!(fn instanceof Closure)) {
+    if (fn instanceof Builtin && fn.args.length + 2 <= fn.spec.arity) return applyBuiltin2(fn, a, b, pos);
+    return callValue(fn, [a, b], pos);
+  }
   const lambda = fn.lambda;
   const inner = curriedBody(lambda);
   if (inner !== null) return enterLambda(inner, newEnv(fn.env, a, lambda.slots), b, pos === AT_CALLEE ? lambda.at : pos, null, null);
-  const v = callLambda(fn, a, pos, null);
+  const v = enterLambda(lambda, fn.env, a, pos, null, fn);
   return call1(v, b, pos === AT_CALLEE ? lambda.at : pos);
 }
 
@@ -306,7 +311,7 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
         fn = v;
         continue;
       }
-      const v = callLambda(fn, args[first], pos, null);
+      const v = enterLambda(fn.lambda, fn.env, args[first], pos, null, fn);
       if (++first === args.length) return v;
       // The rest are applied at the call site, outside the call of fn.
       if (pos === AT_CALLEE) pos = fn.lambda.at;
@@ -323,7 +328,10 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
       const spec = fn.spec;
       const all = fn.args.length === 0 ? args : fn.args.concat(args);
       if (all.length < spec.arity) return new Builtin(spec, all);
-      const r = callBuiltin(spec, unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy), pos);
+      // The arguments are forced in an array of the call's own: `args` may be the caller's
+      // (a lazy application's, a generator's request).
+      const own = all.length > spec.arity ? all.slice(0, spec.arity) : all !== args || !hasThunkToForce(args, spec.lazy) ? all : args.slice();
+      const r = callBuiltinOwned(spec, own, pos);
       if (all.length === spec.arity) return r;
       fn = r;
       args = all.slice(spec.arity);
@@ -348,20 +356,51 @@ function callFunctor(set: NixAttrs, args: Value[]): Value {
   }
 }
 
+/** `fn arg` for a builtin value (its own arguments, if partly applied, before `arg`): callValue's case without its arrays. */
+function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Value {
+  const spec = fn.spec;
+  const held = fn.args;
+  const args = held.length === 0 ? [arg] : [...held, arg];
+  // Only a lambda can stand for its own call site.
+  return args.length < spec.arity ? new Builtin(spec, args) : callBuiltinOwned(spec, args, pos === AT_CALLEE ? undefined : pos);
+}
+
+/** `fn a b` for a builtin value that takes both (held.length + 2 <= arity). */
+function applyBuiltin2(fn: Builtin, a: Value, b: Value, pos: SourcePos | undefined): Value {
+  const spec = fn.spec;
+  const held = fn.args;
+  const args = held.length === 0 ? [a, b] : [...held, a, b];
+  return args.length < spec.arity ? new Builtin(spec, args) : callBuiltinOwned(spec, args, pos === AT_CALLEE ? undefined : pos);
+}
+
+/** Whether an argument the builtin wants forced is a thunk (pending or evaluated). */
+function hasThunkToForce(args: readonly Value[], lazy: readonly number[] | undefined): boolean {
+  for (let i = 0; i < args.length; i++) if (args[i] instanceof Thunk && !(lazy && lazy.includes(i))) return true;
+  return false;
+}
+
 /**
  * A builtin with all its arguments, as the VM calls one (callValue and strictCallGen); the
- * VM calls builtins that have a direct version here too, while there is room.
+ * VM calls builtins that have a direct version here too, while there is room. `args` stays
+ * as it is (the caller's).
  */
 export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
-  const ctx = stack.session!.builtinContext;
+  return callBuiltinOwned(spec, hasThunkToForce(args, spec.lazy) ? args.slice() : args, pos);
+}
+
+/**
+ * callBuiltin with an array of the call's own, whose thunks it replaces by their values: the
+ * arguments the builtin does not take lazily, forced in order (an evaluated thunk is replaced
+ * without a call).
+ */
+function callBuiltinOwned(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
   if (STATS_ON) count(Counter.PrimOpCalls);
   try {
-    let forced = args;
-    if (needsForcing(args, spec.lazy)) {
-      forced = args.slice();
-      for (let i = 0; i < forced.length; i++) {
-        if (spec.lazy && spec.lazy.includes(i)) continue;
-        forced[i] = force(forced[i], undefined);
+    const lazy = spec.lazy;
+    if (lazy === undefined || lazy.length < args.length) {
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (a instanceof Thunk && !(lazy && lazy.includes(i))) args[i] = a.code === null ? a.value! : forceThunk(a, undefined);
       }
     }
     let r: ReturnType<typeof spec.impl>;
@@ -370,17 +409,17 @@ export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos
         // The builtin's own JS frames count as one activation, as a driven generator's do.
         stack.depth++;
         try {
-          r = spec.direct(forced, ctx, directEval);
+          r = spec.direct(args, stack.session!.builtinContext, directEval);
         } finally {
           stack.depth--;
         }
       } else {
-        r = spec.impl(forced, ctx);
+        r = spec.impl(args, stack.session!.builtinContext);
         if (isGenerator(r)) r = drive(r);
       }
     } catch (err) {
       const e = toNixError(err);
-      if (e instanceof NixError) traceArgument(e, spec, forced);
+      if (e instanceof NixError) traceArgument(e, spec, args);
       throw e;
     }
     return r;

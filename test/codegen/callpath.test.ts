@@ -87,3 +87,33 @@ describe('a select of a variable (x.a) whose value is there already', () => {
     ]) sameInBothTiers(expr);
   });
 });
+
+describe('builtins called with one or two arguments (their arguments forced in an array of the call\'s own)', () => {
+  test('whole, partly applied, and with more arguments than they take: values', () => {
+    expect(sameInBothTiers(`let add = builtins.add; m = builtins.map; inc = add 1; s = builtins.substring 1;
+      x = 1 + 1; l = [ x ]; in [ (add x 3) (inc x) (m inc l) (s 2 "abcd") (builtins.isAttrs { }) (builtins.length l) x
+      (builtins.foldl' builtins.add 0 [ 1 2 ]) ((builtins.head [ builtins.add ]) 1 2) ]`))
+      .toBe('value: [ 5 3 [ 3 ] "bc" true 1 2 3 3 ]');
+  });
+
+  test('functions compared as places as in C++ Nix, and a lazy application\'s arguments are left as they were', () => {
+    expect(sameInBothTiers('let f = x: x; l = [ f ]; in [ (builtins.elem f l) (builtins.elem (builtins.head l) l) ]')).toBe('value: [ true false ]');
+    expect(sameInBothTiers('let s = builtins.mapAttrs builtins.add { }; t = builtins.mapAttrs (builtins.getAttr) { a = { a = 1; }; }; in [ s t ]'))
+      .toBe('value: [ { } { a = 1; } ]');
+    expect(sameInBothTiers('let x = { a = 1; }; g = builtins.getAttr "a"; in [ (g x) (g x) x ]', false)).toBe(outcome('let x = { a = 1; }; g = builtins.getAttr "a"; in [ (g x) (g x) x ]', 'vm', false));
+  });
+
+  test('errors forcing an argument or in the builtin: the same traces', () => {
+    for (const expr of [
+      'let add = builtins.add; in add (throw "a") 1',
+      'let add = builtins.add; inc = add 1; in inc (throw "b")',
+      'let add = builtins.add; in add 1 "x"',
+      'builtins.isAttrs (throw "c")',
+      'let l = builtins.length; in l 1',
+      'let m = builtins.map (x: x + 1); in m [ "x" ]',
+      'builtins.substring 1 (throw "d") "abc"',
+      'let f = builtins.add 1; in builtins.map f [ (throw "e") ]',
+      'builtins.mapAttrs builtins.add { a = 1; }',
+    ]) expect(sameInBothTiers(expr)).toMatch(/^error: /);
+  });
+});
