@@ -15,24 +15,41 @@ import type { SourcePos } from '../errors/errors.js';
 
 /** One runtime environment level. */
 interface Scope {
-  names: Map<string, number>;
+  /** The name of each slot from 1 (slot i + 1 is `names[i]`); undefined for a slot no name reaches. */
+  names: readonly (string | undefined)[];
+  /** For a scope of many names: each name's slot (a scan of a few names costs less than a Map). */
+  index: Map<string, number> | null;
   /** A `with` scope: slot 1 holds the set whose attributes are in scope. */
   isWith: boolean;
   /** A `with` scope: where its `with` is (the line of an error about its set). */
-  withPos?: number;
+  withPos: number;
   /** Bindings whose slots are being filled: a bare variable referring to them needs a thunk. */
   initializing: boolean;
   /** While initializing: the slots already filled, which a variable may read directly. */
-  filled: Set<number>;
+  filled: Set<number> | null;
   /** While initializing: the name of the binding being filled. */
-  filling?: string;
+  filling: string | undefined;
   parent: Scope | null;
+}
+
+/** Above this many names a scope looks them up in a Map. */
+const SCAN_NAMES = 8;
+
+/** The slot of `name` in scope `s`, or 0. */
+function slotOf(s: Scope, name: string): number {
+  if (s.index !== null) return s.index.get(name) ?? 0;
+  const names = s.names;
+  for (let i = 0; i < names.length; i++) if (names[i] === name) return i + 1;
+  return 0;
 }
 
 type Resolution =
   | { kind: 'local'; depth: number; slot: number; scope: Scope }
   | { kind: 'global' }
   | { kind: 'with'; depths: number[]; positions: number[] };
+
+/** Every global resolves alike: one object for all. */
+const GLOBAL: Resolution = { kind: 'global' };
 
 class ChunkBuilder {
   readonly code: number[] = [];
@@ -218,9 +235,14 @@ class Compiler {
 
   // ---- scopes
 
-  private pushScope(names: string[], isWith = false): Scope {
-    const s: Scope = { names: new Map(), isWith, initializing: false, filled: new Set(), parent: this.scope };
-    names.forEach((n, i) => s.names.set(n, i + 1));
+  private pushScope(names: readonly (string | undefined)[], isWith = false, withPos = NO_POS): Scope {
+    let index: Map<string, number> | null = null;
+    if (names.length > SCAN_NAMES) {
+      index = new Map();
+      // The first slot of a name written twice wins, as a scan finds it.
+      for (let i = names.length - 1; i >= 0; i--) if (names[i] !== undefined) index.set(names[i]!, i + 1);
+    }
+    const s: Scope = { names, index, isWith, withPos, initializing: false, filled: null, filling: undefined, parent: this.scope };
     this.scope = s;
     return s;
   }
@@ -230,16 +252,21 @@ class Compiler {
   }
 
   private resolve(name: string, pos: number, from: Scope | null = this.scope, extraDepth = 0): Resolution {
-    const withDepths: number[] = [];
-    const withPositions: number[] = [];
+    // Made only when a `with` is passed: most variables have none around them.
+    let withDepths: number[] | undefined;
+    let withPositions: number[] | undefined;
     let depth = extraDepth;
     for (let s = from; s; s = s.parent, depth++) {
-      if (s.isWith) { withDepths.push(depth); withPositions.push(s.withPos!); continue; }
-      const slot = s.names.get(name);
-      if (slot !== undefined) return { kind: 'local', depth, slot, scope: s };
+      if (s.isWith) {
+        (withDepths ??= []).push(depth);
+        (withPositions ??= []).push(s.withPos);
+        continue;
+      }
+      const slot = slotOf(s, name);
+      if (slot !== 0) return { kind: 'local', depth, slot, scope: s };
     }
-    if (this.options.globals.has(name)) return { kind: 'global' };
-    if (withDepths.length > 0) return { kind: 'with', depths: withDepths, positions: withPositions };
+    if (this.options.globals.has(name)) return GLOBAL;
+    if (withDepths !== undefined) return { kind: 'with', depths: withDepths, positions: withPositions! };
     throw new NixError('undefined-variable', `undefined variable '${name}'`, { source: this.source, offset: pos });
   }
 
@@ -249,25 +276,31 @@ class Compiler {
   private subChunk(name: string, body: (c: this) => void): Chunk {
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, name);
-    this.deferred(() => body(this));
+    const filling = this.suspendFilling();
+    body(this);
+    this.resumeFilling(filling);
     const chunk = this.finishChunk();
     this.b = saved;
     return chunk;
   }
 
   /**
-   * Compiles code that runs only once forced or called, when the scopes around it have been
-   * filled: there a variable is its binding's value itself, as in C++ Nix, not a thunk
+   * Before compiling code that runs only once forced or called, when the scopes around it have
+   * been filled: there a variable is its binding's value itself, as in C++ Nix, not a thunk
    * reading it (which would be one more frame, e.g. a position for infinite recursion, and
-   * another place: `let l = [ f ]; f = x: x; in elem f l` is true).
+   * another place: `let l = [ f ]; f = x: x; in elem f l` is true). Returns the scopes it
+   * marked filled (null if none), which `resumeFilling` marks as being filled again after.
    */
-  private deferred(body: () => void): void {
-    const filling: Scope[] = [];
+  private suspendFilling(): Scope[] | null {
+    let filling: Scope[] | null = null;
     for (let s = this.scope; s; s = s.parent) {
-      if (s.initializing) { s.initializing = false; filling.push(s); }
+      if (s.initializing) { s.initializing = false; (filling ??= []).push(s); }
     }
-    body();
-    for (const s of filling) s.initializing = true;
+    return filling;
+  }
+
+  private resumeFilling(filling: Scope[] | null): void {
+    if (filling !== null) for (const s of filling) s.initializing = true;
   }
 
   // ---- expressions
@@ -352,10 +385,10 @@ class Compiler {
   private compileVarLazy(r: Resolution, v: ExprVar, name: string): void {
     if (r.kind === 'local' && r.scope.initializing && r.scope.filling !== undefined && r.scope.filling !== v.name) {
       // Whether the binding named is filled already depends on the symbol order of the two.
-      if (r.scope.filled.has(r.slot)) this.orderFacts.push(v.name, r.scope.filling);
+      if (r.scope.filled!.has(r.slot)) this.orderFacts.push(v.name, r.scope.filling);
       else this.orderFacts.push(r.scope.filling, v.name);
     }
-    if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled.has(r.slot)))) {
+    if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled!.has(r.slot)))) {
       this.emitVar(r, v);
       return;
     }
@@ -661,7 +694,7 @@ class Compiler {
     this.compileLazy(env);
     this.b.emit(Op.PushEnv, pos, 1);
     this.b.emit(Op.SetLocal, pos, 1);
-    this.pushScope([], true).withPos = pos;
+    this.pushScope(NONE, true, pos);
   }
 
   private compileSelect(target: Expr, path: AttrName[], def: Expr | undefined, pos: number): void {
@@ -724,6 +757,8 @@ class Compiler {
     b.emit(Op.PushEnv, pos, names.length + attrs.inheritFrom.length);
     const scope = this.pushScope(names);
     scope.initializing = true;
+    const filled = new Set<number>();
+    scope.filled = filled;
     attrs.inheritFrom.forEach((src, i) => {
       this.compileLazy(src);
       b.emit(Op.SetLocal, pos, sourceSlot(i));
@@ -744,11 +779,11 @@ class Compiler {
       }
       b.emit(Op.SetLocal, def.pos, i + 1);
       // `__overrides` may replace a binding once all are filled: nothing reads one before.
-      if (!ownThunks) scope.filled.add(i + 1);
+      if (!ownThunks) filled.add(i + 1);
     }
     scope.initializing = false;
     scope.filling = undefined;
-    scope.filled.clear();
+    scope.filled = null;
     return { names };
   }
 
@@ -803,7 +838,7 @@ class Compiler {
       for (const src of attrs.inheritFrom) this.compileLazy(src);
       b.emit(Op.PushEnv, attrs.pos, attrs.inheritFrom.length);
       for (let i = attrs.inheritFrom.length; i >= 1; i--) b.emit(Op.SetLocal, attrs.pos, i);
-      this.pushScope([]);
+      this.pushScope(NONE);
     }
     for (const name of names) {
       const def = attrs.attrs.get(name)!;
@@ -834,18 +869,21 @@ class Compiler {
   }
 
   private compileLambda(e: ExprLambda): LambdaInfo {
-    const names: string[] = [e.arg ?? ''];
-    if (e.formals) for (const f of e.formals.entries) names.push(f.name);
+    const formalsAst = e.formals;
+    const count = 1 + (formalsAst === undefined ? 0 : formalsAst.entries.length);
+    const names = new Array<string | undefined>(count);
+    names[0] = e.arg;
+    for (let i = 1; i < count; i++) names[i] = formalsAst!.entries[i - 1].name;
     const scope = this.pushScope(names);
-    if (e.arg === undefined) scope.names.delete('');
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
-    let formals: FormalsInfo | null = null;
-    this.deferred(() => { formals = this.compileLambdaBody(e, scope); });
+    const filling = this.suspendFilling();
+    const formals = this.compileLambdaBody(e, scope);
+    this.resumeFilling(filling);
     const chunk = this.finishChunk();
     this.b = saved;
     this.popScope();
-    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, at: { source: this.source, offset: e.pos }, slots: names.length, formals, arg: e.arg };
+    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, at: { source: this.source, offset: e.pos }, slots: count, formals, arg: e.arg };
     chunk.lambda = info;
     return info;
   }
@@ -872,27 +910,35 @@ class Compiler {
     if (e.formals) {
       // Bound in symbol order, as C++ Nix keeps formals.
       const entries = e.formals.entries;
-      const sorted = this.symbolOrder(entries.map((f) => f.name)).map((i) => ({ f: entries[i], slot: i + 2 }));
+      const names = new Array<string>(entries.length);
+      for (let i = 0; i < entries.length; i++) names[i] = entries[i].name;
+      const order = this.symbolOrder(names);
       const bound = new Set<number>([1]);
+      // Pushed, not preallocated: a packed array (the VM binds formals from it on every call).
+      const bindings: FormalsInfo['entries'] = [];
       formals = {
         ellipsis: e.formals.ellipsis,
-        names: new Set(e.formals.entries.map((f) => f.name)),
+        names: new Set(names),
         positions: formalPositions(this.source, entries),
-        entries: sorted.map(({ f, slot }) => {
-          bound.add(slot);
-          return {
-            name: f.name,
-            slot,
-            def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
-            // A number, string or path default is that constant itself, as C++ Nix binds it
-            // (no thunk: output shows it, not <CODE>).
-            literal: f.def ? literalValue(f.def) : undefined,
-            alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot, f.name) : undefined,
-          };
-        }),
+        entries: bindings,
         boundShape: null,
         boundIndexes: null,
       };
+      for (let k = 0; k < order.length; k++) {
+        const f = entries[order[k]];
+        const slot = order[k] + 2;
+        bound.add(slot);
+        const def = f.def;
+        bindings.push({
+          name: f.name,
+          slot,
+          def: def ? this.subChunk(f.name, (c) => c.compileTail(def)) : null,
+          // A number, string or path default is that constant itself, as C++ Nix binds it
+          // (no thunk: output shows it, not <CODE>).
+          literal: def ? literalValue(def) : undefined,
+          alias: def?.kind === 'Var' ? this.formalAlias(def, scope, bound, slot, f.name) : undefined,
+        });
+      }
       const start = this.b.code.length;
       this.b.emit(Op.Local, e.pos, 0, 1);
       this.b.emit(Op.Force, e.pos);

@@ -148,15 +148,43 @@ export class Lexer {
     }
     if (this.eof !== undefined) return this.eof;
     this.made = undefined;
-    this.step();
+    // A large file takes a while: the evaluation's deadline applies to lexing it too.
+    tick();
+    const modes = this.modes;
+    const mode = modes[modes.length - 1];
+    if (mode === Mode.Default) {
+      // Most tokens: inline here, without the calls of `step` (the lexer runs cold, and in
+      // V8's interpreter each call costs as much as the work of a short token).
+      const t = this.text;
+      let p = this.pos;
+      let c = t.charCodeAt(p);
+      while (c === 32 || c === 10) c = t.charCodeAt(++p);
+      this.pos = p;
+      if (c !== 9 && c !== 13 && c !== 35 && c !== 47) {
+        // Not whitespace or a comment: an identifier not followed by a character that could
+        // make it a path or URI, or punctuation no path or URI starts with.
+        const cls = CLASSES[c];
+        if ((cls & ID_START) !== 0) {
+          let q = p + 1;
+          while ((CLASSES[t.charCodeAt(q)] & ID_CHAR) !== 0) q++;
+          const d = t.charCodeAt(q);
+          if (d !== 46 && d !== 43 && d !== 47 && d !== 58) { // not '.', '+', '/', ':'
+            this.pos = q;
+            this.pushWord(p, q);
+            return this.made!;
+          }
+        } else if ((cls & (PATH_CHAR | DIGIT)) === 0 && c === c && c !== 126) { // not NaN (the end) or '~'
+          this.lexPunctuation(p, c);
+          return this.made!;
+        }
+      }
+    }
+    this.step(mode);
     return this.made!;
   }
 
-  /** Makes the next token (or two). */
-  private step(): void {
-    // A large file takes a while: the evaluation's deadline applies to lexing it too.
-    tick();
-    const mode = this.modes[this.modes.length - 1];
+  /** Makes the next token (or two) in the lexer's mode. */
+  private step(mode: Mode): void {
     if (mode === Mode.String) { this.lexString(); return; }
     if (mode === Mode.IndString) { this.lexIndString(); return; }
     if (mode === Mode.InPath || mode === Mode.InPathSlash) { this.lexInPath(mode); return; }
