@@ -168,11 +168,16 @@ export class Lexer {
           let q = p + 1;
           while ((CLASSES[t.charCodeAt(q)] & ID_CHAR) !== 0) q++;
           const d = t.charCodeAt(q);
-          if (d !== 46 && d !== 43 && d !== 47 && d !== 58) { // not '.', '+', '/', ':'
+          if ((d !== 46 && d !== 43 && d !== 47 && d !== 58) || !this.mayBePathOrUri(p)) { // not '.', '+', '/', ':'
             this.pos = q;
             this.pushWord(p, q);
             return this.made!;
           }
+        } else if (c === 46 && (CLASSES[t.charCodeAt(p + 1)] & ID_START) !== 0 && t.charCodeAt(this.pathRuns.endOf(p)) !== 47) {
+          // The `.` of a selection (`.name`, not a path `.name/...`, a float or `...`).
+          this.pos = p + 1;
+          this.push('.', p, p + 1);
+          return this.made!;
         } else if ((cls & (PATH_CHAR | DIGIT)) === 0 && c === c && c !== 126) { // not NaN (the end) or '~'
           this.lexPunctuation(p, c);
           return this.made!;
@@ -259,7 +264,7 @@ export class Lexer {
       let p = start + 1;
       while ((CLASSES[t.charCodeAt(p)] & ID_CHAR) !== 0) p++;
       const d = t.charCodeAt(p);
-      if (d !== 46 && d !== 43 && d !== 47 && d !== 58) { // not '.', '+', '/', ':'
+      if ((d !== 46 && d !== 43 && d !== 47 && d !== 58) || !this.mayBePathOrUri(start)) { // not '.', '+', '/', ':'
         this.pos = p;
         this.pushWord(start, p);
         return;
@@ -279,6 +284,18 @@ export class Lexer {
       return;
     }
     this.lexLongest(start, c);
+  }
+
+  /**
+   * Whether a path or URI (the longest match) could start at `start`, an identifier: its run
+   * of path characters ends at a `/`, or its run of scheme characters at a `:` followed by a
+   * URI character. If not, the identifier is the token (`self.callPackage`, `x:`, `a+b`).
+   */
+  private mayBePathOrUri(start: number): boolean {
+    const t = this.text;
+    if (t.charCodeAt(this.pathRuns.endOf(start)) === 47) return true;
+    const q = this.schemeRuns.endOf(start + 1);
+    return t.charCodeAt(q) === 58 && (CLASSES[t.charCodeAt(q + 1)] & URI_CHAR) !== 0;
   }
 
   /** An identifier or keyword from start to end. */
