@@ -736,11 +736,19 @@ class Compiler {
 
   /** The indexes of `names` in C++ Nix's symbol order. */
   private symbolOrder(names: readonly string[]): number[] {
-    const order = names.map((_, i) => i);
+    const order = new Array<number>(names.length);
+    for (let i = 0; i < names.length; i++) order[i] = i;
     const id = this.options.symbolId;
+    // Called for every name, even alone: `id` interns a name not met before.
     if (id === undefined) return order;
-    const ids = names.map(id);
-    return order.sort((a, b) => ids[a] - ids[b]);
+    const ids = new Array<number>(names.length);
+    let sorted = true;
+    for (let i = 0; i < names.length; i++) {
+      ids[i] = id(names[i]);
+      if (i > 0 && ids[i] < ids[i - 1]) sorted = false;
+    }
+    // Names are often written in the order they were first met: nothing to sort then.
+    return sorted ? order : order.sort((a, b) => ids[a] - ids[b]);
   }
 
   /** Static names in order, then the slots of `inherit (e)` sources. */

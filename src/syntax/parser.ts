@@ -338,6 +338,14 @@ class Parser {
    * in symbol order, at its second place.
    */
   private checkFormals(formals: Formals, arg: string | undefined, argPos: number): void {
+    if (hasRepeatedName(formals.entries)) this.reportDuplicateFormal(formals);
+    if (arg !== undefined && formals.entries.some((f) => f.name === arg)) {
+      this.error(`duplicate formal function argument '${arg}'`, argPos);
+    }
+  }
+
+  /** The error for formals that name one argument twice. */
+  private reportDuplicateFormal(formals: Formals): void {
     const ranked = formals.entries.map((f) => ({ f, rank: this.symbolRank(f.name) }));
     ranked.sort((a, b) => a.rank - b.rank || a.f.pos - b.f.pos);
     let dup: { f: Formal; rank: number } | undefined;
@@ -348,9 +356,6 @@ class Parser {
       }
     }
     if (dup) this.error(`duplicate formal function argument '${dup.f.name}'`, dup.f.pos);
-    if (arg !== undefined && formals.entries.some((f) => f.name === arg)) {
-      this.error(`duplicate formal function argument '${arg}'`, argPos);
-    }
   }
 
   private parseIf(): Expr {
@@ -884,6 +889,16 @@ class Parser {
     }
     this.dupAttr(showAttrPath(path, showExpr), def.pos, existing.pos);
   }
+}
+
+/** Whether two formals have the same name (most have none: checked without ranking them). */
+function hasRepeatedName(entries: readonly Formal[]): boolean {
+  if (entries.length > 16) return new Set(entries.map((f) => f.name)).size < entries.length;
+  for (let i = 1; i < entries.length; i++) {
+    const name = entries[i].name;
+    for (let j = 0; j < i; j++) if (entries[j].name === name) return true;
+  }
+  return false;
 }
 
 function emptyAttrs(pos: number): ExprAttrs {
