@@ -39,6 +39,19 @@ const NUL_SYMBOL = '\xe2\x90\x80';
 
 const enum Mode { Default, String, IndString, InPath, InPathSlash }
 
+/** How many tokens the lexer makes between two checks of the deadline. */
+const TICK_EVERY = 64;
+
+/**
+ * The token of each character that is a token by itself in the default mode, whatever follows
+ * (no longer token starts with it, and it changes no mode).
+ */
+const SINGLE: (TokenType | undefined)[] = (() => {
+  const table = new Array<TokenType | undefined>(256).fill(undefined);
+  for (const ch of ';()[],?@:') table[ch.charCodeAt(0)] = ch as TokenType;
+  return table;
+})();
+
 const INT64_MAX = 9223372036854775807n;
 
 // Character classes as bits of a table indexed by byte: one load per character, no call
@@ -129,6 +142,8 @@ export class Lexer {
   private eof: Token | undefined;
   /** Where the last token made starts. */
   private lastStart = 0;
+  /** Tokens left to make before the next check of the deadline. */
+  private untilTick = 1;
   /** Set by matchPath: whether the path it matched is followed by `${`. */
   private pathInterpolated = false;
   private readonly modes: Mode[] = [Mode.Default];
@@ -148,8 +163,12 @@ export class Lexer {
     }
     if (this.eof !== undefined) return this.eof;
     this.made = undefined;
-    // A large file takes a while: the evaluation's deadline applies to lexing it too.
-    tick();
+    // A large file takes a while: the evaluation's deadline applies to lexing it too (checked
+    // every TICK_EVERY tokens, counted as that many steps).
+    if (--this.untilTick === 0) {
+      this.untilTick = TICK_EVERY;
+      tick(TICK_EVERY);
+    }
     const modes = this.modes;
     const mode = modes[modes.length - 1];
     if (mode === Mode.Default) {
@@ -170,15 +189,22 @@ export class Lexer {
           const d = t.charCodeAt(q);
           if ((d !== 46 && d !== 43 && d !== 47 && d !== 58) || !this.mayBePathOrUri(p)) { // not '.', '+', '/', ':'
             this.pos = q;
-            this.pushWord(p, q);
-            return this.made!;
+            this.lastStart = p;
+            return this.word(p, q);
           }
         } else if (c === 46 && (CLASSES[t.charCodeAt(p + 1)] & ID_START) !== 0 && t.charCodeAt(this.pathRuns.endOf(p)) !== 47) {
           // The `.` of a selection (`.name`, not a path `.name/...`, a float or `...`).
           this.pos = p + 1;
-          this.push('.', p, p + 1);
-          return this.made!;
-        } else if ((cls & (PATH_CHAR | DIGIT)) === 0 && c === c && c !== 126) { // not NaN (the end) or '~'
+          this.lastStart = p;
+          return { type: '.', start: p, end: p + 1, value: undefined };
+        }
+        const single = SINGLE[c];
+        if (single !== undefined) {
+          this.pos = p + 1;
+          this.lastStart = p;
+          return { type: single, start: p, end: p + 1, value: undefined };
+        }
+        if ((cls & (PATH_CHAR | DIGIT)) === 0 && c === c && c !== 126) { // not NaN (the end) or '~'
           this.lexPunctuation(p, c);
           return this.made!;
         }
@@ -300,18 +326,23 @@ export class Lexer {
 
   /** An identifier or keyword from start to end. */
   private pushWord(start: number, end: number): void {
+    const tok = this.word(start, end);
+    if (this.made === undefined) this.made = tok;
+    else this.pending = tok;
+    this.lastStart = start;
+  }
+
+  /** The token of an identifier or keyword from start to end. */
+  private word(start: number, end: number): Token {
     const word = this.text.slice(start, end);
     // Keywords are 2 to 7 lower-case letters.
     const kw = end - start <= 7 && end - start >= 2 ? KEYWORDS.get(word) : undefined;
-    if (kw !== undefined) {
-      this.push(kw, start, end);
-      return;
-    }
+    if (kw !== undefined) return { type: kw, start, end, value: undefined };
     // One string per name: the tree and the compiled code hold names by the thousand (the
     // same few, mostly), and a string looked up once keeps its hash for every Map after.
     let name = this.names.get(word);
     if (name === undefined) this.names.set(word, (name = word));
-    this.push('id', start, end, name);
+    return { type: 'id', start, end, value: name };
   }
 
   /** Operators and punctuation: tokens that no path, URI, identifier or number starts with. */

@@ -160,7 +160,8 @@ class Parser {
     return this.ahead2.type;
   }
   private next(): Token {
-    const t = this.peek();
+    const t = this.tok;
+    if (t.type === 'error') this.peek();
     this.tok = this.ahead1 ?? this.lexer.next();
     this.ahead1 = this.ahead2;
     this.ahead2 = undefined;
@@ -194,8 +195,15 @@ class Parser {
   // ---- expressions
 
   private parseExpr(): Expr {
-    this.enter(this.peek());
-    const e = this.parseFunction();
+    const t = this.peek();
+    this.enter(t);
+    // Most expressions start with no lambda head, `assert`, `with`, `let` or `if`: straight to
+    // the operators then (each call costs, in V8's interpreter, where a cold parse runs).
+    const type = t.type;
+    let e: Expr;
+    if (type === 'id' ? this.peekType(1) === ':' || this.peekType(1) === '@' : type === '{' || type === 'assert' || type === 'with' || type === 'let') e = this.parseFunction();
+    else if (type === 'if') e = this.parseIf();
+    else e = this.parseOp(0);
     this.leave();
     return e;
   }
@@ -487,8 +495,9 @@ class Parser {
 
   /** expr_app: a function followed by arguments; all arguments land in one Call node. */
   private parseApp(): Expr {
-    // The call's position is where its first token starts, parentheses included.
-    const start = this.peek().start;
+    // The call's position is where its first token starts, parentheses included. (parseSelect
+    // raises the token if it is an error.)
+    const start = this.tok.start;
     let fn = this.parseSelect();
     // At the head of an application `f or` keeps its meaning: no warning (resetCursedOr).
     if (this.cursedOr.size > 0) this.cursedOr.delete(fn);
@@ -501,7 +510,8 @@ class Parser {
   }
 
   private parseSelect(): Expr {
-    const start = this.peek();
+    // parseSimple raises the token if it is an error.
+    const start = this.tok;
     const e = this.parseSimple();
     const t = this.peek();
     if (t.type === '.') {
