@@ -922,31 +922,29 @@ class Compiler {
       for (let i = 0; i < entries.length; i++) names[i] = entries[i].name;
       const order = this.symbolOrder(names);
       const bound = new Set<number>([1]);
-      // Pushed, not preallocated: a packed array (the VM binds formals from it on every call).
-      const bindings: FormalsInfo['entries'] = [];
       formals = {
         ellipsis: e.formals.ellipsis,
         names: new Set(names),
         positions: formalPositions(this.source, entries),
-        entries: bindings,
+        // A packed array of its exact length (the VM binds formals from it on every call).
+        entries: order.map((i) => {
+          const f = entries[i];
+          const slot = i + 2;
+          bound.add(slot);
+          const def = f.def;
+          return {
+            name: f.name,
+            slot,
+            def: def ? this.subChunk(f.name, (c) => c.compileTail(def)) : null,
+            // A number, string or path default is that constant itself, as C++ Nix binds it
+            // (no thunk: output shows it, not <CODE>).
+            literal: def ? literalValue(def) : undefined,
+            alias: def?.kind === 'Var' ? this.formalAlias(def, scope, bound, slot, f.name) : undefined,
+          };
+        }),
         boundShape: null,
         boundIndexes: null,
       };
-      for (let k = 0; k < order.length; k++) {
-        const f = entries[order[k]];
-        const slot = order[k] + 2;
-        bound.add(slot);
-        const def = f.def;
-        bindings.push({
-          name: f.name,
-          slot,
-          def: def ? this.subChunk(f.name, (c) => c.compileTail(def)) : null,
-          // A number, string or path default is that constant itself, as C++ Nix binds it
-          // (no thunk: output shows it, not <CODE>).
-          literal: def ? literalValue(def) : undefined,
-          alias: def?.kind === 'Var' ? this.formalAlias(def, scope, bound, slot, f.name) : undefined,
-        });
-      }
       const start = this.b.code.length;
       this.b.emit(Op.Local, e.pos, 0, 1);
       this.b.emit(Op.Force, e.pos);
