@@ -263,9 +263,10 @@ function mappedAttrs(fn: Value, set: NixAttrs): NixAttrs {
   reserve(set.size * THUNK_BYTES);
   const keys = set.keys();
   const values: Value[] = new Array(keys.length);
+  const applications = Thunk.applications2(f);
   for (let i = 0; i < keys.length; i++) {
     tick();
-    values[i] = Thunk.apply(f, [keys[i], set.values[i]]);
+    values[i] = Thunk.apply2(applications, keys[i], set.values[i]);
   }
   return new NixAttrs(set.shape.unpositioned(), values);
 }
@@ -305,7 +306,8 @@ function addGroups(groups: Map<string, Value[]>, set: NixAttrs): void {
 function zipped(f: Value, groups: Map<string, Value[]>): NixAttrs {
   if (groups.size === 0) return NixAttrs.EMPTY;
   const map = new Map<string, Value>();
-  for (const [k, vs] of groups) map.set(k, Thunk.apply(f, [k, vs]));
+  const applications = Thunk.applications2(f);
+  for (const [k, vs] of groups) map.set(k, Thunk.apply2(applications, k, vs));
   return NixAttrs.fromMap(map);
 }
 

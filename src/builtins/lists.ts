@@ -12,7 +12,7 @@ import { NixError, type SourcePos } from '../errors/errors.js';
 import type { NixInt } from '../value/int.js';
 import {
   Builtin, type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type DirectEval, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
-  ThunkState, type Value,
+  type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
 import { contextNotAllowed } from '../value/coerce.js';
@@ -62,7 +62,7 @@ export function* callFn(fn: Value, args: Value[]): Gen {
 /** A value in WHNF, from a builtin that is not a generator: a generator only if forcing is needed. */
 export function forced(v: Value): Value | Gen {
   if (!(v instanceof Thunk)) return v;
-  if (v.state === ThunkState.Done) return v.value!;
+  if (v.code === null) return v.value!;
   return force(v);
 }
 
@@ -142,7 +142,7 @@ function mapped(f: Value, list: Value[]): Value[] {
   const out: Value[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     tick();
-    out[i] = Thunk.apply(f, [list[i]]);
+    out[i] = Thunk.apply1(f, list[i]);
   }
   return out;
 }
@@ -262,7 +262,7 @@ function generated(f: Value, len: number): Value[] {
   const out: Value[] = new Array(len);
   for (let i = 0; i < len; i++) {
     tick();
-    out[i] = Thunk.apply(f, [i]);
+    out[i] = Thunk.apply1(f, i);
   }
   return out;
 }
@@ -345,7 +345,7 @@ function elemDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value 
     for (let i = 0; i < list.length; i++) {
       if ((i & 63) === 0) tick(64);
       let e = list[i];
-      if (e instanceof Thunk) e = e.state === ThunkState.Done ? e.value! : ev.force(e);
+      if (e instanceof Thunk) e = e.code === null ? e.value! : ev.force(e);
       if (e === needle || (typeof e !== typeof needle && quickEqual(needle, e))) return true;
     }
     return false;

@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { type NixInt } from '../value/int.js';
 import {
-  type BuiltinSpec, type DirectImpl, force, NixAttrs, NixString, type Request, showType, Thunk, ThunkState, type Value,
+  type BuiltinSpec, type DirectImpl, force, NixAttrs, NixString, type Request, showType, Thunk, type Value,
 } from '../value/values.js';
 import { coerceToString, type Coerced, type CoerceOptions, contextNotAllowed } from '../value/coerce.js';
 import { printForError } from '../value/print.js';
@@ -87,19 +87,19 @@ export function lazyBuiltin(
 
 /** A thunk not yet evaluated: `isPending(x) ? yield x : x` forces it without a generator. */
 export function isPending(v: Value): v is Thunk {
-  return v instanceof Thunk && v.state !== ThunkState.Done;
+  return v instanceof Thunk && v.code !== null;
 }
 
 export function asString(v: Value): Coerced | undefined {
   if (typeof v === 'string') return { s: v, context: undefined };
   if (v instanceof NixString) return { s: v.s, context: v.context };
-  if (v instanceof Thunk && v.state === ThunkState.Done) return asString(v.value!);
+  if (v instanceof Thunk && v.code === null) return asString(v.value!);
   return undefined;
 }
 
 export function asInt(v: Value): NixInt | undefined {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
-  if (v instanceof Thunk && v.state === ThunkState.Done) return asInt(v.value!);
+  if (v instanceof Thunk && v.code === null) return asInt(v.value!);
   return undefined;
 }
 
@@ -107,13 +107,13 @@ export function asInt(v: Value): NixInt | undefined {
 export function asPlainString(v: Value): string | undefined {
   if (typeof v === 'string') return v;
   if (v instanceof NixString && v.context.size === 0) return v.s;
-  if (v instanceof Thunk && v.state === ThunkState.Done) return asPlainString(v.value!);
+  if (v instanceof Thunk && v.code === null) return asPlainString(v.value!);
   return undefined;
 }
 
 export function asList(v: Value): Value[] | undefined {
   if (Array.isArray(v)) return v;
-  if (v instanceof Thunk && v.state === ThunkState.Done) return asList(v.value!);
+  if (v instanceof Thunk && v.code === null) return asList(v.value!);
   return undefined;
 }
 

@@ -36,11 +36,21 @@ export type InstantiateEntry = typeof InstantiateMain;
 const INLINING_BUDGET_FLAG = '--max-inlined-bytecode-size-cumulative=300';
 
 /**
+ * TurboFan leaves alone the compiled tier's cold functions (src/codegen/codegen.ts,
+ * COLD_FUNCTION_NAME, which a test checks this names): a chunk gets a function V8 optimises
+ * only once it has run often enough to repay the compile; measured in BENCHMARKS.md
+ * ("Cold runs (coldjit helper)").
+ */
+export const COLD_FUNCTIONS_FLAG = '--turbo-filter=-coldCompiled';
+
+/**
  * Sets the command line's V8 flags (worker threads share them). V8 accepts a code cache only
  * under the flags it was made with, so the build sets them too before it makes the bundle's.
  */
 export function setCommandLineV8Flags(): void {
-  process.getBuiltinModule('node:v8').setFlagsFromString(INLINING_BUDGET_FLAG);
+  const v8 = process.getBuiltinModule('node:v8');
+  v8.setFlagsFromString(INLINING_BUDGET_FLAG);
+  v8.setFlagsFromString(COLD_FUNCTIONS_FLAG);
 }
 
 /** dist/, where the bundle lives beside src/. */

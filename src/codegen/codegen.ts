@@ -23,7 +23,7 @@
 // source holds only opcodes' translations, slot numbers and code indices.
 
 import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
-import { type AttrShape, ThunkState } from '../value/values.js';
+import { type AttrShape } from '../value/values.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
 
@@ -143,11 +143,18 @@ const s = (i: number): string => `s${i}`;
 
 /**
  * The body of the factory `(K, R, C) => function (env) {...}` for a chunk, or
- * `function (up, arg) {...}` for an envless lambda's (see `envless`).
+ * `function (up, arg) {...}` for an envless lambda's (see `envless`): its hot version.
  */
 export function translate(chunk: Chunk): string {
-  return generate(chunk).source;
+  return generate(chunk, null).source;
 }
+
+/**
+ * The name of a chunk's first, cold JS function (see `instantiate`): the command line tells V8
+ * not to optimise functions of this name (src/cli/load-entry.cts), so only a chunk's hot
+ * version, made once it has run often, costs TurboFan's work.
+ */
+export const COLD_FUNCTION_NAME = 'coldCompiled';
 
 /** What uses the environment as a value (keeps it, extends it, writes it), not only reads slots of it. */
 const USES_ENV = new Set<Op>([Op.WithVar, Op.Thunk, Op.Closure, Op.PushEnv, Op.PopEnv, Op.SetLocal, Op.AttrsFromEnv, Op.RecOverrides, Op.Formals]);
@@ -177,7 +184,11 @@ function selectOfVariable(chunk: Chunk): [number, number, number[]] | null {
   return [c[1], c[2], names];
 }
 
-function generate(chunk: Chunk): { source: string; locals: number; envless: boolean } {
+/**
+ * `promoteAt`: for a cold version, the run count (`chunk.runs`) at which it asks for its hot
+ * version (null: the hot version, which counts nothing).
+ */
+function generate(chunk: Chunk, promoteAt: number | null): { source: string; locals: number; envless: boolean } {
   const { instrs, targets, maxHeight } = analyse(chunk);
   const noEnv = envless(chunk, instrs);
   const consts = chunk.consts;
@@ -199,6 +210,7 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
     list.push(b);
   }
   const out: string[] = [];
+  if (promoteAt !== null) out.push(`if (++C.runs === ${promoteAt}) promote(C);`);
   for (const instr of instrs) {
     const at = instr.at;
     // Blocks ending here close (one per target), then blocks starting here open, outermost first.
@@ -226,7 +238,7 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
       }
       case Op.WithVar: out.push(`${setIp} ${s(h)} = withVar(env, ${k(a)});`); break;
       case Op.Force:
-        out.push(`if (${top} instanceof Thunk) ${top} = ${top}.state === ${ThunkState.Done} ? ${top}.value : (${setIp.slice(0, -1)}, forceThunk(${top}, ${p(at)}));`);
+        out.push(`if (${top} instanceof Thunk) ${top} = ${top}.code === null ? ${top}.value : (${setIp.slice(0, -1)}, forceThunk(${top}, ${p(at)}));`);
         break;
       case Op.Thunk: {
         const path = selectOfVariable(consts[a] as Chunk);
@@ -237,9 +249,9 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
         // `x.a.b` whose value is there already (x and each attribute evaluated): that value,
         // as a thunk not yet forced, instead of a thunk holding the environment; else the thunk.
         const [depth, slot, names] = path;
-        out.push(`t = env${'[0]'.repeat(depth)}[${slot}]; if (t instanceof Thunk) t = t.state === ${ThunkState.Done} ? t.value : undefined;`);
+        out.push(`t = env${'[0]'.repeat(depth)}[${slot}]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined;`);
         names.forEach((name, j) => {
-          out.push(`if (t instanceof NixAttrs && (i = ${index('t', `${k(a)}.consts[${name}]`, `${at}_${j}`)}) >= 0) { t = t.values[i]; if (t instanceof Thunk) t = t.state === ${ThunkState.Done} ? t.value : undefined; } else t = undefined;`);
+          out.push(`if (t instanceof NixAttrs && (i = ${index('t', `${k(a)}.consts[${name}]`, `${at}_${j}`)}) >= 0) { t = t.values[i]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined; } else t = undefined;`);
         });
         out.push(`${s(h)} = t !== undefined ? Thunk.unforced(t) : new Thunk(${k(a)}, env);`);
         break;
@@ -376,14 +388,15 @@ function generate(chunk: Chunk): { source: string; locals: number; envless: bool
   const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''", 'sd = null'] : []), ...range(0, maxHeight + 1)];
   // Only the helpers the body names are taken from R (a smaller source to parse, fewer loads).
   const body = out.join('\n');
-  const usedHelpers = HELPERS.filter((h) => h.pattern.test(body) || h.name === 'fail' || (h.name === 'posOf' && usedPositions.size > 0)).map((h) => h.name);
+  const named = new Set(body.match(HELPER_PATTERN));
+  const usedHelpers = HELPERS.filter((name) => named.has(name) || name === 'fail' || (name === 'posOf' && usedPositions.size > 0));
   const source = [
     `'use strict';`,
     `const { ${usedHelpers.join(', ')} } = R;`,
     ...[...usedConsts].sort((x, y) => x - y).map((i) => `const k${i} = K[${i}];`),
     ...[...usedPositions].sort((x, y) => x - y).map((at) => `const p${at} = posOf(C, ${at});`),
     ...caches.map((at) => `let sh${at} = null, ix${at} = -1;`),
-    noEnv ? `return function compiled(up, arg) {` : `return function compiled(env) {`,
+    `return function ${promoteAt !== null ? COLD_FUNCTION_NAME : 'compiled'}(${noEnv ? 'up, arg' : 'env'}) {`,
     `let ${locals.join(', ')};`,
     `try {`,
     body,
@@ -407,18 +420,29 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
+  promote: true,
 };
 
-const HELPERS = Object.keys(HELPER_NAMES).map((name) => ({ name, pattern: new RegExp(`\\b${name}\\b`) }));
+const HELPERS = Object.keys(HELPER_NAMES);
+/** Every helper's name as a word: one scan of a body finds the ones it names. */
+const HELPER_PATTERN = new RegExp(`\\b(?:${HELPERS.join('|')})\\b`, 'g');
 
 /**
  * The chunk's JS function, or null if it cannot be translated or V8 refuses the source (code
  * nested too deeply for its parser): the chunk then runs in the VM.
+ *
+ * Its first version is cold when `promoteAt` is given: a function V8 runs in its interpreter
+ * and baseline compiler but does not optimise (see COLD_FUNCTION_NAME), which counts its runs
+ * and, at the `promoteAt`th, calls the helper `promote` to replace itself by the hot version
+ * (the same code without the count, `promoteAt` null), which V8 optimises as it sees fit.
+ * TurboFan compiles each function on its own, for a few milliseconds of CPU, so optimising a
+ * chunk that runs a few thousand times in a whole evaluation costs more than it saves: most
+ * chunks of real code are such (BENCHMARKS.md, "Cold runs (coldjit helper)").
  */
-export function instantiate(chunk: Chunk, helpers: Helpers): CompiledCode | null {
+export function instantiate(chunk: Chunk, helpers: Helpers, promoteAt: number | null): CompiledCode | null {
   let generated: { source: string; locals: number; envless: boolean };
   try {
-    generated = generate(chunk);
+    generated = generate(chunk, promoteAt);
   } catch (e) {
     if (e instanceof Untranslatable) return null;
     throw e;

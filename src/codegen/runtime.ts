@@ -10,7 +10,7 @@ import { type Chunk, type CompiledCode, type ConcatLayout, type LambdaInfo, Op }
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
   AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, newEnv, type Request,
-  Thunk, ThunkState, forceUnforced, type Value,
+  Thunk, ThunkMark, ThunkState, forceUnforced, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
@@ -29,16 +29,24 @@ type Gen<T = Value> = Generator<Request, T, Value>;
 /** Runs of a chunk before it is translated (NIXEVAL_JIT_THRESHOLD; 0 or 1: at its first run). */
 let hotRuns = defaultHotRuns();
 
+/**
+ * Runs of a translated chunk's cold function before it is replaced by its hot version
+ * (NIXEVAL_HOT_CALLS; 0: the hot version at once). See codegen.ts's `instantiate`.
+ */
+let coldRuns = defaultColdRuns();
+
 /** Which chunks may be translated at all (tests: a mix of tiers). */
 let translatable: (chunk: Chunk) => boolean = () => true;
 
 /**
  * For tests and benchmarks: how soon chunks are translated (see NIXEVAL_JIT_THRESHOLD), and
- * optionally which ones may be (the others always run in the VM).
+ * optionally which ones may be (the others always run in the VM); `cold`: how long their
+ * cold version runs (see NIXEVAL_HOT_CALLS).
  */
-export function setHotRuns(runs: number, only: (chunk: Chunk) => boolean = () => true): void {
+export function setHotRuns(runs: number, only: (chunk: Chunk) => boolean = () => true, cold = defaultColdRuns()): void {
   hotRuns = runs;
   translatable = only;
+  coldRuns = cold;
 }
 
 /** The threshold: NIXEVAL_JIT_THRESHOLD, or 16. */
@@ -49,12 +57,26 @@ export function defaultHotRuns(): number {
   return Number.isFinite(v) && v >= 0 ? v : 16;
 }
 
+/** NIXEVAL_HOT_CALLS, or 5,000 (measured in BENCHMARKS.md, "Cold runs (coldjit helper)"). */
+export function defaultColdRuns(): number {
+  const v = Number(process.env.NIXEVAL_HOT_CALLS);
+  return Number.isFinite(v) && v >= 0 ? v : 5000;
+}
+
 /** The chunk's JS function, translating it once it has run often enough; null meanwhile. */
 export function compiledCode(chunk: Chunk): CompiledCode | null {
   const c = chunk.compiled;
   if (c !== undefined) return c;
   if (++chunk.runs < hotRuns) return null;
-  return (chunk.compiled = translatable(chunk) ? instantiate(chunk, helpers) : null);
+  return (chunk.compiled = translatable(chunk) ? instantiate(chunk, helpers, coldRuns > 0 ? chunk.runs + coldRuns : null) : null);
+}
+
+/**
+ * What a cold function calls at its last counted run: the chunk's hot version replaces it for
+ * the calls to come (the runs in progress finish in the cold one, which computes the same).
+ */
+function promote(chunk: Chunk): void {
+  chunk.compiled = instantiate(chunk, helpers, null) ?? chunk.compiled;
 }
 
 // ---- tail calls
@@ -170,28 +192,34 @@ function lambdaFailed(err: unknown, lambda: LambdaInfo, callPos: SourcePos | und
 
 /** Forces a thunk that is not evaluated yet; `pos`: where (for infinite recursion). */
 export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
-  if (t.state === ThunkState.Unforced) return forceUnforced(t);
-  if (t.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
-  if (t.state === ThunkState.Blackhole) throw infiniteRecursion(t, pos);
-  const chunk = t.chunk;
+  const chunk = t.code;
+  // Done: a caller that did not test it first (generated code of another build).
+  if (chunk === null) return t.value!;
   let code: CompiledCode | null = null;
-  if (stack.depth >= stack.budget) return vmForce(t);
-  if (chunk !== null) {
+  if (chunk instanceof ThunkMark) {
+    if (chunk.state !== ThunkState.Pending) {
+      if (chunk.state === ThunkState.Unforced) return forceUnforced(t);
+      if (chunk.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
+      throw infiniteRecursion(t, pos);
+    }
+    if (stack.depth >= stack.budget) return vmForce(t);
+  } else {
+    if (stack.depth >= stack.budget) return vmForce(t);
     code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
     if (code === null) return vmForce(t);
   }
-  t.state = ThunkState.Blackhole;
+  t.start();
   const units = code !== null ? code.units : 1;
   stack.depth += units;
   try {
     tick();
     let v: Value;
     if (code !== null) {
-      const r = code(t.env!);
+      const r = code(t.env as Env);
       // A tail call of the thunk's code: its frame stood for no call.
       v = r === TAIL_CALL ? callLambda(tailCall.fn, takeTailArg(), tailCall.pos, null) : r as Value;
     } else {
-      v = applyLazily(t.applied(), t.env!);
+      v = applyLazily(t);
     }
     t.complete(v);
     return v;
@@ -214,14 +242,23 @@ function takeTailArg(): Value {
 /** A value in WHNF. */
 export function force(v: Value, pos: SourcePos | undefined): Value {
   if (!(v instanceof Thunk)) return v;
-  return v.state === ThunkState.Done ? v.value! : forceThunk(v, pos);
+  return v.code === null ? v.value! : forceThunk(v, pos);
 }
 
-/** A lazy application `fn args`, as the VM's applyGen. */
-function applyLazily(fn: Value, args: Value[]): Value {
-  const evaluated = !(fn instanceof Thunk) || fn.state === ThunkState.Done;
+/** The deferred application of a thunk under evaluation, as the VM's applyGen. */
+function applyLazily(t: Thunk): Value {
+  const fn = t.applied();
+  const evaluated = !(fn instanceof Thunk) || fn.code === null;
   const f = force(fn, undefined);
-  return callValue(f, args, evaluated ? AT_CALLEE : undefined);
+  const pos = evaluated ? AT_CALLEE : undefined;
+  if (f instanceof Closure) {
+    // Without an array of arguments: as callValue makes these calls.
+    const arg = t.appliedArg();
+    if (arg !== undefined) return callLambda(f, arg, pos, null);
+    const two = t.appliedTwo();
+    if (two !== undefined) return call2(f, two, t.env as Value, pos);
+  }
+  return callValue(f, t.appliedArgs(), pos);
 }
 
 /** Calls fn with one argument. */
@@ -393,7 +430,7 @@ export function drive<T>(gen: Gen<T>): T {
       const req = r.value;
       let v: Value;
       try {
-        if (req instanceof Thunk) v = req.state === ThunkState.Done ? req.value! : forceThunk(req, undefined);
+        if (req instanceof Thunk) v = req.code === null ? req.value! : forceThunk(req, undefined);
         else if (req instanceof CallRequest) v = callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : undefined);
         else throw new Error('generator yielded something that is not a request');
       } catch (err) {
@@ -505,7 +542,7 @@ export const helpers = {
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
-  currentPosition,
+  currentPosition, promote,
 };
 
 export type Helpers = typeof helpers;

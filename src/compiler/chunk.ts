@@ -162,7 +162,10 @@ export interface Chunk {
    * it has run often enough to be worth translating, null if it cannot be.
    */
   compiled: CompiledCode | null | undefined;
-  /** How many times the chunk started running before it was translated. */
+  /**
+   * How many times the chunk started running: in the VM until it is translated, then in its
+   * cold JS function until that is replaced by the hot one (src/codegen/codegen.ts, instantiate).
+   */
   runs: number;
   /**
    * On the chunk of a whole source: the names it holds, in the order C++ Nix's parser interns

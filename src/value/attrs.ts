@@ -61,11 +61,16 @@ function indexInSorted(names: readonly string[], name: string): number {
   return -1;
 }
 
-/** Positions of `a // b` or of a set extended by one attribute: the later one wins. */
+/**
+ * Positions of `a // b` or of a set extended by one attribute: the later one wins. `aboveNames`
+ * says which names the later one has: its shape, or its one name (no closure per shape).
+ */
 export class LayeredPositions implements AttrPositions {
-  constructor(readonly below: AttrPositions | undefined, readonly above: AttrPositions | undefined, readonly aboveHas: (name: string) => boolean) {}
+  constructor(readonly below: AttrPositions | undefined, readonly above: AttrPositions | undefined, readonly aboveNames: AttrShape | string) {}
   get(name: string): AttrPosition | undefined {
-    return this.aboveHas(name) ? this.above?.get(name) : this.below?.get(name);
+    const names = this.aboveNames;
+    const aboveHas = typeof names === 'string' ? names === name : names.indexOf(name) >= 0;
+    return aboveHas ? this.above?.get(name) : this.below?.get(name);
   }
 }
 
@@ -85,7 +90,7 @@ interface MergeResult {
   right: AttrShape;
   shape: AttrShape;
   /** For each name of the result: its index in the left values (>= 0) or ~index in the right ones. */
-  plan: Int32Array;
+  plan: readonly number[];
 }
 
 /** The layout of a set: its names in Nix's order and where they were defined. */
@@ -147,21 +152,27 @@ export class AttrShape {
     if (cached !== undefined) return cached;
     const a = this.names;
     const b = right.names;
-    const names: string[] = [];
-    // At most both's names (exactly that when they have none in common, as the halves of a
-    // large set merged by divide and conquer).
-    let plan = new Int32Array(a.length + b.length);
+    // The names of the result counted first, so that its names and plan are made at their
+    // size: most merges make a new shape (sets of dynamic names, package sets), and arrays
+    // grown by push or cut to size cost as much again.
+    let size = a.length + b.length;
+    for (let i = 0, j = 0; i < a.length && j < b.length;) {
+      if (a[i] < b[j]) i++;
+      else if (a[i] > b[j]) j++;
+      else { size--; i++; j++; }
+    }
+    const names: string[] = new Array(size);
+    const plan: number[] = new Array(size);
     let k = 0;
     let i = 0;
     let j = 0;
     while (i < a.length && j < b.length) {
-      if (a[i] < b[j]) { names.push(a[i]); plan[k++] = i++; }
-      else if (a[i] > b[j]) { names.push(b[j]); plan[k++] = ~j++; }
-      else { names.push(b[j]); plan[k++] = ~j++; i++; }
+      if (a[i] < b[j]) { names[k] = a[i]; plan[k++] = i++; }
+      else if (a[i] > b[j]) { names[k] = b[j]; plan[k++] = ~j++; }
+      else { names[k] = b[j]; plan[k++] = ~j++; i++; }
     }
-    while (i < a.length) { names.push(a[i]); plan[k++] = i++; }
-    while (j < b.length) { names.push(b[j]); plan[k++] = ~j++; }
-    if (k < plan.length) plan = plan.slice(0, k);
+    while (i < a.length) { names[k] = a[i]; plan[k++] = i++; }
+    while (j < b.length) { names[k] = b[j]; plan[k++] = ~j++; }
     const result = { right, shape: this.overriddenBy(right, names), plan };
     // Most shapes are the left side of one merge only (the halves of a large set merged by
     // divide and conquer): the map of results is made for a shape's second right side.
@@ -184,7 +195,7 @@ export class AttrShape {
     if (names.length === this.names.length && right.names.every((n) => sameDefinition(this.positions, right.positions, n))) return this;
     const positions = this.positions === undefined && right.positions === undefined
       ? undefined
-      : new LayeredPositions(this.positions, right.positions, (n) => right.indexOf(n) >= 0);
+      : new LayeredPositions(this.positions, right.positions, right);
     return new AttrShape(names, positions);
   }
 
@@ -202,7 +213,7 @@ export class AttrShape {
     let i = names.length;
     while (i > 0 && names[i - 1] > name) i--;
     names.splice(i, 0, name);
-    const shape = new AttrShape(names, new LayeredPositions(this.positions, positions, (n) => n === name));
+    const shape = new AttrShape(names, new LayeredPositions(this.positions, positions, name));
     const extensions = this.extensions ?? (this.extensions = new Map());
     if (extensions.size >= CACHED_RESULTS) extensions.clear();
     extensions.set(name, shape);

@@ -255,7 +255,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
     try {
       if (depth > limit) throw stackOverflow(pos);
       depth++;
-      if (!strict && w.v instanceof Thunk && w.v.state !== ThunkState.Done) throw cannotConvert(w.v, pos);
+      if (!strict && w.v instanceof Thunk && w.v.code !== null) throw cannotConvert(w.v, pos);
       let v: Value = yield* force(w.v);
       let toStore = w.copyToStore;
       if (v instanceof NixAttrs) {

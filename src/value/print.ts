@@ -102,7 +102,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     stack.pop();
     let v = f.raw;
     if (v instanceof Thunk) {
-      if (v.state !== ThunkState.Done) {
+      if (v.code !== null) {
         // Under evaluation: its value may well exist once that ends, so not «infinite recursion».
         if (v.state === ThunkState.Blackhole) emit(BLACKHOLE);
         else emit(options.ambiguous ? '<CODE>' : THUNK);

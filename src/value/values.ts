@@ -157,63 +157,198 @@ export class Builtin {
 /** A thunk is pending (code + env, or a deferred call), under evaluation, or done. */
 export const enum ThunkState { Pending, Blackhole, Done, Failed, Unforced }
 
+/** How a deferred application holds its function and arguments (see Thunk). */
+const enum Applied { None, Args, One, Two }
+
 /**
- * Four fields, as thunks are the most numerous objects: what each holds depends on the state.
- * Pending: the code and its environment, or for a deferred application `fn args` (no code)
- * the function in `value` and the arguments in `env`. Done: the value. Failed: the error its
- * evaluation raised (see failure()), rethrown as a copy when it is forced again. Unforced: a
- * value built at once from a literal (list, set, function) where C++ Nix would have made a
- * thunk; forcing it only makes it Done, so that printing shows it unevaluated (<CODE>) until
- * something has forced it, as C++ Nix's does.
+ * What a thunk's `code` holds when it is not a chunk: its state, for a deferred application
+ * how it holds its function and arguments (and the function itself where many applications
+ * share it), and the mark of the same kind in the other of the two states Pending and
+ * Blackhole (see Thunk.start and Thunk.reset).
+ */
+export class ThunkMark {
+  other: ThunkMark = this;
+  constructor(readonly state: ThunkState, readonly applied: Applied, readonly fn: Value) {}
+}
+
+function markPair(applied: Applied, fn: Value): ThunkMark {
+  const pending = new ThunkMark(ThunkState.Pending, applied, fn);
+  const running = new ThunkMark(ThunkState.Blackhole, applied, fn);
+  pending.other = running;
+  running.other = pending;
+  return pending;
+}
+
+/** A deferred application: `value` is the function, `env` the array of arguments. */
+const APPLY = markPair(Applied.Args, null);
+/** A deferred application to one argument: `value` is the function, `env` the argument itself. */
+const APPLY1 = markPair(Applied.One, null);
+/** A chunk's code under evaluation: the chunk is kept in `value` meanwhile. */
+const CODE_RUNNING = new ThunkMark(ThunkState.Blackhole, Applied.None, null);
+const UNFORCED = new ThunkMark(ThunkState.Unforced, Applied.None, null);
+const FAILED = new ThunkMark(ThunkState.Failed, Applied.None, null);
+
+/** What a failed thunk keeps: the error, and what it held under evaluation (see Thunk.restart). */
+class Failure {
+  constructor(readonly error: unknown, readonly code: Chunk | ThunkMark, readonly value: unknown) {}
+}
+
+/**
+ * Three fields, as thunks are the most numerous objects (48 bytes with V8's header, where a
+ * field for the state would make 56): the state is told by what `code` holds.
+ * - Done: `code` is null and `value` the value; this is the test on every hot path
+ *   (`t.code === null ? t.value : force...`).
+ * - Pending: `code` is the chunk to run in `env`; or a mark for a deferred application
+ *   `fn args`: the function in `value` and the arguments in `env` (an array, or the one
+ *   argument itself), or the function in the mark (shared by many thunks, see apply2) and
+ *   the two arguments in `value` and `env`.
+ * - Blackhole (under evaluation): `code` is a running mark; a chunk's thunk keeps its chunk in
+ *   `value` meanwhile, so that reset() can make it pending again.
+ * - Failed: the error its evaluation raised (see failure()), rethrown as a copy when it is
+ *   forced again.
+ * - Unforced: a value built at once from a literal (list, set, function) where C++ Nix would
+ *   have made a thunk; forcing it only makes it Done, so that printing shows it unevaluated
+ *   (<CODE>) until something has forced it, as C++ Nix's does.
  */
 export class Thunk {
-  state: ThunkState;
+  code: Chunk | ThunkMark | null;
   value: Value | undefined;
-  constructor(public chunk: Chunk | null, public env: Env | null) {
-    this.state = ThunkState.Pending;
+  env: Env | Value | null;
+  constructor(chunk: Chunk | null, env: Env | null) {
+    this.code = chunk;
     this.value = undefined;
+    this.env = env;
+  }
+
+  /** The state, told by the fields (hot paths test `code === null` for Done themselves). */
+  get state(): ThunkState {
+    const c = this.code;
+    if (c === null) return ThunkState.Done;
+    return c instanceof ThunkMark ? c.state : ThunkState.Pending;
+  }
+
+  /** The chunk of a pending thunk of code, or null (a deferred application, or not pending). */
+  pendingChunk(): Chunk | null {
+    const c = this.code;
+    return c === null || c instanceof ThunkMark ? null : c;
+  }
+
+  /** Pending to Blackhole: it is under evaluation from now on (what to run was read before). */
+  start(): void {
+    const c = this.code!;
+    if (c instanceof ThunkMark) {
+      this.code = c.other;
+    } else {
+      this.value = c as unknown as Value;
+      this.code = CODE_RUNNING;
+    }
+  }
+
+  /** Blackhole to Pending: its evaluation was abandoned (a timeout, a JS error), to be run again. */
+  reset(): void {
+    const c = this.code;
+    if (c === CODE_RUNNING) {
+      this.code = this.value as unknown as Chunk;
+      this.value = undefined;
+    } else if (c instanceof ThunkMark && c.state === ThunkState.Blackhole) {
+      this.code = c.other;
+    }
   }
 
   /** Records the value and lets go of what computed it. */
   complete(value: Value): void {
-    this.state = ThunkState.Done;
+    this.code = null;
     this.value = value;
-    this.chunk = null;
     this.env = null;
   }
 
   /**
-   * Records the error (memoised: forcing the thunk again rethrows it). The code stays: a frame
-   * that catches the error (tryEval) puts the thunk back under evaluation.
+   * Records the error (memoised: forcing the thunk again rethrows it). What it ran stays: a
+   * frame that catches the error (tryEval) puts the thunk back under evaluation (restart).
    */
   fail(error: unknown): void {
-    this.state = ThunkState.Failed;
-    this.value = error as Value;
+    this.value = new Failure(error, this.code!, this.value) as unknown as Value;
+    this.code = FAILED;
+  }
+
+  /** Failed to Blackhole: the frame evaluating it caught its error and goes on. */
+  restart(): void {
+    const f = this.value as unknown as Failure;
+    this.code = f.code;
+    this.value = f.value as Value;
   }
 
   /** The error of a Failed thunk. */
   failure(): unknown {
-    return this.value;
+    return (this.value as unknown as Failure).error;
   }
 
   /** A literal's value, built at once, that counts as not yet forced (see ThunkState.Unforced). */
   static unforced(value: Value): Thunk {
     const t = new Thunk(null, null);
-    t.state = ThunkState.Unforced;
+    t.code = UNFORCED;
     t.value = value;
     return t;
   }
 
   /** A deferred application `fn args`. */
   static apply(fn: Value, args: Value[]): Thunk {
+    if (args.length === 1) return Thunk.apply1(fn, args[0]);
     const t = new Thunk(null, args);
+    t.code = APPLY;
     t.value = fn;
     return t;
   }
 
-  /** The function of a pending deferred application. */
+  /** A deferred application `fn arg`, without an array for the argument. */
+  static apply1(fn: Value, arg: Value): Thunk {
+    const t = new Thunk(null, null);
+    t.code = APPLY1;
+    t.value = fn;
+    t.env = arg;
+    return t;
+  }
+
+  /**
+   * The mark for deferred applications of `fn` to two arguments each (apply2), holding the
+   * function once for all of them (mapAttrs' `f name value`).
+   */
+  static applications2(fn: Value): ThunkMark {
+    return markPair(Applied.Two, fn);
+  }
+
+  /** A deferred application `fn a b`, of the function of `of` (see applications2). */
+  static apply2(of: ThunkMark, a: Value, b: Value): Thunk {
+    const t = new Thunk(null, null);
+    t.code = of;
+    t.value = a;
+    t.env = b;
+    return t;
+  }
+
+  /** The function of a deferred application (pending or under evaluation). */
   applied(): Value {
-    return this.value!;
+    const c = this.code as ThunkMark;
+    return c.applied === Applied.Two ? c.fn : this.value!;
+  }
+
+  /** The one argument of a deferred application to one argument, else undefined. */
+  appliedArg(): Value | undefined {
+    return (this.code as ThunkMark).applied === Applied.One ? this.env as Value : undefined;
+  }
+
+  /** The first of the two arguments of a deferred application of apply2 (the second is `env`), else undefined. */
+  appliedTwo(): Value | undefined {
+    return (this.code as ThunkMark).applied === Applied.Two ? this.value! : undefined;
+  }
+
+  /** The arguments of a deferred application (pending or under evaluation). */
+  appliedArgs(): Value[] {
+    switch ((this.code as ThunkMark).applied) {
+      case Applied.One: return [this.env as Value];
+      case Applied.Two: return [this.value!, this.env as Value];
+      default: return this.env as Value[];
+    }
   }
 
   /**
@@ -246,14 +381,14 @@ export type Value =
 
 /** Forces a thunk in state Unforced: its value was built already. */
 export function forceUnforced(t: Thunk): Value {
-  t.state = ThunkState.Done;
+  t.code = null;
   return t.value!;
 }
 
 /** Forces a value from inside a generator: `const v = yield* force(x)`. */
 export function* force(v: Value): Generator<Request, Value, Value> {
   if (v instanceof Thunk) {
-    if (v.state === ThunkState.Done) return v.value!;
+    if (v.code === null) return v.value!;
     return yield v;
   }
   return v;

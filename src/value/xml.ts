@@ -9,7 +9,7 @@ import { formatFloat } from './float.js';
 import { stackOverflow } from './json.js';
 import type { Source } from '../syntax/source.js';
 import {
-  Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, ThunkState,
+  Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
   type Value,
 } from './values.js';
 import { OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
@@ -157,7 +157,7 @@ function* printWork(
     let v = w.v;
     if (v instanceof Thunk) {
       if (options.strict) v = yield* force(v);
-      else if (v.state === ThunkState.Done) v = v.value!;
+      else if (v.code === null) v = v.value!;
       else { emit(emptyElement(depth, 'unevaluated')); continue; }
     }
     if (v === null) { emit(emptyElement(depth, 'null')); continue; }
@@ -246,7 +246,7 @@ function* stringAttr(v: NixAttrs, name: string, strict: boolean): Generator<Requ
   if (a === undefined) return undefined;
   if (a instanceof Thunk) {
     if (strict) a = yield* force(a);
-    else if (a.state === ThunkState.Done) a = a.value!;
+    else if (a.code === null) a = a.value!;
     else return undefined;
   }
   return typeof a === 'string' ? a : a instanceof NixString ? a.s : undefined;

@@ -12,7 +12,7 @@ import { NO_POS } from '../syntax/ast.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
   type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, StaticPositions, Thunk,
-  ThunkState, type Value,
+  type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
 import { symbolTable } from '../value/symbols.js';
@@ -101,7 +101,7 @@ export function infiniteRecursion(t: Thunk, pos: SourcePos | undefined): NixErro
  */
 export function thunkFailed(t: Thunk, e: unknown): void {
   if (e instanceof NixError && e.kind !== 'timeout') t.fail(e);
-  else t.state = ThunkState.Pending;
+  else t.reset();
 }
 
 /** The trace lines of a frame's error regions around code index `at`, innermost first. */
@@ -262,7 +262,7 @@ export function unwrapDone(args: Value[], lazy: readonly number[] | undefined): 
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a instanceof Thunk && a.state === ThunkState.Done && !(lazy && lazy.includes(i))) {
+    if (a instanceof Thunk && a.code === null && !(lazy && lazy.includes(i))) {
       if (out === args) out = args.slice();
       out[i] = a.value!;
     }
@@ -274,7 +274,7 @@ export function unwrapDone(args: Value[], lazy: readonly number[] | undefined): 
 export function needsForcing(args: readonly Value[], lazy: readonly number[] | undefined): boolean {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a instanceof Thunk && a.state !== ThunkState.Done && !(lazy && lazy.includes(i))) return true;
+    if (a instanceof Thunk && a.code !== null && !(lazy && lazy.includes(i))) return true;
   }
   return false;
 }
@@ -310,7 +310,7 @@ export function* argTraced(gen: Gen, spec: Builtin['spec'], args: Value[]): Gen 
  * unevaluated (mapAttrs never forces it) gives none.
  */
 export function* applyGen(fn: Value, args: Value[]): Gen {
-  const evaluated = !(fn instanceof Thunk) || fn.state === ThunkState.Done;
+  const evaluated = !(fn instanceof Thunk) || fn.code === null;
   const f = yield* force(fn);
   return yield new CallRequest(f, args, evaluated);
 }

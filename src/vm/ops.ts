@@ -5,7 +5,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { addInt, compareInt, IntegerOverflow, type NixInt } from '../value/int.js';
 import {
-  force, NixAttrs, Thunk, ThunkState, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
+  force, NixAttrs, Thunk, updateAttrs, NixFloat, NixPath, NixString, type Request, showType, typeOf,
   type Value, isString, stringOf, makeString,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -111,7 +111,7 @@ export function equalValues(a: Value, b: Value, places: boolean, forceThunk: (t:
 
 /** The value of a place, or the thunk still to force for it (pending, under evaluation or failed). */
 function whnf(v: Value): Value {
-  return v instanceof Thunk && v.state === ThunkState.Done ? v.value! : v;
+  return v instanceof Thunk && v.code === null ? v.value! : v;
 }
 
 /**

@@ -265,7 +265,11 @@ export class VM implements Interpreter {
           const r = f.gen.throw(e);
           // The generator handled the error: it resumes as the top frame.
           this.frames.push(f);
-          if (f.thunk) { f.thunk.state = ThunkState.Blackhole; f.thunk.value = undefined; }
+          if (f.thunk) {
+            const state = f.thunk.state;
+            if (state === ThunkState.Failed) f.thunk.restart();
+            else if (state === ThunkState.Pending) f.thunk.start();
+          }
           if (r.done) f.gen = doneGen(r.value);
           else this.handleRequest(f, r.value);
           return undefined;
@@ -306,10 +310,11 @@ export class VM implements Interpreter {
       throw infiniteRecursion(t, pos);
     }
     // The compiled tier runs the thunk's code now (see codegen/crossing.ts).
-    if (this.compiledTier && t.chunk !== null && hasRoom() && compiledCode(t.chunk) !== null) return forceThunk(t, pos);
-    t.state = ThunkState.Blackhole;
-    if (t.chunk) this.pushBytecode(t.chunk, t.env!, t, null, null, undefined, depth);
-    else this.pushGenerator(applyGen(t.applied(), t.env!), t, null, 'apply', undefined, false, depth);
+    const chunk = t.pendingChunk();
+    if (this.compiledTier && chunk !== null && hasRoom() && compiledCode(chunk) !== null) return forceThunk(t, pos);
+    t.start();
+    if (chunk !== null) this.pushBytecode(chunk, t.env as Env, t, null, null, undefined, depth);
+    else this.pushGenerator(applyGen(t.applied(), t.appliedArgs()), t, null, 'apply', undefined, false, depth);
     return undefined;
   }
 
@@ -450,7 +455,7 @@ export class VM implements Interpreter {
 
   private handleRequest(f: GeneratorFrame, req: Request): void {
     if (req instanceof Thunk) {
-      if (req.state === ThunkState.Done) { f.resume = req.value; return; }
+      if (req.code === null) { f.resume = req.value; return; }
       const r = this.startThunk(req, undefined, f.depth);
       if (r !== undefined) f.resume = r;
       return;
@@ -533,7 +538,7 @@ export class VM implements Interpreter {
           case Op.Force: {
             const v = stack[stack.length - 1];
             if (v instanceof Thunk) {
-              if (v.state === ThunkState.Done) {
+              if (v.code === null) {
                 stack[stack.length - 1] = v.value!;
               } else {
                 stack.pop();
@@ -968,7 +973,7 @@ function* strictCallGen(spec: Builtin['spec'], args: Value[], ctx: BuiltinContex
     if (!(a instanceof Thunk)) continue;
     // As C++ Nix's forceValue, forcing has no "while evaluating the ... argument" line: that
     // context is only for an argument of the wrong type (traceArgument).
-    forced[i] = a.state === ThunkState.Done ? a.value! : yield a;
+    forced[i] = a.code === null ? a.value! : yield a;
   }
   let r: ReturnType<typeof spec.impl>;
   try {

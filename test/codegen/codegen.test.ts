@@ -9,9 +9,11 @@ import { Source } from '../../src/syntax/source.js';
 import { parse } from '../../src/syntax/parser.js';
 import { compile } from '../../src/compiler/compiler.js';
 import type { Chunk } from '../../src/compiler/chunk.js';
-import { translate } from '../../src/codegen/codegen.js';
+import { COLD_FUNCTION_NAME, instantiate, translate } from '../../src/codegen/codegen.js';
 import { withBudget } from './budget.js';
-import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
+import { defaultHotRuns, helpers, setHotRuns } from '../../src/codegen/runtime.js';
+import { COLD_FUNCTIONS_FLAG } from '../../src/cli/load-entry.cjs';
+import type { Env } from '../../src/value/values.js';
 
 beforeAll(() => setHotRuns(0));
 afterAll(() => setHotRuns(defaultHotRuns()));
@@ -138,6 +140,51 @@ describe('limits', () => {
       const t0 = Date.now();
       expect(() => evaluate({ expr, tier: 'compiled', deadline: Date.now() + 300 })).toThrow(EvalTimeout);
       expect(Date.now() - t0).toBeLessThan(5000);
+    }
+  });
+});
+
+describe('cold and hot versions of a chunk', () => {
+  test('the cold version counts its runs and is replaced by the hot one at the count given', () => {
+    const source = new Source('/base/cold.nix', 'x: x + 1', '/base');
+    const root = compile(parse(source), source, { globals: new Set() });
+    const lambda = chunksOf(root).find((c) => c.lambda !== null)!;
+    const cold = instantiate(lambda, helpers, lambda.runs + 3)!;
+    lambda.compiled = cold;
+    expect(cold.name).toBe(COLD_FUNCTION_NAME);
+    // The body only reads its argument: the function takes the closure's environment and the argument.
+    expect(cold.envless).toBe(true);
+    const up = [] as unknown as Env;
+    expect([cold(up, 1), cold(up, 2)]).toEqual([2, 3]);
+    expect(lambda.compiled).toBe(cold);
+    expect(cold(up, 3)).toBe(4);
+    const hot = lambda.compiled!;
+    expect(hot).not.toBe(cold);
+    expect(hot.name).toBe('compiled');
+    expect([hot.envless, hot.units]).toEqual([cold.envless, cold.units]);
+    expect(hot(up, 41)).toBe(42);
+    expect(lambda.runs).toBe(3);
+  });
+
+  test("the command line's V8 flag names the cold functions", () => {
+    expect(COLD_FUNCTIONS_FLAG).toBe(`--turbo-filter=-${COLD_FUNCTION_NAME}`);
+  });
+
+  test('a recursion whose chunks turn hot while it runs: the same value and trace as the VM', () => {
+    setHotRuns(0, () => true, 5);
+    try {
+      for (const budget of [3, 1000]) {
+        withBudget(budget, () => {
+          const ok = bothTiers('let f = x: if x == 0 then 0 else 1 + f (x - 1); g = n: builtins.length (builtins.genList (i: f i) n); in g 60');
+          expect(ok.compiled).toBe(ok.vm);
+          expect(ok.vm).toBe('value: 60');
+          const fails = bothTiers('let f = x: if x == 0 then throw "bottom" else 1 + f (x - 1); in builtins.genList (i: f (10 - i)) 11');
+          expect(fails.compiled).toBe(fails.vm);
+          expect(fails.vm).toContain('error: bottom');
+        });
+      }
+    } finally {
+      setHotRuns(0);
     }
   });
 });

@@ -1,7 +1,8 @@
 // The compiled tier against the frame-stack VM: random programs (programs.ts) must give the
 // same value, or the same rendered error with its trace, and the same messages, in both. The
-// compiled tier runs with every chunk translated at its first run, and once more with a tiny
-// depth budget, so that computations cross between the tiers every few calls.
+// compiled tier runs with every chunk translated at its first run, once more with a tiny
+// depth budget, so that computations cross between the tiers every few calls, with every
+// other chunk left to the VM, and with cold functions turning hot at their second run.
 
 import fc from 'fast-check';
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
@@ -27,13 +28,19 @@ function everyOther(): (chunk: unknown) => boolean {
   return () => n++ % 2 === 0;
 }
 
-/** The same value, or error and trace, and messages, in the VM alone and in the compiled tier in its three mixes. */
+/**
+ * The same value, or error and trace, and messages, in the VM alone and in the compiled tier in
+ * its four mixes (the last with each chunk's cold function replaced by its hot one at its
+ * second run, so that both versions run).
+ */
 function sameInBothTiers(expr: string): void {
   const vm = outcome(expr, { tier: 'vm' });
   setHotRuns(0);
   expect(outcome(expr, { tier: 'compiled' })).toBe(vm);
   expect(withBudget(3, () => outcome(expr, { tier: 'compiled' }))).toBe(vm);
   setHotRuns(0, everyOther());
+  expect(outcome(expr, { tier: 'compiled' })).toBe(vm);
+  setHotRuns(0, () => true, 1);
   expect(outcome(expr, { tier: 'compiled' })).toBe(vm);
 }
 
