@@ -16,24 +16,41 @@ import type { SourcePos } from '../errors/errors.js';
 
 /** One runtime environment level. */
 interface Scope {
-  names: Map<string, number>;
+  /** The name of each slot from 1 (slot i + 1 is `names[i]`); undefined for a slot no name reaches. */
+  names: readonly (string | undefined)[];
+  /** For a scope of many names: each name's slot (a scan of a few names costs less than a Map). */
+  index: Map<string, number> | null;
   /** A `with` scope: slot 1 holds the set whose attributes are in scope. */
   isWith: boolean;
   /** A `with` scope: where its `with` is (the line of an error about its set). */
-  withPos?: number;
+  withPos: number;
   /** Bindings whose slots are being filled: a bare variable referring to them needs a thunk. */
   initializing: boolean;
   /** While initializing: the slots already filled, which a variable may read directly. */
-  filled: Set<number>;
+  filled: Set<number> | null;
   /** While initializing: the name of the binding being filled. */
-  filling?: string;
+  filling: string | undefined;
   parent: Scope | null;
+}
+
+/** Above this many names a scope looks them up in a Map. */
+const SCAN_NAMES = 8;
+
+/** The slot of `name` in scope `s`, or 0. */
+function slotOf(s: Scope, name: string): number {
+  if (s.index !== null) return s.index.get(name) ?? 0;
+  const names = s.names;
+  for (let i = 0; i < names.length; i++) if (names[i] === name) return i + 1;
+  return 0;
 }
 
 type Resolution =
   | { kind: 'local'; depth: number; slot: number; scope: Scope }
   | { kind: 'global' }
   | { kind: 'with'; depths: number[]; positions: number[] };
+
+/** Every global resolves alike: one object for all. */
+const GLOBAL: Resolution = { kind: 'global' };
 
 class ChunkBuilder {
   readonly code: number[] = [];
@@ -221,9 +238,14 @@ class Compiler {
 
   // ---- scopes
 
-  private pushScope(names: string[], isWith = false): Scope {
-    const s: Scope = { names: new Map(), isWith, initializing: false, filled: new Set(), parent: this.scope };
-    names.forEach((n, i) => s.names.set(n, i + 1));
+  private pushScope(names: readonly (string | undefined)[], isWith = false, withPos = NO_POS): Scope {
+    let index: Map<string, number> | null = null;
+    if (names.length > SCAN_NAMES) {
+      index = new Map();
+      // The first slot of a name written twice wins, as a scan finds it.
+      for (let i = names.length - 1; i >= 0; i--) if (names[i] !== undefined) index.set(names[i]!, i + 1);
+    }
+    const s: Scope = { names, index, isWith, withPos, initializing: false, filled: null, filling: undefined, parent: this.scope };
     this.scope = s;
     return s;
   }
@@ -233,16 +255,21 @@ class Compiler {
   }
 
   private resolve(name: string, pos: number, from: Scope | null = this.scope, extraDepth = 0): Resolution {
-    const withDepths: number[] = [];
-    const withPositions: number[] = [];
+    // Made only when a `with` is passed: most variables have none around them.
+    let withDepths: number[] | undefined;
+    let withPositions: number[] | undefined;
     let depth = extraDepth;
     for (let s = from; s; s = s.parent, depth++) {
-      if (s.isWith) { withDepths.push(depth); withPositions.push(s.withPos!); continue; }
-      const slot = s.names.get(name);
-      if (slot !== undefined) return { kind: 'local', depth, slot, scope: s };
+      if (s.isWith) {
+        (withDepths ??= []).push(depth);
+        (withPositions ??= []).push(s.withPos);
+        continue;
+      }
+      const slot = slotOf(s, name);
+      if (slot !== 0) return { kind: 'local', depth, slot, scope: s };
     }
-    if (this.options.globals.has(name)) return { kind: 'global' };
-    if (withDepths.length > 0) return { kind: 'with', depths: withDepths, positions: withPositions };
+    if (this.options.globals.has(name)) return GLOBAL;
+    if (withDepths !== undefined) return { kind: 'with', depths: withDepths, positions: withPositions! };
     throw new NixError('undefined-variable', `undefined variable '${name}'`, { source: this.source, offset: pos });
   }
 
@@ -252,25 +279,31 @@ class Compiler {
   private subChunk(name: string, body: (c: this) => void): Chunk {
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, name);
-    this.deferred(() => body(this));
+    const filling = this.suspendFilling();
+    body(this);
+    this.resumeFilling(filling);
     const chunk = this.finishChunk();
     this.b = saved;
     return chunk;
   }
 
   /**
-   * Compiles code that runs only once forced or called, when the scopes around it have been
-   * filled: there a variable is its binding's value itself, as in C++ Nix, not a thunk
+   * Before compiling code that runs only once forced or called, when the scopes around it have
+   * been filled: there a variable is its binding's value itself, as in C++ Nix, not a thunk
    * reading it (which would be one more frame, e.g. a position for infinite recursion, and
-   * another place: `let l = [ f ]; f = x: x; in elem f l` is true).
+   * another place: `let l = [ f ]; f = x: x; in elem f l` is true). Returns the scopes it
+   * marked filled (null if none), which `resumeFilling` marks as being filled again after.
    */
-  private deferred(body: () => void): void {
-    const filling: Scope[] = [];
+  private suspendFilling(): Scope[] | null {
+    let filling: Scope[] | null = null;
     for (let s = this.scope; s; s = s.parent) {
-      if (s.initializing) { s.initializing = false; filling.push(s); }
+      if (s.initializing) { s.initializing = false; (filling ??= []).push(s); }
     }
-    body();
-    for (const s of filling) s.initializing = true;
+    return filling;
+  }
+
+  private resumeFilling(filling: Scope[] | null): void {
+    if (filling !== null) for (const s of filling) s.initializing = true;
   }
 
   // ---- statistics (NIX_SHOW_STATS)
@@ -385,10 +418,10 @@ class Compiler {
   private compileVarLazy(r: Resolution, v: ExprVar, name: string): void {
     if (r.kind === 'local' && r.scope.initializing && r.scope.filling !== undefined && r.scope.filling !== v.name) {
       // Whether the binding named is filled already depends on the symbol order of the two.
-      if (r.scope.filled.has(r.slot)) this.orderFacts.push(v.name, r.scope.filling);
+      if (r.scope.filled!.has(r.slot)) this.orderFacts.push(v.name, r.scope.filling);
       else this.orderFacts.push(r.scope.filling, v.name);
     }
-    if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled.has(r.slot)))) {
+    if (r.kind === 'global' || (r.kind === 'local' && (!r.scope.initializing || r.scope.filled!.has(r.slot)))) {
       this.count(Counter.Avoided, 1, v.pos);
       this.emitVar(r, v);
       return;
@@ -696,7 +729,7 @@ class Compiler {
     this.compileLazy(env);
     this.emitPushEnv(1, pos);
     this.b.emit(Op.SetLocal, pos, 1);
-    this.pushScope([], true).withPos = pos;
+    this.pushScope(NONE, true, pos);
   }
 
   private compileSelect(target: Expr, path: AttrName[], def: Expr | undefined, pos: number): void {
@@ -739,11 +772,19 @@ class Compiler {
 
   /** The indexes of `names` in C++ Nix's symbol order. */
   private symbolOrder(names: readonly string[]): number[] {
-    const order = names.map((_, i) => i);
+    const order = new Array<number>(names.length);
+    for (let i = 0; i < names.length; i++) order[i] = i;
     const id = this.options.symbolId;
+    // Called for every name, even alone: `id` interns a name not met before.
     if (id === undefined) return order;
-    const ids = names.map(id);
-    return order.sort((a, b) => ids[a] - ids[b]);
+    const ids = new Array<number>(names.length);
+    let sorted = true;
+    for (let i = 0; i < names.length; i++) {
+      ids[i] = id(names[i]);
+      if (i > 0 && ids[i] < ids[i - 1]) sorted = false;
+    }
+    // Names are often written in the order they were first met: nothing to sort then.
+    return sorted ? order : order.sort((a, b) => ids[a] - ids[b]);
   }
 
   /** Static names in order, then the slots of `inherit (e)` sources. */
@@ -760,6 +801,8 @@ class Compiler {
     this.emitPushEnv(names.length + attrs.inheritFrom.length, pos);
     const scope = this.pushScope(names);
     scope.initializing = true;
+    const filled = new Set<number>();
+    scope.filled = filled;
     attrs.inheritFrom.forEach((src, i) => {
       this.compileLazy(src);
       b.emit(Op.SetLocal, pos, sourceSlot(i));
@@ -780,11 +823,11 @@ class Compiler {
       }
       b.emit(Op.SetLocal, def.pos, i + 1);
       // `__overrides` may replace a binding once all are filled: nothing reads one before.
-      if (!ownThunks) scope.filled.add(i + 1);
+      if (!ownThunks) filled.add(i + 1);
     }
     scope.initializing = false;
     scope.filling = undefined;
-    scope.filled.clear();
+    scope.filled = null;
     return { names };
   }
 
@@ -839,7 +882,7 @@ class Compiler {
       for (const src of attrs.inheritFrom) this.compileLazy(src);
       this.emitPushEnv(attrs.inheritFrom.length, attrs.pos);
       for (let i = attrs.inheritFrom.length; i >= 1; i--) b.emit(Op.SetLocal, attrs.pos, i);
-      this.pushScope([]);
+      this.pushScope(NONE);
     }
     for (const name of names) {
       const def = attrs.attrs.get(name)!;
@@ -870,23 +913,24 @@ class Compiler {
   }
 
   private compileLambda(e: ExprLambda): LambdaInfo {
-    const names: string[] = [e.arg ?? ''];
-    if (e.formals) for (const f of e.formals.entries) names.push(f.name);
+    const formalsAst = e.formals;
+    const count = 1 + (formalsAst === undefined ? 0 : formalsAst.entries.length);
+    const names = new Array<string | undefined>(count);
+    names[0] = e.arg;
+    for (let i = 1; i < count; i++) names[i] = formalsAst!.entries[i - 1].name;
     const scope = this.pushScope(names);
-    if (e.arg === undefined) scope.names.delete('');
     const saved = this.b;
     this.b = new ChunkBuilder(this.source, e.name ?? 'anonymous lambda');
-    let formals: FormalsInfo | null = null;
-    this.deferred(() => {
-      // The call and its environment (which the compiled tier may do without: see codegen).
-      this.count(Counter.FunctionCalls, 1, e.pos);
-      this.count(Counter.Envs, names.length, e.pos);
-      formals = this.compileLambdaBody(e, scope);
-    });
+    const filling = this.suspendFilling();
+    // The call and its environment (which the compiled tier may do without: see codegen).
+    this.count(Counter.FunctionCalls, 1, e.pos);
+    this.count(Counter.Envs, names.length, e.pos);
+    const formals = this.compileLambdaBody(e, scope);
+    this.resumeFilling(filling);
     const chunk = this.finishChunk();
     this.b = saved;
     this.popScope();
-    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, at: { source: this.source, offset: e.pos }, slots: names.length, formals, arg: e.arg };
+    const info: LambdaInfo = { chunk, name: e.name, pos: e.pos, source: this.source, at: { source: this.source, offset: e.pos }, slots: count, formals, arg: e.arg };
     chunk.lambda = info;
     return info;
   }
@@ -913,22 +957,28 @@ class Compiler {
     if (e.formals) {
       // Bound in symbol order, as C++ Nix keeps formals.
       const entries = e.formals.entries;
-      const sorted = this.symbolOrder(entries.map((f) => f.name)).map((i) => ({ f: entries[i], slot: i + 2 }));
+      const names = new Array<string>(entries.length);
+      for (let i = 0; i < entries.length; i++) names[i] = entries[i].name;
+      const order = this.symbolOrder(names);
       const bound = new Set<number>([1]);
       formals = {
         ellipsis: e.formals.ellipsis,
-        names: new Set(e.formals.entries.map((f) => f.name)),
+        names: new Set(names),
         positions: formalPositions(this.source, entries),
-        entries: sorted.map(({ f, slot }) => {
+        // A packed array of its exact length (the VM binds formals from it on every call).
+        entries: order.map((i) => {
+          const f = entries[i];
+          const slot = i + 2;
           bound.add(slot);
+          const def = f.def;
           return {
             name: f.name,
             slot,
-            def: f.def ? this.subChunk(f.name, (c) => c.compileTail(f.def!)) : null,
+            def: def ? this.subChunk(f.name, (c) => c.compileTail(def)) : null,
             // A number, string or path default is that constant itself, as C++ Nix binds it
             // (no thunk: output shows it, not <CODE>).
-            literal: f.def ? literalValue(f.def) : undefined,
-            alias: f.def?.kind === 'Var' ? this.formalAlias(f.def, scope, bound, slot, f.name) : undefined,
+            literal: def ? literalValue(def) : undefined,
+            alias: def?.kind === 'Var' ? this.formalAlias(def, scope, bound, slot, f.name) : undefined,
           };
         }),
         boundShape: null,

@@ -39,6 +39,19 @@ const NUL_SYMBOL = '\xe2\x90\x80';
 
 const enum Mode { Default, String, IndString, InPath, InPathSlash }
 
+/** How many tokens the lexer makes between two checks of the deadline. */
+const TICK_EVERY = 64;
+
+/**
+ * The token of each character that is a token by itself in the default mode, whatever follows
+ * (no longer token starts with it, and it changes no mode).
+ */
+const SINGLE: (TokenType | undefined)[] = (() => {
+  const table = new Array<TokenType | undefined>(256).fill(undefined);
+  for (const ch of ';()[],?@:') table[ch.charCodeAt(0)] = ch as TokenType;
+  return table;
+})();
+
 const INT64_MAX = 9223372036854775807n;
 
 // Character classes as bits of a table indexed by byte: one load per character, no call
@@ -129,6 +142,8 @@ export class Lexer {
   private eof: Token | undefined;
   /** Where the last token made starts. */
   private lastStart = 0;
+  /** Tokens left to make before the next check of the deadline. */
+  private untilTick = 1;
   /** Set by matchPath: whether the path it matched is followed by `${`. */
   private pathInterpolated = false;
   private readonly modes: Mode[] = [Mode.Default];
@@ -148,15 +163,59 @@ export class Lexer {
     }
     if (this.eof !== undefined) return this.eof;
     this.made = undefined;
-    this.step();
+    // A large file takes a while: the evaluation's deadline applies to lexing it too (checked
+    // every TICK_EVERY tokens, counted as that many steps).
+    if (--this.untilTick === 0) {
+      this.untilTick = TICK_EVERY;
+      tick(TICK_EVERY);
+    }
+    const modes = this.modes;
+    const mode = modes[modes.length - 1];
+    if (mode === Mode.Default) {
+      // Most tokens: inline here, without the calls of `step` (the lexer runs cold, and in
+      // V8's interpreter each call costs as much as the work of a short token).
+      const t = this.text;
+      let p = this.pos;
+      let c = t.charCodeAt(p);
+      while (c === 32 || c === 10) c = t.charCodeAt(++p);
+      this.pos = p;
+      if (c !== 9 && c !== 13 && c !== 35 && c !== 47) {
+        // Not whitespace or a comment: an identifier not followed by a character that could
+        // make it a path or URI, or punctuation no path or URI starts with.
+        const cls = CLASSES[c];
+        if ((cls & ID_START) !== 0) {
+          let q = p + 1;
+          while ((CLASSES[t.charCodeAt(q)] & ID_CHAR) !== 0) q++;
+          const d = t.charCodeAt(q);
+          if ((d !== 46 && d !== 43 && d !== 47 && d !== 58) || !this.mayBePathOrUri(p)) { // not '.', '+', '/', ':'
+            this.pos = q;
+            this.lastStart = p;
+            return this.word(p, q);
+          }
+        } else if (c === 46 && (CLASSES[t.charCodeAt(p + 1)] & ID_START) !== 0 && t.charCodeAt(this.pathRuns.endOf(p)) !== 47) {
+          // The `.` of a selection (`.name`, not a path `.name/...`, a float or `...`).
+          this.pos = p + 1;
+          this.lastStart = p;
+          return { type: '.', start: p, end: p + 1, value: undefined };
+        }
+        const single = SINGLE[c];
+        if (single !== undefined) {
+          this.pos = p + 1;
+          this.lastStart = p;
+          return { type: single, start: p, end: p + 1, value: undefined };
+        }
+        if ((cls & (PATH_CHAR | DIGIT)) === 0 && c === c && c !== 126) { // not NaN (the end) or '~'
+          this.lexPunctuation(p, c);
+          return this.made!;
+        }
+      }
+    }
+    this.step(mode);
     return this.made!;
   }
 
-  /** Makes the next token (or two). */
-  private step(): void {
-    // A large file takes a while: the evaluation's deadline applies to lexing it too.
-    tick();
-    const mode = this.modes[this.modes.length - 1];
+  /** Makes the next token (or two) in the lexer's mode. */
+  private step(mode: Mode): void {
     if (mode === Mode.String) { this.lexString(); return; }
     if (mode === Mode.IndString) { this.lexIndString(); return; }
     if (mode === Mode.InPath || mode === Mode.InPathSlash) { this.lexInPath(mode); return; }
@@ -231,7 +290,7 @@ export class Lexer {
       let p = start + 1;
       while ((CLASSES[t.charCodeAt(p)] & ID_CHAR) !== 0) p++;
       const d = t.charCodeAt(p);
-      if (d !== 46 && d !== 43 && d !== 47 && d !== 58) { // not '.', '+', '/', ':'
+      if ((d !== 46 && d !== 43 && d !== 47 && d !== 58) || !this.mayBePathOrUri(start)) { // not '.', '+', '/', ':'
         this.pos = p;
         this.pushWord(start, p);
         return;
@@ -253,20 +312,37 @@ export class Lexer {
     this.lexLongest(start, c);
   }
 
+  /**
+   * Whether a path or URI (the longest match) could start at `start`, an identifier: its run
+   * of path characters ends at a `/`, or its run of scheme characters at a `:` followed by a
+   * URI character. If not, the identifier is the token (`self.callPackage`, `x:`, `a+b`).
+   */
+  private mayBePathOrUri(start: number): boolean {
+    const t = this.text;
+    if (t.charCodeAt(this.pathRuns.endOf(start)) === 47) return true;
+    const q = this.schemeRuns.endOf(start + 1);
+    return t.charCodeAt(q) === 58 && (CLASSES[t.charCodeAt(q + 1)] & URI_CHAR) !== 0;
+  }
+
   /** An identifier or keyword from start to end. */
   private pushWord(start: number, end: number): void {
+    const tok = this.word(start, end);
+    if (this.made === undefined) this.made = tok;
+    else this.pending = tok;
+    this.lastStart = start;
+  }
+
+  /** The token of an identifier or keyword from start to end. */
+  private word(start: number, end: number): Token {
     const word = this.text.slice(start, end);
     // Keywords are 2 to 7 lower-case letters.
     const kw = end - start <= 7 && end - start >= 2 ? KEYWORDS.get(word) : undefined;
-    if (kw !== undefined) {
-      this.push(kw, start, end);
-      return;
-    }
+    if (kw !== undefined) return { type: kw, start, end, value: undefined };
     // One string per name: the tree and the compiled code hold names by the thousand (the
     // same few, mostly), and a string looked up once keeps its hash for every Map after.
     let name = this.names.get(word);
     if (name === undefined) this.names.set(word, (name = word));
-    this.push('id', start, end, name);
+    return { type: 'id', start, end, value: name };
   }
 
   /** Operators and punctuation: tokens that no path, URI, identifier or number starts with. */

@@ -160,7 +160,8 @@ class Parser {
     return this.ahead2.type;
   }
   private next(): Token {
-    const t = this.peek();
+    const t = this.tok;
+    if (t.type === 'error') this.peek();
     this.tok = this.ahead1 ?? this.lexer.next();
     this.ahead1 = this.ahead2;
     this.ahead2 = undefined;
@@ -194,8 +195,15 @@ class Parser {
   // ---- expressions
 
   private parseExpr(): Expr {
-    this.enter(this.peek());
-    const e = this.parseFunction();
+    const t = this.peek();
+    this.enter(t);
+    // Most expressions start with no lambda head, `assert`, `with`, `let` or `if`: straight to
+    // the operators then (each call costs, in V8's interpreter, where a cold parse runs).
+    const type = t.type;
+    let e: Expr;
+    if (type === 'id' ? this.peekType(1) === ':' || this.peekType(1) === '@' : type === '{' || type === 'assert' || type === 'with' || type === 'let') e = this.parseFunction();
+    else if (type === 'if') e = this.parseIf();
+    else e = this.parseOp(0);
     this.leave();
     return e;
   }
@@ -338,6 +346,14 @@ class Parser {
    * in symbol order, at its second place.
    */
   private checkFormals(formals: Formals, arg: string | undefined, argPos: number): void {
+    if (hasRepeatedName(formals.entries)) this.reportDuplicateFormal(formals);
+    if (arg !== undefined && formals.entries.some((f) => f.name === arg)) {
+      this.error(`duplicate formal function argument '${arg}'`, argPos);
+    }
+  }
+
+  /** The error for formals that name one argument twice. */
+  private reportDuplicateFormal(formals: Formals): void {
     const ranked = formals.entries.map((f) => ({ f, rank: this.symbolRank(f.name) }));
     ranked.sort((a, b) => a.rank - b.rank || a.f.pos - b.f.pos);
     let dup: { f: Formal; rank: number } | undefined;
@@ -348,9 +364,6 @@ class Parser {
       }
     }
     if (dup) this.error(`duplicate formal function argument '${dup.f.name}'`, dup.f.pos);
-    if (arg !== undefined && formals.entries.some((f) => f.name === arg)) {
-      this.error(`duplicate formal function argument '${arg}'`, argPos);
-    }
   }
 
   private parseIf(): Expr {
@@ -482,8 +495,9 @@ class Parser {
 
   /** expr_app: a function followed by arguments; all arguments land in one Call node. */
   private parseApp(): Expr {
-    // The call's position is where its first token starts, parentheses included.
-    const start = this.peek().start;
+    // The call's position is where its first token starts, parentheses included. (parseSelect
+    // raises the token if it is an error.)
+    const start = this.tok.start;
     let fn = this.parseSelect();
     // At the head of an application `f or` keeps its meaning: no warning (resetCursedOr).
     if (this.cursedOr.size > 0) this.cursedOr.delete(fn);
@@ -496,7 +510,8 @@ class Parser {
   }
 
   private parseSelect(): Expr {
-    const start = this.peek();
+    // parseSimple raises the token if it is an error.
+    const start = this.tok;
     const e = this.parseSimple();
     const t = this.peek();
     if (t.type === '.') {
@@ -884,6 +899,16 @@ class Parser {
     }
     this.dupAttr(showAttrPath(path, showExpr), def.pos, existing.pos);
   }
+}
+
+/** Whether two formals have the same name (most have none: checked without ranking them). */
+function hasRepeatedName(entries: readonly Formal[]): boolean {
+  if (entries.length > 16) return new Set(entries.map((f) => f.name)).size < entries.length;
+  for (let i = 1; i < entries.length; i++) {
+    const name = entries[i].name;
+    for (let j = 0; j < i; j++) if (entries[j].name === name) return true;
+  }
+  return false;
 }
 
 function emptyAttrs(pos: number): ExprAttrs {
