@@ -94,9 +94,72 @@ export class NixError extends Error {
   }
 
   addTrace(message: string, pos?: SourcePos, print?: TracePrint): this {
-    this.trace.push(print === undefined ? { message, pos } : { message, pos, print });
+    return this.addFrame(print === undefined ? { message, pos } : { message, pos, print });
+  }
+
+  /**
+   * Adds a frame as the outermost. An error unwinding a deep recursion gets the same few
+   * frames once per level: past FOLD_FROM frames, a run of frames that repeats the period
+   * before it becomes one `repeat` frame, so the trace of a recursion a million levels deep
+   * stays a few frames (it is built while the heap may be nearly full) and renders the same.
+   */
+  addFrame(frame: TraceFrame): this {
+    const trace = this.trace;
+    trace.push(frame);
+    if (trace.length >= FOLD_FROM) foldRepeats(trace);
     return this;
   }
+}
+
+/** Traces shorter than this are kept frame by frame (what most errors have). */
+const FOLD_FROM = 32;
+/** The longest period of frames folded (a call and the operation around it make 3 or 4). */
+const MAX_PERIOD = 6;
+
+/** Folds the frames just added to `trace` into a `repeat` frame before them, or two equal periods into one. */
+function foldRepeats(trace: TraceFrame[]): void {
+  const n = trace.length;
+  for (let period = 1; period <= MAX_PERIOD; period++) {
+    // Another round of a repeat frame's period.
+    const before = trace[n - 1 - period];
+    if (before !== undefined && before.repeat !== undefined && before.repeat.frames.length === period
+      && samePeriod(trace, n - period, before.repeat.frames, 0, period)) {
+      // A new frame, not times++: copies of this error (copy()) share its frames.
+      trace[n - 1 - period] = { message: '', repeat: { frames: before.repeat.frames, times: before.repeat.times + 1 } };
+      trace.length = n - period;
+      return;
+    }
+  }
+  for (let period = 1; period <= MAX_PERIOD && 2 * period <= n; period++) {
+    // Two equal periods of plain frames become a repeat frame of two rounds.
+    if (samePeriod(trace, n - period, trace, n - 2 * period, period)) {
+      const frames = trace.slice(n - period);
+      trace.length = n - 2 * period;
+      trace.push({ message: '', repeat: { frames, times: 2 } });
+      return;
+    }
+  }
+}
+
+/** Whether `length` frames of `a` from `i` equal those of `b` from `j`. */
+function samePeriod(a: readonly TraceFrame[], i: number, b: readonly TraceFrame[], j: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (!sameFrame(a[i + k], b[j + k])) return false;
+  return true;
+}
+
+/** Frames that print the same: same message, position and print, or repeats of the same frames as often. */
+function sameFrame(x: TraceFrame, y: TraceFrame): boolean {
+  if (x.duplicates !== undefined || y.duplicates !== undefined) return false;
+  const r = x.repeat;
+  const t = y.repeat;
+  if (r !== undefined || t !== undefined) {
+    return r !== undefined && t !== undefined && r.times === t.times && r.frames.length === t.frames.length
+      && samePeriod(r.frames, 0, t.frames, 0, r.frames.length);
+  }
+  if (x.message !== y.message || x.print !== y.print) return false;
+  const p = x.pos;
+  const q = y.pos;
+  return p === q || (p !== undefined && q !== undefined && p.source === q.source && p.offset === q.offset);
 }
 
 export class ParseError extends NixError {

@@ -110,7 +110,7 @@ class TraceSelector {
     return !this.truncated || f.print === 'always';
   }
 
-  /** Takes one frame (outermost first). A block of repeated frames (never nested) counts as shown. */
+  /** Takes one frame (outermost first). A block of repeated frames counts as shown (so a block around it is replayed round by round). */
   frame(f: TraceFrame): FrameOutcome {
     if (f.repeat) {
       this.repeated(f.repeat.frames, f.repeat.times);

@@ -136,7 +136,7 @@ export function traceRegions(
 /** The trace lines of a lambda's call: "while calling" and "from call site", then the calls its frame replaced. */
 export function traceCall(e: NixError, lambda: LambdaInfo, callPos: SourcePos | undefined, tailCalls: TailCallLog | null): void {
   if (!e.inFormals) {
-    e.trace.push(...callFrames(lambda, callPos));
+    for (const f of callFrames(lambda, callPos)) e.addFrame(f);
   } else if (callPos) {
     // The arguments did not match: C++ Nix reports the call site whether or not it shows traces.
     e.addTrace('from call site', callPos);

@@ -10,10 +10,23 @@ import { printValue } from '../../src/value/print.js';
 import { withBudget } from './budget.js';
 import { defaultHotRuns, setHotRuns } from '../../src/codegen/runtime.js';
 import { program } from './programs.js';
+import { EvalTimeout } from '../../src/limits/limits.js';
+
+/**
+ * Random programs can loop for ever (`let b = c: b 1; in b 1` is an endless tail call, as in C++
+ * Nix): each evaluation has this long, and one that runs out of time in every tier agrees.
+ */
+const DEADLINE_MS = 5_000;
 
 /** What a user sees of an evaluation: the value printed, or the error rendered, and the messages. */
 function outcome(expr: string, options: Partial<EvaluateOptions>): string {
-  const r = evaluate({ expr, strict: true, baseDir: '/base', ...options });
+  let r;
+  try {
+    r = evaluate({ expr, strict: true, baseDir: '/base', deadline: Date.now() + DEADLINE_MS, ...options });
+  } catch (e) {
+    if (e instanceof EvalTimeout) return 'timed out';
+    throw e;
+  }
   const shown = r.ok ? `value: ${printValue(r.value, { trackRepeated: true })}` : `error: ${r.rendered}`;
   return `${shown}\nmessages: ${r.messages.join('\n')}`;
 }

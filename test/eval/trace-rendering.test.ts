@@ -244,3 +244,49 @@ describe('traces of evaluations', () => {
     expect(withoutCount(large)).toEqual(withoutCount(small));
   });
 });
+
+describe('deep recursions fold their frames as they are added', () => {
+  /** The same frames, innermost first, added one by one through addFrame (which folds). */
+  function folded(innermostFirst: TraceFrame[]): NixError {
+    const e = new NixError('eval', 'boom');
+    for (const f of innermostFirst) e.addFrame({ ...f });
+    return e;
+  }
+  const D: TraceFrame = { message: 'while doing d', pos: at(24), print: 'show-trace' };
+  const patterns: [string, TraceFrame[]][] = [
+    ['one frame', [A]],
+    ['a call and the operation around it', [A, D, B]],
+    ['a period with a frame twice in a row', [A, A, B]],
+    ['a period of six', [A, B, C, D, B, A]],
+  ];
+  for (const [what, period] of patterns) {
+    for (const levels of [1, 3, 7, 40, 5000]) {
+      test(`${what}, ${levels} levels: the same text as the frames one by one, with and without --show-trace`, () => {
+        const innermostFirst = [C, ...times(levels, period), B, A];
+        const e = folded(innermostFirst);
+        const plain = errorWith([...innermostFirst].reverse());
+        expect(render(e, true)).toBe(render(plain, true));
+        expect(render(e, false)).toBe(render(plain, false));
+        expect(e.trace.length).toBeLessThan(3 * period.length + 40);
+      });
+    }
+  }
+
+  test('a recursion 300,000 calls deep keeps a short trace and prints its duplicates as a count', () => {
+    const r = evaluate({ expr: 'let f = n: if n == 300000 then throw "deep" else 1 + f (n + 1); in f 0' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.trace.length).toBeLessThan(100);
+    expect(render(r.error)).toMatch(/\(\d{6} duplicate frames omitted\)/);
+  });
+});
+
+test('folding the frames of a copy leaves the error it was copied from as it was', () => {
+  const e = new NixError('eval', 'boom');
+  for (let i = 0; i < 50; i++) e.addFrame({ ...A });
+  const before = render(e);
+  const copy = e.copy();
+  for (let i = 0; i < 50; i++) copy.addFrame({ ...A });
+  expect(render(e)).toBe(before);
+  expect(render(copy)).not.toBe(before);
+});
