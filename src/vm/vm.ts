@@ -817,8 +817,9 @@ export class VM implements Interpreter {
           target = code[ip++];
         } else {
           target = code[ip++];
+          // Not recorded in selDynamic: that is the select's (this `?` may be inside a select's
+          // computed name, whose trace shows the select's own names).
           name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
-          (frame.selDynamic ??= []).push(name);
         }
         const set = stack[stack.length - 1];
         const v = set instanceof NixAttrs ? set.get(name) : undefined;
