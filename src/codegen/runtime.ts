@@ -96,7 +96,7 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
     tailCall.pos = pos;
     return TAIL_CALL;
   }
-  if (fn instanceof Builtin) return applyBuiltin1(fn, arg, pos);
+  if (fn instanceof Builtin) return applyBuiltin(fn, [arg], pos);
   return callValue(fn, [arg], pos);
 }
 
@@ -266,14 +266,14 @@ function applyLazily(t: Thunk): Value {
 /** Calls fn with one argument. */
 export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value {
   if (fn instanceof Closure) return enterLambda(fn.lambda, fn.env, arg, pos, null, fn);
-  if (fn instanceof Builtin) return applyBuiltin1(fn, arg, pos);
+  if (fn instanceof Builtin) return applyBuiltin(fn, [arg], pos);
   return callValue(fn, [arg], pos);
 }
 
 /** Calls fn with two arguments (as callValue does, without an array for a lambda). */
 export function call2(fn: Value, a: Value, b: Value, pos: SourcePos | undefined): Value {
   if (!(fn instanceof Closure)) {
-    if (fn instanceof Builtin && fn.args.length + 2 <= fn.spec.arity) return applyBuiltin2(fn, a, b, pos);
+    if (fn instanceof Builtin && fn.args.length + 2 <= fn.spec.arity) return applyBuiltin(fn, [a, b], pos);
     return callValue(fn, [a, b], pos);
   }
   const lambda = fn.lambda;
@@ -356,20 +356,15 @@ function callFunctor(set: NixAttrs, args: Value[]): Value {
   }
 }
 
-/** `fn arg` for a builtin value (its own arguments, if partly applied, before `arg`): callValue's case without its arrays. */
-function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Value {
+/**
+ * `fn ...given` for a builtin value that takes them all (its own arguments, if partly applied,
+ * before them): callValue's case without its copies. `given` is the caller's new array.
+ */
+function applyBuiltin(fn: Builtin, given: Value[], pos: SourcePos | undefined): Value {
   const spec = fn.spec;
   const held = fn.args;
-  const args = held.length === 0 ? [arg] : [...held, arg];
+  const args = held.length === 0 ? given : held.concat(given);
   // Only a lambda can stand for its own call site.
-  return args.length < spec.arity ? new Builtin(spec, args) : callBuiltinOwned(spec, args, pos === AT_CALLEE ? undefined : pos);
-}
-
-/** `fn a b` for a builtin value that takes both (held.length + 2 <= arity). */
-function applyBuiltin2(fn: Builtin, a: Value, b: Value, pos: SourcePos | undefined): Value {
-  const spec = fn.spec;
-  const held = fn.args;
-  const args = held.length === 0 ? [a, b] : [...held, a, b];
   return args.length < spec.arity ? new Builtin(spec, args) : callBuiltinOwned(spec, args, pos === AT_CALLEE ? undefined : pos);
 }
 
