@@ -87,6 +87,26 @@ const SCAN_LIMIT = 8;
  */
 const CACHED_RESULTS = 64;
 
+/**
+ * The evaluation epoch (startShapeEpoch). A shape's caches hold the shapes its results have,
+ * and through their positions every shape merged into them: a literal's shape, kept with its
+ * chunk in the compile cache, or EMPTY, would keep the shapes of an evaluation long after it
+ * (overlays, evaluated again in one worker: 57 MB more live heap each time). So a shape made in
+ * an earlier epoch that caches a result is listed, and the next epoch empties its caches.
+ */
+let shapeEpoch = 0;
+let cachingFromEarlier: AttrShape[] = [];
+
+/**
+ * Starts an evaluation's epoch: the caches that shapes of earlier epochs filled in the last
+ * one are emptied (they are only caches: a shape is made again when next needed).
+ */
+export function startShapeEpoch(): void {
+  for (const shape of cachingFromEarlier) shape.clearCaches();
+  cachingFromEarlier = [];
+  shapeEpoch++;
+}
+
 interface MergeResult {
   right: AttrShape;
   shape: AttrShape;
@@ -105,11 +125,23 @@ export class AttrShape {
   private bySymbol: { generation: number; names: readonly string[] } | undefined = undefined;
   /** Lookups by name before the index is built (see indexOf). */
   private lookups = 0;
+  /** The epoch it was made in, or last listed in (see startShapeEpoch). */
+  private epoch = shapeEpoch;
 
   /** `names` must be sorted by bytes, without repeats. */
   constructor(readonly names: readonly string[], readonly positions: AttrPositions | undefined) {}
 
   static readonly EMPTY = new AttrShape([], undefined);
+
+  /**
+   * The shape of a set literal, made by the compiler: it lives as long as its chunk, in the
+   * compile cache, so what it caches is listed from its first epoch on.
+   */
+  static literal(names: readonly string[], positions: AttrPositions | undefined): AttrShape {
+    const shape = new AttrShape(names, positions);
+    shape.epoch = -1;
+    return shape;
+  }
 
   /**
    * The names in the order C++ Nix keeps them: by symbol, in the table of the evaluation that
@@ -175,6 +207,7 @@ export class AttrShape {
     while (i < a.length) { names[k] = a[i]; plan[k++] = i++; }
     while (j < b.length) { names[k] = b[j]; plan[k++] = ~j++; }
     const result = { right, shape: this.overriddenBy(right, names), plan };
+    this.caching();
     // Most shapes are the left side of one merge only (the halves of a large set merged by
     // divide and conquer): the map of results is made for a shape's second right side.
     if (last === undefined) {
@@ -200,6 +233,21 @@ export class AttrShape {
     return new AttrShape(names, positions);
   }
 
+  /** Before a result is cached: a shape of an earlier epoch is listed, once an epoch. */
+  private caching(): void {
+    if (this.epoch !== shapeEpoch) {
+      this.epoch = shapeEpoch;
+      cachingFromEarlier.push(this);
+    }
+  }
+
+  /** Forgets the results of `//` and of dynamic attributes it holds. */
+  clearCaches(): void {
+    this.lastMerge = undefined;
+    this.merges = undefined;
+    this.extensions = undefined;
+  }
+
   /** The same names, without positions (as builtins that make a set from another's names give). */
   unpositioned(): AttrShape {
     if (this.positions === undefined) return this;
@@ -215,6 +263,7 @@ export class AttrShape {
     while (i > 0 && names[i - 1] > name) i--;
     names.splice(i, 0, name);
     const shape = new AttrShape(names, new LayeredPositions(this.positions, positions, name));
+    this.caching();
     const extensions = this.extensions ?? (this.extensions = new Map());
     if (extensions.size >= CACHED_RESULTS) extensions.clear();
     extensions.set(name, shape);

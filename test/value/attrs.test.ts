@@ -3,7 +3,8 @@
 
 import { evaluate } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
-import { NixAttrs, Thunk, type Value } from '../../src/value/values.js';
+import { AttrShape, NixAttrs, StaticPositions, Thunk, type Value } from '../../src/value/values.js';
+import { startShapeEpoch } from '../../src/value/attrs.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
 
 /** The sets a list evaluates to. */
@@ -78,5 +79,46 @@ describe('lookup in a large set', () => {
       big = n: builtins.listToAttrs (builtins.genList (i: { name = "p\${toString i}"; value = i; }) n);
       s = big 3000 // { p7 = "seven"; extra = 1; };
     in [ s.p0 s.p7 s.p2999 (s ? p3000) (s ? extra) (builtins.length (builtins.attrNames s)) ]`)).toBe('[ 0 "seven" 2999 false true 3001 ]');
+  });
+});
+
+describe('caches of shapes that outlive an evaluation', () => {
+  // A literal's shape lives with its chunk in the compile cache; what it caches must not keep
+  // one evaluation's shapes (and through their positions, every shape merged into them) alive.
+  test('a literal shape caches `//` results within an evaluation and forgets them at the next', () => {
+    const literal = AttrShape.literal(['a', 'b'], undefined);
+    const right = new AttrShape(['b', 'c'], undefined);
+    const first = literal.merge(right);
+    expect(literal.merge(right)).toBe(first);
+    startShapeEpoch();
+    const again = literal.merge(right);
+    expect(again).not.toBe(first);
+    expect(again.shape.names).toEqual(['a', 'b', 'c']);
+    expect(again.plan).toEqual(first.plan);
+  });
+
+  test('so do EMPTY and shapes of earlier evaluations, for dynamic attributes', () => {
+    startShapeEpoch();
+    const older = new AttrShape(['a'], undefined);
+    const at = new StaticPositions(new (class { origin = 'x'; })() as never, new Map([['x', 3]]));
+    startShapeEpoch();
+    for (const shape of [AttrShape.EMPTY, older]) {
+      const first = shape.extend('x', at);
+      expect(shape.extend('x', at)).toBe(first);
+      startShapeEpoch();
+      const again = shape.extend('x', at);
+      expect(again).not.toBe(first);
+      expect(again.names).toEqual(first.names);
+      expect(again.positions?.get('x')?.offset).toBe(3);
+    }
+  });
+
+  test('a shape made during an evaluation keeps its caches (it is not listed: it dies with what uses it)', () => {
+    startShapeEpoch();
+    const made = new AttrShape(['a'], undefined);
+    const right = new AttrShape(['c'], undefined);
+    const first = made.merge(right);
+    startShapeEpoch();
+    expect(made.merge(right)).toBe(first);
   });
 });
