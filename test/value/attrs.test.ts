@@ -3,7 +3,8 @@
 
 import { evaluate } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
-import { AttrShape, NixAttrs, StaticPositions, Thunk, type Value } from '../../src/value/values.js';
+import { AttrShape, NixAttrs, Thunk, type Value } from '../../src/value/values.js';
+import { Source } from '../../src/syntax/source.js';
 import { startShapeEpoch } from '../../src/value/attrs.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
 
@@ -100,13 +101,13 @@ describe('caches of shapes that outlive an evaluation', () => {
   test('so do EMPTY and shapes of earlier evaluations, for dynamic attributes', () => {
     startShapeEpoch();
     const older = new AttrShape(['a'], undefined);
-    const at = new StaticPositions(new (class { origin = 'x'; })() as never, new Map([['x', 3]]));
+    const source = new Source('/x.nix', '{ }', '/');
     startShapeEpoch();
     for (const shape of [AttrShape.EMPTY, older]) {
-      const first = shape.extend('x', at);
-      expect(shape.extend('x', at)).toBe(first);
+      const first = shape.extend('x', source, 3);
+      expect(shape.extend('x', source, 3)).toBe(first);
       startShapeEpoch();
-      const again = shape.extend('x', at);
+      const again = shape.extend('x', source, 3);
       expect(again).not.toBe(first);
       expect(again.names).toEqual(first.names);
       expect(again.positions?.get('x')?.offset).toBe(3);
@@ -120,5 +121,36 @@ describe('caches of shapes that outlive an evaluation', () => {
     const first = made.merge(right);
     startShapeEpoch();
     expect(made.merge(right)).toBe(first);
+  });
+});
+
+describe('dynamic attributes', () => {
+  test('one name from several places: each place finds its own shape again, with its position', () => {
+    // Every literal without static names extends EMPTY: the sites of a package set's overlays
+    // add the same names at different places.
+    const source = new Source('/d.nix', 'x'.repeat(100), '/');
+    const other = new Source('/e.nix', 'x'.repeat(100), '/');
+    startShapeEpoch();
+    const places: [Source, number | undefined][] = [[source, 10], [source, 20], [other, 10], [source, undefined]];
+    const first = places.map(([src, at]) => AttrShape.EMPTY.extend('p1', src, at));
+    expect(new Set(first).size).toBe(places.length);
+    places.forEach(([src, at], i) => {
+      const shape = AttrShape.EMPTY.extend('p1', src, at);
+      expect(shape).toBe(first[i]);
+      const pos = shape.positions?.get('p1');
+      expect(pos === undefined ? undefined : [pos.source, pos.offset]).toEqual(at === undefined ? undefined : [src, at]);
+    });
+  });
+
+  test('in Nix: names kept in order, positions of each site, and the duplicate error', () => {
+    expect(output(`let
+      mk = n: { "\${n}" = 1; };
+      other = n: { "\${n}" = 2; zz = 0; };
+      s = mk "b" // other "b" // { "\${"a"}" = 3; "\${"c"}" = 4; };
+    in [ (builtins.attrNames s) (builtins.unsafeGetAttrPos "b" (mk "b")).line (builtins.unsafeGetAttrPos "b" (other "b")).line s.b ]`))
+      .toBe('[ [ "a" "b" "c" "zz" ] 2 3 2 ]');
+    const r = evaluate({ expr: 'let f = n: { "${n}" = 1; x = 2; }; in f "x"', strict: true });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(bytesToUtf8(r.rendered)).toContain("dynamic attribute 'x' already defined at «string»:1:26");
   });
 });
