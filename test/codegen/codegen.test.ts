@@ -2,7 +2,7 @@
 // cross between the tiers (past the depth budget) give the VM's values and traces, long loops
 // of tail calls stay in compiled code, and the deadline stops a runaway loop in compiled code.
 
-import { evaluate, type EvaluateOptions } from '../../src/eval.js';
+import { evaluate, type EvaluateOptions, whenBudgetReached } from '../../src/eval.js';
 import { EvalTimeout } from '../../src/vm/vm.js';
 import { printValue } from '../../src/value/print.js';
 import { Source } from '../../src/syntax/source.js';
@@ -104,6 +104,23 @@ describe('crossing between the tiers', () => {
       const r = bothTiers(expr);
       expect(r.compiled).toBe(r.vm);
       expect(r.vm).toContain('512');
+    });
+  });
+
+  test('the hook on reaching the budget: called once, on the first crossing, and able to abandon the evaluation', () => {
+    const expr = 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 300 + f 300';
+    withBudget(40, () => {
+      let calls = 0;
+      whenBudgetReached(() => { calls++; });
+      expect(outcome({ expr, tier: 'compiled' })).toBe('value: 600');
+      expect(calls).toBe(1);
+      whenBudgetReached(() => { throw new Error('abandoned'); });
+      expect(() => evaluate({ expr, tier: 'compiled', baseDir: '/base' })).toThrow('abandoned');
+      // Under the budget, the hook is not called.
+      whenBudgetReached(() => { calls++; });
+      expect(outcome({ expr: 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 10', tier: 'compiled' })).toBe('value: 10');
+      expect(calls).toBe(1);
+      whenBudgetReached(null);
     });
   });
 
