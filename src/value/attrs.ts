@@ -63,6 +63,17 @@ function indexInSorted(names: readonly string[], name: string): number {
 }
 
 /**
+ * Where one attribute was defined: a dynamic attribute's (`{ ${n} = ...; }` makes one for each
+ * set it builds, so it is three fields, not a map).
+ */
+export class NamedPosition implements AttrPositions {
+  constructor(readonly name: string, readonly source: Source, readonly offset: number) {}
+  get(name: string): AttrPosition | undefined {
+    return name === this.name ? { source: this.source, offset: this.offset } : undefined;
+  }
+}
+
+/**
  * Positions of `a // b` or of a set extended by one attribute: the later one wins. `aboveNames`
  * says which names the later one has: its shape, or its one name (no closure per shape).
  */
@@ -224,6 +235,12 @@ export class AttrShape {
 
 /** Whether both define the name at the same place (or neither has a position for it). */
 function sameDefinition(a: AttrPositions | undefined, b: AttrPositions | undefined, name: string): boolean {
+  if (a instanceof NamedPosition && b instanceof NamedPosition) {
+    // Without the position objects get() makes (a loop adding the same dynamic names).
+    const inA = a.name === name;
+    const inB = b.name === name;
+    return inA ? inB && a.source === b.source && a.offset === b.offset : !inB;
+  }
   const pa = a?.get(name);
   const pb = b?.get(name);
   return pa === undefined ? pb === undefined : pb !== undefined && pa.source === pb.source && pa.offset === pb.offset;

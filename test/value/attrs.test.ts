@@ -50,6 +50,24 @@ describe('a loop of // over sets of one literal', () => {
   });
 });
 
+describe('dynamic attributes', () => {
+  test('one name from one place gives one shape; from another place, another; positions are where each was defined', () => {
+    const [a, b, c] = elements(`let
+      one = n: { \${n} = 1; };
+      other = n: {
+        \${n} = 2; };
+    in [ (one "x") (one "x") (other "x") ]`);
+    expect(b.shape).toBe(a.shape);
+    expect(c.shape).not.toBe(a.shape);
+    expect(output(`let
+      one = n: { \${n} = 1; };
+      other = n: {
+        \${n} = 2; };
+    in [ (builtins.unsafeGetAttrPos "x" (one "x")).line (builtins.unsafeGetAttrPos "x" (other "x")).line (builtins.unsafeGetAttrPos "y" (one "x")) ]`))
+      .toBe('[ 2 4 null ]');
+  });
+});
+
 describe('lookup in a large set', () => {
   // Names that sort around each other by bytes: prefixes, digits against letters, UTF-8.
   const names = ['a', 'a0', 'a10', 'a2', 'aa', 'b', 'B', '_', 'z', 'é', 'x y', '"q"', 'é0', 'ab', 'a1'];
