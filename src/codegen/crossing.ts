@@ -87,8 +87,8 @@ export const stack = {
   /** Countdown to the next check of limits. */
   ticks: TICKS_BETWEEN_CHECKS,
   session: null as Interpreter | null,
-  /** Called (once) when compiled code first reaches the budget: see whenBudgetReached. */
-  onBudgetReached: null as (() => void) | null,
+  /** Called when compiled code reaches the budget: see whenBudgetReached. */
+  onBudgetReached: null as ((returned: boolean) => void) | null,
 };
 
 /** Sets the budget for the worker thread this runs in, from its resourceLimits.stackSizeMb (if set). */
@@ -97,19 +97,15 @@ export function useWorkerStack(stackSizeMb: number | undefined): void {
 }
 
 /**
- * Calls `hook` the first time, from now on, that compiled code reaches the budget and a call
- * or force moves to the VM. The hook may throw to abandon the evaluation: the command line
- * does so early in a run, to run it again on a thread whose stack lets the recursion run as
- * compiled code (src/cli/instantiate-main.ts). null: no hook.
+ * Calls `hook(false)` each time, from now on, that compiled code has reached the budget and a
+ * call or force moves to the VM (not again within the VM's nested run: it runs everything
+ * itself), and `hook(true)` when that run has returned its value. The hook may throw to
+ * abandon the evaluation: the command line does so when deep recursions come one after
+ * another early in a run, to run it again on a thread whose stack lets them run as compiled
+ * code (src/cli/instantiate-main.ts). null: no hook.
  */
-export function whenBudgetReached(hook: (() => void) | null): void {
+export function whenBudgetReached(hook: ((returned: boolean) => void) | null): void {
   stack.onBudgetReached = hook;
-}
-
-function budgetReached(): void {
-  const hook = stack.onBudgetReached;
-  stack.onBudgetReached = null;
-  hook!();
 }
 
 /** Whether compiled code may run one more activation now. */
@@ -138,7 +134,11 @@ export function tick(): void {
 
 /** Runs the call in the VM, nested at the current height. */
 export function vmCall(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
-  if (stack.onBudgetReached !== null && stack.depth >= stack.budget) budgetReached();
+  if (stack.onBudgetReached !== null && stack.depth >= stack.budget) return watched(() => runCallNested(fn, args, pos, tailCalls));
+  return runCallNested(fn, args, pos, tailCalls);
+}
+
+function runCallNested(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
   stack.depth += VM_UNITS;
   try {
     return stack.session!.runCall(fn, args, pos, tailCalls);
@@ -149,11 +149,28 @@ export function vmCall(fn: Value, args: Value[], pos: SourcePos | undefined, tai
 
 /** Forces the thunk in the VM, nested at the current height. */
 export function vmForce(t: Thunk): Value {
-  if (stack.onBudgetReached !== null && stack.depth >= stack.budget) budgetReached();
+  if (stack.onBudgetReached !== null && stack.depth >= stack.budget) return watched(() => runThunkNested(t));
+  return runThunkNested(t);
+}
+
+function runThunkNested(t: Thunk): Value {
   stack.depth += VM_UNITS;
   try {
     return stack.session!.runThunk(t);
   } finally {
     stack.depth -= VM_UNITS;
   }
+}
+
+/**
+ * A move to the VM past the budget, between the calls of the hook (see whenBudgetReached).
+ * The nested run does not reach the budget again: its depth is past it, so the VM runs
+ * everything itself.
+ */
+function watched(move: () => Value): Value {
+  const hook = stack.onBudgetReached!;
+  hook(false);
+  const v = move();
+  hook(true);
+  return v;
 }

@@ -107,19 +107,28 @@ describe('crossing between the tiers', () => {
     });
   });
 
-  test('the hook on reaching the budget: called once, on the first crossing, and able to abandon the evaluation', () => {
-    const expr = 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 300 + f 300';
+  test('the hook on reaching the budget: called as each move into the VM starts and returns, and able to abandon the evaluation', () => {
+    const one = 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 300';
+    const two = 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 300 + f 300';
     withBudget(40, () => {
-      let calls = 0;
-      whenBudgetReached(() => { calls++; });
-      expect(outcome({ expr, tier: 'compiled' })).toBe('value: 600');
-      expect(calls).toBe(1);
+      const calls: boolean[] = [];
+      whenBudgetReached((returned) => { calls.push(returned); });
+      expect(outcome({ expr: one, tier: 'compiled' })).toBe('value: 300');
+      // Each move returned before the next started.
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls).toEqual(calls.map((_, i) => i % 2 === 1));
+      const forOne = calls.length;
+      calls.length = 0;
+      expect(outcome({ expr: two, tier: 'compiled' })).toBe('value: 600');
+      // As often for each recursion: past the budget, the VM runs the rest of one itself.
+      expect(calls.length).toBe(2 * forOne);
       whenBudgetReached(() => { throw new Error('abandoned'); });
-      expect(() => evaluate({ expr, tier: 'compiled', baseDir: '/base' })).toThrow('abandoned');
+      expect(() => evaluate({ expr: two, tier: 'compiled', baseDir: '/base' })).toThrow('abandoned');
       // Under the budget, the hook is not called.
-      whenBudgetReached(() => { calls++; });
+      calls.length = 0;
+      whenBudgetReached((returned) => { calls.push(returned); });
       expect(outcome({ expr: 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 10', tier: 'compiled' })).toBe('value: 10');
-      expect(calls).toBe(1);
+      expect(calls).toEqual([]);
       whenBudgetReached(null);
     });
   });
