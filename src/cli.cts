@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'instantiate':
-      return (await loadInstantiate()).instantiateMain(rest, join(__dirname, 'cli', 'instantiate-worker.js'));
+      return (await loadInstantiate()).instantiateMain(rest, join(__dirname, 'cli', 'instantiate-worker.cjs'));
     case 'eval-jobs': {
       const { evalJobs } = await import('./cli/eval-jobs.js');
       return evalJobs(rest, { stdout: process.stdout, stderr: process.stderr });

@@ -402,6 +402,9 @@ export { compileCacheStats };
  */
 export { useWorkerStack } from './codegen/crossing.js';
 
+/** What the command line does when compiled code first reaches its depth budget (src/codegen/crossing.ts). */
+export { whenBudgetReached } from './codegen/crossing.js';
+
 export interface EvalSuccess {
   ok: true;
   value: Value;

@@ -398,6 +398,13 @@ export function concatLists(a: Value, b: Value, pos: SourcePos | undefined): Val
   if (STATS_ON) { count(Counter.ListConcats); count(Counter.ListElements, la.length + lb.length); }
   if (la.length === 0) return lb;
   if (lb.length === 0) return la;
-  reserveList(la.length + lb.length);
-  return la.concat(lb);
+  const n = la.length;
+  const m = lb.length;
+  reserveList(n + m);
+  // Copied by hand: Array.prototype.concat took 1.4-1.9 times as long on lists of thunks
+  // (lists-concat's `++` by halves of 100,000 elements).
+  const r: Value[] = new Array(n + m);
+  for (let i = 0; i < n; i++) r[i] = la[i];
+  for (let j = 0; j < m; j++) r[n + j] = lb[j];
+  return r;
 }

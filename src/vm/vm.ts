@@ -18,7 +18,7 @@ import { SymbolTable, useSymbolTable } from '../value/symbols.js';
 import * as ops from './ops.js';
 import { TailCallLog } from './tail-calls.js';
 import { enterSession, hasRoom, type Interpreter, leaveSession } from '../codegen/crossing.js';
-import { callBuiltin, callLambda, compiledCode, forceThunk } from '../codegen/runtime.js';
+import { callBuiltin, callLambda, compiledCode, equalValues, forceThunk } from '../codegen/runtime.js';
 import {
   addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
@@ -834,6 +834,14 @@ export class VM implements Interpreter {
         const quick = ops.quickEqual(a, b);
         if (quick !== undefined) {
           stack.push(op === Op.Eq ? quick : !quick);
+          return ip;
+        }
+        if (this.compiledTier && hasRoom()) {
+          // The compiled tier compares now, as in its own code (see codegen/crossing.ts): the
+          // thunks the comparison meets are forced directly, without a generator's frame and a
+          // request for each (a list of 100,000 elements compared in a chunk still run here).
+          const equal = equalValues(a, b, false);
+          stack.push(op === Op.Eq ? equal : !equal);
           return ip;
         }
         this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', posOf(chunk, ip - 1));

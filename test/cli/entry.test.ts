@@ -37,3 +37,18 @@ test.each([
   expect(r.stderr).toMatch(/^ *error: evaluation used more than the memory the JS heap allows \(\d+ MiB\)$/m);
   expect(r.status).toBe(1);
 }, 120_000);
+
+// Deep recursions that compiled code meets one after another early in a run make it run again
+// in the worker thread, whose stack lets them run compiled (src/cli/instantiate-main.ts): what
+// the first run printed is not printed twice, and the result and errors are the same.
+test('deep recursions met early move to the worker without printing twice', () => {
+  const env = { ...process.env, NIX_CONF_DIR: '/nonexistent', NIX_USER_CONF_FILES: '' };
+  const recursions = (bottom: string): string =>
+    `let f = n: if n == 0 then ${bottom} else 1 + f (n - 1); in builtins.trace "before" (f 20000 + f 20001 + f 20002 + f 20003 + f 20004 + f 20005)`;
+  const ok = spawnSync(process.execPath, [join(root, 'dist/src/cli.cjs'), 'instantiate', '--eval', '-E', recursions('0')], { encoding: 'utf8', env });
+  expect(ok).toMatchObject({ status: 0, stdout: '120015\n', stderr: 'trace: before\n' });
+  const failed = spawnSync(process.execPath, [join(root, 'dist/src/cli.cjs'), 'instantiate', '--eval', '-E', recursions('throw "bottom"')], { encoding: 'utf8', env });
+  expect(failed).toMatchObject({ status: 1, stdout: '' });
+  expect(failed.stderr.split('trace: before').length).toBe(2);
+  expect(failed.stderr).toMatch(/^trace: before\nerror:\n[^]*in an operand of '\+'[^]*\n {7}error: bottom\n$/);
+}, 60_000);

@@ -117,3 +117,17 @@ describe('builtins called with one or two arguments (their arguments forced in a
     ]) expect(sameInBothTiers(expr)).toMatch(/^error: /);
   });
 });
+
+describe('== in a chunk the VM runs, with the compiled tier on', () => {
+  // Only lambdas are translated: the comparisons at the top run in the VM, which compares
+  // directly (without a generator) and forces the elements through the compiled tier.
+  beforeAll(() => setHotRuns(0, (chunk) => chunk.lambda !== null));
+  afterAll(() => setHotRuns(0));
+
+  test('values, and an element failing while compared: the same error and trace as the VM alone', () => {
+    expect(sameInBothTiers('let g = x: { a = [ x (x * 2) ]; }; in [ (g 1 == g 1) (g 1 != g 2) ([ (g 1) ] == [ (g 1) ]) ]')).toBe('value: [ true true true ]');
+    const failing = sameInBothTiers('let g = x: if x == 3 then throw "three" else x; in [ (g 1) (g 3) ] == [ (g 1) (g 2) ]');
+    expect(failing).toMatch(/^error: [^]*three/);
+    expect(sameInBothTiers('let g = x: { a = x.b; }; in g {} == g {}')).toMatch(/attribute 'b' missing/);
+  });
+});

@@ -2,7 +2,7 @@
 // cross between the tiers (past the depth budget) give the VM's values and traces, long loops
 // of tail calls stay in compiled code, and the deadline stops a runaway loop in compiled code.
 
-import { evaluate, type EvaluateOptions } from '../../src/eval.js';
+import { evaluate, type EvaluateOptions, whenBudgetReached } from '../../src/eval.js';
 import { EvalTimeout } from '../../src/vm/vm.js';
 import { printValue } from '../../src/value/print.js';
 import { Source } from '../../src/syntax/source.js';
@@ -104,6 +104,32 @@ describe('crossing between the tiers', () => {
       const r = bothTiers(expr);
       expect(r.compiled).toBe(r.vm);
       expect(r.vm).toContain('512');
+    });
+  });
+
+  test('the hook on reaching the budget: called as each move into the VM starts and returns, and able to abandon the evaluation', () => {
+    const one = 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 300';
+    const two = 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 300 + f 300';
+    withBudget(40, () => {
+      const calls: boolean[] = [];
+      whenBudgetReached((returned) => { calls.push(returned); });
+      expect(outcome({ expr: one, tier: 'compiled' })).toBe('value: 300');
+      // Each move returned before the next started.
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls).toEqual(calls.map((_, i) => i % 2 === 1));
+      const forOne = calls.length;
+      calls.length = 0;
+      expect(outcome({ expr: two, tier: 'compiled' })).toBe('value: 600');
+      // As often for each recursion: past the budget, the VM runs the rest of one itself.
+      expect(calls.length).toBe(2 * forOne);
+      whenBudgetReached(() => { throw new Error('abandoned'); });
+      expect(() => evaluate({ expr: two, tier: 'compiled', baseDir: '/base' })).toThrow('abandoned');
+      // Under the budget, the hook is not called.
+      calls.length = 0;
+      whenBudgetReached((returned) => { calls.push(returned); });
+      expect(outcome({ expr: 'let f = x: if x == 0 then 0 else 1 + f (x - 1); in f 10', tier: 'compiled' })).toBe('value: 10');
+      expect(calls).toEqual([]);
+      whenBudgetReached(null);
     });
   });
 
