@@ -721,7 +721,10 @@ class Parser {
     } else {
       resolved = canonicalisePath(literal.startsWith('/') ? literal : this.source.baseDir + '/' + literal);
     }
-    if (literal.length > 1 && literal.endsWith('/') && !resolved.endsWith('/')) resolved += '/';
+    // C++ Nix adds the first segment's trailing '/' back after canonicalising, even when the
+    // path is the root (`./../../${x}` from two levels down shows as `//`, which evaluates to `/x`).
+    // (`~/a/${x}` keeps its slash already: a home path is not canonicalised.)
+    if (t.type !== 'hpath' && literal.length > 1 && literal.endsWith('/')) resolved += '/';
     const head: Expr = { kind: 'Path', pos: t.start, value: resolved };
     const parts: Expr[] = [];
     const positions = [t.start];

@@ -343,6 +343,9 @@ describe('paths', () => {
     ['./a${"b"}', '(/base/dir/a + "b")'],
     ['x: ./${x}', '(x: (/base/dir/ + x))'],
     ['x: /${x}', '(x: (/ + x))'],
+    // Canonicalised to the root, the first segment still gets its '/' back, as in C++ Nix.
+    ['x: ./../../${x}', '(x: (// + x))'],
+    ['x: /a/../${x}', '(x: (// + x))'],
     ['x: ~/${x}', '(x: (/home/u/ + x))'],
     ['x: a/${x}', '(x: (/base/dir/a/ + x))'],
     ['x: a.b/${x}/c.d', '(x: (/base/dir/a.b/ + x + "/c.d"))'],
