@@ -37,17 +37,6 @@ export class StaticPositions implements AttrPositions {
 }
 
 /**
- * Where a dynamic attribute was defined: the one name a shape's extension adds (`offset`
- * undefined: no position), one object made only when the extension is not cached already.
- */
-export class DefinedAt implements AttrPositions {
-  constructor(readonly name: string, readonly source: Source, readonly offset: number | undefined) {}
-  get(name: string): AttrPosition | undefined {
-    return name === this.name && this.offset !== undefined ? { source: this.source, offset: this.offset } : undefined;
-  }
-}
-
-/**
  * The positions of names sorted by bytes (a set literal's, a lambda's formals), as two
  * parallel arrays: a file has thousands of these, and a Map each weighed more than its code.
  */
@@ -74,6 +63,17 @@ function indexInSorted(names: readonly string[], name: string): number {
 }
 
 /**
+ * Where one attribute was defined: a dynamic attribute's (`{ ${n} = ...; }` makes one for each
+ * set it builds, so it is three fields, not a map).
+ */
+export class NamedPosition implements AttrPositions {
+  constructor(readonly name: string, readonly source: Source, readonly offset: number) {}
+  get(name: string): AttrPosition | undefined {
+    return name === this.name ? { source: this.source, offset: this.offset } : undefined;
+  }
+}
+
+/**
  * Positions of `a // b` or of a set extended by one attribute: the later one wins. `aboveNames`
  * says which names the later one has: its shape, or its one name (no closure per shape).
  */
@@ -97,14 +97,41 @@ const SCAN_LIMIT = 8;
  * a few dozen names at each step (`acc // { ${name} = ...; }`) to find its shapes again.
  */
 const CACHED_RESULTS = 64;
-/**
- * Names of dynamic attributes cached per shape. Many sites share a shape to extend (every
- * literal without static names starts from EMPTY) and a package set's sites add thousands of
- * names each (overlays: 5,000 names from 3 sites, every system and overlay again).
- */
-const CACHED_EXTENSIONS = 8192;
 /** Places one name is cached as defined at, per shape (the latest kept). */
 const CACHED_PLACES = 4;
+
+/**
+ * The shapes of dynamic attributes added to a shape, by name, each name at up to
+ * CACHED_PLACES places. Many sites share the shape they extend (every literal without static
+ * names starts from EMPTY), and a package set's sites add thousands of names each, again for
+ * every system and overlay (overlays: 5,000 names from 3 sites): what a few dozen names would
+ * never find again. But keeping thousands of shapes when no name comes back (40,000 distinct
+ * keys) only makes them survive scavenges: so a cache holds `room` names, 64 at first, and
+ * grows to 8,192 once a name it has dropped comes back (`seen`: the names since it started).
+ */
+class Extensions {
+  static readonly FIRST_ROOM = 64;
+  static readonly MAX_ROOM = 8192;
+  readonly byName = new Map<string, AttrShape[]>();
+  room = Extensions.FIRST_ROOM;
+  seen: Set<string> | null = new Set();
+
+  /** Caches `shape`, the first for its name. */
+  add(name: string, shape: AttrShape): void {
+    const seen = this.seen;
+    if (seen !== null) {
+      if (seen.has(name)) {
+        this.room = Extensions.MAX_ROOM;
+        this.seen = null;
+      } else {
+        if (seen.size >= Extensions.MAX_ROOM) seen.clear();
+        seen.add(name);
+      }
+    }
+    if (this.byName.size >= this.room) this.byName.clear();
+    this.byName.set(name, [shape]);
+  }
+}
 
 /**
  * The evaluation epoch (startShapeEpoch). A shape's caches hold the shapes its results have,
@@ -140,7 +167,7 @@ export class AttrShape {
   private lastMerge: MergeResult | undefined = undefined;
   private merges: Map<AttrShape, MergeResult> | undefined = undefined;
   /** Shapes with one more name, by the name: each defined at another place. */
-  private extensions: Map<string, AttrShape[]> | undefined = undefined;
+  private extensions: Extensions | undefined = undefined;
   private withoutPositions: AttrShape | undefined = undefined;
   private bySymbol: { generation: number; names: readonly string[] } | undefined = undefined;
   /** Lookups by name before the index is built (see indexOf). */
@@ -274,13 +301,13 @@ export class AttrShape {
     return (this.withoutPositions ??= new AttrShape(this.names, undefined));
   }
 
-  /** The shape with one more name (not in this one), defined at `offset` in `source`. */
-  extend(name: string, source: Source, offset: number | undefined): AttrShape {
-    const places = this.extensions?.get(name);
+  /** The shape with one more name (not in this one), defined at `at`. */
+  extend(name: string, at: NamedPosition): AttrShape {
+    const places = this.extensions?.byName.get(name);
     if (places !== undefined) {
       for (const shape of places) {
-        const at = (shape.positions as LayeredPositions).above as DefinedAt;
-        if (at.offset === offset && at.source === source) return shape;
+        const cached = (shape.positions as LayeredPositions).above as NamedPosition;
+        if (cached.offset === at.offset && cached.source === at.source) return shape;
       }
     }
     const n = this.names.length;
@@ -289,15 +316,13 @@ export class AttrShape {
     for (; i > 0 && this.names[i - 1] > name; i--) names[i] = this.names[i - 1];
     names[i] = name;
     for (let j = 0; j < i; j++) names[j] = this.names[j];
-    const shape = new AttrShape(names, new LayeredPositions(this.positions, new DefinedAt(name, source, offset), name));
+    const shape = new AttrShape(names, new LayeredPositions(this.positions, at, name));
     this.caching();
     if (places !== undefined) {
       if (places.length >= CACHED_PLACES) places.shift();
       places.push(shape);
     } else {
-      const extensions = this.extensions ?? (this.extensions = new Map());
-      if (extensions.size >= CACHED_EXTENSIONS) extensions.clear();
-      extensions.set(name, [shape]);
+      (this.extensions ??= new Extensions()).add(name, shape);
     }
     return shape;
   }
@@ -359,9 +384,9 @@ export class NixAttrs {
     return this.shape.symbolOrder();
   }
 
-  /** The set with one more attribute (whose name it does not have yet), defined at `offset` in `source`. */
-  extend(name: string, value: Value, source: Source, offset: number | undefined): NixAttrs {
-    const shape = this.shape.extend(name, source, offset);
+  /** The set with one more attribute (whose name it does not have yet), defined at `position`. */
+  extend(name: string, value: Value, position: NamedPosition): NixAttrs {
+    const shape = this.shape.extend(name, position);
     // The values moved up by one from the new name's place (one copy, no splice).
     const values = this.values.slice();
     values.push(value);
