@@ -18,7 +18,7 @@ import { FsIO } from './io/fs-io.js';
 import { NoIO } from './io/no-io.js';
 import { StoreViewIO } from './io/store-view-io.js';
 import { storeState } from './store/state.js';
-import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } from './io/compile-cache.js';
+import { compileCacheStats, compileKey, countParse, getCompiled, getCompiledFromDisk, putCompiled, putCompiledOnDisk } from './io/compile-cache.js';
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
@@ -141,6 +141,8 @@ export class Evaluation implements EvalState, IOEvalState {
   private readonly scope: GlobalScope;
   /** The message lines, when no `onMessage` takes them. */
   readonly messages: string[] = [];
+  /** Warnings the parser gave (a file that had some is not kept on disk: see compileFile). */
+  private parseWarnings = 0;
 
   constructor(private readonly options: EvaluateOptions) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
@@ -223,7 +225,7 @@ export class Evaluation implements EvalState, IOEvalState {
     countParse();
     const symbols = this.vm.symbols;
     return parse(source, {
-      home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints, names, symbolId: (n) => symbols.known(n),
+      home: this.home, warn: (m, p) => { this.parseWarnings++; this.warn(m, p); }, lints: this.options.lints, names, symbolId: (n) => symbols.known(n),
     });
   }
 
@@ -259,20 +261,33 @@ export class Evaluation implements EvalState, IOEvalState {
     const variant = scope ? `${this.compileVariant}\0scope=${scope.join('\0')}` : this.compileVariant;
     const key = compileKey(file, text, variant);
     const cached = getCompiled(key);
-    if (cached) {
-      this.vm.symbols.internAll(cached.names ?? []);
-      // Code compiled under another symbol order may fill its bindings in another order.
-      if (this.vm.symbols.holds(cached.symbolOrderFacts ?? [])) return cached;
-    }
+    if (cached && this.usable(cached)) return cached;
     const source = new Source(file, text, dirname(file));
+    // On disk (the command line's cache), the lints too: a file read back is not parsed, so
+    // it must be one whose parse warned of nothing under the same lints.
+    const diskKey = `${key}\0lints=${JSON.stringify(this.options.lints ?? {})}`;
+    const fromDisk = cached ? undefined : getCompiledFromDisk(key, diskKey, source);
+    if (fromDisk && this.usable(fromDisk)) return fromDisk;
     const names: string[] = [];
+    const warnings = this.parseWarnings;
     let ast = this.parseSource(source, names);
     if (scope) ast = wrapInScope(ast, scope);
     this.vm.symbols.internAll(names);
     const chunk = this.compileAst(ast, source);
     chunk.names = names;
     putCompiled(key, chunk);
+    if (this.parseWarnings === warnings) putCompiledOnDisk(diskKey, chunk);
     return chunk;
+  }
+
+  /**
+   * Whether cached code can run in this evaluation: its names interned (as parsing it would
+   * have), and the symbol order it was compiled under still holding (code compiled under
+   * another may fill its bindings in another order).
+   */
+  private usable(cached: Chunk): boolean {
+    this.vm.symbols.internAll(cached.names ?? []);
+    return this.vm.symbols.holds(cached.symbolOrderFacts ?? []);
   }
 
   /**
