@@ -183,16 +183,14 @@ export class Evaluation implements EvalState, IOEvalState {
   }
 
   /**
-   * What, besides a file's path and content, the compiled code depends on (compile cache key).
-   * Computed on first use: an expression that imports nothing never needs it.
+   * What, besides a file's path and content (`text`), the compiled code depends on (compile
+   * cache key): the names in scope, and the home directory where the text may hold a `~/`
+   * path. The names' part is computed on first use: an expression that imports nothing never
+   * needs it.
    */
-  private get compileVariant(): string {
-    this.scope.variant ??= createHash('sha256')
-      .update([...this.scope.names].sort().join('\0'))
-      .update(`\0home=${this.scope.home}`)
-      .digest('hex')
-      .slice(0, 32);
-    return this.scope.variant;
+  private compileVariant(text: string): string {
+    this.scope.variant ??= createHash('sha256').update([...this.scope.names].sort().join('\0')).digest('hex').slice(0, 32);
+    return text.includes('~/') ? `${this.scope.variant}\0home=${this.scope.home}` : this.scope.variant;
   }
 
   envAllowed(name: string): boolean {
@@ -258,7 +256,7 @@ export class Evaluation implements EvalState, IOEvalState {
   compileFile(path: string, scope?: readonly string[]): Chunk {
     const file = canonical(path);
     const text = corepkgsFile(file) ?? this.io.readFile(file);
-    const variant = scope ? `${this.compileVariant}\0scope=${scope.join('\0')}` : this.compileVariant;
+    const variant = scope ? `${this.compileVariant(text)}\0scope=${scope.join('\0')}` : this.compileVariant(text);
     const key = compileKey(file, text, variant);
     const cached = getCompiled(key);
     if (cached && this.usable(cached)) return cached;

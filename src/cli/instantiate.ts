@@ -18,7 +18,7 @@ import { renderError } from '../errors/render.js';
 import { type AutoArg, Evaluation, type MessageLevel } from '../eval.js';
 import { FsIO } from '../io/fs-io.js';
 import { useDiskCache } from '../io/compile-cache.js';
-import { DiskCache, diskCacheDir } from '../io/disk-cache.js';
+import { diskCacheFromEnv } from '../io/disk-cache.js';
 import type { Chunk } from '../compiler/chunk.js';
 import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
@@ -142,9 +142,9 @@ export function instantiate(args: string[], io: CliIO): number {
  * gave the build's identity and the environment does not turn it off.
  */
 function withDiskCache<T>(io: CliIO, env: Env, body: () => T): T {
-  const dir = io.build === undefined ? undefined : diskCacheDir(env);
-  if (dir === undefined) return body();
-  useDiskCache(new DiskCache(dir, io.build!()));
+  const cache = io.build === undefined ? undefined : diskCacheFromEnv(env, io.build);
+  if (cache === undefined) return body();
+  useDiskCache(cache);
   try {
     return body();
   } finally {

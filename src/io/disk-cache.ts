@@ -38,6 +38,21 @@ function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
+/**
+ * The disk cache the environment asks for (NIXEVAL_CACHE, NIXEVAL_CACHE_DIR, XDG_CACHE_HOME,
+ * HOME; NIXEVAL_CACHE_MAX_MB and NIXEVAL_CACHE_MIN_BYTES for its size and the smallest source
+ * kept), for this build, or undefined when it is off.
+ */
+export function diskCacheFromEnv(env: Readonly<Record<string, string | undefined>>, build: () => string): DiskCache | undefined {
+  const dir = diskCacheDir(env);
+  if (dir === undefined) return undefined;
+  const number = (v: string | undefined, otherwise: number): number => {
+    const n = v === undefined || v === '' ? NaN : Number(v);
+    return Number.isFinite(n) && n >= 0 ? n : otherwise;
+  };
+  return new DiskCache(dir, build(), number(env.NIXEVAL_CACHE_MAX_MB, DEFAULT_MAX_BYTES / 2 ** 20) * 2 ** 20, number(env.NIXEVAL_CACHE_MIN_BYTES, MIN_SOURCE_BYTES));
+}
+
 /** The cache directory the environment asks for, or undefined when the cache is off. */
 export function diskCacheDir(env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (env.NIXEVAL_CACHE === '0') return undefined;
@@ -67,7 +82,10 @@ export class DiskCache {
    * `build`: what identifies the evaluator that compiles (a file written by another build is
    * never read); `maxBytes`: the size the directory is kept under.
    */
-  constructor(dir: string, private readonly build: string, private readonly maxBytes = DEFAULT_MAX_BYTES) {
+  constructor(
+    dir: string, private readonly build: string,
+    private readonly maxBytes = DEFAULT_MAX_BYTES, private readonly minSourceBytes = MIN_SOURCE_BYTES,
+  ) {
     this.dir = join(dir, `compiled-${COMPILED_FILE_FORMAT}`);
   }
 
@@ -83,7 +101,7 @@ export class DiskCache {
 
   /** The compiled file kept under `key`, read back with `source`, or undefined. */
   read(key: string, source: Source): Chunk | undefined {
-    if (!this.usable || source.text.length < MIN_SOURCE_BYTES) return undefined;
+    if (!this.usable || source.text.length < this.minSourceBytes) return undefined;
     let buffer: Buffer;
     try {
       const fd = openSync(this.fileOf(key), 'r');
@@ -129,7 +147,7 @@ export class DiskCache {
 
   /** Keeps a freshly compiled file (never one that failed: only compiled code comes here). */
   write(key: string, chunk: Chunk): void {
-    if (!this.usable || chunk.source.text.length < MIN_SOURCE_BYTES) return;
+    if (!this.usable || chunk.source.text.length < this.minSourceBytes) return;
     let data: CompiledFileData;
     try {
       data = encodeCompiledFile(chunk);
