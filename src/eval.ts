@@ -18,7 +18,9 @@ import { FsIO } from './io/fs-io.js';
 import { NoIO } from './io/no-io.js';
 import { StoreViewIO } from './io/store-view-io.js';
 import { storeState } from './store/state.js';
-import { compileCacheStats, compileKey, countParse, getCompiled, getCompiledFromDisk, putCompiled, putCompiledOnDisk } from './io/compile-cache.js';
+import {
+  compileCacheStats, compileKey, countParse, diskCacheInUse, getCompiled, getCompiledFromDisk, putCompiled, putCompiledOnDisk,
+} from './io/compile-cache.js';
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
@@ -263,8 +265,8 @@ export class Evaluation implements EvalState, IOEvalState {
     const source = new Source(file, text, dirname(file));
     // On disk (the command line's cache), the lints too: a file read back is not parsed, so
     // it must be one whose parse warned of nothing under the same lints.
-    const diskKey = `${key}\0lints=${JSON.stringify(this.options.lints ?? {})}`;
-    const fromDisk = cached ? undefined : getCompiledFromDisk(key, diskKey, source);
+    const diskKey = diskCacheInUse() ? `${key}\0lints=${JSON.stringify(this.options.lints ?? {})}` : undefined;
+    const fromDisk = cached || diskKey === undefined ? undefined : getCompiledFromDisk(key, diskKey, source);
     if (fromDisk && this.usable(fromDisk)) return fromDisk;
     const names: string[] = [];
     const warnings = this.parseWarnings;
@@ -274,7 +276,7 @@ export class Evaluation implements EvalState, IOEvalState {
     const chunk = this.compileAst(ast, source);
     chunk.names = names;
     putCompiled(key, chunk);
-    if (this.parseWarnings === warnings) putCompiledOnDisk(diskKey, chunk);
+    if (diskKey !== undefined && this.parseWarnings === warnings) putCompiledOnDisk(diskKey, chunk);
     return chunk;
   }
 

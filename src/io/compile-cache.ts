@@ -101,7 +101,7 @@ export function useDiskCache(cache: DiskCache | undefined): void {
   disk = cache;
 }
 
-/** The disk cache in use, if any (for its counters). */
+/** The disk cache in use, if any. */
 export function diskCacheInUse(): DiskCache | undefined {
   return disk;
 }

@@ -172,7 +172,8 @@ export class DiskCache {
     const file = this.fileOf(key);
     const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      mkdirSync(this.dir, { recursive: true });
+      // The user's own: what is read back is trusted as compiled code.
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       writeFileSync(temporary, buffer);
       renameSync(temporary, file);
       this.counters.writes++;
