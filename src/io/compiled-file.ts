@@ -212,8 +212,8 @@ class Writer {
     // two integers for each position.
     this.reserve(2 * code.length + 1);
     const ints = this.ints;
-    ints.set(code, this.length);
-    let at = this.length + code.length;
+    let at = this.length;
+    for (let i = 0; i < code.length; i++) ints[at++] = code[i];
     const countAt = at++;
     let runs = 0;
     for (let i = 0; i < positions.length;) {
