@@ -111,7 +111,7 @@ const ARGUMENT_REGION_KEYS = [...REGION_KEYS, 'argument'];
 const ASSERTION_REGION_KEYS = [...REGION_KEYS, 'assertion'];
 const SELECT_REGION_KEYS = ['start', 'end', 'pos', 'path', 'ends', 'select'];
 const SORTED_POSITIONS_KEYS = ['source', 'names', 'offsets'];
-const ATTR_SHAPE_KEYS = ['names', 'positions', 'index', 'lastMerge', 'merges', 'extensions', 'withoutPositions', 'bySymbol', 'lookups'];
+const ATTR_SHAPE_KEYS = ['names', 'positions', 'index', 'lastMerge', 'merges', 'extensions', 'withoutPositions', 'bySymbol', 'lookups', 'epoch'];
 
 function isInt32(x: unknown): x is number {
   return typeof x === 'number' && (x | 0) === x && !Object.is(x, -0);
@@ -280,7 +280,8 @@ class Writer {
     if (Array.isArray(v)) {
       this.array(v);
     } else if (v instanceof AttrShape) {
-      if (!keysAre(v, ATTR_SHAPE_KEYS)) fail('AttrShape');
+      // A set literal's shape, as AttrShape.literal makes it (read back the same way).
+      if (!keysAre(v, ATTR_SHAPE_KEYS) || (v as unknown as { epoch: number }).epoch !== -1) fail('AttrShape');
       this.push(Tag.Shape);
       this.value(v.names);
       this.value(v.positions);
@@ -496,7 +497,7 @@ export function decodeCompiledFile(data: CompiledFileData, source: Source): Chun
       case Tag.Pos: return pos();
       case Tag.Shape: {
         const names = value() as string[];
-        return new AttrShape(names, value() as SortedPositions | undefined);
+        return AttrShape.literal(names, value() as SortedPositions | undefined);
       }
       case Tag.SortedPositions: {
         const names = value() as string[];
