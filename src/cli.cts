@@ -11,7 +11,7 @@
 // about 14 ms of CPU, a fifth of `nixeval instantiate --eval -E 1`; the other commands are ES
 // modules, imported when run. dist/src/cli.js (src/cli.ts) runs this file under the older name.
 
-import { loadInstantiate, setCommandLineV8Flags } from './cli/load-entry.cjs';
+import { buildId, loadInstantiate, setCommandLineV8Flags } from './cli/load-entry.cjs';
 
 const { join } = process.getBuiltinModule('node:path');
 
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'instantiate':
-      return (await loadInstantiate()).instantiateMain(rest, join(__dirname, 'cli', 'instantiate-worker.cjs'));
+      return (await loadInstantiate()).instantiateMain(rest, join(__dirname, 'cli', 'instantiate-worker.cjs'), buildId);
     case 'eval-jobs': {
       const { evalJobs } = await import('./cli/eval-jobs.js');
       return evalJobs(rest, { stdout: process.stdout, stderr: process.stderr });

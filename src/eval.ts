@@ -18,7 +18,9 @@ import { FsIO } from './io/fs-io.js';
 import { NoIO } from './io/no-io.js';
 import { StoreViewIO } from './io/store-view-io.js';
 import { storeState } from './store/state.js';
-import { compileCacheStats, compileKey, countParse, getCompiled, putCompiled } from './io/compile-cache.js';
+import {
+  compileCacheStats, compileKey, countParse, diskCacheInUse, getCompiled, getCompiledFromDisk, putCompiled, putCompiledOnDisk,
+} from './io/compile-cache.js';
 import { corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
@@ -142,6 +144,8 @@ export class Evaluation implements EvalState, IOEvalState {
   private readonly scope: GlobalScope;
   /** The message lines, when no `onMessage` takes them. */
   readonly messages: string[] = [];
+  /** Warnings the parser gave (a file that had some is not kept on disk: see compileFile). */
+  private parseWarnings = 0;
 
   constructor(private readonly options: EvaluateOptions) {
     // What earlier evaluations left in the caches of shapes that outlive them goes (value/attrs.ts).
@@ -184,16 +188,14 @@ export class Evaluation implements EvalState, IOEvalState {
   }
 
   /**
-   * What, besides a file's path and content, the compiled code depends on (compile cache key).
-   * Computed on first use: an expression that imports nothing never needs it.
+   * What, besides a file's path and content (`text`), the compiled code depends on (compile
+   * cache key): the names in scope, and the home directory where the text may hold a `~/`
+   * path. The names' part is computed on first use: an expression that imports nothing never
+   * needs it.
    */
-  private get compileVariant(): string {
-    this.scope.variant ??= createHash('sha256')
-      .update([...this.scope.names].sort().join('\0'))
-      .update(`\0home=${this.scope.home}`)
-      .digest('hex')
-      .slice(0, 32);
-    return this.scope.variant;
+  private compileVariant(text: string): string {
+    this.scope.variant ??= createHash('sha256').update([...this.scope.names].sort().join('\0')).digest('hex').slice(0, 32);
+    return text.includes('~/') ? `${this.scope.variant}\0home=${this.scope.home}` : this.scope.variant;
   }
 
   envAllowed(name: string): boolean {
@@ -226,7 +228,7 @@ export class Evaluation implements EvalState, IOEvalState {
     countParse();
     const symbols = this.vm.symbols;
     return parse(source, {
-      home: this.home, warn: (m, p) => this.warn(m, p), lints: this.options.lints, names, symbolId: (n) => symbols.known(n),
+      home: this.home, warn: (m, p) => { this.parseWarnings++; this.warn(m, p); }, lints: this.options.lints, names, symbolId: (n) => symbols.known(n),
     });
   }
 
@@ -259,23 +261,36 @@ export class Evaluation implements EvalState, IOEvalState {
   compileFile(path: string, scope?: readonly string[]): Chunk {
     const file = canonical(path);
     const text = corepkgsFile(file) ?? this.io.readFile(file);
-    const variant = scope ? `${this.compileVariant}\0scope=${scope.join('\0')}` : this.compileVariant;
+    const variant = scope ? `${this.compileVariant(text)}\0scope=${scope.join('\0')}` : this.compileVariant(text);
     const key = compileKey(file, text, variant);
     const cached = getCompiled(key);
-    if (cached) {
-      this.vm.symbols.internAll(cached.names ?? []);
-      // Code compiled under another symbol order may fill its bindings in another order.
-      if (this.vm.symbols.holds(cached.symbolOrderFacts ?? [])) return cached;
-    }
+    if (cached && this.usable(cached)) return cached;
     const source = new Source(file, text, dirname(file));
+    // On disk (the command line's cache), the lints too: a file read back is not parsed, so
+    // it must be one whose parse warned of nothing under the same lints.
+    const diskKey = diskCacheInUse() ? `${key}\0lints=${JSON.stringify(this.options.lints ?? {})}` : undefined;
+    const fromDisk = cached || diskKey === undefined ? undefined : getCompiledFromDisk(key, diskKey, source);
+    if (fromDisk && this.usable(fromDisk)) return fromDisk;
     const names: string[] = [];
+    const warnings = this.parseWarnings;
     let ast = this.parseSource(source, names);
     if (scope) ast = wrapInScope(ast, scope);
     this.vm.symbols.internAll(names);
     const chunk = this.compileAst(ast, source);
     chunk.names = names;
     putCompiled(key, chunk);
+    if (diskKey !== undefined && this.parseWarnings === warnings) putCompiledOnDisk(diskKey, chunk);
     return chunk;
+  }
+
+  /**
+   * Whether cached code can run in this evaluation: its names interned (as parsing it would
+   * have), and the symbol order it was compiled under still holding (code compiled under
+   * another may fill its bindings in another order).
+   */
+  private usable(cached: Chunk): boolean {
+    this.vm.symbols.internAll(cached.names ?? []);
+    return this.vm.symbols.holds(cached.symbolOrderFacts ?? []);
   }
 
   /**

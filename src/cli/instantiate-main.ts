@@ -53,10 +53,16 @@ export interface InstantiateWorkerData {
   skipStderr: number;
   /** The worker's stack (resourceLimits.stackSizeMb), which the compiled tier is told. */
   stackSizeMb: number;
+  /** The build's identity, when the first run kept compiled files on disk (CliIO.build). */
+  build?: string;
 }
 
-/** Runs the command on this thread, and again in a worker (`workerFile`, a path) if the stack ran out. */
-export async function instantiateMain(args: string[], workerFile: string): Promise<number> {
+/**
+ * Runs the command on this thread, and again in a worker (`workerFile`, a path) if the stack
+ * ran out. `build`: the identity of this build of nixeval, which turns on the disk cache of
+ * compiled files (CliIO.build).
+ */
+export async function instantiateMain(args: string[], workerFile: string, build?: () => string): Promise<number> {
   const stdout = new FdSink(1);
   const stderr = new FdSink(2);
   let stdin: string | undefined;
@@ -73,10 +79,12 @@ export async function instantiateMain(args: string[], workerFile: string): Promi
     throw new DeepRecursion('deep recursions early in the run: run again with a larger stack');
   });
   try {
-    return instantiate(args, { stdout, stderr, readStdin, colourTerminal: () => stderrIsColourTerminal(process.env), retryOnStackExhaustion: true });
+    return instantiate(args, { stdout, stderr, readStdin, colourTerminal: () => stderrIsColourTerminal(process.env), retryOnStackExhaustion: true, build });
   } catch (e) {
     if (!(e instanceof StackExhausted)) throw e;
-    return runInWorker(workerFile, { args, stdin, skipStdout: stdout.written, skipStderr: stderr.written, stackSizeMb: workerStackMb() });
+    return runInWorker(workerFile, {
+      args, stdin, skipStdout: stdout.written, skipStderr: stderr.written, stackSizeMb: workerStackMb(), build: build?.(),
+    });
   } finally {
     whenBudgetReached(null);
   }
@@ -91,6 +99,7 @@ export function instantiateWorker(data: InstantiateWorkerData): number {
     stderr: new FdSink(2, data.skipStderr),
     readStdin,
     colourTerminal: () => stderrIsColourTerminal(process.env),
+    build: data.build === undefined ? undefined : () => data.build!,
   });
 }
 

@@ -17,6 +17,9 @@ import { jsStackWasExhausted, NixError } from '../errors/errors.js';
 import { renderError } from '../errors/render.js';
 import { type AutoArg, Evaluation, type MessageLevel } from '../eval.js';
 import { FsIO } from '../io/fs-io.js';
+import { useDiskCache } from '../io/compile-cache.js';
+import { diskCacheFromEnv } from '../io/disk-cache.js';
+import type { Chunk } from '../compiler/chunk.js';
 import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
 import { OUTPUT_PRINT, printValue } from '../value/print.js';
@@ -55,6 +58,12 @@ export interface CliIO {
    * reporting the error: the caller runs the command again with a larger stack.
    */
   retryOnStackExhaustion?: boolean;
+  /**
+   * The identity of this build of nixeval (src/cli/load-entry.cts, buildId): given, files the
+   * command compiles are kept on disk and read back by the next process (io/disk-cache.ts),
+   * where the environment allows (NIXEVAL_CACHE, NIXEVAL_CACHE_DIR); not given, they are not.
+   */
+  build?: () => string;
 }
 
 /** The command failed because this thread's JS stack was too small for it. */
@@ -105,7 +114,7 @@ export function instantiate(args: string[], io: CliIO): number {
     const cmd = parseCommandLine(args, io, env, config, logger);
     showTrace = config.bool('show-trace');
     const stats = startStats();
-    const status = run(cmd, io, env, config, logger);
+    const status = withDiskCache(io, env, () => run(cmd, io, env, config, logger));
     if (stats !== null) writeStats(stats, io.stderr, env.NIX_SHOW_STATS_PATH);
     return status;
   } catch (e) {
@@ -125,6 +134,21 @@ export function instantiate(args: string[], io: CliIO): number {
       return 1;
     }
     throw e;
+  }
+}
+
+/**
+ * Runs `body` with the disk cache of compiled files on (io/disk-cache.ts) when the caller
+ * gave the build's identity and the environment does not turn it off.
+ */
+function withDiskCache<T>(io: CliIO, env: Env, body: () => T): T {
+  const cache = io.build === undefined ? undefined : diskCacheFromEnv(env, io.build);
+  if (cache === undefined) return body();
+  useDiskCache(cache);
+  try {
+    return body();
+  } finally {
+    useDiskCache(undefined);
   }
 }
 
@@ -367,10 +391,12 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
       cmd.files.push('./default.nix');
     }
     for (const file of cmd.files) {
-      const source = cmd.fromArgs
-        ? Source.fromUtf8(Source.STRING, file, cwd)
-        : fileSource(ev, resolveExprPath(lookupFileArg(ev, file, cwd, config)));
-      processExpr(ev, source, cmd, attrPaths, io);
+      if (cmd.fromArgs) {
+        processExpr(ev, Source.fromUtf8(Source.STRING, file, cwd), cmd, attrPaths, io);
+      } else {
+        const path = ev.resolveExprPath(resolveExprPath(lookupFileArg(ev, file, cwd, config)));
+        processExpr(ev, fileSource(ev, path), cmd, attrPaths, io, () => ev.compileFile(path));
+      }
     }
   } finally {
     // What was put in the store so far is there, as with C++ Nix, even if evaluation failed.
@@ -414,13 +440,16 @@ function resolveExprPath(path: string): string {
   return path;
 }
 
-function fileSource(ev: Evaluation, path: string): Source {
-  const file = ev.resolveExprPath(path);
+/** The source of a file (resolved: see Evaluation.resolveExprPath). */
+function fileSource(ev: Evaluation, file: string): Source {
   return new Source(file, ev.io.readFile(file), dirname(file));
 }
 
-/** C++ Nix's processExpr: one expression, each -A path in turn, each printed before the next is evaluated. */
-function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: string[], io: CliIO): void {
+/**
+ * C++ Nix's processExpr: one expression, each -A path in turn, each printed before the next is
+ * evaluated. `compile`: how to compile the source when it is a file (through the compile caches).
+ */
+function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: string[], io: CliIO, compile?: () => Chunk): void {
   const out = (s: string): void => { io.stdout.write(Buffer.from(s, 'latin1')); };
   if (cmd.parseOnly) {
     // Compiling checks the names, as nix-instantiate --parse reports undefined variables.
@@ -429,7 +458,7 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
     out(showExpr(ast) + '\n');
     return;
   }
-  const root = ev.vm.evalChunk(ev.compileSource(source));
+  const root = ev.vm.evalChunk(compile ? compile() : ev.compileSource(source));
   if (!cmd.evalOnly) {
     printDerivations(ev, root, cmd, attrPaths, out);
     return;

@@ -22,7 +22,7 @@ import type * as InstantiateMain from './instantiate-main.js' with { 'resolution
 
 // Node's modules come through getBuiltinModule: only the functions needed, from modules Node
 // has loaded for itself at start.
-const { readFileSync, statSync } = process.getBuiltinModule('node:fs');
+const { readdirSync, readFileSync, statSync } = process.getBuiltinModule('node:fs');
 const { dirname, join } = process.getBuiltinModule('node:path');
 
 export type InstantiateEntry = typeof InstantiateMain;
@@ -74,6 +74,33 @@ export async function loadInstantiate(): Promise<InstantiateEntry> {
   return loadBundle(distDir) ?? import('./instantiate-main.js');
 }
 
+/** The record of the bundle's inputs, when `loadInstantiate` loaded the bundle. */
+let loadedInputs: string | undefined;
+
+/**
+ * What identifies the code of this nixeval (the disk cache of compiled files keys on it, so
+ * that a rebuilt evaluator never reads what another build wrote): the record of the bundle's
+ * inputs (each compiled file's size and time) when it runs from the bundle, else the same
+ * taken of the compiled modules under dist/src.
+ */
+export function buildId(): string {
+  let record = loadedInputs;
+  if (record === undefined) {
+    const stamps: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.c?js$/.test(entry.name)) stamps.push(`${path}\0${inputStamp(path).join('\0')}`);
+      }
+    };
+    walk(join(distDir, 'src'));
+    record = `modules\0${stamps.sort().join('\0')}`;
+  }
+  const { createHash } = process.getBuiltinModule('node:crypto');
+  return createHash('sha256').update(record).digest('hex').slice(0, 32);
+}
+
 /** The bundle under `dist`, if it is there and was built from the files there as they are. */
 export function loadBundle(dist: string): InstantiateEntry | undefined {
   const files = bundleFiles(dist);
@@ -93,7 +120,9 @@ export function loadBundle(dist: string): InstantiateEntry | undefined {
   } catch {
     cachedData = undefined;
   }
-  return runCommonJs(source, files.bundle, cachedData).exports as InstantiateEntry;
+  const entry = runCommonJs(source, files.bundle, cachedData).exports as InstantiateEntry;
+  if (dist === distDir) loadedInputs = `bundle\0${JSON.stringify(inputs)}`;
+  return entry;
 }
 
 /** What the record holds for a file: its size and its modification time in whole milliseconds. */

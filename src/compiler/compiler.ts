@@ -149,14 +149,21 @@ function exactCopy<T>(items: T[]): T[] {
 }
 
 /**
+ * A name of a selected path as its trace shows it: a static name, a computed one by its
+ * expression, or (code read back from the disk cache, src/io/compiled-file.ts) by the text
+ * `showExpr` gave for that expression.
+ */
+export type SelectPathName = { name: string } | { expr: Expr } | { shown: string };
+
+/**
  * The region of an attribute path's selection. Its trace line names the path, shown only
  * when an error needs it: most selections never fail, and a file has many.
  */
-class SelectRegion implements ErrorRegion, SelectTrace {
+export class SelectRegion implements ErrorRegion, SelectTrace {
   readonly select = this;
   constructor(
     readonly start: number, readonly end: number, readonly pos: number,
-    private readonly path: AttrName[], private readonly ends: number[],
+    readonly path: readonly SelectPathName[], readonly ends: readonly number[],
   ) {}
 
   get length(): number {
@@ -178,7 +185,7 @@ class SelectRegion implements ErrorRegion, SelectTrace {
     return this.path.slice(0, count).map((n) => {
       if ('name' in n) return showIdentifier(n.name);
       const value = dynamicNames?.[dynamic++];
-      return value !== undefined ? showIdentifier(value) : `"\${${showExpr(n.expr)}}"`;
+      return value !== undefined ? showIdentifier(value) : `"\${${'shown' in n ? n.shown : showExpr(n.expr)}}"`;
     }).join('.');
   }
 }

@@ -4,6 +4,9 @@
 // budget. A file imported by every request is then parsed once per worker, not once per
 // request; a file that changed on disk has a new hash and is compiled afresh.
 //
+// The command line adds a second level (useDiskCache): compiled files kept on disk, read
+// back by a cold process (io/disk-cache.ts). The service never turns it on.
+//
 // Chunks are immutable once compiled (code, positions and constants are only read by the VM),
 // so evaluations share them freely. Evaluated values are not cached here: each evaluation
 // has its own import cache of values (eval.ts), as C++ Nix has.
@@ -11,6 +14,8 @@
 import { createHash } from '../store/hash.js';
 import { LRUCache } from 'lru-cache';
 import { type Chunk, ownBytes, sourceBytes } from '../compiler/chunk.js';
+import type { Source } from '../syntax/source.js';
+import type { DiskCache } from './disk-cache.js';
 
 export const DEFAULT_COMPILE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -87,6 +92,33 @@ export function putCompiled(key: string, chunk: Chunk): void {
   const size = estimateChunkBytes(chunk) + key.length;
   if (size > maxBytes) return;
   cache.set(key, chunk, { size });
+}
+
+let disk: DiskCache | undefined;
+
+/** Keeps compiled files on disk too (the command line's cache), or stops (undefined). */
+export function useDiskCache(cache: DiskCache | undefined): void {
+  disk = cache;
+}
+
+/** The disk cache in use, if any. */
+export function diskCacheInUse(): DiskCache | undefined {
+  return disk;
+}
+
+/**
+ * The compiled file kept on disk under `key` (`diskKey`: what else the code depends on in
+ * this evaluation), read back with `source`; kept in memory too if found.
+ */
+export function getCompiledFromDisk(key: string, diskKey: string, source: Source): Chunk | undefined {
+  const chunk = disk?.read(diskKey, source);
+  if (chunk !== undefined) putCompiled(key, chunk);
+  return chunk;
+}
+
+/** Writes a freshly compiled file to the disk cache, if one is in use. */
+export function putCompiledOnDisk(diskKey: string, chunk: Chunk): void {
+  disk?.write(diskKey, chunk);
 }
 
 /**

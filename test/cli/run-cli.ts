@@ -24,7 +24,11 @@ export interface CliRun {
  */
 export function runCli(
   args: string[], encoding: BufferEncoding = 'utf8',
-  options: { env?: Record<string, string | undefined>; stdin?: string; cwd?: string; colourTerminal?: boolean } = {},
+  options: {
+    env?: Record<string, string | undefined>; stdin?: string; cwd?: string; colourTerminal?: boolean;
+    /** The build's identity (CliIO.build): given, the disk cache of compiled files is on. */
+    build?: string;
+  } = {},
 ): CliRun {
   let stdout = '';
   let stderr = '';
@@ -36,6 +40,7 @@ export function runCli(
     env: cliEnv(options.env),
     cwd: options.cwd,
     colourTerminal: options.colourTerminal,
+    build: options.build === undefined ? undefined : () => options.build!,
   };
   const code = instantiate(args, io);
   return { code, stdout, stderr };
