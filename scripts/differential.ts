@@ -2,9 +2,10 @@
 // with `nixeval instantiate` and with C++ `nix-instantiate`, and reports where they differ.
 //
 // Usage: node dist/scripts/differential.js [--json] [--no-strict] [--arg-flags '...'] [--all]
-//          [--cpu] [--timeout SECONDS] PATH-OR-EXPR...
+//          [--nix-flags '...' (for nix-instantiate only, e.g. --read-write-mode)] [--cpu] [--timeout SECONDS] PATH-OR-EXPR...
 //
-// An argument starting with `expr:` is an expression (evaluated with -E in the current directory).
+// An argument starting with `expr:` is an expression (evaluated with -E in the current directory);
+// `--exprs FILE` reads one such expression a line (blank lines and lines starting with # skipped).
 // Compared: exit code, stdout, and the error's own message (the last `error:` line's text and
 // what follows it, without the trace), since nixeval prints traces in the layout of current Nix
 // while the reference binary may be older; traces are shown for a difference, to read by eye.
@@ -12,7 +13,7 @@
 // Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
 // This is a tool for finding differences, not a test: tests must not need C++ Nix.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +23,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../src/cli.cjs');
 
 function parseArgs(argv: string[]) {
-  const opts = { json: false, strict: true, extra: [] as string[], all: false, cpu: false, timeout: 60, paths: [] as string[] };
+  const opts = { json: false, strict: true, extra: [] as string[], nixOnly: [] as string[], all: false, cpu: false, timeout: 60, paths: [] as string[] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') opts.json = true;
@@ -31,6 +32,8 @@ function parseArgs(argv: string[]) {
     else if (a === '--cpu') opts.cpu = true;
     else if (a === '--timeout') opts.timeout = Number(argv[++i]);
     else if (a === '--arg-flags') opts.extra.push(...argv[++i]!.split(/\s+/).filter(Boolean));
+    else if (a === '--exprs') opts.paths.push(...readFileSync(argv[++i]!, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => `expr:${l}`));
+    else if (a === '--nix-flags') opts.nixOnly.push(...argv[++i]!.split(/\s+/).filter(Boolean));
     else opts.paths.push(a);
   }
   return opts;
@@ -91,7 +94,7 @@ function main(): void {
   const differing: string[] = [];
   for (const file of files) {
     const target = file.startsWith('expr:') ? ['-E', file.slice(5)] : [file];
-    const nix = run(['nix-instantiate', ...flags, ...target], opts.timeout);
+    const nix = run(['nix-instantiate', ...flags, ...opts.nixOnly, ...target], opts.timeout);
     const ours = run([process.execPath, cli, 'instantiate', ...flags, ...target], opts.timeout);
     cpuOurs += ours.cpu; cpuNix += nix.cpu;
     const kinds: string[] = [];
