@@ -1,6 +1,6 @@
 // Evaluation benchmark: nixeval against C++ Nix (`nix-instantiate`).
 //
-//   npm run build && npm run bench:eval [-- --runs N] [--only a,b] [--timeout S] [--no-write]
+//   npm run build && npm run bench:eval [-- --runs N] [--warm-runs N] [--only a,b] [--timeout S] [--no-write]
 //   (--only implies --no-write: the section is printed, BENCHMARKS.md is left alone)
 //
 // Each workload of bench/workloads.ts is written to a temporary directory and evaluated
@@ -13,6 +13,11 @@
 // as a mismatch and not timed. A failure (C++ Nix's stack overflow on `deep`) is recorded
 // as that evaluator's result.
 //
+// Warm: each workload is then evaluated --warm-runs times (default 6) by one worker of the
+// service's own pool, in a process of its own (bench/warm-runner.ts), and the median process CPU
+// of runs 3 to N is the warm figure, against C++ Nix's cold CPU. Its answer must be the JSON
+// `nix-instantiate --eval --strict --json FILE` prints.
+//
 // The results replace the `## Evaluation` section of BENCHMARKS.md (other sections are left
 // alone; the file is re-read just before it is written).
 
@@ -24,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { workloads, type Workload } from './workloads.js';
 import { median, writeBenchmarkSection } from './report.js';
 import { machine, measure, missingTool, type Sample, snapshot } from './measure.js';
+import type { WarmRun } from './warm-runner.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILT_CLI = join(ROOT, 'dist', 'src', 'cli.cjs');
@@ -34,20 +40,26 @@ const SECTION = '## Evaluation';
 
 interface Options {
   runs: number;
+  /** Evaluations in one worker for the warm figure (0: none). */
+  warmRuns: number;
   only?: Set<string>;
   timeoutSeconds: number;
   write: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { runs: 3, timeoutSeconds: 300, write: true };
+  const o: Options = { runs: 3, warmRuns: 6, timeoutSeconds: 300, write: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--runs') o.runs = Math.max(1, Number(argv[++i]));
+    else if (a === '--warm-runs') {
+      const n = Number(argv[++i]);
+      o.warmRuns = n > 0 ? Math.max(3, n) : 0;
+    }
     else if (a === '--only') o.only = new Set(argv[++i].split(','));
     else if (a === '--timeout') o.timeoutSeconds = Number(argv[++i]);
     else if (a === '--no-write') o.write = false;
-    else throw new Error(`unknown option ${a} (options: --runs N, --only a,b, --timeout S, --no-write)`);
+    else throw new Error(`unknown option ${a} (options: --runs N, --warm-runs N, --only a,b, --timeout S, --no-write)`);
   }
   if (o.only) o.write = false; // a partial table must not replace the full one
   return o;
@@ -72,6 +84,10 @@ interface Result {
   status: 'timed' | 'skipped' | 'mismatch';
   note?: string;
   samples: Record<Evaluator, Sample[]>;
+  /** Process CPU (s) of each warm run, in order; absent when not measured. */
+  warm?: number[];
+  /** Why there is no warm figure. */
+  warmError?: string;
 }
 
 /** Which of `names` nixeval's `builtins` lacks (asked once, with `?`). */
@@ -122,6 +138,7 @@ function runWorkload(w: Workload, missing: string[], dir: string, o: Options): R
       }
     }
   }
+  if (o.warmRuns > 0) runWarm(result, file, dir, o);
   // A result that changes between runs would make the figures meaningless.
   for (const ev of ['nixeval', 'cpp'] as const) {
     const outs = new Set(result.samples[ev].map((s) => (s.ok ? s.out : `error: ${s.error}`)));
@@ -129,6 +146,36 @@ function runWorkload(w: Workload, missing: string[], dir: string, o: Options): R
   }
   process.stderr.write('\n');
   return result;
+}
+
+/**
+ * The warm figure: `o.warmRuns` evaluations of `file` in one worker of the service's pool
+ * (bench/warm-runner.ts, a process of its own with the snapshot's build), the first answer
+ * checked against C++ Nix's `--json` output.
+ */
+function runWarm(result: Result, file: string, dir: string, o: Options): void {
+  const runner = join(ROOT, 'dist', 'bench', 'warm-runner.js');
+  const roots = [dir, ...(result.workload.reads ?? [])];
+  const r = spawnSync(process.execPath, [runner, join(CLI, '..', '..'), String(o.warmRuns), String(o.timeoutSeconds), file, ...roots], {
+    encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: o.timeoutSeconds * 1000 * o.warmRuns, killSignal: 'SIGKILL', cwd: dir, env: BENCH_ENV,
+  });
+  const runs = r.status === 0 ? (JSON.parse(r.stdout) as WarmRun[]) : [];
+  const failed = runs.find((w) => !w.ok);
+  if (runs.length < o.warmRuns || failed) {
+    result.warmError = failed ? failed.out : (r.stderr || String(r.error ?? `exit status ${r.status}`)).trim().split('\n')[0];
+    process.stderr.write(` — warm: ${result.warmError}\n`);
+    return;
+  }
+  const cpp = spawnSync('nix-instantiate', ['--eval', '--strict', '--json', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, cwd: dir, env: BENCH_ENV });
+  // Where C++ Nix fails (deep), the cold runs' check stands alone.
+  if (cpp.status === 0 && cpp.stdout.trim() !== runs[0].out.trim()) {
+    result.warmError = `the service's answer \`${clip(runs[0].out)}\` is not C++ Nix's \`${clip(cpp.stdout)}\``;
+    process.stderr.write(` — warm: ${result.warmError}\n`);
+    return;
+  }
+  if (new Set(runs.map((w) => w.out)).size > 1) result.note = 'the service answered differently in different warm runs';
+  result.warm = runs.map((w) => w.cpuMs / 1000);
+  process.stderr.write(` warm ${result.warm.map((c) => c.toFixed(2)).join(' ')} s`);
 }
 
 function clip(s: string, n = 120): string {
@@ -194,25 +241,32 @@ function render(results: Result[], o: Options): string {
       `CPU is user + system time of the process, start-up included; memory is peak RSS; both from GNU time. ` +
       `Ratio is nixeval / C++ Nix (lower is better; the aim is at most 1.0). ` +
       `Both evaluators must print the same result for a workload to be timed. ` +
-      `Both run without NODE_EXTRA_CA_CERTS (with it, Node 20 parses a CA file at start: about 0.08 s more per process, see Start-up below).`,
+      `Both run without NODE_EXTRA_CA_CERTS (with it, Node 20 parses a CA file at start: about 0.08 s more per process, see Start-up below).` +
+      (o.warmRuns > 0
+        ? ` Warm is the same evaluation again in the same worker, as the service runs it: ${o.warmRuns} evaluations of the file by one worker of the service's pool ` +
+          `(workers/pool.ts, its resourceLimits and task entry, the command line's V8 flags; bench/warm-runner.ts), in a process of its own; warm CPU is the median of runs 3 to ${o.warmRuns} ` +
+          `of the process's CPU (process.cpuUsage: every thread, V8's background compiler and collector threads included), and warm ratio is it over C++ Nix's cold CPU ` +
+          `(the aim: at most 0.4). The service's answer (JSON) must be \`nix-instantiate --eval --strict --json FILE\`'s.`
+        : ''),
   );
   L.push('');
   L.push(...machine());
   L.push('');
-  L.push('| workload | nixeval CPU s | C++ Nix CPU s | CPU ratio | nixeval max RSS MiB | C++ Nix max RSS MiB | RSS ratio |');
-  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  L.push('| workload | nixeval CPU s | C++ Nix CPU s | CPU ratio | warm CPU s | warm ratio | nixeval max RSS MiB | C++ Nix max RSS MiB | RSS ratio |');
+  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const notes: string[] = [];
   const timedRatios: { name: string; r: number }[] = [];
+  const warmRatios: { name: string; r: number }[] = [];
   const onlyNixeval: string[] = [];
   for (const r of results) {
     const n = r.workload.name;
     if (r.status === 'skipped') {
-      L.push(`| ${n} | skipped | | | | | |`);
+      L.push(`| ${n} | skipped | | | | | | | |`);
       notes.push(`- ${n}: skipped: ${r.note}.`);
       continue;
     }
     if (r.status === 'mismatch') {
-      L.push(`| ${n} | mismatch | | | | | |`);
+      L.push(`| ${n} | mismatch | | | | | | | |`);
       notes.push(`- ${n}: not timed, the results differ: ${r.note}.`);
       continue;
     }
@@ -220,15 +274,19 @@ function render(results: Result[], o: Options): string {
     const b = summarise(r.samples.cpp);
     const cell = (s: Summary, v: string) => (s.ok ? v : `fails${Number.isFinite(s.cpu) ? ` (after ${secs(s.cpu)})` : ''}`);
     const both = a.ok && b.ok;
+    const warm = warmCpu(r);
     L.push(
       `| ${n} | ${cell(a, secs(a.cpu))} | ${cell(b, secs(b.cpu))} | ${both ? ratio(a.cpu, b.cpu) : '—'} | ` +
+        `${r.warmError ? 'fails' : secs(warm)} | ${b.ok && Number.isFinite(warm) ? (warm / b.cpu).toFixed(2) : '—'} | ` +
         `${mib(a.rssMiB)} | ${mib(b.rssMiB)} | ${ratio(a.rssMiB, b.rssMiB)} |`,
     );
     if (!b.ok) notes.push(`- ${n}: C++ Nix fails: \`${b.error}\`${a.ok ? '; nixeval evaluates it' : ''}.`);
     if (!a.ok) notes.push(`- ${n}: nixeval fails: \`${a.error}\`.`);
     if (r.note) notes.push(`- ${n}: ${r.note}.`);
+    if (r.warmError) notes.push(`- ${n}: no warm figure: ${r.warmError}.`);
     if (n === STARTUP.name) continue;
     if (both) timedRatios.push({ name: n, r: a.cpu / b.cpu });
+    if (b.ok && Number.isFinite(warm)) warmRatios.push({ name: n, r: warm / b.cpu });
     else if (a.ok && !b.ok) onlyNixeval.push(n);
   }
   L.push('');
@@ -237,8 +295,26 @@ function render(results: Result[], o: Options): string {
   if (notes.length > 0) L.push('', 'Notes:', '', ...notes);
   L.push('');
   L.push(standing(timedRatios, onlyNixeval, results));
+  if (warmRatios.length > 0) {
+    const met = warmRatios.filter((t) => t.r <= 0.4);
+    const sorted = [...warmRatios].sort((x, y) => x.r - y.r);
+    L.push(
+      '',
+      `**Warm** (at most 0.4 of C++ Nix's cold CPU): met on ${met.length} of ${warmRatios.length}${met.length > 0 ? ` (${met.map((t) => t.name).join(', ')})` : ''}; ` +
+        `geometric mean ${geometricMean(warmRatios).toFixed(2)}, from ${sorted[0].r.toFixed(2)} (${sorted[0].name}) to ${sorted[sorted.length - 1].r.toFixed(2)} (${sorted[sorted.length - 1].name}).`,
+    );
+  }
   L.push('');
   return L.join('\n');
+}
+
+function geometricMean(xs: { r: number }[]): number {
+  return Math.exp(xs.reduce((s, t) => s + Math.log(t.r), 0) / xs.length);
+}
+
+/** The warm figure (s): the median of warm runs 3 to N (the first two warm the worker up). */
+function warmCpu(r: Result): number {
+  return r.warm && r.warm.length >= 3 ? median(r.warm.slice(2)) : NaN;
 }
 
 /** The sentence on where nixeval stands against the aim (CPU ratio at most 1.0). */
@@ -249,7 +325,7 @@ function standing(timed: { name: string; r: number }[], onlyNixeval: string[], r
     : '';
   if (timed.length === 0) return `**Against the aim** (CPU ratio at most 1.0): no workload could be compared.${startNote}`;
   const met = timed.filter((t) => t.r <= 1.0);
-  const geo = Math.exp(timed.reduce((s, t) => s + Math.log(t.r), 0) / timed.length);
+  const geo = geometricMean(timed);
   const sorted = [...timed].sort((x, y) => x.r - y.r);
   const best = sorted[0];
   const worst = sorted[sorted.length - 1];

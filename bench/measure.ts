@@ -105,14 +105,14 @@ export function missingTool(): string | undefined {
 }
 
 /**
- * Copies the compiled program (dist/src, dist/workers and the bundle in dist/bundle, with
+ * Copies the compiled program (dist/src, dist/workers, dist/routes and the bundle in dist/bundle, with
  * package.json and a link to node_modules) into `dir` and returns its cli.cjs, so that a rebuild
  * of dist/ while the benchmark runs (others work in the same tree) cannot mix two builds into
  * one table. Times are kept, so the bundle still matches its inputs in the copy.
  */
 export function snapshot(dir: string): string {
   const snap = join(dir, 'nixeval');
-  for (const part of ['src', 'workers', 'bundle']) {
+  for (const part of ['src', 'workers', 'routes', 'bundle']) {
     if (existsSync(join(ROOT, 'dist', part))) {
       cpSync(join(ROOT, 'dist', part), join(snap, 'dist', part), { recursive: true, preserveTimestamps: true });
     }

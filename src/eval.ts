@@ -29,6 +29,7 @@ import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
 import { buildGlobals, builtinsFor, constants, featuresKey } from './builtins/index.js';
 import { deepForce } from './builtins/core.js';
+import { startShapeEpoch } from './value/attrs.js';
 import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest } from './value/values.js';
 
 export interface EvaluateOptions {
@@ -143,6 +144,8 @@ export class Evaluation implements EvalState, IOEvalState {
   readonly messages: string[] = [];
 
   constructor(private readonly options: EvaluateOptions) {
+    // What earlier evaluations left in the caches of shapes that outlive them goes (value/attrs.ts).
+    startShapeEpoch();
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     if (options.pure !== undefined) this.settings.pure = options.pure;
     if (options.maxCallDepth !== undefined) this.settings.maxCallDepth = options.maxCallDepth;

@@ -864,7 +864,7 @@ class Compiler {
   private compileRecAttrs(attrs: ExprAttrs): void {
     const b = this.b;
     const { names } = this.compileBindings(attrs, attrs.pos);
-    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs, names))));
+    b.emit(Op.AttrsFromEnv, attrs.pos, b.constant(AttrShape.literal(names, this.positionsOf(attrs, names))));
     if (attrs.attrs.has('__overrides')) b.emit(Op.RecOverrides, attrs.pos, b.constant(names));
     this.compileDynamicAttrs(attrs);
     b.emit(Op.PopEnv, attrs.pos);
@@ -888,7 +888,7 @@ class Compiler {
       const def = attrs.attrs.get(name)!;
       this.compileAttrValue(def.kind, def.e, name, outer, (i) => i + 1);
     }
-    b.emit(Op.Attrs, attrs.pos, b.constant(new AttrShape(names, this.positionsOf(attrs, names))));
+    b.emit(Op.Attrs, attrs.pos, b.constant(AttrShape.literal(names, this.positionsOf(attrs, names))));
     this.compileDynamicAttrs(attrs);
     if (hasSources) {
       b.emit(Op.PopEnv, attrs.pos);

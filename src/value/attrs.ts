@@ -37,6 +37,17 @@ export class StaticPositions implements AttrPositions {
 }
 
 /**
+ * Where a dynamic attribute was defined: the one name a shape's extension adds (`offset`
+ * undefined: no position), one object made only when the extension is not cached already.
+ */
+export class DefinedAt implements AttrPositions {
+  constructor(readonly name: string, readonly source: Source, readonly offset: number | undefined) {}
+  get(name: string): AttrPosition | undefined {
+    return name === this.name && this.offset !== undefined ? { source: this.source, offset: this.offset } : undefined;
+  }
+}
+
+/**
  * The positions of names sorted by bytes (a set literal's, a lambda's formals), as two
  * parallel arrays: a file has thousands of these, and a Map each weighed more than its code.
  */
@@ -86,6 +97,34 @@ const SCAN_LIMIT = 8;
  * a few dozen names at each step (`acc // { ${name} = ...; }`) to find its shapes again.
  */
 const CACHED_RESULTS = 64;
+/**
+ * Names of dynamic attributes cached per shape. Many sites share a shape to extend (every
+ * literal without static names starts from EMPTY) and a package set's sites add thousands of
+ * names each (overlays: 5,000 names from 3 sites, every system and overlay again).
+ */
+const CACHED_EXTENSIONS = 8192;
+/** Places one name is cached as defined at, per shape (the latest kept). */
+const CACHED_PLACES = 4;
+
+/**
+ * The evaluation epoch (startShapeEpoch). A shape's caches hold the shapes its results have,
+ * and through their positions every shape merged into them: a literal's shape, kept with its
+ * chunk in the compile cache, or EMPTY, would keep the shapes of an evaluation long after it
+ * (overlays, evaluated again in one worker: 57 MB more live heap each time). So a shape made in
+ * an earlier epoch that caches a result is listed, and the next epoch empties its caches.
+ */
+let shapeEpoch = 0;
+let cachingFromEarlier: AttrShape[] = [];
+
+/**
+ * Starts an evaluation's epoch: the caches that shapes of earlier epochs filled in the last
+ * one are emptied (they are only caches: a shape is made again when next needed).
+ */
+export function startShapeEpoch(): void {
+  for (const shape of cachingFromEarlier) shape.clearCaches();
+  cachingFromEarlier = [];
+  shapeEpoch++;
+}
 
 interface MergeResult {
   right: AttrShape;
@@ -100,16 +139,29 @@ export class AttrShape {
   /** The result of the first `//` with this shape on the left, and (in `merges`) of the others. */
   private lastMerge: MergeResult | undefined = undefined;
   private merges: Map<AttrShape, MergeResult> | undefined = undefined;
-  private extensions: Map<string, AttrShape> | undefined = undefined;
+  /** Shapes with one more name, by the name: each defined at another place. */
+  private extensions: Map<string, AttrShape[]> | undefined = undefined;
   private withoutPositions: AttrShape | undefined = undefined;
   private bySymbol: { generation: number; names: readonly string[] } | undefined = undefined;
   /** Lookups by name before the index is built (see indexOf). */
   private lookups = 0;
+  /** The epoch it was made in, or last listed in (see startShapeEpoch). */
+  private epoch = shapeEpoch;
 
   /** `names` must be sorted by bytes, without repeats. */
   constructor(readonly names: readonly string[], readonly positions: AttrPositions | undefined) {}
 
   static readonly EMPTY = new AttrShape([], undefined);
+
+  /**
+   * The shape of a set literal, made by the compiler: it lives as long as its chunk, in the
+   * compile cache, so what it caches is listed from its first epoch on.
+   */
+  static literal(names: readonly string[], positions: AttrPositions | undefined): AttrShape {
+    const shape = new AttrShape(names, positions);
+    shape.epoch = -1;
+    return shape;
+  }
 
   /**
    * The names in the order C++ Nix keeps them: by symbol, in the table of the evaluation that
@@ -175,6 +227,7 @@ export class AttrShape {
     while (i < a.length) { names[k] = a[i]; plan[k++] = i++; }
     while (j < b.length) { names[k] = b[j]; plan[k++] = ~j++; }
     const result = { right, shape: this.overriddenBy(right, names), plan };
+    this.caching();
     // Most shapes are the left side of one merge only (the halves of a large set merged by
     // divide and conquer): the map of results is made for a shape's second right side.
     if (last === undefined) {
@@ -200,24 +253,52 @@ export class AttrShape {
     return new AttrShape(names, positions);
   }
 
+  /** Before a result is cached: a shape of an earlier epoch is listed, once an epoch. */
+  private caching(): void {
+    if (this.epoch !== shapeEpoch) {
+      this.epoch = shapeEpoch;
+      cachingFromEarlier.push(this);
+    }
+  }
+
+  /** Forgets the results of `//` and of dynamic attributes it holds. */
+  clearCaches(): void {
+    this.lastMerge = undefined;
+    this.merges = undefined;
+    this.extensions = undefined;
+  }
+
   /** The same names, without positions (as builtins that make a set from another's names give). */
   unpositioned(): AttrShape {
     if (this.positions === undefined) return this;
     return (this.withoutPositions ??= new AttrShape(this.names, undefined));
   }
 
-  /** The shape with one more name (not in this one), defined at `positions`. */
-  extend(name: string, positions: AttrPositions): AttrShape {
-    const cached = this.extensions?.get(name);
-    if (cached !== undefined && cached.positions instanceof LayeredPositions && sameDefinition(cached.positions.above, positions, name)) return cached;
-    const names = this.names.slice();
-    let i = names.length;
-    while (i > 0 && names[i - 1] > name) i--;
-    names.splice(i, 0, name);
-    const shape = new AttrShape(names, new LayeredPositions(this.positions, positions, name));
-    const extensions = this.extensions ?? (this.extensions = new Map());
-    if (extensions.size >= CACHED_RESULTS) extensions.clear();
-    extensions.set(name, shape);
+  /** The shape with one more name (not in this one), defined at `offset` in `source`. */
+  extend(name: string, source: Source, offset: number | undefined): AttrShape {
+    const places = this.extensions?.get(name);
+    if (places !== undefined) {
+      for (const shape of places) {
+        const at = (shape.positions as LayeredPositions).above as DefinedAt;
+        if (at.offset === offset && at.source === source) return shape;
+      }
+    }
+    const n = this.names.length;
+    const names: string[] = new Array(n + 1);
+    let i = n;
+    for (; i > 0 && this.names[i - 1] > name; i--) names[i] = this.names[i - 1];
+    names[i] = name;
+    for (let j = 0; j < i; j++) names[j] = this.names[j];
+    const shape = new AttrShape(names, new LayeredPositions(this.positions, new DefinedAt(name, source, offset), name));
+    this.caching();
+    if (places !== undefined) {
+      if (places.length >= CACHED_PLACES) places.shift();
+      places.push(shape);
+    } else {
+      const extensions = this.extensions ?? (this.extensions = new Map());
+      if (extensions.size >= CACHED_EXTENSIONS) extensions.clear();
+      extensions.set(name, [shape]);
+    }
     return shape;
   }
 }
@@ -278,9 +359,9 @@ export class NixAttrs {
     return this.shape.symbolOrder();
   }
 
-  /** The set with one more attribute (whose name it does not have yet). */
-  extend(name: string, value: Value, positions: AttrPositions): NixAttrs {
-    const shape = this.shape.extend(name, positions);
+  /** The set with one more attribute (whose name it does not have yet), defined at `offset` in `source`. */
+  extend(name: string, value: Value, source: Source, offset: number | undefined): NixAttrs {
+    const shape = this.shape.extend(name, source, offset);
     // The values moved up by one from the new name's place (one copy, no splice).
     const values = this.values.slice();
     values.push(value);

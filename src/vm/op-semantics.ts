@@ -11,7 +11,7 @@ import { showIdentifier } from '../syntax/show.js';
 import { NO_POS } from '../syntax/ast.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, StaticPositions, Thunk,
+  type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, Thunk,
   type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -238,7 +238,7 @@ export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: 
     const where = prev ? showSourcePos(prev) : here ? showSourcePos(here) : utf8ToBytes('«unknown»');
     throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, here);
   }
-  return set.extend(key, value, new StaticPositions(chunk.source, new Map([[key, chunk.positions[at]]])));
+  return set.extend(key, value, chunk.source, chunk.positions[at]);
 }
 
 /** `__curPos`: the position of the code index as a set { file, line, column }. */

@@ -166,6 +166,27 @@ describe('cold and hot versions of a chunk', () => {
     expect(lambda.runs).toBe(3);
   });
 
+  test('chunks of the same code share their source, each with its own constants and count', () => {
+    // One factory (one `new Function`) serves both: what differs is passed to it, never written in.
+    const source = new Source('/base/same.nix', '[ (x: x + 1) (x: x + 2) ]', '/base');
+    const root = compile(parse(source), source, { globals: new Set() });
+    const [plus1, plus2] = chunksOf(root).filter((c) => c.lambda !== null).sort((a, b) => a.lambda!.at.offset - b.lambda!.at.offset);
+    expect(translate(plus1)).toBe(translate(plus2));
+    const cold1 = instantiate(plus1, helpers, plus1.runs + 2)!;
+    const cold2 = instantiate(plus2, helpers, plus2.runs + 4)!;
+    plus1.compiled = cold1;
+    plus2.compiled = cold2;
+    const up = [] as unknown as Env;
+    expect([cold1(up, 10), cold2(up, 10)]).toEqual([11, 12]);
+    expect(cold1(up, 20)).toBe(21);
+    expect(plus1.compiled).not.toBe(cold1);
+    for (let i = 0; i < 2; i++) expect(cold2(up, i)).toBe(i + 2);
+    expect(plus2.compiled).toBe(cold2);
+    expect(cold2(up, 5)).toBe(7);
+    expect(plus2.compiled).not.toBe(cold2);
+    expect([plus1.compiled!(up, 1), plus2.compiled!(up, 1)]).toEqual([2, 3]);
+  });
+
   test("the command line's V8 flag names the cold functions", () => {
     expect(COLD_FUNCTIONS_FLAG).toBe(`--turbo-filter=-${COLD_FUNCTION_NAME}`);
   });

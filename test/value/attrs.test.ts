@@ -3,7 +3,9 @@
 
 import { evaluate } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
-import { NixAttrs, Thunk, type Value } from '../../src/value/values.js';
+import { AttrShape, NixAttrs, Thunk, type Value } from '../../src/value/values.js';
+import { Source } from '../../src/syntax/source.js';
+import { startShapeEpoch } from '../../src/value/attrs.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
 
 /** The sets a list evaluates to. */
@@ -78,5 +80,77 @@ describe('lookup in a large set', () => {
       big = n: builtins.listToAttrs (builtins.genList (i: { name = "p\${toString i}"; value = i; }) n);
       s = big 3000 // { p7 = "seven"; extra = 1; };
     in [ s.p0 s.p7 s.p2999 (s ? p3000) (s ? extra) (builtins.length (builtins.attrNames s)) ]`)).toBe('[ 0 "seven" 2999 false true 3001 ]');
+  });
+});
+
+describe('caches of shapes that outlive an evaluation', () => {
+  // A literal's shape lives with its chunk in the compile cache; what it caches must not keep
+  // one evaluation's shapes (and through their positions, every shape merged into them) alive.
+  test('a literal shape caches `//` results within an evaluation and forgets them at the next', () => {
+    const literal = AttrShape.literal(['a', 'b'], undefined);
+    const right = new AttrShape(['b', 'c'], undefined);
+    const first = literal.merge(right);
+    expect(literal.merge(right)).toBe(first);
+    startShapeEpoch();
+    const again = literal.merge(right);
+    expect(again).not.toBe(first);
+    expect(again.shape.names).toEqual(['a', 'b', 'c']);
+    expect(again.plan).toEqual(first.plan);
+  });
+
+  test('so do EMPTY and shapes of earlier evaluations, for dynamic attributes', () => {
+    startShapeEpoch();
+    const older = new AttrShape(['a'], undefined);
+    const source = new Source('/x.nix', '{ }', '/');
+    startShapeEpoch();
+    for (const shape of [AttrShape.EMPTY, older]) {
+      const first = shape.extend('x', source, 3);
+      expect(shape.extend('x', source, 3)).toBe(first);
+      startShapeEpoch();
+      const again = shape.extend('x', source, 3);
+      expect(again).not.toBe(first);
+      expect(again.names).toEqual(first.names);
+      expect(again.positions?.get('x')?.offset).toBe(3);
+    }
+  });
+
+  test('a shape made during an evaluation keeps its caches (it is not listed: it dies with what uses it)', () => {
+    startShapeEpoch();
+    const made = new AttrShape(['a'], undefined);
+    const right = new AttrShape(['c'], undefined);
+    const first = made.merge(right);
+    startShapeEpoch();
+    expect(made.merge(right)).toBe(first);
+  });
+});
+
+describe('dynamic attributes', () => {
+  test('one name from several places: each place finds its own shape again, with its position', () => {
+    // Every literal without static names extends EMPTY: the sites of a package set's overlays
+    // add the same names at different places.
+    const source = new Source('/d.nix', 'x'.repeat(100), '/');
+    const other = new Source('/e.nix', 'x'.repeat(100), '/');
+    startShapeEpoch();
+    const places: [Source, number | undefined][] = [[source, 10], [source, 20], [other, 10], [source, undefined]];
+    const first = places.map(([src, at]) => AttrShape.EMPTY.extend('p1', src, at));
+    expect(new Set(first).size).toBe(places.length);
+    places.forEach(([src, at], i) => {
+      const shape = AttrShape.EMPTY.extend('p1', src, at);
+      expect(shape).toBe(first[i]);
+      const pos = shape.positions?.get('p1');
+      expect(pos === undefined ? undefined : [pos.source, pos.offset]).toEqual(at === undefined ? undefined : [src, at]);
+    });
+  });
+
+  test('in Nix: names kept in order, positions of each site, and the duplicate error', () => {
+    expect(output(`let
+      mk = n: { "\${n}" = 1; };
+      other = n: { "\${n}" = 2; zz = 0; };
+      s = mk "b" // other "b" // { "\${"a"}" = 3; "\${"c"}" = 4; };
+    in [ (builtins.attrNames s) (builtins.unsafeGetAttrPos "b" (mk "b")).line (builtins.unsafeGetAttrPos "b" (other "b")).line s.b ]`))
+      .toBe('[ [ "a" "b" "c" "zz" ] 2 3 2 ]');
+    const r = evaluate({ expr: 'let f = n: { "${n}" = 1; x = 2; }; in f "x"', strict: true });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(bytesToUtf8(r.rendered)).toContain("dynamic attribute 'x' already defined at «string»:1:26");
   });
 });
