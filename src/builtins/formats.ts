@@ -862,9 +862,11 @@ export const formatsBuiltins: BuiltinSpec[] = [
     doc: 'The Nix value of a TOML document.',
   }),
 
-  defineBuiltin('toXML', 1, function* ([v]): Gen<Value> {
+  defineBuiltin('toXML', 1, function* ([v], ctx): Gen<Value> {
     const context = new Set<string>();
-    const s = yield* printValueAsXML(v, context, { strict: true, location: false });
+    // Nesting counts against max-call-depth as toJSON's does (a cyclic value ends there).
+    const depth = jsonCallDepth(ctx);
+    const s = yield* printValueAsXML(v, context, { strict: true, location: false, startDepth: depth.start, maxDepth: depth.limit });
     return makeString(s, context);
   }, { doc: 'The XML representation of a value, as nix-instantiate --xml prints it.' }),
 ];

@@ -6,7 +6,8 @@
 //
 //  - The scanner and compiler mirror libstdc++'s `_Scanner` and `_Compiler` for the extended
 //    grammar: which patterns are invalid (`invalid regular expression`), `\x` is the
-//    literal x, brackets take no escapes, `{n,m}` copies the atom n + (m - n) times, and more
+//    literal x for a special character x and invalid for any other, brackets take no
+//    escapes, `{n,m}` copies the atom n + (m - n) times, and more
 //    than 100000 NFA states is `error_space` (`memory limit exceeded by regular expression`).
 //  - The matcher gives the answers of libstdc++'s depth-first `_Executor` in POSIX mode:
 //    alternatives are both explored and the longest match wins (the first found among
@@ -83,8 +84,11 @@ class Scanner {
     }
     if (c === '\\') {
       if (this.pos >= re.length) throw new RegexError(false);
-      // Extended grammar: an escaped character is that character.
+      // Extended grammar: only a special character may be escaped, and is then that character.
+      // libstdc++ built as strict ISO C++ (C++ Nix is: -std=c++23) refuses any other escape
+      // (`\d`, `\b`, `\-`, `\/`, `\]`, `\}`), POSIX leaving it undefined (_M_eat_escape_posix).
       c = re[this.pos++];
+      if (c === '\0' || !SPEC_CHARS.includes(c)) throw new RegexError(false);
       this.token = Tok.OrdChar;
       this.value = c;
       return;

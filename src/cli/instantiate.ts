@@ -465,8 +465,8 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
   }
   for (const attrPath of attrPaths) {
     const value = ev.select(root, attrPath);
-    // XML output counts nesting against max-call-depth, so a cyclic value ends (C++ Nix's never
-    // does). JSON output has no depth limit (deep data prints) and stops at a cycle instead.
+    // XML output counts nesting against max-call-depth, as C++ Nix's does, so a cyclic value
+    // ends. JSON output has no depth limit (deep data prints) and stops at a cycle instead.
     const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
@@ -481,7 +481,8 @@ function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: st
           return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth }, document);
         })());
       } finally {
-        out(document.join(''));
+        // Chunk by chunk: a document cut short by max-call-depth may be longer than a JS string.
+        for (const chunk of document) out(chunk);
       }
     } else if (cmd.output === 'raw') {
       // No newline after a raw string, as nix-instantiate.

@@ -5,8 +5,10 @@
 // `import "${./.}/file.nix"`, readFile, readDir, pathExists and the rest read it as if it had
 // been copied. Every other path goes to the IO underneath.
 //
-// A copy is read from its source through the IO underneath, so the sandbox applies as it did
-// when the source was copied: only what the evaluation could already read can be read again.
+// A copy is read from its source through this view, so the sandbox applies as it did when the
+// source was copied (only what the evaluation could already read can be read again), and a copy
+// of another object the evaluation made (`builtins.path { path = "${./dir}"; }`) reads that
+// object. A copy's source existed before the copy, so following sources always ends.
 // Within a store object, paths are resolved one component at a time (symlinks as they were
 // copied, resolved in the store's own namespace), as they would be in a real store.
 
@@ -61,13 +63,13 @@ export class StoreViewIO implements EvalIO {
         return c.io.lstat(sourcePath(c.path, o.rel));
       case 'copy':
         if (o.rel !== '' && c.included !== undefined && !c.included.has(o.rel)) return undefined;
-        return this.base.lstat(sourcePath(c.source, o.rel));
+        return this.lstat(sourcePath(c.source, o.rel));
     }
   }
 
   private readLinkIn(o: InObject): string {
     const c = o.contents;
-    if (c.kind === 'copy') return this.base.readLink(sourcePath(c.source, o.rel));
+    if (c.kind === 'copy') return this.readLink(sourcePath(c.source, o.rel));
     if (c.kind === 'io') return c.io.readLink(sourcePath(c.path, o.rel));
     throw ioError(`file '${o.rel}' is not a symbolic link`);
   }
@@ -129,7 +131,7 @@ export class StoreViewIO implements EvalIO {
     const c = l.at.contents;
     if (c.kind === 'text') return c.text;
     if (c.kind === 'io') return c.io.readFile(sourcePath(c.path, l.at.rel));
-    return this.base.readFile(sourcePath(c.source, l.at.rel));
+    return this.readFile(sourcePath(c.source, l.at.rel));
   }
 
   readDir(path: string): Map<string, FileType> {
@@ -141,7 +143,7 @@ export class StoreViewIO implements EvalIO {
     if (c.kind === 'io') return c.io.readDir(sourcePath(c.path, rel));
     const out = new Map<string, FileType>();
     if (c.kind === 'copy') {
-      for (const [name, t] of this.base.readDir(sourcePath(c.source, rel))) {
+      for (const [name, t] of this.readDir(sourcePath(c.source, rel))) {
         if (c.included === undefined || c.included.has(rel === '' ? name : `${rel}/${name}`)) out.set(name, t);
       }
     }
@@ -177,7 +179,7 @@ export class StoreViewIO implements EvalIO {
     const c = l.at.contents;
     if (c.kind === 'text') return false;
     if (c.kind === 'io') return c.io.isExecutable?.(sourcePath(c.path, l.at.rel)) ?? false;
-    return this.base.isExecutable?.(sourcePath(c.source, l.at.rel)) ?? false;
+    return this.isExecutable(sourcePath(c.source, l.at.rel));
   }
 
   realpath(path: string): string {

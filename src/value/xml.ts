@@ -8,6 +8,7 @@
 import { formatFloat } from './float.js';
 import { stackOverflow } from './json.js';
 import type { Source } from '../syntax/source.js';
+import type { SourcePos } from '../errors/errors.js';
 import {
   Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
   type Value,
@@ -20,11 +21,14 @@ export interface XmlOptions {
   /** Show the source position of attributes and functions (`column`, `line`, `path`); C++ Nix's CLI without `--no-location`. */
   location: boolean;
   /**
-   * Elements nested deeper than this are an error ("stack overflow; max-call-depth exceeded"),
-   * so that a cyclic value (`let x = { inherit x; }; in x`) ends early and clearly. C++ Nix
-   * recurses until its stack gives out. Default: no limit.
+   * Values nested deeper than this are an error ("stack overflow; max-call-depth exceeded"),
+   * as C++ Nix's printValueAsXML counts each value it prints (not each element: an attribute
+   * set's `<attr>` is not a level) against max-call-depth; so a cyclic value
+   * (`let x = { inherit x; }; in x`) ends. Default: no limit.
    */
   maxDepth?: number;
+  /** The call depth the root value is printed at (the calls in progress), counted against maxDepth. */
+  startDepth?: number;
 }
 
 const HEADER = "<?xml version='1.0' encoding='utf-8'?>\n";
@@ -83,8 +87,10 @@ function closeElement(depth: number, name: string): string {
 
 /** What is left to print: a value, the attributes of a set, an element to open, the innermost open one to close, or an empty element. */
 type Work =
-  | { kind: 'value'; v: Value; depth: number }
-  | { kind: 'attrs'; set: NixAttrs; depth: number }
+  // `depth` is the element depth (indentation), `level` the value's call depth (maxDepth).
+  // `pos`: where a value past maxDepth is reported (its attribute's position, or its list's).
+  | { kind: 'value'; v: Value; depth: number; level: number; pos: SourcePos | undefined }
+  | { kind: 'attrs'; set: NixAttrs; depth: number; level: number }
   | { kind: 'open'; depth: number; name: string; attrs: [string, string][] }
   | { kind: 'close' }
   | string;
@@ -116,7 +122,7 @@ export function* printValueAsXML(
     openTags.push(closeElement(depth, name));
   };
   const drvsSeen = new Set<string>();
-  const work: Work[] = [CLOSE, { kind: 'value', v: root, depth: 1 }];
+  const work: Work[] = [CLOSE, { kind: 'value', v: root, depth: 1, level: options.startDepth ?? 0, pos: undefined }];
   try {
     yield* printWork(work, options, context, drvsSeen, emit, open, () => emit(openTags.pop()!));
   } catch (e) {
@@ -144,16 +150,17 @@ function* printWork(
       reserveList(3 * keys.length, OBJECT_BYTES);
       for (let i = keys.length - 1; i >= 0; i--) {
         work.push(CLOSE);
-        work.push({ kind: 'value', v: w.set.get(keys[i])!, depth: w.depth + 1 });
+        const pos = w.set.positions?.get(keys[i]);
+        work.push({ kind: 'value', v: w.set.get(keys[i])!, depth: w.depth + 1, level: w.level + 1, pos });
         const attrs: [string, string][] = [['name', keys[i]]];
-        const pos = options.location ? w.set.positions?.get(keys[i]) : undefined;
-        if (pos !== undefined) attrs.push(...positionAttrs(pos.source, pos.offset));
+        if (options.location && pos !== undefined) attrs.push(...positionAttrs(pos.source, pos.offset));
         work.push({ kind: 'open', depth: w.depth, name: 'attr', attrs });
       }
       continue;
     }
     const depth = w.depth;
-    if (options.maxDepth !== undefined && depth > options.maxDepth) throw stackOverflow(undefined);
+    const level = w.level;
+    if (options.maxDepth !== undefined && level > options.maxDepth) throw stackOverflow(w.pos);
     let v = w.v;
     if (v instanceof Thunk) {
       if (options.strict) v = yield* force(v);
@@ -177,7 +184,7 @@ function* printWork(
       open(depth, 'list');
       work.push(CLOSE);
       reserveList(v.length, OBJECT_BYTES);
-      for (let i = v.length - 1; i >= 0; i--) work.push({ kind: 'value', v: v[i], depth: depth + 1 });
+      for (let i = v.length - 1; i >= 0; i--) work.push({ kind: 'value', v: v[i], depth: depth + 1, level: level + 1, pos: w.pos });
       continue;
     }
     if (v instanceof NixAttrs) {
@@ -191,7 +198,7 @@ function* printWork(
         work.push(CLOSE);
         if (drvPath !== undefined && drvPath !== '' && !drvsSeen.has(drvPath)) {
           drvsSeen.add(drvPath);
-          work.push({ kind: 'attrs', set: v, depth: depth + 1 });
+          work.push({ kind: 'attrs', set: v, depth: depth + 1, level });
         } else {
           work.push(emptyElement(depth + 1, 'repeated'));
         }
@@ -199,7 +206,7 @@ function* printWork(
       }
       open(depth, 'attrs');
       work.push(CLOSE);
-      work.push({ kind: 'attrs', set: v, depth: depth + 1 });
+      work.push({ kind: 'attrs', set: v, depth: depth + 1, level });
       continue;
     }
     if (v instanceof Closure) {

@@ -319,6 +319,20 @@ describe('toXML', () => {
     expect(error('builtins.toXML { a = throw "no"; }')).toBe('no');
   });
 
+  test('a value that contains itself ends at max-call-depth, at the attribute, as toJSON does', () => {
+    const r = evaluate({ expr: 'let x = { a = x; }; in builtins.toXML x', strict: true });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toBe('stack overflow; max-call-depth exceeded');
+    expect(r.rendered).toMatch(/error: stack overflow; max-call-depth exceeded\n\s+at \S+:1:11:/);
+    // With a max-call-depth set, from the calls in progress, exactly as toJSON counts.
+    const nest = (f: string, n: number): string => `builtins.${f} (builtins.foldl' (acc: _: { a = acc; }) 1 (builtins.genList (i: i) ${n}))`;
+    for (const n of [8, 9]) {
+      expect(evaluate({ expr: nest('toXML', n), strict: true, maxCallDepth: 10 }).ok).toBe(n === 8);
+      expect(evaluate({ expr: nest('toJSON', n), strict: true, maxCallDepth: 10 }).ok).toBe(n === 8);
+    }
+  });
+
   test('deep nesting prints without JS recursion', () => {
     // The document grows with the square of the depth (indentation), so not much deeper.
     const n = 6000;

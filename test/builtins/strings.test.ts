@@ -209,7 +209,8 @@ describe('match', () => {
     expect(run('builtins.match "[^a]*" "éb"')).toBe('[ ]');
   });
   test('POSIX syntax: escapes are literal, brackets take no escapes, classes', () => {
-    expect(run('builtins.match "\\\\d" "d"')).toBe('[ ]');
+    expect(run('builtins.match "\\\\." "."')).toBe('[ ]');
+    expect(run('builtins.match "\\\\." "d"')).toBe('null');
     expect(run('builtins.match "[\\\\n]+" "\\\\n"')).toBe('[ ]');
     expect(run('builtins.match "[]a]+" "]a]"')).toBe('[ ]');
     expect(run('builtins.match "[^]a]+" "bc"')).toBe('[ ]');
@@ -234,6 +235,17 @@ describe('match', () => {
       expect(failure(`builtins.match ${JSON.stringify(re)} ""`)).toEqual({ message: `invalid regular expression '${re}'`, context: [] });
     }
     expect(failure('builtins.match "x{100000}" "x"').message).toBe("memory limit exceeded by regular expression 'x{100000}'");
+  });
+  test('only special characters may be escaped (libstdc++ as strict ISO C++, as C++ Nix is built)', () => {
+    for (const re of ['\\d+', '\\bfoo', 'a\\-b', '\\/', '\\]', '\\}', 'a\\ b', '\\a', '(\\w)']) {
+      expect(failure(`builtins.match ${JSON.stringify(re)} ""`)).toEqual({ message: `invalid regular expression '${re}'`, context: [] });
+    }
+    expect(failure('builtins.split "\\\\n" "a"').message).toBe("invalid regular expression '\\n'");
+    // Each special character, escaped, is that character; inside brackets a backslash is itself.
+    const specials = '.[\\()*+?{|^$';
+    const escaped = [...specials].map((c) => `\\${c}`).join('');
+    expect(run(`builtins.match ${JSON.stringify(escaped)} ${JSON.stringify(specials)}`)).toBe('[ ]');
+    expect(run('builtins.match "[\\d]+" "d\\d"')).toBe('[ ]');
   });
   test('the regex is compiled before the string is forced', () => {
     expect(failure('builtins.match "(" (throw "s")').message).toBe("invalid regular expression '('");

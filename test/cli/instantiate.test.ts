@@ -287,9 +287,26 @@ describe('nix-instantiate --eval of a cyclic value', () => {
   });
 
   test('--xml ends with the same error instead of recursing without end', () => {
-    const r = cli(['--eval', '--xml', '-E', CYCLE]);
+    // (At the default depth of 10000 the document so far is hundreds of megabytes, as C++ Nix's.)
+    const r = cli(['--eval', '--xml', '--max-call-depth', '100', '-E', CYCLE]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('stack overflow; max-call-depth exceeded');
+  });
+
+  // printValueAsXML counts a level per value it prints, not per element: a set's value is one
+  // level below the set, though its <attr> element stands between them.
+  test('--xml counts values, not elements, against max-call-depth, and reports the attribute', () => {
+    const nest = (n: number): string => `builtins.foldl' (acc: _: { a = acc; }) 1 (builtins.genList (i: i) ${n})`;
+    const ok = cli(['--eval', '--strict', '--xml', '--max-call-depth', '20', '-E', nest(20)]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.split('<attrs>').length - 1).toBe(20);
+    const over = cli(['--eval', '--strict', '--xml', '--max-call-depth', '20', '-E', nest(21)]);
+    expect(over.code).toBe(1);
+    expect(over.stdout.split('<attrs>').length - 1).toBe(21);
+    expect(over.stderr).toMatch(/^error: stack overflow; max-call-depth exceeded\n\s+at «string»:1:28:/);
+    const cycle = cli(['--eval', '--strict', '--xml', '--max-call-depth', '20', '-E', CYCLE]);
+    expect(cycle.stdout.split('<attrs>').length - 1).toBe(21);
+    expect(cli(['--eval', '--strict', '--xml', '--max-call-depth', '20', '-E', 'let l = [ l ]; in l']).stdout.split('<list>').length - 1).toBe(21);
   });
 });
 

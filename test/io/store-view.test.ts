@@ -55,6 +55,22 @@ describe('a copied source', () => {
       .toBe('[ "a.nix" "b.nix" "link" "up" ]');
   });
 
+  test('a copy of a store object the evaluation made reads that object (nix-filter over "${./dir}")', () => {
+    // builtins.path over a copied source, over a filtered copy, and over a toFile: each copy
+    // holds what its source object holds, however the copies nest.
+    expect(mem('builtins.readDir (builtins.path { path = "${/src}"; name = "again"; })'))
+      .toBe(mem('builtins.readDir "${/src}"'));
+    expect(mem('builtins.readFile "${builtins.path { path = "${/src}"; name = "again"; }}/sub/c.txt"')).toBe('"c"');
+    expect(mem('import "${builtins.filterSource (p: t: true) "${/src}"}/a.nix"')).toBe('{ x = 1; y = 2; }');
+    const filtered = 'builtins.path { path = /src; name = "f"; filter = p: t: baseNameOf p != "b.nix"; }';
+    expect(mem(`builtins.attrNames (builtins.readDir (builtins.path { path = ${filtered}; name = "g"; filter = p: t: baseNameOf p != "up"; }))`))
+      .toBe('[ "a.nix" "link" "sub" ]');
+    expect(mem('builtins.readFile (builtins.path { path = builtins.toFile "t" "text"; name = "copied"; })')).toBe('"text"');
+    expect(mem('builtins.readFile "${builtins.path { path = "${/src}/link"; name = "l"; }}"')).toBe('"c"');
+    // The same contents under the same name are the same object: it still reads.
+    expect(mem('builtins.readFile (builtins.path { path = builtins.path { path = /src/b.nix; name = "s"; }; name = "s"; })')).toBe('"2"');
+  });
+
   test('the store objects are the evaluation\'s own', () => {
     const path = mem('"${/src}"');
     expect(mem(`builtins.pathExists ${path}`)).toBe('false');
