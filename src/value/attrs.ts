@@ -27,15 +27,6 @@ export interface AttrPosition {
   offset: number;
 }
 
-/** The positions of a set literal's static attributes (shared by every set it builds). */
-export class StaticPositions implements AttrPositions {
-  constructor(readonly source: Source, readonly offsets: Map<string, number>) {}
-  get(name: string): AttrPosition | undefined {
-    const offset = this.offsets.get(name);
-    return offset === undefined ? undefined : { source: this.source, offset };
-  }
-}
-
 /**
  * The positions of names sorted by bytes (a set literal's, a lambda's formals), as two
  * parallel arrays: a file has thousands of these, and a Map each weighed more than its code.

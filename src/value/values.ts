@@ -58,7 +58,7 @@ export function newEnv(parent: Env | null, first: Value | undefined, slots: numb
 }
 
 export {
-  AttrShape, type AttrPosition, type AttrPositions, compareBytes, LayeredPositions, NixAttrs, StaticPositions, updateAttrs,
+  AttrShape, type AttrPosition, type AttrPositions, compareBytes, LayeredPositions, NixAttrs, updateAttrs,
 } from './attrs.js';
 import { NixAttrs } from './attrs.js';
 
