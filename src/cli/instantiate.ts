@@ -19,7 +19,6 @@ import { type AutoArg, Evaluation, type MessageLevel } from '../eval.js';
 import { FsIO } from '../io/fs-io.js';
 import { useDiskCache } from '../io/compile-cache.js';
 import { diskCacheFromEnv } from '../io/disk-cache.js';
-import type { Chunk } from '../compiler/chunk.js';
 import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
 import { OUTPUT_PRINT, printValue } from '../value/print.js';
@@ -395,7 +394,7 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
         processExpr(ev, Source.fromUtf8(Source.STRING, file, cwd), cmd, attrPaths, io);
       } else {
         const path = ev.resolveExprPath(resolveExprPath(lookupFileArg(ev, file, cwd, config)));
-        processExpr(ev, fileSource(ev, path), cmd, attrPaths, io, () => ev.compileFile(path));
+        processExpr(ev, path, cmd, attrPaths, io);
       }
     }
   } finally {
@@ -447,18 +446,20 @@ function fileSource(ev: Evaluation, file: string): Source {
 
 /**
  * C++ Nix's processExpr: one expression, each -A path in turn, each printed before the next is
- * evaluated. `compile`: how to compile the source when it is a file (through the compile caches).
+ * evaluated. `input`: the expression's source, or a file's resolved path (compiled through the
+ * compile caches, so it is read once; its text is needed apart only to print it with --parse).
  */
-function processExpr(ev: Evaluation, source: Source, cmd: Command, attrPaths: string[], io: CliIO, compile?: () => Chunk): void {
+function processExpr(ev: Evaluation, input: Source | string, cmd: Command, attrPaths: string[], io: CliIO): void {
   const out = (s: string): void => { io.stdout.write(Buffer.from(s, 'latin1')); };
   if (cmd.parseOnly) {
     // Compiling checks the names, as nix-instantiate --parse reports undefined variables.
+    const source = typeof input === 'string' ? fileSource(ev, input) : input;
     const ast = ev.parseSource(source);
     ev.compileAst(ast, source);
     out(showExpr(ast) + '\n');
     return;
   }
-  const root = ev.vm.evalChunk(compile ? compile() : ev.compileSource(source));
+  const root = ev.vm.evalChunk(typeof input === 'string' ? ev.compileFile(input) : ev.compileSource(input));
   if (!cmd.evalOnly) {
     printDerivations(ev, root, cmd, attrPaths, out);
     return;
