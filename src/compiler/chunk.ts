@@ -246,7 +246,7 @@ export interface FormalsInfo {
    * and for each entry the index of its name in that shape (-1: absent, so the default).
    */
   boundShape: AttrShape | null;
-  boundIndexes: Int32Array | null;
+  boundIndexes: number[] | null;
 }
 
 export interface LambdaInfo {

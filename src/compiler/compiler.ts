@@ -959,6 +959,12 @@ class Compiler {
     return { depth: r.depth, slot: r.slot };
   }
 
+  /** `true`, `false` or `null` as the global constant it names (not rebound by a scope), else undefined. */
+  private globalConstant(e: Expr, scope: Scope): Value | undefined {
+    if (e.kind !== 'Var' || !GLOBAL_CONSTANTS.has(e.name) || this.resolve(e.name, e.pos, scope).kind !== 'global') return undefined;
+    return GLOBAL_CONSTANTS.get(e.name);
+  }
+
   private compileLambdaBody(e: ExprLambda, scope: Scope): FormalsInfo | null {
     let formals: FormalsInfo | null = null;
     if (e.formals) {
@@ -983,8 +989,9 @@ class Compiler {
             slot,
             def: def ? this.subChunk(f.name, (c) => c.compileTail(def)) : null,
             // A number, string or path default is that constant itself, as C++ Nix binds it
-            // (no thunk: output shows it, not <CODE>).
-            literal: def ? literalValue(def) : undefined,
+            // (no thunk: output shows it, not <CODE>); so is `true`, `false` or `null`, a
+            // variable of the base environment C++ Nix binds as its value.
+            literal: def ? literalValue(def) ?? this.globalConstant(def, scope) : undefined,
             alias: def?.kind === 'Var' ? this.formalAlias(def, scope, bound, slot, f.name) : undefined,
           };
         }),
@@ -1077,6 +1084,9 @@ function makesThunkInCpp(e: Expr): boolean {
       return true;
   }
 }
+
+/** The globals whose value is the same in every evaluation (generated code inlines them too). */
+const GLOBAL_CONSTANTS = new Map<string, Value>([['true', true], ['false', false], ['null', null]]);
 
 /** The value of a number, string or path literal. */
 function literalValue(e: Expr): Value | undefined {

@@ -168,13 +168,14 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     return;
   }
   const entries = info.entries;
-  const indexes = new Int32Array(entries.length);
+  // A plain array of small integers: a typed array costs a buffer and a slower allocation.
+  const indexes: number[] = [];
   let used = 0;
   let missing: string[] | undefined;
   for (let j = 0; j < entries.length; j++) {
     const f = entries[j];
     const i = arg.shape.indexOf(f.name);
-    indexes[j] = i;
+    indexes.push(i);
     if (i >= 0) {
       env[f.slot] = arg.values[i];
       used++;

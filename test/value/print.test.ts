@@ -35,6 +35,10 @@ describe('output', () => {
     expect(output('let l = [ [ 1 ] [ 2 ] ]; in builtins.seq (builtins.head l) l')).toBe('[ [ 1 ] <CODE> ]');
     // A default that is a constant is bound as that constant.
     expect(output('({ a ? 1, b ? "s", c ? [ 1 ], d ? { } }: { inherit a b c d; }) { }')).toBe('{ a = 1; b = "s"; c = <CODE>; d = <CODE>; }');
+    // So is `true`, `false` or `null` (C++ Nix binds a variable default as the variable's
+    // value), unless a scope binds the name otherwise.
+    expect(output('({ a ? null, b ? true, c ? false }: { inherit a b c; }) { }')).toBe('{ a = null; b = true; c = false; }');
+    expect(output('let null = 1 + 1; in ({ a ? null }: { inherit a; }) { }')).toBe('{ a = <CODE>; }');
   });
   test('a list or set reached again through the same place prints as «repeated»', () => {
     expect(output('let l = [ 1 2 3 ]; s = { a = 1; }; in builtins.seq l (builtins.seq s [ l l s s ])'))
