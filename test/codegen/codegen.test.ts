@@ -213,6 +213,19 @@ describe('cold and hot versions of a chunk', () => {
     expect([plus1.compiled!(up, 1), plus2.compiled!(up, 1)]).toEqual([2, 3]);
   });
 
+  test('chunks of the same code whose constants shape the source differently are translated apart', () => {
+    // The translations are shared by a key of what generation reads: the same code with
+    // `true` or `null` (inlined in the source, unlike other globals) must not share one.
+    const source = new Source('/base/consts.nix', '[ (x: [ x true ]) (x: [ x null ]) (x: [ x true ]) ]', '/base');
+    const root = compile(parse(source), source, { globals: new Set(['true', 'null']) });
+    const lambdas = chunksOf(root).filter((c) => c.lambda !== null).sort((a, b) => a.lambda!.at.offset - b.lambda!.at.offset);
+    expect(lambdas[0].code).toEqual(lambdas[1].code);
+    const [withTrue, withNull, again] = lambdas.map((c) => instantiate(c, helpers, null)!);
+    const up = [] as unknown as Env;
+    expect([withTrue(up, 1), withNull(up, 2), again(up, 3)]).toEqual([[1, true], [2, null], [3, true]]);
+    expect(translate(lambdas[0])).not.toBe(translate(lambdas[1]));
+  });
+
   test("the command line's V8 flag names the cold functions", () => {
     expect(COLD_FUNCTIONS_FLAG).toBe(`--turbo-filter=-${COLD_FUNCTION_NAME}`);
   });
