@@ -10,7 +10,7 @@ import { type Chunk, type CompiledCode, type ConcatLayout, type LambdaInfo, Op }
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
   AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, newEnv, type Request,
-  Thunk, ThunkMark, ThunkState, forceUnforced, type Value,
+  CODE_RUNNING, Thunk, ThunkMark, ThunkState, forceUnforced, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
@@ -197,42 +197,58 @@ export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
   const chunk = t.code;
   // Done: a caller that did not test it first (generated code of another build).
   if (chunk === null) return t.value!;
-  let code: CompiledCode | null = null;
-  if (chunk instanceof ThunkMark) {
-    if (chunk.state !== ThunkState.Pending) {
-      if (chunk.state === ThunkState.Unforced) return forceUnforced(t);
-      if (chunk.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
-      throw infiniteRecursion(t, pos);
-    }
-    if (stack.depth >= stack.budget) return vmForce(t);
-  } else {
-    if (stack.depth >= stack.budget) return vmForce(t);
-    code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
-    if (code === null) return vmForce(t);
-  }
-  t.start();
-  const units = code !== null ? code.units : 1;
+  if (chunk instanceof ThunkMark) return forceMarked(t, chunk, pos);
+  if (stack.depth >= stack.budget) return vmForce(t);
+  const code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
+  if (code === null) return vmForce(t);
+  // Under evaluation (Thunk.start without keeping the chunk in the thunk: it is kept here,
+  // and put back before anything that looks at it, on the error path).
+  t.code = CODE_RUNNING;
+  const units = code.units;
   stack.depth += units;
   try {
     tick();
-    let v: Value;
-    if (code !== null) {
-      const r = code(t.env as Env);
-      // A tail call of the thunk's code: its frame stood for no call.
-      v = r === TAIL_CALL ? callLambda(tailCall.fn, takeTailArg(), tailCall.pos, null) : r as Value;
-    } else {
-      v = applyLazily(t);
-    }
+    const r = code(t.env as Env);
+    // A tail call of the thunk's code: its frame stood for no call.
+    const v = r === TAIL_CALL ? callLambda(tailCall.fn, takeTailArg(), tailCall.pos, null) : r as Value;
     t.complete(v);
     return v;
   } catch (err) {
-    const e = toNixError(err);
-    thunkFailed(t, e);
-    if (e instanceof NixError && e.blackhole === t) e.addTrace('entering the infinite recursion');
-    throw e;
+    t.value = chunk as unknown as Value;
+    throw thunkError(t, err);
   } finally {
     stack.depth -= units;
   }
+}
+
+/** forceThunk of a thunk whose `code` is a mark: a deferred application, or not pending. */
+function forceMarked(t: Thunk, mark: ThunkMark, pos: SourcePos | undefined): Value {
+  if (mark.state !== ThunkState.Pending) {
+    if (mark.state === ThunkState.Unforced) return forceUnforced(t);
+    if (mark.state === ThunkState.Failed) throw (t.failure() as NixError).copy();
+    throw infiniteRecursion(t, pos);
+  }
+  if (stack.depth >= stack.budget) return vmForce(t);
+  t.start();
+  stack.depth++;
+  try {
+    tick();
+    const v = applyLazily(t);
+    t.complete(v);
+    return v;
+  } catch (err) {
+    throw thunkError(t, err);
+  } finally {
+    stack.depth--;
+  }
+}
+
+/** The error leaving a thunk under evaluation, which is memoised in it (or the thunk made pending again). */
+function thunkError(t: Thunk, err: unknown): unknown {
+  const e = toNixError(err);
+  thunkFailed(t, e);
+  if (e instanceof NixError && e.blackhole === t) e.addTrace('entering the infinite recursion');
+  return e;
 }
 
 function takeTailArg(): Value {

@@ -183,8 +183,11 @@ function markPair(applied: Applied, fn: Value): ThunkMark {
 const APPLY = markPair(Applied.Args, null);
 /** A deferred application to one argument: `value` is the function, `env` the argument itself. */
 const APPLY1 = markPair(Applied.One, null);
-/** A chunk's code under evaluation: the chunk is kept in `value` meanwhile. */
-const CODE_RUNNING = new ThunkMark(ThunkState.Blackhole, Applied.None, null);
+/**
+ * A chunk's code under evaluation: the chunk is kept in `value` meanwhile (the compiled tier's
+ * forceThunk keeps it itself, and puts it there before its error path looks at the thunk).
+ */
+export const CODE_RUNNING = new ThunkMark(ThunkState.Blackhole, Applied.None, null);
 const UNFORCED = new ThunkMark(ThunkState.Unforced, Applied.None, null);
 const FAILED = new ThunkMark(ThunkState.Failed, Applied.None, null);
 
