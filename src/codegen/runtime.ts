@@ -483,9 +483,14 @@ export function drive<T>(gen: Gen<T>): T {
 // ---- the error path of generated code
 
 /** An error leaving a generated function: the trace lines of its regions around code index `at`. */
-function fail(err: unknown, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string, selDynamic: string[] | null): unknown {
+/**
+ * `selDynamic`: the dynamic names of the select under way, as generated code keeps them: one
+ * name as itself (no array for each `s.${n}` that succeeds, which is nearly all), more in an
+ * array.
+ */
+function fail(err: unknown, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string, selDynamic: string | string[] | null): unknown {
   const e = toNixError(err);
-  if (e instanceof NixError) traceRegions(e, chunk, at, selSet, selName, selDynamic);
+  if (e instanceof NixError) traceRegions(e, chunk, at, selSet, selName, typeof selDynamic === 'string' ? [selDynamic] : selDynamic);
   return e;
 }
 
