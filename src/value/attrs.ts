@@ -108,14 +108,18 @@ class Extensions {
   static readonly FIRST_ROOM = 64;
   static readonly MAX_ROOM = 8192;
   static readonly SAMPLE_EVERY = 16;
-  readonly byName = new Map<string, AttrShape[]>();
+  /**
+   * By name, its places and shapes, flat: (offset, source, shape) for each, so that finding
+   * one reads this array only, not the shapes and their positions.
+   */
+  readonly byName = new Map<string, (AttrShape | Source | number)[]>();
   room = Extensions.FIRST_ROOM;
   seen: Set<string> | null = new Set();
   /** Names added since the last one sampled. */
   private sinceSample = 0;
 
-  /** Caches `shape`, the first for its name. */
-  add(name: string, shape: AttrShape): void {
+  /** Caches `shape`, the first for its name, defined at `offset` in `source`. */
+  add(name: string, source: Source, offset: number, shape: AttrShape): void {
     const seen = this.seen;
     if (seen !== null) {
       if (seen.has(name)) {
@@ -128,7 +132,7 @@ class Extensions {
       }
     }
     if (this.byName.size >= this.room) this.byName.clear();
-    this.byName.set(name, [shape]);
+    this.byName.set(name, [offset, source, shape]);
   }
 }
 
@@ -307,10 +311,8 @@ export class AttrShape {
   extend(name: string, source: Source, offset: number): AttrShape {
     const places = this.extensions?.byName.get(name);
     if (places !== undefined) {
-      for (let p = 0; p < places.length; p++) {
-        const shape = places[p];
-        const cached = (shape.positions as LayeredPositions).above as NamedPosition;
-        if (cached.offset === offset && cached.source === source) return shape;
+      for (let p = 0; p < places.length; p += 3) {
+        if (places[p] === offset && places[p + 1] === source) return places[p + 2] as AttrShape;
       }
     }
     const n = this.names.length;
@@ -322,10 +324,10 @@ export class AttrShape {
     const shape = new AttrShape(names, new LayeredPositions(this.positions, new NamedPosition(name, source, offset), name));
     this.caching();
     if (places !== undefined) {
-      if (places.length >= CACHED_PLACES) places.shift();
-      places.push(shape);
+      if (places.length >= 3 * CACHED_PLACES) places.splice(0, 3);
+      places.push(offset, source, shape);
     } else {
-      (this.extensions ??= new Extensions()).add(name, shape);
+      (this.extensions ??= new Extensions()).add(name, source, offset, shape);
     }
     return shape;
   }
