@@ -248,6 +248,7 @@ export const coreBuiltins: BuiltinSpec[] = [
   defineBuiltin('break', 1, ([v]) => v),
   defineBuiltin('toString', 1, ([v]) => toStringQuick(v) ?? toStringGen(v), {
     direct: ([v], _ctx, ev) => toStringQuick(v) ?? ev.drive(toStringGen(v)),
+    quick1: toStringQuick,
   }),
 ];
 

@@ -118,13 +118,13 @@ describe('builtins called with one or two arguments (their arguments forced in a
   });
 });
 
-describe('one-argument builtins with a quick answer (BuiltinSpec.quick1: type tests, attrNames, length)', () => {
+describe('one-argument builtins with a quick answer (BuiltinSpec.quick1: type tests, attrNames, length, toString)', () => {
   const calls = ['builtins.isAttrs', 'builtins.isList', 'builtins.isString', 'builtins.isInt', 'builtins.isFunction', 'builtins.isNull',
-    'builtins.typeOf', 'builtins.attrNames', 'builtins.length'];
-  const args = ['{ b = 1; a = 2; }', '[ 1 2 ]', '"s"', '3', '(x: x)', 'null', 'builtins.add'];
+    'builtins.typeOf', 'builtins.attrNames', 'builtins.length', 'builtins.toString'];
+  const args = ['{ b = 1; a = 2; }', '[ 1 2 ]', '"s"', '3', '(x: x)', 'null', 'builtins.add', 'true', '"${{ }}"', '{ outPath = "o"; }'];
 
   test('values, for arguments evaluated, pending, and evaluated thunks, and in tail position', () => {
-    for (const f of calls.slice(0, 7)) {
+    for (const f of calls) {
       for (const a of args) {
         sameInBothTiers(`let f = ${f}; v = ${a}; w = ${a}; g = x: f x; in [ (f v) (f w) (f v) (g w) (${f} ${a}) ]`);
       }
