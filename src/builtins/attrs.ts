@@ -18,11 +18,19 @@ import {
 } from './lists.js';
 
 function attrNamesImpl([s]: Value[]): Value {
-  const set = attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames');
+  return namesOf(attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames'));
+}
+
+function namesOf(set: NixAttrs): Value {
   // The sorted names the set keeps are the list: no value is ever changed in place, and a
   // list is a value like a set's names (lib's matchAttrs asks for a pattern's names each time).
   reserveList(set.size);
   return set.keys() as Value[];
+}
+
+/** attrNames of a set (anything else is left to attrNamesImpl's error). */
+function attrNamesQuick(s: Value): Value | undefined {
+  return s instanceof NixAttrs ? namesOf(s) : undefined;
 }
 
 function attrValuesImpl([s]: Value[]): Value {
@@ -312,7 +320,7 @@ function zipped(f: Value, groups: Map<string, Value[]>): NixAttrs {
 }
 
 export const attrsBuiltins: BuiltinSpec[] = [
-  defineBuiltin('attrNames', 1, attrNamesImpl),
+  defineBuiltin('attrNames', 1, attrNamesImpl, { quick1: attrNamesQuick }),
   defineBuiltin('attrValues', 1, attrValuesImpl),
   defineBuiltin('getAttr', 2, (args) => drive(getAttrGen(args)), { lazy: [0, 1], direct: getAttrDirect }),
   defineBuiltin('hasAttr', 2, (args) => drive(hasAttrGen(args)), { lazy: [0, 1], direct: hasAttrDirect }),

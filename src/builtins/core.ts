@@ -122,6 +122,11 @@ function* toStringGen(v: Value): Gen {
   return r.context && r.context.size > 0 ? new NixString(r.s, r.context) : r.s;
 }
 
+/** A builtin that tells something of its one argument's type: it cannot fail once that is forced. */
+function typeTest(name: string, test: (v: Value) => Value): BuiltinSpec {
+  return defineBuiltin(name, 1, ([v]) => test(v), { quick1: test });
+}
+
 export const coreBuiltins: BuiltinSpec[] = [
   arith('add', 'addition', addInt, (a, b) => a + b),
   arith('sub', 'subtraction', subInt, (a, b) => a - b),
@@ -143,16 +148,16 @@ export const coreBuiltins: BuiltinSpec[] = [
   defineBuiltin('ceil', 1, ([a]) => roundToInt(a, Math.ceil(expectNumber(a)))),
   defineBuiltin('floor', 1, ([a]) => roundToInt(a, Math.floor(expectNumber(a)))),
 
-  defineBuiltin('typeOf', 1, ([v]) => typeOf(v)),
-  defineBuiltin('isNull', 1, ([v]) => v === null),
-  defineBuiltin('isBool', 1, ([v]) => typeof v === 'boolean'),
-  defineBuiltin('isInt', 1, ([v]) => isInt(v)),
-  defineBuiltin('isFloat', 1, ([v]) => v instanceof NixFloat),
-  defineBuiltin('isString', 1, ([v]) => typeof v === 'string' || v instanceof NixString),
-  defineBuiltin('isPath', 1, ([v]) => v instanceof NixPath),
-  defineBuiltin('isList', 1, ([v]) => Array.isArray(v)),
-  defineBuiltin('isAttrs', 1, ([v]) => v instanceof NixAttrs),
-  defineBuiltin('isFunction', 1, ([v]) => v instanceof Closure || v instanceof Builtin),
+  typeTest('typeOf', (v) => typeOf(v)),
+  typeTest('isNull', (v) => v === null),
+  typeTest('isBool', (v) => typeof v === 'boolean'),
+  typeTest('isInt', (v) => isInt(v)),
+  typeTest('isFloat', (v) => v instanceof NixFloat),
+  typeTest('isString', (v) => typeof v === 'string' || v instanceof NixString),
+  typeTest('isPath', (v) => v instanceof NixPath),
+  typeTest('isList', (v) => Array.isArray(v)),
+  typeTest('isAttrs', (v) => v instanceof NixAttrs),
+  typeTest('isFunction', (v) => v instanceof Closure || v instanceof Builtin),
 
   // The message is coerced as C++ Nix's coerceToString does by default: a path is copied to
   // the store (`throw ./f` says /nix/store/…-f). "builtin.throw" is C++ Nix's spelling.
@@ -243,6 +248,7 @@ export const coreBuiltins: BuiltinSpec[] = [
   defineBuiltin('break', 1, ([v]) => v),
   defineBuiltin('toString', 1, ([v]) => toStringQuick(v) ?? toStringGen(v), {
     direct: ([v], _ctx, ev) => toStringQuick(v) ?? ev.drive(toStringGen(v)),
+    quick1: toStringQuick,
   }),
 ];
 

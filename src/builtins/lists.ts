@@ -925,7 +925,9 @@ export const listsBuiltins: BuiltinSpec[] = [
   defineBuiltin('filter', 2, (args) => drive(filterGen(args)), { lazy: [0, 1], direct: filterDirect }),
   defineBuiltin("foldl'", 3, (args) => drive(foldlGen(args)), { lazy: [0, 1, 2], direct: foldlDirect }),
   defineBuiltin('genList', 2, (args) => drive(genListGen(args)), { lazy: [0, 1], direct: genListDirect }),
-  defineBuiltin('length', 1, ([l]) => listCtx(l, 'while evaluating the first argument passed to builtins.length').length),
+  defineBuiltin('length', 1, ([l]) => listCtx(l, 'while evaluating the first argument passed to builtins.length').length, {
+    quick1: (l) => (Array.isArray(l) ? l.length : undefined),
+  }),
   defineBuiltin('head', 1, headImpl, { direct: headDirect }),
   defineBuiltin('tail', 1, tailImpl),
   defineBuiltin('elem', 2, (args) => drive(elemGen(args)), { lazy: [0, 1], direct: elemDirect }),

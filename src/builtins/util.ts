@@ -15,6 +15,8 @@ export interface BuiltinOptions {
   noCallTrace?: boolean;
   /** Its plain-function version for the compiled tier (see BuiltinSpec.direct). */
   direct?: DirectImpl;
+  /** See BuiltinSpec.quick1. */
+  quick1?: (arg: Value) => Value | undefined;
   /** See BuiltinSpec.experimentalFeature. */
   experimentalFeature?: string;
 }
@@ -22,7 +24,7 @@ export interface BuiltinOptions {
 export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: BuiltinOptions = {}): BuiltinSpec {
   return {
     name, arity, impl, lazy: opts.lazy, doc: opts.doc, noCallTrace: opts.noCallTrace, direct: opts.direct,
-    experimentalFeature: opts.experimentalFeature,
+    quick1: opts.quick1, experimentalFeature: opts.experimentalFeature,
   };
 }
 

@@ -305,7 +305,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         const dyn = instr.op === Op.SelectDyn;
         const set = dyn ? s(h - 2) : top;
         const name = dyn ? 'n' : k(a);
-        if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' (sd ??= []).push(n);' : ''}`);
+        if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' sd = sd === null ? n : [].concat(sd, n);' : ''}`);
         out.push(`if (!(${set} instanceof NixAttrs)) { ${setIp} throw typeErrorAt('a set', ${set}, C, ${at}); }`);
         out.push(`i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}; if (i < 0) { ${setIp} throw missingAttr(${name}, ${set}); }`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
@@ -318,7 +318,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         const set = dyn ? s(h - 2) : top;
         const name = dyn ? 'n' : k(a);
         const target = dyn ? a : b;
-        if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' (sd ??= []).push(n);' : ''}`);
+        if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' sd = sd === null ? n : [].concat(sd, n);' : ''}`);
         out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}) < 0) break L${target};`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
         out.push(`${set} = ${set}.values[i];`);

@@ -96,7 +96,7 @@ function tail1(fn: Value, arg: Value, pos: SourcePos | undefined): Value | objec
     tailCall.pos = pos;
     return TAIL_CALL;
   }
-  if (fn instanceof Builtin) return applyBuiltin(fn, [arg], pos);
+  if (fn instanceof Builtin) return applyBuiltin1(fn, arg, pos);
   return callValue(fn, [arg], pos);
 }
 
@@ -282,7 +282,7 @@ function applyLazily(t: Thunk): Value {
 /** Calls fn with one argument. */
 export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value {
   if (fn instanceof Closure) return enterLambda(fn.lambda, fn.env, arg, pos, null, fn);
-  if (fn instanceof Builtin) return applyBuiltin(fn, [arg], pos);
+  if (fn instanceof Builtin) return applyBuiltin1(fn, arg, pos);
   return callValue(fn, [arg], pos);
 }
 
@@ -384,6 +384,34 @@ function applyBuiltin(fn: Builtin, given: Value[], pos: SourcePos | undefined): 
   return args.length < spec.arity ? new Builtin(spec, args) : callBuiltinOwned(spec, args, pos === AT_CALLEE ? undefined : pos);
 }
 
+/**
+ * `fn arg` for a builtin value: applyBuiltin, or without an array of arguments when the
+ * builtin has a quick answer (BuiltinSpec.quick1) for the forced argument. Counted, forced and
+ * traced as callBuiltinOwned does.
+ */
+function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Value {
+  const spec = fn.spec;
+  const quick = spec.quick1;
+  if (quick === undefined || fn.args.length !== 0) return applyBuiltin(fn, [arg], pos);
+  let v = arg;
+  if (v instanceof Thunk) {
+    if (v.code === null) {
+      v = v.value!;
+    } else {
+      try {
+        v = forceThunk(v, undefined);
+      } catch (err) {
+        if (STATS_ON) count(Counter.PrimOpCalls);
+        throw builtinFailed(err, spec, pos === AT_CALLEE ? undefined : pos);
+      }
+    }
+  }
+  const r = quick(v);
+  if (r === undefined) return callBuiltinOwned(spec, [v], pos === AT_CALLEE ? undefined : pos);
+  if (STATS_ON) count(Counter.PrimOpCalls);
+  return r;
+}
+
 /** Whether an argument the builtin wants forced is a thunk (pending or evaluated). */
 function hasThunkToForce(args: readonly Value[], lazy: readonly number[] | undefined): boolean {
   for (let i = 0; i < args.length; i++) if (args[i] instanceof Thunk && !(lazy && lazy.includes(i))) return true;
@@ -435,10 +463,15 @@ function callBuiltinOwned(spec: Builtin['spec'], args: Value[], pos: SourcePos |
     }
     return r;
   } catch (err) {
-    const e = toNixError(err);
-    if (e instanceof NixError && !spec.noCallTrace) e.addTrace(`while calling the '${spec.name}' builtin`, pos);
-    throw e;
+    throw builtinFailed(err, spec, pos);
   }
+}
+
+/** An error leaving a builtin's call, with the call's trace line. */
+function builtinFailed(err: unknown, spec: Builtin['spec'], pos: SourcePos | undefined): unknown {
+  const e = toNixError(err);
+  if (e instanceof NixError && !spec.noCallTrace) e.addTrace(`while calling the '${spec.name}' builtin`, pos);
+  return e;
 }
 
 /** What direct builtins force and call with (BuiltinSpec.direct): what a driven generator's requests get. */
@@ -499,9 +532,14 @@ export function drive<T>(gen: Gen<T>): T {
 // ---- the error path of generated code
 
 /** An error leaving a generated function: the trace lines of its regions around code index `at`. */
-function fail(err: unknown, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string, selDynamic: string[] | null): unknown {
+/**
+ * `selDynamic`: the dynamic names of the select under way, as generated code keeps them: one
+ * name as itself (no array for each `s.${n}` that succeeds, which is nearly all), more in an
+ * array.
+ */
+function fail(err: unknown, chunk: Chunk, at: number, selSet: NixAttrs | null, selName: string, selDynamic: string | string[] | null): unknown {
   const e = toNixError(err);
-  if (e instanceof NixError) traceRegions(e, chunk, at, selSet, selName, selDynamic);
+  if (e instanceof NixError) traceRegions(e, chunk, at, selSet, selName, typeof selDynamic === 'string' ? [selDynamic] : selDynamic);
   return e;
 }
 

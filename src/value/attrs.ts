@@ -98,29 +98,41 @@ const CACHED_PLACES = 4;
  * every system and overlay (overlays: 5,000 names from 3 sites): what a few dozen names would
  * never find again. But keeping thousands of shapes when no name comes back (40,000 distinct
  * keys) only makes them survive scavenges: so a cache holds `room` names, 64 at first, and
- * grows to 8,192 once a name it has dropped comes back (`seen`: the names since it started).
+ * grows to 8,192 once a name it has dropped comes back. Which names come back is told by a
+ * sample of them (`seen`: every SAMPLE_EVERY-th name of the last MAX_ROOM), not all: a set of
+ * every new name cost attrs (60,000 names, none back) 6 % of its time in hashing and growing
+ * it, and names that come back do so by the hundred (every package of a set again), so one of
+ * them is in the sample within a few dozen.
  */
 class Extensions {
   static readonly FIRST_ROOM = 64;
   static readonly MAX_ROOM = 8192;
-  readonly byName = new Map<string, AttrShape[]>();
+  static readonly SAMPLE_EVERY = 16;
+  /**
+   * By name, its places and shapes, flat: (offset, source, shape) for each, so that finding
+   * one reads this array only, not the shapes and their positions.
+   */
+  readonly byName = new Map<string, (AttrShape | Source | number)[]>();
   room = Extensions.FIRST_ROOM;
   seen: Set<string> | null = new Set();
+  /** Names added since the last one sampled. */
+  private sinceSample = 0;
 
-  /** Caches `shape`, the first for its name. */
-  add(name: string, shape: AttrShape): void {
+  /** Caches `shape`, the first for its name, defined at `offset` in `source`. */
+  add(name: string, source: Source, offset: number, shape: AttrShape): void {
     const seen = this.seen;
     if (seen !== null) {
       if (seen.has(name)) {
         this.room = Extensions.MAX_ROOM;
         this.seen = null;
-      } else {
-        if (seen.size >= Extensions.MAX_ROOM) seen.clear();
+      } else if (++this.sinceSample === Extensions.SAMPLE_EVERY) {
+        this.sinceSample = 0;
+        if (seen.size >= Extensions.MAX_ROOM / Extensions.SAMPLE_EVERY) seen.clear();
         seen.add(name);
       }
     }
     if (this.byName.size >= this.room) this.byName.clear();
-    this.byName.set(name, [shape]);
+    this.byName.set(name, [offset, source, shape]);
   }
 }
 
@@ -292,13 +304,15 @@ export class AttrShape {
     return (this.withoutPositions ??= new AttrShape(this.names, undefined));
   }
 
-  /** The shape with one more name (not in this one), defined at `at`. */
-  extend(name: string, at: NamedPosition): AttrShape {
+  /**
+   * The shape with one more name (not in this one), defined at `offset` in `source` (its
+   * NamedPosition is made only for a new shape).
+   */
+  extend(name: string, source: Source, offset: number): AttrShape {
     const places = this.extensions?.byName.get(name);
     if (places !== undefined) {
-      for (const shape of places) {
-        const cached = (shape.positions as LayeredPositions).above as NamedPosition;
-        if (cached.offset === at.offset && cached.source === at.source) return shape;
+      for (let p = 0; p < places.length; p += 3) {
+        if (places[p] === offset && places[p + 1] === source) return places[p + 2] as AttrShape;
       }
     }
     const n = this.names.length;
@@ -307,13 +321,13 @@ export class AttrShape {
     for (; i > 0 && this.names[i - 1] > name; i--) names[i] = this.names[i - 1];
     names[i] = name;
     for (let j = 0; j < i; j++) names[j] = this.names[j];
-    const shape = new AttrShape(names, new LayeredPositions(this.positions, at, name));
+    const shape = new AttrShape(names, new LayeredPositions(this.positions, new NamedPosition(name, source, offset), name));
     this.caching();
     if (places !== undefined) {
-      if (places.length >= CACHED_PLACES) places.shift();
-      places.push(shape);
+      if (places.length >= 3 * CACHED_PLACES) places.splice(0, 3);
+      places.push(offset, source, shape);
     } else {
-      (this.extensions ??= new Extensions()).add(name, shape);
+      (this.extensions ??= new Extensions()).add(name, source, offset, shape);
     }
     return shape;
   }
@@ -375,11 +389,16 @@ export class NixAttrs {
     return this.shape.symbolOrder();
   }
 
-  /** The set with one more attribute (whose name it does not have yet), defined at `position`. */
-  extend(name: string, value: Value, position: NamedPosition): NixAttrs {
-    const shape = this.shape.extend(name, position);
+  /**
+   * The set with one more attribute (whose name it does not have yet), defined at `offset` in
+   * `source`.
+   */
+  extend(name: string, value: Value, source: Source, offset: number): NixAttrs {
+    const shape = this.shape.extend(name, source, offset);
+    const old = this.values;
+    if (old.length === 0) return new NixAttrs(shape, [value]);
     // The values moved up by one from the new name's place (one copy, no splice).
-    const values = this.values.slice();
+    const values = old.slice();
     values.push(value);
     const at = shape.indexOf(name);
     for (let i = values.length - 1; i > at; i--) values[i] = values[i - 1];

@@ -146,6 +146,14 @@ export interface BuiltinSpec {
    * errors and traces as `impl` (the fuzzer of test/codegen compares them).
    */
   direct?: DirectImpl;
+  /**
+   * A one-argument builtin's answer for an argument already evaluated, in plain JS, or
+   * undefined to leave the call to `impl` (its errors included): what the compiled tier's
+   * one-argument calls use without an array of arguments (isAttrs, attrNames, length,
+   * toString: lib's matchAttrs makes 870,000 such calls in lib-systems). Never fails, never
+   * forces.
+   */
+  quick1?: (arg: Value) => Value | undefined;
   /** The experimental feature without which C++ Nix does not register it (`fetch-tree`). */
   experimentalFeature?: string;
 }

@@ -10,7 +10,6 @@ import { utf8ToBytes } from '../syntax/source.js';
 import { showIdentifier } from '../syntax/show.js';
 import { NO_POS } from '../syntax/ast.js';
 import { IntegerOverflow } from '../value/int.js';
-import { NamedPosition } from '../value/attrs.js';
 import {
   type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, Thunk,
   type Value,
@@ -240,7 +239,7 @@ export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: 
     const where = prev ? showSourcePos(prev) : here ? showSourcePos(here) : utf8ToBytes('«unknown»');
     throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, here);
   }
-  return set.extend(key, value, new NamedPosition(key, chunk.source, chunk.positions[at]));
+  return set.extend(key, value, chunk.source, chunk.positions[at]);
 }
 
 /** `__curPos`: the position of the code index as a set { file, line, column }. */

@@ -90,6 +90,12 @@ describe.each(Object.keys(TIERS))('NIX_SHOW_STATS (%s tier)', (tier) => {
     expect(stats('[ (1.5 - 1) ("a" < "b") ]', tier).stats.nrPrimOpCalls).toBe(2);
   });
 
+  test('one-argument builtins answered without an array of arguments count as calls too', () => {
+    const { stdout, stats: s } = stats('let a = { x = 1; }; t = builtins.isAttrs; in [ (t a) (t (a // { })) (builtins.attrNames a) (builtins.length [ a ]) (builtins.typeOf a) ]', tier);
+    expect(stdout).toBe('[ true true [ "x" ] 1 "set" ]');
+    expect(s.nrPrimOpCalls).toBe(5);
+  });
+
   test('variables and constants in lazy places need no thunk; other expressions do', () => {
     // No thunk for the constant 1, b's two elements (a variable and a constant) nor the argument
     // b of length; b's list is a thunk in C++ Nix (here a list built at once, marked unforced)

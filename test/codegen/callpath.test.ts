@@ -118,6 +118,35 @@ describe('builtins called with one or two arguments (their arguments forced in a
   });
 });
 
+describe('one-argument builtins with a quick answer (BuiltinSpec.quick1: type tests, attrNames, length, toString)', () => {
+  const calls = ['builtins.isAttrs', 'builtins.isList', 'builtins.isString', 'builtins.isInt', 'builtins.isFunction', 'builtins.isNull',
+    'builtins.typeOf', 'builtins.attrNames', 'builtins.length', 'builtins.toString'];
+  const args = ['{ b = 1; a = 2; }', '[ 1 2 ]', '"s"', '3', '(x: x)', 'null', 'builtins.add', 'true', '"${{ }}"', '{ outPath = "o"; }'];
+
+  test('values, for arguments evaluated, pending, and evaluated thunks, and in tail position', () => {
+    for (const f of calls) {
+      for (const a of args) {
+        sameInBothTiers(`let f = ${f}; v = ${a}; w = ${a}; g = x: f x; in [ (f v) (f w) (f v) (g w) (${f} ${a}) ]`);
+      }
+    }
+    expect(sameInBothTiers('let s = { b = 1; a = 2; }; l = [ s s ]; g = x: builtins.attrNames x; in [ (builtins.attrNames s) (builtins.length l) (g s) (builtins.length (builtins.attrNames s)) ]'))
+      .toBe('value: [ [ "a" "b" ] 2 [ "a" "b" ] 2 ]');
+  });
+
+  test('an argument that fails when forced, or of the wrong type: the same errors and traces', () => {
+    for (const f of calls) {
+      for (const a of ['(throw "t")', '(1 + "x")', 'abort "z"', '1', '{ }', '[ ]']) {
+        const expr = `let f = ${f}; v = ${a}; g = x: f x; in [ (f v) (g v) ]`;
+        const r = sameInBothTiers(expr);
+        if (!r.startsWith('error: ')) expect(r).toMatch(/^value: /);
+      }
+    }
+    expect(sameInBothTiers('builtins.attrNames 1')).toMatch(/expected a set but found an integer/);
+    expect(sameInBothTiers('let l = builtins.length; in l { }')).toMatch(/expected a list but found a set/);
+    expect(sameInBothTiers('builtins.isAttrs (throw "c")')).toMatch(/while calling the 'isAttrs' builtin/);
+  });
+});
+
 describe('== in a chunk the VM runs, with the compiled tier on', () => {
   // Only lambdas are translated: the comparisons at the top run in the VM, which compares
   // directly (without a generator) and forces the elements through the compiled tier.

@@ -63,6 +63,9 @@ test('errors at operands without a position, in assert conditions and in formals
     'assert { a = throw "t"; } == { a = 1; }; 1', 'assert 1 == 2; 1', 'let f = { a }: a; in f (throw "t")', '{ a = 1; }.${1}', '{ a = 1; }.${throw "t"}',
     'let d = { n = "x"; }; s = { a.y = 1; }; in s.a.${d.n}', 'let v = { a = assert 1 == 2; 1; }; in assert v == { a = 1; }; 1', 'let s = { a.b = throw "t"; }; k = "b"; in s.a.${k}',
     'let c = [ 4 ]; in (f: 1).${ c ? "${"x"}"."a b" }', 'let s = { b = { }; }; y = { a = "b"; }; in s.${if y ? ${"a"}.z then "b" else "b"}.c',
+    // The trace names each dynamic name of the select (one kept as itself, more in an array).
+    'let s = { a.b.c = throw "t"; }; k = "b"; j = "c"; in s.${"a"}.${k}.${j}', 'let s = { a.b = throw "t"; }; k = "b"; in s.${"a"}.${k}',
+    'let s = { a = throw "t"; }; in s.${"a"}', 'let s = { a.b.c = throw "t"; }; j = "c"; in s.a.${"b"}.${j} or 1',
   ]) sameInBothTiers(expr);
 });
 

@@ -5,7 +5,7 @@ import { evaluate } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
 import { AttrShape, NixAttrs, Thunk, type Value } from '../../src/value/values.js';
 import { Source } from '../../src/syntax/source.js';
-import { NamedPosition, startShapeEpoch } from '../../src/value/attrs.js';
+import { startShapeEpoch } from '../../src/value/attrs.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
 
 /** The sets a list evaluates to. */
@@ -104,10 +104,10 @@ describe('caches of shapes that outlive an evaluation', () => {
     const source = new Source('/x.nix', '{ }', '/');
     startShapeEpoch();
     for (const shape of [AttrShape.EMPTY, older]) {
-      const first = shape.extend('x', new NamedPosition('x', source, 3));
-      expect(shape.extend('x', new NamedPosition('x', source, 3))).toBe(first);
+      const first = shape.extend('x', source, 3);
+      expect(shape.extend('x', source, 3)).toBe(first);
       startShapeEpoch();
-      const again = shape.extend('x', new NamedPosition('x', source, 3));
+      const again = shape.extend('x', source, 3);
       expect(again).not.toBe(first);
       expect(again.names).toEqual(first.names);
       expect(again.positions?.get('x')?.offset).toBe(3);
@@ -132,10 +132,10 @@ describe('dynamic attributes', () => {
     const other = new Source('/e.nix', 'x'.repeat(100), '/');
     startShapeEpoch();
     const places: [Source, number][] = [[source, 10], [source, 20], [other, 10], [source, 30]];
-    const first = places.map(([src, at]) => AttrShape.EMPTY.extend('p1', new NamedPosition('p1', src, at)));
+    const first = places.map(([src, at]) => AttrShape.EMPTY.extend('p1', src, at));
     expect(new Set(first).size).toBe(places.length);
     places.forEach(([src, at], i) => {
-      const shape = AttrShape.EMPTY.extend('p1', new NamedPosition('p1', src, at));
+      const shape = AttrShape.EMPTY.extend('p1', src, at);
       expect(shape).toBe(first[i]);
       const pos = shape.positions?.get('p1');
       expect([pos?.source, pos?.offset]).toEqual([src, at]);
@@ -147,7 +147,7 @@ describe('dynamic attributes', () => {
     startShapeEpoch();
     const base = AttrShape.literal([], undefined);
     const names = Array.from({ length: 300 }, (_, i) => `n${i}`);
-    const round = (): AttrShape[] => names.map((n) => base.extend(n, new NamedPosition(n, source, 5)));
+    const round = (): AttrShape[] => names.map((n) => base.extend(n, source, 5));
     const first = round();
     // 300 names, 64 kept: the first ones were dropped, and are made again.
     const second = round();
