@@ -262,13 +262,13 @@ export class Evaluation implements EvalState, IOEvalState {
     const file = canonical(path);
     const text = corepkgsFile(file) ?? this.io.readFile(file);
     const variant = scope ? `${this.compileVariant(text)}\0scope=${scope.join('\0')}` : this.compileVariant(text);
-    const key = compileKey(file, text, variant);
+    // The lints too: a chunk comes from a parse that warned of nothing (below), and a lint
+    // made fatal turns a warning into a parse error.
+    const key = `${compileKey(file, text, variant)}\0lints=${JSON.stringify(this.options.lints ?? {})}`;
     const cached = getCompiled(key);
     if (cached && this.usable(cached)) return cached;
     const source = new Source(file, text, dirname(file));
-    // On disk (the command line's cache), the lints too: a file read back is not parsed, so
-    // it must be one whose parse warned of nothing under the same lints.
-    const diskKey = diskCacheInUse() ? `${key}\0lints=${JSON.stringify(this.options.lints ?? {})}` : undefined;
+    const diskKey = diskCacheInUse() ? key : undefined;
     const fromDisk = cached || diskKey === undefined ? undefined : getCompiledFromDisk(key, diskKey, source);
     if (fromDisk && this.usable(fromDisk)) return fromDisk;
     const names: string[] = [];
@@ -278,8 +278,12 @@ export class Evaluation implements EvalState, IOEvalState {
     this.vm.symbols.internAll(names);
     const chunk = this.compileAst(ast, source);
     chunk.names = names;
-    putCompiled(key, chunk);
-    if (diskKey !== undefined && this.parseWarnings === warnings) putCompiledOnDisk(diskKey, chunk);
+    // A file whose parse warned is parsed again by the next evaluation, which must warn too
+    // (as each C++ Nix process does); files that warn are rare.
+    if (this.parseWarnings === warnings) {
+      putCompiled(key, chunk);
+      if (diskKey !== undefined) putCompiledOnDisk(diskKey, chunk);
+    }
     return chunk;
   }
 

@@ -330,7 +330,9 @@ export function* notGen(g: Gen<boolean>): Gen {
 
 /**
  * `rec { __overrides = { a = ...; }; ... }`: the overriding values replace the attributes
- * both in the resulting set and in the environment the other attributes see.
+ * both in the resulting set and in the environment the other attributes see. Each attribute
+ * keeps its position, an overriding one the position it has in the overrides' set (as C++
+ * Nix copies the whole attribute), which unsafeGetAttrPos and traces show.
  */
 export function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Gen {
   let overrides: Value;
@@ -348,8 +350,7 @@ export function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Gen 
     const i = names.indexOf(keys[j]);
     if (i >= 0) env[i + 1] = overrides.values[j];
   }
-  const merged = updateAttrs(set, overrides);
-  return new NixAttrs(merged.shape.unpositioned(), merged.values);
+  return updateAttrs(set, overrides);
 }
 
 export function* assertEqualGen(a: Value, b: Value, pos: SourcePos | undefined): Gen {

@@ -35,6 +35,16 @@ describe('bindings read while their scope is filled', () => {
     expect(run(expr)).toBe(expected);
   });
 
+  test('`__overrides` keeps each attribute\'s position: an overriding one\'s from the overrides set', () => {
+    // C++ Nix copies the overriding attribute whole, position included; the others keep theirs.
+    // Columns count from the start of the whole expression, `(builtins.unsafeGetAttrPos "x" ` is 31.
+    const pos = (set: string) => run(`(builtins.unsafeGetAttrPos "x" ${set}).column`);
+    expect(pos('rec { __overrides = { x = 2; }; x = 1; }')).toBe('54');
+    expect(pos('rec { __overrides = { y = 2; }; x = 1; }')).toBe('64');
+    expect(pos('rec { __overrides = { x = 2; }; }')).toBe('54');
+    expect(pos('rec { __overrides = { } // { x = 2; }; x = 1; }')).toBe('61');
+  });
+
   test('map and genList force their function (Nix 2.13 and later; 2.8 did not)', () => {
     // The function `head l` needs l, which is being evaluated: infinite recursion, as in
     // current C++ Nix. (Nix 2.8 built the list without forcing the function and printed

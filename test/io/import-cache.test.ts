@@ -128,3 +128,19 @@ test('what else changes the compiled code is part of the key', () => {
   expect(pure.ok).toBe(false);
   if (!pure.ok) expect(pure.error.message).toBe("undefined variable '__currentTime'");
 });
+
+test('a file whose parse warns warns in every evaluation that imports it, not only the first', () => {
+  // C++ Nix parses a file once per process and warns then; each evaluation is a process here.
+  writeFileSync(join(dir, 'cursed-or.nix'), 'let f = x: x; or = 2; in [ f or ]');
+  const warnings = () => {
+    const lines: string[] = [];
+    const r = evaluate({ expr: 'import ./cursed-or.nix', strict: true, baseDir: dir, onMessage: (l) => lines.push(l) });
+    if (!r.ok) throw new Error(r.rendered);
+    return lines.filter((l) => l.includes('uses `or` as an identifier')).length;
+  };
+  expect(warnings()).toBe(1);
+  expect(warnings()).toBe(1);
+  // A file that warns of nothing is still parsed once (each evaluation parses its expression).
+  expect(parses(() => evalExpr('import ./common.nix'))).toBe(2);
+  expect(parses(() => evalExpr('import ./common.nix'))).toBe(1);
+});
