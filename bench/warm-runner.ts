@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<void> {
   const [dist, runsArg, timeoutArg, file, ...roots] = argv;
   const require = createRequire(import.meta.url);
   // As `nixeval serve` does first: worker threads share the process's V8 flags.
-  (require(join(dist, 'src', 'cli', 'load-entry.cjs')) as { setCommandLineV8Flags(): void }).setCommandLineV8Flags();
+  (require(join(dist, 'src', 'cli', 'load-entry.cjs')) as { setCommandLineV8Flags(longRunning: boolean): void }).setCommandLineV8Flags(true);
   const { EvalPool: Pool } = (await import(pathToFileURL(join(dist, 'workers', 'pool.js')).href)) as { EvalPool: typeof EvalPool };
   // As routes/server.ts makes it, with one worker, so every run lands in the same one.
   const pool = new Pool({ workers: 1, logLevel: 'silent' });

@@ -39,9 +39,9 @@ async function checkHealth(args: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Before any evaluator code is optimised; worker threads share the process's flags.
-  setCommandLineV8Flags();
   const [command, ...rest] = argv;
+  // Before any evaluator code is optimised; worker threads share the process's flags.
+  setCommandLineV8Flags(command !== 'instantiate');
   switch (command) {
     case 'instantiate':
       return (await loadInstantiate()).instantiateMain(rest, join(__dirname, 'cli', 'instantiate-worker.cjs'), buildId);

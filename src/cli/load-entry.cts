@@ -44,13 +44,27 @@ const INLINING_BUDGET_FLAG = '--max-inlined-bytecode-size-cumulative=300';
 export const COLD_FUNCTIONS_FLAG = '--turbo-filter=-coldCompiled';
 
 /**
- * Sets the command line's V8 flags (worker threads share them). V8 accepts a code cache only
- * under the flags it was made with, so the build sets them too before it makes the bundle's.
+ * For a command that runs once (not the service): V8 moves an allocation site's objects to
+ * the old generation once most of them survive a scavenge, and deoptimises every optimised
+ * function that allocates there to do so. In a cold process that reads compiled files back or
+ * compiles a large file (nearly every object made survives), the reader's and the compiler's
+ * largest functions were optimised three or four times each, TurboFan's CPU on V8's own
+ * threads. A long-running worker keeps it (its warm runs gain from it); measured in
+ * BENCHMARKS.md ("Cold lib-fix and real projects").
  */
-export function setCommandLineV8Flags(): void {
+const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
+
+/**
+ * Sets the command line's V8 flags (worker threads share them); `longRunning` for every
+ * command but `instantiate`: the service and the queue's worker evaluate many times in one
+ * process, and eval-jobs a whole jobset. V8 accepts a code cache only under the flags it was
+ * made with, so the build sets them too (as `instantiate` does) before it makes the bundle's.
+ */
+export function setCommandLineV8Flags(longRunning = false): void {
   const v8 = process.getBuiltinModule('node:v8');
   v8.setFlagsFromString(INLINING_BUDGET_FLAG);
   v8.setFlagsFromString(COLD_FUNCTIONS_FLAG);
+  if (!longRunning) v8.setFlagsFromString(NO_PRETENURING_FLAG);
 }
 
 /** dist/, where the bundle lives beside src/. */

@@ -423,158 +423,222 @@ function chunkKeys(c: Chunk, isRoot: boolean): readonly string[] {
 const NONE: never[] = [];
 
 /**
+ * A name of a selected path read back: one small function for both kinds, each made once as
+ * the module loads. V8 optimises the reader once it is hot, and an object literal it has never
+ * seen made (a computed name first comes late in most files) would deoptimise it there; made
+ * here, the literal's feedback is this function's, whether or not it is inlined.
+ */
+function pathName(isName: boolean, text: string): SelectPathName {
+  return isName ? { name: text } : { shown: text };
+}
+pathName(true, '');
+pathName(false, '');
+
+/**
  * The chunks of a compiled file, with `source` (the file as read now, whose content hash the
  * cache key holds). Throws on data that is not a compiled file of this format (the caller
  * treats that as a miss).
  */
 export function decodeCompiledFile(data: CompiledFileData, source: Source): Chunk {
-  const { strings, ints } = data;
-  let at = 0;
-  /** The last arrays of strings read, the latest last (Tag.SameStringArray). */
-  const recentStringArrays: string[][] = [];
+  return new Reader(data, source).read();
+}
+
+/**
+ * Reads one compiled file. A class, not closures made for each file: V8 optimises calls to the
+ * one function it has seen called, and each file's own closures were other functions to it (a
+ * deoptimisation of the reader at the second file a process read).
+ */
+class Reader {
+  private readonly strings: string[];
+  private readonly ints: Int32Array;
+  private at = 0;
+  /**
+   * The last RECENT_STRING_ARRAYS arrays of strings read (Tag.SameStringArray), as a ring: the
+   * array read as the n-th is at n % RECENT_STRING_ARRAYS.
+   */
+  private readonly recentStringArrays: string[][] = Array.from({ length: RECENT_STRING_ARRAYS }, () => NONE);
+  private stringArraysRead = 0;
   /** The formals among the constants of the chunk being read (its lambda's). */
-  let formals: FormalsInfo | null = null;
+  private formals: FormalsInfo | null = null;
   // Arrays are filled by push and copied to their length: packed, with no spare room, as the
   // compiler leaves them (a file's chunks are many and small).
-  const scratch: number[] = [];
-  const string = (): string => {
-    const s = strings[ints[at++]];
+  private readonly scratch: number[] = [];
+
+  constructor(data: CompiledFileData, private readonly source: Source) {
+    this.strings = data.strings;
+    this.ints = data.ints;
+  }
+
+  read(): Chunk {
+    if (this.ints[this.at++] !== COMPILED_FILE_FORMAT) throw new Error('another format');
+    const root = this.chunk();
+    // Set in the order the compiler sets them, so the root has the same hidden class as a compiled one.
+    const names = this.value() as string[];
+    const facts = this.value() as string[] | undefined;
+    const estimatedBytes = this.value() as number | undefined;
+    if (this.at !== this.ints.length) throw new Error('not a whole compiled file');
+    if (facts !== undefined) root.symbolOrderFacts = facts;
+    if (estimatedBytes !== undefined) root.estimatedBytes = estimatedBytes;
+    root.names = names;
+    return root;
+  }
+
+  private string(): string {
+    const s = this.strings[this.ints[this.at++]];
     if (s === undefined) throw new Error('no such string');
     return s;
-  };
-  const pos = (): SourcePos => ({ source, offset: ints[at++] });
+  }
+
+  private pos(): SourcePos {
+    return { source: this.source, offset: this.ints[this.at++] };
+  }
+
   /** A count of items that take at least one integer each: more than are left is damage. */
-  const count = (): number => {
-    const n = ints[at++];
-    if (!(n >= 0 && at + n <= ints.length)) throw new Error('a count past the end');
+  private count(): number {
+    const n = this.ints[this.at++];
+    if (!(n >= 0 && this.at + n <= this.ints.length)) throw new Error('a count past the end');
     return n;
-  };
-  const intArray = (n: number): number[] => {
+  }
+
+  private intArray(n: number): number[] {
+    const scratch = this.scratch;
+    const ints = this.ints;
+    let at = this.at;
     scratch.length = 0;
     for (let i = 0; i < n; i++) scratch.push(ints[at++]);
+    this.at = at;
     return scratch.slice();
-  };
-  const value = (): unknown => {
-    const tag = ints[at++] as Tag;
+  }
+
+  private value(): unknown {
+    const ints = this.ints;
+    const tag = ints[this.at++] as Tag;
     switch (tag) {
       case Tag.Undefined: return undefined;
       case Tag.Null: return null;
       case Tag.False: return false;
       case Tag.True: return true;
-      case Tag.Int: return ints[at++];
-      case Tag.Number: return Number(string());
-      case Tag.String: return string();
-      case Tag.BigInt: return BigInt(string());
-      case Tag.Chunk: return chunk();
+      case Tag.Int: return ints[this.at++];
+      case Tag.Number: return Number(this.string());
+      case Tag.String: return this.string();
+      case Tag.BigInt: return BigInt(this.string());
+      case Tag.Chunk: return this.chunk();
       case Tag.Lambda: {
-        const lambda = chunk().lambda;
+        const lambda = this.chunk().lambda;
         if (lambda === null) throw new Error('not a lambda');
         return lambda;
       }
-      case Tag.IntArray: return intArray(count());
+      case Tag.IntArray: return this.intArray(this.count());
       case Tag.StringArray: {
-        const n = count();
+        const n = this.count();
         const items: string[] = [];
-        for (let i = 0; i < n; i++) items.push(string());
+        for (let i = 0; i < n; i++) items.push(this.string());
         const exact = items.slice();
-        recentStringArrays.push(exact);
-        if (recentStringArrays.length > RECENT_STRING_ARRAYS) recentStringArrays.shift();
+        this.recentStringArrays[this.stringArraysRead++ % RECENT_STRING_ARRAYS] = exact;
         return exact;
       }
       case Tag.SameStringArray: {
-        const seen = recentStringArrays[recentStringArrays.length - ints[at++]];
-        if (seen === undefined) throw new Error('no such array');
-        return seen;
+        const back = ints[this.at++];
+        if (!(back >= 1 && back <= RECENT_STRING_ARRAYS && back <= this.stringArraysRead)) throw new Error('no such array');
+        return this.recentStringArrays[(this.stringArraysRead - back) % RECENT_STRING_ARRAYS];
       }
       case Tag.Array: {
-        const n = count();
+        const n = this.count();
         const items: unknown[] = [];
-        for (let i = 0; i < n; i++) items.push(value());
+        for (let i = 0; i < n; i++) items.push(this.value());
         return items.slice();
       }
-      case Tag.Float: return new NixFloat(Number(string()));
-      case Tag.Path: return new NixPath(string());
-      case Tag.Pos: return pos();
+      case Tag.Float: return new NixFloat(Number(this.string()));
+      case Tag.Path: return new NixPath(this.string());
+      case Tag.Pos: return this.pos();
       case Tag.Shape: {
-        const names = value() as string[];
-        return AttrShape.literal(names, value() as SortedPositions | undefined);
+        const names = this.value() as string[];
+        return AttrShape.literal(names, this.value() as SortedPositions | undefined);
       }
       case Tag.SortedPositions: {
-        const names = value() as string[];
-        return new SortedPositions(source, names, value() as number[]);
+        const names = this.value() as string[];
+        return new SortedPositions(this.source, names, this.value() as number[]);
       }
       case Tag.SelectRegion: {
-        const start = ints[at++];
-        const end = ints[at++];
-        const p = ints[at++];
-        const n = count();
+        const start = ints[this.at++];
+        const end = ints[this.at++];
+        const p = ints[this.at++];
+        const n = this.count();
         const path: SelectPathName[] = [];
-        for (let i = 0; i < n; i++) path.push(ints[at++] === 0 ? { name: string() } : { shown: string() });
-        return new SelectRegion(start, end, p, path, value() as number[]);
+        for (let i = 0; i < n; i++) {
+          const isName = ints[this.at++] === 0;
+          path.push(pathName(isName, this.string()));
+        }
+        return new SelectRegion(start, end, p, path, this.value() as number[]);
       }
-      case Tag.Set: return new Set(value() as string[]);
+      case Tag.Set: return new Set(this.value() as string[]);
       case Tag.WithVar: {
-        const name = value();
-        const depths = value();
-        const withAt = value();
-        return { name, depths, withAt, at: pos() };
+        const name = this.value();
+        const depths = this.value();
+        const withAt = this.value();
+        return { name, depths, withAt, at: this.pos() };
       }
       case Tag.Concat: {
-        const forceString = ints[at++] === 1;
-        const positions = value() as SourcePos[];
-        return { forceString, positions, pos: pos() } satisfies ConcatLayout;
+        const forceString = ints[this.at++] === 1;
+        const positions = this.value() as SourcePos[];
+        return { forceString, positions, pos: this.pos() } satisfies ConcatLayout;
       }
       case Tag.Formals: {
-        const ellipsis = ints[at++] === 1;
-        const names = value() as Set<string>;
-        const positions = value() as SortedPositions;
-        const entries = value() as FormalsInfo['entries'];
-        formals = { ellipsis, names, positions, entries, boundShape: null, boundIndexes: null };
+        const ellipsis = ints[this.at++] === 1;
+        const names = this.value() as Set<string>;
+        const positions = this.value() as SortedPositions;
+        const entries = this.value() as FormalsInfo['entries'];
+        const formals: FormalsInfo = { ellipsis, names, positions, entries, boundShape: null, boundIndexes: null };
+        this.formals = formals;
         return formals;
       }
       case Tag.FormalEntry: {
-        const name = value() as string;
-        const slot = value() as number;
-        const def = value() as Chunk | null;
-        const literal = value() as FormalsInfo['entries'][number]['literal'];
-        const alias = value() as FormalsInfo['entries'][number]['alias'];
+        const name = this.value() as string;
+        const slot = this.value() as number;
+        const def = this.value() as Chunk | null;
+        const literal = this.value() as FormalsInfo['entries'][number]['literal'];
+        const alias = this.value() as FormalsInfo['entries'][number]['alias'];
         return { name, slot, def, literal, alias };
       }
       case Tag.Alias: {
-        const depth = ints[at++];
-        return { depth, slot: ints[at++] };
+        const depth = ints[this.at++];
+        return { depth, slot: ints[this.at++] };
       }
       case Tag.Region: {
-        const start = ints[at++];
-        const end = ints[at++];
-        const message = string();
-        return { start, end, message, pos: ints[at++] } satisfies ErrorRegion;
+        const start = ints[this.at++];
+        const end = ints[this.at++];
+        const message = this.string();
+        return { start, end, message, pos: ints[this.at++] } satisfies ErrorRegion;
       }
       case Tag.ArgumentRegion: {
-        const start = ints[at++];
-        const end = ints[at++];
-        const message = string();
-        const p = ints[at++];
-        return { start, end, message, pos: p, argument: ints[at++] === 1 } satisfies ErrorRegion;
+        const start = ints[this.at++];
+        const end = ints[this.at++];
+        const message = this.string();
+        const p = ints[this.at++];
+        return { start, end, message, pos: p, argument: ints[this.at++] === 1 } satisfies ErrorRegion;
       }
       case Tag.AssertionRegion: {
-        const start = ints[at++];
-        const end = ints[at++];
-        const message = string();
-        const p = ints[at++];
-        return { start, end, message, pos: p, assertion: ints[at++] === 1 } satisfies ErrorRegion;
+        const start = ints[this.at++];
+        const end = ints[this.at++];
+        const message = this.string();
+        const p = ints[this.at++];
+        return { start, end, message, pos: p, assertion: ints[this.at++] === 1 } satisfies ErrorRegion;
       }
       default: throw new Error(`unknown tag ${String(tag)}`);
     }
-  };
+  }
 
   /** A chunk (see Writer.chunk), with the chunks inside it. */
-  const chunk = (): Chunk => {
-    const outerFormals = formals;
-    formals = null;
-    const name = string();
-    const code = intArray(count());
-    const runs = count();
+  private chunk(): Chunk {
+    const outerFormals = this.formals;
+    this.formals = null;
+    const source = this.source;
+    const name = this.string();
+    const code = this.intArray(this.count());
+    const runs = this.count();
+    const ints = this.ints;
+    const scratch = this.scratch;
+    let at = this.at;
     scratch.length = 0;
     for (let r = 0; r < runs; r++) {
       const p = ints[at++];
@@ -582,44 +646,33 @@ export function decodeCompiledFile(data: CompiledFileData, source: Source): Chun
       if (!(n > 0 && scratch.length + n <= code.length)) throw new Error('positions');
       for (let i = 0; i < n; i++) scratch.push(p);
     }
+    this.at = at;
     const positions = scratch.slice();
     if (positions.length !== code.length) throw new Error('positions');
-    const constCount = count();
+    const constCount = this.count();
     let consts: unknown[] = NONE;
     if (constCount > 0) {
       const items: unknown[] = [];
-      for (let i = 0; i < constCount; i++) items.push(value());
+      for (let i = 0; i < constCount; i++) items.push(this.value());
       consts = items.slice();
     }
-    const regionCount = count();
+    const regionCount = this.count();
     let regions: ErrorRegion[] = NONE;
     if (regionCount > 0) {
       const items: ErrorRegion[] = [];
-      for (let i = 0; i < regionCount; i++) items.push(value() as ErrorRegion);
+      for (let i = 0; i < regionCount; i++) items.push(this.value() as ErrorRegion);
       regions = items.slice();
     }
     const c: Chunk = { code, consts, positions, regions, source, name, lambda: null, compiled: undefined, runs: 0 };
-    if (ints[at++] === 1) {
-      const lambdaName = value() as string | undefined;
-      const lambdaPos = ints[at++];
-      const lambdaAt = pos();
-      const slots = ints[at++];
-      const lambdaFormals = ints[at++] === 1 ? formals : null;
-      c.lambda = { chunk: c, name: lambdaName, pos: lambdaPos, source, at: lambdaAt, slots, formals: lambdaFormals, arg: value() as string | undefined };
+    if (ints[this.at++] === 1) {
+      const lambdaName = this.value() as string | undefined;
+      const lambdaPos = ints[this.at++];
+      const lambdaAt = this.pos();
+      const slots = ints[this.at++];
+      const lambdaFormals = ints[this.at++] === 1 ? this.formals : null;
+      c.lambda = { chunk: c, name: lambdaName, pos: lambdaPos, source, at: lambdaAt, slots, formals: lambdaFormals, arg: this.value() as string | undefined };
     }
-    formals = outerFormals;
+    this.formals = outerFormals;
     return c;
-  };
-
-  if (ints[at++] !== COMPILED_FILE_FORMAT) throw new Error('another format');
-  const root = chunk();
-  // Set in the order the compiler sets them, so the root has the same hidden class as a compiled one.
-  const names = value() as string[];
-  const facts = value() as string[] | undefined;
-  const estimatedBytes = value() as number | undefined;
-  if (at !== ints.length) throw new Error('not a whole compiled file');
-  if (facts !== undefined) root.symbolOrderFacts = facts;
-  if (estimatedBytes !== undefined) root.estimatedBytes = estimatedBytes;
-  root.names = names;
-  return root;
+  }
 }

@@ -59,8 +59,18 @@ const PSEUDO_FS = new Set([
   0x42494e4d, // binfmt_misc
 ]);
 
-function enc(path: string): Buffer {
-  return Buffer.from(path, 'latin1');
+/** Characters other than ASCII: a path holding one is passed to the system as its bytes. */
+// eslint-disable-next-line no-control-regex
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A path as the system calls take it: its bytes (a Nix path is bytes, held one per character).
+ * An ASCII path is passed as it is, which Node encodes to the same bytes without a Buffer of
+ * our own: resolving a path lstat()s each of its components, and making a Buffer for each
+ * was a tenth of a cold haumea run (BENCHMARKS.md, "Cold lib-fix and real projects").
+ */
+function enc(path: string): Buffer | string {
+  return NOT_ASCII.test(path) ? Buffer.from(path, 'latin1') : path;
 }
 
 function typeOfStats(st: Stats | { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileType {
