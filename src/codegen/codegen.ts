@@ -441,25 +441,43 @@ const HELPER_PATTERN = new RegExp(`\\b(?:${HELPERS.join('|')})\\b`, 'g');
 type Factory = (k: unknown[], r: Helpers, c: Chunk, promoteAt: number | null) => CompiledCode;
 
 /**
+ * A map by string keys that empties itself once its keys' lengths pass a budget: the caches
+ * below live as long as the process and are keyed by generated text, so they are bounded by
+ * it; emptying costs only translations made again.
+ */
+class KeyBudgetMap<V> {
+  private readonly map = new Map<string, V>();
+  private keyBytes = 0;
+
+  constructor(private readonly maxKeyBytes: number) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (this.keyBytes + key.length > this.maxKeyBytes) {
+      this.map.clear();
+      this.keyBytes = 0;
+    }
+    this.map.set(key, value);
+    this.keyBytes += key.length;
+  }
+}
+
+/**
  * The factories made so far, by their source. Chunks that translate to the same source (the
  * package functions of a package set: lib-fix translates 12,500 chunks into about 100 sources)
  * share one `new Function`: V8 parses and compiles the source once, and the functions one
  * factory makes share their type feedback and optimised code. Bounded by the sources' size.
  */
-const factories = new Map<string, Factory>();
-let factorySourceBytes = 0;
-const MAX_FACTORY_SOURCE_BYTES = 16 * 1024 * 1024;
+const factories = new KeyBudgetMap<Factory>(16 * 1024 * 1024);
 
 function factoryOf(source: string): Factory {
   let factory = factories.get(source);
   if (factory === undefined) {
     factory = new Function('K', 'R', 'C', 'P', source) as Factory;
-    if (factorySourceBytes + source.length > MAX_FACTORY_SOURCE_BYTES) {
-      factories.clear();
-      factorySourceBytes = 0;
-    }
     factories.set(source, factory);
-    factorySourceBytes += source.length;
   }
   return factory;
 }
@@ -504,9 +522,7 @@ interface Translation {
  * 0.1 ms a chunk, which lib-fix paid for 5,000 chunks in the evaluation where their run counts
  * reached the threshold. null: the chunk cannot be translated. Bounded by the keys' size.
  */
-const translations = new Map<string, Translation | null>();
-let translationKeyBytes = 0;
-const MAX_TRANSLATION_KEY_BYTES = 16 * 1024 * 1024;
+const translations = new KeyBudgetMap<Translation | null>(16 * 1024 * 1024);
 
 function translationOf(chunk: Chunk, promoteAt: number | null): Translation | null {
   const key = translationKey(chunk, promoteAt);
@@ -514,14 +530,7 @@ function translationOf(chunk: Chunk, promoteAt: number | null): Translation | nu
   if (known !== undefined) return known;
   // (A RangeError, V8 refusing the source, leaves nothing cached.)
   const made = translateNew(chunk, promoteAt);
-  if (key !== null) {
-    if (translationKeyBytes + key.length > MAX_TRANSLATION_KEY_BYTES) {
-      translations.clear();
-      translationKeyBytes = 0;
-    }
-    translations.set(key, made);
-    translationKeyBytes += key.length;
-  }
+  if (key !== null) translations.set(key, made);
   return made;
 }
 
