@@ -235,7 +235,7 @@ export interface FormalsInfo {
    * which missing argument is reported (the VM picks it by symbol) and in a default that is
    * another formal (alias: bound to its value itself once it is bound).
    */
-  entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number }; literal?: Value }[];
+  entries: { name: string; slot: number; def: Chunk | null; alias?: { depth: number; slot: number }; literal?: Value; global?: string }[];
   ellipsis: boolean;
   /** Sorted formal names, for checking unexpected arguments. */
   names: Set<string>;

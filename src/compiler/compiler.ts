@@ -965,6 +965,12 @@ class Compiler {
     return GLOBAL_CONSTANTS.get(e.name);
   }
 
+  /** The name of a global other than `true`, `false` and `null` that `e` is (not rebound by a scope), else undefined. */
+  private globalName(e: Expr, scope: Scope): string | undefined {
+    if (e.kind !== 'Var' || GLOBAL_CONSTANTS.has(e.name) || this.resolve(e.name, e.pos, scope).kind !== 'global') return undefined;
+    return e.name;
+  }
+
   private compileLambdaBody(e: ExprLambda, scope: Scope): FormalsInfo | null {
     let formals: FormalsInfo | null = null;
     if (e.formals) {
@@ -993,6 +999,9 @@ class Compiler {
             // variable of the base environment C++ Nix binds as its value.
             literal: def ? literalValue(def) ?? this.globalConstant(def, scope) : undefined,
             alias: def?.kind === 'Var' ? this.formalAlias(def, scope, bound, slot, f.name) : undefined,
+            // Another variable of the base environment (`{ f ? map }`): its value, looked up
+            // when the default is bound (globals belong to the evaluation).
+            global: def ? this.globalName(def, scope) : undefined,
           };
         }),
         boundShape: null,

@@ -102,7 +102,7 @@ function keysAre(o: object, expected: readonly string[]): boolean {
 const POS_KEYS = ['source', 'offset'];
 const LAMBDA_KEYS = ['chunk', 'name', 'pos', 'source', 'at', 'slots', 'formals', 'arg'];
 const WITH_KEYS = ['name', 'depths', 'withAt', 'at'];
-const ENTRY_KEYS = ['name', 'slot', 'def', 'literal', 'alias'];
+const ENTRY_KEYS = ['name', 'slot', 'def', 'literal', 'alias', 'global'];
 const CONCAT_KEYS = ['forceString', 'positions', 'pos'];
 const FORMALS_KEYS = ['ellipsis', 'names', 'positions', 'entries', 'boundShape', 'boundIndexes'];
 const ALIAS_KEYS = ['depth', 'slot'];
@@ -371,6 +371,7 @@ class Writer {
       this.value(o.def);
       this.value(o.literal);
       this.value(o.alias);
+      this.value(o.global);
     } else if (keysAre(o, LAMBDA_KEYS)) {
       const lambda = v as LambdaInfo;
       if (lambda.chunk.lambda !== lambda) fail('lambda');
@@ -598,7 +599,8 @@ class Reader {
         const def = this.value() as Chunk | null;
         const literal = this.value() as FormalsInfo['entries'][number]['literal'];
         const alias = this.value() as FormalsInfo['entries'][number]['alias'];
-        return { name, slot, def, literal, alias };
+        const global = this.value() as string | undefined;
+        return { name, slot, def, literal, alias, global };
       }
       case Tag.Alias: {
         const depth = ints[this.at++];

@@ -20,6 +20,7 @@ import { contextNotAllowed } from '../value/coerce.js';
 import { callFrames, type TailCallLog } from './tail-calls.js';
 import { engineLimitError, reserveList } from '../limits/limits.js';
 import { explainInequality } from './explain-equal.js';
+import { stack } from '../codegen/crossing.js';
 import { count, Counter, STATS_ON } from '../value/stats.js';
 import * as ops from './ops.js';
 
@@ -214,6 +215,9 @@ function bindDefault(f: FormalsInfo['entries'][number], env: Env): void {
     env[f.slot] = aliasOf(env, f.alias)!;
   } else if (f.literal !== undefined) {
     env[f.slot] = f.literal;
+  } else if (f.global !== undefined && stack.session?.globals.has(f.global)) {
+    // `{ f ? map }`: the global's value itself, as C++ Nix binds a default that is a variable.
+    env[f.slot] = stack.session.globals.get(f.global)!;
   } else {
     env[f.slot] = new Thunk(f.def!, env);
   }

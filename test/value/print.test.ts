@@ -39,6 +39,10 @@ describe('output', () => {
     // value), unless a scope binds the name otherwise.
     expect(output('({ a ? null, b ? true, c ? false }: { inherit a b c; }) { }')).toBe('{ a = null; b = true; c = false; }');
     expect(output('let null = 1 + 1; in ({ a ? null }: { inherit a; }) { }')).toBe('{ a = <CODE>; }');
+    // Any other global too, looked up in the evaluation's base environment when bound.
+    expect(output('({ a ? map, b ? import, c ? builtins }: { inherit a b; d = c.length [ 1 ]; }) { }')).toBe('{ a = <PRIMOP>; b = <PRIMOP>; d = <CODE>; }');
+    expect(output('({ a ? map }: a (x: x + 1) [ 1 ]) { }')).toBe('[ <CODE> ]');
+    expect(output('let map = [ 1 ]; in ({ a ? map }: { inherit a; }) { }')).toBe('{ a = <CODE>; }');
   });
   test('a list or set reached again through the same place prints as «repeated»', () => {
     expect(output('let l = [ 1 2 3 ]; s = { a = 1; }; in builtins.seq l (builtins.seq s [ l l s s ])'))
