@@ -959,16 +959,9 @@ class Compiler {
     return { depth: r.depth, slot: r.slot };
   }
 
-  /** `true`, `false` or `null` as the global constant it names (not rebound by a scope), else undefined. */
-  private globalConstant(e: Expr, scope: Scope): Value | undefined {
-    if (e.kind !== 'Var' || !GLOBAL_CONSTANTS.has(e.name) || this.resolve(e.name, e.pos, scope).kind !== 'global') return undefined;
-    return GLOBAL_CONSTANTS.get(e.name);
-  }
-
-  /** The name of a global other than `true`, `false` and `null` that `e` is (not rebound by a scope), else undefined. */
+  /** The name of the global variable `e` is (one no scope rebinds), else undefined. */
   private globalName(e: Expr, scope: Scope): string | undefined {
-    if (e.kind !== 'Var' || GLOBAL_CONSTANTS.has(e.name) || this.resolve(e.name, e.pos, scope).kind !== 'global') return undefined;
-    return e.name;
+    return e.kind === 'Var' && this.resolve(e.name, e.pos, scope).kind === 'global' ? e.name : undefined;
   }
 
   private compileLambdaBody(e: ExprLambda, scope: Scope): FormalsInfo | null {
@@ -990,18 +983,21 @@ class Compiler {
           const slot = i + 2;
           bound.add(slot);
           const def = f.def;
+          // A default that is a variable of the base environment is bound as its value, as C++
+          // Nix binds a variable default (no thunk: output shows it, not <CODE>).
+          const global = def ? this.globalName(def, scope) : undefined;
+          const constant = global !== undefined ? GLOBAL_CONSTANTS.get(global) : undefined;
           return {
             name: f.name,
             slot,
             def: def ? this.subChunk(f.name, (c) => c.compileTail(def)) : null,
-            // A number, string or path default is that constant itself, as C++ Nix binds it
-            // (no thunk: output shows it, not <CODE>); so is `true`, `false` or `null`, a
-            // variable of the base environment C++ Nix binds as its value.
-            literal: def ? literalValue(def) ?? this.globalConstant(def, scope) : undefined,
+            // A number, string or path default is that constant itself, as C++ Nix binds it;
+            // so is `true`, `false` or `null`, the same in every evaluation.
+            literal: def ? literalValue(def) ?? constant : undefined,
             alias: def?.kind === 'Var' ? this.formalAlias(def, scope, bound, slot, f.name) : undefined,
-            // Another variable of the base environment (`{ f ? map }`): its value, looked up
-            // when the default is bound (globals belong to the evaluation).
-            global: def ? this.globalName(def, scope) : undefined,
+            // Any other global (`{ f ? map }`): looked up when the default is bound (globals
+            // belong to the evaluation).
+            global: constant === undefined ? global : undefined,
           };
         }),
         boundShape: null,

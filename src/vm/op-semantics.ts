@@ -215,11 +215,10 @@ function bindDefault(f: FormalsInfo['entries'][number], env: Env): void {
     env[f.slot] = aliasOf(env, f.alias)!;
   } else if (f.literal !== undefined) {
     env[f.slot] = f.literal;
-  } else if (f.global !== undefined && stack.session?.globals.has(f.global)) {
-    // `{ f ? map }`: the global's value itself, as C++ Nix binds a default that is a variable.
-    env[f.slot] = stack.session.globals.get(f.global)!;
   } else {
-    env[f.slot] = new Thunk(f.def!, env);
+    // `{ f ? map }`: the global's value itself, as C++ Nix binds a default that is a variable.
+    const global = f.global !== undefined ? stack.session?.globals.get(f.global) : undefined;
+    env[f.slot] = global !== undefined ? global : new Thunk(f.def!, env);
   }
 }
 
