@@ -2,8 +2,8 @@
 // root, the health check turning unhealthy when the server stops answering, and `podman stop`
 // letting in-flight work finish.
 
-import { freePort, healthAfterCheck, http, IMAGE, podman, ROOT, run, sleep, waitFor } from './podman.js';
-import { SLOW_EXPR, SLOW_VALUE } from '../service/slow-evaluation.js';
+import { freePort, healthAfterCheck, http, IMAGE, podman, type Reply, ROOT, run, sleep, waitFor } from './podman.js';
+import { slowEvaluation } from '../service/slow-evaluation.js';
 
 const NAME = `nixeval-image-test-${process.pid}`;
 let base: string;
@@ -62,12 +62,19 @@ test('the health check turns unhealthy when the server stops answering, and heal
 });
 
 test('podman stop lets the in-flight evaluation finish, then the server exits 0', async () => {
-  const slow = http(base, '/v1/eval', { body: { expr: SLOW_EXPR, limits: { timeoutMs: 60_000 } } });
-  expect(await waitFor(async () => /nixeval_pool_busy_workers\{kind="sync"\} 1/.test((await http(base, '/metrics')).body), 10_000, 20)).toBe(true);
+  // Three times the service tests' slow evaluation (about 4 s in the container): the stop must
+  // arrive while it runs, on a loaded machine too.
+  const { expr, value } = slowEvaluation(24_000);
+  let answered: Reply | undefined;
+  const slow = http(base, '/v1/eval', { body: { expr, limits: { timeoutMs: 60_000 } } }).then((r) => (answered = r));
+  const busy = await waitFor(async () => answered !== undefined
+    || /nixeval_pool_busy_workers\{kind="sync"\} 1/.test((await http(base, '/metrics')).body), 30_000, 20);
+  // An answer before the metrics showed the worker busy means the test stopped nothing in flight.
+  expect({ busy, answered }).toEqual({ busy: true, answered: undefined });
   const t0 = Date.now();
   const stopped = podman(['stop', '-t', '60', NAME], 90_000);
   const answer = await slow;
-  expect(answer).toMatchObject({ status: 200, body: { value: SLOW_VALUE } });
+  expect(answer).toMatchObject({ status: 200, body: { value } });
   await stopped;
   expect(Date.now() - t0).toBeLessThan(60_000); // it exited by itself, not killed at the timeout
   expect(await podman(['inspect', NAME, '--format', '{{.State.ExitCode}}'])).toBe('0');
