@@ -6,7 +6,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { renderError } from '../errors/render.js';
 import { compile } from '../compiler/compiler.js';
-import type { Chunk } from '../compiler/chunk.js';
+import { type Chunk, type LambdaInfo, Op } from '../compiler/chunk.js';
 import { parse } from '../syntax/parser.js';
 import { Source, utf8ToBytes } from '../syntax/source.js';
 import { canonicalisePath } from '../syntax/paths.js';
@@ -439,17 +439,17 @@ function derivationCode(): Chunk {
   return derivationChunk;
 }
 
-/** Forces the wrapper's code, compiled on first use: most short evaluations never need it. */
-const derivationLoader = defineBuiltin('derivation', 1, function* () {
-  return yield* force(new Thunk(derivationCode(), [null]));
-});
-
 /**
- * `derivation` (and `builtins.derivation`): the wrapper itself, a lambda as in C++ Nix (so
- * `builtins.functionArgs derivation` is `{ outputs = true; }`), evaluated once per evaluation.
+ * `derivation` (and `builtins.derivation`): the wrapper itself, a lambda as in C++ Nix, which
+ * evaluates derivation-internal.nix when it starts: so `builtins.functionArgs derivation` is
+ * `{ outputs = true; }` and non-strict output shows `<LAMBDA>` for it. The file's code is a
+ * lambda expression and nothing else; its closure is made here as the file's code would make
+ * it (the lambda over the file's environment), once per evaluation.
  */
 export function derivationConstant(): [string, Value] {
-  return ['derivation', Thunk.apply(new Builtin(derivationLoader), [null])];
+  const file = derivationCode();
+  if (file.code[0] !== Op.Closure) throw new Error('derivation-internal.nix: expected a lambda');
+  return ['derivation', new Closure(file.consts[file.code[1]] as LambdaInfo, [null])];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -44,6 +44,11 @@ describe('output', () => {
     expect(output('({ a ? map }: a (x: x + 1) [ 1 ]) { }')).toBe('[ <CODE> ]');
     expect(output('let map = [ 1 ]; in ({ a ? map }: { inherit a; }) { }')).toBe('{ a = <CODE>; }');
   });
+  test('`derivation` is a lambda from the start, as C++ Nix evaluates derivation-internal.nix when it starts', () => {
+    expect(output('{ a = derivation; b = [ derivation ]; }')).toBe('{ a = <LAMBDA>; b = <CODE>; }');
+    expect(output('({ d ? derivation }: [ d ]) { }')).toBe('[ <LAMBDA> ]');
+    expect(traces('builtins.trace [ derivation ] 1')).toEqual(['trace: [ «lambda @ «nix-internal»/derivation-internal.nix:29:1» ]']);
+  });
   test('a list or set reached again through the same place prints as «repeated»', () => {
     expect(output('let l = [ 1 2 3 ]; s = { a = 1; }; in builtins.seq l (builtins.seq s [ l l s s ])'))
       .toBe('[ [ 1 2 3 ] «repeated» { a = 1; } «repeated» ]');
