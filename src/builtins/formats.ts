@@ -647,7 +647,7 @@ function isTomlWordByte(c: number): boolean {
 /**
  * What toml11 (reading TOML 1.0) rejects in a document smol-toml (reading TOML 1.1) has
  * accepted, as toml11's error block for the first such place: an integer beyond int64 (toml11
- * reads integers into int64), the `\e` and `\xHH` escapes, and newlines or a trailing comma
+ * reads integers into int64), a float beyond a double's range, the `\e` and `\xHH` escapes, and newlines or a trailing comma
  * in an inline table.
  */
 function toml10Problem(source: string): string | undefined {
@@ -721,6 +721,10 @@ function toml10Problem(source: string): string | undefined {
         const kind = m[1] === 'x' ? 'hex' : m[1] === 'o' ? 'oct' : 'bin';
         return toml11Error(source, i, `toml::parse_${kind}_integer: too large integer: current max value = 2^63`, 'must be < 2^63');
       }
+    } else if (/^[+-]?[0-9][0-9_]*(\.[0-9_]+)?([eE][+-]?[0-9_]+)?$/.test(word) && !Number.isFinite(Number(word.replaceAll('_', '')))) {
+      // toml11 reads a float with a stream, which fails on a value beyond a double's range (one
+      // too small to represent reads as zero).
+      return toml11Error(source, i, 'toml::parse_floating: failed to read floating point value from stream', 'here');
     }
   }
   return undefined;
