@@ -362,7 +362,9 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         if (instr.op === Op.Sub) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} - ${top})) { ${x} = t;${counted} } else ${slow}`);
         else if (instr.op === Op.Mul) out.push(`if (${numbers} && Number.isSafeInteger(t = ${x} * ${top})) { ${x} = t === 0 ? 0 : t;${counted} } else ${slow}`);
         else if (instr.op === Op.Less) out.push(`if (${numbers}) { ${x} = ${x} < ${top};${counted} } else ${slow}`);
-        else out.push(slow);
+        // Integers (a number is one) while the dividend is small enough for float division to
+        // truncate exactly, as divInt does; a zero divisor goes to the builtin for its error.
+        else out.push(`if (${numbers} && ${top} !== 0 && ${x} < 2147483648 && ${x} > -2147483648) { ${x} = (${x} / ${top}) | 0;${counted} } else ${slow}`);
         break;
       }
       case Op.Concat: out.push(`${setIp} ${s(h - 2)} = concatLists(${s(h - 2)}, ${top}, ${p(at)});`); break;

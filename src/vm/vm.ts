@@ -949,6 +949,7 @@ export class VM implements Interpreter {
           if (op === Op.Sub) { const x = a - b; if (Number.isSafeInteger(x)) r = x; }
           else if (op === Op.Mul) { const x = a * b; if (Number.isSafeInteger(x)) r = x === 0 ? 0 : x; }
           else if (op === Op.Less) r = a < b;
+          else if (b !== 0 && a < 2147483648 && a > -2147483648) r = (a / b) | 0;
           if (r !== undefined) {
             // A builtin call in C++ Nix's statistics (the builtin counts itself otherwise).
             if (STATS_ON) count(Counter.PrimOpCalls);

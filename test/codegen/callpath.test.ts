@@ -160,3 +160,35 @@ describe('== in a chunk the VM runs, with the compiled tier on', () => {
     expect(sameInBothTiers('let g = x: { a = x.b; }; in g {} == g {}')).toMatch(/attribute 'b' missing/);
   });
 });
+
+describe('`a / b` of two integers, computed inline in both tiers', () => {
+  // Each pair divided by the operator (inline for small integers) and by builtins.div (the
+  // builtin's own path): the same value or the same error, in both tiers.
+  const pairs = [
+    [7, 2], [-7, 2], [7, -2], [-7, -2], [0, 5], [0, -5], [6, 3], [1, 3], [-1, 3],
+    [2147483647, 1], [2147483647, -1], [-2147483647, -1], [-2147483647, 2], [2147483648, 3], [-2147483648, -1], [-2147483648, 7],
+    [9007199254740991, 3], [-9007199254740991, 10], [9007199254740993, 2], [5, 2147483648], [5, 0], [0, 0],
+  ];
+  const lit = (n: number): string => (n < 0 ? `(${n})` : `${n}`);
+
+  test('the value, truncated toward zero, as builtins.div gives it', () => {
+    const ops = pairs.filter(([, b]) => b !== 0).map(([a, b]) => `(${lit(a)} / ${lit(b)})`);
+    const divs = pairs.filter(([, b]) => b !== 0).map(([a, b]) => `(builtins.div ${lit(a)} ${lit(b)})`);
+    // In a lambda (translated), called with the operands as arguments too.
+    const f = 'f = a: b: a / b;';
+    const called = pairs.filter(([, b]) => b !== 0).map(([a, b]) => `(f ${lit(a)} ${lit(b)})`);
+    const byOp = sameInBothTiers(`let ${f} in [ ${ops.join(' ')} ${called.join(' ')} ]`);
+    const byBuiltin = sameInBothTiers(`[ ${divs.join(' ')} ${divs.join(' ')} ]`);
+    expect(byOp).toBe(byBuiltin);
+    expect(sameInBothTiers('let f = a: b: a / b; in [ (f 7 2) (f (-7) 2) (f 0 (-5)) (f (-2147483648) (-1)) ]')).toBe('value: [ 3 -3 0 2147483648 ]');
+  });
+
+  test('division by zero, floats and other operands: the builtin, with its errors and traces', () => {
+    for (const [a, b] of [['5', '0'], ['0', '0'], ['1.5', '2'], ['3', '0.5'], ['"x"', '2'], ['2', '"x"'], ['(throw "t")', '2'], ['1', '{ }']]) {
+      expect(sameInBothTiers(`let f = a: b: a / b; in [ (f ${a} ${b}) ]`)).toMatch(/^(value: \[ 0?\.?[0-9.]+ \]|error: )/);
+    }
+    expect(sameInBothTiers('let f = a: b: a / b; in f 5 0')).toMatch(/while calling the 'div' builtin[^]*division by zero/);
+    expect(sameInBothTiers('let f = a: b: a / b; in f 1.5 2')).toBe('value: 0.75');
+    expect(sameInBothTiers('let f = a: b: a / b; in f "x" 2')).toMatch(/first operand of the division[^]*expected an integer but found a string/);
+  });
+});
