@@ -87,15 +87,20 @@ const SCAN_LIMIT = 8;
 const INDEX_AFTER = 2;
 
 /**
- * A name's hash for a shape's index: FNV-1a over its UTF-16 units from a basis chosen per
- * process, then mixed so that the low bits depend on all of them. Not V8's own (a Map's): the
- * names looked up in large shapes are mostly new strings (`self.${name}`), which a Map hashes
- * in the runtime at their first use, and reaching a Map's entry costs more loads.
+ * A name's hash for a shape's index: FNV-1a over its UTF-16 units (of a name longer than 127,
+ * about 64 of them, evenly spaced: it is not kept with the string as V8's is) and its length,
+ * from a basis chosen per process, then mixed so that the low bits depend on all of them. Not
+ * V8's own (a Map's): the names looked up in large shapes are mostly new strings
+ * (`self.${name}`), which a Map hashes in the runtime at their first use, and reaching a Map's
+ * entry costs more loads.
  */
 const HASH_BASIS = (Math.random() * 0x100000000) | 0;
 function hashName(name: string): number {
+  const n = name.length;
+  const step = n < 128 ? 1 : n >> 6;
   let h = HASH_BASIS;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < n; i += step) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ n, 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   return h ^ (h >>> 13);

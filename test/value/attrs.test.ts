@@ -98,19 +98,35 @@ describe('lookup in a large set', () => {
     }
   });
 
+  const longNames = (count: number): string[] =>
+    Array.from({ length: count }, (_, i) => `${'y'.repeat(500)}${String.fromCharCode(65 + i)}${'y'.repeat(499)}`);
+
   test('a shape of thousands of names finds each, and no other, before and after its index', () => {
     // Names alike but for a digit or a unit (as a package set's are), and names of every
     // length up to a few hundred units, so that the index's slots collide and probe on.
     const many = Array.from({ length: 5000 }, (_, i) => `p${i}`)
-      .concat(Array.from({ length: 300 }, (_, i) => 'x'.repeat(i + 1)), ['é', '\u{1F600}', '']);
+      .concat(Array.from({ length: 300 }, (_, i) => 'x'.repeat(i + 1)), ['é', '\u{1F600}', ''])
+      // Long names that differ in one unit only, which the hash does not read (it reads some
+      // units of a long name): they share a slot and are told apart by comparing them.
+      .concat(longNames(40));
     const shape = NixAttrs.fromMap(new Map(many.map((n, i) => [n, i]))).shape;
-    const missing = ['p5000', 'p-1', 'P0', 'x'.repeat(301), 'é0', 'q', '\u{1F601}'];
+    const missing = ['p5000', 'p-1', 'P0', 'x'.repeat(301), 'é0', 'q', '\u{1F601}', `${'y'.repeat(500)}!${'y'.repeat(499)}`];
     for (let round = 0; round < 3; round++) {
       for (const n of many) expect(shape.names[shape.indexOf(n)]).toBe(n);
       for (const n of missing) expect(shape.indexOf(n)).toBe(-1);
     }
     // Names made at run time (not the strings the shape holds) find the same places.
     for (let i = 0; i < 5000; i += 7) expect(shape.indexOf(['p', String(i)].join(''))).toBe(shape.names.indexOf(`p${i}`));
+  });
+
+  test('names made to share a slot past what an index allows: binary search stays', () => {
+    const many = longNames(100).concat(Array.from({ length: 100 }, (_, i) => `q${i}`));
+    const shape = NixAttrs.fromMap(new Map(many.map((n, i) => [n, i]))).shape;
+    for (let round = 0; round < 3; round++) {
+      for (const n of many) expect(shape.names[shape.indexOf(n)]).toBe(n);
+      expect(shape.indexOf(`${'y'.repeat(500)}!${'y'.repeat(499)}`)).toBe(-1);
+      expect(shape.indexOf('q100')).toBe(-1);
+    }
   });
 
   test('in Nix: selects, `?` and // on sets of thousands of names', () => {
