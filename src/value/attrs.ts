@@ -129,6 +129,7 @@ function buildIndex(names: readonly string[]): Int32Array | null {
   }
   return index;
 }
+
 /**
  * Results of `//` and of dynamic attributes kept per shape: enough for a loop that adds one of
  * a few dozen names at each step (`acc // { ${name} = ...; }`) to find its shapes again.
