@@ -83,6 +83,53 @@ export function compareBytes(a: string, b: string): number {
 
 /** Sets with at most this many names are scanned; larger ones get an index. */
 const SCAN_LIMIT = 8;
+/** A large shape builds its index after (its number of names >> INDEX_AFTER) lookups. */
+const INDEX_AFTER = 2;
+
+/**
+ * A name's hash for a shape's index: FNV-1a over its UTF-16 units (of a name longer than 127,
+ * about 64 of them, evenly spaced: it is not kept with the string as V8's is) and its length,
+ * from a basis chosen per process, then mixed so that the low bits depend on all of them. Not
+ * V8's own (a Map's): the names looked up in large shapes are mostly new strings
+ * (`self.${name}`), which a Map hashes in the runtime at their first use, and reaching a Map's
+ * entry costs more loads.
+ */
+const HASH_BASIS = (Math.random() * 0x100000000) | 0;
+function hashName(name: string): number {
+  const n = name.length;
+  const step = n < 128 ? 1 : n >> 6;
+  let h = HASH_BASIS;
+  for (let i = 0; i < n; i += step) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ n, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/** The most slots a name of an index may be from its hash's (see buildIndex). */
+const MAX_PROBES = 64;
+
+/**
+ * The index of a large shape's names: an open-addressing table of (hash, position + 1) pairs,
+ * at most half full, probed linearly (one typed array: no Map of every name to survive
+ * scavenges). null if a name lands too far from its slot (names made to collide): the shape
+ * then stays with binary search.
+ */
+function buildIndex(names: readonly string[]): Int32Array | null {
+  let slots = 16;
+  while (slots < 2 * names.length) slots <<= 1;
+  const index = new Int32Array(2 * slots);
+  const mask = slots - 1;
+  for (let i = 0; i < names.length; i++) {
+    const hash = hashName(names[i]);
+    let j = hash & mask;
+    for (let probes = 0; index[2 * j + 1] !== 0; j = (j + 1) & mask) if (++probes > MAX_PROBES) return null;
+    index[2 * j] = hash;
+    index[2 * j + 1] = i + 1;
+  }
+  return index;
+}
+
 /**
  * Results of `//` and of dynamic attributes kept per shape: enough for a loop that adds one of
  * a few dozen names at each step (`acc // { ${name} = ...; }`) to find its shapes again.
@@ -165,7 +212,8 @@ interface MergeResult {
 
 /** The layout of a set: its names in Nix's order and where they were defined. */
 export class AttrShape {
-  private index: Map<string, number> | undefined = undefined;
+  /** For large shapes looked up often: see buildIndex (null: binary search for good). */
+  private index: Int32Array | null | undefined = undefined;
   /** The result of the first `//` with this shape on the left, and (in `merges`) of the others. */
   private lastMerge: MergeResult | undefined = undefined;
   private merges: Map<AttrShape, MergeResult> | undefined = undefined;
@@ -212,18 +260,19 @@ export class AttrShape {
       return -1;
     }
     const index = this.index;
-    if (index !== undefined) {
-      const i = index.get(name);
-      return i === undefined ? -1 : i;
+    if (index !== undefined && index !== null) {
+      const hash = hashName(name);
+      const mask = (index.length >> 1) - 1;
+      for (let j = hash & mask; ; j = (j + 1) & mask) {
+        const entry = index[2 * j + 1];
+        if (entry === 0) return -1;
+        if (index[2 * j] === hash && names[entry - 1] === name) return entry - 1;
+      }
     }
     // A binary search of the sorted names until the shape has been looked up often enough to
-    // pay for an index (a map of every name): most large shapes are intermediate results of
-    // `//` looked up a few times, if at all (the fixed point of a package set).
-    if (++this.lookups > names.length >> 2) {
-      const built = new Map<string, number>();
-      for (let i = 0; i < names.length; i++) built.set(names[i], i);
-      this.index = built;
-    }
+    // pay for an index: most large shapes are intermediate results of `//` looked up a few
+    // times, if at all (the fixed point of a package set).
+    if (index === undefined && ++this.lookups > names.length >> INDEX_AFTER) this.index = buildIndex(names);
     return indexInSorted(names, name);
   }
 

@@ -5,7 +5,7 @@ import { evaluate } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
 import { AttrShape, NixAttrs, Thunk, type Value } from '../../src/value/values.js';
 import { Source } from '../../src/syntax/source.js';
-import { startShapeEpoch } from '../../src/value/attrs.js';
+import { startShapeEpoch, updateAttrs } from '../../src/value/attrs.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
 
 /** The sets a list evaluates to. */
@@ -20,6 +20,29 @@ function output(expr: string): string {
   if (!r.ok) throw new Error(r.rendered);
   return bytesToUtf8(printValue(r.value));
 }
+
+describe('the names and values of a // b', () => {
+  // Either side of one name (found by binary search), or of several (merged in step), placed
+  // first, last, between, or over a name of the other side.
+  const pool = ['', 'a', 'a0', 'a1', 'aa', 'b', 'B', 'c', 'é', 'z', 'zz', '~'];
+  const subsets = (n: number): string[][] => Array.from({ length: 40 }, (_, s) =>
+    pool.filter((_, i) => ((s * 2654435761 + i * 40503) >>> (i % 7)) % 3 === 0).slice(0, n));
+  const setOf = (names: string[], tag: string): NixAttrs =>
+    NixAttrs.fromMap(new Map(names.map((n) => [n, `${tag}:${n}`])));
+
+  test('match a map of both, the right side winning', () => {
+    const sides = [...pool.map((n) => [n]), ...subsets(3), ...subsets(12)].filter((s) => s.length > 0);
+    for (const left of sides) {
+      for (const right of sides) {
+        const merged = updateAttrs(setOf(left, 'l'), setOf(right, 'r'));
+        const expected = new Map<string, Value>(left.map((n) => [n, `l:${n}`]));
+        for (const n of right) expected.set(n, `r:${n}`);
+        expect([...merged.keys()]).toEqual([...expected.keys()].sort());
+        for (const n of merged.keys()) expect(merged.get(n)).toBe(expected.get(n));
+      }
+    }
+  });
+});
 
 describe('a loop of // over sets of one literal', () => {
   test('keeps one shape once every name is in', () => {
@@ -72,6 +95,37 @@ describe('lookup in a large set', () => {
     for (let round = 0; round < 4; round++) {
       for (const n of names) expect(shape.names[shape.indexOf(n)]).toBe(n);
       for (const n of absent) expect(shape.indexOf(n)).toBe(-1);
+    }
+  });
+
+  const longNames = (count: number): string[] =>
+    Array.from({ length: count }, (_, i) => `${'y'.repeat(500)}${String.fromCharCode(65 + i)}${'y'.repeat(499)}`);
+
+  test('a shape of thousands of names finds each, and no other, before and after its index', () => {
+    // Names alike but for a digit or a unit (as a package set's are), and names of every
+    // length up to a few hundred units, so that the index's slots collide and probe on.
+    const many = Array.from({ length: 5000 }, (_, i) => `p${i}`)
+      .concat(Array.from({ length: 300 }, (_, i) => 'x'.repeat(i + 1)), ['é', '\u{1F600}', ''])
+      // Long names that differ in one unit only, which the hash does not read (it reads some
+      // units of a long name): they share a slot and are told apart by comparing them.
+      .concat(longNames(40));
+    const shape = NixAttrs.fromMap(new Map(many.map((n, i) => [n, i]))).shape;
+    const missing = ['p5000', 'p-1', 'P0', 'x'.repeat(301), 'é0', 'q', '\u{1F601}', `${'y'.repeat(500)}!${'y'.repeat(499)}`];
+    for (let round = 0; round < 3; round++) {
+      for (const n of many) expect(shape.names[shape.indexOf(n)]).toBe(n);
+      for (const n of missing) expect(shape.indexOf(n)).toBe(-1);
+    }
+    // Names made at run time (not the strings the shape holds) find the same places.
+    for (let i = 0; i < 5000; i += 7) expect(shape.indexOf(['p', String(i)].join(''))).toBe(shape.names.indexOf(`p${i}`));
+  });
+
+  test('names made to share a slot past what an index allows: binary search stays', () => {
+    const many = longNames(100).concat(Array.from({ length: 100 }, (_, i) => `q${i}`));
+    const shape = NixAttrs.fromMap(new Map(many.map((n, i) => [n, i]))).shape;
+    for (let round = 0; round < 3; round++) {
+      for (const n of many) expect(shape.names[shape.indexOf(n)]).toBe(n);
+      expect(shape.indexOf(`${'y'.repeat(500)}!${'y'.repeat(499)}`)).toBe(-1);
+      expect(shape.indexOf('q100')).toBe(-1);
     }
   });
 
@@ -140,6 +194,22 @@ describe('dynamic attributes', () => {
       const pos = shape.positions?.get('p1');
       expect([pos?.source, pos?.offset]).toEqual([src, at]);
     });
+  });
+
+  test('a shape finds each of up to 64 names again, as its cache grows to hold them', () => {
+    const source = new Source('/d.nix', 'x'.repeat(100), '/');
+    startShapeEpoch();
+    const base = AttrShape.literal([], undefined);
+    const names = Array.from({ length: 64 }, (_, i) => `m${i}`);
+    const first = names.map((n) => base.extend(n, source, 5));
+    const again = names.map((n) => base.extend(['m', n.slice(1)].join(''), source, 5));
+    expect(again.every((shape, i) => shape === first[i])).toBe(true);
+    // A 65th name empties the cache: the first names are made again, each with its position.
+    base.extend('m64', source, 5);
+    const after = base.extend('m0', source, 5);
+    expect(after).not.toBe(first[0]);
+    expect(after.names).toEqual(['m0']);
+    expect(after.positions?.get('m0')?.offset).toBe(5);
   });
 
   test('a shape caches 64 names until a name it dropped comes back, then thousands', () => {
