@@ -15,7 +15,7 @@ import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
 import { fetchLocalPath } from '../fetchers/path.js';
 import { newHashAllowEmpty, printHash } from '../store/hash.js';
 import { symbolTable } from '../value/symbols.js';
-import { coercibleAttr, coerceToString, usingAttr } from '../value/coerce.js';
+import { coercePeeled, coercibleAttr, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
 import { attrsCtx, getAttrCtx, listCtx, stringNoCtx } from './lists.js';
@@ -43,7 +43,7 @@ function* coerceToPath(v0: Value, errorCtx: string): Gen<{ s: string; context: R
   if (v instanceof NixAttrs) {
     // Peeled here rather than by coerceToString: what they give may be a path value.
     const inner = yield* coercibleAttr(v);
-    if (inner !== undefined) return yield* usingAttr(v, inner.attr, coerceToPath(inner.value, errorCtx));
+    if (inner !== undefined) return yield* coercePeeled(v, inner.attr, inner.value, (u) => coerceToPath(u, errorCtx));
   }
   let r;
   try {

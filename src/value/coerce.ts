@@ -11,6 +11,7 @@ import {
 import { copyPathToStore as storeCopyPathToStore } from '../store/add-path.js';
 import { printForError } from './print.js';
 import { reserveString, tick } from '../limits/limits.js';
+import { MAX_CALL_DEPTH, stackOverflow } from './json.js';
 
 export interface CoerceOptions {
   coerceMore: boolean;
@@ -106,21 +107,6 @@ export function* coercibleAttr(set: NixAttrs): Generator<Request, { attr: '__toS
 }
 
 /**
- * Runs the coercion of what a set's `__toString` gave (`attr` '__toString') or of its
- * `outPath` ('outPath'): its errors are "while using" that, at the attribute.
- */
-export function* usingAttr<T>(set: NixAttrs, attr: '__toString' | 'outPath', gen: Generator<Request, T, Value>): Generator<Request, T, Value> {
-  try {
-    return yield* gen;
-  } catch (e) {
-    if (e instanceof NixError) {
-      e.addTrace(attr === 'outPath' ? 'while using the `outPath` attribute' : 'while using the result of the `__toString` attribute', set.positions?.get(attr));
-    }
-    throw e;
-  }
-}
-
-/**
  * C++ Nix's forceStringNoCtx refusing a string with a context: it names the first element
  * of the context (a set ordered by kind, plain paths first, then `=drv` deep references,
  * then `!out!drv` outputs, each by store path), shown as a derived path.
@@ -161,10 +147,10 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
   if (v instanceof NixString) return { s: v.s, context: v.context };
   if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: v.path, context: undefined };
   if (v instanceof NixAttrs) {
+    const inner = yield* coercibleAttr(v);
     // What the set stands for is coerced in turn, with the same options (a path from
     // `__toString` is copied to the store by interpolation, and stays a path string for toString).
-    const inner = yield* coercibleAttr(v);
-    if (inner !== undefined) return yield* usingAttr(v, inner.attr, coerceToString(inner.value, opts));
+    if (inner !== undefined) return yield* coercePeeled(v, inner.attr, inner.value, (u) => coerceToString(u, opts));
   }
   if (opts.coerceMore) {
     if (v === true) return { s: '1', context: undefined };
@@ -201,4 +187,41 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
     }
   }
   throw cannotCoerce(v, opts);
+}
+
+/**
+ * What a set stands for (`value`, from its `attr`) is coerced in turn by `coerce` (coerceToString
+ * or a builtin's coerceToPath, with the same options). A chain of such sets is followed in a
+ * loop, not by nesting generators (whose every step would pass through all the levels above
+ * it); each level counts against max-call-depth as in C++ Nix's peelToStringOutPath, so a set
+ * whose `__toString` gives the set itself ends with its stack overflow error. An error gets each
+ * level's "while using" line, innermost first.
+ */
+export function* coercePeeled<T>(
+  set: NixAttrs, attr: '__toString' | 'outPath', value: Value, coerce: (v: Value) => Generator<Request, T, Value>,
+): Generator<Request, T, Value> {
+  // The sets past the first, most often none.
+  let more: { set: NixAttrs; attr: '__toString' | 'outPath' }[] | undefined;
+  try {
+    let v = value;
+    for (;;) {
+      // The last value (a set standing for nothing among them) is coerced as any other.
+      if (!(v instanceof NixAttrs) || !(v.has('__toString') || v.has('outPath'))) return yield* coerce(v);
+      const inner = (yield* coercibleAttr(v))!;
+      more ??= [];
+      if (more.length + 1 >= MAX_CALL_DEPTH) throw stackOverflow(v.positions?.get(inner.attr));
+      more.push({ set: v, attr: inner.attr });
+      v = inner.value;
+    }
+  } catch (e) {
+    if (e instanceof NixError) {
+      if (more) for (let i = more.length - 1; i >= 0; i--) usingLine(e, more[i]!.set, more[i]!.attr);
+      usingLine(e, set, attr);
+    }
+    throw e;
+  }
+}
+
+function usingLine(e: NixError, set: NixAttrs, attr: '__toString' | 'outPath'): void {
+  e.addTrace(attr === 'outPath' ? 'while using the `outPath` attribute' : 'while using the result of the `__toString` attribute', set.positions?.get(attr));
 }

@@ -2,7 +2,7 @@
 // forced first, as C++ Nix's primops force it.
 
 import { evaluate } from '../../src/eval.js';
-import { run } from './helpers.js';
+import { failure, run } from './helpers.js';
 
 describe('scopedImport', () => {
   test('the path is realised before the scope is forced', () => {
@@ -33,6 +33,21 @@ describe('builtins.path arguments', () => {
     expect(failureAt('builtins.path {\n  path = ./.;\n  recursive = 1;\n}')).toEqual({
       frame: 'while evaluating the `recursive` attribute passed to builtins.path', line: 3, column: 3,
     });
+  });
+});
+
+describe('path arguments given as sets (C++ Nix\'s coerceToPath)', () => {
+  test('what __toString gives is used as the path, with its "while using" line on an error', () => {
+    expect(failure('builtins.path { path = { __toString = s: "rel"; }; }')).toEqual({
+      message: "string 'rel' doesn't represent an absolute path",
+      // The argument's line comes with the error (C++ Nix's withTrace), the "while using" line as it unwinds.
+      context: ["while evaluating the 'path' attribute passed to 'builtins.path'", 'while using the result of the `__toString` attribute'],
+    });
+    expect(failure('builtins.storePath { __toString = s: throw "z"; }').context[0]).toBe('while calling the `__toString` attribute');
+  });
+  test('a set that stands for itself is a stack overflow, as in C++ Nix', () => {
+    expect(failure('let s = { __toString = s: s; }; in builtins.path { path = s; }').message).toBe('stack overflow; max-call-depth exceeded');
+    expect(failure('let s = { __toString = s: s; }; in builtins.storePath s').message).toBe('stack overflow; max-call-depth exceeded');
   });
 });
 

@@ -41,6 +41,39 @@ describe('stringLength', () => {
   });
 });
 
+describe('coercion of sets through __toString and outPath', () => {
+  const chain = (n: number, end: string): string =>
+    `let mk = n: if n == 0 then ${end} else if n == 2 then { outPath = mk (n - 1); } else { __toString = s: mk (n - 1); }; in mk ${n}`;
+  test('a chain is followed to its end', () => {
+    expect(run(`toString (${chain(4, '"x"')})`)).toBe('"x"');
+    expect(run(`toString (${chain(4, '[1 2]')})`)).toBe('"1 2"');
+    expect(run(`builtins.stringLength (${chain(5000, '"abc"')})`)).toBe('3');
+  });
+  test('an error gets one line per set, innermost first', () => {
+    expect(failure(`toString (${chain(3, '{ }')})`)).toEqual({
+      message: 'cannot coerce a set to a string: { }',
+      context: [
+        'while evaluating the first argument passed to builtins.toString',
+        'while using the result of the `__toString` attribute',
+        'while using the `outPath` attribute',
+        'while using the result of the `__toString` attribute',
+      ],
+    });
+    expect(failure(`"\${${chain(3, 'throw "boom"')}}"`).context).toEqual([
+      'while calling the `__toString` attribute',
+      'while using the `outPath` attribute',
+      'while using the result of the `__toString` attribute',
+    ]);
+  });
+  test('a set that stands for itself is a stack overflow, as in C++ Nix', () => {
+    const e = failure('toString { __toString = s: s; }');
+    expect(e.message).toBe('stack overflow; max-call-depth exceeded');
+    expect(e.context[0]).toBe('while using the result of the `__toString` attribute');
+    expect(failure('let s = { outPath = s; }; in "${s}"').message).toBe('stack overflow; max-call-depth exceeded');
+    expect(failure('builtins.readFile { __toString = s: s; }').message).toBe('stack overflow; max-call-depth exceeded');
+  });
+});
+
 describe('substring', () => {
   test('byte offsets', () => {
     expect(run('builtins.substring 1 2 "foobar"')).toBe('"oo"');
