@@ -55,6 +55,14 @@ export function typeErrorAt(expected: string, v: Value, chunk: Chunk, at: number
 }
 
 /**
+ * A select of a name from a value that is no set (C++ Nix's ExprSelect: forceAttrs with
+ * "while selecting an attribute"): the error has no position, its first frame has the select's.
+ */
+export function selectTypeError(v: Value, chunk: Chunk, at: number): NixError {
+  return typeError('a set', v, undefined).addTrace('while selecting an attribute', posOf(chunk, at));
+}
+
+/**
  * Op.CheckAttrName: an attribute name is a string that refers to no store path (C++ Nix's
  * forceStringNoCtx), or null where that means "no attribute" (`nullable`: dynamic attributes).
  */
