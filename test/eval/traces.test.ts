@@ -223,6 +223,18 @@ describe('attribute selection', () => {
     expect(value('let inherit ({ x = 1; y = 2; }) x y; in { inherit ({ z = x + y; }) z; }.z')).toBe('3');
   });
 
+  // ExprAttrs::eval: forceAttrs(overrides, ..., "while evaluating the `__overrides` attribute").
+  test('__overrides: only a value that is no set is an error "while evaluating" it', () => {
+    expect(fail('rec { a = 1; __overrides = 1; }.a')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      at: undefined,
+      trace: ['while evaluating the `__overrides` attribute', 'while selecting an attribute @ 1:1'],
+    });
+    expect(fail('rec { a = 1; __overrides = throw "o"; }.a').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:28", 'while selecting an attribute @ 1:1',
+    ]);
+  });
+
   test('functionArgs attributes are at the formals', () => {
     expect(value('let p = builtins.unsafeGetAttrPos "y" (builtins.functionArgs ({ x, y ? 1 }: x)); in [ p.line p.column ]'))
       .toBe('[ 1 68 ]');
