@@ -579,9 +579,10 @@ class Compiler {
           return;
         }
         const layout = b.constant({ forceString: e.forceString, positions, pos: at(e.pos) } satisfies ConcatLayout);
+        // Interpolated parts too: C++ Nix's ExprConcatStrings evaluates every part "in an operand
+        // of '+'"; only a part that cannot be coerced is "while evaluating a path segment" (ops.ts).
         e.parts.forEach((p, i) => {
-          if (e.forceString) b.region('while evaluating a path segment', e.positions[i], () => this.compileForced(p));
-          else this.operand("in an operand of '+'", p);
+          this.operand("in an operand of '+'", p);
           b.emit(Op.ConcatPart, e.pos, i, layout);
         });
         return;

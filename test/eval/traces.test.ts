@@ -47,6 +47,17 @@ describe('`+` and string coercion', () => {
     expect(fail('"a" + (1)').trace[0]).toBe('while evaluating a path segment @ 1:7');
   });
 
+  // ExprConcatStrings::eval, which interpolation is too: i->eval(..., "in an operand of '+'"),
+  // then coerceToString(i_pos, ..., "while evaluating a path segment").
+  test('an interpolated part that fails is an operand of +, one that cannot be coerced a path segment', () => {
+    expect(fail('"a${throw "x"}"').trace).toEqual(["while calling the 'throw' builtin @ 1:5", "in an operand of '+' @ 1:5"]);
+    expect(fail('let t = throw "x"; in "a${t}b"').trace).toEqual(["while calling the 'throw' builtin @ 1:9", "in an operand of '+' @ 1:27"]);
+    expect(fail("''a${throw \"x\"}''").trace).toEqual(["while calling the 'throw' builtin @ 1:6", "in an operand of '+' @ 1:6"]);
+    expect(fail('let s = { }; in "a${s}"')).toEqual({
+      message: 'cannot coerce a set to a string: { }', at: undefined, trace: ['while evaluating a path segment @ 1:19'],
+    });
+  });
+
   test('an operand that cannot be added is an error at that operand, parenthesis included', () => {
     const f = fail('1 + ("a")');
     expect(f.message).toBe('cannot add a string to an integer');
