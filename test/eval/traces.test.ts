@@ -213,11 +213,19 @@ describe('attribute selection', () => {
   });
 
   // `inherit (e) x` is C++ Nix's ExprSelect(x's position, ExprInheritFrom(e's position), x).
-  test('an attribute inherited from a set is selected at its name, the set evaluated at its own position', () => {
-    expect(fail('let a = { }; in let inherit (a) x; in x')).toEqual({
+  test.each(['vm', 'compiled'] as const)('an attribute inherited from a set is selected at its name, the set evaluated at its own position (%s tier)', (tier) => {
+    const failIn = (expr: string): Failure => {
+      if (tier === 'compiled') setHotRuns(0);
+      try {
+        return fail(expr, tier);
+      } finally {
+        setHotRuns(defaultHotRuns());
+      }
+    };
+    expect(failIn('let a = { }; in let inherit (a) x; in x')).toEqual({
       message: "attribute 'x' missing", at: undefined, trace: ["while evaluating the attribute 'x' @ 1:33"],
     });
-    expect(fail('let a = 1; in { inherit (a) x; }.x')).toEqual({
+    expect(failIn('let a = 1; in { inherit (a) x; }.x')).toEqual({
       message: 'expected a set but found an integer: 1',
       at: undefined,
       trace: [
@@ -225,10 +233,10 @@ describe('attribute selection', () => {
         "from the definition of 'x' @ 1:29", "while evaluating the attribute 'x' @ 1:15",
       ],
     });
-    expect(fail('{ inherit (throw "t") x; }.x').trace.slice(0, 3)).toEqual([
+    expect(failIn('{ inherit (throw "t") x; }.x').trace.slice(0, 3)).toEqual([
       "while calling the 'throw' builtin @ 1:12", 'while selecting an attribute @ 1:12', "from the definition of 'x' @ 1:23",
     ]);
-    expect(fail('{ inherit ({ x = throw "t"; }) x; }.x').trace.slice(0, 3)).toEqual([
+    expect(failIn('{ inherit ({ x = throw "t"; }) x; }.x').trace.slice(0, 3)).toEqual([
       "while calling the 'throw' builtin @ 1:18", "from the definition of 'x' @ 1:14", "while evaluating the attribute 'x' @ 1:32",
     ]);
     expect(value('let inherit ({ x = 1; y = 2; }) x y; in { inherit ({ z = x + y; }) z; }.z')).toBe('3');
