@@ -306,7 +306,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         const set = dyn ? s(h - 2) : top;
         const name = dyn ? 'n' : k(a);
         if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' sd = sd === null ? n : [].concat(sd, n);' : ''}`);
-        out.push(`if (!(${set} instanceof NixAttrs)) { ${setIp} throw typeErrorAt('a set', ${set}, C, ${at}); }`);
+        out.push(`if (!(${set} instanceof NixAttrs)) { ${setIp} throw selectTypeError(${set}, C, ${at}); }`);
         out.push(`i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}; if (i < 0) { ${setIp} throw missingAttr(${name}, ${set}); }`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
         out.push(`${set} = ${set}.values[i];`);
@@ -430,7 +430,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
-  missingAttr: true, typeError: true, typeErrorAt: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
+  missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
   counts: true, promote: true,

@@ -17,7 +17,7 @@ import { TailCallLog } from '../vm/tail-calls.js';
 import {
   addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorGen, infiniteRecursion,
   isGenerator, missingAttr, notAFunction, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
-  traceRegions, typeError, typeErrorAt, withLookupGen,
+  traceRegions, typeError, typeErrorAt, selectTypeError, withLookupGen,
 } from '../vm/op-semantics.js';
 import { stack, tick, vmCall, vmForce } from './crossing.js';
 import { count, Counter, counts, STATS_ON } from '../value/stats.js';
@@ -629,7 +629,7 @@ function assertFailed(shown: string, pos: SourcePos | undefined): NixError {
 export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL,
   forceThunk, call1, call2, callValue, tail1, fail, posOf,
-  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt,
+  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt, selectTypeError,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
   currentPosition, counts, promote,

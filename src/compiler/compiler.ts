@@ -579,9 +579,10 @@ class Compiler {
           return;
         }
         const layout = b.constant({ forceString: e.forceString, positions, pos: at(e.pos) } satisfies ConcatLayout);
+        // Interpolated parts too: C++ Nix's ExprConcatStrings evaluates every part "in an operand
+        // of '+'"; only a part that cannot be coerced is "while evaluating a path segment" (ops.ts).
         e.parts.forEach((p, i) => {
-          if (e.forceString) b.region('while evaluating a path segment', e.positions[i], () => this.compileForced(p));
-          else this.operand("in an operand of '+'", p);
+          this.operand("in an operand of '+'", p);
           b.emit(Op.ConcatPart, e.pos, i, layout);
         });
         return;
@@ -764,8 +765,9 @@ class Compiler {
         else b.emit(Op.SelectDyn, pos);
       }
       ends.push(b.code.length);
-      const force = b.emit(Op.Force, pos);
-      if (i < path.length - 1) b.closeRegion(force, 'while selecting an attribute', pos);
+      // Forcing an attribute on the path adds no frame of its own (C++ Nix's forceAttrs): only
+      // the select of a name from a value that is no set does ("while selecting an attribute").
+      b.emit(Op.Force, pos);
     }
     b.closeSelectRegion(pathStart, path, pos, ends);
     if (def) {
@@ -855,11 +857,18 @@ class Compiler {
       const sel = e as Extract<Expr, { kind: 'Select' }>;
       const from = sel.e as Extract<Expr, { kind: 'InheritFrom' }>;
       const slot = sourceSlot(from.index);
+      // C++ Nix's ExprSelect of an ExprInheritFrom: the source is evaluated "while selecting an
+      // attribute" at its own position, the rest as a select of `name` at the inherited name.
       const chunk = this.subChunk(name, (c) => {
-        c.b.emit(Op.Local, sel.pos, 0, slot);
-        c.b.emit(Op.Force, sel.pos);
+        c.b.emit(Op.Local, from.pos, 0, slot);
+        const force = c.b.emit(Op.Force, from.pos);
+        c.b.closeRegion(force, 'while selecting an attribute', from.pos);
+        const pathStart = c.b.code.length;
+        c.b.emit(Op.ClearSelected, sel.pos);
         c.b.emit(Op.Select, sel.pos, c.b.constant(name));
+        const end = c.b.code.length;
         c.b.emit(Op.Force, sel.pos);
+        c.b.closeSelectRegion(pathStart, sel.path, sel.pos, [end]);
         c.b.emit(Op.Return, sel.pos);
       });
       this.emitThunk(chunk, sel.pos);

@@ -813,8 +813,11 @@ class Parser {
 
   private parseInherit(attrs: ExprAttrs): void {
     let fromIndex = -1;
+    // C++ Nix's ExprInheritFrom is at the start of the source expression.
+    let fromPos = 0;
     if (this.peekType() === '(') {
       this.next();
+      fromPos = this.peek().start;
       const from = this.parseExpr();
       this.expect(')', ["')'"]);
       fromIndex = attrs.inheritFrom.length;
@@ -832,7 +835,7 @@ class Parser {
         ? { kind: 'inherited', e: { kind: 'Var', pos: name.pos, name: name.name }, pos: name.pos }
         : {
           kind: 'inheritedFrom',
-          e: { kind: 'Select', pos: name.pos, e: { kind: 'InheritFrom', pos: name.pos, index: fromIndex }, path: [{ name: name.name, pos: name.pos }] },
+          e: { kind: 'Select', pos: name.pos, e: { kind: 'InheritFrom', pos: fromPos, index: fromIndex }, path: [{ name: name.name, pos: name.pos }] },
           pos: name.pos,
         };
       attrs.attrs.set(name.name, def);

@@ -55,6 +55,14 @@ export function typeErrorAt(expected: string, v: Value, chunk: Chunk, at: number
 }
 
 /**
+ * A select of a name from a value that is no set (C++ Nix's ExprSelect: forceAttrs with
+ * "while selecting an attribute"): the error has no position, its first frame has the select's.
+ */
+export function selectTypeError(v: Value, chunk: Chunk, at: number): NixError {
+  return typeError('a set', v, undefined).addTrace('while selecting an attribute', posOf(chunk, at));
+}
+
+/**
  * Op.CheckAttrName: an attribute name is a string that refers to no store path (C++ Nix's
  * forceStringNoCtx), or null where that means "no attribute" (`nullable`: dynamic attributes).
  */
@@ -338,15 +346,12 @@ export function* notGen(g: Gen<boolean>): Gen {
  * Nix copies the whole attribute), which unsafeGetAttrPos and traces show.
  */
 export function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Gen {
-  let overrides: Value;
-  try {
-    overrides = yield* force(set.get('__overrides')!);
-    if (!(overrides instanceof NixAttrs)) {
-      throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printForError(overrides)}`);
-    }
-  } catch (e) {
-    if (e instanceof NixError) e.addTrace('while evaluating the `__overrides` attribute');
-    throw e;
+  // C++ Nix's forceAttrs: an error forcing the value gets no frame here, a value that is no set
+  // is an error with this one (at the position of the value, which is still a thunk: none).
+  const overrides = yield* force(set.get('__overrides')!);
+  if (!(overrides instanceof NixAttrs)) {
+    throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printForError(overrides)}`)
+      .addTrace('while evaluating the `__overrides` attribute');
   }
   const keys = overrides.keys();
   for (let j = 0; j < keys.length; j++) {

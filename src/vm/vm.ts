@@ -22,7 +22,7 @@ import { callBuiltin, callLambda, compiledCode, equalValues, forceThunk } from '
 import {
   addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
-  traceArgument, traceCall, traceRegions, typeError, typeErrorAt, unwrapDone, withLookupGen,
+  traceArgument, traceCall, traceRegions, typeError, typeErrorAt, selectTypeError, unwrapDone, withLookupGen,
 } from './op-semantics.js';
 import { activate, EvalLimits } from '../limits/limits.js';
 import { count, Counter, counts, STATS_ON } from '../value/stats.js';
@@ -782,7 +782,7 @@ export class VM implements Interpreter {
         if (op === Op.Select) name = consts[code[ip++]] as string;
         else (frame.selDynamic ??= []).push(name = ops.attrName(stack.pop()!, 'while evaluating an attribute name'));
         const set = stack[stack.length - 1];
-        if (!(set instanceof NixAttrs)) throw typeErrorAt('a set', set, chunk, at);
+        if (!(set instanceof NixAttrs)) throw selectTypeError(set, chunk, at);
         const v = set.get(name);
         if (v === undefined) throw missingAttr(name, set);
         frame.selSet = set;

@@ -21,8 +21,8 @@ function where(pos: SourcePos | undefined): string | undefined {
   return `${line}:${column}`;
 }
 
-function fail(expr: string): Failure {
-  const r = evaluate({ expr, strict: true, baseDir: '/base' });
+function fail(expr: string, tier?: 'vm' | 'compiled'): Failure {
+  const r = evaluate({ expr, strict: true, baseDir: '/base', ...(tier ? { tier } : {}) });
   if (r.ok) throw new Error(`expected an error from ${expr}, got ${printValue(r.value)}`);
   return {
     message: r.error.message,
@@ -45,6 +45,17 @@ describe('`+` and string coercion', () => {
       trace: ['while evaluating a path segment @ 1:1'],
     });
     expect(fail('"a" + (1)').trace[0]).toBe('while evaluating a path segment @ 1:7');
+  });
+
+  // ExprConcatStrings::eval, which interpolation is too: i->eval(..., "in an operand of '+'"),
+  // then coerceToString(i_pos, ..., "while evaluating a path segment").
+  test('an interpolated part that fails is an operand of +, one that cannot be coerced a path segment', () => {
+    expect(fail('"a${throw "x"}"').trace).toEqual(["while calling the 'throw' builtin @ 1:5", "in an operand of '+' @ 1:5"]);
+    expect(fail('let t = throw "x"; in "a${t}b"').trace).toEqual(["while calling the 'throw' builtin @ 1:9", "in an operand of '+' @ 1:27"]);
+    expect(fail("''a${throw \"x\"}''").trace).toEqual(["while calling the 'throw' builtin @ 1:6", "in an operand of '+' @ 1:6"]);
+    expect(fail('let s = { }; in "a${s}"')).toEqual({
+      message: 'cannot coerce a set to a string: { }', at: undefined, trace: ['while evaluating a path segment @ 1:19'],
+    });
   });
 
   test('an operand that cannot be added is an error at that operand, parenthesis included', () => {
@@ -172,6 +183,75 @@ describe('attribute selection', () => {
     expect(trace('let x = { a = { }; }; in x.${"a"}.${throw "t"}').slice(-2))
       .toEqual(["from the definition of 'a'", "while evaluating the attribute 'a.\"${(throw \"t\")}\"'"]);
     expect(trace('let x = { a = 1; }; in x.${x.b or "b"} or (throw "d")')).toEqual(["while calling the 'throw' builtin"]);
+  });
+
+  // ExprSelect::eval: forceAttrs(v, pos, "while selecting an attribute") on each value of the
+  // path: a value that is no set is a type error without a position of its own, whose first
+  // frame is at the select; a failure forcing the value adds no frame there.
+  test.each(['vm', 'compiled'] as const)('a select from a value that is no set, and forcing the path (%s tier)', (tier) => {
+    const failIn = (expr: string): Failure => {
+      if (tier === 'compiled') setHotRuns(0);
+      try {
+        return fail(expr, tier);
+      } finally {
+        setHotRuns(defaultHotRuns());
+      }
+    };
+    expect(failIn('let a = 1; in a.b')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      at: undefined,
+      trace: ['while selecting an attribute @ 1:15', "while evaluating the attribute 'b' @ 1:15"],
+    });
+    expect(failIn('let a = { b = 1; }; in a.b.c.d')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      at: undefined,
+      trace: ['while selecting an attribute @ 1:24', "from the definition of 'b' @ 1:11", "while evaluating the attribute 'b.c.d' @ 1:24"],
+    });
+    expect(failIn('let a = { b = throw "t"; }; in a.b.c').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:15", "from the definition of 'b' @ 1:11", "while evaluating the attribute 'b.c' @ 1:32",
+    ]);
+  });
+
+  // `inherit (e) x` is C++ Nix's ExprSelect(x's position, ExprInheritFrom(e's position), x).
+  test.each(['vm', 'compiled'] as const)('an attribute inherited from a set is selected at its name, the set evaluated at its own position (%s tier)', (tier) => {
+    const failIn = (expr: string): Failure => {
+      if (tier === 'compiled') setHotRuns(0);
+      try {
+        return fail(expr, tier);
+      } finally {
+        setHotRuns(defaultHotRuns());
+      }
+    };
+    expect(failIn('let a = { }; in let inherit (a) x; in x')).toEqual({
+      message: "attribute 'x' missing", at: undefined, trace: ["while evaluating the attribute 'x' @ 1:33"],
+    });
+    expect(failIn('let a = 1; in { inherit (a) x; }.x')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      at: undefined,
+      trace: [
+        'while selecting an attribute @ 1:29', "while evaluating the attribute 'x' @ 1:29",
+        "from the definition of 'x' @ 1:29", "while evaluating the attribute 'x' @ 1:15",
+      ],
+    });
+    expect(failIn('{ inherit (throw "t") x; }.x').trace.slice(0, 3)).toEqual([
+      "while calling the 'throw' builtin @ 1:12", 'while selecting an attribute @ 1:12', "from the definition of 'x' @ 1:23",
+    ]);
+    expect(failIn('{ inherit ({ x = throw "t"; }) x; }.x').trace.slice(0, 3)).toEqual([
+      "while calling the 'throw' builtin @ 1:18", "from the definition of 'x' @ 1:14", "while evaluating the attribute 'x' @ 1:32",
+    ]);
+    expect(value('let inherit ({ x = 1; y = 2; }) x y; in { inherit ({ z = x + y; }) z; }.z')).toBe('3');
+  });
+
+  // ExprAttrs::eval: forceAttrs(overrides, ..., "while evaluating the `__overrides` attribute").
+  test('__overrides: only a value that is no set is an error "while evaluating" it', () => {
+    expect(fail('rec { a = 1; __overrides = 1; }.a')).toEqual({
+      message: 'expected a set but found an integer: 1',
+      at: undefined,
+      trace: ['while evaluating the `__overrides` attribute', 'while selecting an attribute @ 1:1'],
+    });
+    expect(fail('rec { a = 1; __overrides = throw "o"; }.a').trace).toEqual([
+      "while calling the 'throw' builtin @ 1:28", 'while selecting an attribute @ 1:1',
+    ]);
   });
 
   test('functionArgs attributes are at the formals', () => {
