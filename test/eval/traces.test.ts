@@ -185,18 +185,21 @@ describe('attribute selection', () => {
     expect(trace('let x = { a = 1; }; in x.${x.b or "b"} or (throw "d")')).toEqual(["while calling the 'throw' builtin"]);
   });
 
+  /** `fail` in one tier: the compiled tier translating every chunk at its first run. */
+  const failInTier = (expr: string, tier: 'vm' | 'compiled'): Failure => {
+    if (tier === 'compiled') setHotRuns(0);
+    try {
+      return fail(expr, tier);
+    } finally {
+      setHotRuns(defaultHotRuns());
+    }
+  };
+
   // ExprSelect::eval: forceAttrs(v, pos, "while selecting an attribute") on each value of the
   // path: a value that is no set is a type error without a position of its own, whose first
   // frame is at the select; a failure forcing the value adds no frame there.
   test.each(['vm', 'compiled'] as const)('a select from a value that is no set, and forcing the path (%s tier)', (tier) => {
-    const failIn = (expr: string): Failure => {
-      if (tier === 'compiled') setHotRuns(0);
-      try {
-        return fail(expr, tier);
-      } finally {
-        setHotRuns(defaultHotRuns());
-      }
-    };
+    const failIn = (expr: string): Failure => failInTier(expr, tier);
     expect(failIn('let a = 1; in a.b')).toEqual({
       message: 'expected a set but found an integer: 1',
       at: undefined,
@@ -214,14 +217,7 @@ describe('attribute selection', () => {
 
   // `inherit (e) x` is C++ Nix's ExprSelect(x's position, ExprInheritFrom(e's position), x).
   test.each(['vm', 'compiled'] as const)('an attribute inherited from a set is selected at its name, the set evaluated at its own position (%s tier)', (tier) => {
-    const failIn = (expr: string): Failure => {
-      if (tier === 'compiled') setHotRuns(0);
-      try {
-        return fail(expr, tier);
-      } finally {
-        setHotRuns(defaultHotRuns());
-      }
-    };
+    const failIn = (expr: string): Failure => failInTier(expr, tier);
     expect(failIn('let a = { }; in let inherit (a) x; in x')).toEqual({
       message: "attribute 'x' missing", at: undefined, trace: ["while evaluating the attribute 'x' @ 1:33"],
     });
