@@ -146,11 +146,13 @@ export function traceRegions(
 export function traceCall(e: NixError, lambda: LambdaInfo, callPos: SourcePos | undefined, tailCalls: TailCallLog | null): void {
   if (!e.inFormals) {
     for (const f of callFrames(lambda, callPos)) e.addFrame(f);
-  } else if (callPos) {
-    // The arguments did not match: C++ Nix reports the call site whether or not it shows traces.
+  } else if (callPos || e.argumentsMismatch) {
+    // The argument was not a set, or its names did not match: C++ Nix reports the call site
+    // whether or not it shows traces; for a mismatch, even a call without a position.
     e.addTrace('from call site', callPos);
   }
   e.inFormals = false;
+  e.argumentsMismatch = false;
   tailCalls?.addFramesTo(e.trace);
 }
 
@@ -198,12 +200,14 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     const name = symbolTable().first(missing)!;
     const e = new NixError('eval', `function ${lambdaName(lambda)} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
     e.inFormals = true;
+    e.argumentsMismatch = true;
     throw e;
   }
   if (!info.ellipsis && used < arg.size) {
     const name = symbolTable().first(arg.keys().filter((k) => !info.names.has(k)))!;
     const e = new NixError('eval', `function ${lambdaName(lambda)} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
     e.inFormals = true;
+    e.argumentsMismatch = true;
     e.suggestions = bestMatches(info.names, name);
     throw e;
   }

@@ -360,6 +360,27 @@ describe('conditions and lambda arguments', () => {
       trace: ['while evaluating the value passed for the lambda argument @ 1:9', 'from call site @ 1:22'],
     });
   });
+
+  // callFunction's formals checks: error<TypeError>(...).atPos(lambda.pos).withTrace(pos,
+  // "from call site"), unconditional, where forceAttrs's is under `if (pos)`. A builtin calls
+  // with noPos, so its lambda's mismatch has a "from call site" line without a position.
+  test.each(['vm', 'compiled'] as const)('a formals mismatch in a lambda a builtin calls: a call-site line without a position (%s)', (tier) => {
+    expect(fail('builtins.filter ({ a }: true) [ { } ]', tier)).toEqual({
+      message: "function 'anonymous lambda' called without required argument 'a'",
+      at: '1:18',
+      trace: ['from call site', "while calling the 'filter' builtin @ 1:1"],
+    });
+    expect(fail("builtins.foldl' ({ a }: b: a) { a = 1; b = 1; } [ 1 ]", tier)).toMatchObject({
+      message: "function 'anonymous lambda' called with unexpected argument 'b'",
+      trace: ['from call site', "while calling the 'foldl'' builtin @ 1:1"],
+    });
+    // Not a set: forceAttrs's line, and no call-site line without a position.
+    expect(fail('builtins.filter ({ a }: true) [ 1 ]', tier).trace).toEqual([
+      'while evaluating the value passed for the lambda argument @ 1:18', "while calling the 'filter' builtin @ 1:1",
+    ]);
+    // A call with a position keeps it.
+    expect(fail('({ a }: a) { }', tier).trace).toEqual(['from call site @ 1:1']);
+  });
 });
 
 // C++ Nix's Expr::getPos gives number, string and path literals and `let` no position, a list
