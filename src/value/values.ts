@@ -14,6 +14,7 @@
 import type { NixInt } from './int.js';
 import type { Chunk, LambdaInfo } from '../compiler/chunk.js';
 import type { Source } from '../syntax/source.js';
+import type { SourcePos } from '../errors/errors.js';
 import { symbolTable } from './symbols.js';
 
 export class NixFloat {
@@ -380,6 +381,8 @@ export class CallRequest {
     readonly args: Value[],
     /** Show the callee's own position as the call site (for lazily applied functions). */
     readonly atCallee = false,
+    /** The call site otherwise (builtins call without one; a set's `__functor` at its definition). */
+    readonly pos: SourcePos | undefined = undefined,
   ) {}
 }
 

@@ -332,11 +332,26 @@ export function* applyGen(fn: Value, args: Value[]): Gen {
   return yield new CallRequest(f, args, evaluated);
 }
 
-/** Calling a set with `__functor`: the functor with the set, then the result with the arguments. */
-export function* functorGen(set: NixAttrs, args: Value[]): Gen {
-  const functor = yield* force(set.get('__functor')!);
-  const g = yield new CallRequest(functor, [set]);
-  return yield new CallRequest(g, args);
+/**
+ * Calling a set with `__functor` at `pos`, as C++ Nix's callFunction: the functor with the set
+ * and the first argument, called from where `__functor` is defined (its lambdas' "from call
+ * site"), an error of which gets the functor's line at `pos`; then the result with the rest.
+ */
+export function* functorGen(set: NixAttrs, args: Value[], pos: SourcePos | undefined): Gen {
+  let g: Value;
+  try {
+    const functor = yield* force(set.get('__functor')!);
+    g = yield new CallRequest(functor, [set, args[0]], false, set.positions?.get('__functor'));
+  } catch (err) {
+    throw functorFailed(err, pos);
+  }
+  return args.length === 1 ? g : yield new CallRequest(g, args.slice(1), false, pos);
+}
+
+/** An error calling a set's `__functor`: the line C++ Nix adds (shown without --show-trace too). */
+export function functorFailed(err: unknown, pos: SourcePos | undefined): unknown {
+  if (err instanceof NixError) err.addTrace("while calling a functor (an attribute set with a '__functor' attribute)", pos);
+  return err;
 }
 
 export function* notGen(g: Gen<boolean>): Gen {

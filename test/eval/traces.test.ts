@@ -381,6 +381,31 @@ describe('conditions and lambda arguments', () => {
     // A call with a position keeps it.
     expect(fail('({ a }: a) { }', tier).trace).toEqual(['from call site @ 1:1']);
   });
+
+  // callFunction on a set with __functor: callFunction(functor, {set, args[0]}, vCur,
+  // functor->pos), whose error gets addTrace(pos, "while calling a functor ..."), shown without
+  // --show-trace too; the functor's lambdas are called from where __functor is defined.
+  test.each(['vm', 'compiled'] as const)('a functor: its line at the call, its lambdas called from the __functor attribute (%s)', (tier) => {
+    const functorLine = "while calling a functor (an attribute set with a '__functor' attribute)";
+    expect(fail('let f = { __functor = self: x: throw "b"; }; in f 1', tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:32", "while calling '__functor' @ 1:29", 'from call site @ 1:11', `${functorLine} @ 1:49`,
+    ]);
+    // The functor's own body.
+    expect(fail('{ __functor = self: throw "s"; } 1', tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:21", "while calling '__functor' @ 1:15", 'from call site @ 1:3', `${functorLine} @ 1:1`,
+    ]);
+    // Only the first argument goes to the functor: the result takes the rest at the call, outside its line.
+    expect(fail('{ __functor = self: x: y: throw "b"; } 1 2', tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:27", "while calling '__functor' @ 1:24", 'from call site @ 1:1',
+    ]);
+    // Called by a builtin: no position for the line; a __functor that is no function is the error at its definition.
+    expect(fail('builtins.filter { __functor = 1; } [ 1 ]', tier)).toEqual({
+      message: 'attempt to call something which is not a function but an integer: 1',
+      at: '1:19',
+      trace: [functorLine, "while calling the 'filter' builtin @ 1:1"],
+    });
+    expect(value('let f = { __functor = self: x: y: x + y; }; in f 1 2')).toBe('3');
+  });
 });
 
 // C++ Nix's Expr::getPos gives number, string and path literals and `let` no position, a list
