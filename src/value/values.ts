@@ -109,6 +109,8 @@ export interface EvalState {
   emitLine(line: string): void;
   /** The value of the Nix file at an absolute path, evaluated once per evaluation. */
   importFile(path: string): Value;
+  /** The file importFile evaluates for a path (a directory's default.nix, a final symlink followed). */
+  resolveExprPath(path: string): string;
   /** Evaluates source text as a file at `path` would be, with extra bindings in scope. */
   readonly settings: EvalSettings;
 }

@@ -2,6 +2,9 @@
 // which frame or error carries a position. The conformance corpus covers many of these; the
 // cases here are the neighbours it does not have.
 
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { evaluate } from '../../src/eval.js';
 import type { SourcePos } from '../../src/errors/errors.js';
 import { printValue } from '../../src/value/print.js';
@@ -447,5 +450,38 @@ describe('operands without a position', () => {
     });
     expect(fail('let x = 1; in { a = 1; }.${x}')).toMatchObject({ at: '1:28', trace: ['while evaluating an attribute name @ 1:28', expect.anything()] });
     expect(fail('{ a = 1; }.${throw "t"}').trace).not.toContain('while evaluating an attribute name @ 1:14');
+  });
+});
+
+// C++ Nix's evalFile evaluates an imported file as ExprParseFile, whose eval adds
+// addErrorTrace(e, "while evaluating the file '%s':", path) to an error of the file's own
+// evaluation (not to a parse error, nor to the file's value failing later); the file's thunk
+// then memoises the error, so importing it again adds nothing more.
+describe('import', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nixeval-errpos2-'));
+    writeFileSync(join(dir, 'throw.nix'), 'throw "inner"');
+    writeFileSync(join(dir, 'lazy.nix'), '{ a = throw "inner"; }');
+    writeFileSync(join(dir, 'cycle.nix'), 'import ./cycle.nix');
+    mkdirSync(join(dir, 'd'));
+    writeFileSync(join(dir, 'd', 'default.nix'), 'throw "inner"');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const fileLine = (name: string): string => `while evaluating the file '${join(dir, name)}':`;
+
+  test.each(['vm', 'compiled'] as const)('an error evaluating the imported file has a line naming the file, without a position (%s)', (tier) => {
+    expect(fail(`import ${dir}/throw.nix`, tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:1", fileLine('throw.nix'), "while calling the 'import' builtin @ 1:1",
+    ]);
+    // A directory: its default.nix.
+    expect(fail(`import ${dir}/d`, tier).trace[1]).toBe(fileLine('d/default.nix'));
+    // Only the file's own evaluation: a value in it failing later is not.
+    expect(fail(`(import ${dir}/lazy.nix).a`, tier).trace).not.toContain(fileLine('lazy.nix'));
+    // Imported again: the memoised error has the line once.
+    const again = fail(`builtins.seq (builtins.tryEval (import ${dir}/throw.nix)) (import ${dir}/throw.nix)`, tier).trace;
+    expect(again.filter((t) => t === fileLine('throw.nix'))).toHaveLength(1);
+    // A file that imports itself: the line is inside the recursion's entry, as the file's thunk is forced around it.
+    expect(fail(`import ${dir}/cycle.nix`, tier).trace.slice(1, 3)).toEqual([fileLine('cycle.nix'), 'entering the infinite recursion']);
   });
 });
