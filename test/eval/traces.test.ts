@@ -485,3 +485,24 @@ describe('import', () => {
     expect(fail(`import ${dir}/cycle.nix`, tier).trace.slice(1, 3)).toEqual([fileLine('cycle.nix'), 'entering the infinite recursion']);
   });
 });
+
+// primops.cc prim_fromJSON: catch (JSONParseError & e) { e.addTrace(nullptr, "while decoding a
+// JSON string"); } around parseJSON; JSONParseError is what the SAX parser's parse_error throws
+// (nlohmann's syntax errors and number overflow), not the reader's own errors.
+describe('fromJSON', () => {
+  test('a JSON syntax error or number overflow has the decoding line, without a position', () => {
+    expect(fail('builtins.fromJSON "{"')).toEqual({
+      message: '[json.exception.parse_error.101] parse error at line 1, column 2: syntax error while parsing object key - unexpected end of input; expected string literal',
+      at: undefined,
+      trace: ['while decoding a JSON string', "while calling the 'fromJSON' builtin @ 1:1"],
+    });
+    expect(fail('builtins.fromJSON ""').trace[0]).toBe('while decoding a JSON string');
+    expect(fail('builtins.fromJSON "1e999"').trace[0]).toBe('while decoding a JSON string');
+    // Not the reader's own errors, nor the argument's.
+    expect(fail('builtins.fromJSON "18446744073709551615"').trace).toEqual(["while calling the 'fromJSON' builtin @ 1:1"]);
+    expect(fail(`builtins.fromJSON ''"a\\u0000b"''`).trace).toEqual(["while calling the 'fromJSON' builtin @ 1:1"]);
+    expect(fail('builtins.fromJSON 1').trace).toEqual([
+      'while evaluating the first argument passed to builtins.fromJSON', "while calling the 'fromJSON' builtin @ 1:1",
+    ]);
+  });
+});
