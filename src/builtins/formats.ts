@@ -860,7 +860,18 @@ export const formatsBuiltins: BuiltinSpec[] = [
     return makeString(s, context);
   }, { doc: 'The JSON text of a value (strings keep their context).' }),
 
-  defineBuiltin('fromJSON', 1, ([v]) => parseJSON(stringNoContext(v, 'while evaluating the first argument passed to builtins.fromJSON')), { doc: 'The Nix value of a JSON text.' }),
+  defineBuiltin('fromJSON', 1, ([v]) => {
+    const text = stringNoContext(v, 'while evaluating the first argument passed to builtins.fromJSON');
+    try {
+      return parseJSON(text);
+    } catch (e) {
+      // C++ Nix's prim_fromJSON: a JSONParseError (what nlohmann::json reports through the SAX
+      // parser's parse_error, its "[json.exception." messages) gets this line; the reader's own
+      // errors (null bytes, an integer out of range) do not.
+      if (e instanceof NixError && e.message.startsWith('[json.exception.')) e.addTrace('while decoding a JSON string');
+      throw e;
+    }
+  }, { doc: 'The Nix value of a JSON text.' }),
 
   defineBuiltin('fromTOML', 1, ([v], ctx) => parseTOML(stringNoContext(v, 'while evaluating the argument passed to builtins.fromTOML'), featureEnabled(ctx, 'parse-toml-timestamps')), {
     doc: 'The Nix value of a TOML document.',

@@ -8,7 +8,7 @@
 import { createHash } from '../store/hash.js';
 import { NixError } from '../errors/errors.js';
 import {
-  Builtin, type BuiltinContext, type BuiltinSpec, force, NixAttrs, NixPath, NixString, type Request, showType, Thunk, type Value,
+  Builtin, type BuiltinContext, type BuiltinSpec, force, NixAttrs, NixPath, NixString, type Request, showType, Thunk, ThunkState, type Value,
   makeString,
 } from '../value/values.js';
 import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
@@ -432,7 +432,22 @@ const HASH_ALGOS: Record<string, string> = { md5: 'md5', sha1: 'sha1', sha256: '
 export const ioBuiltins: BuiltinSpec[] = [
   defineBuiltin('import', 1, function* ([v], ctx) {
     const path = yield* pathOf(v, 'import');
-    return yield* force(ctx.state.importFile(path));
+    const file = ctx.state.importFile(path);
+    // C++ Nix's evalFile: an error evaluating the file (not one memoised by an earlier import,
+    // nor one met importing it again while it is evaluated) gets this line, without a position.
+    if (!(file instanceof Thunk) || file.state !== ThunkState.Pending) return yield* force(file);
+    try {
+      return yield* force(file);
+    } catch (e) {
+      if (e instanceof NixError) {
+        const line = { message: `while evaluating the file '${ctx.state.resolveExprPath(path)}':` };
+        // Inside the file's evaluation: before the line its thunk adds when it is the one found under evaluation.
+        const last = e.trace.length - 1;
+        if (e.blackhole === file && last >= 0 && e.trace[last].message === 'entering the infinite recursion') e.trace.splice(last, 0, line);
+        else e.addFrame(line);
+      }
+      throw e;
+    }
   }, { doc: 'Evaluates the Nix file at a path (a directory means its default.nix); once per evaluation.' }),
 
   defineBuiltin('scopedImport', 2, function* ([scope0, file], ctx) {

@@ -15,7 +15,7 @@ import {
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
 import {
-  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorGen, infiniteRecursion,
+  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorFailed, functorGen, infiniteRecursion,
   isGenerator, missingAttr, notAFunction, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
   traceRegions, typeError, typeErrorAt, selectTypeError, withLookupGen,
 } from '../vm/op-semantics.js';
@@ -353,18 +353,24 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
       args = all.slice(spec.arity);
       continue;
     }
-    if (fn instanceof NixAttrs && fn.has('__functor')) return callFunctor(fn, args);
+    if (fn instanceof NixAttrs && fn.has('__functor')) return callFunctor(fn, args, pos);
     throw notAFunction(fn, pos);
   }
 }
 
 /** Calls a set with `__functor`: what driving functorGen (op-semantics.ts) does, without its generator. */
-function callFunctor(set: NixAttrs, args: Value[]): Value {
+function callFunctor(set: NixAttrs, args: Value[], pos: SourcePos | undefined): Value {
   // Counted as the driven generator's frames would be.
   stack.depth++;
   try {
-    const functor = force(set.get('__functor')!, undefined);
-    return callValue(callValue(functor, [set], undefined), args, undefined);
+    let r: Value;
+    try {
+      const functor = force(set.get('__functor')!, undefined);
+      r = callValue(functor, [set, args[0]], set.positions?.get('__functor'));
+    } catch (err) {
+      throw functorFailed(toNixError(err), pos);
+    }
+    return args.length === 1 ? r : callValue(r, args.slice(1), pos);
   } catch (err) {
     throw toNixError(err);
   } finally {
@@ -516,7 +522,7 @@ export function drive<T>(gen: Gen<T>): T {
       let v: Value;
       try {
         if (req instanceof Thunk) v = req.code === null ? req.value! : forceThunk(req, undefined);
-        else if (req instanceof CallRequest) v = callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : undefined);
+        else if (req instanceof CallRequest) v = callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : req.pos);
         else throw new Error('generator yielded something that is not a request');
       } catch (err) {
         r = gen.throw(toNixError(err));

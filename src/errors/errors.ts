@@ -56,6 +56,11 @@ export class NixError extends Error {
   value?: unknown;
   /** Raised while binding a lambda's formals: the trace shows the call site only. */
   inFormals = false;
+  /**
+   * Raised because the argument's names do not match the formals: C++ Nix adds "from call
+   * site" even where the call has no position (a builtin calling the lambda), as a line alone.
+   */
+  argumentsMismatch = false;
   /** Close matches for a misspelt name ("Did you mean ...?"). */
   suggestions: string[] = [];
   /** For infinite recursion: the thunk found under evaluation. */

@@ -14,6 +14,7 @@
 import type { NixInt } from './int.js';
 import type { Chunk, LambdaInfo } from '../compiler/chunk.js';
 import type { Source } from '../syntax/source.js';
+import type { SourcePos } from '../errors/errors.js';
 import { symbolTable } from './symbols.js';
 
 export class NixFloat {
@@ -108,6 +109,8 @@ export interface EvalState {
   emitLine(line: string): void;
   /** The value of the Nix file at an absolute path, evaluated once per evaluation. */
   importFile(path: string): Value;
+  /** The file importFile evaluates for a path (a directory's default.nix, a final symlink followed). */
+  resolveExprPath(path: string): string;
   /** Evaluates source text as a file at `path` would be, with extra bindings in scope. */
   readonly settings: EvalSettings;
 }
@@ -380,6 +383,8 @@ export class CallRequest {
     readonly args: Value[],
     /** Show the callee's own position as the call site (for lazily applied functions). */
     readonly atCallee = false,
+    /** The call site otherwise (builtins call without one; a set's `__functor` at its definition). */
+    readonly pos: SourcePos | undefined = undefined,
   ) {}
 }
 

@@ -146,11 +146,13 @@ export function traceRegions(
 export function traceCall(e: NixError, lambda: LambdaInfo, callPos: SourcePos | undefined, tailCalls: TailCallLog | null): void {
   if (!e.inFormals) {
     for (const f of callFrames(lambda, callPos)) e.addFrame(f);
-  } else if (callPos) {
-    // The arguments did not match: C++ Nix reports the call site whether or not it shows traces.
+  } else if (callPos || e.argumentsMismatch) {
+    // The argument was not a set, or its names did not match: C++ Nix reports the call site
+    // whether or not it shows traces; for a mismatch, even a call without a position.
     e.addTrace('from call site', callPos);
   }
   e.inFormals = false;
+  e.argumentsMismatch = false;
   tailCalls?.addFramesTo(e.trace);
 }
 
@@ -198,12 +200,14 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     const name = symbolTable().first(missing)!;
     const e = new NixError('eval', `function ${lambdaName(lambda)} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
     e.inFormals = true;
+    e.argumentsMismatch = true;
     throw e;
   }
   if (!info.ellipsis && used < arg.size) {
     const name = symbolTable().first(arg.keys().filter((k) => !info.names.has(k)))!;
     const e = new NixError('eval', `function ${lambdaName(lambda)} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
     e.inFormals = true;
+    e.argumentsMismatch = true;
     e.suggestions = bestMatches(info.names, name);
     throw e;
   }
@@ -328,11 +332,26 @@ export function* applyGen(fn: Value, args: Value[]): Gen {
   return yield new CallRequest(f, args, evaluated);
 }
 
-/** Calling a set with `__functor`: the functor with the set, then the result with the arguments. */
-export function* functorGen(set: NixAttrs, args: Value[]): Gen {
-  const functor = yield* force(set.get('__functor')!);
-  const g = yield new CallRequest(functor, [set]);
-  return yield new CallRequest(g, args);
+/**
+ * Calling a set with `__functor` at `pos`, as C++ Nix's callFunction: the functor with the set
+ * and the first argument, called from where `__functor` is defined (its lambdas' "from call
+ * site"), an error of which gets the functor's line at `pos`; then the result with the rest.
+ */
+export function* functorGen(set: NixAttrs, args: Value[], pos: SourcePos | undefined): Gen {
+  let g: Value;
+  try {
+    const functor = yield* force(set.get('__functor')!);
+    g = yield new CallRequest(functor, [set, args[0]], false, set.positions?.get('__functor'));
+  } catch (err) {
+    throw functorFailed(err, pos);
+  }
+  return args.length === 1 ? g : yield new CallRequest(g, args.slice(1), false, pos);
+}
+
+/** An error calling a set's `__functor`: the line C++ Nix adds (shown without --show-trace too). */
+export function functorFailed(err: unknown, pos: SourcePos | undefined): unknown {
+  if (err instanceof NixError) err.addTrace("while calling a functor (an attribute set with a '__functor' attribute)", pos);
+  return err;
 }
 
 export function* notGen(g: Gen<boolean>): Gen {

@@ -394,7 +394,7 @@ export class VM implements Interpreter {
           return this.finishImmediate(r, thunk);
         }
         if (fn instanceof NixAttrs && fn.has('__functor')) {
-          this.pushGenerator(functorGen(fn, args), thunk, null, '__functor', pos, false, depth);
+          this.pushGenerator(functorGen(fn, args, pos), thunk, null, '__functor', pos, false, depth);
           return undefined;
         }
         throw notAFunction(fn, pos);
@@ -463,8 +463,8 @@ export class VM implements Interpreter {
       return;
     }
     if (req instanceof CallRequest) {
-      // Calls a builtin makes have no call site of their own in traces.
-      const r = this.callValue(req.fn, req.args, null, req.atCallee ? AT_CALLEE : undefined, null, f.depth);
+      // Calls a builtin makes have no call site of their own in traces (functorGen's have).
+      const r = this.callValue(req.fn, req.args, null, req.atCallee ? AT_CALLEE : req.pos, null, f.depth);
       if (r !== undefined) f.resume = r;
       return;
     }

@@ -2,6 +2,9 @@
 // which frame or error carries a position. The conformance corpus covers many of these; the
 // cases here are the neighbours it does not have.
 
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { evaluate } from '../../src/eval.js';
 import type { SourcePos } from '../../src/errors/errors.js';
 import { printValue } from '../../src/value/print.js';
@@ -356,6 +359,52 @@ describe('conditions and lambda arguments', () => {
       trace: ['while evaluating the value passed for the lambda argument @ 1:9', 'from call site @ 1:22'],
     });
   });
+
+  // callFunction's formals checks: error<TypeError>(...).atPos(lambda.pos).withTrace(pos,
+  // "from call site"), unconditional, where forceAttrs's is under `if (pos)`. A builtin calls
+  // with noPos, so its lambda's mismatch has a "from call site" line without a position.
+  test.each(['vm', 'compiled'] as const)('a formals mismatch in a lambda a builtin calls: a call-site line without a position (%s)', (tier) => {
+    expect(fail('builtins.filter ({ a }: true) [ { } ]', tier)).toEqual({
+      message: "function 'anonymous lambda' called without required argument 'a'",
+      at: '1:18',
+      trace: ['from call site', "while calling the 'filter' builtin @ 1:1"],
+    });
+    expect(fail("builtins.foldl' ({ a }: b: a) { a = 1; b = 1; } [ 1 ]", tier)).toMatchObject({
+      message: "function 'anonymous lambda' called with unexpected argument 'b'",
+      trace: ['from call site', "while calling the 'foldl'' builtin @ 1:1"],
+    });
+    // Not a set: forceAttrs's line, and no call-site line without a position.
+    expect(fail('builtins.filter ({ a }: true) [ 1 ]', tier).trace).toEqual([
+      'while evaluating the value passed for the lambda argument @ 1:18', "while calling the 'filter' builtin @ 1:1",
+    ]);
+    // A call with a position keeps it.
+    expect(fail('({ a }: a) { }', tier).trace).toEqual(['from call site @ 1:1']);
+  });
+
+  // callFunction on a set with __functor: callFunction(functor, {set, args[0]}, vCur,
+  // functor->pos), whose error gets addTrace(pos, "while calling a functor ..."), shown without
+  // --show-trace too; the functor's lambdas are called from where __functor is defined.
+  test.each(['vm', 'compiled'] as const)('a functor: its line at the call, its lambdas called from the __functor attribute (%s)', (tier) => {
+    const functorLine = "while calling a functor (an attribute set with a '__functor' attribute)";
+    expect(fail('let f = { __functor = self: x: throw "b"; }; in f 1', tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:32", "while calling '__functor' @ 1:29", 'from call site @ 1:11', `${functorLine} @ 1:49`,
+    ]);
+    // The functor's own body.
+    expect(fail('{ __functor = self: throw "s"; } 1', tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:21", "while calling '__functor' @ 1:15", 'from call site @ 1:3', `${functorLine} @ 1:1`,
+    ]);
+    // Only the first argument goes to the functor: the result takes the rest at the call, outside its line.
+    expect(fail('{ __functor = self: x: y: throw "b"; } 1 2', tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:27", "while calling '__functor' @ 1:24", 'from call site @ 1:1',
+    ]);
+    // Called by a builtin: no position for the line; a __functor that is no function is the error at its definition.
+    expect(fail('builtins.filter { __functor = 1; } [ 1 ]', tier)).toEqual({
+      message: 'attempt to call something which is not a function but an integer: 1',
+      at: '1:19',
+      trace: [functorLine, "while calling the 'filter' builtin @ 1:1"],
+    });
+    expect(value('let f = { __functor = self: x: y: x + y; }; in f 1 2')).toBe('3');
+  });
 });
 
 // C++ Nix's Expr::getPos gives number, string and path literals and `let` no position, a list
@@ -397,5 +446,59 @@ describe('operands without a position', () => {
     });
     expect(fail('let x = 1; in { a = 1; }.${x}')).toMatchObject({ at: '1:28', trace: ['while evaluating an attribute name @ 1:28', expect.anything()] });
     expect(fail('{ a = 1; }.${throw "t"}').trace).not.toContain('while evaluating an attribute name @ 1:14');
+  });
+});
+
+// C++ Nix's evalFile evaluates an imported file as ExprParseFile, whose eval adds
+// addErrorTrace(e, "while evaluating the file '%s':", path) to an error of the file's own
+// evaluation (not to a parse error, nor to the file's value failing later); the file's thunk
+// then memoises the error, so importing it again adds nothing more.
+describe('import', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nixeval-errpos2-'));
+    writeFileSync(join(dir, 'throw.nix'), 'throw "inner"');
+    writeFileSync(join(dir, 'lazy.nix'), '{ a = throw "inner"; }');
+    writeFileSync(join(dir, 'cycle.nix'), 'import ./cycle.nix');
+    mkdirSync(join(dir, 'd'));
+    writeFileSync(join(dir, 'd', 'default.nix'), 'throw "inner"');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const fileLine = (name: string): string => `while evaluating the file '${join(dir, name)}':`;
+
+  test.each(['vm', 'compiled'] as const)('an error evaluating the imported file has a line naming the file, without a position (%s)', (tier) => {
+    expect(fail(`import ${dir}/throw.nix`, tier).trace).toEqual([
+      "while calling the 'throw' builtin @ 1:1", fileLine('throw.nix'), "while calling the 'import' builtin @ 1:1",
+    ]);
+    // A directory: its default.nix.
+    expect(fail(`import ${dir}/d`, tier).trace[1]).toBe(fileLine('d/default.nix'));
+    // Only the file's own evaluation: a value in it failing later is not.
+    expect(fail(`(import ${dir}/lazy.nix).a`, tier).trace).not.toContain(fileLine('lazy.nix'));
+    // Imported again: the memoised error has the line once.
+    const again = fail(`builtins.seq (builtins.tryEval (import ${dir}/throw.nix)) (import ${dir}/throw.nix)`, tier).trace;
+    expect(again.filter((t) => t === fileLine('throw.nix'))).toHaveLength(1);
+    // A file that imports itself: the line is inside the recursion's entry, as the file's thunk is forced around it.
+    expect(fail(`import ${dir}/cycle.nix`, tier).trace.slice(1, 3)).toEqual([fileLine('cycle.nix'), 'entering the infinite recursion']);
+  });
+});
+
+// primops.cc prim_fromJSON: catch (JSONParseError & e) { e.addTrace(nullptr, "while decoding a
+// JSON string"); } around parseJSON; JSONParseError is what the SAX parser's parse_error throws
+// (nlohmann's syntax errors and number overflow), not the reader's own errors.
+describe('fromJSON', () => {
+  test('a JSON syntax error or number overflow has the decoding line, without a position', () => {
+    expect(fail('builtins.fromJSON "{"')).toEqual({
+      message: '[json.exception.parse_error.101] parse error at line 1, column 2: syntax error while parsing object key - unexpected end of input; expected string literal',
+      at: undefined,
+      trace: ['while decoding a JSON string', "while calling the 'fromJSON' builtin @ 1:1"],
+    });
+    expect(fail('builtins.fromJSON ""').trace[0]).toBe('while decoding a JSON string');
+    expect(fail('builtins.fromJSON "1e999"').trace[0]).toBe('while decoding a JSON string');
+    // Not the reader's own errors, nor the argument's.
+    expect(fail('builtins.fromJSON "18446744073709551615"').trace).toEqual(["while calling the 'fromJSON' builtin @ 1:1"]);
+    expect(fail(`builtins.fromJSON ''"a\\u0000b"''`).trace).toEqual(["while calling the 'fromJSON' builtin @ 1:1"]);
+    expect(fail('builtins.fromJSON 1').trace).toEqual([
+      'while evaluating the first argument passed to builtins.fromJSON', "while calling the 'fromJSON' builtin @ 1:1",
+    ]);
   });
 });
