@@ -12,7 +12,7 @@ import { Source, utf8ToBytes } from '../syntax/source.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { showIdentifier } from '../syntax/show.js';
 import { ioState } from '../io/io.js';
-import { coercePeeled, coercibleAttr, coerceToString, type Coerced, contextNotAllowed } from '../value/coerce.js';
+import { coercePeeled, coerceToString, type Coerced, contextNotAllowed } from '../value/coerce.js';
 import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
 import { printForError } from '../value/print.js';
 import {
@@ -101,8 +101,8 @@ function* coerceToPath(v0: Value, frame: string): Gen<{ path: string; context: R
   if (v instanceof NixPath) return { path: v.path, context: undefined };
   if (v instanceof NixAttrs) {
     // C++ Nix's peelToStringOutPath: what the set stands for may be a path value.
-    const inner = yield* coercibleAttr(v);
-    if (inner !== undefined) return yield* coercePeeled(v, inner.attr, inner.value, (u) => coerceToPath(u, frame));
+    const peeled = yield* coercePeeled(v, (u) => coerceToPath(u, frame));
+    if (peeled !== undefined) return peeled;
   }
   const r = yield* coerce(v, frame, false, false);
   if (r.s === '' || r.s[0] !== '/') {

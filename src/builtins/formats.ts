@@ -399,6 +399,15 @@ class JsonLexer {
 
 type JsonContainer = { list: Value[] } | { map: Map<string, Value>; key: string };
 
+/**
+ * What nlohmann::json reports through C++ Nix's SAX parser (a syntax error, a number out of a
+ * double's range): a JSONParseError, to which prim_fromJSON adds this line. The reader's own
+ * errors (a null byte, an integer out of range) do not get it.
+ */
+function jsonParseError(message: string): NixError {
+  return new NixError('eval', message).addTrace('while decoding a JSON string');
+}
+
 /** builtins.fromJSON: JSON text (a UTF-8 byte string) to a Nix value. */
 export function parseJSON(text: string): Value {
   const lexer = new JsonLexer(text);
@@ -411,7 +420,7 @@ export function parseJSON(text: string): Value {
     if (last === Tok.ParseError) msg += `${lexer.errorMessage}; last read: '${lexer.tokenText()}'`;
     else msg += `unexpected ${tokenName(last)}`;
     if (expected !== Tok.Uninitialized) msg += `; expected ${tokenName(expected)}`;
-    return new NixError('eval', `[json.exception.parse_error.101] parse error at ${lexer.position()}: ${msg}`);
+    return jsonParseError(`[json.exception.parse_error.101] parse error at ${lexer.position()}: ${msg}`);
   };
 
   const stack: JsonContainer[] = [];
@@ -458,7 +467,7 @@ export function parseJSON(text: string): Value {
         case Tok.ValueFloat: {
           const f = lexer.valueFloat;
           if (!Number.isFinite(f)) {
-            throw new NixError('eval', `[json.exception.out_of_range.406] number overflow parsing '${lexer.tokenText()}'`);
+            throw jsonParseError(`[json.exception.out_of_range.406] number overflow parsing '${lexer.tokenText()}'`);
           }
           add(new NixFloat(f));
           break;
@@ -478,7 +487,7 @@ export function parseJSON(text: string): Value {
           throw parseError(Tok.Uninitialized, 'value');
         case Tok.EndOfInput:
           if (lexer.charsReadTotal === 1) {
-            throw new NixError('eval', `[json.exception.parse_error.101] parse error at ${lexer.position()}: attempting to parse an empty input; check that your input string or stream contains the expected JSON`);
+            throw jsonParseError(`[json.exception.parse_error.101] parse error at ${lexer.position()}: attempting to parse an empty input; check that your input string or stream contains the expected JSON`);
           }
           throw parseError(Tok.LiteralOrValue, 'value');
         default:
@@ -860,18 +869,7 @@ export const formatsBuiltins: BuiltinSpec[] = [
     return makeString(s, context);
   }, { doc: 'The JSON text of a value (strings keep their context).' }),
 
-  defineBuiltin('fromJSON', 1, ([v]) => {
-    const text = stringNoContext(v, 'while evaluating the first argument passed to builtins.fromJSON');
-    try {
-      return parseJSON(text);
-    } catch (e) {
-      // C++ Nix's prim_fromJSON: a JSONParseError (what nlohmann::json reports through the SAX
-      // parser's parse_error, its "[json.exception." messages) gets this line; the reader's own
-      // errors (null bytes, an integer out of range) do not.
-      if (e instanceof NixError && e.message.startsWith('[json.exception.')) e.addTrace('while decoding a JSON string');
-      throw e;
-    }
-  }, { doc: 'The Nix value of a JSON text.' }),
+  defineBuiltin('fromJSON', 1, ([v]) => parseJSON(stringNoContext(v, 'while evaluating the first argument passed to builtins.fromJSON')), { doc: 'The Nix value of a JSON text.' }),
 
   defineBuiltin('fromTOML', 1, ([v], ctx) => parseTOML(stringNoContext(v, 'while evaluating the argument passed to builtins.fromTOML'), featureEnabled(ctx, 'parse-toml-timestamps')), {
     doc: 'The Nix value of a TOML document.',

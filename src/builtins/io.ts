@@ -15,7 +15,7 @@ import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
 import { fetchLocalPath } from '../fetchers/path.js';
 import { newHashAllowEmpty, printHash } from '../store/hash.js';
 import { symbolTable } from '../value/symbols.js';
-import { coercePeeled, coercibleAttr, coerceToString } from '../value/coerce.js';
+import { coercePeeled, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
 import { attrsCtx, getAttrCtx, listCtx, stringNoCtx } from './lists.js';
@@ -42,8 +42,8 @@ function* coerceToPath(v0: Value, errorCtx: string): Gen<{ s: string; context: R
   if (v instanceof NixPath) return { s: v.path, context: undefined };
   if (v instanceof NixAttrs) {
     // Peeled here rather than by coerceToString: what they give may be a path value.
-    const inner = yield* coercibleAttr(v);
-    if (inner !== undefined) return yield* coercePeeled(v, inner.attr, inner.value, (u) => coerceToPath(u, errorCtx));
+    const peeled = yield* coercePeeled(v, (u) => coerceToPath(u, errorCtx));
+    if (peeled !== undefined) return peeled;
   }
   let r;
   try {

@@ -54,13 +54,12 @@ export class NixError extends Error {
   readonly trace: TraceFrame[] = [];
   /** For type errors: the offending value, so a caller can tell which argument it was. */
   value?: unknown;
-  /** Raised while binding a lambda's formals: the trace shows the call site only. */
-  inFormals = false;
   /**
-   * Raised because the argument's names do not match the formals: C++ Nix adds "from call
-   * site" even where the call has no position (a builtin calling the lambda), as a line alone.
+   * Raised while binding a lambda's formals: the trace shows the call site only. 'names' when
+   * the argument's names do not match the formals, for which C++ Nix adds "from call site" even
+   * where the call has no position (a builtin calling the lambda), as a line alone.
    */
-  argumentsMismatch = false;
+  inFormals: false | 'value' | 'names' = false;
   /** Close matches for a misspelt name ("Did you mean ...?"). */
   suggestions: string[] = [];
   /** For infinite recursion: the thunk found under evaluation. */

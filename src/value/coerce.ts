@@ -94,11 +94,17 @@ function* forceOutPath(set: NixAttrs, outPath: Value): Generator<Request, Value,
   }
 }
 
+/** What a set stands for when coerced, and the attribute it came from. */
+interface StandsFor {
+  attr: '__toString' | 'outPath';
+  value: Value;
+}
+
 /**
  * What a set stands for when coerced: the result of its `__toString` (called with the set) or
  * its `outPath`, with the attribute it came from; undefined for a set with neither.
  */
-export function* coercibleAttr(set: NixAttrs): Generator<Request, { attr: '__toString' | 'outPath'; value: Value } | undefined, Value> {
+export function* coercibleAttr(set: NixAttrs): Generator<Request, StandsFor | undefined, Value> {
   const toString = set.get('__toString');
   if (toString !== undefined) return { attr: '__toString', value: yield* callToString(set, toString) };
   const outPath = set.get('outPath');
@@ -147,10 +153,10 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
   if (v instanceof NixString) return { s: v.s, context: v.context };
   if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: v.path, context: undefined };
   if (v instanceof NixAttrs) {
-    const inner = yield* coercibleAttr(v);
     // What the set stands for is coerced in turn, with the same options (a path from
     // `__toString` is copied to the store by interpolation, and stays a path string for toString).
-    if (inner !== undefined) return yield* coercePeeled(v, inner.attr, inner.value, (u) => coerceToString(u, opts));
+    const peeled = yield* coercePeeled(v, (u) => coerceToString(u, opts));
+    if (peeled !== undefined) return peeled;
   }
   if (opts.coerceMore) {
     if (v === true) return { s: '1', context: undefined };
@@ -190,34 +196,31 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
 }
 
 /**
- * What a set stands for (`value`, from its `attr`) is coerced in turn by `coerce` (coerceToString
- * or a builtin's coerceToPath, with the same options). A chain of such sets is followed in a
+ * A set that stands for something when coerced (its `__toString`'s result or its `outPath`)
+ * coerced as that, by `coerce` (coerceToString or a builtin's coerceToPath, with the same
+ * options); undefined for a set that stands for nothing. A chain of such sets is followed in a
  * loop, not by nesting generators (whose every step would pass through all the levels above
  * it); each level counts against max-call-depth as in C++ Nix's peelToStringOutPath, so a set
  * whose `__toString` gives the set itself ends with its stack overflow error. An error gets each
  * level's "while using" line, innermost first.
  */
 export function* coercePeeled<T>(
-  set: NixAttrs, attr: '__toString' | 'outPath', value: Value, coerce: (v: Value) => Generator<Request, T, Value>,
-): Generator<Request, T, Value> {
-  // The sets past the first, most often none.
-  let more: { set: NixAttrs; attr: '__toString' | 'outPath' }[] | undefined;
+  set: NixAttrs, coerce: (v: Value) => Generator<Request, T, Value>,
+): Generator<Request, T | undefined, Value> {
+  const levels: { set: NixAttrs; attr: '__toString' | 'outPath' }[] = [];
   try {
-    let v = value;
-    for (;;) {
-      // The last value (a set standing for nothing among them) is coerced as any other.
-      if (!(v instanceof NixAttrs) || !(v.has('__toString') || v.has('outPath'))) return yield* coerce(v);
-      const inner = (yield* coercibleAttr(v))!;
-      more ??= [];
-      if (more.length + 1 >= MAX_CALL_DEPTH) throw stackOverflow(v.positions?.get(inner.attr));
-      more.push({ set: v, attr: inner.attr });
+    let v: Value = set;
+    while (v instanceof NixAttrs) {
+      const inner: StandsFor | undefined = yield* coercibleAttr(v);
+      if (inner === undefined) break;
+      if (levels.length >= MAX_CALL_DEPTH) throw stackOverflow(v.positions?.get(inner.attr));
+      levels.push({ set: v, attr: inner.attr });
       v = inner.value;
     }
+    // The last value (a set standing for nothing among them) is coerced as any other.
+    return levels.length === 0 ? undefined : yield* coerce(v);
   } catch (e) {
-    if (e instanceof NixError) {
-      if (more) for (let i = more.length - 1; i >= 0; i--) usingLine(e, more[i]!.set, more[i]!.attr);
-      usingLine(e, set, attr);
-    }
+    if (e instanceof NixError) for (let i = levels.length - 1; i >= 0; i--) usingLine(e, levels[i].set, levels[i].attr);
     throw e;
   }
 }

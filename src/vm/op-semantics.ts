@@ -123,7 +123,7 @@ export function traceRegions(
     if (r.start > at || at >= r.end) continue;
     if (r.assertion !== undefined && r.assertion !== explanation) continue;
     if (r.argument) {
-      e.inFormals = true;
+      e.inFormals = 'value';
       continue;
     }
     const pos = r.pos === NO_POS ? undefined : { source: chunk.source, offset: r.pos };
@@ -146,13 +146,12 @@ export function traceRegions(
 export function traceCall(e: NixError, lambda: LambdaInfo, callPos: SourcePos | undefined, tailCalls: TailCallLog | null): void {
   if (!e.inFormals) {
     for (const f of callFrames(lambda, callPos)) e.addFrame(f);
-  } else if (callPos || e.argumentsMismatch) {
+  } else if (callPos || e.inFormals === 'names') {
     // The argument was not a set, or its names did not match: C++ Nix reports the call site
     // whether or not it shows traces; for a mismatch, even a call without a position.
     e.addTrace('from call site', callPos);
   }
   e.inFormals = false;
-  e.argumentsMismatch = false;
   tailCalls?.addFramesTo(e.trace);
 }
 
@@ -161,7 +160,7 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     // C++ Nix's forceAttrs before the call proper: the error has no position of its own, its
     // line is at the lambda, and the call shows only as "from call site".
     const e = typeError('a set', arg, undefined).addTrace('while evaluating the value passed for the lambda argument', posOf(chunk, at));
-    e.inFormals = true;
+    e.inFormals = 'value';
     throw e;
   }
   // Most call sites pass sets of one literal, so of one shape: where each formal is in it,
@@ -199,15 +198,13 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
   if (missing !== undefined) {
     const name = symbolTable().first(missing)!;
     const e = new NixError('eval', `function ${lambdaName(lambda)} called without required argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
-    e.inFormals = true;
-    e.argumentsMismatch = true;
+    e.inFormals = 'names';
     throw e;
   }
   if (!info.ellipsis && used < arg.size) {
     const name = symbolTable().first(arg.keys().filter((k) => !info.names.has(k)))!;
     const e = new NixError('eval', `function ${lambdaName(lambda)} called with unexpected argument '${showIdentifier(name)}'`, { source: lambda.source, offset: lambda.pos });
-    e.inFormals = true;
-    e.argumentsMismatch = true;
+    e.inFormals = 'names';
     e.suggestions = bestMatches(info.names, name);
     throw e;
   }
