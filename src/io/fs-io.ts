@@ -17,7 +17,7 @@ import {
 import { resolve as resolvePath } from 'node:path';
 import { NixError } from '../errors/errors.js';
 import {
-  canonical, type EvalIO, type FileType, forbidden, ioError, isUnder, notExist,
+  canonical, type EvalIO, type FileType, forbidden, ioError, isUnder, notExist, notRegularFile,
 } from './io.js';
 import { walkPath, type Resolved } from './resolve.js';
 import { reserveString } from '../limits/limits.js';
@@ -205,7 +205,7 @@ export class FsIO extends ResolvingIO implements EvalIO {
   readFile(path: string): string {
     const r = this.resolve(path, true);
     if (r.type === undefined) throw notExist(r.given);
-    if (r.type === 'directory') throw ioError(`reading file '${r.given}': Is a directory`);
+    if (r.type === 'directory') throw notRegularFile(r.given);
     // Special files are refused on their type, before they are opened; fstat below checks
     // again on the open descriptor in case the file was swapped meanwhile.
     if (r.type !== 'regular') throw this.special(r.given, r.path);

@@ -59,6 +59,11 @@ export function notExist(path: string): NixError {
   return ioError(`path '${path}' does not exist`);
 }
 
+/** Reading a directory as a file: current Nix's source accessor checks the type after opening it. */
+export function notRegularFile(path: string): NixError {
+  return ioError(`file '${path}' is not a regular file`);
+}
+
 /** Access outside the allowed roots (C++ Nix's RestrictedPathError). */
 export class RestrictedPathError extends NixError {
   constructor(message: string) {

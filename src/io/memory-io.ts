@@ -3,7 +3,7 @@
 // also be given as `{ symlink: target }`. Nothing outside the map exists, so nothing outside
 // it can be read.
 
-import { canonical, type EvalIO, type FileType, ioError, notExist } from './io.js';
+import { canonical, type EvalIO, type FileType, ioError, notExist, notRegularFile } from './io.js';
 import { walkPath, type Resolved } from './resolve.js';
 import { ResolvingIO } from './resolving-io.js';
 
@@ -97,7 +97,7 @@ export class MemoryIO extends ResolvingIO implements EvalIO {
   readFile(path: string): string {
     const r = this.resolve(path, true);
     if (r.type === undefined) throw notExist(r.given);
-    if (r.type === 'directory') throw ioError(`reading file '${r.given}': Is a directory`);
+    if (r.type === 'directory') throw notRegularFile(r.given);
     return (this.node(r.path) as { bytes: string }).bytes;
   }
 

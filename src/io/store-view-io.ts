@@ -12,7 +12,7 @@
 // Within a store object, paths are resolved one component at a time (symlinks as they were
 // copied, resolved in the store's own namespace), as they would be in a real store.
 
-import { canonical, type EvalIO, type FileType, ioError, isUnder, notExist } from './io.js';
+import { canonical, type EvalIO, type FileType, ioError, isUnder, notExist, notRegularFile } from './io.js';
 import { MAX_SYMLINKS } from './resolve.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import type { StoreContents } from '../store/state.js';
@@ -127,7 +127,7 @@ export class StoreViewIO implements EvalIO {
     const l = this.locate(path, true);
     if ('base' in l) return this.base.readFile(l.base);
     if (l.type === undefined) throw notExist(l.given);
-    if (l.type === 'directory') throw ioError(`reading file '${l.given}': Is a directory`);
+    if (l.type === 'directory') throw notRegularFile(l.given);
     const c = l.at.contents;
     if (c.kind === 'text') return c.text;
     if (c.kind === 'io') return c.io.readFile(sourcePath(c.path, l.at.rel));

@@ -303,6 +303,11 @@ describe('pure and in-memory IO', () => {
     expect(link.ok && printValue(link.value)).toBe('"c"');
     const missing = evaluate({ expr: 'builtins.readFile /etc/passwd', io });
     expect(!missing.ok && missing.error.message).toBe("path '/etc/passwd' does not exist");
+    // A directory read as a file: current Nix's source accessor's message, in every IO.
+    const dir = evaluate({ expr: 'builtins.readFile /src', io });
+    expect(!dir.ok && dir.error.message).toBe("file '/src' is not a regular file");
+    const fsDir = evaluate({ expr: `builtins.hashFile "sha256" ${tmpdir()}` });
+    expect(!fsDir.ok && fsDir.error.message).toBe(`file '${tmpdir()}' is not a regular file`);
     expect(evaluate({ expr: 'builtins.currentTime', io }).ok && 1).toBe(1);
     const time = evaluate({ expr: 'builtins.currentTime', io });
     expect(time.ok && time.value).toBe(1700000000);

@@ -32,6 +32,7 @@ describe('a copied source', () => {
     expect(mem('builtins.readFile "${/src}/sub/c.txt"')).toBe('"c"');
     expect(mem('builtins.readDir "${/src}"')).toBe('{ "a.nix" = "regular"; "b.nix" = "regular"; link = "symlink"; sub = "directory"; up = "symlink"; }');
     expect(mem('builtins.readFileType "${/src}/sub"')).toBe('"directory"');
+    expect(mem('builtins.readFile "${/src}/sub"')).toMatch(/^error: file '\/nix\/store\/[a-z0-9]{32}-src\/sub' is not a regular file$/);
     expect(mem('[ (builtins.pathExists "${/src}/b.nix") (builtins.pathExists "${/src}/nope") ]')).toBe('[ true false ]');
     // A single file, copied by itself.
     expect(mem('builtins.readFile "${/src/sub/c.txt}"')).toBe('"c"');
