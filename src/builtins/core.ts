@@ -163,7 +163,9 @@ export const coreBuiltins: BuiltinSpec[] = [
   // the store (`throw ./f` says /nix/store/…-f). "builtin.throw" is C++ Nix's spelling.
   defineBuiltin('throw', 1, function* ([v]) {
     const r = yield* coerceToString(v, { coerceMore: false, copyToStore: true, errorCtx: { message: 'while evaluating the error message passed to builtin.throw' } });
-    throw new NixError('throw', r.s);
+    const e = new NixError('throw', r.s);
+    e.colourCode = 'start'; // C++ Nix's HintFmt of a literal
+    throw e;
   }),
   defineBuiltin('abort', 1, function* ([v]) {
     const r = yield* coerceToString(v, { coerceMore: false, copyToStore: true, errorCtx: { message: 'while evaluating the error message passed to builtins.abort' } });

@@ -740,7 +740,9 @@ function toml10Problem(source: string): string | undefined {
 }
 
 function tomlError(message: string): NixError {
-  return new NixError('eval', `while parsing TOML: ${message}`);
+  const e = new NixError('eval', `while parsing TOML: ${message}`);
+  e.colourCode = 'end';
+  return e;
 }
 
 /** builtins.fromTOML: TOML text (a UTF-8 byte string) to a Nix value. */

@@ -71,6 +71,15 @@ export class NixError extends Error {
   explainsAssertion = false;
   /** A line printed after everything else, unindented (C++ Nix's usage hint). */
   footer?: string;
+  /**
+   * Where C++ Nix's text of the message holds an (invisible) colour code, at which the
+   * trimming of each printed line's trailing blanks stops (the codes are filtered out only
+   * after it): 'start' for a message of user text (`throw`: a literal, which C++ Nix prefixes
+   * with a reset code), 'end' for a message ending with an argument (fromTOML's "while parsing
+   * TOML: %s", whose argument ends in a line break: its empty last line stays as blanks).
+   * Any other line of a message loses its trailing blanks, and blank lines print empty.
+   */
+  colourCode?: 'start' | 'end';
 
   constructor(
     readonly kind: ErrorKind,
@@ -94,6 +103,7 @@ export class NixError extends Error {
     e.suggestions = this.suggestions;
     e.blackhole = this.blackhole;
     e.footer = this.footer;
+    e.colourCode = this.colourCode;
     return e;
   }
 

@@ -196,13 +196,13 @@ export function renderError(err: NixError, options: RenderOptions = {}): string 
         text += `\n(${entry.omitted} duplicate frames omitted)\n`;
         continue;
       }
-      text += `\n${ELLIPSIS} ${keepBlanks(entry.frame.message)}\n`;
+      text += `\n${ELLIPSIS} ${entry.frame.message}\n`;
       if (entry.frame.pos) text += positionText(entry.frame.pos, '  ');
     }
     if (shown.truncated) text += `\n${TRUNCATED_NOTE}\n`;
     text += '\nerror: ';
   }
-  text += keepBlanks(err.message) + '\n';
+  text += withColourCode(err.message, err.colourCode) + '\n';
   if (err.pos) text += positionText(err.pos, '');
   if (err.suggestions.length > 0) text += showSuggestions(err.suggestions) + '\n';
   let out = indentLines(rtrim(text).split('\n')).replaceAll(KEEP, '');
@@ -211,15 +211,13 @@ export function renderError(err: NixError, options: RenderOptions = {}): string 
 }
 
 /**
- * Marks the end of each line of a message so that trimming leaves its blanks (and its empty
- * last line) alone. Messages keep them because in C++ Nix such a line usually ends in an
- * invisible colour code, which protects it from the trimming and is only filtered out
- * afterwards (toml11's error blocks end so). The mark is not a byte, so no message has it.
+ * Stands for a colour code of C++ Nix's message text (NixError.colourCode): the trimming of
+ * blanks stops at it, and it is removed after. The mark is not a byte, so no message has it.
  */
 const KEEP = '\uE000';
 
-function keepBlanks(message: string): string {
-  return message.split('\n').join(KEEP + '\n') + KEEP;
+function withColourCode(message: string, at: NixError['colourCode']): string {
+  return at === 'start' ? KEEP + message : at === 'end' ? message + KEEP : message;
 }
 
 /** `at FILE:L:C:`, then (on the next lines, followed by a newline) the source excerpt if there is one. */

@@ -209,11 +209,32 @@ describe('the record of tail calls', () => {
 });
 
 describe('messages', () => {
-  test('later lines of a message are indented, and its blanks and empty last line are kept', () => {
-    const e = errorWith([{ message: 'while x\n  whose y' }], 'first\n second  \n');
+  test('later lines of a message are indented, and lose their trailing blanks as in C++ Nix', () => {
+    const e = errorWith([{ message: 'while x\n  whose y' }], 'first\n second  \n\nthird\n');
     expect(render(e)).toBe([
-      'error:', '       … while x', '         whose y', '', '       error: first', '        second  ', '       ', '',
+      'error:', '       … while x', '         whose y', '', '       error: first', '        second', '', '       third', '',
     ].join('\n'));
+  });
+
+  test("a colour code in C++ Nix's text of the message stops the trimming where it is", () => {
+    // fromTOML's message ends with its argument, whose closing code follows the last line break.
+    const end = errorWith([], 'while parsing TOML: [error] x\n');
+    end.colourCode = 'end';
+    expect(render(end)).toBe('error: while parsing TOML: [error] x\n       \n');
+    // A thrown string is a literal, which C++ Nix starts with a reset code: `throw ""`.
+    const start = errorWith([], '  ');
+    start.colourCode = 'start';
+    expect(render(start)).toBe('error: \n');
+    expect(render(errorWith([], '  '))).toBe('error:\n');
+  });
+
+  test('module-system errors: a conflict message ends without a blank line, a suggestion has an empty line', () => {
+    const r = evaluate({ expr: 'throw "The option `a\' has conflicting definition values:\n- In x: 1\n\nUse `lib.mkForce value`.\n"' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(render(r.error, false).split('\n').slice(-5)).toEqual([
+      "       error: The option `a' has conflicting definition values:", '       - In x: 1', '', '       Use `lib.mkForce value`.', '',
+    ]);
   });
 });
 
