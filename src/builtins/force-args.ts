@@ -5,7 +5,7 @@
 //   forceString with a context call it) force the value inside a try: the line goes on ANY
 //   error raised while forcing it (a `throw` in it, an assertion, an infinite recursion), as
 //   on their own type error. forceStringNoCtx's "not allowed to refer to a store path" error,
-//   raised after, gets it once more from its own withTrace.
+//   raised after forceString returned, gets it from its own withTrace (once).
 // - forceAttrs and forceList add the line to their own type error only: an error raised while
 //   forcing the value passes through without it. So does coerceToString (forceValue outside
 //   any try), whose context goes on its own "cannot coerce" errors (value/coerce.ts).
