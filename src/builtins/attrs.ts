@@ -13,9 +13,10 @@ import {
 import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
 import { symbolTable } from '../value/symbols.js';
+import { drive, type Gen, getAttrCtx } from './lists.js';
 import {
-  attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
-} from './lists.js';
+  attrsCtx, forceFunction, forceFunctionDirect, forceStringNoCtxAt, forceStringNoCtxDirect, listCtx, stringNoCtx, withFrame,
+} from './force-args.js';
 
 function attrNamesImpl([s]: Value[]): Value {
   return namesOf(attrsCtx(s, 'while evaluating the argument passed to builtins.attrNames'));
@@ -48,13 +49,13 @@ const GETATTR_SET = 'while evaluating the second argument passed to builtins.get
 const GETATTR_MISSING = 'in the attribute set under consideration';
 
 function* getAttrGen(args: Value[]): Gen {
-  const name = stringNoCtx(yield* force(args[0]), GETATTR_NAME);
+  const name = yield* forceStringNoCtxAt(args[0], GETATTR_NAME);
   const set = attrsCtx(yield* force(args[1]), GETATTR_SET);
   return yield* force(getAttrCtx(set, name, GETATTR_MISSING));
 }
 
 function getAttrDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const name = stringNoCtx(ev.force(args[0]), GETATTR_NAME);
+  const name = forceStringNoCtxDirect(ev, args[0], GETATTR_NAME);
   const set = attrsCtx(ev.force(args[1]), GETATTR_SET);
   return ev.force(getAttrCtx(set, name, GETATTR_MISSING));
 }
@@ -63,18 +64,18 @@ const HASATTR_NAME = 'while evaluating the first argument passed to builtins.has
 const HASATTR_SET = 'while evaluating the second argument passed to builtins.hasAttr';
 
 function* hasAttrGen(args: Value[]): Gen {
-  const name = stringNoCtx(yield* force(args[0]), HASATTR_NAME);
+  const name = yield* forceStringNoCtxAt(args[0], HASATTR_NAME);
   const set = attrsCtx(yield* force(args[1]), HASATTR_SET);
   return set.has(name);
 }
 
 function hasAttrDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const name = stringNoCtx(ev.force(args[0]), HASATTR_NAME);
+  const name = forceStringNoCtxDirect(ev, args[0], HASATTR_NAME);
   return attrsCtx(ev.force(args[1]), HASATTR_SET).has(name);
 }
 
 function* unsafeGetAttrPosGen(args: Value[]): Gen {
-  const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
+  const name = yield* forceStringNoCtxAt(args[0], 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
   const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
   const pos = set.has(name) ? set.positions?.get(name) : undefined;
   if (!pos) return null;
@@ -90,7 +91,7 @@ function* removeAttrsGen(args: Value[]): Gen {
   const set = attrsCtx(yield* force(args[0]), REMOVEATTRS_SET);
   const list = listCtx(yield* force(args[1]), REMOVEATTRS_LIST);
   const names = new Set<string>();
-  for (let i = 0; i < list.length; i++) names.add(stringNoCtx(yield* force(list[i]), REMOVEATTRS_NAME));
+  for (let i = 0; i < list.length; i++) names.add(yield* forceStringNoCtxAt(list[i], REMOVEATTRS_NAME));
   return withoutNames(set, names);
 }
 
@@ -98,7 +99,7 @@ function removeAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval):
   const set = attrsCtx(ev.force(args[0]), REMOVEATTRS_SET);
   const list = listCtx(ev.force(args[1]), REMOVEATTRS_LIST);
   const names = new Set<string>();
-  for (let i = 0; i < list.length; i++) names.add(stringNoCtx(ev.force(list[i]), REMOVEATTRS_NAME));
+  for (let i = 0; i < list.length; i++) names.add(forceStringNoCtxDirect(ev, list[i], REMOVEATTRS_NAME));
   return withoutNames(set, names);
 }
 
@@ -138,7 +139,14 @@ function* listToAttrsGen(args: Value[]): Gen {
   const entries: NamedPair[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const set = attrsCtx(yield* force(list[i]), LISTTOATTRS_ELEMENT);
-    entries[i] = namedPair(set, yield* force(getAttrCtx(set, 'name', LISTTOATTRS_PAIR)));
+    const nameV = getAttrCtx(set, 'name', LISTTOATTRS_PAIR);
+    let name: Value;
+    try {
+      name = yield* force(nameV);
+    } catch (e) {
+      throw nameFailed(e, set);
+    }
+    entries[i] = namedPair(set, name);
   }
   return attrsOfPairs(entries);
 }
@@ -148,9 +156,21 @@ function listToAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval):
   const entries: NamedPair[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const set = attrsCtx(ev.force(list[i]), LISTTOATTRS_ELEMENT);
-    entries[i] = namedPair(set, ev.force(getAttrCtx(set, 'name', LISTTOATTRS_PAIR)));
+    const nameV = getAttrCtx(set, 'name', LISTTOATTRS_PAIR);
+    let name: Value;
+    try {
+      name = ev.force(nameV);
+    } catch (e) {
+      throw nameFailed(e, set);
+    }
+    entries[i] = namedPair(set, name);
   }
   return attrsOfPairs(entries);
+}
+
+/** An error raised while forcing the name: C++ Nix's forceStringNoCtx adds its line (force-args.ts). */
+function nameFailed(e: unknown, set: NixAttrs): unknown {
+  return withFrame(e, LISTTOATTRS_NAME, set.positions?.get('name'));
 }
 
 function namedPair(set: NixAttrs, nameV: Value): NamedPair {
@@ -211,7 +231,7 @@ const CATATTRS_LIST = 'while evaluating the second argument passed to builtins.c
 const CATATTRS_ELEMENT = 'while evaluating an element in the list passed as second argument to builtins.catAttrs';
 
 function* catAttrsGen(args: Value[]): Gen {
-  const name = stringNoCtx(yield* force(args[0]), CATATTRS_NAME);
+  const name = yield* forceStringNoCtxAt(args[0], CATATTRS_NAME);
   const list = listCtx(yield* force(args[1]), CATATTRS_LIST);
   reserveList(list.length);
   const out: Value[] = [];
@@ -223,7 +243,7 @@ function* catAttrsGen(args: Value[]): Gen {
 }
 
 function catAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const name = stringNoCtx(ev.force(args[0]), CATATTRS_NAME);
+  const name = forceStringNoCtxDirect(ev, args[0], CATATTRS_NAME);
   const list = listCtx(ev.force(args[1]), CATATTRS_LIST);
   reserveList(list.length);
   const out: Value[] = [];
@@ -284,7 +304,7 @@ const ZIPATTRSWITH_LIST = 'while evaluating the second argument passed to builti
 const ZIPATTRSWITH_ELEMENT = 'while evaluating a value of the list passed as second argument to builtins.zipAttrsWith';
 
 function* zipAttrsWithGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), ZIPATTRSWITH_FN);
+  const f = yield* forceFunction(args[0], ZIPATTRSWITH_FN);
   const list = listCtx(yield* force(args[1]), ZIPATTRSWITH_LIST);
   const groups = new Map<string, Value[]>();
   for (let i = 0; i < list.length; i++) addGroups(groups, attrsCtx(yield* force(list[i]), ZIPATTRSWITH_ELEMENT));
@@ -292,7 +312,7 @@ function* zipAttrsWithGen(args: Value[]): Gen {
 }
 
 function zipAttrsWithDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const f = functionCtx(ev.force(args[0]), ZIPATTRSWITH_FN);
+  const f = forceFunctionDirect(ev, args[0], ZIPATTRSWITH_FN);
   const list = listCtx(ev.force(args[1]), ZIPATTRSWITH_LIST);
   const groups = new Map<string, Value[]>();
   for (let i = 0; i < list.length; i++) addGroups(groups, attrsCtx(ev.force(list[i]), ZIPATTRSWITH_ELEMENT));

@@ -127,6 +127,9 @@ function typeTest(name: string, test: (v: Value) => Value): BuiltinSpec {
   return defineBuiltin(name, 1, ([v]) => test(v), { quick1: test });
 }
 
+/** forceString's line: on a message of the wrong type, and on any error raised while forcing it. */
+const WARN_MESSAGE = 'while evaluating the first argument; the message passed to builtins.warn';
+
 export const coreBuiltins: BuiltinSpec[] = [
   arith('add', 'addition', addInt, (a, b) => a + b),
   arith('sub', 'subtraction', subInt, (a, b) => a - b),
@@ -145,8 +148,9 @@ export const coreBuiltins: BuiltinSpec[] = [
   bitwise('bitAnd', (a, b) => a & b),
   bitwise('bitOr', (a, b) => a | b),
   bitwise('bitXor', (a, b) => a ^ b),
-  defineBuiltin('ceil', 1, ([a]) => roundToInt(a, Math.ceil(expectNumber(a)))),
-  defineBuiltin('floor', 1, ([a]) => roundToInt(a, Math.floor(expectNumber(a)))),
+  // forceFloat: its line goes on any error raised while forcing the argument too.
+  defineBuiltin('ceil', 1, ([a]) => roundToInt(a, Math.ceil(expectNumber(a))), { forceCtx: ['while evaluating the first argument passed to builtins.ceil'] }),
+  defineBuiltin('floor', 1, ([a]) => roundToInt(a, Math.floor(expectNumber(a))), { forceCtx: ['while evaluating the first argument passed to builtins.floor'] }),
 
   typeTest('typeOf', (v) => typeOf(v)),
   typeTest('isNull', (v) => v === null),
@@ -214,14 +218,14 @@ export const coreBuiltins: BuiltinSpec[] = [
     return yield* force(b);
   }, { lazy: [1] }),
   defineBuiltin('warn', 2, function* ([m, b], ctx) {
-    const msg = withContext(expectString, m, 'while evaluating the first argument; the message passed to builtins.warn').s;
+    const msg = withContext(expectString, m, WARN_MESSAGE).s;
     ctx.state.emitLine(formatEvaluationWarning(msg));
     if (ctx.state.settings.abortOnWarn) {
       // Not catchable by tryEval, as in C++ Nix: the point is the trace to the warning.
       throw new NixError('eval', 'aborting to reveal stack trace of warning, as abort-on-warn is set');
     }
     return yield* force(b);
-  }, { lazy: [1] }),
+  }, { lazy: [1], forceCtx: [WARN_MESSAGE] }),
   // `trace` when the trace-verbose setting is on; otherwise the identity on its second argument.
   defineBuiltin('traceVerbose', 2, function* ([a, b], ctx) {
     if (ctx.state.settings.traceVerbose) yield* traceMessage(a, ctx.state);

@@ -12,12 +12,11 @@ import { Source, utf8ToBytes } from '../syntax/source.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { showIdentifier } from '../syntax/show.js';
 import { ioState } from '../io/io.js';
-import { coercePeeled, coerceToString, type Coerced, contextNotAllowed } from '../value/coerce.js';
+import { coercePeeled, coerceToString, type Coerced } from '../value/coerce.js';
 import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
-import { printForError } from '../value/print.js';
 import {
-  Builtin, type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString, type Request,
-  showType, Thunk, type Value,
+  type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString,
+  Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { symbolTable } from '../value/symbols.js';
@@ -31,58 +30,12 @@ import { storeState } from '../store/state.js';
 import { addToStore } from '../store/add-path.js';
 import type { NarFilter } from '../store/nar.js';
 
-type Gen<T = Value> = Generator<Request, T, Value>;
+import {
+  forceAttrs, forceBool, forceFunction, forceList, forceString, forceStringNoCtx, type Gen,
+} from './force-args.js';
 
-// ---------------------------------------------------------------------------------------------
-// Forcing with C++ Nix's error frames (the frame goes on type errors; an empty frame adds none),
-// at the position C++ Nix gives the frame when there is one (an attribute's, for an argument set)
-
-function typeMismatch(expected: string, v: Value, frame: string, pos?: SourcePos): NixError {
-  const e = new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`);
-  if (frame !== '') e.addTrace(frame, pos);
-  return e;
-}
-
-function* forceAttrs(v0: Value, frame: string): Gen<NixAttrs> {
-  const v = yield* force(v0);
-  if (v instanceof NixAttrs) return v;
-  throw typeMismatch('a set', v, frame);
-}
-
-function* forceList(v0: Value, frame: string): Gen<Value[]> {
-  const v = yield* force(v0);
-  if (Array.isArray(v)) return v;
-  throw typeMismatch('a list', v, frame);
-}
-
-function* forceBool(v0: Value, frame: string, pos?: SourcePos): Gen<boolean> {
-  const v = yield* force(v0);
-  if (typeof v === 'boolean') return v;
-  throw typeMismatch('a Boolean', v, frame, pos);
-}
-
-function* forceFunction(v0: Value, frame: string, pos?: SourcePos): Gen {
-  const v = yield* force(v0);
-  if (v instanceof Closure || v instanceof Builtin || (v instanceof NixAttrs && v.has('__functor'))) return v;
-  throw typeMismatch('a function', v, frame, pos);
-}
-
-function* forceString(v0: Value, frame: string, pos?: SourcePos): Gen<Coerced> {
-  const v = yield* force(v0);
-  if (typeof v === 'string') return { s: v, context: undefined };
-  if (v instanceof NixString) return { s: v.s, context: v.context };
-  throw typeMismatch('a string', v, frame, pos);
-}
-
-function* forceStringNoCtx(v0: Value, frame: string, pos?: SourcePos): Gen<string> {
-  const r = yield* forceString(v0, frame, pos);
-  if (r.context !== undefined && r.context.size > 0) {
-    const e = contextNotAllowed(r.s, r.context);
-    if (frame !== '') e.addTrace(frame, pos);
-    throw e;
-  }
-  return r.s;
-}
+// Forcing with C++ Nix's error frames: force-args.ts (an empty frame adds none), at the position
+// C++ Nix gives the frame when there is one (an attribute's, for an argument set).
 
 /** coerceToString with C++ Nix's error frame, which goes on the "cannot coerce" error. */
 function* coerce(v: Value, frame: string, coerceMore: boolean, copyToStore: boolean): Gen<Coerced> {

@@ -863,6 +863,10 @@ function featureEnabled(ctx: BuiltinContext, name: string): boolean {
   return f instanceof Set ? f.has(name) : (f as readonly string[]).includes(name);
 }
 
+// C++ Nix forces them with forceStringNoCtx: its line goes on any error raised while forcing too.
+const FROMJSON_ARG = 'while evaluating the first argument passed to builtins.fromJSON';
+const FROMTOML_ARG = 'while evaluating the argument passed to builtins.fromTOML';
+
 export const formatsBuiltins: BuiltinSpec[] = [
   defineBuiltin('toJSON', 1, function* ([v], ctx): Gen<Value> {
     const context = new Set<string>();
@@ -871,9 +875,10 @@ export const formatsBuiltins: BuiltinSpec[] = [
     return makeString(s, context);
   }, { doc: 'The JSON text of a value (strings keep their context).' }),
 
-  defineBuiltin('fromJSON', 1, ([v]) => parseJSON(stringNoContext(v, 'while evaluating the first argument passed to builtins.fromJSON')), { doc: 'The Nix value of a JSON text.' }),
+  defineBuiltin('fromJSON', 1, ([v]) => parseJSON(stringNoContext(v, FROMJSON_ARG)), { forceCtx: [FROMJSON_ARG], doc: 'The Nix value of a JSON text.' }),
 
-  defineBuiltin('fromTOML', 1, ([v], ctx) => parseTOML(stringNoContext(v, 'while evaluating the argument passed to builtins.fromTOML'), featureEnabled(ctx, 'parse-toml-timestamps')), {
+  defineBuiltin('fromTOML', 1, ([v], ctx) => parseTOML(stringNoContext(v, FROMTOML_ARG), featureEnabled(ctx, 'parse-toml-timestamps')), {
+    forceCtx: [FROMTOML_ARG],
     doc: 'The Nix value of a TOML document.',
   }),
 

@@ -18,7 +18,8 @@ import { symbolTable } from '../value/symbols.js';
 import { coercePeeled, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
-import { attrsCtx, getAttrCtx, listCtx, stringNoCtx } from './lists.js';
+import { getAttrCtx } from './lists.js';
+import { attrsCtx, forceStringNoCtxAt, listCtx } from './force-args.js';
 import {
   type IOEvalState, ioState, isUrlLike, notExist, RestrictedPathError, type SearchPathEntry,
 } from '../io/io.js';
@@ -167,11 +168,11 @@ function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => 
     for (const n of symbolTable().order(arg.keys())) {
       const at = arg.positions?.get(n);
       if (n === 'url') {
-        url = stringNoCtx(yield* force(arg.get(n)!), 'while evaluating the url we should fetch', at);
+        url = yield* forceStringNoCtxAt(arg.get(n)!, 'while evaluating the url we should fetch', at);
       } else if (n === 'sha256') {
-        newHashAllowEmpty(stringNoCtx(yield* force(arg.get(n)!), 'while evaluating the sha256 of the content we should fetch', at), 'sha256', warn);
+        newHashAllowEmpty(yield* forceStringNoCtxAt(arg.get(n)!, 'while evaluating the sha256 of the content we should fetch', at), 'sha256', warn);
       } else if (n === 'name') {
-        name = stringNoCtx(yield* force(arg.get(n)!), 'while evaluating the name of the content we should fetch', at);
+        name = yield* forceStringNoCtxAt(arg.get(n)!, 'while evaluating the name of the content we should fetch', at);
       } else {
         throw new NixError('eval', `unsupported argument '${n}' to '${builtin}'`);
       }
@@ -498,7 +499,7 @@ export const ioBuiltins: BuiltinSpec[] = [
   }, { doc: 'Whether a path exists.' }),
 
   defineBuiltin('hashFile', 2, function* ([algo0, file], ctx) {
-    const algo = stringNoCtx(yield* force(algo0), 'while evaluating the first argument passed to builtins.hashFile');
+    const algo = yield* forceStringNoCtxAt(algo0, 'while evaluating the first argument passed to builtins.hashFile');
     const node = HASH_ALGOS[algo];
     if (node === undefined) {
       if (algo === 'blake3') throw new NixError('eval', `hash algorithm 'blake3' is not supported by nixeval`);
@@ -518,7 +519,7 @@ export const ioBuiltins: BuiltinSpec[] = [
       let prefix = '';
       const p = e.get('prefix');
       if (p !== undefined) {
-        prefix = stringNoCtx(yield* force(p), 'while evaluating the `prefix` attribute of an element of the list passed to builtins.findFile');
+        prefix = yield* forceStringNoCtxAt(p, 'while evaluating the `prefix` attribute of an element of the list passed to builtins.findFile');
       }
       const pathV = getAttrCtx(e, 'path', 'in an element of the __nixPath');
       let path: string;
@@ -530,12 +531,12 @@ export const ioBuiltins: BuiltinSpec[] = [
       }
       entries.push({ prefix, path });
     }
-    const name = stringNoCtx(yield* force(name0), 'while evaluating the second argument passed to builtins.findFile');
+    const name = yield* forceStringNoCtxAt(name0, 'while evaluating the second argument passed to builtins.findFile');
     return new NixPath(findInSearchPath(st, entries, name));
   }, { lazy: [0, 1], doc: 'Looks a name up in a search path (what `<name>` does).' }),
 
   defineBuiltin('getEnv', 1, function* ([v], ctx) {
-    const name = stringNoCtx(yield* force(v), 'while evaluating the first argument passed to builtins.getEnv');
+    const name = yield* forceStringNoCtxAt(v, 'while evaluating the first argument passed to builtins.getEnv');
     const st = ioState(ctx.state);
     if (!st.envAllowed(name)) return '';
     return st.io.getEnv(name) ?? '';

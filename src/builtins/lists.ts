@@ -15,10 +15,12 @@ import {
   type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
-import { contextNotAllowed } from '../value/coerce.js';
 import { showIdentifier } from '../syntax/show.js';
 import { equalPlacesGen, equalValues, lessThanGen, quickEqual } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
+import {
+  attrsCtx, boolCtx, forceFunction, forceFunctionDirect, forceInt, forceIntDirect, listCtx, stringNoCtx, withFrame,
+} from './force-args.js';
 import { reserveList, SLOT_BYTES, THUNK_BYTES, tick } from '../limits/limits.js';
 
 export type Gen<T = Value> = Generator<Request, T, Value>;
@@ -66,53 +68,6 @@ export function forced(v: Value): Value | Gen {
   return force(v);
 }
 
-/** Adds an error-context line ("while evaluating ...") to a NixError on its way out. */
-export function withContext(e: unknown, ctx: string, pos?: SourcePos): unknown {
-  if (e instanceof NixError && ctx !== '') e.addTrace(ctx, pos);
-  return e;
-}
-
-export function listCtx(v: Value, ctx: string, pos?: SourcePos): Value[] {
-  if (Array.isArray(v)) return v;
-  throw typeError('a list', v).addTrace(ctx, pos);
-}
-
-export function attrsCtx(v: Value, ctx: string): NixAttrs {
-  if (v instanceof NixAttrs) return v;
-  throw typeError('a set', v).addTrace(ctx);
-}
-
-export function functionCtx(v: Value, ctx: string): Value {
-  if (v instanceof Closure || v instanceof Builtin || (v instanceof NixAttrs && v.has('__functor'))) return v;
-  throw typeError('a function', v).addTrace(ctx);
-}
-
-export function boolCtx(v: Value, ctx: string): boolean {
-  if (typeof v === 'boolean') return v;
-  throw typeError('a Boolean', v).addTrace(ctx);
-}
-
-export function intCtx(v: Value, ctx: string): NixInt {
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
-  throw typeError('an integer', v).addTrace(ctx);
-}
-
-/**
- * C++ Nix's forceStringNoCtx: a string without context (attribute names and the like).
- * `pos`, where the value was defined (an attribute's position), goes to the context line
- * and, for a value of the wrong type, to the error itself, as forceStringNoCtx given a
- * position does (primops themselves are called without one).
- */
-export function stringNoCtx(v: Value, ctx: string, pos?: SourcePos): string {
-  if (typeof v === 'string') return v;
-  if (v instanceof NixString) {
-    if (v.context.size === 0) return v.s;
-    throw contextNotAllowed(v.s, v.context).addTrace(ctx, pos);
-  }
-  const e = typeError('a string', v).addTrace(ctx, pos);
-  e.pos = pos;
-  throw e;
-}
 
 /** `attribute 'x' missing` with its context line, as C++ Nix's EvalState::getAttr. */
 export function getAttrCtx(set: NixAttrs, name: string, ctx: string): Value {
@@ -150,13 +105,13 @@ function mapped(f: Value, list: Value[]): Value[] {
 function* mapGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), MAP_LIST);
   if (list.length === 0) return list;
-  return mapped(functionCtx(yield* force(args[0]), MAP_FN), list);
+  return mapped(yield* forceFunction(args[0], MAP_FN), list);
 }
 
 function mapDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
   const list = listCtx(ev.force(args[1]), MAP_LIST);
   if (list.length === 0) return list;
-  return mapped(functionCtx(ev.force(args[0]), MAP_FN), list);
+  return mapped(forceFunctionDirect(ev, args[0], MAP_FN), list);
 }
 
 const FILTER_FN = 'while evaluating the first argument passed to builtins.filter';
@@ -166,7 +121,7 @@ const FILTER_RESULT = 'while evaluating the return value of the filtering functi
 function* filterGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), FILTER_LIST);
   if (list.length === 0) return list;
-  const f = functionCtx(yield* force(args[0]), FILTER_FN);
+  const f = yield* forceFunction(args[0], FILTER_FN);
   reserveList(list.length);
   const out: Value[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -178,7 +133,7 @@ function* filterGen(args: Value[]): Gen {
 function filterDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
   const list = listCtx(ev.force(args[1]), FILTER_LIST);
   if (list.length === 0) return list;
-  const f = functionCtx(ev.force(args[0]), FILTER_FN);
+  const f = forceFunctionDirect(ev, args[0], FILTER_FN);
   reserveList(list.length);
   const out: Value[] = [];
   for (let i = 0; i < list.length; i++) {
@@ -196,7 +151,7 @@ function accumulator(acc: Value, i: number): Value {
 }
 
 function* foldlGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), FOLDL_FN);
+  const f = yield* forceFunction(args[0], FOLDL_FN);
   const list = listCtx(yield* force(args[2]), FOLDL_LIST);
   // The initial value is passed on unevaluated; only an empty list returns (and forces) it.
   if (list.length === 0) return yield* force(args[1]);
@@ -206,7 +161,7 @@ function* foldlGen(args: Value[]): Gen {
 }
 
 function foldlDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const f = functionCtx(ev.force(args[0]), FOLDL_FN);
+  const f = forceFunctionDirect(ev, args[0], FOLDL_FN);
   const list = listCtx(ev.force(args[2]), FOLDL_LIST);
   if (list.length === 0) return ev.force(args[1]);
   let acc = args[1];
@@ -228,7 +183,7 @@ const ALL = anyAllContexts(false);
 
 function* anyAllGen(args: Value[], any: boolean): Gen {
   const ctx = any ? ANY : ALL;
-  const f = functionCtx(yield* force(args[0]), ctx.fn);
+  const f = yield* forceFunction(args[0], ctx.fn);
   const list = listCtx(yield* force(args[1]), ctx.list);
   for (let i = 0; i < list.length; i++) {
     if (boolCtx(yield* callFn(f, [list[i]]), ctx.result) === any) return any;
@@ -238,7 +193,7 @@ function* anyAllGen(args: Value[], any: boolean): Gen {
 
 function anyAllDirect(args: Value[], ev: DirectEval, any: boolean): Value {
   const ctx = any ? ANY : ALL;
-  const f = functionCtx(ev.force(args[0]), ctx.fn);
+  const f = forceFunctionDirect(ev, args[0], ctx.fn);
   const list = listCtx(ev.force(args[1]), ctx.list);
   for (let i = 0; i < list.length; i++) {
     if (boolCtx(ev.call1(f, list[i]), ctx.result) === any) return any;
@@ -268,14 +223,14 @@ function generated(f: Value, len: number): Value[] {
 }
 
 function* genListGen(args: Value[]): Gen {
-  const len = listLength(intCtx(yield* force(args[1]), GENLIST_LENGTH));
+  const len = listLength(yield* forceInt(args[1], GENLIST_LENGTH));
   // C++ Nix checks the function even for an empty list.
-  return generated(functionCtx(yield* force(args[0]), GENLIST_FN), len);
+  return generated(yield* forceFunction(args[0], GENLIST_FN), len);
 }
 
 function genListDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const len = listLength(intCtx(ev.force(args[1]), GENLIST_LENGTH));
-  return generated(functionCtx(ev.force(args[0]), GENLIST_FN), len);
+  const len = listLength(forceIntDirect(ev, args[1], GENLIST_LENGTH));
+  return generated(forceFunctionDirect(ev, args[0], GENLIST_FN), len);
 }
 
 // ---- element access
@@ -314,12 +269,12 @@ function elementAt(list: Value[], n: NixInt): Value {
 }
 
 function* elemAtGen(args: Value[]): Gen {
-  const n = intCtx(yield* force(args[1]), ELEMAT_INDEX);
+  const n = yield* forceInt(args[1], ELEMAT_INDEX);
   return yield* force(elementAt(listCtx(yield* force(args[0]), ELEMAT_LIST), n));
 }
 
 function elemAtDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const n = intCtx(ev.force(args[1]), ELEMAT_INDEX);
+  const n = forceIntDirect(ev, args[1], ELEMAT_INDEX);
   return ev.force(elementAt(listCtx(ev.force(args[0]), ELEMAT_LIST), n));
 }
 
@@ -414,7 +369,7 @@ function joined(lists: Value[][]): Value[] {
 }
 
 function* concatMapGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), CONCATMAP_FN);
+  const f = yield* forceFunction(args[0], CONCATMAP_FN);
   const list = listCtx(yield* force(args[1]), CONCATMAP_LIST);
   const lists: Value[][] = new Array(list.length);
   for (let i = 0; i < list.length; i++) lists[i] = listCtx(yield* callFn(f, [list[i]]), CONCATMAP_RESULT, lambdaPos(f));
@@ -422,7 +377,7 @@ function* concatMapGen(args: Value[]): Gen {
 }
 
 function concatMapDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const f = functionCtx(ev.force(args[0]), CONCATMAP_FN);
+  const f = forceFunctionDirect(ev, args[0], CONCATMAP_FN);
   const list = listCtx(ev.force(args[1]), CONCATMAP_LIST);
   const lists: Value[][] = new Array(list.length);
   for (let i = 0; i < list.length; i++) lists[i] = listCtx(ev.call1(f, list[i]), CONCATMAP_RESULT, lambdaPos(f));
@@ -548,7 +503,7 @@ function* primopLess(x: Value, y: Value): Gen<boolean> {
   try {
     return yield* lessThanGen(x, y);
   } catch (e) {
-    throw withContext(e, SORT_ORDER);
+    throw withFrame(e, SORT_ORDER);
   }
 }
 
@@ -590,7 +545,7 @@ function sortCopy(list: Value[]): Value[] {
 function* sortGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), SORT_LIST);
   if (list.length === 0) return list;
-  const f = functionCtx(yield* force(args[0]), SORT_FN);
+  const f = yield* forceFunction(args[0], SORT_FN);
   const a = sortCopy(list);
   for (let i = 0; i < list.length; i++) yield* force(list[i]);
   if (isLessThanPrimop(f) && sortedPlainly(a)) return a;
@@ -603,7 +558,7 @@ function* sortGen(args: Value[]): Gen {
 function sortDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
   const list = listCtx(ev.force(args[1]), SORT_LIST);
   if (list.length === 0) return list;
-  const f = functionCtx(ev.force(args[0]), SORT_FN);
+  const f = forceFunctionDirect(ev, args[0], SORT_FN);
   const a = sortCopy(list);
   for (let i = 0; i < list.length; i++) ev.force(list[i]);
   if (isLessThanPrimop(f) && sortedPlainly(a)) return a;
@@ -625,7 +580,7 @@ function partitioned(right: Value[], wrong: Value[]): NixAttrs {
 }
 
 function* partitionGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), PARTITION_FN);
+  const f = yield* forceFunction(args[0], PARTITION_FN);
   const list = listCtx(yield* force(args[1]), PARTITION_LIST);
   reserveList(list.length);
   const right: Value[] = [];
@@ -640,7 +595,7 @@ function* partitionGen(args: Value[]): Gen {
 }
 
 function partitionDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const f = functionCtx(ev.force(args[0]), PARTITION_FN);
+  const f = forceFunctionDirect(ev, args[0], PARTITION_FN);
   const list = listCtx(ev.force(args[1]), PARTITION_LIST);
   reserveList(list.length);
   const right: Value[] = [];
@@ -668,7 +623,7 @@ function grouped(groups: Map<string, Value>): NixAttrs {
 }
 
 function* groupByGen(args: Value[]): Gen {
-  const f = functionCtx(yield* force(args[0]), GROUPBY_FN);
+  const f = yield* forceFunction(args[0], GROUPBY_FN);
   const list = listCtx(yield* force(args[1]), GROUPBY_LIST);
   reserveList(list.length);
   const groups = new Map<string, Value>();
@@ -677,7 +632,7 @@ function* groupByGen(args: Value[]): Gen {
 }
 
 function groupByDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const f = functionCtx(ev.force(args[0]), GROUPBY_FN);
+  const f = forceFunctionDirect(ev, args[0], GROUPBY_FN);
   const list = listCtx(ev.force(args[1]), GROUPBY_LIST);
   reserveList(list.length);
   const groups = new Map<string, Value>();
@@ -849,11 +804,11 @@ class ClosureWalk {
 }
 
 function elementFailed(err: unknown, e0: Value): unknown {
-  return withContext(err, `in genericClosure element ${printForError(e0)}`);
+  return withFrame(err, `in genericClosure element ${printForError(e0)}`);
 }
 
 function operatorFailed(err: unknown, e: NixAttrs): unknown {
-  return withContext(err, `while calling operator on genericClosure element ${printForError(e)}`);
+  return withFrame(err, `while calling operator on genericClosure element ${printForError(e)}`);
 }
 
 // The result holds the elements themselves (the same places), as the operator gets them.
@@ -862,7 +817,7 @@ function* genericClosureGen(args: Value[]): Gen {
   const arg = attrsCtx(args[0], CLOSURE_ARG);
   const startSet = listCtx(yield* force(getAttrCtx(arg, 'startSet', CLOSURE_ATTR)), CLOSURE_START);
   if (startSet.length === 0) return startSet;
-  const op = functionCtx(yield* force(getAttrCtx(arg, 'operator', CLOSURE_ATTR)), CLOSURE_OP);
+  const op = yield* forceFunction(getAttrCtx(arg, 'operator', CLOSURE_ATTR), CLOSURE_OP);
   const c = new ClosureWalk(startSet);
   for (let e0 = c.next(); e0 !== undefined; e0 = c.next()) {
     let forced: Value;
@@ -892,7 +847,7 @@ function genericClosureDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEva
   const arg = attrsCtx(args[0], CLOSURE_ARG);
   const startSet = listCtx(ev.force(getAttrCtx(arg, 'startSet', CLOSURE_ATTR)), CLOSURE_START);
   if (startSet.length === 0) return startSet;
-  const op = functionCtx(ev.force(getAttrCtx(arg, 'operator', CLOSURE_ATTR)), CLOSURE_OP);
+  const op = forceFunctionDirect(ev, getAttrCtx(arg, 'operator', CLOSURE_ATTR), CLOSURE_OP);
   const c = new ClosureWalk(startSet);
   for (let e0 = c.next(); e0 !== undefined; e0 = c.next()) {
     let forced: Value;

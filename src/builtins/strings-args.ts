@@ -1,17 +1,16 @@
 // Argument handling shared by the string builtins: bodies written as generators that force
-// their lazy arguments in C++ Nix's order, and the forcing/coercion helpers that add C++
-// Nix's "while evaluating the first argument passed to builtins.x" frames to type errors.
+// their lazy arguments in C++ Nix's order, and the coercion helpers that add C++ Nix's
+// "while evaluating the first argument passed to builtins.x" frames (the forcing helpers are
+// force-args.ts's).
 
-import { NixError, type SourcePos } from '../errors/errors.js';
+import { NixError } from '../errors/errors.js';
 import { type NixInt } from '../value/int.js';
-import {
-  type BuiltinSpec, type DirectImpl, force, NixAttrs, NixString, type Request, showType, Thunk, type Value,
-} from '../value/values.js';
-import { coerceToString, type Coerced, type CoerceOptions, contextNotAllowed } from '../value/coerce.js';
-import { printForError } from '../value/print.js';
+import { type BuiltinSpec, type DirectImpl, NixString, type Request, Thunk, type Value } from '../value/values.js';
+import { coerceToString, type Coerced, type CoerceOptions } from '../value/coerce.js';
 import { defineBuiltin } from './util.js';
+import { forceTracedDirect, type Gen } from './force-args.js';
 
-export type Gen<T = Value> = Generator<Request, T, Value>;
+export type { Gen } from './force-args.js';
 
 // ---------------------------------------------------------------------------------------------
 // Running generator bodies
@@ -49,11 +48,12 @@ function* resume(g: Gen, first: Request): Gen {
  * and returns undefined to leave the rest to `body`. In the compiled tier the body is driven
  * there and then (the requests answered directly), without the generator that hands the
  * rest of it to the VM. `direct`, if given, is the compiled tier's version instead (forcing as
- * `body` does); a body of one argument must force it before anything else.
+ * `body` does); a body of one argument must force it before anything else, and `argFrame` is
+ * the line its forceX (force-args.ts) gives an error raised while forcing it, if any.
  */
 export function lazyBuiltin(
   name: string, arity: number, body: (args: Value[]) => Gen, fast?: (args: Value[]) => Value | undefined,
-  direct?: DirectImpl,
+  direct?: DirectImpl, argFrame?: string,
 ): BuiltinSpec {
   const lazy = Array.from({ length: arity }, (_, i) => i);
   const impl = fast === undefined
@@ -66,7 +66,7 @@ export function lazyBuiltin(
     // Every body of one argument forces it first, and most need nothing more: no generator
     // when the forced value is what the common case takes.
     direct = (args, _ctx, ev) => {
-      const forced = [ev.force(args[0])];
+      const forced = [argFrame === undefined ? ev.force(args[0]) : forceTracedDirect(ev, args[0], argFrame)];
       const r = fast?.(forced);
       return r !== undefined ? r : ev.drive(body(forced));
     };
@@ -120,56 +120,11 @@ export function asList(v: Value): Value[] | undefined {
 // ---------------------------------------------------------------------------------------------
 // Forcing arguments, with C++ Nix's error frames
 
-// Each takes the position C++ Nix gives the frame (its `pos` argument), when there is one.
-
-export function withFrame(e: NixError, frame: string, pos?: SourcePos): NixError {
-  return e.addTrace(frame, pos);
-}
-
-export function typeMismatch(expected: string, v: Value, frame: string, pos?: SourcePos): NixError {
-  return withFrame(new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`), frame, pos);
-}
-
-/** `forceString`: a string (no coercion), its bytes and context. */
-export function* forceString(v0: Value, frame: string, pos?: SourcePos): Gen<Coerced> {
-  const v = yield* force(v0);
-  if (typeof v === 'string') return { s: v, context: undefined };
-  if (v instanceof NixString) return { s: v.s, context: v.context };
-  throw typeMismatch('a string', v, frame, pos);
-}
-
-/** `forceStringNoCtx`: a string that must not refer to store paths. */
-export function* forceStringNoCtx(v0: Value, frame: string, pos?: SourcePos): Gen<string> {
-  const r = yield* forceString(v0, frame, pos);
-  if (r.context !== undefined && r.context.size > 0) {
-    throw withFrame(contextNotAllowed(r.s, r.context), frame, pos);
-  }
-  return r.s;
-}
-
-export function* forceInt(v0: Value, frame: string): Gen<NixInt> {
-  const v = yield* force(v0);
-  if (typeof v === 'number' || typeof v === 'bigint') return v;
-  throw typeMismatch('an integer', v, frame);
-}
-
-export function* forceBool(v0: Value, frame: string, pos?: SourcePos): Gen<boolean> {
-  const v = yield* force(v0);
-  if (typeof v === 'boolean') return v;
-  throw typeMismatch('a Boolean', v, frame, pos);
-}
-
-export function* forceList(v0: Value, frame: string, pos?: SourcePos): Gen<Value[]> {
-  const v = yield* force(v0);
-  if (Array.isArray(v)) return v;
-  throw typeMismatch('a list', v, frame, pos);
-}
-
-export function* forceAttrs(v0: Value, frame: string, pos?: SourcePos): Gen<NixAttrs> {
-  const v = yield* force(v0);
-  if (v instanceof NixAttrs) return v;
-  throw typeMismatch('a set', v, frame, pos);
-}
+// The forcing helpers are C++ Nix's forceX, shared by every builtin family (force-args.ts).
+export {
+  forceAttrs, forceBool, forceFunction, forceInt, forceList, forceString, forceStringNoCtx, forceTraced, forceTracedDirect,
+  typeMismatch, withFrame,
+} from './force-args.js';
 
 export const COERCE: CoerceOptions = { coerceMore: false, copyToStore: true };
 export const COERCE_NO_COPY: CoerceOptions = { coerceMore: false, copyToStore: false };

@@ -66,15 +66,17 @@ function isStorePath(path: string, storeDir: string): boolean {
   return true;
 }
 
+const HASCONTEXT_ARG = 'while evaluating the argument passed to builtins.hasContext';
+const GETCONTEXT_ARG = 'while evaluating the argument passed to builtins.getContext';
 export const contextBuiltins: BuiltinSpec[] = [
   lazyBuiltin('unsafeDiscardStringContext', 1, function* (args) {
     return (yield* coerceArg(args[0], 'while evaluating the argument passed to builtins.unsafeDiscardStringContext')).s;
   }),
 
   lazyBuiltin('hasContext', 1, function* (args) {
-    const r = yield* forceString(args[0], 'while evaluating the argument passed to builtins.hasContext');
+    const r = yield* forceString(args[0], HASCONTEXT_ARG);
     return r.context !== undefined && r.context.size > 0;
-  }),
+  }, undefined, undefined, HASCONTEXT_ARG),
 
   lazyBuiltin('unsafeDiscardOutputDependency', 1, function* (args) {
     const r = yield* coerceArg(args[0], 'while evaluating the argument passed to builtins.unsafeDiscardOutputDependency');
@@ -101,7 +103,7 @@ export const contextBuiltins: BuiltinSpec[] = [
   }),
 
   lazyBuiltin('getContext', 1, function* (args) {
-    const r = yield* forceString(args[0], 'while evaluating the argument passed to builtins.getContext');
+    const r = yield* forceString(args[0], GETCONTEXT_ARG);
     const info = new Map<string, { path: boolean; allOutputs: boolean; outputs: string[] }>();
     const get = (p: string): { path: boolean; allOutputs: boolean; outputs: string[] } => {
       let i = info.get(p);
@@ -127,7 +129,7 @@ export const contextBuiltins: BuiltinSpec[] = [
       entries.push([p, attrsOf(fields)]);
     }
     return attrsOf(entries);
-  }),
+  }, undefined, undefined, GETCONTEXT_ARG),
 
   defineBuiltin('appendContext', 2, (args, ctx) => run((function* () {
     const orig = yield* forceString(args[0], 'while evaluating the first argument passed to builtins.appendContext');

@@ -7,11 +7,14 @@
 // once (see `run`), so the common case costs no VM frame.
 //
 // Arguments are read with the idiom
-//     asX(a) ?? asX(isPending(a) ? yield a : a) ?? (yield* forceX(a, FRAME))
+//     asX(a) ?? asX(isPending(a) ? yield a : a) ?? (yield* coerceArg(a, FRAME))
 // that is: the value, if it already is one of the right type; else force it (a thunk is
 // yielded to the VM directly, no generator) and look again; else the generator helper, which
-// raises C++ Nix's type error with its "while evaluating the first argument passed to
-// builtins.x" frame (or coerces, for the builtins that coerce).
+// raises C++ Nix's error with its "while evaluating the first argument passed to builtins.x"
+// frame. An argument C++ Nix forces with forceString, forceStringNoCtx or forceInt is read
+//     asX(a) ?? (yield* forceX(a, FRAME))
+// instead: their frame goes on any error raised while forcing it too (force-args.ts), as it
+// does in the direct versions' forceTracedDirect.
 //
 // Results keep string context as C++ Nix does: the union of the inputs' contexts, except
 // where it drops it (match, split, hashString, ...).
@@ -23,7 +26,7 @@ import { type BuiltinContext, type BuiltinSpec, type DirectEval, force, makeStri
 import { attrsOf, defineBuiltin } from './util.js';
 import {
   asInt, asList, asPlainString, asString, coerceArg, COERCE_NO_COPY, evalError, forceAttrs, forceInt, forceList,
-  forceString, forceStringNoCtx, type Gen, isPending, lazyBuiltin, run, unionContext, withFrame,
+  forceString, forceStringNoCtx, forceTracedDirect, type Gen, isPending, lazyBuiltin, run, unionContext, withFrame,
 } from './strings-args.js';
 import type { Coerced } from '../value/coerce.js';
 import { compileRegex, RegexError, type Regex } from './regex.js';
@@ -35,12 +38,15 @@ import { MAX_STRING_LENGTH, OBJECT_BYTES, reserve, reserveList, reserveString, S
 // ---------------------------------------------------------------------------------------------
 // The builtins
 
+const SUBSTRING_START = 'while evaluating the first argument (the start offset) passed to builtins.substring';
+const SUBSTRING_LENGTH = 'while evaluating the second argument (the substring length) passed to builtins.substring';
+
 function* substring(args: Value[]): Gen {
-  const start = asInt(args[0]) ?? asInt(isPending(args[0]) ? yield args[0] : args[0])
-    ?? (yield* forceInt(args[0], 'while evaluating the first argument (the start offset) passed to builtins.substring'));
+  const start = asInt(args[0])
+    ?? (yield* forceInt(args[0], SUBSTRING_START));
   if (start < 0) throw evalError("negative start position in 'substring'");
-  const len = asInt(args[1]) ?? asInt(isPending(args[1]) ? yield args[1] : args[1])
-    ?? (yield* forceInt(args[1], 'while evaluating the second argument (the substring length) passed to builtins.substring'));
+  const len = asInt(args[1])
+    ?? (yield* forceInt(args[1], SUBSTRING_LENGTH));
   if (len === 0 || len === 0n) {
     // Empty substrings keep the context without looking at the string.
     const v = yield* force(args[2]);
@@ -74,9 +80,9 @@ function substringFast(args: Value[]): Value | undefined {
  * which finds the ones forced so far already evaluated.
  */
 function substringDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const start = ev.force(args[0]);
+  const start = forceTracedDirect(ev, args[0], SUBSTRING_START);
   if (typeof start === 'number' && start >= 0) {
-    const len = ev.force(args[1]);
+    const len = forceTracedDirect(ev, args[1], SUBSTRING_LENGTH);
     if (typeof len === 'number') {
       // A length of 0 (lib's addContextFrom) keeps only the string's context.
       const s = ev.force(args[2]);
@@ -219,6 +225,10 @@ function replaceAll(
   return makeString(out, context);
 }
 
+const REPLACE_FROM = 'while evaluating one of the strings to replace passed to builtins.replaceStrings';
+const REPLACE_TO = 'while evaluating one of the replacement strings passed to builtins.replaceStrings';
+const REPLACE_INPUT = 'while evaluating the third argument passed to builtins.replaceStrings';
+
 function* replaceStrings(args: Value[]): Gen {
   const from = asList(args[0]) ?? asList(isPending(args[0]) ? yield args[0] : args[0])
     ?? (yield* forceList(args[0], 'while evaluating the first argument passed to builtins.replaceStrings'));
@@ -229,11 +239,11 @@ function* replaceStrings(args: Value[]): Gen {
   }
   const pats: string[] = [];
   for (const e of from) {
-    pats.push((asString(e) ?? asString(isPending(e) ? yield e : e)
-      ?? (yield* forceString(e, 'while evaluating one of the strings to replace passed to builtins.replaceStrings'))).s);
+    pats.push((asString(e)
+      ?? (yield* forceString(e, REPLACE_FROM))).s);
   }
-  const input = asString(args[2]) ?? asString(isPending(args[2]) ? yield args[2] : args[2])
-    ?? (yield* forceString(args[2], 'while evaluating the third argument passed to builtins.replaceStrings'));
+  const input = asString(args[2])
+    ?? (yield* forceString(args[2], REPLACE_INPUT));
   // Each replacement forced when first needed, then the search run again with all it forced:
   // the generator cannot yield from inside replaceAll's callback.
   for (;;) {
@@ -244,9 +254,7 @@ function* replaceStrings(args: Value[]): Gen {
       return v;
     });
     if (r !== undefined) return r;
-    const t = to[missing];
-    if (isPending(t)) yield t;
-    else yield* forceString(t, 'while evaluating one of the replacement strings passed to builtins.replaceStrings');
+    yield* forceString(to[missing], REPLACE_TO);
   }
 }
 
@@ -273,12 +281,12 @@ function replaceStringsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEva
     if (Array.isArray(to) && from.length === to.length) {
       let pats = replacePlans.get(from)?.pats;
       if (pats === undefined) {
-        for (const e of from) if (asString(ev.force(e)) === undefined) return ev.drive(replaceStrings(args));
+        for (const e of from) if (asString(forceTracedDirect(ev, e, REPLACE_FROM)) === undefined) return ev.drive(replaceStrings(args));
         pats = patternsOf(from)!;
       }
-      const input = asString(ev.force(args[2]));
+      const input = asString(forceTracedDirect(ev, args[2], REPLACE_INPUT));
       if (input !== undefined) {
-        const r = replaceAll(replacePlan(from, pats), input.s, input.context, (i) => asString(ev.force(to[i])));
+        const r = replaceAll(replacePlan(from, pats), input.s, input.context, (i) => asString(forceTracedDirect(ev, to[i], REPLACE_TO)));
         if (r !== undefined) return r;
       }
     }
@@ -286,9 +294,11 @@ function replaceStringsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEva
   return ev.drive(replaceStrings(args));
 }
 
+const CONCAT_SEP = 'while evaluating the first argument (the separator string) passed to builtins.concatStringsSep';
+
 function* concatStringsSep(args: Value[]): Gen {
-  const sep = asString(args[0]) ?? asString(isPending(args[0]) ? yield args[0] : args[0])
-    ?? (yield* forceString(args[0], 'while evaluating the first argument (the separator string) passed to builtins.concatStringsSep'));
+  const sep = asString(args[0])
+    ?? (yield* forceString(args[0], CONCAT_SEP));
   const list = asList(args[1]) ?? asList(isPending(args[1]) ? yield args[1] : args[1])
     ?? (yield* forceList(args[1], 'while evaluating the second argument (the list of strings to concat) passed to builtins.concatStringsSep'));
   reserveList(list.length);
@@ -321,7 +331,7 @@ function joinStrings(sep: Coerced, parts: readonly Coerced[]): Value {
  * left to the body, which finds the ones forced so far already evaluated.
  */
 function concatStringsSepDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const sep = asString(ev.force(args[0]));
+  const sep = asString(forceTracedDirect(ev, args[0], CONCAT_SEP));
   if (sep !== undefined) {
     const list = ev.force(args[1]);
     if (Array.isArray(list)) {
@@ -353,12 +363,17 @@ function regexFor(re: string): Regex {
   return withRegex(re, () => compileRegex(re));
 }
 
+const MATCH_RE = 'while evaluating the first argument passed to builtins.match';
+const MATCH_STRING = 'while evaluating the second argument passed to builtins.match';
+const SPLIT_RE = 'while evaluating the first argument passed to builtins.split';
+const SPLIT_STRING = 'while evaluating the second argument passed to builtins.split';
+
 function* match(args: Value[]): Gen {
-  const re = asPlainString(args[0]) ?? asPlainString(isPending(args[0]) ? yield args[0] : args[0])
-    ?? (yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.match'));
+  const re = asPlainString(args[0])
+    ?? (yield* forceStringNoCtx(args[0], MATCH_RE));
   const regex = regexFor(re);
-  const s = (asString(args[1]) ?? asString(isPending(args[1]) ? yield args[1] : args[1])
-    ?? (yield* forceString(args[1], 'while evaluating the second argument passed to builtins.match'))).s;
+  const s = (asString(args[1])
+    ?? (yield* forceString(args[1], MATCH_STRING))).s;
   return matchOf(re, regex, s);
 }
 
@@ -368,11 +383,10 @@ function matchOf(re: string, regex: Regex, s: string): Value {
 }
 
 function* split(args: Value[]): Gen {
-  const re = asPlainString(args[0]) ?? asPlainString(isPending(args[0]) ? yield args[0] : args[0])
-    ?? (yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.split'));
+  const re = asPlainString(args[0])
+    ?? (yield* forceStringNoCtx(args[0], SPLIT_RE));
   const regex = regexFor(re);
-  const v = isPending(args[1]) ? yield args[1] : args[1];
-  const s = (asString(v) ?? (yield* forceString(v, 'while evaluating the second argument passed to builtins.split'))).s;
+  const s = (asString(args[1]) ?? (yield* forceString(args[1], SPLIT_STRING))).s;
   return splitOf(re, regex, s, args[1]);
 }
 
@@ -398,12 +412,14 @@ function splitOf(re: string, regex: Regex, s: string, arg: Value): Value {
  * forces them while each is a string as the common case needs; anything else is left to the
  * body, which finds the ones forced so far already evaluated.
  */
-function regexDirect(body: (args: Value[]) => Gen, tail: (re: string, regex: Regex, s: string, arg: Value) => Value) {
+function regexDirect(
+  body: (args: Value[]) => Gen, tail: (re: string, regex: Regex, s: string, arg: Value) => Value, reFrame: string, sFrame: string,
+) {
   return (args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value => {
-    const re = asPlainString(ev.force(args[0]));
+    const re = asPlainString(forceTracedDirect(ev, args[0], reFrame));
     if (re !== undefined) {
       const regex = regexFor(re);
-      const s = asString(ev.force(args[1]));
+      const s = asString(forceTracedDirect(ev, args[1], sFrame));
       if (s !== undefined) return tail(re, regex, s.s, args[1]);
     }
     return ev.drive(body(args));
@@ -411,9 +427,9 @@ function regexDirect(body: (args: Value[]) => Gen, tail: (re: string, regex: Reg
 }
 
 function* hashStringBuiltin(args: Value[]): Gen {
-  const algo = parseHashAlgo(asPlainString(args[0]) ?? asPlainString(isPending(args[0]) ? yield args[0] : args[0])
+  const algo = parseHashAlgo(asPlainString(args[0])
     ?? (yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.hashString')));
-  const s = (asString(args[1]) ?? asString(isPending(args[1]) ? yield args[1] : args[1])
+  const s = (asString(args[1])
     ?? (yield* forceString(args[1], 'while evaluating the second argument passed to builtins.hashString'))).s;
   return printHash(hashString(algo, s), 'base16', false);
 }
@@ -426,16 +442,16 @@ function* convertHash(args: Value[], warn: (m: string) => void): Gen {
     return v;
   };
   const hashAttr = getAttr('hash', "while locating the attribute 'hash'");
-  const hash = asPlainString(hashAttr) ?? asPlainString(isPending(hashAttr) ? yield hashAttr : hashAttr)
+  const hash = asPlainString(hashAttr)
     ?? (yield* forceStringNoCtx(hashAttr, "while evaluating the attribute 'hash'"));
   const algoAttr = attrs.get('hashAlgo');
   let algo: HashAlgo | undefined;
   if (algoAttr !== undefined) {
-    algo = parseHashAlgo(asPlainString(algoAttr) ?? asPlainString(isPending(algoAttr) ? yield algoAttr : algoAttr)
+    algo = parseHashAlgo(asPlainString(algoAttr)
       ?? (yield* forceStringNoCtx(algoAttr, "while evaluating the attribute 'hashAlgo'")));
   }
   const formatAttr = getAttr('toHashFormat', "while locating the attribute 'toHashFormat'");
-  const format = parseHashFormat(asPlainString(formatAttr) ?? asPlainString(isPending(formatAttr) ? yield formatAttr : formatAttr)
+  const format = parseHashFormat(asPlainString(formatAttr)
     ?? (yield* forceStringNoCtx(formatAttr, "while evaluating the attribute 'toHashFormat'")), warn);
   return printHash(parseAnyHash(hash, algo), format, format === 'sri');
 }
@@ -464,6 +480,9 @@ function* dirOf(args: Value[]): Gen {
   return makeString(i < 0 ? '.' : i === 0 ? '/' : r.s.slice(0, i), r.context);
 }
 
+const PARSEDRVNAME_ARG = 'while evaluating the first argument passed to builtins.parseDrvName';
+const SPLITVERSION_ARG = 'while evaluating the first argument passed to builtins.splitVersion';
+
 export const stringsBuiltins: BuiltinSpec[] = [
   lazyBuiltin('stringLength', 1, function* (args) {
     const r = asString(args[0]) ?? asString(isPending(args[0]) ? yield args[0] : args[0])
@@ -476,24 +495,22 @@ export const stringsBuiltins: BuiltinSpec[] = [
   lazyBuiltin('substring', 3, substring, substringFast, substringDirect),
   lazyBuiltin('replaceStrings', 3, replaceStrings, replaceStringsFast, replaceStringsDirect),
   lazyBuiltin('concatStringsSep', 2, concatStringsSep, undefined, concatStringsSepDirect),
-  lazyBuiltin('match', 2, match, undefined, regexDirect(match, matchOf)),
-  lazyBuiltin('split', 2, split, undefined, regexDirect(split, splitOf)),
+  lazyBuiltin('match', 2, match, undefined, regexDirect(match, matchOf, MATCH_RE, MATCH_STRING)),
+  lazyBuiltin('split', 2, split, undefined, regexDirect(split, splitOf, SPLIT_RE, SPLIT_STRING)),
   lazyBuiltin('parseDrvName', 1, function* (args) {
-    const r = parseDrvName(asPlainString(args[0]) ?? asPlainString(isPending(args[0]) ? yield args[0] : args[0])
-      ?? (yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.parseDrvName')));
+    const r = parseDrvName(asPlainString(args[0]) ?? (yield* forceStringNoCtx(args[0], PARSEDRVNAME_ARG)));
     return attrsOf([['name', r.name], ['version', r.version]]);
-  }),
+  }, undefined, undefined, PARSEDRVNAME_ARG),
   lazyBuiltin('compareVersions', 2, function* (args) {
-    const a = asPlainString(args[0]) ?? asPlainString(isPending(args[0]) ? yield args[0] : args[0])
+    const a = asPlainString(args[0])
       ?? (yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.compareVersions'));
-    const b = asPlainString(args[1]) ?? asPlainString(isPending(args[1]) ? yield args[1] : args[1])
+    const b = asPlainString(args[1])
       ?? (yield* forceStringNoCtx(args[1], 'while evaluating the second argument passed to builtins.compareVersions'));
     return compareVersions(a, b);
   }),
   lazyBuiltin('splitVersion', 1, function* (args) {
-    return splitVersion(asPlainString(args[0]) ?? asPlainString(isPending(args[0]) ? yield args[0] : args[0])
-      ?? (yield* forceStringNoCtx(args[0], 'while evaluating the first argument passed to builtins.splitVersion')));
-  }),
+    return splitVersion(asPlainString(args[0]) ?? (yield* forceStringNoCtx(args[0], SPLITVERSION_ARG)));
+  }, undefined, undefined, SPLITVERSION_ARG),
   lazyBuiltin('baseNameOf', 1, function* (args) {
     const r = asString(args[0]) ?? asString(isPending(args[0]) ? yield args[0] : args[0])
       ?? (yield* coerceArg(args[0], 'while evaluating the first argument passed to builtins.baseNameOf', COERCE_NO_COPY));

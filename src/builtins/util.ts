@@ -11,6 +11,8 @@ import { printForError } from '../value/print.js';
 export interface BuiltinOptions {
   /** Arguments the builtin forces itself (see BuiltinSpec.lazy). */
   lazy?: number[];
+  /** See BuiltinSpec.forceCtx. */
+  forceCtx?: (string | undefined)[];
   doc?: string;
   noCallTrace?: boolean;
   /** Its plain-function version for the compiled tier (see BuiltinSpec.direct). */
@@ -23,7 +25,7 @@ export interface BuiltinOptions {
 
 export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: BuiltinOptions = {}): BuiltinSpec {
   return {
-    name, arity, impl, lazy: opts.lazy, doc: opts.doc, noCallTrace: opts.noCallTrace, direct: opts.direct,
+    name, arity, impl, lazy: opts.lazy, forceCtx: opts.forceCtx, doc: opts.doc, noCallTrace: opts.noCallTrace, direct: opts.direct,
     quick1: opts.quick1, experimentalFeature: opts.experimentalFeature,
   };
 }

@@ -16,7 +16,7 @@ import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
 import {
   addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorFailed, functorGen, infiniteRecursion,
-  isGenerator, missingAttr, notAFunction, posOf, recOverridesGen, thunkFailed, toNixError, traceArgument, traceCall,
+  isGenerator, missingAttr, notAFunction, posOf, recOverridesGen, thunkFailed, toNixError, argumentForceFailed, traceArgument, traceCall,
   traceRegions, typeError, typeErrorAt, selectTypeError, withLookupGen,
 } from '../vm/op-semantics.js';
 import { stack, tick, vmCall, vmForce } from './crossing.js';
@@ -408,7 +408,7 @@ function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Val
         v = forceThunk(v, undefined);
       } catch (err) {
         if (STATS_ON) count(Counter.PrimOpCalls);
-        throw builtinFailed(err, spec, pos === AT_CALLEE ? undefined : pos);
+        throw builtinFailed(argumentForceFailed(toNixError(err), spec, 0), spec, pos === AT_CALLEE ? undefined : pos);
       }
     }
   }
@@ -440,13 +440,23 @@ export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos
  */
 function callBuiltinOwned(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
   if (STATS_ON) count(Counter.PrimOpCalls);
+  // The argument being forced, for the line an error raised meanwhile may get (BuiltinSpec.forceCtx).
+  let forcing = -1;
   try {
     const lazy = spec.lazy;
     if (lazy === undefined || lazy.length < args.length) {
       for (let i = 0; i < args.length; i++) {
         const a = args[i];
-        if (a instanceof Thunk && !(lazy && lazy.includes(i))) args[i] = a.code === null ? a.value! : forceThunk(a, undefined);
+        if (a instanceof Thunk && !(lazy && lazy.includes(i))) {
+          if (a.code === null) {
+            args[i] = a.value!;
+          } else {
+            forcing = i;
+            args[i] = forceThunk(a, undefined);
+          }
+        }
       }
+      forcing = -1;
     }
     let r: ReturnType<typeof spec.impl>;
     try {
@@ -469,7 +479,7 @@ function callBuiltinOwned(spec: Builtin['spec'], args: Value[], pos: SourcePos |
     }
     return r;
   } catch (err) {
-    throw builtinFailed(err, spec, pos);
+    throw builtinFailed(forcing < 0 ? err : argumentForceFailed(toNixError(err), spec, forcing), spec, pos);
   }
 }
 

@@ -139,6 +139,12 @@ export interface BuiltinSpec {
   arity: number;
   /** Arguments forced before the call (by index). Default: all. */
   lazy?: readonly number[];
+  /**
+   * For an argument forced before the call: the line C++ Nix's forceInt, forceFloat, forceBool,
+   * forceFunction or forceString (builtins/force-args.ts) gives any error raised while forcing
+   * it, by index; none for the others (forceAttrs, forceList, forceValue, coerceToString).
+   */
+  forceCtx?: readonly (string | undefined)[];
   impl: BuiltinImpl;
   /** Documentation shown by the service, one line. */
   doc?: string;

@@ -299,11 +299,25 @@ function argumentContext(spec: Builtin['spec'], i: number): string {
   return `while evaluating the ${ORDINALS[i] ?? `${i + 1}th`} argument passed to builtins.${spec.name}`;
 }
 
-/** A type error about one of the arguments gets the line saying which argument it was. */
+/**
+ * A type error about one of the arguments gets the line saying which argument it was: the
+ * one BuiltinSpec.forceCtx declares for it, if any.
+ */
 export function traceArgument(e: NixError, spec: Builtin['spec'], args: Value[]): void {
   if (e.kind !== 'type' || e.value === undefined || e.trace.length > 0) return;
   const i = args.indexOf(e.value as Value);
-  if (i >= 0) e.addTrace(argumentContext(spec, i));
+  if (i >= 0) e.addTrace(spec.forceCtx?.[i] ?? argumentContext(spec, i));
+}
+
+/**
+ * An error raised while forcing argument `i` before the call (one not in spec.lazy): the line
+ * spec.forceCtx gives it, if any (C++ Nix's forceX that force inside their try: see
+ * builtins/force-args.ts). Only on this error path, so forcing that succeeds costs nothing.
+ */
+export function argumentForceFailed(err: unknown, spec: Builtin['spec'], i: number): unknown {
+  const frame = spec.forceCtx?.[i];
+  if (frame !== undefined && err instanceof NixError) err.addTrace(frame);
+  return err;
 }
 
 export function* argTraced(gen: Gen, spec: Builtin['spec'], args: Value[]): Gen {

@@ -22,7 +22,7 @@ import { callBuiltin, callLambda, compiledCode, equalValues, forceThunk } from '
 import {
   addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
-  traceArgument, traceCall, traceRegions, typeError, typeErrorAt, selectTypeError, unwrapDone, withLookupGen,
+  argumentForceFailed, traceArgument, traceCall, traceRegions, typeError, typeErrorAt, selectTypeError, unwrapDone, withLookupGen,
 } from './op-semantics.js';
 import { activate, EvalLimits } from '../limits/limits.js';
 import { count, Counter, counts, STATS_ON } from '../value/stats.js';
@@ -1004,9 +1004,18 @@ function* strictCallGen(spec: Builtin['spec'], args: Value[], ctx: BuiltinContex
     if (spec.lazy && spec.lazy.includes(i)) continue;
     const a = forced[i];
     if (!(a instanceof Thunk)) continue;
-    // As C++ Nix's forceValue, forcing has no "while evaluating the ... argument" line: that
-    // context is only for an argument of the wrong type (traceArgument).
-    forced[i] = a.code === null ? a.value! : yield a;
+    // As C++ Nix's forceValue, forcing has no "while evaluating the ... argument" line (that
+    // context is for an argument of the wrong type, traceArgument), except where the builtin
+    // forces it as C++ Nix's forceInt, forceString, ... do (BuiltinSpec.forceCtx).
+    if (a.code === null) {
+      forced[i] = a.value!;
+      continue;
+    }
+    try {
+      forced[i] = yield a;
+    } catch (e) {
+      throw argumentForceFailed(e, spec, i);
+    }
   }
   let r: ReturnType<typeof spec.impl>;
   try {
