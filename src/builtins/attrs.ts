@@ -77,9 +77,11 @@ function* unsafeGetAttrPosGen(args: Value[]): Gen {
   const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
   const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
   const pos = set.has(name) ? set.positions?.get(name) : undefined;
-  if (!pos) return null;
+  // C++ Nix's mkPos: null outside a file (-E, stdin), and an internal file without its display prefix.
+  const file = pos?.source.positionFile();
+  if (!pos || file === undefined) return null;
   const { line, column } = pos.source.lineCol(pos.offset);
-  return NixAttrs.fromMap(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
+  return NixAttrs.fromMap(new Map<string, Value>([['column', column], ['file', file], ['line', line]]));
 }
 
 const REMOVEATTRS_SET = 'while evaluating the first argument passed to builtins.removeAttrs';

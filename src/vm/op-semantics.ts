@@ -254,11 +254,13 @@ export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: 
   return set.extend(key, value, chunk.source, chunk.positions[at]);
 }
 
-/** `__curPos`: the position of the code index as a set { file, line, column }. */
-export function currentPosition(chunk: Chunk, at: number): NixAttrs {
+/** `__curPos`: the position of the code index as a set { file, line, column }, or null outside a file (C++ Nix's mkPos). */
+export function currentPosition(chunk: Chunk, at: number): NixAttrs | null {
   const p = posOf(chunk, at)!;
+  const file = p.source.positionFile();
+  if (file === undefined) return null;
   const lc = p.source.lineCol(p.offset);
-  return NixAttrs.fromMap(new Map<string, Value>([['column', lc.column], ['file', p.source.origin], ['line', lc.line]]));
+  return NixAttrs.fromMap(new Map<string, Value>([['column', lc.column], ['file', file], ['line', lc.line]]));
 }
 
 // ---- calling builtins
