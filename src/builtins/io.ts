@@ -98,7 +98,16 @@ function suffixIfMatch(prefix: string, name: string): string | undefined {
   return needSeparator ? name.slice(n + 1) : name.slice(n);
 }
 
-const warnedUrls = new WeakMap<IOEvalState, Set<string>>();
+/** The search path entries an evaluation has warned about (a URL, a missing directory): once each. */
+const warnedEntries = new WeakMap<IOEvalState, Set<string>>();
+
+function warnEntryOnce(st: IOEvalState, entry: string, message: string): void {
+  let warned = warnedEntries.get(st);
+  if (!warned) warnedEntries.set(st, (warned = new Set()));
+  if (warned.has(entry)) return;
+  warned.add(entry);
+  st.warn(message);
+}
 
 /** EvalState::findFile: the first search path entry that has `name`, symlinks resolved. */
 export function findInSearchPath(st: IOEvalState, entries: readonly SearchPathEntry[], name: string): string {
@@ -106,21 +115,24 @@ export function findInSearchPath(st: IOEvalState, entries: readonly SearchPathEn
     const suffix = suffixIfMatch(e.prefix, name);
     if (suffix === undefined) continue;
     if (isUrlLike(e.path)) {
-      let warned = warnedUrls.get(st);
-      if (!warned) warnedUrls.set(st, (warned = new Set()));
-      if (!warned.has(e.path)) {
-        warned.add(e.path);
-        st.warn(`Nix search path entry '${e.path}' is a URL; nixeval never downloads anything, ignoring it`);
-      }
+      warnEntryOnce(st, e.path, `Nix search path entry '${e.path}' is a URL; nixeval never downloads anything, ignoring it`);
       continue;
     }
     const root = e.path.startsWith('/') ? e.path : `${st.cwd}/${e.path}`;
+    // resolveLookupPathPath: an entry whose path is not there is skipped, with a warning the
+    // first time a lookup reaches it.
+    if (st.io.stat(canonicalisePath(root)) === undefined) {
+      warnEntryOnce(st, e.path, `Nix search path entry '${e.path}' does not exist, ignoring`);
+      continue;
+    }
     const candidate = canonicalisePath(suffix === '' ? root : `${root}/${suffix}`);
     if (st.io.stat(candidate) !== undefined) return st.io.realpath(candidate);
   }
   const core = corepkgsLookup(name);
   if (core !== undefined) return core;
-  throw new NixError('throw', `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`);
+  throw new NixError('throw', st.settings.pure
+    ? `cannot look up '<${name}>' in pure evaluation mode (use '--impure' to override)`
+    : `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`);
 }
 
 /** Constants that depend on the evaluation: `nixPath`, and `currentTime` outside pure mode. */

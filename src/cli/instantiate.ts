@@ -376,6 +376,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     searchPath,
   });
 
+  // nix-instantiate parses the --arg expressions (getAutoArgs) before anything else: their
+  // syntax errors and undefined variables come before --find-file and the files' own errors.
+  if (cmd.autoArgs.length > 0) ev.autoArguments();
   if (cmd.findFile) {
     for (const name of cmd.files) io.stdout.write(Buffer.from(findInSearchPath(ev, ev.searchPath, name) + '\n', 'latin1'));
     return 0;
