@@ -14,6 +14,7 @@ import {
 import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
 import { fetchLocalPath } from '../fetchers/path.js';
 import { newHashAllowEmpty, printHash } from '../store/hash.js';
+import { badNameReason } from '../store/store-path.js';
 import { symbolTable } from '../value/symbols.js';
 import { coercePeeled, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
@@ -147,18 +148,6 @@ export function ioConstants(st: IOEvalState): [string, Value][] {
 
 // ---- fetchers
 
-/** C++ Nix's checkName for store path names: the reason a name is invalid, or undefined. */
-function badStorePathName(name: string): string | undefined {
-  if (name.length === 0) return 'name must not be empty';
-  if (name.length > 211) return `name '${name}' is too long`;
-  if (name === '.' || name === '..') return `name '${name}' is not valid`;
-  if (name.startsWith('.')) return `name '${name}' is not valid: it is illegal to start the name with a period`;
-  for (const c of name) {
-    if (!/[A-Za-z0-9+\-._?=]/.test(c)) return `name '${name}' contains illegal character '${c}'`;
-  }
-  return undefined;
-}
-
 function noNetwork(builtin: string, what: string): NixError {
   return new NixError('eval', `builtins.${builtin} cannot fetch ${what}: nixeval never accesses the network`);
 }
@@ -189,7 +178,7 @@ function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => 
       }
     }
     if (url === undefined) throw new NixError('eval', "'url' argument required");
-    const bad = badStorePathName(name ?? baseNameOfUrl(url));
+    const bad = badNameReason(name ?? baseNameOfUrl(url));
     if (bad !== undefined && builtin === 'fetchurl') {
       const advice = name === undefined
         ? `Please add a valid 'name' attribute to the argument for '${builtin}', so that it can create a valid store path.`
@@ -199,7 +188,7 @@ function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => 
   } else {
     const r = yield* coerceToString(arg, { coerceMore: false, copyToStore: false });
     url = r.s;
-    const bad = badStorePathName(baseNameOfUrl(url));
+    const bad = badNameReason(baseNameOfUrl(url));
     if (bad !== undefined && builtin === 'fetchurl') {
       throw new NixError('eval', `invalid store path name when fetching URL '${url}': ${bad}. Please pass an attribute set with 'url' and 'name' attributes to '${builtin}',  so that it can create a valid store path.`);
     }
