@@ -13,6 +13,7 @@ import {
 import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
 import { symbolTable } from '../value/symbols.js';
+import { positionValue } from '../value/position.js';
 import {
   attrsCtx, drive, functionCtx, type Gen, getAttrCtx, listCtx, stringNoCtx,
 } from './lists.js';
@@ -77,11 +78,7 @@ function* unsafeGetAttrPosGen(args: Value[]): Gen {
   const name = stringNoCtx(yield* force(args[0]), 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
   const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
   const pos = set.has(name) ? set.positions?.get(name) : undefined;
-  // C++ Nix's mkPos: null outside a file (-E, stdin), and an internal file without its display prefix.
-  const file = pos?.source.positionFile();
-  if (!pos || file === undefined) return null;
-  const { line, column } = pos.source.lineCol(pos.offset);
-  return NixAttrs.fromMap(new Map<string, Value>([['column', column], ['file', file], ['line', line]]));
+  return pos ? positionValue(pos.source, pos.offset) : null;
 }
 
 const REMOVEATTRS_SET = 'while evaluating the first argument passed to builtins.removeAttrs';

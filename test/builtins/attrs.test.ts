@@ -1,6 +1,8 @@
 // Unit tests of the attribute-set builtins (src/builtins/attrs.ts): results, laziness,
 // argument forcing order and C++ Nix 2.36's error messages with their context lines.
 
+import { evaluate } from '../../src/eval.js';
+import { OUTPUT_PRINT, printValue } from '../../src/value/print.js';
 import { failure, run, runInFile } from './helpers.js';
 
 describe('attrNames, attrValues', () => {
@@ -39,6 +41,14 @@ describe('getAttr, hasAttr, unsafeGetAttrPos', () => {
       .toBe('{ c = { column = 53; file = "/test.nix"; line = 1; }; p = { column = 39; file = "/test.nix"; line = 1; }; }');
     expect(run('(builtins.unsafeGetAttrPos "type" (derivation { name = "a"; system = "x"; builder = "/b"; })).file'))
       .toBe('"/derivation-internal.nix"');
+  });
+  test('line and column are lazy, as makePositionThunks makes them: <CODE> in non-strict output', () => {
+    const text = '{ p = builtins.unsafeGetAttrPos "a" { a = 1; }; c = __curPos; }';
+    for (const attrPath of ['p', 'c']) {
+      const r = evaluate({ source: { origin: '/test.nix', text, baseDir: '/' }, attrPath });
+      if (!r.ok) throw new Error(r.rendered);
+      expect(printValue(r.value, OUTPUT_PRINT)).toBe('{ column = <CODE>; file = "/test.nix"; line = <CODE>; }');
+    }
   });
   test('errors, first argument first', () => {
     expect(failure('builtins.getAttr [ ] [ ]')).toEqual({
