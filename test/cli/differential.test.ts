@@ -8,7 +8,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NIX_VERSION, NIXEVAL_VERSION } from '../../src/version.js';
@@ -130,6 +130,11 @@ describe('output', () => {
     expect(run(['--eval', '--arg-from-file', 'a', 'f.nix', '-E', '{a}: a']).stdout).toBe('"1 + 1\\n"\n');
     expect(run(['--eval', '--arg-from-stdin', 'a', '-E', '{a}: a'], { stdin: 'in' }).stdout).toBe('"in"\n');
     expect(run(['--eval', '--arg', 'a', '1', '--argstr', 'a', 'x', '-E', '{a}: a']).stdout).toBe('"x"\n');
+  });
+
+  test('~/ paths without $HOME: the home directory of the passwd entry (getHome) [2.8]', () => {
+    expect(run(['--eval', '-E', '~/x'], { env: { HOME: undefined } })).toEqual({ code: 0, stdout: `${userInfo().homedir}/x\n`, stderr: '' });
+    expect(run(['--eval', '-E', '~/x'], { env: { HOME: '/nonexistent/h' } }).stdout).toBe('/nonexistent/h/x\n');
   });
 
   test('--arg expressions are parsed before anything else, used or not [2.8]', () => {
