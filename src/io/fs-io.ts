@@ -205,7 +205,9 @@ export class FsIO extends ResolvingIO implements EvalIO {
   readFile(path: string): string {
     const r = this.resolve(path, true);
     if (r.type === undefined) throw notExist(r.given);
-    if (r.type === 'directory') throw ioError(`reading file '${r.given}': Is a directory`);
+    // Current C++ Nix's PosixDirectorySourceAccessor::readFile, on the path realisePath resolved.
+    // (The root itself: the accessor's own root, without the word 'file'.)
+    if (r.type === 'directory') throw ioError(`${r.path === '/' ? '' : 'file '}'${r.path}' is not a regular file`);
     // Special files are refused on their type, before they are opened; fstat below checks
     // again on the open descriptor in case the file was swapped meanwhile.
     if (r.type !== 'regular') throw this.special(r.given, r.path);

@@ -1,6 +1,8 @@
 // The file builtins' argument handling (src/builtins/io.ts) that needs no file: what is
 // forced first, as C++ Nix's primops force it.
 
+import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { evaluate } from '../../src/eval.js';
 import { failure, run } from './helpers.js';
 
@@ -32,6 +34,16 @@ describe('fetchurl and fetchTarball arguments', () => {
   test('a value of the wrong type is traced at its attribute', () => {
     const r = failureAt('builtins.fetchurl {\n  url = 1;\n}');
     expect(r).toEqual({ frame: 'while evaluating the url we should fetch', line: 2, column: 3 });
+  });
+});
+
+describe('readFile and hashFile of a directory', () => {
+  // Current C++ Nix's PosixDirectorySourceAccessor::readFile, on the realised path.
+  test("the file is not a regular file, the directory's real path named", () => {
+    const dir = realpathSync(tmpdir());
+    expect(run(`builtins.readFile ${dir}`)).toBe(`error: file '${dir}' is not a regular file`);
+    expect(run(`builtins.hashFile "sha256" ${dir}`)).toBe(`error: file '${dir}' is not a regular file`);
+    expect(run('builtins.readFile /.')).toBe("error: '/' is not a regular file");
   });
 });
 
