@@ -14,6 +14,7 @@ import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
 import { symbolTable } from '../value/symbols.js';
 import { drive, type Gen, getAttrCtx } from './lists.js';
+import { positionValue } from '../value/position.js';
 import {
   attrsCtx, forceFunction, forceFunctionDirect, forceStringNoCtxAt, forceStringNoCtxDirect, listCtx, stringNoCtx, withFrame,
 } from './force-args.js';
@@ -78,9 +79,7 @@ function* unsafeGetAttrPosGen(args: Value[]): Gen {
   const name = yield* forceStringNoCtxAt(args[0], 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
   const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
   const pos = set.has(name) ? set.positions?.get(name) : undefined;
-  if (!pos) return null;
-  const { line, column } = pos.source.lineCol(pos.offset);
-  return NixAttrs.fromMap(new Map<string, Value>([['column', column], ['file', pos.source.origin], ['line', line]]));
+  return pos ? positionValue(pos.source, pos.offset) : null;
 }
 
 const REMOVEATTRS_SET = 'while evaluating the first argument passed to builtins.removeAttrs';

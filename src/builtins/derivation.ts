@@ -22,7 +22,7 @@ import { defineBuiltin } from './util.js';
 import { symbolTable } from '../value/symbols.js';
 import { type HashAlgo, newHashAllowEmpty, parseHashAlgoOpt, sha256 } from '../store/hash.js';
 import {
-  badNameReason, DRV_EXTENSION, type FileIngestionMethod, hashPlaceholder, isDerivationPath, isInStore, isStorePath,
+  badNameReason, DRV_EXTENSION, type FileIngestionMethod, hashPlaceholder, isDerivationPath, isInStore, isStorePath, storePathBaseNameError,
   makeFixedOutputPath, makeTextPath, storePathBaseName, toStorePath,
 } from '../store/store-path.js';
 import { type Derivation, writeDerivation } from '../store/derivation.js';
@@ -449,9 +449,9 @@ function* storePath(args: Value[], ctx: { state: EvalState }): Gen {
   }
   const sp = toStorePath(path, storeDir);
   if (!isInStore(path, storeDir) || sp === undefined) throw new NixError('eval', `path '${path}' is not in the Nix store`);
-  if (!isStorePath(sp.storePath, storeDir)) {
-    throw new NixError('eval', `path '${sp.storePath}' is not a valid store path`);
-  }
+  // toStorePath's parseStorePath: the StorePath constructor's own message.
+  const bad = storePathBaseNameError(sp.storePath.slice(storeDir.length + 1));
+  if (bad !== undefined) throw new NixError('eval', bad);
   const context = new Set<string>(ctx0 ?? []);
   context.add(sp.storePath);
   return makeString(path, context);

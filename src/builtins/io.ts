@@ -14,6 +14,7 @@ import {
 import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
 import { fetchLocalPath } from '../fetchers/path.js';
 import { newHashAllowEmpty, printHash } from '../store/hash.js';
+import { badNameReason } from '../store/store-path.js';
 import { symbolTable } from '../value/symbols.js';
 import { coercePeeled, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
@@ -99,7 +100,16 @@ function suffixIfMatch(prefix: string, name: string): string | undefined {
   return needSeparator ? name.slice(n + 1) : name.slice(n);
 }
 
-const warnedUrls = new WeakMap<IOEvalState, Set<string>>();
+/** The search path entries an evaluation has warned about (a URL, a missing directory): once each. */
+const warnedEntries = new WeakMap<IOEvalState, Set<string>>();
+
+function warnEntryOnce(st: IOEvalState, entry: string, message: string): void {
+  let warned = warnedEntries.get(st);
+  if (!warned) warnedEntries.set(st, (warned = new Set()));
+  if (warned.has(entry)) return;
+  warned.add(entry);
+  st.warn(message);
+}
 
 /** EvalState::findFile: the first search path entry that has `name`, symlinks resolved. */
 export function findInSearchPath(st: IOEvalState, entries: readonly SearchPathEntry[], name: string): string {
@@ -107,21 +117,24 @@ export function findInSearchPath(st: IOEvalState, entries: readonly SearchPathEn
     const suffix = suffixIfMatch(e.prefix, name);
     if (suffix === undefined) continue;
     if (isUrlLike(e.path)) {
-      let warned = warnedUrls.get(st);
-      if (!warned) warnedUrls.set(st, (warned = new Set()));
-      if (!warned.has(e.path)) {
-        warned.add(e.path);
-        st.warn(`Nix search path entry '${e.path}' is a URL; nixeval never downloads anything, ignoring it`);
-      }
+      warnEntryOnce(st, e.path, `Nix search path entry '${e.path}' is a URL; nixeval never downloads anything, ignoring it`);
       continue;
     }
     const root = e.path.startsWith('/') ? e.path : `${st.cwd}/${e.path}`;
+    // resolveLookupPathPath: an entry whose path is not there is skipped, with a warning the
+    // first time a lookup reaches it.
+    if (st.io.stat(canonicalisePath(root)) === undefined) {
+      warnEntryOnce(st, e.path, `Nix search path entry '${e.path}' does not exist, ignoring`);
+      continue;
+    }
     const candidate = canonicalisePath(suffix === '' ? root : `${root}/${suffix}`);
     if (st.io.stat(candidate) !== undefined) return st.io.realpath(candidate);
   }
   const core = corepkgsLookup(name);
   if (core !== undefined) return core;
-  throw new NixError('throw', `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`);
+  throw new NixError('throw', st.settings.pure
+    ? `cannot look up '<${name}>' in pure evaluation mode (use '--impure' to override)`
+    : `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`);
 }
 
 /** Constants that depend on the evaluation: `nixPath`, and `currentTime` outside pure mode. */
@@ -135,18 +148,6 @@ export function ioConstants(st: IOEvalState): [string, Value][] {
 }
 
 // ---- fetchers
-
-/** C++ Nix's checkName for store path names: the reason a name is invalid, or undefined. */
-function badStorePathName(name: string): string | undefined {
-  if (name.length === 0) return 'name must not be empty';
-  if (name.length > 211) return `name '${name}' is too long`;
-  if (name === '.' || name === '..') return `name '${name}' is not valid`;
-  if (name.startsWith('.')) return `name '${name}' is not valid: it is illegal to start the name with a period`;
-  for (const c of name) {
-    if (!/[A-Za-z0-9+\-._?=]/.test(c)) return `name '${name}' contains illegal character '${c}'`;
-  }
-  return undefined;
-}
 
 function noNetwork(builtin: string, what: string): NixError {
   return new NixError('eval', `builtins.${builtin} cannot fetch ${what}: nixeval never accesses the network`);
@@ -178,7 +179,7 @@ function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => 
       }
     }
     if (url === undefined) throw new NixError('eval', "'url' argument required");
-    const bad = badStorePathName(name ?? baseNameOfUrl(url));
+    const bad = badNameReason(name ?? baseNameOfUrl(url));
     if (bad !== undefined && builtin === 'fetchurl') {
       const advice = name === undefined
         ? `Please add a valid 'name' attribute to the argument for '${builtin}', so that it can create a valid store path.`
@@ -188,7 +189,7 @@ function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => 
   } else {
     const r = yield* coerceToString(arg, { coerceMore: false, copyToStore: false });
     url = r.s;
-    const bad = badStorePathName(baseNameOfUrl(url));
+    const bad = badNameReason(baseNameOfUrl(url));
     if (bad !== undefined && builtin === 'fetchurl') {
       throw new NixError('eval', `invalid store path name when fetching URL '${url}': ${bad}. Please pass an attribute set with 'url' and 'name' attributes to '${builtin}',  so that it can create a valid store path.`);
     }

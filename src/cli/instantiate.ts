@@ -8,7 +8,8 @@
 // written to a store; that derivations and sources "are" in the store is kept in memory for
 // the evaluation (see src/store/state.ts).
 
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { Source } from '../syntax/source.js';
 import type { LintName } from '../syntax/parser.js';
@@ -300,8 +301,43 @@ function lintsOf(config: NixConfig): Partial<Record<LintName, 'warn' | 'fatal'>>
   return lints;
 }
 
+/**
+ * C++ Nix's getHome (libutil/unix/users.cc): $HOME, unless it exists and belongs to another
+ * user (or cannot be looked at); then the home directory of the user's passwd entry, with a
+ * warning. Undefined when there is none (C++ Nix: "cannot determine user's home directory").
+ */
+function getHome(env: Env, logger: Logger): string | undefined {
+  let home = env.HOME;
+  let unowned: string | undefined;
+  if (home !== undefined) {
+    try {
+      if (statSync(home).uid !== process.geteuid?.()) {
+        unowned = home;
+        home = undefined;
+      }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        logger.warn(`couldn't stat $HOME ('${home}') for reason other than not existing, falling back to the one defined in the 'passwd' file: ${describeErrno(e)}`);
+        home = undefined;
+      }
+    }
+  }
+  if (home !== undefined) return home;
+  let passwd: string;
+  try {
+    passwd = userInfo().homedir;
+  } catch {
+    return undefined;
+  }
+  if (!passwd) return undefined;
+  if (unowned !== undefined && unowned !== passwd) {
+    logger.warn(`$HOME ('${unowned}') is not owned by you, falling back to the one defined in the 'passwd' file ('${passwd}')`);
+  }
+  return passwd;
+}
+
 /** C++ Nix's EvalSettings::getDefaultNixPath: the channels that exist. */
-function defaultNixPath(env: Env, config: NixConfig): string[] {
+function defaultNixPath(home: string | undefined, env: Env, config: NixConfig): string[] {
   const out: string[] = [];
   const exists = (p: string): boolean => {
     try {
@@ -311,7 +347,7 @@ function defaultNixPath(env: Env, config: NixConfig): string[] {
       return false;
     }
   };
-  const home = env.HOME ?? '';
+  home ??= '';
   const defExpr = config.bool('use-xdg-base-directories')
     ? `${env.XDG_STATE_HOME || `${home}/.local/state`}/nix/defexpr`
     : `${home}/.nix-defexpr`;
@@ -345,8 +381,10 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   const restricted = config.bool('restrict-eval');
   const maxCallDepth = config.get('max-call-depth');
   const system = config.get('eval-system') || config.get('system');
+  // getHome, as C++ Nix calls it when it makes the default search path (outside pure mode).
+  const home = pure ? env.HOME : getHome(env, logger);
   const searchPath = pure ? [] : [
-    ...cmd.includes, ...config.list('nix-path'), ...(restricted ? [] : defaultNixPath(env, config)),
+    ...cmd.includes, ...config.list('nix-path'), ...(restricted ? [] : defaultNixPath(home, env, config)),
   ];
   const ev = new Evaluation({
     baseDir: cwd,
@@ -355,7 +393,7 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     // and --raw coerces the value as it is, as nix-instantiate does.
     strict: cmd.strict && cmd.output === 'plain',
     autoArgs: cmd.autoArgs,
-    home: env.HOME,
+    home,
     lints: lintsOf(config),
     settings: {
       experimentalFeatures: new Set(config.list('experimental-features')),
@@ -376,6 +414,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     searchPath,
   });
 
+  // nix-instantiate parses the --arg expressions (getAutoArgs) before anything else: their
+  // syntax errors and undefined variables come before --find-file and the files' own errors.
+  if (cmd.autoArgs.length > 0) ev.autoArguments();
   if (cmd.findFile) {
     for (const name of cmd.files) io.stdout.write(Buffer.from(findInSearchPath(ev, ev.searchPath, name) + '\n', 'latin1'));
     return 0;

@@ -205,7 +205,8 @@ export class FsIO extends ResolvingIO implements EvalIO {
   readFile(path: string): string {
     const r = this.resolve(path, true);
     if (r.type === undefined) throw notExist(r.given);
-    if (r.type === 'directory') throw notRegularFile(r.given);
+    // On the path realisePath resolved, as current C++ Nix's PosixDirectorySourceAccessor::readFile.
+    if (r.type === 'directory') throw notRegularFile(r.path);
     // Special files are refused on their type, before they are opened; fstat below checks
     // again on the open descriptor in case the file was swapped meanwhile.
     if (r.type !== 'regular') throw this.special(r.given, r.path);

@@ -59,9 +59,12 @@ export function notExist(path: string): NixError {
   return ioError(`path '${path}' does not exist`);
 }
 
-/** Reading a directory as a file: current Nix's source accessor checks the type after opening it. */
+/**
+ * Reading a directory as a file: current Nix's source accessor checks the type after opening
+ * it (the root is the accessor's own root, said without the word 'file').
+ */
 export function notRegularFile(path: string): NixError {
-  return ioError(`file '${path}' is not a regular file`);
+  return ioError(`${path === '/' ? '' : 'file '}'${path}' is not a regular file`);
 }
 
 /** Access outside the allowed roots (C++ Nix's RestrictedPathError). */

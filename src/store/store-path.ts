@@ -83,6 +83,20 @@ export function isStorePathBaseName(base: string): boolean {
   return badNameReason(base.slice(HASH_PART_LENGTH + 1)) === undefined;
 }
 
+/**
+ * Why a base name is no store path, as C++ Nix's StorePath constructor says it (its checks in
+ * order: length, the '-', the hash part's characters, the name); undefined if it is one.
+ */
+export function storePathBaseNameError(base: string): string | undefined {
+  if (base.length < HASH_PART_LENGTH + 1) return `'${base}' is too short to be a valid store path`;
+  if (base[HASH_PART_LENGTH] !== '-') return `'${base}' can't name a store path because the hash part is not followed by a '-'`;
+  for (let i = 0; i < HASH_PART_LENGTH; i++) {
+    if (!NIX32_CHARS.includes(base[i])) return `store path '${base}' contains illegal base-32 character '${base[i]}'`;
+  }
+  const reason = badNameReason(base.slice(HASH_PART_LENGTH + 1));
+  return reason === undefined ? undefined : `path '${base}' is not a valid store path: ${reason}`;
+}
+
 /** `Store::isInStore`: the path is the store directory's child or below it. */
 export function isInStore(path: string, storeDir: string): boolean {
   return path.startsWith(storeDir + '/') && path.length > storeDir.length + 1;

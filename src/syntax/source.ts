@@ -18,6 +18,22 @@ export class Source {
   static readonly STDIN = utf8ToBytes('«stdin»');
   static readonly STRING = utf8ToBytes('«string»');
 
+  /** The prefix of sources C++ Nix keeps in its internal accessor (derivation-internal.nix). */
+  static readonly INTERNAL_PREFIX = utf8ToBytes('«nix-internal»');
+
+  /**
+   * The `file` of this source's positions as values (`__curPos`, `unsafeGetAttrPos`) and the
+   * `path` of XML output: C++ Nix's mkPos and posToXML give a position only when its origin is a
+   * SourcePath, and then its path without the accessor's display prefix, so an internal file is
+   * `/derivation-internal.nix`; an expression from -E or stdin has none (mkPos gives null).
+   */
+  positionFile(): string | undefined {
+    const o = this.origin;
+    if (o.startsWith('/')) return o;
+    if (o.startsWith(Source.INTERNAL_PREFIX) && o.charCodeAt(Source.INTERNAL_PREFIX.length) === 47) return o.slice(Source.INTERNAL_PREFIX.length);
+    return undefined;
+  }
+
   static fromUtf8(origin: string, text: string, baseDir: string): Source {
     return new Source(origin, utf8ToBytes(text), baseDir);
   }

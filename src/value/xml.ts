@@ -65,7 +65,8 @@ function attrsText(attrs: [string, string][]): string {
 function positionAttrs(source: Source, offset: number): [string, string][] {
   const lc = source.lineCol(offset);
   const attrs: [string, string][] = [['line', String(lc.line)], ['column', String(lc.column)]];
-  if (source.origin.startsWith('/')) attrs.push(['path', source.origin]);
+  const file = source.positionFile();
+  if (file !== undefined) attrs.push(['path', file]);
   return attrs;
 }
 

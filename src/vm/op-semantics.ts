@@ -15,6 +15,7 @@ import {
   type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
+import { positionValue } from '../value/position.js';
 import { symbolTable } from '../value/symbols.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import { callFrames, type TailCallLog } from './tail-calls.js';
@@ -254,11 +255,10 @@ export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: 
   return set.extend(key, value, chunk.source, chunk.positions[at]);
 }
 
-/** `__curPos`: the position of the code index as a set { file, line, column }. */
-export function currentPosition(chunk: Chunk, at: number): NixAttrs {
+/** `__curPos`: the position of the code index as a set { file, line, column }, or null outside a file (C++ Nix's mkPos). */
+export function currentPosition(chunk: Chunk, at: number): NixAttrs | null {
   const p = posOf(chunk, at)!;
-  const lc = p.source.lineCol(p.offset);
-  return NixAttrs.fromMap(new Map<string, Value>([['column', lc.column], ['file', p.source.origin], ['line', lc.line]]));
+  return positionValue(p.source, p.offset);
 }
 
 // ---- calling builtins

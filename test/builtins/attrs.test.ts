@@ -1,7 +1,9 @@
 // Unit tests of the attribute-set builtins (src/builtins/attrs.ts): results, laziness,
 // argument forcing order and C++ Nix 2.36's error messages with their context lines.
 
-import { failure, run } from './helpers.js';
+import { evaluate } from '../../src/eval.js';
+import { OUTPUT_PRINT, printValue } from '../../src/value/print.js';
+import { failure, run, runInFile } from './helpers.js';
 
 describe('attrNames, attrValues', () => {
   test('in byte order of the names', () => {
@@ -29,6 +31,24 @@ describe('getAttr, hasAttr, unsafeGetAttrPos', () => {
     expect(run('builtins.hasAttr "a" { a = throw "x"; }')).toBe('true');
     expect(run('builtins.hasAttr "b" { a = 1; }')).toBe('false');
     expect(run('builtins.unsafeGetAttrPos "b" { a = 1; }')).toBe('null');
+  });
+  // C++ Nix's mkPos: a position is a set only when its origin is a file (a SourcePath), its
+  // `file` the path without the accessor's display prefix; -E and stdin give null.
+  test('positions outside a file are null; derivation-internal.nix is /derivation-internal.nix', () => {
+    expect(run('builtins.unsafeGetAttrPos "a" { a = 1; }')).toBe('null');
+    expect(run('__curPos')).toBe('null');
+    expect(runInFile('{ p = builtins.unsafeGetAttrPos "a" { a = 1; }; c = __curPos; }'))
+      .toBe('{ c = { column = 53; file = "/test.nix"; line = 1; }; p = { column = 39; file = "/test.nix"; line = 1; }; }');
+    expect(run('(builtins.unsafeGetAttrPos "type" (derivation { name = "a"; system = "x"; builder = "/b"; })).file'))
+      .toBe('"/derivation-internal.nix"');
+  });
+  test('line and column are lazy, as makePositionThunks makes them: <CODE> in non-strict output', () => {
+    const text = '{ p = builtins.unsafeGetAttrPos "a" { a = 1; }; c = __curPos; }';
+    for (const attrPath of ['p', 'c']) {
+      const r = evaluate({ source: { origin: '/test.nix', text, baseDir: '/' }, attrPath });
+      if (!r.ok) throw new Error(r.rendered);
+      expect(printValue(r.value, OUTPUT_PRINT)).toBe('{ column = <CODE>; file = "/test.nix"; line = <CODE>; }');
+    }
   });
   test('errors, first argument first', () => {
     expect(failure('builtins.getAttr [ ] [ ]')).toEqual({
@@ -61,9 +81,9 @@ describe('removeAttrs, intersectAttrs', () => {
     expect(run('builtins.intersectAttrs { } { a = 1; }')).toBe('{ }');
   });
   test('the attributes keep their positions', () => {
-    expect(run('builtins.unsafeGetAttrPos "a" (builtins.removeAttrs { a = 1; b = 2; } [ "b" ])')).toBe('{ column = 55; file = "«string»"; line = 1; }');
-    expect(run('builtins.unsafeGetAttrPos "a" (builtins.intersectAttrs { a = 1; } { a = 2; b = 3; })')).toBe('{ column = 69; file = "«string»"; line = 1; }');
-    expect(run('builtins.unsafeGetAttrPos "a" (builtins.intersectAttrs { a = 1; b = 1; c = 1; } { a = 2; })')).toBe('{ column = 83; file = "«string»"; line = 1; }');
+    expect(runInFile('builtins.unsafeGetAttrPos "a" (builtins.removeAttrs { a = 1; b = 2; } [ "b" ])')).toBe('{ column = 55; file = "/test.nix"; line = 1; }');
+    expect(runInFile('builtins.unsafeGetAttrPos "a" (builtins.intersectAttrs { a = 1; } { a = 2; b = 3; })')).toBe('{ column = 69; file = "/test.nix"; line = 1; }');
+    expect(runInFile('builtins.unsafeGetAttrPos "a" (builtins.intersectAttrs { a = 1; b = 1; c = 1; } { a = 2; })')).toBe('{ column = 83; file = "/test.nix"; line = 1; }');
   });
   test('errors', () => {
     expect(failure('builtins.removeAttrs "" [ 1 ]')).toEqual({
@@ -90,10 +110,10 @@ describe('listToAttrs', () => {
     expect(run('builtins.attrNames (builtins.listToAttrs [ { name = "a"; value = throw "x"; } ])')).toBe('[ "a" ]');
   });
   test('an attribute is where its value is', () => {
-    expect(run('builtins.unsafeGetAttrPos "x" (builtins.listToAttrs [ { name = "x"; value = 1; } { name = "x"; value = 2; } ])'))
-      .toBe('{ column = 69; file = "«string»"; line = 1; }');
-    expect(run('builtins.unsafeGetAttrPos "x" (builtins.listToAttrs [ (builtins.removeAttrs { name = "x"; value = 1; } [ ]) ])'))
-      .toBe('{ column = 91; file = "«string»"; line = 1; }');
+    expect(runInFile('builtins.unsafeGetAttrPos "x" (builtins.listToAttrs [ { name = "x"; value = 1; } { name = "x"; value = 2; } ])'))
+      .toBe('{ column = 69; file = "/test.nix"; line = 1; }');
+    expect(runInFile('builtins.unsafeGetAttrPos "x" (builtins.listToAttrs [ (builtins.removeAttrs { name = "x"; value = 1; } [ ]) ])'))
+      .toBe('{ column = 91; file = "/test.nix"; line = 1; }');
   });
   test('errors', () => {
     expect(failure('builtins.listToAttrs 1').context).toEqual(['while evaluating the argument passed to builtins.listToAttrs']);

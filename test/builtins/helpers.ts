@@ -11,6 +11,16 @@ export function run(expr: string): string {
   return `error: ${Buffer.from(r.error.message, 'latin1').toString('utf8')}`;
 }
 
+/**
+ * As run, the expression read as the file /test.nix: positions as values (`__curPos`,
+ * `unsafeGetAttrPos`) exist only in files, as C++ Nix's mkPos gives null for -E and stdin.
+ */
+export function runInFile(expr: string): string {
+  const r = evaluate({ source: { origin: '/test.nix', text: Buffer.from(expr, 'utf8').toString('latin1'), baseDir: '/' }, strict: true });
+  if (r.ok) return Buffer.from(printValue(r.value, { trackRepeated: true }), 'latin1').toString('utf8');
+  return `error: ${Buffer.from(r.error.message, 'latin1').toString('utf8')}`;
+}
+
 /** The error's message and the context lines the builtin added (not the VM's call frames). */
 export function failure(expr: string): { message: string; context: string[] } {
   const r = evaluate({ expr, strict: true });

@@ -1,6 +1,8 @@
 // The file builtins' argument handling (src/builtins/io.ts) that needs no file: what is
 // forced first, as C++ Nix's primops force it.
 
+import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { evaluate } from '../../src/eval.js';
 import { failure, run } from './helpers.js';
 
@@ -21,9 +23,40 @@ describe('fetchurl and fetchTarball arguments', () => {
     expect(run('builtins.fetchurl { url = "http://example.org/a"; sha256 = "zz"; }')).toBe("error: hash 'zz' has wrong length for hash algorithm 'sha256'");
   });
 
+  test("fetchurl's name is checked by current C++ Nix's checkName: a leading period is allowed", () => {
+    expect(run('builtins.fetchurl { url = "http://example.org/a"; name = ".a"; }'))
+      .toBe("error: builtins.fetchurl cannot fetch 'http://example.org/a': nixeval never accesses the network");
+    expect(run('builtins.fetchurl { url = "http://example.org/a"; name = ".-a"; }')).toBe(
+      "error: invalid store path name when fetching URL 'http://example.org/a': name '.-a' is not valid: first dash-separated component must not be '.'. "
+      + "Please change the value for the 'name' attribute passed to 'fetchurl', so that it can create a valid store path.");
+  });
+
   test('a value of the wrong type is traced at its attribute', () => {
     const r = failureAt('builtins.fetchurl {\n  url = 1;\n}');
     expect(r).toEqual({ frame: 'while evaluating the url we should fetch', line: 2, column: 3 });
+  });
+});
+
+describe('readFile and hashFile of a directory', () => {
+  // Current C++ Nix's PosixDirectorySourceAccessor::readFile, on the realised path.
+  test("the file is not a regular file, the directory's real path named", () => {
+    const dir = realpathSync(tmpdir());
+    expect(run(`builtins.readFile ${dir}`)).toBe(`error: file '${dir}' is not a regular file`);
+    expect(run(`builtins.hashFile "sha256" ${dir}`)).toBe(`error: file '${dir}' is not a regular file`);
+    expect(run('builtins.readFile /.')).toBe("error: '/' is not a regular file");
+  });
+});
+
+describe('builtins.storePath', () => {
+  // toStorePath's parseStorePath: the StorePath constructor's messages, in its order.
+  test('a path in the store that is no store path: why, as C++ Nix says it', () => {
+    const h = 'a'.repeat(32);
+    expect(run('builtins.storePath "/nix/store/bad"')).toBe("error: 'bad' is too short to be a valid store path");
+    expect(run(`builtins.storePath "/nix/store/${h}xx"`)).toBe(`error: '${h}xx' can't name a store path because the hash part is not followed by a '-'`);
+    expect(run(`builtins.storePath "/nix/store/e${h.slice(1)}-x"`)).toBe(`error: store path 'e${h.slice(1)}-x' contains illegal base-32 character 'e'`);
+    expect(run(`builtins.storePath "/nix/store/${h}-a b"`)).toBe(`error: path '${h}-a b' is not a valid store path: name 'a b' contains illegal character ' '`);
+    expect(run(`builtins.storePath "/nix/store/${h}-x/sub"`)).toBe(`"/nix/store/${h}-x/sub"`);
+    expect(run('builtins.storePath "/tmp"')).toBe("error: path '/tmp' is not in the Nix store");
   });
 });
 

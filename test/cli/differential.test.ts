@@ -8,7 +8,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NIX_VERSION, NIXEVAL_VERSION } from '../../src/version.js';
@@ -47,6 +47,21 @@ describe('files, directories and the search path', () => {
     expect(run(['--eval', '<nope>'])).toEqual({
       code: 1, stdout: '', stderr: "error: file 'nope' was not found in the Nix search path (add it using $NIX_PATH or -I)\n",
     });
+  });
+
+  test('a search path entry that is not there: a warning the first time a lookup reaches it, then skipped [2.8]', () => {
+    // resolveLookupPathPath: once per entry, only for entries whose prefix matches.
+    expect(run(['--eval', '--strict', '-I', 'none', '-I', 'x=none2', '-I', 'sp', '-E', '[ (import <pkg>) (import <pkg>) ]'])).toEqual({
+      code: 0, stdout: '[ "found" "found" ]\n', stderr: "warning: Nix search path entry 'none' does not exist, ignoring\n",
+    });
+    expect(run(['--eval', '-E', 'builtins.findFile [ { path = "/nonexistent"; prefix = ""; } ] "f.nix"']).stderr)
+      .toMatch(/^warning: Nix search path entry '\/nonexistent' does not exist, ignoring\nerror:/);
+  });
+
+  test('<name> in pure evaluation mode: its own message [2.8]', () => {
+    const r = run(['--eval', '--option', 'pure-eval', 'true', '-I', 'sp', '-E', '<pkg>']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: cannot look up '<pkg>' in pure evaluation mode (use '--impure' to override)\n");
   });
 
   test('a missing file: getting status of it fails, exit 1 [2.8]', () => {
@@ -115,6 +130,18 @@ describe('output', () => {
     expect(run(['--eval', '--arg-from-file', 'a', 'f.nix', '-E', '{a}: a']).stdout).toBe('"1 + 1\\n"\n');
     expect(run(['--eval', '--arg-from-stdin', 'a', '-E', '{a}: a'], { stdin: 'in' }).stdout).toBe('"in"\n');
     expect(run(['--eval', '--arg', 'a', '1', '--argstr', 'a', 'x', '-E', '{a}: a']).stdout).toBe('"x"\n');
+  });
+
+  test('~/ paths without $HOME: the home directory of the passwd entry (getHome) [2.8]', () => {
+    expect(run(['--eval', '-E', '~/x'], { env: { HOME: undefined } })).toEqual({ code: 0, stdout: `${userInfo().homedir}/x\n`, stderr: '' });
+    expect(run(['--eval', '-E', '~/x'], { env: { HOME: '/nonexistent/h' } }).stdout).toBe('/nonexistent/h/x\n');
+  });
+
+  test('--arg expressions are parsed before anything else, used or not [2.8]', () => {
+    // nix-instantiate.cc calls getAutoArgs first: the argument's error, not the file's or the expression's.
+    expect(run(['--eval', '--arg', 'x', '1 +', '-E', 'x']).stderr).toMatch(/^error: syntax error, unexpected end of file\n\s+at «string»:1:4:/);
+    expect(run(['--eval', '--arg', 'x', 'y', 'missing.nix']).stderr).toMatch(/^error: undefined variable 'y'\n/);
+    expect(run(['--find-file', '--arg', 'x', 'y', '-I', 'sp', 'pkg'])).toMatchObject({ code: 1, stdout: '' });
   });
 
   test('messages lose escape sequences, \\r and \\a, and tabs become blanks, unless stderr is a terminal [2.8]', () => {

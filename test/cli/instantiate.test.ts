@@ -286,6 +286,15 @@ describe('nix-instantiate --eval of a cyclic value', () => {
     expect(shared).toMatchObject({ code: 0, stdout: '{"x":{"b":[1]},"y":[{"b":[1]},{"b":[1]}]}\n' });
   });
 
+  test("--xml gives positions a path only in a file: none for -E, derivation-internal.nix's without «nix-internal»", () => {
+    // C++ Nix's posToXML: `path` only for a SourcePath origin, its path without the display prefix.
+    const r = cli(['--eval', '--strict', '--xml', '-E', `{ d = ${A}; }`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('<attr column="3" line="1" name="d">');
+    expect(r.stdout).toMatch(/<attr column="\d+" line="\d+" name="all" path="\/derivation-internal.nix">/);
+    expect(r.stdout).not.toContain('«');
+  });
+
   test('--xml ends with the same error instead of recursing without end', () => {
     // (At the default depth of 10000 the document so far is hundreds of megabytes, as C++ Nix's.)
     const r = cli(['--eval', '--xml', '--max-call-depth', '100', '-E', CYCLE]);

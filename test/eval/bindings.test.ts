@@ -2,7 +2,7 @@
 // filled, a list or set built then, a default naming another formal, `__overrides`. The
 // expected answers are C++ Nix's.
 
-import { run } from '../builtins/helpers.js';
+import { run, runInFile } from '../builtins/helpers.js';
 
 describe('bindings read while their scope is filled', () => {
   test.each([
@@ -38,7 +38,7 @@ describe('bindings read while their scope is filled', () => {
   test('`__overrides` keeps each attribute\'s position: an overriding one\'s from the overrides set', () => {
     // C++ Nix copies the overriding attribute whole, position included; the others keep theirs.
     // Columns count from the start of the whole expression, `(builtins.unsafeGetAttrPos "x" ` is 31.
-    const pos = (set: string) => run(`(builtins.unsafeGetAttrPos "x" ${set}).column`);
+    const pos = (set: string) => runInFile(`(builtins.unsafeGetAttrPos "x" ${set}).column`);
     expect(pos('rec { __overrides = { x = 2; }; x = 1; }')).toBe('54');
     expect(pos('rec { __overrides = { y = 2; }; x = 1; }')).toBe('64');
     expect(pos('rec { __overrides = { x = 2; }; }')).toBe('54');

@@ -34,8 +34,9 @@ function fail(expr: string, tier?: 'vm' | 'compiled'): Failure {
   };
 }
 
+/** The printed value of expr, read as the file /base/test.nix (positions as values exist only in files). */
 function value(expr: string): string {
-  const r = evaluate({ expr, strict: true, baseDir: '/base' });
+  const r = evaluate({ source: { origin: '/base/test.nix', text: Buffer.from(expr, 'utf8').toString('latin1'), baseDir: '/base' }, strict: true });
   if (!r.ok) throw new Error(r.rendered);
   return printValue(r.value);
 }

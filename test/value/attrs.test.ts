@@ -15,8 +15,9 @@ function elements(expr: string): NixAttrs[] {
   return (r.value as Value[]).map((v) => (v instanceof Thunk ? v.value : v) as NixAttrs);
 }
 
+/** The printed value of expr, read as the file /test.nix (positions as values exist only in files). */
 function output(expr: string): string {
-  const r = evaluate({ expr, strict: true });
+  const r = evaluate({ source: { origin: '/test.nix', text: Buffer.from(expr, 'utf8').toString('latin1'), baseDir: '/' }, strict: true });
   if (!r.ok) throw new Error(r.rendered);
   return bytesToUtf8(printValue(r.value));
 }
