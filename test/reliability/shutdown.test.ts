@@ -4,7 +4,7 @@
 
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
-import { sleep, startServerProcess } from './server-process.js';
+import { LOOP, sleep, startServerProcess } from './server-process.js';
 
 const GRACE_MS = 10_000;
 
@@ -53,7 +53,7 @@ test('SIGTERM drains: in-flight work finishes, new work gets 503 with Connection
 
 test('work that outlasts the grace does not hold the process: it exits at the end of the grace', async () => {
   const s = await startServerProcess({ NIXEVAL_SHUTDOWN_GRACE_MS: '1000', NIXEVAL_TIMEOUT_MS: '30000' });
-  const stuck = s.post('/v1/eval', { expr: 'let f = x: f x; in f 1' }).catch(() => undefined);
+  const stuck = s.post('/v1/eval', { expr: LOOP }).catch(() => undefined);
   await sleep(300);
   const t0 = Date.now();
   s.child.kill('SIGTERM');
