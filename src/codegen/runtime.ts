@@ -384,23 +384,26 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
 function callFunctor(set: NixAttrs, args: Value[], pos: SourcePos | undefined): Value {
   const calls = stack.calls;
   if (calls >= stack.maxCalls) return vmCall(set, args, pos, null);
+  let r: Value;
   // Counted as the driven generator's frames would be.
   stack.depth++;
   stack.calls = calls + 1;
   try {
-    let r: Value;
-    try {
-      const functor = force(set.get('__functor')!, undefined);
-      r = callValue(functor, [set, args[0]], set.positions?.get('__functor'));
-    } catch (err) {
-      throw functorFailed(toNixError(err), pos);
-    }
-    return args.length === 1 ? r : callValue(r, args.slice(1), pos);
+    const functor = force(set.get('__functor')!, undefined);
+    r = callValue(functor, [set, args[0]], set.positions?.get('__functor'));
   } catch (err) {
-    throw toNixError(err);
+    throw functorFailed(toNixError(err), pos);
   } finally {
     stack.depth--;
     stack.calls = calls;
+  }
+  if (args.length === 1) return r;
+  // The arguments after the first are applied to the result in this call, as C++ Nix's
+  // callFunction applies them in its loop (not one call deeper).
+  try {
+    return callValue(r, args.slice(1), pos);
+  } catch (err) {
+    throw toNixError(err);
   }
 }
 

@@ -406,7 +406,10 @@ export class VM implements Interpreter {
           return this.finishImmediate(r, thunk);
         }
         if (fn instanceof NixAttrs && fn.has('__functor')) {
-          this.pushGenerator(functorGen(fn, args, pos), thunk, null, '__functor', pos, false, depth);
+          // The arguments after the first are applied to the functor's result in this call, as
+          // C++ Nix's callFunction applies them in its loop (not one call deeper).
+          const rest = args.length > 1 ? { args: args.slice(1), site: pos, tailCalls: null } : null;
+          this.pushGenerator(functorGen(fn, rest === null ? args : [args[0]], pos), thunk, rest, '__functor', pos, false, depth);
           return undefined;
         }
         throw notAFunction(fn, pos);

@@ -96,6 +96,18 @@ describe('max-call-depth in both tiers', () => {
     }
   });
 
+  test('a functor\'s arguments after the first are applied in the call of the set, not one deeper (C++ Nix\'s callFunction loop)', () => {
+    // The set's call at depth 1, its functor's at 2 (`self: a:` takes set and 1 there), then
+    // `b: builtins.add a b` applied to 2 at depth 1, so the add is the second call in progress.
+    const expr = '({ __functor = self: a: b: builtins.add a b; }) 1 2';
+    expect(sameInBothTiers(expr, 1)).toBe('value: 3');
+    expect(sameInBothTiers(expr, 0)).toContain(`error: ${OVERFLOW}`);
+    for (let limit = 0; limit <= 12; limit++) {
+      sameInBothTiers('let s = { __functor = self: a: b: if b == 0 then a else self (a + 1) (b - 1); }; in s 0 4', limit);
+      sameInBothTiers('let s = { __functor = self: a: b: c: if c == 0 then a + b else s a b (c - 1); }; in [ (s 1 2 3) (builtins.map (s 1 2) [ 0 1 ]) ]', limit);
+    }
+  });
+
   test('random programs with a small limit: the same in both tiers', () => {
     fc.assert(fc.property(program(), fc.integer({ min: 1, max: 12 }), (expr, limit) => { sameInBothTiers(expr, limit); }), { numRuns: 150 });
   });
