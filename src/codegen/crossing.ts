@@ -38,7 +38,7 @@ import type { TailCallLog } from '../vm/tail-calls.js';
 /** The VM as the compiled tier sees it. */
 export interface Interpreter {
   readonly state: EvalState;
-  /** What builtins called from compiled code get (the same for every call: no call depth). */
+  /** What builtins called from compiled code get (the same for every call; its callDepth is `stack.calls`). */
   readonly builtinContext: BuiltinContext;
   readonly globals: Map<string, Value>;
   /** C++ Nix's max-call-depth: a call made while more calls than this are in progress fails. */
