@@ -70,7 +70,8 @@ interface RequestClass {
 }
 
 const DOUBLE = 'let d = s: n: if n == 0 then s else d (s + s) (n - 1); in';
-const LOOP = 'let f = x: f x; in f 1';
+/** Endless (10^15 steps) at a constant call depth: a tail-recursive loop ends at max-call-depth. */
+const LOOP = 'let l = builtins.genList (x: x) 100000; in builtins.foldl\' (a: i: builtins.foldl\' (b: j: builtins.foldl\' (c: k: c) b l) a l) 0 l';
 const kind = (a: Answer): string | undefined => a.body?.error?.kind;
 /** Slack for the fixed members of an answer (stats, keys) and the cut markers. */
 const OVERHEAD = 4096;

@@ -7,7 +7,7 @@ export const Limits = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Wall-clock time the evaluation may take (capped by the server\'s maximum).' })),
   maxMemoryMb: Type.Optional(Type.Integer({ minimum: 1, description: 'Heap the evaluation may use, in MiB (capped by the server\'s maximum).' })),
   maxOutputBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Size of the JSON result plus warnings and traces (capped by the server\'s maximum).' })),
-  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth: a function call made while this many calls are in progress fails with "stack overflow; max-call-depth exceeded" (C++ Nix\'s default is 10000). Default: none; the time and memory limits still apply. The JSON value has no depth limit; a cyclic value fails at once with this error.' })),
+  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth: a function call made while this many calls are in progress fails with "stack overflow; max-call-depth exceeded" (C++ Nix\'s default is 10000). Default: 5000000 (calls in progress, tail calls included); the time and memory limits still apply. The JSON value has no depth limit; a cyclic value fails at once with this error.' })),
 }, { $id: 'Limits', additionalProperties: false, description: 'Limits of one evaluation; each is capped by the server\'s maximum, which is also the default.' });
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });
@@ -36,7 +36,7 @@ export const JobsetLimits = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Time each attribute may take (default the server\'s evaluation maximum; capped by its job maximum).' })),
   maxMemoryMb: Type.Optional(Type.Integer({ minimum: 1, description: 'Heap each attribute may grow its worker\'s by, in MiB (capped by the server\'s maximum).' })),
   maxOutputBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Size of each attribute\'s line (capped by the server\'s maximum).' })),
-  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth, for each attribute. Default: none.' })),
+  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth, for each attribute. Default: 5000000.' })),
   totalTimeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Time the whole jobset may take (default and maximum: the server\'s job maximum).' })),
   maxWorkerMemoryMb: Type.Optional(Type.Integer({ minimum: 16, description: 'A worker whose heap is past this (MiB) after an attribute is replaced before the next (nix-eval-jobs\' --max-memory-size). Default and maximum: what leaves room for one attribute under the worker\'s heap limit.' })),
 }, { $id: 'JobsetLimits', additionalProperties: false, description: 'Limits of a jobset: of each attribute, of the whole, and of a worker\'s heap between attributes.' });

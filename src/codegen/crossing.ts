@@ -18,6 +18,11 @@
 //   bounded (budget activations, plus one VM loop) however deep the Nix computation goes, and
 //   once the nested run returns, compiled code carries on with its value. Errors cross the
 //   same way, each tier adding the trace lines of its own frames.
+// - Both tiers count Nix calls as C++ Nix's callDepth does, for max-call-depth (a VM frame in
+//   its `depth`, compiled code in `stack.calls`): the VM sets `stack.calls` to the depth of the
+//   frame it runs compiled code from, and a nested run of the VM starts from `stack.calls`.
+//   Compiled code runs only at a depth where the calls it makes inline (the arithmetic
+//   builtins) are allowed: deeper, the VM runs the call or force, and fails where it must.
 //
 // The budget comes from the JS stack the thread has (V8's default or --stack-size on the main
 // thread; a worker's stackSizeMb, which the code that runs the worker passes to
@@ -33,9 +38,11 @@ import type { TailCallLog } from '../vm/tail-calls.js';
 /** The VM as the compiled tier sees it. */
 export interface Interpreter {
   readonly state: EvalState;
-  /** What builtins called from compiled code get (the same for every call: no call depth). */
+  /** What builtins called from compiled code get (the same for every call; its callDepth is `stack.calls`). */
   readonly builtinContext: BuiltinContext;
   readonly globals: Map<string, Value>;
+  /** C++ Nix's max-call-depth: a call made while more calls than this are in progress fails. */
+  readonly maxCallDepth: number;
   /** Calls fn with args on the VM's frame stack and returns the result. */
   runCall(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value;
   /** Forces a thunk (pending, not blackholed) on the VM's frame stack and returns its value. */
@@ -87,6 +94,13 @@ export const stack = {
   /** Countdown to the next check of limits. */
   ticks: TICKS_BETWEEN_CHECKS,
   session: null as Interpreter | null,
+  /**
+   * Nix calls in progress (C++ Nix's callDepth) where compiled code runs now: each call it
+   * makes is one more while it runs, a tail call included (see crossing's header).
+   */
+  calls: 0,
+  /** The session's max-call-depth. */
+  maxCalls: 0,
   /** Called when compiled code reaches the budget: see whenBudgetReached. */
   onBudgetReached: null as ((returned: boolean) => void) | null,
 };
@@ -117,11 +131,13 @@ export function hasRoom(): boolean {
 export function enterSession(vm: Interpreter): Interpreter | null {
   const prev = stack.session;
   stack.session = vm;
+  stack.maxCalls = vm.maxCallDepth;
   return prev;
 }
 
 export function leaveSession(prev: Interpreter | null): void {
   stack.session = prev;
+  if (prev !== null) stack.maxCalls = prev.maxCallDepth;
 }
 
 /** Counts one compiled activation towards the next check of the deadline and limits. */
@@ -139,11 +155,13 @@ export function vmCall(fn: Value, args: Value[], pos: SourcePos | undefined, tai
 }
 
 function runCallNested(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
+  const calls = stack.calls;
   stack.depth += VM_UNITS;
   try {
     return stack.session!.runCall(fn, args, pos, tailCalls);
   } finally {
     stack.depth -= VM_UNITS;
+    stack.calls = calls;
   }
 }
 
@@ -154,11 +172,13 @@ export function vmForce(t: Thunk): Value {
 }
 
 function runThunkNested(t: Thunk): Value {
+  const calls = stack.calls;
   stack.depth += VM_UNITS;
   try {
     return stack.session!.runThunk(t);
   } finally {
     stack.depth -= VM_UNITS;
+    stack.calls = calls;
   }
 }
 

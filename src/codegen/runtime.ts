@@ -113,14 +113,18 @@ export function callLambda(fn: Closure, arg: Value, pos: SourcePos | undefined, 
 
 /**
  * callLambda of the closure of `lambda` in `up`; `fn`: that closure if there is one (a call
- * that needs it, in the VM, makes it otherwise).
+ * that needs it, in the VM, makes it otherwise). The call is one more in progress (stack.calls)
+ * while it runs; one whose body would run past max-call-depth, where any call it makes fails
+ * (the arithmetic it does inline included), runs in the VM.
  */
 function enterLambda(lambda: LambdaInfo, up: Env, arg: Value, pos: SourcePos | undefined, tailCalls: TailCallLog | null, fn: Closure | null): Value {
   const chunk = lambda.chunk;
   const code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
-  if (code === null || stack.depth >= stack.budget) return vmCall(fn ?? new Closure(lambda, up), [arg], pos, tailCalls);
+  const calls = stack.calls;
+  if (code === null || stack.depth >= stack.budget || calls >= stack.maxCalls) return vmCall(fn ?? new Closure(lambda, up), [arg], pos, tailCalls);
   const units = code.units;
   stack.depth += units;
+  stack.calls = calls + 1;
   let r: Value | object;
   try {
     tick();
@@ -129,6 +133,7 @@ function enterLambda(lambda: LambdaInfo, up: Env, arg: Value, pos: SourcePos | u
     throw lambdaFailed(e, lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
   } finally {
     stack.depth -= units;
+    stack.calls = calls;
   }
   return r !== TAIL_CALL ? r as Value : tailCallsAfter(lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
 }
@@ -136,8 +141,20 @@ function enterLambda(lambda: LambdaInfo, up: Env, arg: Value, pos: SourcePos | u
 /**
  * The tail calls left by a call of `first` (at `firstPos`, after the calls `tailCalls`), made
  * one after another in a loop, each replacing the one before as a VM frame's record says.
+ * Each is one call deeper than the one before for max-call-depth, as in C++ Nix, where the
+ * call that made it is still in progress.
  */
 function tailCallsAfter(first: LambdaInfo, firstPos: SourcePos | undefined, tailCalls: TailCallLog | null): Value {
+  const base = stack.calls;
+  try {
+    return tailCallLoop(first, firstPos, tailCalls, base + 1);
+  } finally {
+    stack.calls = base;
+  }
+}
+
+/** tailCallsAfter's loop; `calls`: those in progress in the call of `first`. */
+function tailCallLoop(first: LambdaInfo, firstPos: SourcePos | undefined, tailCalls: TailCallLog | null, calls: number): Value {
   let log = tailCalls;
   // The first call a tail call replaced, kept here until a record is needed (most chains of
   // tail calls are one call long, and most end without an error).
@@ -160,12 +177,14 @@ function tailCallsAfter(first: LambdaInfo, firstPos: SourcePos | undefined, tail
     tailCall.arg = null;
     lambda = next.lambda;
     const code = compiledCode(lambda.chunk);
-    if (code === null) {
+    if (code === null || calls >= stack.maxCalls) {
       if (replaced !== null) log = recordCall(log, replaced, replacedPos);
+      stack.calls = calls;
       return vmCall(next, [nextArg], callPos, log);
     }
     const units = code.units;
     stack.depth += units;
+    stack.calls = ++calls;
     let r: Value | object;
     try {
       tick();
@@ -358,23 +377,33 @@ export function callValue(fn: Value, args: Value[], pos: SourcePos | undefined):
   }
 }
 
-/** Calls a set with `__functor`: what driving functorGen (op-semantics.ts) does, without its generator. */
+/**
+ * Calls a set with `__functor`: what driving functorGen (op-semantics.ts) does, without its
+ * generator. One call more in progress while it runs; past max-call-depth, in the VM.
+ */
 function callFunctor(set: NixAttrs, args: Value[], pos: SourcePos | undefined): Value {
+  const calls = stack.calls;
+  if (calls >= stack.maxCalls) return vmCall(set, args, pos, null);
+  let r: Value;
   // Counted as the driven generator's frames would be.
   stack.depth++;
+  stack.calls = calls + 1;
   try {
-    let r: Value;
-    try {
-      const functor = force(set.get('__functor')!, undefined);
-      r = callValue(functor, [set, args[0]], set.positions?.get('__functor'));
-    } catch (err) {
-      throw functorFailed(toNixError(err), pos);
-    }
-    return args.length === 1 ? r : callValue(r, args.slice(1), pos);
+    const functor = force(set.get('__functor')!, undefined);
+    r = callValue(functor, [set, args[0]], set.positions?.get('__functor'));
   } catch (err) {
-    throw toNixError(err);
+    throw functorFailed(toNixError(err), pos);
   } finally {
     stack.depth--;
+    stack.calls = calls;
+  }
+  if (args.length === 1) return r;
+  // The arguments after the first are applied to the result in this call, as C++ Nix's
+  // callFunction applies them in its loop (not one call deeper).
+  try {
+    return callValue(r, args.slice(1), pos);
+  } catch (err) {
+    throw toNixError(err);
   }
 }
 
@@ -404,11 +433,17 @@ function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Val
     if (v.code === null) {
       v = v.value!;
     } else {
+      // Forced within the builtin's call (one more in progress), as callBuiltinOwned forces.
+      const calls = stack.calls;
+      if (calls >= stack.maxCalls) return applyBuiltin(fn, [arg], pos);
+      stack.calls = calls + 1;
       try {
         v = forceThunk(v, undefined);
       } catch (err) {
         if (STATS_ON) count(Counter.PrimOpCalls);
         throw builtinFailed(argumentForceFailed(toNixError(err), spec, 0), spec, pos === AT_CALLEE ? undefined : pos);
+      } finally {
+        stack.calls = calls;
       }
     }
   }
@@ -439,6 +474,11 @@ export function callBuiltin(spec: Builtin['spec'], args: Value[], pos: SourcePos
  * without a call).
  */
 function callBuiltinOwned(spec: Builtin['spec'], args: Value[], pos: SourcePos | undefined): Value {
+  // One call more in progress while it runs (its arguments are forced in it); past
+  // max-call-depth, in the VM.
+  const calls = stack.calls;
+  if (calls >= stack.maxCalls) return vmCall(new Builtin(spec, []), args, pos, null);
+  stack.calls = calls + 1;
   if (STATS_ON) count(Counter.PrimOpCalls);
   // The argument being forced, for the line an error raised meanwhile may get (BuiltinSpec.forceCtx).
   let forcing = -1;
@@ -480,6 +520,8 @@ function callBuiltinOwned(spec: Builtin['spec'], args: Value[], pos: SourcePos |
     return r;
   } catch (err) {
     throw builtinFailed(forcing < 0 ? err : argumentForceFailed(toNixError(err), spec, forcing), spec, pos);
+  } finally {
+    stack.calls = calls;
   }
 }
 

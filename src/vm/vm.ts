@@ -17,7 +17,7 @@ import { Source } from '../syntax/source.js';
 import { SymbolTable, useSymbolTable } from '../value/symbols.js';
 import * as ops from './ops.js';
 import { TailCallLog } from './tail-calls.js';
-import { enterSession, hasRoom, type Interpreter, leaveSession } from '../codegen/crossing.js';
+import { enterSession, hasRoom, type Interpreter, leaveSession, stack as compiledStack } from '../codegen/crossing.js';
 import { callBuiltin, callLambda, compiledCode, equalValues, forceThunk } from '../codegen/runtime.js';
 import {
   addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
@@ -95,14 +95,14 @@ export interface VmOptions {
    * thousand instructions. Default: no deadline, the JS heap's size as the budget. */
   limits?: EvalLimits;
   /**
-   * C++ Nix's max-call-depth: a call made while this many calls are in progress fails with
-   * "stack overflow; max-call-depth exceeded". Default: no limit (the VM does not recurse
-   * in JS, so depth costs only memory). Tail calls count as calls, as they do in C++ Nix.
+   * C++ Nix's max-call-depth: a call made while more calls than this are in progress fails
+   * with "stack overflow; max-call-depth exceeded". Tail calls count as calls, as they do in
+   * C++ Nix, in both tiers. Default: DEFAULT_MAX_CALL_DEPTH.
    */
   maxCallDepth?: number;
   /**
    * Which tiers run the code: 'compiled' (hot chunks as JS functions, the default) or 'vm'
-   * (the frame-stack VM alone). NIXEVAL_TIER sets the default. With maxCallDepth, the VM alone.
+   * (the frame-stack VM alone). NIXEVAL_TIER sets the default.
    */
   tier?: Tier;
 }
@@ -116,10 +116,13 @@ function defaultTier(): Tier {
 
 
 /**
- * The max-call-depth that means none: beyond any depth memory allows, and a small integer
- * (unlike Infinity), which keeps the comparisons on the call path integer ones.
+ * The max-call-depth unless one is set. C++ Nix's is 10,000, since its calls recurse on the C
+ * stack; nixeval's do not, so it allows much deeper recursion (a million calls deep is
+ * required), but not without end: a runaway recursion, a tail-recursive loop included, stops
+ * with C++ Nix's error in seconds instead of running to the deadline or the heap's limit.
+ * Chosen from measurements (BENCHMARKS.md, "max-call-depth in both tiers").
  */
-const NO_CALL_DEPTH_LIMIT = 2 ** 30 - 1;
+export const DEFAULT_MAX_CALL_DEPTH = 5_000_000;
 
 /**
  * A frame that tail-called something other than a lambda runs this chunk next: it returns the
@@ -154,10 +157,10 @@ export class VM implements Interpreter {
     this.globals = options.globals;
     this.state = options.state;
     this.limits = options.limits ?? new EvalLimits();
-    this.maxCallDepth = options.maxCallDepth ?? NO_CALL_DEPTH_LIMIT;
-    // C++ Nix's call counting, which max-call-depth needs, is the VM's.
-    this.compiledTier = (options.tier ?? defaultTier()) === 'compiled' && options.maxCallDepth === undefined;
-    this.builtinContext = { state: this.state };
+    this.maxCallDepth = options.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH;
+    this.compiledTier = (options.tier ?? defaultTier()) === 'compiled';
+    // Builtins called from compiled code run at the depth it counts.
+    this.builtinContext = { state: this.state, get callDepth() { return compiledStack.calls; } };
   }
 
   /** Calls in progress at the top of the frame stack. */
@@ -182,7 +185,7 @@ export class VM implements Interpreter {
     const bottom = this.pushReceiver();
     let r: Value | undefined;
     try {
-      r = this.callValue(fn, args, null, pos, null, this.topDepth(), tailCalls);
+      r = this.callValue(fn, args, null, pos, null, compiledStack.calls, tailCalls);
     } catch (e) {
       this.frames.length = bottom;
       throw e;
@@ -196,7 +199,7 @@ export class VM implements Interpreter {
     const bottom = this.pushReceiver();
     let r: Value | undefined;
     try {
-      r = this.startThunk(t, undefined, this.topDepth());
+      r = this.startThunk(t, undefined, compiledStack.calls);
     } catch (e) {
       this.frames.length = bottom;
       throw e;
@@ -205,12 +208,15 @@ export class VM implements Interpreter {
     return this.loop(bottom);
   }
 
-  /** A frame that receives the value of the frames pushed above it and ends the loop with it. */
+  /**
+   * A frame that receives the value of the frames pushed above it and ends the loop with it,
+   * at the depth of the compiled code that moved here.
+   */
   private pushReceiver(): number {
     const bottom = this.frames.length;
     const gen = receiveGen();
     gen.next(null);
-    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name: '«receive»', pos: undefined, builtin: false, depth: this.topDepth() });
+    this.frames.push({ kind: FrameKind.Generator, gen, base: this.stack.length, thunk: null, pending: null, resume: undefined, name: '«receive»', pos: undefined, builtin: false, depth: compiledStack.calls });
     return bottom;
   }
 
@@ -310,9 +316,13 @@ export class VM implements Interpreter {
     if (t.state === ThunkState.Blackhole) {
       throw infiniteRecursion(t, pos);
     }
-    // The compiled tier runs the thunk's code now (see codegen/crossing.ts).
+    // The compiled tier runs the thunk's code now (see codegen/crossing.ts), where the calls it
+    // makes inline are allowed.
     const chunk = t.pendingChunk();
-    if (this.compiledTier && chunk !== null && hasRoom() && compiledCode(chunk) !== null) return forceThunk(t, pos);
+    if (this.compiledTier && chunk !== null && depth <= this.maxCallDepth && hasRoom() && compiledCode(chunk) !== null) {
+      compiledStack.calls = depth;
+      return forceThunk(t, pos);
+    }
     t.start();
     if (chunk !== null) this.pushBytecode(chunk, t.env as Env, t, null, null, undefined, depth);
     else this.pushGenerator(applyGen(t.applied(), t.appliedArgs()), t, null, 'apply', undefined, false, depth);
@@ -336,9 +346,10 @@ export class VM implements Interpreter {
           const lambda = fn.lambda;
           // A lazily applied function (an element of `genList`, ...) shows itself as the call site.
           const callPos = pos === AT_CALLEE ? lambda.at : pos;
-          if (this.compiledTier && hasRoom() && compiledCode(lambda.chunk) !== null) {
+          if (this.compiledTier && depth <= this.maxCallDepth && hasRoom() && compiledCode(lambda.chunk) !== null) {
             // The compiled tier runs the call now (see codegen/crossing.ts); then come the
             // arguments left, as from a frame that has finished.
+            compiledStack.calls = callerDepth;
             const v = callLambda(fn, args[0], callPos, tailCalls);
             if (args.length > 1) { fn = v; args = args.slice(1); pos = callPos; continue; }
             if (pending) { fn = v; args = pending.args; pos = pending.site; tailCalls = pending.tailCalls; pending = null; continue; }
@@ -360,10 +371,11 @@ export class VM implements Interpreter {
           }
           const callArgs = unwrapDone(all.length === spec.arity ? all : all.slice(0, spec.arity), spec.lazy);
           const extra: Pending | null = all.length > spec.arity ? { args: all.slice(spec.arity), site: pos, tailCalls: null } : null;
-          if (this.compiledTier && hasRoom()) {
+          if (this.compiledTier && depth <= this.maxCallDepth && hasRoom()) {
             // The compiled tier runs the builtin now, as it runs a lambda's JS function (see
             // codegen/crossing.ts): its direct version if it has one, else its generator
             // driven there, without a frame of the VM.
+            compiledStack.calls = callerDepth;
             const r = callBuiltin(spec, callArgs, pos);
             if (extra) { fn = r; args = extra.args; continue; }
             return this.finishImmediate(r, thunk);
@@ -394,7 +406,10 @@ export class VM implements Interpreter {
           return this.finishImmediate(r, thunk);
         }
         if (fn instanceof NixAttrs && fn.has('__functor')) {
-          this.pushGenerator(functorGen(fn, args, pos), thunk, null, '__functor', pos, false, depth);
+          // The arguments after the first are applied to the functor's result in this call, as
+          // C++ Nix's callFunction applies them in its loop (not one call deeper).
+          const rest = args.length > 1 ? { args: args.slice(1), site: pos, tailCalls: null } : null;
+          this.pushGenerator(functorGen(fn, rest === null ? args : [args[0]], pos), thunk, rest, '__functor', pos, false, depth);
           return undefined;
         }
         throw notAFunction(fn, pos);
@@ -836,7 +851,8 @@ export class VM implements Interpreter {
           stack.push(op === Op.Eq ? quick : !quick);
           return ip;
         }
-        if (this.compiledTier && hasRoom()) {
+        if (this.compiledTier && frame.depth <= this.maxCallDepth && hasRoom()) {
+          compiledStack.calls = frame.depth;
           // The compiled tier compares now, as in its own code (see codegen/crossing.ts): the
           // thunks the comparison meets are forced directly, without a generator's frame and a
           // request for each (a list of 100,000 elements compared in a chunk still run here).

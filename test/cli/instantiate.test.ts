@@ -364,3 +364,34 @@ describe('--strict with --json, --xml and --raw', () => {
     expect(cli(['--eval', '--strict', '--raw', '-E', '{ outPath = "a"; b = throw "x"; }'])).toMatchObject({ code: 0, stdout: 'a' });
   });
 });
+
+describe('runaway recursion stops at max-call-depth, with the compiled tier on', () => {
+  const OVERFLOW = 'error: stack overflow; max-call-depth exceeded';
+  const at = (expr: string, column: number): string => `       at «string»:1:${column}:\n            1| ${expr}\n             |${' '.repeat(column)}^\n`;
+
+  test('a tail loop and a mutual tail recursion: the error at the call past the limit, no trace (as nix-instantiate without --show-trace)', () => {
+    for (const expr of ['let f = x: f x; in f 1', 'let f = x: g x; g = x: f x; in f 1']) {
+      expect(cli(['--eval', '--max-call-depth', '1000', '-E', expr])).toEqual({ code: 1, stdout: '', stderr: `${OVERFLOW}\n${at(expr, 12)}` });
+    }
+  });
+
+  test('a non-tail recursion and a functor: the error, after the frames of the calls in progress', () => {
+    const plus = 'let f = x: 1 + f x; in f 1';
+    const r = cli(['--eval', '--option', 'max-call-depth', '1000', '-E', plus]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('(1000 duplicate frames omitted)');
+    expect(r.stderr.endsWith(`${OVERFLOW}\n${at(plus, 16)}`)).toBe(true);
+    const functor = '({ __functor = s: s; }) 1';
+    const f = cli(['--eval', '--max-call-depth', '1000', '-E', functor]);
+    expect(f.code).toBe(1);
+    expect(f.stderr.endsWith(`${OVERFLOW}\n${at(functor, 4)}`)).toBe(true);
+  });
+
+  test('--option max-call-depth 100: a recursion 99 deep evaluates, 100 deep fails at its `n - 1`', () => {
+    const recursion = (n: number): string => `let f = n: if n == 0 then 0 else 1 + f (n - 1); in f ${n}`;
+    expect(cli(['--eval', '--option', 'max-call-depth', '100', '-E', recursion(99)])).toEqual({ code: 0, stdout: '99\n', stderr: '' });
+    const r = cli(['--eval', '--option', 'max-call-depth', '100', '-E', recursion(100)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.endsWith(`${OVERFLOW}\n${at(recursion(100), 43)}`)).toBe(true);
+  });
+});

@@ -1,9 +1,11 @@
-// C++ Nix's max-call-depth setting: off by default in nixeval (calls cost no JS stack), and
-// when set, counted as C++ Nix counts it: every function call in progress, tail calls included.
+// C++ Nix's max-call-depth setting, counted as C++ Nix counts it: every function call in
+// progress, tail calls included. By default far above C++ Nix's 10000 (calls cost no JS stack
+// in nixeval), yet low enough to stop a runaway recursion.
 
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
 import { runCli } from '../cli/run-cli.js';
 import { printValue } from '../../src/value/print.js';
+import { DEFAULT_MAX_CALL_DEPTH } from '../../src/vm/vm.js';
 
 function run(expr: string, options: Partial<EvaluateOptions> = {}): { value?: string; error?: string; rendered?: string } {
   const r = evaluate({ expr, strict: true, ...options });
@@ -17,9 +19,16 @@ const recursion = (n: number): string => `let f = n: if n == 0 then 0 else 1 + f
 const tailLoop = (n: number): string => `let loop = n: if n == 0 then "done" else loop (n - 1); in loop ${n}`;
 
 describe('max-call-depth', () => {
-  test('no limit by default', () => {
+  test('by default, far deeper than C++ Nix\'s 10000', () => {
     expect(run(recursion(20000))).toEqual({ value: '20000' });
     expect(run(tailLoop(100000))).toEqual({ value: '"done"' });
+  });
+
+  test('by default, a runaway tail loop stops at DEFAULT_MAX_CALL_DEPTH, exactly there', () => {
+    // tailLoop(n) makes n + 1 calls of loop, each forcing its `n - 1` (a call of __sub) one deeper.
+    expect(run(tailLoop(DEFAULT_MAX_CALL_DEPTH - 1))).toEqual({ value: '"done"' });
+    expect(run(tailLoop(DEFAULT_MAX_CALL_DEPTH)).error).toBe(OVERFLOW);
+    expect(run('let f = x: f x; in f 1').error).toBe(OVERFLOW);
   });
 
   test('a recursion within the limit', () => {

@@ -3,8 +3,11 @@
 
 /** `d name`: a derivation of that name. */
 export const DRV = 'd = name: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; };';
-/** Runs until its time limit; each step a tail call, so it needs no more memory. */
-export const SPIN = '(let spin = n: if n < 0 then null else spin (n + 1); in spin 0)';
+/**
+ * Runs until its time limit (10^15 steps) at a constant call depth, so it needs no more memory
+ * (a tail-recursive loop would end at max-call-depth).
+ */
+export const SPIN = '(let l = builtins.genList (x: x) 100000; in builtins.foldl\' (a: i: builtins.foldl\' (b: j: builtins.foldl\' (c: k: c) b l) a l) 0 l)';
 
 /** A jobset of `quick` derivations (q01…) and `slow` attributes (s01…) that run until their limit. */
 export function jobset(quick: number, slow: number): string {

@@ -123,5 +123,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** `let d = s: n: ...` doubles a string n times: 2^n copies of it. */
 export const DOUBLE = 'let d = s: n: if n == 0 then s else d (s + s) (n - 1); in';
 
-/** An endless loop the VM stops at its deadline. */
-export const LOOP = 'let f = x: f x; in f 1';
+/**
+ * An endless loop the VM stops at its deadline (10^15 steps at a constant call depth: a
+ * tail-recursive loop ends at max-call-depth, as in C++ Nix, within a second).
+ */
+export const LOOP = 'let l = builtins.genList (x: x) 100000; in builtins.foldl\' (a: i: builtins.foldl\' (b: j: builtins.foldl\' (c: k: c) b l) a l) 0 l';

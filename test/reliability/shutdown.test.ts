@@ -4,7 +4,7 @@
 
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
-import { sleep, startServerProcess } from './server-process.js';
+import { LOOP, sleep, startServerProcess } from './server-process.js';
 
 const GRACE_MS = 10_000;
 
@@ -18,8 +18,9 @@ test('SIGTERM drains: in-flight work finishes, new work gets 503 with Connection
   await new Promise((r) => silent.once('connect', r));
   // In-flight work: a synchronous evaluation that still runs while the checks below are made
   // (about 2 s of CPU on a quiet machine; a faster evaluator let the server finish it and exit
-  // first), and a job.
-  const slow = 'let f = n: if n == 0 then 0 else f (n - 1); in f 12000000';
+  // first), and a job. 25 million calls at a constant depth (a tail loop as long would end at
+  // max-call-depth).
+  const slow = "let l = builtins.genList (x: x) 5000; in builtins.foldl' (a: i: builtins.foldl' (b: j: b + 1) a l) 0 l";
   const inFlight = s.post('/v1/eval', { expr: `builtins.seq (${slow}) "done"` });
   const job = await s.post('/v1/jobs', { expr: slow });
   expect(job.status).toBe(202);
@@ -53,7 +54,7 @@ test('SIGTERM drains: in-flight work finishes, new work gets 503 with Connection
 
 test('work that outlasts the grace does not hold the process: it exits at the end of the grace', async () => {
   const s = await startServerProcess({ NIXEVAL_SHUTDOWN_GRACE_MS: '1000', NIXEVAL_TIMEOUT_MS: '30000' });
-  const stuck = s.post('/v1/eval', { expr: 'let f = x: f x; in f 1' }).catch(() => undefined);
+  const stuck = s.post('/v1/eval', { expr: LOOP }).catch(() => undefined);
   await sleep(300);
   const t0 = Date.now();
   s.child.kill('SIGTERM');

@@ -241,6 +241,28 @@ describe('limits', () => {
     expect(Date.now() - t0).toBeLessThan(1000 + 1000);
   });
 
+  test('a runaway recursion is answered 422 "stack overflow; max-call-depth exceeded", at the request\'s limit or by default', async () => {
+    const runaways = ['let f = x: f x; in f 1', 'let f = x: 1 + f x; in f 1', '({ __functor = s: s; }) 1', 'let f = x: g x; g = x: f x; in f 1'];
+    for (const expr of runaways) {
+      const r = await s.post('/v1/eval', { expr, limits: { maxCallDepth: 10_000 } });
+      expect(r.status).toBe(422);
+      expect(r.body.error.kind).toBe('eval');
+      expect(r.body.error.message).toBe('stack overflow; max-call-depth exceeded');
+      expect(r.body.error.position.line).toBe(1);
+    }
+    // By default: a tail loop stops there too, long before its deadline (a server of its own
+    // whose time limit a loaded machine does not reach first).
+    const roomy = await startServer({ workers: 1, timeoutMs: 60_000 });
+    try {
+      const r = await roomy.post('/v1/eval', { expr: runaways[0], limits: { timeoutMs: 60_000 } });
+      expect(r.status).toBe(422);
+      expect(r.body.error.message).toBe('stack overflow; max-call-depth exceeded');
+      expect(r.body.error.position).toEqual({ file: '«string»', line: 1, column: 12 });
+    } finally {
+      await roomy.app.close();
+    }
+  });
+
   test('a memory bomb gets memory-limit and the next request is served', async () => {
     // A server of its own whose time limit does not cap the request's: on a loaded machine the
     // bomb may take more than this file's server's second to reach its budget.

@@ -43,4 +43,8 @@ export async function waitFor(f: () => Promise<boolean>, ms = 5000, every = 25):
   return false;
 }
 
-export const LOOP = 'let f = x: f x; in f 1';
+/**
+ * An endless loop (10^15 steps) at a constant call depth: a tail-recursive loop ends at
+ * max-call-depth, as in C++ Nix, within a second.
+ */
+export const LOOP = 'let l = builtins.genList (x: x) 100000; in builtins.foldl\' (a: i: builtins.foldl\' (b: j: builtins.foldl\' (c: k: c) b l) a l) 0 l';

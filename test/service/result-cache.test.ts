@@ -105,7 +105,7 @@ const DRV = 'd = name: derivation { inherit name; system = "x86_64-linux"; build
 
 test('a jobset\'s attributes are kept one by one: the same lines again, from the cache, but what a limit cut short', async () => {
   const body = {
-    expr: `let ${DRV} in { a = d "a"; b = d "b"; bad = throw "no"; slow = let f = x: f x; in f 1; }`,
+    expr: `let ${DRV} in { a = d "a"; b = d "b"; bad = throw "no"; slow = ${LOOP}; }`,
     limits: { timeoutMs: 300 },
   };
   const first = await jobsetLines(body);

@@ -17,6 +17,7 @@ final: prev: {
     good = final.hello.overrideAttrs (old: { pname = "hello-good"; });
     bad = final.hello.overrideAttrs (old: { pname = throw "broken-set.bad: no name"; });
   };
-  # Loops until its time limit: each step is a tail call, so it needs no more memory.
-  broken-loop = let spin = n: if n < 0 then null else spin (n + 1); in spin 0;
+  # Loops until its time limit (10^15 steps) at a constant call depth, needing no more memory
+  # (a tail-recursive loop would end at max-call-depth).
+  broken-loop = let l = builtins.genList (x: x) 100000; in builtins.foldl' (a: i: builtins.foldl' (b: j: builtins.foldl' (c: k: c) b l) a l) 0 l;
 }
