@@ -34,6 +34,16 @@ function fail(expr: string, tier?: 'vm' | 'compiled'): Failure {
   };
 }
 
+/** `fail` in one tier: the compiled tier translating every chunk at its first run. */
+function failInTier(expr: string, tier: 'vm' | 'compiled'): Failure {
+  if (tier === 'compiled') setHotRuns(0);
+  try {
+    return fail(expr, tier);
+  } finally {
+    setHotRuns(defaultHotRuns());
+  }
+}
+
 /** The printed value of expr, read as the file /base/test.nix (positions as values exist only in files). */
 function value(expr: string): string {
   const r = evaluate({ source: { origin: '/base/test.nix', text: Buffer.from(expr, 'utf8').toString('latin1'), baseDir: '/base' }, strict: true });
@@ -189,15 +199,6 @@ describe('attribute selection', () => {
     expect(trace('let x = { a = 1; }; in x.${x.b or "b"} or (throw "d")')).toEqual(["while calling the 'throw' builtin"]);
   });
 
-  /** `fail` in one tier: the compiled tier translating every chunk at its first run. */
-  const failInTier = (expr: string, tier: 'vm' | 'compiled'): Failure => {
-    if (tier === 'compiled') setHotRuns(0);
-    try {
-      return fail(expr, tier);
-    } finally {
-      setHotRuns(defaultHotRuns());
-    }
-  };
 
   // ExprSelect::eval: forceAttrs(v, pos, "while selecting an attribute") on each value of the
   // path: a value that is no set is a type error without a position of its own, whose first
@@ -512,114 +513,106 @@ describe('fromJSON', () => {
 // (withTrace), as coerceToString (forceValue outside any try) and forceValue do. Primops are
 // called without a position, so the line has none.
 describe('the argument line of builtins', () => {
-  const failIn = (expr: string, tier: 'vm' | 'compiled'): Failure => {
-    if (tier === 'compiled') setHotRuns(0);
-    try {
-      return fail(expr, tier);
-    } finally {
-      setHotRuns(defaultHotRuns());
-    }
-  };
   const call = (name: string): string => `while calling the '${name}' builtin @ 1:1`;
   const threw = (col: number): string => `while calling the 'throw' builtin @ 1:${col}`;
 
   test.each(['vm', 'compiled'] as const)('a throw in an argument forced as a function, an integer, a float, a string or a Boolean has the line (%s tier)', (tier) => {
     // forceFunction, in a builtin that forces its arguments itself (map forces the list first).
-    expect(failIn('builtins.map (throw "f") [ 1 ]', tier)).toEqual({
+    expect(failInTier('builtins.map (throw "f") [ 1 ]', tier)).toEqual({
       message: 'f', at: undefined,
       trace: [threw(15), 'while evaluating the first argument passed to builtins.map', call('map')],
     });
-    expect(failIn('builtins.filter (throw "f") [ 1 ]', tier).trace)
+    expect(failInTier('builtins.filter (throw "f") [ 1 ]', tier).trace)
       .toEqual([threw(18), 'while evaluating the first argument passed to builtins.filter', call('filter')]);
-    expect(failIn('builtins.foldl\' (throw "f") 0 [ 1 ]', tier).trace)
+    expect(failInTier('builtins.foldl\' (throw "f") 0 [ 1 ]', tier).trace)
       .toEqual([threw(18), 'while evaluating the first argument passed to builtins.foldlStrict', call("foldl'")]);
-    expect(failIn('builtins.zipAttrsWith (throw "f") [ ]', tier).trace)
+    expect(failInTier('builtins.zipAttrsWith (throw "f") [ ]', tier).trace)
       .toEqual([threw(24), 'while evaluating the first argument passed to builtins.zipAttrsWith', call('zipAttrsWith')]);
     // forceInt: genList's length (forced before the function), substring's start, bitAnd, elemAt's index.
-    expect(failIn('builtins.genList (x: x) (throw "n")', tier).trace)
+    expect(failInTier('builtins.genList (x: x) (throw "n")', tier).trace)
       .toEqual([threw(26), 'while evaluating the second argument passed to builtins.genList', call('genList')]);
-    expect(failIn('builtins.substring (throw "s") 1 "a"', tier).trace)
+    expect(failInTier('builtins.substring (throw "s") 1 "a"', tier).trace)
       .toEqual([threw(21), 'while evaluating the first argument (the start offset) passed to builtins.substring', call('substring')]);
-    expect(failIn('builtins.substring 0 (throw "s") "a"', tier).trace)
+    expect(failInTier('builtins.substring 0 (throw "s") "a"', tier).trace)
       .toEqual([threw(23), 'while evaluating the second argument (the substring length) passed to builtins.substring', call('substring')]);
-    expect(failIn('builtins.bitAnd 1 (throw "b")', tier).trace)
+    expect(failInTier('builtins.bitAnd 1 (throw "b")', tier).trace)
       .toEqual([threw(20), 'while evaluating the second argument passed to builtins.bitAnd', call('bitAnd')]);
-    expect(failIn('builtins.elemAt [ 1 ] (throw "i")', tier).trace)
+    expect(failInTier('builtins.elemAt [ 1 ] (throw "i")', tier).trace)
       .toEqual([threw(24), "while evaluating the second argument passed to 'builtins.elemAt'", call('elemAt')]);
     // forceFloat, an argument the VM and the compiled tier force before the call.
-    expect(failIn('builtins.ceil (throw "c")', tier).trace)
+    expect(failInTier('builtins.ceil (throw "c")', tier).trace)
       .toEqual([threw(16), 'while evaluating the first argument passed to builtins.ceil', call('ceil')]);
-    expect(failIn('builtins.floor (throw "c")', tier).trace)
+    expect(failInTier('builtins.floor (throw "c")', tier).trace)
       .toEqual([threw(17), 'while evaluating the first argument passed to builtins.floor', call('floor')]);
     // forceString and forceStringNoCtx, forced before the call or by the builtin.
-    expect(failIn('builtins.fromJSON (throw "j")', tier).trace)
+    expect(failInTier('builtins.fromJSON (throw "j")', tier).trace)
       .toEqual([threw(20), 'while evaluating the first argument passed to builtins.fromJSON', call('fromJSON')]);
-    expect(failIn('builtins.warn (throw "w") 1', tier).trace)
+    expect(failInTier('builtins.warn (throw "w") 1', tier).trace)
       .toEqual([threw(16), 'while evaluating the first argument; the message passed to builtins.warn', call('warn')]);
-    expect(failIn('builtins.getAttr (throw "a") { }', tier).trace)
+    expect(failInTier('builtins.getAttr (throw "a") { }', tier).trace)
       .toEqual([threw(19), 'while evaluating the first argument passed to builtins.getAttr', call('getAttr')]);
-    expect(failIn('builtins.parseDrvName (throw "p")', tier).trace)
+    expect(failInTier('builtins.parseDrvName (throw "p")', tier).trace)
       .toEqual([threw(24), 'while evaluating the first argument passed to builtins.parseDrvName', call('parseDrvName')]);
-    expect(failIn('builtins.hasContext (throw "h")', tier).trace)
+    expect(failInTier('builtins.hasContext (throw "h")', tier).trace)
       .toEqual([threw(22), 'while evaluating the argument passed to builtins.hasContext', call('hasContext')]);
-    expect(failIn('builtins.match "a" (throw "m")', tier).trace)
+    expect(failInTier('builtins.match "a" (throw "m")', tier).trace)
       .toEqual([threw(21), 'while evaluating the second argument passed to builtins.match', call('match')]);
-    expect(failIn('builtins.concatStringsSep (throw "c") [ ]', tier).trace)
+    expect(failInTier('builtins.concatStringsSep (throw "c") [ ]', tier).trace)
       .toEqual([threw(28), 'while evaluating the first argument (the separator string) passed to builtins.concatStringsSep', call('concatStringsSep')]);
-    expect(failIn('builtins.replaceStrings [ "a" ] [ (throw "r") ] "a"', tier).trace)
+    expect(failInTier('builtins.replaceStrings [ "a" ] [ (throw "r") ] "a"', tier).trace)
       .toEqual([threw(36), 'while evaluating one of the replacement strings passed to builtins.replaceStrings', call('replaceStrings')]);
-    expect(failIn('builtins.replaceStrings [ "a" ] [ "b" ] (throw "r")', tier).trace)
+    expect(failInTier('builtins.replaceStrings [ "a" ] [ "b" ] (throw "r")', tier).trace)
       .toEqual([threw(42), 'while evaluating the third argument passed to builtins.replaceStrings', call('replaceStrings')]);
     // listToAttrs's names: forceStringNoCtx at the attribute's position.
-    expect(failIn('builtins.listToAttrs [ { name = throw "n"; value = 1; } ]', tier).trace).toEqual([
+    expect(failInTier('builtins.listToAttrs [ { name = throw "n"; value = 1; } ]', tier).trace).toEqual([
       threw(33), 'while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs @ 1:26', call('listToAttrs'),
     ]);
     // derivationStrict's and toFile's forceStringNoCtx, forceString and forceBool.
-    expect(failIn('derivation { name = throw "n"; system = "x"; builder = "y"; }', tier).trace.slice(0, 3)).toEqual([
+    expect(failInTier('derivation { name = throw "n"; system = "x"; builder = "y"; }', tier).trace.slice(0, 3)).toEqual([
       threw(21), 'while evaluating the `name` attribute passed to builtins.derivationStrict', "while evaluating the derivation attribute 'name' @ 1:14",
     ]);
-    expect(failIn('derivation { name = "a"; system = "x"; builder = "y"; __structuredAttrs = throw "t"; }', tier).trace.slice(0, 2))
+    expect(failInTier('derivation { name = "a"; system = "x"; builder = "y"; __structuredAttrs = throw "t"; }', tier).trace.slice(0, 2))
       .toEqual([threw(75), 'while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict']);
-    expect(failIn('builtins.toFile (throw "n") "a"', tier).trace)
+    expect(failInTier('builtins.toFile (throw "n") "a"', tier).trace)
       .toEqual([threw(18), 'while evaluating the first argument passed to builtins.toFile', call('toFile')]);
-    expect(failIn('builtins.toFile "n" (throw "c")', tier).trace)
+    expect(failInTier('builtins.toFile "n" (throw "c")', tier).trace)
       .toEqual([threw(22), 'while evaluating the second argument passed to builtins.toFile', call('toFile')]);
     // forceBool, at the attribute's position.
-    expect(failIn('builtins.appendContext "" { "${builtins.storeDir}/00000000000000000000000000000000-x" = { path = throw "b"; }; }', tier).trace)
+    expect(failInTier('builtins.appendContext "" { "${builtins.storeDir}/00000000000000000000000000000000-x" = { path = throw "b"; }; }', tier).trace)
       .toEqual([threw(98), 'while evaluating the `path` attribute of a string context @ 1:91', call('appendContext')]);
   });
 
   test.each(['vm', 'compiled'] as const)('any error raised while forcing such an argument has the line (%s tier)', (tier) => {
-    expect(failIn('builtins.map (assert false; x: x) [ 1 ]', tier)).toEqual({
+    expect(failInTier('builtins.map (assert false; x: x) [ 1 ]', tier)).toEqual({
       message: "assertion 'false' failed", at: '1:15', trace: ['while evaluating the first argument passed to builtins.map', call('map')],
     });
-    expect(failIn('builtins.map (1 + "a") [ 1 ]', tier).trace).toEqual(['while evaluating the first argument passed to builtins.map', call('map')]);
-    expect(failIn('builtins.ceil (abort "a")', tier).trace).toEqual([
+    expect(failInTier('builtins.map (1 + "a") [ 1 ]', tier).trace).toEqual(['while evaluating the first argument passed to builtins.map', call('map')]);
+    expect(failInTier('builtins.ceil (abort "a")', tier).trace).toEqual([
       "while calling the 'abort' builtin @ 1:16", 'while evaluating the first argument passed to builtins.ceil', call('ceil'),
     ]);
-    const rec = failIn('let f = builtins.map f [ 1 ]; in f', tier);
+    const rec = failInTier('let f = builtins.map f [ 1 ]; in f', tier);
     expect(rec.message).toBe('infinite recursion encountered');
     expect(rec.trace.slice(0, 2)).toEqual(['while evaluating the first argument passed to builtins.map', "while calling the 'map' builtin @ 1:9"]);
   });
 
   test.each(['vm', 'compiled'] as const)('an argument forced as a list, a set, by coercion or by forceValue has the line on its type error only (%s tier)', (tier) => {
-    expect(failIn('builtins.map (x: x) (throw "l")', tier).trace).toEqual([threw(22), call('map')]);
-    expect(failIn('builtins.length (throw "l")', tier).trace).toEqual([threw(18), call('length')]);
-    expect(failIn('builtins.attrNames (throw "a")', tier).trace).toEqual([threw(21), call('attrNames')]);
-    expect(failIn('builtins.getAttr "a" (throw "s")', tier).trace).toEqual([threw(23), call('getAttr')]);
-    expect(failIn('builtins.stringLength (throw "s")', tier).trace).toEqual([threw(24), call('stringLength')]);
-    expect(failIn('builtins.concatStringsSep "" [ (throw "e") ]', tier).trace).toEqual([threw(33), call('concatStringsSep')]);
-    expect(failIn('builtins.add (throw "a") 1', tier).trace).toEqual([threw(15), call('add')]);
-    expect(failIn('builtins.typeOf (throw "t")', tier).trace).toEqual([threw(18), call('typeOf')]);
+    expect(failInTier('builtins.map (x: x) (throw "l")', tier).trace).toEqual([threw(22), call('map')]);
+    expect(failInTier('builtins.length (throw "l")', tier).trace).toEqual([threw(18), call('length')]);
+    expect(failInTier('builtins.attrNames (throw "a")', tier).trace).toEqual([threw(21), call('attrNames')]);
+    expect(failInTier('builtins.getAttr "a" (throw "s")', tier).trace).toEqual([threw(23), call('getAttr')]);
+    expect(failInTier('builtins.stringLength (throw "s")', tier).trace).toEqual([threw(24), call('stringLength')]);
+    expect(failInTier('builtins.concatStringsSep "" [ (throw "e") ]', tier).trace).toEqual([threw(33), call('concatStringsSep')]);
+    expect(failInTier('builtins.add (throw "a") 1', tier).trace).toEqual([threw(15), call('add')]);
+    expect(failInTier('builtins.typeOf (throw "t")', tier).trace).toEqual([threw(18), call('typeOf')]);
     // Their type errors, and those of the first kind, have the line once.
-    expect(failIn('builtins.map (x: x) 1', tier).trace).toEqual(['while evaluating the second argument passed to builtins.map', call('map')]);
-    expect(failIn('builtins.map (1 + 0) [ 1 ]', tier).trace)
+    expect(failInTier('builtins.map (x: x) 1', tier).trace).toEqual(['while evaluating the second argument passed to builtins.map', call('map')]);
+    expect(failInTier('builtins.map (1 + 0) [ 1 ]', tier).trace)
       .toEqual(['while evaluating the first argument passed to builtins.map', call('map')]);
-    expect(failIn('builtins.fromJSON (1 + 0)', tier).trace)
+    expect(failInTier('builtins.fromJSON (1 + 0)', tier).trace)
       .toEqual(['while evaluating the first argument passed to builtins.fromJSON', call('fromJSON')]);
-    expect(failIn('builtins.genList (x: x) ("a" + "")', tier).trace)
+    expect(failInTier('builtins.genList (x: x) ("a" + "")', tier).trace)
       .toEqual(['while evaluating the second argument passed to builtins.genList', call('genList')]);
-    expect(failIn('builtins.parseDrvName (1 + 0)', tier).trace)
+    expect(failInTier('builtins.parseDrvName (1 + 0)', tier).trace)
       .toEqual(['while evaluating the first argument passed to builtins.parseDrvName', call('parseDrvName')]);
   });
 });
