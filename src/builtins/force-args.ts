@@ -36,6 +36,18 @@ export function typeMismatch(expected: string, v: Value, frame: string, pos?: So
   return withFrame(new NixError('type', `expected ${expected} but found ${showType(v)}: ${printForError(v)}`), frame, pos);
 }
 
+/**
+ * The type error of C++ Nix's forceInt, forceFloat, forceBool, forceFunction and forceString:
+ * `.atPos(pos)` puts the error itself at the position they are given (an attribute's, for
+ * builtins.path's and appendContext's attributes), as well as its line (forceAttrs and
+ * forceList give the line only: typeMismatch).
+ */
+function typeMismatchAt(expected: string, v: Value, frame: string, pos: SourcePos | undefined): NixError {
+  const e = typeMismatch(expected, v, frame, pos);
+  if (pos !== undefined) e.pos = pos;
+  return e;
+}
+
 /** The value in WHNF, an error raised while forcing it getting the line `frame` (the first rule above). */
 export function* forceTraced(v: Value, frame: string, pos?: SourcePos): Gen {
   if (!(v instanceof Thunk)) return v;
@@ -60,14 +72,15 @@ export function forceTracedDirect(ev: DirectEval, v: Value, frame: string, pos?:
 
 // ---------------------------------------------------------------------------------------------
 // C++ Nix's forceX, for generator bodies. Each takes the position C++ Nix gives the frame (its
-// `pos` argument), when there is one.
+// `pos` argument), when there is one; forceString, forceBool and forceFunction put their own
+// type error there too (typeMismatchAt).
 
 /** `forceString`: a string (no coercion), its bytes and context. */
 export function* forceString(v0: Value, frame: string, pos?: SourcePos): Gen<Coerced> {
   const v = yield* forceTraced(v0, frame, pos);
   if (typeof v === 'string') return { s: v, context: undefined };
   if (v instanceof NixString) return { s: v.s, context: v.context };
-  throw typeMismatch('a string', v, frame, pos);
+  throw typeMismatchAt('a string', v, frame, pos);
 }
 
 /** `forceStringNoCtx`: a string that must not refer to store paths. */
@@ -88,13 +101,13 @@ export function* forceInt(v0: Value, frame: string): Gen<NixInt> {
 export function* forceBool(v0: Value, frame: string, pos?: SourcePos): Gen<boolean> {
   const v = yield* forceTraced(v0, frame, pos);
   if (typeof v === 'boolean') return v;
-  throw typeMismatch('a Boolean', v, frame, pos);
+  throw typeMismatchAt('a Boolean', v, frame, pos);
 }
 
 export function* forceFunction(v0: Value, frame: string, pos?: SourcePos): Gen {
   const v = yield* forceTraced(v0, frame, pos);
   if (v instanceof Closure || v instanceof Builtin || (v instanceof NixAttrs && v.has('__functor'))) return v;
-  throw typeMismatch('a function', v, frame, pos);
+  throw typeMismatchAt('a function', v, frame, pos);
 }
 
 /** forceFunction for a direct version (BuiltinSpec.direct). */
@@ -169,7 +182,7 @@ export function stringNoCtx(v: Value, ctx: string, pos?: SourcePos): string {
 
 /**
  * forceStringNoCtx as stringNoCtx checks the value (its type error at `pos` too, as C++ Nix's
- * atPos(pos); forceString above leaves the error without one, as its callers always did).
+ * atPos(pos), as forceStringNoCtx above).
  */
 export function* forceStringNoCtxAt(v: Value, ctx: string, pos?: SourcePos): Gen<string> {
   return stringNoCtx(yield* forceTraced(v, ctx, pos), ctx, pos);

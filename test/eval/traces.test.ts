@@ -595,6 +595,50 @@ describe('the argument line of builtins', () => {
     expect(rec.trace.slice(0, 2)).toEqual(['while evaluating the first argument passed to builtins.map', "while calling the 'map' builtin @ 1:9"]);
   });
 
+  // forceString, forceBool and forceFunction given an attribute's position put their own type
+  // error there too (`.atPos(pos)`); forceList and forceAttrs put only their line there.
+  test.each(['vm', 'compiled'] as const)('a wrong-typed attribute forced with its position has the type error at it (%s tier)', (tier) => {
+    const at = (frame: string, col: number): string => `while evaluating the ${frame} @ 1:${col}`;
+    expect(failInTier('builtins.path { name = 1; }', tier)).toEqual({
+      message: 'expected a string but found an integer: 1', at: '1:17',
+      trace: [at('`name` attribute passed to builtins.path', 17), call('path')],
+    });
+    expect(failInTier('builtins.path { sha256 = 1; }', tier)).toEqual({
+      message: 'expected a string but found an integer: 1', at: '1:17',
+      trace: [at('`sha256` attribute passed to builtins.path', 17), call('path')],
+    });
+    expect(failInTier('builtins.path { filter = 1; }', tier)).toEqual({
+      message: 'expected a function but found an integer: 1', at: '1:17',
+      trace: [at('`filter` parameter passed to builtins.path', 17), call('path')],
+    });
+    expect(failInTier('builtins.path { recursive = 1; }', tier)).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:17',
+      trace: [at('`recursive` attribute passed to builtins.path', 17), call('path')],
+    });
+    const drv = '"${builtins.storeDir}/00000000000000000000000000000000-x.drv"';
+    expect(failInTier(`builtins.appendContext "" { ${drv} = { path = 1; }; }`, tier)).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:95',
+      trace: [at('`path` attribute of a string context', 95), call('appendContext')],
+    });
+    expect(failInTier(`builtins.appendContext "" { ${drv} = { allOutputs = 1; }; }`, tier)).toEqual({
+      message: 'expected a Boolean but found an integer: 1', at: '1:95',
+      trace: [at('`allOutputs` attribute of a string context', 95), call('appendContext')],
+    });
+    expect(failInTier(`builtins.appendContext "" { ${drv} = { outputs = [ 1 ]; }; }`, tier)).toEqual({
+      message: 'expected a string but found an integer: 1', at: '1:95',
+      trace: ['while evaluating an output name within a string context @ 1:95', call('appendContext')],
+    });
+    // forceList and forceAttrs: the line at the attribute, the error without a position.
+    expect(failInTier(`builtins.appendContext "" { ${drv} = { outputs = 1; }; }`, tier)).toEqual({
+      message: 'expected a list but found an integer: 1', at: undefined,
+      trace: [at('`outputs` attribute of a string context', 95), call('appendContext')],
+    });
+    expect(failInTier(`builtins.appendContext "" { ${drv} = 1; }`, tier)).toEqual({
+      message: 'expected a set but found an integer: 1', at: undefined,
+      trace: ['while evaluating the value of a string context @ 1:29', call('appendContext')],
+    });
+  });
+
   test.each(['vm', 'compiled'] as const)('an argument forced as a list, a set, by coercion or by forceValue has the line on its type error only (%s tier)', (tier) => {
     expect(failInTier('builtins.map (x: x) (throw "l")', tier).trace).toEqual([threw(22), call('map')]);
     expect(failInTier('builtins.length (throw "l")', tier).trace).toEqual([threw(18), call('length')]);
