@@ -202,32 +202,47 @@ type FetchAttr = string | boolean | bigint;
 
 /**
  * C++ Nix's fetchTree argument: the attributes of a set (paths and strings coerced without
- * copying, Booleans, non-negative integers), or a URL string.
+ * copying, Booleans, non-negative integers), or a URL string. `type` is read before (fetchType)
+ * and given; the others are forced in symbol order, as C++ Nix walks the set (the first
+ * error is theirs), and kept in the set's order.
  */
-function* fetchArgs(arg: NixAttrs, fetcher: string): Generator<Request, Map<string, FetchAttr>, Value> {
-  const out = new Map<string, FetchAttr>();
-  for (const k of arg.keys()) {
+function* fetchArgs(arg: NixAttrs, fetcher: string, type?: string): Generator<Request, Map<string, FetchAttr>, Value> {
+  const read = new Map<string, FetchAttr>();
+  if (type !== undefined) read.set('type', type);
+  for (const k of symbolTable().order(arg.keys())) {
+    if (k === 'type') continue;
     const v = yield* force(arg.get(k)!);
     if (typeof v === 'boolean') {
-      out.set(k, v);
+      read.set(k, v);
     } else if (typeof v === 'number' || typeof v === 'bigint') {
       if (v < 0) throw new NixError('eval', `negative value given for '${fetcher}' argument '${k}': ${v}`);
-      out.set(k, BigInt(v));
+      read.set(k, BigInt(v));
     } else if (typeof v === 'string' || v instanceof NixString || v instanceof NixPath) {
-      out.set(k, (yield* coerceToString(v, { coerceMore: false, copyToStore: false })).s);
+      read.set(k, (yield* coerceToString(v, { coerceMore: false, copyToStore: false })).s);
     } else {
       throw new NixError('type', `argument '${k}' to '${fetcher}' is ${showType(v)} while a string, Boolean or integer is expected`);
     }
   }
+  const out = new Map<string, FetchAttr>();
+  for (const k of arg.keys()) if (read.has(k)) out.set(k, read.get(k)!);
   return out;
+}
+
+/**
+ * fetchTree's `type`, read first as C++ Nix does: forceStringNoCtx at the attribute, with its
+ * line; missing, an error before any other attribute is forced.
+ */
+function* fetchType(arg: NixAttrs): Gen<string> {
+  const v = arg.get('type');
+  if (v === undefined) throw new NixError('eval', "argument 'type' is missing in call to 'fetchTree'");
+  return yield* forceStringNoCtxAt(v, "while evaluating the `type` argument passed to 'fetchTree'", arg.positions?.get('type'));
 }
 
 function* fetchTree(arg0: Value, ctx: BuiltinContext): Gen {
   const arg = yield* force(arg0);
   if (arg instanceof NixAttrs) {
-    const attrs = yield* fetchArgs(arg, 'fetchTree');
-    const type = attrs.get('type');
-    if (type === undefined) throw new NixError('eval', "argument 'type' is missing in call to 'fetchTree'");
+    const type = yield* fetchType(arg);
+    const attrs = yield* fetchArgs(arg, 'fetchTree', type);
     if (type === 'git' && !attrs.has('shallow')) attrs.set('shallow', true);
     if (attrs.has('name')) throw new NixError('eval', "argument 'name' isn\u2019t supported in call to 'fetchTree'");
     if (type === 'git') return yield* fetchGitTree(attrs, ctx, 'fetchTree');

@@ -639,6 +639,23 @@ describe('the argument line of builtins', () => {
     });
   });
 
+  // fetchTree.cc's fetchTree: `type` first, with forceStringNoCtx at its attribute; then the
+  // other attributes in symbol order (the order of their first appearance here).
+  test.each(['vm', 'compiled'] as const)('fetchTree reads `type` first, then the other attributes in symbol order (%s tier)', (tier) => {
+    const typeLine = "while evaluating the `type` argument passed to 'fetchTree' @ 1:22";
+    expect(failInTier('builtins.fetchTree { type = 1; }', tier)).toEqual({
+      message: 'expected a string but found an integer: 1', at: '1:22', trace: [typeLine, call('fetchTree')],
+    });
+    expect(failInTier('builtins.fetchTree { type = throw "t"; }', tier).trace).toEqual([threw(29), typeLine, call('fetchTree')]);
+    expect(failInTier('builtins.fetchTree { type = ./t; }', tier).message).toBe('expected a string but found a path: /base/t');
+    expect(failInTier('builtins.fetchTree { url = throw "u"; }', tier)).toEqual({
+      message: "argument 'type' is missing in call to 'fetchTree'", at: undefined, trace: [call('fetchTree')],
+    });
+    expect(failInTier('builtins.fetchTree { zzArgposLater = { }; aaArgposLater = [ ]; type = throw "t"; }', tier).message).toBe('t');
+    expect(failInTier('builtins.fetchTree { type = "path"; zzArgposFirst = { }; aaArgposFirst = [ ]; }', tier).message)
+      .toBe("argument 'zzArgposFirst' to 'fetchTree' is a set while a string, Boolean or integer is expected");
+  });
+
   test.each(['vm', 'compiled'] as const)('an argument forced as a list, a set, by coercion or by forceValue has the line on its type error only (%s tier)', (tier) => {
     expect(failInTier('builtins.map (x: x) (throw "l")', tier).trace).toEqual([threw(22), call('map')]);
     expect(failInTier('builtins.length (throw "l")', tier).trace).toEqual([threw(18), call('length')]);
