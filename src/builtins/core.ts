@@ -6,15 +6,17 @@ import { NixError } from '../errors/errors.js';
 import { showIdentifier } from '../syntax/show.js';
 import { addInt, compareInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
 import { formatFloat } from '../value/float.js';
-import { asInt, forceInt, lazyBuiltin } from './strings-args.js';
+import { asInt, forceInt, lazyBuiltin, run } from './strings-args.js';
+import { forceTraced, forceTracedDirect } from './force-args.js';
+import { type SourcePos } from '../errors/errors.js';
 import {
-  Builtin, type BuiltinSpec, Closure, type EvalState, force, NixAttrs, NixFloat, NixPath, NixString, type Request, typeOf,
+  Builtin, type BuiltinSpec, Closure, type EvalState, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, typeOf,
   type Value,
 } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
 import { lessThanGen } from '../vm/ops.js';
 import { printValue, TRACE_PRINT } from '../value/print.js';
-import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString } from './util.js';
+import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 
 type Gen = Generator<Request, Value, Value>;
@@ -148,9 +150,8 @@ export const coreBuiltins: BuiltinSpec[] = [
   bitwise('bitAnd', (a, b) => a & b),
   bitwise('bitOr', (a, b) => a | b),
   bitwise('bitXor', (a, b) => a ^ b),
-  // forceFloat: its line goes on any error raised while forcing the argument too.
-  defineBuiltin('ceil', 1, ([a]) => roundToInt(a, Math.ceil(expectNumber(a))), { forceCtx: ['while evaluating the first argument passed to builtins.ceil'] }),
-  defineBuiltin('floor', 1, ([a]) => roundToInt(a, Math.floor(expectNumber(a))), { forceCtx: ['while evaluating the first argument passed to builtins.floor'] }),
+  rounding('ceil', Math.ceil),
+  rounding('floor', Math.floor),
 
   typeTest('typeOf', (v) => typeOf(v)),
   typeTest('isNull', (v) => v === null),
@@ -305,6 +306,43 @@ const ISSUE_12899 = 'Due to a bug (see https://github.com/NixOS/nix/issues/12899
  * `ceil` and `floor` of `arg`, already rounded as a double: an integer if in range. An
  * integer argument goes through a double as in C++ Nix, which refuses what that changes.
  */
+/**
+ * C++ Nix's `args[0]->determinePos(noPos)`, read before the argument is forced: a lambda's
+ * position for a function already evaluated (a thunk, even of a lambda literal, has none, as
+ * C++ Nix makes one for it). Sets keep no position here (C++ Nix's Bindings::pos): none either.
+ */
+function determinePos(v: Value): SourcePos | undefined {
+  const f = v instanceof Thunk ? (v.code === null ? v.value : undefined) : v;
+  return f instanceof Closure ? { source: f.lambda.source, offset: f.lambda.pos } : undefined;
+}
+
+/**
+ * ceil and floor: forceFloat at determinePos, so its line, and its type error, are at an
+ * evaluated lambda's position (the argument is lazy to see whether it was evaluated).
+ */
+function rounding(name: string, round: (x: number) => number): BuiltinSpec {
+  const frame = `while evaluating the first argument passed to builtins.${name}`;
+  const rounded = (a: Value, pos: SourcePos | undefined): NixInt => {
+    if (!(typeof a === 'number' || typeof a === 'bigint' || a instanceof NixFloat)) {
+      const e = typeError('a float', a).addTrace(frame, pos);
+      if (pos !== undefined) e.pos = pos;
+      throw e;
+    }
+    return roundToInt(a, round(expectNumber(a)));
+  };
+  return defineBuiltin(name, 1, ([a0]) => {
+    if (!(a0 instanceof Thunk)) return rounded(a0, determinePos(a0));
+    const pos = determinePos(a0);
+    return run((function* () { return rounded(yield* forceTraced(a0, frame, pos), pos); })());
+  }, {
+    lazy: [0],
+    direct: ([a0], _ctx, ev) => {
+      const pos = determinePos(a0);
+      return rounded(forceTracedDirect(ev, a0, frame, pos), pos);
+    },
+  });
+}
+
 function roundToInt(arg: Value, rounded: number): NixInt {
   const isInt = typeof arg === 'number' || typeof arg === 'bigint';
   if (!(rounded >= -(2 ** 63) && rounded < 2 ** 63)) {

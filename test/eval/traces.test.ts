@@ -639,6 +639,27 @@ describe('the argument line of builtins', () => {
     });
   });
 
+  // prim_ceil/prim_floor: forceFloat at args[0]->determinePos(noPos), read before forcing: an
+  // evaluated lambda's position; none for a thunk (C++ Nix makes one even for a lambda literal).
+  test.each(['vm', 'compiled'] as const)('ceil and floor: the type error and its line at an evaluated lambda (%s tier)', (tier) => {
+    expect(failInTier('let f = x: x; in builtins.seq f (builtins.ceil f)', tier)).toMatchObject({
+      message: expect.stringMatching(/^expected a float but found a function: .*lambda f @ /), at: '1:9',
+      trace: ['while evaluating the first argument passed to builtins.ceil @ 1:9', "while calling the 'ceil' builtin @ 1:34", "while calling the 'seq' builtin @ 1:18"],
+    });
+    expect(failInTier('let f = x: x; in builtins.seq f (builtins.map builtins.floor [ f ])', tier)).toMatchObject({
+      at: '1:9', trace: ['while evaluating the first argument passed to builtins.floor @ 1:9', "while calling the 'floor' builtin", 'while evaluating list element at index 0'],
+    });
+    // Not yet evaluated: no position, as before.
+    expect(failInTier('let f = x: x; in builtins.ceil f', tier)).toMatchObject({
+      at: undefined, trace: ['while evaluating the first argument passed to builtins.ceil', "while calling the 'ceil' builtin @ 1:18"],
+    });
+    expect(failInTier('builtins.floor (x: x)', tier).at).toBeUndefined();
+    expect(failInTier('let s = { f = x: x; }; in builtins.seq s.f (builtins.ceil s.f)', tier).at).toBeUndefined();
+    expect(failInTier('let s = { }; in builtins.seq s (builtins.ceil s)', tier)).toMatchObject({
+      at: undefined, trace: ['while evaluating the first argument passed to builtins.ceil', "while calling the 'ceil' builtin @ 1:33", "while calling the 'seq' builtin @ 1:17"],
+    });
+  });
+
   // fetchTree.cc's fetchTree: `type` first, with forceStringNoCtx at its attribute; then the
   // other attributes in symbol order (the order of their first appearance here).
   test.each(['vm', 'compiled'] as const)('fetchTree reads `type` first, then the other attributes in symbol order (%s tier)', (tier) => {
