@@ -2,13 +2,12 @@
 // `-`, `*`, `/`, `<` call these), type predicates, errors, tryEval, seq/deepSeq, trace,
 // toString and typeOf. (`import` is in io.ts with the other builtins that read files.)
 
-import { NixError } from '../errors/errors.js';
+import { NixError, type SourcePos } from '../errors/errors.js';
 import { showIdentifier } from '../syntax/show.js';
 import { addInt, compareInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
 import { formatFloat } from '../value/float.js';
 import { asInt, forceInt, lazyBuiltin, run } from './strings-args.js';
 import { forceTraced, forceTracedDirect } from './force-args.js';
-import { type SourcePos } from '../errors/errors.js';
 import {
   Builtin, type BuiltinSpec, Closure, type EvalState, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, typeOf,
   type Value,
@@ -303,10 +302,6 @@ function bitwise(name: string, op: (a: bigint, b: bigint) => bigint): BuiltinSpe
 const ISSUE_12899 = 'Due to a bug (see https://github.com/NixOS/nix/issues/12899)';
 
 /**
- * `ceil` and `floor` of `arg`, already rounded as a double: an integer if in range. An
- * integer argument goes through a double as in C++ Nix, which refuses what that changes.
- */
-/**
  * C++ Nix's `args[0]->determinePos(noPos)`, read before the argument is forced: a lambda's
  * position for a function already evaluated (a thunk, even of a lambda literal, has none, as
  * C++ Nix makes one for it). Sets keep no position here (C++ Nix's Bindings::pos): none either.
@@ -343,6 +338,10 @@ function rounding(name: string, round: (x: number) => number): BuiltinSpec {
   });
 }
 
+/**
+ * `ceil` and `floor` of `arg`, already rounded as a double: an integer if in range. An
+ * integer argument goes through a double as in C++ Nix, which refuses what that changes.
+ */
 function roundToInt(arg: Value, rounded: number): NixInt {
   const isInt = typeof arg === 'number' || typeof arg === 'bigint';
   if (!(rounded >= -(2 ** 63) && rounded < 2 ** 63)) {
