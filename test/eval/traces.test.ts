@@ -599,22 +599,16 @@ describe('the argument line of builtins', () => {
   // error there too (`.atPos(pos)`); forceList and forceAttrs put only their line there.
   test.each(['vm', 'compiled'] as const)('a wrong-typed attribute forced with its position has the type error at it (%s tier)', (tier) => {
     const at = (frame: string, col: number): string => `while evaluating the ${frame} @ 1:${col}`;
-    expect(failInTier('builtins.path { name = 1; }', tier)).toEqual({
-      message: 'expected a string but found an integer: 1', at: '1:17',
-      trace: [at('`name` attribute passed to builtins.path', 17), call('path')],
-    });
-    expect(failInTier('builtins.path { sha256 = 1; }', tier)).toEqual({
-      message: 'expected a string but found an integer: 1', at: '1:17',
-      trace: [at('`sha256` attribute passed to builtins.path', 17), call('path')],
-    });
-    expect(failInTier('builtins.path { filter = 1; }', tier)).toEqual({
-      message: 'expected a function but found an integer: 1', at: '1:17',
-      trace: [at('`filter` parameter passed to builtins.path', 17), call('path')],
-    });
-    expect(failInTier('builtins.path { recursive = 1; }', tier)).toEqual({
-      message: 'expected a Boolean but found an integer: 1', at: '1:17',
-      trace: [at('`recursive` attribute passed to builtins.path', 17), call('path')],
-    });
+    const pathCases: [string, string, string][] = [
+      ['name', '`name` attribute', 'a string'], ['sha256', '`sha256` attribute', 'a string'],
+      ['filter', '`filter` parameter', 'a function'], ['recursive', '`recursive` attribute', 'a Boolean'],
+    ];
+    for (const [attr, what, expected] of pathCases) {
+      expect(failInTier(`builtins.path { ${attr} = 1; }`, tier)).toEqual({
+        message: `expected ${expected} but found an integer: 1`, at: '1:17',
+        trace: [at(`${what} passed to builtins.path`, 17), call('path')],
+      });
+    }
     const drv = '"${builtins.storeDir}/00000000000000000000000000000000-x.drv"';
     expect(failInTier(`builtins.appendContext "" { ${drv} = { path = 1; }; }`, tier)).toEqual({
       message: 'expected a Boolean but found an integer: 1', at: '1:95',
