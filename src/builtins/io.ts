@@ -353,6 +353,31 @@ function localGitPath(url: string, fetcher: string): string {
   throw new NixError('eval', `'${url}' is not a valid URL`);
 }
 
+/**
+ * The input's attributes as C++ Nix's fetchGit makes them before the git scheme reads them:
+ * its `type`, and `exportIgnore` unless submodules are fetched.
+ */
+function withFetchGitDefaults(attrs: Map<string, FetchAttr>): Map<string, FetchAttr> {
+  const all = new Map<string, FetchAttr>([['type', 'git'], ...attrs]);
+  if (!all.has('exportIgnore') && all.get('submodules') !== true) all.set('exportIgnore', true);
+  return all;
+}
+
+/**
+ * C++ Nix's getStrAttr of an input's attributes (libfetchers/attrs.cc): a string attribute that
+ * must be there, the attributes shown as JSON (keys in order, as its std::map) when it is not a string.
+ */
+function inputStrAttr(attrs: Map<string, FetchAttr>, name: string): string {
+  const v = attrs.get(name);
+  if (v === undefined) throw new NixError('eval', `input attribute '${name}' is missing`);
+  if (typeof v === 'string') return v;
+  const json = [...attrs.keys()].sort().map((k) => {
+    const a = attrs.get(k)!;
+    return `${JSON.stringify(k)}:${typeof a === 'bigint' ? a.toString() : JSON.stringify(a)}`;
+  });
+  throw new NixError('eval', `input attribute '${name}' is not a string {${json.join(',')}}`);
+}
+
 function flag(attrs: Map<string, FetchAttr>, name: string, fallback: boolean): boolean {
   const v = attrs.get(name);
   if (v === undefined) return fallback;
@@ -365,8 +390,7 @@ function* fetchGitTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext, fetch
   for (const k of attrs.keys()) {
     if (!GIT_INPUT_ATTRS.has(k)) throw new NixError('eval', `input attribute '${k}' not supported by scheme 'git'`);
   }
-  const url = attrs.get('url');
-  if (typeof url !== 'string') throw new NixError('eval', "attribute 'url' is missing");
+  const url = inputStrAttr(fetcher === 'fetchGit' ? withFetchGitDefaults(attrs) : attrs, 'url');
   const str = (name: string): string | undefined => {
     const v = attrs.get(name);
     return v === undefined ? undefined : String(v);

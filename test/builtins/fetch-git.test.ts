@@ -176,6 +176,14 @@ describe('errors', () => {
     expect(run('builtins.fetchGit "git@example.org:r.git"').error).toBe("builtins.fetchGit cannot fetch 'git@example.org:r.git': nixeval never accesses the network");
     expect(run(`builtins.fetchGit { url = ${repo}; colour = "red"; }`).error).toBe("input attribute 'colour' not supported by scheme 'git'");
     expect(run(`builtins.fetchGit { url = ${repo}; rev = "abc"; }`).error).toBe("invalid Git revision 'abc'");
+    // libfetchers' getStrAttr, on the attributes fetchGit / fetchTree made (type, and their defaults).
+    expect(run('builtins.fetchGit { }').error).toBe("input attribute 'url' is missing");
+    expect(run('builtins.fetchGit { url = 1; ref = "main"; }').error)
+      .toBe('input attribute \'url\' is not a string {"exportIgnore":true,"ref":"main","type":"git","url":1}');
+    expect(run('builtins.fetchGit { url = true; submodules = true; }').error)
+      .toBe('input attribute \'url\' is not a string {"submodules":true,"type":"git","url":true}');
+    expect(run('builtins.fetchTree { type = "git"; url = 2; }').error)
+      .toBe('input attribute \'url\' is not a string {"shallow":true,"type":"git","url":2}');
     expect(run(`builtins.fetchTree { type = "git"; url = "${repo}"; name = "x"; }`).error).toBe("argument 'name' isn\u2019t supported in call to 'fetchTree'");
     expect(run(`builtins.fetchGit { url = ${repo}; narHash = "sha256-AAAA"; }`).error)
       .toBe(`NAR hash mismatch in input '${repo}', expected 'sha256-AAAA' but got 'sha256-hvbRnCRm9aNzIkupNr7tWSPBB8k8dkwuIdjc24p8J5E='`);
