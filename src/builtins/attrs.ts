@@ -16,7 +16,8 @@ import { symbolTable } from '../value/symbols.js';
 import { drive, type Gen, getAttrCtx } from './lists.js';
 import { positionValue } from '../value/position.js';
 import {
-  attrsCtx, forceFunction, forceFunctionDirect, forceStringNoCtxAt, forceStringNoCtxDirect, listCtx, stringNoCtx, withFrame,
+  attrsCtx, forceFunction, forceFunctionDirect, forceStringNoCtxAt, forceStringNoCtxDirect, forceTraced, forceTracedDirect, listCtx,
+  stringNoCtx,
 } from './force-args.js';
 
 function attrNamesImpl([s]: Value[]): Value {
@@ -138,13 +139,7 @@ function* listToAttrsGen(args: Value[]): Gen {
   const entries: NamedPair[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const set = attrsCtx(yield* force(list[i]), LISTTOATTRS_ELEMENT);
-    const nameV = getAttrCtx(set, 'name', LISTTOATTRS_PAIR);
-    let name: Value;
-    try {
-      name = yield* force(nameV);
-    } catch (e) {
-      throw nameFailed(e, set);
-    }
+    const name = yield* forceTraced(getAttrCtx(set, 'name', LISTTOATTRS_PAIR), LISTTOATTRS_NAME, set.positions?.get('name'));
     entries[i] = namedPair(set, name);
   }
   return attrsOfPairs(entries);
@@ -155,21 +150,10 @@ function listToAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval):
   const entries: NamedPair[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const set = attrsCtx(ev.force(list[i]), LISTTOATTRS_ELEMENT);
-    const nameV = getAttrCtx(set, 'name', LISTTOATTRS_PAIR);
-    let name: Value;
-    try {
-      name = ev.force(nameV);
-    } catch (e) {
-      throw nameFailed(e, set);
-    }
+    const name = forceTracedDirect(ev, getAttrCtx(set, 'name', LISTTOATTRS_PAIR), LISTTOATTRS_NAME, set.positions?.get('name'));
     entries[i] = namedPair(set, name);
   }
   return attrsOfPairs(entries);
-}
-
-/** An error raised while forcing the name: C++ Nix's forceStringNoCtx adds its line (force-args.ts). */
-function nameFailed(e: unknown, set: NixAttrs): unknown {
-  return withFrame(e, LISTTOATTRS_NAME, set.positions?.get('name'));
 }
 
 function namedPair(set: NixAttrs, nameV: Value): NamedPair {
