@@ -359,18 +359,34 @@ function localGitPath(url: string, fetcher: string): string {
  */
 function withFetchGitDefaults(attrs: Map<string, FetchAttr>): Map<string, FetchAttr> {
   const all = new Map<string, FetchAttr>([['type', 'git'], ...attrs]);
+  const url = all.get('url');
+  if (typeof url === 'string') all.set('url', gitUrlShown(url));
   if (!all.has('exportIgnore') && all.get('submodules') !== true) all.set('exportIgnore', true);
   return all;
 }
 
 /**
- * C++ Nix's getStrAttr of an input's attributes (libfetchers/attrs.cc): a string attribute that
- * must be there, the attributes shown as JSON (keys in order, as its std::map) when it is not a string.
+ * The url as fetchGit keeps it among the input's attributes (C++ Nix's fixGitURL, rendered):
+ * an absolute path becomes a file:// URL, and `git+` is dropped from a scheme. Only shown in
+ * messages: the repository is found from the url as given (localGitPath).
  */
-function inputStrAttr(attrs: Map<string, FetchAttr>, name: string): string {
+function gitUrlShown(url: string): string {
+  if (url.startsWith('/')) return `file://${url.split('/').map(encodeUrlPathSegment).join('/')}`;
+  return url.replace(/^git\+(?=[a-z][a-z0-9+.-]*:)/i, '');
+}
+
+/** Percent-encodes what a URL path segment may not hold as it is (RFC 3986 pchar). */
+function encodeUrlPathSegment(segment: string): string {
+  return segment.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/g, (c) => [...Buffer.from(c, 'latin1')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
+/**
+ * C++ Nix's maybeGetStrAttr of an input's attributes (libfetchers/attrs.cc): undefined when
+ * absent; when not a string, the attributes shown as JSON (keys in order, as its std::map).
+ */
+function maybeInputStrAttr(attrs: Map<string, FetchAttr>, name: string): string | undefined {
   const v = attrs.get(name);
-  if (v === undefined) throw new NixError('eval', `input attribute '${name}' is missing`);
-  if (typeof v === 'string') return v;
+  if (v === undefined || typeof v === 'string') return v;
   const json = [...attrs.keys()].sort().map((k) => {
     const a = attrs.get(k)!;
     return `${JSON.stringify(k)}:${typeof a === 'bigint' ? a.toString() : JSON.stringify(a)}`;
@@ -378,11 +394,25 @@ function inputStrAttr(attrs: Map<string, FetchAttr>, name: string): string {
   throw new NixError('eval', `input attribute '${name}' is not a string {${json.join(',')}}`);
 }
 
-function flag(attrs: Map<string, FetchAttr>, name: string, fallback: boolean): boolean {
+/** C++ Nix's getStrAttr: maybeInputStrAttr of an attribute that must be there. */
+function inputStrAttr(attrs: Map<string, FetchAttr>, name: string): string {
+  const v = maybeInputStrAttr(attrs, name);
+  if (v === undefined) throw new NixError('eval', `input attribute '${name}' is missing`);
+  return v;
+}
+
+/** C++ Nix's maybeGetBoolAttr, with a default for an absent attribute. */
+function inputBoolAttr(attrs: Map<string, FetchAttr>, name: string, fallback: boolean): boolean {
   const v = attrs.get(name);
   if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') throw new NixError('eval', `'${name}' attribute '${v}' is not a Boolean`);
+  if (typeof v !== 'boolean') throw new NixError('eval', `input attribute '${name}' is not a Boolean`);
   return v;
+}
+
+/** C++ Nix's maybeGetIntAttr (only its type check: the values are the fetched tree's). */
+function checkInputIntAttr(attrs: Map<string, FetchAttr>, name: string): void {
+  const v = attrs.get(name);
+  if (v !== undefined && typeof v !== 'bigint') throw new NixError('eval', `input attribute '${name}' is not an integer`);
 }
 
 /** fetchGit and fetchTree { type = "git"; }: a local repository's tree (src/fetchers/git.ts). */
@@ -390,21 +420,28 @@ function* fetchGitTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext, fetch
   for (const k of attrs.keys()) {
     if (!GIT_INPUT_ATTRS.has(k)) throw new NixError('eval', `input attribute '${k}' not supported by scheme 'git'`);
   }
-  const url = inputStrAttr(fetcher === 'fetchGit' ? withFetchGitDefaults(attrs) : attrs, 'url');
-  const str = (name: string): string | undefined => {
-    const v = attrs.get(name);
-    return v === undefined ? undefined : String(v);
-  };
-  const submodules = flag(attrs, 'submodules', false);
+  // The attributes are read in the order of C++ Nix's GitInputScheme::inputFromAttrs and
+  // fixupInput, so that of two bad ones the same is reported.
+  const all = fetcher === 'fetchGit' ? withFetchGitDefaults(attrs) : attrs;
+  inputBoolAttr(all, 'verifyCommit', false);
+  const ref = maybeInputStrAttr(all, 'ref');
+  inputStrAttr(all, 'url');
+  const url = attrs.get('url') as string;
+  const shallow = inputBoolAttr(all, 'shallow', false);
+  const submodules = inputBoolAttr(all, 'submodules', false);
+  inputBoolAttr(all, 'allRefs', false);
+  checkInputIntAttr(all, 'revCount');
+  checkInputIntAttr(all, 'lastModified');
+  const str = (name: string): string | undefined => maybeInputStrAttr(all, name);
   const st = ioState(ctx.state);
   const input = {
     path: canonicalisePath(localGitPath(url, fetcher)),
-    ref: str('ref'),
+    ref,
     rev: str('rev'),
-    shallow: flag(attrs, 'shallow', false),
+    shallow,
     submodules,
     // fetchGit leaves out what export-ignore marks, unless it fetches submodules.
-    exportIgnore: flag(attrs, 'exportIgnore', fetcher === 'fetchGit' && !submodules),
+    exportIgnore: inputBoolAttr(all, 'exportIgnore', fetcher === 'fetchGit' && !submodules),
     name: str('name') ?? 'source',
   };
   if (st.settings.pure && input.rev === undefined && !attrs.has('narHash')) {

@@ -184,6 +184,19 @@ describe('errors', () => {
       .toBe('input attribute \'url\' is not a string {"submodules":true,"type":"git","url":true}');
     expect(run('builtins.fetchTree { type = "git"; url = 2; }').error)
       .toBe('input attribute \'url\' is not a string {"shallow":true,"type":"git","url":2}');
+    // The git scheme's other attributes, in the order inputFromAttrs and fixupInput read them
+    // (ref before url), fetchGit's url shown as fixGitURL renders it.
+    expect(run('builtins.fetchGit { url = 1; ref = 2; }').error)
+      .toBe('input attribute \'ref\' is not a string {"exportIgnore":true,"ref":2,"type":"git","url":1}');
+    expect(run('builtins.fetchGit { url = "/a b/r%"; rev = true; }').error)
+      .toBe('input attribute \'rev\' is not a string {"exportIgnore":true,"rev":true,"type":"git","url":"file:///a%20b/r%25"}');
+    expect(run('builtins.fetchGit { url = "git+file:///r"; ref = false; }').error)
+      .toBe('input attribute \'ref\' is not a string {"exportIgnore":true,"ref":false,"type":"git","url":"file:///r"}');
+    expect(run(`builtins.fetchGit { url = ${repo}; shallow = 1; }`).error).toBe("input attribute 'shallow' is not a Boolean");
+    expect(run(`builtins.fetchGit { url = ${repo}; submodules = "yes"; shallow = 1; }`).error).toBe("input attribute 'shallow' is not a Boolean");
+    expect(run(`builtins.fetchGit { url = ${repo}; allRefs = "yes"; }`).error).toBe("input attribute 'allRefs' is not a Boolean");
+    expect(run(`builtins.fetchGit { url = ${repo}; revCount = "1"; }`).error).toBe("input attribute 'revCount' is not an integer");
+    expect(run(`builtins.fetchGit { url = ${repo}; lastModified = true; }`).error).toBe("input attribute 'lastModified' is not an integer");
     expect(run(`builtins.fetchTree { type = "git"; url = "${repo}"; name = "x"; }`).error).toBe("argument 'name' isn\u2019t supported in call to 'fetchTree'");
     expect(run(`builtins.fetchGit { url = ${repo}; narHash = "sha256-AAAA"; }`).error)
       .toBe(`NAR hash mismatch in input '${repo}', expected 'sha256-AAAA' but got 'sha256-hvbRnCRm9aNzIkupNr7tWSPBB8k8dkwuIdjc24p8J5E='`);
