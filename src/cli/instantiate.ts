@@ -406,8 +406,12 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     },
     onMessage: (line: string, level: MessageLevel) => logger.log(level === 'error' ? Verbosity.Error : Verbosity.Warn, line),
     // The user's own command line, like nix-instantiate: the whole filesystem and environment,
-    // unless pure or restricted evaluation is asked for.
-    io: pure || restricted ? undefined : new FsIO({ allowedEnv: '*', env }),
+    // unless pure or restricted evaluation is asked for. In pure mode no file may be read (but
+    // what the evaluation itself puts in the store), and a path that may not be read does not
+    // exist for pathExists, with current C++ Nix's error for the others; restricted mode
+    // allows the search path's directories (src/eval.ts).
+    io: pure ? new FsIO({ roots: [], allowedEnv: [], env, modeName: PURE_MODE })
+      : restricted ? undefined : new FsIO({ allowedEnv: '*', env }),
     pure,
     restricted,
     allowedEnv: ['*'],
@@ -434,7 +438,11 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
       if (cmd.fromArgs) {
         processExpr(ev, Source.fromUtf8(Source.STRING, file, cwd), cmd, attrPaths, io);
       } else {
-        const path = ev.resolveExprPath(resolveExprPath(lookupFileArg(ev, file, cwd, config)));
+        const given = lookupFileArg(ev, file, cwd, config);
+        // In pure or restricted mode, a file that may not be read is refused before it is
+        // looked for, as C++ Nix's access control comes before its lstat.
+        if (pure || restricted) ev.io.lstat(given);
+        const path = ev.resolveExprPath(resolveExprPath(given));
         processExpr(ev, path, cmd, attrPaths, io);
       }
     }
@@ -447,6 +455,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   }
   return 0;
 }
+
+/** How C++ Nix names pure mode in an access error. */
+const PURE_MODE = "pure evaluation mode (use '--impure' to override)";
 
 /** C++ Nix's lookupFileArg: `<name>` through the search path, a URL refused, a path made absolute. */
 function lookupFileArg(ev: Evaluation, s: string, cwd: string, config: NixConfig): string {

@@ -1,0 +1,95 @@
+// What current C++ Nix's functional tests (tests/functional/*.sh in the NixOS/nix repository)
+// ask of nix-instantiate, where nixeval had differed: each expectation is the test script's
+// own assertion (named in the test), or the message in current Nix's source where the script
+// only greps part of it.
+
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './run-cli.js';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'nixeval-functional-')));
+  mkdirSync(join(dir, 'allowed'));
+  writeFileSync(join(dir, 'allowed', 'a.nix'), '1 + 2');
+  writeFileSync(join(dir, 'outside.nix'), '1 + 2');
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, 'utf8', { cwd: dir, env });
+
+/** The last line of stderr: the error itself, below its trace. */
+function lastLine(stderr: string): string {
+  const lines = stderr.trimEnd().split('\n');
+  return lines[lines.length - 1].trim();
+}
+
+describe('restricted.sh', () => {
+  test('a file argument that may not be read is refused before it is looked for', () => {
+    // `nix-instantiate --restrict-eval true ./dependencies.nix | grepQuiet "forbidden in restricted mode"`:
+    // `true` is no file, and the access check comes first.
+    const r = cli(['--restrict-eval', 'true', './outside.nix']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: access to absolute path '${dir}/true' is forbidden in restricted mode\n`);
+    // Without --restrict-eval, the missing file is the error.
+    expect(cli(['true']).stderr).toBe(`error: getting status of '${dir}/true': No such file or directory\n`);
+  });
+
+  test('the parents of allowed paths show only the ancestors of the allowed paths', () => {
+    const r = cli(['--restrict-eval', '--eval', '-I', `${dir}/allowed`, '-E', `builtins.readDir ${dir}`]);
+    expect(r).toEqual({ code: 0, stdout: '{ allowed = "directory"; }\n', stderr: '' });
+    expect(cli(['--restrict-eval', '--eval', '-I', `${dir}/allowed`, '-E', `builtins.pathExists ${dir}`]).stdout).toBe('true\n');
+    const out = cli(['--restrict-eval', '--eval', '-I', `${dir}/allowed`, '-E', `import ${dir}/outside.nix`]);
+    expect(lastLine(out.stderr)).toBe(`error: access to absolute path '${dir}/outside.nix' is forbidden in restricted mode`);
+  });
+
+  test('a symlink out of the allowed paths is refused with the path it leads to', () => {
+    symlinkSync('../outside.nix', join(dir, 'allowed', 'link.nix'));
+    try {
+      const r = cli(['--restrict-eval', '--eval', '-I', `${dir}/allowed`, '-E', `builtins.readFile ${dir}/allowed/link.nix`]);
+      expect(lastLine(r.stderr)).toBe(`error: access to absolute path '${dir}/outside.nix' is forbidden in restricted mode`);
+    } finally {
+      rmSync(join(dir, 'allowed', 'link.nix'));
+    }
+  });
+});
+
+describe('pure-eval.sh', () => {
+  const PURE = "is forbidden in pure evaluation mode (use '--impure' to override)";
+
+  test('reading a file is refused, and the error mentions --impure', () => {
+    const r = cli(['--pure-eval', '--eval', '-E', 'builtins.readFile ./outside.nix']);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toBe(`error: access to absolute path '${dir}/outside.nix' ${PURE}`);
+  });
+
+  test("calling 'pathExists' on a non-authorised path returns false", () => {
+    expect(cli(['--pure-eval', '--eval', '-E', 'builtins.pathExists ./outside.nix'])).toEqual({ code: 0, stdout: 'false\n', stderr: '' });
+  });
+
+  test('a file argument is refused', () => {
+    // `(! nix-instantiate --pure-eval ./simple.nix)`
+    const r = cli(['--pure-eval', '--eval', './outside.nix']);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: `error: access to absolute path '${dir}/outside.nix' ${PURE}\n` });
+  });
+
+  test('currentTime and currentSystem are not there', () => {
+    // `(! nix eval --expr builtins.currentTime)`, `(! nix eval --expr builtins.currentSystem)`
+    for (const name of ['currentTime', 'currentSystem']) {
+      const r = cli(['--pure-eval', '--eval', '-E', `builtins.${name}`]);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toBe(`error: attribute '${name}' missing`);
+      expect(cli(['--pure-eval', '--eval', '-E', `__${name}`]).stderr).toMatch(new RegExp(`^error: undefined variable '__${name}'`));
+      expect(cli(['--eval', '-E', `builtins.isString (toString builtins.${name})`]).stdout).toBe('true\n');
+    }
+  });
+
+  test('what the evaluation puts in the store may be read', () => {
+    expect(cli(['--pure-eval', '--eval', '-E', 'builtins.readFile (builtins.toFile "x" "y")']).stdout).toBe('"y"\n');
+  });
+});
