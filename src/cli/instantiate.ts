@@ -365,9 +365,12 @@ function isPseudoUrl(s: string): boolean {
   return i >= 0 && ['http', 'https', 'file', 'channel', 'git', 's3', 'ssh'].includes(s.slice(0, i));
 }
 
-/** The store directory: NIX_STORE_DIR, or a `store=` parameter of the store setting. */
+/**
+ * The store directory: a `store=` parameter of the store setting (whose default is
+ * NIX_REMOTE, as C++ Nix's), else NIX_STORE_DIR, else /nix/store.
+ */
 function storeDirOf(config: NixConfig, env: Env): string {
-  const store = config.get('store');
+  const store = config.get('store') ?? env.NIX_REMOTE;
   if (typeof store === 'string') {
     const m = /[?&]store=([^&]*)/.exec(store);
     if (m) return decodeURIComponent(m[1]);

@@ -15,6 +15,34 @@ beforeAll(() => {
   mkdirSync(join(dir, 'allowed'));
   writeFileSync(join(dir, 'allowed', 'a.nix'), '1 + 2');
   writeFileSync(join(dir, 'outside.nix'), '1 + 2');
+  // tests/functional/dummy and hash-check.nix, as they are there.
+  writeFileSync(join(dir, 'dummy'), 'Hello World\n');
+  writeFileSync(join(dir, 'hash-check.nix'), `let {
+  input1 = derivation {
+    name = "dependencies-input-1";
+    system = "i086-msdos";
+    builder = "/bar/sh";
+    args = [ "-e" "-x" ./dummy ];
+  };
+  input2 = derivation {
+    name = "dependencies-input-2";
+    system = "i086-msdos";
+    builder = "/bar/sh";
+    args = [ "-e" "-x" ./dummy ];
+    outputHashMode = "recursive";
+    outputHashAlgo = "md5";
+    outputHash = "ffffffffffffffffffffffffffffffff";
+  };
+  body = derivation {
+    name = "dependencies";
+    system = "i086-msdos";
+    builder = "/bar/sh";
+    args = [ "-e" "-x" (./dummy + "/FOOBAR/../.") ];
+    input1 = input1 + "/.";
+    inherit input2;
+  };
+}
+`);
 });
 
 afterAll(() => {
@@ -91,5 +119,17 @@ describe('pure-eval.sh', () => {
 
   test('what the evaluation puts in the store may be read', () => {
     expect(cli(['--pure-eval', '--eval', '-E', 'builtins.readFile (builtins.toFile "x" "y")']).stdout).toBe('"y"\n');
+  });
+});
+
+describe('simple.sh', () => {
+  test('the store setting (NIX_REMOTE by default) names the store directory', () => {
+    // outPath="$(NIX_REMOTE='local?store=/foo&real=…' nix-instantiate --readonly-mode hash-check.nix)"
+    const expected = '/foo/lfy1s6ca46rm5r6w4gg9hc0axiakjcnm-dependencies.drv\n';
+    const r = cli(['--readonly-mode', 'hash-check.nix'], { NIX_REMOTE: `local?store=/foo&real=${dir}/real-store` });
+    expect(r.stdout).toBe(expected);
+    // The store setting wins over NIX_REMOTE.
+    const s = cli(['--readonly-mode', '--store', 'dummy://?store=/foo', 'hash-check.nix'], { NIX_REMOTE: 'local?store=/bar' });
+    expect(s.stdout).toBe(expected);
   });
 });
