@@ -228,6 +228,14 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
         const r = yield* coerce(v0, '', true, true);
         addContext(context, r.context);
         const s = r.s;
+        if (key === '__json') {
+          warnWithTrace(
+            state,
+            "setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.",
+            attrs.positions?.get(key),
+            `while evaluating derivation '${drvName}'`,
+          );
+        }
         drv.env.set(key, s);
         switch (key) {
           case 'builder': drv.builder = s; break;

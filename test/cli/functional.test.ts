@@ -133,3 +133,15 @@ describe('simple.sh', () => {
     expect(s.stdout).toBe(expected);
   });
 });
+
+describe('structured-attrs.sh', () => {
+  test("setting structured attributes via '__json' warns that it is deprecated", () => {
+    const hacky = 'derivation { name = "a"; system = "foo"; builder = "/bin/sh"; __json = builtins.toJSON { a = 1; }; }';
+    const r = cli(['--expr', hacky, '--eval', '--strict']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      "warning: setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.",
+    );
+    expect(r.stderr).toContain("… while evaluating derivation 'a'");
+  });
+});
