@@ -3,7 +3,7 @@
 // own assertion (named in the test), or the message in current Nix's source where the script
 // only greps part of it.
 
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './run-cli.js';
@@ -143,5 +143,29 @@ describe('structured-attrs.sh', () => {
       "warning: setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.",
     );
     expect(r.stderr).toContain("… while evaluating derivation 'a'");
+  });
+});
+
+describe('--add-root with --write-store', () => {
+  const drv = 'derivation { name = "a"; system = "x86_64-linux"; builder = "/bin/sh"; }';
+
+  test('a symlink to each derivation, whose path is printed', () => {
+    const store = join(dir, 'store');
+    const env = { NIX_STORE_DIR: store };
+    const r = cli(['--write-store', '--add-root', 'roots/r', '-E', `[ (${drv}) (${drv} // { name = "b"; }) ]`], env);
+    expect(r).toEqual({ code: 0, stdout: `${dir}/roots/r\n${dir}/roots/r-2\n`, stderr: '' });
+    const target = readlinkSync(join(dir, 'roots', 'r'));
+    expect(target).toMatch(new RegExp(`^${store}/[a-z0-9]{32}-a\\.drv$`));
+    expect(lstatSync(target).isFile()).toBe(true);
+    // A root into the store is replaced; anything else is not clobbered.
+    expect(cli(['--write-store', '--add-root', 'roots/r', '-E', drv], env).code).toBe(0);
+    writeFileSync(join(dir, 'roots', 'file'), '');
+    expect(cli(['--write-store', '--add-root', 'roots/file', '-E', drv], env).stderr)
+      .toBe(`error: cannot create symlink "${dir}/roots/file"; already exists\n`);
+    expect(cli(['--write-store', '--add-root', `${store}/root`, '-E', drv], env).stderr)
+      .toBe(`error: creating a garbage collector root ("${store}/root") in the Nix store is forbidden (are you running nix-build inside the store?)\n`);
+    // Without --write-store nothing is made, and the drvPath is printed.
+    expect(cli(['--add-root', 'roots/none', '-E', drv], env).stdout).toBe(`${target}\n`);
+    expect(lstatSync(join(dir, 'roots', 'none'), { throwIfNoEntry: false })).toBeUndefined();
   });
 });
