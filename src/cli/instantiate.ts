@@ -381,6 +381,10 @@ function storeDirOf(config: NixConfig, env: Env): string {
 
 function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logger): number {
   const cwd = io.cwd ?? process.cwd();
+  // Settings whose output nixeval cannot give: said, rather than silently left out.
+  if (config.bool('trace-function-calls')) logger.warn("nixeval does not trace function calls: 'trace-function-calls' is ignored");
+  const profiler = config.get('eval-profiler');
+  if (profiler === 'flamegraph') logger.warn("nixeval has no evaluation profiler: 'eval-profiler' is ignored");
   const pure = config.bool('pure-eval');
   const restricted = config.bool('restrict-eval');
   const maxCallDepth = config.get('max-call-depth');

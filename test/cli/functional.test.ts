@@ -169,3 +169,16 @@ describe('--add-root with --write-store', () => {
     expect(lstatSync(join(dir, 'roots', 'none'), { throwIfNoEntry: false })).toBeUndefined();
   });
 });
+
+describe('function-trace.sh, flamegraph-profiler.sh', () => {
+  test('settings whose output nixeval cannot give are said to be ignored', () => {
+    // C++ Nix prints `function-trace entered …` lines, or writes a profile; nixeval says it does not.
+    expect(cli(['--trace-function-calls', '--eval', '-E', '1'])).toEqual({
+      code: 0, stdout: '1\n', stderr: "warning: nixeval does not trace function calls: 'trace-function-calls' is ignored\n",
+    });
+    expect(cli(['--eval-profiler', 'flamegraph', '--eval', '-E', '1'])).toEqual({
+      code: 0, stdout: '1\n', stderr: "warning: nixeval has no evaluation profiler: 'eval-profiler' is ignored\n",
+    });
+    expect(cli(['--no-trace-function-calls', '--eval-profiler', 'disabled', '--eval', '-E', '1'])).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+  });
+});
