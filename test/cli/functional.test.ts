@@ -182,3 +182,19 @@ describe('function-trace.sh, flamegraph-profiler.sh', () => {
     expect(cli(['--no-trace-function-calls', '--eval-profiler', 'disabled', '--eval', '-E', '1'])).toEqual({ code: 0, stdout: '1\n', stderr: '' });
   });
 });
+
+describe('ca/*.sh, impure-derivations.sh', () => {
+  test('derivations of an experimental feature nixeval does not compute: refused, and said so when the feature is on', () => {
+    const ca = 'derivation { name = "a"; builder = "/bin/sh"; system = "x"; __contentAddressed = true; outputHashMode = "recursive"; outputHashAlgo = "sha256"; }';
+    const off = cli(['-E', ca]);
+    expect(off.code).toBe(1);
+    expect(lastLine(off.stderr)).toBe("error: experimental Nix feature 'ca-derivations' is disabled; add '--extra-experimental-features ca-derivations' to enable it");
+    // With the feature on, the error does not ask for the flag just given.
+    const on = cli(['--extra-experimental-features', 'ca-derivations', '-E', ca]);
+    expect(on.code).toBe(1);
+    expect(lastLine(on.stderr)).toBe("error: nixeval does not support the derivations of the experimental Nix feature 'ca-derivations'");
+    const impure = 'derivation { name = "a"; builder = "/bin/sh"; system = "x"; __impure = true; }';
+    expect(lastLine(cli(['--extra-experimental-features', 'ca-derivations impure-derivations', '-E', impure]).stderr))
+      .toBe("error: nixeval does not support the derivations of the experimental Nix feature 'impure-derivations'");
+  });
+});
