@@ -436,8 +436,8 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   const attrPaths = cmd.attrPaths.length > 0 ? cmd.attrPaths : [''];
   // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
   const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
-  const roots = cmd.gcRoot !== undefined && cmd.writeStore && readWrite
-    ? new GcRoots(resolve(cwd, cmd.gcRoot), ev.settings.storeDir) : undefined;
+  // Roots are made in read-only mode too, as nix-instantiate makes them (only the store is not written).
+  const roots = cmd.gcRoot !== undefined && cmd.writeStore ? new GcRoots(resolve(cwd, cmd.gcRoot), ev.settings.storeDir) : undefined;
   try {
     if (cmd.readStdin) {
       processExpr(ev, new Source(Source.STDIN, io.readStdin(), cwd), cmd, attrPaths, io, roots);
@@ -568,8 +568,8 @@ function processExpr(
 /**
  * Without --eval: nix-instantiate's output for each -A path (or the whole value), one line
  * per derivation found, its drvPath with `!OUTPUT` when the derivation's output is not
- * `out`. The drvPaths are computed; with `roots` (`--add-root` and `--write-store` in
- * read-write mode) each gets a root, whose path is printed instead, as C++ Nix does on a local
+ * `out`. The drvPaths are computed; with `roots` (`--add-root` and `--write-store`) each
+ * gets a root, whose path is printed instead, as C++ Nix does on a local
  * store; otherwise, as with C++ Nix on a store that cannot make roots, `--add-root` only
  * silences the warning about it.
  */

@@ -164,6 +164,9 @@ describe('--add-root with --write-store', () => {
       .toBe(`error: cannot create symlink "${dir}/roots/file"; already exists\n`);
     expect(cli(['--write-store', '--add-root', `${store}/root`, '-E', drv], env).stderr)
       .toBe(`error: creating a garbage collector root ("${store}/root") in the Nix store is forbidden (are you running nix-build inside the store?)\n`);
+    // In read-only mode too, as nix-instantiate (only the store is not written).
+    expect(cli(['--write-store', '--readonly-mode', '--add-root', 'roots/ro', '-E', drv], env).stdout).toBe(`${dir}/roots/ro\n`);
+    expect(readlinkSync(join(dir, 'roots', 'ro'))).toBe(target);
     // Without --write-store nothing is made, and the drvPath is printed.
     expect(cli(['--add-root', 'roots/none', '-E', drv], env).stdout).toBe(`${target}\n`);
     expect(lstatSync(join(dir, 'roots', 'none'), { throwIfNoEntry: false })).toBeUndefined();
