@@ -74,7 +74,15 @@ function showPos(pos: SourcePos | undefined): string {
   return `${pos.source.origin}:${lc.line}:${lc.column}`;
 }
 
-function experimentalFeature(name: string): NixError {
+/**
+ * An experimental feature's derivations, which nixeval does not compute: C++ Nix's error
+ * when the feature is off; when it is on, that nixeval cannot (rather than telling the user
+ * to add the flag they gave).
+ */
+function experimentalFeature(name: string, state: EvalState): NixError {
+  if (state.settings.experimentalFeatures?.has(name)) {
+    return new NixError('eval', `nixeval does not support the derivations of the experimental Nix feature '${name}'`);
+  }
   return new NixError('eval', `experimental Nix feature '${name}' is disabled; add '--extra-experimental-features ${name}' to enable it`);
 }
 
@@ -165,8 +173,8 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
   const handleHashMode = (s: string): void => {
     if (s === 'recursive' || s === 'nar') ingestionMethod = 'recursive';
     else if (s === 'flat') ingestionMethod = 'flat';
-    else if (s === 'text') throw experimentalFeature('dynamic-derivations');
-    else if (s === 'git') throw experimentalFeature('git-hashing');
+    else if (s === 'text') throw experimentalFeature('dynamic-derivations', state);
+    else if (s === 'git') throw experimentalFeature('git-hashing', state);
     else throw new NixError('eval', `invalid value '${s}' for 'outputHashMode' attribute`);
   };
   const handleOutputs = (ss: string[]): void => {
@@ -186,9 +194,9 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
     try {
       if (ignoreNulls && (yield* force(v0)) === null) continue;
       if (key === '__contentAddressed') {
-        if (yield* forceBool(v0, '')) throw experimentalFeature('ca-derivations');
+        if (yield* forceBool(v0, '')) throw experimentalFeature('ca-derivations', state);
       } else if (key === '__impure') {
-        if (yield* forceBool(v0, '')) throw experimentalFeature('impure-derivations');
+        if (yield* forceBool(v0, '')) throw experimentalFeature('impure-derivations', state);
       } else if (key === 'args') {
         for (const elem of yield* forceList(v0, '')) {
           const r = yield* coerce(elem, 'while evaluating an element of the argument list', true, true);
@@ -228,6 +236,14 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
         const r = yield* coerce(v0, '', true, true);
         addContext(context, r.context);
         const s = r.s;
+        if (key === '__json') {
+          warnWithTrace(
+            state,
+            "setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.",
+            attrs.positions?.get(key),
+            `while evaluating derivation '${drvName}'`,
+          );
+        }
         drv.env.set(key, s);
         switch (key) {
           case 'builder': drv.builder = s; break;

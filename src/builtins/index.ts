@@ -52,7 +52,8 @@ export function constants(settings: EvalSettings): [string, Value][] {
     ['true', true],
     ['false', false],
     ['null', null],
-    ['currentSystem', settings.currentSystem],
+    // Impure, as currentTime: C++ Nix leaves it out in pure evaluation mode.
+    ...(settings.pure ? [] : [['currentSystem', settings.currentSystem] as [string, Value]]),
     ['storeDir', settings.storeDir],
     ['nixVersion', settings.nixVersion],
     ['langVersion', settings.langVersion],

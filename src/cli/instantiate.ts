@@ -36,7 +36,7 @@ import { type Env, NixConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { INSTANTIATE_HELP } from './instantiate-help.js';
 import { Logger, type Sink, Verbosity } from './output.js';
-import { writeStoreObjects } from './write-store.js';
+import { GcRoots, writeStoreObjects } from './write-store.js';
 import { startStats, writeStats } from './show-stats.js';
 import { storeState } from '../store/state.js';
 
@@ -86,7 +86,8 @@ interface Command {
   xmlLocation: boolean;
   strict: boolean;
   attrPaths: string[];
-  /** `--add-root`: nothing is written, so no root is made; it silences the warning about it. */
+  /** `--add-root`: a root is made only with `--write-store` (write-store.ts, GcRoots); without it
+   * nothing is written, and the flag only silences the warning about it. */
   gcRoot?: string;
   gcWarning: boolean;
   wantsReadWrite: boolean;
@@ -365,9 +366,12 @@ function isPseudoUrl(s: string): boolean {
   return i >= 0 && ['http', 'https', 'file', 'channel', 'git', 's3', 'ssh'].includes(s.slice(0, i));
 }
 
-/** The store directory: NIX_STORE_DIR, or a `store=` parameter of the store setting. */
+/**
+ * The store directory: a `store=` parameter of the store setting (whose default is
+ * NIX_REMOTE, as C++ Nix's), else NIX_STORE_DIR, else /nix/store.
+ */
 function storeDirOf(config: NixConfig, env: Env): string {
-  const store = config.get('store');
+  const store = config.get('store') ?? env.NIX_REMOTE;
   if (typeof store === 'string') {
     const m = /[?&]store=([^&]*)/.exec(store);
     if (m) return decodeURIComponent(m[1]);
@@ -377,6 +381,10 @@ function storeDirOf(config: NixConfig, env: Env): string {
 
 function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logger): number {
   const cwd = io.cwd ?? process.cwd();
+  // Settings whose output nixeval cannot give: said, rather than silently left out.
+  if (config.bool('trace-function-calls')) logger.warn("nixeval does not trace function calls: 'trace-function-calls' is ignored");
+  const profiler = config.get('eval-profiler');
+  if (profiler === 'flamegraph') logger.warn("nixeval has no evaluation profiler: 'eval-profiler' is ignored");
   const pure = config.bool('pure-eval');
   const restricted = config.bool('restrict-eval');
   const maxCallDepth = config.get('max-call-depth');
@@ -406,8 +414,12 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     },
     onMessage: (line: string, level: MessageLevel) => logger.log(level === 'error' ? Verbosity.Error : Verbosity.Warn, line),
     // The user's own command line, like nix-instantiate: the whole filesystem and environment,
-    // unless pure or restricted evaluation is asked for.
-    io: pure || restricted ? undefined : new FsIO({ allowedEnv: '*', env }),
+    // unless pure or restricted evaluation is asked for. In pure mode no file may be read (but
+    // what the evaluation itself puts in the store), and a path that may not be read does not
+    // exist for pathExists, with current C++ Nix's error for the others; restricted mode
+    // allows the search path's directories (src/eval.ts).
+    io: pure ? new FsIO({ roots: [], allowedEnv: [], env, modeName: PURE_MODE })
+      : restricted ? undefined : new FsIO({ allowedEnv: '*', env }),
     pure,
     restricted,
     allowedEnv: ['*'],
@@ -424,18 +436,24 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   const attrPaths = cmd.attrPaths.length > 0 ? cmd.attrPaths : [''];
   // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
   const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
+  // Roots are made in read-only mode too, as nix-instantiate makes them (only the store is not written).
+  const roots = cmd.gcRoot !== undefined && cmd.writeStore ? new GcRoots(resolve(cwd, cmd.gcRoot), ev.settings.storeDir) : undefined;
   try {
     if (cmd.readStdin) {
-      processExpr(ev, new Source(Source.STDIN, io.readStdin(), cwd), cmd, attrPaths, io);
+      processExpr(ev, new Source(Source.STDIN, io.readStdin(), cwd), cmd, attrPaths, io, roots);
     } else if (cmd.files.length === 0 && !cmd.fromArgs) {
       cmd.files.push('./default.nix');
     }
     for (const file of cmd.files) {
       if (cmd.fromArgs) {
-        processExpr(ev, Source.fromUtf8(Source.STRING, file, cwd), cmd, attrPaths, io);
+        processExpr(ev, Source.fromUtf8(Source.STRING, file, cwd), cmd, attrPaths, io, roots);
       } else {
-        const path = ev.resolveExprPath(resolveExprPath(lookupFileArg(ev, file, cwd, config)));
-        processExpr(ev, path, cmd, attrPaths, io);
+        const given = lookupFileArg(ev, file, cwd, config);
+        // In pure or restricted mode, a file that may not be read is refused before it is
+        // looked for, as C++ Nix's access control comes before its lstat.
+        if (pure || restricted) ev.io.lstat(given);
+        const path = ev.resolveExprPath(resolveExprPath(given));
+        processExpr(ev, path, cmd, attrPaths, io, roots);
       }
     }
   } finally {
@@ -447,6 +465,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   }
   return 0;
 }
+
+/** How C++ Nix names pure mode in an access error. */
+const PURE_MODE = "pure evaluation mode (use '--impure' to override)";
 
 /** C++ Nix's lookupFileArg: `<name>` through the search path, a URL refused, a path made absolute. */
 function lookupFileArg(ev: Evaluation, s: string, cwd: string, config: NixConfig): string {
@@ -490,7 +511,9 @@ function fileSource(ev: Evaluation, file: string): Source {
  * evaluated. `input`: the expression's source, or a file's resolved path (compiled through the
  * compile caches, so it is read once; its text is needed apart only to print it with --parse).
  */
-function processExpr(ev: Evaluation, input: Source | string, cmd: Command, attrPaths: string[], io: CliIO): void {
+function processExpr(
+  ev: Evaluation, input: Source | string, cmd: Command, attrPaths: string[], io: CliIO, roots?: GcRoots,
+): void {
   const out = (s: string): void => { io.stdout.write(Buffer.from(s, 'latin1')); };
   if (cmd.parseOnly) {
     // Compiling checks the names, as nix-instantiate --parse reports undefined variables.
@@ -502,7 +525,7 @@ function processExpr(ev: Evaluation, input: Source | string, cmd: Command, attrP
   }
   const root = ev.vm.evalChunk(typeof input === 'string' ? ev.compileFile(input) : ev.compileSource(input));
   if (!cmd.evalOnly) {
-    printDerivations(ev, root, cmd, attrPaths, out);
+    printDerivations(ev, root, cmd, attrPaths, out, roots);
     return;
   }
   for (const attrPath of attrPaths) {
@@ -545,10 +568,14 @@ function processExpr(ev: Evaluation, input: Source | string, cmd: Command, attrP
 /**
  * Without --eval: nix-instantiate's output for each -A path (or the whole value), one line
  * per derivation found, its drvPath with `!OUTPUT` when the derivation's output is not
- * `out`. The drvPaths are computed, never written: as with C++ Nix on a store that cannot
- * make GC roots, `--add-root` only silences the warning about it.
+ * `out`. The drvPaths are computed; with `roots` (`--add-root` and `--write-store`) each
+ * gets a root, whose path is printed instead, as C++ Nix does on a local
+ * store; otherwise, as with C++ Nix on a store that cannot make roots, `--add-root` only
+ * silences the warning about it.
  */
-function printDerivations(ev: Evaluation, root: Value, cmd: Command, attrPaths: string[], out: (s: string) => void): void {
+function printDerivations(
+  ev: Evaluation, root: Value, cmd: Command, attrPaths: string[], out: (s: string) => void, roots?: GcRoots,
+): void {
   const autoArgs = ev.autoArguments();
   const storeDir = ev.settings.storeDir;
   let warned = false;
@@ -562,13 +589,16 @@ function printDerivations(ev: Evaluation, root: Value, cmd: Command, attrPaths: 
     // Each line is printed as soon as it is known: a later derivation's error comes after it.
     for (const drv of drvs) {
       let line = '';
+      let path = '';
       ev.vm.run((function* (): Generator<Request, Value, Value> {
         const drvPath = yield* drv.requireDrvPath();
         const outputName = yield* drv.queryOutputName();
         if (outputName === '') throw new NixError('eval', `derivation '${drvPath}' lacks an 'outputName' attribute`);
-        line = outputName === 'out' ? drvPath : `${drvPath}!${outputName}`;
+        line = outputName === 'out' ? '' : `!${outputName}`;
+        path = drvPath;
         return null;
       })());
+      line = (roots ? roots.add(path) : path) + line;
       if (cmd.gcRoot === undefined && cmd.gcWarning && !warned) {
         ev.warn("you did not specify '--add-root'; the result might be removed by the garbage collector");
         warned = true;

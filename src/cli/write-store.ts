@@ -9,8 +9,10 @@
 // left alone; a new one is made in a temporary directory and renamed into place, read-only
 // as C++ Nix leaves store objects.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { EvalIO } from '../io/io.js';
 import { CliError } from './errors.js';
 
@@ -63,4 +65,35 @@ function copyFromView(io: EvalIO, src: string, dst: string): string[] {
     }
   }
   return dirs;
+}
+
+/**
+ * `--add-root` with `--write-store`: current C++ Nix's addPermRoot for each derivation printed,
+ * a symlink to it at the root's path (the first at `base`, the next at `base-2`, ...), its
+ * directory made if need be; a symlink into the store already there is replaced, anything
+ * else there is an error. nix-instantiate then prints the root's path instead of the
+ * derivation's. (No indirect root is registered: nixeval keeps no garbage collector state.)
+ */
+export class GcRoots {
+  private n = 0;
+
+  constructor(private readonly base: string, private readonly storeDir: string) {}
+
+  add(storePath: string): string {
+    const root = ++this.n > 1 ? `${this.base}-${this.n}` : this.base;
+    const inStore = (p: string): boolean => p.startsWith(this.storeDir + '/');
+    if (inStore(root)) {
+      throw new CliError(`creating a garbage collector root ("${root}") in the Nix store is forbidden (are you running nix-build inside the store?)`);
+    }
+    const st = lstatSync(root, { throwIfNoEntry: false });
+    if (st !== undefined && (!st.isSymbolicLink() || !inStore(readlinkSync(root)))) {
+      throw new CliError(`cannot create symlink "${root}"; already exists`);
+    }
+    mkdirSync(dirname(root), { recursive: true });
+    // A new link under a temporary name, renamed over the old one.
+    const tmp = `${root}.tmp-${process.pid}-${Math.floor(Math.random() * 0x7fffffff)}`;
+    symlinkSync(storePath, tmp);
+    renameSync(tmp, root);
+    return root;
+  }
 }

@@ -1,8 +1,9 @@
-// The real filesystem, read-only. With `roots`, only paths inside those directories may be
-// looked at (C++ Nix's restricted mode): a path is checked lexically first (after `.` and
-// `..` are resolved as text), then symlinks are resolved one component at a time, each
-// component checked before it is touched (resolve.ts). Without `roots` it is unrestricted,
-// for the command line.
+// The real filesystem, read-only. With `roots`, only paths inside those directories, and the
+// directories on the way to them, may be looked at (C++ Nix's restricted and pure modes, its
+// AllowListSourceAccessor): a path is checked lexically first (after `.` and `..` are
+// resolved as text), then symlinks are resolved one component at a time, each component
+// checked before it is touched (resolve.ts). A directory on the way to a root lists only the
+// entries on the way to a root. Without `roots` it is unrestricted, for the command line.
 //
 // Whatever the roots, only regular files are ever read: FIFOs, devices and sockets are
 // refused before they are opened for reading (opened with O_NONBLOCK and checked with fstat,
@@ -136,10 +137,19 @@ export class FsIO extends ResolvingIO implements EvalIO {
   /** Lexical check, before anything is touched. Returns the canonical path. */
   private check(path: string): string {
     const p = canonical(path);
-    if (this.restricted && !this.lexRoots.some((r) => isUnder(p, r)) && !this.realRoots.some((r) => isUnder(p, r))) {
-      throw forbidden(p, this.modeName);
-    }
+    if (!this.allowed(p)) throw forbidden(p, this.modeName);
     return p;
+  }
+
+  /**
+   * Whether a path may be looked at: inside a root, or a directory on the way to one (C++ Nix's
+   * CanonPath::isAllowed, so that `readDir` of a root's parent lists the way to the root).
+   */
+  private allowed(path: string): boolean {
+    if (!this.restricted) return true;
+    for (const r of this.lexRoots) if (isUnder(path, r) || isUnder(r, path)) return true;
+    for (const r of this.realRoots) if (isUnder(path, r) || isUnder(r, path)) return true;
+    return false;
   }
 
   /** Whether a physical path may be looked at while walking: inside a root or on the way to one. */
@@ -150,22 +160,16 @@ export class FsIO extends ResolvingIO implements EvalIO {
     return false;
   }
 
-  /** Whether a resolved path is inside a root. */
-  private inRoot(path: string): boolean {
-    if (!this.restricted) return true;
-    return this.realRoots.some((r) => isUnder(path, r)) || this.lexRoots.some((r) => isUnder(path, r));
-  }
-
   protected resolve(path: string, followFinal: boolean): Resolved & { given: string } {
     const given = this.check(path);
     const r = walkPath(given, followFinal, {
       lstat: (p) => this.lstatRaw(p),
       readLink: (p) => this.readLinkRaw(p),
       mayLook: (next, shown) => {
-        if (!this.mayLook(next)) throw forbidden(shown(), this.modeName, true);
+        if (!this.mayLook(next)) throw forbidden(shown(), this.modeName);
       },
     });
-    if (!this.inRoot(r.path)) throw forbidden(r.path, this.modeName, true);
+    if (!this.allowed(r.path)) throw forbidden(r.path, this.modeName);
     return { ...r, given };
   }
 
@@ -283,7 +287,12 @@ export class FsIO extends ResolvingIO implements EvalIO {
       throw this.sysError('reading directory', r.given, e);
     }
     const out = new Map<string, FileType>();
-    for (const d of entries) out.set((d.name as unknown as Buffer).toString('latin1'), typeOfStats(d));
+    for (const d of entries) {
+      const name = (d.name as unknown as Buffer).toString('latin1');
+      // In a directory on the way to a root, only what leads to a root is listed.
+      if (this.restricted && !this.allowed(r.path === '/' ? `/${name}` : `${r.path}/${name}`)) continue;
+      out.set(name, typeOfStats(d));
+    }
     return out;
   }
 

@@ -74,8 +74,9 @@ export class RestrictedPathError extends NixError {
   }
 }
 
-export function forbidden(path: string, mode = 'restricted mode', canonical = false): RestrictedPathError {
-  return new RestrictedPathError(`access to ${canonical ? 'canonical' : 'absolute'} path '${path}' is forbidden in ${mode}`);
+/** Current C++ Nix's words, for a path as given and one reached through symlinks alike. */
+export function forbidden(path: string, mode = 'restricted mode'): RestrictedPathError {
+  return new RestrictedPathError(`access to absolute path '${path}' is forbidden in ${mode}`);
 }
 
 /** `//`, a `.` or `..` segment, or a trailing slash (other than `/` itself). */
