@@ -20,6 +20,8 @@
 //                traces byte for byte; C++ Nix is not run (many programs a second)
 //   --deep N     run each program under N nested calls (past the compiled tier's depth budget:
 //                the program runs in the frame-stack VM, entered from compiled code)
+//   --traces P   wrap expressions in `builtins.trace "kN"` with probability P (e.g. 0.05): the
+//                order of the traces printed is compared too (the order of evaluation)
 //   --print      only print the programs, evaluate nothing
 //
 // nixeval runs in this process (src/cli/instantiate.ts, as `nixeval instantiate` runs it; the
@@ -84,6 +86,7 @@ class Gen {
   private readonly rnd: () => number;
   private throws = 0;
   private asserts = 0;
+  private traces = 0;
   private vars = 0;
   private readonly favoured: string[];
   /** How often an expression is a throw instead (leaves: two thirds of it). */
@@ -96,7 +99,7 @@ class Gen {
    * `A // B` is written so that 2.8 evaluates (and checks) B before A. The same seed makes the
    * same program otherwise.
    */
-  constructor(seed: number, family: Family, private readonly compat28 = false) {
+  constructor(seed: number, family: Family, private readonly compat28 = false, private readonly traceRate = 0) {
     this.rnd = prng(seed);
     this.favoured = FAVOURED[family];
     this.pairs = family === 'pairs';
@@ -112,7 +115,8 @@ class Gen {
   /** `l // r`, as current Nix evaluates it: r first (see compat28). */
   private upd(l: string, r: string): string {
     if (!this.compat28) return `(${l} // ${r})`;
-    return `(let __r = ${r}; __l = ${l}; in builtins.seq (__r // { }) (__l // __r))`;
+    // l stays first in the text: the parser makes the names in text order (symbol order).
+    return `(let __l = ${l}; __r = ${r}; in builtins.seq (__r // { }) (__l // __r))`;
   }
 
   private choose(forms: Form[]): string {
@@ -163,6 +167,8 @@ class Gen {
     if (this.chance(this.pairs ? 0.08 : 0.02)) ty = this.pick(TYPES);
     if (d <= 0 || this.chance(0.15)) return this.leaf(ty, env);
     if (this.chance(this.throwRate)) return this.thr();
+    // A trace: the order of all of them is the order of evaluation, not only its first failure.
+    if (this.chance(this.traceRate)) return `(builtins.trace "k${++this.traces}" ${this.gen(ty, d - 1, env)})`;
     if (this.chance(0.03)) return `(assert ${this.assertion(env, d - 1)}; ${this.gen(ty, d - 1, env)})`;
     const e = d - 1;
     const common: Form[] = [
@@ -541,9 +547,13 @@ function compare(expr: string, nixExpr: string, modes: Mode[]): Difference[] {
   for (const mode of modes) {
     const nix = runNix(MODE_FLAGS[mode], nixExpr);
     const ours = runOurs(MODE_FLAGS[mode], expr);
-    const describe = (o: Outcome): string => (o.code === 0 ? `value ${normalOut(o, mode).trimEnd()}` : `error ${failureKey(o.stderr)}`);
+    const traces = (o: Outcome): string => {
+      const ks = [...o.stderr.matchAll(/^trace: (k\d+)$/gm)].map((m) => m[1]);
+      return ks.length > 0 ? ` traces ${ks.join(',')}` : '';
+    };
+    const describe = (o: Outcome): string => (o.code === 0 ? `value ${normalOut(o, mode).trimEnd()}` : `error ${failureKey(o.stderr)}`) + traces(o);
     const a = describe(nix);
-    const kind = a.split(' ')[0] === 'value' ? 'value' : a.split(' ')[1]!;
+    const kind = a.startsWith('value') ? 'value' : a.split(' ')[1]!;
     const k = ['value', 'throw', 'assert'].includes(kind) ? kind : 'other error';
     outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
     if (k === 'other error') { const o = a.slice(6).replace(/t\d+/g, 'tN'); otherErrors.set(o, (otherErrors.get(o) ?? 0) + 1); }
@@ -560,6 +570,7 @@ function main(): void {
   let exprs: string[] | undefined;
   let tiers = false;
   let deep = 0;
+  let traceRate = 0;
   let skipped = 0;
   let modes: Mode[] = ['strict', 'lazy', 'json', 'lazyjson'];
   for (let i = 0; i < argv.length; i++) {
@@ -573,6 +584,7 @@ function main(): void {
     else if (a === '--print') print = true;
     else if (a === '--tiers') tiers = true;
     else if (a === '--deep') deep = Number(argv[++i]);
+    else if (a === '--traces') traceRate = Number(argv[++i]);
     else if (a === '--skip') skip = new RegExp(argv[++i]!);
     else if (a === '--exprs') exprs = readFileSync(argv[++i]!, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
     else throw new Error(`unknown argument ${a}`);
@@ -584,7 +596,7 @@ function main(): void {
   for (let i = 0; i < count; i++) {
     const s = seed + i;
     const fam = exprs ? 'given' : family === 'all' ? FAMILIES[s % FAMILIES.length]! : family as Family;
-    const gen = (compat28: boolean): string => new Gen(s, fam as Family, compat28).program(fam === 'pairs' ? Math.min(depth, 2) : depth);
+    const gen = (compat28: boolean): string => new Gen(s, fam as Family, compat28, traceRate).program(fam === 'pairs' ? Math.min(depth, 2) : depth);
     // --deep N: the program runs under N nested calls, past the compiled tier's depth budget.
     const nest = (e: string): string => (deep > 0 ? `let __go = n: if n == 0 then (${e}) else (x: x) (__go (n - 1)); in __go ${deep}` : e);
     const expr = nest(exprs ? exprs[i]! : gen(false));
@@ -600,7 +612,9 @@ function main(): void {
       const head = diffs.map((d) => `[${d.mode}] nix: ${d.nix.split('\n')[0]} | nixeval: ${d.ours.split('\n')[0]}`);
       console.log(`=== seed ${s} (${fam})\n${expr}\n${head.join('\n')}`);
       writeFileSync(join(out, `${s}.txt`), `${expr}\n\n${nixExpr === expr ? '' : `as given to C++ Nix:\n${nixExpr}\n\n`}${diffs.map((d) => `### ${d.mode}\n--- nix\n${d.nix}\n--- nixeval\n${d.ours}`).join('\n')}`);
-      const k = head.map((h) => h.replace(/t\d+/g, 'tN')).join(' / ');
+      // 2.8 orders symbols by their address (symbol-table.hh), current Nix by when they were made.
+      const symbolOrder = diffs.every((d) => /^error (required|unexpected) /.test(d.nix) && d.ours.startsWith(d.nix.split(' ').slice(0, 2).join(' ')));
+      const k = symbolOrder ? 'missing or unexpected argument: another name first (symbol order; 2.8 by address)' : head.map((h) => h.replace(/t\d+/g, 'tN')).join(' / ');
       keys.set(k, (keys.get(k) ?? 0) + 1);
     }
     perFamily.set(fam, st);
