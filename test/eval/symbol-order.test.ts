@@ -129,3 +129,22 @@ describe('a name computed at run time comes where C++ Nix makes its symbol', () 
     }
   });
 });
+
+describe('the names a builtin gives its result are made when it runs', () => {
+  // tryEval makes `success`, parseDrvName `version` (primops.cc: symbols.create("success"),
+  // attrs.alloc("version")); neither is written in these programs, so the set `s` has it
+  // before ww only if the builtin ran first.
+  test.each([
+    ['builtins.tryEval 1', 'succ', 'ess'],
+    ['builtins.tryEval (throw "x")', 'succ', 'ess'],
+    ['builtins.parseDrvName "a-1"', 'vers', 'ion'],
+  ])('%s', (made, a, b) => {
+    const s = `builtins.listToAttrs [ { name = "w" + "w"; value = throw "ww"; } { name = "${a}" + "${b}"; value = throw "${a}${b}"; } ]`;
+    for (const tier of ['compiled', 'vm'] as const) {
+      const before = evaluate({ expr: `let d = ${made}; in builtins.seq d (${s})`, strict: true, tier });
+      expect(before.ok ? 'ok' : before.error.message).toBe(a + b);
+      const alone = evaluate({ expr: s, strict: true, tier });
+      expect(alone.ok ? 'ok' : alone.error.message).toBe('ww');
+    }
+  });
+});
