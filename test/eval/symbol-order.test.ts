@@ -148,3 +148,15 @@ describe('the names a builtin gives its result are made when it runs', () => {
     }
   });
 });
+
+test('readDir makes its entries\' names when it runs, in the order of their names', () => {
+  // primops.cc prim_readDir: symbols.create for each entry of the sorted listing.
+  const io = new MemoryIO({ '/d/zz': '', '/d/yy': '' });
+  const set = 'builtins.listToAttrs [ { name = "x" + "x"; value = throw "xx"; } { name = "z" + "z"; value = throw "zz"; } { name = "y" + "y"; value = throw "yy"; } ]';
+  for (const tier of ['compiled', 'vm'] as const) {
+    const alone = evaluate({ expr: set, strict: true, io, tier });
+    expect(alone.ok ? 'ok' : alone.error.message).toBe('xx');
+    const after = evaluate({ expr: `builtins.seq (builtins.readDir /d) (${set})`, strict: true, io, tier });
+    expect(after.ok ? 'ok' : after.error.message).toBe('yy');
+  }
+});
