@@ -622,8 +622,9 @@ function main(): void {
   if (print) return;
   console.log(`\nskipped (--skip): ${skipped}\nfamily      run  differing`);
   for (const [f, st] of perFamily) console.log(`${f.padEnd(10)} ${String(st.run).padStart(5)} ${String(st.differing).padStart(9)}`);
-  console.log(`C++ Nix's outcomes (programs x modes): ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-  console.log(`C++ Nix's other errors: ${[...otherErrors].sort((x, y) => y[1] - x[1]).slice(0, 12).map(([k, n]) => `${k} ${n}`).join('; ')}`);
+  const who = tiers ? "The compiled tier's" : "C++ Nix's";
+  console.log(`${who} outcomes (programs x modes): ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (!tiers) console.log(`C++ Nix's other errors: ${[...otherErrors].sort((x, y) => y[1] - x[1]).slice(0, 12).map(([k, n]) => `${k} ${n}`).join('; ')}`);
   console.log('differences by kind:');
   for (const [k, n] of [...keys].sort((x, y) => y[1] - x[1])) console.log(`${String(n).padStart(5)}  ${k}`);
 }
