@@ -12,7 +12,7 @@ import {
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
-import { symbolTable } from '../value/symbols.js';
+import { internName, missedName, symbolTable } from '../value/symbols.js';
 import { drive, type Gen, getAttrCtx } from './lists.js';
 import { positionValue } from '../value/position.js';
 import {
@@ -68,18 +68,18 @@ const HASATTR_SET = 'while evaluating the second argument passed to builtins.has
 function* hasAttrGen(args: Value[]): Gen {
   const name = yield* forceStringNoCtxAt(args[0], HASATTR_NAME);
   const set = attrsCtx(yield* force(args[1]), HASATTR_SET);
-  return set.has(name);
+  return set.has(name) || missedName(name);
 }
 
 function hasAttrDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
   const name = forceStringNoCtxDirect(ev, args[0], HASATTR_NAME);
-  return attrsCtx(ev.force(args[1]), HASATTR_SET).has(name);
+  return attrsCtx(ev.force(args[1]), HASATTR_SET).has(name) || missedName(name);
 }
 
 function* unsafeGetAttrPosGen(args: Value[]): Gen {
   const name = yield* forceStringNoCtxAt(args[0], 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
   const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
-  const pos = set.has(name) ? set.positions?.get(name) : undefined;
+  const pos = set.has(name) || missedName(name) ? set.positions?.get(name) : undefined;
   return pos ? positionValue(pos.source, pos.offset) : null;
 }
 
@@ -91,7 +91,7 @@ function* removeAttrsGen(args: Value[]): Gen {
   const set = attrsCtx(yield* force(args[0]), REMOVEATTRS_SET);
   const list = listCtx(yield* force(args[1]), REMOVEATTRS_LIST);
   const names = new Set<string>();
-  for (let i = 0; i < list.length; i++) names.add(yield* forceStringNoCtxAt(list[i], REMOVEATTRS_NAME));
+  for (let i = 0; i < list.length; i++) names.add(internName(yield* forceStringNoCtxAt(list[i], REMOVEATTRS_NAME)));
   return withoutNames(set, names);
 }
 
@@ -99,7 +99,7 @@ function removeAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval):
   const set = attrsCtx(ev.force(args[0]), REMOVEATTRS_SET);
   const list = listCtx(ev.force(args[1]), REMOVEATTRS_LIST);
   const names = new Set<string>();
-  for (let i = 0; i < list.length; i++) names.add(forceStringNoCtxDirect(ev, list[i], REMOVEATTRS_NAME));
+  for (let i = 0; i < list.length; i++) names.add(internName(forceStringNoCtxDirect(ev, list[i], REMOVEATTRS_NAME)));
   return withoutNames(set, names);
 }
 
@@ -214,7 +214,7 @@ const CATATTRS_LIST = 'while evaluating the second argument passed to builtins.c
 const CATATTRS_ELEMENT = 'while evaluating an element in the list passed as second argument to builtins.catAttrs';
 
 function* catAttrsGen(args: Value[]): Gen {
-  const name = yield* forceStringNoCtxAt(args[0], CATATTRS_NAME);
+  const name = internName(yield* forceStringNoCtxAt(args[0], CATATTRS_NAME));
   const list = listCtx(yield* force(args[1]), CATATTRS_LIST);
   reserveList(list.length);
   const out: Value[] = [];
@@ -226,7 +226,7 @@ function* catAttrsGen(args: Value[]): Gen {
 }
 
 function catAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
-  const name = forceStringNoCtxDirect(ev, args[0], CATATTRS_NAME);
+  const name = internName(forceStringNoCtxDirect(ev, args[0], CATATTRS_NAME));
   const list = listCtx(ev.force(args[1]), CATATTRS_LIST);
   reserveList(list.length);
   const out: Value[] = [];

@@ -17,6 +17,7 @@ import { lessThanGen } from '../vm/ops.js';
 import { printValue, TRACE_PRINT } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
+import { internName } from '../value/symbols.js';
 
 type Gen = Generator<Request, Value, Value>;
 
@@ -270,12 +271,13 @@ function* addErrorContextTo(e: NixError, c: Value): Generator<Request, void, Val
 
 /** tryEval's value when its argument evaluates: the argument itself (the same place). */
 function tryEvalSucceeded(v: Value): Value {
-  return attrsOf([['success', true], ['value', v]]);
+  // C++ Nix makes the symbol `success` here (symbols.create("success")); `value` is its own.
+  return attrsOf([[internName('success'), true], ['value', v]]);
 }
 
 /** tryEval's value when its argument fails: a catchable error is caught, others go on. */
 function tryEvalFailed(e: unknown): Value {
-  if (e instanceof NixError && e.catchable) return attrsOf([['success', false], ['value', false]]);
+  if (e instanceof NixError && e.catchable) return attrsOf([[internName('success'), false], ['value', false]]);
   throw e;
 }
 

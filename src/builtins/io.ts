@@ -15,7 +15,7 @@ import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
 import { fetchLocalPath } from '../fetchers/path.js';
 import { newHashAllowEmpty, printHash } from '../store/hash.js';
 import { badNameReason } from '../store/store-path.js';
-import { symbolTable } from '../value/symbols.js';
+import { internName, symbolTable } from '../value/symbols.js';
 import { coercePeeled, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { defineBuiltin } from './util.js';
@@ -554,7 +554,10 @@ export const ioBuiltins: BuiltinSpec[] = [
     const path = yield* pathOf(v, 'readDir');
     const entries = ioState(ctx.state).io.readDir(path);
     const map = new Map<string, Value>();
-    for (const [name, t] of entries) map.set(name, t);
+    // C++ Nix makes each entry's symbol here, in the order of its sorted listing (primops.cc
+    // prim_readDir: attrs.alloc(name) / symbols.create(name)).
+    const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [name, t] of sorted) map.set(internName(name), t);
     return NixAttrs.fromMap(map);
   }, { doc: 'The entries of a directory and their types.' }),
 

@@ -15,6 +15,7 @@ import {
   type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
+import { internName } from '../value/symbols.js';
 import { showIdentifier } from '../syntax/show.js';
 import { equalPlacesGen, equalValues, lessThanGen, quickEqual } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
@@ -627,7 +628,7 @@ function* groupByGen(args: Value[]): Gen {
   const list = listCtx(yield* force(args[1]), GROUPBY_LIST);
   reserveList(list.length);
   const groups = new Map<string, Value>();
-  for (let i = 0; i < list.length; i++) addToGroup(groups, stringNoCtx(yield* callFn(f, [list[i]]), GROUPBY_RESULT), list[i]);
+  for (let i = 0; i < list.length; i++) addToGroup(groups, internName(stringNoCtx(yield* callFn(f, [list[i]]), GROUPBY_RESULT)), list[i]);
   return grouped(groups);
 }
 
@@ -636,7 +637,7 @@ function groupByDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Val
   const list = listCtx(ev.force(args[1]), GROUPBY_LIST);
   reserveList(list.length);
   const groups = new Map<string, Value>();
-  for (let i = 0; i < list.length; i++) addToGroup(groups, stringNoCtx(ev.call1(f, list[i]), GROUPBY_RESULT), list[i]);
+  for (let i = 0; i < list.length; i++) addToGroup(groups, internName(stringNoCtx(ev.call1(f, list[i]), GROUPBY_RESULT)), list[i]);
   return grouped(groups);
 }
 // ---- genericClosure

@@ -34,6 +34,7 @@ import { compareVersions, parseDrvName, splitVersion } from './strings-version.j
 import { hashString, parseAnyHash, parseHashAlgo, parseHashFormat, printHash, type HashAlgo } from './strings-hash.js';
 import { contextBuiltins } from './strings-context.js';
 import { MAX_STRING_LENGTH, OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
+import { internName } from '../value/symbols.js';
 
 // ---------------------------------------------------------------------------------------------
 // The builtins
@@ -499,7 +500,8 @@ export const stringsBuiltins: BuiltinSpec[] = [
   lazyBuiltin('split', 2, split, undefined, regexDirect(split, splitOf, SPLIT_RE, SPLIT_STRING)),
   lazyBuiltin('parseDrvName', 1, function* (args) {
     const r = parseDrvName(asPlainString(args[0]) ?? (yield* forceStringNoCtx(args[0], PARSEDRVNAME_ARG)));
-    return attrsOf([['name', r.name], ['version', r.version]]);
+    // C++ Nix makes the symbol `version` here (attrs.alloc("version")); `name` is its own.
+    return attrsOf([['name', r.name], [internName('version'), r.version]]);
   }, undefined, undefined, PARSEDRVNAME_ARG),
   lazyBuiltin('compareVersions', 2, function* (args) {
     const a = asPlainString(args[0])

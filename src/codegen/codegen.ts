@@ -319,19 +319,19 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         const name = dyn ? 'n' : k(a);
         const target = dyn ? a : b;
         if (dyn) out.push(`${setIp} n = attrName(${top});${trackSelected ? ' sd = sd === null ? n : [].concat(sd, n);' : ''}`);
-        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}) < 0) break L${target};`);
+        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, name, at)}) < 0) ${dyn ? `{ missedName(n); break L${target}; }` : `break L${target};`}`);
         if (trackSelected) out.push(`ss = ${set}; sn = ${name};`);
         out.push(`${set} = ${set}.values[i];`);
         break;
       }
       case Op.HasAttr: out.push(`${top} = ${top} instanceof NixAttrs && ${index(top, k(a), at)} >= 0;`); break;
-      case Op.HasAttrDyn: out.push(`${setIp} n = attrName(${top}); ${s(h - 2)} = ${s(h - 2)} instanceof NixAttrs && ${s(h - 2)}.has(n);`); break;
+      case Op.HasAttrDyn: out.push(`${setIp} n = attrName(${top}); ${s(h - 2)} = (${s(h - 2)} instanceof NixAttrs && ${s(h - 2)}.has(n)) || missedName(n);`); break;
       case Op.HasAttrStep:
       case Op.HasAttrStepDyn: {
         const dyn = instr.op === Op.HasAttrStepDyn;
         const set = dyn ? s(h - 2) : top;
         if (dyn) out.push(`${setIp} n = attrName(${top});`);
-        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, k(a), at)}) < 0) { ${set} = false; break L${dyn ? a : b}; }`);
+        out.push(`if (!(${set} instanceof NixAttrs) || (i = ${dyn ? `${set}.shape.indexOf(n)` : index(set, k(a), at)}) < 0) { ${set} = ${dyn ? 'missedName(n)' : 'false'}; break L${dyn ? a : b}; }`);
         out.push(`${set} = ${set}.values[i];`);
         break;
       }
@@ -430,7 +430,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
-  missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
+  missedName: true, missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
   counts: true, promote: true,

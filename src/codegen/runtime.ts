@@ -21,6 +21,7 @@ import {
 } from '../vm/op-semantics.js';
 import { stack, tick, vmCall, vmForce } from './crossing.js';
 import { count, Counter, counts, STATS_ON } from '../value/stats.js';
+import { missedName } from '../value/symbols.js';
 import { instantiate } from './codegen.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
@@ -687,7 +688,7 @@ function assertFailed(shown: string, pos: SourcePos | undefined): NixError {
 export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL,
   forceThunk, call1, call2, callValue, tail1, fail, posOf,
-  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missingAttr, typeError, typeErrorAt, selectTypeError,
+  global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missedName, missingAttr, typeError, typeErrorAt, selectTypeError,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
   currentPosition, counts, promote,

@@ -9,8 +9,9 @@
 //
 // One table per evaluation (its VM's, put in use whenever that VM runs), so the service's
 // memory does not grow with the names its requests make up. A name made at run time (listToAttrs, fromJSON,
-// ...) is interned by C++ Nix when it is made; here it is interned when it is first ordered,
-// in byte order with the others met then.
+// ...) is interned by C++ Nix when it is made; here listToAttrs's, a failed lookup's and
+// removeAttrs/catAttrs/groupBy's are too (internName, missedName), others when they are first
+// ordered, in byte order with the others met then.
 
 /** StaticEvalSymbols' names, in C++ Nix's order (eval.hh), then the parser's. */
 const EVALUATOR_NAMES = [
@@ -106,6 +107,12 @@ export class SymbolTable {
     return id;
   }
 
+  /** Interns a name if it is new (as id, without the number: the table's own names first). */
+  note(name: string): void {
+    const ids = this.ids;
+    if (!ids.has(name) && !START.has(name)) ids.set(name, START.size + ids.size);
+  }
+
   /** Names (sorted by bytes) in symbol order; a name never met is interned now. */
   order(sortedNames: readonly string[]): string[] {
     const keyed = sortedNames.map((n) => ({ n, id: this.id(n) }));
@@ -143,4 +150,27 @@ export function useSymbolTable(table: SymbolTable): void {
 /** The table of the evaluation that is running (or ran last). */
 export function symbolTable(): SymbolTable {
   return current;
+}
+
+/**
+ * A name computed at run time, interned where C++ Nix makes its symbol (`symbols.create`):
+ * removeAttrs, catAttrs and groupBy (primops.cc; listToAttrs interns its own), and lookups by a
+ * computed name that find nothing (missedName). It then comes where it was made in symbol
+ * order, as in C++ Nix, not where a set first orders it. (A dynamic attribute's name is not:
+ * interning each `{ ${n} = …; }` cost the attrs workload a third of its time.)
+ */
+export function internName(name: string): string {
+  current.note(name);
+  return name;
+}
+
+/**
+ * A lookup by a computed name that found nothing (`or`, `?`, hasAttr, unsafeGetAttrPos): C++
+ * Nix made the name's symbol for the lookup. (A name found is a key of the set, made already;
+ * a select or getAttr that finds nothing fails for good.)
+ * Returns false, the answer of a `?` that found nothing.
+ */
+export function missedName(name: string): false {
+  current.note(name);
+  return false;
 }

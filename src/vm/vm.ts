@@ -14,7 +14,7 @@ import {
   AttrShape, newEnv, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
-import { SymbolTable, useSymbolTable } from '../value/symbols.js';
+import { missedName, SymbolTable, useSymbolTable } from '../value/symbols.js';
 import * as ops from './ops.js';
 import { TailCallLog } from './tail-calls.js';
 import { enterSession, hasRoom, type Interpreter, leaveSession, stack as compiledStack } from '../codegen/crossing.js';
@@ -811,7 +811,7 @@ export class VM implements Interpreter {
         (frame.selDynamic ??= []).push(name);
         const set = stack.pop()!;
         const v = set instanceof NixAttrs ? set.get(name) : undefined;
-        if (v === undefined) return target;
+        if (v === undefined) { missedName(name); return target; }
         frame.selSet = set as NixAttrs;
         frame.selName = name;
         stack.push(v);
@@ -820,7 +820,7 @@ export class VM implements Interpreter {
       case Op.HasAttrDyn: {
         const name = ops.attrName(stack.pop()!, 'while evaluating an attribute name');
         const set = stack[stack.length - 1];
-        stack[stack.length - 1] = set instanceof NixAttrs && set.has(name);
+        stack[stack.length - 1] = (set instanceof NixAttrs && set.has(name)) || missedName(name);
         return ip;
       }
       case Op.HasAttrStep:
@@ -838,7 +838,7 @@ export class VM implements Interpreter {
         }
         const set = stack[stack.length - 1];
         const v = set instanceof NixAttrs ? set.get(name) : undefined;
-        if (v === undefined) { stack[stack.length - 1] = false; return target; }
+        if (v === undefined) { stack[stack.length - 1] = op === Op.HasAttrStepDyn && missedName(name); return target; }
         stack[stack.length - 1] = v;
         return ip;
       }

@@ -119,6 +119,11 @@ describe('errors', () => {
     ['x', "undefined variable 'x'"],
     ['assert 1 == 2; 3', "an integer with value '1' is not equal to an integer with value '2'"],
     ['assert 1 > 2; 3', "assertion '(__lessThan 2 1)' failed"],
+    // The condition as current Nix shows a `let` (nixexpr.cc, ExprAttrs::showBindings): plain
+    // bindings sorted by name, after `inherit` and then each `inherit (…)`, kept as written
+    // (2.8 showed bindings in source order and `inherit (e) a` as `a = (e).a`).
+    ['assert (let b = 1; a = false; in a) || 2 > 3; 1', "assertion '((let a = false; b = 1; in a) || (__lessThan 3 2))' failed"],
+    ['let c = 1; in assert (let inherit ({ a = false; }) a; d = 2; inherit c; in a); 1', "assertion '(let inherit c; inherit ({ a = false; }) a; d = 2; in a)' failed"],
   ])('%s', (expr, message) => {
     expect(error(expr)).toBe(message);
   });

@@ -102,3 +102,61 @@ describe('the first error of two goes by where the names were first written', ()
     expect(failure('builtins.attrValues { b = throw "b"; a = throw "a"; }').message).toBe('a');
   });
 });
+
+describe('a name computed at run time comes where C++ Nix makes its symbol', () => {
+  // `y` and `z` build "yy" and "zz" at run time; the set `s` then has zz first if something
+  // made the symbol zz before it (a lookup, a dynamic attribute, a groupBy key), else yy
+  // (listToAttrs makes its names in order). Deep forcing `s` reports the first one's error.
+  // C++ Nix: eval.cc getName, primops.cc's hasAttr, unsafeGetAttrPos, removeAttrs, catAttrs,
+  // groupBy (`symbols.create`); a getAttr or select that finds nothing fails for good. Not followed: a dynamic attribute's name
+  // (`{ ${z} = 1; }` makes zz in C++ Nix; here only a set that orders it does).
+  const names = 'y = "y" + "y"; z = "z" + "z"; s = builtins.listToAttrs [ { name = y; value = throw "yy"; } { name = z; value = throw "zz"; } ];';
+  test.each([
+    ['null', 'yy'],
+    ['builtins.hasAttr z { }', 'zz'],
+    ['builtins.unsafeGetAttrPos z { }', 'zz'],
+    ['{ }.${z} or 1', 'zz'],
+    ['{ } ? ${z}', 'zz'],
+    ['builtins.removeAttrs { } [ z ]', 'zz'],
+    ['builtins.catAttrs z [ ]', 'zz'],
+    ['builtins.groupBy (x: z) [ 1 ]', 'zz'],
+    // Made only when forced: a name in an unforced thunk is not made.
+    ['[ (builtins.hasAttr z { }) ]', 'yy'],
+  ])('%s', (made, first) => {
+    for (const tier of ['compiled', 'vm'] as const) {
+      const r = evaluate({ expr: `let ${names} d = ${made}; in builtins.seq d s`, strict: true, tier });
+      expect(r.ok ? 'ok' : r.error.message).toBe(first);
+    }
+  });
+});
+
+describe('the names a builtin gives its result are made when it runs', () => {
+  // tryEval makes `success`, parseDrvName `version` (primops.cc: symbols.create("success"),
+  // attrs.alloc("version")); neither is written in these programs, so the set `s` has it
+  // before ww only if the builtin ran first.
+  test.each([
+    ['builtins.tryEval 1', 'succ', 'ess'],
+    ['builtins.tryEval (throw "x")', 'succ', 'ess'],
+    ['builtins.parseDrvName "a-1"', 'vers', 'ion'],
+  ])('%s', (made, a, b) => {
+    const s = `builtins.listToAttrs [ { name = "w" + "w"; value = throw "ww"; } { name = "${a}" + "${b}"; value = throw "${a}${b}"; } ]`;
+    for (const tier of ['compiled', 'vm'] as const) {
+      const before = evaluate({ expr: `let d = ${made}; in builtins.seq d (${s})`, strict: true, tier });
+      expect(before.ok ? 'ok' : before.error.message).toBe(a + b);
+      const alone = evaluate({ expr: s, strict: true, tier });
+      expect(alone.ok ? 'ok' : alone.error.message).toBe('ww');
+    }
+  });
+});
+
+test('readDir makes its entries\' names when it runs, in the order of their names', () => {
+  // primops.cc prim_readDir: symbols.create for each entry of the sorted listing.
+  const io = new MemoryIO({ '/d/zz': '', '/d/yy': '' });
+  const set = 'builtins.listToAttrs [ { name = "x" + "x"; value = throw "xx"; } { name = "z" + "z"; value = throw "zz"; } { name = "y" + "y"; value = throw "yy"; } ]';
+  for (const tier of ['compiled', 'vm'] as const) {
+    const alone = evaluate({ expr: set, strict: true, io, tier });
+    expect(alone.ok ? 'ok' : alone.error.message).toBe('xx');
+    const after = evaluate({ expr: `builtins.seq (builtins.readDir /d) (${set})`, strict: true, io, tier });
+    expect(after.ok ? 'ok' : after.error.message).toBe('yy');
+  }
+});
