@@ -116,7 +116,47 @@ function repositoryDir(io: EvalIO, path: string): string {
   if (gitDir === undefined || gitDir === '') throw new NixError('eval', `'${path}' is not a Git repository`);
   // The git directory may be elsewhere (a worktree, a submodule): it must be readable too.
   io.physicalPath?.(gitDir);
+  if (io.restricted === true) checkObjectStores(io, physical);
   return physical;
+}
+
+/** How deep git follows alternates of alternates (its alt_odb depth limit). */
+const MAX_ALTERNATE_DEPTH = 5;
+
+/**
+ * In a restricted IO, what git reads besides the git directory must be inside the roots too,
+ * or git would read it for the evaluation: the common directory (a worktree's), the object
+ * directories (the repository's own, and those it borrows through `objects/info/alternates`,
+ * followed as git follows them), and whatever a symlink in an object directory leads to.
+ * Each is looked at through the IO, so a way out is refused with its usual error.
+ */
+function checkObjectStores(io: EvalIO, dir: string): void {
+  const common = git(dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim();
+  io.physicalPath!(common);
+  const seen = new Set<string>();
+  const linksIn = (d: string): void => {
+    for (const [name, type] of io.readDir(d)) if (type === 'symlink') io.physicalPath!(`${d}/${name}`);
+  };
+  const visit = (objects: string, depth: number): void => {
+    if (io.stat(objects) !== 'directory') return;
+    const real = io.physicalPath!(objects)!;
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const [name, type] of io.readDir(real)) {
+      const p = `${real}/${name}`;
+      if (type === 'symlink') io.physicalPath!(p);
+      else if (type === 'directory') linksIn(p);
+    }
+    const alternates = `${real}/info/alternates`;
+    if (depth >= MAX_ALTERNATE_DEPTH || io.stat(alternates) !== 'regular') return;
+    for (const line of io.readFile(alternates).split('\n')) {
+      if (line === '' || line.startsWith('#')) continue;
+      // A quoted entry (C-style) is refused rather than parsed: git writes none itself.
+      if (line.startsWith('"')) throw new NixError('eval', `cannot fetch the Git repository at '${dir}': it borrows objects from a quoted alternate path, which nixeval does not follow`);
+      visit(line.startsWith('/') ? line : `${real}/${line}`, depth + 1);
+    }
+  };
+  visit(`${common}/objects`, 0);
 }
 
 /** Fetches a local repository's tree into the evaluation's store view. */
