@@ -41,6 +41,10 @@ describe('parsing large inputs ends well before the deadline (it was quadratic, 
     '1+1+… with 100,000 terms': Array.from({ length: 100_000 }, () => '1').join('+'),
     'an attribute path of 20,000 parts': `{ ${'a.'.repeat(20_000)}b = 1; }`,
     'a list of 200,000 selections': `[${' a.b'.repeat(200_000)} ]`,
+    // Each lambda's compilation walked every scope around it: 20,000 took 3.8 s, 100,000 ran
+    // past the deadline until the worker was replaced.
+    'x: x: … 100,000 lambdas deep': `${'x: '.repeat(100_000)}1`,
+    'x: let y = 1; in x: let … 10,000 deep': `${'x: let y = 1; in '.repeat(10_000)}y`,
   };
   for (const [name, expr] of Object.entries(inputs)) {
     test(name, async () => {
