@@ -78,6 +78,12 @@ describe('long computations stop at their deadline by themselves', () => {
     'elem over a long list': { expr: 'let l = builtins.genList (x: x) 3000000; in builtins.deepSeq l (builtins.elem (-1) l)' },
     'replaceStrings over a long string': { expr: `builtins.stringLength (builtins.replaceStrings [ "b" ] [ "c" ] (${DOUBLE} d "ab" 24))` },
     'a regex over a long string': { expr: `builtins.length (builtins.split "(a)(b)" (${DOUBLE} d "ab" 22))` },
+    // These two looked at the deadline only on a match, or never.
+    'replaceStrings of several patterns, none found, over a long string': {
+      expr: `builtins.stringLength (builtins.replaceStrings [ "b" "c" "d" "e" "f" ] [ "x" "x" "x" "x" "x" ] (${DOUBLE} d "a" 27))`,
+    },
+    'compareVersions of long strings': { expr: `let s = ${DOUBLE} d "a" 27; in builtins.compareVersions s (s + "b")` },
+    'splitVersion of a long string': { expr: `builtins.length (builtins.splitVersion (${DOUBLE} d "a.1" 24))` },
     'an endless loop': { expr: LOOP },
   };
   for (const [name, { expr, strict }] of Object.entries(loops)) {

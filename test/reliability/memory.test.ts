@@ -39,6 +39,9 @@ const bombs: Record<string, string> = {
   listToAttrs: 'builtins.length (builtins.attrNames (builtins.listToAttrs (builtins.genList (x: { name = toString x; value = x; }) 20000000)))',
   '// and attrValues': `let s = builtins.listToAttrs (builtins.genList (x: { name = toString x; value = x; }) 2000000); in builtins.length (builtins.attrValues (s // s // { a = 1; }))`,
   split: withString('builtins.length (builtins.split "" s)'),
+  // It asked nothing: with a larger heap, `"a." * 2^27` grew its array until V8 aborted the
+  // whole server ("Fatal JavaScript invalid size error").
+  splitVersion: `builtins.length (builtins.splitVersion (${DOUBLE} d "a." 24))`,
   genericClosure: 'builtins.length (builtins.genericClosure { startSet = [ { key = 0; } ]; operator = x: [ { key = x.key + 1; } ]; })',
   fromJSON: `builtins.length (builtins.fromJSON "[${'$'}{builtins.replaceStrings [ "a" ] [ "[]," ] (${DOUBLE} d "a" 24)}[]]")`,
   fromTOML: `builtins.length (builtins.fromTOML "a = [${'$'}{builtins.replaceStrings [ "a" ] [ "[1]," ] (${DOUBLE} d "a" 23)}[1]]").a`,
