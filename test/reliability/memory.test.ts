@@ -35,6 +35,8 @@ const bombs: Record<string, string> = {
   concatStringsSep: withString('builtins.stringLength (builtins.concatStringsSep "," (builtins.genList (i: s) 2000))'),
   toJSON: withString('builtins.stringLength (builtins.toJSON (builtins.genList (i: s) 150))'),
   toXML: withString('builtins.stringLength (builtins.toXML (builtins.genList (i: s) 150))'),
+  // Escaping made a string per character to escape, unasked (the worker's heap limit ended it).
+  'toXML of a string to escape': `builtins.stringLength (builtins.toXML (${DOUBLE} d "<" 24))`,
   'toString of a list': withString('builtins.stringLength (toString (builtins.genList (i: s) 2000))'),
   listToAttrs: 'builtins.length (builtins.attrNames (builtins.listToAttrs (builtins.genList (x: { name = toString x; value = x; }) 20000000)))',
   '// and attrValues': `let s = builtins.listToAttrs (builtins.genList (x: { name = toString x; value = x; }) 2000000); in builtins.length (builtins.attrValues (s // s // { a = 1; }))`,
