@@ -17,6 +17,7 @@
 // network protocol turned off.
 
 import { NixError } from '../errors/errors.js';
+import { EvalTimeout, timeLeftMs } from '../limits/limits.js';
 import type { EvalIO } from '../io/io.js';
 import { MemoryIO } from '../io/memory-io.js';
 import { addToStoreWithHash } from '../store/add-path.js';
@@ -76,15 +77,20 @@ const GIT_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/nul
 /** Runs git in a repository; its stdout as a byte string. */
 function git(dir: string, args: string[], input?: string, env: Record<string, string> = {}): string {
   const { execFileSync } = process.getBuiltinModule('node:child_process');
+  // git runs to its end in this thread: past the evaluation's deadline it is killed.
+  const timeout = timeLeftMs();
   try {
     return execFileSync('git', [...GIT_CONFIG, '-C', dir, ...args], {
       env: { ...GIT_ENV, ...env },
       input: input === undefined ? undefined : Buffer.from(input, 'latin1'),
       maxBuffer: 1 << 30,
       stdio: ['pipe', 'pipe', 'pipe'],
+      timeout,
+      killSignal: 'SIGKILL',
     }).toString('latin1');
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (timeout !== undefined && err.code === 'ETIMEDOUT') throw new EvalTimeout('evaluation timed out');
     if (err.code === 'ENOENT') throw new NixError('eval', 'fetching a Git repository needs the git program, which is not on PATH');
     const detail = err.stderr?.toString('latin1').trim().split('\n').at(-1) ?? String(e);
     throw new NixError('eval', `running git in '${dir}' failed: ${detail}`);
@@ -96,7 +102,7 @@ function gitMaybe(dir: string, args: string[]): string | undefined {
   try {
     return git(dir, args);
   } catch (e) {
-    if (e instanceof NixError && e.message.includes('needs the git program')) throw e;
+    if (e instanceof EvalTimeout || (e instanceof NixError && e.message.includes('needs the git program'))) throw e;
     return undefined;
   }
 }
