@@ -18,7 +18,7 @@ import { NEGATIVE_NAN } from '../value/float.js';
 import { markedToml, NEGATIVE_NAN_MARK, unmarkKey } from './toml-marks.js';
 import { normaliseInt, type NixInt } from '../value/int.js';
 import { defineBuiltin, typeError } from './util.js';
-import { OBJECT_BYTES, reserve, SLOT_BYTES, tick } from '../limits/limits.js';
+import { OBJECT_BYTES, reserve, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
 
 type Gen<T> = Generator<Request, T, Value>;
 
@@ -92,6 +92,32 @@ function controlCharMessage(c: number): string {
 
 const EOF = -1;
 
+/** Whether s[i] is in [lo, hi]. */
+function byteIn(s: string, i: number, lo: number, hi: number): boolean {
+  const c = i < s.length ? s.charCodeAt(i) : EOF;
+  return c >= lo && c <= hi;
+}
+
+/**
+ * The length of the well-formed UTF-8 sequence at s[i] (a byte >= 0x80), by the ranges
+ * nlohmann's scan_string checks, or 0 when it is not one.
+ */
+function utf8SequenceAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xc2 && c <= 0xdf) return byteIn(s, i + 1, 0x80, 0xbf) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const lo = c === 0xe0 ? 0xa0 : 0x80;
+    const hi = c === 0xed ? 0x9f : 0xbf;
+    return byteIn(s, i + 1, lo, hi) && byteIn(s, i + 2, 0x80, 0xbf) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const lo = c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xf4 ? 0x8f : 0xbf;
+    return byteIn(s, i + 1, lo, hi) && byteIn(s, i + 2, 0x80, 0xbf) && byteIn(s, i + 3, 0x80, 0xbf) ? 4 : 0;
+  }
+  return 0;
+}
+
 class JsonLexer {
   private pos = 0;
   private current = EOF;
@@ -100,8 +126,12 @@ class JsonLexer {
   charsReadTotal = 0;
   private charsReadCurrentLine = 0;
   private linesRead = 0;
-  /** Raw bytes read since the last string or number began (for "last read"). */
-  private tokenString: number[] = [];
+  /**
+   * Where the raw bytes read since the last string or number began start (for "last read"):
+   * they are the input from there to what was read last (nlohmann's token_string, held as
+   * an offset so that a long string does not cost an array element per byte).
+   */
+  private tokenStart = 0;
   /** The bytes of the current string or number. */
   buffer = '';
   errorMessage = '';
@@ -116,7 +146,6 @@ class JsonLexer {
     this.charsReadCurrentLine++;
     if (this.nextUnget) this.nextUnget = false;
     else this.current = this.pos < this.s.length ? this.s.charCodeAt(this.pos++) : EOF;
-    if (this.current !== EOF) this.tokenString.push(this.current);
     if (this.current === 10) {
       this.linesRead++;
       this.charsReadCurrentLine = 0;
@@ -132,16 +161,52 @@ class JsonLexer {
     } else {
       this.charsReadCurrentLine--;
     }
-    if (this.current !== EOF) this.tokenString.pop();
   }
 
   private reset(): void {
     this.buffer = '';
-    this.tokenString = [this.current];
+    // The byte read last (the string's quote, a number's first byte) begins the token.
+    this.tokenStart = this.pos - 1;
   }
 
   private add(c: number): void {
+    // A string built a byte at a time is a chain of V8 cons strings, about 32 bytes a byte.
+    tick();
+    reserve(32);
     this.buffer += String.fromCharCode(c);
+  }
+
+  /**
+   * In a string, after its quote or any byte of it: the bytes that need no look of their own
+   * (printable ASCII other than the quote and the backslash, and well-formed UTF-8
+   * sequences), added at once. Counts them as `get` would have read them; anything else is
+   * left to the byte-by-byte scan, which reports it.
+   */
+  private addPlainRun(): void {
+    if (this.nextUnget) return;
+    const s = this.s;
+    const start = this.pos;
+    let end = start;
+    for (;;) {
+      const c = end < s.length ? s.charCodeAt(end) : EOF;
+      if (c >= 0x80) {
+        const n = utf8SequenceAt(s, end);
+        if (n === 0) break;
+        end += n;
+        continue;
+      }
+      if (c < 0x20 || c === 0x22 || c === 0x5c) break;
+      end++;
+    }
+    const n = end - start;
+    if (n === 0) return;
+    tick(n >> 10);
+    reserveString(this.buffer.length + n, n);
+    this.buffer += s.slice(start, end);
+    this.pos = end;
+    this.current = s.charCodeAt(end - 1);
+    this.charsReadTotal += n;
+    this.charsReadCurrentLine += n;
   }
 
   position(): string {
@@ -149,8 +214,11 @@ class JsonLexer {
   }
 
   tokenText(): string {
+    // Up to the byte read last; one given back (unget) is not in it, nor is the end of input.
+    const end = this.nextUnget && this.current !== EOF ? this.pos - 1 : this.pos;
     let out = '';
-    for (const c of this.tokenString) {
+    for (let i = Math.max(this.tokenStart, 0); i < end; i++) {
+      const c = this.s.charCodeAt(i);
       out += c <= 0x1f ? `<U+${c.toString(16).toUpperCase().padStart(4, '0')}>` : String.fromCharCode(c);
     }
     return out;
@@ -186,6 +254,7 @@ class JsonLexer {
   private scanString(): Tok {
     this.reset();
     for (;;) {
+      this.addPlainRun();
       const c = this.get();
       if (c === EOF) {
         this.errorMessage = 'invalid string: missing closing quote';

@@ -1040,13 +1040,19 @@ class MemoExecutor implements RegexExecutor {
     const { op, next, alt } = this;
     let st = this.stack;
     let sp = 0;
+    let steps = 0;
     st[sp++] = i0; st[sp++] = p0; st[sp++] = 0; st[sp++] = Step.Solve;
     while (sp > 0) {
       if (sp + 12 > st.length) {
+        // The stack grows with the input (a repetition over a long string): asked of the budget.
+        reserve(st.length * 8);
         const bigger = new Int32Array(st.length * 2);
         bigger.set(st);
         st = this.stack = bigger;
       }
+      // A long descent allocates no outcome page (whose allocation looks at the deadline), and
+      // ran seconds past it: every 64 steps count as one of a long loop.
+      if ((++steps & 63) === 0) tick();
       const step = st[--sp];
       const c = st[--sp];
       const p = st[--sp];

@@ -1,6 +1,8 @@
 // Package names and versions as C++ Nix reads them (libstore names.cc): `parseDrvName`,
 // `splitVersion` and `compareVersions`. Strings are byte strings; "C" locale classification.
 
+import { MAX_LIST_LENGTH, OBJECT_BYTES, reserve, reserveList, SLOT_BYTES, tick } from '../limits/limits.js';
+
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -21,13 +23,15 @@ export function parseDrvName(s: string): { name: string; version: string } {
 
 /** `nextComponent`: the component starting at `p` (after separators) and where it ends. */
 function nextComponent(s: string, p: number): [string, number] {
-  while (p < s.length && (s[p] === '.' || s[p] === '-')) p++;
+  // A long version counts a step of a long loop for every kilobyte (each index is passed once,
+  // in one of these loops); a short one none.
+  while (p < s.length && (s[p] === '.' || s[p] === '-')) if ((++p & 1023) === 0) tick();
   if (p >= s.length) return ['', p];
   const start = p;
   if (isDigit(s.charCodeAt(p))) {
-    while (p < s.length && isDigit(s.charCodeAt(p))) p++;
+    while (p < s.length && isDigit(s.charCodeAt(p))) if ((++p & 1023) === 0) tick();
   } else {
-    while (p < s.length && !isDigit(s.charCodeAt(p)) && s[p] !== '.' && s[p] !== '-') p++;
+    while (p < s.length && !isDigit(s.charCodeAt(p)) && s[p] !== '.' && s[p] !== '-') if ((++p & 1023) === 0) tick();
   }
   return [s.slice(start, p), p];
 }
@@ -39,6 +43,14 @@ export function splitVersion(s: string): string[] {
     const [c, q] = nextComponent(s, p);
     p = q;
     if (c === '') break;
+    // Each component is a list element and a string, and a step of a long loop: asked of the
+    // budget and counted a thousand at a time, and never past the longest list (`"a." * 2^27` grew an array until V8 aborted the whole
+    // process). Once per component cost short versions a fifth more.
+    if ((out.length & 1023) === 1023) {
+      if (out.length >= MAX_LIST_LENGTH) reserveList(out.length + 1);
+      reserve(1024 * (SLOT_BYTES + OBJECT_BYTES));
+      tick(1024);
+    }
     out.push(c);
   }
   return out;

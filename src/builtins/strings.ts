@@ -190,7 +190,8 @@ function replaceAll(
     const found = p < s.length ? patternAt(plan, s, p) : empty;
     if (found < 0) {
       if (only === undefined) {
-        p++;
+        // A long run without a match looks at the deadline too (once a kilobyte).
+        if ((++p & 1023) === 0) tick();
       } else {
         const next = s.indexOf(only, p + 1);
         p = next < 0 ? s.length + 1 : next;

@@ -220,6 +220,8 @@ export function compile(ast: Expr, source: Source, options: CompileOptions): Chu
 class Compiler {
   private b: ChunkBuilder;
   private scope: Scope | null = null;
+  /** How many scopes on the chain are being filled (`initializing`). */
+  private initializingScopes = 0;
   /** How many variables were compiled as thunks because their binding was not filled yet. */
   private unfilledReads = 0;
   /** Pairs of names whose symbol order the code relies on (Chunk.symbolOrderFacts). */
@@ -302,15 +304,21 @@ class Compiler {
    * marked filled (null if none), which `resumeFilling` marks as being filled again after.
    */
   private suspendFilling(): Scope[] | null {
-    let filling: Scope[] | null = null;
-    for (let s = this.scope; s; s = s.parent) {
-      if (s.initializing) { s.initializing = false; (filling ??= []).push(s); }
+    // Only as far up as the last scope being filled: a walk of the whole chain for every
+    // lambda made `x: x: ... x: 1` quadratic in its depth.
+    if (this.initializingScopes === 0) return null;
+    const filling: Scope[] = [];
+    for (let s = this.scope; s && filling.length < this.initializingScopes; s = s.parent) {
+      if (s.initializing) { s.initializing = false; filling.push(s); }
     }
+    this.initializingScopes = 0;
     return filling;
   }
 
   private resumeFilling(filling: Scope[] | null): void {
-    if (filling !== null) for (const s of filling) s.initializing = true;
+    if (filling === null) return;
+    for (const s of filling) s.initializing = true;
+    this.initializingScopes = filling.length;
   }
 
   // ---- statistics (NIX_SHOW_STATS)
@@ -810,6 +818,7 @@ class Compiler {
     this.emitPushEnv(names.length + attrs.inheritFrom.length, pos);
     const scope = this.pushScope(names);
     scope.initializing = true;
+    this.initializingScopes++;
     const filled = new Set<number>();
     scope.filled = filled;
     attrs.inheritFrom.forEach((src, i) => {
@@ -835,6 +844,7 @@ class Compiler {
       if (!ownThunks) filled.add(i + 1);
     }
     scope.initializing = false;
+    this.initializingScopes--;
     scope.filling = undefined;
     scope.filled = null;
     return { names };

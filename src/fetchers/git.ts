@@ -17,6 +17,7 @@
 // network protocol turned off.
 
 import { NixError } from '../errors/errors.js';
+import { EvalTimeout, timeLeftMs } from '../limits/limits.js';
 import type { EvalIO } from '../io/io.js';
 import { MemoryIO } from '../io/memory-io.js';
 import { addToStoreWithHash } from '../store/add-path.js';
@@ -76,15 +77,20 @@ const GIT_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/nul
 /** Runs git in a repository; its stdout as a byte string. */
 function git(dir: string, args: string[], input?: string, env: Record<string, string> = {}): string {
   const { execFileSync } = process.getBuiltinModule('node:child_process');
+  // git runs to its end in this thread: past the evaluation's deadline it is killed.
+  const timeout = timeLeftMs();
   try {
     return execFileSync('git', [...GIT_CONFIG, '-C', dir, ...args], {
       env: { ...GIT_ENV, ...env },
       input: input === undefined ? undefined : Buffer.from(input, 'latin1'),
       maxBuffer: 1 << 30,
       stdio: ['pipe', 'pipe', 'pipe'],
+      timeout,
+      killSignal: 'SIGKILL',
     }).toString('latin1');
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (timeout !== undefined && err.code === 'ETIMEDOUT') throw new EvalTimeout('evaluation timed out');
     if (err.code === 'ENOENT') throw new NixError('eval', 'fetching a Git repository needs the git program, which is not on PATH');
     const detail = err.stderr?.toString('latin1').trim().split('\n').at(-1) ?? String(e);
     throw new NixError('eval', `running git in '${dir}' failed: ${detail}`);
@@ -96,7 +102,7 @@ function gitMaybe(dir: string, args: string[]): string | undefined {
   try {
     return git(dir, args);
   } catch (e) {
-    if (e instanceof NixError && e.message.includes('needs the git program')) throw e;
+    if (e instanceof EvalTimeout || (e instanceof NixError && e.message.includes('needs the git program'))) throw e;
     return undefined;
   }
 }
@@ -116,7 +122,47 @@ function repositoryDir(io: EvalIO, path: string): string {
   if (gitDir === undefined || gitDir === '') throw new NixError('eval', `'${path}' is not a Git repository`);
   // The git directory may be elsewhere (a worktree, a submodule): it must be readable too.
   io.physicalPath?.(gitDir);
+  if (io.restricted === true) checkObjectStores(io, physical);
   return physical;
+}
+
+/** How deep git follows alternates of alternates (its alt_odb depth limit). */
+const MAX_ALTERNATE_DEPTH = 5;
+
+/**
+ * In a restricted IO, what git reads besides the git directory must be inside the roots too,
+ * or git would read it for the evaluation: the common directory (a worktree's), the object
+ * directories (the repository's own, and those it borrows through `objects/info/alternates`,
+ * followed as git follows them), and whatever a symlink in an object directory leads to.
+ * Each is looked at through the IO, so a way out is refused with its usual error.
+ */
+function checkObjectStores(io: EvalIO, dir: string): void {
+  const common = git(dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']).trim();
+  io.physicalPath!(common);
+  const seen = new Set<string>();
+  const linksIn = (d: string): void => {
+    for (const [name, type] of io.readDir(d)) if (type === 'symlink') io.physicalPath!(`${d}/${name}`);
+  };
+  const visit = (objects: string, depth: number): void => {
+    if (io.stat(objects) !== 'directory') return;
+    const real = io.physicalPath!(objects)!;
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const [name, type] of io.readDir(real)) {
+      const p = `${real}/${name}`;
+      if (type === 'symlink') io.physicalPath!(p);
+      else if (type === 'directory') linksIn(p);
+    }
+    const alternates = `${real}/info/alternates`;
+    if (depth >= MAX_ALTERNATE_DEPTH || io.stat(alternates) !== 'regular') return;
+    for (const line of io.readFile(alternates).split('\n')) {
+      if (line === '' || line.startsWith('#')) continue;
+      // A quoted entry (C-style) is refused rather than parsed: git writes none itself.
+      if (line.startsWith('"')) throw new NixError('eval', `cannot fetch the Git repository at '${dir}': it borrows objects from a quoted alternate path, which nixeval does not follow`);
+      visit(line.startsWith('/') ? line : `${real}/${line}`, depth + 1);
+    }
+  };
+  visit(`${common}/objects`, 0);
 }
 
 /** Fetches a local repository's tree into the evaluation's store view. */

@@ -10,6 +10,12 @@
 // so a FIFO cannot block), and so are files on kernel pseudo-filesystems (/proc, /sys),
 // whose contents are not files' contents. Files larger than `maxFileSize` are refused before
 // they are read.
+//
+// The walk checks a path before it is opened, but the path is opened by name: a directory on
+// it swapped for a symlink in between (by whoever else may write under a root) would lead the
+// open out of the roots. So a restricted FsIO asks the kernel where the descriptor it opened
+// is (its /proc/self/fd link) and refuses it when that is outside the roots, and lists a
+// directory through that descriptor, never by its name again.
 
 import {
   closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, realpathSync, statfsSync,
@@ -224,6 +230,7 @@ export class FsIO extends ResolvingIO implements EvalIO {
       throw this.sysError('opening file', r.given, e);
     }
     try {
+      this.checkOpened(fd);
       const st = fstatSync(fd);
       if (!st.isFile()) throw this.special(r.given, r.path, st);
       if (st.size > this.maxFileSize) throw this.tooLarge(r.given, st.size);
@@ -246,6 +253,25 @@ export class FsIO extends ResolvingIO implements EvalIO {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Refuses a descriptor a restricted FsIO opened when it is not inside a root (a directory on
+   * its path was swapped for a symlink after the walk checked it). Returns whether the kernel
+   * said where it is: false where there is no /proc, and then the walk's check is all there is.
+   * (Not audited: it looks at nixeval's own descriptor, not at a path the evaluation names.)
+   */
+  private checkOpened(fd: number): boolean {
+    if (!this.restricted) return false;
+    let opened;
+    try {
+      opened = readlinkSync(`/proc/self/fd/${fd}`, { encoding: 'buffer' }).toString('latin1');
+    } catch {
+      return false;
+    }
+    if (!opened.startsWith('/')) return false;
+    if (!this.inRoot(opened)) throw forbidden(opened, this.modeName, true);
+    return true;
   }
 
   private special(given: string, real: string, st?: Stats): Error {
@@ -281,10 +307,20 @@ export class FsIO extends ResolvingIO implements EvalIO {
     if (r.type !== 'directory') throw ioError(`'${r.path}' is not a directory`);
     let entries;
     this.audit?.('readdir', r.path);
+    let fd: number | undefined;
     try {
-      entries = readdirSync(enc(r.path), { withFileTypes: true, encoding: 'buffer' });
+      let listed: Buffer | string = enc(r.path);
+      if (this.restricted) {
+        // Opened and checked, then listed through the descriptor (see the top of the file).
+        fd = openSync(listed, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+        if (this.checkOpened(fd)) listed = `/proc/self/fd/${fd}`;
+      }
+      entries = readdirSync(listed, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
+      if (e instanceof NixError) throw e;
       throw this.sysError('reading directory', r.given, e);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     const out = new Map<string, FileType>();
     for (const d of entries) {

@@ -19,6 +19,11 @@ export type FileType = 'regular' | 'directory' | 'symlink' | 'unknown';
 export interface EvalIO {
   /** Shown in errors and logs: 'fs', 'fs (restricted)', 'memory', 'none'. */
   readonly description: string;
+  /**
+   * Whether it refuses the machine's paths outside some roots (FsIO with roots): then what a
+   * tool reads on its own (git) must be checked against the roots too.
+   */
+  readonly restricted?: boolean;
   /** The contents of a file (symlinks followed) as a byte string. */
   readFile(path: string): string;
   /** The entries of a directory (the path's symlinks followed), each with its own type (not followed). */

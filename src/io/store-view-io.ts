@@ -26,6 +26,7 @@ interface InObject {
 
 export class StoreViewIO implements EvalIO {
   readonly description: string;
+  readonly restricted: boolean | undefined;
 
   constructor(
     private readonly base: EvalIO,
@@ -34,6 +35,7 @@ export class StoreViewIO implements EvalIO {
     private readonly contentsOf: (storePath: string) => StoreContents | undefined,
   ) {
     this.description = base.description;
+    this.restricted = base.restricted;
   }
 
   /** The store object a (canonical) path is in, if the evaluation made it. */

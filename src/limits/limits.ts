@@ -202,6 +202,12 @@ export function tick(cost = 1): void {
   if ((active.ticks -= cost) < 0) active.check();
 }
 
+/** The time left before the active deadline (ms, at least 1), or undefined without one: for a
+ * program run to its end (git), which no tick can stop. */
+export function timeLeftMs(): number | undefined {
+  return active.deadline === Infinity ? undefined : Math.max(1, active.deadline - Date.now());
+}
+
 function tooLarge(what: string, max: number): NixError {
   return new NixError('memory-limit', `${what} is larger than nixeval can hold (at most ${max})`);
 }

@@ -46,6 +46,9 @@ export function xmlEscape(s: string): string {
     else if (c === 38) rep = '&amp;';
     else if (c === 10) rep = '&#xA;';
     if (rep !== undefined) {
+      // Each replacement makes two strings (a long run of them made gigabytes unasked).
+      tick();
+      reserve(2 * OBJECT_BYTES);
       out += s.slice(start, i) + rep;
       start = i + 1;
     }

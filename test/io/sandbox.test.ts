@@ -3,9 +3,9 @@
 // outside the roots. Every filesystem call FsIO makes is audited, and each test checks that
 // none touched a path that is neither inside the root nor on the way to it.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
-  closeSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, symlinkSync, writeFileSync, ftruncateSync,
+  closeSync, mkdirSync, mkdtempSync, openSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, ftruncateSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +150,50 @@ describe('escapes', () => {
     expectNothingOutsideTouched();
   });
 
+  test('a directory swapped for a symlink out of the root between the check and the open', () => {
+    // The walk checks root/swap/f (root/swap/d) and finds it inside; just before the open (the
+    // audit hook runs there), root/swap is swapped for a symlink to the outside. What was
+    // opened is then refused, never read.
+    const swapDir = join(root, 'swap');
+    mkdirSync(join(swapDir, 'd'), { recursive: true });
+    writeFileSync(join(swapDir, 'f'), 'inside');
+    mkdirSync(join(outside, 'swapped', 'd'), { recursive: true });
+    writeFileSync(join(outside, 'swapped', 'f'), 'SECRET');
+    writeFileSync(join(outside, 'swapped', 'd', 'secret-name'), '');
+    const restore = (): void => {
+      rmSync(swapDir, { force: true });
+      renameSync(`${swapDir}.away`, swapDir);
+    };
+    try {
+      for (const [expr, op] of [[`builtins.readFile ${swapDir}/f`, 'open'], [`builtins.readDir ${swapDir}/d`, 'readdir']] as const) {
+        let swapped = false;
+        const io = sandboxIO({
+          audit: (o, path) => {
+            if (o === op && !swapped) {
+              swapped = true;
+              renameSync(swapDir, `${swapDir}.away`);
+              symlinkSync(join(outside, 'swapped'), swapDir);
+            }
+            accessed.push({ op: o, path });
+          },
+        });
+        try {
+          const r = evaluate({ expr, strict: true, io });
+          expect(swapped).toBe(true);
+          expect(r.ok ? printValue(r.value) : r.error.message)
+            .toBe(`access to canonical path '${outside}/swapped/${op === 'open' ? 'f' : 'd'}' is forbidden in restricted mode`);
+        } finally {
+          restore();
+        }
+      }
+      // Unswapped, both work.
+      expect(run(`builtins.readFile ${swapDir}/f`)).toEqual({ ok: true, value: '"inside"' });
+      expect(run(`builtins.readDir ${swapDir}`)).toEqual({ ok: true, value: '{ d = "directory"; f = "regular"; }' });
+    } finally {
+      rmSync(swapDir, { recursive: true, force: true });
+    }
+  });
+
   test('symlink loops end with an error', () => {
     refused('builtins.readFile ./loop-a', /too many symbolic links/);
   });
@@ -270,6 +314,51 @@ describe('escapes', () => {
     ]) {
       refused(expr, new RegExp(`^builtins\\.${name} cannot fetch .*: nixeval never accesses the network$`));
     }
+  });
+});
+
+describe('git', () => {
+  const gitEnv = {
+    ...process.env, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.org', GIT_COMMITTER_NAME: 'C', GIT_COMMITTER_EMAIL: 'c@example.org',
+    GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+  };
+  const git = (dir: string, ...args: string[]): string => execFileSync('git', ['-C', dir, ...args], { env: gitEnv, encoding: 'utf8' }).trim();
+  const repoWith = (dir: string, file: string, content: string): string => {
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q');
+    writeFileSync(join(dir, file), content);
+    git(dir, 'add', file);
+    git(dir, 'commit', '-q', '-m', 'x');
+    return git(dir, 'rev-parse', 'HEAD');
+  };
+
+  test('fetchGit: a repository whose objects are outside the root (alternates, a symlinked object directory)', () => {
+    const secretRev = repoWith(join(outside, 'repo'), 'secret', 'SECRET');
+    const clean = join(root, 'clean');
+    const cleanRev = repoWith(clean, 'f', 'inside');
+    // A repository inside, with nothing of it outside, is fetched.
+    expect(run(`(builtins.fetchGit ${clean}).rev`)).toEqual({ ok: true, value: `"${cleanRev}"` });
+    expect(run(`builtins.readFile "\${builtins.fetchGit { url = ${clean}; rev = "${cleanRev}"; }}/f"`)).toEqual({ ok: true, value: '"inside"' });
+    // One that borrows the outside repository's objects: git would read the secret for it.
+    for (const entry of [`${outside}/repo/.git/objects`, '../../../../outside/repo/.git/objects']) {
+      const borrowing = join(root, `borrowing-${entry.startsWith('/') ? 'abs' : 'rel'}`);
+      repoWith(borrowing, 'f', 'inside');
+      writeFileSync(join(borrowing, '.git', 'objects', 'info', 'alternates'), `${entry}\n`);
+      refused(`builtins.readFile "\${builtins.fetchGit { url = ${borrowing}; rev = "${secretRev}"; }}/secret"`, FORBIDDEN);
+      refused(`builtins.fetchGit ${borrowing}`, FORBIDDEN);
+    }
+    // One whose object directory (or a part of it) is a symlink to the outside.
+    const linked = join(root, 'linked');
+    repoWith(linked, 'f', 'inside');
+    renameSync(join(linked, '.git', 'objects'), join(outside, 'objects'));
+    symlinkSync(join(outside, 'objects'), join(linked, '.git', 'objects'));
+    refused(`builtins.fetchGit ${linked}`, FORBIDDEN);
+    const packed = join(root, 'packed');
+    repoWith(packed, 'f', 'inside');
+    mkdirSync(join(outside, 'pack'));
+    rmSync(join(packed, '.git', 'objects', 'pack'), { recursive: true });
+    symlinkSync(join(outside, 'pack'), join(packed, '.git', 'objects', 'pack'));
+    refused(`builtins.fetchGit ${packed}`, FORBIDDEN);
   });
 });
 

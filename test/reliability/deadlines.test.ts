@@ -41,6 +41,10 @@ describe('parsing large inputs ends well before the deadline (it was quadratic, 
     '1+1+… with 100,000 terms': Array.from({ length: 100_000 }, () => '1').join('+'),
     'an attribute path of 20,000 parts': `{ ${'a.'.repeat(20_000)}b = 1; }`,
     'a list of 200,000 selections': `[${' a.b'.repeat(200_000)} ]`,
+    // Each lambda's compilation walked every scope around it: 20,000 took 3.8 s, 100,000 ran
+    // past the deadline until the worker was replaced.
+    'x: x: … 100,000 lambdas deep': `${'x: '.repeat(100_000)}1`,
+    'x: let y = 1; in x: let … 10,000 deep': `${'x: let y = 1; in '.repeat(10_000)}y`,
   };
   for (const [name, expr] of Object.entries(inputs)) {
     test(name, async () => {
@@ -53,6 +57,19 @@ describe('parsing large inputs ends well before the deadline (it was quadratic, 
   }
 });
 
+test('fromJSON of a long string takes a moment, well within the deadline', async () => {
+  // The JSON lexer added a string's bytes one at a time, each a V8 cons string and an array
+  // element, without asking the memory budget or looking at the deadline: 16 MiB took 6 s (at
+  // a load of 3) and a gigabyte of heap, and 32 MiB aborted the command line. Now 0.3 s.
+  for (const [c, n] of [['é', 23], ['a', 24]] as const) {
+    const r = await s.post('/v1/eval', {
+      expr: `builtins.stringLength (builtins.fromJSON "\\"${'$'}{${DOUBLE} d "${c}" ${n}}\\"")`,
+      limits: { timeoutMs: 3000 },
+    });
+    expect(r.body.value).toBe(16 << 20);
+  }
+});
+
 describe('long computations stop at their deadline by themselves', () => {
   const loops: Record<string, { expr: string; strict?: boolean }> = {
     'comparing two long lists': { expr: 'let l = builtins.genList (x: x) 3000000; m = builtins.genList (x: x) 3000000; in builtins.deepSeq [ l m ] (l == m)' },
@@ -61,6 +78,16 @@ describe('long computations stop at their deadline by themselves', () => {
     'elem over a long list': { expr: 'let l = builtins.genList (x: x) 3000000; in builtins.deepSeq l (builtins.elem (-1) l)' },
     'replaceStrings over a long string': { expr: `builtins.stringLength (builtins.replaceStrings [ "b" ] [ "c" ] (${DOUBLE} d "ab" 24))` },
     'a regex over a long string': { expr: `builtins.length (builtins.split "(a)(b)" (${DOUBLE} d "ab" 22))` },
+    // These two looked at the deadline only on a match, or never.
+    'replaceStrings of several patterns, none found, over a long string': {
+      expr: `builtins.stringLength (builtins.replaceStrings [ "b" "c" "d" "e" "f" ] [ "x" "x" "x" "x" "x" ] (${DOUBLE} d "a" 27))`,
+    },
+    'compareVersions of long strings': { expr: `let s = ${DOUBLE} d "a" 27; in builtins.compareVersions s (s + "b")` },
+    'splitVersion of a long string': { expr: `builtins.length (builtins.splitVersion (${DOUBLE} d "a.1" 24))` },
+    // Past what V8's own engine takes, a group repeated over a long string went to nixeval's
+    // matcher, whose stack grew without asking the budget and whose descent never looked at
+    // the deadline (16 MiB: 13 s and 2.7 GB).
+    'a regex repeating a group over a long string': { expr: `builtins.match "(a)*" (${DOUBLE} d "a" 24)` },
     'an endless loop': { expr: LOOP },
   };
   for (const [name, { expr, strict }] of Object.entries(loops)) {

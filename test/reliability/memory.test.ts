@@ -35,10 +35,15 @@ const bombs: Record<string, string> = {
   concatStringsSep: withString('builtins.stringLength (builtins.concatStringsSep "," (builtins.genList (i: s) 2000))'),
   toJSON: withString('builtins.stringLength (builtins.toJSON (builtins.genList (i: s) 150))'),
   toXML: withString('builtins.stringLength (builtins.toXML (builtins.genList (i: s) 150))'),
+  // Escaping made a string per character to escape, unasked (the worker's heap limit ended it).
+  'toXML of a string to escape': `builtins.stringLength (builtins.toXML (${DOUBLE} d "<" 24))`,
   'toString of a list': withString('builtins.stringLength (toString (builtins.genList (i: s) 2000))'),
   listToAttrs: 'builtins.length (builtins.attrNames (builtins.listToAttrs (builtins.genList (x: { name = toString x; value = x; }) 20000000)))',
   '// and attrValues': `let s = builtins.listToAttrs (builtins.genList (x: { name = toString x; value = x; }) 2000000); in builtins.length (builtins.attrValues (s // s // { a = 1; }))`,
   split: withString('builtins.length (builtins.split "" s)'),
+  // It asked nothing: with a larger heap, `"a." * 2^27` grew its array until V8 aborted the
+  // whole server ("Fatal JavaScript invalid size error").
+  splitVersion: `builtins.length (builtins.splitVersion (${DOUBLE} d "a." 24))`,
   genericClosure: 'builtins.length (builtins.genericClosure { startSet = [ { key = 0; } ]; operator = x: [ { key = x.key + 1; } ]; })',
   fromJSON: `builtins.length (builtins.fromJSON "[${'$'}{builtins.replaceStrings [ "a" ] [ "[]," ] (${DOUBLE} d "a" 24)}[]]")`,
   fromTOML: `builtins.length (builtins.fromTOML "a = [${'$'}{builtins.replaceStrings [ "a" ] [ "[1]," ] (${DOUBLE} d "a" 23)}[1]]").a`,
