@@ -230,7 +230,7 @@ export class FsIO extends ResolvingIO implements EvalIO {
       throw this.sysError('opening file', r.given, e);
     }
     try {
-      this.checkOpened(fd);
+      this.checkOpened(fd, r.path);
       const st = fstatSync(fd);
       if (!st.isFile()) throw this.special(r.given, r.path, st);
       if (st.size > this.maxFileSize) throw this.tooLarge(r.given, st.size);
@@ -261,7 +261,7 @@ export class FsIO extends ResolvingIO implements EvalIO {
    * said where it is: false where there is no /proc, and then the walk's check is all there is.
    * (Not audited: it looks at nixeval's own descriptor, not at a path the evaluation names.)
    */
-  private checkOpened(fd: number): boolean {
+  private checkOpened(fd: number, resolved: string): boolean {
     if (!this.restricted) return false;
     let opened;
     try {
@@ -270,8 +270,16 @@ export class FsIO extends ResolvingIO implements EvalIO {
       return false;
     }
     if (!opened.startsWith('/')) return false;
-    if (!this.inRoot(opened)) throw forbidden(opened, this.modeName, true);
+    // Inside a root; or the very directory the walk resolved when that is one on the way to a
+    // root (readDir then lists only the way, by the resolved path's names).
+    if (!this.inRoot(opened) && !(opened === resolved && this.allowed(opened))) throw forbidden(opened, this.modeName);
     return true;
+  }
+
+  /** Whether a physical path is inside a root (not merely on the way to one). */
+  private inRoot(path: string): boolean {
+    if (!this.restricted) return true;
+    return this.realRoots.some((r) => isUnder(path, r)) || this.lexRoots.some((r) => isUnder(path, r));
   }
 
   private special(given: string, real: string, st?: Stats): Error {
@@ -313,7 +321,7 @@ export class FsIO extends ResolvingIO implements EvalIO {
       if (this.restricted) {
         // Opened and checked, then listed through the descriptor (see the top of the file).
         fd = openSync(listed, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-        if (this.checkOpened(fd)) listed = `/proc/self/fd/${fd}`;
+        if (this.checkOpened(fd, r.path)) listed = `/proc/self/fd/${fd}`;
       }
       entries = readdirSync(listed, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {

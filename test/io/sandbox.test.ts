@@ -8,7 +8,7 @@ import {
   closeSync, mkdirSync, mkdtempSync, openSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync, ftruncateSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
 import { FsIO } from '../../src/io/fs-io.js';
 import { MemoryIO } from '../../src/io/memory-io.js';
@@ -181,10 +181,34 @@ describe('escapes', () => {
           const r = evaluate({ expr, strict: true, io });
           expect(swapped).toBe(true);
           expect(r.ok ? printValue(r.value) : r.error.message)
-            .toBe(`access to canonical path '${outside}/swapped/${op === 'open' ? 'f' : 'd'}' is forbidden in restricted mode`);
+            .toBe(`access to absolute path '${outside}/swapped/${op === 'open' ? 'f' : 'd'}' is forbidden in restricted mode`);
         } finally {
           restore();
         }
+      }
+      // Swapped so that the directory opened is one on the way to the root (which a readDir of
+      // it by name may list, filtered to the way): root/swap/<base's name>, with root/swap made a
+      // symlink to base's parent, opens base itself. A listing through a swap is still refused.
+      const baseName = basename(base);
+      mkdirSync(join(swapDir, baseName));
+      let swapped = false;
+      const io = sandboxIO({
+        audit: (o, path) => {
+          if (o === 'readdir' && !swapped) {
+            swapped = true;
+            renameSync(swapDir, `${swapDir}.away`);
+            symlinkSync(dirname(base), swapDir);
+          }
+          accessed.push({ op: o, path });
+        },
+      });
+      try {
+        const r = evaluate({ expr: `builtins.readDir ${swapDir}/${baseName}`, strict: true, io });
+        expect(swapped).toBe(true);
+        expect(r.ok ? printValue(r.value) : r.error.message).toBe(`access to absolute path '${base}' is forbidden in restricted mode`);
+      } finally {
+        restore();
+        rmSync(join(swapDir, baseName), { recursive: true });
       }
       // Unswapped, both work.
       expect(run(`builtins.readFile ${swapDir}/f`)).toEqual({ ok: true, value: '"inside"' });
