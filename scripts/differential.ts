@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorCore } from './error-core.js';
 
 interface Outcome { code: number | null; stdout: string; stderr: string; cpu: number }
 
@@ -66,23 +67,6 @@ function run(cmd: string[], timeout: number): Outcome {
   // /usr/bin/time reports a signalled child as "Command terminated by signal N" / exit status.
   stderr = stderr.replace(/^Command (exited with non-zero status \d+|terminated by signal \d+)\n/m, '');
   return { code: r.error ? null : r.status, stdout: r.stdout ?? '', stderr, cpu };
-}
-
-/** The error's own message: from the last line starting with `error:` (after indentation), without
- *  trace lines (`at`, source excerpts, `…` frames). */
-function errorCore(stderr: string): string {
-  const lines = stderr.split('\n');
-  let start = -1;
-  for (let i = 0; i < lines.length; i++) if (/^\s*error:/.test(lines[i]!)) start = i;
-  if (start < 0) return stderr.trim();
-  const kept: string[] = [];
-  for (let i = start; i < lines.length; i++) {
-    const l = lines[i]!.trim();
-    if (l === '' || /^at .*:\d+:\d+:$/.test(l) || /^\d+\|/.test(l) || /^\|/.test(l) || l.startsWith('…')) continue;
-    if (/^\(stack trace truncated|^\(use '--show-trace'/.test(l)) continue;
-    kept.push(l.replace(/^error: /, ''));
-  }
-  return kept.join('\n');
 }
 
 function main(): void {

@@ -42,6 +42,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { instantiate } from '../src/cli/instantiate.js';
+import { errorCore } from './error-core.js';
 
 // ---------------------------------------------------------------------------------------------
 // The generator
@@ -450,28 +451,12 @@ function runOurs(flags: string[], expr: string): Outcome {
   return { code, stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString('latin1') };
 }
 
-/** The error's own message: from the last line starting with `error:`, without trace lines. */
-function errorCore(stderr: string): string {
-  const lines = stderr.split('\n');
-  let start = -1;
-  for (let i = 0; i < lines.length; i++) if (/^\s*error:/.test(lines[i]!)) start = i;
-  if (start < 0) return stderr.trim();
-  const kept: string[] = [];
-  for (let i = start; i < lines.length; i++) {
-    const l = lines[i]!.trim();
-    if (l === '' || /^at .*:\d+:\d+:$/.test(l) || /^\d+\|/.test(l) || /^\|/.test(l) || l.startsWith('…')) continue;
-    if (/^\(stack trace truncated|^\(use '--show-trace'|^Did you mean/.test(l)) continue;
-    kept.push(l.replace(/^error: /, ''));
-  }
-  return kept.join('\n');
-}
-
 /**
  * Which failure fired, as one key: `throw tN`, `assert COND`, or the message core with wording
  * that changed since 2.8 mapped to one form.
  */
 export function failureKey(stderr: string): string {
-  const core = errorCore(stderr);
+  const core = errorCore(stderr, /^Did you mean/);
   const first = core.split('\n')[0]!;
   if (/^t\d+$/.test(first)) return `throw ${first}`;
   // An assertion by its condition, or by the generator's distinct `N > N+1` in it: how a
