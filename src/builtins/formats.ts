@@ -6,7 +6,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { NixError } from '../errors/errors.js';
 import { utf8ToBytes } from '../syntax/source.js';
-import { jsonCallDepth, toJSON } from '../value/json.js';
+import { jsonCallDepth, toJSON, utf8Lead } from '../value/json.js';
 import { printValueAsXML } from '../value/xml.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import {
@@ -92,30 +92,20 @@ function controlCharMessage(c: number): string {
 
 const EOF = -1;
 
-/** Whether s[i] is in [lo, hi]. */
-function byteIn(s: string, i: number, lo: number, hi: number): boolean {
-  const c = i < s.length ? s.charCodeAt(i) : EOF;
-  return c >= lo && c <= hi;
-}
-
 /**
  * The length of the well-formed UTF-8 sequence at s[i] (a byte >= 0x80), by the ranges
  * nlohmann's scan_string checks, or 0 when it is not one.
  */
 function utf8SequenceAt(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c >= 0xc2 && c <= 0xdf) return byteIn(s, i + 1, 0x80, 0xbf) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    const lo = c === 0xe0 ? 0xa0 : 0x80;
-    const hi = c === 0xed ? 0x9f : 0xbf;
-    return byteIn(s, i + 1, lo, hi) && byteIn(s, i + 2, 0x80, 0xbf) ? 3 : 0;
+  const lead = utf8Lead(s.charCodeAt(i));
+  if (lead === undefined || i + lead.need >= s.length) return 0;
+  const first = s.charCodeAt(i + 1);
+  if (first < lead.lo || first > lead.hi) return 0;
+  for (let k = 2; k <= lead.need; k++) {
+    const d = s.charCodeAt(i + k);
+    if (d < 0x80 || d > 0xbf) return 0;
   }
-  if (c >= 0xf0 && c <= 0xf4) {
-    const lo = c === 0xf0 ? 0x90 : 0x80;
-    const hi = c === 0xf4 ? 0x8f : 0xbf;
-    return byteIn(s, i + 1, lo, hi) && byteIn(s, i + 2, 0x80, 0xbf) && byteIn(s, i + 3, 0x80, 0xbf) ? 4 : 0;
-  }
-  return 0;
+  return lead.need + 1;
 }
 
 class JsonLexer {

@@ -47,6 +47,36 @@ function hexByte(b: number): string {
   return HEX[b >> 4] + HEX[b & 15];
 }
 
+/** What may follow a lead byte of well-formed UTF-8: `need` bytes, the first in [lo, hi], the rest in [0x80, 0xbf]. */
+export interface Utf8Lead {
+  readonly need: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+const LEAD_TWO: Utf8Lead = { need: 1, lo: 0x80, hi: 0xbf };
+const LEAD_E0: Utf8Lead = { need: 2, lo: 0xa0, hi: 0xbf };
+const LEAD_THREE: Utf8Lead = { need: 2, lo: 0x80, hi: 0xbf };
+const LEAD_ED: Utf8Lead = { need: 2, lo: 0x80, hi: 0x9f };
+const LEAD_F0: Utf8Lead = { need: 3, lo: 0x90, hi: 0xbf };
+const LEAD_FOUR: Utf8Lead = { need: 3, lo: 0x80, hi: 0xbf };
+const LEAD_F4: Utf8Lead = { need: 3, lo: 0x80, hi: 0x8f };
+
+/**
+ * The sequence a byte >= 0x80 begins in well-formed UTF-8 (the ranges nlohmann::json checks,
+ * dumping and scanning alike), or undefined for a byte no sequence begins with.
+ */
+export function utf8Lead(c: number): Utf8Lead | undefined {
+  if (c >= 0xc2 && c <= 0xdf) return LEAD_TWO;
+  if (c === 0xe0) return LEAD_E0;
+  if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) return LEAD_THREE;
+  if (c === 0xed) return LEAD_ED;
+  if (c === 0xf0) return LEAD_F0;
+  if (c >= 0xf1 && c <= 0xf3) return LEAD_FOUR;
+  if (c === 0xf4) return LEAD_F4;
+  return undefined;
+}
+
 /**
  * Where a byte string stops being well-formed UTF-8, as nlohmann::json's dump() reports
  * it ("invalid UTF-8 byte at index 3: 0xFF"), or undefined when it is valid.
@@ -57,25 +87,16 @@ export function utf8Problem(s: string): string | undefined {
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c < 0x80) { i++; continue; }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 1;
-    else if (c === 0xe0) { need = 2; lo = 0xa0; }
-    else if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) need = 2;
-    else if (c === 0xed) { need = 2; hi = 0x9f; }
-    else if (c === 0xf0) { need = 3; lo = 0x90; }
-    else if (c >= 0xf1 && c <= 0xf3) need = 3;
-    else if (c === 0xf4) { need = 3; hi = 0x8f; }
-    else return `invalid UTF-8 byte at index ${i}: 0x${hexByte(c)}`;
-    for (let k = 1; k <= need; k++) {
+    const lead = utf8Lead(c);
+    if (lead === undefined) return `invalid UTF-8 byte at index ${i}: 0x${hexByte(c)}`;
+    for (let k = 1; k <= lead.need; k++) {
       if (i + k >= n) return `incomplete UTF-8 string; last byte: 0x${hexByte(s.charCodeAt(n - 1))}`;
       const d = s.charCodeAt(i + k);
-      const l = k === 1 ? lo : 0x80;
-      const h = k === 1 ? hi : 0xbf;
+      const l = k === 1 ? lead.lo : 0x80;
+      const h = k === 1 ? lead.hi : 0xbf;
       if (d < l || d > h) return `invalid UTF-8 byte at index ${i + k}: 0x${hexByte(d)}`;
     }
-    i += need + 1;
+    i += lead.need + 1;
   }
   return undefined;
 }
