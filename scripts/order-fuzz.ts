@@ -43,6 +43,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { instantiate } from '../src/cli/instantiate.js';
 import { errorCore } from './error-core.js';
+import { prng } from '../bench/gen-nix.js';
 
 // ---------------------------------------------------------------------------------------------
 // The generator
@@ -68,18 +69,6 @@ const FAVOURED: Record<Family, string[]> = {
   // Shallow programs, failures everywhere: which of two failing operands of one operation wins.
   pairs: [],
 };
-
-/** mulberry32: small, seedable, good enough for shapes of programs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Form = [weight: number, tags: string, make: () => string];
 

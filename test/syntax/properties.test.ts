@@ -18,6 +18,7 @@ import { parse } from '../../src/syntax/parser.js';
 import { showExpr } from '../../src/syntax/show.js';
 import { Source } from '../../src/syntax/source.js';
 import { ParseError } from '../../src/errors/errors.js';
+import { prng } from '../../bench/gen-nix.js';
 
 const BASE = '/base/dir';
 
@@ -486,18 +487,6 @@ function showR(r: R): string {
 }
 
 // ---- printing generated trees as Nix source
-
-/** A small deterministic PRNG, so a failing case reproduces from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Binary operator precedence (higher binds tighter) and associativity, from Nix's parser.y.
 const PREC: Record<BinOp, [number, 'left' | 'right' | 'none']> = {
