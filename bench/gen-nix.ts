@@ -8,21 +8,7 @@
 //   node dist/bench/gen-nix.js BYTES [SEED] > file.nix
 
 import { pathToFileURL } from 'node:url';
-
-/**
- * mulberry32: small, fast, seedable and the same on every platform (a generated case
- * reproduces from its seed; also the order fuzzer's and the syntax property tests').
- */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../scripts/prng.js';
 
 const WORDS = [
   'lib', 'core', 'util', 'net', 'xml', 'json', 'http', 'ssl', 'crypt', 'image', 'audio', 'video', 'font', 'gtk',

@@ -43,7 +43,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { instantiate } from '../src/cli/instantiate.js';
 import { errorCore } from './error-core.js';
-import { prng } from '../bench/gen-nix.js';
+import { prng } from './prng.js';
 
 // ---------------------------------------------------------------------------------------------
 // The generator

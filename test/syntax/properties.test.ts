@@ -18,7 +18,7 @@ import { parse } from '../../src/syntax/parser.js';
 import { showExpr } from '../../src/syntax/show.js';
 import { Source } from '../../src/syntax/source.js';
 import { ParseError } from '../../src/errors/errors.js';
-import { prng } from '../../bench/gen-nix.js';
+import { prng } from '../../scripts/prng.js';
 
 const BASE = '/base/dir';
 
