@@ -9,9 +9,9 @@
 //
 // One table per evaluation (its VM's, put in use whenever that VM runs), so the service's
 // memory does not grow with the names its requests make up. A name made at run time (listToAttrs, fromJSON,
-// ...) is interned by C++ Nix when it is made; here listToAttrs's, a failed lookup's and
-// removeAttrs/catAttrs/groupBy's are too (internName, missedName), others when they are first
-// ordered, in byte order with the others met then.
+// ...) is interned by C++ Nix when it is made; here listToAttrs's, a dynamic attribute's, a
+// failed lookup's and removeAttrs/catAttrs/groupBy's are too (internName, missedName), others
+// when they are first ordered, in byte order with the others met then.
 
 /** StaticEvalSymbols' names, in C++ Nix's order (eval.hh), then the parser's. */
 const EVALUATOR_NAMES = [
@@ -73,24 +73,37 @@ function startNames(): Map<string, number> {
 
 const START = startNames();
 
+/** How many run-time names may wait to be interned (see SymbolTable.pending). */
+const MAX_PENDING = 1 << 16;
+
 export class SymbolTable {
   /**
    * The names met beyond START, numbered after it. START itself is shared and never copied:
    * copying it cost a small evaluation more than its whole run.
    */
   private readonly ids = new Map<string, number>();
+  /**
+   * Names made at run time, in the order they were made, not interned yet: interning hashes
+   * each new string into the Map (a runtime call for a string V8 has not hashed), which cost a
+   * set built by `{ ${n} = …; }` a fifth of its time; most are never ordered against a name the
+   * table does not know. They are interned, in their order, before any name is numbered after
+   * them (see drain), which gives the numbers eager interning would have given.
+   */
+  private pending: string[] = [];
   private static generations = 0;
   /** Tells tables apart, so that an order computed under another table is not reused. */
   readonly generation = ++SymbolTable.generations;
 
   /** Interns names in the order given (a file's names as it is parsed). */
   internAll(names: readonly string[]): void {
+    this.drain();
     const ids = this.ids;
     for (const n of names) if (!START.has(n) && !ids.has(n)) ids.set(n, START.size + ids.size);
   }
 
   /** A name's number if the table has met it (nothing is interned). */
   known(name: string): number | undefined {
+    this.drain();
     return this.ids.get(name);
   }
 
@@ -103,14 +116,33 @@ export class SymbolTable {
   /** A name's number, interning it if it is new (a name made at run time). */
   id(name: string): number {
     let id = START.get(name) ?? this.ids.get(name);
+    if (id === undefined && this.pending.length > 0) {
+      // A name the table has not numbered comes after those made before it.
+      this.drain();
+      id = this.ids.get(name);
+    }
     if (id === undefined) this.ids.set(name, (id = START.size + this.ids.size));
     return id;
   }
 
-  /** Interns a name if it is new (as id, without the number: the table's own names first). */
+  /** Interns a name if it is new (numbered when something first needs its number). */
   note(name: string): void {
+    const pending = this.pending;
+    pending.push(name);
+    // Bounded, since one name made again and again is pushed each time.
+    if (pending.length >= MAX_PENDING) this.drain();
+  }
+
+  /** Numbers the pending names that are new, in the order they were made. */
+  private drain(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
     const ids = this.ids;
-    if (!ids.has(name) && !START.has(name)) ids.set(name, START.size + ids.size);
+    for (let i = 0; i < pending.length; i++) {
+      const n = pending[i];
+      if (!ids.has(n) && !START.has(n)) ids.set(n, START.size + ids.size);
+    }
+    this.pending = [];
   }
 
   /** Names (sorted by bytes) in symbol order; a name never met is interned now. */
@@ -122,6 +154,7 @@ export class SymbolTable {
 
   /** How many names the table holds and their bytes (NIX_SHOW_STATS's `symbols`). */
   stats(): { number: number; bytes: number } {
+    this.drain();
     let bytes = 0;
     for (const n of START.keys()) bytes += n.length;
     for (const n of this.ids.keys()) bytes += n.length;
@@ -130,6 +163,7 @@ export class SymbolTable {
 
   /** The name of `names` that comes first in symbol order (undefined if there is none). */
   first(names: Iterable<string>): string | undefined {
+    this.drain();
     let best: string | undefined;
     let bestId = Infinity;
     for (const n of names) {
@@ -154,10 +188,10 @@ export function symbolTable(): SymbolTable {
 
 /**
  * A name computed at run time, interned where C++ Nix makes its symbol (`symbols.create`):
- * removeAttrs, catAttrs and groupBy (primops.cc; listToAttrs interns its own), and lookups by a
- * computed name that find nothing (missedName). It then comes where it was made in symbol
- * order, as in C++ Nix, not where a set first orders it. (A dynamic attribute's name is not:
- * interning each `{ ${n} = …; }` cost the attrs workload a third of its time.)
+ * removeAttrs, catAttrs and groupBy (primops.cc; listToAttrs interns its own), a dynamic
+ * attribute's name (`{ ${n} = …; }`), and lookups by a computed name that find nothing
+ * (missedName). It then comes where it was made in symbol order, as in C++ Nix, not where a
+ * set first orders it.
  */
 export function internName(name: string): string {
   current.note(name);

@@ -16,7 +16,7 @@ import {
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
 import { positionValue } from '../value/position.js';
-import { symbolTable } from '../value/symbols.js';
+import { internName, symbolTable } from '../value/symbols.js';
 import { contextNotAllowed } from '../value/coerce.js';
 import { callFrames, type TailCallLog } from './tail-calls.js';
 import { engineLimitError, reserveList } from '../limits/limits.js';
@@ -252,7 +252,7 @@ export function addDynamicAttr(set: NixAttrs, name: Value, value: Value, chunk: 
     const where = prev ? showSourcePos(prev) : here ? showSourcePos(here) : utf8ToBytes('«unknown»');
     throw new NixError('eval', `dynamic attribute '${showIdentifier(key)}' already defined at ${where}`, here);
   }
-  return set.extend(key, value, chunk.source, chunk.positions[at]);
+  return set.extend(internName(key), value, chunk.source, chunk.positions[at]);
 }
 
 /** `__curPos`: the position of the code index as a set { file, line, column }, or null outside a file (C++ Nix's mkPos). */

@@ -108,8 +108,8 @@ describe('a name computed at run time comes where C++ Nix makes its symbol', () 
   // made the symbol zz before it (a lookup, a dynamic attribute, a groupBy key), else yy
   // (listToAttrs makes its names in order). Deep forcing `s` reports the first one's error.
   // C++ Nix: eval.cc getName, primops.cc's hasAttr, unsafeGetAttrPos, removeAttrs, catAttrs,
-  // groupBy (`symbols.create`); a getAttr or select that finds nothing fails for good. Not followed: a dynamic attribute's name
-  // (`{ ${z} = 1; }` makes zz in C++ Nix; here only a set that orders it does).
+  // groupBy (`symbols.create`), a dynamic attribute's name (ExprAttrs::eval); a getAttr or
+  // select that finds nothing fails for good.
   const names = 'y = "y" + "y"; z = "z" + "z"; s = builtins.listToAttrs [ { name = y; value = throw "yy"; } { name = z; value = throw "zz"; } ];';
   test.each([
     ['null', 'yy'],
@@ -120,6 +120,9 @@ describe('a name computed at run time comes where C++ Nix makes its symbol', () 
     ['builtins.removeAttrs { } [ z ]', 'zz'],
     ['builtins.catAttrs z [ ]', 'zz'],
     ['builtins.groupBy (x: z) [ 1 ]', 'zz'],
+    ['{ ${z} = 1; }', 'zz'],
+    ['rec { ${z} = 1; }', 'zz'],
+    ['{ a.${z} = 1; }.a', 'zz'],
     // Made only when forced: a name in an unforced thunk is not made.
     ['[ (builtins.hasAttr z { }) ]', 'yy'],
   ])('%s', (made, first) => {
@@ -127,6 +130,34 @@ describe('a name computed at run time comes where C++ Nix makes its symbol', () 
       const r = evaluate({ expr: `let ${names} d = ${made}; in builtins.seq d s`, strict: true, tier });
       expect(r.ok ? 'ok' : r.error.message).toBe(first);
     }
+  });
+});
+
+describe('names made at run time keep their order however many wait to be numbered', () => {
+  // The table numbers a run-time name when something first needs its number, the names made
+  // before it first (SymbolTable.pending): the numbers are those of interning each at once.
+  test.each([
+    // the unexpected argument checked first is the first in symbol order
+    ['({ a ? 1 }: 1) s', "function 'anonymous lambda' called with unexpected argument 'zz'"],
+    // a name first met by a later listToAttrs comes after the pending ones
+    ['builtins.deepSeq (builtins.listToAttrs [ { name = "x" + "x"; value = throw "xx"; } { name = z; value = throw "zz"; } ]) 1', 'zz'],
+  ])('%s', (use, message) => {
+    const s = 's = builtins.listToAttrs [ { name = "y" + "y"; value = 1; } { name = z; value = 1; } ];';
+    for (const tier of ['compiled', 'vm'] as const) {
+      const r = evaluate({ expr: `let z = "z" + "z"; d = { ${'${z}'} = 1; }; ${s} in builtins.seq d (${use})`, strict: true, tier });
+      expect(r.ok ? 'ok' : r.error.message).toBe(message);
+    }
+  });
+
+  test('past the bound on waiting names (65,536), and for names made again and again', () => {
+    // 70,000 sets with a name each (two names apiece: the bound is passed) before zz and yy.
+    const expr = `let
+      many = builtins.foldl' (acc: i: builtins.seq { \${"n" + toString i} = 1; } (builtins.seq { \${"m"} = 1; } acc)) 0 (builtins.genList (i: i) 70000);
+      z = "z" + "z"; d = { \${z} = 1; };
+      s = builtins.listToAttrs [ { name = "y" + "y"; value = throw "yy"; } { name = z; value = throw "zz"; } ];
+    in builtins.seq many (builtins.seq d s)`;
+    const r = evaluate({ expr, strict: true });
+    expect(r.ok ? 'ok' : r.error.message).toBe('zz');
   });
 });
 
