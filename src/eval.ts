@@ -31,6 +31,7 @@ import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
 import { buildGlobals, builtinsFor, constants, featuresKey } from './builtins/index.js';
 import { deepForce } from './builtins/core.js';
+import { explicitDepth } from './value/depth.js';
 import { startShapeEpoch } from './value/attrs.js';
 import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest } from './value/values.js';
 
@@ -351,7 +352,7 @@ export class Evaluation implements EvalState, IOEvalState {
       const autoArgs = self.autoArguments();
       let v = yield* findAlongAttrPath(root, attrPath, autoArgs);
       if (autoArgs.size > 0) v = yield* autoCallFunction(v, autoArgs);
-      if (self.options.strict) v = yield* deepForce(v);
+      if (self.options.strict) v = yield* deepForce(v, explicitDepth(self.settings, 0));
       return v;
     })());
   }

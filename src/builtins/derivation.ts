@@ -14,6 +14,7 @@ import { showIdentifier } from '../syntax/show.js';
 import { ioState } from '../io/io.js';
 import { coercePeeled, coerceToString, type Coerced } from '../value/coerce.js';
 import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
+import type { DepthCount } from '../value/depth.js';
 import {
   type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString,
   Thunk, type Value,
@@ -144,7 +145,7 @@ function* derivationStrict(args: Value[], ctx: BuiltinContext): Gen {
 }
 
 /** `jsonDepth`: where structured attributes start counting nesting, and against what (see jsonCallDepth). */
-function* derivationStrictInternal(state: EvalState, drvName: string, attrs: NixAttrs, jsonDepth: { start: number; limit: number }): Gen {
+function* derivationStrictInternal(state: EvalState, drvName: string, attrs: NixAttrs, jsonDepth: DepthCount): Gen {
   const nameProblem = badNameReason(drvName);
   if (nameProblem !== undefined) {
     throw new NixError('eval', `invalid derivation name: ${nameProblem}. Please pass a different 'name'.`);
@@ -205,7 +206,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
         }
       } else if (structured) {
         if (key === '__structuredAttrs') continue;
-        structured.set(key, yield* toJSON(v0, context, true, jsonDepth.start, jsonDepth.limit));
+        structured.set(key, yield* toJSON(v0, context, true, jsonDepth));
         switch (key) {
           case 'builder': {
             const r = yield* forceString(v0, '');

@@ -24,6 +24,7 @@ import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
 import { OUTPUT_PRINT, printValue } from '../value/print.js';
 import { MAX_CALL_DEPTH, toJSON } from '../value/json.js';
+import { explicitDepth } from '../value/depth.js';
 import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
@@ -531,11 +532,13 @@ function processExpr(
   for (const attrPath of attrPaths) {
     const value = ev.select(root, attrPath);
     // XML output counts nesting against max-call-depth, as C++ Nix's does, so a cyclic value
-    // ends. JSON output has no depth limit (deep data prints) and stops at a cycle instead.
+    // ends. JSON output has no depth limit unless one is set (deep data prints) and stops at a
+    // cycle instead. With an explicit max-call-depth both count as C++ Nix's (value/depth.ts).
+    const explicit = ev.settings.maxCallDepth !== undefined;
     const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* toJSON(value, new Set(), true, undefined, undefined, undefined, cmd.strict);
+        return yield* toJSON(value, new Set(), true, explicitDepth(ev.settings, 0), undefined, cmd.strict);
       })()) as string + '\n');
     } else if (cmd.output === 'xml') {
       // The XML document ends with its own newline; nix-instantiate adds none. When printing
@@ -543,7 +546,7 @@ function processExpr(
       const document: string[] = [];
       try {
         ev.vm.run((function* (): Generator<Request, Value, Value> {
-          return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth }, document);
+          return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth, exact: explicit }, document);
         })());
       } finally {
         // Chunk by chunk: a document cut short by max-call-depth may be longer than a JS string.
@@ -560,7 +563,8 @@ function processExpr(
         }
       })()) as string);
     } else {
-      out(printValue(value, OUTPUT_PRINT) + '\n');
+      const limit = ev.settings.maxCallDepth;
+      out(printValue(value, limit === undefined ? OUTPUT_PRINT : { ...OUTPUT_PRINT, maxCallDepth: limit }) + '\n');
     }
   }
 }
