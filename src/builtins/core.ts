@@ -18,7 +18,7 @@ import { printValue, TRACE_PRINT } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 import { internName } from '../value/symbols.js';
-import { type DepthCount, determinePos as placePos, explicitDepth, forceAtDepth, stackOverflow } from '../value/depth.js';
+import { type DepthCount, determinePos as placePos, explicitDepth, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
 
 type Gen = Generator<Request, Value, Value>;
 
@@ -74,7 +74,8 @@ interface DeepItem {
  * Walks a value and forces everything in it, iteratively and once per shared value. An error
  * gets "while evaluating the attribute 'x'" for each set it was found in, as C++ Nix. With
  * `count` (an explicit max-call-depth: value/depth.ts), each level counts against it as in C++
- * Nix's forceValueDeep: past it, "stack overflow; max-call-depth exceeded" at the value.
+ * Nix's forceValueDeep: past it, "stack overflow; max-call-depth exceeded" at the value;
+ * without, the same error past MAX_NESTING levels.
  */
 export function* deepForce(root: Value, count?: DepthCount): Gen {
   const seen = new Set<object>();
@@ -85,6 +86,7 @@ export function* deepForce(root: Value, count?: DepthCount): Gen {
     let v: Value;
     try {
       if (count === undefined) {
+        if (item.depth > MAX_NESTING) throw stackOverflow(placePos(item.v));
         v = yield* force(item.v);
       } else {
         const pos = placePos(item.v);

@@ -18,7 +18,7 @@ import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
-import { type DepthCount, explicitDepth, forceAtDepth, MAX_CALL_DEPTH, stackOverflow } from './depth.js';
+import { type DepthCount, explicitDepth, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
 import {
   type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
   type Value,
@@ -211,8 +211,8 @@ function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
  * The JSON text of a value; the context of the strings in it is added to `context`.
  * With `depth` (where the serialisation starts counting: see jsonCallDepth and depth.ts),
  * nesting counts against max-call-depth as C++ Nix's printValueAsJSON recursion does;
- * without it, depth is bounded by memory only, and a value that contains itself (a cycle, whose
- * text would never end) fails at once with the error C++ Nix reaches at max-call-depth. Past
+ * without it, depth is bounded by MAX_NESTING only, and a value that contains itself (a cycle,
+ * whose text would never end) fails at once with the error C++ Nix reaches at max-call-depth. Past
  * `maxBytes` of text, OutputTooLarge. Not `strict` (nix-instantiate --eval --json without
  * --strict): a value not evaluated yet is an error, as in C++ Nix since 2.2x (2.8 printed the
  * text up to it, then failed), and the sets peeled on the way are still forced.
@@ -234,7 +234,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
     reserveString(str.length);
     emit(jsonString(str));
   };
-  const limit = depthCount === undefined ? Infinity : depthCount.limit;
+  const limit = depthCount === undefined ? MAX_NESTING : depthCount.limit;
   // Without a depth limit, the lists and sets being written: one met again inside itself is a cycle.
   const open = depthCount === undefined ? new Set<object>() : null;
   const exact = depthCount !== undefined && depthCount.exact ? depthCount : undefined;

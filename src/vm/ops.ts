@@ -14,7 +14,7 @@ import { canonicalisePath } from '../syntax/paths.js';
 import { reserveAttrs, reserveString, tick } from '../limits/limits.js';
 import type { ConcatLayout } from '../compiler/chunk.js';
 import { count, Counter, STATS_ON } from '../value/stats.js';
-import { type DepthCount, forceAtDepth, stackOverflow } from '../value/depth.js';
+import { type DepthCount, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -139,12 +139,12 @@ class EqualityWalk {
   /** C++ Nix's callDepth at the pair being compared (counted against `count`, if any). */
   level: number;
 
-  /** The level past which the comparison fails: the max-call-depth, or none without one. */
+  /** The level past which the comparison fails: the max-call-depth, or MAX_NESTING without one. */
   private readonly limit: number;
 
   constructor(private ra: Value, private rb: Value, private places: boolean, count?: DepthCount) {
     this.level = count === undefined ? 0 : count.start;
-    this.limit = count === undefined ? Infinity : count.limit;
+    this.limit = count === undefined ? MAX_NESTING : count.limit;
   }
 
   step(): boolean | Thunk {

@@ -6,6 +6,7 @@
 
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
+import { MAX_NESTING } from '../../src/value/depth.js';
 import { runCli } from '../cli/run-cli.js';
 
 const OVERFLOW = 'stack overflow; max-call-depth exceeded';
@@ -56,6 +57,25 @@ describe('without max-call-depth, deep data is forced to any depth', () => {
     expect(run(`builtins.deepSeq (${sets(100000)}) 1`, { tier })).toEqual({ value: '1' });
     expect(run(`let a = ${lists(100000)}; b = ${lists(100000)}; in a == b`, { tier })).toEqual({ value: 'true' });
     expect(run(`builtins.length [ (${lists(100000)}) ]`, { tier })).toEqual({ value: '1' });
+  });
+});
+
+describe('without max-call-depth, infinitely deep data ends at MAX_NESTING levels', () => {
+  const infinite = 'let f = n: { inner = f (n + 1); }; in f 0';
+
+  test('--strict: the error C++ Nix gives at its max-call-depth, a million levels down', () => {
+    const r = evaluate({ expr: infinite, strict: true });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toBe(OVERFLOW);
+    expect(r.rendered).toContain(`(${MAX_NESTING} duplicate frames omitted)`);
+  });
+
+  test('== and --json too', () => {
+    expect(run(`(${infinite}) == (${infinite})`, { strict: false })).toEqual({ error: OVERFLOW });
+    const json = runCli(['--eval', '--strict', '--json', '-E', infinite]);
+    expect(json.code).toBe(1);
+    expect(json.stderr).toContain(`(${MAX_NESTING} duplicate frames omitted)`);
   });
 });
 
