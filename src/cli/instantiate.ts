@@ -380,6 +380,20 @@ function storeDirOf(config: NixConfig, env: Env): string {
   return env.NIX_STORE_DIR !== undefined && env.NIX_STORE_DIR !== '' ? env.NIX_STORE_DIR : '/nix/store';
 }
 
+/**
+ * The store that refuses what nix-instantiate writes, when it does write (read-write mode): a
+ * dummy store, read-only unless `?read-only=false` (C++ Nix's DummyStoreConfig), named as its
+ * errors name it.
+ */
+function unwritableStore(config: NixConfig, env: Env, readWrite: boolean): string | undefined {
+  const store = config.get('store') ?? env.NIX_REMOTE;
+  if (!readWrite || typeof store !== 'string') return undefined;
+  const m = /^dummy:\/\/([^?]*)(?:\?(.*))?$/.exec(store);
+  if (m === null) return undefined;
+  const readOnly = new URLSearchParams(m[2] ?? '').get('read-only');
+  return readOnly === 'false' || readOnly === '0' || readOnly === 'no' ? undefined : `dummy://${m[1]}`;
+}
+
 function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logger): number {
   const cwd = io.cwd ?? process.cwd();
   // Settings whose output nixeval cannot give: said, rather than silently left out.
@@ -395,6 +409,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   const searchPath = pure ? [] : [
     ...cmd.includes, ...config.list('nix-path'), ...(restricted ? [] : defaultNixPath(home, env, config)),
   ];
+  // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
+  const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
+  const refusing = unwritableStore(config, env, readWrite);
   const ev = new Evaluation({
     baseDir: cwd,
     maxCallDepth: typeof maxCallDepth === 'bigint' ? Number(maxCallDepth) : undefined,
@@ -411,6 +428,7 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
       allowDirty: config.bool('allow-dirty', true),
       warnDirty: config.bool('warn-dirty', true),
       storeDir: storeDirOf(config, env),
+      ...(refusing !== undefined ? { unwritableStore: refusing } : {}),
       ...(typeof system === 'string' && system !== '' ? { currentSystem: system } : {}),
     },
     onMessage: (line: string, level: MessageLevel) => logger.log(level === 'error' ? Verbosity.Error : Verbosity.Warn, line),
@@ -435,8 +453,6 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     return 0;
   }
   const attrPaths = cmd.attrPaths.length > 0 ? cmd.attrPaths : [''];
-  // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
-  const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
   // Roots are made in read-only mode too, as nix-instantiate makes them (only the store is not written).
   const roots = cmd.gcRoot !== undefined && cmd.writeStore ? new GcRoots(resolve(cwd, cmd.gcRoot), ev.settings.storeDir) : undefined;
   try {

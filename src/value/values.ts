@@ -129,6 +129,11 @@ export interface EvalSettings {
   abortOnWarn?: boolean;
   /** C++ Nix's trace-verbose: `builtins.traceVerbose` prints as `builtins.trace` does. */
   traceVerbose?: boolean;
+  /**
+   * A store that refuses writes, by C++ Nix's name for it ('dummy://': nix-instantiate without
+   * --eval on a read-only dummy store): writing a derivation fails as C++ Nix's does there.
+   */
+  unwritableStore?: string;
   /** C++ Nix's allow-dirty and warn-dirty (both default true): fetchGit of a dirty working tree. */
   allowDirty?: boolean;
   warnDirty?: boolean;
