@@ -640,18 +640,18 @@ function attrName(v: Value): string {
   return ops.attrName(v, 'while evaluating an attribute name');
 }
 
-function equal(a: Value, b: Value): boolean {
+function equal(a: Value, b: Value, pos: SourcePos | undefined): boolean {
   const quick = ops.quickEqual(a, b);
-  return quick !== undefined ? quick : equalValues(a, b, false);
+  return quick !== undefined ? quick : equalValues(a, b, false, pos);
 }
 
 /** ops.equalGen (places: equalPlacesGen) as driven, without its generator. */
-export function equalValues(a: Value, b: Value, places: boolean): boolean {
+export function equalValues(a: Value, b: Value, places: boolean, pos?: SourcePos): boolean {
   // Counted as the driven generator's frames would be.
   stack.depth++;
   try {
     const count = places ? undefined : explicitDepth(stack.session!.state.settings, stack.calls);
-    return ops.equalValues(a, b, places, forceForEquality, count);
+    return ops.equalValues(a, b, places, forceForEquality, count, pos);
   } catch (err) {
     throw toNixError(err);
   } finally {

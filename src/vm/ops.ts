@@ -73,8 +73,8 @@ type EqFrame =
  * context, functions are never equal, derivations compare by outPath. The operands
  * themselves are compared by value (so `f == f` is false for a function).
  */
-export function equalGen(a: Value, b: Value, count?: DepthCount): Gen<boolean> {
-  return equalValuesGen(a, b, false, count);
+export function equalGen(a: Value, b: Value, count?: DepthCount, pos?: SourcePos): Gen<boolean> {
+  return equalValuesGen(a, b, false, count, pos);
 }
 
 /**
@@ -93,13 +93,13 @@ export function equalPlacesGen(a: Value, b: Value): Gen<boolean> {
  * With `count` (an explicit max-call-depth: value/depth.ts), each pair compared counts one
  * level against it, as C++ Nix's recursive eqValues does, and thunks are forced at its depth.
  */
-function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean, count?: DepthCount): Gen<boolean> {
-  const walk = new EqualityWalk(a0, b0, placesAtTop, count);
+function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean, count?: DepthCount, pos?: SourcePos): Gen<boolean> {
+  const walk = new EqualityWalk(a0, b0, placesAtTop, count, pos);
   for (;;) {
     const r = walk.step();
     if (typeof r === 'boolean') return r;
     if (count === undefined) yield r;
-    else yield* forceAtDepth(r, walk.level + 1, count, undefined);
+    else yield* forceAtDepth(r, walk.level + 1, count, pos);
   }
 }
 
@@ -107,14 +107,16 @@ function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean, count?: Dep
  * equalGen or equalPlacesGen without a generator: `forceThunk` forces each thunk the
  * comparison needs (and throws what forcing it throws); with `count`, at the call depth given.
  */
-export function equalValues(a: Value, b: Value, places: boolean, forceThunk: (t: Thunk, depth?: number) => unknown, count?: DepthCount): boolean {
-  const walk = new EqualityWalk(a, b, places, count);
+export function equalValues(
+  a: Value, b: Value, places: boolean, forceThunk: (t: Thunk, depth?: number) => unknown, count?: DepthCount, pos?: SourcePos,
+): boolean {
+  const walk = new EqualityWalk(a, b, places, count, pos);
   for (;;) {
     const r = walk.step();
     if (typeof r === 'boolean') return r;
     if (count === undefined) forceThunk(r);
     else {
-      if (walk.level + 1 > count.limit && r.isPendingApplication()) throw stackOverflow(undefined);
+      if (walk.level + 1 > count.limit && r.isPendingApplication()) throw stackOverflow(pos);
       forceThunk(r, walk.level + 1);
     }
   }
@@ -142,7 +144,8 @@ class EqualityWalk {
   /** The level past which the comparison fails: the max-call-depth, or MAX_NESTING without one. */
   private readonly limit: number;
 
-  constructor(private ra: Value, private rb: Value, private places: boolean, count?: DepthCount) {
+  /** `pos`: the comparison's (`==`), where a stack overflow is reported as C++ Nix's eqValues does. */
+  constructor(private ra: Value, private rb: Value, private places: boolean, count?: DepthCount, private readonly pos?: SourcePos) {
     this.level = count === undefined ? 0 : count.start;
     this.limit = count === undefined ? MAX_NESTING : count.limit;
   }
@@ -150,7 +153,7 @@ class EqualityWalk {
   step(): boolean | Thunk {
     for (;;) {
       tick();
-      if (this.level > this.limit) throw stackOverflow(undefined);
+      if (this.level > this.limit) throw stackOverflow(this.pos);
       const a = whnf(this.ra);
       if (a instanceof Thunk) return a;
       const b = whnf(this.rb);

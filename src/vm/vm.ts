@@ -864,12 +864,13 @@ export class VM implements Interpreter {
           // The compiled tier compares now, as in its own code (see codegen/crossing.ts): the
           // thunks the comparison meets are forced directly, without a generator's frame and a
           // request for each (a list of 100,000 elements compared in a chunk still run here).
-          const equal = equalValues(a, b, false);
+          const equal = equalValues(a, b, false, posOf(chunk, ip - 1));
           stack.push(op === Op.Eq ? equal : !equal);
           return ip;
         }
-        const eq = ops.equalGen(a, b, explicitDepth(this.state.settings, frame.depth));
-        this.pushGenerator(op === Op.Eq ? eq : notGen(eq), null, null, '==', posOf(chunk, ip - 1));
+        const pos = posOf(chunk, ip - 1);
+        const eq = ops.equalGen(a, b, explicitDepth(this.state.settings, frame.depth), pos);
+        this.pushGenerator(op === Op.Eq ? eq : notGen(eq), null, null, '==', pos);
         return -1;
       }
       case Op.AddPrepare: {

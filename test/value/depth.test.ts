@@ -47,6 +47,9 @@ describe.each(TIERS)('with an explicit max-call-depth (%s tier)', (tier) => {
     const eq = (n: number) => `let a = ${lists(n)}; b = ${lists(n)}; in a == b`;
     expect(run(eq(20), { maxCallDepth: 20, tier })).toEqual({ value: 'true' });
     expect(run(eq(21), { maxCallDepth: 20, tier })).toEqual({ error: OVERFLOW });
+    // At the `==`, as C++ Nix's eqValues reports it.
+    const r = evaluate({ expr: eq(21), maxCallDepth: 20, tier });
+    expect(r.ok ? '' : Buffer.from(r.rendered, 'latin1').toString('utf8')).toMatch(new RegExp(`error: ${OVERFLOW}\\n\\s+at «string»:1:${eq(21).indexOf('a == b') + 3}:`));
     // A difference found before the limit is an answer.
     expect(run(`[ 1 (${lists(30)}) ] == [ 2 (${lists(30)}) ]`, { maxCallDepth: 20, tier })).toEqual({ value: 'false' });
   });
