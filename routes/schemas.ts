@@ -7,7 +7,7 @@ export const Limits = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Wall-clock time the evaluation may take (capped by the server\'s maximum).' })),
   maxMemoryMb: Type.Optional(Type.Integer({ minimum: 1, description: 'Heap the evaluation may use, in MiB (capped by the server\'s maximum).' })),
   maxOutputBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Size of the JSON result plus warnings and traces (capped by the server\'s maximum).' })),
-  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth: a function call made while this many calls are in progress fails with "stack overflow; max-call-depth exceeded" (C++ Nix\'s default is 10000). Default: 5000000 (calls in progress, tail calls included); the time and memory limits still apply. The JSON value has no depth limit; a cyclic value fails at once with this error.' })),
+  maxCallDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'C++ Nix\'s max-call-depth: a function call made while this many calls are in progress fails with "stack overflow; max-call-depth exceeded" (C++ Nix\'s default is 10000). Default: 5000000 (calls in progress, tail calls included); the time and memory limits still apply. When set, deep forcing (strict, deepSeq, ==, toJSON, toXML, the JSON value) also counts each level of nesting against it, as C++ Nix does; when not, the JSON value has no such limit and a cyclic value fails at once with this error.' })),
 }, { $id: 'Limits', additionalProperties: false, description: 'Limits of one evaluation; each is capped by the server\'s maximum, which is also the default.' });
 
 const StringMap = (description: string) => Type.Record(Type.String(), Type.String(), { description });

@@ -2,6 +2,7 @@
 // metrics; and the translation of a request into an evaluation task and of its outcome into
 // a response.
 
+import { posix } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EvalJob, ErrorBody } from '../workers/evaluate-json.js';
 import { type CancelSignal, CancelledError, type EvalPool, OverloadedError, type TaskOutcome } from '../workers/pool.js';
@@ -50,11 +51,35 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The posted files must make a tree, as the worker resolves their names (from /): each names a
+ * file (not / itself, as the empty name does), no two the same one, and none is the directory
+ * of another (`/a` and `/a/b`), which would silently have made one of them something else.
+ */
+export function checkFiles(files: Readonly<Record<string, string>> | undefined): void {
+  if (files === undefined) return;
+  const given = new Map<string, string>();
+  for (const name of Object.keys(files)) {
+    const path = posix.resolve('/', name);
+    if (path === '/') throw new HttpError(400, 'bad-request', `\`files\`: ${JSON.stringify(name)} names the root directory, not a file`);
+    const other = given.get(path);
+    if (other !== undefined) throw new HttpError(400, 'bad-request', `\`files\`: ${JSON.stringify(other)} and ${JSON.stringify(name)} name the same file, ${path}`);
+    given.set(path, name);
+  }
+  for (const [path, name] of given) {
+    for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) {
+      const file = given.get(dir);
+      if (file !== undefined) throw new HttpError(400, 'bad-request', `\`files\`: ${JSON.stringify(file)} is a file, so ${JSON.stringify(name)} cannot be in it`);
+    }
+  }
+}
+
 /** The evaluation task for a request, with its limits capped by the server's. */
 export function toEvalJob(body: EvalRequest, config: ServiceConfig, timeoutMax: number): EvalJob {
   const hasExpr = body.expr !== undefined;
   const hasFile = body.file !== undefined;
   if (hasExpr === hasFile) throw new HttpError(400, 'bad-request', 'give exactly one of `expr` and `file`');
+  checkFiles(body.files);
   const l = body.limits ?? {};
   const cap = (v: number | undefined, max: number): number => (v === undefined ? max : Math.min(v, max));
   return {
@@ -82,6 +107,7 @@ export function toEvalJob(body: EvalRequest, config: ServiceConfig, timeoutMax: 
  */
 export function toJobsetSpec(body: JobsetRequest, config: ServiceConfig, workerHeapMb: number): JobsetJobSpec {
   if ((body.expr !== undefined) === (body.file !== undefined)) throw new HttpError(400, 'bad-request', 'give exactly one of `expr` and `file`');
+  checkFiles(body.files);
   const l = body.limits ?? {};
   const cap = (v: number | undefined, dflt: number, max: number): number => Math.min(v ?? dflt, max);
   const maxMemoryMb = cap(l.maxMemoryMb, config.limits.maxMemoryMb, config.limits.maxMemoryMb);

@@ -4,7 +4,7 @@
 
 import { createHash } from './store/hash.js';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { Source } from './syntax/source.js';
+import { Source, utf8ToBytes } from './syntax/source.js';
 import { NIX_VERSION } from './version.js';
 import { parse, type ParseOptions } from './syntax/parser.js';
 import { compile } from './compiler/compiler.js';
@@ -31,6 +31,7 @@ import { NixError, type SourcePos } from './errors/errors.js';
 import { renderError, renderWarning } from './errors/render.js';
 import { buildGlobals, builtinsFor, constants, featuresKey } from './builtins/index.js';
 import { deepForce } from './builtins/core.js';
+import { explicitDepth } from './value/depth.js';
 import { startShapeEpoch } from './value/attrs.js';
 import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest } from './value/values.js';
 
@@ -351,7 +352,7 @@ export class Evaluation implements EvalState, IOEvalState {
       const autoArgs = self.autoArguments();
       let v = yield* findAlongAttrPath(root, attrPath, autoArgs);
       if (autoArgs.size > 0) v = yield* autoCallFunction(v, autoArgs);
-      if (self.options.strict) v = yield* deepForce(v);
+      if (self.options.strict) v = yield* deepForce(v, explicitDepth(self.settings, 0));
       return v;
     })());
   }
@@ -371,10 +372,10 @@ export class Evaluation implements EvalState, IOEvalState {
       const chunk = this.compileSource(Source.fromUtf8(Source.STRING, text, this.cwd));
       map.set(k, new Thunk(chunk, [null]));
     }
-    for (const [k, s] of Object.entries(this.options.argstrs ?? {})) map.set(k, Buffer.from(s, 'utf8').toString('latin1'));
+    for (const [k, s] of Object.entries(this.options.argstrs ?? {})) map.set(k, argString(s));
     for (const a of this.options.autoArgs ?? []) {
       if (a.kind === 'expr') map.set(a.name, new Thunk(this.compileSource(Source.fromUtf8(Source.STRING, a.value, this.cwd)), [null]));
-      else map.set(a.name, a.kind === 'string' ? Buffer.from(a.value, 'utf8').toString('latin1') : a.value);
+      else map.set(a.name, a.kind === 'string' ? argString(a.value) : a.value);
     }
     return NixAttrs.fromMap(map);
   }
@@ -438,6 +439,19 @@ export interface EvalFailure {
 }
 
 /** Evaluates and returns the value, or the error with its rendering. */
+/**
+ * An `--argstr` value as a Nix string (UTF-8 bytes). Nix strings are C strings: C++ Nix's
+ * command line cannot pass a NUL byte at all, and where one would enter a string it refuses
+ * it (forceNoNullByte); so does this.
+ */
+function argString(s: string): string {
+  const bytes = Buffer.from(s, 'utf8').toString('latin1');
+  if (bytes.includes('\0')) {
+    throw new NixError('eval', `input string '${bytes.replaceAll('\0', utf8ToBytes('\u2400'))}' cannot be represented as Nix string because it contains null bytes`);
+  }
+  return bytes;
+}
+
 export function evaluate(options: EvaluateOptions): EvalSuccess | EvalFailure {
   const ev = new Evaluation(options);
   try {

@@ -15,6 +15,7 @@ import { renderError, shownTrace } from '../src/errors/render.js';
 import { Source } from '../src/syntax/source.js';
 import { activate, engineLimitError, type EvalLimits, EvalTimeout } from '../src/limits/limits.js';
 import { OutputTooLarge, toJSON } from '../src/value/json.js';
+import { explicitDepth } from '../src/value/depth.js';
 import type { Request, Value } from '../src/value/values.js';
 import type { EvalIO } from '../src/io/io.js';
 import { FsIO } from '../src/io/fs-io.js';
@@ -226,9 +227,10 @@ export function evaluateToJson(job: EvalJob, hooks: EvalHooks = {}): EvalOutcome
     const value = ev.run(chunk);
     // The value's JSON comes first in the output limit; warnings and traces get what is left.
     const text = ev.vm.run((function* (): Generator<Request, Value, Value> {
-      // No depth limit (deep data prints, where C++ Nix's stack overflows); a cyclic value ends
-      // at once with the error C++ Nix reaches at max-call-depth.
-      return yield* toJSON(value, new Set(), true, undefined, undefined, job.maxOutputBytes);
+      // No depth limit unless maxCallDepth is set (deep data prints, where C++ Nix's stack
+      // overflows); a cyclic value ends at once with the error C++ Nix reaches at max-call-depth.
+      // With maxCallDepth, nesting counts against it as in C++ Nix (value/depth.ts).
+      return yield* toJSON(value, new Set(), true, explicitDepth(ev.settings, 0), job.maxOutputBytes);
     })()) as string;
     const budget = new OutputBudget(job.maxOutputBytes - text.length);
     return { ok: true, json: bytesToUtf8(text), ...messages.output(budget), stats: stats(), pure: watched.pure };

@@ -18,13 +18,15 @@ import { printValue, TRACE_PRINT } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 import { internName } from '../value/symbols.js';
+import { type DepthCount, determinePos as placePos, explicitDepth, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
 
 type Gen = Generator<Request, Value, Value>;
 
 /** `trace: MESSAGE`: the message is forced to WHNF only, and what is still unevaluated prints as «thunk». */
 function* traceMessage(m0: Value, state: EvalState): Generator<Request, void, Value> {
   const m = yield* force(m0);
-  state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m, TRACE_PRINT));
+  const limit = state.settings.maxCallDepth;
+  state.trace(typeof m === 'string' ? m : m instanceof NixString ? m.s : printValue(m, limit === undefined ? TRACE_PRINT : { ...TRACE_PRINT, maxCallDepth: limit }));
 }
 
 function isInt(v: Value): v is NixInt {
@@ -64,21 +66,33 @@ interface DeepItem {
   set: NixAttrs | null;
   name: string;
   index: number;
+  /** C++ Nix's callDepth where forceValueDeep's recursion meets it (with a DepthCount only). */
+  depth: number;
 }
 
 /**
  * Walks a value and forces everything in it, iteratively and once per shared value. An error
- * gets "while evaluating the attribute 'x'" for each set it was found in, as C++ Nix.
+ * gets "while evaluating the attribute 'x'" for each set it was found in, as C++ Nix. With
+ * `count` (an explicit max-call-depth: value/depth.ts), each level counts against it as in C++
+ * Nix's forceValueDeep: past it, "stack overflow; max-call-depth exceeded" at the value;
+ * without, the same error past MAX_NESTING levels.
  */
-export function* deepForce(root: Value): Gen {
+export function* deepForce(root: Value, count?: DepthCount): Gen {
   const seen = new Set<object>();
-  const work: DeepItem[] = [{ v: root, parent: null, set: null, name: '', index: -1 }];
+  const work: DeepItem[] = [{ v: root, parent: null, set: null, name: '', index: -1, depth: count?.start ?? 0 }];
   while (work.length > 0) {
     tick();
     const item = work.pop()!;
     let v: Value;
     try {
-      v = yield* force(item.v);
+      if (count === undefined) {
+        if (item.depth > MAX_NESTING) throw stackOverflow(placePos(item.v));
+        v = yield* force(item.v);
+      } else {
+        const pos = placePos(item.v);
+        if (item.depth > count.limit) throw stackOverflow(pos);
+        v = yield* forceAtDepth(item.v, item.depth + 1, count, pos);
+      }
     } catch (e) {
       if (e instanceof NixError) {
         for (let it: DeepItem | null = item; it && it.parent; it = it.parent) {
@@ -88,17 +102,18 @@ export function* deepForce(root: Value): Gen {
       }
       throw e;
     }
+    const depth = item.depth + 1;
     if (Array.isArray(v)) {
       if (seen.has(v)) continue;
       seen.add(v);
       reserveList(v.length, OBJECT_BYTES);
-      for (let i = v.length - 1; i >= 0; i--) work.push({ v: v[i], parent: item, set: null, name: '', index: i });
+      for (let i = v.length - 1; i >= 0; i--) work.push({ v: v[i], parent: item, set: null, name: '', index: i, depth });
     } else if (v instanceof NixAttrs) {
       if (seen.has(v)) continue;
       seen.add(v);
       const keys = v.symbolKeys();
       reserveList(keys.length, OBJECT_BYTES);
-      for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i], index: -1 });
+      for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i], index: -1, depth });
     }
   }
   return yield* force(root);
@@ -204,13 +219,13 @@ export const coreBuiltins: BuiltinSpec[] = [
       return ev.force(b);
     },
   }),
-  defineBuiltin('deepSeq', 2, function* ([a, b]) {
-    yield* deepForce(a);
+  defineBuiltin('deepSeq', 2, function* ([a, b], ctx) {
+    yield* deepForce(a, explicitDepth(ctx.state.settings, ctx.callDepth ?? 1));
     return yield* force(b);
   }, {
     lazy: [0, 1],
-    direct: ([a, b], _ctx, ev) => {
-      ev.drive(deepForce(a));
+    direct: ([a, b], ctx, ev) => {
+      ev.drive(deepForce(a, explicitDepth(ctx.state.settings, ctx.callDepth ?? 1)));
       return ev.force(b);
     },
   }),

@@ -13,9 +13,11 @@ import { canonicalisePath } from '../syntax/paths.js';
 import { showIdentifier } from '../syntax/show.js';
 import { ioState } from '../io/io.js';
 import { coercePeeled, coerceToString, type Coerced } from '../value/coerce.js';
-import { jsonCallDepth, toJSON, jsonString, utf8Problem } from '../value/json.js';
+import { jsonCallDepth, jsonNumber, toJSON, jsonString, utf8Problem } from '../value/json.js';
+import { parseJSON } from './formats.js';
+import type { DepthCount } from '../value/depth.js';
 import {
-  type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixPath, NixString,
+  type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixFloat, NixPath, NixString,
   Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
@@ -143,8 +145,58 @@ function* derivationStrict(args: Value[], ctx: BuiltinContext): Gen {
   }
 }
 
+/**
+ * The `__json` attribute as current C++ Nix writes it in the derivation: parsed as JSON
+ * (StructuredAttrs::parse; an error is "cannot process __json attribute: ..."), then dumped
+ * compactly, object keys in byte order (the last of repeated keys wins), numbers as
+ * nlohmann::json prints them. (fromJSON's parser is nlohmann's, but for two strings it refuses
+ * where nlohmann's DOM would not: a NUL byte, and an integer past 2^63 - 1.)
+ */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
+function reserialiseJSON(text: string): string {
+  let v: Value;
+  try {
+    v = parseJSON(text);
+  } catch (e) {
+    if (e instanceof NixError) throw new NixError('eval', `cannot process __json attribute: ${e.message}`);
+    throw e;
+  }
+  const out: string[] = [];
+  // Iterative: what is left to write, values and the text between them.
+  const work: (Value | JsonText)[] = [v];
+  while (work.length > 0) {
+    const x = work.pop()!;
+    if (x instanceof JsonText) { out.push(x.text); continue; }
+    if (x === null) out.push('null');
+    else if (typeof x === 'boolean') out.push(x ? 'true' : 'false');
+    else if (typeof x === 'number' || typeof x === 'bigint') out.push(String(x));
+    else if (typeof x === 'string') out.push(jsonString(x));
+    else if (x instanceof NixFloat) out.push(jsonNumber(x.value));
+    else if (Array.isArray(x)) {
+      work.push(new JsonText(']'));
+      for (let i = x.length - 1; i >= 0; i--) {
+        work.push(x[i]);
+        if (i > 0) work.push(new JsonText(','));
+      }
+      out.push('[');
+    } else if (x instanceof NixAttrs) {
+      const keys = x.keys();
+      work.push(new JsonText('}'));
+      for (let i = keys.length - 1; i >= 0; i--) {
+        work.push(x.get(keys[i])!);
+        work.push(new JsonText((i > 0 ? ',' : '') + jsonString(keys[i]) + ':'));
+      }
+      out.push('{');
+    }
+  }
+  return out.join('');
+}
+
 /** `jsonDepth`: where structured attributes start counting nesting, and against what (see jsonCallDepth). */
-function* derivationStrictInternal(state: EvalState, drvName: string, attrs: NixAttrs, jsonDepth: { start: number; limit: number }): Gen {
+function* derivationStrictInternal(state: EvalState, drvName: string, attrs: NixAttrs, jsonDepth: DepthCount): Gen {
   const nameProblem = badNameReason(drvName);
   if (nameProblem !== undefined) {
     throw new NixError('eval', `invalid derivation name: ${nameProblem}. Please pass a different 'name'.`);
@@ -205,7 +257,7 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
         }
       } else if (structured) {
         if (key === '__structuredAttrs') continue;
-        structured.set(key, yield* toJSON(v0, context, true, jsonDepth.start, jsonDepth.limit));
+        structured.set(key, yield* toJSON(v0, context, true, jsonDepth));
         switch (key) {
           case 'builder': {
             const r = yield* forceString(v0, '');
@@ -244,7 +296,8 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
             `while evaluating derivation '${drvName}'`,
           );
         }
-        drv.env.set(key, s);
+        // C++ Nix parses `__json` (nlohmann::json) and writes it back out with dump().
+        drv.env.set(key, key === '__json' ? reserialiseJSON(s) : s);
         switch (key) {
           case 'builder': drv.builder = s; break;
           case 'system': drv.platform = s; break;
@@ -315,6 +368,11 @@ function* derivationStrictInternal(state: EvalState, drvName: string, attrs: Nix
   }
 
   const { drvPath, hashes } = writeDerivation(drv, (p) => store.drvHashes.get(p), storeDir);
+  // Outside read-only mode C++ Nix writes the derivation to the store, which a read-only dummy
+  // store refuses.
+  if (state.settings.unwritableStore !== undefined) {
+    throw new NixError('eval', `operation 'writeDerivation' is not supported by store '${state.settings.unwritableStore}'`);
+  }
   store.addDerivation(drvPath, drv, hashes);
 
   const map = new Map<string, Value>();

@@ -929,8 +929,7 @@ const FROMTOML_ARG = 'while evaluating the argument passed to builtins.fromTOML'
 export const formatsBuiltins: BuiltinSpec[] = [
   defineBuiltin('toJSON', 1, function* ([v], ctx): Gen<Value> {
     const context = new Set<string>();
-    const depth = jsonCallDepth(ctx);
-    const s = yield* toJSON(v, context, true, depth.start, depth.limit);
+    const s = yield* toJSON(v, context, true, jsonCallDepth(ctx));
     return makeString(s, context);
   }, { doc: 'The JSON text of a value (strings keep their context).' }),
 
@@ -945,7 +944,7 @@ export const formatsBuiltins: BuiltinSpec[] = [
     const context = new Set<string>();
     // Nesting counts against max-call-depth as toJSON's does (a cyclic value ends there).
     const depth = jsonCallDepth(ctx);
-    const s = yield* printValueAsXML(v, context, { strict: true, location: false, startDepth: depth.start, maxDepth: depth.limit });
+    const s = yield* printValueAsXML(v, context, { strict: true, location: false, startDepth: depth.start, maxDepth: depth.limit, exact: depth.exact });
     return makeString(s, context);
   }, { doc: 'The XML representation of a value, as nix-instantiate --xml prints it.' }),
 ];

@@ -24,6 +24,7 @@ import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
 import { OUTPUT_PRINT, printValue } from '../value/print.js';
 import { MAX_CALL_DEPTH, toJSON } from '../value/json.js';
+import { explicitDepth } from '../value/depth.js';
 import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
@@ -379,6 +380,20 @@ function storeDirOf(config: NixConfig, env: Env): string {
   return env.NIX_STORE_DIR !== undefined && env.NIX_STORE_DIR !== '' ? env.NIX_STORE_DIR : '/nix/store';
 }
 
+/**
+ * The store that refuses what nix-instantiate writes, when it does write (read-write mode): a
+ * dummy store, read-only unless `?read-only=false` (C++ Nix's DummyStoreConfig), named as its
+ * errors name it.
+ */
+function unwritableStore(config: NixConfig, env: Env, readWrite: boolean): string | undefined {
+  const store = config.get('store') ?? env.NIX_REMOTE;
+  if (!readWrite || typeof store !== 'string') return undefined;
+  const m = /^dummy:\/\/([^?]*)(?:\?(.*))?$/.exec(store);
+  if (m === null) return undefined;
+  const readOnly = new URLSearchParams(m[2] ?? '').get('read-only');
+  return readOnly === 'false' || readOnly === '0' || readOnly === 'no' ? undefined : `dummy://${m[1]}`;
+}
+
 function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logger): number {
   const cwd = io.cwd ?? process.cwd();
   // Settings whose output nixeval cannot give: said, rather than silently left out.
@@ -394,6 +409,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
   const searchPath = pure ? [] : [
     ...cmd.includes, ...config.list('nix-path'), ...(restricted ? [] : defaultNixPath(home, env, config)),
   ];
+  // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
+  const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
+  const refusing = unwritableStore(config, env, readWrite);
   const ev = new Evaluation({
     baseDir: cwd,
     maxCallDepth: typeof maxCallDepth === 'bigint' ? Number(maxCallDepth) : undefined,
@@ -410,6 +428,7 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
       allowDirty: config.bool('allow-dirty', true),
       warnDirty: config.bool('warn-dirty', true),
       storeDir: storeDirOf(config, env),
+      ...(refusing !== undefined ? { unwritableStore: refusing } : {}),
       ...(typeof system === 'string' && system !== '' ? { currentSystem: system } : {}),
     },
     onMessage: (line: string, level: MessageLevel) => logger.log(level === 'error' ? Verbosity.Error : Verbosity.Warn, line),
@@ -434,8 +453,6 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     return 0;
   }
   const attrPaths = cmd.attrPaths.length > 0 ? cmd.attrPaths : [''];
-  // As nix-instantiate: read-write unless --eval without --read-write-mode, or --readonly-mode.
-  const readWrite = !cmd.readOnly && (!cmd.evalOnly || cmd.wantsReadWrite);
   // Roots are made in read-only mode too, as nix-instantiate makes them (only the store is not written).
   const roots = cmd.gcRoot !== undefined && cmd.writeStore ? new GcRoots(resolve(cwd, cmd.gcRoot), ev.settings.storeDir) : undefined;
   try {
@@ -531,11 +548,13 @@ function processExpr(
   for (const attrPath of attrPaths) {
     const value = ev.select(root, attrPath);
     // XML output counts nesting against max-call-depth, as C++ Nix's does, so a cyclic value
-    // ends. JSON output has no depth limit (deep data prints) and stops at a cycle instead.
+    // ends. JSON output has no depth limit unless one is set (deep data prints) and stops at a
+    // cycle instead. With an explicit max-call-depth both count as C++ Nix's (value/depth.ts).
+    const explicit = ev.settings.maxCallDepth !== undefined;
     const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
-        return yield* toJSON(value, new Set(), true, undefined, undefined, undefined, cmd.strict);
+        return yield* toJSON(value, new Set(), true, explicitDepth(ev.settings, 0), undefined, cmd.strict);
       })()) as string + '\n');
     } else if (cmd.output === 'xml') {
       // The XML document ends with its own newline; nix-instantiate adds none. When printing
@@ -543,7 +562,7 @@ function processExpr(
       const document: string[] = [];
       try {
         ev.vm.run((function* (): Generator<Request, Value, Value> {
-          return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth }, document);
+          return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth, exact: explicit }, document);
         })());
       } finally {
         // Chunk by chunk: a document cut short by max-call-depth may be longer than a JS string.
@@ -560,7 +579,8 @@ function processExpr(
         }
       })()) as string);
     } else {
-      out(printValue(value, OUTPUT_PRINT) + '\n');
+      const limit = ev.settings.maxCallDepth;
+      out(printValue(value, limit === undefined ? OUTPUT_PRINT : { ...OUTPUT_PRINT, maxCallDepth: limit }) + '\n');
     }
   }
 }

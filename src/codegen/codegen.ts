@@ -336,8 +336,8 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         break;
       }
       case Op.List: out.push(`${s(h - a)} = [${range(h - a, h).join(', ')}];`); break;
-      case Op.Eq: out.push(`${setIp} ${s(h - 2)} = equal(${s(h - 2)}, ${top});`); break;
-      case Op.Neq: out.push(`${setIp} ${s(h - 2)} = !equal(${s(h - 2)}, ${top});`); break;
+      case Op.Eq: out.push(`${setIp} ${s(h - 2)} = equal(${s(h - 2)}, ${top}, ${p(at)});`); break;
+      case Op.Neq: out.push(`${setIp} ${s(h - 2)} = !equal(${s(h - 2)}, ${top}, ${p(at)});`); break;
       case Op.AddPrepare: out.push(`if (!addsAsIs(${top})) { ${setIp} ${top} = addPrepare(${top}, ${k(a)}); }`); break;
       case Op.Add: {
         const x = s(h - 2);

@@ -9,7 +9,7 @@
 import { type Chunk, type CompiledCode, type ConcatLayout, type LambdaInfo, Op } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
-  AttrShape, Builtin, CallRequest, Closure, type DirectEval, type Env, NixAttrs, newEnv, type Request,
+  AttrShape, Builtin, CallRequest, Closure, ForceAtDepth, type DirectEval, type Env, NixAttrs, newEnv, type Request,
   CODE_RUNNING, Thunk, ThunkMark, ThunkState, forceUnforced, type Value,
 } from '../value/values.js';
 import * as ops from '../vm/ops.js';
@@ -22,6 +22,7 @@ import {
 import { stack, tick, vmCall, vmForce } from './crossing.js';
 import { count, Counter, counts, STATS_ON } from '../value/stats.js';
 import { missedName } from '../value/symbols.js';
+import { explicitDepth } from '../value/depth.js';
 import { instantiate } from './codegen.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
@@ -576,6 +577,7 @@ export function drive<T>(gen: Gen<T>): T {
       try {
         if (req instanceof Thunk) v = req.code === null ? req.value! : forceThunk(req, undefined);
         else if (req instanceof CallRequest) v = callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : req.pos);
+        else if (req instanceof ForceAtDepth) v = forceAtDepth(req.thunk, req.depth);
         else throw new Error('generator yielded something that is not a request');
       } catch (err) {
         r = gen.throw(toNixError(err));
@@ -585,6 +587,18 @@ export function drive<T>(gen: Gen<T>): T {
     }
   } finally {
     stack.depth--;
+  }
+}
+
+/** A ForceAtDepth request: the thunk forced with `depth` calls in progress (value/depth.ts). */
+function forceAtDepth(t: Thunk, depth: number): Value {
+  if (t.code === null) return t.value!;
+  const calls = stack.calls;
+  stack.calls = depth;
+  try {
+    return forceThunk(t, undefined);
+  } finally {
+    stack.calls = calls;
   }
 }
 
@@ -626,17 +640,18 @@ function attrName(v: Value): string {
   return ops.attrName(v, 'while evaluating an attribute name');
 }
 
-function equal(a: Value, b: Value): boolean {
+function equal(a: Value, b: Value, pos: SourcePos | undefined): boolean {
   const quick = ops.quickEqual(a, b);
-  return quick !== undefined ? quick : equalValues(a, b, false);
+  return quick !== undefined ? quick : equalValues(a, b, false, pos);
 }
 
 /** ops.equalGen (places: equalPlacesGen) as driven, without its generator. */
-export function equalValues(a: Value, b: Value, places: boolean): boolean {
+export function equalValues(a: Value, b: Value, places: boolean, pos?: SourcePos): boolean {
   // Counted as the driven generator's frames would be.
   stack.depth++;
   try {
-    return ops.equalValues(a, b, places, forceForEquality);
+    const count = places ? undefined : explicitDepth(stack.session!.state.settings, stack.calls);
+    return ops.equalValues(a, b, places, forceForEquality, count, pos);
   } catch (err) {
     throw toNixError(err);
   } finally {
@@ -644,8 +659,8 @@ export function equalValues(a: Value, b: Value, places: boolean): boolean {
   }
 }
 
-function forceForEquality(t: Thunk): unknown {
-  return forceThunk(t, undefined);
+function forceForEquality(t: Thunk, depth?: number): unknown {
+  return depth === undefined ? forceThunk(t, undefined) : forceAtDepth(t, depth);
 }
 
 /** Op.AddPrepare for a first operand that is coerced before the second is evaluated: the concatenation it starts. */

@@ -18,27 +18,27 @@ import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
+import { type DepthCount, explicitDepth, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
 import {
   type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
   type Value,
 } from './values.js';
 
-/** C++ Nix's default `max-call-depth`. */
-export const MAX_CALL_DEPTH = 10000;
+export { MAX_CALL_DEPTH, stackOverflow };
 
 /**
- * The call depth builtins.toJSON (and structured attributes) start counting nesting at, and
- * the limit they count against, as C++ Nix's printValueAsJSON recursion counts: its first
- * level is one deeper than the builtin's call. With a max-call-depth set (--max-call-depth),
- * as in C++ Nix: from the calls in progress, against that setting. Without one (nixeval's
- * default, where calls are not limited since they cost no JS stack), nesting alone counts,
- * against C++ Nix's default of 10000, as for a call at the top level: deeper data is rare and
- * is what C++ Nix rejects. The JSON output of --json and of the service, deepSeq and --strict
- * do not count then (they handle data nested as deep as memory allows).
+ * The count builtins.toJSON (and structured attributes, and toXML) nest against, as C++ Nix's
+ * printValueAsJSON recursion counts: its first level is at the builtin's call depth. With a
+ * max-call-depth set (--max-call-depth), as in C++ Nix (depth.ts): from the calls in
+ * progress, against that setting. Without one (nixeval's default, where calls are not
+ * limited since they cost no JS stack), nesting alone counts, against C++ Nix's default of
+ * 10000, as for a call at the top level (one level more for the call forcing an element
+ * makes there): deeper data is rare and is what C++ Nix rejects. The JSON output of --json and
+ * of the service, deepSeq and --strict do not count then (they handle data nested as deep as
+ * memory allows).
  */
-export function jsonCallDepth(ctx: BuiltinContext): { start: number; limit: number } {
-  const limit = ctx.state.settings.maxCallDepth;
-  return limit === undefined ? { start: 2, limit: MAX_CALL_DEPTH } : { start: (ctx.callDepth ?? 1) + 1, limit };
+export function jsonCallDepth(ctx: BuiltinContext): DepthCount {
+  return explicitDepth(ctx.state.settings, ctx.callDepth ?? 1) ?? { start: 2, limit: MAX_CALL_DEPTH, exact: false };
 }
 
 const HEX = '0123456789ABCDEF';
@@ -207,22 +207,17 @@ function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
   return new NixError('type', `cannot convert ${type} to JSON`, pos);
 }
 
-/** C++ Nix's StackOverflowError: past max-call-depth. */
-export function stackOverflow(pos: SourcePos | undefined): NixError {
-  return new NixError('eval', 'stack overflow; max-call-depth exceeded', pos);
-}
-
 /**
  * The JSON text of a value; the context of the strings in it is added to `context`.
- * With `callDepth` (the call depth the serialisation starts at: 1 inside `builtins.toJSON`),
- * nesting counts against C++ Nix's max-call-depth as printValueAsJSON's recursion does;
- * without it, depth is bounded by memory only, and a value that contains itself (a cycle, whose
- * text would never end) fails at once with the error C++ Nix reaches at max-call-depth. Past
+ * With `depth` (where the serialisation starts counting: see jsonCallDepth and depth.ts),
+ * nesting counts against max-call-depth as C++ Nix's printValueAsJSON recursion does;
+ * without it, depth is bounded by MAX_NESTING only, and a value that contains itself (a cycle,
+ * whose text would never end) fails at once with the error C++ Nix reaches at max-call-depth. Past
  * `maxBytes` of text, OutputTooLarge. Not `strict` (nix-instantiate --eval --json without
  * --strict): a value not evaluated yet is an error, as in C++ Nix since 2.2x (2.8 printed the
  * text up to it, then failed), and the sets peeled on the way are still forced.
  */
-export function* toJSON(root: Value, context: Set<string>, copyToStore = true, callDepth?: number, maxCallDepth = MAX_CALL_DEPTH, maxBytes = Infinity, strict = true): Generator<Request, string, Value> {
+export function* toJSON(root: Value, context: Set<string>, copyToStore = true, depthCount?: DepthCount, maxBytes = Infinity, strict = true): Generator<Request, string, Value> {
   const out: string[] = [];
   let size = 0;
   const emit = (text: string): void => {
@@ -239,10 +234,11 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
     reserveString(str.length);
     emit(jsonString(str));
   };
-  const limit = callDepth === undefined ? Infinity : maxCallDepth;
+  const limit = depthCount === undefined ? MAX_NESTING : depthCount.limit;
   // Without a depth limit, the lists and sets being written: one met again inside itself is a cycle.
-  const open = callDepth === undefined ? new Set<object>() : null;
-  const work: Work[] = [{ v: root, depth: callDepth ?? 0, copyToStore, pos: undefined, frames: null }];
+  const open = depthCount === undefined ? new Set<object>() : null;
+  const exact = depthCount !== undefined && depthCount.exact ? depthCount : undefined;
+  const work: Work[] = [{ v: root, depth: depthCount?.start ?? 0, copyToStore, pos: undefined, frames: null }];
   // dump() runs after the value is built: an invalid string is reported only if evaluation succeeds.
   let utf8Error: string | undefined;
   const checkUtf8 = (s: string): void => {
@@ -277,7 +273,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
       if (depth > limit) throw stackOverflow(pos);
       depth++;
       if (!strict && w.v instanceof Thunk && w.v.code !== null) throw cannotConvert(w.v, pos);
-      let v: Value = yield* force(w.v);
+      let v: Value = exact === undefined ? yield* force(w.v) : yield* forceAtDepth(w.v, depth, exact, pos);
       let toStore = w.copyToStore;
       if (v instanceof NixAttrs) {
         // Peel `__toString` and `outPath` until something that is not a set, or a set with
@@ -306,7 +302,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, c
           if (outPath !== undefined) {
             pos = v.positions?.get('outPath');
             frames = { message: 'while using the `outPath` attribute', pos, parent: frames };
-            v = yield* force(outPath);
+            v = exact === undefined ? yield* force(outPath) : yield* forceAtDepth(outPath, depth, exact, pos);
             if (depth > limit) throw stackOverflow(pos);
             depth++;
             continue;

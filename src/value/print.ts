@@ -9,6 +9,7 @@ import { Builtin, Closure, NixAttrs, NixFloat, NixPath, NixString, Thunk, ThunkS
 import { quoteString, showIdentifier } from '../syntax/show.js';
 import { utf8ToBytes } from '../syntax/source.js';
 import { reserve, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
+import { determinePos, stackOverflow } from './depth.js';
 
 // Output is a byte string; these markers are UTF-8.
 const THUNK = utf8ToBytes('«thunk»');
@@ -32,6 +33,11 @@ export interface PrintOptions {
   maxListItems?: number;
   /** Show functions as C++ Nix does in errors: «lambda f @ file:line:col», «primop map». */
   describeFunctions?: boolean;
+  /**
+   * An explicit max-call-depth (value/depth.ts): a value nested deeper fails with "stack
+   * overflow; max-call-depth exceeded", as C++ Nix's printers count depth against it.
+   */
+  maxCallDepth?: number;
 }
 
 /** What C++ Nix prints of a value inside an error message. */
@@ -100,6 +106,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
       continue;
     }
     stack.pop();
+    if (options.maxCallDepth !== undefined && f.depth > options.maxCallDepth) throw stackOverflow(determinePos(f.raw));
     let v = f.raw;
     if (v instanceof Thunk) {
       if (v.code !== null) {

@@ -129,6 +129,11 @@ export interface EvalSettings {
   abortOnWarn?: boolean;
   /** C++ Nix's trace-verbose: `builtins.traceVerbose` prints as `builtins.trace` does. */
   traceVerbose?: boolean;
+  /**
+   * A store that refuses writes, by C++ Nix's name for it ('dummy://': nix-instantiate without
+   * --eval on a read-only dummy store): writing a derivation fails as C++ Nix's does there.
+   */
+  unwritableStore?: string;
   /** C++ Nix's allow-dirty and warn-dirty (both default true): fetchGit of a dirty working tree. */
   allowDirty?: boolean;
   warnDirty?: boolean;
@@ -346,6 +351,12 @@ export class Thunk {
     return t;
   }
 
+  /** Whether it is a deferred application still pending (forcing it is a call). */
+  isPendingApplication(): boolean {
+    const c = this.code;
+    return c instanceof ThunkMark && c.state === ThunkState.Pending && c.applied !== Applied.None;
+  }
+
   /** The function of a deferred application (pending or under evaluation). */
   applied(): Value {
     const c = this.code as ThunkMark;
@@ -394,8 +405,18 @@ export class CallRequest {
   ) {}
 }
 
-/** What a generator may yield: a thunk to force, or a call. */
-export type Request = Thunk | CallRequest;
+/**
+ * A request from a walker that counts nesting against an explicit max-call-depth (deepSeq,
+ * toJSON, toXML, ...; see value/depth.ts): force `thunk` as if `depth` calls were in
+ * progress, so the calls its evaluation makes count from there, as in C++ Nix, whose walkers
+ * recurse and add to callDepth at each level.
+ */
+export class ForceAtDepth {
+  constructor(readonly thunk: Thunk, readonly depth: number) {}
+}
+
+/** What a generator may yield: a thunk to force, a call, or a thunk to force at a call depth. */
+export type Request = Thunk | CallRequest | ForceAtDepth;
 
 export type Value =
   | null | boolean | NixInt | string

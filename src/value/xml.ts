@@ -6,7 +6,7 @@
 // to any depth prints without JS recursion.
 
 import { formatFloat } from './float.js';
-import { stackOverflow } from './json.js';
+import { type DepthCount, forceAtDepth, stackOverflow } from './depth.js';
 import type { Source } from '../syntax/source.js';
 import type { SourcePos } from '../errors/errors.js';
 import {
@@ -29,6 +29,8 @@ export interface XmlOptions {
   maxDepth?: number;
   /** The call depth the root value is printed at (the calls in progress), counted against maxDepth. */
   startDepth?: number;
+  /** Force each value at its level's call depth (depth.ts: with an explicit max-call-depth, which is maxDepth). */
+  exact?: boolean;
 }
 
 const HEADER = "<?xml version='1.0' encoding='utf-8'?>\n";
@@ -142,6 +144,9 @@ function* printWork(
   emit: (text: string) => void, open: (depth: number, name: string, attrs?: [string, string][]) => void,
   close: () => void,
 ): Generator<Request, void, Value> {
+  const exact: DepthCount | undefined = options.exact && options.maxDepth !== undefined
+    ? { start: options.startDepth ?? 0, limit: options.maxDepth, exact: true }
+    : undefined;
   while (work.length > 0) {
     tick();
     const w = work.pop()!;
@@ -167,7 +172,7 @@ function* printWork(
     if (options.maxDepth !== undefined && level > options.maxDepth) throw stackOverflow(w.pos);
     let v = w.v;
     if (v instanceof Thunk) {
-      if (options.strict) v = yield* force(v);
+      if (options.strict) v = exact === undefined ? yield* force(v) : yield* forceAtDepth(v, level + 1, exact, w.pos);
       else if (v.code === null) v = v.value!;
       else { emit(emptyElement(depth, 'unevaluated')); continue; }
     }

@@ -14,6 +14,7 @@ import { canonicalisePath } from '../syntax/paths.js';
 import { reserveAttrs, reserveString, tick } from '../limits/limits.js';
 import type { ConcatLayout } from '../compiler/chunk.js';
 import { count, Counter, STATS_ON } from '../value/stats.js';
+import { type DepthCount, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -64,16 +65,16 @@ function numericValue(v: Value): number | bigint | undefined {
 
 /** A list or set whose elements are being compared pairwise. */
 type EqFrame =
-  | { kind: 'list'; a: Value[]; b: Value[]; i: number }
-  | { kind: 'attrs'; a: NixAttrs; b: NixAttrs; keysA: readonly string[]; keysB: readonly string[]; i: number };
+  | { kind: 'list'; a: Value[]; b: Value[]; i: number; level: number }
+  | { kind: 'attrs'; a: NixAttrs; b: NixAttrs; keysA: readonly string[]; keysB: readonly string[]; i: number; level: number };
 
 /**
  * `a == b` with Nix's rules: ints and floats compare numerically, strings ignore their
  * context, functions are never equal, derivations compare by outPath. The operands
  * themselves are compared by value (so `f == f` is false for a function).
  */
-export function equalGen(a: Value, b: Value): Gen<boolean> {
-  return equalValuesGen(a, b, false);
+export function equalGen(a: Value, b: Value, count?: DepthCount, pos?: SourcePos): Gen<boolean> {
+  return equalValuesGen(a, b, false, count, pos);
 }
 
 /**
@@ -88,25 +89,36 @@ export function equalPlacesGen(a: Value, b: Value): Gen<boolean> {
   return equalValuesGen(a, b, true);
 }
 
-function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean): Gen<boolean> {
-  const walk = new EqualityWalk(a0, b0, placesAtTop);
+/**
+ * With `count` (an explicit max-call-depth: value/depth.ts), each pair compared counts one
+ * level against it, as C++ Nix's recursive eqValues does, and thunks are forced at its depth.
+ */
+function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean, count?: DepthCount, pos?: SourcePos): Gen<boolean> {
+  const walk = new EqualityWalk(a0, b0, placesAtTop, count, pos);
   for (;;) {
     const r = walk.step();
     if (typeof r === 'boolean') return r;
-    yield r;
+    if (count === undefined) yield r;
+    else yield* forceAtDepth(r, walk.level + 1, count, pos);
   }
 }
 
 /**
  * equalGen or equalPlacesGen without a generator: `forceThunk` forces each thunk the
- * comparison needs (and throws what forcing it throws).
+ * comparison needs (and throws what forcing it throws); with `count`, at the call depth given.
  */
-export function equalValues(a: Value, b: Value, places: boolean, forceThunk: (t: Thunk) => unknown): boolean {
-  const walk = new EqualityWalk(a, b, places);
+export function equalValues(
+  a: Value, b: Value, places: boolean, forceThunk: (t: Thunk, depth?: number) => unknown, count?: DepthCount, pos?: SourcePos,
+): boolean {
+  const walk = new EqualityWalk(a, b, places, count, pos);
   for (;;) {
     const r = walk.step();
     if (typeof r === 'boolean') return r;
-    forceThunk(r);
+    if (count === undefined) forceThunk(r);
+    else {
+      if (walk.level + 1 > count.limit && r.isPendingApplication()) throw stackOverflow(pos);
+      forceThunk(r, walk.level + 1);
+    }
   }
 }
 
@@ -126,12 +138,22 @@ class EqualityWalk {
   // Nix's order (for sets: name, then value, attribute after attribute), stopping at the
   // first difference.
   private readonly frames: EqFrame[] = [];
+  /** C++ Nix's callDepth at the pair being compared (counted against `count`, if any). */
+  level: number;
 
-  constructor(private ra: Value, private rb: Value, private places: boolean) {}
+  /** The level past which the comparison fails: the max-call-depth, or MAX_NESTING without one. */
+  private readonly limit: number;
+
+  /** `pos`: the comparison's (`==`), where a stack overflow is reported as C++ Nix's eqValues does. */
+  constructor(private ra: Value, private rb: Value, private places: boolean, count?: DepthCount, private readonly pos?: SourcePos) {
+    this.level = count === undefined ? 0 : count.start;
+    this.limit = count === undefined ? MAX_NESTING : count.limit;
+  }
 
   step(): boolean | Thunk {
     for (;;) {
       tick();
+      if (this.level > this.limit) throw stackOverflow(this.pos);
       const a = whnf(this.ra);
       if (a instanceof Thunk) return a;
       const b = whnf(this.rb);
@@ -142,7 +164,7 @@ class EqualityWalk {
         if (q === undefined) {
           if (Array.isArray(a) && Array.isArray(b)) {
             if (a.length !== b.length) return false;
-            if (a.length > 0) this.frames.push({ kind: 'list', a, b, i: 0 });
+            if (a.length > 0) this.frames.push({ kind: 'list', a, b, i: 0, level: this.level });
           } else if (a instanceof NixAttrs && b instanceof NixAttrs) {
             // Derivations compare by outPath: `type` is forced on the left, then (if that is
             // a derivation) on the right.
@@ -157,11 +179,12 @@ class EqualityWalk {
                 this.ra = oa;
                 this.rb = ob;
                 this.places = true;
+                this.level++;
                 continue;
               }
             }
             if (a.size !== b.size) return false;
-            if (a.size > 0) this.frames.push({ kind: 'attrs', a, b, keysA: a.symbolKeys(), keysB: b.symbolKeys(), i: 0 });
+            if (a.size > 0) this.frames.push({ kind: 'attrs', a, b, keysA: a.symbolKeys(), keysB: b.symbolKeys(), i: 0, level: this.level });
           } else if (!equalScalars(a, b)) {
             return false;
           }
@@ -184,6 +207,7 @@ class EqualityWalk {
         }
         f.i++;
         this.places = true;
+        this.level = f.level + 1;
         break;
       }
     }

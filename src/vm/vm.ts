@@ -10,7 +10,7 @@
 import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } from '../compiler/chunk.js';
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
-  Builtin, type BuiltinContext, CallRequest, Closure, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState, forceUnforced,
+  Builtin, type BuiltinContext, CallRequest, Closure, ForceAtDepth, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState, forceUnforced,
   AttrShape, newEnv, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
@@ -19,6 +19,7 @@ import * as ops from './ops.js';
 import { TailCallLog } from './tail-calls.js';
 import { enterSession, hasRoom, type Interpreter, leaveSession, stack as compiledStack } from '../codegen/crossing.js';
 import { callBuiltin, callLambda, compiledCode, equalValues, forceThunk } from '../codegen/runtime.js';
+import { explicitDepth } from '../value/depth.js';
 import {
   addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
@@ -483,6 +484,13 @@ export class VM implements Interpreter {
       if (r !== undefined) f.resume = r;
       return;
     }
+    if (req instanceof ForceAtDepth) {
+      const t = req.thunk;
+      if (t.code === null) { f.resume = t.value; return; }
+      const r = this.startThunk(t, undefined, req.depth);
+      if (r !== undefined) f.resume = r;
+      return;
+    }
     throw new Error('generator yielded something that is not a request');
   }
 
@@ -856,11 +864,13 @@ export class VM implements Interpreter {
           // The compiled tier compares now, as in its own code (see codegen/crossing.ts): the
           // thunks the comparison meets are forced directly, without a generator's frame and a
           // request for each (a list of 100,000 elements compared in a chunk still run here).
-          const equal = equalValues(a, b, false);
+          const equal = equalValues(a, b, false, posOf(chunk, ip - 1));
           stack.push(op === Op.Eq ? equal : !equal);
           return ip;
         }
-        this.pushGenerator(op === Op.Eq ? ops.equalGen(a, b) : notGen(ops.equalGen(a, b)), null, null, '==', posOf(chunk, ip - 1));
+        const pos = posOf(chunk, ip - 1);
+        const eq = ops.equalGen(a, b, explicitDepth(this.state.settings, frame.depth), pos);
+        this.pushGenerator(op === Op.Eq ? eq : notGen(eq), null, null, '==', pos);
         return -1;
       }
       case Op.AddPrepare: {

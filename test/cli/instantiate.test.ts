@@ -278,10 +278,15 @@ describe('nix-instantiate --eval of a cyclic value', () => {
     expect(r.stderr).toMatch(/error: stack overflow; max-call-depth exceeded\n\s+at «string»:1:19:/);
   });
 
-  test('only a cycle stops --json: data nested past max-call-depth, and a set met twice side by side, print', () => {
+  test('without max-call-depth only a cycle stops --json: deep data, and a set met twice side by side, print', () => {
     const nest = (n: number): string => `builtins.foldl' (acc: _: { a = acc; }) 1 (builtins.genList (i: i) ${n})`;
-    const deep = cli(['--eval', '--json', '--option', 'max-call-depth', '20', '-E', nest(25)]);
+    const deep = cli(['--eval', '--json', '-E', nest(25)]);
     expect(deep).toMatchObject({ code: 0, stdout: '{"a":'.repeat(25) + '1' + '}'.repeat(25) + '\n' });
+    // With one set, as C++ Nix: the 21st level is checked with 20 calls in progress; a level more fails.
+    expect(cli(['--eval', '--json', '--option', 'max-call-depth', '20', '-E', nest(20)]).code).toBe(0);
+    const capped = cli(['--eval', '--json', '--option', 'max-call-depth', '20', '-E', nest(21)]);
+    expect(capped.code).toBe(1);
+    expect(capped.stderr).toContain('error: stack overflow; max-call-depth exceeded');
     const shared = cli(['--eval', '--strict', '--json', '-E', 'let s = { b = [ 1 ]; }; in { x = s; y = [ s s ]; }']);
     expect(shared).toMatchObject({ code: 0, stdout: '{"x":{"b":[1]},"y":[{"b":[1]},{"b":[1]}]}\n' });
   });

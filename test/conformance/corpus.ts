@@ -473,6 +473,8 @@ function judge(corpus: string, test: TestCase, o: Outcome, work: string, timeout
  */
 export async function runTest(
   corpus: string, test: TestCase, timeoutMs: number = TIMEOUT_MS, workspace?: Workspace, extraEnv?: Record<string, string>,
+  /** Options put before the driver's own (e.g. `--max-call-depth 10000`). */
+  extraArgs: string[] = [],
 ): Promise<TestResult> {
   const base = { name: test.name, kind: test.kind };
   if (test.disabled) return { ...base, pass: false, reason: 'disabled (.exp-disabled): not run' };
@@ -480,7 +482,8 @@ export async function runTest(
   // Each test's own HOME and captured output, outside the working directory.
   const testDir = mkdtempSync(join(ws.root, 'test-'));
   try {
-    const outcome = await execute(planTest(corpus, test), ws, testDir, timeoutMs, extraEnv);
+    const plan = planTest(corpus, test);
+    const outcome = await execute({ ...plan, args: [...extraArgs, ...plan.args] }, ws, testDir, timeoutMs, extraEnv);
     const problems = judge(corpus, test, outcome, ws.work, timeoutMs);
     return { ...base, pass: problems.length === 0, reason: problems.join('; ') };
   } finally {

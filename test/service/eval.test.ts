@@ -137,6 +137,18 @@ describe('malformed requests are 400', () => {
     expect(res.body.error.kind).toBe('bad-request');
   });
 
+  test.each([
+    ['an empty name', { '': '1' }, '`files`: "" names the root directory, not a file'],
+    ['the root directory', { '/': '1' }, '`files`: "/" names the root directory, not a file'],
+    ['a file and a file inside it', { '/a/b': '1', '/a': '2' }, '`files`: "/a" is a file, so "/a/b" cannot be in it'],
+    ['a file and a file two levels inside it', { 'a': '2', 'a/b/c.nix': '1' }, '`files`: "a" is a file, so "a/b/c.nix" cannot be in it'],
+    ['two names of one file', { 'a.nix': '1', '/x/../a.nix': '2' }, '`files`: "a.nix" and "/x/../a.nix" name the same file, /a.nix'],
+  ])('files: %s', async (_what, files, message) => {
+    const res = await s.post('/v1/eval', { expr: '1', files });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ kind: 'bad-request', message });
+  });
+
   test('a body that is not JSON', async () => {
     const res = await s.http().post('/v1/eval').set('content-type', 'application/json').send('{"expr": ');
     expect(res.status).toBe(400);
@@ -158,6 +170,15 @@ describe('malformed requests are 400', () => {
     const res = await s.http().get('/v1/nothing');
     expect(res.status).toBe(404);
     expect(res.body.error.kind).toBe('not-found');
+  });
+});
+
+describe('argstrs', () => {
+  test('a NUL byte cannot be in a Nix string: the error C++ Nix gives where one would enter it', async () => {
+    const res = await s.post('/v1/eval', { expr: '{ name }: name', argstrs: { name: 'a\u0000b' } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toBe("input string 'a\u2400b' cannot be represented as Nix string because it contains null bytes");
+    expect((await s.post('/v1/eval', { expr: '{ name }: name', argstrs: { name: 'a\u2400b' } })).body.value).toBe('a\u2400b');
   });
 });
 
