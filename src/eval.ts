@@ -100,6 +100,12 @@ export interface EvaluateOptions {
   restricted?: boolean;
   /** Environment variables `getEnv` may read ('*' allows all). Default: none. */
   allowedEnv?: readonly string[];
+  /**
+   * What fetchers read through where C++ Nix's fetchers bypass the evaluation's own access
+   * rules: a locked input (`rev`, `narHash`, `sha256`) in pure mode, a URL `allowed-uris` allows
+   * in restricted mode. Default: `io` (so such fetches are bounded exactly as other reads).
+   */
+  fetchIO?: EvalIO;
 }
 
 export type MessageLevel = 'error' | 'warn';
@@ -133,6 +139,7 @@ export class Evaluation implements EvalState, IOEvalState {
   /** The memory budget and deadline of this evaluation (active while its VM runs). */
   readonly limits: EvalLimits;
   readonly io: EvalIO;
+  readonly fetchIO: EvalIO;
   readonly searchPath: readonly SearchPathEntry[];
   readonly cwd: string;
   private readonly globals: Map<string, Value>;
@@ -161,6 +168,13 @@ export class Evaluation implements EvalState, IOEvalState {
       canonicalisePath(this.settings.storeDir),
       (p) => storeState(this).contentsOf(p),
     );
+    // Fetched trees are kept in the same store view, whichever IO they were read through.
+    this.fetchIO = options.fetchIO === undefined ? this.io : new StoreViewIO(
+      options.fetchIO,
+      canonicalisePath(this.settings.storeDir),
+      (p) => storeState(this).contentsOf(p),
+    );
+    if (options.restricted === true) this.settings.restrictEval = true;
     const strictEnv = this.settings.pure || options.restricted === true;
     const allowed = options.allowedEnv ?? [];
     this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);

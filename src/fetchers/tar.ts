@@ -1,0 +1,220 @@
+// Unpacking a tarball in memory, as C++ Nix's unpackTarfileToSink (libutil/tarfile.cc) does
+// into its Git cache: every member under its name canonicalised as a CanonPath (`..` never
+// goes above the root, a leading `/` is dropped), directories, regular files (executable when
+// the owner may execute), symlinks (kept as they are, never followed while unpacking) and hard
+// links (a copy of the member named, which must come before); any other type is an error.
+// `lastModified` is the newest modification time of any member.
+//
+// Nothing is written to disk: the members go into a MemoryIO, so no name or link in an archive
+// can reach a file outside it. The compressed and the unpacked bytes are taken from the
+// evaluation's memory budget before they are allocated, and long archives tick its deadline, so
+// a bomb stops with a memory-limit (or timeout) error, not with the worker.
+//
+// Compression: gzip (node's zlib) or none. bzip2, xz and zstd, which libarchive reads as well,
+// are refused with an error that says so (Node 20's zlib has none of them).
+
+import { NixError } from '../errors/errors.js';
+import { reserve, tick } from '../limits/limits.js';
+import { MemoryIO } from '../io/memory-io.js';
+import { canonicalisePath } from '../syntax/paths.js';
+
+export interface UnpackedTree {
+  /** The members, under `root`. */
+  files: MemoryIO;
+  /** The tree's root in `files` (after a single top-level directory is taken as the root). */
+  root: string;
+  /** The newest modification time of any member (seconds since the epoch). */
+  lastModified: number;
+}
+
+/** Where the members go in the MemoryIO. */
+const TREE = '/tree';
+
+/** The largest unpacked archive: beyond it the memory budget has long been the limit. */
+const MAX_UNPACKED = 1024 * 1024 * 1024;
+
+/** What a compressed stream's first bytes say it is. */
+function compressionOf(b: Buffer): string | undefined {
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+  if (b.length >= 3 && b.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
+  if (b.length >= 6 && b.toString('latin1', 0, 6) === '\xfd7zXZ\0') return 'xz';
+  if (b.length >= 4 && b.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x9d) return 'compress';
+  if (b.length >= 4 && b.toString('latin1', 0, 4) === 'PK\x03\x04') return 'zip';
+  return undefined;
+}
+
+/**
+ * gunzip within the budget: the output is bounded by what has been reserved for it, and a
+ * larger one is tried (reserving more first) only while the budget allows.
+ */
+function gunzip(data: Buffer, what: string): Buffer {
+  const { gunzipSync } = process.getBuiltinModule('node:zlib');
+  let bound = Math.max(1 << 20, data.length * 4);
+  let reserved = 0;
+  for (;;) {
+    bound = Math.min(bound, MAX_UNPACKED);
+    reserve(bound - reserved);
+    reserved = bound;
+    tick(Math.ceil(bound / 65536));
+    try {
+      return gunzipSync(data, { maxOutputLength: bound });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ERR_BUFFER_TOO_LARGE') throw new NixError('eval', `cannot decompress ${what}: ${(e as Error).message}`);
+      if (bound >= MAX_UNPACKED) throw new NixError('memory-limit', `${what} unpacks to more than ${MAX_UNPACKED} bytes, more than nixeval can hold`);
+      bound *= 4;
+    }
+  }
+}
+
+/** A NUL-terminated field of a header, as bytes (one char per byte). */
+function field(b: Buffer, at: number, len: number): string {
+  const end = b.indexOf(0, at);
+  return b.toString('latin1', at, end < 0 || end > at + len ? at + len : end);
+}
+
+/** A numeric field: octal digits (space or NUL padded), or base-256 when its first byte has the top bit set. */
+function numeric(b: Buffer, at: number, len: number): number {
+  if (b[at] & 0x80) {
+    let n = b[at] & 0x3f;
+    for (let i = 1; i < len; i++) n = n * 256 + b[at + i];
+    return n;
+  }
+  const s = field(b, at, len).trim();
+  if (s === '') return 0;
+  if (!/^[0-7]+$/.test(s)) throw new Error(`bad number '${s}'`);
+  return parseInt(s, 8);
+}
+
+function checksumOk(b: Buffer, at: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : b[at + i];
+  try {
+    return numeric(b, at + 148, 8) === sum;
+  } catch {
+    return false;
+  }
+}
+
+/** pax extended header records: `len key=value\n`. */
+function paxRecords(s: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let pos = 0;
+  while (pos < s.length) {
+    const sp = s.indexOf(' ', pos);
+    if (sp < 0) break;
+    const len = Number(s.slice(pos, sp));
+    if (!Number.isInteger(len) || len <= 0 || pos + len > s.length) break;
+    const rec = s.slice(sp + 1, pos + len - 1);
+    const eq = rec.indexOf('=');
+    if (eq > 0) out.set(rec.slice(0, eq), rec.slice(eq + 1));
+    pos += len;
+  }
+  return out;
+}
+
+/** libarchive's AE_IF* numbers of the types C++ Nix refuses, for its message. */
+const UNSUPPORTED_TYPES: Record<string, number> = { 3: 0o020000, 4: 0o060000, 6: 0o010000 };
+
+/**
+ * Unpacks the archive `data` (compressed or not) named `what` in errors (the tarball's URL) into
+ * memory. A single top-level directory becomes the root (C++ Nix's
+ * dereferenceSingletonDirectory).
+ */
+export function unpackTarball(data: Buffer, what: string): UnpackedTree {
+  const compression = compressionOf(data);
+  if (compression !== undefined && compression !== 'gzip') {
+    throw new NixError('eval', `cannot unpack ${what}: ${compression} archives are not supported by nixeval (only tar, plain or gzip-compressed)`);
+  }
+  const tar = compression === 'gzip' ? gunzip(data, what) : data;
+  const files = new MemoryIO();
+  files.addDirectory(TREE);
+  let lastModified = 0;
+  let pos = 0;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  let pax = new Map<string, string>();
+  // libarchive's words, in C++ Nix's TarArchive::check.
+  const damaged = (_why: string): NixError => new NixError('eval', pos === 0 ? 'failed to extract archive (Unrecognized archive format)' : 'failed to extract archive (Damaged tar archive)');
+  while (pos + 512 <= tar.length) {
+    tick();
+    // The end: a block of zeros.
+    if (tar.subarray(pos, pos + 512).every((x) => x === 0)) break;
+    if (!checksumOk(tar, pos)) throw damaged(`bad header checksum at offset ${pos}`);
+    let size: number;
+    let mtime: number;
+    let mode: number;
+    try {
+      size = numeric(tar, pos + 124, 12);
+      mtime = numeric(tar, pos + 136, 12);
+      mode = numeric(tar, pos + 100, 8);
+    } catch (e) {
+      throw damaged((e as Error).message);
+    }
+    const type = String.fromCharCode(tar[pos + 156] || 0x30);
+    const ustar = tar.toString('latin1', pos + 257, pos + 262) === 'ustar';
+    const prefix = ustar ? field(tar, pos + 345, 155) : '';
+    let name = field(tar, pos, 100);
+    if (prefix !== '') name = `${prefix}/${name}`;
+    let link = field(tar, pos + 157, 100);
+    const start = pos + 512;
+    if (pax.has('size')) size = Number(pax.get('size'));
+    if (!Number.isSafeInteger(size) || size < 0 || start + size > tar.length) throw damaged(`truncated member '${name}'`);
+    pos = start + Math.ceil(size / 512) * 512;
+    if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
+      reserve(size);
+      const text = tar.toString('latin1', start, start + size);
+      if (type === 'L') longName = text.replace(/\0.*$/s, '');
+      else if (type === 'K') longLink = text.replace(/\0.*$/s, '');
+      // A global header's path and linkpath mean nothing for one member: only its other keys would.
+      else if (type === 'x') pax = paxRecords(text);
+      continue;
+    }
+    name = pax.get('path') ?? longName ?? name;
+    link = pax.get('linkpath') ?? longLink ?? link;
+    if (pax.has('mtime')) mtime = Math.floor(Number(pax.get('mtime'))) || 0;
+    longName = undefined;
+    longLink = undefined;
+    pax = new Map();
+    lastModified = Math.max(lastModified, mtime);
+    // CanonPath: relative to the root, `.`/`..`/`//` resolved without leaving it.
+    const rel = canonicalisePath(`/${name}`);
+    const dest = rel === '/' ? TREE : `${TREE}${rel}`;
+    try {
+      if (type === '5') {
+        files.addDirectory(dest);
+      } else if (type === '0' || type === '7') {
+        reserve(size);
+        tick(Math.ceil(size / 1024));
+        const bytes = tar.subarray(start, start + size);
+        files.add(dest, mode & 0o100 ? { executable: bytes } : bytes);
+      } else if (type === '2') {
+        files.add(dest, { symlink: link });
+      } else if (type === '1') {
+        // A hard link: the member it names, which must be in the archive already (not followed).
+        const target = `${TREE}${canonicalisePath(`/${link}`)}`;
+        if (files.lstat(target) !== 'regular') throw new NixError('eval', `cannot unpack ${what}: hard link '${name}' to '${link}', which is not a regular file in it`);
+        const bytes = files.readFile(target);
+        reserve(bytes.length);
+        files.add(dest, files.isExecutable(target) ? { executable: Buffer.from(bytes, 'latin1') } : Buffer.from(bytes, 'latin1'));
+      } else if (UNSUPPORTED_TYPES[type] !== undefined) {
+        throw new NixError('eval', `file '${name}' in tarball has unsupported file type ${UNSUPPORTED_TYPES[type]}`);
+      } else {
+        throw new NixError('eval', `file '${name}' in tarball has unsupported file type '${type}'`);
+      }
+    } catch (e) {
+      if (!(e instanceof NixError) || e.kind !== 'io') throw e;
+      // A member under a name that another member made a file or a symlink.
+      throw new NixError('eval', `cannot unpack ${what}: member '${name}': ${(e as Error).message}`);
+    }
+  }
+  // dereferenceSingletonDirectory: one top-level directory is the tree.
+  const top = files.readDir(TREE);
+  let root = TREE;
+  if (top.size === 1) {
+    const [[only, t]] = [...top];
+    if (t === 'directory') root = `${TREE}/${only}`;
+  }
+  return { files, root, lastModified };
+}

@@ -1,0 +1,237 @@
+// fetchurl, fetchTarball and fetchTree { type = "file" / "tarball"; } of file:// URLs, read
+// through the evaluation's IO; restricted mode's checkURI and allowed-uris; locked fetches in
+// pure mode. Expected store paths from C++ Nix 2.8 (`nix-instantiate --eval -E
+// 'builtins.fetchurl "file:///…"'`, and fetchTarball of the same tree packed by GNU tar, plain
+// and gzipped); messages from current C++ Nix's source (primops/fetchTree.cc, eval.cc checkURI,
+// libfetchers/tarball.cc, fetchers.cc checkLocks).
+//
+// And the sandbox: a file:// URL outside the roots, through a symlink or `..`, and archives whose
+// members point outside (absolute names, `../`, a symlink then a member written through it, a
+// hard link to a file outside) read and write nothing outside; a gzip bomb stops at the memory
+// budget.
+
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { evaluate, type EvaluateOptions } from '../../src/eval.js';
+import { isAllowedURI } from '../../src/fetchers/url.js';
+import { FsIO } from '../../src/io/fs-io.js';
+import { printValue } from '../../src/value/print.js';
+
+let root: string;
+let outside: string;
+
+/** A tar member for `tar()`. */
+interface Member { name: string; type?: string; body?: string; link?: string; mode?: number; mtime?: number }
+
+/** A ustar archive of the members, as written by hand (for names no tar program would write). */
+function tar(members: Member[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const m of members) {
+    const body = Buffer.from(m.body ?? '', 'latin1');
+    const h = Buffer.alloc(512);
+    h.write(m.name, 0, 100, 'latin1');
+    h.write(`${(m.mode ?? 0o644).toString(8).padStart(7, '0')}\0`, 100, 'latin1');
+    h.write('0000000\0', 108, 'latin1');
+    h.write('0000000\0', 116, 'latin1');
+    h.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    h.write(`${(m.mtime ?? 0).toString(8).padStart(11, '0')}\0`, 136, 'latin1');
+    h.write('        ', 148, 'latin1');
+    h.write(m.type ?? '0', 156, 'latin1');
+    h.write(m.link ?? '', 157, 100, 'latin1');
+    h.write('ustar\x0000', 257, 'latin1');
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+beforeAll(() => {
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'nixeval-fetchurl-')));
+  outside = realpathSync(mkdtempSync(join(tmpdir(), 'nixeval-fetchurl-outside-')));
+  writeFileSync(join(root, 'hello.txt'), 'hello\n');
+  writeFileSync(join(outside, 'secret'), 'secret\n');
+  symlinkSync(join(outside, 'secret'), join(root, 'link-out'));
+  // The tree 2.8 fetched: pkg/{a.txt, sub/b (executable), link -> a.txt}.
+  const tb = join(root, 'tb');
+  mkdirSync(join(tb, 'pkg', 'sub'), { recursive: true });
+  writeFileSync(join(tb, 'pkg', 'a.txt'), 'a\n');
+  writeFileSync(join(tb, 'pkg', 'sub', 'b'), 'b\n');
+  chmodSync(join(tb, 'pkg', 'sub', 'b'), 0o755);
+  symlinkSync('a.txt', join(tb, 'pkg', 'link'));
+  execFileSync('tar', ['-C', tb, '-cf', join(root, 't.tar'), 'pkg']);
+  writeFileSync(join(root, 't.tar.gz'), gzipSync(execFileSync('tar', ['-C', tb, '-cf', '-', 'pkg'])));
+  writeFileSync(join(root, 't.tar.xz'), Buffer.from('\xfd7zXZ\0rest', 'latin1'));
+  writeFileSync(join(root, 'not-a-tar'), 'hello\n'.repeat(200));
+  writeFileSync(join(root, 'evil.tar'), tar([
+    { name: '../up.txt', body: 'up' },
+    { name: '/abs/x.txt', body: 'abs' },
+    { name: 'dir/../../../dotdot.txt', body: 'dd' },
+    { name: 'ln', type: '2', link: outside },
+    { name: 'abs-link', type: '2', link: join(outside, 'secret') },
+  ]));
+  writeFileSync(join(root, 'through-link.tar'), tar([
+    { name: 'ln', type: '2', link: outside },
+    { name: 'ln/written', body: 'pwned' },
+  ]));
+  writeFileSync(join(root, 'hardlink.tar'), tar([{ name: 'h', type: '1', link: join(outside, 'secret') }]));
+  writeFileSync(join(root, 'fifo.tar'), tar([{ name: 'p', type: '6' }]));
+  writeFileSync(join(root, 'times.tar'), tar([{ name: 'a', body: 'a', mtime: 1700000000 }, { name: 'b', body: 'b', mtime: 1600000000 }]));
+  // 128 MiB of zeros, an eighth of a MiB gzipped.
+  writeFileSync(join(root, 'bomb.tar.gz'), gzipSync(Buffer.alloc(128 * 1024 * 1024), { level: 9 }));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+
+const FETCH_TREE: Partial<EvaluateOptions> = { settings: { experimentalFeatures: new Set(['fetch-tree']) } };
+
+function run(expr: string, options: Partial<EvaluateOptions> = {}): { value?: string; error?: string; trace?: string[]; kind?: string } {
+  const r = evaluate({ expr, strict: true, io: new FsIO({ roots: [root] }), ...FETCH_TREE, ...options });
+  return r.ok ? { value: printValue(r.value) } : { error: r.error.message, kind: r.error.kind, trace: r.error.trace.map((f) => f.message) };
+}
+
+const f = (name: string): string => `file://${root}/${name}`;
+
+describe('fetchurl and fetchTarball of file:// URLs', () => {
+  test('the store paths C++ Nix gives, with the path as context', () => {
+    expect(run(`builtins.fetchurl "${f('hello.txt')}"`).value).toBe('"/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt"');
+    // The name is the URL's last segment, query and all (C++ Nix's baseNameOf), the file read without it.
+    expect(run(`builtins.fetchurl "${f('hello.txt')}?x=1"`).value).toBe('"/nix/store/ylik948g2rr3lmi86qhn452szrgyys99-hello.txt?x=1"');
+    // curl reads a directory as nothing.
+    expect(run(`builtins.fetchurl "${f('tb')}"`).value).toBe('"/nix/store/h17a0swskqm9jy4r1qqb5fxlms8a18cx-tb"');
+    expect(run(`builtins.getContext (builtins.fetchurl "${f('hello.txt')}")`).value)
+      .toBe('{ "/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt" = { path = true; }; }');
+    expect(run(`builtins.readFile (builtins.fetchurl { url = "${f('hello.txt')}"; name = "h"; })`).value).toBe('"hello\\n"');
+    for (const t of ['t.tar', 't.tar.gz']) {
+      expect(run(`builtins.fetchTarball "${f(t)}"`).value).toBe('"/nix/store/f237zc0c2g2cq82dni3n1v3b3q9hj1yi-source"');
+    }
+    const tree = `builtins.fetchTarball "${f('t.tar.gz')}"`;
+    expect(run(`builtins.readDir (${tree})`).value).toBe('{ "a.txt" = "regular"; link = "symlink"; sub = "directory"; }');
+    expect(run(`builtins.readFile ((${tree}) + "/link")`).value).toBe('"a\\n"');
+    expect(run(`builtins.fetchTarball { url = "${f('t.tar.gz')}"; name = "n"; sha256 = "sha256-lGUER2SSE0x9qDrpdZLzuWOFJ3HidN1moGSBb5h7phA="; }`).value)
+      .toBe(`"${run(`builtins.path { path = ${root}/tb/pkg; name = "n"; }`).value!.slice(1, -1)}"`);
+  });
+
+  test('hashes checked, with C++ Nix\'s messages', () => {
+    const zero = '0000000000000000000000000000000000000000000000000000';
+    expect(run(`builtins.fetchurl { url = "${f('hello.txt')}"; sha256 = "${zero}"; }`).error).toBe(
+      `hash mismatch in file downloaded from '${f('hello.txt')}':\n  specified: sha256:${zero}\n  got:       sha256:00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq`);
+    expect(run(`builtins.fetchurl { url = "${f('hello.txt')}"; sha256 = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq"; }`).value)
+      .toBe('"/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt"');
+    const r = run(`builtins.fetchTarball { url = "${f('t.tar.gz')}"; sha256 = "${zero}"; }`);
+    const shown = `${f('t.tar.gz')}?narHash=sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D`;
+    expect(r.error).toBe(`NAR hash mismatch in input '${shown}', expected 'sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' but got 'sha256-lGUER2SSE0x9qDrpdZLzuWOFJ3HidN1moGSBb5h7phA='`);
+    expect(r.trace).toContain(`while fetching the input '${shown}'`);
+  });
+
+  test('what is not there, not a tarball, or packed in a way nixeval cannot unpack', () => {
+    expect(run(`builtins.fetchurl "${f('nope')}"`).error).toBe(`unable to download '${f('nope')}': Couldn't read a file:// file (37)`);
+    expect(run(`builtins.fetchTarball "${f('nope.tar.gz')}"`).error).toBe(`tarball "${root}/nope.tar.gz" does not exist.`);
+    expect(run(`builtins.fetchTarball "${f('tb')}"`).error).toBe(`tarball "${root}/tb" is a directory, not a file.`);
+    expect(run(`builtins.fetchTarball "${f('not-a-tar')}"`).error).toBe('failed to extract archive (Unrecognized archive format)');
+    expect(run(`builtins.fetchTarball "${f('fifo.tar')}"`).error).toBe("file 'p' in tarball has unsupported file type 4096");
+    expect(run(`builtins.fetchTarball "${f('t.tar.xz')}"`).error).toMatch(/xz archives are not supported by nixeval/);
+    // Other URLs still need the network.
+    expect(run('builtins.fetchurl "https://example.org/a"').error).toBe("builtins.fetchurl cannot fetch 'https://example.org/a': nixeval never accesses the network");
+  });
+
+  test('fetchTree of type file and tarball', () => {
+    const t = run(`builtins.fetchTree { type = "tarball"; url = "${f('t.tar.gz')}"; }`).value!;
+    expect(t).toContain('narHash = "sha256-lGUER2SSE0x9qDrpdZLzuWOFJ3HidN1moGSBb5h7phA=";');
+    expect(t).toContain('outPath = "/nix/store/f237zc0c2g2cq82dni3n1v3b3q9hj1yi-source";');
+    expect(run(`(builtins.fetchTree { type = "tarball"; url = "${f('times.tar')}"; }).lastModified`).value).toBe('1700000000');
+    expect(run(`(builtins.fetchTree "${f('times.tar')}").lastModifiedDate`).value).toBe('"20231114221320"');
+    const file = run(`builtins.fetchTree { type = "file"; url = "${f('hello.txt')}"; }`).value!;
+    expect(file).not.toContain('lastModified');
+    expect(run(`builtins.readFile (builtins.fetchTree "file+${f('hello.txt')}")`).value).toBe('"hello\\n"');
+    expect(run(`builtins.fetchTree { type = "file"; url = "${f('hello.txt')}"; foo = 1; }`).error).toBe("input attribute 'foo' not supported by scheme 'file'");
+    expect(run(`builtins.fetchTree { type = "file"; url = "${f('hello.txt')}"; }`, { pure: true }).error)
+      .toBe(`in pure evaluation mode, 'fetchTree' doesn't fetch unlocked input '${f('hello.txt')}'`);
+  });
+});
+
+describe('restricted mode: checkURI and allowed-uris', () => {
+  test("isAllowedURI, as current C++ Nix's own tests have it", () => {
+    expect(isAllowedURI('http://example.com/foo', ['http://example.com'])).toBe(true);
+    expect(isAllowedURI('http://example.com', ['http://example.com'])).toBe(true);
+    expect(isAllowedURI('http://example.como', ['http://example.com'])).toBe(false);
+    expect(isAllowedURI('http://example.co', ['http://example.com'])).toBe(false);
+    expect(isAllowedURI('/', ['http://example.com'])).toBe(false);
+    expect(isAllowedURI('http://example.com/foo/bar', ['http://example.com/foo/'])).toBe(true);
+    expect(isAllowedURI('http://example.com/foobar', ['http://example.com/foo'])).toBe(false);
+    expect(isAllowedURI('https://anything/at/all', ['https:'])).toBe(true);
+    expect(isAllowedURI('https://anything', ['http:'])).toBe(false);
+    expect(isAllowedURI('x', [''])).toBe(false);
+  });
+
+  test('restricted.sh: a file URL is read when allowed-uris allows it or the evaluation may read it', () => {
+    const restricted = (allowedUris: string[], roots: string[]): Partial<EvaluateOptions> => ({
+      restricted: true, io: new FsIO({ roots }), fetchIO: new FsIO({}), settings: { allowedUris, experimentalFeatures: new Set(['fetch-tree']) },
+    });
+    const expr = `builtins.fetchurl "${f('hello.txt')}"`;
+    expect(run(expr, restricted([], [outside])).error).toBe(`access to absolute path '${root}/hello.txt' is forbidden in restricted mode`);
+    expect(run(expr, restricted([`file://${root}`], [outside])).value).toBe('"/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt"');
+    expect(run(expr, restricted([`${f('hello.txt')}/`], [outside])).error).toMatch(/forbidden in restricted mode$/);
+    expect(run(expr, restricted([f('hello.txt')], [outside])).value).toBe('"/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt"');
+    expect(run(expr, restricted([], [root])).value).toBe('"/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt"');
+    for (const fetch of ['builtins.fetchurl', 'builtins.fetchTarball']) {
+      expect(run(`${fetch} "https://example.org/a.tar.gz"`, restricted([], [root])).error)
+        .toBe("access to URI 'https://example.org/a.tar.gz' is forbidden in restricted mode");
+    }
+    // Outside restricted mode, allowed-uris means nothing.
+    expect(run(expr, { settings: { allowedUris: [] } }).value).toBe('"/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt"');
+  });
+});
+
+describe('the sandbox', () => {
+  test('a file:// URL outside the roots, through a symlink or `..`, is not read', () => {
+    for (const url of [`file://${outside}/secret`, `${f('link-out')}`, `file://${root}/../${outside.split('/').pop()}/secret`, `file://${root}/%2e%2e/${outside.split('/').pop()}/secret`]) {
+      for (const fetch of ['builtins.fetchurl', 'builtins.fetchTarball']) {
+        expect(run(`${fetch} "${url}"`).error).toMatch(/^access to (absolute|canonical) path '.*' is forbidden in restricted mode$/);
+      }
+      expect(run(`builtins.fetchTree { type = "file"; url = "${url}"; }`).error).toMatch(/forbidden in restricted mode$/);
+    }
+  });
+
+  test("an archive's members stay inside it: nothing outside is read or written", () => {
+    const tree = `builtins.fetchTarball "${f('evil.tar')}"`;
+    expect(run(`builtins.readDir (${tree})`).value).toBe('{ abs = "directory"; abs-link = "symlink"; "dotdot.txt" = "regular"; ln = "symlink"; "up.txt" = "regular"; }');
+    expect(run(`builtins.readFile ((${tree}) + "/up.txt")`).value).toBe('"up"');
+    // A symlink out is kept as it is; reading through it is a read of the path it names, checked as any.
+    expect(run(`builtins.readFile ((${tree}) + "/abs-link")`).error).toMatch(/forbidden in restricted mode$/);
+    // A member written through a symlink is refused, and nothing is written where the link points.
+    expect(run(`builtins.fetchTarball "${f('through-link.tar')}"`).error).toMatch(/^cannot unpack .*: member 'ln\/written': /);
+    expect(readdirSync(outside)).toEqual(['secret']);
+    // A hard link may only name a member before it.
+    expect(run(`builtins.fetchTarball "${f('hardlink.tar')}"`).error).toMatch(/hard link 'h' to '.*secret', which is not a regular file in it$/);
+    expect(existsSync(join(root, 'up.txt')) || existsSync(join(root, '..', 'up.txt'))).toBe(false);
+  });
+
+  test('a gzip bomb stops at the memory budget, and the next evaluation runs', () => {
+    const r = run(`builtins.fetchTarball "${f('bomb.tar.gz')}"`, { maxMemoryMb: 32 });
+    expect(r.kind).toBe('memory-limit');
+    expect(run(`builtins.fetchurl "${f('hello.txt')}"`).value).toBe('"/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt"');
+  });
+});
+
+describe('pure mode: locked fetches', () => {
+  const pure = (fetchIO?: FsIO): Partial<EvaluateOptions> => ({ pure: true, io: new FsIO({ roots: [] }), fetchIO, ...FETCH_TREE });
+
+  test('a locked fetch reads through the fetch IO; an unlocked one is refused', () => {
+    const sha = '00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq';
+    expect(run(`builtins.fetchurl "${f('hello.txt')}"`, pure(new FsIO({ roots: [root] }))).error).toBe("in pure evaluation mode, 'fetchurl' requires a 'sha256' argument");
+    expect(run(`builtins.readFile (builtins.fetchurl { url = "${f('hello.txt')}"; sha256 = "${sha}"; })`, pure(new FsIO({ roots: [root] }))).value).toBe('"hello\\n"');
+    const locked = `builtins.readFile ((builtins.fetchTarball { url = "${f('t.tar.gz')}"; sha256 = "sha256-lGUER2SSE0x9qDrpdZLzuWOFJ3HidN1moGSBb5h7phA="; }) + "/a.txt")`;
+    expect(run(locked, pure(new FsIO({ roots: [root] }))).value).toBe('"a\\n"');
+    // The fetch IO's roots still bound what is read; without one, nothing is.
+    expect(run(locked, pure(new FsIO({ roots: [outside] }))).error).toMatch(/forbidden in restricted mode$/);
+    expect(run(locked, pure()).error).toMatch(/forbidden in restricted mode$/);
+  });
+});
