@@ -21,7 +21,7 @@ import { storeState } from './store/state.js';
 import {
   compileCacheStats, compileKey, countParse, diskCacheInUse, getCompiled, getCompiledFromDisk, putCompiled, putCompiledOnDisk,
 } from './io/compile-cache.js';
-import { corepkgsFile } from './io/corepkgs.js';
+import { COREPKGS_DIR, corepkgsContents, corepkgsDisplay, corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
 import { derivationConstant } from './builtins/derivation.js';
@@ -164,7 +164,8 @@ export class Evaluation implements EvalState, IOEvalState {
     this.searchPath = (options.searchPath ?? []).filter((e) => e !== '').map(parseSearchPathEntry);
     // Store paths this evaluation made read as what they hold (nothing is written to a store).
     this.io = new StoreViewIO(
-      options.io ?? defaultIO(options, this.searchPath, this.cwd),
+      // `<nix/fetchurl.nix>` and the other corepkgs read as files (C++ Nix's corepkgs accessor).
+      new StoreViewIO(options.io ?? defaultIO(options, this.searchPath, this.cwd), COREPKGS_DIR, corepkgsContents),
       canonicalisePath(this.settings.storeDir),
       (p) => storeState(this).contentsOf(p),
     );
@@ -281,7 +282,7 @@ export class Evaluation implements EvalState, IOEvalState {
     const key = `${compileKey(file, text, variant)}\0lints=${JSON.stringify(this.options.lints ?? {})}`;
     const cached = getCompiled(key);
     if (cached && this.usable(cached)) return cached;
-    const source = new Source(file, text, dirname(file));
+    const source = new Source(corepkgsDisplay(file) ?? file, text, dirname(file));
     const diskKey = diskCacheInUse() ? key : undefined;
     const fromDisk = cached || diskKey === undefined ? undefined : getCompiledFromDisk(key, diskKey, source);
     if (fromDisk && this.usable(fromDisk)) return fromDisk;

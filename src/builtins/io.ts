@@ -1,7 +1,8 @@
 // Builtins that reach outside the evaluation, all through the evaluation's EvalIO
 // (src/io/io.ts): import, scopedImport, readFile, readFileType, readDir, pathExists, hashFile,
 // findFile and the search path (`<name>`, `__nixPath`), getEnv, currentTime, toPath; and the
-// fetchers, which fail: nixeval never reaches the network.
+// fetchers, which read local inputs only (paths, Git repositories, file:// URLs:
+// src/fetchers/): nixeval never reaches the network.
 //
 // Semantics and messages follow C++ Nix 2.36 (src/libexpr/primops.cc, eval.cc).
 
@@ -27,7 +28,7 @@ import { attrsCtx, forceStringNoCtxAt, listCtx } from './force-args.js';
 import {
   type IOEvalState, ioState, isUrlLike, notExist, RestrictedPathError, type SearchPathEntry,
 } from '../io/io.js';
-import { corepkgsLookup } from '../io/corepkgs.js';
+import { corepkgsDisplay, corepkgsLookup } from '../io/corepkgs.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -281,6 +282,9 @@ function* fetchTree(arg0: Value, ctx: BuiltinContext): Gen {
     throw noNetwork('fetchTree', url !== undefined ? `'${url}'` : `an input of type '${type}'`);
   }
   const url = (yield* coerceToString(arg, { coerceMore: false, copyToStore: false })).s;
+  if (ctx.state.settings.experimentalFeatures?.has('flakes') !== true) {
+    throw new NixError('eval', "passing a string argument to 'fetchTree' requires the 'flakes' experimental feature");
+  }
   const m = /^(?:git\+|tarball\+)?file:(?!\/)(.*)$/.exec(url);
   if (m && !url.startsWith('file://')) {
     throw new NixError('eval', `tarball '${url}' must use an absolute path. The 'file' scheme does not support relative paths.`)
@@ -648,7 +652,8 @@ export const ioBuiltins: BuiltinSpec[] = [
       return yield* force(file);
     } catch (e) {
       if (e instanceof NixError) {
-        const line = { message: `while evaluating the file '${ctx.state.resolveExprPath(path)}':` };
+        const resolved = ctx.state.resolveExprPath(path);
+        const line = { message: `while evaluating the file '${corepkgsDisplay(resolved) ?? resolved}':` };
         // Inside the file's evaluation: before the line its thunk adds when it is the one found under evaluation.
         const last = e.trace.length - 1;
         if (e.blackhole === file && last >= 0 && e.trace[last].message === 'entering the infinite recursion') e.trace.splice(last, 0, line);

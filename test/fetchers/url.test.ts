@@ -90,7 +90,7 @@ afterAll(() => {
   rmSync(outside, { recursive: true, force: true });
 });
 
-const FETCH_TREE: Partial<EvaluateOptions> = { settings: { experimentalFeatures: new Set(['fetch-tree']) } };
+const FETCH_TREE: Partial<EvaluateOptions> = { settings: { experimentalFeatures: new Set(['fetch-tree', 'flakes']) } };
 
 function run(expr: string, options: Partial<EvaluateOptions> = {}): { value?: string; error?: string; trace?: string[]; kind?: string } {
   const r = evaluate({ expr, strict: true, io: new FsIO({ roots: [root] }), ...FETCH_TREE, ...options });
@@ -151,6 +151,8 @@ describe('fetchurl and fetchTarball of file:// URLs', () => {
     const file = run(`builtins.fetchTree { type = "file"; url = "${f('hello.txt')}"; }`).value!;
     expect(file).not.toContain('lastModified');
     expect(run(`builtins.readFile (builtins.fetchTree "file+${f('hello.txt')}")`).value).toBe('"hello\\n"');
+    expect(run(`builtins.fetchTree "${f('hello.txt')}"`, { settings: { experimentalFeatures: new Set(['fetch-tree']) } }).error)
+      .toBe("passing a string argument to 'fetchTree' requires the 'flakes' experimental feature");
     expect(run(`builtins.fetchTree { type = "file"; url = "${f('hello.txt')}"; foo = 1; }`).error).toBe("input attribute 'foo' not supported by scheme 'file'");
     expect(run(`builtins.fetchTree { type = "file"; url = "${f('hello.txt')}"; }`, { pure: true }).error)
       .toBe(`in pure evaluation mode, 'fetchTree' doesn't fetch unlocked input '${f('hello.txt')}'`);
