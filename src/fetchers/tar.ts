@@ -33,6 +33,9 @@ const TREE = '/tree';
 /** The largest unpacked archive: beyond it the memory budget has long been the limit. */
 const MAX_UNPACKED = 1024 * 1024 * 1024;
 
+/** Linux's PATH_MAX: the longest member name unpacked. */
+const MAX_PATH = 4096;
+
 /** What a compressed stream's first bytes say it is. */
 function compressionOf(b: Buffer): string | undefined {
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
@@ -180,6 +183,8 @@ export function unpackTarball(data: Buffer, what: string): UnpackedTree {
     lastModified = Math.max(lastModified, mtime);
     // CanonPath: relative to the root, `.`/`..`/`//` resolved without leaving it.
     const rel = canonicalisePath(`/${name}`);
+    // Past PATH_MAX no filesystem holds it, and every look at a path that deep walks all of it.
+    if (rel.length > MAX_PATH) throw new NixError('eval', `cannot unpack ${what}: member name longer than ${MAX_PATH} bytes`);
     const dest = rel === '/' ? TREE : `${TREE}${rel}`;
     try {
       if (type === '5') {

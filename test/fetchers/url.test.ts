@@ -51,6 +51,14 @@ function tar(members: Member[]): Buffer {
   return Buffer.concat(blocks);
 }
 
+/** One pax extended header record, `len key=value\n` (len counting itself). */
+function paxRecord(key: string, value: string): string {
+  const rest = ` ${key}=${value}\n`;
+  let len = rest.length + 1;
+  while (String(len).length + rest.length !== len) len = String(len).length + rest.length;
+  return `${len}${rest}`;
+}
+
 beforeAll(() => {
   root = realpathSync(mkdtempSync(join(tmpdir(), 'nixeval-fetchurl-')));
   outside = realpathSync(mkdtempSync(join(tmpdir(), 'nixeval-fetchurl-outside-')));
@@ -82,6 +90,8 @@ beforeAll(() => {
   writeFileSync(join(root, 'hardlink.tar'), tar([{ name: 'h', type: '1', link: join(outside, 'secret') }]));
   writeFileSync(join(root, 'fifo.tar'), tar([{ name: 'p', type: '6' }]));
   writeFileSync(join(root, 'times.tar'), tar([{ name: 'a', body: 'a', mtime: 1700000000 }, { name: 'b', body: 'b', mtime: 1600000000 }]));
+  writeFileSync(join(root, 'many.tar'), tar(Array.from({ length: 12000 }, (_, i) => ({ name: `d${i % 10}/f${i}` }))));
+  writeFileSync(join(root, 'long.tar'), tar([{ name: 'pax', type: 'x', body: paxRecord('path', 'a/'.repeat(3000) + 'f') }, { name: 'f', body: 'x' }]));
   // 128 MiB of zeros, an eighth of a MiB gzipped.
   writeFileSync(join(root, 'bomb.tar.gz'), gzipSync(Buffer.alloc(128 * 1024 * 1024), { level: 9 }));
 });
@@ -109,6 +119,9 @@ describe('fetchurl and fetchTarball of file:// URLs', () => {
     expect(run(`builtins.getContext (builtins.fetchurl "${f('hello.txt')}")`).value)
       .toBe('{ "/nix/store/gy454w1cxaq731grqwylhzf4pp9r5izh-hello.txt" = { path = true; }; }');
     expect(run(`builtins.readFile (builtins.fetchurl { url = "${f('hello.txt')}"; name = "h"; })`).value).toBe('"hello\\n"');
+    // A derivation of fetched inputs: 2.8's drvPath.
+    expect(run(`(derivation { name = "x"; builder = "b"; system = "s"; src = builtins.fetchurl "${f('hello.txt')}"; t = builtins.fetchTarball "${f('t.tar.gz')}"; }).drvPath`).value)
+      .toBe('"/nix/store/1wjs58ds4cy56xz4hgndnw6pdrg0bhv1-x.drv"');
     for (const t of ['t.tar', 't.tar.gz']) {
       expect(run(`builtins.fetchTarball "${f(t)}"`).value).toBe('"/nix/store/f237zc0c2g2cq82dni3n1v3b3q9hj1yi-source"');
     }
@@ -214,6 +227,17 @@ describe('the sandbox', () => {
     // A hard link may only name a member before it.
     expect(run(`builtins.fetchTarball "${f('hardlink.tar')}"`).error).toMatch(/hard link 'h' to '.*secret', which is not a regular file in it$/);
     expect(existsSync(join(root, 'up.txt')) || existsSync(join(root, '..', 'up.txt'))).toBe(false);
+  });
+
+  test('unpacking and hashing a long archive checks the limits as it goes; a name past PATH_MAX is refused', () => {
+    let calls = 0;
+    const count = (): void => { calls++; };
+    expect(run(`builtins.length (builtins.attrNames (builtins.readDir (builtins.fetchTarball "${f('many.tar')}")))`, { checkLimits: count }).value).toBe('10');
+    const forMany = calls;
+    calls = 0;
+    run(`builtins.fetchTarball "${f('times.tar')}"`, { checkLimits: count });
+    expect(forMany).toBeGreaterThan(calls + 4);
+    expect(run(`builtins.fetchTarball "${f('long.tar')}"`).error).toBe(`cannot unpack '${f('long.tar')}': member name longer than 4096 bytes`);
   });
 
   test('a gzip bomb stops at the memory budget, and the next evaluation runs', () => {
