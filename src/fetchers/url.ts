@@ -52,8 +52,11 @@ function percentDecode(s: string): string {
  * or another host).
  */
 export function fileUrlPath(url: string): string | undefined {
-  const m = /^file:(?:\/\/(?:localhost)?(?=\/))?(\/[^?#]*)(?:[?#].*)?$/is.exec(url);
-  return m ? percentDecode(m[1]) : undefined;
+  const m = /^file:(\/\/[^/?#]*)?(\/[^?#]*)(?:[?#].*)?$/is.exec(url);
+  if (!m) return undefined;
+  // An authority other than none or localhost is another machine.
+  if (m[1] !== undefined && m[1] !== '//' && m[1].toLowerCase() !== '//localhost') return undefined;
+  return percentDecode(m[2]);
 }
 
 /**
