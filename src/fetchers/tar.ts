@@ -1,20 +1,21 @@
 // Unpacking a tarball in memory, as C++ Nix's unpackTarfileToSink (libutil/tarfile.cc) does
-// into its Git cache: every member under its name canonicalised as a CanonPath (`..` never
-// goes above the root, a leading `/` is dropped), directories, regular files (executable when
-// the owner may execute), symlinks (kept as they are, never followed while unpacking) and hard
-// links (a copy of the member named, which must come before); any other type is an error.
-// `lastModified` is the newest modification time of any member.
+// into its Git cache (GitFileSystemObjectSink, git-utils.cc): every member under its name
+// canonicalised as a CanonPath (`..` never goes above the root, a leading `/` is dropped),
+// directories, regular files (executable when the owner may execute), symlinks (kept as they
+// are, never followed while unpacking) and hard links (made last, a copy of what the tree holds
+// at the target); any other type is an error. `lastModified` is the newest modification time of
+// any member.
 //
 // Nothing is written to disk: the members go into a MemoryIO, so no name or link in an archive
-// can reach a file outside it. The compressed and the unpacked bytes are taken from the
-// evaluation's memory budget before they are allocated, and long archives tick its deadline, so
-// a bomb stops with a memory-limit (or timeout) error, not with the worker.
+// can reach a file outside it. The unpacked bytes are taken from the evaluation's memory budget
+// before they are allocated, and long archives tick its deadline, so a bomb stops with a
+// memory-limit (or timeout) error, not with the worker.
 //
 // Compression: gzip (node's zlib) or none. bzip2, xz and zstd, which libarchive reads as well,
 // are refused with an error that says so (Node 20's zlib has none of them).
 
 import { NixError } from '../errors/errors.js';
-import { reserve, tick } from '../limits/limits.js';
+import { reserve, reserveExternal, tick } from '../limits/limits.js';
 import { MemoryIO } from '../io/memory-io.js';
 import { canonicalisePath } from '../syntax/paths.js';
 
@@ -32,6 +33,9 @@ const TREE = '/tree';
 
 /** The largest unpacked archive: beyond it the memory budget has long been the limit. */
 const MAX_UNPACKED = 1024 * 1024 * 1024;
+
+/** From this length on, Node makes a latin1 string of a buffer outside V8's heap (EXTERN_APEX). */
+const EXTERNAL_STRING_BYTES = 0xfbee9;
 
 /** Linux's PATH_MAX: the longest member name unpacked. */
 const MAX_PATH = 4096;
@@ -117,6 +121,79 @@ function paxRecords(s: string): Map<string, string> {
   return out;
 }
 
+type TreeNode =
+  | { kind: 'directory'; children: Map<string, TreeNode> }
+  | { kind: 'file'; bytes: Uint8Array; executable: boolean }
+  | { kind: 'symlink'; target: string };
+
+/** C++ Nix's `path.rel()`: a canonical path without its leading `/`. */
+const rel = (path: string): string => path.slice(1);
+
+/**
+ * The tree the members make, as C++ Nix's GitFileSystemObjectSink builds it (git-utils.cc):
+ * parents made as needed (a file or symlink in the way is an error, so nothing is written
+ * through a symlink), a member replacing an earlier one except a non-empty directory (a
+ * directory over a directory keeps it), hard links made last from what the tree holds.
+ */
+class TreeSink {
+  readonly root: TreeNode & { kind: 'directory' } = { kind: 'directory', children: new Map() };
+  /** By link path, its target (both canonical), as C++ Nix's std::map: the last one wins. */
+  readonly hardLinks = new Map<string, string>();
+
+  createDirectory(path: string): void {
+    if (path === '/') return;
+    this.add(path, { kind: 'directory', children: new Map() });
+  }
+
+  add(path: string, child: TreeNode): void {
+    if (path === '/') throw new NixError('eval', 'cannot create a file at the root of the git repository');
+    const parts = path.split('/');
+    let cur = this.root;
+    for (let i = 1; i < parts.length - 1; i++) {
+      let next = cur.children.get(parts[i]);
+      if (next === undefined) cur.children.set(parts[i], (next = { kind: 'directory', children: new Map() }));
+      if (next.kind !== 'directory') throw new NixError('eval', `parent of '${rel(path)}' is not a directory`);
+      cur = next;
+    }
+    const name = parts[parts.length - 1];
+    const prev = cur.children.get(name);
+    if (prev !== undefined && prev.kind === 'directory') {
+      if (child.kind === 'directory') return;
+      if (prev.children.size > 0) throw new NixError('eval', `cannot create '${rel(path)}', conflicting non-empty directory`);
+    }
+    cur.children.set(name, child);
+  }
+
+  private lookup(path: string): TreeNode {
+    const parts = path.split('/');
+    let cur = this.root;
+    for (let i = 1; i < parts.length - 1; i++) {
+      const next = cur.children.get(parts[i]);
+      if (next === undefined) throw new NixError('eval', `path '${path}' does not exist`);
+      if (next.kind !== 'directory') throw new NixError('eval', `path '${path}' has a non-directory parent`);
+      cur = next;
+    }
+    const node = cur.children.get(parts[parts.length - 1]);
+    if (node === undefined) throw new NixError('eval', `path '${path}' does not exist`);
+    return node;
+  }
+
+  /** The hard links, in the order of their paths, each a copy of what its target is by then. */
+  linkHardLinks(): void {
+    for (const [path, target] of [...this.hardLinks].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (target === '/') continue;
+      try {
+        const node = this.lookup(target);
+        if (node.kind === 'directory') throw new NixError('eval', 'cannot create a hard link to a directory');
+        this.add(path, node);
+      } catch (e) {
+        if (e instanceof NixError) e.addTrace(`while creating a hard link from '${path}' to '${target}'`);
+        throw e;
+      }
+    }
+  }
+}
+
 /** libarchive's AE_IF* numbers of the types C++ Nix refuses, for its message. */
 const UNSUPPORTED_TYPES: Record<string, number> = { 3: 0o020000, 4: 0o060000, 6: 0o010000 };
 
@@ -131,8 +208,7 @@ export function unpackTarball(data: Buffer, what: string): UnpackedTree {
     throw new NixError('eval', `cannot unpack ${what}: ${compression} archives are not supported by nixeval (only tar, plain or gzip-compressed)`);
   }
   const tar = compression === 'gzip' ? gunzip(data, what) : data;
-  const files = new MemoryIO();
-  files.addDirectory(TREE);
+  const sink = new TreeSink();
   let lastModified = 0;
   let pos = 0;
   let longName: string | undefined;
@@ -185,41 +261,44 @@ export function unpackTarball(data: Buffer, what: string): UnpackedTree {
     const rel = canonicalisePath(`/${name}`);
     // Past PATH_MAX no filesystem holds it, and every look at a path that deep walks all of it.
     if (rel.length > MAX_PATH) throw new NixError('eval', `cannot unpack ${what}: member name longer than ${MAX_PATH} bytes`);
-    const dest = rel === '/' ? TREE : `${TREE}${rel}`;
-    try {
-      if (type === '5') {
-        files.addDirectory(dest);
-      } else if (type === '0' || type === '7') {
-        reserve(size);
-        tick(Math.ceil(size / 1024));
-        const bytes = tar.subarray(start, start + size);
-        files.add(dest, mode & 0o100 ? { executable: bytes } : bytes);
-      } else if (type === '2') {
-        files.add(dest, { symlink: link });
-      } else if (type === '1') {
-        // A hard link: the member it names, which must be in the archive already (not followed).
-        const target = `${TREE}${canonicalisePath(`/${link}`)}`;
-        if (files.lstat(target) !== 'regular') throw new NixError('eval', `cannot unpack ${what}: hard link '${name}' to '${link}', which is not a regular file in it`);
-        const bytes = files.readFile(target);
-        reserve(bytes.length);
-        files.add(dest, files.isExecutable(target) ? { executable: Buffer.from(bytes, 'latin1') } : Buffer.from(bytes, 'latin1'));
-      } else if (UNSUPPORTED_TYPES[type] !== undefined) {
-        throw new NixError('eval', `file '${name}' in tarball has unsupported file type ${UNSUPPORTED_TYPES[type]}`);
-      } else {
-        throw new NixError('eval', `file '${name}' in tarball has unsupported file type '${type}'`);
-      }
-    } catch (e) {
-      if (!(e instanceof NixError) || e.kind !== 'io') throw e;
-      // A member under a name that another member made a file or a symlink.
-      throw new NixError('eval', `cannot unpack ${what}: member '${name}': ${(e as Error).message}`);
+    if (type === '1') {
+      sink.hardLinks.set(rel, canonicalisePath(`/${link}`));
+    } else if (type === '5') {
+      sink.createDirectory(rel);
+    } else if (type === '0' || type === '7') {
+      sink.add(rel, { kind: 'file', bytes: tar.subarray(start, start + size), executable: (mode & 0o100) !== 0 });
+    } else if (type === '2') {
+      sink.add(rel, { kind: 'symlink', target: link });
+    } else {
+      throw new NixError('eval', `file '${name}' in tarball has unsupported file type ${UNSUPPORTED_TYPES[type] ?? `'${type}'`}`);
     }
   }
+  sink.linkHardLinks();
   // dereferenceSingletonDirectory: one top-level directory is the tree.
-  const top = files.readDir(TREE);
-  let root = TREE;
-  if (top.size === 1) {
-    const [[only, t]] = [...top];
-    if (t === 'directory') root = `${TREE}/${only}`;
+  let top = sink.root;
+  if (top.children.size === 1) {
+    const [only] = top.children.values();
+    if (only.kind === 'directory') top = only;
   }
+  const files = new MemoryIO();
+  files.addDirectory(TREE);
+  const pending: [string, TreeNode][] = [[TREE, top]];
+  while (pending.length > 0) {
+    const [path, node] = pending.pop()!;
+    if (node.kind === 'directory') {
+      files.addDirectory(path);
+      for (const [name, child] of node.children) pending.push([`${path}/${name}`, child]);
+    } else if (node.kind === 'file') {
+      // Each copy is paid for here (a hard link's too), where it is made.
+      // Kept as long as the evaluation: a large one outside V8's heap, where its measure does not see it.
+      if (node.bytes.length >= EXTERNAL_STRING_BYTES) reserveExternal(node.bytes.length);
+      else reserve(node.bytes.length);
+      tick(1 + Math.ceil(node.bytes.length / 1024));
+      files.add(path, node.executable ? { executable: node.bytes } : node.bytes);
+    } else {
+      files.add(path, { symlink: node.target });
+    }
+  }
+  const root = TREE;
   return { files, root, lastModified };
 }
