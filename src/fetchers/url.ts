@@ -79,11 +79,14 @@ export function checkURI(st: IOEvalState, uri: string): 'uris' | 'roots' {
 
 /**
  * The IO a fetch of a URL or path reads through: the evaluation's own, or its fetch IO when
- * allowed-uris allowed the URL or the fetch is locked in pure mode (where C++ Nix's fetchers read
- * the filesystem themselves rather than through the pure evaluation's accessor).
+ * allowed-uris allowed the URL or the fetch is locked in pure mode outside restricted mode (where
+ * C++ Nix's fetchers read the filesystem themselves rather than through the pure evaluation's
+ * accessor).
  */
 export function fetchIOFor(st: IOEvalState, how: 'uris' | 'roots', locked: boolean): EvalIO {
-  if (how === 'uris' || (st.settings.pure && locked)) return st.fetchIO;
+  if (how === 'uris') return st.fetchIO;
+  // In restricted mode a URL allowed by the roots is read through them (symlinks and all).
+  if (st.settings.pure && locked && st.settings.restrictEval !== true) return st.fetchIO;
   return st.io;
 }
 

@@ -286,5 +286,9 @@ describe('pure mode: locked fetches', () => {
     // The fetch IO's roots still bound what is read; without one, nothing is.
     expect(run(locked, pure(new FsIO({ roots: [outside] }))).error).toMatch(/forbidden in restricted mode$/);
     expect(run(locked, pure()).error).toMatch(/forbidden in restricted mode$/);
+    // Pure and restricted: a file URL the roots allow is read through them, a symlink out refused.
+    const both = (roots: string[]): Partial<EvaluateOptions> => ({ ...pure(new FsIO({})), restricted: true, io: new FsIO({ roots }) });
+    expect(run(locked, both([root])).value).toBe('"a\\n"');
+    expect(run(`builtins.fetchurl { url = "${f('link-out')}"; sha256 = "${sha}"; }`, both([root])).error).toMatch(/forbidden in restricted mode$/);
   });
 });
