@@ -216,6 +216,8 @@ export function unpackTarball(data: Buffer, what: string): UnpackedTree {
   let pax = new Map<string, string>();
   // libarchive's words, in C++ Nix's TarArchive::check.
   const damaged = (_why: string): NixError => new NixError('eval', pos === 0 ? 'failed to extract archive (Unrecognized archive format)' : 'failed to extract archive (Damaged tar archive)');
+  // Less than a header, and not empty (libarchive's empty format): no archive it knows.
+  if (tar.length > 0 && tar.length < 512) throw damaged('short');
   while (pos + 512 <= tar.length) {
     tick();
     // The end: a block of zeros.

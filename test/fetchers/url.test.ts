@@ -159,6 +159,7 @@ describe('fetchurl and fetchTarball of file:// URLs', () => {
     expect(run(`builtins.fetchTarball "${f('nope.tar.gz')}"`).error).toBe(`tarball "${root}/nope.tar.gz" does not exist.`);
     expect(run(`builtins.fetchTarball "${f('tb')}"`).error).toBe(`tarball "${root}/tb" is a directory, not a file.`);
     expect(run(`builtins.fetchTarball "${f('not-a-tar')}"`).error).toBe('failed to extract archive (Unrecognized archive format)');
+    expect(run(`builtins.fetchTarball "${f('hello.txt')}"`).error).toBe('failed to extract archive (Unrecognized archive format)');
     expect(run(`builtins.fetchTarball "${f('fifo.tar')}"`).error).toBe("file 'p' in tarball has unsupported file type 4096");
     expect(run(`builtins.fetchTarball "${f('t.tar.xz')}"`).error).toMatch(/xz archives are not supported by nixeval/);
     // Other URLs still need the network.
