@@ -181,7 +181,8 @@ function* fetchUrlLike(builtin: 'fetchurl' | 'fetchTarball', arg0: Value, ctx: B
     }
     if (url === undefined) throw new NixError('eval', "'url' argument required");
   } else {
-    url = (yield* coerceToString(arg, { coerceMore: false, copyToStore: false })).s;
+    // forceStringNoCtx, as C++ Nix: not a path, nor a string with context.
+    url = yield* forceStringNoCtxAt(arg, 'while evaluating the url we should fetch');
   }
   const st = ioState(ctx.state);
   const how = checkURI(st, url);

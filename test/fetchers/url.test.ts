@@ -162,6 +162,9 @@ describe('fetchurl and fetchTarball of file:// URLs', () => {
     expect(run(`builtins.fetchTarball "${f('hello.txt')}"`).error).toBe('failed to extract archive (Unrecognized archive format)');
     expect(run(`builtins.fetchTarball "${f('fifo.tar')}"`).error).toBe("file 'p' in tarball has unsupported file type 4096");
     expect(run(`builtins.fetchTarball "${f('t.tar.xz')}"`).error).toMatch(/xz archives are not supported by nixeval/);
+    // The URL is a string without context, as C++ Nix's forceStringNoCtx has it.
+    expect(run(`builtins.fetchurl ${root}/hello.txt`).error).toBe(`expected a string but found a path: ${root}/hello.txt`);
+    expect(run(`builtins.fetchurl "\${${root}/hello.txt}"`).error).toMatch(/^the string '\/nix\/store\/[0-9a-z]{32}-hello.txt' is not allowed to refer to a store path/);
     // Other URLs still need the network.
     expect(run('builtins.fetchurl "https://example.org/a"').error).toBe("builtins.fetchurl cannot fetch 'https://example.org/a': nixeval never accesses the network");
   });
