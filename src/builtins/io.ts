@@ -200,7 +200,10 @@ function* fetchUrlLike(builtin: 'fetchurl' | 'fetchTarball', arg0: Value, ctx: B
   }
   if (st.settings.pure && expected === undefined) throw new NixError('eval', `in pure evaluation mode, '${builtin}' requires a 'sha256' argument`);
   const path = fileUrlPath(url);
-  if (path === undefined) throw noNetwork(builtin, `'${url}'`);
+  if (path === undefined) {
+    if (builtin === 'fetchTarball' && /^file:(?!\/)/i.test(url)) throw relativeTarball(url, renderUrl(url));
+    throw noNetwork(builtin, `'${url}'`);
+  }
   const io = fetchIOFor(st, how, expected !== undefined);
   if (builtin === 'fetchurl') {
     const { storePath, hash } = fetchFileFlat(ctx.state, io, path, url, storeName);
@@ -300,6 +303,12 @@ function* fetchTree(arg0: Value, ctx: BuiltinContext): Gen {
   throw noNetwork('fetchTree', `'${url}'`);
 }
 
+/** downloadTarball_'s error for a file URL with a relative path, with getAccessor's line. */
+function relativeTarball(url: string, shown: string): NixError {
+  return new NixError('eval', `tarball '${url}' must use an absolute path. The 'file' scheme does not support relative paths.`)
+    .addTrace(`while fetching the input '${shown}'`);
+}
+
 /** C++ Nix's CurlInputScheme::hasTarballExtension. */
 const TARBALL_EXTENSION = /\.(zip|tar|tgz|tar\.gz|tar\.xz|tar\.bz2|tar\.zst)$/;
 
@@ -347,7 +356,10 @@ function* fetchUrlTree(type: 'file' | 'tarball', attrs: Map<string, FetchAttr>, 
   }
   const how = checkURI(st, shown);
   const path = fileUrlPath(url);
-  if (path === undefined) throw noNetwork('fetchTree', `'${url}'`);
+  if (path === undefined) {
+    if (type === 'tarball' && /^file:(?!\/)/i.test(url)) throw relativeTarball(url, shown);
+    throw noNetwork('fetchTree', `'${url}'`);
+  }
   const io = fetchIOFor(st, how, expected !== undefined);
   const name = maybeInputStrAttr(attrs, 'name') ?? 'source';
   let tree: { storePath: string; narHash: Hash; lastModified?: number };

@@ -165,6 +165,9 @@ describe('fetchurl and fetchTarball of file:// URLs', () => {
     // The URL is a string without context, as C++ Nix's forceStringNoCtx has it.
     expect(run(`builtins.fetchurl ${root}/hello.txt`).error).toBe(`expected a string but found a path: ${root}/hello.txt`);
     expect(run(`builtins.fetchurl "\${${root}/hello.txt}"`).error).toMatch(/^the string '\/nix\/store\/[0-9a-z]{32}-hello.txt' is not allowed to refer to a store path/);
+    for (const expr of ['builtins.fetchTarball "file:t.tar"', 'builtins.fetchTree { type = "tarball"; url = "file:t.tar"; }']) {
+      expect(run(expr).error).toBe("tarball 'file:t.tar' must use an absolute path. The 'file' scheme does not support relative paths.");
+    }
     // Other URLs still need the network.
     expect(run('builtins.fetchurl "https://example.org/a"').error).toBe("builtins.fetchurl cannot fetch 'https://example.org/a': nixeval never accesses the network");
   });
