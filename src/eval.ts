@@ -21,7 +21,7 @@ import { storeState } from './store/state.js';
 import {
   compileCacheStats, compileKey, countParse, diskCacheInUse, getCompiled, getCompiledFromDisk, putCompiled, putCompiledOnDisk,
 } from './io/compile-cache.js';
-import { corepkgsFile } from './io/corepkgs.js';
+import { COREPKGS_DIR, corepkgsContents, corepkgsDisplay, corepkgsFile } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
 import { derivationConstant } from './builtins/derivation.js';
@@ -101,6 +101,12 @@ export interface EvaluateOptions {
   restricted?: boolean;
   /** Environment variables `getEnv` may read ('*' allows all). Default: none. */
   allowedEnv?: readonly string[];
+  /**
+   * What fetchers read through where C++ Nix's fetchers bypass the evaluation's own access
+   * rules: a locked input (`rev`, `narHash`, `sha256`) in pure mode, a URL `allowed-uris` allows
+   * in restricted mode. Default: `io` (so such fetches are bounded exactly as other reads).
+   */
+  fetchIO?: EvalIO;
 }
 
 export type MessageLevel = 'error' | 'warn';
@@ -134,6 +140,7 @@ export class Evaluation implements EvalState, IOEvalState {
   /** The memory budget and deadline of this evaluation (active while its VM runs). */
   readonly limits: EvalLimits;
   readonly io: EvalIO;
+  readonly fetchIO: EvalIO;
   readonly searchPath: readonly SearchPathEntry[];
   readonly cwd: string;
   private readonly globals: Map<string, Value>;
@@ -158,10 +165,18 @@ export class Evaluation implements EvalState, IOEvalState {
     this.searchPath = (options.searchPath ?? []).filter((e) => e !== '').map(parseSearchPathEntry);
     // Store paths this evaluation made read as what they hold (nothing is written to a store).
     this.io = new StoreViewIO(
-      options.io ?? defaultIO(options, this.searchPath, this.cwd),
+      // `<nix/fetchurl.nix>` and the other corepkgs read as files (C++ Nix's corepkgs accessor).
+      new StoreViewIO(options.io ?? defaultIO(options, this.searchPath, this.cwd), COREPKGS_DIR, corepkgsContents),
       canonicalisePath(this.settings.storeDir),
       (p) => storeState(this).contentsOf(p),
     );
+    // Fetched trees are kept in the same store view, whichever IO they were read through.
+    this.fetchIO = options.fetchIO === undefined ? this.io : new StoreViewIO(
+      options.fetchIO,
+      canonicalisePath(this.settings.storeDir),
+      (p) => storeState(this).contentsOf(p),
+    );
+    if (options.restricted === true) this.settings.restrictEval = true;
     const strictEnv = this.settings.pure || options.restricted === true;
     const allowed = options.allowedEnv ?? [];
     this.allowedEnv = strictEnv ? new Set() : allowed.includes('*') ? '*' : new Set(allowed);
@@ -268,7 +283,7 @@ export class Evaluation implements EvalState, IOEvalState {
     const key = `${compileKey(file, text, variant)}\0lints=${JSON.stringify(this.options.lints ?? {})}`;
     const cached = getCompiled(key);
     if (cached && this.usable(cached)) return cached;
-    const source = new Source(file, text, dirname(file));
+    const source = new Source(corepkgsDisplay(file) ?? file, text, dirname(file));
     const diskKey = diskCacheInUse() ? key : undefined;
     const fromDisk = cached || diskKey === undefined ? undefined : getCompiledFromDisk(key, diskKey, source);
     if (fromDisk && this.usable(fromDisk)) return fromDisk;

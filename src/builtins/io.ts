@@ -1,7 +1,8 @@
 // Builtins that reach outside the evaluation, all through the evaluation's EvalIO
 // (src/io/io.ts): import, scopedImport, readFile, readFileType, readDir, pathExists, hashFile,
 // findFile and the search path (`<name>`, `__nixPath`), getEnv, currentTime, toPath; and the
-// fetchers, which fail: nixeval never reaches the network.
+// fetchers, which read local inputs only (paths, Git repositories, file:// URLs:
+// src/fetchers/): nixeval never reaches the network.
 //
 // Semantics and messages follow C++ Nix 2.36 (src/libexpr/primops.cc, eval.cc).
 
@@ -13,7 +14,10 @@ import {
 } from '../value/values.js';
 import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
 import { fetchLocalPath } from '../fetchers/path.js';
-import { newHashAllowEmpty, printHash } from '../store/hash.js';
+import { type Hash, newHashAllowEmpty, printHash } from '../store/hash.js';
+import {
+  baseNameOfUrl, checkURI, fetchFileFlat, fetchFileTree, fetchIOFor, fetchTarballTree, fileUrlPath, percentEncode, renderUrl,
+} from '../fetchers/url.js';
 import { badNameReason } from '../store/store-path.js';
 import { internName, symbolTable } from '../value/symbols.js';
 import { coercePeeled, coerceToString } from '../value/coerce.js';
@@ -24,7 +28,7 @@ import { attrsCtx, forceStringNoCtxAt, listCtx } from './force-args.js';
 import {
   type IOEvalState, ioState, isUrlLike, notExist, RestrictedPathError, type SearchPathEntry,
 } from '../io/io.js';
-import { corepkgsLookup } from '../io/corepkgs.js';
+import { corepkgsDisplay, corepkgsLookup } from '../io/corepkgs.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -153,17 +157,14 @@ function noNetwork(builtin: string, what: string): NixError {
   return new NixError('eval', `builtins.${builtin} cannot fetch ${what}: nixeval never accesses the network`);
 }
 
-function baseNameOfUrl(url: string): string {
-  const noQuery = url.replace(/[?#].*$/, '');
-  const trimmed = noQuery.endsWith('/') ? noQuery.slice(0, -1) : noQuery;
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
-}
-
-/** fetchurl / fetchTarball: the argument is checked as C++ Nix checks it, then refused. */
-function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => void): Gen {
+/** fetchurl / fetchTarball: the argument checked as C++ Nix's `fetch` checks it; a file:// URL read, any other refused. */
+function* fetchUrlLike(builtin: 'fetchurl' | 'fetchTarball', arg0: Value, ctx: BuiltinContext): Gen {
+  const warn = (m: string): void => ctx.state.warn(m);
   const arg = yield* force(arg0);
   let url: string | undefined;
   let name: string | undefined;
+  let expected: Hash | undefined;
+  const isArgAttrs = arg instanceof NixAttrs;
   if (arg instanceof NixAttrs) {
     // In symbol order, as C++ Nix's fetch walks the set, each frame at its attribute.
     for (const n of symbolTable().order(arg.keys())) {
@@ -171,7 +172,7 @@ function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => 
       if (n === 'url') {
         url = yield* forceStringNoCtxAt(arg.get(n)!, 'while evaluating the url we should fetch', at);
       } else if (n === 'sha256') {
-        newHashAllowEmpty(yield* forceStringNoCtxAt(arg.get(n)!, 'while evaluating the sha256 of the content we should fetch', at), 'sha256', warn);
+        expected = newHashAllowEmpty(yield* forceStringNoCtxAt(arg.get(n)!, 'while evaluating the sha256 of the content we should fetch', at), 'sha256', warn);
       } else if (n === 'name') {
         name = yield* forceStringNoCtxAt(arg.get(n)!, 'while evaluating the name of the content we should fetch', at);
       } else {
@@ -179,22 +180,55 @@ function* fetchUrlLike(builtin: string, arg0: Value, warn: (message: string) => 
       }
     }
     if (url === undefined) throw new NixError('eval', "'url' argument required");
-    const bad = badNameReason(name ?? baseNameOfUrl(url));
-    if (bad !== undefined && builtin === 'fetchurl') {
-      const advice = name === undefined
-        ? `Please add a valid 'name' attribute to the argument for '${builtin}', so that it can create a valid store path.`
-        : `Please change the value for the 'name' attribute passed to '${builtin}', so that it can create a valid store path.`;
-      throw new NixError('eval', `invalid store path name when fetching URL '${url}': ${bad}. ${advice}`);
-    }
   } else {
-    const r = yield* coerceToString(arg, { coerceMore: false, copyToStore: false });
-    url = r.s;
-    const bad = badNameReason(baseNameOfUrl(url));
-    if (bad !== undefined && builtin === 'fetchurl') {
-      throw new NixError('eval', `invalid store path name when fetching URL '${url}': ${bad}. Please pass an attribute set with 'url' and 'name' attributes to '${builtin}',  so that it can create a valid store path.`);
-    }
+    // forceStringNoCtx, as C++ Nix: not a path, nor a string with context.
+    url = yield* forceStringNoCtxAt(arg, 'while evaluating the url we should fetch');
   }
-  throw noNetwork(builtin, `'${url}'`);
+  const st = ioState(ctx.state);
+  const how = checkURI(st, url);
+  const nameAttrPassed = name !== undefined;
+  let storeName = name ?? (builtin === 'fetchTarball' ? 'source' : '');
+  if (storeName === '') storeName = baseNameOfUrl(url);
+  const bad = badNameReason(storeName);
+  if (bad !== undefined) {
+    const advice = nameAttrPassed
+      ? `Please change the value for the 'name' attribute passed to '${builtin}', so that it can create a valid store path.`
+      : isArgAttrs
+        ? `Please add a valid 'name' attribute to the argument for '${builtin}', so that it can create a valid store path.`
+        : `Please pass an attribute set with 'url' and 'name' attributes to '${builtin}',  so that it can create a valid store path.`;
+    throw new NixError('eval', `invalid store path name when fetching URL '${url}': ${bad}. ${advice}`);
+  }
+  if (st.settings.pure && expected === undefined) throw new NixError('eval', `in pure evaluation mode, '${builtin}' requires a 'sha256' argument`);
+  const path = fileUrlPath(url);
+  if (path === undefined) {
+    if (builtin === 'fetchTarball' && /^file:(?!\/)/i.test(url)) throw relativeTarball(url, renderUrl(url));
+    throw noNetwork(builtin, `'${url}'`);
+  }
+  const io = fetchIOFor(st, how, expected !== undefined);
+  if (builtin === 'fetchurl') {
+    const { storePath, hash } = fetchFileFlat(ctx.state, io, path, url, storeName);
+    if (expected !== undefined && !sameHash(hash, expected)) {
+      throw new NixError('eval', `hash mismatch in file downloaded from '${url}':\n  specified: ${printHash(expected, 'nix32', true)}\n  got:       ${printHash(hash, 'nix32', true)}`);
+    }
+    return new NixString(storePath, new Set([storePath]));
+  }
+  // fetchTarball: the tarball input scheme, its NAR hash checked as an input's (checkLocks).
+  const shown = renderUrl(url, expected === undefined ? new Map() : new Map([['narHash', printHash(expected, 'sri')]]));
+  let tree;
+  try {
+    tree = yield* fetchTarballTree(ctx.state, io, path, url, storeName);
+    const got = printHash(tree.narHash, 'sri');
+    if (expected !== undefined && !sameHash(tree.narHash, expected)) {
+      throw new NixError('eval', `NAR hash mismatch in input '${shown}', expected '${printHash(expected, 'sri')}' but got '${got}'`);
+    }
+  } catch (e) {
+    throw addTrace(e, `while fetching the input '${shown}'`);
+  }
+  return new NixString(tree.storePath, new Set([tree.storePath]));
+}
+
+function sameHash(a: Hash, b: Hash): boolean {
+  return a.algo === b.algo && Buffer.from(a.bytes).equals(Buffer.from(b.bytes));
 }
 
 /** A fetcher argument's value, as C++ Nix's fetchTree reads it: a string, a Boolean or a number. */
@@ -247,31 +281,119 @@ function* fetchTree(arg0: Value, ctx: BuiltinContext): Gen {
     if (attrs.has('name')) throw new NixError('eval', "argument 'name' isn\u2019t supported in call to 'fetchTree'");
     if (type === 'git') return yield* fetchGitTree(attrs, ctx, 'fetchTree');
     if (type === 'path') return yield* fetchPathTree(attrs, ctx);
+    if (type === 'file' || type === 'tarball') return yield* fetchUrlTree(type, attrs, ctx);
     const url = attrs.get('url');
     throw noNetwork('fetchTree', url !== undefined ? `'${url}'` : `an input of type '${type}'`);
   }
   const url = (yield* coerceToString(arg, { coerceMore: false, copyToStore: false })).s;
+  if (ctx.state.settings.experimentalFeatures?.has('flakes') !== true) {
+    throw new NixError('eval', "passing a string argument to 'fetchTree' requires the 'flakes' experimental feature");
+  }
   const m = /^(?:git\+|tarball\+)?file:(?!\/)(.*)$/.exec(url);
   if (m && !url.startsWith('file://')) {
     throw new NixError('eval', `tarball '${url}' must use an absolute path. The 'file' scheme does not support relative paths.`)
       .addTrace(`while fetching the input '${url}'`);
   }
+  const curl = /^(?:(file|tarball)\+)?(file:.*)$/is.exec(url);
+  if (curl) {
+    // The curl input schemes' URLs: `file+` or `tarball+`, or a tarball's extension, says which.
+    const type = curl[1]?.toLowerCase() ?? (TARBALL_EXTENSION.test(curl[2].replace(/[?#].*$/s, '')) ? 'tarball' : 'file');
+    return yield* fetchUrlTree(type as 'file' | 'tarball', urlInputAttrs(type, curl[2]), ctx);
+  }
   throw noNetwork('fetchTree', `'${url}'`);
+}
+
+/** downloadTarball_'s error for a file URL with a relative path, with getAccessor's line. */
+function relativeTarball(url: string, shown: string): NixError {
+  return new NixError('eval', `tarball '${url}' must use an absolute path. The 'file' scheme does not support relative paths.`)
+    .addTrace(`while fetching the input '${shown}'`);
+}
+
+/** C++ Nix's CurlInputScheme::hasTarballExtension. */
+const TARBALL_EXTENSION = /\.(zip|tar|tgz|tar\.gz|tar\.xz|tar\.bz2|tar\.zst)$/;
+
+/** The input a curl scheme's URL makes (inputFromURL): its narHash, rev, revCount and lastModified taken from the query. */
+function urlInputAttrs(type: string, url: string): Map<string, FetchAttr> {
+  const attrs = new Map<string, FetchAttr>([['type', type]]);
+  const q = url.indexOf('?');
+  if (q < 0) {
+    attrs.set('url', url);
+    return attrs;
+  }
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const kept: string[] = [];
+  for (const kv of query.split('&')) {
+    const eq = kv.indexOf('=');
+    const k = eq < 0 ? kv : decodeURIComponent(kv.slice(0, eq));
+    const v = eq < 0 ? '' : decodeURIComponent(kv.slice(eq + 1));
+    if (k === 'narHash' || k === 'rev') attrs.set(k, v);
+    else if (k === 'revCount' || k === 'lastModified') { if (/^[0-9]+$/.test(v)) attrs.set(k, BigInt(v)); }
+    else if (kv !== '') kept.push(kv);
+  }
+  attrs.set('url', `${url.slice(0, q)}${kept.length > 0 ? `?${kept.join('&')}` : ''}${hash < 0 ? '' : url.slice(hash)}`);
+  return attrs;
+}
+
+/** The attributes C++ Nix's curl input schemes (file, tarball) accept. */
+const URL_INPUT_ATTRS = new Set(['type', 'url', 'narHash', 'name', 'unpack', 'rev', 'revCount', 'lastModified', '__final']);
+
+/**
+ * fetchTree { type = "file" | "tarball"; url = "file:///…"; }: a local file (NAR-hashed) or
+ * tarball (unpacked), read as fetchurl and fetchTarball read it (src/fetchers/url.ts).
+ */
+function* fetchUrlTree(type: 'file' | 'tarball', attrs: Map<string, FetchAttr>, ctx: BuiltinContext): Gen {
+  for (const k of attrs.keys()) {
+    if (!URL_INPUT_ATTRS.has(k)) throw new NixError('eval', `input attribute '${k}' not supported by scheme '${type}'`);
+  }
+  const url = inputStrAttr(attrs, 'url');
+  const st = ioState(ctx.state);
+  const narHashAttr = maybeInputStrAttr(attrs, 'narHash');
+  const expected = narHashAttr === undefined ? undefined : newHashAllowEmpty(narHashAttr, 'sha256', (m) => st.warn(m));
+  const shown = renderUrl(url, expected === undefined ? new Map() : new Map([['narHash', printHash(expected, 'sri')]]));
+  if (st.settings.pure && expected === undefined) {
+    throw new NixError('eval', `in pure evaluation mode, 'fetchTree' doesn't fetch unlocked input '${shown}'`);
+  }
+  const how = checkURI(st, shown);
+  const path = fileUrlPath(url);
+  if (path === undefined) {
+    if (type === 'tarball' && /^file:(?!\/)/i.test(url)) throw relativeTarball(url, shown);
+    throw noNetwork('fetchTree', `'${url}'`);
+  }
+  const io = fetchIOFor(st, how, expected !== undefined);
+  const name = maybeInputStrAttr(attrs, 'name') ?? 'source';
+  let tree: { storePath: string; narHash: Hash; lastModified?: number };
+  try {
+    tree = type === 'file'
+      ? yield* fetchFileTree(ctx.state, io, path, url, name)
+      : yield* fetchTarballTree(ctx.state, io, path, url, name);
+    if (expected !== undefined && !sameHash(tree.narHash, expected)) {
+      throw new NixError('eval', `NAR hash mismatch in input '${shown}', expected '${printHash(expected, 'sri')}' but got '${printHash(tree.narHash, 'sri')}'`);
+    }
+  } catch (e) {
+    throw addTrace(e, `while fetching the input '${shown}'`);
+  }
+  const out = new Map<string, Value>();
+  out.set('outPath', new NixString(tree.storePath, new Set([tree.storePath])));
+  out.set('narHash', printHash(tree.narHash, 'sri'));
+  const rev = attrs.get('rev');
+  if (rev !== undefined) {
+    out.set('rev', String(rev));
+    out.set('shortRev', shortRev(String(rev)));
+  }
+  const revCount = attrs.get('revCount');
+  if (revCount !== undefined) out.set('revCount', revCount);
+  const given = attrs.get('lastModified');
+  const lastModified = typeof given === 'bigint' ? Number(given) : tree.lastModified || undefined;
+  if (lastModified !== undefined) {
+    out.set('lastModified', typeof given === 'bigint' ? given : lastModified);
+    out.set('lastModifiedDate', utcTimestamp(lastModified));
+  }
+  return NixAttrs.fromMap(out);
 }
 
 /** The attributes C++ Nix's path input scheme accepts. */
 const PATH_INPUT_ATTRS = new Set(['type', 'path', 'rev', 'revCount', 'lastModified', 'narHash', '__final']);
-
-/** C++ Nix's percentEncode: bytes other than the unreserved ones and `keep` as %XX. */
-function percentEncode(s: string, keep: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (/[A-Za-z0-9\-._~]/.test(c) || keep.includes(c)) out += c;
-    else out += `%${s.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
 
 /** An input as C++ Nix's Input::to_string shows it: its URL, the other attributes as the query. */
 function inputUrl(scheme: string, location: string, attrs: Map<string, FetchAttr>, leftOut: string[]): string {
@@ -295,7 +417,8 @@ function* fetchPathTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext): Gen
   if (st.settings.pure && !attrs.has('narHash')) {
     throw new NixError('eval', `in pure evaluation mode, 'fetchTree' doesn't fetch unlocked input '${url}'`);
   }
-  const tree = yield* fetchLocalPath(ctx.state, st.io, canonicalisePath(path));
+  const how = checkURI(st, url);
+  const tree = yield* fetchLocalPath(ctx.state, fetchIOFor(st, how, attrs.has('narHash')), canonicalisePath(path));
   const narHash = printHash(tree.narHash, 'sri');
   const expected = attrs.get('narHash');
   if (expected !== undefined && expected !== narHash) {
@@ -363,6 +486,25 @@ function withFetchGitDefaults(attrs: Map<string, FetchAttr>): Map<string, FetchA
   if (typeof url === 'string') all.set('url', gitUrlShown(url));
   if (!all.has('exportIgnore') && all.get('submodules') !== true) all.set('exportIgnore', true);
   return all;
+}
+
+/**
+ * A git input as C++ Nix's GitInputScheme::toURL shows it: its url (fixGitURL'd) with `git+`
+ * before a scheme other than git, and as its query the revision, ref and the flags set.
+ */
+function gitInputUrl(all: Map<string, FetchAttr>): string {
+  const url = gitUrlShown(String(all.get('url')));
+  const query = new Map<string, string>();
+  const rev = all.get('rev');
+  if (typeof rev === 'string') query.set('rev', rev);
+  const ref = all.get('ref');
+  if (typeof ref === 'string') query.set('ref', ref);
+  for (const flag of ['shallow', 'lfs', 'submodules', 'exportIgnore', 'verifyCommit']) {
+    if (all.get(flag) === true) query.set(flag, '1');
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (scheme === undefined) return url;
+  return renderUrl(url, query, scheme === 'git' ? scheme : `git+${scheme}`);
 }
 
 /**
@@ -444,11 +586,15 @@ function* fetchGitTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext, fetch
     exportIgnore: inputBoolAttr(all, 'exportIgnore', fetcher === 'fetchGit' && !submodules),
     name: str('name') ?? 'source',
   };
-  if (st.settings.pure && input.rev === undefined && !attrs.has('narHash')) {
-    throw new NixError('eval', `in pure evaluation mode, '${fetcher}' doesn't fetch unlocked input '${url}'`);
+  const shown = gitInputUrl(all);
+  const locked = input.rev !== undefined && input.rev !== NULL_REV;
+  if (st.settings.pure && !locked) {
+    if (!attrs.has('narHash')) throw new NixError('eval', `in pure evaluation mode, '${fetcher}' doesn't fetch unlocked input '${shown}'`);
+    st.warn(`Input '${shown}' is unlocked (e.g. lacks a Git revision) but is checked by NAR hash. This is not reproducible and will break after garbage collection or when shared.`);
   }
+  const how = checkURI(st, shown);
   const settings = st.settings;
-  const tree = yield* fetchLocalGit(st, st.io, input, {
+  const tree = yield* fetchLocalGit(st, fetchIOFor(st, how, locked || attrs.has('narHash')), input, {
     allowDirty: settings.allowDirty ?? true,
     warnDirty: settings.warnDirty ?? true,
     warn: (m) => st.warn(m),
@@ -456,7 +602,8 @@ function* fetchGitTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext, fetch
   const narHash = printHash(tree.narHash, 'sri');
   const expected = str('narHash');
   if (expected !== undefined && expected !== narHash) {
-    throw new NixError('eval', `NAR hash mismatch in input '${url}', expected '${expected}' but got '${narHash}'`);
+    throw new NixError('eval', `NAR hash mismatch in input '${shown}', expected '${expected}' but got '${narHash}'`)
+      .addTrace(`while fetching the input '${shown}'`);
   }
   const out = new Map<string, Value>();
   out.set('outPath', new NixString(tree.storePath, new Set([tree.storePath])));
@@ -518,7 +665,8 @@ export const ioBuiltins: BuiltinSpec[] = [
       return yield* force(file);
     } catch (e) {
       if (e instanceof NixError) {
-        const line = { message: `while evaluating the file '${ctx.state.resolveExprPath(path)}':` };
+        const resolved = ctx.state.resolveExprPath(path);
+        const line = { message: `while evaluating the file '${corepkgsDisplay(resolved) ?? resolved}':` };
         // Inside the file's evaluation: before the line its thunk adds when it is the one found under evaluation.
         const last = e.trace.length - 1;
         if (e.blackhole === file && last >= 0 && e.trace[last].message === 'entering the infinite recursion') e.trace.splice(last, 0, line);
@@ -627,8 +775,8 @@ export const ioBuiltins: BuiltinSpec[] = [
     return makeString(path, context);
   }, { doc: 'An absolute path string, canonicalised (deprecated).' }),
 
-  defineBuiltin('fetchurl', 1, ([v], ctx) => fetchUrlLike('fetchurl', v, (m) => ctx.state.warn(m)), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
-  defineBuiltin('fetchTarball', 1, ([v], ctx) => fetchUrlLike('fetchTarball', v, (m) => ctx.state.warn(m)), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
+  defineBuiltin('fetchurl', 1, ([v], ctx) => fetchUrlLike('fetchurl', v, ctx), { lazy: [0], doc: 'A local file (a file:// URL), added to the store flat; other URLs fail: nixeval never accesses the network.' }),
+  defineBuiltin('fetchTarball', 1, ([v], ctx) => fetchUrlLike('fetchTarball', v, ctx), { lazy: [0], doc: 'A local tarball (a file:// URL, tar or tar.gz) unpacked; other URLs fail: nixeval never accesses the network.' }),
   defineBuiltin('fetchGit', 1, ([v], ctx) => fetchGit(v, ctx), { lazy: [0], doc: 'A local Git repository\'s tree (never the network).' }),
   defineBuiltin('fetchMercurial', 1, ([v]) => fetchOther('fetchMercurial', v), { lazy: [0], doc: 'Fails: nixeval never accesses the network.' }),
   defineBuiltin('fetchClosure', 1, ([v]) => fetchOther('fetchClosure', v), {

@@ -427,6 +427,7 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
       traceVerbose: config.bool('trace-verbose'),
       allowDirty: config.bool('allow-dirty', true),
       warnDirty: config.bool('warn-dirty', true),
+      allowedUris: config.list('allowed-uris'),
       storeDir: storeDirOf(config, env),
       ...(refusing !== undefined ? { unwritableStore: refusing } : {}),
       ...(typeof system === 'string' && system !== '' ? { currentSystem: system } : {}),
@@ -439,6 +440,9 @@ function run(cmd: Command, io: CliIO, env: Env, config: NixConfig, logger: Logge
     // allows the search path's directories (src/eval.ts).
     io: pure ? new FsIO({ roots: [], allowedEnv: [], env, modeName: PURE_MODE })
       : restricted ? undefined : new FsIO({ allowedEnv: '*', env }),
+    // C++ Nix's fetchers read the filesystem themselves: a locked fetch in pure mode, or a URL
+    // allowed-uris allows in restricted mode, is not bounded by the evaluation's own access.
+    fetchIO: pure || restricted ? new FsIO({ allowedEnv: [], env }) : undefined,
     pure,
     restricted,
     allowedEnv: ['*'],

@@ -171,7 +171,7 @@ export function* fetchLocalGit(state: EvalState, io: EvalIO, input: GitInput, di
   if (input.rev !== undefined || input.ref !== undefined) return yield* fetchCommit(state, dir, input);
   const head = gitMaybe(dir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])?.trim() || undefined;
   const work = workdirFiles(dir, input);
-  const tree = yield* addToStoreWithHash(state, input.path, input.name, 'recursive', allowListFilter(io.realpath(input.path), work.allowed), true);
+  const tree = yield* addToStoreWithHash(state, input.path, input.name, 'recursive', allowListFilter(io.realpath(input.path), work.allowed), true, io);
   const lastModified = head === undefined ? 0 : commitTime(dir, head);
   if (work.dirty) {
     if (!dirty.allowDirty) throw new NixError('eval', `Git tree '${input.path}' is dirty`);

@@ -17,7 +17,7 @@ export interface PathTree {
 }
 
 export function* fetchLocalPath(state: EvalState, io: EvalIO, path: string): Generator<Request, PathTree, Value> {
-  const tree = yield* addToStoreWithHash(state, path, 'source', 'recursive', undefined, false);
+  const tree = yield* addToStoreWithHash(state, path, 'source', 'recursive', undefined, false, io);
   return { storePath: tree.path, narHash: tree.hash, lastModified: newestModification(io, path) };
 }
 

@@ -90,6 +90,20 @@ export function corepkgsFile(path: string): string | undefined {
   return FILES.get(path);
 }
 
+/**
+ * How current C++ Nix shows a corepkgs file in positions and traces: its corepkgs accessor's
+ * display, `<nix` + the path + `>` (`<nix/fetchurl.nix>`); undefined for any other path.
+ */
+export function corepkgsDisplay(path: string): string | undefined {
+  return FILES.has(path) ? `<nix${path.slice(COREPKGS_DIR.length)}>` : undefined;
+}
+
+/** What a corepkgs file holds, as a store view's object (src/io/store-view-io.ts). */
+export function corepkgsContents(path: string): { kind: 'text'; text: string } | undefined {
+  const text = FILES.get(path);
+  return text === undefined ? undefined : { kind: 'text', text };
+}
+
 /** The corepkgs path for `<nix/NAME>`, if there is such a file. */
 export function corepkgsLookup(name: string): string | undefined {
   if (!name.startsWith('nix/')) return undefined;

@@ -152,6 +152,13 @@ export function isUrlLike(path: string): boolean {
 /** The evaluation as IO builtins see it (implemented by Evaluation in eval.ts). */
 export interface IOEvalState extends EvalState {
   readonly io: EvalIO;
+  /**
+   * What fetchers read through where C++ Nix's fetchers read the filesystem themselves rather
+   * than through the evaluation's accessor: a locked input in pure mode, a URL allowed-uris
+   * allows in restricted mode (src/fetchers/url.ts fetchIOFor). `io` unless the embedder gives
+   * another (EvaluateOptions.fetchIO).
+   */
+  readonly fetchIO: EvalIO;
   /** The search path (-I, NIX_PATH, the request), in lookup order. */
   readonly searchPath: readonly SearchPathEntry[];
   /** Directory relative search path entries resolve against. */

@@ -62,6 +62,7 @@ export class StoreViewIO implements EvalIO {
       case 'text':
         return o.rel === '' ? 'regular' : undefined;
       case 'io':
+        if (o.rel !== '' && c.included !== undefined && !c.included.has(o.rel)) return undefined;
         return c.io.lstat(sourcePath(c.path, o.rel));
       case 'copy':
         if (o.rel !== '' && c.included !== undefined && !c.included.has(o.rel)) return undefined;
@@ -142,10 +143,11 @@ export class StoreViewIO implements EvalIO {
     if (l.type === undefined) throw notExist(l.given);
     if (l.type !== 'directory') throw ioError(`'${l.given}' is not a directory`);
     const { contents: c, rel } = l.at;
-    if (c.kind === 'io') return c.io.readDir(sourcePath(c.path, rel));
+    if (c.kind === 'io' && c.included === undefined) return c.io.readDir(sourcePath(c.path, rel));
     const out = new Map<string, FileType>();
-    if (c.kind === 'copy') {
-      for (const [name, t] of this.readDir(sourcePath(c.source, rel))) {
+    if (c.kind !== 'text') {
+      const listed = c.kind === 'io' ? c.io.readDir(sourcePath(c.path, rel)) : this.readDir(sourcePath(c.source, rel));
+      for (const [name, t] of listed) {
         if (c.included === undefined || c.included.has(rel === '' ? name : `${rel}/${name}`)) out.set(name, t);
       }
     }

@@ -88,6 +88,11 @@ export class EvalLimits {
   deadline = Infinity;
   /** Heap in use when the limits were made (or restarted). */
   baseHeapBytes = 0;
+  /**
+   * Bytes the evaluation holds outside V8's heap, which no heap measure sees (a large string
+   * Node makes from a buffer is external): an unpacked tarball's files (reserveExternal).
+   */
+  externalBytes = 0;
   /** The most heap in use seen at a measurement. */
   peakHeapBytes = 0;
   private ceiling = Infinity;
@@ -113,6 +118,7 @@ export class EvalLimits {
     // Never past V8's own limit: there V8 aborts the process rather than throw.
     this.ceiling = Math.min(engineCeiling(heap.heap_size_limit), this.baseHeapBytes + (maxMemoryBytes ?? Infinity));
     this.headroom = this.ceiling - this.baseHeapBytes;
+    this.externalBytes = 0;
     this.collectMayHelp = true;
     this.ticks = TICKS;
   }
@@ -127,14 +133,14 @@ export class EvalLimits {
 
   /** Measures the heap and takes `bytes` from what is left; fails when they do not fit. */
   measure(bytes: number): void {
-    let used = getHeapStatistics().used_heap_size;
+    let used = getHeapStatistics().used_heap_size + this.externalBytes;
     if (used > this.peakHeapBytes) this.peakHeapBytes = used;
     if (used + bytes > this.ceiling && this.options.collectGarbage && this.collectMayHelp) {
       // What is in use may be mostly garbage that V8 has not collected yet. But when the last
       // collection left little room, the evaluation is at its limit: collecting again at every
       // step would only spend its time (and its deadline) in the collector.
       this.options.collectGarbage();
-      used = getHeapStatistics().used_heap_size;
+      used = getHeapStatistics().used_heap_size + this.externalBytes;
       this.collectMayHelp = this.ceiling - used > (this.ceiling - this.baseHeapBytes) / 4;
     }
     this.headroom = this.ceiling - used - bytes;
@@ -171,6 +177,15 @@ export function reserve(bytes: number): void {
     active.headroom += bytes;
     active.measure(bytes);
   }
+}
+
+/**
+ * Takes `bytes` from the memory budget for data that will live outside V8's heap as long as the
+ * evaluation (so that the heap's measure counts them from now on); `memory-limit` if they do not fit.
+ */
+export function reserveExternal(bytes: number): void {
+  reserve(bytes);
+  active.externalBytes += bytes;
 }
 
 /** Before building a list of `length` elements, each costing `perElement` bytes. */

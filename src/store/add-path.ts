@@ -9,7 +9,7 @@
 // evaluation.
 
 import { NixError } from '../errors/errors.js';
-import { ioState, notExist } from '../io/io.js';
+import { type EvalIO, ioState, notExist } from '../io/io.js';
 import type { EvalState, Request, Value } from '../value/values.js';
 import { type Hash, sha256 } from './hash.js';
 import { hashPath, type NarFilter, runSync } from './nar.js';
@@ -45,11 +45,17 @@ export function* addToStore(
   return (yield* addToStoreWithHash(state, path, name, method, filter, followRoot)).path;
 }
 
-/** addToStore, with the hash the path was made from (the NAR hash for `recursive`). */
+/**
+ * addToStore, with the hash the path was made from (the NAR hash for `recursive`). `through`:
+ * the IO to read it with, when not the evaluation's own (a fetcher's, src/fetchers/url.ts
+ * fetchIOFor); the copy is then read back through it.
+ */
 export function* addToStoreWithHash(
   state: EvalState, path: string, name: string, method: FileIngestionMethod, filter: NarFilter | undefined, followRoot: boolean,
+  through?: EvalIO,
 ): Generator<Request, { path: string; hash: Hash }, Value> {
-  const io = ioState(state).io;
+  const own = ioState(state).io;
+  const io = through ?? own;
   const store = storeState(state);
   let root = path;
   if (io.lstat(root) === undefined) throw notExist(path);
@@ -75,6 +81,6 @@ export function* addToStoreWithHash(
     hash = sha256(io.readFile(root));
   }
   const dst = makeFixedOutputPath(name, method, hash, store.storeDir);
-  store.addObject(dst, new Set(), { kind: 'copy', source: root, included });
+  store.addObject(dst, new Set(), io === own ? { kind: 'copy', source: root, included } : { kind: 'io', io, path: root, included });
   return { path: dst, hash };
 }

@@ -14,6 +14,7 @@
 // of it. It is a generator so that it can call back into Nix code through the VM.
 
 import { NixError } from '../errors/errors.js';
+import { tick } from '../limits/limits.js';
 import type { EvalIO } from '../io/io.js';
 import type { Request, Value } from '../value/values.js';
 import { type Hash, type HashAlgo, HashSink } from './hash.js';
@@ -77,6 +78,8 @@ export function* dumpPath(io: EvalIO, path: string, sink: HashSink, filter?: Nar
       continue;
     }
     const p = item.path;
+    // A large tree (an unpacked archive, a fetched repository) stops at the deadline.
+    tick();
     const type = io.lstat(p);
     if (type === undefined) throw new NixError('io', `path '${p}' does not exist`);
     w.str('(');

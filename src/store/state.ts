@@ -21,8 +21,11 @@ export type StoreContents =
   | { kind: 'copy'; source: string; included?: ReadonlySet<string> }
   /** A regular file with these bytes (toFile, a derivation). */
   | { kind: 'text'; text: string }
-  /** What another EvalIO holds at `path` (a Git commit's files, in memory). */
-  | { kind: 'io'; io: EvalIO; path: string };
+  /**
+   * What another EvalIO holds at `path` (a Git commit's files, in memory; a tree a fetcher read
+   * through its own IO), with `included` as for a copy.
+   */
+  | { kind: 'io'; io: EvalIO; path: string; included?: ReadonlySet<string> };
 
 export class StoreState {
   /** Derivations by .drv path. */

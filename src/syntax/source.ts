@@ -6,7 +6,7 @@ export class Source {
   private lineStarts: number[] | undefined;
 
   constructor(
-    /** Shown in positions: an absolute path, or «stdin» / «string». */
+    /** Shown in positions: an absolute path, «stdin» / «string», or an internal file's display. */
     readonly origin: string,
     /** The text as a byte string. */
     readonly text: string,
@@ -31,6 +31,8 @@ export class Source {
     const o = this.origin;
     if (o.startsWith('/')) return o;
     if (o.startsWith(Source.INTERNAL_PREFIX) && o.charCodeAt(Source.INTERNAL_PREFIX.length) === 47) return o.slice(Source.INTERNAL_PREFIX.length);
+    // A corepkgs file, shown `<nix/fetchurl.nix>` (src/io/corepkgs.ts): its path is `/fetchurl.nix`.
+    if (o.startsWith('<nix/') && o.endsWith('>')) return o.slice(4, -1);
     return undefined;
   }
 

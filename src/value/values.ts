@@ -137,6 +137,10 @@ export interface EvalSettings {
   /** C++ Nix's allow-dirty and warn-dirty (both default true): fetchGit of a dirty working tree. */
   allowDirty?: boolean;
   warnDirty?: boolean;
+  /** C++ Nix's restrict-eval: fetched URLs are checked (checkURI, src/fetchers/url.ts). */
+  restrictEval?: boolean;
+  /** C++ Nix's allowed-uris: URL prefixes restricted mode lets fetchers read. */
+  allowedUris?: readonly string[];
 }
 
 export interface BuiltinSpec {

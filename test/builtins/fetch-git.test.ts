@@ -199,12 +199,17 @@ describe('errors', () => {
     expect(run(`builtins.fetchGit { url = ${repo}; lastModified = true; }`).error).toBe("input attribute 'lastModified' is not an integer");
     expect(run(`builtins.fetchTree { type = "git"; url = "${repo}"; name = "x"; }`).error).toBe("argument 'name' isn\u2019t supported in call to 'fetchTree'");
     expect(run(`builtins.fetchGit { url = ${repo}; narHash = "sha256-AAAA"; }`).error)
-      .toBe(`NAR hash mismatch in input '${repo}', expected 'sha256-AAAA' but got 'sha256-hvbRnCRm9aNzIkupNr7tWSPBB8k8dkwuIdjc24p8J5E='`);
+      .toBe(`NAR hash mismatch in input 'git+file://${repo}?exportIgnore=1', expected 'sha256-AAAA' but got 'sha256-hvbRnCRm9aNzIkupNr7tWSPBB8k8dkwuIdjc24p8J5E='`);
+    // The input as current C++ Nix's GitInputScheme::toURL shows it: git+, the flags as the query.
+    expect(run(`builtins.fetchTree { type = "git"; url = "file://${repo}"; exportIgnore = true; narHash = "sha256-AAAA"; }`).error)
+      .toBe(`NAR hash mismatch in input 'git+file://${repo}?exportIgnore=1&shallow=1', expected 'sha256-AAAA' but got 'sha256-hvbRnCRm9aNzIkupNr7tWSPBB8k8dkwuIdjc24p8J5E='`);
   });
 
   test('in pure evaluation, only a locked input [source]', () => {
     expect(run(`builtins.fetchGit ${repo}`, { pure: true, io: new FsIO({ roots: [root] }) }).error)
-      .toBe(`in pure evaluation mode, 'fetchGit' doesn't fetch unlocked input '${repo}'`);
+      .toBe(`in pure evaluation mode, 'fetchGit' doesn't fetch unlocked input 'git+file://${repo}?exportIgnore=1'`);
+    expect(run(`builtins.fetchGit { url = ${repo}; ref = "master"; }`, { pure: true, io: new FsIO({ roots: [root] }) }).error)
+      .toBe(`in pure evaluation mode, 'fetchGit' doesn't fetch unlocked input 'git+file://${repo}?exportIgnore=1&ref=master'`);
     expect(run(`(builtins.fetchGit { url = ${repo}; rev = "${FIRST}"; }).revCount`, { pure: true, io: new FsIO({ roots: [root] }) }).value).toBe('1');
   });
 

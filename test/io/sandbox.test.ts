@@ -247,6 +247,28 @@ describe('escapes', () => {
     expect(r).toEqual({ ok: false, message: "file 'nixpkgs' was not found in the Nix search path (add it using $NIX_PATH or -I)" });
   });
 
+  test('file:// URLs: fetchurl, fetchTarball and fetchTree read them as paths, bounded by the roots', () => {
+    const fetches = (url: string): string[] => [
+      `builtins.fetchurl "${url}"`, `builtins.fetchTarball "${url}"`,
+      `builtins.fetchTree { type = "file"; url = "${url}"; }`, `builtins.fetchTree { type = "tarball"; url = "${url}"; }`,
+    ];
+    const tree = { settings: { experimentalFeatures: new Set(['fetch-tree']) } };
+    for (const url of [
+      `file://${outside}/secret`, `file://${root}/../outside/secret`, `file://${root}/sub/%2E%2E/%2e%2e/outside/secret`,
+      `file://${root}/secret-link`, `file://${root}/outside-dir-link/secret`, `file://${root}/etc-link/passwd`,
+      'file:///etc/passwd', 'file:/etc/passwd', 'file://localhost/etc/passwd', `file://${root}/dangling-out`,
+    ]) {
+      for (const expr of fetches(url)) refused(expr, FORBIDDEN, tree);
+    }
+    // Not files: refused before they are opened, as for readFile.
+    for (const expr of fetches('file:///proc/self/environ')) refused(expr, FORBIDDEN, tree);
+    for (const expr of fetches('file:///dev/zero')) refused(expr, FORBIDDEN, tree);
+    // Another host is the network.
+    refused('builtins.fetchurl "file://example.org/etc/passwd"', /never accesses the network$/);
+    expect(run(`builtins.readFile (builtins.fetchurl "file://${root}/hello.txt")`)).toEqual({ ok: true, value: '"hello"' });
+    expectNothingOutsideTouched();
+  });
+
   test('/proc/self/environ', () => {
     refused('builtins.readFile /proc/self/environ', FORBIDDEN);
     refused('builtins.readFile "/proc/self/environ"', FORBIDDEN);
