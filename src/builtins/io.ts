@@ -373,9 +373,17 @@ function* fetchUrlTree(type: 'file' | 'tarball', attrs: Map<string, FetchAttr>, 
   } catch (e) {
     throw addTrace(e, `while fetching the input '${shown}'`);
   }
+  return fetchedTreeAttrs(tree.storePath, printHash(tree.narHash, 'sri'), attrs, tree.lastModified || undefined);
+}
+
+/**
+ * The set fetchTree gives for a local tree: outPath, narHash, the input's rev and revCount,
+ * and lastModified (the input's own, which C++ Nix trusts, else the tree's if it has one).
+ */
+function fetchedTreeAttrs(storePath: string, narHash: string, attrs: Map<string, FetchAttr>, treeLastModified: number | undefined): NixAttrs {
   const out = new Map<string, Value>();
-  out.set('outPath', new NixString(tree.storePath, new Set([tree.storePath])));
-  out.set('narHash', printHash(tree.narHash, 'sri'));
+  out.set('outPath', new NixString(storePath, new Set([storePath])));
+  out.set('narHash', narHash);
   const rev = attrs.get('rev');
   if (rev !== undefined) {
     out.set('rev', String(rev));
@@ -384,7 +392,7 @@ function* fetchUrlTree(type: 'file' | 'tarball', attrs: Map<string, FetchAttr>, 
   const revCount = attrs.get('revCount');
   if (revCount !== undefined) out.set('revCount', revCount);
   const given = attrs.get('lastModified');
-  const lastModified = typeof given === 'bigint' ? Number(given) : tree.lastModified || undefined;
+  const lastModified = typeof given === 'bigint' ? Number(given) : treeLastModified;
   if (lastModified !== undefined) {
     out.set('lastModified', typeof given === 'bigint' ? given : lastModified);
     out.set('lastModifiedDate', utcTimestamp(lastModified));
@@ -424,22 +432,7 @@ function* fetchPathTree(attrs: Map<string, FetchAttr>, ctx: BuiltinContext): Gen
   if (expected !== undefined && expected !== narHash) {
     throw new NixError('eval', `NAR hash mismatch in input '${url}', expected '${expected}' but got '${narHash}'`);
   }
-  const out = new Map<string, Value>();
-  out.set('outPath', new NixString(tree.storePath, new Set([tree.storePath])));
-  out.set('narHash', narHash);
-  const rev = attrs.get('rev');
-  if (rev !== undefined) {
-    out.set('rev', String(rev));
-    out.set('shortRev', shortRev(String(rev)));
-  }
-  const revCount = attrs.get('revCount');
-  if (revCount !== undefined) out.set('revCount', revCount);
-  // C++ Nix trusts a lastModified the input gives.
-  const lastModified = attrs.get('lastModified');
-  const seconds = typeof lastModified === 'bigint' ? Number(lastModified) : tree.lastModified;
-  out.set('lastModified', typeof lastModified === 'bigint' ? lastModified : seconds);
-  out.set('lastModifiedDate', utcTimestamp(seconds));
-  return NixAttrs.fromMap(out);
+  return fetchedTreeAttrs(tree.storePath, narHash, attrs, tree.lastModified);
 }
 
 function* fetchGit(arg0: Value, ctx: BuiltinContext): Gen {
