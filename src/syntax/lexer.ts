@@ -146,6 +146,9 @@ export class Lexer {
   private untilTick = 1;
   /** Set by matchPath: whether the path it matched is followed by `${`. */
   private pathInterpolated = false;
+  /** Where the last literal piece of a path (lexInPath) starts, and the token before it. */
+  private pathPieceStart = -1;
+  private beforePathPiece = 0;
   private readonly modes: Mode[] = [Mode.Default];
   /** The identifiers met so far, each the one string the tokens of that name carry. */
   private readonly names = new Map<string, string>();
@@ -778,6 +781,8 @@ export class Lexer {
       this.popMode();
       this.pushMode(t.charCodeAt(p - 1) === 47 ? Mode.InPathSlash : Mode.InPath);
       this.pos = p;
+      this.beforePathPiece = this.lastStart;
+      this.pathPieceStart = start;
       this.pushString('str', start, p, t.slice(start, p));
       return;
     }
@@ -791,7 +796,13 @@ export class Lexer {
       this.modes.length = 1;
       return;
     }
-    this.push('pathEnd', start, start);
+    // flex's PATH_END puts the character back and restores the location it had before
+    // (yyless, unstash): the location of the token before, the last piece of the path. At the
+    // end of the input no rule's action ran, so what it restores is the location before that
+    // piece's: where the token before the piece starts (`./a//b` reports the path `./a/`).
+    // Only `path_start STR PATH_END` makes the position show, in a syntax error.
+    const at = start < t.length ? this.lastStart : this.lastStart === this.pathPieceStart ? this.beforePathPiece : this.lastStart;
+    this.push('pathEnd', at, at);
   }
 }
 

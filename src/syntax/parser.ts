@@ -527,9 +527,10 @@ class Parser {
       return { kind: 'Select', pos: start.start, e, path, def };
     }
     if (t.type === 'or') {
-      // `f or`: Nixpkgs once had a function named `or`; kept for compatibility.
+      // `f or`: Nixpkgs once had a function named `or`; kept for compatibility. The variable
+      // `or` is at the start of `f`, as C++ Nix makes it (ExprVar(CUR_POS, or)).
       this.next();
-      const call: Expr = { kind: 'Call', pos: start.start, fn: e, args: [this.var('or', t.start)] };
+      const call: Expr = { kind: 'Call', pos: start.start, fn: e, args: [this.var('or', start.start)] };
       this.cursedOr.set(call, t.end);
       return call;
     }

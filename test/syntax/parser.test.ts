@@ -377,6 +377,22 @@ describe('paths', () => {
       expect(() => parseText(text)).toThrow(ParseError);
     }
   });
+
+  test.each([
+    // flex's PATH_END takes back the character after the path and restores the location of
+    // the token before it, the string `/b` (Nix 2.8 and current Nix alike)...
+    ['./a//b\n', '1:5'],
+    ['x: ./a//b   ', '1:8'],
+    ['[ ./a//b ]', '1:7'],
+    // ... but at the end of the input no rule runs first, so the location restored is the
+    // one before that: the path `./a/`.
+    ['./a//b', '1:1'],
+    ['x: ./a//b', '1:4'],
+  ])('the unexpected end of path in %j is reported where flex puts it: %s', (text, pos) => {
+    const e = parseError(text);
+    expect(e.message).toBe("syntax error, unexpected end of path, expecting '${'");
+    expect(where(e)).toBe(pos);
+  });
 });
 
 describe('or', () => {
@@ -397,6 +413,18 @@ describe('or', () => {
     const e = parseError('with {}; or');
     expect(e.message).toBe("syntax error, unexpected 'or'");
     expect(where(e)).toBe('1:10');
+  });
+
+  test('`f or` makes the variable `or` at the start of `f`, as C++ Nix (ExprVar(CUR_POS))', () => {
+    // Where an undefined `or` is reported: `(x: x) or` is "undefined variable 'or'" at 1:1.
+    for (const [text, offset] of [['with {}; f or', 9], ['with {}; (x: x) or', 9], ['with {}; [ (a)  or ]', 11]] as const) {
+      const w = parseText(text) as Extract<Expr, { kind: 'With' }>;
+      let call = w.body;
+      if (call.kind === 'List') call = call.elems[0];
+      expect(call.kind).toBe('Call');
+      const arg = (call as Extract<Expr, { kind: 'Call' }>).args[0];
+      expect(arg).toEqual({ kind: 'Var', pos: offset, name: 'or' });
+    }
   });
 
   test('cannot follow a has-attr path', () => {
