@@ -9,6 +9,7 @@ import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { AttrShape, NixFloat, NixPath, type Value } from '../value/values.js';
 import { SortedPositions } from '../value/attrs.js';
+import { firstUndefinedVariable } from './bind-order.js';
 import { Counter, STATS_ON } from '../value/stats.js';
 import { showExpr, showIdentifier } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, type SelectTrace, sourceBytes } from './chunk.js';
@@ -213,8 +214,26 @@ export function compile(ast: Expr, source: Source, options: CompileOptions): Chu
       noteJsStackOverflow();
       throw new NixError('parse', 'expression nested too deeply', { source, offset: 0 });
     }
+    if (e instanceof NixError && e.kind === 'undefined-variable') throw firstInBindOrder(e, ast, source, options);
     throw e;
   }
+}
+
+/**
+ * Of the undefined variables of a tree, the one C++ Nix reports: the first its bindVars meets,
+ * which need not be the first the compiler met (`err`).
+ */
+function firstInBindOrder(err: NixError, ast: Expr, source: Source, options: CompileOptions): NixError {
+  let first: { name: string; pos: number } | undefined;
+  try {
+    first = firstUndefinedVariable(ast, options.globals, options.symbolId);
+  } catch (e) {
+    // Too deep a tree for the walk's recursion: the compiler's own error stands.
+    if (e instanceof RangeError) return err;
+    throw e;
+  }
+  if (first === undefined || first.pos === err.pos?.offset) return err;
+  return new NixError('undefined-variable', `undefined variable '${first.name}'`, { source, offset: first.pos });
 }
 
 class Compiler {
