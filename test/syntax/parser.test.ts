@@ -547,6 +547,34 @@ describe('floats', () => {
   });
 });
 
+describe('NUL bytes', () => {
+  // Between tokens, flex's catch-all rule returns the byte, and 0 is the end of the input to
+  // bison: the parse ends at a NUL (Nix 2.8 and current Nix alike), whatever follows it.
+  test.each([
+    ['1 \0 garbage (', '1'],
+    ['x: x\0', '(x: x)'],
+    ['# comment \0 ( \n1', '1'],
+    ['/* \0 ( */ 1', '1'],
+  ])('%j ends the input where a NUL is read', (input, expected) => {
+    expect(show(input)).toBe(expected);
+  });
+
+  test.each([
+    // An unexpected end of file is reported just past the NUL, as at the end of any input.
+    ['(\0)', '1:3'],
+    ['[ 1 \0 ]', '1:6'],
+    ['\0', '1:2'],
+  ])('%j is an unexpected end of file', (input, pos) => {
+    const e = parseError(input);
+    expect(e.message).toMatch(/^syntax error, unexpected end of file/);
+    expect(where(e)).toBe(pos);
+  });
+
+  test('in a string it is an error, as C++ Nix forbids null bytes in strings', () => {
+    expect(parseError('"a\0b"').message).toMatch(/cannot be represented as Nix string because it contains null bytes$/);
+  });
+});
+
 describe('URIs', () => {
   test.each([
     ['http://example.com/foo?a=b&c=d', '"http://example.com/foo?a=b&c=d"'],
