@@ -601,9 +601,11 @@ class Parser {
         return e;
       }
       case 'let': {
-        // `let { ... body = e; }` is `(rec { ... }).body`.
+        // `let { ... body = e; }` is `(rec { ... }).body`. Where an expression starts, a `let`
+        // without `{` is a `let ... in` (parseFunction); here, as an argument, a list element
+        // or an operand, only the `{` may follow.
         this.next();
-        this.next();
+        this.expect('{', ["'{'"]);
         const attrs = this.parseBinds(t.start);
         this.expect('}', ["'inherit'", "'}'"]);
         attrs.rec = true;

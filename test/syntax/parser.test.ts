@@ -439,8 +439,22 @@ describe('legacy let { }', () => {
     ['let { body = 1; }', '(rec { body = 1; }).body'],
     ['let { x = 1; body = x; }', '(rec { body = x; x = 1; }).body'],
     ['let { x = 1; }', '(rec { x = 1; }).body'],
+    ['x: [ let { body = x; } ]', '(x: [ ((rec { body = x; }).body) ])'],
   ])('%s', (input, expected) => {
     expect(show(input)).toBe(expected);
+  });
+
+  test.each([
+    // Where no expression may start (an argument, a list element, an operand) a `let` can only
+    // be this form, so what follows must be its `{` (bison: expr_simple's LET '{' binds '}').
+    ['1 + let x = 1; in x', "syntax error, unexpected identifier, expecting '{'", '1:9'],
+    ['f: f let x = 1; in x', "syntax error, unexpected identifier, expecting '{'", '1:10'],
+    ['[ let ]', "syntax error, unexpected ']', expecting '{'", '1:7'],
+    ['f: f let', "syntax error, unexpected end of file, expecting '{'", '1:9'],
+  ])('%j: only `let {` is an operand', (input, message, pos) => {
+    const e = parseError(input);
+    expect(e.message).toBe(message);
+    expect(where(e)).toBe(pos);
   });
 });
 
