@@ -808,8 +808,16 @@ export class Lexer {
     // end of the input no rule's action ran, so what it restores is the location before that
     // piece's: where the token before the piece starts (`./a//b` reports the path `./a/`).
     // Only `path_start STR PATH_END` makes the position show, in a syntax error.
-    const at = start < t.length ? this.lastStart : this.lastStart === this.pathPieceStart ? this.beforePathPiece : this.lastStart;
+    const last = this.lastStart;
+    const at = start < t.length ? last : last === this.pathPieceStart ? this.beforePathPiece : last;
     this.push('pathEnd', at, at);
+    if (start >= t.length) {
+      // And the end of file read next keeps that restored location, which ends where the
+      // path's last token starts: an unexpected end of file after a path (`[ ./a`) is
+      // reported there, not at the end of the input.
+      this.push('eof', last, last);
+      this.modes.length = 1;
+    }
   }
 }
 

@@ -370,6 +370,21 @@ describe('paths', () => {
     expect(where(e)).toBe('1:6');
   });
 
+  test.each([
+    // An input that ends in a path: PATH_END restores the location before the path's last
+    // token, and the end of file read after it keeps it, so an unexpected end of file is
+    // reported where that token starts (current Nix; 2.8 had the same location, shown at its
+    // start). Followed by anything, even a blank, the end of file is at the end as usual.
+    ['[ ./a', '1:3'],
+    ['x: [ x ./a', '1:8'],
+    ['[  ./a/${"x"}', '1:13'],
+    ['[ ./a ', '1:7'],
+  ])('an unexpected end of file right after the path in %j is reported at %s', (text, pos) => {
+    const e = parseError(text);
+    expect(e.message).toBe('syntax error, unexpected end of file');
+    expect(where(e)).toBe(pos);
+  });
+
   test('a path continued without an interpolation is a syntax error', () => {
     // `./a//b` lexes as the path `./a/` and the string `/b`; the grammar only lets string
     // parts follow a path after a `${`.
