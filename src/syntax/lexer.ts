@@ -354,13 +354,6 @@ export class Lexer {
     const d = t.charCodeAt(start + 1);
     let two: TokenType | undefined;
     switch (c) {
-      case 0:
-        // A NUL byte between tokens: flex's catch-all rule returns the byte, and 0 is the end
-        // of the input to bison, so the parse ends here (what follows is never read). At the
-        // NUL's own location (an error points just past it, as at any end of file).
-        this.pos = start + 1;
-        this.push('eof', start, start + 1);
-        return;
       case 61: if (d === 61) two = '=='; break; // '='
       case 33: if (d === 61) two = '!='; break; // '!'
       case 60: // '<'
@@ -423,8 +416,15 @@ export class Lexer {
       this.push(two, start, this.pos);
       return;
     }
-    const ch = t[start];
     this.pos = start + 1;
+    if (c === 0) {
+      // A NUL byte between tokens: flex's catch-all rule returns the byte, and 0 is the end
+      // of the input to bison, so the parse ends here (what follows is never read). At the
+      // NUL's own location (an error points just past it, as at any end of file).
+      this.push('eof', start, start + 1);
+      return;
+    }
+    const ch = t[start];
     this.push(PUNCT.has(ch) ? (ch as TokenType) : 'invalid', start, this.pos);
   }
 
