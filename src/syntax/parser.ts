@@ -316,7 +316,9 @@ class Parser {
       return { entries, ellipsis: true };
     }
     for (;;) {
-      const id = this.expect('id', ['identifier']);
+      // Where the formals start (after `x @ {`, the only way here without one) bison's state
+      // also allows `...` and `}`; after a `,` those were checked below.
+      const id = this.expect('id', entries.length === 0 ? ['identifier', "'...'", "'}'"] : ['identifier']);
       const formal: Formal = { name: id.value as string, pos: id.start };
       if (this.peekType() === '?') {
         this.next();

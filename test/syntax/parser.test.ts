@@ -410,6 +410,21 @@ describe('paths', () => {
   });
 });
 
+describe('formals after x @', () => {
+  test.each([
+    // bison's state after `x @ {` allows an identifier, `...` or `}` (current grammar; 2.8's
+    // differs); after `,` too.
+    ['a @ { inherit }: 1', "syntax error, unexpected 'inherit', expecting identifier or '...' or '}'", '1:7'],
+    ['a @ { 1 }: 1', "syntax error, unexpected integer, expecting identifier or '...' or '}'", '1:7'],
+    ['a@{', "syntax error, unexpected end of file, expecting identifier or '...' or '}'", '1:4'],
+    ['a @ { x, 1 }: 1', "syntax error, unexpected integer, expecting identifier or '...' or '}'", '1:10'],
+  ])('%j', (input, message, pos) => {
+    const e = parseError(input);
+    expect(e.message).toBe(message);
+    expect(where(e)).toBe(pos);
+  });
+});
+
 describe('or', () => {
   test.each([
     ['a: a.or', '(a: (a).or)'],
