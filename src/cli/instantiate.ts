@@ -539,7 +539,11 @@ function processExpr(
   if (cmd.parseOnly) {
     // Compiling checks the names, as nix-instantiate --parse reports undefined variables.
     const source = typeof input === 'string' ? fileSource(ev, input) : input;
-    const ast = ev.parseSource(source);
+    // Its names interned as parsed, as when it is evaluated: the symbol order decides which
+    // of several undefined variables is reported.
+    const names: string[] = [];
+    const ast = ev.parseSource(source, names);
+    ev.vm.symbols.internAll(names);
     ev.compileAst(ast, source);
     out(showExpr(ast) + '\n');
     return;

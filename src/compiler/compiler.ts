@@ -9,6 +9,7 @@ import type { Source } from '../syntax/source.js';
 import { NixError, noteJsStackOverflow } from '../errors/errors.js';
 import { AttrShape, NixFloat, NixPath, type Value } from '../value/values.js';
 import { SortedPositions } from '../value/attrs.js';
+import { firstUndefinedVariable } from './bind-order.js';
 import { Counter, STATS_ON } from '../value/stats.js';
 import { showExpr, showIdentifier } from '../syntax/show.js';
 import { type Chunk, type ConcatLayout, type ErrorRegion, type FormalsInfo, type LambdaInfo, Op, ownBytes, type SelectTrace, sourceBytes } from './chunk.js';
@@ -213,8 +214,26 @@ export function compile(ast: Expr, source: Source, options: CompileOptions): Chu
       noteJsStackOverflow();
       throw new NixError('parse', 'expression nested too deeply', { source, offset: 0 });
     }
+    if (e instanceof NixError && e.kind === 'undefined-variable') throw firstInBindOrder(e, ast, source, options);
     throw e;
   }
+}
+
+/**
+ * Of the undefined variables of a tree, the one C++ Nix reports: the first its bindVars meets,
+ * which need not be the first the compiler met (`err`).
+ */
+function firstInBindOrder(err: NixError, ast: Expr, source: Source, options: CompileOptions): NixError {
+  let first: { name: string; pos: number } | undefined;
+  try {
+    first = firstUndefinedVariable(ast, options.globals, options.symbolId);
+  } catch (e) {
+    // Too deep a tree for the walk's recursion: the compiler's own error stands.
+    if (e instanceof RangeError) return err;
+    throw e;
+  }
+  if (first === undefined || first.pos === err.pos?.offset) return err;
+  return new NixError('undefined-variable', `undefined variable '${first.name}'`, { source, offset: first.pos });
 }
 
 class Compiler {
@@ -226,6 +245,9 @@ class Compiler {
   private unfilledReads = 0;
   /** Pairs of names whose symbol order the code relies on (Chunk.symbolOrderFacts). */
   readonly orderFacts: string[] = [];
+  /** compileChain's stacks: the links of the chains being compiled, and what each needs. */
+  private readonly chainLinks: ChainLink[] = [];
+  private readonly chainData: number[] = [];
   /** The estimated memory of the chunks made so far (Chunk.estimatedBytes). */
   chunkBytes = 0;
 
@@ -526,13 +548,7 @@ class Compiler {
       case 'Call': {
         const op = this.arithOp(e);
         if (op !== undefined) {
-          // The operator stands for a builtin call: errors read as coming from that call. Those
-          // of the operands are traced here; the VM traces those of the call itself.
-          b.region(ARITH_CALL_MESSAGES[(e.fn as ExprVar).name], e.pos, () => {
-            this.compileForced(e.args[0]);
-            this.compileForced(e.args[1]);
-          });
-          b.emit(op, e.pos);
+          this.compileChain(e, op);
           return;
         }
         this.compileForced(e.fn);
@@ -570,22 +586,17 @@ class Compiler {
         b.emit(Op.Not, e.pos);
         return;
       case 'BinOp':
-        this.compileBinOp(e.op, e.l, e.r, e.pos);
+        if (e.op === '&&' || e.op === '||') this.compileChain(e, undefined);
+        else this.compileBinOp(e.op, e.l, e.r, e.pos);
         return;
       case 'ConcatStrings': {
+        if (e.parts.length === 2 && !e.forceString) {
+          this.compileChain(e, undefined);
+          return;
+        }
         // Each part is added (coerced) before the next is evaluated, as in C++ Nix.
         const at = (offset: number): SourcePos => ({ source: this.source, offset });
         const positions = e.positions.map(at);
-        if (e.parts.length === 2 && !e.forceString) {
-          // Errors of `a + b` point at b, the operand being added (where its text starts, as
-          // in C++ Nix); the positions of both operands go along for "while evaluating a path segment".
-          const layout = b.constant({ forceString: false, positions, pos: at(e.positions[1]) } satisfies ConcatLayout);
-          this.operand("in an operand of '+'", e.parts[0]);
-          b.emit(Op.AddPrepare, e.positions[0], layout);
-          this.operand("in an operand of '+'", e.parts[1]);
-          b.emit(Op.Add, e.positions[1], layout);
-          return;
-        }
         const layout = b.constant({ forceString: e.forceString, positions, pos: at(e.pos) } satisfies ConcatLayout);
         // Interpolated parts too: C++ Nix's ExprConcatStrings evaluates every part "in an operand
         // of '+'"; only a part that cannot be coerced is "while evaluating a path segment" (ops.ts).
@@ -606,6 +617,85 @@ class Compiler {
     return this.resolve(e.fn.name, e.fn.pos).kind === 'global' ? op : undefined;
   }
 
+  /**
+   * The left-associative operators (`a + b`, `a - b`, `a * b`, `a / b`, `a < b`, `a && b`,
+   * `a || b`), whose left operand may be the same kind of operator again for as long as the
+   * file is (`1 + 1 + ... + 1`): the chain down the left operands is compiled in a loop, not by
+   * recursion, into the same code recursion would make (each operator's code follows that of
+   * its left operand, every left operand's trace region starting where the innermost does).
+   */
+  private compileChain(e: ChainLink, arith: Op | undefined): void {
+    const b = this.b;
+    // The chain, outermost first, on the compiler's stacks (this runs again for the right
+    // operands: each run uses the part above `base`), with what each link needs made before
+    // its left operand is compiled: an addition's layout (made outermost first, as recursion
+    // made them), an arithmetic operator's instruction.
+    const links = this.chainLinks;
+    const data = this.chainData;
+    const base = links.length;
+    let left: Expr = e;
+    let op = arith;
+    for (;;) {
+      const link = left as ChainLink;
+      links.push(link);
+      if (link.kind === 'ConcatStrings') {
+        // Errors of `a + b` point at b, the operand being added (where its text starts, as
+        // in C++ Nix); the positions of both operands go along for "while evaluating a path segment".
+        const at = (offset: number): SourcePos => ({ source: this.source, offset });
+        data.push(b.constant({ forceString: false, positions: link.positions.map(at), pos: at(link.positions[1]) } satisfies ConcatLayout));
+        left = link.parts[0];
+      } else if (link.kind === 'Call') {
+        data.push(op!);
+        left = link.args[0];
+      } else {
+        data.push(0);
+        left = link.l;
+      }
+      // Is the left operand a link too?
+      if (left.kind === 'ConcatStrings') {
+        if (left.parts.length !== 2 || left.forceString) break;
+      } else if (left.kind === 'BinOp') {
+        if (left.op !== '&&' && left.op !== '||') break;
+      } else if (left.kind !== 'Call' || (op = this.arithOp(left)) === undefined) {
+        break;
+      }
+    }
+    const start = b.code.length;
+    this.compileForced(left);
+    // Innermost first: each popped off the stacks.
+    for (let k = links.length - 1; k >= base; k--) {
+      const link = links.pop()!;
+      const d = data.pop()!;
+      if (link.kind === 'ConcatStrings') {
+        // Each part is added (coerced) before the next is evaluated, as in C++ Nix.
+        const layout = d;
+        b.closeRegion(start, "in an operand of '+'", errorPos(link.parts[0]));
+        b.emit(Op.AddPrepare, link.positions[0], layout);
+        this.operand("in an operand of '+'", link.parts[1]);
+        b.emit(Op.Add, link.positions[1], layout);
+      } else if (link.kind === 'Call') {
+        // The operator stands for a builtin call: errors read as coming from that call. Those
+        // of the operands are traced here; the VM traces those of the call itself.
+        this.compileForced(link.args[1]);
+        b.closeRegion(start, ARITH_CALL_MESSAGES[(link.fn as ExprVar).name], link.pos);
+        b.emit(d as Op, link.pos);
+      } else {
+        const bop = link.op;
+        const pos = errorPos(link.l);
+        b.emit(Op.AssertBool, pos);
+        b.closeRegion(start, LEFT_OPERAND[bop], pos);
+        const j = b.emit(bop === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, link.pos, 0);
+        this.boolOperand(RIGHT_OPERAND[bop], link.r);
+        const end = b.emit(Op.Jump, link.pos, 0);
+        b.patch(j + 1);
+        b.emit(Op.Const, link.pos, b.constant(bop !== '&&'));
+        b.patch(end + 1);
+      }
+      // The left operand of the next link is forced (compileForced): an arithmetic one.
+      if (k > base && link.kind === 'Call') b.emit(Op.Force, link.pos);
+    }
+  }
+
   private compileBinOp(op: string, l: Expr, r: Expr, pos: number): void {
     const b = this.b;
     switch (op) {
@@ -615,15 +705,13 @@ class Compiler {
         this.operand(RIGHT_OPERAND[op], r);
         b.emit(op === '==' ? Op.Eq : Op.Neq, pos);
         return;
-      case '&&':
-      case '||':
       case '->': {
         this.boolOperand(LEFT_OPERAND[op], l);
-        const j = b.emit(op === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, pos, 0);
+        const j = b.emit(Op.JumpIfFalse, pos, 0);
         this.boolOperand(RIGHT_OPERAND[op], r);
         const end = b.emit(Op.Jump, pos, 0);
         b.patch(j + 1);
-        b.emit(Op.Const, pos, b.constant(op !== '&&'));
+        b.emit(Op.Const, pos, b.constant(true));
         b.patch(end + 1);
         return;
       }
@@ -1053,6 +1141,12 @@ function updateOperands(l: Expr, r: Expr): { e: Expr; message: string }[] {
   }
   return out;
 }
+
+/** An operator compileChain compiles: `+` of two operands, `&&`, `||`, and the arithmetic calls (arithOp). */
+type ChainLink =
+  | Extract<Expr, { kind: 'ConcatStrings' }>
+  | Extract<Expr, { kind: 'BinOp' }>
+  | Extract<Expr, { kind: 'Call' }>;
 
 const ARITH_OPS: Record<string, Op> = { __sub: Op.Sub, __mul: Op.Mul, __div: Op.Div, __lessThan: Op.Less };
 

@@ -146,6 +146,9 @@ export class Lexer {
   private untilTick = 1;
   /** Set by matchPath: whether the path it matched is followed by `${`. */
   private pathInterpolated = false;
+  /** Where the last literal piece of a path (lexInPath) starts, and the token before it. */
+  private pathPieceStart = -1;
+  private beforePathPiece = 0;
   private readonly modes: Mode[] = [Mode.Default];
   /** The identifiers met so far, each the one string the tokens of that name carry. */
   private readonly names = new Map<string, string>();
@@ -413,8 +416,15 @@ export class Lexer {
       this.push(two, start, this.pos);
       return;
     }
-    const ch = t[start];
     this.pos = start + 1;
+    if (c === 0) {
+      // A NUL byte between tokens: flex's catch-all rule returns the byte, and 0 is the end
+      // of the input to bison, so the parse ends here (what follows is never read). At the
+      // NUL's own location (an error points just past it, as at any end of file).
+      this.push('eof', start, start + 1);
+      return;
+    }
+    const ch = t[start];
     this.push(PUNCT.has(ch) ? (ch as TokenType) : 'invalid', start, this.pos);
   }
 
@@ -778,6 +788,8 @@ export class Lexer {
       this.popMode();
       this.pushMode(t.charCodeAt(p - 1) === 47 ? Mode.InPathSlash : Mode.InPath);
       this.pos = p;
+      this.beforePathPiece = this.lastStart;
+      this.pathPieceStart = start;
       this.pushString('str', start, p, t.slice(start, p));
       return;
     }
@@ -791,7 +803,21 @@ export class Lexer {
       this.modes.length = 1;
       return;
     }
-    this.push('pathEnd', start, start);
+    // flex's PATH_END puts the character back and restores the location it had before
+    // (yyless, unstash): the location of the token before, the last piece of the path. At the
+    // end of the input no rule's action ran, so what it restores is the location before that
+    // piece's: where the token before the piece starts (`./a//b` reports the path `./a/`).
+    // Only `path_start STR PATH_END` makes the position show, in a syntax error.
+    const last = this.lastStart;
+    const at = start < t.length ? last : last === this.pathPieceStart ? this.beforePathPiece : last;
+    this.push('pathEnd', at, at);
+    if (start >= t.length) {
+      // And the end of file read next keeps that restored location, which ends where the
+      // path's last token starts: an unexpected end of file after a path (`[ ./a`) is
+      // reported there, not at the end of the input.
+      this.push('eof', last, last);
+      this.modes.length = 1;
+    }
   }
 }
 

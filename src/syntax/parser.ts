@@ -316,7 +316,9 @@ class Parser {
       return { entries, ellipsis: true };
     }
     for (;;) {
-      const id = this.expect('id', ['identifier']);
+      // Where the formals start (after `x @ {`, the only way here without one) bison's state
+      // also allows `...` and `}`; after a `,` those were checked below.
+      const id = this.expect('id', entries.length === 0 ? ['identifier', "'...'", "'}'"] : ['identifier']);
       const formal: Formal = { name: id.value as string, pos: id.start };
       if (this.peekType() === '?') {
         this.next();
@@ -527,9 +529,10 @@ class Parser {
       return { kind: 'Select', pos: start.start, e, path, def };
     }
     if (t.type === 'or') {
-      // `f or`: Nixpkgs once had a function named `or`; kept for compatibility.
+      // `f or`: Nixpkgs once had a function named `or`; kept for compatibility. The variable
+      // `or` is at the start of `f`, as C++ Nix makes it (ExprVar(CUR_POS, or)).
       this.next();
-      const call: Expr = { kind: 'Call', pos: start.start, fn: e, args: [this.var('or', t.start)] };
+      const call: Expr = { kind: 'Call', pos: start.start, fn: e, args: [this.var('or', start.start)] };
       this.cursedOr.set(call, t.end);
       return call;
     }
@@ -600,9 +603,11 @@ class Parser {
         return e;
       }
       case 'let': {
-        // `let { ... body = e; }` is `(rec { ... }).body`.
+        // `let { ... body = e; }` is `(rec { ... }).body`. Where an expression starts, a `let`
+        // without `{` is a `let ... in` (parseFunction); here, as an argument, a list element
+        // or an operand, only the `{` may follow.
         this.next();
-        this.next();
+        this.expect('{', ["'{'"]);
         const attrs = this.parseBinds(t.start);
         this.expect('}', ["'inherit'", "'}'"]);
         attrs.rec = true;

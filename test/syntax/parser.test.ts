@@ -370,12 +370,58 @@ describe('paths', () => {
     expect(where(e)).toBe('1:6');
   });
 
+  test.each([
+    // An input that ends in a path: PATH_END restores the location before the path's last
+    // token, and the end of file read after it keeps it, so an unexpected end of file is
+    // reported where that token starts (current Nix; 2.8 had the same location, shown at its
+    // start). Followed by anything, even a blank, the end of file is at the end as usual.
+    ['[ ./a', '1:3'],
+    ['x: [ x ./a', '1:8'],
+    ['[  ./a/${"x"}', '1:13'],
+    ['[ ./a ', '1:7'],
+  ])('an unexpected end of file right after the path in %j is reported at %s', (text, pos) => {
+    const e = parseError(text);
+    expect(e.message).toBe('syntax error, unexpected end of file');
+    expect(where(e)).toBe(pos);
+  });
+
   test('a path continued without an interpolation is a syntax error', () => {
     // `./a//b` lexes as the path `./a/` and the string `/b`; the grammar only lets string
     // parts follow a path after a `${`.
     for (const text of ['./a//b', '/a//b', '~/a//b', './a///b']) {
       expect(() => parseText(text)).toThrow(ParseError);
     }
+  });
+
+  test.each([
+    // flex's PATH_END takes back the character after the path and restores the location of
+    // the token before it, the string `/b` (Nix 2.8 and current Nix alike)...
+    ['./a//b\n', '1:5'],
+    ['x: ./a//b   ', '1:8'],
+    ['[ ./a//b ]', '1:7'],
+    // ... but at the end of the input no rule runs first, so the location restored is the
+    // one before that: the path `./a/`.
+    ['./a//b', '1:1'],
+    ['x: ./a//b', '1:4'],
+  ])('the unexpected end of path in %j is reported where flex puts it: %s', (text, pos) => {
+    const e = parseError(text);
+    expect(e.message).toBe("syntax error, unexpected end of path, expecting '${'");
+    expect(where(e)).toBe(pos);
+  });
+});
+
+describe('formals after x @', () => {
+  test.each([
+    // bison's state after `x @ {` allows an identifier, `...` or `}` (current grammar; 2.8's
+    // differs); after `,` too.
+    ['a @ { inherit }: 1', "syntax error, unexpected 'inherit', expecting identifier or '...' or '}'", '1:7'],
+    ['a @ { 1 }: 1', "syntax error, unexpected integer, expecting identifier or '...' or '}'", '1:7'],
+    ['a@{', "syntax error, unexpected end of file, expecting identifier or '...' or '}'", '1:4'],
+    ['a @ { x, 1 }: 1', "syntax error, unexpected integer, expecting identifier or '...' or '}'", '1:10'],
+  ])('%j', (input, message, pos) => {
+    const e = parseError(input);
+    expect(e.message).toBe(message);
+    expect(where(e)).toBe(pos);
   });
 });
 
@@ -399,6 +445,18 @@ describe('or', () => {
     expect(where(e)).toBe('1:10');
   });
 
+  test('`f or` makes the variable `or` at the start of `f`, as C++ Nix (ExprVar(CUR_POS))', () => {
+    // Where an undefined `or` is reported: `(x: x) or` is "undefined variable 'or'" at 1:1.
+    for (const [text, offset] of [['with {}; f or', 9], ['with {}; (x: x) or', 9], ['with {}; [ (a)  or ]', 11]] as const) {
+      const w = parseText(text) as Extract<Expr, { kind: 'With' }>;
+      let call = w.body;
+      if (call.kind === 'List') call = call.elems[0];
+      expect(call.kind).toBe('Call');
+      const arg = (call as Extract<Expr, { kind: 'Call' }>).args[0];
+      expect(arg).toEqual({ kind: 'Var', pos: offset, name: 'or' });
+    }
+  });
+
   test('cannot follow a has-attr path', () => {
     const e = parseError('a: a ? b or c');
     expect(e.message).toBe("syntax error, unexpected 'or', expecting end of file");
@@ -411,8 +469,22 @@ describe('legacy let { }', () => {
     ['let { body = 1; }', '(rec { body = 1; }).body'],
     ['let { x = 1; body = x; }', '(rec { body = x; x = 1; }).body'],
     ['let { x = 1; }', '(rec { x = 1; }).body'],
+    ['x: [ let { body = x; } ]', '(x: [ ((rec { body = x; }).body) ])'],
   ])('%s', (input, expected) => {
     expect(show(input)).toBe(expected);
+  });
+
+  test.each([
+    // Where no expression may start (an argument, a list element, an operand) a `let` can only
+    // be this form, so what follows must be its `{` (bison: expr_simple's LET '{' binds '}').
+    ['1 + let x = 1; in x', "syntax error, unexpected identifier, expecting '{'", '1:9'],
+    ['f: f let x = 1; in x', "syntax error, unexpected identifier, expecting '{'", '1:10'],
+    ['[ let ]', "syntax error, unexpected ']', expecting '{'", '1:7'],
+    ['f: f let', "syntax error, unexpected end of file, expecting '{'", '1:9'],
+  ])('%j: only `let {` is an operand', (input, message, pos) => {
+    const e = parseError(input);
+    expect(e.message).toBe(message);
+    expect(where(e)).toBe(pos);
   });
 });
 
@@ -516,6 +588,34 @@ describe('floats', () => {
       const e = parseError(text);
       expect(e.message).toBe(`invalid float '${text}'`);
     }
+  });
+});
+
+describe('NUL bytes', () => {
+  // Between tokens, flex's catch-all rule returns the byte, and 0 is the end of the input to
+  // bison: the parse ends at a NUL (Nix 2.8 and current Nix alike), whatever follows it.
+  test.each([
+    ['1 \0 garbage (', '1'],
+    ['x: x\0', '(x: x)'],
+    ['# comment \0 ( \n1', '1'],
+    ['/* \0 ( */ 1', '1'],
+  ])('%j ends the input where a NUL is read', (input, expected) => {
+    expect(show(input)).toBe(expected);
+  });
+
+  test.each([
+    // An unexpected end of file is reported just past the NUL, as at the end of any input.
+    ['(\0)', '1:3'],
+    ['[ 1 \0 ]', '1:6'],
+    ['\0', '1:2'],
+  ])('%j is an unexpected end of file', (input, pos) => {
+    const e = parseError(input);
+    expect(e.message).toMatch(/^syntax error, unexpected end of file/);
+    expect(where(e)).toBe(pos);
+  });
+
+  test('in a string it is an error, as C++ Nix forbids null bytes in strings', () => {
+    expect(parseError('"a\0b"').message).toMatch(/cannot be represented as Nix string because it contains null bytes$/);
   });
 });
 

@@ -1,0 +1,67 @@
+// Long chains of a left-associative operator (`1 + 1 + ... + 1`, as generated files have).
+// C++ Nix's parser reduces such a chain as it reads it, so it parses one of any length, and
+// `nix-instantiate --parse` prints the tree nested to the left (Nix 2.8 prints the same bytes
+// for 200,000 terms as nixeval). Neither nixeval's parser nor its compiler may nest their
+// recursion along the chain: it used to be "expression nested too deeply" (the compiler
+// recursed into each left operand). Evaluating such a chain needs no recursion in nixeval's VM
+// either; C++ Nix's evaluator recurses along it, so 2.8 overflows its stack on the `+` and `-`
+// chains of this length and evaluates the `&&` and `||` ones (`true`, `false`).
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './run-cli.js';
+
+const TERMS = 100_000;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nixeval-chains-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe.each([
+  // operator, operand, how --parse prints `l OP r` given the two, the value of the chain
+  ['+', '1', (l: string, r: string) => `(${l} + ${r})`, String(TERMS)],
+  ['-', '1', (l: string, r: string) => `(__sub ${l} ${r})`, String(2 - TERMS)],
+  ['*', '1', (l: string, r: string) => `(__mul ${l} ${r})`, '1'],
+  ['&&', 'true', (l: string, r: string) => `(${l} && ${r})`, 'true'],
+  ['||', 'false', (l: string, r: string) => `(${l} || ${r})`, 'false'],
+])('a chain of %s with 100,000 terms', (op, operand, show, value) => {
+  const text = `${Array(TERMS).fill(operand).join(` ${op} `)}\n`;
+
+  test('prints as a tree nested to the left with --parse', () => {
+    const path = file(`parse-${TERMS}.nix`, text);
+    const r = runCli(['--parse', path]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // The expected tree, built from the inside out.
+    const [open, close] = show('\u0000', operand).split('\u0000');
+    expect(r.stdout).toBe(`${open.repeat(TERMS - 1)}${operand}${close.repeat(TERMS - 1)}\n`);
+  });
+
+  test('evaluates', () => {
+    const path = file(`eval-${TERMS}.nix`, text);
+    const r = runCli(['--eval', '--strict', path]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${value}\n`);
+  });
+});
+
+test('an error at the innermost operand of a long chain is reported with its trace', () => {
+  // `"a" + 1` fails first: the coercion of the integer, under one "in an operand of '+'"
+  // frame for each enclosing addition (the trace is truncated when printed).
+  const path = file('error.nix', `"a" + ${Array(TERMS).fill('1').join(' + ')}\n`);
+  const r = runCli(['--eval', path]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("… in an operand of '+'");
+  expect(r.stderr).toMatch(/error: cannot coerce an integer to a string: 1\n$/);
+});
