@@ -13,10 +13,11 @@
 // Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
 // This is a tool for finding differences, not a test: tests must not need C++ Nix.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCore } from './error-core.js';
+import { collectNixFiles } from './nix-files.js';
 
 interface Outcome { code: number | null; stdout: string; stderr: string; cpu: number }
 
@@ -40,17 +41,6 @@ function parseArgs(argv: string[]) {
   return opts;
 }
 
-function collect(path: string, out: string[]): void {
-  if (path.startsWith('expr:')) { out.push(path); return; }
-  path = resolve(path);
-  const st = statSync(path);
-  if (st.isFile()) { out.push(path); return; }
-  for (const name of readdirSync(path).sort()) {
-    const p = join(path, name);
-    if (statSync(p).isDirectory()) collect(p, out);
-    else if (name.endsWith('.nix')) out.push(p);
-  }
-}
 
 function run(cmd: string[], timeout: number): Outcome {
   const env = { ...process.env };
@@ -72,7 +62,7 @@ function run(cmd: string[], timeout: number): Outcome {
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
   const files: string[] = [];
-  for (const p of opts.paths) collect(p, files);
+  for (const p of opts.paths) collectNixFiles(p, files);
   const flags = ['--eval', ...(opts.strict ? ['--strict'] : []), ...(opts.json ? ['--json'] : []), ...opts.extra];
   let same = 0, cpuOurs = 0, cpuNix = 0;
   const differing: string[] = [];

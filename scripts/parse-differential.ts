@@ -12,26 +12,16 @@
 // parser.y / lexer.l and the upstream corpus. This is a tool for finding differences, not a
 // test: tests must not need C++ Nix.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCore } from './error-core.js';
+import { collectNixFiles } from './nix-files.js';
 
 interface Outcome { code: number | null; stdout: string; stderr: string }
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../src/cli.cjs');
 
-function collect(path: string, out: string[]): void {
-  path = resolve(path);
-  const st = statSync(path);
-  if (st.isFile()) { out.push(path); return; }
-  for (const name of readdirSync(path).sort()) {
-    const p = join(path, name);
-    if (statSync(p).isDirectory()) collect(p, out);
-    else if (name.endsWith('.nix')) out.push(p);
-  }
-}
 
 function run(cmd: string, args: string[], timeout: number): Outcome {
   const env = { ...process.env };
@@ -71,7 +61,7 @@ function main(): void {
     else paths.push(a);
   }
   const files: string[] = [];
-  for (const p of paths) collect(p, files);
+  for (const p of paths) collectNixFiles(p, files);
   let same = 0;
   for (const file of files) {
     const kinds: string[] = [];
