@@ -943,8 +943,7 @@ export const formatsBuiltins: BuiltinSpec[] = [
   defineBuiltin('toXML', 1, function* ([v], ctx): Gen<Value> {
     const context = new Set<string>();
     // Nesting counts against max-call-depth as toJSON's does (a cyclic value ends there).
-    const depth = jsonCallDepth(ctx);
-    const s = yield* printValueAsXML(v, context, { strict: true, location: false, startDepth: depth.start, maxDepth: depth.limit, exact: depth.exact });
+    const s = yield* printValueAsXML(v, context, { strict: true, location: false, depth: jsonCallDepth(ctx) });
     return makeString(s, context);
   }, { doc: 'The XML representation of a value, as nix-instantiate --xml prints it.' }),
 ];

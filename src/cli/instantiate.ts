@@ -23,8 +23,8 @@ import { diskCacheFromEnv } from '../io/disk-cache.js';
 import { parseNixPath } from '../io/io.js';
 import { findInSearchPath } from '../builtins/io.js';
 import { OUTPUT_PRINT, printValue } from '../value/print.js';
-import { MAX_CALL_DEPTH, toJSON } from '../value/json.js';
-import { explicitDepth } from '../value/depth.js';
+import { toJSON } from '../value/json.js';
+import { explicitDepth, MAX_CALL_DEPTH } from '../value/depth.js';
 import { printValueAsXML } from '../value/xml.js';
 import type { Request, Value } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
@@ -558,8 +558,7 @@ function processExpr(
     // XML output counts nesting against max-call-depth, as C++ Nix's does, so a cyclic value
     // ends. JSON output has no depth limit unless one is set (deep data prints) and stops at a
     // cycle instead. With an explicit max-call-depth both count as C++ Nix's (value/depth.ts).
-    const explicit = ev.settings.maxCallDepth !== undefined;
-    const maxDepth = ev.settings.maxCallDepth ?? MAX_CALL_DEPTH;
+    const xmlDepth = explicitDepth(ev.settings, 0) ?? { start: 0, limit: MAX_CALL_DEPTH, exact: false };
     if (cmd.output === 'json') {
       out(ev.vm.run((function* (): Generator<Request, Value, Value> {
         return yield* toJSON(value, new Set(), true, explicitDepth(ev.settings, 0), undefined, cmd.strict);
@@ -570,7 +569,7 @@ function processExpr(
       const document: string[] = [];
       try {
         ev.vm.run((function* (): Generator<Request, Value, Value> {
-          return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, maxDepth, exact: explicit }, document);
+          return yield* printValueAsXML(value, new Set(), { strict: cmd.strict, location: cmd.xmlLocation, depth: xmlDepth }, document);
         })());
       } finally {
         // Chunk by chunk: a document cut short by max-call-depth may be longer than a JS string.

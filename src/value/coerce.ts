@@ -11,7 +11,7 @@ import {
 import { copyPathToStore as storeCopyPathToStore } from '../store/add-path.js';
 import { printForError } from './print.js';
 import { reserveString, tick } from '../limits/limits.js';
-import { MAX_CALL_DEPTH, stackOverflow } from './json.js';
+import { MAX_CALL_DEPTH, stackOverflow } from './depth.js';
 
 export interface CoerceOptions {
   coerceMore: boolean;

@@ -69,14 +69,19 @@ export function determinePos(v: Value): SourcePos | undefined {
 
 /**
  * Forces a value at a walk's level, `depth` being C++ Nix's callDepth there (already
- * counting the level): a deferred application is a call at once, failing at `pos` past the
+ * counting the level), when `count` is exact (else as any force): a deferred application is a call at once, failing at `pos` past the
  * limit, as C++ Nix's forceValue of an application (callFunction at `pos`); other thunks run
  * with `depth` calls in progress.
  */
-export function* forceAtDepth(v: Value, depth: number, count: DepthCount, pos: SourcePos | undefined): Generator<Request, Value, Value> {
+export function* forceAtDepth(v: Value, depth: number, count: DepthCount | undefined, pos: SourcePos | undefined): Generator<Request, Value, Value> {
   if (!(v instanceof Thunk)) return v;
   if (v.code === null) return v.value!;
-  if (!count.exact) return yield v;
-  if (depth > count.limit && v.isPendingApplication()) throw stackOverflow(pos);
+  if (count === undefined || !count.exact) return yield v;
+  checkDeferredCall(v, depth, count, pos);
   return yield new ForceAtDepth(v, depth);
+}
+
+/** A deferred application forced past the limit: the call fails at once, at `pos`. */
+export function checkDeferredCall(t: Thunk, depth: number, count: DepthCount, pos: SourcePos | undefined): void {
+  if (depth > count.limit && t.isPendingApplication()) throw stackOverflow(pos);
 }

@@ -24,7 +24,7 @@ import { isStorePathBaseName, DRV_EXTENSION } from '../store/store-path.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { autoCallFunction } from './auto-call.js';
 import { coerceToString } from './coerce.js';
-import { MAX_CALL_DEPTH } from './json.js';
+import { MAX_CALL_DEPTH } from './depth.js';
 import { printForError } from './print.js';
 import { force, isString, NixAttrs, NixFloat, type Request, showType, stringOf, type Value } from './values.js';
 

@@ -24,7 +24,6 @@ import {
   type Value,
 } from './values.js';
 
-export { MAX_CALL_DEPTH, stackOverflow };
 
 /**
  * The count builtins.toJSON (and structured attributes, and toXML) nest against, as C++ Nix's
@@ -237,7 +236,6 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
   const limit = depthCount === undefined ? MAX_NESTING : depthCount.limit;
   // Without a depth limit, the lists and sets being written: one met again inside itself is a cycle.
   const open = depthCount === undefined ? new Set<object>() : null;
-  const exact = depthCount !== undefined && depthCount.exact ? depthCount : undefined;
   const work: Work[] = [{ v: root, depth: depthCount?.start ?? 0, copyToStore, pos: undefined, frames: null }];
   // dump() runs after the value is built: an invalid string is reported only if evaluation succeeds.
   let utf8Error: string | undefined;
@@ -273,7 +271,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
       if (depth > limit) throw stackOverflow(pos);
       depth++;
       if (!strict && w.v instanceof Thunk && w.v.code !== null) throw cannotConvert(w.v, pos);
-      let v: Value = exact === undefined ? yield* force(w.v) : yield* forceAtDepth(w.v, depth, exact, pos);
+      let v: Value = yield* forceAtDepth(w.v, depth, depthCount, pos);
       let toStore = w.copyToStore;
       if (v instanceof NixAttrs) {
         // Peel `__toString` and `outPath` until something that is not a set, or a set with
@@ -302,7 +300,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
           if (outPath !== undefined) {
             pos = v.positions?.get('outPath');
             frames = { message: 'while using the `outPath` attribute', pos, parent: frames };
-            v = exact === undefined ? yield* force(outPath) : yield* forceAtDepth(outPath, depth, exact, pos);
+            v = yield* forceAtDepth(outPath, depth, depthCount, pos);
             if (depth > limit) throw stackOverflow(pos);
             depth++;
             continue;

@@ -21,16 +21,13 @@ export interface XmlOptions {
   /** Show the source position of attributes and functions (`column`, `line`, `path`); C++ Nix's CLI without `--no-location`. */
   location: boolean;
   /**
-   * Values nested deeper than this are an error ("stack overflow; max-call-depth exceeded"),
-   * as C++ Nix's printValueAsXML counts each value it prints (not each element: an attribute
-   * set's `<attr>` is not a level) against max-call-depth; so a cyclic value
-   * (`let x = { inherit x; }; in x`) ends. Default: no limit.
+   * Values nested past the count's limit are an error ("stack overflow; max-call-depth
+   * exceeded"), as C++ Nix's printValueAsXML counts each value it prints (not each element: an
+   * attribute set's `<attr>` is not a level) from the calls in progress; so a cyclic value
+   * (`let x = { inherit x; }; in x`) ends. Forced at each level's depth when the count is exact
+   * (value/depth.ts). Default: no limit.
    */
-  maxDepth?: number;
-  /** The call depth the root value is printed at (the calls in progress), counted against maxDepth. */
-  startDepth?: number;
-  /** Force each value at its level's call depth (depth.ts: with an explicit max-call-depth, which is maxDepth). */
-  exact?: boolean;
+  depth?: DepthCount;
 }
 
 const HEADER = "<?xml version='1.0' encoding='utf-8'?>\n";
@@ -128,7 +125,7 @@ export function* printValueAsXML(
     openTags.push(closeElement(depth, name));
   };
   const drvsSeen = new Set<string>();
-  const work: Work[] = [CLOSE, { kind: 'value', v: root, depth: 1, level: options.startDepth ?? 0, pos: undefined }];
+  const work: Work[] = [CLOSE, { kind: 'value', v: root, depth: 1, level: options.depth?.start ?? 0, pos: undefined }];
   try {
     yield* printWork(work, options, context, drvsSeen, emit, open, () => emit(openTags.pop()!));
   } catch (e) {
@@ -144,9 +141,6 @@ function* printWork(
   emit: (text: string) => void, open: (depth: number, name: string, attrs?: [string, string][]) => void,
   close: () => void,
 ): Generator<Request, void, Value> {
-  const exact: DepthCount | undefined = options.exact && options.maxDepth !== undefined
-    ? { start: options.startDepth ?? 0, limit: options.maxDepth, exact: true }
-    : undefined;
   while (work.length > 0) {
     tick();
     const w = work.pop()!;
@@ -169,10 +163,10 @@ function* printWork(
     }
     const depth = w.depth;
     const level = w.level;
-    if (options.maxDepth !== undefined && level > options.maxDepth) throw stackOverflow(w.pos);
+    if (options.depth !== undefined && level > options.depth.limit) throw stackOverflow(w.pos);
     let v = w.v;
     if (v instanceof Thunk) {
-      if (options.strict) v = exact === undefined ? yield* force(v) : yield* forceAtDepth(v, level + 1, exact, w.pos);
+      if (options.strict) v = yield* forceAtDepth(v, level + 1, options.depth, w.pos);
       else if (v.code === null) v = v.value!;
       else { emit(emptyElement(depth, 'unevaluated')); continue; }
     }

@@ -14,7 +14,7 @@ import { canonicalisePath } from '../syntax/paths.js';
 import { reserveAttrs, reserveString, tick } from '../limits/limits.js';
 import type { ConcatLayout } from '../compiler/chunk.js';
 import { count, Counter, STATS_ON } from '../value/stats.js';
-import { type DepthCount, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
+import { checkDeferredCall, type DepthCount, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -98,8 +98,7 @@ function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean, count?: Dep
   for (;;) {
     const r = walk.step();
     if (typeof r === 'boolean') return r;
-    if (count === undefined) yield r;
-    else yield* forceAtDepth(r, walk.level + 1, count, pos);
+    yield* forceAtDepth(r, walk.level + 1, count, pos);
   }
 }
 
@@ -116,7 +115,7 @@ export function equalValues(
     if (typeof r === 'boolean') return r;
     if (count === undefined) forceThunk(r);
     else {
-      if (walk.level + 1 > count.limit && r.isPendingApplication()) throw stackOverflow(pos);
+      checkDeferredCall(r, walk.level + 1, count, pos);
       forceThunk(r, walk.level + 1);
     }
   }
