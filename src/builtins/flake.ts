@@ -12,6 +12,7 @@ import { force, NixAttrs, NixString, showType, type BuiltinSpec, type Value } fr
 import { defineBuiltin } from './util.js';
 import { forceAttrs, forceStringNoCtx, type Gen } from './strings-args.js';
 import { parseAnyHash, parseHashAlgo, printHash, type Hash } from './strings-hash.js';
+import { percentDecode as percentDecodeBytes, percentEncode } from '../fetchers/percent-encoding.js';
 
 // ---- errors
 
@@ -177,25 +178,11 @@ interface ParsedURL {
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
 const SUB_DELIMS = "!$&'()*+,;=";
-const HEX = '0123456789ABCDEF';
 
 function isUnreserved(c: string): boolean {
   return UNRESERVED.test(c);
 }
 
-/** `percentEncode`: everything but unreserved characters and `keep`, as %XX. */
-function percentEncode(s: string, keep = ''): string {
-  let r = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (isUnreserved(c) || keep.includes(c)) r += c;
-    else {
-      const b = s.charCodeAt(i) & 0xff;
-      r += '%' + HEX[b >> 4] + HEX[b & 15];
-    }
-  }
-  return r;
-}
 
 function isHexDigit(c: string | undefined): boolean {
   return c !== undefined && /[0-9a-fA-F]/.test(c);
@@ -213,10 +200,6 @@ function validEncoded(s: string, allowed: (c: string) => boolean): boolean {
   return true;
 }
 
-function decodePct(s: string): string {
-  return s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
-}
-
 function pctError(s: string): string | undefined {
   for (let i = 0; i < s.length; i++) {
     if (s[i] !== '%') continue;
@@ -227,11 +210,11 @@ function pctError(s: string): string | undefined {
   return undefined;
 }
 
-/** `percentDecode`. */
+/** `percentDecode`: refuses a malformed escape. */
 function percentDecode(s: string): string {
   const e = pctError(s);
   if (e !== undefined) throw badURL(`invalid URI parameter '${s}': ${e}`);
-  return decodePct(s);
+  return percentDecodeBytes(s);
 }
 
 const isPchar = (c: string): boolean => isUnreserved(c) || SUB_DELIMS.includes(c) || c === ':' || c === '@';
@@ -253,11 +236,11 @@ function decodeQuery(query: string, lenient: boolean, warn: Warn): Map<string, s
   for (const param of q.split('&')) {
     const eq = param.indexOf('=');
     if (eq < 0) {
-      warn(`dubious URI query '${decodePct(param)}' is missing equal sign '=', ignoring`);
+      warn(`dubious URI query '${percentDecodeBytes(param)}' is missing equal sign '=', ignoring`);
       continue;
     }
-    const key = decodePct(param.slice(0, eq));
-    if (!result.has(key)) result.set(key, decodePct(param.slice(eq + 1)));
+    const key = percentDecodeBytes(param.slice(0, eq));
+    if (!result.has(key)) result.set(key, percentDecodeBytes(param.slice(eq + 1)));
   }
   return result;
 }
@@ -302,7 +285,7 @@ function parseAuthority(text: string, url: string): Authority {
     if (colon >= 0) portText = rest.slice(colon + 1);
     if (!validEncoded(hostText, (c) => isUnreserved(c) || SUB_DELIMS.includes(c))) throw invalidURL(url);
     hostType = IPV4.test(hostText) ? 'ipv4' : 'name';
-    host = decodePct(hostText);
+    host = percentDecodeBytes(hostText);
   }
   if (portText !== undefined && !/^[0-9]*$/.test(portText)) throw invalidURL(url);
   let port: number | undefined;
@@ -314,8 +297,8 @@ function parseAuthority(text: string, url: string): Authority {
   const a: Authority = { hostType, host, port };
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
-    a.user = decodePct(colon < 0 ? userinfo : userinfo.slice(0, colon));
-    if (colon >= 0) a.password = decodePct(userinfo.slice(colon + 1));
+    a.user = percentDecodeBytes(colon < 0 ? userinfo : userinfo.slice(0, colon));
+    if (colon >= 0) a.password = percentDecodeBytes(userinfo.slice(colon + 1));
   }
   return a;
 }
@@ -398,9 +381,9 @@ function parseURL(url: string, lenient = false, warn: Warn = () => {}): ParsedUR
   return {
     scheme,
     authority,
-    path: path.split('/').map(decodePct),
+    path: path.split('/').map(percentDecodeBytes),
     query: query === undefined ? new Map() : decodeQuery(query, lenient, warn),
-    fragment: fragment === undefined ? '' : decodePct(fragment),
+    fragment: fragment === undefined ? '' : percentDecodeBytes(fragment),
   };
 }
 

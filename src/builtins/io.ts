@@ -16,8 +16,9 @@ import { fetchLocalGit, NULL_REV, shortRev } from '../fetchers/git.js';
 import { fetchLocalPath } from '../fetchers/path.js';
 import { type Hash, newHashAllowEmpty, printHash } from '../store/hash.js';
 import {
-  baseNameOfUrl, checkURI, fetchFileFlat, fetchFileTree, fetchIOFor, fetchTarballTree, fileUrlPath, percentEncode, renderUrl,
+  baseNameOfUrl, checkURI, fetchFileFlat, fetchFileTree, fetchIOFor, fetchTarballTree, fileUrlPath, renderUrl,
 } from '../fetchers/url.js';
+import { percentEncode } from '../fetchers/percent-encoding.js';
 import { badNameReason } from '../store/store-path.js';
 import { internName, symbolTable } from '../value/symbols.js';
 import { coercePeeled, coerceToString } from '../value/coerce.js';
@@ -500,19 +501,17 @@ function gitInputUrl(all: Map<string, FetchAttr>): string {
   return renderUrl(url, query, scheme === 'git' ? scheme : `git+${scheme}`);
 }
 
+/** What a URL path segment holds as it is besides the unreserved characters (RFC 3986 pchar). */
+const URL_PATH_KEEP = "!$&'()*+,;=:@";
+
 /**
  * The url as fetchGit keeps it among the input's attributes (C++ Nix's fixGitURL, rendered):
  * an absolute path becomes a file:// URL, and `git+` is dropped from a scheme. Only shown in
  * messages: the repository is found from the url as given (localGitPath).
  */
 function gitUrlShown(url: string): string {
-  if (url.startsWith('/')) return `file://${url.split('/').map(encodeUrlPathSegment).join('/')}`;
+  if (url.startsWith('/')) return `file://${url.split('/').map((segment) => percentEncode(segment, URL_PATH_KEEP)).join('/')}`;
   return url.replace(/^git\+(?=[a-z][a-z0-9+.-]*:)/i, '');
-}
-
-/** Percent-encodes what a URL path segment may not hold as it is (RFC 3986 pchar). */
-function encodeUrlPathSegment(segment: string): string {
-  return segment.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/g, (c) => [...Buffer.from(c, 'latin1')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
 /**

@@ -17,6 +17,7 @@ import { hashPath } from '../store/nar.js';
 import { storeState } from '../store/state.js';
 import { makeFixedOutputPath } from '../store/store-path.js';
 import type { EvalState, Request, Value } from '../value/values.js';
+import { percentDecode, percentEncode } from './percent-encoding.js';
 import { unpackTarball } from './tar.js';
 
 /** A URL scheme name (RFC 3986): a letter, then letters, digits, `+`, `-` and `.`. */
@@ -40,11 +41,6 @@ export function isAllowedURI(uri: string, allowed: readonly string[]): boolean {
   return false;
 }
 
-/** Percent-decodes a URL's path (bytes, one char per byte). */
-function percentDecode(s: string): string {
-  if (!s.includes('%')) return s;
-  return Buffer.from(s.replace(/%([0-9a-fA-F]{2})|[^%]+|%/g, (m: string, hex?: string) => (hex !== undefined ? String.fromCharCode(parseInt(hex, 16)) : m)), 'latin1').toString('latin1');
-}
 
 /**
  * The local path of a `file:` URL (`file:///p`, `file:/p`, `file://localhost/p`), decoded,
@@ -148,16 +144,6 @@ export function* fetchTarballTree(state: EvalState, io: EvalIO, path: string, ur
   return { storePath, narHash, lastModified: tree.lastModified };
 }
 
-/** C++ Nix's percentEncode: bytes other than the unreserved ones and `keep` as %XX. */
-export function percentEncode(s: string, keep: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (/[A-Za-z0-9\-._~]/.test(c) || keep.includes(c)) out += c;
-    else out += `%${s.charCodeAt(i).toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
 
 /**
  * A URL as C++ Nix's ParsedURL::to_string renders it after parseURL, with `query` added to its
