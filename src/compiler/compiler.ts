@@ -684,16 +684,25 @@ class Compiler {
         const pos = errorPos(link.l);
         b.emit(Op.AssertBool, pos);
         b.closeRegion(start, LEFT_OPERAND[bop], pos);
-        const j = b.emit(bop === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, link.pos, 0);
-        this.boolOperand(RIGHT_OPERAND[bop], link.r);
-        const end = b.emit(Op.Jump, link.pos, 0);
-        b.patch(j + 1);
-        b.emit(Op.Const, link.pos, b.constant(bop !== '&&'));
-        b.patch(end + 1);
+        this.shortCircuit(bop, link.r, link.pos);
       }
       // The left operand of the next link is forced (compileForced): an arithmetic one.
       if (k > base && link.kind === 'Call') b.emit(Op.Force, link.pos);
     }
+  }
+
+  /**
+   * `&&`, `||`, `->` after their left operand (a Boolean on the stack): the right operand only
+   * when the left does not decide, else the constant the left decided.
+   */
+  private shortCircuit(op: string, r: Expr, pos: number): void {
+    const b = this.b;
+    const j = b.emit(op === '||' ? Op.JumpIfTrue : Op.JumpIfFalse, pos, 0);
+    this.boolOperand(RIGHT_OPERAND[op], r);
+    const end = b.emit(Op.Jump, pos, 0);
+    b.patch(j + 1);
+    b.emit(Op.Const, pos, b.constant(op !== '&&'));
+    b.patch(end + 1);
   }
 
   private compileBinOp(op: string, l: Expr, r: Expr, pos: number): void {
@@ -705,16 +714,10 @@ class Compiler {
         this.operand(RIGHT_OPERAND[op], r);
         b.emit(op === '==' ? Op.Eq : Op.Neq, pos);
         return;
-      case '->': {
+      case '->':
         this.boolOperand(LEFT_OPERAND[op], l);
-        const j = b.emit(Op.JumpIfFalse, pos, 0);
-        this.boolOperand(RIGHT_OPERAND[op], r);
-        const end = b.emit(Op.Jump, pos, 0);
-        b.patch(j + 1);
-        b.emit(Op.Const, pos, b.constant(true));
-        b.patch(end + 1);
+        this.shortCircuit(op, r, pos);
         return;
-      }
       case '//': {
         // A chain `a // b // c` is evaluated right to left, each operand checked to be a set
         // as soon as it is (C++ Nix's evalForUpdate); the sets are then merged left to right.
