@@ -98,7 +98,9 @@ function* equalValuesGen(a0: Value, b0: Value, placesAtTop: boolean, count?: Dep
   for (;;) {
     const r = walk.step();
     if (typeof r === 'boolean') return r;
-    yield* forceAtDepth(r, walk.level + 1, count, pos);
+    // Without a count, the thunk itself is the request (no generator per thunk forced).
+    if (count === undefined) yield r;
+    else yield* forceAtDepth(r, walk.level + 1, count, pos);
   }
 }
 
