@@ -161,7 +161,7 @@ export const coreBuiltins: BuiltinSpec[] = [
     }
     return divInt(withContext(expectInt, a, 'while evaluating the first operand of the division'), expectInt(b));
   }),
-  defineBuiltin('lessThan', 2, ([a, b]) => lessThanGen(a, b)),
+  defineBuiltin('lessThan', 2, ([a, b], ctx) => lessThanGen(a, b, explicitDepth(ctx.state.settings, ctx.callDepth ?? 1))),
   bitwise('bitAnd', (a, b) => a & b),
   bitwise('bitOr', (a, b) => a | b),
   bitwise('bitXor', (a, b) => a ^ b),

@@ -19,6 +19,7 @@ import { internName } from '../value/symbols.js';
 import { showIdentifier } from '../syntax/show.js';
 import { equalPlacesGen, equalValues, lessThanGen, quickEqual } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
+import { explicitDepth } from '../value/depth.js';
 import {
   attrsCtx, boolCtx, forceFunction, forceFunctionDirect, forceInt, forceIntDirect, listCtx, stringNoCtx, withFrame,
 } from './force-args.js';
@@ -281,17 +282,21 @@ function elemAtDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Valu
 
 const ELEM_LIST = 'while evaluating the second argument passed to builtins.elem';
 
-function* elemGen(args: Value[]): Gen {
+function* elemGen(args: Value[], ctx: BuiltinContext): Gen {
   const list = listCtx(yield* force(args[1]), ELEM_LIST);
+  // With an explicit max-call-depth, each comparison counts from this call's depth (C++ Nix's eqValues).
+  const count = explicitDepth(ctx.state.settings, ctx.callDepth ?? 1);
   // The needle and each element are places: `elem f [ f ]` is true for a function f.
   for (let i = 0; i < list.length; i++) {
     tick();
-    if (yield* equalPlacesGen(args[0], list[i])) return true;
+    if (yield* equalPlacesGen(args[0], list[i], count)) return true;
   }
   return false;
 }
 
-function elemDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+function elemDirect(args: Value[], ctx: BuiltinContext, ev: DirectEval): Value {
+  // Forcing at a call depth is the generator's (ForceAtDepth requests).
+  if (ctx.state.settings.maxCallDepth !== undefined) return ev.drive(elemGen(args, ctx));
   const list = listCtx(ev.force(args[1]), ELEM_LIST);
   if (list.length === 0) return false;
   const needle = ev.force(args[0]);
@@ -499,13 +504,19 @@ const SORT_LIST = 'while evaluating the second argument passed to builtins.sort'
 const SORT_ORDER = 'while evaluating the ordering function passed to builtins.sort';
 const SORT_RESULT = 'while evaluating the return value of the sorting function passed to builtins.sort';
 
-/** `sort lessThan` compares directly, without calling the primop, as C++ Nix does. */
-function* primopLess(x: Value, y: Value): Gen<boolean> {
-  try {
-    return yield* lessThanGen(x, y);
-  } catch (e) {
-    throw withFrame(e, SORT_ORDER);
-  }
+/**
+ * `sort lessThan` compares directly, without calling the primop, as C++ Nix does (list
+ * elements' eqValues counted from sort's own call depth, with an explicit max-call-depth).
+ */
+function primopLess(ctx: BuiltinContext): Less {
+  const count = explicitDepth(ctx.state.settings, ctx.callDepth ?? 1);
+  return function* (x, y) {
+    try {
+      return yield* lessThanGen(x, y, count);
+    } catch (e) {
+      throw withFrame(e, SORT_ORDER);
+    }
+  };
 }
 
 /** A forced element's value. */
@@ -543,20 +554,20 @@ function sortCopy(list: Value[]): Value[] {
   return list.slice();
 }
 
-function* sortGen(args: Value[]): Gen {
+function* sortGen(args: Value[], ctx: BuiltinContext): Gen {
   const list = listCtx(yield* force(args[1]), SORT_LIST);
   if (list.length === 0) return list;
   const f = yield* forceFunction(args[0], SORT_FN);
   const a = sortCopy(list);
   for (let i = 0; i < list.length; i++) yield* force(list[i]);
   if (isLessThanPrimop(f) && sortedPlainly(a)) return a;
-  const less: Less = isLessThanPrimop(f) ? primopLess : function* (x, y) {
+  const less: Less = isLessThanPrimop(f) ? primopLess(ctx) : function* (x, y) {
     return boolCtx(yield* callFn(f, [x, y]), SORT_RESULT);
   };
   return yield* sorted(a, less);
 }
 
-function sortDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value {
+function sortDirect(args: Value[], ctx: BuiltinContext, ev: DirectEval): Value {
   const list = listCtx(ev.force(args[1]), SORT_LIST);
   if (list.length === 0) return list;
   const f = forceFunctionDirect(ev, args[0], SORT_FN);
@@ -564,7 +575,7 @@ function sortDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Value 
   for (let i = 0; i < list.length; i++) ev.force(list[i]);
   if (isLessThanPrimop(f) && sortedPlainly(a)) return a;
   // The sort itself is the VM's generator, its comparisons made here: it never yields.
-  const less: Less = isLessThanPrimop(f) ? primopLess : function* (x, y) {
+  const less: Less = isLessThanPrimop(f) ? primopLess(ctx) : function* (x, y) {
     return boolCtx(ev.call2(f, x, y), SORT_RESULT);
   };
   return ev.drive(sorted(a, less));
@@ -886,11 +897,11 @@ export const listsBuiltins: BuiltinSpec[] = [
   }),
   defineBuiltin('head', 1, headImpl, { direct: headDirect }),
   defineBuiltin('tail', 1, tailImpl),
-  defineBuiltin('elem', 2, (args) => drive(elemGen(args)), { lazy: [0, 1], direct: elemDirect }),
+  defineBuiltin('elem', 2, (args, ctx) => drive(elemGen(args, ctx)), { lazy: [0, 1], direct: elemDirect }),
   defineBuiltin('elemAt', 2, (args) => drive(elemAtGen(args)), { lazy: [0, 1], direct: elemAtDirect }),
   defineBuiltin('concatLists', 1, (args) => drive(concatListsGen(args)), { direct: concatListsDirect }),
   defineBuiltin('concatMap', 2, (args) => drive(concatMapGen(args)), { lazy: [0, 1], direct: concatMapDirect }),
-  defineBuiltin('sort', 2, (args) => drive(sortGen(args)), { lazy: [0, 1], direct: sortDirect }),
+  defineBuiltin('sort', 2, (args, ctx) => drive(sortGen(args, ctx)), { lazy: [0, 1], direct: sortDirect }),
   defineBuiltin('partition', 2, (args) => drive(partitionGen(args)), { lazy: [0, 1], direct: partitionDirect }),
   defineBuiltin('groupBy', 2, (args) => drive(groupByGen(args)), { lazy: [0, 1], direct: groupByDirect }),
   defineBuiltin('all', 2, (args) => drive(anyAllGen(args, false)), { lazy: [0, 1], direct: (args, _ctx, ev) => anyAllDirect(args, ev, false) }),

@@ -576,7 +576,7 @@ export function drive<T>(gen: Gen<T>): T {
       let v: Value;
       try {
         if (req instanceof Thunk) v = req.code === null ? req.value! : forceThunk(req, undefined);
-        else if (req instanceof CallRequest) v = callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : req.pos);
+        else if (req instanceof CallRequest) v = req.depth === undefined ? callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : req.pos) : callAtDepth(req);
         else if (req instanceof ForceAtDepth) v = forceAtDepth(req.thunk, req.depth);
         else throw new Error('generator yielded something that is not a request');
       } catch (err) {
@@ -587,6 +587,17 @@ export function drive<T>(gen: Gen<T>): T {
     }
   } finally {
     stack.depth--;
+  }
+}
+
+/** A CallRequest with a depth: the call made with `depth` calls in progress (value/depth.ts). */
+function callAtDepth(req: CallRequest): Value {
+  const calls = stack.calls;
+  stack.calls = req.depth!;
+  try {
+    return callValue(req.fn, req.args, req.atCallee ? AT_CALLEE : req.pos);
+  } finally {
+    stack.calls = calls;
   }
 }
 

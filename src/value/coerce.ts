@@ -68,16 +68,18 @@ export function* copyPathToStore(path: string): Generator<Request, Coerced, Valu
 
 /**
  * Calls a set's `__toString` on the set, as C++ Nix does before coercing the result: errors
- * of the call are "while calling the `__toString` attribute", at the attribute.
+ * of the call are "while calling the `__toString` attribute", at the attribute. `depth`: the
+ * calls in progress it is made with, when a deep walker counts them (value/depth.ts; else the
+ * caller's).
  */
-export function* callToString(set: NixAttrs, toString: Value): Generator<Request, Value, Value> {
+export function* callToString(set: NixAttrs, toString: Value, depth?: number): Generator<Request, Value, Value> {
   const pos = set.positions?.get('__toString');
   try {
     const f = yield* force(toString);
     if (!(f instanceof Closure || f instanceof Builtin || (f instanceof NixAttrs && f.has('__functor')))) {
       throw new NixError('type', `attempt to call something which is not a function but ${showType(f)}: ${printForError(f)}`, pos);
     }
-    return yield* force(yield new CallRequest(f, [set]));
+    return yield* force(yield new CallRequest(f, [set], false, undefined, depth));
   } catch (e) {
     if (e instanceof NixError) e.addTrace('while calling the `__toString` attribute', pos);
     throw e;

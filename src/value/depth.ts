@@ -14,7 +14,7 @@
 // in f 0` under `--strict`) ends with C++ Nix's error in seconds, not at the heap's limit.
 
 import { NixError, type SourcePos } from '../errors/errors.js';
-import { Closure, type EvalSettings, ForceAtDepth, type Request, Thunk, type Value } from './values.js';
+import { CallRequest, Closure, type EvalSettings, ForceAtDepth, type Request, Thunk, type Value } from './values.js';
 
 /** C++ Nix's default `max-call-depth`. */
 export const MAX_CALL_DEPTH = 10000;
@@ -79,6 +79,43 @@ export function* forceAtDepth(v: Value, depth: number, count: DepthCount | undef
   if (count === undefined || !count.exact) return yield v;
   checkDeferredCall(v, depth, count, pos);
   return yield new ForceAtDepth(v, depth);
+}
+
+/**
+ * The calls in progress a call made at a walk's level runs with (C++ Nix's callDepth there,
+ * `depth`), when `count` is exact; else undefined: the walker's own (CallRequest's depth).
+ */
+export function callDepthAt(depth: number, count: DepthCount | undefined): number | undefined {
+  return count !== undefined && count.exact ? depth : undefined;
+}
+
+/**
+ * Runs `gen` at a walk's level, when `count` is exact (else as it is): the thunks it forces
+ * and the calls it makes are made with `depth` calls in progress (C++ Nix's callDepth there),
+ * as if each went through forceAtDepth or callDepthAt. For walkers whose level forces through
+ * helpers shared with the rest (getDerivations: auto-calling, a derivation's `type` and `name`).
+ */
+export function* atDepth<T>(gen: Generator<Request, T, Value>, depth: number, count: DepthCount | undefined): Generator<Request, T, Value> {
+  if (count === undefined || !count.exact) return yield* gen;
+  let r = gen.next(undefined as unknown as Value);
+  for (;;) {
+    if (r.done) return r.value;
+    let req = r.value;
+    if (req instanceof Thunk) {
+      if (req.code === null) { r = gen.next(req.value!); continue; }
+      req = new ForceAtDepth(req, depth);
+    } else if (req instanceof CallRequest && req.depth === undefined) {
+      req = new CallRequest(req.fn, req.args, req.atCallee, req.pos, depth);
+    }
+    let v: Value;
+    try {
+      v = yield req;
+    } catch (e) {
+      r = gen.throw(e);
+      continue;
+    }
+    r = gen.next(v);
+  }
 }
 
 /** A deferred application forced past the limit: the call fails at once, at `pos`. */

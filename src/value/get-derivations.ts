@@ -24,7 +24,7 @@ import { isStorePathBaseName, DRV_EXTENSION } from '../store/store-path.js';
 import { canonicalisePath } from '../syntax/paths.js';
 import { autoCallFunction } from './auto-call.js';
 import { coerceToString } from './coerce.js';
-import { MAX_CALL_DEPTH } from './depth.js';
+import { atDepth, type DepthCount, determinePos, MAX_CALL_DEPTH, stackOverflow } from './depth.js';
 import { printForError } from './print.js';
 import { force, isString, NixAttrs, NixFloat, type Request, showType, stringOf, type Value } from './values.js';
 
@@ -204,7 +204,11 @@ export interface GetDerivationsOptions {
   pathPrefix?: string;
   /** Skip what fails an `assert` instead of failing (nix-env does; nix-instantiate does not). */
   ignoreAssertionFailures?: boolean;
-  /** How deep walked values may nest (C++ Nix's max-call-depth). Default: its default. */
+  /**
+   * How deep walked values may nest (C++ Nix's max-call-depth). Given (an explicit
+   * max-call-depth), each level also forces and calls at its depth, as in C++ Nix (value/depth.ts).
+   * Default: its default, nesting alone counted.
+   */
   maxDepth?: number;
 }
 
@@ -258,16 +262,20 @@ export function* getDerivations(root: Value, autoArgs: NixAttrs, options: GetDer
   }
 
   const maxDepth = options.maxDepth ?? MAX_CALL_DEPTH;
+  // Counted from no call in progress, as nix-instantiate and nix-env call getDerivations.
+  const count: DepthCount | undefined = options.maxDepth === undefined ? undefined : { start: 0, limit: maxDepth, exact: true };
   const steps: Step[] = [{ kind: 'walk', value: root, path: options.pathPrefix ?? '', frame: undefined, depth: 0 }];
   while (steps.length > 0) {
     const step = steps.pop()!;
     try {
       switch (step.kind) {
         case 'walk': {
-          if (step.depth > maxDepth) throw new NixError('eval', 'stack overflow; max-call-depth exceeded');
+          // C++ Nix's getDerivations counts a level (at the value's position), then works
+          // inside it: a set's attributes and a list's elements are looked at from there.
+          if (step.depth > maxDepth) throw stackOverflow(determinePos(step.value));
           const depth = step.depth + 1;
-          const v = yield* autoCallFunction(step.value, autoArgs);
-          if (!(yield* takeDerivation(v, step.path))) break;
+          const v = yield* atDepth(autoCallFunction(step.value, autoArgs), depth, count);
+          if (!(yield* atDepth(takeDerivation(v, step.path), depth, count))) break;
           if (v instanceof NixAttrs) {
             const combineChannels = v.has('_combineChannels');
             const names = v.keys();
@@ -295,15 +303,15 @@ export function* getDerivations(root: Value, autoArgs: NixAttrs, options: GetDer
             steps.push({ kind: 'walk', value: step.value, path: step.path, frame: step.frame, depth: step.depth });
             break;
           }
-          if (!(yield* takeDerivation(step.value, step.path))) break;
+          if (!(yield* atDepth(takeDerivation(step.value, step.path), step.depth, count))) break;
           const v = yield* force(step.value);
-          if (v instanceof NixAttrs && (yield* recurseForDerivations(v))) {
+          if (v instanceof NixAttrs && (yield* atDepth(recurseForDerivations(v), step.depth, count))) {
             steps.push({ kind: 'walk', value: v, path: step.path, frame: step.frame, depth: step.depth });
           }
           break;
         }
         case 'elem':
-          if (yield* takeDerivation(step.value, step.path)) {
+          if (yield* atDepth(takeDerivation(step.value, step.path), step.depth, count)) {
             steps.push({ kind: 'walk', value: step.value, path: step.path, frame: step.frame, depth: step.depth });
           }
           break;

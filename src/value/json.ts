@@ -18,7 +18,7 @@ import { callToString, copyPathToStore } from './coerce.js';
 import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
-import { type DepthCount, explicitDepth, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
+import { callDepthAt, type DepthCount, explicitDepth, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
 import {
   type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
   type Value,
@@ -287,7 +287,8 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
           }
           const toString: Value | undefined = v.get('__toString');
           if (toString !== undefined) {
-            const r: Value = yield* callToString(v, toString);
+            // Called at this level's depth, as C++ Nix's peelToStringOutPath calls it.
+            const r: Value = yield* callToString(v, toString, callDepthAt(depth, depthCount));
             toStringPos = v.positions?.get('__toString');
             frames = { message: 'while using the result of the `__toString` attribute', pos: toStringPos, parent: frames };
             throughToString = true;

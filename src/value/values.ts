@@ -406,6 +406,11 @@ export class CallRequest {
     readonly atCallee = false,
     /** The call site otherwise (builtins call without one; a set's `__functor` at its definition). */
     readonly pos: SourcePos | undefined = undefined,
+    /**
+     * Made with `depth` calls in progress (a deep walker's level, as ForceAtDepth: see
+     * value/depth.ts), rather than those of the generator asking.
+     */
+    readonly depth: number | undefined = undefined,
   ) {}
 }
 

@@ -10,7 +10,7 @@ import { type DepthCount, forceAtDepth, stackOverflow } from './depth.js';
 import type { Source } from '../syntax/source.js';
 import type { SourcePos } from '../errors/errors.js';
 import {
-  Builtin, Closure, compareBytes, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
+  Builtin, Closure, compareBytes, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
   type Value,
 } from './values.js';
 import { OBJECT_BYTES, reserve, reserveList, reserveString, SLOT_BYTES, tick } from '../limits/limits.js';
@@ -191,11 +191,13 @@ function* printWork(
       continue;
     }
     if (v instanceof NixAttrs) {
-      if (yield* isDerivation(v)) {
+      // `type`, `drvPath` and `outPath` are forced at this value's level, as C++ Nix's
+      // printValueAsXML forces them (its callDepth counting this level).
+      if (yield* isDerivation(v, level + 1, options.depth)) {
         const attrs: [string, string][] = [];
-        const drvPath = yield* stringAttr(v, 'drvPath', options.strict);
+        const drvPath = yield* stringAttr(v, 'drvPath', options.strict, level + 1, options.depth);
         if (drvPath !== undefined) attrs.push(['drvPath', drvPath]);
-        const outPath = yield* stringAttr(v, 'outPath', options.strict);
+        const outPath = yield* stringAttr(v, 'outPath', options.strict, level + 1, options.depth);
         if (outPath !== undefined) attrs.push(['outPath', outPath]);
         open(depth, 'derivation', attrs);
         work.push(CLOSE);
@@ -241,21 +243,26 @@ function* printWork(
   }
 }
 
-/** Whether a set is a derivation: its `type` attribute (forced) is the string "derivation". */
-function* isDerivation(v: NixAttrs): Generator<Request, boolean, Value> {
+/**
+ * Whether a set is a derivation: its `type` attribute (forced, at `depth` with `count`: see
+ * forceAtDepth) is the string "derivation".
+ */
+function* isDerivation(v: NixAttrs, depth: number, count: DepthCount | undefined): Generator<Request, boolean, Value> {
   const t = v.get('type');
   if (t === undefined) return false;
-  const tv = yield* force(t);
+  const tv = yield* forceAtDepth(t, depth, count, v.positions?.get('type'));
   const s = typeof tv === 'string' ? tv : tv instanceof NixString ? tv.s : undefined;
   return s === 'derivation';
 }
 
-/** The string value of a derivation's attribute, if it is a string (forced only when strict). */
-function* stringAttr(v: NixAttrs, name: string, strict: boolean): Generator<Request, string | undefined, Value> {
+/** The string value of a derivation's attribute, if it is a string (forced only when strict, as isDerivation forces). */
+function* stringAttr(
+  v: NixAttrs, name: string, strict: boolean, depth: number, count: DepthCount | undefined,
+): Generator<Request, string | undefined, Value> {
   let a = v.get(name);
   if (a === undefined) return undefined;
   if (a instanceof Thunk) {
-    if (strict) a = yield* force(a);
+    if (strict) a = yield* forceAtDepth(a, depth, count, v.positions?.get(name));
     else if (a.code === null) a = a.value!;
     else return undefined;
   }

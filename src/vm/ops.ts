@@ -83,10 +83,12 @@ export function equalGen(a: Value, b: Value, count?: DepthCount, pos?: SourcePos
  * without looking at its value (so `[ f ] == [ f ]` is true for a function f, and a
  * derivation compared with itself is not asked for its outPath). A place is a thunk, or a
  * value stored directly (a closure, set, list...): the same thunk, or the same object, is
- * the same place.
+ * the same place. With `count`, C++ Nix's callDepth where the builtin calls eqValues
+ * (`elem`'s, `lessThan`'s: its own call's) and the max-call-depth, as in equalValuesGen; a
+ * stack overflow there has no position (C++ Nix's noPos).
  */
-export function equalPlacesGen(a: Value, b: Value): Gen<boolean> {
-  return equalValuesGen(a, b, true);
+export function equalPlacesGen(a: Value, b: Value, count?: DepthCount): Gen<boolean> {
+  return equalValuesGen(a, b, true, count);
 }
 
 /**
@@ -239,8 +241,12 @@ function equalScalars(a: Value, b: Value): boolean {
   return false;
 }
 
-/** `a < b` for numbers, strings, paths and lists (lexicographically). */
-export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
+/**
+ * `a < b` for numbers, strings, paths and lists (lexicographically). With `count`, list
+ * elements are compared by eqValues counted from C++ Nix's callDepth of the builtin doing the
+ * comparison (CompareValues adds no depth of its own, nested lists included).
+ */
+export function* lessThanGen(a0: Value, b0: Value, count?: DepthCount): Gen<boolean> {
   let a = a0;
   let b = b0;
   for (;;) {
@@ -258,12 +264,12 @@ export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
       // Lexicographic: the first pair of elements that differ decides.
       let i = 0;
       for (; i < a.length && i < b.length; i++) {
-        if (!(yield* equalPlacesGen(a[i], b[i]))) break;
+        if (!(yield* equalPlacesGen(a[i], b[i], count))) break;
       }
       if (i === a.length) return i < b.length;
       if (i === b.length) return false;
       try {
-        return yield* lessThanGen(a[i], b[i]);
+        return yield* lessThanGen(a[i], b[i], count);
       } catch (e) {
         if (e instanceof NixError) e.addTrace('while comparing two list elements');
         throw e;

@@ -480,7 +480,7 @@ export class VM implements Interpreter {
     }
     if (req instanceof CallRequest) {
       // Calls a builtin makes have no call site of their own in traces (functorGen's have).
-      const r = this.callValue(req.fn, req.args, null, req.atCallee ? AT_CALLEE : req.pos, null, f.depth);
+      const r = this.callValue(req.fn, req.args, null, req.atCallee ? AT_CALLEE : req.pos, null, req.depth ?? f.depth);
       if (r !== undefined) f.resume = r;
       return;
     }

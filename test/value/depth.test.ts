@@ -55,6 +55,55 @@ describe.each(TIERS)('with an explicit max-call-depth (%s tier)', (tier) => {
   });
 });
 
+describe.each(TIERS)('what a walk or comparison forces counts from its own depth (%s tier)', (tier) => {
+  // `f 3` makes calls 4 deep and its last `n - 1` one more: forced with k calls in progress it
+  // passes under max-call-depth 4 + k, not 3 + k (checked against current Nix's source).
+  const f = 'let f = n: if n == 0 then 0 else f (n - 1); g = n: if n == 0 then "x" else g (n - 1); in ';
+  const bound = (expr: string): number | undefined => {
+    for (let n = 1; n <= 12; n++) if (run(f + expr, { maxCallDepth: n, tier, strict: false }).error !== OVERFLOW) return n;
+    return undefined;
+  };
+
+  test('elem, lessThan and sort lessThan: eqValues one level below the builtin\'s call', () => {
+    // As `==` of lists: the elements are forced in eqValues under eqValues, 2 calls in.
+    expect(bound('[ 0 ] == [ (f 3) ]')).toBe(6);
+    expect(bound('builtins.elem 0 [ (f 3) ]')).toBe(6);
+    expect(bound('builtins.elem [ 0 ] [ [ (f 3) ] ]')).toBe(7);
+    expect(bound('[ 0 ] < [ (f 3) ]')).toBe(6);
+    expect(bound('builtins.lessThan [ 0 ] [ (f 3) ]')).toBe(6);
+    // CompareValues adds no level of its own for nested lists, eqValues does.
+    expect(bound('[ [ 0 ] ] < [ [ (f 3) ] ]')).toBe(7);
+    expect(bound('builtins.sort builtins.lessThan [ [ 0 ] [ (f 3) ] ]')).toBe(6);
+  });
+
+  test('toJSON calls `__toString` at the level of the set', () => {
+    // The call, at 4 calls in (toJSON's call, the list's level and the set's), runs g 3 at 5.
+    expect(bound('builtins.toJSON [ [ { __toString = self: g 3; } ] ]')).toBe(9);
+  });
+
+  test('toXML forces a derivation\'s type, drvPath and outPath at its level', () => {
+    expect(bound('builtins.toXML [ { type = f 3; } ]')).toBe(7);
+    expect(bound('builtins.toXML [ { type = "derivation"; outPath = f 3; } ]')).toBe(7);
+    expect(bound('builtins.toXML { type = "derivation"; drvPath = f 3; }')).toBe(6);
+  });
+});
+
+describe('getDerivations (nix-instantiate) forces at each level\'s depth', () => {
+  const f = 'let f = n: if n == 0 then 0 else f (n - 1); in ';
+  const bound = (expr: string): number | undefined => {
+    for (let n = 1; n <= 12; n++) if (!runCli(['--max-call-depth', String(n), '-E', f + expr]).stderr.includes(OVERFLOW)) return n;
+    return undefined;
+  };
+
+  test('an attribute or element with 1 call in progress, an entered set\'s with 2', () => {
+    expect(bound('{ a = f 3; }')).toBe(5);
+    expect(bound('[ (f 3) ]')).toBe(5);
+    expect(bound('{ a = { recurseForDerivations = true; b = f 3; }; }')).toBe(6);
+    // The derivation's name, read at the top level's depth.
+    expect(bound('{ type = "derivation"; name = f 3; }')).toBe(5);
+  });
+});
+
 describe('without max-call-depth, deep data is forced to any depth', () => {
   test.each(TIERS)('deepSeq, == and --strict of 100,000-deep data (%s tier)', (tier) => {
     expect(run(`builtins.deepSeq (${sets(100000)}) 1`, { tier })).toEqual({ value: '1' });
