@@ -149,8 +149,8 @@ function* derivationStrict(args: Value[], ctx: BuiltinContext): Gen {
  * The `__json` attribute as current C++ Nix writes it in the derivation: parsed as JSON
  * (StructuredAttrs::parse; an error is "cannot process __json attribute: ..."), then dumped
  * compactly, object keys in byte order (the last of repeated keys wins), numbers as
- * nlohmann::json prints them. (fromJSON's parser is nlohmann's, but for two strings it refuses
- * where nlohmann's DOM would not: a NUL byte, and an integer past 2^63 - 1.)
+ * nlohmann::json prints them. (fromJSON's parser is nlohmann's, in its `dom` mode: NUL bytes in
+ * strings and integers up to 2^64 - 1 are kept, as nlohmann's DOM keeps them.)
  */
 class JsonText {
   constructor(readonly text: string) {}
@@ -159,7 +159,7 @@ class JsonText {
 function reserialiseJSON(text: string): string {
   let v: Value;
   try {
-    v = parseJSON(text);
+    v = parseJSON(text, true);
   } catch (e) {
     if (e instanceof NixError) throw new NixError('eval', `cannot process __json attribute: ${e.message}`);
     throw e;

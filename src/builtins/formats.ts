@@ -468,7 +468,12 @@ function jsonParseError(message: string): NixError {
 }
 
 /** builtins.fromJSON: JSON text (a UTF-8 byte string) to a Nix value. */
-export function parseJSON(text: string): Value {
+/**
+ * `dom`: the value nlohmann::json::parse makes (StructuredAttrs::parse, for `__json`), not
+ * fromJSON's: strings and names may hold NUL bytes, and an integer past 2^63 - 1 (up to
+ * 2^64 - 1, nlohmann's unsigned) is kept as it is; fromJSON refuses both.
+ */
+export function parseJSON(text: string, dom = false): Value {
   const lexer = new JsonLexer(text);
   let last = Tok.Uninitialized as Tok;
   const next = (): Tok => (last = lexer.scan());
@@ -500,7 +505,7 @@ export function parseJSON(text: string): Value {
     }
   };
   const key = (): void => {
-    forceNoNullByte(lexer.buffer);
+    if (!dom) forceNoNullByte(lexer.buffer);
     (stack[stack.length - 1] as { key: string }).key = lexer.buffer;
   };
 
@@ -535,9 +540,10 @@ export function parseJSON(text: string): Value {
         case Tok.LiteralNull: add(null); break;
         case Tok.LiteralTrue: add(true); break;
         case Tok.ValueInteger: add(normaliseInt(lexer.valueInteger)); break;
-        case Tok.ValueString: forceNoNullByte(lexer.buffer); add(lexer.buffer); break;
+        case Tok.ValueString: if (!dom) forceNoNullByte(lexer.buffer); add(lexer.buffer); break;
         case Tok.ValueUnsigned: {
           const u = lexer.valueUnsigned;
+          if (u > INT64_MAX && dom) { add(u); break; }
           if (u > INT64_MAX) throw new NixError('eval', `unsigned json number ${u} outside of Nix integer range`);
           add(normaliseInt(u));
           break;

@@ -42,6 +42,14 @@ describe('__json in a derivation is parsed and written back as current Nix does 
     expect(drvText('{"a":[1.0,100.0,-0.0,"é\\n"],"b":1,"c":{"y":2}}').stdout).toBe(r.stdout);
   });
 
+  test('NUL bytes and integers up to 2^64 - 1 are kept, as nlohmann\'s DOM keeps them (fromJSON refuses them)', () => {
+    const r = drvText('{"n":"a\\u0000b","\\u0000":18446744073709551615,"m":-9223372036854775809,"o":18446744073709551616,"p":9223372036854775807}');
+    expect(r.code).toBe(0);
+    // Past the 64-bit integers, a float (as nlohmann's lexer falls back to one).
+    expect(r.stdout).toContain(String.raw`(\"__json\",\"{\\\"\\\\u0000\\\":18446744073709551615,\\\"m\\\":-9.223372036854776e+18,\\\"n\\\":\\\"a\\\\u0000b\\\",\\\"o\\\":1.8446744073709552e+19,\\\"p\\\":9223372036854775807}\"),`);
+    expect(runCli(['--eval', '-E', 'builtins.fromJSON "18446744073709551615"']).stderr).toContain('outside of Nix integer range');
+  });
+
   test('text that is not JSON is an error', () => {
     const r = drvText('x');
     expect(r.code).toBe(1);
