@@ -587,6 +587,7 @@ class Compiler {
         return;
       case 'BinOp':
         if (e.op === '&&' || e.op === '||') this.compileChain(e, undefined);
+        else if (e.op === '++' || e.op === '->') this.compileRightChain(e);
         else this.compileBinOp(e.op, e.l, e.r, e.pos);
         return;
       case 'ConcatStrings': {
@@ -693,7 +694,8 @@ class Compiler {
 
   /**
    * `&&`, `||`, `->` after their left operand (a Boolean on the stack): the right operand only
-   * when the left does not decide, else the constant the left decided.
+   * when the left does not decide, else the constant the left decided. (compileRightChain
+   * makes the same code for `->` around a right operand it compiles in its loop.)
    */
   private shortCircuit(op: string, r: Expr, pos: number): void {
     const b = this.b;
@@ -705,6 +707,58 @@ class Compiler {
     b.patch(end + 1);
   }
 
+  /**
+   * The right-associative operators (`a ++ b`, `a -> b`), whose right operand may be one of
+   * them again for as long as the file is (`[ ] ++ [ ] ++ ... ++ [ ]`): the chain down the
+   * right operands is compiled in a loop, not by recursion, into the same code recursion
+   * would make (each link's left operand, then its right operand's code inside the link's
+   * trace region, then the link's own code after it, innermost first).
+   */
+  private compileRightChain(e: Extract<Expr, { kind: 'BinOp' }>): void {
+    const b = this.b;
+    // The links, outermost first, on compileChain's stack (this runs again for the left
+    // operands: each run uses the part above `base`), with where each one's right operand
+    // starts and, for `->`, its jump past the right operand.
+    const links = this.chainLinks;
+    const data = this.chainData;
+    const base = links.length;
+    let link = e;
+    for (;;) {
+      links.push(link);
+      if (link.op === '++') {
+        this.operand("in the left operand of '++'", link.l);
+      } else {
+        this.boolOperand(LEFT_OPERAND['->'], link.l);
+        data.push(b.emit(Op.JumpIfFalse, link.pos, 0));
+      }
+      data.push(b.code.length);
+      const r = link.r;
+      if (r.kind !== 'BinOp' || (r.op !== '++' && r.op !== '->')) {
+        this.compileForced(r);
+        break;
+      }
+      link = r;
+    }
+    // Innermost first: each popped off the stacks.
+    while (links.length > base) {
+      const k = links.pop() as Extract<Expr, { kind: 'BinOp' }>;
+      const start = data.pop()!;
+      const pos = errorPos(k.r);
+      if (k.op === '++') {
+        b.closeRegion(start, "in the right operand of '++'", pos);
+        b.emit(Op.Concat, k.pos);
+      } else {
+        // shortCircuit's code after its right operand's.
+        b.emit(Op.AssertBool, pos);
+        b.closeRegion(start, RIGHT_OPERAND['->'], pos);
+        const end = b.emit(Op.Jump, k.pos, 0);
+        b.patch(data.pop()! + 1);
+        b.emit(Op.Const, k.pos, b.constant(true));
+        b.patch(end + 1);
+      }
+    }
+  }
+
   private compileBinOp(op: string, l: Expr, r: Expr, pos: number): void {
     const b = this.b;
     switch (op) {
@@ -713,10 +767,6 @@ class Compiler {
         this.operand(LEFT_OPERAND[op], l);
         this.operand(RIGHT_OPERAND[op], r);
         b.emit(op === '==' ? Op.Eq : Op.Neq, pos);
-        return;
-      case '->':
-        this.boolOperand(LEFT_OPERAND[op], l);
-        this.shortCircuit(op, r, pos);
         return;
       case '//': {
         // A chain `a // b // c` is evaluated right to left, each operand checked to be a set
@@ -732,11 +782,6 @@ class Compiler {
         b.emit(Op.Update, pos, operands.length);
         return;
       }
-      case '++':
-        this.operand("in the left operand of '++'", l);
-        this.operand("in the right operand of '++'", r);
-        b.emit(Op.Concat, pos);
-        return;
     }
   }
 

@@ -1,4 +1,4 @@
-// Long chains of a left-associative operator (`1 + 1 + ... + 1`, as generated files have).
+// Long chains of an operator (`1 + 1 + ... + 1`, as generated files have).
 // C++ Nix's parser reduces such a chain as it reads it, so it parses one of any length, and
 // `nix-instantiate --parse` prints the tree nested to the left (Nix 2.8 prints the same bytes
 // for 200,000 terms as nixeval). Neither nixeval's parser nor its compiler may nest their
@@ -53,6 +53,35 @@ describe.each([
     const r = runCli(['--eval', '--strict', path]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`${value}\n`);
+  });
+});
+
+// The right-associative `++` and `->` nest to the right; the compiler loops down their right
+// operands as it does down the left ones (2.8's parser gives up on such a chain, "memory
+// exhausted" at bison's 10,000-deep stack; current Nix's lalr1.cc stack grows).
+describe.each([
+  ['++', '[ ]', '[ ]'],
+  ['->', 'true', 'true'],
+])('a chain of %s with 200,000 terms', (op, operand, value) => {
+  const terms = 2 * TERMS;
+  const text = `${Array(terms).fill(operand).join(` ${op} `)}\n`;
+
+  test('prints as a tree nested to the right with --parse, and evaluates', () => {
+    const path = file(`right-${terms}.nix`, text);
+    const parsed = runCli(['--parse', path]);
+    expect(parsed.stderr).toBe('');
+    expect(parsed.stdout).toBe(`${`(${operand} ${op} `.repeat(terms - 1)}${operand}${')'.repeat(terms - 1)}\n`);
+    const r = runCli(['--eval', '--strict', path]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${value}\n`);
+  });
+
+  test('an error at the innermost operand is reported with its trace', () => {
+    const path = file(`right-error-${terms}.nix`, `${text.trim()} ${op} 1\n`);
+    const r = runCli(['--eval', path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`… in the right operand of '${op}'`);
+    expect(r.stderr).toMatch(op === '++' ? /error: expected a list but found an integer: 1\n$/ : /error: expected a Boolean but found an integer: 1\n$/);
   });
 });
 
