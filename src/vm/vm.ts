@@ -21,7 +21,7 @@ import { enterSession, hasRoom, type Interpreter, leaveSession, stack as compile
 import { callBuiltin, callLambda, compiledCode, equalValues, forceThunk } from '../codegen/runtime.js';
 import { explicitDepth } from '../value/depth.js';
 import {
-  addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorGen,
+  addDynamicAttr, applyGen, concatLists, AT_CALLEE, argTraced, assertEqualGen, bindFormals, checkAttrName, currentPosition, functorFailed, functorGen,
   infiniteRecursion, isGenerator, thunkFailed, missingAttr, notAFunction, needsForcing, notGen, posOf, recOverridesGen, STACK_OVERFLOW, toNixError,
   argumentForceFailed, traceArgument, traceCall, traceRegions, typeError, typeErrorAt, selectTypeError, unwrapDone, withLookupGen,
 } from './op-semantics.js';
@@ -268,7 +268,12 @@ export class VM implements Interpreter {
       const f = this.frames.pop()!;
       this.stack.length = f.base;
       if (f.thunk && f.thunk.state === ThunkState.Blackhole) thunkFailed(f.thunk, e);
-      if (f.kind === FrameKind.Generator) {
+      if (f.kind === FrameKind.Generator && f.name === '__functor') {
+        // functorGen (called here with one argument, the others pending on its frame) only adds
+        // its line to an error: added without throwing into its generator, which a runaway
+        // through `__functor` (millions of frames deep) would do once per level.
+        functorFailed(e, f.pos);
+      } else if (f.kind === FrameKind.Generator) {
         try {
           const r = f.gen.throw(e);
           // The generator handled the error: it resumes as the top frame.
