@@ -12,7 +12,7 @@ import type { Chunk } from './compiler/chunk.js';
 import type { Expr, ExprAttrs, AttrDef } from './syntax/ast.js';
 import { canonicalisePath } from './syntax/paths.js';
 import {
-  canonical, type EvalIO, type IOEvalState, isUrlLike, parseSearchPathEntry, type SearchPathEntry,
+  canonical, type EvalIO, type IOEvalState, isUrlLike, notExist, parseSearchPathEntry, type SearchPathEntry,
 } from './io/io.js';
 import { FsIO } from './io/fs-io.js';
 import { NoIO } from './io/no-io.js';
@@ -21,7 +21,7 @@ import { storeState } from './store/state.js';
 import {
   compileCacheStats, compileKey, countParse, diskCacheInUse, getCompiled, getCompiledFromDisk, putCompiled, putCompiledOnDisk,
 } from './io/compile-cache.js';
-import { COREPKGS_DIR, corepkgsContents, corepkgsDisplay, corepkgsFile } from './io/corepkgs.js';
+import { CorepkgsIO, corepkgsDisplay, corepkgsFile, isCorepkgsPath, showPath } from './io/corepkgs.js';
 import { ioConstants } from './builtins/io.js';
 import { autoCallFunction, findAlongAttrPath } from './value/auto-call.js';
 import { derivationConstant } from './builtins/derivation.js';
@@ -166,7 +166,7 @@ export class Evaluation implements EvalState, IOEvalState {
     // Store paths this evaluation made read as what they hold (nothing is written to a store).
     this.io = new StoreViewIO(
       // `<nix/fetchurl.nix>` and the other corepkgs read as files (C++ Nix's corepkgs accessor).
-      new StoreViewIO(options.io ?? defaultIO(options, this.searchPath, this.cwd), COREPKGS_DIR, corepkgsContents),
+      new CorepkgsIO(options.io ?? defaultIO(options, this.searchPath, this.cwd)),
       canonicalisePath(this.settings.storeDir),
       (p) => storeState(this).contentsOf(p),
     );
@@ -328,6 +328,8 @@ export class Evaluation implements EvalState, IOEvalState {
       p = canonicalisePath(target.startsWith('/') ? target : `${dirname(p)}/${target}`);
       type = this.io.lstat(p);
     }
+    // The corepkgs accessor's lstat fails on a path it does not hold (its readFile would say 'file').
+    if (type === undefined && isCorepkgsPath(p)) throw notExist(showPath(p));
     if (type === 'directory') p = p === '/' ? '/default.nix' : `${p}/default.nix`;
     return p;
   }

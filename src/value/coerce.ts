@@ -10,6 +10,7 @@ import {
 } from './values.js';
 import { copyPathToStore as storeCopyPathToStore } from '../store/add-path.js';
 import { printForError } from './print.js';
+import { pathAbs } from '../io/corepkgs.js';
 import { reserveString, tick } from '../limits/limits.js';
 import { MAX_CALL_DEPTH, stackOverflow } from './depth.js';
 
@@ -153,7 +154,7 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
   const v = yield* force(v0);
   if (typeof v === 'string') return { s: v, context: undefined };
   if (v instanceof NixString) return { s: v.s, context: v.context };
-  if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: v.path, context: undefined };
+  if (v instanceof NixPath) return opts.copyToStore ? yield* copyPathToStore(v.path) : { s: pathAbs(v.path), context: undefined };
   if (v instanceof NixAttrs) {
     // What the set stands for is coerced in turn, with the same options (a path from
     // `__toString` is copied to the store by interpolation, and stays a path string for toString).

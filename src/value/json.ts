@@ -15,6 +15,7 @@
 
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { callToString, copyPathToStore } from './coerce.js';
+import { pathAbs } from '../io/corepkgs.js';
 import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
@@ -332,7 +333,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
       }
       if (v instanceof NixFloat) { emit(jsonNumber(v.value)); continue; }
       if (v instanceof NixPath) {
-        let s = v.path;
+        let s = pathAbs(v.path);
         if (toStore) {
           const r = yield* copyPathToStore(v.path);
           for (const c of r.context ?? []) context.add(c);

@@ -5,6 +5,7 @@
 // set or list met a second time prints as «repeated» when repeats are tracked.
 
 import { formatFloat } from './float.js';
+import { showPath } from '../io/corepkgs.js';
 import { Builtin, Closure, NixAttrs, NixFloat, NixPath, NixString, Thunk, ThunkState, type Value } from './values.js';
 import { quoteString, showIdentifier } from '../syntax/show.js';
 import { utf8ToBytes } from '../syntax/source.js';
@@ -125,7 +126,7 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
     }
     if (v instanceof NixString) { reserveString(v.s.length); emit(quoteString(v.s)); continue; }
     if (v instanceof NixFloat) { emit(formatFloat(v.value)); continue; }
-    if (v instanceof NixPath) { emit(v.path); continue; }
+    if (v instanceof NixPath) { emit(showPath(v.path)); continue; }
     if (v instanceof Closure) {
       if (!options.describeFunctions) { emit('<LAMBDA>'); continue; }
       const { line, column } = v.lambda.source.lineCol(v.lambda.pos);

@@ -6,6 +6,7 @@
 // to any depth prints without JS recursion.
 
 import { formatFloat } from './float.js';
+import { showPath } from '../io/corepkgs.js';
 import { type DepthCount, forceAtDepth, stackOverflow } from './depth.js';
 import type { Source } from '../syntax/source.js';
 import type { SourcePos } from '../errors/errors.js';
@@ -182,7 +183,7 @@ function* printWork(
       continue;
     }
     if (v instanceof NixFloat) { emit(emptyElement(depth, 'float', [['value', formatFloat(v.value)]])); continue; }
-    if (v instanceof NixPath) { emit(emptyElement(depth, 'path', [['value', v.path]])); continue; }
+    if (v instanceof NixPath) { emit(emptyElement(depth, 'path', [['value', showPath(v.path)]])); continue; }
     if (Array.isArray(v)) {
       open(depth, 'list');
       work.push(CLOSE);

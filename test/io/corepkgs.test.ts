@@ -30,3 +30,25 @@ describe('<nix/fetchurl.nix>', () => {
     expect(run('builtins.readFile "${<nix/fetchurl.nix>}" == builtins.readFile <nix/fetchurl.nix>').value).toBe('true');
   });
 });
+
+describe('the corepkgs accessor as a path value (current Nix: findFile gives it for any <nix/...>)', () => {
+  test('printed as C++ Nix shows its paths, `<nix` + path + `>`; as a string, its path in the accessor', () => {
+    expect(run('<nix/fetchurl.nix>').value).toBe('<nix/fetchurl.nix>');
+    expect(run('<nix/fetchurl.nix> + "/x"').value).toBe('<nix/fetchurl.nix/x>');
+    expect(run('builtins.dirOf <nix/fetchurl.nix>').value).toBe('<nix/>');
+    expect(run('toString <nix/fetchurl.nix>').value).toBe('"/fetchurl.nix"');
+    expect(run('builtins.toXML <nix/fetchurl.nix>').value).toContain('<path value=\\"&lt;nix/fetchurl.nix&gt;\\" />');
+    // A path from `__toString` is not copied: its path string.
+    expect(run('builtins.toJSON { __toString = _: <nix/fetchurl.nix>; }').value).toBe('"\\"/fetchurl.nix\\""');
+  });
+
+  test('<nix/NAME> it does not hold is a path that fails when read', () => {
+    expect(run('<nix/other>').value).toBe('<nix/other>');
+    expect(run('builtins.pathExists <nix/other>').value).toBe('false');
+    expect(run('import <nix/other>').rendered).toMatch(/error: path '<nix\/other>' does not exist\n$/);
+    expect(run('builtins.readFile <nix/other>').rendered).toMatch(/error: file '<nix\/other>' does not exist\n$/);
+    expect(run('builtins.readDir <nix/.>').value).toBe('{ "fetchurl.nix" = "regular"; }');
+    // Not some file of the machine's under the directory nixeval keeps them in.
+    expect(run('builtins.pathExists <nix/other>', { io: new MemoryIO({ '/__corepkgs__/other': 'x' }) }).value).toBe('false');
+  });
+});
