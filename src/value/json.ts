@@ -276,13 +276,16 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
       let toStore = w.copyToStore;
       if (v instanceof NixAttrs) {
         // Peel `__toString` and `outPath` until something that is not a set, or a set with
-        // neither. What comes out is serialised "while using" the attribute it came from.
-        let toStringPos: SourcePos | undefined;
+        // neither, as current Nix's peelToStringOutPath: each step one level deeper, checked
+        // at the position the step was reached from (`peelPos`: this value's, then the
+        // attribute's it came out of). What comes out is serialised "while using" the
+        // attribute it came from, at this value's position (`pos`, kept).
+        let peelPos = pos;
         let throughToString = false;
         for (;;) {
           if (!(v instanceof NixAttrs)) {
             if (throughToString && !(typeof v === 'string' || v instanceof NixString || v instanceof NixPath)) {
-              throw new NixError('type', `\`__toString\` should return a string, but got ${showType(v)}: ${printForError(v)}`, toStringPos);
+              throw new NixError('type', `\`__toString\` should return a string, but got ${showType(v)}: ${printForError(v)}`, peelPos);
             }
             break;
           }
@@ -290,30 +293,39 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
           if (toString !== undefined) {
             // Called at this level's depth, as C++ Nix's peelToStringOutPath calls it.
             const r: Value = yield* callToString(v, toString, callDepthAt(depth, depthCount));
-            toStringPos = v.positions?.get('__toString');
+            const toStringPos: SourcePos | undefined = v.positions?.get('__toString');
             frames = { message: 'while using the result of the `__toString` attribute', pos: toStringPos, parent: frames };
             throughToString = true;
-            if (depth > limit) throw stackOverflow(toStringPos);
+            if (depth > limit) throw stackOverflow(peelPos);
             depth++;
+            peelPos = toStringPos;
             v = r;
             continue;
           }
           const outPath: Value | undefined = v.get('outPath');
           if (outPath !== undefined) {
-            pos = v.positions?.get('outPath');
-            frames = { message: 'while using the `outPath` attribute', pos, parent: frames };
-            v = yield* forceAtDepth(outPath, depth, depthCount, pos);
-            if (depth > limit) throw stackOverflow(pos);
+            const outPathPos: SourcePos | undefined = v.positions?.get('outPath');
+            try {
+              v = yield* forceAtDepth(outPath, depth, depthCount, outPathPos);
+            } catch (e) {
+              // Not evaluated: C++ Nix's WhileTryingToUse says so.
+              if (e instanceof NixError) e.addTrace('while evaluating the `outPath` attribute', outPathPos);
+              throw e;
+            }
+            frames = { message: 'while using the `outPath` attribute', pos: outPathPos, parent: frames };
+            if (depth > limit) throw stackOverflow(peelPos);
             depth++;
+            peelPos = outPathPos;
             continue;
           }
           if (throughToString) {
-            throw new NixError('type', `\`__toString\` must return a string, but got ${showType(v)}: ${printForError(v)}`, toStringPos);
+            throw new NixError('type', `\`__toString\` must return a string, but got ${showType(v)}: ${printForError(v)}`, peelPos);
           }
           break;
         }
         if (!(v instanceof NixAttrs)) {
-          // The peeled value is printed by a nested call; a path from `__toString` stays a path string.
+          // The peeled value is printed by a nested call at this value's position; a path from
+          // `__toString` stays a path string.
           if (depth > limit) throw stackOverflow(pos);
           depth++;
           if (throughToString) toStore = false;

@@ -281,6 +281,20 @@ describe('toJSON', () => {
     expect(f.at).toBe('1:19');
     expect(f.trace[0]).toBe('while using the result of the `__toString` attribute @ 1:19');
   });
+
+  // Current Nix's peelToStringOutPath: a failing `outPath` is "while evaluating" it (not
+  // evaluated: WhileTryingToUse), what comes out is printed at the outer value's position, and
+  // a bad `__toString` result is reported where the last step was taken from.
+  test('peeling as current Nix: positions and wording', () => {
+    expect(fail('builtins.toJSON { outPath = throw "x"; }').trace[1]).toBe('while evaluating the `outPath` attribute @ 1:19');
+    // An element of a list that came out of outPath is at the set's own position (none here).
+    expect(fail('builtins.toJSON { outPath = [ (throw "x") ]; }').trace[1]).toBe('while evaluating list element at index 0');
+    expect(fail('builtins.toJSON { a = { outPath = { outPath = [ 1 (throw "deep") ]; }; }; }').trace[1]).toBe('while evaluating list element at index 1 @ 1:19');
+    expect(fail('builtins.toJSON { a = { outPath = builtins.add; }; }').at).toBe('1:19');
+    const f = fail('builtins.toJSON { a = { __toString = _: { outPath = 1; }; }; }');
+    expect(f.message).toBe('`__toString` should return a string, but got an integer: 1');
+    expect(f.at).toBe('1:43');
+  });
 });
 
 describe('infinite recursion', () => {
