@@ -1,0 +1,144 @@
+// Real projects' pure parts, evaluated by nixeval and by C++ `nix-instantiate`, compared, and timed.
+//
+// Usage: node dist/scripts/realcode.js [--src DIR] [--modes json,plain,xml] [--cpu N] [--timeout S] [DRIVER...]
+//
+// The drivers are the Nix files of bench/realcode/ (or those named); each reads its project as
+// <realcode/NAME> and nixpkgs lib as <nixpkgs/lib>. The projects are unpacked under --src
+// (default /tmp/realcode-src) from the snapshots the `fetch` tool leaves in /work/.mirror
+// (PROJECTS below names each one's repository); a project missing there is unpacked from its
+// mirror when the mirror is present. For each driver and mode (json: `--strict --json`, plain:
+// `--strict`, xml: `--xml --strict`) the exit codes, stdout (a missing final newline of 2.8's
+// --json ignored) and the error's own message (scripts/error-core.ts) are compared; a difference
+// prints both sides. With --cpu N, each side is timed N times interleaved (GNU time's user +
+// system, `NIXEVAL_CACHE=0`, NODE_EXTRA_CA_CERTS unset) and the medians printed.
+// Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { resolve, dirname, basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorCore } from './error-core.js';
+
+/** Driver-visible name -> GitHub repository (owner/name) of the snapshot it was written against. */
+export const PROJECTS: Record<string, string> = {
+  'rust-overlay': 'oxalica/rust-overlay',
+  'home-manager': 'nix-community/home-manager',
+  'flake-utils': 'numtide/flake-utils',
+  'nix-unit': 'nix-community/nix-unit',
+  'nixvim': 'nix-community/nixvim',
+  'treefmt-nix': 'numtide/treefmt-nix',
+  'disko': 'nix-community/disko',
+  'nix-darwin': 'LnL7/nix-darwin',
+  'git-hooks.nix': 'cachix/git-hooks.nix',
+  'niv': 'nmattia/niv',
+  'haskell.nix': 'input-output-hk/haskell.nix',
+  'std': 'divnix/std',
+};
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = resolve(here, '../src/cli.cjs');
+const driversDir = resolve(here, '../../bench/realcode');
+
+interface Outcome { code: number | null; stdout: string; stderr: string; cpu: number }
+
+function run(cmd: string[], timeout: number, extraEnv: Record<string, string> = {}): Outcome {
+  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const r = spawnSync('/usr/bin/time', ['-f', '\u0001%U %S', ...cmd], { env, encoding: 'utf8', timeout: timeout * 1000, maxBuffer: 1 << 28 });
+  let stderr = r.stderr ?? '';
+  let cpu = 0;
+  const cut = stderr.lastIndexOf('\u0001');
+  if (cut >= 0) {
+    const [u, s] = stderr.slice(cut + 1).trim().split(' ').map(Number);
+    cpu = (u ?? 0) + (s ?? 0);
+    stderr = stderr.slice(0, cut);
+  }
+  stderr = stderr.replace(/^Command (exited with non-zero status \d+|terminated by signal \d+)\n/m, '');
+  return { code: r.error ? null : r.status, stdout: r.stdout ?? '', stderr, cpu };
+}
+
+function unpack(src: string): void {
+  mkdirSync(src, { recursive: true });
+  for (const [name, repo] of Object.entries(PROJECTS)) {
+    const dest = join(src, name);
+    const mirror = `/work/.mirror/${repo.replace('/', '+')}/repo`;
+    if (existsSync(dest) || !existsSync(mirror)) continue;
+    mkdirSync(dest);
+    const r = spawnSync('sh', ['-c', `git -C '${mirror}' archive HEAD | tar -x -C '${dest}'`], { stdio: 'inherit' });
+    if (r.status !== 0) console.error(`unpacking ${repo} failed`);
+  }
+}
+
+const MODES: Record<string, string[]> = {
+  json: ['--eval', '--strict', '--json'],
+  plain: ['--eval', '--strict'],
+  xml: ['--eval', '--strict', '--xml'],
+};
+
+/** The lines that differ (by line number, the outputs compared line by line), the first 12 shown. */
+function lineDiff(a: string, b: string): string {
+  const la = a.split('\n'), lb = b.split('\n');
+  const out: string[] = [];
+  let n = 0;
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] === lb[i]) continue;
+    if (++n <= 12) out.push(`  line ${i + 1}\n  nix:     ${(la[i] ?? '<none>').slice(0, 400)}\n  nixeval: ${(lb[i] ?? '<none>').slice(0, 400)}`);
+  }
+  return `${out.join('\n')}\n  ${n} of ${la.length} / ${lb.length} lines differ`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  let src = '/tmp/realcode-src', modes = ['json'], cpuRuns = 0, timeout = 300;
+  const drivers: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--src') src = argv[++i]!;
+    else if (a === '--modes') modes = argv[++i]!.split(',');
+    else if (a === '--cpu') cpuRuns = Number(argv[++i]);
+    else if (a === '--timeout') timeout = Number(argv[++i]);
+    else drivers.push(resolve(a));
+  }
+  unpack(src);
+  if (drivers.length === 0) for (const n of readdirSync(driversDir).sort()) if (n.endsWith('.nix')) drivers.push(join(driversDir, n));
+  const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
+  let same = 0, total = 0;
+  for (const file of drivers) {
+    for (const mode of modes) {
+      total++;
+      const flags = [...MODES[mode]!, ...search, file];
+      const nix = run(['nix-instantiate', ...flags], timeout);
+      const ours = run([process.execPath, cli, 'instantiate', ...flags], timeout, { NIXEVAL_CACHE: '0' });
+      const kinds: string[] = [];
+      if (nix.code !== ours.code) kinds.push(`exit ${nix.code} vs ${ours.code}`);
+      const nixOut = mode === 'json' && nix.code === 0 && !nix.stdout.endsWith('\n') ? `${nix.stdout}\n` : nix.stdout;
+      if (nixOut !== ours.stdout) kinds.push('stdout');
+      if (nix.code !== 0 && ours.code !== 0 && errorCore(nix.stderr) !== errorCore(ours.stderr)) kinds.push('message');
+      if (kinds.length === 0) { same++; console.log(`same  ${mode.padEnd(5)} ${basename(file)} (${ours.stdout.length} bytes)`); continue; }
+      console.log(`=== ${mode} ${basename(file)}: ${kinds.join(', ')}`);
+      if (kinds.includes('stdout') && nix.code === 0 && ours.code === 0) {
+        console.log(lineDiff(nixOut, ours.stdout));
+        continue;
+      }
+      console.log(`--- nix (${nix.code})\n${nix.stdout.slice(0, 2000)}${nix.stderr.slice(0, 3000)}`);
+      console.log(`--- nixeval (${ours.code})\n${ours.stdout.slice(0, 2000)}${ours.stderr.slice(0, 3000)}`);
+    }
+    if (cpuRuns > 0) {
+      const flags = [...MODES.json!, ...search, file];
+      const a: number[] = [], b: number[] = [];
+      for (let i = 0; i < cpuRuns; i++) {
+        b.push(run([process.execPath, cli, 'instantiate', ...flags], timeout, { NIXEVAL_CACHE: '0' }).cpu);
+        a.push(run(['nix-instantiate', ...flags], timeout).cpu);
+      }
+      const mb = median(b), ma = median(a);
+      console.log(`cpu   ${basename(file)}: nixeval ${mb.toFixed(2)} s [${b.map((x) => x.toFixed(2)).join(' ')}], nix ${ma.toFixed(2)} s [${a.map((x) => x.toFixed(2)).join(' ')}], ratio ${(mb / Math.max(ma, 0.005)).toFixed(1)}`);
+    }
+  }
+  console.log(`\n${same}/${total} the same`);
+}
+
+main();
