@@ -2,18 +2,20 @@
 //
 // Usage: node dist/scripts/realcode.js [--src DIR] [--modes json,plain,xml] [--cpu N] [--timeout S] [DRIVER...]
 //
-// The drivers are the Nix files of bench/realcode/ (or those named); each reads its project as
+// The drivers are the Nix files under bench/realcode/ (or under the paths named; errors/ holds
+// those that stop at an error); each reads its project as
 // <realcode/NAME> and nixpkgs lib as <nixpkgs/lib>. The projects are unpacked under --src
 // (default /tmp/realcode-src) from the snapshots the `fetch` tool leaves in /work/.mirror
 // (PROJECTS below names each one's repository); a project missing there is unpacked from its
 // mirror when the mirror is present. For each driver and mode (json: `--strict --json`, plain:
 // `--strict`, xml: `--xml --strict`) the exit codes, stdout (a missing final newline of 2.8's
-// --json ignored) and the error's own message (scripts/error-core.ts) are compared; a difference
+// --json ignored), the error's own message (scripts/error-core.ts) and position are compared; a difference
 // prints both sides. With --cpu N, each side is timed N times interleaved (GNU time's user +
 // system, `NIXEVAL_CACHE=0`, NODE_EXTRA_CA_CERTS unset) and the medians printed.
 // Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { collectNixFiles } from './nix-files.js';
 import { resolve, dirname, basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCore } from './error-core.js';
@@ -74,6 +76,18 @@ const MODES: Record<string, string[]> = {
   xml: ['--eval', '--strict', '--xml'],
 };
 
+/** The error's own position: the first `at FILE:LINE:COL:` after the last `error:` line. */
+function errorPos(stderr: string): string {
+  const lines = stderr.split('\n');
+  let start = -1;
+  for (let i = 0; i < lines.length; i++) if (/^\s*error:/.test(lines[i]!)) start = i;
+  for (let i = Math.max(start, 0); i < lines.length; i++) {
+    const m = /^\s*at (.*:\d+:\d+):$/.exec(lines[i]!);
+    if (m) return m[1]!;
+  }
+  return 'none';
+}
+
 /** The lines that differ (by line number, the outputs compared line by line), the first 12 shown. */
 function lineDiff(a: string, b: string): string {
   const la = a.split('\n'), lb = b.split('\n');
@@ -84,6 +98,10 @@ function lineDiff(a: string, b: string): string {
     if (++n <= 12) out.push(`  line ${i + 1}\n  nix:     ${(la[i] ?? '<none>').slice(0, 400)}\n  nixeval: ${(lb[i] ?? '<none>').slice(0, 400)}`);
   }
   return `${out.join('\n')}\n  ${n} of ${la.length} / ${lb.length} lines differ`;
+}
+
+function rel(file: string): string {
+  return file.startsWith(driversDir + '/') ? file.slice(driversDir.length + 1) : file;
 }
 
 function median(xs: number[]): number {
@@ -101,10 +119,10 @@ function main(): void {
     else if (a === '--modes') modes = argv[++i]!.split(',');
     else if (a === '--cpu') cpuRuns = Number(argv[++i]);
     else if (a === '--timeout') timeout = Number(argv[++i]);
-    else drivers.push(resolve(a));
+    else collectNixFiles(a, drivers);
   }
   unpack(src);
-  if (drivers.length === 0) for (const n of readdirSync(driversDir).sort()) if (n.endsWith('.nix')) drivers.push(join(driversDir, n));
+  if (drivers.length === 0) collectNixFiles(driversDir, drivers);
   const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
   let same = 0, total = 0;
   for (const file of drivers) {
@@ -118,8 +136,9 @@ function main(): void {
       const nixOut = mode === 'json' && nix.code === 0 && !nix.stdout.endsWith('\n') ? `${nix.stdout}\n` : nix.stdout;
       if (nixOut !== ours.stdout) kinds.push('stdout');
       if (nix.code !== 0 && ours.code !== 0 && errorCore(nix.stderr) !== errorCore(ours.stderr)) kinds.push('message');
-      if (kinds.length === 0) { same++; console.log(`same  ${mode.padEnd(5)} ${basename(file)} (${ours.stdout.length} bytes)`); continue; }
-      console.log(`=== ${mode} ${basename(file)}: ${kinds.join(', ')}`);
+      if (nix.code !== 0 && ours.code !== 0 && errorPos(nix.stderr) !== errorPos(ours.stderr)) kinds.push(`position ${errorPos(nix.stderr)} vs ${errorPos(ours.stderr)}`);
+      if (kinds.length === 0) { same++; console.log(`same  ${mode.padEnd(5)} ${rel(file)} (${ours.stdout.length} bytes)`); continue; }
+      console.log(`=== ${mode} ${rel(file)}: ${kinds.join(', ')}`);
       if (kinds.includes('stdout') && nix.code === 0 && ours.code === 0) {
         console.log(lineDiff(nixOut, ours.stdout));
         continue;
@@ -135,7 +154,7 @@ function main(): void {
         a.push(run(['nix-instantiate', ...flags], timeout).cpu);
       }
       const mb = median(b), ma = median(a);
-      console.log(`cpu   ${basename(file)}: nixeval ${mb.toFixed(2)} s [${b.map((x) => x.toFixed(2)).join(' ')}], nix ${ma.toFixed(2)} s [${a.map((x) => x.toFixed(2)).join(' ')}], ratio ${(mb / Math.max(ma, 0.005)).toFixed(1)}`);
+      console.log(`cpu   ${rel(file)}: nixeval ${mb.toFixed(2)} s [${b.map((x) => x.toFixed(2)).join(' ')}], nix ${ma.toFixed(2)} s [${a.map((x) => x.toFixed(2)).join(' ')}], ratio ${(mb / Math.max(ma, 0.005)).toFixed(1)}`);
     }
   }
   console.log(`\n${same}/${total} the same`);
