@@ -12,9 +12,10 @@
 // --json ignored), the error's own message (scripts/error-core.ts) and position are compared; a difference
 // prints both sides. With --cpu N, each side is timed N times interleaved (GNU time's user +
 // system, `NIXEVAL_CACHE=0`, NODE_EXTRA_CA_CERTS unset) and the medians printed.
-// Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
+// A driver whose text says `nix-instantiate needs --read-write-mode` gets that flag (2.8 reads a
+// store path only after writing it). Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { collectNixFiles } from './nix-files.js';
 import { resolve, dirname, basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,10 +127,12 @@ function main(): void {
   const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
   let same = 0, total = 0;
   for (const file of drivers) {
+    // A driver that reads a store path it copied says so: 2.8 reads the store only when it writes it.
+    const nixOnly = readFileSync(file, 'utf8').includes('nix-instantiate needs --read-write-mode') ? ['--read-write-mode'] : [];
     for (const mode of modes) {
       total++;
       const flags = [...MODES[mode]!, ...search, file];
-      const nix = run(['nix-instantiate', ...flags], timeout);
+      const nix = run(['nix-instantiate', ...nixOnly, ...flags], timeout);
       const ours = run([process.execPath, cli, 'instantiate', ...flags], timeout, { NIXEVAL_CACHE: '0' });
       const kinds: string[] = [];
       if (nix.code !== ours.code) kinds.push(`exit ${nix.code} vs ${ours.code}`);
@@ -151,7 +154,7 @@ function main(): void {
       const a: number[] = [], b: number[] = [];
       for (let i = 0; i < cpuRuns; i++) {
         b.push(run([process.execPath, cli, 'instantiate', ...flags], timeout, { NIXEVAL_CACHE: '0' }).cpu);
-        a.push(run(['nix-instantiate', ...flags], timeout).cpu);
+        a.push(run(['nix-instantiate', ...nixOnly, ...flags], timeout).cpu);
       }
       const mb = median(b), ma = median(a);
       console.log(`cpu   ${rel(file)}: nixeval ${mb.toFixed(2)} s [${b.map((x) => x.toFixed(2)).join(' ')}], nix ${ma.toFixed(2)} s [${a.map((x) => x.toFixed(2)).join(' ')}], ratio ${(mb / Math.max(ma, 0.005)).toFixed(1)}`);
