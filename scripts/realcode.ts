@@ -71,6 +71,24 @@ function unpack(src: string): void {
   }
 }
 
+/**
+ * The local inputs of niv-sources.nix: a file, a tarball and a Git repository whose hashes and
+ * revision the driver names (tar, gzip and git run with fixed times, names and modes).
+ */
+function fixtures(src: string): void {
+  const dir = join(src, 'niv-fixture');
+  if (existsSync(dir)) return;
+  const script = [
+    `mkdir -p '${dir}/tree/sub' && cd '${dir}'`,
+    "printf 'hello niv\\n' > file.txt && printf 'a\\n' > tree/a.txt && printf 'b\\n' > tree/sub/b.txt && chmod 644 tree/a.txt && chmod 755 tree/sub/b.txt",
+    'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - tree | gzip -n > tree.tar.gz',
+    'mkdir repo && cd repo && git init -q -b main && cp -r ../tree/* . && git add . && ' +
+      "GIT_AUTHOR_DATE='1970-01-02T00:00:00Z' GIT_COMMITTER_DATE='1970-01-02T00:00:00Z' git -c user.name=t -c user.email=t@t commit -qm init && git tag v1",
+  ].join(' && ');
+  const r = spawnSync('sh', ['-c', script], { stdio: 'inherit' });
+  if (r.status !== 0) console.error('making niv-fixture failed');
+}
+
 const MODES: Record<string, string[]> = {
   json: ['--eval', '--strict', '--json'],
   plain: ['--eval', '--strict'],
@@ -123,6 +141,7 @@ function main(): void {
     else collectNixFiles(a, drivers);
   }
   unpack(src);
+  fixtures(src);
   if (drivers.length === 0) collectNixFiles(driversDir, drivers);
   const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
   let same = 0, total = 0;
