@@ -19,6 +19,6 @@ let
   };
 in builtins.mapAttrs (name: s: {
   inherit (s) type;
-  outPath = toString s.outPath;
+  path = toString s.outPath;
   files = if s.type == "file" then builtins.readFile s.outPath else builtins.readDir s.outPath;
 }) sources
