@@ -8,7 +8,7 @@
 // (default /tmp/realcode-src) from the snapshots the `fetch` tool leaves in /work/.mirror
 // (PROJECTS below names each one's repository); a project missing there is unpacked from its
 // mirror when the mirror is present. For each driver and mode (json: `--strict --json`, plain:
-// `--strict`, xml: `--xml --strict`) the exit codes, stdout (a missing final newline of 2.8's
+// `--strict`, xml: `--xml --strict`, lazy: `--eval` alone) the exit codes, stdout (a missing final newline of 2.8's
 // --json ignored), the error's own message (scripts/error-core.ts) and position are compared; a difference
 // prints both sides. With --cpu N, each side is timed N times interleaved (GNU time's user +
 // system, `NIXEVAL_CACHE=0`, NODE_EXTRA_CA_CERTS unset) and the medians printed.
@@ -93,6 +93,7 @@ const MODES: Record<string, string[]> = {
   json: ['--eval', '--strict', '--json'],
   plain: ['--eval', '--strict'],
   xml: ['--eval', '--strict', '--xml'],
+  lazy: ['--eval'],
 };
 
 /** The error's own position: the first `at FILE:LINE:COL:` after the last `error:` line. */
