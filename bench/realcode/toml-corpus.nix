@@ -1,10 +1,17 @@
 # builtins.fromTOML over every .toml file and Cargo.lock of the fetched projects (crane's test
 # crates, rust-overlay, treefmt-nix, ...: 491 files of real TOML), found by walking
-# builtins.readDir. The files both evaluators refuse are listed in `refused`, read apart.
+# builtins.readDir; those that do not parse are in `refused` (each file was also read by itself
+# in both evaluators: the only other differences are floats, 1.0 printed `1` by 2.8's toJSON).
 let
   lib = import <nixpkgs/lib>;
   root = <realcode>;
-  refused = [ ];
+  refused = map (p: toString root + "/" + p) [
+    # not TOML: both refuse them
+    "crane/checks/simple-with-extra-invalid-cargo-toml/invalid/Cargo.toml"
+    "home-manager/tests/modules/programs/swayr/basic-configuration.toml"
+    # "\u0000" in a string: current Nix (forceNoNullByte) and nixeval refuse it, 2.8 cuts the string
+    "home-manager/tests/modules/programs/alacritty/settings-toml-expected.toml"
+  ];
   walk = dir: lib.concatLists (lib.mapAttrsToList (name: type:
     let p = "${dir}/${name}"; in
     if type == "directory" then walk p
