@@ -1,7 +1,8 @@
 # builtins.fromTOML over every .toml file and Cargo.lock of the fetched projects (crane's test
-# crates, rust-overlay, treefmt-nix, ...: 491 files of real TOML), found by walking
+# crates, Home Manager's tests, rust-overlay, ...: 493 files of real TOML), found by walking
 # builtins.readDir; those that do not parse are in `refused` (each file was also read by itself
-# in both evaluators: the only other differences are floats, 1.0 printed `1` by 2.8's toJSON).
+# in both evaluators: the only other differences are 2.8's, floats printed `1` for 1.0 and
+# \u000c for \f by its toJSON).
 let
   lib = import <nixpkgs/lib>;
   root = <realcode>;
