@@ -15,7 +15,7 @@
 // A driver whose text says `nix-instantiate needs --read-write-mode` gets that flag (2.8 reads a
 // store path only after writing it). Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { collectNixFiles } from './nix-files.js';
 import { resolve, dirname, basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,10 +72,20 @@ function unpack(src: string): void {
 }
 
 /**
- * The local inputs of niv-sources.nix: a file, a tarball and a Git repository whose hashes and
- * revision the driver names (tar, gzip and git run with fixed times, names and modes).
+ * The local inputs of the drivers: home-manager-options.nix's nixpkgs tree; niv-sources.nix's
+ * file, tarball and Git repository whose hashes and revision the driver names (tar, gzip and
+ * git run with fixed times, names and modes).
  */
 function fixtures(src: string): void {
+  // home-manager-options.nix's pkgs.path: nixpkgs lib, and the stand-ins of the NixOS modules
+  // Home Manager imports (bench/realcode/stub-nixpkgs).
+  const stub = join(src, 'stub-nixpkgs');
+  if (!existsSync(stub)) {
+    mkdirSync(stub);
+    symlinkSync('/work/shared/nixpkgs-lib/lib', join(stub, 'lib'));
+    symlinkSync(join(driversDir, 'stub-nixpkgs', 'nixos'), join(stub, 'nixos'));
+    symlinkSync(join(driversDir, 'stub-nixpkgs', 'modules'), join(stub, 'modules'));
+  }
   const dir = join(src, 'niv-fixture');
   if (existsSync(dir)) return;
   const script = [
@@ -143,7 +153,11 @@ function main(): void {
   }
   unpack(src);
   fixtures(src);
-  if (drivers.length === 0) collectNixFiles(driversDir, drivers);
+  if (drivers.length === 0) {
+    collectNixFiles(driversDir, drivers);
+    // stub-nixpkgs/ holds modules the drivers import, not drivers.
+    drivers.splice(0, drivers.length, ...drivers.filter((f) => !f.includes('/stub-nixpkgs/')));
+  }
   const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
   let same = 0, total = 0;
   for (const file of drivers) {
