@@ -35,6 +35,12 @@ export const PROJECTS: Record<string, string> = {
   'niv': 'nmattia/niv',
   'haskell.nix': 'input-output-hk/haskell.nix',
   'std': 'divnix/std',
+  'crane': 'ipetkov/crane',
+  'yants': 'divnix/yants',
+  'dmerge': 'divnix/dmerge',
+  'haumea': 'nix-community/haumea',
+  'gomod2nix': 'nix-community/gomod2nix',
+  'naersk': 'nix-community/naersk',
 };
 
 const here = dirname(fileURLToPath(import.meta.url));
