@@ -41,6 +41,7 @@ export const PROJECTS: Record<string, string> = {
   'haumea': 'nix-community/haumea',
   'gomod2nix': 'nix-community/gomod2nix',
   'naersk': 'nix-community/naersk',
+  'devshell': 'numtide/devshell',
 };
 
 const here = dirname(fileURLToPath(import.meta.url));
