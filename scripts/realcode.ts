@@ -9,7 +9,8 @@
 // (PROJECTS below names each one's repository); a project missing there is unpacked from its
 // mirror when the mirror is present. For each driver and mode (json: `--strict --json`, plain:
 // `--strict`, xml: `--xml --strict`, lazy: `--eval` alone) the exit codes, stdout (a missing final newline of 2.8's
-// --json ignored), the error's own message (scripts/error-core.ts) and position are compared; a difference
+// --json ignored), what a successful run traced or warned (in one layout: warningsOf), the
+// error's own message (scripts/error-core.ts) and position are compared; a difference
 // prints both sides. With --cpu N, each side is timed N times interleaved (GNU time's user +
 // system, `NIXEVAL_CACHE=0`, NODE_EXTRA_CA_CERTS unset) and the medians printed.
 // A driver whose text says `nix-instantiate needs --read-write-mode` gets that flag (2.8 reads a
@@ -113,6 +114,17 @@ const MODES: Record<string, string[]> = {
   lazy: ['--eval'],
 };
 
+/**
+ * What a successful run printed on stderr (builtins.trace, lib.warn / builtins.warn), in one
+ * layout: 2.8's lib.warn falls back to `trace: evaluation warning: ` where current Nix's
+ * builtins.warn prints `evaluation warning: ` and indents the message's further lines by 20
+ * spaces (and the line after a final newline); blank lines are dropped.
+ */
+function warningsOf(stderr: string, isNix28: boolean): string {
+  const lines = (isNix28 ? stderr.replaceAll('trace: evaluation warning: ', 'evaluation warning: ') : stderr).split('\n');
+  return lines.map((l) => (!isNix28 && l.startsWith(' '.repeat(20)) ? l.slice(20) : l)).filter((l) => l.trim() !== '').join('\n');
+}
+
 /** The error's own position: the first `at FILE:LINE:COL:` after the last `error:` line. */
 function errorPos(stderr: string): string {
   const lines = stderr.split('\n');
@@ -180,6 +192,7 @@ function main(): void {
       const nixOut = mode === 'json' && nix.code === 0 && !nix.stdout.endsWith('\n') ? `${nix.stdout}\n` : nix.stdout;
       if (nixOut !== ours.stdout) kinds.push('stdout');
       if (nix.code !== 0 && ours.code !== 0 && errorCore(nix.stderr) !== errorCore(ours.stderr)) kinds.push('message');
+      if (nix.code === 0 && ours.code === 0 && warningsOf(nix.stderr, true) !== warningsOf(ours.stderr, false)) kinds.push('traces/warnings');
       if (nix.code !== 0 && ours.code !== 0 && errorPos(nix.stderr) !== errorPos(ours.stderr)) kinds.push(`position ${errorPos(nix.stderr)} vs ${errorPos(ours.stderr)}`);
       if (kinds.length === 0) { same++; console.log(`same  ${mode.padEnd(5)} ${rel(file)} (${ours.stdout.length} bytes)`); continue; }
       console.log(`=== ${mode} ${rel(file)}: ${kinds.join(', ')}`);
