@@ -19,7 +19,8 @@ import {
   baseNameOfUrl, checkURI, fetchFileFlat, fetchFileTree, fetchIOFor, fetchTarballTree, fileUrlPath, renderUrl,
 } from '../fetchers/url.js';
 import { percentEncode } from '../fetchers/percent-encoding.js';
-import { badNameReason } from '../store/store-path.js';
+import { badNameReason, storePathHashPart, toStorePath } from '../store/store-path.js';
+import { storeState } from '../store/state.js';
 import { internName, symbolTable } from '../value/symbols.js';
 import { coercePeeled, coerceToString } from '../value/coerce.js';
 import { canonicalisePath } from '../syntax/paths.js';
@@ -83,6 +84,23 @@ function* realisePath(v: Value, builtin: string, errorCtx = REALISE_CTX): Gen<{ 
     }
   }
   return { path: canonicalisePath(r.s), context: r.context };
+}
+
+/**
+ * The context of a file's contents read by readFile (C++ Nix's prim_readFile): for a file in
+ * the store, the references of its store object that occur in the text (found by their hash
+ * parts, as PathRefScanSink), as plain paths; none for a store object the evaluation did not
+ * make (queryPathInfo failing) or a file outside the store. Not the argument's context: the
+ * path's own store path is not one of its references.
+ */
+function fileReferences(state: BuiltinContext['state'], path: string, text: string): Set<string> | undefined {
+  const sp = toStorePath(path, state.settings.storeDir);
+  if (sp === undefined) return undefined;
+  const refs = storeState(state).references.get(sp.storePath);
+  if (refs === undefined) return undefined;
+  let out: Set<string> | undefined;
+  for (const r of refs) if (text.includes(storePathHashPart(r))) (out ??= new Set()).add(r);
+  return out;
 }
 
 function* pathOf(v: Value, builtin: string): Gen<string> {
@@ -676,11 +694,10 @@ export const ioBuiltins: BuiltinSpec[] = [
   }, { lazy: [0, 1], doc: 'Like import, with the attributes of a set in scope in the file.' }),
 
   defineBuiltin('readFile', 1, function* ([v], ctx) {
-    const { path, context } = yield* realisePath(v, 'readFile');
+    const { path } = yield* realisePath(v, 'readFile');
     const s = ioState(ctx.state).io.readFile(path);
     if (s.includes('\0')) throw new NixError('eval', `the contents of the file '${path}' cannot be represented as a Nix string`);
-    // A file in the store keeps the store path's context.
-    return makeString(s, context);
+    return makeString(s, fileReferences(ctx.state, path, s));
   }, { doc: 'The contents of a file, as a string.' }),
 
   defineBuiltin('readFileType', 1, function* ([v], ctx) {

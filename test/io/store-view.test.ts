@@ -109,3 +109,31 @@ describe('on the real filesystem, restricted to roots', () => {
     expect(run(`builtins.readFile "\${${src}}/abs"`, { io })).toMatch(/^error: access to (absolute|canonical) path '.*secret' is forbidden in restricted mode$/);
   });
 });
+
+// C++ Nix's prim_readFile: the text's context is the references of the store object the file
+// is in that occur in the text (queryPathInfo, then PathRefScanSink), not the argument's own
+// context (the store path itself is not one of its references). Found by haskell.nix's
+// lib/spdx/licenses.nix: `fromJSON (readFile "${materialized}/licenses.json")` refused the
+// text for its context.
+describe('readFile of a store path', () => {
+  const ctx = (expr: string): string => mem(`builtins.getContext (${expr})`);
+  test('a copied source has no references: its text has no context', () => {
+    expect(ctx('builtins.readFile "${/src}/sub/c.txt"')).toBe('{ }');
+    expect(ctx('builtins.readFile "${/src/sub/c.txt}"')).toBe('{ }');
+    expect(mem('builtins.fromJSON (builtins.readFile "${/src}/b.nix")')).toBe('2');
+  });
+
+  test('a toFile has the references of its contents that are still in the text', () => {
+    expect(ctx('builtins.readFile (builtins.toFile "a" "x")')).toBe('{ }');
+    const b = 'builtins.toFile "b" "B"';
+    expect(ctx(`builtins.readFile (builtins.toFile "a" "x \${${b}}")`)).toMatch(/^\{ "\/nix\/store\/[a-z0-9]{32}-b" = \{ path = true; \}; \}$/);
+    // c is a reference of the file (its context) that its text does not name: not kept.
+    expect(ctx(`let c = builtins.toFile "c" "C"; in builtins.readFile (builtins.toFile "a" "x \${${b}} \${builtins.substring 0 0 c}")`))
+      .toMatch(/^\{ "\/nix\/store\/[a-z0-9]{32}-b" = \{ path = true; \}; \}$/);
+  });
+
+  test('a .drv file has its input sources and derivations as plain paths, not the derivation', () => {
+    const d = 'derivation { name = "d"; system = "x"; builder = "/bin/sh"; src = builtins.toFile "s" "S"; }';
+    expect(ctx(`builtins.readFile (${d}).drvPath`)).toMatch(/^\{ "\/nix\/store\/[a-z0-9]{32}-s" = \{ path = true; \}; \}$/);
+  });
+});

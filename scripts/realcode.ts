@@ -1,0 +1,220 @@
+// Real projects' pure parts, evaluated by nixeval and by C++ `nix-instantiate`, compared, and timed.
+//
+// Usage: node dist/scripts/realcode.js [--src DIR] [--modes json,plain,xml] [--cpu N] [--timeout S] [DRIVER...]
+//
+// The drivers are the Nix files under bench/realcode/ (or under the paths named; errors/ holds
+// those that stop at an error); each reads its project as
+// <realcode/NAME> and nixpkgs lib as <nixpkgs/lib>. The projects are unpacked under --src
+// (default /tmp/realcode-src) from the snapshots the `fetch` tool leaves in /work/.mirror
+// (PROJECTS below names each one's repository); a project missing there is unpacked from its
+// mirror when the mirror is present. For each driver and mode (json: `--strict --json`, plain:
+// `--strict`, xml: `--xml --strict`, lazy: `--eval` alone) the exit codes, stdout (a missing final newline of 2.8's
+// --json ignored), what a successful run traced or warned (in one layout: warningsOf), the
+// error's own message (scripts/error-core.ts) and position are compared; a difference
+// prints both sides. With --cpu N, each side is timed N times interleaved (GNU time's user +
+// system, `NIXEVAL_CACHE=0`, NODE_EXTRA_CA_CERTS unset) and the medians printed.
+// A driver whose text says `nix-instantiate needs --read-write-mode` gets that flag (2.8 reads a
+// store path only after writing it). Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { collectNixFiles } from './nix-files.js';
+import { resolve, dirname, basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorCore } from './error-core.js';
+
+/** Driver-visible name -> GitHub repository (owner/name) of the snapshot it was written against. */
+export const PROJECTS: Record<string, string> = {
+  'rust-overlay': 'oxalica/rust-overlay',
+  'home-manager': 'nix-community/home-manager',
+  'flake-utils': 'numtide/flake-utils',
+  'nix-unit': 'nix-community/nix-unit',
+  'nixvim': 'nix-community/nixvim',
+  'treefmt-nix': 'numtide/treefmt-nix',
+  'disko': 'nix-community/disko',
+  'nix-darwin': 'LnL7/nix-darwin',
+  'git-hooks.nix': 'cachix/git-hooks.nix',
+  'niv': 'nmattia/niv',
+  'haskell.nix': 'input-output-hk/haskell.nix',
+  'std': 'divnix/std',
+  'crane': 'ipetkov/crane',
+  'yants': 'divnix/yants',
+  'dmerge': 'divnix/dmerge',
+  'haumea': 'nix-community/haumea',
+  'gomod2nix': 'nix-community/gomod2nix',
+  'naersk': 'nix-community/naersk',
+  'devshell': 'numtide/devshell',
+};
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = resolve(here, '../src/cli.cjs');
+const driversDir = resolve(here, '../../bench/realcode');
+
+interface Outcome { code: number | null; stdout: string; stderr: string; cpu: number }
+
+function run(cmd: string[], timeout: number, extraEnv: Record<string, string> = {}): Outcome {
+  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const r = spawnSync('/usr/bin/time', ['-f', '\u0001%U %S', ...cmd], { env, encoding: 'utf8', timeout: timeout * 1000, maxBuffer: 1 << 28 });
+  let stderr = r.stderr ?? '';
+  let cpu = 0;
+  const cut = stderr.lastIndexOf('\u0001');
+  if (cut >= 0) {
+    const [u, s] = stderr.slice(cut + 1).trim().split(' ').map(Number);
+    cpu = (u ?? 0) + (s ?? 0);
+    stderr = stderr.slice(0, cut);
+  }
+  stderr = stderr.replace(/^Command (exited with non-zero status \d+|terminated by signal \d+)\n/m, '');
+  return { code: r.error ? null : r.status, stdout: r.stdout ?? '', stderr, cpu };
+}
+
+function unpack(src: string): void {
+  mkdirSync(src, { recursive: true });
+  for (const [name, repo] of Object.entries(PROJECTS)) {
+    const dest = join(src, name);
+    const mirror = `/work/.mirror/${repo.replace('/', '+')}/repo`;
+    if (existsSync(dest) || !existsSync(mirror)) continue;
+    mkdirSync(dest);
+    const r = spawnSync('sh', ['-c', `git -C '${mirror}' archive HEAD | tar -x -C '${dest}'`], { stdio: 'inherit' });
+    if (r.status !== 0) console.error(`unpacking ${repo} failed`);
+  }
+}
+
+/**
+ * The local inputs of the drivers: home-manager-options.nix's nixpkgs tree; niv-sources.nix's
+ * file, tarball and Git repository whose hashes and revision the driver names (tar, gzip and
+ * git run with fixed times, names and modes).
+ */
+function fixtures(src: string): void {
+  // home-manager-options.nix's pkgs.path: nixpkgs lib, and the stand-ins of the NixOS modules
+  // Home Manager imports (bench/realcode/stub-nixpkgs).
+  const stub = join(src, 'stub-nixpkgs');
+  if (!existsSync(stub)) {
+    mkdirSync(stub);
+    symlinkSync('/work/shared/nixpkgs-lib/lib', join(stub, 'lib'));
+    symlinkSync(join(driversDir, 'stub-nixpkgs', 'nixos'), join(stub, 'nixos'));
+    symlinkSync(join(driversDir, 'stub-nixpkgs', 'modules'), join(stub, 'modules'));
+  }
+  const dir = join(src, 'niv-fixture');
+  if (existsSync(dir)) return;
+  const script = [
+    `mkdir -p '${dir}/tree/sub' && cd '${dir}'`,
+    "printf 'hello niv\\n' > file.txt && printf 'a\\n' > tree/a.txt && printf 'b\\n' > tree/sub/b.txt && chmod 644 tree/a.txt && chmod 755 tree/sub/b.txt",
+    'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - tree | gzip -n > tree.tar.gz',
+    'mkdir repo && cd repo && git init -q -b main && cp -r ../tree/* . && git add . && ' +
+      "GIT_AUTHOR_DATE='1970-01-02T00:00:00Z' GIT_COMMITTER_DATE='1970-01-02T00:00:00Z' git -c user.name=t -c user.email=t@t commit -qm init && git tag v1",
+  ].join(' && ');
+  const r = spawnSync('sh', ['-c', script], { stdio: 'inherit' });
+  if (r.status !== 0) console.error('making niv-fixture failed');
+}
+
+const MODES: Record<string, string[]> = {
+  json: ['--eval', '--strict', '--json'],
+  plain: ['--eval', '--strict'],
+  xml: ['--eval', '--strict', '--xml'],
+  lazy: ['--eval'],
+};
+
+/**
+ * What a successful run printed on stderr (builtins.trace, lib.warn / builtins.warn), in one
+ * layout: 2.8's lib.warn falls back to `trace: evaluation warning: ` where current Nix's
+ * builtins.warn prints `evaluation warning: ` and indents the message's further lines by 20
+ * spaces (and the line after a final newline); blank lines are dropped.
+ */
+function warningsOf(stderr: string, isNix28: boolean): string {
+  const lines = (isNix28 ? stderr.replaceAll('trace: evaluation warning: ', 'evaluation warning: ') : stderr).split('\n');
+  return lines.map((l) => (!isNix28 && l.startsWith(' '.repeat(20)) ? l.slice(20) : l)).filter((l) => l.trim() !== '').join('\n');
+}
+
+/** The error's own position: the first `at FILE:LINE:COL:` after the last `error:` line. */
+function errorPos(stderr: string): string {
+  const lines = stderr.split('\n');
+  let start = -1;
+  for (let i = 0; i < lines.length; i++) if (/^\s*error:/.test(lines[i]!)) start = i;
+  for (let i = Math.max(start, 0); i < lines.length; i++) {
+    const m = /^\s*at (.*:\d+:\d+):$/.exec(lines[i]!);
+    if (m) return m[1]!;
+  }
+  return 'none';
+}
+
+/** The lines that differ (by line number, the outputs compared line by line), the first 12 shown. */
+function lineDiff(a: string, b: string): string {
+  const la = a.split('\n'), lb = b.split('\n');
+  const out: string[] = [];
+  let n = 0;
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] === lb[i]) continue;
+    if (++n <= 12) out.push(`  line ${i + 1}\n  nix:     ${(la[i] ?? '<none>').slice(0, 400)}\n  nixeval: ${(lb[i] ?? '<none>').slice(0, 400)}`);
+  }
+  return `${out.join('\n')}\n  ${n} of ${la.length} / ${lb.length} lines differ`;
+}
+
+function rel(file: string): string {
+  return file.startsWith(driversDir + '/') ? file.slice(driversDir.length + 1) : file;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  let src = '/tmp/realcode-src', modes = ['json'], cpuRuns = 0, timeout = 300;
+  const drivers: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--src') src = argv[++i]!;
+    else if (a === '--modes') modes = argv[++i]!.split(',');
+    else if (a === '--cpu') cpuRuns = Number(argv[++i]);
+    else if (a === '--timeout') timeout = Number(argv[++i]);
+    else collectNixFiles(a, drivers);
+  }
+  unpack(src);
+  fixtures(src);
+  if (drivers.length === 0) {
+    collectNixFiles(driversDir, drivers);
+    // stub-nixpkgs/ holds modules the drivers import, not drivers.
+    drivers.splice(0, drivers.length, ...drivers.filter((f) => !f.includes('/stub-nixpkgs/')));
+  }
+  const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
+  let same = 0, total = 0;
+  for (const file of drivers) {
+    // A driver that reads a store path it copied says so: 2.8 reads the store only when it writes it.
+    const nixOnly = readFileSync(file, 'utf8').includes('nix-instantiate needs --read-write-mode') ? ['--read-write-mode'] : [];
+    for (const mode of modes) {
+      total++;
+      const flags = [...MODES[mode]!, ...search, file];
+      const nix = run(['nix-instantiate', ...nixOnly, ...flags], timeout);
+      const ours = run([process.execPath, cli, 'instantiate', ...flags], timeout, { NIXEVAL_CACHE: '0' });
+      const kinds: string[] = [];
+      if (nix.code !== ours.code) kinds.push(`exit ${nix.code} vs ${ours.code}`);
+      const nixOut = mode === 'json' && nix.code === 0 && !nix.stdout.endsWith('\n') ? `${nix.stdout}\n` : nix.stdout;
+      if (nixOut !== ours.stdout) kinds.push('stdout');
+      if (nix.code !== 0 && ours.code !== 0 && errorCore(nix.stderr) !== errorCore(ours.stderr)) kinds.push('message');
+      if (nix.code === 0 && ours.code === 0 && warningsOf(nix.stderr, true) !== warningsOf(ours.stderr, false)) kinds.push('traces/warnings');
+      if (nix.code !== 0 && ours.code !== 0 && errorPos(nix.stderr) !== errorPos(ours.stderr)) kinds.push(`position ${errorPos(nix.stderr)} vs ${errorPos(ours.stderr)}`);
+      if (kinds.length === 0) { same++; console.log(`same  ${mode.padEnd(5)} ${rel(file)} (${ours.stdout.length} bytes)`); continue; }
+      console.log(`=== ${mode} ${rel(file)}: ${kinds.join(', ')}`);
+      if (kinds.includes('stdout') && nix.code === 0 && ours.code === 0) {
+        console.log(lineDiff(nixOut, ours.stdout));
+        continue;
+      }
+      console.log(`--- nix (${nix.code})\n${nix.stdout.slice(0, 2000)}${nix.stderr.slice(0, 3000)}`);
+      console.log(`--- nixeval (${ours.code})\n${ours.stdout.slice(0, 2000)}${ours.stderr.slice(0, 3000)}`);
+    }
+    if (cpuRuns > 0) {
+      const flags = [...MODES.json!, ...search, file];
+      const a: number[] = [], b: number[] = [];
+      for (let i = 0; i < cpuRuns; i++) {
+        b.push(run([process.execPath, cli, 'instantiate', ...flags], timeout, { NIXEVAL_CACHE: '0' }).cpu);
+        a.push(run(['nix-instantiate', ...nixOnly, ...flags], timeout).cpu);
+      }
+      const mb = median(b), ma = median(a);
+      console.log(`cpu   ${rel(file)}: nixeval ${mb.toFixed(2)} s [${b.map((x) => x.toFixed(2)).join(' ')}], nix ${ma.toFixed(2)} s [${a.map((x) => x.toFixed(2)).join(' ')}], ratio ${(mb / Math.max(ma, 0.005)).toFixed(1)}`);
+    }
+  }
+  console.log(`\n${same}/${total} the same`);
+}
+
+main();
