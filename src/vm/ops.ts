@@ -278,6 +278,23 @@ export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
 }
 
 /** `+` of two forced values when no coercion is involved. */
+/** Results of concatenation up to this length are made flat (see joinStrings). */
+const FLAT_JOIN_MAX = 256;
+
+/**
+ * `a + b` of strings, as one flat string while the result is short. For a result of 13
+ * characters or more V8 makes a cons string (a node pointing at both parts), so a string
+ * built by a few concatenations (`"<item " + toString i + ": " + ...`, an interpolation's
+ * parts) is kept as a tree of nodes and parts, each an object the collector copies when it
+ * survives a scavenge: 3-4 objects for what C++ Nix keeps as one. Array.prototype.join writes
+ * the result into one new string; past FLAT_JOIN_MAX characters, the copy would cost more
+ * than the node, and long strings stay trees (flattened when first read whole).
+ */
+export function joinStrings(a: string, b: string): string {
+  const n = a.length + b.length;
+  return n > 12 && n <= FLAT_JOIN_MAX && a.length !== 0 && b.length !== 0 ? [a, b].join('') : a + b;
+}
+
 export function quickAdd(a: Value, b: Value): Value | undefined {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a + b;
@@ -285,7 +302,7 @@ export function quickAdd(a: Value, b: Value): Value | undefined {
   }
   if (typeof a === 'string' && typeof b === 'string') {
     reserveString(a.length + b.length);
-    return a + b;
+    return joinStrings(a, b);
   }
   if (isInt(a) && isInt(b)) return addInt(a, b);
   if (a instanceof NixFloat && b instanceof NixFloat) return new NixFloat(a.value + b.value);
@@ -374,7 +391,7 @@ export class Concatenation {
   /** Appends text, within the evaluation's memory budget. */
   private append(text: string): void {
     reserveString(this.s.length + text.length, text.length);
-    this.s += text;
+    this.s = joinStrings(this.s, text);
   }
 
   private addContext(context: ReadonlySet<string> | undefined): void {
