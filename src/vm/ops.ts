@@ -278,21 +278,32 @@ export function* lessThanGen(a0: Value, b0: Value): Gen<boolean> {
 }
 
 /** `+` of two forced values when no coercion is involved. */
-/** Results of concatenation up to this length are made flat (see joinStrings). */
-const FLAT_JOIN_MAX = 256;
+/** Strings up to this length are made flat when built by concatenation (see flattenShort). */
+const FLAT_MAX = 256;
+
+/** Where flattenShort's read goes: a store, so that the read is not optimised away. */
+let flatRead = 0;
 
 /**
- * `a + b` of strings, as one flat string while the result is short. For a result of 13
- * characters or more V8 makes a cons string (a node pointing at both parts), so a string
- * built by a few concatenations (`"<item " + toString i + ": " + ...`, an interpolation's
- * parts) is kept as a tree of nodes and parts, each an object the collector copies when it
- * survives a scavenge: 3-4 objects for what C++ Nix keeps as one. Array.prototype.join writes
- * the result into one new string; past FLAT_JOIN_MAX characters, the copy would cost more
- * than the node, and long strings stay trees (flattened when first read whole).
+ * Makes a string built by concatenation one flat string while it is short, in place. For a
+ * result of 13 characters or more V8 makes a cons string (a node pointing at both parts), so
+ * a string built by a few concatenations (`"<item " + toString i + ": " + ...`, an
+ * interpolation's parts) is a tree of nodes and parts, each an object the collector copies
+ * when it survives a scavenge: 3-4 objects for what C++ Nix keeps as one. Reading a character
+ * of a cons string makes V8 flatten it (the node then points at one flat copy, and the
+ * collector drops the node), which costs less than building the string flat. Past FLAT_MAX
+ * characters the copy would cost more than the nodes: long strings stay trees (flattened when
+ * first read whole).
  */
+export function flattenShort(s: string): string {
+  const n = s.length;
+  if (n > 12 && n <= FLAT_MAX) flatRead = s.charCodeAt(0);
+  return s;
+}
+
+/** `a + b` of strings: see flattenShort. */
 export function joinStrings(a: string, b: string): string {
-  const n = a.length + b.length;
-  return n > 12 && n <= FLAT_JOIN_MAX && a.length !== 0 && b.length !== 0 ? [a, b].join('') : a + b;
+  return a.length === 0 ? b : b.length === 0 ? a : flattenShort(a + b);
 }
 
 export function quickAdd(a: Value, b: Value): Value | undefined {
@@ -391,7 +402,7 @@ export class Concatenation {
   /** Appends text, within the evaluation's memory budget. */
   private append(text: string): void {
     reserveString(this.s.length + text.length, text.length);
-    this.s = joinStrings(this.s, text);
+    this.s += text;
   }
 
   private addContext(context: ReadonlySet<string> | undefined): void {
@@ -409,7 +420,7 @@ export class Concatenation {
         if (this.context) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', this.pos);
         return new NixPath(canonicalisePath(this.s));
       default:
-        return makeString(this.s, this.context);
+        return makeString(flattenShort(this.s), this.context);
     }
   }
 }

@@ -1,14 +1,21 @@
-// String concatenation (src/vm/ops.ts joinStrings, used by `+` and interpolation): a short
-// result is made as one flat string, a long one as V8's concatenation; the text is a + b either way.
+// String concatenation (src/vm/ops.ts joinStrings and flattenShort, used by `+` and interpolation): a short
+// result is made flat in place, a long one left as V8's concatenation; the text is a + b either way.
 
 import fc from 'fast-check';
-import { joinStrings } from '../../src/vm/ops.js';
+import { flattenShort, joinStrings } from '../../src/vm/ops.js';
 import { run } from '../builtins/helpers.js';
 
 test('joinStrings gives a + b, at every length around its limits', () => {
   const pieces = ['', 'a', 'é', '€', 'x'.repeat(5), 'y'.repeat(12), 'z'.repeat(13), 'w'.repeat(128), 'v'.repeat(255), 'u'.repeat(256), 'é'.repeat(200)];
   for (const a of pieces) for (const b of pieces) expect(joinStrings(a, b)).toBe(a + b);
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), (a, b) => joinStrings(a, b) === a + b), { numRuns: 3000 });
+});
+
+test('flattenShort gives back the string it is given', () => {
+  for (const n of [0, 1, 12, 13, 100, 256, 257, 5000]) {
+    const s = 'q'.repeat(n >> 1) + 'é'.repeat(n - (n >> 1));
+    expect(flattenShort(s)).toBe(s);
+  }
 });
 
 test('joinStrings of an empty part is the other part', () => {
