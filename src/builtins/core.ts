@@ -4,7 +4,7 @@
 
 import { NixError, type SourcePos } from '../errors/errors.js';
 import { showIdentifier } from '../syntax/show.js';
-import { addInt, compareInt, divInt, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
+import { addInt, compareInt, divInt, intToString, mulInt, subInt, toBig, normaliseInt, type NixInt } from '../value/int.js';
 import { formatFloat } from '../value/float.js';
 import { asInt, forceInt, lazyBuiltin, run } from './strings-args.js';
 import { forceTraced, forceTracedDirect } from './force-args.js';
@@ -125,7 +125,7 @@ export function* deepForce(root: Value, count?: DepthCount): Gen {
  */
 function toStringQuick(v: Value): Value | undefined {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return intToString(v);
   if (v instanceof NixString) return v.context.size > 0 ? v : v.s;
   if (v === true) return '1';
   if (v === false || v === null) return '';

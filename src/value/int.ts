@@ -65,3 +65,37 @@ export function compareInt(a: NixInt, b: NixInt): number {
   const y = toBig(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+// Decimal text of integers by groups of four digits: the text of each group kept in tables
+// ("0".."9999" and "0000".."9999", filled as they are met) and groups joined by string
+// additions (each result short enough to be one flat string). V8's own conversion misses its
+// number-to-string cache for nearly every new number (100,000s of them a run in `toString i`
+// loops) and then calls into the runtime (for integers past 2^31, heap numbers, its
+// shortest-double printer); a table hit allocates nothing, as V8's cache hit does not.
+let groups: (string | undefined)[] | undefined;
+let paddedGroups: (string | undefined)[] | undefined;
+
+function group(g: number): string {
+  const t = groups ??= new Array<string | undefined>(10000).fill(undefined);
+  return t[g] ?? (t[g] = String(g));
+}
+
+function paddedGroup(g: number): string {
+  const t = paddedGroups ??= new Array<string | undefined>(10000).fill(undefined);
+  return t[g] ?? (t[g] = String(g + 10000).slice(1));
+}
+
+/** The decimal text of an integer, as String(v) (and C++ Nix's std::to_string) gives it. */
+export function intToString(v: NixInt): string {
+  // Integers from 0 to 10^12 - 1: at most 12 digits, so every join below is a flat string.
+  if (typeof v !== 'number' || !(v >= 0 && v < 1e12)) return String(v);
+  if (v < 1e4) return group(v);
+  if (v < 1e8) {
+    const hi = Math.floor(v / 1e4);
+    return group(hi) + paddedGroup(v - hi * 1e4);
+  }
+  const hi = Math.floor(v / 1e8);
+  const r = v - hi * 1e8;
+  const mid = Math.floor(r / 1e4);
+  return group(hi) + paddedGroup(mid) + paddedGroup(r - mid * 1e4);
+}

@@ -284,6 +284,34 @@ export function* lessThanGen(a0: Value, b0: Value, count?: DepthCount): Gen<bool
 }
 
 /** `+` of two forced values when no coercion is involved. */
+/** Strings up to this length are made flat when built by concatenation (see flattenShort). */
+const FLAT_MAX = 256;
+
+/** Where flattenShort's read goes: a store, so that the read is not optimised away. */
+let flatRead = 0;
+
+/**
+ * Makes a string built by concatenation one flat string while it is short, in place. For a
+ * result of 13 characters or more V8 makes a cons string (a node pointing at both parts), so
+ * a string built by a few concatenations (`"<item " + toString i + ": " + ...`, an
+ * interpolation's parts) is a tree of nodes and parts, each an object the collector copies
+ * when it survives a scavenge: 3-4 objects for what C++ Nix keeps as one. Reading a character
+ * of a cons string makes V8 flatten it (the node then points at one flat copy, and the
+ * collector drops the node), which costs less than building the string flat. Past FLAT_MAX
+ * characters the copy would cost more than the nodes: long strings stay trees (flattened when
+ * first read whole).
+ */
+export function flattenShort(s: string): string {
+  const n = s.length;
+  if (n > 12 && n <= FLAT_MAX) flatRead = s.charCodeAt(0);
+  return s;
+}
+
+/** `a + b` of strings: see flattenShort. */
+export function joinStrings(a: string, b: string): string {
+  return a.length === 0 ? b : b.length === 0 ? a : flattenShort(a + b);
+}
+
 export function quickAdd(a: Value, b: Value): Value | undefined {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a + b;
@@ -291,7 +319,7 @@ export function quickAdd(a: Value, b: Value): Value | undefined {
   }
   if (typeof a === 'string' && typeof b === 'string') {
     reserveString(a.length + b.length);
-    return a + b;
+    return joinStrings(a, b);
   }
   if (isInt(a) && isInt(b)) return addInt(a, b);
   if (a instanceof NixFloat && b instanceof NixFloat) return new NixFloat(a.value + b.value);
@@ -398,7 +426,7 @@ export class Concatenation {
         if (this.context) throw new NixError('eval', 'a string that refers to a store path cannot be appended to a path', this.pos);
         return new NixPath(canonicalisePath(this.s));
       default:
-        return makeString(this.s, this.context);
+        return makeString(flattenShort(this.s), this.context);
     }
   }
 }
