@@ -283,7 +283,6 @@ export function* lessThanGen(a0: Value, b0: Value, count?: DepthCount): Gen<bool
   }
 }
 
-/** `+` of two forced values when no coercion is involved. */
 /** Strings up to this length are made flat when built by concatenation (see flattenShort). */
 const FLAT_MAX = 256;
 
@@ -312,6 +311,7 @@ export function joinStrings(a: string, b: string): string {
   return a.length === 0 ? b : b.length === 0 ? a : flattenShort(a + b);
 }
 
+/** `+` of two forced values when no coercion is involved. */
 export function quickAdd(a: Value, b: Value): Value | undefined {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a + b;
