@@ -12,14 +12,12 @@
 // With --cpu, each side's CPU time (user+sys, from /usr/bin/time) is summed and the ratio printed.
 // Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
 // This is a tool for finding differences, not a test: tests must not need C++ Nix.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCore } from './error-core.js';
+import { runTimed as run } from './timed-run.js';
 import { collectNixFiles } from './nix-files.js';
-
-interface Outcome { code: number | null; stdout: string; stderr: string; cpu: number }
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../src/cli.cjs');
@@ -42,22 +40,6 @@ function parseArgs(argv: string[]) {
 }
 
 
-function run(cmd: string[], timeout: number): Outcome {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  const r = spawnSync('/usr/bin/time', ['-f', '\u0001%U %S', ...cmd], { env, encoding: 'utf8', timeout: timeout * 1000, maxBuffer: 1 << 28 });
-  let stderr = r.stderr ?? '';
-  let cpu = 0;
-  const cut = stderr.lastIndexOf('\u0001');
-  if (cut >= 0) {
-    const [u, s] = stderr.slice(cut + 1).trim().split(' ').map(Number);
-    cpu = (u ?? 0) + (s ?? 0);
-    stderr = stderr.slice(0, cut);
-  }
-  // /usr/bin/time reports a signalled child as "Command terminated by signal N" / exit status.
-  stderr = stderr.replace(/^Command (exited with non-zero status \d+|terminated by signal \d+)\n/m, '');
-  return { code: r.error ? null : r.status, stdout: r.stdout ?? '', stderr, cpu };
-}
 
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));

@@ -21,6 +21,7 @@ import { collectNixFiles } from './nix-files.js';
 import { resolve, dirname, basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCore } from './error-core.js';
+import { runTimed as run } from './timed-run.js';
 
 /** Driver-visible name -> GitHub repository (owner/name) of the snapshot it was written against. */
 export const PROJECTS: Record<string, string> = {
@@ -49,23 +50,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cli = resolve(here, '../src/cli.cjs');
 const driversDir = resolve(here, '../../bench/realcode');
 
-interface Outcome { code: number | null; stdout: string; stderr: string; cpu: number }
-
-function run(cmd: string[], timeout: number, extraEnv: Record<string, string> = {}): Outcome {
-  const env: Record<string, string | undefined> = { ...process.env, ...extraEnv };
-  delete env.NODE_EXTRA_CA_CERTS;
-  const r = spawnSync('/usr/bin/time', ['-f', '\u0001%U %S', ...cmd], { env, encoding: 'utf8', timeout: timeout * 1000, maxBuffer: 1 << 28 });
-  let stderr = r.stderr ?? '';
-  let cpu = 0;
-  const cut = stderr.lastIndexOf('\u0001');
-  if (cut >= 0) {
-    const [u, s] = stderr.slice(cut + 1).trim().split(' ').map(Number);
-    cpu = (u ?? 0) + (s ?? 0);
-    stderr = stderr.slice(0, cut);
-  }
-  stderr = stderr.replace(/^Command (exited with non-zero status \d+|terminated by signal \d+)\n/m, '');
-  return { code: r.error ? null : r.status, stdout: r.stdout ?? '', stderr, cpu };
-}
 
 function unpack(src: string): void {
   mkdirSync(src, { recursive: true });
