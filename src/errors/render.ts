@@ -186,12 +186,24 @@ export function shownTrace(err: NixError, options: RenderOptions = {}): ShownTra
   return { entries: selector.entries, truncated: selector.truncated, collected: selector.collected };
 }
 
+/**
+ * Characters of trace past which renderError shows no more frames (the error itself is still
+ * shown, after a line saying how many were left out). Each frame shows its source line, so a
+ * trace of many frames on a long line (an error at the end of a generated 200,000-term chain)
+ * would be a string past V8's limit (about 512 MiB), which cannot be made at all; C++ Nix prints
+ * such a trace as it goes. Far above any trace real code makes.
+ */
+const MAX_TRACE_TEXT = 64 * 1024 * 1024;
+
 export function renderError(err: NixError, options: RenderOptions = {}): string {
   const shown = shownTrace(err, options);
   // The text is built unindented as C++ Nix builds it, then indented as a whole.
   let text = '';
   if (shown.collected) {
+    let shownFrames = 0;
     for (const entry of shown.entries) {
+      if (text.length > MAX_TRACE_TEXT) break;
+      shownFrames++;
       if ('omitted' in entry) {
         text += `\n(${entry.omitted} duplicate frames omitted)\n`;
         continue;
@@ -199,6 +211,8 @@ export function renderError(err: NixError, options: RenderOptions = {}): string 
       text += `\n${ELLIPSIS} ${entry.frame.message}\n`;
       if (entry.frame.pos) text += positionText(entry.frame.pos, '  ');
     }
+    const unshown = shown.entries.length - shownFrames;
+    if (unshown > 0) text += `\n(${unshown} more frames not shown: the trace is too long to print)\n`;
     if (shown.truncated) text += `\n${TRUNCATED_NOTE}\n`;
     text += '\nerror: ';
   }

@@ -94,3 +94,18 @@ test('an error at the innermost operand of a long chain is reported with its tra
   expect(r.stderr).toContain("… in an operand of '+'");
   expect(r.stderr).toMatch(/error: cannot coerce an integer to a string: 1\n$/);
 });
+
+test('a trace too long to print as one string ends early, and the error is still shown', () => {
+  // Each of the 3,000 frames shows the chain's line, 200 KB long (a comment pads it): printed
+  // whole, hundreds of MB, past what V8 can hold in one string (this was a RangeError).
+  const terms = 3000;
+  const path = file('long-trace.nix', `${Array(terms).fill('[ ]').join(' ++ ')} ++ 1 /* ${'x'.repeat(200_000)} */\n`);
+  const r = runCli(['--eval', '--show-trace', path]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/\n {7}\(\d+ more frames not shown: the trace is too long to print\)\n/);
+  expect(r.stderr.endsWith('\n\n       error: expected a list but found an integer: 1\n')).toBe(true);
+  // The frames shown are the outermost ones, as many as fit.
+  const shown = r.stderr.split("… in the right operand of '++'").length - 1;
+  expect(shown).toBeGreaterThan(100);
+  expect(shown).toBeLessThan(terms);
+});
