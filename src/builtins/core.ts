@@ -18,7 +18,7 @@ import { printValue, TRACE_PRINT } from '../value/print.js';
 import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 import { internName } from '../value/symbols.js';
-import { type DepthCount, determinePos as placePos, explicitDepth, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
+import { type DepthCount, determinePos as placePos, builtinDepth, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
 
 type Gen = Generator<Request, Value, Value>;
 
@@ -161,7 +161,7 @@ export const coreBuiltins: BuiltinSpec[] = [
     }
     return divInt(withContext(expectInt, a, 'while evaluating the first operand of the division'), expectInt(b));
   }),
-  defineBuiltin('lessThan', 2, ([a, b], ctx) => lessThanGen(a, b, explicitDepth(ctx.state.settings, ctx.callDepth ?? 1))),
+  defineBuiltin('lessThan', 2, ([a, b], ctx) => lessThanGen(a, b, builtinDepth(ctx))),
   bitwise('bitAnd', (a, b) => a & b),
   bitwise('bitOr', (a, b) => a | b),
   bitwise('bitXor', (a, b) => a ^ b),
@@ -220,12 +220,12 @@ export const coreBuiltins: BuiltinSpec[] = [
     },
   }),
   defineBuiltin('deepSeq', 2, function* ([a, b], ctx) {
-    yield* deepForce(a, explicitDepth(ctx.state.settings, ctx.callDepth ?? 1));
+    yield* deepForce(a, builtinDepth(ctx));
     return yield* force(b);
   }, {
     lazy: [0, 1],
     direct: ([a, b], ctx, ev) => {
-      ev.drive(deepForce(a, explicitDepth(ctx.state.settings, ctx.callDepth ?? 1)));
+      ev.drive(deepForce(a, builtinDepth(ctx)));
       return ev.force(b);
     },
   }),

@@ -19,7 +19,7 @@ import { internName } from '../value/symbols.js';
 import { showIdentifier } from '../syntax/show.js';
 import { equalPlacesGen, equalValues, lessThanGen, quickEqual } from '../vm/ops.js';
 import { defineBuiltin, typeError } from './util.js';
-import { explicitDepth } from '../value/depth.js';
+import { builtinDepth } from '../value/depth.js';
 import {
   attrsCtx, boolCtx, forceFunction, forceFunctionDirect, forceInt, forceIntDirect, listCtx, stringNoCtx, withFrame,
 } from './force-args.js';
@@ -285,7 +285,7 @@ const ELEM_LIST = 'while evaluating the second argument passed to builtins.elem'
 function* elemGen(args: Value[], ctx: BuiltinContext): Gen {
   const list = listCtx(yield* force(args[1]), ELEM_LIST);
   // With an explicit max-call-depth, each comparison counts from this call's depth (C++ Nix's eqValues).
-  const count = explicitDepth(ctx.state.settings, ctx.callDepth ?? 1);
+  const count = builtinDepth(ctx);
   // The needle and each element are places: `elem f [ f ]` is true for a function f.
   for (let i = 0; i < list.length; i++) {
     tick();
@@ -509,7 +509,7 @@ const SORT_RESULT = 'while evaluating the return value of the sorting function p
  * elements' eqValues counted from sort's own call depth, with an explicit max-call-depth).
  */
 function primopLess(ctx: BuiltinContext): Less {
-  const count = explicitDepth(ctx.state.settings, ctx.callDepth ?? 1);
+  const count = builtinDepth(ctx);
   return function* (x, y) {
     try {
       return yield* lessThanGen(x, y, count);

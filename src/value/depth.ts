@@ -14,7 +14,7 @@
 // in f 0` under `--strict`) ends with C++ Nix's error in seconds, not at the heap's limit.
 
 import { NixError, type SourcePos } from '../errors/errors.js';
-import { CallRequest, Closure, type EvalSettings, ForceAtDepth, type Request, Thunk, type Value } from './values.js';
+import { type BuiltinContext, CallRequest, Closure, type EvalSettings, ForceAtDepth, type Request, Thunk, type Value } from './values.js';
 
 /** C++ Nix's default `max-call-depth`. */
 export const MAX_CALL_DEPTH = 10000;
@@ -45,6 +45,11 @@ export interface DepthCount {
 export function explicitDepth(settings: EvalSettings, calls: number): DepthCount | undefined {
   const limit = settings.maxCallDepth;
   return limit === undefined ? undefined : { start: calls, limit, exact: true };
+}
+
+/** explicitDepth from a builtin's own call (its calls in progress, itself included). */
+export function builtinDepth(ctx: BuiltinContext): DepthCount | undefined {
+  return explicitDepth(ctx.state.settings, ctx.callDepth ?? 1);
 }
 
 /** C++ Nix's StackOverflowError: past max-call-depth. */

@@ -19,7 +19,7 @@ import { pathAbs } from '../io/corepkgs.js';
 import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
-import { callDepthAt, type DepthCount, explicitDepth, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
+import { callDepthAt, type DepthCount, builtinDepth, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
 import {
   type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
   type Value,
@@ -38,7 +38,7 @@ import {
  * memory allows).
  */
 export function jsonCallDepth(ctx: BuiltinContext): DepthCount {
-  return explicitDepth(ctx.state.settings, ctx.callDepth ?? 1) ?? { start: 2, limit: MAX_CALL_DEPTH, exact: false };
+  return builtinDepth(ctx) ?? { start: 2, limit: MAX_CALL_DEPTH, exact: false };
 }
 
 const HEX = '0123456789ABCDEF';
