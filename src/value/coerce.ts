@@ -10,6 +10,7 @@ import {
 } from './values.js';
 import { copyPathToStore as storeCopyPathToStore } from '../store/add-path.js';
 import { printForError } from './print.js';
+import { intToString } from './int.js';
 import { pathAbs } from '../io/corepkgs.js';
 import { reserveString, tick } from '../limits/limits.js';
 import { MAX_CALL_DEPTH, stackOverflow } from './depth.js';
@@ -164,7 +165,7 @@ export function* coerceToString(v0: Value, opts: CoerceOptions): Generator<Reque
   if (opts.coerceMore) {
     if (v === true) return { s: '1', context: undefined };
     if (v === false || v === null) return { s: '', context: undefined };
-    if (typeof v === 'number' || typeof v === 'bigint') return { s: String(v), context: undefined };
+    if (typeof v === 'number' || typeof v === 'bigint') return { s: intToString(v), context: undefined };
     if (v instanceof NixFloat) return { s: formatFixed(v.value), context: undefined };
     if (Array.isArray(v)) {
       // Each element is coerced as "one element of the list"; whatever goes wrong with it,
