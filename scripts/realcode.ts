@@ -44,6 +44,16 @@ export const PROJECTS: Record<string, string> = {
   'gomod2nix': 'nix-community/gomod2nix',
   'naersk': 'nix-community/naersk',
   'devshell': 'numtide/devshell',
+  'sops-nix': 'Mic92/sops-nix',
+  'colmena': 'zhaofengli/colmena',
+  'deploy-rs': 'serokell/deploy-rs',
+  'devenv': 'cachix/devenv',
+  'fenix': 'nix-community/fenix',
+  'nix2container': 'nlewo/nix2container',
+  'nixago': 'nix-community/nixago',
+  'snowfall-lib': 'snowfallorg/lib',
+  'hercules-ci-effects': 'hercules-ci/hercules-ci-effects',
+  'blueprint': 'numtide/blueprint',
 };
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -158,8 +168,8 @@ function main(): void {
   fixtures(src);
   if (drivers.length === 0) {
     collectNixFiles(driversDir, drivers);
-    // stub-nixpkgs/ holds modules the drivers import, not drivers.
-    drivers.splice(0, drivers.length, ...drivers.filter((f) => !f.includes('/stub-nixpkgs/')));
+    // stub-nixpkgs/ holds modules the drivers import and fixtures/ the trees they read, not drivers.
+    drivers.splice(0, drivers.length, ...drivers.filter((f) => !f.includes('/stub-nixpkgs/') && !f.includes('/fixtures/')));
   }
   const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
   let same = 0, total = 0;
