@@ -1,6 +1,6 @@
 // Real projects' pure parts, evaluated by nixeval and by C++ `nix-instantiate`, compared, and timed.
 //
-// Usage: node dist/scripts/realcode.js [--src DIR] [--modes json,plain,xml] [--cpu N] [--timeout S] [DRIVER...]
+// Usage: node dist/scripts/realcode.js [--src DIR] [--modes json,plain,xml,lazy] [--cpu N] [--timeout S] [--service] [DRIVER...]
 //
 // The drivers are the Nix files under bench/realcode/ (or under the paths named; errors/ holds
 // those that stop at an error); each reads its project as
@@ -15,7 +15,13 @@
 // system, `NIXEVAL_CACHE=0`, NODE_EXTRA_CA_CERTS unset) and the medians printed.
 // A driver whose text says `nix-instantiate needs --read-write-mode` gets that flag (2.8 reads a
 // store path only after writing it). Where 2.8 and current Nix differ, current Nix is right: read each difference against its source.
-import { spawnSync } from 'node:child_process';
+// With --service, each driver is also posted to the HTTP service (`serve`, started here on a
+// free port with the projects, the drivers and nixpkgs lib as allowed roots, stopped at the
+// end): its answer's value, warnings and traces against the CLI's `--strict --json` (parsed),
+// and an error's message (its first line, without the trailing blanks the CLI's rendering drops)
+// against the CLI's. The service evaluates in restricted mode: a driver reading outside the
+// allowed roots fails there as `--option restrict-eval true` fails on the command line.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { collectNixFiles } from './nix-files.js';
 import { resolve, dirname, basename, join } from 'node:path';
@@ -152,9 +158,51 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function main(): void {
+/** The CLI's `--strict --json` and the service's answer for each driver, compared. */
+async function compareService(drivers: string[], search: string[], src: string, timeout: number): Promise<void> {
+  const port = 20000 + (process.pid % 20000);
+  const server = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--workers', '1', '--log-level', 'silent',
+    '--allowed-root', src, '--allowed-root', driversDir, '--allowed-root', '/work/shared/nixpkgs-lib',
+    '--timeout-ms', String(timeout * 1000), '--max-memory-mb', '4096', '--max-output-bytes', String(1 << 28),
+    '--result-cache-bytes', '0'], { stdio: 'inherit', env: { ...process.env, NIXEVAL_CACHE: '0' } });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not up yet */ }
+      if (i > 300) throw new Error('the service did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const searchPath = search.filter((_, i) => i % 2 === 1);
+    let same = 0;
+    for (const file of drivers) {
+      const cliRun = run([process.execPath, cli, 'instantiate', ...MODES.json!, ...search, file], timeout, { NIXEVAL_CACHE: '0' });
+      const res = await fetch(`${base}/v1/eval`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ file, searchPath, strict: true, limits: { timeoutMs: timeout * 1000, maxMemoryMb: 4096 } }),
+      });
+      const body = await res.json() as { value?: unknown; warnings?: string[]; traces?: string[]; error?: { message?: string } };
+      const kinds: string[] = [];
+      if ((cliRun.code === 0) !== (res.status === 200)) kinds.push(`exit ${cliRun.code} vs HTTP ${res.status}`);
+      else if (cliRun.code === 0) {
+        if (JSON.stringify(JSON.parse(cliRun.stdout)) !== JSON.stringify(body.value)) kinds.push('value');
+        const cliWarn = warningsOf(cliRun.stderr, false);
+        const svcWarn = [...(body.traces ?? []).map((t) => `trace: ${t}`), ...(body.warnings ?? []).map((w) => `evaluation warning: ${w}`)];
+        if (cliWarn.split('\n').filter((l) => l !== '').length !== svcWarn.join('\n').split('\n').filter((l) => l.trim() !== '').length) kinds.push('warnings/traces');
+      } else if (!cliRun.stderr.includes((body.error?.message ?? '').split('\n')[0]!.trimEnd())) kinds.push('message');
+      if (kinds.length === 0) { same++; console.log(`same  svc   ${rel(file)}`); continue; }
+      console.log(`=== svc ${rel(file)}: ${kinds.join(', ')}`);
+      console.log(`--- cli (${cliRun.code})\n${cliRun.stdout.slice(0, 1000)}${cliRun.stderr.slice(0, 2000)}`);
+      console.log(`--- service (${res.status})\n${JSON.stringify(body).slice(0, 3000)}`);
+    }
+    console.log(`\n${same}/${drivers.length} the same through the service`);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  let src = '/tmp/realcode-src', modes = ['json'], cpuRuns = 0, timeout = 300;
+  let src = '/tmp/realcode-src', modes = ['json'], cpuRuns = 0, timeout = 300, service = false;
   const drivers: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -162,6 +210,7 @@ function main(): void {
     else if (a === '--modes') modes = argv[++i]!.split(',');
     else if (a === '--cpu') cpuRuns = Number(argv[++i]);
     else if (a === '--timeout') timeout = Number(argv[++i]);
+    else if (a === '--service') service = true;
     else collectNixFiles(a, drivers);
   }
   unpack(src);
@@ -172,6 +221,7 @@ function main(): void {
     drivers.splice(0, drivers.length, ...drivers.filter((f) => !f.includes('/stub-nixpkgs/') && !f.includes('/fixtures/')));
   }
   const search = ['-I', `realcode=${src}`, '-I', 'nixpkgs=/work/shared/nixpkgs-lib'];
+  if (service) return compareService(drivers, search, src, timeout);
   let same = 0, total = 0;
   for (const file of drivers) {
     // A driver that reads a store path it copied says so: 2.8 reads the store only when it writes it.
@@ -211,4 +261,4 @@ function main(): void {
   console.log(`\n${same}/${total} the same`);
 }
 
-main();
+await main();
