@@ -22,7 +22,7 @@
 // against the CLI's. The service evaluates in restricted mode: a driver reading outside the
 // allowed roots fails there as `--option restrict-eval true` fails on the command line.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { collectNixFiles } from './nix-files.js';
 import { resolve, dirname, basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,12 +87,22 @@ function unpack(src: string): void {
 function fixtures(src: string): void {
   // home-manager-options.nix's pkgs.path: nixpkgs lib, and the stand-ins of the NixOS modules
   // Home Manager imports (bench/realcode/stub-nixpkgs).
+  // The links name this checkout's drivers: made again when they name another (an earlier
+  // worktree's, perhaps gone).
   const stub = join(src, 'stub-nixpkgs');
-  if (!existsSync(stub)) {
-    mkdirSync(stub);
-    symlinkSync('/work/shared/nixpkgs-lib/lib', join(stub, 'lib'));
-    symlinkSync(join(driversDir, 'stub-nixpkgs', 'nixos'), join(stub, 'nixos'));
-    symlinkSync(join(driversDir, 'stub-nixpkgs', 'modules'), join(stub, 'modules'));
+  mkdirSync(stub, { recursive: true });
+  const links: [string, string][] = [
+    ['/work/shared/nixpkgs-lib/lib', 'lib'],
+    [join(driversDir, 'stub-nixpkgs', 'nixos'), 'nixos'],
+    [join(driversDir, 'stub-nixpkgs', 'modules'), 'modules'],
+  ];
+  for (const [target, name] of links) {
+    const link = join(stub, name);
+    let current: string | undefined;
+    try { current = readlinkSync(link); } catch { /* absent */ }
+    if (current === target) continue;
+    if (current !== undefined) rmSync(link);
+    symlinkSync(target, link);
   }
   const dir = join(src, 'niv-fixture');
   if (existsSync(dir)) return;
