@@ -122,6 +122,7 @@ const MODES: Record<string, string[]> = {
   plain: ['--eval', '--strict'],
   xml: ['--eval', '--strict', '--xml'],
   lazy: ['--eval'],
+  lazyjson: ['--eval', '--json'],
 };
 
 /**

@@ -19,7 +19,7 @@ import { pathAbs } from '../io/corepkgs.js';
 import { printForError } from './print.js';
 import { reserve, reserveString, tick } from '../limits/limits.js';
 import { showIdentifier } from '../syntax/show.js';
-import { callDepthAt, type DepthCount, builtinDepth, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
+import { callDepthAt, type DepthCount, builtinDepth, determinePos, forceAtDepth, MAX_CALL_DEPTH, MAX_NESTING, stackOverflow } from './depth.js';
 import {
   type BuiltinContext, Closure, force, NixAttrs, NixFloat, NixPath, NixString, type Request, showType, Thunk, ThunkState,
   type Value,
@@ -198,12 +198,20 @@ function addTraces(e: unknown, frames: TraceLink | null): void {
 
 /**
  * A function has no JSON form: the error is at the lambda, or for a builtin (which has no
- * position) at the value's place (C++ Nix's `v.determinePos(pos)`).
+ * position) at the value's place (C++ Nix's `v.determinePos(pos)`). Nor has a value not
+ * evaluated yet (without --strict): a lazy application (map's, mapAttrs', genList's and
+ * zipAttrsWith's values) is C++ Nix's tApp, "a function application" at its function's
+ * position (the lambda's once evaluated, else the value's place), any other a thunk.
  */
 function cannotConvert(v: Value, pos: SourcePos | undefined): NixError {
   if (v instanceof Closure) pos = { source: v.lambda.source, offset: v.lambda.pos };
+  let type: string;
   // A thunk whose evaluation failed is C++ Nix's nFailed, "an error".
-  const type = v instanceof Thunk && v.state === ThunkState.Failed ? 'an error' : showType(v);
+  if (v instanceof Thunk && v.state === ThunkState.Failed) type = 'an error';
+  else if (v instanceof Thunk && v.isPendingApplication()) {
+    type = 'a function application';
+    pos = determinePos(v) ?? pos;
+  } else type = showType(v);
   return new NixError('type', `cannot convert ${type} to JSON`, pos);
 }
 

@@ -342,6 +342,26 @@ describe('--strict with --json, --xml and --raw', () => {
     expect(cli(['--eval', '--json', '-E', 'let x = [ 1 ]; in builtins.seq x { inherit x; }']).stdout).toBe('{"x":[1]}\n');
   });
 
+  // A value map, mapAttrs, genList or zipAttrsWith made and nothing forced yet is C++ Nix's
+  // tApp: showType names it "a function application", and its position is its function's
+  // (Value::determinePos): the lambda's once the function is evaluated (map and genList force
+  // it; mapAttrs does not, so a lambda literal there is still a thunk and gives none).
+  test('--json without --strict names a lazy application as C++ Nix does, at its function', () => {
+    const app = (e: string) => cli(['--eval', '--json', '-E', e]).stderr;
+    expect(app('builtins.map (x: x) [ 1 ]')).toContain('error: cannot convert a function application to JSON\n       at «string»:1:15:');
+    expect(app('builtins.genList (i: i) 2')).toContain('error: cannot convert a function application to JSON\n       at «string»:1:19:');
+    expect(app('builtins.zipAttrsWith (n: vs: vs) [ { a = 1; } ]')).toContain('error: cannot convert a function application to JSON\n       at «string»:1:24:');
+    expect(app('let f = n: v: v; in builtins.seq f (builtins.mapAttrs f { a = 1; })')).toContain('error: cannot convert a function application to JSON\n       at «string»:1:9:');
+    const unforced = app('builtins.mapAttrs (n: v: v) { a = 1; }');
+    expect(unforced).toContain('error: cannot convert a function application to JSON');
+    expect(unforced).not.toContain('JSON\n       at ');
+    // A partial application of a builtin has no position: the list's (none at the top).
+    expect(app('builtins.map builtins.typeOf [ 1 ]')).toMatch(/error: cannot convert a function application to JSON\n*$/);
+    // Other values not evaluated yet are thunks, at their attribute.
+    expect(app('{ t = builtins.currentTime; }')).toContain('error: cannot convert a thunk to JSON\n       at «string»:1:3:');
+    expect(app('{ a = builtins.map (x: x) [ 1 ]; }')).toContain('error: cannot convert a thunk to JSON\n       at «string»:1:3:');
+  });
+
   test('--strict --json forces each value as it prints it, so the first failure in print order wins', () => {
     const r = cli(['--eval', '--strict', '--json', '-E', '{ a = [ (x: x) ]; b = throw "y"; }']);
     expect(r.code).toBe(1);
