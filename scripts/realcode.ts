@@ -8,7 +8,7 @@
 // (default /tmp/realcode-src) from the snapshots the `fetch` tool leaves in /work/.mirror
 // (PROJECTS below names each one's repository); a project missing there is unpacked from its
 // mirror when the mirror is present. For each driver and mode (json: `--strict --json`, plain:
-// `--strict`, xml: `--xml --strict`, lazy: `--eval` alone) the exit codes, stdout (a missing final newline of 2.8's
+// `--strict`, xml: `--xml --strict`, lazy: `--eval` alone, lazyjson: `--eval --json`) the exit codes, stdout (a missing final newline of 2.8's
 // --json ignored), what a successful run traced or warned (in one layout: warningsOf), the
 // error's own message (scripts/error-core.ts) and position are compared; a difference
 // prints both sides. With --cpu N, each side is timed N times interleaved (GNU time's user +
