@@ -80,6 +80,28 @@ describe('removeAttrs, intersectAttrs', () => {
     expect(run('builtins.intersectAttrs { a = 1; b = 2; c = 5; } { b = 3; }')).toBe('{ b = 3; }');
     expect(run('builtins.intersectAttrs { } { a = 1; }')).toBe('{ }');
   });
+  // withoutNames looks each name up in the shape: a bit mask for sets of up to 31 names, a flag
+  // array above; names may repeat or be missing; none found keeps the set's shape.
+  test('removeAttrs: repeated and missing names, all or none removed, small and large sets', () => {
+    expect(run('removeAttrs { a = 1; b = 2; c = 3; } [ "b" "b" "z" "b" ]')).toBe('{ a = 1; c = 3; }');
+    expect(run('removeAttrs { a = 1; b = 2; } [ "b" "a" "a" ]')).toBe('{ }');
+    expect(run('removeAttrs { } [ "a" ]')).toBe('{ }');
+    expect(run('removeAttrs { a = 1; b = 2; } [ "x" "y" ]')).toBe('{ a = 1; b = 2; }');
+    expect(run('let s = { a = 1; b = 2; }; t = removeAttrs s [ "x" ]; in [ (t == s) (t // { c = 3; }) (s.a + t.b) ]'))
+      .toBe('[ true { a = 1; b = 2; c = 3; } 3 ]');
+    // Against the same removal made with filter and listToAttrs, at 30, 31, 32 and 200 names.
+    for (const size of [30, 31, 32, 200]) {
+      const expr = `let
+        s = builtins.listToAttrs (builtins.genList (i: { name = "n\${toString (i * 7 - (i / 3) * 20)}"; value = i; }) ${size});
+        names = builtins.filter (n: builtins.stringLength n == 3 || n == "n0") (builtins.attrNames s) ++ [ "zz" "n0" "n7" ];
+        expected = builtins.listToAttrs (builtins.concatMap (n: if builtins.elem n names then [ ] else [ { name = n; value = s.\${n}; } ]) (builtins.attrNames s));
+        r = removeAttrs s names;
+      in [ (r == expected) (builtins.attrNames r == builtins.attrNames expected) (builtins.length (builtins.attrNames r) < ${size}) ]`;
+      expect(run(expr)).toBe('[ true true true ]');
+    }
+    expect(run('let s = builtins.listToAttrs (builtins.genList (i: { name = "a${toString i}"; value = i; }) 40); in removeAttrs s (builtins.attrNames s ++ builtins.attrNames s)')).toBe('{ }');
+    expect(run('let s = builtins.listToAttrs (builtins.genList (i: { name = "a${toString i}"; value = i; }) 40); in builtins.attrNames (removeAttrs s ([ "a1" ] ++ builtins.attrNames s ++ [ "a2" ]))')).toBe('[ ]');
+  });
   test('the attributes keep their positions', () => {
     expect(runInFile('builtins.unsafeGetAttrPos "a" (builtins.removeAttrs { a = 1; b = 2; } [ "b" ])')).toBe('{ column = 55; file = "/test.nix"; line = 1; }');
     expect(runInFile('builtins.unsafeGetAttrPos "a" (builtins.intersectAttrs { a = 1; } { a = 2; b = 3; })')).toBe('{ column = 69; file = "/test.nix"; line = 1; }');
@@ -149,6 +171,24 @@ describe('mapAttrs, zipAttrsWith, catAttrs', () => {
       .toBe('{ a = { name = "a"; values = [ "x" "y" ]; }; b = { name = "b"; values = [ "z" ]; }; }');
     expect(run('builtins.zipAttrsWith (n: v: v) [ ]')).toBe('{ }');
     expect(run('builtins.attrNames (builtins.zipAttrsWith (n: v: throw "x") [ { a = 1; } ])')).toBe('[ "a" ]');
+    // One set (its names, without its positions), and names met out of order (sorted after).
+    expect(run('builtins.zipAttrsWith (n: v: v) [ { b = 1; a = 2; } ]')).toBe('{ a = [ 2 ]; b = [ 1 ]; }');
+    expect(runInFile('builtins.unsafeGetAttrPos "a" (builtins.zipAttrsWith (n: v: v) [ { a = 1; } ])')).toBe('null');
+    expect(run('builtins.zipAttrsWith (n: v: n) [ { a = 1; } ]')).toBe('{ a = "a"; }');
+    expect(run('builtins.zipAttrsWith (n: v: v) [ { c = 1; } { a = 2; c = 3; } { b = 4; } ]')).toBe('{ a = [ 2 ]; b = [ 4 ]; c = [ 1 3 ]; }');
+    expect(run('builtins.attrNames (builtins.zipAttrsWith (n: v: v) [ { z = 1; } { y = 1; x = 1; } { w = 1; } ])')).toBe('[ "w" "x" "y" "z" ]');
+    // Names met in descending order, by insertion (up to 32) or by sort (more): as sorted by builtins.sort.
+    for (const size of [5, 32, 33, 100]) {
+      const expr = `let
+        sets = builtins.genList (i: { "k\${toString (${size} - i)}" = i; "j\${toString (i * 3)}" = -i; }) ${size};
+        r = builtins.zipAttrsWith (n: v: v) sets;
+        names = builtins.concatMap builtins.attrNames sets;
+      in [ (builtins.attrNames r == builtins.sort builtins.lessThan (builtins.attrNames (builtins.listToAttrs (map (n: { name = n; value = 0; }) names))))
+           (builtins.attrValues r == map (n: builtins.catAttrs n sets) (builtins.attrNames r)) ]`;
+      expect(run(expr)).toBe('[ true true ]');
+    }
+    expect(run('builtins.zipAttrsWith (n: v: v) [ { } { } ]')).toBe('{ }');
+    expect(run('builtins.zipAttrsWith (n: v: v) [ { } ]')).toBe('{ }');
     expect(run('builtins.catAttrs "a" [ { a = 1; } { b = 0; } { a = 2; } ]')).toBe('[ 1 2 ]');
     expect(run('builtins.catAttrs "a" [ ]')).toBe('[ ]');
   });
