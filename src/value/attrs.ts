@@ -93,7 +93,11 @@ export function compareBytes(a: string, b: string): number {
  * of holes). Above BLANKS_MAX names, pushed (so as not to keep a large array of blanks).
  */
 export function newNames(n: number): string[] {
-  if (n <= SMALL_NAMES) return smallBlanks[n].slice();
+  // (Small, to be inlined where it is called: the larger sizes in a function of their own.)
+  return n <= SMALL_NAMES ? smallBlanks[n].slice() : largeNames(n);
+}
+
+function largeNames(n: number): string[] {
   if (n <= BLANKS_MAX) {
     if (n > blanks.length) {
       const more = Math.min(BLANKS_MAX, Math.max(n, 2 * blanks.length));
