@@ -15,7 +15,7 @@ import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } f
 import { internName, missedName, symbolTable } from '../value/symbols.js';
 import { drive, type Gen, getAttrCtx } from './lists.js';
 import { positionValue } from '../value/position.js';
-import { compareBytes } from '../value/attrs.js';
+import { compareBytes, newNames } from '../value/attrs.js';
 import {
   attrsCtx, forceFunction, forceFunctionDirect, forceStringNoCtxAt, forceStringNoCtxDirect, forceTraced, forceTracedDirect, listCtx,
   stringNoCtx,
@@ -133,7 +133,7 @@ function withoutNames(set: NixAttrs, names: readonly string[]): NixAttrs {
   if (found === n) return NixAttrs.EMPTY;
   // None found: the same names at the same places, so the same shape.
   if (found === 0) return new NixAttrs(set.shape, set.values.slice());
-  const kept: string[] = new Array(n - found);
+  const kept = newNames(n - found);
   const values: Value[] = new Array(n - found);
   const from = set.values;
   for (let i = 0, k = 0; i < n; i++) {

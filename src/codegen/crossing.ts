@@ -61,6 +61,13 @@ export const BYTES_PER_UNIT = 640;
 export const VM_UNITS = 8;
 /** Compiled calls and forces between two checks of the deadline and limits. */
 export const TICKS_BETWEEN_CHECKS = 10000;
+/**
+ * Compiled calls and forces before the process's first check: few, so that `tick`'s rare
+ * branch has run (and V8 has its type feedback) before TurboFan first optimises the helpers
+ * it is inlined into (forceThunk, enterLambda, ...). Reached first after 10,000, it was a
+ * deoptimisation of each of them ("insufficient type feedback") and one more TurboFan job.
+ */
+const TICKS_BEFORE_FIRST_CHECK = 200;
 
 /** The JS stack of the main thread, in bytes: V8's --stack-size (in KiB), 984 KiB unless set. */
 export function mainThreadStackBytes(): number {
@@ -92,7 +99,7 @@ export const stack = {
   depth: 0,
   budget: budgetFor(mainThreadStackBytes()),
   /** Countdown to the next check of limits. */
-  ticks: TICKS_BETWEEN_CHECKS,
+  ticks: TICKS_BEFORE_FIRST_CHECK,
   session: null as Interpreter | null,
   /**
    * Nix calls in progress (C++ Nix's callDepth) where compiled code runs now: each call it

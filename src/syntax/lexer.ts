@@ -178,9 +178,12 @@ export class Lexer {
       // Most tokens: inline here, without the calls of `step` (the lexer runs cold, and in
       // V8's interpreter each call costs as much as the work of a short token).
       const t = this.text;
+      const n = t.length;
       let p = this.pos;
-      let c = t.charCodeAt(p);
-      while (c === 32 || c === 10) c = t.charCodeAt(++p);
+      // Read within the text only: a charCodeAt past its end (NaN, here at the end of each
+      // file) deoptimises an optimised `next`, which then calls charCodeAt here, not inlined.
+      let c = p < n ? t.charCodeAt(p) : NaN;
+      while (c === 32 || c === 10) c = ++p < n ? t.charCodeAt(p) : NaN;
       this.pos = p;
       if (c !== 9 && c !== 13 && c !== 35 && c !== 47) {
         // Not whitespace or a comment: an identifier not followed by a character that could

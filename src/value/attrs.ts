@@ -81,6 +81,48 @@ export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * A new array of `n` names (each '' until filled): every shape's names are one elements kind,
+ * PACKED_ELEMENTS, as the literals', `slice`'s, `sort`'s and `push`'s are. The functions that
+ * read them (lookups, mapAttrs, zipAttrsWith, ...) are optimised for the maps of the arrays met
+ * so far and deoptimised at the `.length` of the first other one: a `new Array(n)` is holey,
+ * another map. V8 has no constructor for a packed array of n elements, so one is a copy of an
+ * array of blanks: of one of n blanks for a small n (`slice()` without arguments, which
+ * TurboFan inlines: as fast as `new Array(n)`), else a `slice(0, n)` of a longer one (a call,
+ * 20-30 ns more, but one allocation and a copy, as `new Array(n)` is one allocation and a fill
+ * of holes). Above BLANKS_MAX names, pushed (so as not to keep a large array of blanks).
+ */
+export function newNames(n: number): string[] {
+  // (Small, to be inlined where it is called: the larger sizes in a function of their own.)
+  return n <= SMALL_NAMES ? smallBlanks[n].slice() : largeNames(n);
+}
+
+function largeNames(n: number): string[] {
+  if (n <= BLANKS_MAX) {
+    if (n > blanks.length) {
+      const more = Math.min(BLANKS_MAX, Math.max(n, 2 * blanks.length));
+      while (blanks.length < more) blanks.push('');
+    }
+    return blanks.slice(0, n);
+  }
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) names.push('');
+  return names;
+}
+
+const SMALL_NAMES = 64;
+const BLANKS_MAX = 1 << 16;
+/** For each n up to SMALL_NAMES, an array of n blanks. */
+const smallBlanks: string[][] = [];
+for (let n = 0; n <= SMALL_NAMES; n++) {
+  // (A string from the start, and popped for 0: an empty `[]` has small-integer elements.)
+  const a = [''];
+  while (a.length < n) a.push('');
+  if (n === 0) a.pop();
+  smallBlanks.push(a);
+}
+const blanks: string[] = smallBlanks[SMALL_NAMES].slice();
+
 /** Sets with at most this many names are scanned; larger ones get an index. */
 const SCAN_LIMIT = 8;
 /** A large shape builds its index after (its number of names >> INDEX_AFTER) lookups. */
@@ -229,7 +271,8 @@ export class AttrShape {
   /** `names` must be sorted by bytes, without repeats. */
   constructor(readonly names: readonly string[], readonly positions: AttrPositions | undefined) {}
 
-  static readonly EMPTY = new AttrShape([], undefined);
+  /** (Its names packed elements too: an empty literal `[]` has small-integer elements, another map.) */
+  static readonly EMPTY = new AttrShape(newNames(0), undefined);
 
   /**
    * The shape of a set literal, made by the compiler: it lives as long as its chunk, in the
@@ -293,7 +336,7 @@ export class AttrShape {
       else if (a[i] > b[j]) j++;
       else { size--; i++; j++; }
     }
-    const names: string[] = new Array(size);
+    const names = newNames(size);
     const plan: number[] = new Array(size);
     let k = 0;
     let i = 0;
@@ -365,7 +408,7 @@ export class AttrShape {
       }
     }
     const n = this.names.length;
-    const names: string[] = new Array(n + 1);
+    const names = newNames(n + 1);
     let i = n;
     for (; i > 0 && this.names[i - 1] > name; i--) names[i] = this.names[i - 1];
     names[i] = name;
