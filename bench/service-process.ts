@@ -1,41 +1,16 @@
 // Shared by the HTTP benchmarks (load.ts, soak.ts): `nixeval serve` started from a snapshot of
-// the compiled service in a process of its own on 127.0.0.1, waited for, and stopped; and an
-// answer read whole (the reliability suite's client reads them so too).
+// the compiled service in a process of its own on 127.0.0.1 (the port, the wait and the stop
+// from scripts/local-server.ts); and an answer read whole (the reliability suite's client
+// reads them so too).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, symlinkSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT } from './report.js';
+import { freePort, HOST, stop, waitUntilUp } from '../scripts/local-server.js';
 
-export const HOST = '127.0.0.1';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitUntilUp(port: number, child: ChildProcess, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      const r = await fetch(`http://${HOST}:${port}/health`);
-      if (r.ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server on port ${port} did not come up`);
-}
+export { freePort, HOST, stop, waitUntilUp };
 
 /**
  * A copy of the compiled service (dist/src, dist/routes, dist/workers, with package.json and
@@ -58,15 +33,6 @@ export async function startNixeval(cli: string, flags: string[] = [], stderr: 'i
   });
   await waitUntilUp(port, child, 60_000);
   return { port, child };
-}
-
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => { child.kill('SIGKILL'); }, 10_000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    child.kill('SIGTERM');
-  });
 }
 
 /** An HTTP answer read whole: its body as text, its size, and as JSON when it is JSON. */

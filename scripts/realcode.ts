@@ -24,6 +24,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { collectNixFiles } from './nix-files.js';
+import { freePort, HOST, stop, waitUntilUp } from './local-server.js';
 import { resolve, dirname, basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorCore } from './error-core.js';
@@ -171,18 +172,14 @@ function median(xs: number[]): number {
 
 /** The CLI's `--strict --json` and the service's answer for each driver, compared. */
 async function compareService(drivers: string[], search: string[], src: string, timeout: number): Promise<void> {
-  const port = 20000 + (process.pid % 20000);
-  const server = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--workers', '1', '--log-level', 'silent',
+  const port = await freePort();
+  const server = spawn(process.execPath, [cli, 'serve', '--host', HOST, '--port', String(port), '--workers', '1', '--log-level', 'silent',
     '--allowed-root', src, '--allowed-root', driversDir, '--allowed-root', '/work/shared/nixpkgs-lib',
     '--timeout-ms', String(timeout * 1000), '--max-memory-mb', '4096', '--max-output-bytes', String(1 << 28),
     '--result-cache-bytes', '0'], { stdio: 'inherit', env: { ...process.env, NIXEVAL_CACHE: '0' } });
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${HOST}:${port}`;
   try {
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* not up yet */ }
-      if (i > 300) throw new Error('the service did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntilUp(port, server, 30_000);
     const searchPath = search.filter((_, i) => i % 2 === 1);
     let same = 0;
     for (const file of drivers) {
@@ -207,7 +204,7 @@ async function compareService(drivers: string[], search: string[], src: string, 
     }
     console.log(`\n${same}/${drivers.length} the same through the service`);
   } finally {
-    server.kill('SIGTERM');
+    await stop(server);
   }
 }
 
