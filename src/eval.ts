@@ -33,6 +33,7 @@ import { buildGlobals, builtinsFor, constants, featuresKey } from './builtins/in
 import { deepForce } from './builtins/core.js';
 import { explicitDepth } from './value/depth.js';
 import { startShapeEpoch } from './value/attrs.js';
+import { startEvaluationEpoch } from './codegen/runtime.js';
 import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest } from './value/values.js';
 
 export interface EvaluateOptions {
@@ -158,6 +159,8 @@ export class Evaluation implements EvalState, IOEvalState {
   constructor(private readonly options: EvaluateOptions) {
     // What earlier evaluations left in the caches of shapes that outlive them goes (value/attrs.ts).
     startShapeEpoch();
+    // Chunks that ran in earlier evaluations (a worker's) are translated at their next run.
+    startEvaluationEpoch();
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
     if (options.pure !== undefined) this.settings.pure = options.pure;
     if (options.maxCallDepth !== undefined) this.settings.maxCallDepth = options.maxCallDepth;

@@ -172,6 +172,8 @@ export interface Chunk {
    * cold JS function until that is replaced by the hot one (src/codegen/codegen.ts, instantiate).
    */
   runs: number;
+  /** The evaluation in which the chunk first ran (see codegen/runtime.ts, compiledCode). */
+  firstEpoch: number;
   /**
    * On the chunk of a whole source: the names it holds, in the order C++ Nix's parser interns
    * them, which evaluating it interns (see value/symbols.ts). Kept with the compiled code,

@@ -665,7 +665,7 @@ class Reader {
       for (let i = 0; i < regionCount; i++) items.push(this.value() as ErrorRegion);
       regions = items.slice();
     }
-    const c: Chunk = { code, consts, positions, regions, source, name, lambda: null, compiled: undefined, runs: 0 };
+    const c: Chunk = { code, consts, positions, regions, source, name, lambda: null, compiled: undefined, runs: 0, firstEpoch: 0 };
     if (ints[this.at++] === 1) {
       const lambdaName = this.value() as string | undefined;
       const lambdaPos = ints[this.at++];
