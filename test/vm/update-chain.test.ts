@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { evaluate } from '../../src/eval.js';
-import { update, updateChain } from '../../src/vm/ops.js';
+import { update, update3, updateChain } from '../../src/vm/ops.js';
 import { NixAttrs, type Value } from '../../src/value/values.js';
 import { printValue } from '../../src/value/print.js';
 import { bytesToUtf8 } from '../../src/syntax/source.js';
@@ -44,4 +44,48 @@ test('a chain keeps where each attribute was defined, and its errors', () => {
   const bad = evaluate({ expr: '{ a = 1; } // { } // 3 // { b = 2; }' });
   expect(bad.ok).toBe(false);
   if (!bad.ok) expect(bad.rendered).toMatch(/expected a set but found an integer/);
+});
+
+test('update3 and update give the same set whether their merges were met before or not', () => {
+  // Fresh shapes (fromSorted makes one per set): the first `//` of two shapes makes the merge
+  // (its shape and plan), the next ones find it cached on the left shape; update3 meets its two
+  // merges in either state (a way of making a set only on shapes never merged, or only on
+  // shapes merged before, must give the same names, values and shapes as the other).
+  const expectedOf = (sets: NixAttrs[]): Map<string, Value> => {
+    const m = new Map<string, Value>();
+    for (const s of sets) for (const n of s.keys()) m.set(n, s.get(n)!);
+    return m;
+  };
+  const check = (got: NixAttrs, expected: Map<string, Value>): void => {
+    expect([...got.keys()]).toEqual([...expected.keys()].sort());
+    for (const n of got.keys()) expect(got.get(n)).toBe(expected.get(n));
+  };
+  fc.assert(fc.property(set, set, set, fc.nat(2), (a, b, c, order) => {
+    const expected = expectedOf([a, b, c]);
+    let first: NixAttrs;
+    // Which way meets the merges first: the chain, a // b first, or both merges first.
+    if (order === 0) {
+      first = update3(a, b, c);
+    } else if (order === 1) {
+      update(a, b);
+      first = update3(a, b, c);
+    } else {
+      first = update(update(a, b), c);
+    }
+    check(first, expected);
+    const again = update3(a, b, c);
+    const pairwise = update(update(a, b), c);
+    check(again, expected);
+    check(pairwise, expected);
+    if (first.values.length > 0 && a.size > 0 && b.size > 0 && c.size > 0) {
+      expect(again.shape).toBe(first.shape);
+      expect(pairwise.shape).toBe(first.shape);
+    }
+    // And the plans made for merges met before (merge) give the same shapes.
+    if (a.size > 0 && b.size > 0) {
+      const ab = a.shape.merge(b.shape);
+      expect(ab.shape).toBe(update(a, b).shape);
+      expect(ab.plan.map((p) => (p >= 0 ? a.values[p] : b.values[~p]))).toEqual(update(a, b).values);
+    }
+  }), { numRuns: 500 });
 });
