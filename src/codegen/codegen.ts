@@ -501,9 +501,8 @@ export function instantiate(chunk: Chunk, helpers: Helpers, promoteAt: number | 
     const translation = translationOf(chunk, promoteAt);
     if (translation === null) return null;
     const code = translation.factory(chunk.consts, helpers, chunk, promoteAt);
-    // The same for every version of the chunk's code (cold or hot).
-    chunk.units = translation.units;
-    chunk.envless = translation.envless;
+    code.units = translation.units;
+    code.envless = translation.envless;
     return code;
   } catch (e) {
     if (e instanceof RangeError) return null;

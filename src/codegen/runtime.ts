@@ -124,13 +124,13 @@ function enterLambda(lambda: LambdaInfo, up: Env, arg: Value, pos: SourcePos | u
   const code = chunk.compiled !== undefined ? chunk.compiled : compiledCode(chunk);
   const calls = stack.calls;
   if (code === null || stack.depth >= stack.budget || calls >= stack.maxCalls) return vmCall(fn ?? new Closure(lambda, up), [arg], pos, tailCalls);
-  const units = chunk.units;
+  const units = code.units;
   stack.depth += units;
   stack.calls = calls + 1;
   let r: Value | object;
   try {
     tick();
-    r = chunk.envless ? code(up, arg) : code(newEnv(up, arg, lambda.slots));
+    r = code.envless ? code(up, arg) : code(newEnv(up, arg, lambda.slots));
   } catch (e) {
     throw lambdaFailed(e, lambda, pos === AT_CALLEE ? lambda.at : pos, tailCalls);
   } finally {
@@ -178,20 +178,19 @@ function tailCallLoop(first: LambdaInfo, firstPos: SourcePos | undefined, tailCa
     callPos = tailCall.pos;
     tailCall.arg = null;
     lambda = next.lambda;
-    const chunk = lambda.chunk;
-    const code = compiledCode(chunk);
+    const code = compiledCode(lambda.chunk);
     if (code === null || calls >= stack.maxCalls) {
       if (replaced !== null) log = recordCall(log, replaced, replacedPos);
       stack.calls = calls;
       return vmCall(next, [nextArg], callPos, log);
     }
-    const units = chunk.units;
+    const units = code.units;
     stack.depth += units;
     stack.calls = ++calls;
     let r: Value | object;
     try {
       tick();
-      r = chunk.envless ? code(next.env, nextArg) : code(newEnv(next.env, nextArg, lambda.slots));
+      r = code.envless ? code(next.env, nextArg) : code(newEnv(next.env, nextArg, lambda.slots));
     } catch (e) {
       if (replaced !== null) log = recordCall(log, replaced, replacedPos);
       throw lambdaFailed(e, lambda, callPos, log);
@@ -226,7 +225,7 @@ export function forceThunk(t: Thunk, pos: SourcePos | undefined): Value {
   // Under evaluation (Thunk.start without keeping the chunk in the thunk: it is kept here,
   // and put back before anything that looks at it, on the error path).
   t.code = CODE_RUNNING;
-  const units = chunk.units;
+  const units = code.units;
   stack.depth += units;
   try {
     tick();

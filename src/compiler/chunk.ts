@@ -173,17 +173,6 @@ export interface Chunk {
    */
   runs: number;
   /**
-   * What a call or force of `compiled` needs to know of it, kept here (set by codegen.ts's
-   * instantiate with it; 0 and false before) rather than on the function: the JS stack a call
-   * of it takes, in the compiled tier's units of depth (more for a function with many locals),
-   * and whether it is a lambda's body that needs no environment of its own, called with the
-   * closure's environment and the argument instead (`compiled(up, arg)`). The chunk is what
-   * the callers read `compiled` from; as own properties of the function, these were a load
-   * from the function's out-of-object property store, another object, at every call.
-   */
-  units: number;
-  envless: boolean;
-  /**
    * On the chunk of a whole source: the names it holds, in the order C++ Nix's parser interns
    * them, which evaluating it interns (see value/symbols.ts). Kept with the compiled code,
    * since a cached file is not parsed again.
@@ -225,10 +214,12 @@ export function sourceBytes(text: string): number {
 
 /**
  * A chunk as a JS function of its environment: returns the chunk's value, or TAIL_CALL after
- * leaving a tail call for its caller to make (see src/codegen/). Called as the chunk's `units`
- * and `envless` say.
+ * leaving a tail call for its caller to make (see src/codegen/). `units`: the JS stack a call
+ * of it takes, in the compiled tier's units of depth (more for a function with many locals).
+ * `envless`: a lambda's body that needs no environment of its own, called with the closure's
+ * environment and the argument instead (`code(up, arg)`).
  */
-export type CompiledCode = (env: Env, arg?: Value) => Value | object;
+export type CompiledCode = ((env: Env, arg?: Value) => Value | object) & { units: number; envless: boolean };
 
 /** What `+` and interpolation need for errors: where each part and the whole expression are. */
 export interface ConcatLayout {

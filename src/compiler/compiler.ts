@@ -131,7 +131,7 @@ class ChunkBuilder {
     // whose spare room was half of their memory).
     return {
       code: this.code.slice(), consts: exactCopy(this.consts), positions: this.positions.slice(), regions: exactCopy(this.regions),
-      source: this.source, name: this.name, lambda: null, compiled: undefined, runs: 0, units: 0, envless: false,
+      source: this.source, name: this.name, lambda: null, compiled: undefined, runs: 0,
     };
   }
 }

@@ -409,7 +409,7 @@ class Writer {
 }
 
 /** The fields a chunk has as the compiler leaves it (the root has some of its own). */
-const CHUNK_KEYS = ['code', 'consts', 'positions', 'regions', 'source', 'name', 'lambda', 'compiled', 'runs', 'units', 'envless'];
+const CHUNK_KEYS = ['code', 'consts', 'positions', 'regions', 'source', 'name', 'lambda', 'compiled', 'runs'];
 
 function chunkKeys(c: Chunk, isRoot: boolean): readonly string[] {
   if (!isRoot) return CHUNK_KEYS;
@@ -665,7 +665,7 @@ class Reader {
       for (let i = 0; i < regionCount; i++) items.push(this.value() as ErrorRegion);
       regions = items.slice();
     }
-    const c: Chunk = { code, consts, positions, regions, source, name, lambda: null, compiled: undefined, runs: 0, units: 0, envless: false };
+    const c: Chunk = { code, consts, positions, regions, source, name, lambda: null, compiled: undefined, runs: 0 };
     if (ints[this.at++] === 1) {
       const lambdaName = this.value() as string | undefined;
       const lambdaPos = ints[this.at++];

@@ -132,7 +132,7 @@ export const DEFAULT_MAX_CALL_DEPTH = 5_000_000;
  */
 const RETURN_CHUNK: Chunk = {
   code: [Op.Return], consts: [], positions: [-1], regions: [], source: new Source('«return»', '', '/'), name: 'return',
-  lambda: null, compiled: null, runs: 0, units: 0, envless: false,
+  lambda: null, compiled: null, runs: 0,
 };
 
 
