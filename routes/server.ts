@@ -61,6 +61,8 @@ export interface ServerOptions {
   jobTimeoutMs?: number;
   /** Server maximum (and default) heap one evaluation may use (MiB, default 512). */
   maxMemoryMb?: number;
+  /** V8's young generation of each worker (MiB; workers/pool.ts's default; 0: V8's). */
+  workerYoungGenerationMb?: number;
   /** Server maximum (and default) size of a result (bytes, default 16 MiB). */
   maxOutputBytes?: number;
   /** Largest request body (bytes, default 1 MiB). */
@@ -168,6 +170,7 @@ export async function buildServer(opts: ServerOptions = {}): Promise<FastifyInst
     maxQueue: opts.maxQueue,
     maxJobWorkers: opts.jobWorkers,
     maxMemoryMb: limits.maxMemoryMb,
+    youngGenerationMb: opts.workerYoungGenerationMb,
     graceMs: opts.abortGraceMs,
     readyMaxWaitMs: opts.readyMaxWaitMs,
     logLevel: opts.logger ? logLevel : 'silent',

@@ -10,6 +10,7 @@
 import { resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
 import { useWorkerStack } from '../src/eval.js';
+import { useWorkerHeapLimits } from '../src/limits/limits.js';
 import { evaluateToJson, type EvalJob, type EvalOutcome } from './evaluate-json.js';
 import { CELL_CANCEL, CELL_DONE, CELL_START, CELL_THREAD, cellOf, claimOf, claimTask } from './shared-memory.js';
 import { garbageCollector, trims, trimWorkerHeap } from './worker-caches.js';
@@ -38,6 +39,8 @@ export interface WorkerData {
 const data = (workerData ?? {}) as WorkerData;
 // The compiled tier goes as deep as this thread's stack (the pool's stackSizeMb) allows.
 useWorkerStack(resourceLimits.stackSizeMb);
+// The evaluation's memory ceiling is a share of the old generation, whatever the young one's size.
+useWorkerHeapLimits(resourceLimits.maxOldGenerationSizeMb);
 const log = pino(
   { level: data.logLevel ?? 'info', base: { pid: process.pid, worker: threadId } },
   destination({ dest: 1, sync: true }),

@@ -55,6 +55,12 @@ export interface PoolOptions {
   maxMemoryMb?: number;
   /** Stack of each worker (MiB): parsing and compiling follow the nesting of the source. */
   stackSizeMb?: number;
+  /**
+   * V8's young generation of each worker (MiB, resourceLimits.maxYoungGenerationSizeMb; V8
+   * makes its semi-spaces a third of it, rounded up to a power of two). Default
+   * DEFAULT_YOUNG_GENERATION_MB; 0: V8's own (48).
+   */
+  youngGenerationMb?: number;
   /** How long after its deadline (or its cancellation) a task that has not stopped is aborted. */
   graceMs?: number;
   /** /ready turns not ready when the oldest waiting evaluation has waited this long (ms). */
@@ -107,6 +113,22 @@ export interface RunOptions {
    * from running. */
   started?: SharedArrayBuffer;
 }
+
+/**
+ * Each worker's young generation (MiB): semi-spaces of 32 MiB, where V8's default (48) makes
+ * them 16 (64 gives 32 as well: V8 rounds a third of it up to a power of two). Evaluations
+ * that keep what they build for a while (lists of thunks, overlays' sets, the module system's
+ * environments) had most of it copied by scavenges of a young generation that small and then
+ * promoted, which brought full collections sooner: with 96, lists and overlays make about half
+ * the scavenges and full collections, lib-modules 40 % and 17 % fewer. Warm, lists and
+ * lib-modules spend 15-19 % less CPU, attrs, overlays and deep-10k 3-25 %, the rest the same
+ * (strings, lib-fix, calls: checked in more pairs), for 30-60 MB more peak memory per busy
+ * worker (BENCHMARKS.md, "V8's heap settings of the service's workers"). 128 (semi-spaces of 64) gained more on lists and lists-concat,
+ * less or nothing elsewhere (attrs lost), for 100-150 MB. The old generation's limit (the
+ * backstop) is unchanged, and src/limits leaves the young generation out of the evaluation's
+ * ceiling whatever its size.
+ */
+export const DEFAULT_YOUNG_GENERATION_MB = 96;
 
 const WORKER_FILE = new URL('./eval-worker.js', import.meta.url).href;
 const NO_REQUIRE_ESM = '--no-experimental-require-module';
@@ -171,8 +193,10 @@ export class EvalPool {
   readonly maxQueue: number;
   readonly maxJobWorkers: number;
   readonly maxMemoryMb: number;
-  /** V8's heap limit for each worker (the backstop). */
+  /** V8's heap limit for each worker (the backstop): its old generation. */
   readonly workerHeapMb: number;
+  /** V8's young generation of each worker (MiB; 0: V8's default). */
+  readonly youngGenerationMb: number;
   private readonly graceMs: number;
   private readonly readyMaxWaitMs: number;
   private readonly piscina: Piscina;
@@ -212,6 +236,7 @@ export class EvalPool {
     // The evaluation's budget, what the worker keeps between tasks, and room for what no
     // budget sees (V8's own structures, the output being serialised).
     this.workerHeapMb = this.maxMemoryMb + WORKER_CACHE_MB + Math.max(256, this.maxMemoryMb / 2);
+    this.youngGenerationMb = Math.max(0, options.youngGenerationMb ?? DEFAULT_YOUNG_GENERATION_MB);
     this.graceMs = options.graceMs ?? 500;
     this.readyMaxWaitMs = options.readyMaxWaitMs ?? 1000;
     const retirement = newRetirementList();
@@ -237,7 +262,11 @@ export class EvalPool {
       // and prefetched evaluations taken back while no worker is idle: at most two per worker.
       maxQueue: this.workers * 2,
       idleTimeout: 0,
-      resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb, stackSizeMb: options.stackSizeMb ?? 64 },
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.workerHeapMb,
+        stackSizeMb: options.stackSizeMb ?? 64,
+        ...(this.youngGenerationMb === 0 ? {} : { maxYoungGenerationSizeMb: this.youngGenerationMb }),
+      },
       workerData,
       // Piscina loads the worker file with require() first. On Node 20.19+ that loads ES modules
       // too, and two tasks arriving together can crash the process inside V8 (IsGraphAsync on a

@@ -33,7 +33,7 @@ export async function runWorker(args: string[]): Promise<number> {
   const redisUrl = s.redisUrl!;
   const logLevel = s.logLevel ?? 'info';
   const limits = serverLimits(s);
-  const pool = new EvalPool({ workers: s.workers, maxMemoryMb: limits.maxMemoryMb, logLevel });
+  const pool = new EvalPool({ workers: s.workers, maxMemoryMb: limits.maxMemoryMb, youngGenerationMb: s.workerYoungGenerationMb, logLevel });
   const metrics = new ServiceMetrics({ pool, jobs: () => ({}) });
   const app = await buildWorkerServer(metrics, logLevel);
   const name = `${hostname()}:${process.pid}`;

@@ -63,11 +63,32 @@ const TICKS = 4096;
 const YOUNG_GENERATION_BYTES = 48 * 1024 * 1024;
 const OLD_GENERATION_SHARE = 0.75;
 
-function engineCeiling(heapSizeLimit: number): number {
-  return (heapSizeLimit - YOUNG_GENERATION_BYTES) * OLD_GENERATION_SHARE;
+const MiB = 1024 * 1024;
+
+/** The old generation's limit of this thread (MiB), when it is known (useWorkerHeapLimits). */
+let oldGenerationMb = 0;
+
+/**
+ * For a worker thread started with resource limits (the service's pool, whose young
+ * generation may be larger than V8's default: workers/pool.ts): its old generation's limit,
+ * from `resourceLimits` of node:worker_threads (which the command line does not load).
+ */
+export function useWorkerHeapLimits(maxOldGenerationSizeMb: number | undefined): void {
+  oldGenerationMb = maxOldGenerationSizeMb ?? 0;
 }
 
-const MiB = 1024 * 1024;
+/**
+ * The young generation's part of `heap_size_limit`: in a worker whose old generation's limit
+ * is known, what the limit holds beyond it (never less than V8's default); elsewhere V8's
+ * default.
+ */
+export function youngGenerationBytes(heapSizeLimit: number): number {
+  return oldGenerationMb > 0 ? Math.max(YOUNG_GENERATION_BYTES, heapSizeLimit - oldGenerationMb * MiB) : YOUNG_GENERATION_BYTES;
+}
+
+function engineCeiling(heapSizeLimit: number): number {
+  return (heapSizeLimit - youngGenerationBytes(heapSizeLimit)) * OLD_GENERATION_SHARE;
+}
 
 export interface LimitsOptions {
   /** Wall-clock deadline, ms since epoch. */
