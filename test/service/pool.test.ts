@@ -5,7 +5,8 @@
 import { startServer } from './helpers.js';
 
 test('a builtin that would allocate past the worker\'s heap limit in one go is refused by the memory budget: memory-limit, and no worker is lost', async () => {
-  // A 16 MiB maximum gives workers a V8 heap limit of 272 MiB; 4 million thunks need about
+  // A 16 MiB maximum gives workers an old generation of 16 MiB plus the worker's caches plus
+  // 256 MiB (workers/pool.ts, workerHeapMb: about 420 MiB); 4 million thunks need about
   // 500 MiB, asked for in one builtin call.
   const s = await startServer({ workers: 1, maxMemoryMb: 16, timeoutMs: 20_000 });
   try {
