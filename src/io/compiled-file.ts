@@ -409,7 +409,7 @@ class Writer {
 }
 
 /** The fields a chunk has as the compiler leaves it (the root has some of its own). */
-const CHUNK_KEYS = ['code', 'consts', 'positions', 'regions', 'source', 'name', 'lambda', 'compiled', 'runs'];
+const CHUNK_KEYS = ['code', 'consts', 'positions', 'regions', 'source', 'name', 'lambda', 'compiled', 'runs', 'firstEpoch'];
 
 function chunkKeys(c: Chunk, isRoot: boolean): readonly string[] {
   if (!isRoot) return CHUNK_KEYS;
