@@ -151,6 +151,8 @@ function withDiskCache<T>(io: CliIO, env: Env, body: () => T): T {
     return body();
   } finally {
     useDiskCache(undefined);
+    // Which chunks the next process translates at once (after the output: it waits for none of this).
+    cache.recordTranslated();
   }
 }
 

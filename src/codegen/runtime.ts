@@ -91,6 +91,17 @@ export function compiledCode(chunk: Chunk): CompiledCode | null {
 }
 
 /**
+ * A chunk translated in an earlier process (the command line's disk cache records which, see
+ * io/disk-cache.ts): translated at its next run, as one that ran in an earlier evaluation is
+ * (that run is counted as its second, and the first belongs to no evaluation).
+ */
+export function translateAtNextRun(chunk: Chunk): void {
+  if (chunk.runs !== 0) return;
+  chunk.runs = 1;
+  chunk.firstEpoch = -1;
+}
+
+/**
  * What a cold function calls at its last counted run: the chunk's hot version replaces it for
  * the calls to come (the runs in progress finish in the cold one, which computes the same).
  */

@@ -409,7 +409,7 @@ class Writer {
 }
 
 /** The fields a chunk has as the compiler leaves it (the root has some of its own). */
-const CHUNK_KEYS = ['code', 'consts', 'positions', 'regions', 'source', 'name', 'lambda', 'compiled', 'runs'];
+const CHUNK_KEYS = ['code', 'consts', 'positions', 'regions', 'source', 'name', 'lambda', 'compiled', 'runs', 'firstEpoch'];
 
 function chunkKeys(c: Chunk, isRoot: boolean): readonly string[] {
   if (!isRoot) return CHUNK_KEYS;
@@ -438,10 +438,11 @@ pathName(false, '');
 /**
  * The chunks of a compiled file, with `source` (the file as read now, whose content hash the
  * cache key holds). Throws on data that is not a compiled file of this format (the caller
- * treats that as a miss).
+ * treats that as a miss). `chunks`, if given, gets every chunk of the file, in the order they
+ * are read (the same for the same file: the disk cache's records number them so).
  */
-export function decodeCompiledFile(data: CompiledFileData, source: Source): Chunk {
-  return new Reader(data, source).read();
+export function decodeCompiledFile(data: CompiledFileData, source: Source, chunks: Chunk[] | null = null): Chunk {
+  return new Reader(data, source, chunks).read();
 }
 
 /**
@@ -465,7 +466,7 @@ class Reader {
   // compiler leaves them (a file's chunks are many and small).
   private readonly scratch: number[] = [];
 
-  constructor(data: CompiledFileData, private readonly source: Source) {
+  constructor(data: CompiledFileData, private readonly source: Source, private readonly chunks: Chunk[] | null) {
     this.strings = data.strings;
     this.ints = data.ints;
   }
@@ -666,6 +667,7 @@ class Reader {
       regions = items.slice();
     }
     const c: Chunk = { code, consts, positions, regions, source, name, lambda: null, compiled: undefined, runs: 0, firstEpoch: 0 };
+    this.chunks?.push(c);
     if (ints[this.at++] === 1) {
       const lambdaName = this.value() as string | undefined;
       const lambdaPos = ints[this.at++];

@@ -17,9 +17,18 @@
 // The directory is kept under a size (DEFAULT_MAX_BYTES): after a process writes, it lists the
 // directory once and removes the least recently used files past the size (a file read is marked
 // used, at most once an hour).
+//
+// Beside each file, a record (the same name and `.hot`) of which of its chunks were translated
+// to JS (codegen/runtime.ts, compiledCode: those that ran often enough) in the last process that
+// read it back: the next process that reads the file translates those at their first run,
+// instead of running each in the VM up to the threshold first. It is written as the process
+// ends (recordTranslated), only when it changed, the same way (a temporary file renamed), and
+// read only with its compiled file; its first line is checked as a compiled file's is, with the
+// count of chunks, which are numbered in the order they are read (decodeCompiledFile).
 
-import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { translateAtNextRun } from '../codegen/runtime.js';
 import type { Chunk } from '../compiler/chunk.js';
 import { createHash } from '../store/hash.js';
 import type { Source } from '../syntax/source.js';
@@ -32,6 +41,7 @@ export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 export const MIN_SOURCE_BYTES = 512;
 
 const MAGIC = 'nixeval-compiled';
+const RECORD_MAGIC = 'nixeval-translated';
 const HOUR_MS = 60 * 60 * 1000;
 
 function align4(n: number): number {
@@ -68,14 +78,26 @@ export interface DiskCacheCounters {
   writes: number;
   /** Files that were there but failed a check (another build's name collision, a damaged file). */
   rejected: number;
+  /** Records of translated chunks read back (and their chunks marked), and written. */
+  recordsRead: number;
+  recordsWritten: number;
+}
+
+/** A compiled file this process read back: its chunks (numbered as read), and its record as read. */
+interface UsedFile {
+  chunks: Chunk[];
+  /** The numbers of the chunks in the record read, as written (undefined: none read). */
+  recorded: string | undefined;
 }
 
 /** Compiled files in one directory, for one build of nixeval. */
 export class DiskCache {
-  readonly counters: DiskCacheCounters = { hits: 0, misses: 0, writes: 0, rejected: 0 };
+  readonly counters: DiskCacheCounters = { hits: 0, misses: 0, writes: 0, rejected: 0, recordsRead: 0, recordsWritten: 0 };
   private readonly dir: string;
   private usable = true;
   private trimmed = false;
+  /** The files read back, by key (recordTranslated). */
+  private readonly used = new Map<string, UsedFile>();
 
   /**
    * `dir`: the cache directory (this build's files go in a folder of it per format);
@@ -97,6 +119,11 @@ export class DiskCache {
   /** The first line of a file: what it is, for which build and key, and the lengths of its parts. */
   private header(key: string, stringsLength: number, intsCount: number): string {
     return JSON.stringify([MAGIC, COMPILED_FILE_FORMAT, this.build, STATS_ON, key, stringsLength, intsCount]);
+  }
+
+  /** The first line of a record of translated chunks, of a file of `chunkCount` chunks. */
+  private recordHeader(key: string, chunkCount: number): string {
+    return JSON.stringify([RECORD_MAGIC, COMPILED_FILE_FORMAT, this.build, STATS_ON, key, chunkCount]);
   }
 
   /** The compiled file kept under `key`, read back with `source`, or undefined. */
@@ -136,13 +163,40 @@ export class DiskCache {
       if (intsAt + 4 * intsCount !== buffer.length) throw new Error('length');
       const strings = JSON.parse(buffer.toString('latin1', newline + 1, newline + 1 + stringsLength)) as string[];
       const ints = new Int32Array(buffer.buffer, intsAt, intsCount);
-      const chunk = decodeCompiledFile({ strings, ints }, source);
+      const chunks: Chunk[] = [];
+      const chunk = decodeCompiledFile({ strings, ints }, source, chunks);
       this.counters.hits++;
+      this.used.set(key, { chunks, recorded: this.readRecord(key, chunks) });
       return chunk;
     } catch {
       this.counters.rejected++;
       return undefined;
     }
+  }
+
+  /**
+   * Marks the chunks of a file read back that its record says were translated, to be
+   * translated at their first run; returns the record's list (undefined: no record, or one
+   * that fails a check).
+   */
+  private readRecord(key: string, chunks: readonly Chunk[]): string | undefined {
+    let text: string;
+    try {
+      text = readFileSync(`${this.fileOf(key)}.hot`, 'latin1');
+    } catch {
+      return undefined;
+    }
+    const newline = text.indexOf('\n');
+    const list = text.slice(newline + 1);
+    if (newline < 0 || text.slice(0, newline) !== this.recordHeader(key, chunks.length) || !/^\d+(,\d+)*$/.test(list)) return undefined;
+    const numbers = list.split(',').map(Number);
+    for (let i = 0; i < numbers.length; i++) {
+      // Increasing, each a chunk of the file.
+      if (numbers[i] >= chunks.length || (i > 0 && numbers[i] <= numbers[i - 1])) return undefined;
+    }
+    for (const n of numbers) translateAtNextRun(chunks[n]);
+    this.counters.recordsRead++;
+    return list;
   }
 
   /** Keeps a freshly compiled file (never one that failed: only compiled code comes here). */
@@ -189,6 +243,40 @@ export class DiskCache {
     if (!this.trimmed) {
       this.trimmed = true;
       this.trim();
+    }
+  }
+
+  /**
+   * As the process ends: for each compiled file it read back, records which of its chunks were
+   * translated, where that changed (a file none of whose chunks were translated keeps its
+   * record: those did not run, or the VM alone ran them, NIXEVAL_TIER=vm). A file this process
+   * compiled has no record yet (its chunks are numbered as they are read), the next one that
+   * reads it leaves it. Never fails.
+   */
+  recordTranslated(): void {
+    for (const [key, file] of this.used) {
+      if (!this.usable) return;
+      const chunks = file.chunks;
+      let list = '';
+      for (let i = 0; i < chunks.length; i++) {
+        if (typeof chunks[i].compiled === 'function') list += list === '' ? `${i}` : `,${i}`;
+      }
+      if (list === '' || list === file.recorded) continue;
+      const record = `${this.fileOf(key)}.hot`;
+      const temporary = `${record}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      try {
+        writeFileSync(temporary, `${this.recordHeader(key, chunks.length)}\n${list}`, 'latin1');
+        renameSync(temporary, record);
+        file.recorded = list;
+        this.counters.recordsWritten++;
+      } catch {
+        this.usable = false;
+        try {
+          unlinkSync(temporary);
+        } catch {
+          // Never made.
+        }
+      }
     }
   }
 

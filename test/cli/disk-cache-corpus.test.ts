@@ -13,11 +13,16 @@ import {
 
 const corpus = findCorpus();
 
-/** The cache's files, each with what changes when it is written again (a rename makes a new inode). */
+/**
+ * The cache's compiled files (not the records of translated chunks, which a run rewrites when
+ * it translated others than the last run that read the file), each with what changes when it
+ * is written again (a rename makes a new inode).
+ */
 function files(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const sub of readdirSync(dir)) {
     for (const name of readdirSync(join(dir, sub))) {
+      if (name.endsWith('.hot')) continue;
       const st = statSync(join(dir, sub, name));
       out.set(name, `${st.ino}:${st.size}:${st.mtimeMs}`);
     }

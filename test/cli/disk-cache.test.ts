@@ -2,15 +2,19 @@
 // files back from the cache prints exactly what the run that compiled them printed (results,
 // errors, positions, traces), files that fail to parse or whose parse warned are never kept,
 // a damaged file is ignored and written again, the cache never makes an error of its own, and
-// the directory stays under its size.
+// the directory stays under its size. A run that reads a file back records which of its chunks
+// were translated, and the next translates those at their first run; never another build's
+// record, or a changed file's.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clearCompileCache } from '../../src/io/compile-cache.js';
+import { clearCompileCache, useDiskCache } from '../../src/io/compile-cache.js';
 import { DiskCache } from '../../src/io/disk-cache.js';
-import { Evaluation } from '../../src/eval.js';
+import { Evaluation, evaluate } from '../../src/eval.js';
+import type { Chunk } from '../../src/compiler/chunk.js';
+import { defaultHotRuns } from '../../src/codegen/runtime.js';
 import { cliPath } from '../conformance/corpus.js';
 import { defaultLibDir } from '../nixpkgs-lib/suites.js';
 import { type CliRun, runCli } from './run-cli.js';
@@ -36,8 +40,11 @@ function run(args: string[], env: Record<string, string> = {}, build: string | n
   return runCli(args, 'latin1', { env: { NIXEVAL_CACHE_DIR: cacheDir, ...env }, build: build ?? undefined, cwd: dir });
 }
 
-/** The cache's files, each with what changes when it is written again (a rename makes a new inode). */
-function cacheFiles(): Map<string, string> {
+/**
+ * The cache's compiled files (`records`: its records of translated chunks instead), each with
+ * what changes when it is written again (a rename makes a new inode).
+ */
+function cacheFiles(records = false): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (d: string): void => {
     let names: string[];
@@ -50,7 +57,7 @@ function cacheFiles(): Map<string, string> {
       const path = join(d, name);
       const st = statSync(path);
       if (st.isDirectory()) walk(path);
-      else files.set(path, `${st.ino}:${st.size}:${st.mtimeMs}`);
+      else if (name.endsWith('.hot') === records) files.set(path, `${st.ino}:${st.size}:${st.mtimeMs}`);
     }
   };
   walk(cacheDir);
@@ -88,6 +95,10 @@ describe('the disk cache of compiled files', () => {
     }
     // Each of lib's files is kept once, whatever imported it.
     expect(cacheFiles().size).toBeGreaterThan(20);
+    // The runs that read them back recorded their translated chunks; the records hold the same
+    // results and errors.
+    expect(cacheFiles(true).size).toBeGreaterThan(5);
+    for (const [args, code] of cases) expect(run(args).code).toBe(code);
   });
 
   test('a file named on the command line is kept too, and an error in it shows the same', () => {
@@ -206,6 +217,102 @@ describe('the disk cache of compiled files', () => {
     expect(await once()).toEqual(runs[0]);
     expect(cacheFiles()).toEqual(written);
   }, 60_000);
+});
+
+describe('records of translated chunks', () => {
+  /** The chunks of the lambdas named `name` in a file's compiled code (from the compile cache). */
+  function lambdaChunks(file: string, name: string): Chunk[] {
+    const found: Chunk[] = [];
+    const seen = new Set<unknown>();
+    const walk = (v: unknown): void => {
+      if (typeof v !== 'object' || v === null || seen.has(v)) return;
+      seen.add(v);
+      const c = v as Partial<Chunk>;
+      if (Array.isArray(c.code) && typeof c.runs === 'number') {
+        if (c.lambda !== null && c.lambda !== undefined && c.name === name) found.push(c as Chunk);
+        for (const k of c.consts ?? []) walk(k);
+        return;
+      }
+      for (const x of Object.values(v as object)) walk(x);
+    };
+    walk(new Evaluation({}).compileFile(file));
+    return found;
+  }
+
+  let file: string;
+  beforeEach(() => {
+    file = join(dir, 'hot.nix');
+    // `hot` runs n times, `once` once: over and under the threshold when n is 100.
+    writeFileSync(file, 'n: let hot = x: x + 1; once = x: x * 2; in builtins.foldl\' (a: _: hot a) 0 (builtins.genList (i: i) n) + once 1\n');
+  });
+
+  /**
+   * A process of the command line, as far as the cache goes: nothing compiled in memory, the
+   * cache in use while `import FILE n` is evaluated, the record written as it ends. Returns the
+   * cache, and whether the chunks of `hot` and `once` were translated.
+   */
+  function processRun(n: number, build = BUILD): { cache: DiskCache; hot: boolean; once: boolean } {
+    clearCompileCache();
+    const cache = new DiskCache(cacheDir, build, 1 << 30, 0);
+    useDiskCache(cache);
+    let hot: Chunk;
+    let once: Chunk;
+    try {
+      const r = evaluate({ expr: `import ${file} ${n}`, strict: true, tier: 'compiled' });
+      if (!r.ok) throw new Error(r.rendered);
+      expect(r.value).toBe(n + 2);
+      [hot] = lambdaChunks(file, 'hot');
+      [once] = lambdaChunks(file, 'once');
+    } finally {
+      useDiskCache(undefined);
+      cache.recordTranslated();
+    }
+    return { cache, hot: typeof hot.compiled === 'function', once: typeof once.compiled === 'function' };
+  }
+
+  test('a run that reads a file back records its translated chunks; the next translates them at their first run', () => {
+    expect(defaultHotRuns()).toBeGreaterThan(2);
+    // Compiled and written: no record (its chunks are numbered as read back).
+    expect(processRun(100)).toMatchObject({ hot: true, once: false, cache: { counters: { writes: 1, recordsWritten: 0 } } });
+    expect(cacheFiles(true).size).toBe(0);
+    // Without a record, a chunk that runs once is not translated.
+    expect(processRun(1)).toMatchObject({ hot: false, once: false, cache: { counters: { hits: 1, recordsRead: 0, recordsWritten: 0 } } });
+    expect(processRun(100)).toMatchObject({ hot: true, once: false, cache: { counters: { hits: 1, recordsRead: 0, recordsWritten: 1 } } });
+    const records = cacheFiles(true);
+    expect(records.size).toBe(1);
+    // Now `hot` is translated at its first run; the record stays as it is.
+    expect(processRun(1)).toMatchObject({ hot: true, once: false, cache: { counters: { hits: 1, recordsRead: 1, recordsWritten: 0 } } });
+    expect(processRun(0)).toMatchObject({ hot: false, once: false, cache: { counters: { recordsRead: 1, recordsWritten: 0 } } });
+    expect(cacheFiles(true)).toEqual(records);
+    // A damaged record is none, and is written again.
+    const [record] = records.keys();
+    writeFileSync(record, readFileSync(record, 'latin1').replace(/\n.*/, '\n1,1'));
+    expect(processRun(1)).toMatchObject({ hot: false, cache: { counters: { hits: 1, recordsRead: 0 } } });
+    expect(processRun(100)).toMatchObject({ hot: true, cache: { counters: { recordsRead: 0, recordsWritten: 1 } } });
+    expect(processRun(1)).toMatchObject({ hot: true, cache: { counters: { recordsRead: 1 } } });
+  });
+
+  test('a record of another build, or of the file before it changed, is ignored', () => {
+    processRun(100);
+    processRun(100);
+    const [record] = cacheFiles(true).keys();
+    const text = readFileSync(record);
+    expect(processRun(1)).toMatchObject({ hot: true, cache: { counters: { recordsRead: 1 } } });
+    // The other's record under the name of this build's, or of the changed file's, compiled file.
+    const copyRecord = (): void => {
+      const compiled = [...cacheFiles().keys()].filter((f) => !cacheFiles(true).has(`${f}.hot`));
+      expect(compiled.length).toBe(1);
+      writeFileSync(`${compiled[0]}.hot`, text);
+    };
+    expect(processRun(100, 'another-build')).toMatchObject({ hot: true, cache: { counters: { writes: 1 } } });
+    copyRecord();
+    expect(processRun(1, 'another-build')).toMatchObject({ hot: false, cache: { counters: { hits: 1, recordsRead: 0 } } });
+    // The same chunks, another content.
+    writeFileSync(file, `${readFileSync(file, 'latin1')}# changed\n`);
+    expect(processRun(100)).toMatchObject({ hot: true, cache: { counters: { writes: 1 } } });
+    copyRecord();
+    expect(processRun(1)).toMatchObject({ hot: false, cache: { counters: { hits: 1, recordsRead: 0 } } });
+  });
 });
 
 describe('cache directory', () => {
