@@ -17,6 +17,7 @@ import type { Chunk } from '../../src/compiler/chunk.js';
 import { defaultHotRuns } from '../../src/codegen/runtime.js';
 import { cliPath } from '../conformance/corpus.js';
 import { defaultLibDir } from '../nixpkgs-lib/suites.js';
+import { lambdaChunks } from '../codegen/lambda-chunks.js';
 import { type CliRun, runCli } from './run-cli.js';
 
 const LIB = join(defaultLibDir, 'lib');
@@ -220,25 +221,6 @@ describe('the disk cache of compiled files', () => {
 });
 
 describe('records of translated chunks', () => {
-  /** The chunks of the lambdas named `name` in a file's compiled code (from the compile cache). */
-  function lambdaChunks(file: string, name: string): Chunk[] {
-    const found: Chunk[] = [];
-    const seen = new Set<unknown>();
-    const walk = (v: unknown): void => {
-      if (typeof v !== 'object' || v === null || seen.has(v)) return;
-      seen.add(v);
-      const c = v as Partial<Chunk>;
-      if (Array.isArray(c.code) && typeof c.runs === 'number') {
-        if (c.lambda !== null && c.lambda !== undefined && c.name === name) found.push(c as Chunk);
-        for (const k of c.consts ?? []) walk(k);
-        return;
-      }
-      for (const x of Object.values(v as object)) walk(x);
-    };
-    walk(new Evaluation({}).compileFile(file));
-    return found;
-  }
-
   let file: string;
   beforeEach(() => {
     file = join(dir, 'hot.nix');

@@ -6,32 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Evaluation, evaluate } from '../../src/eval.js';
+import { evaluate } from '../../src/eval.js';
 import { defaultHotRuns } from '../../src/codegen/runtime.js';
-import type { Chunk } from '../../src/compiler/chunk.js';
+import { lambdaChunks } from './lambda-chunks.js';
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'nixeval-epoch-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The chunks of the lambdas named `name` in a file's compiled code (from the compile cache). */
-function lambdaChunks(file: string, name: string): Chunk[] {
-  const found: Chunk[] = [];
-  const seen = new Set<unknown>();
-  const walk = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || seen.has(v)) return;
-    seen.add(v);
-    const c = v as Partial<Chunk>;
-    if (Array.isArray(c.code) && typeof c.runs === 'number') {
-      if (c.lambda !== null && c.lambda !== undefined && c.name === name) found.push(c as Chunk);
-      for (const k of c.consts ?? []) walk(k);
-      return;
-    }
-    for (const x of Object.values(v as object)) walk(x);
-  };
-  walk(new Evaluation({}).compileFile(file));
-  return found;
-}
 
 function run(file: string): unknown {
   const r = evaluate({ file, strict: true, tier: 'compiled' });
