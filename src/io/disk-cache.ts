@@ -223,23 +223,9 @@ export class DiskCache {
     // Little-endian, as every machine Node runs on for this; a file from a big-endian one would
     // fail its checks and be written again.
     Buffer.from(data.ints.buffer, data.ints.byteOffset, data.ints.byteLength).copy(buffer, intsAt);
-    const file = this.fileOf(key);
-    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    try {
-      // The user's own: what is read back is trusted as compiled code.
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(temporary, buffer);
-      renameSync(temporary, file);
-      this.counters.writes++;
-    } catch {
-      this.usable = false;
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // Never made.
-      }
-      return;
-    }
+    // The user's own directory: what is read back is trusted as compiled code.
+    if (!this.writeWhole(this.fileOf(key), buffer, true)) return;
+    this.counters.writes++;
     if (!this.trimmed) {
       this.trimmed = true;
       this.trim();
@@ -262,21 +248,32 @@ export class DiskCache {
         if (typeof chunks[i].compiled === 'function') list += list === '' ? `${i}` : `,${i}`;
       }
       if (list === '' || list === file.recorded) continue;
-      const record = `${this.fileOf(key)}.hot`;
-      const temporary = `${record}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      if (!this.writeWhole(`${this.fileOf(key)}.hot`, Buffer.from(`${this.recordHeader(key, chunks.length)}\n${list}`, 'latin1'), false)) return;
+      file.recorded = list;
+      this.counters.recordsWritten++;
+    }
+  }
+
+  /**
+   * Writes `path` whole or not at all (a temporary file renamed over it, so a reader never sees
+   * half a file); `makeDir`: creates the directory first (private to the user). A failure makes
+   * the cache unusable for the rest of the process (a full disk, a read-only directory).
+   */
+  private writeWhole(path: string, data: Buffer, makeDir: boolean): boolean {
+    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      if (makeDir) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(temporary, data);
+      renameSync(temporary, path);
+      return true;
+    } catch {
+      this.usable = false;
       try {
-        writeFileSync(temporary, `${this.recordHeader(key, chunks.length)}\n${list}`, 'latin1');
-        renameSync(temporary, record);
-        file.recorded = list;
-        this.counters.recordsWritten++;
+        unlinkSync(temporary);
       } catch {
-        this.usable = false;
-        try {
-          unlinkSync(temporary);
-        } catch {
-          // Never made.
-        }
+        // Never made.
       }
+      return false;
     }
   }
 
