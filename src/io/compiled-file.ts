@@ -121,9 +121,12 @@ function isString(x: unknown): boolean {
   return typeof x === 'string';
 }
 
-/** The strings and integers of a compiled file, or throws NotEncodable. */
-export function encodeCompiledFile(root: Chunk): CompiledFileData {
-  return new Writer(root).write();
+/**
+ * The strings and integers of a compiled file, or throws NotEncodable. `chunks`, if given, gets
+ * every chunk of the file in the order decodeCompiledFile reads them back.
+ */
+export function encodeCompiledFile(root: Chunk, chunks: Chunk[] | null = null): CompiledFileData {
+  return new Writer(root, chunks).write();
 }
 
 /** How many of the last arrays of strings written a later one may be the same as (Tag.SameStringArray). */
@@ -140,7 +143,7 @@ class Writer {
   /** The formals written among the constants of the chunk being written (its lambda's). */
   private formals: FormalsInfo | null = null;
 
-  constructor(private readonly root: Chunk) {
+  constructor(private readonly root: Chunk, private readonly chunks: Chunk[] | null) {
     this.source = root.source;
   }
 
@@ -232,6 +235,8 @@ class Writer {
     for (const k of c.consts) this.value(k);
     this.push(c.regions.length);
     for (const r of c.regions) this.value(r);
+    // Numbered where the reader makes it (after its constants and regions, before its lambda).
+    this.chunks?.push(c);
     const l = c.lambda;
     if (l === null) {
       this.push(0);

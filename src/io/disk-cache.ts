@@ -20,11 +20,12 @@
 //
 // Beside each file, a record (the same name and `.hot`) of which of its chunks were translated
 // to JS (codegen/runtime.ts, compiledCode: those that ran often enough) in the last process that
-// read it back: the next process that reads the file translates those at their first run,
+// wrote it or read it back: the next process that reads the file translates those at their first run,
 // instead of running each in the VM up to the threshold first. It is written as the process
 // ends (recordTranslated), only when it changed, the same way (a temporary file renamed), and
 // read only with its compiled file; its first line is checked as a compiled file's is, with the
-// count of chunks, which are numbered in the order they are read (decodeCompiledFile).
+// count of chunks, which are numbered in the order they are read (decodeCompiledFile; the
+// writer numbers them in the same order).
 
 import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,7 +84,7 @@ export interface DiskCacheCounters {
   recordsWritten: number;
 }
 
-/** A compiled file this process read back: its chunks (numbered as read), and its record as read. */
+/** A compiled file this process wrote or read back: its chunks (numbered as read), and its record as read. */
 interface UsedFile {
   chunks: Chunk[];
   /** The numbers of the chunks in the record read, as written (undefined: none read). */
@@ -96,7 +97,7 @@ export class DiskCache {
   private readonly dir: string;
   private usable = true;
   private trimmed = false;
-  /** The files read back, by key (recordTranslated). */
+  /** The files written or read back, by key (recordTranslated). */
   private readonly used = new Map<string, UsedFile>();
 
   /**
@@ -203,8 +204,9 @@ export class DiskCache {
   write(key: string, chunk: Chunk): void {
     if (!this.usable || chunk.source.text.length < this.minSourceBytes) return;
     let data: CompiledFileData;
+    const chunks: Chunk[] = [];
     try {
-      data = encodeCompiledFile(chunk);
+      data = encodeCompiledFile(chunk, chunks);
     } catch {
       // Something the format does not write (NotEncodable), or a stack too small for it.
       return;
@@ -226,6 +228,8 @@ export class DiskCache {
     // The user's own directory: what is read back is trusted as compiled code.
     if (!this.writeWhole(this.fileOf(key), buffer, true)) return;
     this.counters.writes++;
+    // Its chunks run in this process: the record of those translated is written as it ends.
+    this.used.set(key, { chunks, recorded: undefined });
     if (!this.trimmed) {
       this.trimmed = true;
       this.trim();
@@ -233,11 +237,9 @@ export class DiskCache {
   }
 
   /**
-   * As the process ends: for each compiled file it read back, records which of its chunks were
-   * translated, where that changed (a file none of whose chunks were translated keeps its
-   * record: those did not run, or the VM alone ran them, NIXEVAL_TIER=vm). A file this process
-   * compiled has no record yet (its chunks are numbered as they are read), the next one that
-   * reads it leaves it. Never fails.
+   * As the process ends: for each compiled file it wrote or read back, records which of its
+   * chunks were translated, where that changed (a file none of whose chunks were translated
+   * keeps its record: those did not run, or the VM alone ran them, NIXEVAL_TIER=vm). Never fails.
    */
   recordTranslated(): void {
     for (const [key, file] of this.used) {
