@@ -123,10 +123,10 @@ export interface RunOptions {
  * the scavenges and full collections, lib-modules 40 % and 17 % fewer. Warm, lists and
  * lib-modules spend 15-19 % less CPU, attrs, overlays and deep-10k 3-25 %, the rest the same
  * (strings, lib-fix, calls: checked in more pairs), for 30-60 MB more peak memory per busy
- * worker (BENCHMARKS.md, "V8's heap settings of the service's workers"). 128 (semi-spaces of 64) gained more on lists and lists-concat,
- * less or nothing elsewhere (attrs lost), for 100-150 MB. The old generation's limit (the
- * backstop) is unchanged, and src/limits leaves the young generation out of the evaluation's
- * ceiling whatever its size.
+ * worker (BENCHMARKS.md, "V8's heap settings of the service's workers"). 128 (semi-spaces of
+ * 64) gained more on lists and lists-concat, less or nothing elsewhere (attrs lost), for
+ * 100-150 MB. The old generation's limit (the backstop) is unchanged, and src/limits leaves
+ * the young generation out of the evaluation's ceiling whatever its size.
  */
 export const DEFAULT_YOUNG_GENERATION_MB = 96;
 

@@ -20,12 +20,12 @@
 //
 // Beside each file, a record (the same name and `.hot`) of which of its chunks were translated
 // to JS (codegen/runtime.ts, compiledCode: those that ran often enough) in the last process that
-// wrote it or read it back: the next process that reads the file translates those at their first run,
-// instead of running each in the VM up to the threshold first. It is written as the process
-// ends (recordTranslated), only when it changed, the same way (a temporary file renamed), and
-// read only with its compiled file; its first line is checked as a compiled file's is, with the
-// count of chunks, which are numbered in the order they are read (decodeCompiledFile; the
-// writer numbers them in the same order).
+// wrote it or read it back: the next process that reads the file translates those at their
+// first run, instead of running each in the VM up to the threshold first. It is written as
+// the process ends (recordTranslated), only when it changed, the same way (a temporary file
+// renamed), and read only with its compiled file; its first line is checked as a compiled
+// file's is, with the count of chunks, which are numbered in the order they are read
+// (decodeCompiledFile; the writer numbers them in the same order).
 
 import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -226,7 +226,7 @@ export class DiskCache {
     // fail its checks and be written again.
     Buffer.from(data.ints.buffer, data.ints.byteOffset, data.ints.byteLength).copy(buffer, intsAt);
     // The user's own directory: what is read back is trusted as compiled code.
-    if (!this.writeWhole(this.fileOf(key), buffer, true)) return;
+    if (!this.writeWhole(this.fileOf(key), buffer)) return;
     this.counters.writes++;
     // Its chunks run in this process: the record of those translated is written as it ends.
     this.used.set(key, { chunks, recorded: undefined });
@@ -250,7 +250,7 @@ export class DiskCache {
         if (typeof chunks[i].compiled === 'function') list += list === '' ? `${i}` : `,${i}`;
       }
       if (list === '' || list === file.recorded) continue;
-      if (!this.writeWhole(`${this.fileOf(key)}.hot`, Buffer.from(`${this.recordHeader(key, chunks.length)}\n${list}`, 'latin1'), false)) return;
+      if (!this.writeWhole(`${this.fileOf(key)}.hot`, Buffer.from(`${this.recordHeader(key, chunks.length)}\n${list}`, 'latin1'))) return;
       file.recorded = list;
       this.counters.recordsWritten++;
     }
@@ -258,13 +258,13 @@ export class DiskCache {
 
   /**
    * Writes `path` whole or not at all (a temporary file renamed over it, so a reader never sees
-   * half a file); `makeDir`: creates the directory first (private to the user). A failure makes
+   * half a file), in the directory made first if need be (private to the user). A failure makes
    * the cache unusable for the rest of the process (a full disk, a read-only directory).
    */
-  private writeWhole(path: string, data: Buffer, makeDir: boolean): boolean {
+  private writeWhole(path: string, data: Buffer): boolean {
     const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      if (makeDir) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       writeFileSync(temporary, data);
       renameSync(temporary, path);
       return true;
