@@ -27,6 +27,7 @@ import { type AttrShape } from '../value/values.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
 import { Counter, STATS_ON } from '../value/stats.js';
+import { eagerCandidate, eagerCode, eagerKey } from './eager.js';
 
 /** Operands of each opcode (after the opcode itself). */
 const OPERANDS: Record<Op, number> = {
@@ -172,20 +173,6 @@ function envless(chunk: Chunk, instrs: Instr[]): boolean {
 }
 
 /**
- * For a thunk's chunk that only selects constant names from a variable (`x.a`, `x.a.b`):
- * the variable's depth and slot and the constants of the names; else null.
- */
-function selectOfVariable(chunk: Chunk): [number, number, number[]] | null {
-  const c = chunk.code;
-  if (c.length < 9 || c[0] !== Op.Local || c[3] !== Op.Force || c[4] !== Op.ClearSelected || c[c.length - 1] !== Op.Return) return null;
-  const names: number[] = [];
-  let at = 5;
-  for (; at + 3 < c.length && c[at] === Op.Select && c[at + 2] === Op.Force; at += 3) names.push(c[at + 1]);
-  if (at !== c.length - 1 || names.length === 0) return null;
-  return [c[1], c[2], names];
-}
-
-/**
  * `promoteAt`: for a cold version, the run count (`chunk.runs`) at which it asks for its hot
  * version (null: the hot version, which counts nothing).
  */
@@ -243,18 +230,13 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         out.push(`if (${top} instanceof Thunk) ${top} = ${top}.code === null ? ${top}.value : (${setIp.slice(0, -1)}, forceThunk(${top}, ${p(at)}));`);
         break;
       case Op.Thunk: {
-        const path = selectOfVariable(consts[a] as Chunk);
-        if (path === null) {
+        const sub = consts[a] as Chunk;
+        if (!eagerCandidate(sub, STATS_ON)) {
           out.push(`${s(h)} = new Thunk(${k(a)}, env);`);
           break;
         }
-        // `x.a.b` whose value is there already (x and each attribute evaluated): that value,
-        // as a thunk not yet forced, instead of a thunk holding the environment; else the thunk.
-        const [depth, slot, names] = path;
-        out.push(`t = env${'[0]'.repeat(depth)}[${slot}]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined;`);
-        names.forEach((name, j) => {
-          out.push(`if (t instanceof NixAttrs && (i = ${index('t', `${k(a)}.consts[${name}]`, `${at}_${j}`)}) >= 0) { t = t.values[i]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined; } else t = undefined;`);
-        });
+        // The value at once where it is there to take, else the thunk (eager.ts).
+        out.push(eagerCode(sub, { local: (depth, slot) => `env${'[0]'.repeat(depth)}[${slot}]`, index, chunk: k(a), site: at }));
         out.push(`${s(h)} = t !== undefined ? Thunk.unforced(t) : new Thunk(${k(a)}, env);`);
         break;
       }
@@ -433,7 +415,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   missedName: true, missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
-  counts: true, promote: true,
+  counts: true, promote: true, stack: true,
 };
 
 const HELPERS = Object.keys(HELPER_NAMES);
@@ -555,7 +537,7 @@ function translateNew(chunk: Chunk, promoteAt: number | null): Translation | nul
  * to the same source. That is the code itself, whether it is a lambda's body, whether its
  * error regions track selections, the version (cold or hot), and the few constants whose
  * content (not only their index) shapes the code: the names of globals inlined as constants,
- * the path of a thunk that selects from a variable, the size of a set literal. null: a chunk
+ * the code of a thunk tried eagerly (eager.ts), the size of a set literal. null: a chunk
  * that cannot be decoded (generate says why).
  */
 function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
@@ -574,8 +556,8 @@ function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
         break;
       }
       case Op.Thunk: {
-        const path = selectOfVariable(consts[a] as Chunk);
-        if (path !== null) key += `|${at}:${path[0]}.${path[1]}.${path[2].join('.')}`;
+        const sub = consts[a] as Chunk;
+        if (eagerCandidate(sub, STATS_ON)) key += `|${at}:${eagerKey(sub)}`;
         break;
       }
       case Op.Attrs: key += `|${at}:${(consts[a] as AttrShape).names.length}`; break;

@@ -43,6 +43,8 @@ export interface Interpreter {
   readonly globals: Map<string, Value>;
   /** C++ Nix's max-call-depth: a call made while more calls than this are in progress fails. */
   readonly maxCallDepth: number;
+  /** Whether compiled code may compute the arithmetic of a thunk at once (see the VM's). */
+  readonly eagerArithmetic: boolean;
   /** Calls fn with args on the VM's frame stack and returns the result. */
   runCall(fn: Value, args: Value[], pos: SourcePos | undefined, tailCalls: TailCallLog | null): Value;
   /** Forces a thunk (pending, not blackholed) on the VM's frame stack and returns its value. */
@@ -108,6 +110,8 @@ export const stack = {
   calls: 0,
   /** The session's max-call-depth. */
   maxCalls: 0,
+  /** The session's eagerArithmetic (see the VM's). */
+  eagerArithmetic: false,
   /** Called when compiled code reaches the budget: see whenBudgetReached. */
   onBudgetReached: null as ((returned: boolean) => void) | null,
 };
@@ -139,12 +143,16 @@ export function enterSession(vm: Interpreter): Interpreter | null {
   const prev = stack.session;
   stack.session = vm;
   stack.maxCalls = vm.maxCallDepth;
+  stack.eagerArithmetic = vm.eagerArithmetic;
   return prev;
 }
 
 export function leaveSession(prev: Interpreter | null): void {
   stack.session = prev;
-  if (prev !== null) stack.maxCalls = prev.maxCallDepth;
+  if (prev !== null) {
+    stack.maxCalls = prev.maxCallDepth;
+    stack.eagerArithmetic = prev.eagerArithmetic;
+  }
 }
 
 /** Counts one compiled activation towards the next check of the deadline and limits. */

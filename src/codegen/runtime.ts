@@ -744,7 +744,7 @@ export const helpers = {
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missedName, missingAttr, typeError, typeErrorAt, selectTypeError,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
-  currentPosition, counts, promote,
+  currentPosition, counts, promote, stack,
 };
 
 export type Helpers = typeof helpers;

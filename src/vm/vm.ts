@@ -148,6 +148,15 @@ export class VM implements Interpreter {
   readonly limits: EvalLimits;
   private budget = 0;
   readonly maxCallDepth: number;
+  /**
+   * Whether the compiled tier may compute `n - 1`, `a * b`, `a / b` and `a < b` where it would
+   * make a thunk (codegen/eager.ts): in C++ Nix each is a call of a builtin when the thunk is
+   * forced, one more call in progress there. Only without an explicit max-call-depth, where
+   * nixeval's own limit (DEFAULT_MAX_CALL_DEPTH) stops runaway recursions and does not count as
+   * C++ Nix's does (as deepSeq, `==` and `--strict` do not: value/depth.ts); with one, every such
+   * call counts where C++ Nix counts it.
+   */
+  readonly eagerArithmetic: boolean;
   /** Whether hot chunks run as compiled code (src/codegen/). */
   readonly compiledTier: boolean;
   readonly builtinContext: BuiltinContext;
@@ -159,6 +168,7 @@ export class VM implements Interpreter {
     this.state = options.state;
     this.limits = options.limits ?? new EvalLimits();
     this.maxCallDepth = options.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH;
+    this.eagerArithmetic = options.maxCallDepth === undefined;
     this.compiledTier = (options.tier ?? defaultTier()) === 'compiled';
     // Builtins called from compiled code run at the depth it counts.
     this.builtinContext = { state: this.state, get callDepth() { return compiledStack.calls; } };
