@@ -415,7 +415,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   missedName: true, missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
   arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
-  counts: true, promote: true, stack: true,
+  counts: true, promote: true, stack: true, reserveWithin: true,
 };
 
 const HELPERS = Object.keys(HELPER_NAMES);

@@ -50,6 +50,7 @@ export function eagerCandidate(chunk: Chunk, countsStats: boolean): boolean {
         break;
       }
       case Op.Force: case Op.ClearSelected: case Op.Select: case Op.Not: case Op.AddPrepare: break;
+      case Op.ConcatPart: if (c[at + 1] > 0) h--; break;
       case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: case Op.Add: case Op.Eq: case Op.Neq: h--; break;
       case Op.Return: return at + 1 === c.length && h === 1;
       default: return false;
@@ -63,9 +64,20 @@ export function eagerCandidate(chunk: Chunk, countsStats: boolean): boolean {
 function operandsOf(op: Op): number {
   switch (op) {
     case Op.Const: case Op.Global: case Op.Select: case Op.AddPrepare: case Op.Add: return 1;
-    case Op.Local: return 2;
+    case Op.Local: case Op.ConcatPart: return 2;
     default: return 0;
   }
+}
+
+/** The longest string joined at once (longer ones are left to the thunk and its accounting). */
+const MAX_STRING = 4096;
+
+/**
+ * Whether strings `x` and `y` are joined at once: both without context, the result short, and
+ * the bytes `paying` within the memory budget left since the heap was last measured.
+ */
+function joinable(x: string, y: string, paying: string): string {
+  return `typeof ${x} === 'string' && typeof ${y} === 'string' && ${x}.length + ${y}.length <= ${MAX_STRING} && reserveWithin(${paying})`;
 }
 
 /** Operators C++ Nix evaluates as calls of builtins (`__sub`, `__mul`, `__div`, `__lessThan`). */
@@ -118,9 +130,20 @@ export function eagerCode(chunk: Chunk, cx: EagerContext): string {
         out.push(`if (!(${top} instanceof NixAttrs) || (i = ${cx.index(top, `${cx.chunk}.consts[${a}]`, `${cx.site}_${at}`)}) < 0) ${bail} ${top} = ${top}.values[i];`);
         break;
       case Op.Not: out.push(`if (typeof ${top} !== 'boolean') ${bail} ${top} = !${top};`); break;
-      // Only numbers are added at once (strings would need the evaluation's memory accounting).
-      case Op.AddPrepare: out.push(`if (typeof ${top} !== 'number') ${bail}`); break;
-      case Op.Add: out.push(`if (${numbers} && Number.isSafeInteger(${x} += ${top})) {} else ${bail}`); h--; break;
+      // Integers, or strings without context (paths, floats and coercions are left to the thunk).
+      case Op.AddPrepare: out.push(`if (typeof ${top} !== 'number' && typeof ${top} !== 'string') ${bail}`); break;
+      case Op.Add:
+        out.push(`if (${numbers}) { if (!Number.isSafeInteger(${x} += ${top})) ${bail} } else if (${joinable(x, top, `${x}.length + ${top}.length`)}) ${x} += ${top}; else ${bail}`);
+        h--;
+        break;
+      // A part of an interpolation: strings without context only.
+      case Op.ConcatPart:
+        if (a === 0) out.push(`if (typeof ${top} !== 'string' || ${top}.length > ${MAX_STRING} || !reserveWithin(${top}.length)) ${bail}`);
+        else {
+          out.push(`if (${joinable(x, top, `${top}.length`)}) ${x} += ${top}; else ${bail}`);
+          h--;
+        }
+        break;
       case Op.Sub: out.push(`if (${numbers} && Number.isSafeInteger(${x} -= ${top})) {} else ${bail}`); h--; break;
       case Op.Mul: out.push(`if (${numbers} && Number.isSafeInteger(${x} *= ${top})) { if (${x} === 0) ${x} = 0; } else ${bail}`); h--; break;
       // As the VM's inline division: integers while float division truncates exactly.

@@ -24,6 +24,7 @@ import { count, Counter, counts, STATS_ON } from '../value/stats.js';
 import { missedName } from '../value/symbols.js';
 import { explicitDepth } from '../value/depth.js';
 import { instantiate } from './codegen.js';
+import { reserveWithin } from '../limits/limits.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -744,7 +745,7 @@ export const helpers = {
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missedName, missingAttr, typeError, typeErrorAt, selectTypeError,
   equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
   assertFailed, checkAttrName,
-  currentPosition, counts, promote, stack,
+  currentPosition, counts, promote, stack, reserveWithin,
 };
 
 export type Helpers = typeof helpers;

@@ -201,6 +201,17 @@ export function reserve(bytes: number): void {
 }
 
 /**
+ * Takes `bytes` from the memory budget if they fit in what is left since the heap was last
+ * measured, without measuring it: false otherwise (for work that can be left for later, which
+ * then reserves as usual: see codegen/eager.ts).
+ */
+export function reserveWithin(bytes: number): boolean {
+  if (active.headroom < bytes) return false;
+  active.headroom -= bytes;
+  return true;
+}
+
+/**
  * Takes `bytes` from the memory budget for data that will live outside V8's heap as long as the
  * evaluation (so that the heap's measure counts them from now on); `memory-limit` if they do not fit.
  */

@@ -60,6 +60,12 @@ const PROGRAMS = [
   'let x = 1.5 - 1; y = 2 * 0.5; in [ x y (x < y) ]',
   'let x = "a" == "a"; y = null == null; z = 1 == 1.0; in [ x y z ]',
   'let a = 0; b = -3; in [ (a * b) (b / 2) (b - b) ]',
+  // Strings: joined at once when short and without context.
+  'let a = "x"; b = "y"; in { c = "${a}-${b}"; d = a + b; e = a + "z"; f = "${a}"; g = a == b; }',
+  'let a = "x"; n = 1; p = ./p; f = 1.5; in [ (a + n) "${a}${p}" (p + a) "${n}" (a + f) ]',
+  'let a = "x"; n = 1; in a + n',
+  'let a = "x"; p = ./p; in "${a}${p}"',
+  'let a = builtins.concatStringsSep "" (builtins.genList (x: "abcdefgh") 1000); in { b = a + a; c = builtins.stringLength "${a}${a}"; }',
 ];
 
 test('programs shown without --strict and with it: the same in both tiers', () => {
@@ -75,7 +81,7 @@ test('random programs without --strict: the compiled tier shows what the VM show
 
 test('the compiled tier keeps such a value at once, in an unforced thunk', () => {
   // (`s` is a literal held unforced until seq forces it: forcing it here would show.)
-  const expr = 'let n = 5; s = { x = 2; }; t = { x = 3; }; a = n - 1; in builtins.seq s { inherit a; b = s.x + n; c = n == 5; d = a + 1; e = s.y + 1; f = t.x; }';
+  const expr = 'let w = "w"; n = 5; s = { x = 2; }; t = { x = 3; }; a = n - 1; in builtins.seq s { inherit a; b = s.x + n; c = n == 5; d = a + 1; e = s.y + 1; f = t.x; g = "${w}-${w}"; h = "${w}${toString n}"; }';
   const state = (name: string, options: Partial<EvaluateOptions> = {}): ThunkState => (held(expr, name, options) as Thunk).state;
   expect(state('a')).toBe(ThunkState.Unforced);
   expect(state('b')).toBe(ThunkState.Unforced);
@@ -84,6 +90,8 @@ test('the compiled tier keeps such a value at once, in an unforced thunk', () =>
   expect(state('d')).toBe(ThunkState.Pending);
   expect(state('e')).toBe(ThunkState.Pending);
   expect(state('f')).toBe(ThunkState.Pending);
+  expect(state('g')).toBe(ThunkState.Unforced);
+  expect(state('h')).toBe(ThunkState.Pending);
   // With an explicit max-call-depth, `n - 1` stays a thunk: C++ Nix's call of __sub is counted
   // where it is forced. `+` and `==` are no calls in C++ Nix.
   expect(state('a', { maxCallDepth: 100 })).toBe(ThunkState.Pending);
