@@ -51,6 +51,8 @@ export function eagerCandidate(chunk: Chunk, countsStats: boolean): boolean {
       }
       case Op.Force: case Op.ClearSelected: case Op.Select: case Op.Not: case Op.AddPrepare: break;
       case Op.ConcatPart: if (c[at + 1] > 0) h--; break;
+      case Op.CheckAttrName: break;
+      case Op.SelectDyn: h--; break;
       case Op.Sub: case Op.Mul: case Op.Div: case Op.Less: case Op.Add: case Op.Eq: case Op.Neq: h--; break;
       case Op.Return: return at + 1 === c.length && h === 1;
       default: return false;
@@ -63,7 +65,7 @@ export function eagerCandidate(chunk: Chunk, countsStats: boolean): boolean {
 
 function operandsOf(op: Op): number {
   switch (op) {
-    case Op.Const: case Op.Global: case Op.Select: case Op.AddPrepare: case Op.Add: return 1;
+    case Op.Const: case Op.Global: case Op.Select: case Op.AddPrepare: case Op.Add: case Op.CheckAttrName: return 1;
     case Op.Local: case Op.ConcatPart: return 2;
     default: return 0;
   }
@@ -128,6 +130,13 @@ export function eagerCode(chunk: Chunk, cx: EagerContext): string {
       case Op.ClearSelected: break;
       case Op.Select:
         out.push(`if (!(${top} instanceof NixAttrs) || (i = ${cx.index(top, `${cx.chunk}.consts[${a}]`, `${cx.site}_${at}`)}) < 0) ${bail} ${top} = ${top}.values[i];`);
+        break;
+      // `x.${n}`: a name that is a string without context, found in the set (C++ Nix's symbol
+      // for it is the set's key, made already: nothing to intern).
+      case Op.CheckAttrName: out.push(`if (typeof ${top} !== 'string') ${bail}`); break;
+      case Op.SelectDyn:
+        out.push(`if (!(${x} instanceof NixAttrs) || (i = ${x}.shape.indexOf(${top})) < 0) ${bail} ${x} = ${x}.values[i];`);
+        h--;
         break;
       case Op.Not: out.push(`if (typeof ${top} !== 'boolean') ${bail} ${top} = !${top};`); break;
       // Integers, or strings without context (paths, floats and coercions are left to the thunk).

@@ -60,6 +60,10 @@ const PROGRAMS = [
   'let x = 1.5 - 1; y = 2 * 0.5; in [ x y (x < y) ]',
   'let x = "a" == "a"; y = null == null; z = 1 == 1.0; in [ x y z ]',
   'let a = 0; b = -3; in [ (a * b) (b / 2) (b - b) ]',
+  // Dynamic selects: a name found, missing, not a string.
+  'let s = { a = 1; b.c = 2; }; n = "a"; m = "z"; k = 1; in { x = s.${n}; y = s.${m}; z = s.b.${"c"}; w = s.${k}; v = s.${n} + 1; }',
+  'let s = { a = 1; }; m = "z"; in s.${m}',
+  'let s = { a = 1; }; k = 1; in s.${k}',
   // Strings: joined at once when short and without context.
   'let a = "x"; b = "y"; in { c = "${a}-${b}"; d = a + b; e = a + "z"; f = "${a}"; g = a == b; }',
   'let a = "x"; n = 1; p = ./p; f = 1.5; in [ (a + n) "${a}${p}" (p + a) "${n}" (a + f) ]',
@@ -81,7 +85,7 @@ test('random programs without --strict: the compiled tier shows what the VM show
 
 test('the compiled tier keeps such a value at once, in an unforced thunk', () => {
   // (`s` is a literal held unforced until seq forces it: forcing it here would show.)
-  const expr = 'let w = "w"; n = 5; s = { x = 2; }; t = { x = 3; }; a = n - 1; in builtins.seq s { inherit a; b = s.x + n; c = n == 5; d = a + 1; e = s.y + 1; f = t.x; g = "${w}-${w}"; h = "${w}${toString n}"; }';
+  const expr = 'let w = "w"; k = "x"; n = 5; s = { x = 2; }; t = { x = 3; }; a = n - 1; in builtins.seq s { inherit a; b = s.x + n; c = n == 5; d = a + 1; e = s.y + 1; f = t.x; g = "${w}-${w}"; h = "${w}${toString n}"; i = s.${k}; }';
   const state = (name: string, options: Partial<EvaluateOptions> = {}): ThunkState => (held(expr, name, options) as Thunk).state;
   expect(state('a')).toBe(ThunkState.Unforced);
   expect(state('b')).toBe(ThunkState.Unforced);
@@ -92,6 +96,7 @@ test('the compiled tier keeps such a value at once, in an unforced thunk', () =>
   expect(state('f')).toBe(ThunkState.Pending);
   expect(state('g')).toBe(ThunkState.Unforced);
   expect(state('h')).toBe(ThunkState.Pending);
+  expect(state('i')).toBe(ThunkState.Unforced);
   // With an explicit max-call-depth, `n - 1` stays a thunk: C++ Nix's call of __sub is counted
   // where it is forced. `+` and `==` are no calls in C++ Nix.
   expect(state('a', { maxCallDepth: 100 })).toBe(ThunkState.Pending);
