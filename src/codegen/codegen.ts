@@ -191,6 +191,8 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
     return `(${set}.shape === sh${at} ? ix${at} : (sh${at} = ${set}.shape, ix${at} = sh${at}.indexOf(${name})))`;
   };
   const trackSelected = chunk.regions.some((r) => r.select);
+  // A rec set's `__overrides` replaces bindings its thunks, made before, read when forced.
+  const overrides = instrs.some((i) => i.op === Op.RecOverrides);
   const opens = new Map<number, { start: number; end: number }[]>();
   for (const b of blocks(targets)) {
     let list = opens.get(b.start);
@@ -231,7 +233,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         break;
       case Op.Thunk: {
         const sub = consts[a] as Chunk;
-        if (!eagerCandidate(sub, STATS_ON)) {
+        if (overrides || !eagerCandidate(sub, STATS_ON)) {
           out.push(`${s(h)} = new Thunk(${k(a)}, env);`);
           break;
         }

@@ -112,6 +112,8 @@ export const stack = {
   maxCalls: 0,
   /** The session's eagerArithmetic (see the VM's). */
   eagerArithmetic: false,
+  /** `__overrides` being evaluated (op-semantics.ts recOverridesGen): no value computed at once. */
+  overriding: 0,
   /** Called when compiled code reaches the budget: see whenBudgetReached. */
   onBudgetReached: null as ((returned: boolean) => void) | null,
 };
@@ -144,6 +146,8 @@ export function enterSession(vm: Interpreter): Interpreter | null {
   stack.session = vm;
   stack.maxCalls = vm.maxCallDepth;
   stack.eagerArithmetic = vm.eagerArithmetic;
+  // (An evaluation abandoned while it evaluated `__overrides` left its count.)
+  if (prev === null) stack.overriding = 0;
   return prev;
 }
 

@@ -36,6 +36,8 @@ export interface EagerContext {
  * so it never runs such code early.
  */
 export function eagerCandidate(chunk: Chunk, countsStats: boolean): boolean {
+  // (The caller also leaves alone every thunk of a chunk that replaces bindings with a rec
+  // set's `__overrides`: its thunks read them after that.)
   const c = chunk.code;
   if (countsStats || chunk.lambda !== null || c.length > MAX_CODE || c.length < 2) return false;
   let h = 0;
@@ -112,6 +114,7 @@ export function eagerCode(chunk: Chunk, cx: EagerContext): string {
   const e = (i: number): string => `e${i}`;
   const out: string[] = [`t = undefined; ${label}: {`, `let ${[0, 1, 2, 3].slice(0, MAX_HEIGHT).map(e).join(', ')};`];
   const bail = `break ${label};`;
+  out.push(`if (stack.overriding !== 0) ${bail}`);
   // Arithmetic that C++ Nix makes a call of (counted against max-call-depth where it is forced).
   if (c.some((op, at) => CALLS_IN_CPP.has(op as Op) && isInstructionStart(c, at))) out.push(`if (!stack.eagerArithmetic) ${bail}`);
   let h = 0;

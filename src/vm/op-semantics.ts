@@ -378,7 +378,15 @@ export function* notGen(g: Gen<boolean>): Gen {
 export function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Gen {
   // C++ Nix's forceAttrs: an error forcing the value gets no frame here, a value that is no set
   // is an error with this one (at the position of the value, which is still a thunk: none).
-  const overrides = yield* force(set.get('__overrides')!);
+  // While `__overrides` is evaluated, the compiled tier computes no thunk's value at once
+  // (codegen/eager.ts): a function of the set may read a binding that is about to be replaced.
+  let overrides: Value;
+  stack.overriding++;
+  try {
+    overrides = yield* force(set.get('__overrides')!);
+  } finally {
+    stack.overriding--;
+  }
   if (!(overrides instanceof NixAttrs)) {
     throw new NixError('type', `expected a set but found ${showType(overrides)}: ${printForError(overrides)}`)
       .addTrace('while evaluating the `__overrides` attribute');

@@ -60,6 +60,11 @@ const PROGRAMS = [
   'let x = 1.5 - 1; y = 2 * 0.5; in [ x y (x < y) ]',
   'let x = "a" == "a"; y = null == null; z = 1 == 1.0; in [ x y z ]',
   'let a = 0; b = -3; in [ (a * b) (b / 2) (b - b) ]',
+  // A rec set's `__overrides` replaces bindings after its thunks are made, and while it is
+  // evaluated a function of the set may make thunks that read them.
+  'rec { a = 1; b = a + 1; c = a - 1; d = a == 1; __overrides = { a = 100; }; }',
+  '(rec { a = 1; f = x: { v = a + 1; }; __overrides = let r = f 0; in builtins.seq r { a = 100; inherit r; }; }).r.v',
+  '(rec { a = 1; f = x: { v = a + 1; }; __overrides = { a = 100; }; }).f 0',
   // Dynamic selects: a name found, missing, not a string.
   'let s = { a = 1; b.c = 2; }; n = "a"; m = "z"; k = 1; in { x = s.${n}; y = s.${m}; z = s.b.${"c"}; w = s.${k}; v = s.${n} + 1; }',
   'let s = { a = 1; }; m = "z"; in s.${m}',
