@@ -24,6 +24,7 @@
 
 import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
 import { type AttrShape } from '../value/values.js';
+import { ENV_FIELDS, slotExpr } from '../value/env.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
 import { Counter, STATS_ON } from '../value/stats.js';
@@ -227,10 +228,10 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
     switch (instr.op) {
       case Op.Const: out.push(`${s(h)} = ${k(a)};`); break;
       case Op.Local:
-        if (!noEnv) out.push(`${s(h)} = env${'[0]'.repeat(a)}[${b}];`);
+        if (!noEnv) out.push(`${s(h)} = ${slotExpr(`env${'.up'.repeat(a)}`, b)};`);
         // Slot 1 of the lambda's own environment is its argument (formals, which fill the others, use the environment).
         else if (a === 0) out.push(`${s(h)} = arg;`);
-        else out.push(`${s(h)} = up${'[0]'.repeat(a - 1)}[${b}];`);
+        else out.push(`${s(h)} = ${slotExpr(`up${'.up'.repeat(a - 1)}`, b)};`);
         break;
       case Op.Global: {
         // true, false and null are the same constants in every evaluation.
@@ -251,7 +252,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         // `x.a.b` whose value is there already (x and each attribute evaluated): that value,
         // as a thunk not yet forced, instead of a thunk holding the environment; else the thunk.
         const [depth, slot, names] = path;
-        out.push(`t = env${'[0]'.repeat(depth)}[${slot}]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined;`);
+        out.push(`t = ${slotExpr(`env${'.up'.repeat(depth)}`, slot)}; if (t instanceof Thunk) t = t.code === null ? t.value : undefined;`);
         names.forEach((name, j) => {
           out.push(`if (t instanceof NixAttrs && (i = ${index('t', `${k(a)}.consts[${name}]`, `${at}_${j}`)}) >= 0) { t = t.values[i]; if (t instanceof Thunk) t = t.code === null ? t.value : undefined; } else t = undefined;`);
         });
@@ -288,15 +289,20 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         out.push(`if (typeof ${top} !== 'boolean') { ${setIp} throw typeErrorAt('a Boolean', ${top}, C, ${at}); }`);
         out.push(`${top} = !${top};`);
         break;
-      case Op.PushEnv: out.push(`env = [env${', undefined'.repeat(a)}];`); break;
-      case Op.PopEnv: out.push(`env = env[0];`); break;
-      case Op.SetLocal: out.push(`env[${a}] = ${top};`); break;
+      // The class of the environment's size, as newEnv makes it (env.ts).
+      case Op.PushEnv: out.push(a <= ENV_FIELDS ? `env = new Env${a}(env${', undefined'.repeat(a)});` : `env = newEnv(env, undefined, ${a});`); break;
+      case Op.PopEnv: out.push(`env = env.up;`); break;
+      case Op.SetLocal: out.push(`${slotExpr('env', a)} = ${top};`); break;
       case Op.Attrs: {
         const n = (consts[a] as AttrShape).names.length;
         out.push(`${s(h - n)} = ${n === 0 ? 'NixAttrs.EMPTY' : `new NixAttrs(${k(a)}, [${range(h - n, h).join(', ')}])`};`);
         break;
       }
-      case Op.AttrsFromEnv: out.push(`${s(h)} = attrsFromEnv(${k(a)}, env);`); break;
+      case Op.AttrsFromEnv: {
+        const n = (consts[a] as AttrShape).names.length;
+        out.push(n <= ENV_FIELDS ? `${s(h)} = new NixAttrs(${k(a)}, [${Array.from({ length: n }, (_, i) => `env.s${i + 1}`).join(', ')}]);` : `${s(h)} = attrsFromEnv(${k(a)}, env);`);
+        break;
+      }
       case Op.RecOverrides: out.push(`${setIp} ${top} = recOverrides(${top}, env, ${k(a)});`); break;
       case Op.DynAttr: out.push(`${setIp} ${s(h - 3)} = addDynamicAttr(${s(h - 3)}, ${s(h - 2)}, ${top}, C, ${at});`); break;
       case Op.ClearSelected: if (trackSelected) out.push(`ss = null; sd = null;`); break;
@@ -428,6 +434,7 @@ function range(from: number, to: number): string[] {
 /** The helpers generated code may name (keys of runtime.ts's `helpers`). */
 const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
+  Env0: true, Env1: true, Env2: true, Env3: true, Env4: true, Env5: true, Env6: true, Env7: true, Env8: true, Env9: true, Env10: true, Env11: true, Env12: true, Env13: true, Env14: true, Env15: true, Env16: true, newEnv: true,
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missedName: true, missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
@@ -555,8 +562,8 @@ function translateNew(chunk: Chunk, promoteAt: number | null): Translation | nul
  * to the same source. That is the code itself, whether it is a lambda's body, whether its
  * error regions track selections, the version (cold or hot), and the few constants whose
  * content (not only their index) shapes the code: the names of globals inlined as constants,
- * the path of a thunk that selects from a variable, the size of a set literal. null: a chunk
- * that cannot be decoded (generate says why).
+ * the path of a thunk that selects from a variable, the size of a set literal or of a `rec` set
+ * read from its environment. null: a chunk that cannot be decoded (generate says why).
  */
 function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
   const code = chunk.code;
@@ -578,7 +585,8 @@ function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
         if (path !== null) key += `|${at}:${path[0]}.${path[1]}.${path[2].join('.')}`;
         break;
       }
-      case Op.Attrs: key += `|${at}:${(consts[a] as AttrShape).names.length}`; break;
+      case Op.Attrs:
+      case Op.AttrsFromEnv: key += `|${at}:${(consts[a] as AttrShape).names.length}`; break;
     }
     at += 1 + n;
   }
