@@ -22,7 +22,7 @@
 // positions) are read from the chunk's constant table, which the function receives; the
 // source holds only opcodes' translations, slot numbers and code indices.
 
-import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
+import { type Chunk, type CompiledCode, type FormalsInfo, Op } from '../compiler/chunk.js';
 import { type AttrShape } from '../value/values.js';
 import { ENV_FIELDS, slotExpr } from '../value/env.js';
 import type { Helpers } from './runtime.js';
@@ -205,6 +205,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
     return `(${set}.shape === sh${at} ? ix${at} : (sh${at} = ${set}.shape, ix${at} = sh${at}.indexOf(${name})))`;
   };
   const trackSelected = chunk.regions.some((r) => r.select);
+  let formals = false;
   const opens = new Map<number, { start: number; end: number }[]>();
   for (const b of blocks(targets)) {
     let list = opens.get(b.start);
@@ -383,10 +384,19 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         else out.push(`${s(h - a)} = updateChain([${range(h - a, h).reverse().join(', ')}]);`);
         break;
       }
-      case Op.Formals:
+      case Op.Formals: {
         if (chunk.lambda === null) throw new Untranslatable('formals outside a lambda');
-        out.push(`${setIp} bindFormals(${k(a)}, ${top}, env, C.lambda, C, ${at});`);
+        // bindFormals's fast path inline (an argument of the shape last bound without an
+        // error), each formal's store naming its field: one class at each (bindFormals's
+        // stores meet every size of environment).
+        const entries = (consts[a] as FormalsInfo).entries;
+        const f = k(a);
+        const stores = entries.map((e, j) => `${slotExpr('env', e.slot)} = (i = ix[${j}]) >= 0 ? vs[i] : formalDefault(${f}.entries[${j}], env);`);
+        out.push(`if (${top} instanceof NixAttrs && ${top}.shape === ${f}.boundShape) { ix = ${f}.boundIndexes; vs = ${top}.values; ${stores.join(' ')} }`);
+        out.push(`else { ${setIp} bindFormals(${f}, ${top}, env, C.lambda, C, ${at}); }`);
+        formals = true;
         break;
+      }
       case Op.AssertFail: out.push(`${setIp} throw assertFailed(${k(a)}, ${p(at)});`); break;
       case Op.AssertEq: out.push(`${setIp} ${s(h - 2)} = assertEqual(${s(h - 2)}, ${top}, ${p(at)});`); break;
       case Op.CheckAttrName:
@@ -403,7 +413,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
     }
   }
   if (targets.has(chunk.code.length)) out.push('}');
-  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''", 'sd = null'] : []), ...range(0, maxHeight + 1)];
+  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''", 'sd = null'] : []), ...(formals ? ['ix', 'vs'] : []), ...range(0, maxHeight + 1)];
   // Only the helpers the body names are taken from R (a smaller source to parse, fewer loads).
   const body = out.join('\n');
   const named = new Set(body.match(HELPER_PATTERN));
@@ -439,7 +449,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missedName: true, missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
-  arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
+  arith: true, bindFormals: true, formalDefault: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
   counts: true, promote: true,
 };
 
@@ -563,7 +573,8 @@ function translateNew(chunk: Chunk, promoteAt: number | null): Translation | nul
  * error regions track selections, the version (cold or hot), and the few constants whose
  * content (not only their index) shapes the code: the names of globals inlined as constants,
  * the path of a thunk that selects from a variable, the size of a set literal or of a `rec` set
- * read from its environment. null: a chunk that cannot be decoded (generate says why).
+ * read from its environment, the slots of formals. null: a chunk that cannot be decoded
+ * (generate says why).
  */
 function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
   const code = chunk.code;
@@ -587,6 +598,7 @@ function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
       }
       case Op.Attrs:
       case Op.AttrsFromEnv: key += `|${at}:${(consts[a] as AttrShape).names.length}`; break;
+      case Op.Formals: key += `|${at}:${(consts[a] as FormalsInfo).entries.map((e) => e.slot).join('.')}`; break;
     }
     at += 1 + n;
   }

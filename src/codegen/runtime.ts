@@ -16,7 +16,7 @@ import { Env0, Env1, Env2, Env3, Env4, Env5, Env6, Env7, Env8, Env9, Env10, Env1
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
 import {
-  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorFailed, functorGen, infiniteRecursion,
+  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, formalDefault, checkAttrName, concatLists, currentPosition, functorFailed, functorGen, infiniteRecursion,
   isGenerator, missingAttr, notAFunction, posOf, recOverridesGen, thunkFailed, toNixError, argumentForceFailed, traceArgument, traceCall,
   traceRegions, typeError, typeErrorAt, selectTypeError, withLookupGen,
 } from '../vm/op-semantics.js';
@@ -743,7 +743,7 @@ export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL, Env0, Env1, Env2, Env3, Env4, Env5, Env6, Env7, Env8, Env9, Env10, Env11, Env12, Env13, Env14, Env15, Env16, newEnv,
   forceThunk, call1, call2, callValue, tail1, fail, posOf,
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missedName, missingAttr, typeError, typeErrorAt, selectTypeError,
-  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
+  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, formalDefault, assertEqual,
   assertFailed, checkAttrName,
   currentPosition, counts, promote,
 };

@@ -220,16 +220,18 @@ function lambdaName(lambda: LambdaInfo): string {
 
 /** A formal the argument does not have, which has a default: binds the default. */
 function bindDefault(f: FormalsInfo['entries'][number], env: Env): void {
-  if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
-    // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
-    setSlot(env, f.slot, aliasOf(env, f.alias)!);
-  } else if (f.literal !== undefined) {
-    setSlot(env, f.slot, f.literal);
-  } else {
-    // `{ f ? map }`: the global's value itself, as C++ Nix binds a default that is a variable.
-    const global = f.global !== undefined ? stack.session?.globals.get(f.global) : undefined;
-    setSlot(env, f.slot, global !== undefined ? global : new Thunk(f.def!, env));
-  }
+  setSlot(env, f.slot, formalDefault(f, env));
+}
+
+/** The value a formal the argument does not have takes: its default's. */
+export function formalDefault(f: FormalsInfo['entries'][number], env: Env): Value {
+  const alias = f.alias !== undefined ? aliasOf(env, f.alias) : undefined;
+  // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
+  if (alias !== undefined) return alias;
+  if (f.literal !== undefined) return f.literal;
+  // `{ f ? map }`: the global's value itself, as C++ Nix binds a default that is a variable.
+  const global = f.global !== undefined ? stack.session?.globals.get(f.global) : undefined;
+  return global !== undefined ? global : new Thunk(f.def!, env);
 }
 
 /** The binding a formal's default names, or undefined while its scope is being filled. */
