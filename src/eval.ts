@@ -34,7 +34,7 @@ import { deepForce } from './builtins/core.js';
 import { explicitDepth } from './value/depth.js';
 import { startShapeEpoch } from './value/attrs.js';
 import { startEvaluationEpoch } from './codegen/runtime.js';
-import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest } from './value/values.js';
+import { type EvalSettings, type EvalState, force, NixAttrs, type Request, Thunk, type Value, CallRequest, rootEnv } from './value/values.js';
 
 export interface EvaluateOptions {
   /** Expression text (UTF-8), or undefined to evaluate `file`. */
@@ -343,7 +343,7 @@ export class Evaluation implements EvalState, IOEvalState {
     const file = this.resolveExprPath(path);
     const cached = this.imports.get(file);
     if (cached) return cached;
-    const t = new Thunk(this.compileFile(file), [null]);
+    const t = new Thunk(this.compileFile(file), rootEnv());
     this.imports.set(file, t);
     this.imports.set(path, t);
     return t;
@@ -352,7 +352,7 @@ export class Evaluation implements EvalState, IOEvalState {
   *scopedImport(path: string, scope: NixAttrs): Generator<Request, Value, Value> {
     const file = this.resolveExprPath(path);
     const chunk = this.compileFile(file, scope.keys());
-    const fn = yield* force(new Thunk(chunk, [null]));
+    const fn = yield* force(new Thunk(chunk, rootEnv()));
     return yield* force(yield new CallRequest(fn, [scope]));
   }
 
@@ -390,11 +390,11 @@ export class Evaluation implements EvalState, IOEvalState {
     for (const [k, text] of Object.entries(this.options.args ?? {})) {
       // Relative paths in an argument mean what they mean in the expression (the CLI's cwd).
       const chunk = this.compileSource(Source.fromUtf8(Source.STRING, text, this.cwd));
-      map.set(k, new Thunk(chunk, [null]));
+      map.set(k, new Thunk(chunk, rootEnv()));
     }
     for (const [k, s] of Object.entries(this.options.argstrs ?? {})) map.set(k, argString(s));
     for (const a of this.options.autoArgs ?? []) {
-      if (a.kind === 'expr') map.set(a.name, new Thunk(this.compileSource(Source.fromUtf8(Source.STRING, a.value, this.cwd)), [null]));
+      if (a.kind === 'expr') map.set(a.name, new Thunk(this.compileSource(Source.fromUtf8(Source.STRING, a.value, this.cwd)), rootEnv()));
       else map.set(a.name, a.kind === 'string' ? argString(a.value) : a.value);
     }
     return NixAttrs.fromMap(map);

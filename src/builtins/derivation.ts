@@ -18,7 +18,7 @@ import { parseJSON } from './formats.js';
 import type { DepthCount } from '../value/depth.js';
 import {
   type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type EvalState, force, makeString, NixAttrs, NixFloat, NixPath, NixString,
-  Thunk, type Value,
+  rootEnv, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { symbolTable } from '../value/symbols.js';
@@ -473,7 +473,7 @@ function derivationCode(): Chunk {
 export function derivationConstant(): [string, Value] {
   const file = derivationCode();
   if (file.code[0] !== Op.Closure) throw new Error('derivation-internal.nix: expected a lambda');
-  return ['derivation', new Closure(file.consts[file.code[1]] as LambdaInfo, [null])];
+  return ['derivation', new Closure(file.consts[file.code[1]] as LambdaInfo, rootEnv())];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ import type { Sink } from './output.js';
 
 /**
  * Estimated sizes in bytes, as V8 lays the objects out (64-bit, no pointer compression): an
- * environment is an array (a JSArray of four words and its element store's two), each slot a
- * word; a thunk (the Value C++ Nix counts) seven words; a set a NixAttrs of five words, each
+ * environment is an object of fixed fields (value/env.ts: three words of header and `up`),
+ * each slot a word; a thunk (the Value C++ Nix counts) seven words; a set a NixAttrs of five words, each
  * attribute a word of its values array.
  */
-const SIZES = { Env: 48, Value: 56, Bindings: 40, Attr: 8 };
+const SIZES = { Env: 32, Value: 56, Bindings: 40, Attr: 8 };
 
 /** What the statistics need from the start of the run: the GC events (v8.GCProfiler). */
 export class StatsRecorder {

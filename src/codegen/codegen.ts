@@ -22,8 +22,9 @@
 // positions) are read from the chunk's constant table, which the function receives; the
 // source holds only opcodes' translations, slot numbers and code indices.
 
-import { type Chunk, type CompiledCode, Op } from '../compiler/chunk.js';
+import { type Chunk, type CompiledCode, type FormalsInfo, Op } from '../compiler/chunk.js';
 import { type AttrShape } from '../value/values.js';
+import { ENV_FIELDS, slotExpr } from '../value/env.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
 import { Counter, STATS_ON } from '../value/stats.js';
@@ -193,6 +194,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
   const trackSelected = chunk.regions.some((r) => r.select);
   // A rec set's `__overrides` replaces bindings its thunks, made before, read when forced.
   const overrides = instrs.some((i) => i.op === Op.RecOverrides);
+  let formals = false;
   const opens = new Map<number, { start: number; end: number }[]>();
   for (const b of blocks(targets)) {
     let list = opens.get(b.start);
@@ -216,10 +218,10 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
     switch (instr.op) {
       case Op.Const: out.push(`${s(h)} = ${k(a)};`); break;
       case Op.Local:
-        if (!noEnv) out.push(`${s(h)} = env${'[0]'.repeat(a)}[${b}];`);
+        if (!noEnv) out.push(`${s(h)} = ${slotExpr(`env${'.up'.repeat(a)}`, b)};`);
         // Slot 1 of the lambda's own environment is its argument (formals, which fill the others, use the environment).
         else if (a === 0) out.push(`${s(h)} = arg;`);
-        else out.push(`${s(h)} = up${'[0]'.repeat(a - 1)}[${b}];`);
+        else out.push(`${s(h)} = ${slotExpr(`up${'.up'.repeat(a - 1)}`, b)};`);
         break;
       case Op.Global: {
         // true, false and null are the same constants in every evaluation.
@@ -238,7 +240,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
           break;
         }
         // The value at once where it is there to take, else the thunk (eager.ts).
-        out.push(eagerCode(sub, { local: (depth, slot) => `env${'[0]'.repeat(depth)}[${slot}]`, index, chunk: k(a), site: at }));
+        out.push(eagerCode(sub, { local: (depth, slot) => slotExpr(`env${'.up'.repeat(depth)}`, slot), index, chunk: k(a), site: at }));
         out.push(`${s(h)} = t !== undefined ? Thunk.unforced(t) : new Thunk(${k(a)}, env);`);
         break;
       }
@@ -272,15 +274,20 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         out.push(`if (typeof ${top} !== 'boolean') { ${setIp} throw typeErrorAt('a Boolean', ${top}, C, ${at}); }`);
         out.push(`${top} = !${top};`);
         break;
-      case Op.PushEnv: out.push(`env = [env${', undefined'.repeat(a)}];`); break;
-      case Op.PopEnv: out.push(`env = env[0];`); break;
-      case Op.SetLocal: out.push(`env[${a}] = ${top};`); break;
+      // The class of the environment's size, as newEnv makes it (env.ts).
+      case Op.PushEnv: out.push(a <= ENV_FIELDS ? `env = new Env${a}(env${', undefined'.repeat(a)});` : `env = newEnv(env, undefined, ${a});`); break;
+      case Op.PopEnv: out.push(`env = env.up;`); break;
+      case Op.SetLocal: out.push(`${slotExpr('env', a)} = ${top};`); break;
       case Op.Attrs: {
         const n = (consts[a] as AttrShape).names.length;
         out.push(`${s(h - n)} = ${n === 0 ? 'NixAttrs.EMPTY' : `new NixAttrs(${k(a)}, [${range(h - n, h).join(', ')}])`};`);
         break;
       }
-      case Op.AttrsFromEnv: out.push(`${s(h)} = attrsFromEnv(${k(a)}, env);`); break;
+      case Op.AttrsFromEnv: {
+        const n = (consts[a] as AttrShape).names.length;
+        out.push(n <= ENV_FIELDS ? `${s(h)} = new NixAttrs(${k(a)}, [${Array.from({ length: n }, (_, i) => `env.s${i + 1}`).join(', ')}]);` : `${s(h)} = attrsFromEnv(${k(a)}, env);`);
+        break;
+      }
       case Op.RecOverrides: out.push(`${setIp} ${top} = recOverrides(${top}, env, ${k(a)});`); break;
       case Op.DynAttr: out.push(`${setIp} ${s(h - 3)} = addDynamicAttr(${s(h - 3)}, ${s(h - 2)}, ${top}, C, ${at});`); break;
       case Op.ClearSelected: if (trackSelected) out.push(`ss = null; sd = null;`); break;
@@ -361,10 +368,19 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         else out.push(`${s(h - a)} = updateChain([${range(h - a, h).reverse().join(', ')}]);`);
         break;
       }
-      case Op.Formals:
+      case Op.Formals: {
         if (chunk.lambda === null) throw new Untranslatable('formals outside a lambda');
-        out.push(`${setIp} bindFormals(${k(a)}, ${top}, env, C.lambda, C, ${at});`);
+        // bindFormals's fast path inline (an argument of the shape last bound without an
+        // error), each formal's store naming its field: one class at each (bindFormals's
+        // stores meet every size of environment).
+        const entries = (consts[a] as FormalsInfo).entries;
+        const f = k(a);
+        const stores = entries.map((e, j) => `${slotExpr('env', e.slot)} = (i = ix[${j}]) >= 0 ? vs[i] : formalDefault(${f}.entries[${j}], env);`);
+        out.push(`if (${top} instanceof NixAttrs && ${top}.shape === ${f}.boundShape) { ix = ${f}.boundIndexes; vs = ${top}.values; ${stores.join(' ')} }`);
+        out.push(`else { ${setIp} bindFormals(${f}, ${top}, env, C.lambda, C, ${at}); }`);
+        formals = true;
         break;
+      }
       case Op.AssertFail: out.push(`${setIp} throw assertFailed(${k(a)}, ${p(at)});`); break;
       case Op.AssertEq: out.push(`${setIp} ${s(h - 2)} = assertEqual(${s(h - 2)}, ${top}, ${p(at)});`); break;
       case Op.CheckAttrName:
@@ -381,7 +397,7 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
     }
   }
   if (targets.has(chunk.code.length)) out.push('}');
-  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''", 'sd = null'] : []), ...range(0, maxHeight + 1)];
+  const locals = ['ip = -1', 't', 'i', 'n', ...(trackSelected ? ['ss = null', "sn = ''", 'sd = null'] : []), ...(formals ? ['ix', 'vs'] : []), ...range(0, maxHeight + 1)];
   // Only the helpers the body names are taken from R (a smaller source to parse, fewer loads).
   const body = out.join('\n');
   const named = new Set(body.match(HELPER_PATTERN));
@@ -412,11 +428,12 @@ function range(from: number, to: number): string[] {
 /** The helpers generated code may name (keys of runtime.ts's `helpers`). */
 const HELPER_NAMES: Record<keyof Helpers, true> = {
   Thunk: true, Closure: true, NixAttrs: true, TAIL_CALL: true,
+  Env0: true, Env1: true, Env2: true, Env3: true, Env4: true, Env5: true, Env6: true, Env7: true, Env8: true, Env9: true, Env10: true, Env11: true, Env12: true, Env13: true, Env14: true, Env15: true, Env16: true, newEnv: true,
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missedName: true, missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
   concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
-  arith: true, bindFormals: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
+  arith: true, bindFormals: true, formalDefault: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
   counts: true, promote: true, stack: true, reserveWithin: true,
 };
 
@@ -539,8 +556,9 @@ function translateNew(chunk: Chunk, promoteAt: number | null): Translation | nul
  * to the same source. That is the code itself, whether it is a lambda's body, whether its
  * error regions track selections, the version (cold or hot), and the few constants whose
  * content (not only their index) shapes the code: the names of globals inlined as constants,
- * the code of a thunk tried eagerly (eager.ts), the size of a set literal. null: a chunk
- * that cannot be decoded (generate says why).
+ * the code of a thunk tried eagerly (eager.ts), the size of a set literal or of a `rec` set
+ * read from its environment, the slots of formals. null: a chunk that cannot be decoded
+ * (generate says why).
  */
 function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
   const code = chunk.code;
@@ -562,7 +580,9 @@ function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
         if (eagerCandidate(sub, STATS_ON)) key += `|${at}:${eagerKey(sub)}`;
         break;
       }
-      case Op.Attrs: key += `|${at}:${(consts[a] as AttrShape).names.length}`; break;
+      case Op.Attrs:
+      case Op.AttrsFromEnv: key += `|${at}:${(consts[a] as AttrShape).names.length}`; break;
+      case Op.Formals: key += `|${at}:${(consts[a] as FormalsInfo).entries.map((e) => e.slot).join('.')}`; break;
     }
     at += 1 + n;
   }

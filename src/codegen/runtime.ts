@@ -12,10 +12,11 @@ import {
   AttrShape, Builtin, CallRequest, Closure, ForceAtDepth, type DirectEval, type Env, NixAttrs, newEnv, type Request,
   CODE_RUNNING, Thunk, ThunkMark, ThunkState, forceUnforced, type Value,
 } from '../value/values.js';
+import { Env0, Env1, Env2, Env3, Env4, Env5, Env6, Env7, Env8, Env9, Env10, Env11, Env12, Env13, Env14, Env15, Env16, slotValues } from '../value/env.js';
 import * as ops from '../vm/ops.js';
 import { TailCallLog } from '../vm/tail-calls.js';
 import {
-  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, checkAttrName, concatLists, currentPosition, functorFailed, functorGen, infiniteRecursion,
+  addDynamicAttr, assertEqualGen, AT_CALLEE, bindFormals, formalDefault, checkAttrName, concatLists, currentPosition, functorFailed, functorGen, infiniteRecursion,
   isGenerator, missingAttr, notAFunction, posOf, recOverridesGen, thunkFailed, toNixError, argumentForceFailed, traceArgument, traceCall,
   traceRegions, typeError, typeErrorAt, selectTypeError, withLookupGen,
 } from '../vm/op-semantics.js';
@@ -668,7 +669,7 @@ function withVar(env: Env, info: { name: string; depths: number[]; withAt: Sourc
 }
 
 function attrsFromEnv(shape: AttrShape, env: Env): NixAttrs {
-  return new NixAttrs(shape, env.slice(1, shape.names.length + 1));
+  return new NixAttrs(shape, slotValues(env, shape.names.length));
 }
 
 function recOverrides(set: NixAttrs, env: Env, names: string[]): Value {
@@ -740,10 +741,10 @@ function assertFailed(shown: string, pos: SourcePos | undefined): NixError {
 
 /** What a generated function receives: these, by name (see codegen.ts). */
 export const helpers = {
-  Thunk, Closure, NixAttrs, TAIL_CALL,
+  Thunk, Closure, NixAttrs, TAIL_CALL, Env0, Env1, Env2, Env3, Env4, Env5, Env6, Env7, Env8, Env9, Env10, Env11, Env12, Env13, Env14, Env15, Env16, newEnv,
   forceThunk, call1, call2, callValue, tail1, fail, posOf,
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missedName, missingAttr, typeError, typeErrorAt, selectTypeError,
-  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, assertEqual,
+  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, formalDefault, assertEqual,
   assertFailed, checkAttrName,
   currentPosition, counts, promote, stack, reserveWithin,
 };

@@ -32,31 +32,8 @@ export class NixPath {
 
 export type NixList = Value[];
 
-/** An environment: slot 0 is the parent, slots 1.. hold the scope's values. */
-export type Env = Value[];
-
-/**
- * A new environment under `parent` with `slots` slots, the first holding `first` (a lambda's
- * argument; undefined for a `let` or `rec`, filled afterwards). Small ones are array literals:
- * packed arrays allocated in one piece, like the ones generated code makes, so the loads of
- * variables meet one kind of array (a `new Array(n)` is a holey array of its own kind).
- */
-export function newEnv(parent: Env | null, first: Value | undefined, slots: number): Env {
-  const p = parent as unknown as Value;
-  const f = first as Value;
-  switch (slots) {
-    // (A lambda's argument has its slot even where it binds no name.)
-    case 0: case 1: return [p, f];
-    case 2: return [p, f, undefined as unknown as Value];
-    case 3: return [p, f, undefined as unknown as Value, undefined as unknown as Value];
-    case 4: return [p, f, undefined as unknown as Value, undefined as unknown as Value, undefined as unknown as Value];
-    default: {
-      const env: Env = [p, f, undefined as unknown as Value, undefined as unknown as Value, undefined as unknown as Value];
-      for (let i = 5; i <= slots; i++) env.push(undefined as unknown as Value);
-      return env;
-    }
-  }
-}
+export { type Env, getSlot, newEnv, rootEnv, setSlot, slotValues } from './env.js';
+import type { Env } from './env.js';
 
 export {
   AttrShape, type AttrPosition, type AttrPositions, compareBytes, LayeredPositions, NixAttrs, updateAttrs,
@@ -243,7 +220,7 @@ export class Thunk {
   code: Chunk | ThunkMark | null;
   value: Value | undefined;
   env: Env | Value | null;
-  constructor(chunk: Chunk | null, env: Env | null) {
+  constructor(chunk: Chunk | null, env: Env | Value[] | null) {
     this.code = chunk;
     this.value = undefined;
     this.env = env;

@@ -11,7 +11,7 @@ import { showIdentifier } from '../syntax/show.js';
 import { NO_POS } from '../syntax/ast.js';
 import { IntegerOverflow } from '../value/int.js';
 import {
-  type Builtin, CallRequest, type Env, force, NixAttrs, NixString, updateAttrs, type Request, showType, Thunk,
+  type Builtin, CallRequest, type Env, force, getSlot, setSlot, NixAttrs, NixString, updateAttrs, type Request, showType, Thunk,
   type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -172,7 +172,7 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     const entries = info.entries;
     for (let j = 0; j < entries.length; j++) {
       const i = indexes[j];
-      if (i >= 0) env[entries[j].slot] = values[i];
+      if (i >= 0) setSlot(env, entries[j].slot, values[i]);
       else bindDefault(entries[j], env);
     }
     return;
@@ -187,7 +187,7 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
     const i = arg.shape.indexOf(f.name);
     indexes.push(i);
     if (i >= 0) {
-      env[f.slot] = arg.values[i];
+      setSlot(env, f.slot, arg.values[i]);
       used++;
     } else if (f.def !== null) {
       bindDefault(f, env);
@@ -211,7 +211,7 @@ export function bindFormals(info: FormalsInfo, arg: Value, env: Env, lambda: Lam
   }
   info.boundShape = arg.shape;
   info.boundIndexes = indexes;
-  // env[1] keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
+  // Slot 1 keeps the argument as passed (`args@{ ... }` is the same place as the caller's).
 }
 
 function lambdaName(lambda: LambdaInfo): string {
@@ -220,23 +220,25 @@ function lambdaName(lambda: LambdaInfo): string {
 
 /** A formal the argument does not have, which has a default: binds the default. */
 function bindDefault(f: FormalsInfo['entries'][number], env: Env): void {
-  if (f.alias !== undefined && aliasOf(env, f.alias) !== undefined) {
-    // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
-    env[f.slot] = aliasOf(env, f.alias)!;
-  } else if (f.literal !== undefined) {
-    env[f.slot] = f.literal;
-  } else {
-    // `{ f ? map }`: the global's value itself, as C++ Nix binds a default that is a variable.
-    const global = f.global !== undefined ? stack.session?.globals.get(f.global) : undefined;
-    env[f.slot] = global !== undefined ? global : new Thunk(f.def!, env);
-  }
+  setSlot(env, f.slot, formalDefault(f, env));
+}
+
+/** The value a formal the argument does not have takes: its default's. */
+export function formalDefault(f: FormalsInfo['entries'][number], env: Env): Value {
+  const alias = f.alias !== undefined ? aliasOf(env, f.alias) : undefined;
+  // `{ x ? y, y }`: x is y's value itself, as C++ Nix binds a default that is a variable.
+  if (alias !== undefined) return alias;
+  if (f.literal !== undefined) return f.literal;
+  // `{ f ? map }`: the global's value itself, as C++ Nix binds a default that is a variable.
+  const global = f.global !== undefined ? stack.session?.globals.get(f.global) : undefined;
+  return global !== undefined ? global : new Thunk(f.def!, env);
 }
 
 /** The binding a formal's default names, or undefined while its scope is being filled. */
 function aliasOf(env: Env, alias: { depth: number; slot: number }): Value | undefined {
   let e = env;
-  for (let d = alias.depth; d > 0; d--) e = e[0] as unknown as Env;
-  return e[alias.slot];
+  for (let d = alias.depth; d > 0; d--) e = e.up!;
+  return getSlot(e, alias.slot);
 }
 
 /**
@@ -394,7 +396,7 @@ export function* recOverridesGen(set: NixAttrs, env: Env, names: string[]): Gen 
   const keys = overrides.keys();
   for (let j = 0; j < keys.length; j++) {
     const i = names.indexOf(keys[j]);
-    if (i >= 0) env[i + 1] = overrides.values[j];
+    if (i >= 0) setSlot(env, i + 1, overrides.values[j]);
   }
   return updateAttrs(set, overrides);
 }
@@ -414,10 +416,10 @@ export function* withLookupGen(env: Env, name: string, depths: number[], withAt:
   for (let k = 0; k < depths.length; k++) {
     const d = depths[k];
     let e = env;
-    for (let i = 0; i < d; i++) e = e[0] as unknown as Env;
-    const set = yield* force(e[1]);
+    for (let i = 0; i < d; i++) e = e.up!;
+    const set = yield* force(e.s1);
     // Keep the forced set so later lookups need not force it again.
-    e[1] = set;
+    e.s1 = set;
     if (!(set instanceof NixAttrs)) {
       throw new NixError('type', `expected a set but found ${showType(set)}: ${printForError(set)}`)
         .addTrace('while evaluating the first subexpression of a with expression', withAt[k]);

@@ -11,7 +11,7 @@ import { type Chunk, type ConcatLayout, type FormalsInfo, type LambdaInfo, Op } 
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
   Builtin, type BuiltinContext, CallRequest, Closure, ForceAtDepth, type Env, type EvalState, NixAttrs, type Request, Thunk, ThunkState, forceUnforced,
-  AttrShape, newEnv, type Value,
+  AttrShape, getSlot, newEnv, rootEnv, setSlot, slotValues, type Value,
 } from '../value/values.js';
 import { Source } from '../syntax/source.js';
 import { missedName, SymbolTable, useSymbolTable } from '../value/symbols.js';
@@ -233,7 +233,7 @@ export class VM implements Interpreter {
 
   /** Evaluates a compiled top-level chunk to WHNF. */
   evalChunk(chunk: Chunk): Value {
-    const t = new Thunk(chunk, [null]);
+    const t = new Thunk(chunk, rootEnv());
     return this.run(forceGen(t));
   }
 
@@ -564,8 +564,8 @@ export class VM implements Interpreter {
           case Op.Local: {
             let d = code[ip++];
             let e = env;
-            while (d-- > 0) e = e[0] as unknown as Env;
-            stack.push(e[code[ip++]]);
+            while (d-- > 0) e = e.up!;
+            stack.push(getSlot(e, code[ip++]));
             break;
           }
           case Op.Global: {
@@ -649,10 +649,10 @@ export class VM implements Interpreter {
             break;
           }
           case Op.PopEnv:
-            env = env[0] as unknown as Env;
+            env = env.up!;
             break;
           case Op.SetLocal:
-            env[code[ip++]] = stack.pop()!;
+            setSlot(env, code[ip++], stack.pop()!);
             break;
           case Op.Attrs: {
             const shape = consts[code[ip++]] as AttrShape;
@@ -792,7 +792,7 @@ export class VM implements Interpreter {
       }
       case Op.AttrsFromEnv: {
         const shape = consts[code[ip++]] as AttrShape;
-        stack.push(new NixAttrs(shape, env.slice(1, shape.names.length + 1)));
+        stack.push(new NixAttrs(shape, slotValues(env, shape.names.length)));
         return ip;
       }
       case Op.ClearSelected:

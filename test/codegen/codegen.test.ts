@@ -13,7 +13,7 @@ import { COLD_FUNCTION_NAME, instantiate, translate } from '../../src/codegen/co
 import { withBudget } from './budget.js';
 import { defaultHotRuns, helpers, setHotRuns } from '../../src/codegen/runtime.js';
 import { COLD_FUNCTIONS_FLAG } from '../../src/cli/load-entry.cjs';
-import type { Env } from '../../src/value/values.js';
+import { rootEnv } from '../../src/value/values.js';
 
 beforeAll(() => setHotRuns(0));
 afterAll(() => setHotRuns(defaultHotRuns()));
@@ -181,7 +181,7 @@ describe('cold and hot versions of a chunk', () => {
     expect(cold.name).toBe(COLD_FUNCTION_NAME);
     // The body only reads its argument: the function takes the closure's environment and the argument.
     expect(cold.envless).toBe(true);
-    const up = [] as unknown as Env;
+    const up = rootEnv();
     expect([cold(up, 1), cold(up, 2)]).toEqual([2, 3]);
     expect(lambda.compiled).toBe(cold);
     expect(cold(up, 3)).toBe(4);
@@ -203,7 +203,7 @@ describe('cold and hot versions of a chunk', () => {
     const cold2 = instantiate(plus2, helpers, plus2.runs + 4)!;
     plus1.compiled = cold1;
     plus2.compiled = cold2;
-    const up = [] as unknown as Env;
+    const up = rootEnv();
     expect([cold1(up, 10), cold2(up, 10)]).toEqual([11, 12]);
     expect(cold1(up, 20)).toBe(21);
     expect(plus1.compiled).not.toBe(cold1);
@@ -222,7 +222,7 @@ describe('cold and hot versions of a chunk', () => {
     const lambdas = chunksOf(root).filter((c) => c.lambda !== null).sort((a, b) => a.lambda!.at.offset - b.lambda!.at.offset);
     expect(lambdas[0].code).toEqual(lambdas[1].code);
     const [withTrue, withNull, again] = lambdas.map((c) => instantiate(c, helpers, null)!);
-    const up = [] as unknown as Env;
+    const up = rootEnv();
     expect([withTrue(up, 1), withNull(up, 2), again(up, 3)]).toEqual([[1, true], [2, null], [3, true]]);
     expect(translate(lambdas[0])).not.toBe(translate(lambdas[1]));
   });
