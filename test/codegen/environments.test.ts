@@ -2,6 +2,10 @@
 // ENV_FIELDS slots, then EnvMany with the rest in an array. Both tiers must read and write
 // them alike at every size, around the boundary included, and make the same classes.
 
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { evaluate, type EvaluateOptions } from '../../src/eval.js';
 import { printValue } from '../../src/value/print.js';
 import { Closure, type Value } from '../../src/value/values.js';
@@ -114,4 +118,10 @@ test('both tiers make environments of the same classes: a closure keeps the one 
     expect(b.env.constructor).toBe(a.env.constructor);
     expect(Object.keys(b.env)).toEqual(Object.keys(a.env));
   }
+});
+
+test('src/value/env.ts is what scripts/gen-env.ts writes (it is not edited by hand)', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const written = execFileSync(process.execPath, [join(root, 'dist', 'scripts', 'gen-env.js')], { encoding: 'utf8' });
+  expect(written).toBe(readFileSync(join(root, 'src', 'value', 'env.ts'), 'utf8'));
 });
