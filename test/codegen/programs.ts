@@ -140,6 +140,9 @@ export function program(maxDepth = 4, builtinAtTop = false): fc.Arbitrary<string
       { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 30 }), sub).map(([k, e]) => `(let t = n: if n <= 0 then ${e} else t (n - 1); in t ${k})`) },
       { weight: 1, arbitrary: fc.constantFrom('(let x = x; in x)', '(rec { a = b; b = a; }).a', '(let s = { inherit s; }; in s.s.s)') },
       { weight: 1, arbitrary: fc.tuple(sub, sub).map(([e, d]) => `{ __overrides = { x = ${e}; }; x = 1; y = ${d}; }`).map((s) => `rec ${s}`) },
+      // Thunks of the set that read a binding `__overrides` replaces (the compiled tier may
+      // compute such a thunk's value where it makes it: codegen/eager.ts).
+      { weight: 1, arbitrary: fc.tuple(sub, small).map(([e, d]) => `rec { __overrides = { x = ${e}; }; x = 1; y = x + 1; z = x - ${d}; w = "\${x}"; }`) },
       { weight: 1, arbitrary: sub.map((e) => `{ __functor = self: x: ${e}; }`) },
       { weight: 1, arbitrary: fc.constantFrom('__curPos', '(builtins.throw "t")', '(1 / 0)') },
     );
