@@ -188,10 +188,11 @@ test('a job\'s results: an evaluation job has none, an unknown job is 404', asyn
 });
 
 test('workers whose heap is past the threshold are replaced between attributes, and the lines are the same', async () => {
-  // A worker keeps a list of 30,000 strings once it has evaluated an attribute: its heap is
-  // past 16 MiB (a fresh worker's is about 9).
+  // A worker keeps a list of 200,000 strings once it has evaluated an attribute: its heap is
+  // well past 16 MiB (a fresh worker's is about 9; 30,000 strings, about 3 MiB kept, left it
+  // near the threshold, past it or not as the collector happened to run).
   const expr = jobset(4, 0).replace('builder = "/bin/sh";', 'builder = "/bin/sh"; big = builtins.deepSeq big 1;')
-    .replace('let ', 'let big = builtins.genList (i: "x${toString i}") 30000; ');
+    .replace('let ', 'let big = builtins.genList (i: "x${toString i}") 200000; ');
   const plain = parseLines((await s.post('/v1/jobsets', { expr })).text);
   const before = Number(/nixeval_pool_workers_retired_total (\d+)/.exec((await s.http().get('/metrics')).text)![1]);
   const replaced = parseLines((await s.post('/v1/jobsets', { expr, limits: { maxWorkerMemoryMb: 16 } })).text);
