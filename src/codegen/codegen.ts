@@ -22,25 +22,13 @@
 // positions) are read from the chunk's constant table, which the function receives; the
 // source holds only opcodes' translations, slot numbers and code indices.
 
-import { type Chunk, type CompiledCode, type FormalsInfo, Op } from '../compiler/chunk.js';
+import { type Chunk, type CompiledCode, type FormalsInfo, Op, OPERANDS } from '../compiler/chunk.js';
 import { type AttrShape } from '../value/values.js';
 import { ENV_FIELDS, slotExpr } from '../value/env.js';
 import type { Helpers } from './runtime.js';
 import { BYTES_PER_UNIT } from './crossing.js';
 import { Counter, STATS_ON } from '../value/stats.js';
 import { eagerCandidate, eagerCode, eagerKey } from './eager.js';
-
-/** Operands of each opcode (after the opcode itself). */
-const OPERANDS: Record<Op, number> = {
-  [Op.Const]: 1, [Op.Local]: 2, [Op.Global]: 1, [Op.WithVar]: 1, [Op.Force]: 0, [Op.Thunk]: 1, [Op.Closure]: 1,
-  [Op.Call]: 1, [Op.TailCall]: 1, [Op.Return]: 0, [Op.Pop]: 0, [Op.Jump]: 1, [Op.JumpIfFalse]: 1, [Op.JumpIfTrue]: 1,
-  [Op.AssertBool]: 0, [Op.Not]: 0, [Op.PushEnv]: 1, [Op.PopEnv]: 0, [Op.SetLocal]: 1, [Op.Attrs]: 1, [Op.AttrsFromEnv]: 1,
-  [Op.RecOverrides]: 1, [Op.DynAttr]: 0, [Op.ClearSelected]: 0, [Op.Select]: 1, [Op.SelectOr]: 2, [Op.SelectDyn]: 0,
-  [Op.SelectDynOr]: 1, [Op.HasAttr]: 1, [Op.HasAttrDyn]: 0, [Op.HasAttrStep]: 2, [Op.HasAttrStepDyn]: 1, [Op.List]: 1,
-  [Op.Eq]: 0, [Op.Neq]: 0, [Op.AddPrepare]: 1, [Op.Add]: 1, [Op.Sub]: 0, [Op.Mul]: 0, [Op.Div]: 0, [Op.Less]: 0,
-  [Op.Concat]: 0, [Op.AssertAttrs]: 0, [Op.Update]: 1, [Op.ConcatPart]: 2, [Op.Formals]: 1, [Op.AssertFail]: 1,
-  [Op.AssertEq]: 0, [Op.CheckAttrName]: 1, [Op.CurPos]: 0, [Op.Unforced]: 0, [Op.Count]: 2,
-};
 
 interface Instr {
   at: number;

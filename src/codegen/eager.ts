@@ -11,7 +11,7 @@
 // Saves the thunk's environment (kept alive by it until forced), and the call of its code when
 // it is forced: `n - 1` as an argument, `a + 1` in a `let`, `x.depth` of a set already built.
 
-import { type Chunk, Op } from '../compiler/chunk.js';
+import { type Chunk, Op, OPERANDS } from '../compiler/chunk.js';
 
 /** The largest thunk's code (in code words) tried eagerly: larger ones are rarely this simple. */
 const MAX_CODE = 48;
@@ -60,17 +60,9 @@ export function eagerCandidate(chunk: Chunk, countsStats: boolean): boolean {
       default: return false;
     }
     if (h > MAX_HEIGHT || h < 1) return false;
-    at += 1 + operandsOf(op);
+    at += 1 + OPERANDS[op];
   }
   return false;
-}
-
-function operandsOf(op: Op): number {
-  switch (op) {
-    case Op.Const: case Op.Global: case Op.Select: case Op.AddPrepare: case Op.Add: case Op.CheckAttrName: return 1;
-    case Op.Local: case Op.ConcatPart: return 2;
-    default: return 0;
-  }
 }
 
 /** The longest string joined at once (longer ones are left to the thunk and its accounting). */
@@ -87,17 +79,11 @@ function joinable(x: string, y: string, paying: string): string {
 /** Operators C++ Nix evaluates as calls of builtins (`__sub`, `__mul`, `__div`, `__lessThan`). */
 const CALLS_IN_CPP = new Set<Op>([Op.Sub, Op.Mul, Op.Div, Op.Less]);
 
-function isInstructionStart(c: number[], target: number): boolean {
-  let at = 0;
-  while (at < target) at += 1 + operandsOf(c[at] as Op);
-  return at === target;
-}
-
 /** The key of an eager candidate's code for translationKey: the code and the globals it inlines. */
 export function eagerKey(chunk: Chunk): string {
   const c = chunk.code;
   let key = c.join(',');
-  for (let at = 0; at < c.length; at += 1 + operandsOf(c[at] as Op)) {
+  for (let at = 0; at < c.length; at += 1 + OPERANDS[c[at] as Op]) {
     if (c[at] === Op.Global) key += `:${chunk.consts[c[at + 1]] as string}`;
   }
   return key;
@@ -112,13 +98,15 @@ export function eagerCode(chunk: Chunk, cx: EagerContext): string {
   const c = chunk.code;
   const label = `E${cx.site}`;
   const e = (i: number): string => `e${i}`;
-  const out: string[] = [`t = undefined; ${label}: {`, `let ${[0, 1, 2, 3].slice(0, MAX_HEIGHT).map(e).join(', ')};`];
+  const out: string[] = [`t = undefined; ${label}: {`, `let ${Array.from({ length: MAX_HEIGHT }, (_, i) => e(i)).join(', ')};`];
   const bail = `break ${label};`;
   out.push(`if (stack.overriding !== 0) ${bail}`);
   // Arithmetic that C++ Nix makes a call of (counted against max-call-depth where it is forced).
-  if (c.some((op, at) => CALLS_IN_CPP.has(op as Op) && isInstructionStart(c, at))) out.push(`if (!stack.eagerArithmetic) ${bail}`);
+  let callsInCpp = false;
+  for (let at = 0; at < c.length; at += 1 + OPERANDS[c[at] as Op]) if (CALLS_IN_CPP.has(c[at] as Op)) callsInCpp = true;
+  if (callsInCpp) out.push(`if (!stack.eagerArithmetic) ${bail}`);
   let h = 0;
-  for (let at = 0; at < c.length; at += 1 + operandsOf(c[at] as Op)) {
+  for (let at = 0; at < c.length; at += 1 + OPERANDS[c[at] as Op]) {
     const a = c[at + 1];
     const b = c[at + 2];
     const top = e(h - 1);
@@ -168,7 +156,8 @@ export function eagerCode(chunk: Chunk, cx: EagerContext): string {
         h--;
         break;
       case Op.Return:
-        // A variable not filled yet (a `let` or `rec` binding made later) is undefined.
+        // A variable not filled yet (a `let` or `rec` binding made later) reads as undefined,
+        // which leaves `t` undefined: the thunk is made. So is it for a value that is a thunk.
         out.push(`if (${top} instanceof Thunk) ${bail} t = ${top};`);
         break;
     }
