@@ -16,6 +16,7 @@ import { internName, missedName, symbolTable } from '../value/symbols.js';
 import { drive, type Gen, getAttrCtx } from './lists.js';
 import { positionValue } from '../value/position.js';
 import { compareBytes, newNames } from '../value/attrs.js';
+import type { FormalsInfo } from '../compiler/chunk.js';
 import {
   attrsCtx, forceFunction, forceFunctionDirect, forceStringNoCtxAt, forceStringNoCtxDirect, forceTraced, forceTracedDirect, listCtx,
   stringNoCtx,
@@ -264,14 +265,33 @@ function catAttrsDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Va
 }
 
 function functionArgsImpl([f]: Value[]): Value {
+  const r = functionArgsQuick(f);
+  if (r === undefined) throw new NixError('type', "'functionArgs' requires a function");
+  return r;
+}
+
+/**
+ * The set functionArgs gives for a lambda's formals, made at its first call: a set is a value
+ * that nothing changes, and lib.callPackageWith asks for it at every call of a package
+ * function (building it each time was a twentieth of a package set's fixed point).
+ */
+const formalsSets = new WeakMap<FormalsInfo, NixAttrs>();
+
+/** functionArgs of a function (never fails), or undefined for a value that is not one. */
+function functionArgsQuick(f: Value): Value | undefined {
   if (f instanceof Builtin) return NixAttrs.EMPTY;
-  if (!(f instanceof Closure)) throw new NixError('type', "'functionArgs' requires a function");
+  if (!(f instanceof Closure)) return undefined;
   const formals = f.lambda.formals;
   if (!formals || formals.entries.length === 0) return NixAttrs.EMPTY;
-  const map = new Map<string, Value>();
-  for (const e of formals.entries) map.set(e.name, e.def !== null);
-  // Each attribute is at its formal, as C++ Nix's functionArgs (for unsafeGetAttrPos).
-  return NixAttrs.fromMap(map, formals.positions);
+  let set = formalsSets.get(formals);
+  if (set === undefined) {
+    const map = new Map<string, Value>();
+    for (const e of formals.entries) map.set(e.name, e.def !== null);
+    // Each attribute is at its formal, as C++ Nix's functionArgs (for unsafeGetAttrPos).
+    set = NixAttrs.fromMap(map, formals.positions);
+    formalsSets.set(formals, set);
+  }
+  return set;
 }
 
 /** Gives back its argument unforced: `Thunk.apply(IDENTITY, [v])` is v held in a pending thunk. */
@@ -393,7 +413,7 @@ export const attrsBuiltins: BuiltinSpec[] = [
   defineBuiltin('listToAttrs', 1, (args) => drive(listToAttrsGen(args)), { direct: listToAttrsDirect }),
   defineBuiltin('intersectAttrs', 2, (args) => drive(intersectAttrsGen(args)), { lazy: [0, 1], direct: intersectAttrsDirect }),
   defineBuiltin('catAttrs', 2, (args) => drive(catAttrsGen(args)), { lazy: [0, 1], direct: catAttrsDirect }),
-  defineBuiltin('functionArgs', 1, functionArgsImpl),
+  defineBuiltin('functionArgs', 1, functionArgsImpl, { quick1: functionArgsQuick }),
   defineBuiltin('mapAttrs', 2, (args) => drive(mapAttrsGen(args)), { lazy: [0, 1], direct: mapAttrsDirect }),
   defineBuiltin('zipAttrsWith', 2, (args) => drive(zipAttrsWithGen(args)), { lazy: [0, 1], direct: zipAttrsWithDirect }),
 ];

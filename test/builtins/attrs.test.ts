@@ -224,6 +224,13 @@ describe('functionArgs', () => {
     expect(run('builtins.functionArgs builtins.map')).toBe('{ }');
     expect(run('builtins.functionArgs (builtins.map (x: x))')).toBe('{ }');
   });
+  test('the same lambda asked again, in one evaluation and the next (as lib.callPackageWith and makeOverridable ask)', () => {
+    // A set made once per lambda: what is built on it, and its positions, are as at the first time.
+    const src = `let f = { a, b ? 1 }: a; g = builtins.functionArgs f; in [
+      (g // { c = 1; }) (builtins.functionArgs f) (builtins.intersectAttrs (builtins.functionArgs f) { a = 2; z = 3; })
+      (builtins.removeAttrs g [ "a" ]) (builtins.unsafeGetAttrPos "b" (builtins.functionArgs f)).column ]`;
+    for (let i = 0; i < 3; i++) expect(runInFile(src)).toBe('[ { a = false; b = true; c = 1; } { a = false; b = true; } { a = 2; } { b = true; } 14 ]');
+  });
   test('errors', () => {
     expect(failure('builtins.functionArgs { }')).toEqual({ message: "'functionArgs' requires a function", context: [] });
     expect(failure('builtins.functionArgs { __functor = self: x: x; }').message).toBe("'functionArgs' requires a function");
