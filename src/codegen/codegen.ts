@@ -22,7 +22,7 @@
 // positions) are read from the chunk's constant table, which the function receives; the
 // source holds only opcodes' translations, slot numbers and code indices.
 
-import { type Chunk, type CompiledCode, type FormalsInfo, Op, OPERANDS } from '../compiler/chunk.js';
+import { type Chunk, type CompiledCode, type ConcatLayout, type FormalsInfo, Op, OPERANDS } from '../compiler/chunk.js';
 import { type AttrShape } from '../value/values.js';
 import { ENV_FIELDS, slotExpr } from '../value/env.js';
 import type { Helpers } from './runtime.js';
@@ -324,10 +324,23 @@ function generate(chunk: Chunk, promoteAt: number | null): { source: string; loc
         out.push(`else { ${setIp} ${x} = add(${x}, ${top}, ${k(a)}); }`);
         break;
       }
-      case Op.ConcatPart:
-        if (a === 0) out.push(`${setIp} ${top} = concatPart(null, ${top}, 0, ${k(b)});`);
-        else out.push(`${setIp} ${s(h - 2)} = concatPart(${s(h - 2)}, ${top}, ${a}, ${k(b)});`);
+      case Op.ConcatPart: {
+        // An interpolation's text is a plain string on the stack while every part is one
+        // (stringPart); the first other part makes it a Concatenation (concatPart).
+        const layout = consts[b] as ConcatLayout;
+        const last = a === layout.positions.length - 1;
+        if (a === 0) {
+          out.push(layout.forceString
+            ? `${setIp} ${top} = typeof ${top} === 'string' ? stringPart('', ${top}, ${last}) : concatPart(null, ${top}, 0, ${k(b)});`
+            : `${setIp} ${top} = concatPart(null, ${top}, 0, ${k(b)});`);
+        } else {
+          const x = s(h - 2);
+          out.push(layout.forceString
+            ? `${setIp} ${x} = typeof ${x} === 'string' && typeof ${top} === 'string' ? stringPart(${x}, ${top}, ${last}) : concatPart(${x}, ${top}, ${a}, ${k(b)});`
+            : `${setIp} ${x} = concatPart(${x}, ${top}, ${a}, ${k(b)});`);
+        }
         break;
+      }
       case Op.Sub:
       case Op.Mul:
       case Op.Less:
@@ -420,7 +433,7 @@ const HELPER_NAMES: Record<keyof Helpers, true> = {
   forceThunk: true, call1: true, call2: true, callValue: true, tail1: true, fail: true, posOf: true,
   global: true, withVar: true, attrsFromEnv: true, recOverrides: true, addDynamicAttr: true, attrName: true,
   missedName: true, missingAttr: true, typeError: true, typeErrorAt: true, selectTypeError: true, equal: true, addsAsIs: true, addPrepare: true, add: true,
-  concatPart: true, concatLists: true, update: true, update3: true, updateChain: true,
+  concatPart: true, stringPart: true, concatLists: true, update: true, update3: true, updateChain: true,
   arith: true, bindFormals: true, formalDefault: true, assertEqual: true, assertFailed: true, checkAttrName: true, currentPosition: true,
   counts: true, promote: true, stack: true, reserveWithin: true,
 };
@@ -571,6 +584,11 @@ function translationKey(chunk: Chunk, promoteAt: number | null): string | null {
       case Op.Attrs:
       case Op.AttrsFromEnv: key += `|${at}:${(consts[a] as AttrShape).names.length}`; break;
       case Op.Formals: key += `|${at}:${(consts[a] as FormalsInfo).entries.map((e) => e.slot).join('.')}`; break;
+      case Op.ConcatPart: {
+        const layout = consts[code[at + 2]] as ConcatLayout;
+        key += `|${at}:${layout.forceString ? 's' : '-'}${layout.positions.length}`;
+        break;
+      }
     }
     at += 1 + n;
   }

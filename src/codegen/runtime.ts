@@ -25,7 +25,7 @@ import { count, Counter, counts, STATS_ON } from '../value/stats.js';
 import { missedName } from '../value/symbols.js';
 import { explicitDepth } from '../value/depth.js';
 import { instantiate } from './codegen.js';
-import { reserveWithin } from '../limits/limits.js';
+import { reserveString, reserveWithin } from '../limits/limits.js';
 
 type Gen<T = Value> = Generator<Request, T, Value>;
 
@@ -715,11 +715,24 @@ function add(a: Value | ops.Concatenation, b: Value, layout: ConcatLayout): Valu
 }
 
 /** Part i of an interpolation, added to the concatenation of the parts before it (null for the first). */
-function concatPart(c: ops.Concatenation | null, v: Value, i: number, layout: ConcatLayout): Value | ops.Concatenation {
-  c ??= new ops.Concatenation(layout.forceString, layout.positions, layout.pos);
+function concatPart(joined: ops.Concatenation | string | null, v: Value, i: number, layout: ConcatLayout): Value | ops.Concatenation {
+  const c = joined === null
+    ? new ops.Concatenation(layout.forceString, layout.positions, layout.pos)
+    : typeof joined === 'string' ? ops.Concatenation.interpolatedFrom(joined, layout.positions, layout.pos) : joined;
   const last = i === layout.positions.length - 1;
   if (c.tryAdd(v, i)) return last ? c.result() : c;
   return drive(ops.concatPartGen(c, v, i, last));
+}
+
+/**
+ * An interpolation's next part while every part so far is a string without context: the text
+ * so far as a string (no Concatenation made), charged and finished as Concatenation's append
+ * and result would (see Op.ConcatPart in codegen.ts); `joined` is '' at the first part.
+ */
+function stringPart(joined: string, part: string, last: boolean): string {
+  reserveString(joined.length + part.length, part.length);
+  const s = joined + part;
+  return last ? ops.flattenShort(s) : s;
 }
 
 function update(a: NixAttrs, b: NixAttrs): NixAttrs {
@@ -744,7 +757,7 @@ export const helpers = {
   Thunk, Closure, NixAttrs, TAIL_CALL, Env0, Env1, Env2, Env3, Env4, Env5, Env6, Env7, Env8, Env9, Env10, Env11, Env12, Env13, Env14, Env15, Env16, newEnv,
   forceThunk, call1, call2, callValue, tail1, fail, posOf,
   global, withVar, attrsFromEnv, recOverrides, addDynamicAttr, attrName, missedName, missingAttr, typeError, typeErrorAt, selectTypeError,
-  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, formalDefault, assertEqual,
+  equal, addsAsIs: ops.addsAsIs, addPrepare, add, concatPart, stringPart, concatLists, update, update3: ops.update3, updateChain: ops.updateChain, arith, bindFormals, formalDefault, assertEqual,
   assertFailed, checkAttrName,
   currentPosition, counts, promote, stack, reserveWithin,
 };

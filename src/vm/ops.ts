@@ -356,6 +356,16 @@ export class Concatenation {
     this.copyToStore = forceString;
   }
 
+  /**
+   * An interpolation whose first parts were joined as plain strings (`text`, charged to the
+   * memory budget already): as if they had been added here. See the compiled tier's stringPart.
+   */
+  static interpolatedFrom(text: string, positions: readonly SourcePos[] | undefined, pos: SourcePos | undefined): Concatenation {
+    const c = new Concatenation(true, positions, pos);
+    c.s = text;
+    return c;
+  }
+
   /** Adds part i if that needs no evaluation; false if it must be coerced (see `add`). */
   tryAdd(v: Value, i: number): boolean {
     if (this.kind === undefined) {

@@ -29,6 +29,8 @@ const leaf = fc.oneof(
   { weight: 2, arbitrary: stringLiteral },
   { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'null', '1.5', '[ ]', '{ }', './p', 'builtins.length') },
   { weight: 1, arbitrary: fc.constantFrom('(throw "boom")', '(assert false; 1)', '(abort "stop")') },
+  // A string with context: interpolation leaves its plain-string path for a Concatenation.
+  { weight: 1, arbitrary: fc.constantFrom('(builtins.appendContext "c" { "/nix/store/00000000000000000000000000000000-x" = { path = true; }; })') },
   // Sets that `+` and interpolation coerce (before evaluating the next part), one that fails to.
   { weight: 1, arbitrary: fc.constantFrom('{ __toString = self: "ts"; }', '{ outPath = "op"; }', '{ __toString = self: throw "ts"; }') },
   // Sets that `==` and `elem` compare by outPath (derivations), or whose `type` fails when forced.
