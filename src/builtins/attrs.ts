@@ -78,6 +78,20 @@ function hasAttrDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Val
   return attrsCtx(ev.force(args[1]), HASATTR_SET).has(name) || missedName(name);
 }
 
+// The quick answers (BuiltinSpec.quick2) for a name without context and a set, evaluated.
+
+function getAttrQuick(name: Value, set: Value): Value | undefined {
+  if (typeof name !== 'string' || !(set instanceof NixAttrs)) return undefined;
+  const i = set.shape.indexOf(name);
+  if (i < 0) return undefined;
+  const v = set.values[i];
+  return !(v instanceof Thunk) ? v : v.code === null ? v.value : undefined;
+}
+
+function hasAttrQuick(name: Value, set: Value): Value | undefined {
+  return typeof name === 'string' && set instanceof NixAttrs ? set.has(name) || missedName(name) : undefined;
+}
+
 function* unsafeGetAttrPosGen(args: Value[]): Gen {
   const name = yield* forceStringNoCtxAt(args[0], 'while evaluating the first argument passed to builtins.unsafeGetAttrPos');
   const set = attrsCtx(yield* force(args[1]), 'while evaluating the second argument passed to builtins.unsafeGetAttrPos');
@@ -406,8 +420,8 @@ function zippedOne(f: Value, set: NixAttrs): NixAttrs {
 export const attrsBuiltins: BuiltinSpec[] = [
   defineBuiltin('attrNames', 1, attrNamesImpl, { quick1: attrNamesQuick }),
   defineBuiltin('attrValues', 1, attrValuesImpl),
-  defineBuiltin('getAttr', 2, (args) => drive(getAttrGen(args)), { lazy: [0, 1], direct: getAttrDirect }),
-  defineBuiltin('hasAttr', 2, (args) => drive(hasAttrGen(args)), { lazy: [0, 1], direct: hasAttrDirect }),
+  defineBuiltin('getAttr', 2, (args) => drive(getAttrGen(args)), { lazy: [0, 1], direct: getAttrDirect, quick2: getAttrQuick }),
+  defineBuiltin('hasAttr', 2, (args) => drive(hasAttrGen(args)), { lazy: [0, 1], direct: hasAttrDirect, quick2: hasAttrQuick }),
   defineBuiltin('unsafeGetAttrPos', 2, (args) => drive(unsafeGetAttrPosGen(args)), { lazy: [0, 1] }),
   defineBuiltin('removeAttrs', 2, (args) => drive(removeAttrsGen(args)), { lazy: [0, 1], direct: removeAttrsDirect }),
   defineBuiltin('listToAttrs', 1, (args) => drive(listToAttrsGen(args)), { direct: listToAttrsDirect }),

@@ -160,6 +160,9 @@ export const coreBuiltins: BuiltinSpec[] = [
       return new NixFloat(withContext(expectNumber, a, 'while evaluating the first operand of the division') / bn);
     }
     return divInt(withContext(expectInt, a, 'while evaluating the first operand of the division'), expectInt(b));
+  }, {
+    // Integers whose quotient truncates exactly in float division (as the compiled tier's `/`).
+    quick2: (a, b) => (typeof a === 'number' && typeof b === 'number' && b !== 0 && a < 2147483648 && a > -2147483648 ? (a / b) | 0 : undefined),
   }),
   defineBuiltin('lessThan', 2, ([a, b], ctx) => lessThanGen(a, b, builtinDepth(ctx))),
   bitwise('bitAnd', (a, b) => a & b),

@@ -280,6 +280,13 @@ function elemAtDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Valu
   return ev.force(elementAt(listCtx(ev.force(args[0]), ELEMAT_LIST), n));
 }
 
+/** elemAt of a list and an index in it whose element is evaluated already (see BuiltinSpec.quick2). */
+function elemAtQuick(list: Value, n: Value): Value | undefined {
+  if (!Array.isArray(list) || typeof n !== 'number' || !(n >= 0 && n < list.length)) return undefined;
+  const v = list[n];
+  return !(v instanceof Thunk) ? v : v.code === null ? v.value : undefined;
+}
+
 const ELEM_LIST = 'while evaluating the second argument passed to builtins.elem';
 
 function* elemGen(args: Value[], ctx: BuiltinContext): Gen {
@@ -898,7 +905,7 @@ export const listsBuiltins: BuiltinSpec[] = [
   defineBuiltin('head', 1, headImpl, { direct: headDirect }),
   defineBuiltin('tail', 1, tailImpl),
   defineBuiltin('elem', 2, (args, ctx) => drive(elemGen(args, ctx)), { lazy: [0, 1], direct: elemDirect }),
-  defineBuiltin('elemAt', 2, (args) => drive(elemAtGen(args)), { lazy: [0, 1], direct: elemAtDirect }),
+  defineBuiltin('elemAt', 2, (args) => drive(elemAtGen(args)), { lazy: [0, 1], direct: elemAtDirect, quick2: elemAtQuick }),
   defineBuiltin('concatLists', 1, (args) => drive(concatListsGen(args)), { direct: concatListsDirect }),
   defineBuiltin('concatMap', 2, (args) => drive(concatMapGen(args)), { lazy: [0, 1], direct: concatMapDirect }),
   defineBuiltin('sort', 2, (args, ctx) => drive(sortGen(args, ctx)), { lazy: [0, 1], direct: sortDirect }),

@@ -482,18 +482,23 @@ function* dirOf(args: Value[]): Gen {
   return makeString(i < 0 ? '.' : i === 0 ? '/' : r.s.slice(0, i), r.context);
 }
 
+/** stringLength of a string (see BuiltinSpec.quick1): anything else is coerced by its body. */
+function stringLengthQuick(v: Value): Value | undefined {
+  return typeof v === 'string' ? v.length : v instanceof NixString ? v.s.length : undefined;
+}
+
 const PARSEDRVNAME_ARG = 'while evaluating the first argument passed to builtins.parseDrvName';
 const SPLITVERSION_ARG = 'while evaluating the first argument passed to builtins.splitVersion';
 
 export const stringsBuiltins: BuiltinSpec[] = [
-  lazyBuiltin('stringLength', 1, function* (args) {
-    const r = asString(args[0]) ?? asString(isPending(args[0]) ? yield args[0] : args[0])
-      ?? (yield* coerceArg(args[0], 'while evaluating the argument passed to builtins.stringLength'));
-    return r.s.length;
-  }, (args) => {
-    const v = args[0];
-    return typeof v === 'string' ? v.length : v instanceof NixString ? v.s.length : undefined;
-  }),
+  {
+    ...lazyBuiltin('stringLength', 1, function* (args) {
+      const r = asString(args[0]) ?? asString(isPending(args[0]) ? yield args[0] : args[0])
+        ?? (yield* coerceArg(args[0], 'while evaluating the argument passed to builtins.stringLength'));
+      return r.s.length;
+    }, (args) => stringLengthQuick(args[0])),
+    quick1: stringLengthQuick,
+  },
   lazyBuiltin('substring', 3, substring, substringFast, substringDirect),
   lazyBuiltin('replaceStrings', 3, replaceStrings, replaceStringsFast, replaceStringsDirect),
   lazyBuiltin('concatStringsSep', 2, concatStringsSep, undefined, concatStringsSepDirect),

@@ -19,6 +19,8 @@ export interface BuiltinOptions {
   direct?: DirectImpl;
   /** See BuiltinSpec.quick1. */
   quick1?: (arg: Value) => Value | undefined;
+  /** See BuiltinSpec.quick2. */
+  quick2?: (a: Value, b: Value) => Value | undefined;
   /** See BuiltinSpec.experimentalFeature. */
   experimentalFeature?: string;
 }
@@ -26,7 +28,7 @@ export interface BuiltinOptions {
 export function defineBuiltin(name: string, arity: number, impl: BuiltinImpl, opts: BuiltinOptions = {}): BuiltinSpec {
   return {
     name, arity, impl, lazy: opts.lazy, forceCtx: opts.forceCtx, doc: opts.doc, noCallTrace: opts.noCallTrace, direct: opts.direct,
-    quick1: opts.quick1, experimentalFeature: opts.experimentalFeature,
+    quick1: opts.quick1, quick2: opts.quick2, experimentalFeature: opts.experimentalFeature,
   };
 }
 

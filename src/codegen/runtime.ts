@@ -339,7 +339,13 @@ export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value 
 /** Calls fn with two arguments (as callValue does, without an array for a lambda). */
 export function call2(fn: Value, a: Value, b: Value, pos: SourcePos | undefined): Value {
   if (!(fn instanceof Closure)) {
-    if (fn instanceof Builtin && fn.args.length + 2 <= fn.spec.arity) return applyBuiltin(fn, [a, b], pos);
+    if (fn instanceof Builtin && fn.args.length + 2 <= fn.spec.arity) {
+      if (fn.args.length === 0 && fn.spec.quick2 !== undefined) {
+        const r = quick2(fn.spec.quick2, a, b);
+        if (r !== undefined) return r;
+      }
+      return applyBuiltin(fn, [a, b], pos);
+    }
     return callValue(fn, [a, b], pos);
   }
   const lambda = fn.lambda;
@@ -457,6 +463,10 @@ function applyBuiltin(fn: Builtin, given: Value[], pos: SourcePos | undefined): 
  */
 function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Value {
   const spec = fn.spec;
+  if (spec.quick2 !== undefined && fn.args.length === 1 && spec.arity === 2) {
+    const r = quick2(spec.quick2, fn.args[0], arg);
+    if (r !== undefined) return r;
+  }
   const quick = spec.quick1;
   if (quick === undefined || fn.args.length !== 0) return applyBuiltin(fn, [arg], pos);
   let v = arg;
@@ -481,6 +491,25 @@ function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Val
   const r = quick(v);
   if (r === undefined) return callBuiltinOwned(spec, [v], pos === AT_CALLEE ? undefined : pos);
   if (STATS_ON) count(Counter.PrimOpCalls);
+  return r;
+}
+
+/**
+ * A two-argument builtin's quick answer (BuiltinSpec.quick2) when both arguments are evaluated
+ * already, else undefined (the call is then made as any other, forcing them in the builtin's
+ * order). Counted as applyBuiltin1 counts quick1's.
+ */
+function quick2(quick: (a: Value, b: Value) => Value | undefined, a: Value, b: Value): Value | undefined {
+  if (a instanceof Thunk) {
+    if (a.code !== null) return undefined;
+    a = a.value!;
+  }
+  if (b instanceof Thunk) {
+    if (b.code !== null) return undefined;
+    b = b.value!;
+  }
+  const r = quick(a, b);
+  if (STATS_ON && r !== undefined) count(Counter.PrimOpCalls);
   return r;
 }
 

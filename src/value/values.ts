@@ -149,6 +149,13 @@ export interface BuiltinSpec {
    * forces.
    */
   quick1?: (arg: Value) => Value | undefined;
+  /**
+   * The same for a two-argument builtin and two arguments already evaluated (elemAt, hasAttr,
+   * getAttr, div: lib's strings and lists make 300,000 such calls in lib-strings-lists), for
+   * the compiled tier's calls of a builtin with both arguments, or with the second after the
+   * first was applied. Never fails, never forces.
+   */
+  quick2?: (a: Value, b: Value) => Value | undefined;
   /** The experimental feature without which C++ Nix does not register it (`fetch-tree`). */
   experimentalFeature?: string;
 }

@@ -88,6 +88,10 @@ const BUILTIN_CALLS: ((e: () => string, f: () => string) => string)[] = [
   (e, f) => `(builtins.map ${f()} [ ${e()} 2 ])`,
   (e) => `(builtins.elemAt [ ${e()} 2 ] ${e()})`,
   (e) => `(builtins.stringLength ${e()})`,
+  (e) => `(builtins.div ${e()} ${e()})`,
+  // A two-argument builtin given its arguments one at a time (quick2 after a partial application).
+  (e) => `(let at = builtins.elemAt ${e()}; in at ${e()})`,
+  (e) => `(let has = builtins.hasAttr ${e()}; get = builtins.getAttr "x"; in [ (has ${e()}) (get ${e()}) ])`,
   (e) => `(builtins.seq ${e()} ${e()})`,
   (e, f) => `(builtins.genericClosure { startSet = [ { key = ${e()}; } ${e()} ]; operator = ${f()}; })`,
   (e) => `(builtins.genericClosure { startSet = [ { key = 1; } { key = ${e()}; } ]; operator = x: [ { key = 2; } ${e()} ]; })`,

@@ -69,6 +69,24 @@ test('errors at operands without a position, in assert conditions and in formals
   ]) sameInBothTiers(expr);
 });
 
+test("builtins' quick answers for evaluated arguments, and where they leave the call to the builtin: as in the VM", () => {
+  // Each with the arguments evaluated (the quick answer), pending (the builtin forces them), or
+  // of the wrong type or out of range (the builtin's error); with both arguments at once and one
+  // at a time (BuiltinSpec.quick1, quick2).
+  const bind = 'let inherit (builtins) elemAt hasAttr getAttr div stringLength functionArgs; l = [ 1 (2 + 1) "x" (throw "e") ]; '
+    + 's = { a = 1; b = 1 + 1; t = throw "t"; }; c = builtins.appendContext "c" { "/nix/store/00000000000000000000000000000000-x" = { path = true; }; }; in ';
+  for (const body of [
+    'builtins.seq (elemAt l 1) [ (elemAt l 0) (elemAt l 1) (elemAt l 2) (map (elemAt l) [ 0 1 2 ]) ]', '[ (elemAt l 1) ]', 'elemAt l 3', 'elemAt l 4',
+    'elemAt l (-1)', 'elemAt s 0', 'elemAt l "0"', 'let at = elemAt l; in [ (at 0) (at 2) ]',
+    'builtins.seq (getAttr "b" s) [ (getAttr "a" s) (getAttr "b" s) (hasAttr "a" s) (hasAttr "z" s) ]', 'getAttr "t" s', 'getAttr "z" s', 'getAttr 1 s',
+    'getAttr c s', 'hasAttr c s', 'hasAttr "a" l', 'let has = hasAttr "a"; get = getAttr "b"; in [ (has s) (get s) ]',
+    '[ (div 7 2) (div (-7) 2) (div 7 (-2)) (div 0 (-3)) (div 4294967296 3) (div 1.5 2) ]', 'div 1 0', 'div "a" 1', 'let d = div 9; in d 4',
+    '[ (stringLength "abc") (stringLength c) (stringLength ./p) ]', 'stringLength 1',
+    '[ (functionArgs ({ a, b ? 1 }: a)) (functionArgs functionArgs) ]', 'functionArgs 1',
+    '[ "a${"b"}c" "${c}d" "${"e"}${c}" (builtins.getContext "x${c}") ]', '"a${1}"', '"${"a"}${./p}"',
+  ]) sameInBothTiers(bind + body);
+});
+
 test('random programs: the compiled tier gives what the VM gives', () => {
   fc.assert(fc.property(program(), sameInBothTiers), { numRuns: RUNS });
 });
