@@ -8,7 +8,7 @@
 
 import { NixError } from '../errors/errors.js';
 import {
-  type AttrPosition, Builtin, type BuiltinContext, type BuiltinSpec, Closure, type DirectEval, force, NixAttrs, Thunk, type Value,
+  type AttrPosition, AttrShape, Builtin, type BuiltinContext, type BuiltinSpec, Closure, type DirectEval, force, NixAttrs, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
@@ -299,10 +299,14 @@ function functionArgsQuick(f: Value): Value | undefined {
   if (!formals || formals.entries.length === 0) return NixAttrs.EMPTY;
   let set = formalsSets.get(formals);
   if (set === undefined) {
-    const map = new Map<string, Value>();
-    for (const e of formals.entries) map.set(e.name, e.def !== null);
-    // Each attribute is at its formal, as C++ Nix's functionArgs (for unsafeGetAttrPos).
-    set = NixAttrs.fromMap(map, formals.positions);
+    const entries = formals.entries.slice().sort((x, y) => compareBytes(x.name, y.name));
+    // Each attribute is at its formal, as C++ Nix's functionArgs (for unsafeGetAttrPos). The
+    // shape lives as long as the lambda's chunk, as a literal's does: what it caches in one
+    // evaluation is let go of at the next (AttrShape.literal).
+    const names = newNames(entries.length);
+    const values: Value[] = new Array(entries.length);
+    entries.forEach((e, i) => { names[i] = e.name; values[i] = e.def !== null; });
+    set = new NixAttrs(AttrShape.literal(names, formals.positions), values);
     formalsSets.set(formals, set);
   }
   return set;

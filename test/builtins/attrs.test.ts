@@ -1,9 +1,14 @@
 // Unit tests of the attribute-set builtins (src/builtins/attrs.ts): results, laziness,
 // argument forcing order and C++ Nix 2.36's error messages with their context lines.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { evaluate } from '../../src/eval.js';
 import { OUTPUT_PRINT, printValue } from '../../src/value/print.js';
 import { failure, run, runInFile } from './helpers.js';
+import { NixAttrs, Thunk, type Value } from '../../src/value/values.js';
+import { startShapeEpoch } from '../../src/value/attrs.js';
 
 describe('attrNames, attrValues', () => {
   test('in byte order of the names', () => {
@@ -230,6 +235,26 @@ describe('functionArgs', () => {
       (g // { c = 1; }) (builtins.functionArgs f) (builtins.intersectAttrs (builtins.functionArgs f) { a = 2; z = 3; })
       (builtins.removeAttrs g [ "a" ]) (builtins.unsafeGetAttrPos "b" (builtins.functionArgs f)).column ]`;
     for (let i = 0; i < 3; i++) expect(runInFile(src)).toBe('[ { a = false; b = true; c = 1; } { a = false; b = true; } { a = 2; } { b = true; } 14 ]');
+  });
+  test('the set, kept with the lambda for later evaluations, lets go of what it cached in one at the next', () => {
+    // As a literal's shape (AttrShape.literal): the `//` results it caches in one evaluation are
+    // not kept through the next (a worker evaluates the same files again and again).
+    const dir = mkdtempSync(join(tmpdir(), 'nixeval-functionargs-'));
+    const file = join(dir, 'fa.nix');
+    writeFileSync(file, 'let f = { a, b ? 1 }: a; r = { c = 1; }; in [ (builtins.functionArgs f) r (builtins.functionArgs f // r) ]');
+    const sets = () => {
+      const r = evaluate({ file, strict: true });
+      if (!r.ok) throw new Error(r.rendered);
+      return (r.value as Value[]).map((v) => (v instanceof Thunk ? v.value : v) as NixAttrs);
+    };
+    const [set, right, merged] = sets();
+    // The result of `//` the evaluation made is cached on the set's shape until the next one.
+    expect(set.shape.merge(right.shape).shape).toBe(merged.shape);
+    startShapeEpoch();
+    expect(set.shape.merge(right.shape).shape).not.toBe(merged.shape);
+    // And the set is the same in the next evaluation of the file.
+    expect(sets()[0]).toBe(set);
+    rmSync(dir, { recursive: true, force: true });
   });
   test('errors', () => {
     expect(failure('builtins.functionArgs { }')).toEqual({ message: "'functionArgs' requires a function", context: [] });
