@@ -26,11 +26,13 @@ test('a builtin that would allocate past the worker\'s heap limit in one go is r
 });
 
 test('an evaluation stuck where the VM cannot stop it (inside one builtin call) is stopped by the backstop: timeout, and the worker is replaced', async () => {
-  const s = await startServer({ workers: 1, timeoutMs: 400 });
+  // A short grace: the parse below must still be running when the backstop looks (on a fast,
+  // quiet machine it took 0.8 s, past the default grace's 400 + 500 ms only on slower ones).
+  const s = await startServer({ workers: 1, timeoutMs: 400, abortGraceMs: 50 });
   try {
     // The worker is up and warm: what is timed is the evaluation.
     expect((await s.post('/v1/eval', { expr: '1' })).status).toBe(200);
-    // The TOML library parses a 4 MiB document in one call of a few seconds, which looks at no deadline.
+    // The TOML library parses a 4 MiB document in one call of about a second, which looks at no deadline.
     const expr = 'let d = s: n: if n == 0 then s else d (s + s) (n - 1); in builtins.fromTOML "a = [${d "1," 21}1]"';
     const r = await s.post('/v1/eval', { expr });
     expect(r.status).toBe(422);
