@@ -340,7 +340,7 @@ export function call1(fn: Value, arg: Value, pos: SourcePos | undefined): Value 
 export function call2(fn: Value, a: Value, b: Value, pos: SourcePos | undefined): Value {
   if (!(fn instanceof Closure)) {
     if (fn instanceof Builtin && fn.args.length + 2 <= fn.spec.arity) {
-      if (fn.args.length === 0 && fn.spec.quick2 !== undefined) {
+      if (fn.args.length === 0 && fn.spec.quick2 !== undefined && fn.spec.arity === 2) {
         const r = quick2(fn.spec.quick2, a, b);
         if (r !== undefined) return r;
       }
