@@ -8,7 +8,7 @@
 
 import { NixError } from '../errors/errors.js';
 import {
-  type AttrPosition, AttrShape, Builtin, type BuiltinContext, type BuiltinSpec, Closure, type DirectEval, force, NixAttrs, Thunk, type Value,
+  type AttrPosition, AttrShape, Builtin, type BuiltinContext, type BuiltinSpec, Closure, type DirectEval, evaluatedValue, force, NixAttrs, Thunk, type Value,
 } from '../value/values.js';
 import { defineBuiltin } from './util.js';
 import { OBJECT_BYTES, reserve, reserveAttrs, reserveList, THUNK_BYTES, tick } from '../limits/limits.js';
@@ -84,8 +84,7 @@ function getAttrQuick(name: Value, set: Value): Value | undefined {
   if (typeof name !== 'string' || !(set instanceof NixAttrs)) return undefined;
   const i = set.shape.indexOf(name);
   if (i < 0) return undefined;
-  const v = set.values[i];
-  return !(v instanceof Thunk) ? v : v.code === null ? v.value : undefined;
+  return evaluatedValue(set.values[i]);
 }
 
 function hasAttrQuick(name: Value, set: Value): Value | undefined {

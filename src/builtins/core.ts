@@ -9,7 +9,7 @@ import { formatFloat } from '../value/float.js';
 import { asInt, forceInt, lazyBuiltin, run } from './strings-args.js';
 import { forceTraced, forceTracedDirect } from './force-args.js';
 import {
-  Builtin, type BuiltinSpec, Closure, type EvalState, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, typeOf,
+  Builtin, type BuiltinSpec, Closure, type EvalState, evaluatedValue, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, typeOf,
   type Value,
 } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
@@ -327,7 +327,7 @@ const ISSUE_12899 = 'Due to a bug (see https://github.com/NixOS/nix/issues/12899
  * C++ Nix makes one for it). Sets keep no position here (C++ Nix's Bindings::pos): none either.
  */
 function determinePos(v: Value): SourcePos | undefined {
-  const f = v instanceof Thunk ? (v.code === null ? v.value : undefined) : v;
+  const f = evaluatedValue(v);
   return f instanceof Closure ? { source: f.lambda.source, offset: f.lambda.pos } : undefined;
 }
 

@@ -11,7 +11,7 @@
 import { NixError, type SourcePos } from '../errors/errors.js';
 import type { NixInt } from '../value/int.js';
 import {
-  Builtin, type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type DirectEval, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
+  Builtin, type BuiltinContext, type BuiltinSpec, CallRequest, Closure, type DirectEval, evaluatedValue, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk,
   type Value,
 } from '../value/values.js';
 import { printForError } from '../value/print.js';
@@ -283,8 +283,7 @@ function elemAtDirect(args: Value[], _ctx: BuiltinContext, ev: DirectEval): Valu
 /** elemAt of a list and an index in it whose element is evaluated already (see BuiltinSpec.quick2). */
 function elemAtQuick(list: Value, n: Value): Value | undefined {
   if (!Array.isArray(list) || typeof n !== 'number' || !(n >= 0 && n < list.length)) return undefined;
-  const v = list[n];
-  return !(v instanceof Thunk) ? v : v.code === null ? v.value : undefined;
+  return evaluatedValue(list[n]);
 }
 
 const ELEM_LIST = 'while evaluating the second argument passed to builtins.elem';

@@ -10,7 +10,7 @@ import { type Chunk, type CompiledCode, type ConcatLayout, type LambdaInfo, Op }
 import { NixError, type SourcePos } from '../errors/errors.js';
 import {
   AttrShape, Builtin, CallRequest, Closure, ForceAtDepth, type DirectEval, type Env, NixAttrs, newEnv, type Request,
-  CODE_RUNNING, Thunk, ThunkMark, ThunkState, forceUnforced, type Value,
+  CODE_RUNNING, evaluatedValue, Thunk, ThunkMark, ThunkState, forceUnforced, type Value,
 } from '../value/values.js';
 import { Env0, Env1, Env2, Env3, Env4, Env5, Env6, Env7, Env8, Env9, Env10, Env11, Env12, Env13, Env14, Env15, Env16, slotValues } from '../value/env.js';
 import * as ops from '../vm/ops.js';
@@ -500,15 +500,10 @@ function applyBuiltin1(fn: Builtin, arg: Value, pos: SourcePos | undefined): Val
  * order). Counted as applyBuiltin1 counts quick1's.
  */
 function quick2(quick: (a: Value, b: Value) => Value | undefined, a: Value, b: Value): Value | undefined {
-  if (a instanceof Thunk) {
-    if (a.code !== null) return undefined;
-    a = a.value!;
-  }
-  if (b instanceof Thunk) {
-    if (b.code !== null) return undefined;
-    b = b.value!;
-  }
-  const r = quick(a, b);
+  const x = evaluatedValue(a);
+  const y = evaluatedValue(b);
+  if (x === undefined || y === undefined) return undefined;
+  const r = quick(x, y);
   if (STATS_ON && r !== undefined) count(Counter.PrimOpCalls);
   return r;
 }

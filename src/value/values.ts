@@ -415,6 +415,11 @@ export type Value =
   | null | boolean | NixInt | string
   | NixFloat | NixString | NixPath | NixList | NixAttrs | Closure | Builtin | Thunk;
 
+/** A value already evaluated: itself, or an evaluated thunk's value; undefined for a thunk not evaluated yet. */
+export function evaluatedValue(v: Value): Value | undefined {
+  return !(v instanceof Thunk) ? v : v.code === null ? v.value : undefined;
+}
+
 /** Forces a thunk in state Unforced: its value was built already. */
 export function forceUnforced(t: Thunk): Value {
   t.code = null;
