@@ -1453,8 +1453,29 @@ const cache = new LRUCache<string, Regex | RegexError>({
     + (r instanceof Regex ? r.program.op.length * 96 + 2 * 8 * PAGE_SIZE + MEMO_ENTRIES * (MEMO_INPUT_LENGTH + 64) : 0),
 });
 
+/**
+ * The patterns compiled last, in front of the cache: real code calls match and split with a
+ * handful of patterns hundreds of thousands of times (nixvim's option list: two patterns, 620 K
+ * calls), and each LRUCache.get made an options object and moved its entry in the cache's
+ * list. A few entries compared as strings; each is in the cache too, or was (so what this
+ * keeps is at most RECENT_REGEXES regexes past the cache's budget).
+ */
+const RECENT_REGEXES = 8;
+const recentPatterns: string[] = [];
+const recentRegexes: Regex[] = [];
+let recentNext = 0;
+
+function rememberRecent(pattern: string, r: Regex): void {
+  recentPatterns[recentNext] = pattern;
+  recentRegexes[recentNext] = r;
+  recentNext = (recentNext + 1) % RECENT_REGEXES;
+}
+
 /** The compiled regex for a pattern; throws RegexError for patterns libstdc++ rejects. */
 export function compileRegex(pattern: string): Regex {
+  for (let i = 0; i < recentPatterns.length; i++) {
+    if (recentPatterns[i] === pattern) return recentRegexes[i];
+  }
   let r = cache.get(pattern);
   if (r === undefined) {
     try {
@@ -1466,12 +1487,16 @@ export function compileRegex(pattern: string): Regex {
     cache.set(pattern, r);
   }
   if (r instanceof RegexError) throw r;
+  rememberRecent(pattern, r);
   return r;
 }
 
 /** Forgets every compiled regex (a worker trimming what it keeps between tasks). */
 export function clearRegexCache(): void {
   cache.clear();
+  recentPatterns.length = 0;
+  recentRegexes.length = 0;
+  recentNext = 0;
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   forceString, forceStringNoCtx, forceTracedDirect, type Gen, isPending, lazyBuiltin, run, unionContext, withFrame,
 } from './strings-args.js';
 import type { Coerced } from '../value/coerce.js';
-import { compileRegex, RegexError, type Regex } from './regex.js';
+import { compileRegex, RegexError, type Regex, type RegexMatch } from './regex.js';
 import { compareVersions, parseDrvName, splitVersion } from './strings-version.js';
 import { hashString, parseAnyHash, parseHashAlgo, parseHashFormat, printHash, type HashAlgo } from './strings-hash.js';
 import { contextBuiltins } from './strings-context.js';
@@ -351,18 +351,22 @@ function concatStringsSepDirect(args: Value[], _ctx: BuiltinContext, ev: DirectE
   return ev.drive(concatStringsSep(args));
 }
 
-/** Compiles or runs a regex; what libstdc++ would refuse is C++ Nix's error. */
-function withRegex<T>(re: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (!(e instanceof RegexError)) throw e;
-    throw evalError(e.space ? `memory limit exceeded by regular expression '${re}'` : `invalid regular expression '${re}'`);
-  }
+/**
+ * What compiling or running a regex threw, as C++ Nix reports it: what libstdc++ would refuse
+ * is its error. (A catch at each call rather than a function taking a closure: match and split
+ * run once per option name in real code, and a closure each was a tenth of their allocation.)
+ */
+function regexFailure(re: string, e: unknown): unknown {
+  if (!(e instanceof RegexError)) return e;
+  return evalError(e.space ? `memory limit exceeded by regular expression '${re}'` : `invalid regular expression '${re}'`);
 }
 
 function regexFor(re: string): Regex {
-  return withRegex(re, () => compileRegex(re));
+  try {
+    return compileRegex(re);
+  } catch (e) {
+    throw regexFailure(re, e);
+  }
 }
 
 const MATCH_RE = 'while evaluating the first argument passed to builtins.match';
@@ -380,7 +384,12 @@ function* match(args: Value[]): Gen {
 }
 
 function matchOf(re: string, regex: Regex, s: string): Value {
-  const m = withRegex(re, () => regex.match(s));
+  let m: RegexMatch | null;
+  try {
+    m = regex.match(s);
+  } catch (e) {
+    throw regexFailure(re, e);
+  }
   return m === null ? null : m.groups;
 }
 
@@ -394,7 +403,12 @@ function* split(args: Value[]): Gen {
 
 /** The pieces of `s` between the matches, and the matches' groups; `arg` is `s` as given. */
 function splitOf(re: string, regex: Regex, s: string, arg: Value): Value {
-  const matches = withRegex(re, () => regex.searchAll(s));
+  let matches: RegexMatch[];
+  try {
+    matches = regex.searchAll(s);
+  } catch (e) {
+    throw regexFailure(re, e);
+  }
   // No match: the argument itself (the same place), context and all.
   if (matches.length === 0) return [arg];
   reserveList(2 * matches.length + 1, SLOT_BYTES + OBJECT_BYTES);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Regex, RegexError, compileRegex, compileRegexEmulated, type RegexMatch } from '../../src/builtins/regex.js';
 import { BacktrackingExecutor, BudgetExceeded } from './regex-backtracking.js';
-import { run } from './helpers.js';
+import { failure, run } from './helpers.js';
 
 /** The reference's answers, or null when it would take too long (it is exponential). */
 function reference(pattern: string, s: string): { match: RegexMatch | null; all: RegexMatch[] } | null {
@@ -151,5 +151,30 @@ describe('adversarial patterns finish', () => {
     expect(() => re.searchAll('a'.repeat(20000))).toThrow(expect.objectContaining({ space: true }));
     // The regex is not broken for later, shorter inputs.
     expect(re.searchAll('aac')).toEqual([{ start: 0, end: 3, groups: ['a'] }]);
+  });
+});
+
+describe('the cache of compiled patterns', () => {
+  test('each pattern gets its own regex, with more patterns in turn than the cache keeps in front', () => {
+    // Twenty patterns, each matching only its own number, asked for round robin three times:
+    // the recent entries in front of the cache are replaced while others are still asked for.
+    const patterns = Array.from({ length: 20 }, (_, i) => `n${i}-([a-z]+)`);
+    for (let round = 0; round < 3; round++) {
+      patterns.forEach((p, i) => {
+        expect([p, compileRegex(p).match(`n${i}-abc`)?.groups]).toEqual([p, ['abc']]);
+        expect([p, compileRegex(p).match(`n${(i + 1) % 20}-abc`)]).toEqual([p, null]);
+      });
+    }
+    // The same regex again while it is recent; one refused by libstdc++ is refused every time.
+    expect(compileRegex(patterns[19])).toBe(compileRegex(patterns[19]));
+    for (let i = 0; i < 3; i++) expect(() => compileRegex('a(b')).toThrow(RegexError);
+  });
+  test('match and split report a refused pattern, then go on with a good one', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(failure('builtins.match "a(b" "ab"').message).toBe("invalid regular expression 'a(b'");
+      expect(failure('builtins.split "a(b" "ab"').message).toBe("invalid regular expression 'a(b'");
+      expect(run('builtins.match "a(b)" "ab"')).toBe('[ "b" ]');
+      expect(run('builtins.split "(b)" "abc"')).toBe('[ "a" [ "b" ] "c" ]');
+    }
   });
 });
