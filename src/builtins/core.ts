@@ -9,15 +9,16 @@ import { formatFloat } from '../value/float.js';
 import { asInt, forceInt, lazyBuiltin, run } from './strings-args.js';
 import { forceTraced, forceTracedDirect } from './force-args.js';
 import {
-  Builtin, type BuiltinSpec, Closure, type EvalState, evaluatedValue, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, typeOf,
+  AttrShape, Builtin, type BuiltinSpec, Closure, type EvalState, evaluatedValue, force, NixAttrs, NixFloat, NixPath, NixString, type Request, Thunk, typeOf,
   type Value,
 } from '../value/values.js';
 import { coerceToString } from '../value/coerce.js';
 import { lessThanGen } from '../vm/ops.js';
 import { printValue, TRACE_PRINT } from '../value/print.js';
-import { attrsOf, defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
+import { defineBuiltin, expectInt, expectNumber, expectString, typeError } from './util.js';
 import { OBJECT_BYTES, reserveList, tick } from '../limits/limits.js';
 import { internName } from '../value/symbols.js';
+import { newNames } from '../value/attrs.js';
 import { type DepthCount, determinePos as placePos, builtinDepth, forceAtDepth, MAX_NESTING, stackOverflow } from '../value/depth.js';
 
 type Gen = Generator<Request, Value, Value>;
@@ -103,20 +104,36 @@ export function* deepForce(root: Value, count?: DepthCount): Gen {
       throw e;
     }
     const depth = item.depth + 1;
+    // An element already evaluated that holds nothing (not a list or set) is done, unless the
+    // walk is past the depth that fails at any value: no item for it (most of a set's leaves).
+    const leavesDone = depth <= (count === undefined ? MAX_NESTING : count.limit);
     if (Array.isArray(v)) {
       if (seen.has(v)) continue;
       seen.add(v);
       reserveList(v.length, OBJECT_BYTES);
-      for (let i = v.length - 1; i >= 0; i--) work.push({ v: v[i], parent: item, set: null, name: '', index: i, depth });
+      for (let i = v.length - 1; i >= 0; i--) {
+        if (leavesDone && isEvaluatedLeaf(v[i])) continue;
+        work.push({ v: v[i], parent: item, set: null, name: '', index: i, depth });
+      }
     } else if (v instanceof NixAttrs) {
       if (seen.has(v)) continue;
       seen.add(v);
       const keys = v.symbolKeys();
       reserveList(keys.length, OBJECT_BYTES);
-      for (let i = keys.length - 1; i >= 0; i--) work.push({ v: v.get(keys[i])!, parent: item, set: v, name: keys[i], index: -1, depth });
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const e = v.get(keys[i])!;
+        if (leavesDone && isEvaluatedLeaf(e)) continue;
+        work.push({ v: e, parent: item, set: v, name: keys[i], index: -1, depth });
+      }
     }
   }
   return yield* force(root);
+}
+
+/** Whether forcing v deeply has nothing to do: it is evaluated, and neither a list nor a set. */
+function isEvaluatedLeaf(v: Value): boolean {
+  const e = evaluatedValue(v);
+  return e !== undefined && !Array.isArray(e) && !(e instanceof NixAttrs);
 }
 
 /**
@@ -287,15 +304,35 @@ function* addErrorContextTo(e: NixError, c: Value): Generator<Request, void, Val
   e.addTrace(r.s, undefined, 'always');
 }
 
+/**
+ * The shape of tryEval's sets, `{ success; value; }`: one for every call (real code calls
+ * tryEval once per option or package, and a shape of its own for each set cost a map, a sort
+ * and a miss of every select's inline cache), kept as a literal's shape is (AttrShape.literal:
+ * what it caches in one evaluation is let go of at the next).
+ */
+const TRY_EVAL_SHAPE = AttrShape.literal(tryEvalNames(), undefined);
+
+function tryEvalNames(): string[] {
+  const names = newNames(2);
+  names[0] = 'success';
+  names[1] = 'value';
+  return names;
+}
+
+/** tryEval's set: `success` is made a symbol here, as C++ Nix's symbols.create("success") (`value` is its own). */
+function tryEvalSet(success: boolean, value: Value): NixAttrs {
+  internName('success');
+  return new NixAttrs(TRY_EVAL_SHAPE, [success, value]);
+}
+
 /** tryEval's value when its argument evaluates: the argument itself (the same place). */
 function tryEvalSucceeded(v: Value): Value {
-  // C++ Nix makes the symbol `success` here (symbols.create("success")); `value` is its own.
-  return attrsOf([[internName('success'), true], ['value', v]]);
+  return tryEvalSet(true, v);
 }
 
 /** tryEval's value when its argument fails: a catchable error is caught, others go on. */
 function tryEvalFailed(e: unknown): Value {
-  if (e instanceof NixError && e.catchable) return attrsOf([[internName('success'), false], ['value', false]]);
+  if (e instanceof NixError && e.catchable) return tryEvalSet(false, false);
   throw e;
 }
 

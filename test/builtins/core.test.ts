@@ -2,6 +2,10 @@
 // and C++ Nix's messages (current master, src/libexpr/primops.cc).
 
 import { failure, run } from './helpers.js';
+import { evaluate } from '../../src/eval.js';
+import { printValue } from '../../src/value/print.js';
+import { NixAttrs, Thunk, type Value } from '../../src/value/values.js';
+import { startShapeEpoch } from '../../src/value/attrs.js';
 
 describe('bitAnd, bitOr, bitXor', () => {
   test('results', () => {
@@ -57,6 +61,21 @@ describe('tryEval', () => {
   test('the value is the argument itself (the same place)', () => {
     expect(run('let f = x: x; in builtins.elem f (builtins.catAttrs "value" [ (builtins.tryEval f) ])')).toBe('true');
     expect(run('builtins.tryEval (throw "x")')).toBe('{ success = false; value = false; }');
+  });
+  test('its sets share one shape, which lets go of what it cached in one evaluation at the next', () => {
+    const sets = () => {
+      const r = evaluate({ expr: 'let r = { z = 0; }; in [ (builtins.tryEval 1) (builtins.tryEval (throw "x")) r ((builtins.tryEval 2) // r) ]', strict: true });
+      if (!r.ok) throw new Error(r.rendered);
+      return (r.value as Value[]).map((v) => (v instanceof Thunk ? v.value : v) as NixAttrs);
+    };
+    const [ok, failed, right, merged] = sets();
+    expect(printValue(merged)).toBe('{ success = true; value = 2; z = 0; }');
+    expect(ok.shape).toBe(failed.shape);
+    // The result of `//` the evaluation made is cached on the shape until the next evaluation.
+    expect(ok.shape.merge(right.shape).shape).toBe(merged.shape);
+    startShapeEpoch();
+    expect(ok.shape.merge(right.shape).shape).not.toBe(merged.shape);
+    expect(sets()[0].shape).toBe(ok.shape);
   });
 });
 
