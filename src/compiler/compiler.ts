@@ -250,6 +250,8 @@ class Compiler {
   private readonly chainData: number[] = [];
   /** The estimated memory of the chunks made so far (Chunk.estimatedBytes). */
   chunkBytes = 0;
+  /** alwaysThunk's answers, by node (each node is compiled in one scope, its own). */
+  private readonly alwaysThunks = new WeakMap<Expr, boolean>();
 
   constructor(private readonly source: Source, private readonly options: CompileOptions) {
     this.b = new ChunkBuilder(source, '«top»');
@@ -413,7 +415,7 @@ class Compiler {
 
   /** Compiles e leaving a value or a thunk of it on the stack, evaluating nothing now. */
   private compileLazy(e: Expr): void {
-    if (isCheap(e)) {
+    if (isCheap(e) && !this.alwaysThunk(e)) {
       // A list or set built now, while a `let` or `rec` is filled, cannot hold a binding
       // not filled yet: C++ Nix builds it later, from a thunk, holding the binding itself.
       // So does nixeval when the literal needs such a binding.
@@ -446,6 +448,47 @@ class Compiler {
     }
     const chunk = this.subChunk(describe(e), (c) => c.compileTail(e));
     this.emitThunk(chunk, e.pos);
+  }
+
+  /**
+   * Whether compileLazy(e) makes a thunk whatever the state of the bindings being filled: e is
+   * not a literal, or is a variable found through a `with`, or a literal holding such (which is
+   * a thunk then itself). Told without compiling: compileLazy builds a literal at once when it
+   * can, by compiling it and undoing that if it made a thunk, so a literal holding one was
+   * compiled once more for each literal around it (Home Manager's option sets, several deep:
+   * each set compiled 21 times on average). What it leaves to compileLazy's attempt (a variable
+   * whose binding may not be filled yet) depends on where the literal is compiled.
+   */
+  private alwaysThunk(e: Expr): boolean {
+    switch (e.kind) {
+      case 'Var':
+        return this.foundThroughWith(e.name);
+      case 'List':
+      case 'Attrs': {
+        if (!isCheap(e)) return true;
+        let known = this.alwaysThunks.get(e);
+        if (known === undefined) {
+          known = e.kind === 'List'
+            ? e.elems.some((x) => this.alwaysThunk(x))
+            // (A literal at once has no scope of its own: `inherit x` reads x where it is.)
+            : [...e.attrs.values()].some((d) => (d.kind === 'inherited' ? this.foundThroughWith((d.e as ExprVar).name) : this.alwaysThunk(d.e)));
+          this.alwaysThunks.set(e, known);
+        }
+        return known;
+      }
+      default:
+        return !isCheap(e);
+    }
+  }
+
+  /** Whether `name` is read through a `with` here (as resolve finds it; false when it is not found at all). */
+  private foundThroughWith(name: string): boolean {
+    let throughWith = false;
+    for (let s = this.scope; s; s = s.parent) {
+      if (s.isWith) throughWith = true;
+      else if (slotOf(s, name) !== 0) return false;
+    }
+    return throughWith && !this.options.globals.has(name);
   }
 
   /**

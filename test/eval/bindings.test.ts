@@ -54,3 +54,24 @@ describe('bindings read while their scope is filled', () => {
     expect(run('builtins.map (throw "a") [ ]')).toBe('[ ]');
   });
 });
+
+describe('literals inside literals', () => {
+  // A literal is built at once where it makes no thunk (compileLazy tries, and undoes the try
+  // if it made one); one holding a thunk is a thunk itself. Each literal is compiled once
+  // whatever its depth: trying each level again inside every level around it took time
+  // doubling with the depth (a 22-deep literal: 8 s to compile; these never finished).
+  const nested = (depth: number, leaf: string) => {
+    let s = leaf;
+    for (let i = 0; i < depth; i++) s = `{ a = ${s}; b = [ ${i} ]; }`;
+    return s;
+  };
+  const path = '.a'.repeat(60);
+  test.each([
+    ['an expression', `let x = 1; in (${nested(60, 'x + 1')})${path}`, '2'],
+    ['a variable found through `with`', `with { x = 3; }; (${nested(60, 'x')})${path}`, '3'],
+    ['a variable of a binding being filled', `let r = ${nested(60, 'y')}; y = 4; in r${path}`, '4'],
+    ['nothing that needs a thunk', `let x = 5; in (${nested(60, 'x')})${path}`, '5'],
+  ])('60 deep, holding %s', (_, expr, value) => {
+    expect(run(expr)).toBe(value);
+  });
+});
