@@ -483,14 +483,14 @@ class Compiler {
     }
   }
 
-  /** Whether `name` is read through a `with` here (as resolve finds it; false when it is not found at all). */
+  /** Whether `name` is read through a `with` here (false for a variable not defined: compiling it reports that). */
   private foundThroughWith(name: string): boolean {
-    let throughWith = false;
-    for (let s = this.scope; s; s = s.parent) {
-      if (s.isWith) throughWith = true;
-      else if (slotOf(s, name) !== 0) return false;
+    try {
+      return this.resolve(name, NO_POS).kind === 'with';
+    } catch (e) {
+      if (e instanceof NixError) return false;
+      throw e;
     }
-    return throughWith && !this.options.globals.has(name);
   }
 
   /**
