@@ -254,6 +254,10 @@ class Compiler {
   private readonly alwaysThunks = new WeakMap<Expr, boolean>();
   /** Computed names of selects whose code selects too (compileSelectedName). */
   private readonly namesSelecting = new WeakSet<Expr>();
+  /** Changes whenever a scope starts or stops being filled, or a binding is filled (readsUnfilled's answers hold until then). */
+  private fillGeneration = 0;
+  /** readsUnfilled's answers, by node: twice the generation they hold for, plus 1 if yes. */
+  private readonly unfilledAnswers = new WeakMap<Expr, number>();
 
   constructor(private readonly source: Source, private readonly options: CompileOptions) {
     this.b = new ChunkBuilder(source, '«top»');
@@ -338,6 +342,7 @@ class Compiler {
       if (s.initializing) { s.initializing = false; filling.push(s); }
     }
     this.initializingScopes = 0;
+    this.fillGeneration++;
     return filling;
   }
 
@@ -345,6 +350,7 @@ class Compiler {
     if (filling === null) return;
     for (const s of filling) s.initializing = true;
     this.initializingScopes = filling.length;
+    this.fillGeneration++;
   }
 
   // ---- statistics (NIX_SHOW_STATS)
@@ -417,7 +423,7 @@ class Compiler {
 
   /** Compiles e leaving a value or a thunk of it on the stack, evaluating nothing now. */
   private compileLazy(e: Expr): void {
-    if (isCheap(e) && !this.alwaysThunk(e)) {
+    if (isCheap(e) && !this.alwaysThunk(e) && !this.readsUnfilled(e)) {
       // A list or set built now, while a `let` or `rec` is filled, cannot hold a binding
       // not filled yet: C++ Nix builds it later, from a thunk, holding the binding itself.
       // So does nixeval when the literal needs such a binding.
@@ -481,6 +487,45 @@ class Compiler {
       default:
         return !isCheap(e);
     }
+  }
+
+  /**
+   * Whether the literal e, built at once here, would read a binding not filled yet (so it is a
+   * thunk, as alwaysThunk's are): told without compiling it, as a literal inside literals was
+   * otherwise compiled once for each level around it and then again inside a thunk (quadratic
+   * in the depth: `let r = { a = { a = ... y ...; }; }; y = 1;`, 5,000 levels took 4 s).
+   * Nothing is being filled inside a lambda or a thunk, whose code runs later.
+   */
+  private readsUnfilled(e: Expr): boolean {
+    if (this.initializingScopes === 0) return false;
+    switch (e.kind) {
+      case 'Var':
+        return this.unfilledNow(e.name);
+      case 'List':
+      case 'Attrs': {
+        const known = this.unfilledAnswers.get(e);
+        if (known !== undefined && known >> 1 === this.fillGeneration) return (known & 1) === 1;
+        const reads = e.kind === 'List'
+          ? e.elems.some((x) => this.readsUnfilled(x))
+          : [...e.attrs.values()].some((d) => (d.kind === 'inherited' ? this.unfilledNow((d.e as ExprVar).name) : this.readsUnfilled(d.e)));
+        this.unfilledAnswers.set(e, 2 * this.fillGeneration + (reads ? 1 : 0));
+        return reads;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Whether `name` names a binding being filled and not filled yet (compileVarLazy makes it a thunk). */
+  private unfilledNow(name: string): boolean {
+    let r: Resolution;
+    try {
+      r = this.resolve(name, NO_POS);
+    } catch (e) {
+      if (e instanceof NixError) return false;
+      throw e;
+    }
+    return r.kind === 'local' && r.scope.initializing && !r.scope.filled!.has(r.slot);
   }
 
   /** Whether `name` is read through a `with` here (false for a variable not defined: compiling it reports that). */
@@ -1008,6 +1053,7 @@ class Compiler {
     this.initializingScopes++;
     const filled = new Set<number>();
     scope.filled = filled;
+    this.fillGeneration++;
     attrs.inheritFrom.forEach((src, i) => {
       this.compileLazy(src);
       b.emit(Op.SetLocal, pos, sourceSlot(i));
@@ -1029,11 +1075,13 @@ class Compiler {
       b.emit(Op.SetLocal, def.pos, i + 1);
       // `__overrides` may replace a binding once all are filled: nothing reads one before.
       if (!ownThunks) filled.add(i + 1);
+      this.fillGeneration++;
     }
     scope.initializing = false;
     this.initializingScopes--;
     scope.filling = undefined;
     scope.filled = null;
+    this.fillGeneration++;
     return { names };
   }
 
