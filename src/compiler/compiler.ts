@@ -518,22 +518,21 @@ class Compiler {
 
   /** Whether `name` names a binding being filled and not filled yet (compileVarLazy makes it a thunk). */
   private unfilledNow(name: string): boolean {
-    let r: Resolution;
-    try {
-      r = this.resolve(name, NO_POS);
-    } catch (e) {
-      if (e instanceof NixError) return false;
-      throw e;
-    }
-    return r.kind === 'local' && r.scope.initializing && !r.scope.filled!.has(r.slot);
+    const r = this.resolveIfDefined(name);
+    return r !== undefined && r.kind === 'local' && r.scope.initializing && !r.scope.filled!.has(r.slot);
   }
 
-  /** Whether `name` is read through a `with` here (false for a variable not defined: compiling it reports that). */
+  /** Whether `name` is read through a `with` here. */
   private foundThroughWith(name: string): boolean {
+    return this.resolveIfDefined(name)?.kind === 'with';
+  }
+
+  /** How `name` is found here; undefined for a variable not defined (compiling it reports that). */
+  private resolveIfDefined(name: string): Resolution | undefined {
     try {
-      return this.resolve(name, NO_POS).kind === 'with';
+      return this.resolve(name, NO_POS);
     } catch (e) {
-      if (e instanceof NixError) return false;
+      if (e instanceof NixError) return undefined;
       throw e;
     }
   }
