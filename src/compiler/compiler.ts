@@ -250,14 +250,12 @@ class Compiler {
   private readonly chainData: number[] = [];
   /** The estimated memory of the chunks made so far (Chunk.estimatedBytes). */
   chunkBytes = 0;
-  /** alwaysThunk's answers, by node (each node is compiled in one scope, its own). */
-  private readonly alwaysThunks = new WeakMap<Expr, boolean>();
   /** Computed names of selects whose code selects too (compileSelectedName). */
   private readonly namesSelecting = new WeakSet<Expr>();
-  /** Changes whenever a scope starts or stops being filled, or a binding is filled (readsUnfilled's answers hold until then). */
+  /** Changes whenever a scope starts or stops being filled, or a binding is filled (needsThunk's answers hold until then). */
   private fillGeneration = 0;
-  /** readsUnfilled's answers, by node: twice the generation they hold for, plus 1 if yes. */
-  private readonly unfilledAnswers = new WeakMap<Expr, number>();
+  /** needsThunk's answers, by node: twice the generation they hold for, plus 1 if yes. */
+  private readonly thunkAnswers = new WeakMap<Expr, number>();
 
   constructor(private readonly source: Source, private readonly options: CompileOptions) {
     this.b = new ChunkBuilder(source, '«top»');
@@ -423,7 +421,7 @@ class Compiler {
 
   /** Compiles e leaving a value or a thunk of it on the stack, evaluating nothing now. */
   private compileLazy(e: Expr): void {
-    if (isCheap(e) && !this.alwaysThunk(e) && !this.readsUnfilled(e)) {
+    if (isCheap(e) && !this.needsThunk(e)) {
       // A list or set built now, while a `let` or `rec` is filled, cannot hold a binding
       // not filled yet: C++ Nix builds it later, from a thunk, holding the binding itself.
       // So does nixeval when the literal needs such a binding.
@@ -459,30 +457,29 @@ class Compiler {
   }
 
   /**
-   * Whether compileLazy(e) makes a thunk whatever the state of the bindings being filled: e is
-   * not a literal, or is a variable found through a `with`, or a literal holding such (which is
-   * a thunk then itself). Told without compiling: compileLazy builds a literal at once when it
-   * can, by compiling it and undoing that if it made a thunk, so a literal holding one was
-   * compiled once more for each literal around it (Home Manager's option sets, several deep:
-   * each set compiled 21 times on average). What it leaves to compileLazy's attempt (a variable
-   * whose binding may not be filled yet) depends on where the literal is compiled.
+   * Whether compileLazy(e) makes a thunk here: e is not a literal, or is a variable found
+   * through a `with` or naming a binding being filled and not filled yet, or is a literal
+   * holding such (which is a thunk then itself). Told without compiling: compileLazy builds a
+   * literal at once when it can, by compiling it and undoing that if it made a thunk, so a
+   * literal holding one was compiled once more for each literal around it (Home Manager's
+   * option sets, several deep: each set compiled 21 times on average; a 30-deep literal never
+   * finished). The answers hold until the bindings being filled change (fillGeneration).
    */
-  private alwaysThunk(e: Expr): boolean {
+  private needsThunk(e: Expr): boolean {
     switch (e.kind) {
       case 'Var':
-        return this.foundThroughWith(e.name);
+        return this.thunkVariable(e.name);
       case 'List':
       case 'Attrs': {
         if (!isCheap(e)) return true;
-        let known = this.alwaysThunks.get(e);
-        if (known === undefined) {
-          known = e.kind === 'List'
-            ? e.elems.some((x) => this.alwaysThunk(x))
-            // (A literal at once has no scope of its own: `inherit x` reads x where it is.)
-            : [...e.attrs.values()].some((d) => (d.kind === 'inherited' ? this.foundThroughWith((d.e as ExprVar).name) : this.alwaysThunk(d.e)));
-          this.alwaysThunks.set(e, known);
-        }
-        return known;
+        const known = this.thunkAnswers.get(e);
+        if (known !== undefined && known >> 1 === this.fillGeneration) return (known & 1) === 1;
+        const needs = e.kind === 'List'
+          ? e.elems.some((x) => this.needsThunk(x))
+          // (A literal at once has no scope of its own: `inherit x` reads x where it is.)
+          : [...e.attrs.values()].some((d) => (d.kind === 'inherited' ? this.thunkVariable((d.e as ExprVar).name) : this.needsThunk(d.e)));
+        this.thunkAnswers.set(e, 2 * this.fillGeneration + (needs ? 1 : 0));
+        return needs;
       }
       default:
         return !isCheap(e);
@@ -490,51 +487,19 @@ class Compiler {
   }
 
   /**
-   * Whether the literal e, built at once here, would read a binding not filled yet (so it is a
-   * thunk, as alwaysThunk's are): told without compiling it, as a literal inside literals was
-   * otherwise compiled once for each level around it and then again inside a thunk (quadratic
-   * in the depth: `let r = { a = { a = ... y ...; }; }; y = 1;`, 5,000 levels took 4 s).
-   * Nothing is being filled inside a lambda or a thunk, whose code runs later.
+   * Whether compileVarLazy makes `name` a thunk here: it is found through a `with`, or names a
+   * binding being filled and not filled yet (false for a variable not defined: compiling it
+   * reports that).
    */
-  private readsUnfilled(e: Expr): boolean {
-    if (this.initializingScopes === 0) return false;
-    switch (e.kind) {
-      case 'Var':
-        return this.unfilledNow(e.name);
-      case 'List':
-      case 'Attrs': {
-        const known = this.unfilledAnswers.get(e);
-        if (known !== undefined && known >> 1 === this.fillGeneration) return (known & 1) === 1;
-        const reads = e.kind === 'List'
-          ? e.elems.some((x) => this.readsUnfilled(x))
-          : [...e.attrs.values()].some((d) => (d.kind === 'inherited' ? this.unfilledNow((d.e as ExprVar).name) : this.readsUnfilled(d.e)));
-        this.unfilledAnswers.set(e, 2 * this.fillGeneration + (reads ? 1 : 0));
-        return reads;
-      }
-      default:
-        return false;
-    }
-  }
-
-  /** Whether `name` names a binding being filled and not filled yet (compileVarLazy makes it a thunk). */
-  private unfilledNow(name: string): boolean {
-    const r = this.resolveIfDefined(name);
-    return r !== undefined && r.kind === 'local' && r.scope.initializing && !r.scope.filled!.has(r.slot);
-  }
-
-  /** Whether `name` is read through a `with` here. */
-  private foundThroughWith(name: string): boolean {
-    return this.resolveIfDefined(name)?.kind === 'with';
-  }
-
-  /** How `name` is found here; undefined for a variable not defined (compiling it reports that). */
-  private resolveIfDefined(name: string): Resolution | undefined {
+  private thunkVariable(name: string): boolean {
+    let r: Resolution;
     try {
-      return this.resolve(name, NO_POS);
+      r = this.resolve(name, NO_POS);
     } catch (e) {
-      if (e instanceof NixError) return undefined;
+      if (e instanceof NixError) return false;
       throw e;
     }
+    return r.kind === 'with' || (r.kind === 'local' && r.scope.initializing && !r.scope.filled!.has(r.slot));
   }
 
   /**
