@@ -32,7 +32,7 @@ function optimisedAfter(body: (e: Env) => Value, first: Env): (e: Env) => Value 
 }
 
 test('natives syntax is in effect (else the test below tests nothing)', () => {
-  const f = optimisedAfter((e) => e.up, newEnv(null, 1n, 1));
+  const f = optimisedAfter((e) => e.s1, newEnv(null, 1n, 1));
   expect(natives.optimized(f)).toBe(true);
 });
 
