@@ -25,17 +25,18 @@ export function showExpr(root: Expr): string {
 
 /** A string literal with Nix's escapes. */
 export function quoteString(s: string): string {
-  let r = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"' || c === '\\') r += '\\' + c;
-    else if (c === '\n') r += '\\n';
-    else if (c === '\r') r += '\\r';
-    else if (c === '\t') r += '\\t';
-    else if (c === '$' && s[i + 1] === '{') r += '\\$';
-    else r += c;
-  }
-  return r + '"';
+  // One scan by the regex engine, not a string built a character at a time (long strings,
+  // such as the documentation in a module system's option list, cost the printer most).
+  return '"' + (NEEDS_ESCAPE.test(s) ? s.replace(ESCAPED, escapeOne) : s) + '"';
+}
+
+/** What quoteString escapes: `"`, `\\`, newline, return, tab, and `$` before `{`. */
+const NEEDS_ESCAPE = /["\\\n\r\t]|\$\{/;
+const ESCAPED = /["\\\n\r\t]|\$(?=\{)/g;
+const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', $: '\\$' };
+
+function escapeOne(c: string): string {
+  return ESCAPES[c];
 }
 
 const RESERVED = new Set(['if', 'then', 'else', 'assert', 'with', 'let', 'in', 'rec', 'inherit']);

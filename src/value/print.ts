@@ -50,10 +50,10 @@ export const OUTPUT_PRINT: PrintOptions = { trackRepeated: true, ambiguous: true
 /** What builtins.trace prints of a value that is not a string (C++ Nix's ValuePrinter, default options). */
 export const TRACE_PRINT: PrintOptions = { trackRepeated: true, describeFunctions: true };
 
+/** A set or list being printed, one element after another. */
 type Frame =
-  | { kind: 'value'; raw: Value; depth: number }
   | { kind: 'attrs'; set: NixAttrs; keys: readonly string[]; i: number; depth: number }
-  | { kind: 'list'; list: Value[]; i: number; depth: number; raw: Value };
+  | { kind: 'list'; list: Value[]; i: number; depth: number };
 
 function elided(n: number, one: string, many: string): string {
   return utf8ToBytes(`«${n} ${n === 1 ? one : many} elided»`);
@@ -62,12 +62,10 @@ function elided(n: number, one: string, many: string): string {
 export function printValue(root: Value, options: PrintOptions = {}): string {
   const out: string[] = [];
   let size = 0;
-  const emit = (...parts: string[]): void => {
-    for (const p of parts) {
-      size += p.length;
-      reserve(p.length + SLOT_BYTES);
-      out.push(p);
-    }
+  const emit = (p: string): void => {
+    size += p.length;
+    reserve(p.length + SLOT_BYTES);
+    out.push(p);
   };
   const seen = options.trackRepeated ? new Set<object>() : undefined;
   const maxDepth = options.maxDepth ?? Infinity;
@@ -75,40 +73,51 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
   const maxItems = options.maxListItems ?? Infinity;
   let attrsPrinted = 0;
   let itemsPrinted = 0;
-  const stack: Frame[] = [{ kind: 'value', raw: root, depth: 0 }];
-  while (stack.length > 0) {
+  const stack: Frame[] = [];
+  // The value to print next (the root, then each element a set's or list's frame gives), held
+  // here rather than in a frame of its own: one object less per value printed.
+  let raw: Value = root;
+  let depth = 0;
+  let hasValue = true;
+  while (hasValue || stack.length > 0) {
     tick();
-    const f = stack[stack.length - 1];
-    if (f.kind === 'attrs') {
-      if (f.i > 0) attrsPrinted++;
-      if (f.i > 0) emit(';');
-      if (f.i === f.keys.length) { emit(' }'); stack.pop(); continue; }
-      emit(' ');
-      if (attrsPrinted >= maxAttrs) {
-        emit(elided(f.keys.length - f.i, 'attribute', 'attributes'), ' }');
-        stack.pop();
-        continue;
+    if (!hasValue) {
+      const f = stack[stack.length - 1];
+      if (f.kind === 'attrs') {
+        if (f.i > 0) attrsPrinted++;
+        if (f.i > 0) emit(';');
+        if (f.i === f.keys.length) { emit(' }'); stack.pop(); continue; }
+        emit(' ');
+        if (attrsPrinted >= maxAttrs) {
+          emit(elided(f.keys.length - f.i, 'attribute', 'attributes'));
+          emit(' }');
+          stack.pop();
+          continue;
+        }
+        // A set's values are in the order of its names (keys()).
+        const i = f.i++;
+        emit(showIdentifier(f.keys[i]));
+        emit(' = ');
+        raw = f.set.values[i];
+      } else {
+        if (f.i > 0) itemsPrinted++;
+        if (f.i === f.list.length) { emit(' ]'); stack.pop(); continue; }
+        emit(' ');
+        if (itemsPrinted >= maxItems) {
+          emit(elided(f.list.length - f.i, 'item', 'items'));
+          emit(' ]');
+          stack.pop();
+          continue;
+        }
+        raw = f.list[f.i++];
       }
-      const k = f.keys[f.i++];
-      emit(showIdentifier(k), ' = ');
-      stack.push({ kind: 'value', raw: f.set.get(k)!, depth: f.depth + 1 });
+      depth = f.depth + 1;
+      hasValue = true;
       continue;
     }
-    if (f.kind === 'list') {
-      if (f.i > 0) itemsPrinted++;
-      if (f.i === f.list.length) { emit(' ]'); stack.pop(); continue; }
-      emit(' ');
-      if (itemsPrinted >= maxItems) {
-        emit(elided(f.list.length - f.i, 'item', 'items'), ' ]');
-        stack.pop();
-        continue;
-      }
-      stack.push({ kind: 'value', raw: f.list[f.i++], depth: f.depth + 1 });
-      continue;
-    }
-    stack.pop();
-    if (options.maxCallDepth !== undefined && f.depth > options.maxCallDepth) throw stackOverflow(determinePos(f.raw));
-    let v = f.raw;
+    hasValue = false;
+    if (options.maxCallDepth !== undefined && depth > options.maxCallDepth) throw stackOverflow(determinePos(raw));
+    let v = raw;
     if (v instanceof Thunk) {
       if (v.code !== null) {
         // Under evaluation: its value may well exist once that ends, so not «infinite recursion».
@@ -144,12 +153,12 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
       if (seen) {
         // C++ Nix (printAmbiguous) knows a list by the place holding it: the same thunk or the
         // same list stored directly (a set, by its attributes, below).
-        if (seen.has(f.raw as object)) { emit(REPEATED); continue; }
-        seen.add(f.raw as object);
+        if (seen.has(raw as object)) { emit(REPEATED); continue; }
+        seen.add(raw as object);
       }
-      if (f.depth >= maxDepth) { emit('[ ... ]'); continue; }
+      if (depth >= maxDepth) { emit('[ ... ]'); continue; }
       emit('[');
-      stack.push({ kind: 'list', list: v, i: 0, depth: f.depth, raw: f.raw });
+      stack.push({ kind: 'list', list: v, i: 0, depth });
       continue;
     }
     if (v instanceof NixAttrs) {
@@ -158,9 +167,9 @@ export function printValue(root: Value, options: PrintOptions = {}): string {
         if (seen.has(v)) { emit(REPEATED); continue; }
         seen.add(v);
       }
-      if (f.depth >= maxDepth) { emit('{ ... }'); continue; }
+      if (depth >= maxDepth) { emit('{ ... }'); continue; }
       emit('{');
-      stack.push({ kind: 'attrs', set: v, keys: v.keys(), i: 0, depth: f.depth });
+      stack.push({ kind: 'attrs', set: v, keys: v.keys(), i: 0, depth });
       continue;
     }
     emit(UNKNOWN);
