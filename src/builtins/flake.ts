@@ -10,6 +10,7 @@
 import { NixError } from '../errors/errors.js';
 import { force, NixAttrs, NixString, showType, type BuiltinSpec, type Value } from '../value/values.js';
 import { defineBuiltin } from './util.js';
+import { jsonString } from '../value/json.js';
 import { forceAttrs, forceStringNoCtx, type Gen } from './strings-args.js';
 import { parseAnyHash, parseHashAlgo, printHash, type Hash } from './strings-hash.js';
 import { percentDecode as percentDecodeBytes, percentEncode } from '../fetchers/percent-encoding.js';
@@ -39,23 +40,6 @@ type Attrs = Map<string, Attr>;
 
 function sortedKeys<T>(m: Map<string, T>): string[] {
   return [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function jsonString(s: string): string {
-  let r = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) r += '\\"';
-    else if (c === 0x5c) r += '\\\\';
-    else if (c === 0x08) r += '\\b';
-    else if (c === 0x0c) r += '\\f';
-    else if (c === 0x0a) r += '\\n';
-    else if (c === 0x0d) r += '\\r';
-    else if (c === 0x09) r += '\\t';
-    else if (c < 0x20) r += '\\u' + c.toString(16).padStart(4, '0');
-    else r += s[i];
-  }
-  return r + '"';
 }
 
 /** `attrsToJSON(attrs).dump()`: compact, keys sorted. */
