@@ -974,24 +974,38 @@ function stripIndentation(pos: number, parts: IndPart[]): Expr {
       n--;
       continue;
     }
+    // Whole runs at a time (a line's rest, a run of leading spaces) rather than a character.
     const s = p.str;
+    const len = s.length;
     let s2 = '';
-    for (let j = 0; j < s.length; j++) {
-      const c = s[j];
+    let j = 0;
+    while (j < len) {
       if (atStartOfLine) {
-        if (c === ' ') {
-          if (curDropped++ >= minIndent) s2 += c;
-        } else if (c === '\n') {
+        let k = j;
+        while (k < len && s.charCodeAt(k) === 32) k++;
+        // Spaces are dropped while curDropped is under minIndent, kept after.
+        const dropped = Math.min(k - j, Math.max(0, minIndent - curDropped));
+        curDropped += k - j;
+        if (j + dropped < k) s2 += s.slice(j + dropped, k);
+        j = k;
+        if (j === len) break;
+        if (s.charCodeAt(j) === 10) {
           curDropped = 0;
-          s2 += c;
-        } else {
-          atStartOfLine = false;
-          curDropped = 0;
-          s2 += c;
+          s2 += '\n';
+          j++;
+          continue;
         }
+        atStartOfLine = false;
+        curDropped = 0;
+      }
+      const nl = s.indexOf('\n', j);
+      if (nl < 0) {
+        s2 += j === 0 ? s : s.slice(j);
+        j = len;
       } else {
-        s2 += c;
-        if (c === '\n') atStartOfLine = true;
+        s2 += s.slice(j, nl + 1);
+        j = nl + 1;
+        atStartOfLine = true;
       }
     }
     if (n === 1) {
