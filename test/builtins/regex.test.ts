@@ -129,6 +129,19 @@ describe('shortcuts', () => {
   });
 });
 
+describe('searches jump to the bytes a match can start with', () => {
+  test('over long inputs, as the emulation that looks at every byte', () => {
+    // One byte (a quote), a class of them, and a pattern that may match empty (no jump).
+    const doc = Array.from({ length: 400 }, (_, i) => `Set "opt${i}" or "x-${i % 7}" to ${i % 3 ? 'a' : 'ac'} "9x"; `).join('');
+    for (const p of ['"([A-Za-z][A-Za-z0-9_+.-]*)"', '[ab]c', '(x|q)+-', 'c*', '^S|;$']) {
+      const fast = compileRegex(p);
+      const all = fast.searchAll(doc);
+      expect([p, all]).toEqual([p, compileRegexEmulated(p).searchAll(doc)]);
+      expect(all.length).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('adversarial patterns finish', () => {
   // libstdc++ (and so C++ Nix) takes exponential time on these, or overflows its stack.
   // bench/regex.ts measures how the time grows; here the answers must come at all.
