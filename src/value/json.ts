@@ -82,7 +82,9 @@ export function utf8Lead(c: number): Utf8Lead | undefined {
  * it ("invalid UTF-8 byte at index 3: 0xFF"), or undefined when it is valid.
  */
 export function utf8Problem(s: string): string | undefined {
-  let i = 0;
+  // Most strings are ASCII: one native scan finds the first byte above it, if any.
+  let i = s.search(NOT_ASCII);
+  if (i < 0) return undefined;
   const n = s.length;
   while (i < n) {
     const c = s.charCodeAt(i);
@@ -101,8 +103,13 @@ export function utf8Problem(s: string): string | undefined {
   return undefined;
 }
 
+const NOT_ASCII = /[^\x00-\x7f]/;
+/** What JSON escapes: a quote, a backslash, control characters. */
+const JSON_ESCAPED = /["\\\x00-\x1f]/;
+
 /** JSON text of a byte string as nlohmann::json dumps it: escapes what JSON requires, passes other bytes through. */
 export function jsonString(s: string): string {
+  if (!JSON_ESCAPED.test(s)) return '"' + s + '"';
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {
@@ -154,9 +161,25 @@ export function jsonNumber(x: number): string {
  * first through `parent`: added to an error raised at that value, as C++ Nix's recursion does.
  */
 interface TraceLink {
-  message: string;
+  /**
+   * The line, or for an element or attribute what makes it (its index, its name): the line is
+   * written only for an error, not for each of the thousands of values a text holds.
+   */
+  kind: LinkKind;
+  text: string;
+  index: number;
   pos: SourcePos | undefined;
   parent: TraceLink | null;
+}
+
+const enum LinkKind { Message, Element, Attribute }
+
+function linkMessage(l: TraceLink): string {
+  switch (l.kind) {
+    case LinkKind.Element: return `while evaluating list element at index ${l.index}`;
+    case LinkKind.Attribute: return `while evaluating attribute '${showIdentifier(l.text)}'`;
+    default: return l.text;
+  }
 }
 
 /**
@@ -193,7 +216,7 @@ export class OutputTooLarge extends Error {
 
 function addTraces(e: unknown, frames: TraceLink | null): void {
   if (!(e instanceof NixError)) return;
-  for (let l = frames; l; l = l.parent) e.addTrace(l.message, l.pos);
+  for (let l = frames; l; l = l.parent) e.addTrace(linkMessage(l), l.pos);
 }
 
 /**
@@ -264,14 +287,15 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
       if (i > 0) emit(',');
       if (c.keys === null) {
         // An element is at the list's own position.
-        work.push({ v: (c.items as Value[])[i], depth: c.depth, copyToStore: c.copyToStore, pos: c.pos, frames: { message: `while evaluating list element at index ${i}`, pos: c.pos, parent: c.frames } });
+        work.push({ v: (c.items as Value[])[i], depth: c.depth, copyToStore: c.copyToStore, pos: c.pos, frames: { kind: LinkKind.Element, text: '', index: i, pos: c.pos, parent: c.frames } });
       } else {
         const name = c.keys[i];
         const set = c.items as NixAttrs;
         const at = set.positions?.get(name);
         checkUtf8(name);
         emit(jsonString(name) + ':');
-        work.push({ v: set.get(name)!, depth: c.depth, copyToStore: c.copyToStore, pos: at, frames: { message: `while evaluating attribute '${showIdentifier(name)}'`, pos: at, parent: c.frames } });
+        // A set's values are in the order of its names (keys()).
+        work.push({ v: set.values[i], depth: c.depth, copyToStore: c.copyToStore, pos: at, frames: { kind: LinkKind.Attribute, text: name, index: 0, pos: at, parent: c.frames } });
       }
       continue;
     }
@@ -280,7 +304,9 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
       if (depth > limit) throw stackOverflow(pos);
       depth++;
       if (!strict && w.v instanceof Thunk && w.v.code !== null) throw cannotConvert(w.v, pos);
-      let v: Value = yield* forceAtDepth(w.v, depth, depthCount, pos);
+      // An evaluated value without a generator's call (most of them, under --strict).
+      let v: Value = w.v;
+      if (v instanceof Thunk) v = v.code === null ? v.value! : yield* forceAtDepth(v, depth, depthCount, pos);
       let toStore = w.copyToStore;
       if (v instanceof NixAttrs) {
         // Peel `__toString` and `outPath` until something that is not a set, or a set with
@@ -302,7 +328,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
             // Called at this level's depth, as C++ Nix's peelToStringOutPath calls it.
             const r: Value = yield* callToString(v, toString, callDepthAt(depth, depthCount));
             const toStringPos: SourcePos | undefined = v.positions?.get('__toString');
-            frames = { message: 'while using the result of the `__toString` attribute', pos: toStringPos, parent: frames };
+            frames = { kind: LinkKind.Message, text: 'while using the result of the `__toString` attribute', index: 0, pos: toStringPos, parent: frames };
             throughToString = true;
             if (depth > limit) throw stackOverflow(peelPos);
             depth++;
@@ -320,7 +346,7 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
               if (e instanceof NixError) e.addTrace('while evaluating the `outPath` attribute', outPathPos);
               throw e;
             }
-            frames = { message: 'while using the `outPath` attribute', pos: outPathPos, parent: frames };
+            frames = { kind: LinkKind.Message, text: 'while using the `outPath` attribute', index: 0, pos: outPathPos, parent: frames };
             if (depth > limit) throw stackOverflow(peelPos);
             depth++;
             peelPos = outPathPos;
