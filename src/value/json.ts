@@ -172,7 +172,7 @@ interface TraceLink {
   parent: TraceLink | null;
 }
 
-const enum LinkKind { Message, Element, Attribute }
+const enum LinkKind { None, Message, Element, Attribute }
 
 function linkMessage(l: TraceLink): string {
   switch (l.kind) {
@@ -184,14 +184,14 @@ function linkMessage(l: TraceLink): string {
 
 /**
  * A value to serialise; `pos` is the position C++ Nix's printValueAsJSON is given for it (the
- * attribute it is the value of, kept for list elements), `frames` the lines around it.
+ * attribute it is the value of, kept for list elements). It is itself the innermost link of
+ * the lines around it (its element's or attribute's, at `pos`; none for the root), one object
+ * a value rather than two.
  */
-interface ValueWork {
+interface ValueWork extends TraceLink {
   v: Value;
   depth: number;
   copyToStore: boolean;
-  pos: SourcePos | undefined;
-  frames: TraceLink | null;
 }
 
 /** A list or set being written: the element or attribute to write next. */
@@ -216,7 +216,7 @@ export class OutputTooLarge extends Error {
 
 function addTraces(e: unknown, frames: TraceLink | null): void {
   if (!(e instanceof NixError)) return;
-  for (let l = frames; l; l = l.parent) e.addTrace(linkMessage(l), l.pos);
+  for (let l = frames; l; l = l.parent) if (l.kind !== LinkKind.None) e.addTrace(linkMessage(l), l.pos);
 }
 
 /**
@@ -268,11 +268,29 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
   const limit = depthCount === undefined ? MAX_NESTING : depthCount.limit;
   // Without a depth limit, the lists and sets being written: one met again inside itself is a cycle.
   const open = depthCount === undefined ? new Set<object>() : null;
-  const work: Work[] = [{ v: root, depth: depthCount?.start ?? 0, copyToStore, pos: undefined, frames: null }];
+  const work: Work[] = [{ kind: LinkKind.None, text: '', index: 0, pos: undefined, parent: null, v: root, depth: depthCount?.start ?? 0, copyToStore }];
   // dump() runs after the value is built: an invalid string is reported only if evaluation succeeds.
   let utf8Error: string | undefined;
   const checkUtf8 = (s: string): void => {
     if (utf8Error === undefined) utf8Error = utf8Problem(s);
+  };
+  /**
+   * Writes an element or attribute value that is null, a Boolean, an integer or a string
+   * without context, evaluated (a value that cannot fail or need anything more), as the loop
+   * below would, but without a work item (most values of a text are such): true if it did.
+   */
+  const writtenAsScalar = (e: Value): boolean => {
+    if (e instanceof Thunk) {
+      if (e.code !== null) return false;
+      e = e.value!;
+    }
+    if (e === null) { emit('null'); return true; }
+    switch (typeof e) {
+      case 'boolean': emit(e ? 'true' : 'false'); return true;
+      case 'number': case 'bigint': emit(String(e)); return true;
+      case 'string': checkUtf8(e); emitString(e); return true;
+      default: return false;
+    }
   };
   while (work.length > 0) {
     tick();
@@ -286,20 +304,24 @@ export function* toJSON(root: Value, context: Set<string>, copyToStore = true, d
       work.push(c);
       if (i > 0) emit(',');
       if (c.keys === null) {
+        const e = (c.items as Value[])[i];
+        if (c.depth <= limit && writtenAsScalar(e)) continue;
         // An element is at the list's own position.
-        work.push({ v: (c.items as Value[])[i], depth: c.depth, copyToStore: c.copyToStore, pos: c.pos, frames: { kind: LinkKind.Element, text: '', index: i, pos: c.pos, parent: c.frames } });
+        work.push({ kind: LinkKind.Element, text: '', index: i, pos: c.pos, parent: c.frames, v: e, depth: c.depth, copyToStore: c.copyToStore });
       } else {
         const name = c.keys[i];
         const set = c.items as NixAttrs;
-        const at = set.positions?.get(name);
         checkUtf8(name);
         emit(jsonString(name) + ':');
         // A set's values are in the order of its names (keys()).
-        work.push({ v: set.values[i], depth: c.depth, copyToStore: c.copyToStore, pos: at, frames: { kind: LinkKind.Attribute, text: name, index: 0, pos: at, parent: c.frames } });
+        const e = set.values[i];
+        if (c.depth <= limit && writtenAsScalar(e)) continue;
+        work.push({ kind: LinkKind.Attribute, text: name, index: 0, pos: set.positions?.get(name), parent: c.frames, v: e, depth: c.depth, copyToStore: c.copyToStore });
       }
       continue;
     }
-    let { depth, pos, frames } = w;
+    let { depth, pos } = w;
+    let frames: TraceLink | null = w;
     try {
       if (depth > limit) throw stackOverflow(pos);
       depth++;
