@@ -19,6 +19,7 @@ import { showExpr } from '../../src/syntax/show.js';
 import { Source } from '../../src/syntax/source.js';
 import { ParseError } from '../../src/errors/errors.js';
 import { prng } from '../../scripts/prng.js';
+import { modelQuote } from './quote-model.js';
 
 const BASE = '/base/dir';
 
@@ -240,23 +241,9 @@ function formatG(digits: string, exp: number): string {
   return frac === '' ? whole : `${whole}.${frac}`;
 }
 
-function quote(s: string): string {
-  let r = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"' || c === '\\') r += '\\' + c;
-    else if (c === '\n') r += '\\n';
-    else if (c === '\r') r += '\\r';
-    else if (c === '\t') r += '\\t';
-    else if (c === '$' && s[i + 1] === '{') r += '\\$';
-    else r += c;
-  }
-  return r + '"';
-}
-
 const SHOW_RESERVED = new Set(['if', 'then', 'else', 'assert', 'with', 'let', 'in', 'rec', 'inherit']);
 function showName(s: string): string {
-  return IDENT.test(s) && !SHOW_RESERVED.has(s) ? s : quote(s);
+  return IDENT.test(s) && !SHOW_RESERVED.has(s) ? s : modelQuote(s);
 }
 
 function canon(path: string): string {
@@ -458,7 +445,7 @@ function showAttrs(a: RAttrs): string {
 function showR(r: R): string {
   switch (r.k) {
     case 'lit': return r.s;
-    case 'str': return quote(r.v);
+    case 'str': return modelQuote(r.v);
     case 'concat': return '(' + r.parts.map(showR).join(' + ') + ')';
     case 'call': return '(' + [r.fn, ...r.args].map(showR).join(' ') + ')';
     case 'select': return `(${showR(r.e)}).${showKeys(r.path)}` + (r.def ? ` or (${showR(r.def)})` : '');

@@ -6,21 +6,7 @@
 import fc from 'fast-check';
 import { quoteString } from '../../src/syntax/show.js';
 import { evaluate } from '../../src/eval.js';
-
-/** The escapes, one character at a time (what quoteString did before it scanned with a regex). */
-function modelQuote(s: string): string {
-  let r = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"' || c === '\\') r += '\\' + c;
-    else if (c === '\n') r += '\\n';
-    else if (c === '\r') r += '\\r';
-    else if (c === '\t') r += '\\t';
-    else if (c === '$' && s[i + 1] === '{') r += '\\$';
-    else r += c;
-  }
-  return r + '"';
-}
+import { modelQuote } from './quote-model.js';
 
 /** Strings made mostly of the characters that matter here. */
 const tricky = fc.array(fc.constantFrom('"', '\\', '\n', '\r', '\t', '$', '{', '}', '$$', '${', 'a', ' ', "''"), { maxLength: 30 })
