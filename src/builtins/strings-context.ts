@@ -3,6 +3,7 @@
 // a derivation with all its outputs (deep), "!out!/nix/store/x.drv" for one output (built).
 
 import { NixError } from '../errors/errors.js';
+import { canonicalisePath } from '../syntax/paths.js';
 import { showIdentifier } from '../syntax/show.js';
 import { type BuiltinSpec, makeString, NixAttrs, type Value } from '../value/values.js';
 import { symbolTable } from '../value/symbols.js';
@@ -35,23 +36,12 @@ function parseElem(c: string): Elem {
   return { kind: 'opaque', path: c };
 }
 
-/** `canonPath`: absolute, without `.`, `..` or repeated slashes. */
-function canonPath(p: string): string {
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return '/' + out.join('/');
-}
-
 const NAME_CHAR = /^[0-9a-zA-Z+\-._?=]*$/;
 
 /** `Store::isStorePath`: directly in the store, with a valid hash part and name. */
 function isStorePath(path: string, storeDir: string): boolean {
   if (!path.startsWith('/')) return false;
-  const p = canonPath(path);
+  const p = canonicalisePath(path);
   const slash = p.lastIndexOf('/');
   if ((slash === 0 ? '/' : p.slice(0, slash)) !== storeDir) return false;
   const base = p.slice(slash + 1);

@@ -4,17 +4,7 @@
 
 import fc from 'fast-check';
 import { canonicalisePath } from '../../src/syntax/paths.js';
-
-/** The segment walk, as the function did it for every path. */
-function modelCanonicalise(path: string): string {
-  const out: string[] = [];
-  for (const seg of path.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') out.pop();
-    else out.push(seg);
-  }
-  return '/' + out.join('/');
-}
+import { modelCanonicalise } from './models.js';
 
 test('canonicalisePath is the segment walk', () => {
   const path = fc.array(fc.constantFrom('/', '.', '..', 'a', 'b', '.a', '...', 'x.y'), { maxLength: 12 }).map((p) => p.join(''));

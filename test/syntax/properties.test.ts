@@ -19,7 +19,7 @@ import { showExpr } from '../../src/syntax/show.js';
 import { Source } from '../../src/syntax/source.js';
 import { ParseError } from '../../src/errors/errors.js';
 import { prng } from '../../scripts/prng.js';
-import { modelQuote } from './quote-model.js';
+import { modelCanonicalise, modelQuote } from './models.js';
 
 const BASE = '/base/dir';
 
@@ -246,16 +246,6 @@ function showName(s: string): string {
   return IDENT.test(s) && !SHOW_RESERVED.has(s) ? s : modelQuote(s);
 }
 
-function canon(path: string): string {
-  const out: string[] = [];
-  for (const seg of path.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') out.pop();
-    else out.push(seg);
-  }
-  return '/' + out.join('/');
-}
-
 /** The tokens an indented string is printed as; each becomes one part of the parse. */
 function indTokens(value: string): { src: string; val: string }[] {
   const toks: { src: string; val: string }[] = [];
@@ -371,10 +361,10 @@ function desugar(g: G): R {
     case 'interp':
       return { k: 'concat', parts: g.parts.map((p) => (typeof p === 'string' ? { k: 'str', v: p } : desugar(p))) };
     case 'path':
-      return v(canon((g.abs ? '' : BASE) + '/' + g.segs.join('/')));
+      return v(modelCanonicalise((g.abs ? '' : BASE) + '/' + g.segs.join('/')));
     case 'pathInterp': {
       const literal = './' + g.segs.map((s) => s + '/').join('');
-      const head = canon(BASE + '/' + literal) + (literal.length > 1 ? '/' : '');
+      const head = modelCanonicalise(BASE + '/' + literal) + (literal.length > 1 ? '/' : '');
       const parts: R[] = [v(head), desugar(g.e)];
       if (g.tail !== '') parts.push({ k: 'str', v: g.tail });
       return { k: 'concat', parts };

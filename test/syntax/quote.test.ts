@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { quoteString } from '../../src/syntax/show.js';
 import { evaluate } from '../../src/eval.js';
-import { modelQuote } from './quote-model.js';
+import { modelQuote } from './models.js';
 
 /** Strings made mostly of the characters that matter here. */
 const tricky = fc.array(fc.constantFrom('"', '\\', '\n', '\r', '\t', '$', '{', '}', '$$', '${', 'a', ' ', "''"), { maxLength: 30 })
